@@ -1,0 +1,61 @@
+// Review configuration: what a project (or a list, or .github/kreview.yml) may tune.
+import type { Severity } from './types.js';
+
+export interface FixesConfig {
+  /** lenient: prefixes and `...` elisions pass (linux-next); strict: exact subject (checkpatch). */
+  subjectMode: 'lenient' | 'strict';
+  /** Minimum abbreviation length accepted. */
+  minShaLength: number;
+  /** Where Fixes: may stand: 'trailer-block' (kernel: in the last paragraph) or 'anywhere-above-fold'. */
+  placement: 'trailer-block' | 'anywhere-above-fold';
+  /** Address whose Cc marks a stable candidate. */
+  stableAddress: string;
+  /** Tag pattern (glob on tag names) that counts as a release, e.g. `v*`. */
+  releaseTagPattern: string;
+  /** Suggest a Fixes: line from git blame when a fix lacks one. */
+  suggestFromBlame: boolean;
+}
+
+export interface LockConfig {
+  /** How many calls deep summaries of tree functions go. */
+  summaryDepth: number;
+  /** Extra rule files (YAML) on top of checks/rules/. */
+  ruleFiles: string[];
+}
+
+export interface KreviewConfig {
+  /** Finding ids or check prefixes to run; empty means all. */
+  enable: string[];
+  /** Finding ids or prefixes never reported. */
+  disable: string[];
+  /** Per-id severity overrides. */
+  severity: Record<string, Severity>;
+  fixes: FixesConfig;
+  lock: LockConfig;
+}
+
+export const defaultConfig = (): KreviewConfig => ({
+  enable: [],
+  disable: [],
+  severity: {},
+  fixes: {
+    subjectMode: 'lenient',
+    minShaLength: 12,
+    placement: 'trailer-block',
+    stableAddress: 'stable@vger.kernel.org',
+    releaseTagPattern: 'v*',
+    suggestFromBlame: true,
+  },
+  lock: { summaryDepth: 3, ruleFiles: [] },
+});
+
+/** Shallow-merge a partial config (from YAML) onto the defaults. */
+export function mergeConfig(base: KreviewConfig, over: Partial<KreviewConfig> & Record<string, unknown>): KreviewConfig {
+  return {
+    ...base,
+    ...over,
+    fixes: { ...base.fixes, ...(over.fixes ?? {}) },
+    lock: { ...base.lock, ...(over.lock ?? {}) },
+    severity: { ...base.severity, ...(over.severity ?? {}) },
+  } as KreviewConfig;
+}

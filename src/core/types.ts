@@ -1,0 +1,187 @@
+// The map of kreview: the few types every stage of the pipeline passes along.
+// source -> Patch -> Series -> workspace -> checks -> Finding -> Review -> sink
+
+export type Severity = 'error' | 'warning' | 'note';
+export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'note'];
+export const SEVERITY_RANK: Record<Severity, number> = { error: 3, warning: 2, note: 1 };
+
+export interface Person {
+  name: string;
+  email: string;
+}
+
+/** Parsed `[PATCH net-next v3 2/7]`-style subject prefix. */
+export interface SubjectPrefix {
+  /** Every bracketed tag as written, e.g. ["f2fs-dev"], ["PATCH net-next v3 2/7"]. */
+  tags: string[];
+  /** True when a PATCH (or RFC) tag is present. */
+  isPatch: boolean;
+  /** True when the subject starts with Re:/RE:/AW:/Sv:/... (a reply). */
+  isReply: boolean;
+  version: number;
+  index: number | null;
+  total: number | null;
+  rfc: boolean;
+  resend: boolean;
+  /** Tree named in the prefix (`net-next`, `bpf`), or null. */
+  tree: string | null;
+  /** The subject with reply markers and bracketed tags removed. */
+  summary: string;
+}
+
+/** A trailer found by git's rules in the last paragraph of a commit message. */
+export interface Trailer {
+  key: string;
+  value: string;
+  /** 1-based line in Patch.message (line 1 is the summary line). */
+  line: number;
+  /** The line(s) as written, continuation lines included. */
+  raw: string;
+}
+
+export type DiffLineKind = 'add' | 'del' | 'ctx';
+
+export interface DiffLine {
+  kind: DiffLineKind;
+  /** Text without the leading +/-/space. */
+  text: string;
+  oldLine: number | null;
+  newLine: number | null;
+}
+
+export interface Hunk {
+  oldStart: number;
+  oldLines: number;
+  newStart: number;
+  newLines: number;
+  /** Text after the closing @@ (usually the enclosing function). */
+  section: string;
+  lines: DiffLine[];
+}
+
+export interface FileDiff {
+  /** Paths are validated: relative, no `..`, no NUL; null for /dev/null. */
+  oldPath: string | null;
+  newPath: string | null;
+  status: 'added' | 'deleted' | 'modified' | 'renamed' | 'copied';
+  binary: boolean;
+  /** Abbreviated blob ids from the `index` line, when present. */
+  oldBlob: string | null;
+  newBlob: string | null;
+  hunks: Hunk[];
+}
+
+/** Mail-only facts about a patch. */
+export interface MailInfo {
+  messageId: string;
+  from: Person | null;
+  replyTo: Person[];
+  to: Person[];
+  cc: Person[];
+  inReplyTo: string | null;
+  references: string[];
+  listIds: string[];
+  /** Headers that mark automatic mail (Auto-Submitted, X-Auto-Response-Suppress, Precedence...). */
+  autoSubmitted: boolean;
+  /** Raw header map, lower-cased names, for policy checks. */
+  headers: Record<string, string>;
+}
+
+export interface Patch {
+  /** Message-ID (without <>) for mail, full commit id for a commit. */
+  id: string;
+  kind: 'mail' | 'commit';
+  /** Where it came from, for error messages: `series.mbox#3`, `0001-x.patch`, `v6.11..HEAD@abc123`. */
+  source: string;
+  subject: string;
+  prefix: SubjectPrefix;
+  author: Person;
+  date: string | null;
+  /** Commit message: summary line, blank line, body, trailers; without the `---` part. */
+  message: string;
+  trailers: Trailer[];
+  /** Text between the `---` line and the diff (change log, diffstat). */
+  notes: string;
+  files: FileDiff[];
+  baseCommit: string | null;
+  changeId: string | null;
+  /** Full commit id and its first parent, for commits from a repository. */
+  commit: string | null;
+  parent: string | null;
+  mail: MailInfo | null;
+  /** Problems met while decoding this patch that did not stop it (one line each). */
+  warnings: string[];
+}
+
+export interface Series {
+  /** Stable key: change-id, cover Message-ID, or first patch id. */
+  id: string;
+  version: number;
+  subject: string;
+  cover: Patch | null;
+  patches: Patch[];
+  total: number | null;
+  /** Indexes (1-based) of parts that never came. */
+  missing: number[];
+  complete: boolean;
+}
+
+export type Location =
+  | { kind: 'message'; line: number }
+  | { kind: 'file'; path: string; line: number }
+  | { kind: 'patch' };
+
+export interface RelatedLocation {
+  location: Location;
+  label: string;
+}
+
+export interface Finding {
+  /** Stable id: `fixes/subject-mismatch`, `lock/reserve-under-page-lock`. */
+  id: string;
+  severity: Severity;
+  /** One line, in the words kernel developers know. */
+  message: string;
+  location: Location;
+  /** Reviewer-style explanation: plain words, questions rather than verdicts. */
+  explanation?: string;
+  /** An exact replacement line (e.g. the corrected Fixes: line). */
+  suggestion?: string;
+  /** Commits cited as `sha12 ("subject")`. */
+  evidence?: string[];
+  /** Other places the note talks about (where a lock was taken). */
+  related?: RelatedLocation[];
+  confidence?: 'high' | 'medium' | 'low';
+}
+
+export interface BaseInfo {
+  commit: string | null;
+  source: 'option' | 'base-commit' | 'parent' | 'head' | 'none';
+  /** Human label: `base-commit 1234abcd5678`, `--base origin/master`, ... */
+  label: string;
+}
+
+export interface PatchReview {
+  patch: Patch;
+  base: BaseInfo;
+  /** Whether the diff applied to the base (null: not tried). */
+  applied: boolean | null;
+  findings: Finding[];
+  /** Things the reader should know about this review (hunk-only analysis, ...). */
+  notes: string[];
+  /** One-line errors for this patch; the review of other patches went on. */
+  errors: string[];
+}
+
+export interface Review {
+  series: Series;
+  patches: PatchReview[];
+}
+
+/** A one-line, user-actionable error. Thrown or returned, never a stack trace for the user. */
+export class KreviewError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'KreviewError';
+  }
+}

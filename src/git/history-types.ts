@@ -1,0 +1,66 @@
+// The questions checks may ask about a repository's history. One History per repository,
+// answered in batches through long-lived git processes and on-disk indexes (src/git/history.ts).
+import type { Person } from '../core/types.js';
+
+export type ObjectType = 'commit' | 'tree' | 'blob' | 'tag';
+
+export interface ResolvedObject {
+  /** The id as asked (an abbreviation or full id). */
+  query: string;
+  status: 'found' | 'missing' | 'ambiguous';
+  /** For found: the object. */
+  oid?: string;
+  type?: ObjectType;
+  /** For ambiguous: every object the prefix names (commits first). */
+  candidates?: { oid: string; type: ObjectType }[];
+}
+
+export interface CommitInfo {
+  oid: string;
+  parents: string[];
+  subject: string;
+  author: Person;
+  /** Author date, seconds since the epoch. */
+  date: number;
+}
+
+export interface History {
+  readonly repo: string;
+  /** Resolve many ids at once (`cat-file --batch-check`), reporting ambiguity with candidates. */
+  resolve(ids: string[]): Promise<Map<string, ResolvedObject>>;
+  /** Subjects, parents, authors of many commits at once. Unknown ids are absent from the map. */
+  commits(oids: string[]): Promise<Map<string, CommitInfo>>;
+  /** Full commit message (subject, body, trailers) of one commit, or null. */
+  message(oid: string): Promise<string | null>;
+  /** Resolve a revision (`HEAD`, `origin/master`, a tag) to a commit id, or null. Never treats it as an option. */
+  revParse(rev: string): Promise<string | null>;
+  /** Is `ancestor` reachable from `descendant` (or equal)? Cached per descendant. */
+  isAncestor(ancestor: string, descendant: string): Promise<boolean>;
+  /** The shortest abbreviation of `oid` that is at least `min` (12) digits and unambiguous. */
+  abbrev(oid: string, min?: number): Promise<string>;
+  /** The oldest release tag (matching `pattern`, e.g. `v*`) that contains `oid` and is an ancestor of `base`, or null. */
+  firstRelease(oid: string, base: string, pattern: string): Promise<string | null>;
+  /** Commits reachable from `base` whose message has `Fixes: <id>` naming `oid`. */
+  fixersOf(oid: string, base: string): Promise<CommitInfo[]>;
+  /** Commits reachable from `base` that revert `oid` (`This reverts commit <oid>.`). */
+  revertsOf(oid: string, base: string): Promise<CommitInfo[]>;
+  /** The commit that `oid` itself reverts, if its message says so. */
+  revertedBy(oid: string): Promise<string | null>;
+  /** Commits with exactly this subject (any branch known to the index). */
+  bySubject(subject: string): Promise<string[]>;
+  /**
+   * Commits reachable from `base` that carry `oid` as a backport: the same patch-id,
+   * or a message saying `(cherry picked from commit <oid>)`, `commit <oid> upstream`, `[ Upstream commit <oid> ]`.
+   */
+  backportsOf(oid: string, base: string): Promise<CommitInfo[]>;
+  /** Commits that last touched the given lines (1-based, inclusive ranges) of `path` at `rev`. */
+  blame(rev: string, path: string, ranges: [number, number][]): Promise<string[]>;
+  /** A blob's contents (by full or abbreviated id), or null when missing or ambiguous. */
+  readBlob(id: string): Promise<Buffer | null>;
+  /** The contents of `path` at `rev`, or null. */
+  readFile(rev: string, path: string): Promise<string | null>;
+  /** Paths of the files below `dir` at `rev` (recursive). */
+  listFiles(rev: string, dir: string): Promise<string[]>;
+  /** Stop the long-lived git processes. */
+  close(): Promise<void>;
+}

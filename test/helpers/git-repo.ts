@@ -1,0 +1,77 @@
+// Builds real git repositories in temporary directories for tests.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+
+export interface CommitOptions {
+  /** Files to write (path -> content); null deletes. */
+  files?: Record<string, string | null>;
+  author?: { name: string; email: string };
+  /** Seconds since the epoch; defaults to a counter so ids are deterministic. */
+  date?: number;
+}
+
+export class TestRepo {
+  readonly dir: string;
+  private clock = 1_600_000_000;
+
+  constructor(dir?: string) {
+    this.dir = dir ?? mkdtempSync(join(tmpdir(), 'kreview-repo-'));
+    mkdirSync(this.dir, { recursive: true });
+    this.git('init', '-q', '-b', 'master');
+  }
+
+  git(...args: string[]): string {
+    return execFileSync('git', args, { cwd: this.dir, encoding: 'utf8', maxBuffer: 256 << 20 }).trimEnd();
+  }
+
+  /** Commit `files` with `message`; returns the full commit id. */
+  commit(message: string, opts: CommitOptions = {}): string {
+    for (const [path, content] of Object.entries(opts.files ?? {})) {
+      const abs = join(this.dir, path);
+      if (content === null) {
+        this.git('rm', '-q', '--', path);
+      } else {
+        mkdirSync(dirname(abs), { recursive: true });
+        writeFileSync(abs, content);
+        this.git('add', '--', path);
+      }
+    }
+    const date = `${opts.date ?? (this.clock += 60)} +0000`;
+    const env = {
+      ...process.env,
+      GIT_AUTHOR_DATE: date,
+      GIT_COMMITTER_DATE: date,
+      ...(opts.author ? { GIT_AUTHOR_NAME: opts.author.name, GIT_AUTHOR_EMAIL: opts.author.email } : {}),
+    };
+    execFileSync('git', ['commit', '-q', '--allow-empty', '-F', '-'], { cwd: this.dir, input: message, env });
+    return this.git('rev-parse', 'HEAD');
+  }
+
+  tag(name: string, rev = 'HEAD'): void {
+    this.git('tag', name, rev);
+  }
+
+  head(): string {
+    return this.git('rev-parse', 'HEAD');
+  }
+
+  /** `git format-patch --stdout` of a range, as one mbox string. */
+  formatPatch(range: string, ...extra: string[]): string {
+    return this.git('format-patch', '--stdout', '--no-signature', ...extra, range) + '\n';
+  }
+
+  subject(rev: string): string {
+    return this.git('log', '-1', '--format=%s', rev);
+  }
+
+  /** The kernel's canonical Fixes: line for a commit. */
+  fixesLine(rev: string): string {
+    return this.git('log', '-1', '--abbrev=12', '--format=Fixes: %h ("%s")', rev);
+  }
+
+  remove(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
