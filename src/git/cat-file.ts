@@ -1,0 +1,174 @@
+// A long-lived `git cat-file --batch` or `--batch-check` process: many requests pipelined
+// through one child, replies parsed in order; restarted if git dies, stopped by close().
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { KreviewError } from '../core/types.js';
+import { gitEnv } from './run-git.js';
+
+export type CatFileReply =
+  | { query: string; status: 'found'; oid: string; type: string; size: number; content: Buffer | null }
+  | { query: string; status: 'missing' | 'ambiguous' };
+
+interface Pending {
+  query: string;
+  resolve: (r: CatFileReply) => void;
+  reject: (e: Error) => void;
+}
+
+const MAX_RESTARTS = 3;
+
+export class CatFile {
+  private child: ChildProcessWithoutNullStreams | null = null;
+  /** Requests written to the current child, oldest first. */
+  private inFlight: Pending[] = [];
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  /** Bytes the oldest reply still needs before parsing is worth trying (large blobs). */
+  private need = 0;
+  private restarts = 0;
+  private closed = false;
+  private watchdog: NodeJS.Timeout | null = null;
+
+  constructor(
+    readonly repo: string,
+    readonly mode: 'batch' | 'batch-check',
+    private readonly timeoutMs = 60_000,
+  ) {}
+
+  /** Ask about one object name (`<oid>`, a prefix, `<rev>:<path>`, `HEAD^{commit}`). */
+  request(query: string): Promise<CatFileReply> {
+    if (this.closed) return Promise.reject(new KreviewError(`git cat-file for ${this.repo} is closed`));
+    // The protocol is line based: a newline would become a second request.
+    if (/[\n\r\0]/.test(query)) return Promise.reject(new KreviewError(`object name ${JSON.stringify(query)} contains a line break; refused`));
+    return new Promise((resolve, reject) => {
+      const p: Pending = { query, resolve, reject };
+      const child = this.ensureChild();
+      this.inFlight.push(p);
+      child.stdin.write(query + '\n');
+      this.armWatchdog();
+    });
+  }
+
+  /** Ask about many names; replies in the same order. */
+  requestAll(queries: string[]): Promise<CatFileReply[]> {
+    return Promise.all(queries.map((q) => this.request(q)));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.stop(new KreviewError(`git cat-file for ${this.repo} was closed`));
+  }
+
+  private ensureChild(): ChildProcessWithoutNullStreams {
+    if (this.child) return this.child;
+    const child = spawn('git', ['-C', this.repo, 'cat-file', `--${this.mode}`], { env: gitEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = child;
+    this.chunks = [];
+    this.buffered = 0;
+    this.need = 0;
+    child.stdout.on('data', (b: Buffer) => {
+      this.chunks.push(b);
+      this.buffered += b.length;
+      if (this.buffered >= this.need) this.parse();
+      this.armWatchdog();
+    });
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => {
+      if (stderr.length < 4096) stderr += b.toString('utf8');
+    });
+    child.stdin.on('error', () => undefined);
+    child.on('error', (e) => this.died(child, `cannot run git cat-file in ${this.repo}: ${e.message}`));
+    child.on('close', (code) => this.died(child, `git cat-file in ${this.repo} exited (${code}): ${stderr.split('\n')[0] ?? ''}`.trim()));
+    return child;
+  }
+
+  /** The child went away: retry what it owed us on a fresh one, a few times, then give up. */
+  private died(child: ChildProcessWithoutNullStreams, why: string): void {
+    if (this.child !== child) return;
+    this.child = null;
+    this.clearWatchdog();
+    const owed = this.inFlight;
+    this.inFlight = [];
+    if (this.closed || owed.length === 0) {
+      for (const p of owed) p.reject(new KreviewError(why));
+      return;
+    }
+    if (++this.restarts > MAX_RESTARTS) {
+      for (const p of owed) p.reject(new KreviewError(why));
+      return;
+    }
+    const fresh = this.ensureChild();
+    for (const p of owed) {
+      this.inFlight.push(p);
+      fresh.stdin.write(p.query + '\n');
+    }
+    this.armWatchdog();
+  }
+
+  private stop(err: Error): void {
+    this.clearWatchdog();
+    const child = this.child;
+    this.child = null;
+    const owed = this.inFlight;
+    this.inFlight = [];
+    for (const p of owed) p.reject(err);
+    if (child) {
+      child.stdin.end();
+      child.kill();
+    }
+  }
+
+  private armWatchdog(): void {
+    this.clearWatchdog();
+    if (this.inFlight.length === 0) return;
+    this.watchdog = setTimeout(() => {
+      this.stop(new KreviewError(`git cat-file in ${this.repo} did not answer within ${this.timeoutMs} ms`));
+    }, this.timeoutMs);
+  }
+
+  private clearWatchdog(): void {
+    if (this.watchdog) clearTimeout(this.watchdog);
+    this.watchdog = null;
+  }
+
+  private parse(): void {
+    let buf = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
+    let pos = 0;
+    this.need = 0;
+    while (this.inFlight.length > 0) {
+      const nl = buf.indexOf(10, pos);
+      if (nl < 0) break;
+      const header = buf.toString('utf8', pos, nl);
+      const p = this.inFlight[0];
+      const reply = this.parseHeader(p.query, header);
+      if (reply.status === 'found' && this.mode === 'batch') {
+        const end = nl + 1 + reply.size;
+        // Content plus its trailing newline must be complete before we answer.
+        if (buf.length < end + 1) {
+          this.need = end + 1 - pos;
+          break;
+        }
+        reply.content = buf.subarray(nl + 1, end);
+        pos = end + 1;
+      } else {
+        pos = nl + 1;
+      }
+      this.inFlight.shift();
+      p.resolve(reply);
+    }
+    if (pos > 0) {
+      // Copy the remainder so answered replies' content does not pin a huge buffer.
+      buf = Buffer.from(buf.subarray(pos));
+    }
+    this.chunks = buf.length ? [buf] : [];
+    this.buffered = buf.length;
+    if (this.inFlight.length === 0) this.clearWatchdog();
+  }
+
+  private parseHeader(query: string, header: string): CatFileReply {
+    if (header.endsWith(' missing')) return { query, status: 'missing' };
+    if (header.endsWith(' ambiguous')) return { query, status: 'ambiguous' };
+    const m = /^([0-9a-f]{40,64}) (\S+) (\d+)$/.exec(header);
+    if (!m) return { query, status: 'missing' };
+    return { query, status: 'found', oid: m[1], type: m[2], size: Number(m[3]), content: null };
+  }
+}
