@@ -1,0 +1,54 @@
+// Builds a Patch from a commit of a repository (the git-range source): message, trailers, diff if given.
+import type { Patch, Person, SubjectPrefix } from '../core/types.js';
+import { parseDiff } from './diff.js';
+import { parseTrailers } from './trailers.js';
+
+export interface CommitArgs {
+  oid: string;
+  parents: string[];
+  author: Person;
+  /** ISO 8601 text, or seconds since the epoch. */
+  date: string | number | null;
+  /** The commit message as `git cat-file` / `%B` prints it. */
+  rawMessage: string;
+  /** `git show --format= <oid>` output; absent when the diff is loaded lazily. */
+  diffText?: string;
+  source: string;
+}
+
+/** A commit's subject is its first paragraph joined into one line, the way `%s` prints it. */
+function commitSubject(message: string): string {
+  const para = message.replace(/^\s*\n/, '').split(/\n[ \t]*\n/)[0] ?? '';
+  return para.split('\n').map((l) => l.trim()).join(' ').trim();
+}
+
+/** A commit subject is taken as written: `[media] foo:` in an old subject is part of it, not a tag. */
+function commitPrefix(subject: string): SubjectPrefix {
+  return { tags: [], isPatch: true, isReply: false, version: 1, index: null, total: null, rfc: false, resend: false, tree: null, summary: subject };
+}
+
+export function patchFromCommit(args: CommitArgs): Patch {
+  const message = args.rawMessage.replace(/\r\n?/g, '\n').replace(/\s+$/, '');
+  const subject = commitSubject(message);
+  const diff = args.diffText === undefined ? { files: [], warnings: [] } : parseDiff(args.diffText);
+  const date = typeof args.date === 'number' ? new Date(args.date * 1000).toISOString() : args.date;
+  return {
+    id: args.oid,
+    kind: 'commit',
+    source: args.source,
+    subject,
+    prefix: commitPrefix(subject),
+    author: args.author,
+    date,
+    message,
+    trailers: parseTrailers(message),
+    notes: '',
+    files: diff.files,
+    baseCommit: null,
+    changeId: null,
+    commit: args.oid,
+    parent: args.parents[0] ?? null,
+    mail: null,
+    warnings: diff.warnings,
+  };
+}

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { parseSubject, renderSubject } from '../../src/patch/subject.js';
+
+type Want = Partial<ReturnType<typeof parseSubject>>;
+const cases: [string, Want][] = [
+  ['[PATCH v3 2/7] btrfs: fix it', { isPatch: true, version: 3, index: 2, total: 7, tree: null, summary: 'btrfs: fix it' }],
+  ['[PATCH net-next v4 3/3] net: foo', { version: 4, index: 3, total: 3, tree: 'net-next', summary: 'net: foo' }],
+  ['[PATCH V12 05/09] mm: bar', { version: 12, index: 5, total: 9 }],
+  ['[PATCHv3 02/10] x: y', { isPatch: true, version: 3, index: 2, total: 10 }],
+  ['[RFC PATCH 1/2] a: b', { rfc: true, version: 1, index: 1, total: 2 }],
+  ['[RFCv2 PATCH 1/2] a: b', { rfc: true, version: 2 }],
+  ['[PATCH RESEND v2] a: b', { resend: true, version: 2, index: null, total: null }],
+  ['[PATCH -next] a: b', { tree: 'next' }],
+  ['[PATCH bpf-next] a: b', { tree: 'bpf-next', version: 1 }],
+  ['[PATCH v2 bpf 0/3] cover', { tree: 'bpf', index: 0, total: 3, version: 2 }],
+  ['[f2fs-dev] [PATCH v2 1/3] f2fs: z', { tags: ['f2fs-dev', 'PATCH v2 1/3'], version: 2, index: 1, summary: 'f2fs: z' }],
+  ['Re: [PATCH v3 2/7] btrfs: fix it', { isReply: true, isPatch: true, version: 3, summary: 'btrfs: fix it' }],
+  ['RE: [PATCH] x', { isReply: true }],
+  ['AW: [PATCH] x', { isReply: true }],
+  ['Sv: Re: [PATCH] x', { isReply: true }],
+  ['Odp: [PATCH] x', { isReply: true }],
+  ['回复: [PATCH] x', { isReply: true, summary: 'x' }],
+  ['Re[2]: [PATCH] x', { isReply: true }],
+  ['[f2fs-dev] Re: [PATCH] x', { isReply: true, tags: ['f2fs-dev', 'PATCH'] }],
+  ['Fwd: [PATCH] x', { isReply: false, isPatch: true, summary: 'x' }],
+  ['[PATCH] [v2] [1/3] old style', { version: 2, index: 1, total: 3 }],
+  ['[PATCH] Re: the summary keeps it', { isReply: false, summary: 'Re: the summary keeps it' }],
+  ['[GIT PULL] btrfs fixes', { isPatch: false, tree: null, summary: 'btrfs fixes' }],
+  ['r8169: not a reply marker', { isReply: false, isPatch: false, summary: 'r8169: not a reply marker' }],
+  ['[PATCH 6.1.y] stable backport', { tree: '6.1.y' }],
+  ['[PATCH v2,1/3] comma', { version: 2, index: 1, total: 3 }],
+  ['  [PATCH   v2 1/3]   folded\t header   text ', { summary: 'folded header text', version: 2 }],
+];
+
+describe('parseSubject', () => {
+  it.each(cases)('%s', (subject, want) => {
+    expect(parseSubject(subject)).toMatchObject(want);
+  });
+
+  it('round-trips any rendered prefix', () => {
+    const tree = fc.constantFrom(null, 'net-next', 'bpf', 'mm-hotfixes', 'next', '6.6.y');
+    const summary = fc.stringMatching(/^[a-z][a-z0-9 :_-]{0,40}[a-z0-9]$/).filter((s) => !/ {2}/.test(s));
+    const counter = fc.integer({ min: 1, max: 150 }).chain((total) =>
+      fc.record({ index: fc.integer({ min: 0, max: total }), total: fc.constant(total) }),
+    );
+    fc.assert(
+      fc.property(fc.boolean(), fc.boolean(), tree, fc.integer({ min: 1, max: 40 }), fc.option(counter), summary,
+        (rfc, resend, t, version, c, s) => {
+          const p = { rfc, resend, tree: t, version, index: c?.index ?? null, total: c?.total ?? null, summary: s };
+          const got = parseSubject(renderSubject(p));
+          expect(got).toMatchObject({ ...p, isPatch: true, isReply: false });
+          expect(parseSubject(`Re: ${renderSubject(p)}`)).toMatchObject({ ...p, isReply: true });
+        }),
+      { numRuns: 300 },
+    );
+  });
+});
