@@ -1,0 +1,175 @@
+// `kreview review`: read patches (files, mboxes, directories, stdin, or revisions of --repo),
+// group them into series, review each against the repository, print in the chosen format.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { parse as parseYaml } from 'yaml';
+import { defaultConfig, mergeConfig, type KreviewConfig } from '../core/config.js';
+import { errorMessage } from '../core/errors.js';
+import { KreviewError, SEVERITY_RANK, type Patch, type Review, type Severity } from '../core/types.js';
+import type { History } from '../git/history-types.js';
+import { openHistory } from '../git/history.js';
+import { isGitRepo } from '../git/run-git.js';
+import { groupSeries } from '../series/group.js';
+import { readInputs } from '../sources/files.js';
+import { readRange } from '../sources/git-range.js';
+import { reviewSeries } from '../review/pipeline.js';
+import { renderText } from '../review/render-text.js';
+import { renderJson } from '../review/render-json.js';
+import { renderSarif } from '../review/render-sarif.js';
+import { renderB4 } from '../review/render-b4.js';
+import { renderRdjsonl } from '../review/render-rdjsonl.js';
+import { toolVersion } from './version.js';
+
+export type OutputFormat = 'text' | 'json' | 'sarif' | 'b4' | 'rdjsonl';
+export type FailOn = Severity | 'never';
+
+export interface ReviewCommandOptions {
+  repo?: string;
+  base?: string;
+  format: OutputFormat;
+  failOn: FailOn;
+  strictSubjects?: boolean;
+  checks?: string;
+  disable?: string;
+  config?: string;
+  color?: boolean;
+  terse?: boolean;
+  output?: string;
+}
+
+export interface ReviewRun {
+  reviews: Review[];
+  inputErrors: string[];
+}
+
+/** Loads --config (YAML, the same keys as .github/kreview.yml) and the flags on top of it. */
+export function buildConfig(opts: Pick<ReviewCommandOptions, 'config' | 'strictSubjects' | 'checks' | 'disable'>): KreviewConfig {
+  let config = defaultConfig();
+  if (opts.config) {
+    let parsed: unknown;
+    try {
+      parsed = parseYaml(readFileSync(opts.config, 'utf8'));
+    } catch (e) {
+      throw new KreviewError(`cannot read config ${opts.config}: ${errorMessage(e)}`);
+    }
+    if (parsed !== null && typeof parsed === 'object') config = mergeConfig(config, parsed as Partial<KreviewConfig>);
+    else if (parsed != null) throw new KreviewError(`cannot read config ${opts.config}: not a mapping of settings`);
+  }
+  const list = (s?: string) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : []);
+  if (opts.checks) config.enable = list(opts.checks);
+  if (opts.disable) config.disable = [...config.disable, ...list(opts.disable)];
+  if (opts.strictSubjects) config.fixes = { ...config.fixes, subjectMode: 'strict' };
+  return config;
+}
+
+/** Reviews every input; errors in one input never stop the others. */
+export async function runReview(inputs: string[], opts: Pick<ReviewCommandOptions, 'repo' | 'base'>, config: KreviewConfig, progress?: (msg: string) => void): Promise<ReviewRun> {
+  const inputErrors: string[] = [];
+  let repo: string | null = null;
+  if (opts.repo) {
+    if (!existsSync(opts.repo)) throw new KreviewError(`--repo ${opts.repo}: no such directory`);
+    if (!(await isGitRepo(opts.repo))) throw new KreviewError(`--repo ${opts.repo}: not a git repository`);
+    repo = opts.repo;
+  }
+  const files: string[] = [];
+  const revs: string[] = [];
+  for (const input of inputs) {
+    if (input === '-' || existsSync(input)) files.push(input);
+    else if (repo) revs.push(input);
+    else inputErrors.push(`cannot read ${input}: no such file (revisions need --repo)`);
+  }
+  if (inputs.length === 0) throw new KreviewError('nothing to review: give patch files, an mbox, a directory, - for stdin, or revisions with --repo');
+
+  let history: History | null = null;
+  const reviews: Review[] = [];
+  try {
+    if (repo) history = await openHistory(repo, { progress });
+    if (opts.base && history && !(await history.revParse(opts.base)))
+      throw new KreviewError(`--base ${opts.base}: no such revision in ${repo}`);
+    const mailPatches: Patch[] = [];
+    if (files.length)
+      for await (const item of readInputs(files)) {
+        if (item instanceof KreviewError) inputErrors.push(item.message);
+        else mailPatches.push(item);
+      }
+    const series = groupSeries(mailPatches);
+    for (const rev of revs) {
+      try {
+        const commits: Patch[] = [];
+        for await (const p of readRange(repo!, [rev])) commits.push(p);
+        if (commits.length === 0) inputErrors.push(`${rev}: no commits in that range`);
+        else series.push(...groupSeries(commits));
+      } catch (e) {
+        inputErrors.push(`${rev}: ${errorMessage(e)}`);
+      }
+    }
+    for (const s of series) {
+      try {
+        reviews.push(await reviewSeries(s, { repo, base: opts.base, config, history }));
+      } catch (e) {
+        inputErrors.push(`${s.subject}: ${errorMessage(e)}`);
+      }
+    }
+  } finally {
+    await history?.close();
+  }
+  return { reviews, inputErrors };
+}
+
+export function render(run: ReviewRun, format: OutputFormat, opts: { colour: boolean; terse: boolean }): string {
+  const v = toolVersion();
+  switch (format) {
+    case 'json': return renderJson(run.reviews, run.inputErrors, v);
+    case 'sarif': return renderSarif(run.reviews, run.inputErrors, v);
+    case 'b4': return renderB4(run.reviews, run.inputErrors);
+    case 'rdjsonl': return renderRdjsonl(run.reviews);
+    default: return renderText(run.reviews, run.inputErrors, { colour: opts.colour, verbose: !opts.terse });
+  }
+}
+
+/** 2 for input errors, 1 when a finding reaches --fail-on, else 0. */
+export function exitCode(run: ReviewRun, failOn: FailOn): number {
+  if (run.inputErrors.length || run.reviews.some((r) => r.patches.some((p) => p.errors.length))) return 2;
+  if (failOn === 'never') return 0;
+  const hit = run.reviews.some((r) => r.patches.some((p) => p.findings.some((f) => SEVERITY_RANK[f.severity] >= SEVERITY_RANK[failOn])));
+  return hit ? 1 : 0;
+}
+
+export function terminalProgress(): ((msg: string) => void) | undefined {
+  if (!process.stderr.isTTY) return undefined;
+  return (msg) => process.stderr.write(`\r\x1b[K${msg}`);
+}
+
+export function addReviewOptions(cmd: Command): Command {
+  return cmd
+    .option('--repo <dir>', 'git repository to check history against (also enables revision inputs)')
+    .option('--base <rev>', 'review every patch against this revision (else base-commit:, the parent, or HEAD)')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json', 'sarif', 'b4', 'rdjsonl']).default('text'))
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding reaches this severity').choices(['error', 'warning', 'note', 'never']).default('error'))
+    .option('--strict-subjects', 'Fixes: subjects must match exactly (checkpatch), not leniently (linux-next)')
+    .option('--checks <ids>', 'comma-separated finding ids or prefixes to run (default: all)')
+    .option('--disable <ids>', 'comma-separated finding ids or prefixes never to report')
+    .option('--config <file>', 'YAML settings (the keys of .github/kreview.yml)')
+    .option('--no-color', 'no colour even on a terminal')
+    .option('--terse', 'one finding, its place and its line; no explanations')
+    .option('-o, --output <file>', 'write the report to a file instead of stdout');
+}
+
+export function registerReviewCommand(program: Command): void {
+  addReviewOptions(
+    program
+      .command('review')
+      .description('review patch files, mboxes, directories, - (stdin), or revisions of --repo (A..B, A^!, a ref)')
+      .argument('[inputs...]', 'what to review'),
+  ).action(async (inputs: string[], opts: ReviewCommandOptions) => {
+    const config = buildConfig(opts);
+    const progress = opts.format === 'text' ? terminalProgress() : undefined;
+    const run = await runReview(inputs, opts, config, progress);
+    if (progress) process.stderr.write('\r\x1b[K');
+    const text = render(run, opts.format, { colour: opts.color !== false && !opts.output && Boolean(process.stdout.isTTY) && !process.env.NO_COLOR, terse: Boolean(opts.terse) });
+    if (opts.output) writeFileSync(opts.output, text);
+    else process.stdout.write(text);
+    process.exitCode = exitCode(run, opts.failOn);
+  });
+}

@@ -1,0 +1,62 @@
+// Decides which findings a reader sees: enabled checks only, severities as configured,
+// code findings only on lines the patch adds, no duplicates, in patch order.
+import type { FileDiff, Finding } from '../core/types.js';
+import { SEVERITY_RANK } from '../core/types.js';
+import type { KreviewConfig } from '../core/config.js';
+
+/** `fixes` matches `fixes/short-sha`; `fixes/short-sha` matches itself only. */
+export function idMatches(id: string, pattern: string): boolean {
+  return id === pattern || id.startsWith(pattern.endsWith('/') ? pattern : pattern + '/');
+}
+
+export function isEnabled(id: string, config: KreviewConfig): boolean {
+  if (config.disable.some((p) => idMatches(id, p))) return false;
+  return config.enable.length === 0 || config.enable.some((p) => idMatches(id, p));
+}
+
+/** Post-image lines each file's diff adds, keyed by path. */
+export function addedLines(files: FileDiff[]): Map<string, Set<number>> {
+  const out = new Map<string, Set<number>>();
+  for (const f of files) {
+    if (!f.newPath) continue;
+    const set = out.get(f.newPath) ?? new Set<number>();
+    for (const h of f.hunks) for (const l of h.lines) if (l.kind === 'add' && l.newLine !== null) set.add(l.newLine);
+    out.set(f.newPath, set);
+  }
+  return out;
+}
+
+function locationKey(f: Finding): string {
+  const l = f.location;
+  if (l.kind === 'message') return `m:${l.line}`;
+  if (l.kind === 'file') return `f:${l.path}:${l.line}`;
+  return 'p';
+}
+
+export function filterFindings(findings: Finding[], files: FileDiff[], config: KreviewConfig): Finding[] {
+  const added = addedLines(files);
+  const fileOrder = new Map(files.map((f, i) => [f.newPath ?? f.oldPath ?? '', i]));
+  const seen = new Set<string>();
+  const kept: Finding[] = [];
+  for (const f of findings) {
+    if (!isEnabled(f.id, config)) continue;
+    if (f.location.kind === 'file' && !added.get(f.location.path)?.has(f.location.line)) continue;
+    const key = `${f.id}|${locationKey(f)}|${f.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const severity = config.severity[f.id] ?? f.severity;
+    kept.push(severity === f.severity ? f : { ...f, severity });
+  }
+  const rank = (f: Finding): [number, number, number] => {
+    const l = f.location;
+    if (l.kind === 'message') return [0, 0, l.line];
+    if (l.kind === 'file') return [1, fileOrder.get(l.path) ?? 1e9, l.line];
+    return [2, 0, 0];
+  };
+  return kept.sort((a, b) => {
+    const ra = rank(a);
+    const rb = rank(b);
+    for (let i = 0; i < 3; i++) if (ra[i] !== rb[i]) return ra[i] - rb[i];
+    return SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity];
+  });
+}

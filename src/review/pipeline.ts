@@ -1,0 +1,101 @@
+// The one review pipeline every integration calls: for each patch of a series, build its
+// workspace, run the checks, keep the findings a reader should see.
+import type { Check, Workspace } from '../core/check.js';
+import type { KreviewConfig } from '../core/config.js';
+import type { Patch, PatchReview, Review, Series } from '../core/types.js';
+import type { History } from '../git/history-types.js';
+import { openHistory } from '../git/history.js';
+import { createWorkspace } from '../git/workspace.js';
+import { filterFindings, isEnabled } from './filter.js';
+import { errorMessage } from '../core/errors.js';
+
+export interface ReviewOptions {
+  /** Repository to review against; null reviews without history (format checks, hunk-only C analysis). */
+  repo: string | null;
+  /** Revision to use as the base of every patch (overrides base-commit:). */
+  base?: string;
+  config: KreviewConfig;
+  /** A History kept open by the caller (daemon, app); otherwise one is opened and closed here. */
+  history?: History | null;
+  checks?: Check[];
+}
+
+let registry: Promise<Check[]> | null = null;
+
+/** Every check kreview ships, in the order their findings are usually read. */
+export function allChecks(): Promise<Check[]> {
+  registry ??= Promise.all([
+    import('../../checks/fixes-tag/index.js').then((m) => m.fixesTagCheck),
+    import('../../checks/lock/index.js').then((m) => m.lockCheck),
+  ]);
+  return registry;
+}
+
+/** Checks that may produce at least one enabled finding id. */
+function activeChecks(checks: Check[], config: KreviewConfig): Check[] {
+  return checks.filter((c) => isEnabled(c.id, config) || config.enable.some((p) => p.startsWith(c.id + '/')));
+}
+
+export async function reviewSeries(series: Series, opts: ReviewOptions): Promise<Review> {
+  const ownHistory = opts.history === undefined && opts.repo !== null;
+  const history = opts.history !== undefined ? opts.history : opts.repo ? await openHistory(opts.repo) : null;
+  const checks = activeChecks(opts.checks ?? (await allChecks()), opts.config);
+  const patches: PatchReview[] = [];
+  try {
+    let previous: Workspace | undefined;
+    for (const patch of series.patches) {
+      const pr = await reviewPatch(patch, series, { ...opts, history }, checks, previous);
+      patches.push(pr.review);
+      previous = pr.workspace ?? previous;
+    }
+  } finally {
+    if (ownHistory && history) await history.close();
+  }
+  return { series, patches };
+}
+
+async function reviewPatch(
+  patch: Patch,
+  series: Series,
+  opts: ReviewOptions & { history: History | null },
+  checks: Check[],
+  previous: Workspace | undefined,
+): Promise<{ review: PatchReview; workspace: Workspace | null }> {
+  const errors = [...patch.warnings.map((w) => `${patch.source}: ${w}`)];
+  let workspace: Workspace;
+  try {
+    workspace = await createWorkspace(patch, { repo: opts.repo, history: opts.history, base: opts.base, previous });
+  } catch (e) {
+    errors.push(`${patch.source}: ${errorMessage(e)}`);
+    workspace = await createWorkspace(patch, { repo: null, history: null });
+  }
+  const findings = [];
+  for (const check of checks) {
+    try {
+      findings.push(...(await check.run({ patch, series, workspace, config: opts.config })));
+    } catch (e) {
+      errors.push(`${patch.source}: check ${check.id} failed: ${errorMessage(e)}`);
+    }
+  }
+  let files = patch.files;
+  try {
+    files = await workspace.files();
+  } catch (e) {
+    errors.push(`${patch.source}: cannot read the diff: ${errorMessage(e)}`);
+  }
+  const ws = workspace as Workspace & { applied?: boolean | null; notes?: string[] };
+  return {
+    review: {
+      patch,
+      base: workspace.base,
+      applied: ws.applied ?? null,
+      findings: filterFindings(findings, files, opts.config),
+      notes: [
+        ...(workspace.history ? [] : ['no repository: Fixes: tags were checked for their form only, not against history']),
+        ...(ws.notes ?? []),
+      ],
+      errors,
+    },
+    workspace,
+  };
+}

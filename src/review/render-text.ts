@@ -1,0 +1,66 @@
+// checkpatch-shaped terminal output: `WARNING: <message>`, then where, then the line itself.
+import type { Finding, Review, Severity } from '../core/types.js';
+import { countBySeverity, quoteLocation } from './locate.js';
+import { wrap } from './wrap.js';
+
+const LABEL: Record<Severity, string> = { error: 'ERROR', warning: 'WARNING', note: 'NOTE' };
+const COLOUR: Record<Severity, string> = { error: '\x1b[31m', warning: '\x1b[33m', note: '\x1b[36m' };
+const BOLD = '\x1b[1m';
+const DIM = '\x1b[2m';
+const RESET = '\x1b[0m';
+
+export interface TextOptions {
+  colour: boolean;
+  /** Print explanations under each finding (off with --terse). */
+  verbose: boolean;
+}
+
+function paint(on: boolean, code: string, s: string): string {
+  return on ? code + s + RESET : s;
+}
+
+function renderFinding(f: Finding, lineText: string | null, opts: TextOptions): string[] {
+  const out = [`${paint(opts.colour, COLOUR[f.severity] + BOLD, LABEL[f.severity])}: ${f.message} ${paint(opts.colour, DIM, `[${f.id}]`)}`];
+  const loc = f.location;
+  if (loc.kind === 'file') out.push(`#${loc.line}: FILE: ${loc.path}:${loc.line}:`);
+  else if (loc.kind === 'message') out.push(`#${loc.line}: COMMIT MESSAGE:${loc.line}:`);
+  if (lineText !== null) out.push(lineText);
+  if (opts.verbose && f.explanation) for (const l of wrap(f.explanation, 76)) out.push('  ' + l);
+  if (opts.verbose && f.related?.length)
+    for (const r of f.related)
+      if (r.location.kind === 'file') out.push(`  (${r.label}: ${r.location.path}:${r.location.line})`);
+  if (f.suggestion) out.push(`  ${paint(opts.colour, '\x1b[32m', 'suggested:')} ${f.suggestion}`);
+  out.push('');
+  return out;
+}
+
+export function renderText(reviews: Review[], inputErrors: string[], opts: TextOptions): string {
+  const out: string[] = [];
+  const all: Finding[] = [];
+  let patches = 0;
+  for (const review of reviews) {
+    const s = review.series;
+    if (reviews.length > 1 || s.patches.length > 1)
+      out.push(paint(opts.colour, BOLD, `=== ${s.subject}`) + (s.missing.length ? ` (missing: ${s.missing.map((n) => `${n}/${s.total}`).join(', ')})` : ''), '');
+    for (const pr of review.patches) {
+      patches++;
+      const p = pr.patch;
+      out.push(paint(opts.colour, BOLD, `--- ${p.subject}`));
+      out.push(`    ${p.kind === 'commit' ? 'commit' : 'message'} ${p.id}`);
+      out.push(`    base: ${pr.base.label}${pr.applied === false ? ' (the patch does not apply there)' : ''}`);
+      for (const n of pr.notes) out.push(`    note: ${n}`);
+      for (const e of pr.errors) out.push(`    ${paint(opts.colour, COLOUR.error, 'error:')} ${e}`);
+      out.push('');
+      for (const f of pr.findings) out.push(...renderFinding(f, quoteLocation(p, p.files, f.location)?.text ?? null, opts));
+      const c = countBySeverity(pr.findings);
+      if (pr.findings.length === 0) out.push('    no problems found', '');
+      else out.push(`total: ${c.error} errors, ${c.warning} warnings, ${c.note} notes`, '');
+      all.push(...pr.findings);
+    }
+  }
+  for (const e of inputErrors) out.push(`${paint(opts.colour, COLOUR.error, 'error:')} ${e}`);
+  const c = countBySeverity(all);
+  out.push(`kreview: ${patches} patch${patches === 1 ? '' : 'es'} reviewed, ${c.error} errors, ${c.warning} warnings, ${c.note} notes` +
+    (inputErrors.length ? `, ${inputErrors.length} input error${inputErrors.length === 1 ? '' : 's'}` : ''));
+  return out.join('\n') + '\n';
+}
