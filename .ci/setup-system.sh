@@ -1,0 +1,25 @@
+#!/bin/sh
+# Installs the Debian packages the mail-integration tests run for real
+# (public-inbox, b4, dovecot-imapd). Idempotent: does nothing when all are present.
+set -eu
+
+missing=""
+command -v public-inbox-init >/dev/null 2>&1 || missing="$missing public-inbox"
+command -v b4 >/dev/null 2>&1 || missing="$missing b4"
+[ -x /usr/sbin/dovecot ] || missing="$missing dovecot-imapd"
+
+if [ -z "$missing" ]; then
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" != 0 ]; then
+  SUDO="sudo"
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+echo "setup-system: installing$missing" >&2
+$SUDO apt-get update -qq >/dev/null
+# dovecot's package starts a system service where an init system exists; tests run their own instance.
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,0 +1,357 @@
+// Renders a patch's review as a plain-text reply the way kernel reviewers write them: an
+// attribution line, trimmed `> ` quotes of the patch lines, each note right under its lines.
+import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { Eta } from 'eta';
+import type { Finding, Hunk, Patch, PatchReview, Person, Review, Series } from '../core/types.js';
+import { SEVERITY_RANK } from '../core/types.js';
+import { buildRawMail, encodeHeaderText, formatAddress, isValidAddress, sanitizeHeaderValue, wrapProse } from '../sinks/mail-format.js';
+
+export const DEFAULT_EMAIL_TEMPLATES = fileURLToPath(new URL('../../templates/email/', import.meta.url));
+
+export interface BotIdentity {
+  name: string;
+  address: string;
+  /** Domain of generated Message-IDs; defaults to the address's domain. */
+  domain?: string;
+  /** How to reach a human about a wrong finding. */
+  human?: string;
+  /** One line on how a list or an author opts out. */
+  optOut?: string;
+}
+
+export interface EmailContext {
+  series: Series;
+  policy: { replyAll: boolean; extraCc?: string[] };
+  bot: BotIdentity;
+  /** The first version in which this problem was already reported, if any (for "still present in vN"). */
+  reportedIn?: (key: string) => number | null;
+  /** Replaces the default templates directory (a list owner's copy). */
+  templatesDir?: string;
+  /** Date header; defaults to now. */
+  date?: Date;
+}
+
+export interface EmailReply {
+  /** Without angle brackets. */
+  messageId: string;
+  subject: string;
+  /** Header name -> value, in order, values sanitised and encoded. */
+  headers: [string, string][];
+  to: string[];
+  cc: string[];
+  text: string;
+  /** The complete message, CRLF line ends. */
+  raw: string;
+  /** The keys of the findings it reports (for "still present" later). */
+  findingKeys: string[];
+}
+
+const engines = new Map<string, Eta>();
+function engine(dir: string): Eta {
+  let e = engines.get(dir);
+  if (!e) {
+    e = new Eta({ views: dir, autoEscape: false, autoTrim: false, cache: false });
+    engines.set(dir, e);
+  }
+  return e;
+}
+
+/** Where a finding sits in a patch, so that notes follow the patch from top to bottom. */
+interface Place {
+  order: [number, number, number];
+  key: string;
+}
+
+function fileIndexOf(patch: Patch, path: string): number {
+  return patch.files.findIndex((f) => f.newPath === path || (f.newPath === null && f.oldPath === path));
+}
+
+function locate(patch: Patch, f: Finding): { hunk: Hunk; fileIdx: number; hunkIdx: number; lineIdx: number } | null {
+  if (f.location.kind !== 'file') return null;
+  const { path, line } = f.location;
+  const fileIdx = fileIndexOf(patch, path);
+  if (fileIdx < 0) return null;
+  const hunks = patch.files[fileIdx].hunks;
+  for (let h = 0; h < hunks.length; h++) {
+    const lineIdx = hunks[h].lines.findIndex((l) => l.newLine === line);
+    if (lineIdx >= 0) return { hunk: hunks[h], fileIdx, hunkIdx: h, lineIdx };
+  }
+  return null;
+}
+
+function placeOf(patch: Patch, f: Finding): Place {
+  const loc = f.location;
+  if (loc.kind === 'patch') return { order: [0, 0, 0], key: 'patch' };
+  if (loc.kind === 'message') return { order: [0, loc.line, 0], key: `m:${loc.line}` };
+  const at = locate(patch, f);
+  if (!at) return { order: [1 + Math.max(0, fileIndexOf(patch, loc.path)), Number.MAX_SAFE_INTEGER, loc.line], key: `f:${loc.path}:${loc.line}` };
+  return { order: [1 + at.fileIdx, at.hunkIdx, at.lineIdx], key: `f:${loc.path}:${loc.line}` };
+}
+
+function comparePlaces(a: Place, b: Place): number {
+  for (let i = 0; i < 3; i++) if (a.order[i] !== b.order[i]) return a.order[i] - b.order[i];
+  return 0;
+}
+
+/**
+ * A key for "the same problem in the same place" that survives a new version: the finding id and
+ * the text of the line it is on (line numbers move between versions, the line's text rarely does).
+ */
+export function findingKey(patch: Patch, f: Finding): string {
+  const loc = f.location;
+  let where = 'patch';
+  if (loc.kind === 'message') where = `message:${(patch.message.split('\n')[loc.line - 1] ?? '').trim()}`;
+  else if (loc.kind === 'file') {
+    const at = locate(patch, f);
+    where = `${loc.path}:${at ? at.hunk.lines[at.lineIdx].text.trim() : loc.line}`;
+  }
+  return `${f.id}\0${where}`;
+}
+
+function diffMarker(kind: 'add' | 'del' | 'ctx'): string {
+  return kind === 'add' ? '+' : kind === 'del' ? '-' : ' ';
+}
+
+/** Quoted lines of a hunk around the finding and the related lines in the same hunk, cuts as [...]. */
+function quoteHunk(patch: Patch, f: Finding, at: NonNullable<ReturnType<typeof locate>>, firstInFile: boolean): string[] {
+  const file = patch.files[at.fileIdx];
+  const keys = new Set<number>([at.lineIdx]);
+  for (const r of f.related ?? []) {
+    if (r.location.kind !== 'file' || r.location.path !== (file.newPath ?? file.oldPath)) continue;
+    const line = r.location.line;
+    const idx = at.hunk.lines.findIndex((l) => l.newLine === line);
+    if (idx >= 0 && idx <= at.lineIdx) keys.add(idx);
+  }
+  // Two lines of context before each key line; everything after the finding line is trimmed.
+  const shown = new Set<number>();
+  for (const k of keys) for (let i = Math.max(0, k - 2); i <= k; i++) shown.add(i);
+  const out: string[] = [];
+  if (firstInFile) out.push(`> diff --git a/${file.oldPath ?? file.newPath} b/${file.newPath ?? file.oldPath}`);
+  const h = at.hunk;
+  out.push(`> @@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@${h.section ? ` ${h.section}` : ''}`);
+  let last = -1;
+  for (const i of [...shown].sort((a, b) => a - b)) {
+    if (i !== last + 1) out.push('[...]');
+    const l = h.lines[i];
+    out.push(`> ${diffMarker(l.kind)}${l.text}`);
+    last = i;
+  }
+  return out;
+}
+
+function quoteMessage(patch: Patch, line: number): string[] {
+  const lines = patch.message.split('\n');
+  const trailer = patch.trailers.find((t) => t.line === line);
+  const text = trailer ? trailer.raw.split('\n') : [lines[line - 1] ?? ''];
+  return text.map((t) => (t ? `> ${t}` : '>'));
+}
+
+function relatedElsewhere(f: Finding, at: ReturnType<typeof locate>, patch: Patch): string[] {
+  const out: string[] = [];
+  for (const r of f.related ?? []) {
+    const l = r.location;
+    if (l.kind !== 'file') continue;
+    const inQuote = at && at.hunk.lines.some((x) => x.newLine === l.line) && (patch.files[at.fileIdx].newPath === l.path);
+    if (!inQuote) out.push(`${r.label}: ${l.path}:${l.line}.`);
+  }
+  return out;
+}
+
+function noteLines(f: Finding, version: number, reportedIn: number | null, extra: string[]): string[] {
+  if (reportedIn !== null) return wrapProse(`Still present in v${version} (first noted on v${reportedIn}): ${f.message}`);
+  const prose = [f.message.replace(/\s*$/, ''), f.explanation ?? ''].filter(Boolean).join(/[.?!]$/.test(f.message.trim()) ? ' ' : '. ');
+  const lines = wrapProse(prose);
+  for (const e of extra) lines.push(...wrapProse(e));
+  if (f.evidence?.length) {
+    lines.push('');
+    // Commit citations are never wrapped: `sha12 ("subject")` must stay on one line.
+    for (const e of f.evidence) lines.push(`  ${e}`);
+  }
+  if (f.suggestion) {
+    lines.push('');
+    // Ready to paste: unindented and unwrapped.
+    lines.push(...f.suggestion.split('\n'));
+  }
+  return lines;
+}
+
+function attribution(patch: Patch): string {
+  const who = patch.author.name || patch.author.email;
+  return patch.date ? `On ${sanitizeHeaderValue(patch.date)}, ${who} wrote:` : `${who} wrote:`;
+}
+
+function uniqByEmail(people: Person[], exclude: Set<string>): Person[] {
+  const seen = new Set(exclude);
+  const out: Person[] = [];
+  for (const p of people) {
+    const k = p.email.toLowerCase();
+    if (!isValidAddress(p.email) || seen.has(k)) continue;
+    seen.add(k);
+    out.push(p);
+  }
+  return out;
+}
+
+/** A relay (B4 Relay, a list rewriting From) sends on the author's behalf: answer the author. */
+function authorOf(patch: Patch): Person {
+  const from = patch.mail?.from;
+  const relayed = from && (/\bvia\b/i.test(from.name) || /relay/i.test(from.email));
+  if (relayed && patch.mail?.replyTo.length && from.email.toLowerCase() === patch.author.email.toLowerCase()) return patch.mail.replyTo[0];
+  return patch.author;
+}
+
+/** Recipients: the author, and (reply-all) the original To and Cc, without the bot, each once. */
+export function recipients(patch: Patch, policy: EmailContext['policy'], botAddress: string): { to: Person[]; cc: Person[] } {
+  const bot = botAddress.toLowerCase();
+  const author = authorOf(patch);
+  const to = uniqByEmail([author], new Set([bot]));
+  const others: Person[] = policy.replyAll && patch.mail ? [...(patch.mail.from ? [patch.mail.from] : []), ...patch.mail.to, ...patch.mail.cc] : [];
+  const extra = (policy.extraCc ?? []).map((e) => ({ name: '', email: e }));
+  const relay = patch.mail?.from && authorOf(patch) !== patch.author ? patch.mail.from.email.toLowerCase() : null;
+  const cc = uniqByEmail(
+    [...others, ...extra].filter((p) => p.email.toLowerCase() !== relay),
+    new Set([bot, ...to.map((p) => p.email.toLowerCase())]),
+  );
+  return { to, cc };
+}
+
+export function replyMessageId(series: Series, patch: Patch, keys: string[], domain: string): string {
+  const h = createHash('sha256').update(`${series.id}\0v${series.version}\0${patch.id}\0${[...keys].sort().join('\n')}`).digest('hex');
+  return `kreview-${h.slice(0, 32)}@${domain}`;
+}
+
+function baseLine(pr: PatchReview): string {
+  if (pr.base.source === 'none') return 'No base tree was available, so only the lines of the patch itself were read.';
+  const applied = pr.applied === false ? ' The patch did not apply there, so only its hunks were read.' : '';
+  return `Reviewed against ${pr.base.label}.${applied}`;
+}
+
+function missingLine(series: Series): string | null {
+  if (series.complete || !series.missing.length) return null;
+  const have = series.patches.map((p) => p.prefix.index).filter((i): i is number => i !== null);
+  return `Only part of this series arrived (${have.join(', ')} of ${series.total ?? '?'}); patch${series.missing.length > 1 ? 'es' : ''} ${series.missing.join(', ')} did not come in time and were not reviewed.`;
+}
+
+function headersFor(patch: Patch, subject: string, messageId: string, to: Person[], cc: Person[], ctx: EmailContext): [string, string][] {
+  const parent = patch.mail?.messageId ?? patch.id;
+  const refs = [...new Set([...(patch.mail?.references ?? []), parent])].map(sanitizeHeaderValue).filter((r) => r && !/[<>\s]/.test(r));
+  const h: [string, string][] = [
+    ['From', formatAddress({ name: ctx.bot.name, email: ctx.bot.address })],
+    ['To', to.map(formatAddress).join(', ')],
+  ];
+  if (cc.length) h.push(['Cc', cc.map(formatAddress).join(', ')]);
+  h.push(
+    ['Subject', encodeHeaderText(subject)],
+    ['Date', (ctx.date ?? new Date()).toUTCString().replace('GMT', '+0000')],
+    ['Message-ID', `<${messageId}>`],
+  );
+  if (!/[<>\s]/.test(sanitizeHeaderValue(parent))) h.push(['In-Reply-To', `<${sanitizeHeaderValue(parent)}>`]);
+  if (refs.length) h.push(['References', refs.map((r) => `<${r}>`).join(' ')]);
+  h.push(['Auto-Submitted', 'auto-generated'], ['X-Patchwork-Hint', 'ignore']);
+  return h;
+}
+
+function replySubject(subject: string): string {
+  const s = sanitizeHeaderValue(subject);
+  return /^re:/i.test(s) ? s : `Re: ${s}`;
+}
+
+function finish(text: string): string {
+  // Keep the "-- " separator's trailing space; drop blank lines at the end.
+  return `${text.replace(/\n+$/, '')}\n`;
+}
+
+/** The reply to one patch, or null when it has no findings. */
+export function renderEmailReply(review: PatchReview, ctx: EmailContext): EmailReply | null {
+  const patch = review.patch;
+  if (!review.findings.length) return null;
+  const version = ctx.series.version;
+  const placed = review.findings.map((f) => ({ f, place: placeOf(patch, f), key: findingKey(patch, f) }));
+  placed.sort((a, b) => comparePlaces(a.place, b.place) || SEVERITY_RANK[b.f.severity] - SEVERITY_RANK[a.f.severity] || a.f.id.localeCompare(b.f.id));
+
+  const blocks: { cut: boolean; quote: string[]; notes: string[] }[] = [];
+  const filesQuoted = new Set<number>();
+  let prevMessageLine = 0;
+  for (let i = 0; i < placed.length; ) {
+    const group = [placed[i]];
+    while (i + group.length < placed.length && placed[i + group.length].place.key === placed[i].place.key) group.push(placed[i + group.length]);
+    i += group.length;
+    const first = group[0].f;
+    const loc = first.location;
+    let quote: string[] = [];
+    // A file quote always skips something (the message, earlier hunks); a message quote only when not adjacent.
+    let cut = true;
+    const at = locate(patch, first);
+    if (loc.kind === 'message' || loc.kind === 'patch') {
+      const line = loc.kind === 'message' ? loc.line : 1;
+      quote = quoteMessage(patch, line);
+      cut = line > prevMessageLine + 1;
+      prevMessageLine = line;
+    } else if (at) {
+      quote = quoteHunk(patch, first, at, !filesQuoted.has(at.fileIdx));
+      filesQuoted.add(at.fileIdx);
+    } else {
+      quote = [`> +++ b/${loc.path}`];
+    }
+    const notes: string[] = [];
+    for (const g of group) {
+      if (notes.length) notes.push('');
+      const extra = relatedElsewhere(g.f, at, patch);
+      if (loc.kind === 'file' && !at) extra.unshift(`(at ${loc.path}:${loc.line})`);
+      notes.push(...noteLines(g.f, version, ctx.reportedIn?.(g.key) ?? null, extra));
+    }
+    blocks.push({ cut, quote, notes });
+  }
+
+  const { to, cc } = recipients(patch, ctx.policy, ctx.bot.address);
+  if (!to.length) return null;
+  const keys = placed.map((p) => p.key);
+  const domain = ctx.bot.domain ?? ctx.bot.address.split('@')[1] ?? 'localhost';
+  const messageId = replyMessageId(ctx.series, patch, keys, domain);
+  const subject = replySubject(patch.subject);
+  const text = finish(
+    engine(ctx.templatesDir ?? DEFAULT_EMAIL_TEMPLATES).render('reply', {
+      attribution: attribution(patch),
+      blocks,
+      missing: missingLine(ctx.series),
+      baseLine: baseLine(review),
+      bot: ctx.bot,
+      wrap: (t: string) => wrapProse(t).join('\n'),
+    }),
+  );
+  const headers = headersFor(patch, subject, messageId, to, cc, ctx);
+  return { messageId, subject, headers, to: to.map((p) => p.email), cc: cc.map((p) => p.email), text, raw: buildRawMail({ headers, text }), findingKeys: keys };
+}
+
+/** One summary reply to the cover letter (policy), or null without a cover or without findings. */
+export function renderCoverSummary(review: Review, ctx: EmailContext): EmailReply | null {
+  const cover = review.series.cover;
+  const total = review.patches.reduce((n, p) => n + p.findings.length, 0);
+  if (!cover || total === 0) return null;
+  const lines = review.patches.map((p) => {
+    const n = p.findings.length;
+    const idx = p.patch.prefix.index ?? 1;
+    return `  [${idx}/${review.series.total ?? review.patches.length}] ${p.patch.prefix.summary}: ${n ? `${n} note${n > 1 ? 's' : ''}` : 'nothing to report'}`;
+  });
+  const { to, cc } = recipients(cover, ctx.policy, ctx.bot.address);
+  if (!to.length) return null;
+  const keys = review.patches.flatMap((p) => p.findings.map((f) => `${p.patch.id}\0${findingKey(p.patch, f)}`));
+  const domain = ctx.bot.domain ?? ctx.bot.address.split('@')[1] ?? 'localhost';
+  const messageId = replyMessageId(ctx.series, cover, keys, domain);
+  const subject = replySubject(cover.subject);
+  const text = finish(
+    engine(ctx.templatesDir ?? DEFAULT_EMAIL_TEMPLATES).render('cover-summary', {
+      attribution: attribution(cover),
+      quote: [`> ${cover.prefix.summary}`],
+      intro: `${total} note${total > 1 ? 's' : ''} on this series, each sent as a reply to its patch:`,
+      patches: lines,
+      missing: missingLine(review.series),
+      baseLine: review.patches[0] ? baseLine(review.patches[0]) : '',
+      bot: ctx.bot,
+      wrap: (t: string) => wrapProse(t).join('\n'),
+    }),
+  );
+  const headers = headersFor(cover, subject, messageId, to, cc, ctx);
+  return { messageId, subject, headers, to: to.map((p) => p.email), cc: cc.map((p) => p.email), text, raw: buildRawMail({ headers, text }), findingKeys: keys };
+}

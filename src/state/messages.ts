@@ -1,0 +1,81 @@
+// Seen messages: one row per Message-ID, the decoded patch kept as JSON until its series is reviewed.
+import type { Patch } from '../core/types.js';
+import type { Db } from './open-state.js';
+
+export type MessageKind = 'patch' | 'cover' | 'other' | 'ignored' | 'bad';
+export type MessageState = 'waiting' | 'reviewed' | 'superseded' | 'done';
+
+export interface StoredPatch {
+  patch: Patch;
+  receivedAt: number;
+  lists: string[];
+}
+
+export class MessageStore {
+  private readonly hasStmt;
+  private readonly insertStmt;
+  private readonly listsStmt;
+  private readonly setListsStmt;
+  private readonly waitingStmt;
+  private readonly setStateStmt;
+
+  constructor(private readonly db: Db) {
+    this.hasStmt = db.prepare(`SELECT 1 FROM messages WHERE message_id = ?`).pluck();
+    this.insertStmt = db.prepare(
+      `INSERT OR IGNORE INTO messages (message_id, source, received_at, kind, state, lists, patch_json, note)
+       VALUES (@id, @source, @at, @kind, @state, @lists, @patch, @note)`,
+    );
+    this.listsStmt = db.prepare(`SELECT lists FROM messages WHERE message_id = ?`).pluck();
+    this.setListsStmt = db.prepare(`UPDATE messages SET lists = ? WHERE message_id = ?`);
+    this.waitingStmt = db.prepare(
+      `SELECT patch_json, received_at, lists FROM messages WHERE state = 'waiting' ORDER BY received_at, rowid`,
+    );
+    this.setStateStmt = db.prepare(`UPDATE messages SET state = ?, patch_json = CASE WHEN ? THEN NULL ELSE patch_json END WHERE message_id = ?`);
+  }
+
+  has(messageId: string): boolean {
+    return this.hasStmt.get(messageId) !== undefined;
+  }
+
+  /** Records a message once; returns false when the Message-ID was already known. */
+  add(m: { id: string; source: string; at: number; kind: MessageKind; lists: string[]; patch?: Patch; note?: string }): boolean {
+    const waiting = m.kind === 'patch' || m.kind === 'cover';
+    const r = this.insertStmt.run({
+      id: m.id,
+      source: m.source,
+      at: m.at,
+      kind: m.kind,
+      state: waiting ? 'waiting' : 'done',
+      lists: JSON.stringify(m.lists),
+      patch: waiting && m.patch ? JSON.stringify(m.patch) : null,
+      note: m.note ?? null,
+    });
+    return r.changes === 1;
+  }
+
+  /** The same message seen through another list: remember the list, nothing else. */
+  addLists(messageId: string, lists: string[]): void {
+    const cur = this.listsStmt.get(messageId) as string | undefined;
+    if (cur === undefined) return;
+    const set = new Set<string>(JSON.parse(cur) as string[]);
+    const before = set.size;
+    for (const l of lists) set.add(l);
+    if (set.size !== before) this.setListsStmt.run(JSON.stringify([...set]), messageId);
+  }
+
+  waiting(): StoredPatch[] {
+    return (this.waitingStmt.all() as { patch_json: string; received_at: number; lists: string }[]).map((r) => ({
+      patch: JSON.parse(r.patch_json) as Patch,
+      receivedAt: r.received_at,
+      lists: JSON.parse(r.lists) as string[],
+    }));
+  }
+
+  /** Moves messages out of the waiting set; their JSON is dropped (the review's outcome is in the outbox). */
+  setState(ids: string[], state: MessageState): void {
+    const tx = this.db.transaction(() => {
+      for (const id of ids) this.setStateStmt.run(state, state === 'waiting' ? 0 : 1, id);
+    });
+    tx();
+  }
+}

@@ -1,0 +1,76 @@
+// The daemon's SQLite schema: what was seen, what waits to be reviewed, what was said, what is owed.
+// Every table is keyed so that replaying the same input (a restart, a second list) is a no-op.
+
+export const SCHEMA_VERSION = 1;
+
+export const SCHEMA_SQL = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+-- One row per Message-ID, however many lists or sources carried it.
+CREATE TABLE IF NOT EXISTS messages (
+  message_id  TEXT PRIMARY KEY,
+  source      TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  -- patch | cover | other (a reply, a non-patch) | ignored (bot, auto-reply, policy) | bad (undecodable)
+  kind        TEXT NOT NULL,
+  -- waiting (to be grouped and reviewed) | reviewed | superseded | done
+  state       TEXT NOT NULL,
+  lists       TEXT NOT NULL DEFAULT '[]',
+  patch_json  TEXT,
+  note        TEXT
+);
+CREATE INDEX IF NOT EXISTS messages_waiting ON messages(state) WHERE state = 'waiting';
+
+-- Where each source stopped: a public-inbox epoch's last commit, an mbox byte offset.
+CREATE TABLE IF NOT EXISTS cursors (source TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+-- Blobs of public-inbox messages already read: a purge rewrites commits, never blobs.
+CREATE TABLE IF NOT EXISTS seen_blobs (blob TEXT PRIMARY KEY);
+
+-- Mail handed in by \`kreview ingest\`, drained by the daemon.
+CREATE TABLE IF NOT EXISTS incoming (id INTEGER PRIMARY KEY AUTOINCREMENT, source TEXT NOT NULL, raw BLOB NOT NULL);
+
+-- Series reviewed, by identity (author + topic or change-id) across versions.
+CREATE TABLE IF NOT EXISTS series (
+  key         TEXT PRIMARY KEY,
+  identity    TEXT NOT NULL,
+  version     INTEGER NOT NULL,
+  state       TEXT NOT NULL,
+  reviewed_at INTEGER NOT NULL,
+  missing     TEXT NOT NULL DEFAULT '[]'
+);
+CREATE INDEX IF NOT EXISTS series_identity ON series(identity);
+
+-- Problems already reported for a series identity, so a later version says "still present".
+CREATE TABLE IF NOT EXISTS reported (
+  identity      TEXT NOT NULL,
+  finding_key   TEXT NOT NULL,
+  first_version INTEGER NOT NULL,
+  last_version  INTEGER NOT NULL,
+  PRIMARY KEY (identity, finding_key)
+);
+
+-- The outbox: pending -> sending -> sent | failed | cancelled; the deterministic Message-ID is the key.
+CREATE TABLE IF NOT EXISTS outbox (
+  message_id      TEXT PRIMARY KEY,
+  in_reply_to     TEXT NOT NULL,
+  series_key      TEXT NOT NULL,
+  series_identity TEXT NOT NULL,
+  version         INTEGER NOT NULL,
+  list            TEXT NOT NULL,
+  thread          TEXT NOT NULL,
+  env_from        TEXT NOT NULL,
+  env_to          TEXT NOT NULL,
+  raw             TEXT NOT NULL,
+  state           TEXT NOT NULL,
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  not_before      INTEGER NOT NULL,
+  claimed_by      TEXT,
+  claimed_at      INTEGER,
+  created_at      INTEGER NOT NULL,
+  sent_at         INTEGER,
+  last_error      TEXT
+);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox(state, not_before);
+CREATE INDEX IF NOT EXISTS outbox_reply ON outbox(in_reply_to);
+`;
