@@ -43,7 +43,10 @@ export async function reviewSeries(series: Series, opts: ReviewOptions): Promise
   const patches: PatchReview[] = [];
   try {
     let previous: Workspace | undefined;
-    for (const patch of series.patches) {
+    // b4 and format-patch --base put base-commit: in the cover letter (or the last patch) only.
+    const seriesBase = series.cover?.baseCommit ?? series.patches.find((p) => p.baseCommit)?.baseCommit ?? null;
+    for (const original of series.patches) {
+      const patch = original.baseCommit || !seriesBase ? original : { ...original, baseCommit: seriesBase };
       const pr = await reviewPatch(patch, series, { ...opts, history }, checks, previous);
       patches.push(pr.review);
       previous = pr.workspace ?? previous;
