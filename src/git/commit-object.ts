@@ -1,0 +1,67 @@
+// Parses a raw commit object (as `git cat-file commit` prints it): parents, author, dates,
+// message, and the subject as `git log --format=%s` shows it (first paragraph, lines joined).
+import type { Person } from '../core/types.js';
+
+export interface CommitObject {
+  tree: string;
+  parents: string[];
+  author: Person;
+  /** Author and committer dates, seconds since the epoch. */
+  adate: number;
+  cdate: number;
+  committer: Person;
+  message: string;
+  subject: string;
+}
+
+const IDENT = /^(.*?) ?<([^>]*)> (-?\d+)(?: [+-]\d{4})?$/;
+
+export function parseCommitObject(raw: Buffer | string): CommitObject {
+  const text = typeof raw === 'string' ? raw : raw.toString('utf8');
+  const split = text.indexOf('\n\n');
+  const head = split < 0 ? text : text.slice(0, split);
+  const message = split < 0 ? '' : text.slice(split + 2);
+  const out: CommitObject = {
+    tree: '',
+    parents: [],
+    author: { name: '', email: '' },
+    adate: 0,
+    cdate: 0,
+    committer: { name: '', email: '' },
+    message,
+    subject: subjectOf(message),
+  };
+  for (const line of head.split('\n')) {
+    // Continuation lines (signatures, mergetag) start with a space and are not ours.
+    if (line.startsWith(' ')) continue;
+    const sp = line.indexOf(' ');
+    const key = line.slice(0, sp);
+    const value = line.slice(sp + 1);
+    if (key === 'tree') out.tree = value;
+    else if (key === 'parent') out.parents.push(value);
+    else if (key === 'author' || key === 'committer') {
+      const m = IDENT.exec(value);
+      const person = { name: m?.[1] ?? value, email: m?.[2] ?? '' };
+      const date = Number(m?.[3] ?? 0);
+      if (key === 'author') {
+        out.author = person;
+        out.adate = date;
+      } else {
+        out.committer = person;
+        out.cdate = date;
+      }
+    }
+  }
+  return out;
+}
+
+/** git's %s: the first paragraph of the message with its lines joined by spaces. */
+export function subjectOf(message: string): string {
+  const lines = message.replace(/^\s*\n/, '').split('\n');
+  const para: string[] = [];
+  for (const l of lines) {
+    if (l.trim() === '') break;
+    para.push(l.trim());
+  }
+  return para.join(' ');
+}

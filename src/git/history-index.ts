@@ -1,0 +1,318 @@
+// The on-disk index of a repository's history (SQLite under the cache dir): commits with their
+// subjects, authors, dates and parents, and reverse indexes of Fixes:, revert and backport
+// references. Built once, then extended from the tips already indexed.
+import Database from 'better-sqlite3';
+import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { KreviewError } from '../core/types.js';
+import { messageRefs } from './message-refs.js';
+import { runGit, streamGit } from './run-git.js';
+
+const SCHEMA_VERSION = '1';
+const BATCH = 5000;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS commits(
+  id INTEGER PRIMARY KEY, oid TEXT NOT NULL UNIQUE,
+  parents TEXT, subject TEXT, author_name TEXT, author_email TEXT, adate INTEGER, cdate INTEGER);
+CREATE INDEX IF NOT EXISTS commits_subject ON commits(subject);
+CREATE TABLE IF NOT EXISTS fixes(target TEXT NOT NULL, commit_id INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS fixes_target ON fixes(target);
+CREATE TABLE IF NOT EXISTS reverts(target TEXT NOT NULL, commit_id INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS reverts_target ON reverts(target);
+CREATE INDEX IF NOT EXISTS reverts_commit ON reverts(commit_id);
+CREATE TABLE IF NOT EXISTS upstream(target TEXT NOT NULL, commit_id INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS upstream_target ON upstream(target);
+CREATE TABLE IF NOT EXISTS tips(oid TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS patch_ids(oid TEXT PRIMARY KEY, patch_id TEXT);
+`;
+
+/** One row of the commits table with its parents as full ids. */
+export interface IndexedCommit {
+  id: number;
+  oid: string;
+  parents: string[];
+  subject: string;
+  authorName: string;
+  authorEmail: string;
+  adate: number;
+  cdate: number;
+}
+
+interface Row {
+  id: number;
+  oid: string;
+  parents: string | null;
+  subject: string | null;
+  author_name: string | null;
+  author_email: string | null;
+  adate: number | null;
+  cdate: number | null;
+}
+
+// Fields separated by US (0x1f), commits by NUL (-z); the body comes last so it may hold anything else.
+const LOG_FORMAT = '--format=%H%x1f%P%x1f%an%x1f%ae%x1f%at%x1f%ct%x1f%s%x1f%B';
+
+export function defaultCacheDir(): string {
+  return process.env.KREVIEW_CACHE ?? join(homedir(), '.cache', 'kreview');
+}
+
+export class HistoryIndex {
+  readonly db: Database.Database;
+  /** Bumped whenever commits are added, so in-memory graphs know to reload. */
+  generation = 0;
+
+  private constructor(
+    readonly repo: string,
+    db: Database.Database,
+  ) {
+    this.db = db;
+  }
+
+  /** Open (or create) the index of the repository whose git directory is `gitDir` (a realpath). */
+  static open(repo: string, gitDir: string, cacheDir: string): HistoryIndex {
+    mkdirSync(cacheDir, { recursive: true });
+    const key = createHash('sha256').update(gitDir).digest('hex').slice(0, 24);
+    const file = join(cacheDir, `history-${key}.sqlite`);
+    let db: Database.Database;
+    try {
+      db = new Database(file);
+      db.pragma('busy_timeout = 30000');
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = OFF');
+      const version = db.prepare("SELECT name FROM sqlite_master WHERE name = 'meta'").get()
+        ? (db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: string } | undefined)?.value
+        : undefined;
+      if (version !== undefined && version !== SCHEMA_VERSION) {
+        for (const t of ['meta', 'commits', 'fixes', 'reverts', 'upstream', 'tips', 'patch_ids']) db.exec(`DROP TABLE IF EXISTS ${t}`);
+      }
+      db.exec(SCHEMA);
+      db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema', ?), ('repo', ?)").run(SCHEMA_VERSION, gitDir);
+    } catch (e) {
+      throw new KreviewError(`cannot open the history index ${file}: ${(e as Error).message}`);
+    }
+    return new HistoryIndex(repo, db);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  /**
+   * Bring the index up to date with the repository's refs (and `extraTips`, commits that must be
+   * indexed though no ref names them): ONE `git log` of the new tips, excluding the tips indexed before.
+   */
+  async update(extraTips: string[] = [], progress?: (msg: string) => void): Promise<number> {
+    const current = new Set([...(await this.refTips()), ...extraTips]);
+    const old = (this.db.prepare('SELECT oid FROM tips').pluck().all() as string[]).filter((o) => !current.has(o));
+    const oldAlive = await this.existingCommits(old);
+    const known = new Set(this.db.prepare('SELECT oid FROM tips').pluck().all() as string[]);
+    const fresh = [...current].filter((t) => !known.has(t) || !this.isFull(t));
+    if (fresh.length === 0) {
+      this.replaceTips(current);
+      return 0;
+    }
+    const negatives = [...current].filter((t) => known.has(t) && this.isFull(t)).concat(oldAlive);
+    // `^<oid>` rather than `--not`: git before 2.42 refuses options on --stdin.
+    const input = [...fresh, ...negatives.map((n) => `^${n}`)].join('\n') + '\n';
+    const added = await this.ingestLog(['log', '--stdin', '-z', '--topo-order', '--reverse', LOG_FORMAT], input, progress);
+    this.replaceTips(current);
+    if (added > 0) this.generation++;
+    return added;
+  }
+
+  private isFull(oid: string): boolean {
+    const r = this.db.prepare('SELECT subject IS NOT NULL AS full FROM commits WHERE oid = ?').get(oid) as { full: number } | undefined;
+    return !!r?.full;
+  }
+
+  private replaceTips(tips: Iterable<string>): void {
+    const ins = this.db.prepare('INSERT OR IGNORE INTO tips(oid) VALUES (?)');
+    this.db.transaction(() => {
+      this.db.exec('DELETE FROM tips');
+      for (const t of tips) ins.run(t);
+    })();
+  }
+
+  /** Commit ids every ref (and HEAD) points at, tags peeled. */
+  private async refTips(): Promise<string[]> {
+    const r = await runGit(this.repo, ['for-each-ref', '--format=%(objectname) %(objecttype) %(*objectname) %(*objecttype)']);
+    if (r.code !== 0) throw new KreviewError(`cannot list the refs of ${this.repo}: ${r.stderr.split('\n')[0]}`);
+    const tips = new Set<string>();
+    for (const line of r.stdout.split('\n')) {
+      const [oid, type, peeled, peeledType] = line.split(' ');
+      if (type === 'commit') tips.add(oid);
+      else if (peeledType === 'commit') tips.add(peeled);
+    }
+    const head = await runGit(this.repo, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']);
+    if (head.code === 0) tips.add(head.stdout.trim());
+    return [...tips];
+  }
+
+  /** The subset of `oids` that still exist as commits (a purged ref's tip may be gone). */
+  private async existingCommits(oids: string[]): Promise<string[]> {
+    if (oids.length === 0) return [];
+    const r = await runGit(this.repo, ['cat-file', '--batch-check'], { input: oids.join('\n') + '\n' });
+    return r.stdout
+      .split('\n')
+      .map((l) => l.split(' '))
+      .filter((f) => f[1] === 'commit')
+      .map((f) => f[0]);
+  }
+
+  private async ingestLog(args: string[], input: string, progress?: (msg: string) => void): Promise<number> {
+    const selectId = this.db.prepare('SELECT id, subject IS NOT NULL AS full FROM commits WHERE oid = ?');
+    const insertStub = this.db.prepare('INSERT INTO commits(oid) VALUES (?)');
+    const upsert = this.db.prepare(
+      `INSERT INTO commits(oid, parents, subject, author_name, author_email, adate, cdate) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT(oid) DO UPDATE SET parents = excluded.parents, subject = excluded.subject, author_name = excluded.author_name,
+         author_email = excluded.author_email, adate = excluded.adate, cdate = excluded.cdate
+       RETURNING id`,
+    );
+    const insFixes = this.db.prepare('INSERT INTO fixes(target, commit_id) VALUES (?, ?)');
+    const insReverts = this.db.prepare('INSERT INTO reverts(target, commit_id) VALUES (?, ?)');
+    const insUpstream = this.db.prepare('INSERT INTO upstream(target, commit_id) VALUES (?, ?)');
+    const idOf = (oid: string): number => {
+      const r = selectId.get(oid) as { id: number } | undefined;
+      return r ? r.id : Number(insertStub.run(oid).lastInsertRowid);
+    };
+    let pending: string[] = [];
+    let added = 0;
+    const flush = this.db.transaction((records: string[]) => {
+      for (const rec of records) {
+        const f = splitFields(rec, 8);
+        if (!f) continue;
+        const [oid, parents, an, ae, at, ct, subject, body] = f;
+        const existing = selectId.get(oid) as { id: number; full: number } | undefined;
+        if (existing?.full) continue;
+        const parentIds = parents ? parents.split(' ').map(idOf) : [];
+        const { id } = upsert.get(oid, parentIds.join(' '), subject, an, ae, Number(at), Number(ct)) as { id: number };
+        const refs = messageRefs(body);
+        for (const t of refs.fixes) insFixes.run(t, id);
+        if (refs.reverts) insReverts.run(refs.reverts, id);
+        for (const t of refs.upstream) insUpstream.run(t, id);
+        added++;
+      }
+    });
+    let rest: Buffer = Buffer.alloc(0);
+    let seen = 0;
+    const r = await streamGit(this.repo, args, (chunk) => {
+      let buf = rest.length ? Buffer.concat([rest, chunk]) : chunk;
+      let pos = 0;
+      for (let nul = buf.indexOf(0, pos); nul >= 0; nul = buf.indexOf(0, pos)) {
+        if (nul > pos) pending.push(buf.toString('utf8', pos, nul));
+        pos = nul + 1;
+      }
+      rest = Buffer.from(buf.subarray(pos));
+      buf = rest;
+      if (pending.length >= BATCH) {
+        seen += pending.length;
+        flush(pending);
+        pending = [];
+        progress?.(`indexing history of ${this.repo}: ${seen} commits`);
+      }
+    }, { input });
+    if (rest.length) pending.push(rest.toString('utf8'));
+    if (r.code !== 0) throw new KreviewError(`cannot index the history of ${this.repo}: ${r.stderr.split('\n')[0]}`);
+    seen += pending.length;
+    flush(pending);
+    if (seen > 0) progress?.(`indexed history of ${this.repo}: ${seen} commits`);
+    return added;
+  }
+
+  byOid(oids: string[]): Map<string, IndexedCommit> {
+    const sel = this.db.prepare('SELECT * FROM commits WHERE oid = ?');
+    const out = new Map<string, IndexedCommit>();
+    for (const oid of oids) {
+      const row = sel.get(oid) as Row | undefined;
+      if (row && row.subject !== null) out.set(oid, this.toCommit(row));
+    }
+    return out;
+  }
+
+  byIds(ids: number[]): IndexedCommit[] {
+    const sel = this.db.prepare('SELECT * FROM commits WHERE id = ?');
+    const out: IndexedCommit[] = [];
+    for (const id of ids) {
+      const row = sel.get(id) as Row | undefined;
+      if (row && row.subject !== null) out.push(this.toCommit(row));
+    }
+    return out;
+  }
+
+  idOf(oid: string): number | null {
+    const r = this.db.prepare('SELECT id FROM commits WHERE oid = ? AND subject IS NOT NULL').get(oid) as { id: number } | undefined;
+    return r ? r.id : null;
+  }
+
+  oidsBySubject(subject: string): string[] {
+    return this.db.prepare('SELECT oid FROM commits WHERE subject = ? ORDER BY id').pluck().all(subject) as string[];
+  }
+
+  /** Commit row ids whose `table` reference (fixes/reverts/upstream) is a prefix of `oid`. */
+  referrers(table: 'fixes' | 'reverts' | 'upstream', oid: string): number[] {
+    // Prefix keys: ask for every prefix of oid at once; at most 60 index probes.
+    const prefixes: string[] = [];
+    for (let n = 4; n <= oid.length; n++) prefixes.push(oid.slice(0, n));
+    const sql = `SELECT DISTINCT commit_id FROM ${table} WHERE target IN (${prefixes.map(() => '?').join(',')}) ORDER BY commit_id`;
+    return this.db.prepare(sql).pluck().all(...prefixes) as number[];
+  }
+
+  revertTargetOf(oid: string): string | null {
+    const r = this.db
+      .prepare('SELECT r.target FROM reverts r JOIN commits c ON c.id = r.commit_id WHERE c.oid = ?')
+      .pluck()
+      .get(oid) as string | undefined;
+    return r ?? null;
+  }
+
+  getPatchId(oid: string): string | null | undefined {
+    const r = this.db.prepare('SELECT patch_id FROM patch_ids WHERE oid = ?').get(oid) as { patch_id: string | null } | undefined;
+    return r ? r.patch_id : undefined;
+  }
+
+  setPatchId(oid: string, patchId: string | null): void {
+    this.db.prepare('INSERT OR REPLACE INTO patch_ids(oid, patch_id) VALUES (?, ?)').run(oid, patchId);
+  }
+
+  /** Every commit row's parents as row ids, in id order (for the in-memory graph). */
+  *parentRows(): Generator<[number, string | null]> {
+    for (const r of this.db.prepare('SELECT id, parents FROM commits ORDER BY id').raw().iterate()) yield r as [number, string | null];
+  }
+
+  maxId(): number {
+    return (this.db.prepare('SELECT max(id) FROM commits').pluck().get() as number | null) ?? 0;
+  }
+
+  private toCommit(row: Row): IndexedCommit {
+    const parentIds = row.parents ? row.parents.split(' ').map(Number) : [];
+    const sel = this.db.prepare('SELECT oid FROM commits WHERE id = ?').pluck();
+    return {
+      id: row.id,
+      oid: row.oid,
+      parents: parentIds.map((p) => sel.get(p) as string),
+      subject: row.subject ?? '',
+      authorName: row.author_name ?? '',
+      authorEmail: row.author_email ?? '',
+      adate: row.adate ?? 0,
+      cdate: row.cdate ?? 0,
+    };
+  }
+}
+
+/** Split a record into exactly `n` fields on US; the last field keeps any further separators. */
+function splitFields(rec: string, n: number): string[] | null {
+  const out: string[] = [];
+  let pos = 0;
+  for (let i = 0; i < n - 1; i++) {
+    const sep = rec.indexOf('\x1f', pos);
+    if (sep < 0) return null;
+    out.push(rec.slice(pos, sep));
+    pos = sep + 1;
+  }
+  out.push(rec.slice(pos));
+  return out;
+}

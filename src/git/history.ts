@@ -1,0 +1,337 @@
+// openHistory(): the History of one repository (src/git/history-types.ts), answering checks'
+// questions from the on-disk index, an in-memory commit graph and two long-lived cat-file processes.
+import { realpath } from 'node:fs/promises';
+import { resolve as resolvePath } from 'node:path';
+import { KreviewError } from '../core/types.js';
+import type { CommitInfo, History, ObjectType, ResolvedObject } from './history-types.js';
+import { Ancestry } from './ancestry.js';
+import { CatFile } from './cat-file.js';
+import { parseCommitObject } from './commit-object.js';
+import { defaultCacheDir, HistoryIndex, type IndexedCommit } from './history-index.js';
+import { messageRefs } from './message-refs.js';
+import { compareVersions, globToRegExp, listTags, type ReleaseTag } from './release-tags.js';
+import { assertGitRepo, assertSafeRev, isFullOid, runGit } from './run-git.js';
+
+export interface OpenHistoryOptions {
+  cacheDir?: string;
+  progress?: (msg: string) => void;
+}
+
+const OBJECT_TYPES: readonly string[] = ['commit', 'tree', 'blob', 'tag'];
+const HEX = /^[0-9a-fA-F]{4,64}$/;
+
+/** Open the History of `repo`, building or extending its index first. */
+export async function openHistory(repo: string, opts: OpenHistoryOptions = {}): Promise<History> {
+  const dir = resolvePath(repo);
+  await assertGitRepo(dir);
+  const r = await runGit(dir, ['rev-parse', '--git-common-dir']);
+  if (r.code !== 0) throw new KreviewError(`${dir} is not a git repository`);
+  const gitDir = await realpath(resolvePath(dir, r.stdout.trim()));
+  const index = HistoryIndex.open(dir, gitDir, opts.cacheDir ?? defaultCacheDir());
+  try {
+    await index.update([], opts.progress);
+  } catch (e) {
+    index.close();
+    throw e;
+  }
+  return new GitHistory(dir, index, opts.progress);
+}
+
+function toInfo(c: IndexedCommit): CommitInfo {
+  return { oid: c.oid, parents: c.parents, subject: c.subject, author: { name: c.authorName, email: c.authorEmail }, date: c.adate };
+}
+
+class GitHistory implements History {
+  private readonly check: CatFile;
+  private readonly batch: CatFile;
+  private readonly ancestry: Ancestry;
+  private tags: Promise<ReleaseTag[]> | null = null;
+
+  constructor(
+    readonly repo: string,
+    private readonly index: HistoryIndex,
+    private readonly progress?: (msg: string) => void,
+  ) {
+    this.check = new CatFile(repo, 'batch-check');
+    this.batch = new CatFile(repo, 'batch');
+    this.ancestry = new Ancestry(index);
+  }
+
+  async resolve(ids: string[]): Promise<Map<string, ResolvedObject>> {
+    const unique = [...new Set(ids)];
+    const replies = await Promise.all(unique.map((q) => this.checkOne(HEX.test(q) ? q.toLowerCase() : q)));
+    const out = new Map<string, ResolvedObject>();
+    await Promise.all(
+      unique.map(async (query, i) => {
+        const r = replies[i];
+        if (r.status === 'found') {
+          out.set(query, { query, status: 'found', oid: r.oid, type: r.type });
+        } else if (r.status === 'ambiguous') {
+          out.set(query, { query, status: 'ambiguous', candidates: await this.candidates(query.toLowerCase()) });
+        } else out.set(query, { query, status: 'missing' });
+      }),
+    );
+    return out;
+  }
+
+  /** One batch-check answer; names the protocol cannot carry count as missing. */
+  private async checkOne(q: string): Promise<{ status: 'found'; oid: string; type: ObjectType } | { status: 'missing' | 'ambiguous' }> {
+    if (q === '' || /[\0-\x1f]/.test(q)) return { status: 'missing' };
+    const r = await this.check.request(q);
+    if (r.status !== 'found') return r;
+    if (!OBJECT_TYPES.includes(r.type)) return { status: 'missing' };
+    return { status: 'found', oid: r.oid, type: r.type as ObjectType };
+  }
+
+  /** Every object an ambiguous prefix names, commits first; one git process per ambiguous id (rare). */
+  private async candidates(prefix: string): Promise<{ oid: string; type: ObjectType }[]> {
+    if (!HEX.test(prefix)) return [];
+    const r = await runGit(this.repo, ['rev-parse', `--disambiguate=${prefix}`]);
+    const oids = r.stdout.split('\n').filter(isFullOid);
+    const typed = await Promise.all(oids.map(async (oid) => ({ oid, type: (await this.checkOne(oid)) })));
+    const rank = (t: string) => (t === 'commit' ? 0 : t === 'tag' ? 1 : t === 'tree' ? 2 : 3);
+    return typed
+      .filter((c) => c.type.status === 'found')
+      .map((c) => ({ oid: c.oid, type: (c.type as { type: ObjectType }).type }))
+      .sort((a, b) => rank(a.type) - rank(b.type) || a.oid.localeCompare(b.oid));
+  }
+
+  /** Full commit id for an id or revision, or null (hostile strings never reach git as options). */
+  private async commitOid(id: string): Promise<string | null> {
+    if (isFullOid(id) && this.index.idOf(id) !== null) return id;
+    if (id === '' || /[\0-\x1f]/.test(id)) return null;
+    const r = await this.check.request(`${HEX.test(id) ? id.toLowerCase() : id}^{commit}`);
+    return r.status === 'found' && r.type === 'commit' ? r.oid : null;
+  }
+
+  async commits(oids: string[]): Promise<Map<string, CommitInfo>> {
+    const out = new Map<string, CommitInfo>();
+    const full = await Promise.all(oids.map((o) => this.commitOid(o)));
+    const indexed = this.index.byOid(full.filter((o): o is string => o !== null));
+    await Promise.all(
+      oids.map(async (query, i) => {
+        const oid = full[i];
+        if (!oid) return;
+        const hit = indexed.get(oid);
+        if (hit) {
+          out.set(query, toInfo(hit));
+          return;
+        }
+        // A commit no ref reaches (a mail's base, a dangling commit): read the object itself.
+        const r = await this.batch.request(oid);
+        if (r.status !== 'found' || r.type !== 'commit' || !r.content) return;
+        const c = parseCommitObject(r.content);
+        out.set(query, { oid, parents: c.parents, subject: c.subject, author: c.author, date: c.adate });
+      }),
+    );
+    return out;
+  }
+
+  async message(oid: string): Promise<string | null> {
+    const full = await this.commitOid(oid);
+    if (!full) return null;
+    const r = await this.batch.request(full);
+    return r.status === 'found' && r.content ? parseCommitObject(r.content).message : null;
+  }
+
+  async revParse(rev: string): Promise<string | null> {
+    assertSafeRev(rev);
+    return this.commitOid(rev);
+  }
+
+  /** Row id of a commit in the index, indexing it (and its missing ancestors) first if needed. */
+  private async indexed(oid: string): Promise<number | null> {
+    const id = this.index.idOf(oid);
+    if (id !== null) return id;
+    await this.index.update([oid], this.progress);
+    return this.index.idOf(oid);
+  }
+
+  async isAncestor(ancestor: string, descendant: string): Promise<boolean> {
+    const [a, d] = await Promise.all([this.commitOid(ancestor), this.commitOid(descendant)]);
+    if (!a || !d) return false;
+    if (a === d) return true;
+    const dId = await this.indexed(d);
+    const aId = this.index.idOf(a);
+    if (dId === null || aId === null) return false;
+    return this.ancestry.isReachable(aId, dId);
+  }
+
+  async abbrev(oid: string, min = 12): Promise<string> {
+    const r0 = await this.checkOne(HEX.test(oid) ? oid.toLowerCase() : oid);
+    if (r0.status !== 'found') return oid;
+    const full = r0.oid;
+    for (let n = Math.max(4, min); n < full.length; n++) {
+      const r = await this.checkOne(full.slice(0, n));
+      if (r.status === 'found' && r.oid === full) return full.slice(0, n);
+    }
+    return full;
+  }
+
+  private listTags(): Promise<ReleaseTag[]> {
+    this.tags ??= listTags(this.repo);
+    return this.tags;
+  }
+
+  async firstRelease(oid: string, base: string, pattern: string): Promise<string | null> {
+    const [target, b] = await Promise.all([this.commitOid(oid), this.commitOid(base)]);
+    if (!target || !b) return null;
+    const baseId = await this.indexed(b);
+    const targetId = this.index.idOf(target);
+    if (baseId === null || targetId === null || !this.ancestry.isReachable(targetId, baseId)) return null;
+    const re = globToRegExp(pattern);
+    const tags: { name: string; id: number }[] = [];
+    for (const t of await this.listTags()) {
+      if (!re.test(t.name)) continue;
+      const id = this.index.idOf(t.commit);
+      if (id !== null && this.ancestry.isReachable(id, baseId)) tags.push({ name: t.name, id });
+    }
+    tags.sort((x, y) => compareVersions(x.name, y.name));
+    const labels = this.ancestry.releaseLabels(pattern + '\0' + tags.map((t) => t.name).join('\0'), tags.map((t) => t.id));
+    const t = labels[targetId];
+    return t >= 0 ? tags[t].name : null;
+  }
+
+  private async referrersFrom(table: 'fixes' | 'reverts' | 'upstream', oid: string, base: string): Promise<CommitInfo[]> {
+    const [target, b] = await Promise.all([this.commitOid(oid), this.commitOid(base)]);
+    if (!target || !b) return [];
+    const baseId = await this.indexed(b);
+    if (baseId === null) return [];
+    const ids = this.index.referrers(table, target).filter((id) => this.ancestry.isReachable(id, baseId));
+    return this.index.byIds(ids).filter((c) => c.oid !== target).map(toInfo);
+  }
+
+  fixersOf(oid: string, base: string): Promise<CommitInfo[]> {
+    return this.referrersFrom('fixes', oid, base);
+  }
+
+  revertsOf(oid: string, base: string): Promise<CommitInfo[]> {
+    return this.referrersFrom('reverts', oid, base);
+  }
+
+  async revertedBy(oid: string): Promise<string | null> {
+    const full = await this.commitOid(oid);
+    if (!full) return null;
+    let target = this.index.idOf(full) !== null ? this.index.revertTargetOf(full) : null;
+    if (target === null) {
+      const msg = await this.message(full);
+      target = msg ? messageRefs(msg).reverts : null;
+    }
+    return target ? this.commitOid(target) : null;
+  }
+
+  async bySubject(subject: string): Promise<string[]> {
+    const oids = this.index.oidsBySubject(subject);
+    // A purged or rewritten branch may leave index rows whose objects are gone.
+    const alive = await Promise.all(oids.map((o) => this.checkOne(o)));
+    return oids.filter((_, i) => alive[i].status === 'found');
+  }
+
+  async backportsOf(oid: string, base: string): Promise<CommitInfo[]> {
+    const [target, b] = await Promise.all([this.commitOid(oid), this.commitOid(base)]);
+    if (!target || !b) return [];
+    const baseId = await this.indexed(b);
+    if (baseId === null) return [];
+    const ids = new Set(this.index.referrers('upstream', target));
+    const info = (await this.commits([target])).get(target);
+    if (info) {
+      const same = (await this.bySubject(info.subject)).filter((o) => o !== target);
+      if (same.length) {
+        const pids = await this.patchIds([target, ...same]);
+        const mine = pids.get(target);
+        for (const o of same) {
+          const id = this.index.idOf(o);
+          if (mine && pids.get(o) === mine && id !== null) ids.add(id);
+        }
+      }
+    }
+    const reachable = [...ids].filter((id) => this.ancestry.isReachable(id, baseId)).sort((x, y) => x - y);
+    return this.index.byIds(reachable).filter((c) => c.oid !== target).map(toInfo);
+  }
+
+  /** `git patch-id --stable` of commits, cached in the index; two git processes for all uncached. */
+  private async patchIds(oids: string[]): Promise<Map<string, string | null>> {
+    const out = new Map<string, string | null>();
+    const todo: string[] = [];
+    for (const o of oids) {
+      const c = this.index.getPatchId(o);
+      if (c === undefined) todo.push(o);
+      else out.set(o, c);
+    }
+    if (todo.length) {
+      const diff = await runGit(this.repo, ['diff-tree', '--stdin', '-p', '--no-color'], { input: todo.join('\n') + '\n' });
+      const pid = await runGit(this.repo, ['patch-id', '--stable'], { input: diff.stdout });
+      const found = new Map<string, string>();
+      for (const line of pid.stdout.split('\n')) {
+        const [p, c] = line.split(' ');
+        if (p && c) found.set(c, p);
+      }
+      for (const o of todo) {
+        const p = found.get(o) ?? null;
+        this.index.setPatchId(o, p);
+        out.set(o, p);
+      }
+    }
+    return out;
+  }
+
+  async blame(rev: string, path: string, ranges: [number, number][]): Promise<string[]> {
+    assertSafeRev(rev);
+    if (/[\0-\x1f]/.test(path) || ranges.length === 0) return [];
+    const args = (rs: [number, number][]) => ['blame', '--porcelain', ...rs.flatMap(([a, b]) => ['-L', `${a},${b}`]), rev, '--', path];
+    const valid = ranges.filter(([a, b]) => Number.isInteger(a) && Number.isInteger(b) && a >= 1 && b >= a);
+    if (valid.length === 0) return [];
+    let r = await runGit(this.repo, args(valid));
+    const short = /has only (\d+) lines?/.exec(r.stderr);
+    if (r.code !== 0 && short) {
+      // Lines past the end of the file: blame what exists instead of failing the whole question.
+      const n = Number(short[1]);
+      const clamped = valid.filter(([a]) => a <= n).map(([a, b]): [number, number] => [a, Math.min(b, n)]);
+      if (clamped.length === 0) return [];
+      r = await runGit(this.repo, args(clamped));
+    }
+    if (r.code !== 0) throw new KreviewError(`cannot blame ${path} at ${rev}: ${r.stderr.split('\n')[0]}`);
+    const out: string[] = [];
+    const seen = new Set<string>();
+    for (const line of r.stdout.split('\n')) {
+      const m = /^([0-9a-f]{40,64}) \d+ \d+/.exec(line);
+      if (m && !seen.has(m[1])) {
+        seen.add(m[1]);
+        out.push(m[1]);
+      }
+    }
+    return out;
+  }
+
+  async readBlob(id: string): Promise<Buffer | null> {
+    if (id === '' || /[\0-\x1f]/.test(id)) return null;
+    const r = await this.batch.request(HEX.test(id) ? id.toLowerCase() : id);
+    return r.status === 'found' && r.type === 'blob' ? r.content : null;
+  }
+
+  async readFile(rev: string, path: string): Promise<string | null> {
+    assertSafeRev(rev);
+    if (/[\0-\x1f]/.test(path)) return null;
+    const r = await this.batch.request(`${rev}:${path}`);
+    return r.status === 'found' && r.type === 'blob' && r.content ? r.content.toString('utf8') : null;
+  }
+
+  async listFiles(rev: string, dir: string): Promise<string[]> {
+    assertSafeRev(rev);
+    const clean = dir.replace(/^\/+|\/+$/g, '');
+    if (/[\0-\x1f]/.test(clean)) return [];
+    const tree = await this.check.request(clean ? `${rev}:${clean}` : `${rev}^{tree}`);
+    if (tree.status !== 'found' || tree.type !== 'tree') return [];
+    const r = await runGit(this.repo, ['ls-tree', '-r', '-z', '--name-only', tree.oid]);
+    if (r.code !== 0) return [];
+    return r.stdout
+      .split('\0')
+      .filter(Boolean)
+      .map((p) => (clean ? `${clean}/${p}` : p));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.check.close(), this.batch.close()]);
+    this.index.close();
+  }
+}
