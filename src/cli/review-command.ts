@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { defaultConfig, mergeConfig, type KreviewConfig } from '../core/config.js';
-import { errorMessage } from '../core/errors.js';
+import { errorMessage, printable } from '../core/errors.js';
 import { KreviewError, SEVERITY_RANK, type Patch, type Review, type Severity } from '../core/types.js';
 import type { History } from '../git/history-types.js';
 import { openHistory } from '../git/history.js';
@@ -77,7 +77,7 @@ export async function runReview(inputs: string[], opts: Pick<ReviewCommandOption
   for (const input of inputs) {
     if (input === '-' || existsSync(input)) files.push(input);
     else if (repo) revs.push(input);
-    else inputErrors.push(`cannot read ${input}: no such file (revisions need --repo)`);
+    else inputErrors.push(`cannot read ${printable(input)}: no such file (revisions need --repo)`);
   }
   if (inputs.length === 0) throw new KreviewError('nothing to review: give patch files, an mbox, a directory, - for stdin, or revisions with --repo');
 
@@ -98,17 +98,17 @@ export async function runReview(inputs: string[], opts: Pick<ReviewCommandOption
       try {
         const commits: Patch[] = [];
         for await (const p of readRange(repo!, [rev])) commits.push(p);
-        if (commits.length === 0) inputErrors.push(`${rev}: no commits in that range`);
+        if (commits.length === 0) inputErrors.push(`${printable(rev)}: no commits in that range`);
         else series.push(...groupSeries(commits));
       } catch (e) {
-        inputErrors.push(`${rev}: ${errorMessage(e)}`);
+        inputErrors.push(`${printable(rev)}: ${errorMessage(e)}`);
       }
     }
     for (const s of series) {
       try {
         reviews.push(await reviewSeries(s, { repo, base: opts.base, config, history }));
       } catch (e) {
-        inputErrors.push(`${s.subject}: ${errorMessage(e)}`);
+        inputErrors.push(`${printable(s.subject)}: ${errorMessage(e)}`);
       }
     }
   } finally {

@@ -1,0 +1,119 @@
+// The `kreview review` command end to end: real repositories, real format-patch output.
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestRepo } from '../helpers/git-repo.js';
+import { runCli } from '../helpers/run-cli.js';
+
+let repo: TestRepo;
+let target: string;
+let good: string;
+let bad: string;
+let work: string;
+
+beforeAll(() => {
+  repo = new TestRepo();
+  target = repo.commit('ext4: add the overhead cache\n\nSigned-off-by: A <a@example.org>\n', { files: { 'fs/ext4/super.c': 'int a;\n' } });
+  repo.tag('v6.1');
+  good = repo.commit(`ext4: fix the overhead cache\n\nThe cache was wrong.\n\n${repo.fixesLine(target)}\nSigned-off-by: A <a@example.org>\n`, { files: { 'fs/ext4/super.c': 'int a;\nint b;\n' } });
+  bad = repo.commit(`ext4: fix more of it\n\nMore.\n\nFixes: ${target.slice(0, 8)} ("ext4: add the overhead")\nSigned-off-by: A <a@example.org>\n`, { files: { 'fs/ext4/super.c': 'int a;\nint b;\nint c;\n' } });
+  work = mkdtempSync(join(tmpdir(), 'kreview-cli-'));
+});
+
+afterAll(() => repo.remove());
+
+const json = (s: string) => JSON.parse(s) as { series: { patches: { id: string; subject: string; base: { source: string; commit: string }; findings: { id: string; suggestion?: string }[] }[] }[]; errors: string[] };
+
+describe('kreview review', () => {
+  it('reviews a range of commits and reports every commit, with the short id and its correction', () => {
+    const r = runCli(['review', '--repo', repo.dir, `${target}..HEAD`, '--format', 'json']);
+    expect(r.stderr).toBe('');
+    const patches = json(r.stdout).series.flatMap((s) => s.patches);
+    expect(patches.map((p) => p.id)).toEqual([good, bad]);
+    expect(patches[0].findings).toEqual([]);
+    expect(patches[0].base).toEqual({ commit: target, source: 'parent', label: expect.any(String) });
+    const short = patches[1].findings.find((f) => f.id === 'fixes/short-sha');
+    expect(short?.suggestion).toBe(repo.fixesLine(target));
+    expect(r.code).toBe(0); // short ids are warnings; --fail-on defaults to error
+  });
+
+  it('exits 1 when a finding reaches --fail-on', () => {
+    expect(runCli(['review', '--repo', repo.dir, `${bad}^!`, '--fail-on', 'warning']).code).toBe(1);
+    expect(runCli(['review', '--repo', repo.dir, `${good}^!`, '--fail-on', 'note']).code).toBe(0);
+  });
+
+  it('reads format-patch output on stdin', () => {
+    const mbox = repo.formatPatch(`${target}..HEAD`);
+    const r = runCli(['review', '-', '--repo', repo.dir, '--format', 'json'], { input: mbox });
+    const patches = json(r.stdout).series.flatMap((s) => s.patches);
+    expect(patches).toHaveLength(2);
+    expect(patches[1].findings.map((f) => f.id)).toContain('fixes/short-sha');
+  });
+
+  it('prints checkpatch-shaped text with a summary line', () => {
+    const r = runCli(['review', '--repo', repo.dir, `${bad}^!`]);
+    expect(r.stdout).toMatch(/^WARNING: SHA1 should be at least 12 digits long \[fixes\/short-sha\]$/m);
+    expect(r.stdout).toMatch(/^kreview: 1 patch reviewed, /m);
+  });
+
+  it('works without a repository, checking the form only and saying so', () => {
+    const file = join(work, 'one.patch');
+    writeFileSync(file, repo.formatPatch(`${bad}^!`));
+    const r = runCli(['review', file, '--format', 'json']);
+    const p = json(r.stdout).series[0].patches[0] as unknown as { notes: string[]; findings: { id: string }[] };
+    expect(p.findings.map((f) => f.id)).toContain('fixes/short-sha');
+    expect(p.notes.join(' ')).toMatch(/no repository/);
+  });
+});
+
+describe('bad input', () => {
+  it('hostile revisions are refused with one line each, run nothing, and the other inputs are still reviewed', () => {
+    const victim = join(work, 'pwned');
+    const r = runCli(['review', '--repo', repo.dir, '--format', 'json', '--', `${bad}^!`, `--output=${victim}`, '$(touch ' + victim + ')', 'HEAD\n--all']);
+    expect(existsSync(victim)).toBe(false);
+    expect(r.code).toBe(2);
+    const out = json(r.stdout);
+    expect(out.series.flatMap((s) => s.patches).map((p) => p.id)).toEqual([bad]);
+    expect(out.errors).toHaveLength(3);
+    for (const e of out.errors) expect(e).not.toContain('\n');
+  });
+
+  it('a directory that is not a repository is one line and exit 2', () => {
+    const r = runCli(['review', '--repo', work, 'HEAD']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/not a git repository/);
+  });
+
+  it('a missing base is one line and exit 2', () => {
+    const r = runCli(['review', '--repo', repo.dir, '--base', 'no-such-branch', `${bad}^!`]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--base no-such-branch: no such revision/);
+  });
+
+  it('a missing file is named, and the other files are still reviewed', () => {
+    const file = join(work, 'two.patch');
+    writeFileSync(file, repo.formatPatch(`${bad}^!`));
+    const r = runCli(['review', join(work, 'nope.mbox'), file, '--format', 'json']);
+    expect(r.code).toBe(2);
+    const out = json(r.stdout);
+    expect(out.errors[0]).toContain('nope.mbox');
+    expect(out.series).toHaveLength(1);
+  });
+
+  it('a truncated mbox and a patch with a hostile path still review what can be reviewed', () => {
+    const mbox = repo.formatPatch(`${target}..HEAD`);
+    const hostile = mbox.replace(/fs\/ext4\/super\.c/g, '../../etc/passwd');
+    const file = join(work, 'hostile.mbox');
+    writeFileSync(file, hostile.slice(0, hostile.length - 40));
+    const r = runCli(['review', file, '--repo', repo.dir, '--format', 'json']);
+    expect(r.code).toBe(2);
+    const out = json(r.stdout);
+    const patches = out.series.flatMap((s) => s.patches) as unknown as { errors: string[] }[];
+    expect(patches.length).toBeGreaterThanOrEqual(1);
+    const all = [...out.errors, ...patches.flatMap((p) => p.errors)].join('\n');
+    expect(all).toMatch(/etc\/passwd/);
+    expect(existsSync(join(repo.dir, '..', '..', 'etc', 'passwd.orig'))).toBe(false);
+  });
+});
