@@ -8,7 +8,6 @@ export function errorMessage(e: unknown): string {
 
 /** A name as it may appear in a one-line message: control characters escaped, long names cut. */
 export function printable(name: string, max = 200): string {
-  // eslint-disable-next-line no-control-regex
   const escaped = name.replace(/[\x00-\x1f\x7f]/g, (c) => (c === '\n' ? '\\n' : c === '\t' ? '\\t' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
   return escaped.length > max ? escaped.slice(0, max) + '...' : escaped;
 }
