@@ -14,7 +14,7 @@ const t0 = 1_571_131_800; // 2019-10-15 09:30 UTC
 const list = 'linux-btrfs@vger.kernel.org';
 const maintainer = 'Ada Lindqvist <ada@example.org>';
 
-const patches = [
+const patches: { date: number; message: string; files: Record<string, string> }[] = [
   {
     date: t0,
     message:
