@@ -1,0 +1,124 @@
+// One bare clone per GitHub repository in the cache dir, fetched with the installation token,
+// so History and the C analysis run locally on the real history. Too big or failing: the caller falls back to the API.
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { KreviewError } from '../core/types.js';
+import { assertSafeRev, runGit } from '../git/run-git.js';
+
+export interface CloneRequest {
+  owner: string;
+  repo: string;
+  /** The repository's clone URL (`clone_url` of the payload; a path or file:// URL in tests). */
+  url: string;
+  /** Installation token; put into https URLs only, never logged. */
+  token: string | null;
+  prNumber: number;
+  baseRef: string;
+  headSha: string;
+  baseSha: string;
+  /** Repository size from the payload, in KiB (GitHub's `size`). */
+  sizeKb: number | null;
+}
+
+export interface CloneOptions {
+  cacheDir: string;
+  /** A repository larger than this is not cloned on first contact (0: no limit). */
+  maxSizeKb: number;
+  fetchTimeoutMs: number;
+}
+
+export interface CloneResult {
+  dir: string;
+  /** True when this call created the clone (first contact). */
+  created: boolean;
+  fetchMs: number;
+}
+
+const NAME = /^[A-Za-z0-9._-]{1,100}$/;
+const locks = new Map<string, Promise<unknown>>();
+
+/** Where the bare clone of owner/repo lives. */
+export function clonePath(cacheDir: string, owner: string, repo: string): string {
+  if (!NAME.test(owner) || !NAME.test(repo) || owner.startsWith('.') || repo.startsWith('.')) {
+    throw new KreviewError(`repository name ${JSON.stringify(`${owner}/${repo}`)} is not a GitHub name; not cloned`);
+  }
+  return join(cacheDir, 'github', owner, `${repo}.git`);
+}
+
+/** The URL git fetches from: the token goes into https URLs as GitHub documents for installation tokens. */
+export function authenticatedUrl(url: string, token: string | null): string {
+  if (!token || !url.startsWith('https://')) return url;
+  const u = new URL(url);
+  u.username = 'x-access-token';
+  u.password = token;
+  return u.toString();
+}
+
+/** Remove the token from anything git printed before it reaches a log or a check-run summary. */
+export function scrub(text: string, token: string | null): string {
+  let out = text.replace(/x-access-token:[^@\s]*@/g, 'x-access-token:***@');
+  if (token) out = out.split(token).join('***');
+  return out;
+}
+
+/** Serialise the work on one clone: two deliveries for the same repository must not fetch into it at once. */
+async function withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  const prev = locks.get(key) ?? Promise.resolve();
+  const run = prev.then(fn, fn);
+  const tail = run.catch(() => undefined);
+  locks.set(key, tail);
+  try {
+    return await run;
+  } finally {
+    if (locks.get(key) === tail) locks.delete(key);
+  }
+}
+
+/** Create or update the bare clone so that the PR's base branch, head and release tags are present. */
+export function ensureClone(req: CloneRequest, opts: CloneOptions): Promise<CloneResult> {
+  const dir = clonePath(opts.cacheDir, req.owner, req.repo);
+  return withLock(dir, async () => {
+    const started = Date.now();
+    const created = !existsSync(join(dir, 'HEAD'));
+    if (created) {
+      if (opts.maxSizeKb > 0 && req.sizeKb !== null && req.sizeKb > opts.maxSizeKb) {
+        throw new KreviewError(
+          `${req.owner}/${req.repo} is ${Math.round(req.sizeKb / 1024)} MiB, above the clone limit of ${Math.round(opts.maxSizeKb / 1024)} MiB`,
+        );
+      }
+      mkdirSync(dir, { recursive: true });
+      const init = await runGit(dir, ['init', '-q', '--bare'], { timeoutMs: 30_000 });
+      if (init.code !== 0) throw new KreviewError(`cannot create a clone in ${dir}: ${init.stderr.trim().split('\n')[0]}`);
+    }
+    const baseRef = assertSafeRev(req.baseRef);
+    const refspecs = [
+      `+refs/heads/${baseRef}:refs/heads/${baseRef}`,
+      `+refs/pull/${req.prNumber}/head:refs/pull/${req.prNumber}/head`,
+      '+refs/tags/*:refs/tags/*',
+    ];
+    // The URL is not an option (checked), and the refspecs are built here: nothing untrusted follows as an option.
+    const url = authenticatedUrl(req.url, req.token);
+    if (url.startsWith('-')) throw new KreviewError(`clone URL ${JSON.stringify(req.url)} looks like an option; refused`);
+    const fetch = await runGit(dir, ['fetch', '-q', '--no-write-fetch-head', '--', url, ...refspecs], {
+      timeoutMs: opts.fetchTimeoutMs,
+    });
+    if (fetch.code !== 0) {
+      throw new KreviewError(
+        `cannot fetch ${req.owner}/${req.repo}: ${scrub(fetch.stderr.trim().split('\n').pop() ?? `git exited ${fetch.code}`, req.token)}`,
+      );
+    }
+    for (const sha of [req.headSha, req.baseSha]) {
+      const ok = await runGit(dir, ['cat-file', '-e', `${assertSafeRev(sha)}^{commit}`], { timeoutMs: 30_000 });
+      if (ok.code !== 0) throw new KreviewError(`${req.owner}/${req.repo}: commit ${sha.slice(0, 12)} is not in the fetched refs`);
+    }
+    return { dir, created, fetchMs: Date.now() - started };
+  });
+}
+
+/** The commit where the PR branched off its base: the base of the series. */
+export async function mergeBase(dir: string, baseSha: string, headSha: string): Promise<string> {
+  const r = await runGit(dir, ['merge-base', '--end-of-options', assertSafeRev(baseSha), assertSafeRev(headSha)], { timeoutMs: 60_000 });
+  const oid = r.stdout.trim();
+  if (r.code !== 0 || !oid) throw new KreviewError(`no merge base between ${baseSha.slice(0, 12)} and ${headSha.slice(0, 12)}`);
+  return oid;
+}

@@ -1,0 +1,185 @@
+// The kreview GitHub App: a thin probot function that routes pull-request, comment and
+// check events to reviewPullRequest. No review logic lives here.
+import type { Context, Probot } from 'probot';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { errorMessage } from '../core/errors.js';
+import { isRecheck, mayRecheck } from './commands.js';
+import { ContentQueue, type ContentQueueOptions } from './content-queue.js';
+import type { MailForwarder } from './mail-forward.js';
+import { reviewPullRequest, type PullRequestRef, type ReviewDeps, type ReviewSeriesFn } from './review-pr.js';
+import { AppState } from './state.js';
+
+export interface AppOptions {
+  /** Clones, state and history indexes (default: $KREVIEW_CACHE or ~/.cache/kreview). */
+  cacheDir: string;
+  /** First-contact clone limit in KiB ($KREVIEW_CLONE_MAX_MB, default 8 GiB; 0: no limit). */
+  cloneMaxSizeKb: number;
+  fetchTimeoutMs: number;
+  cloneUrl: (pr: PullRequestRef) => string;
+  queue: Partial<ContentQueueOptions>;
+  /** The review pipeline; tests may pass one that reviews a constructed series. */
+  reviewSeries?: ReviewSeriesFn;
+  mail: MailForwarder | null;
+}
+
+/** The parts of a pull-request payload (webhook or pulls.get) that kreview reads. */
+interface PullLike {
+  number: number;
+  title: string;
+  body: string | null;
+  draft?: boolean;
+  head: { sha: string };
+  base: { sha: string; ref: string };
+}
+
+interface RepoLike {
+  name: string;
+  owner: { login: string };
+  default_branch?: string;
+  clone_url: string;
+  size?: number;
+}
+
+export function pullRequestRef(repository: RepoLike, pull: PullLike): PullRequestRef {
+  return {
+    owner: repository.owner.login,
+    repo: repository.name,
+    number: pull.number,
+    headSha: pull.head.sha,
+    baseSha: pull.base.sha,
+    baseRef: pull.base.ref,
+    defaultBranch: repository.default_branch ?? pull.base.ref,
+    title: pull.title,
+    body: pull.body,
+    cloneUrl: repository.clone_url,
+    sizeKb: typeof repository.size === 'number' ? repository.size : null,
+    draft: pull.draft ?? false,
+  };
+}
+
+function defaultOptions(): AppOptions {
+  const mb = Number(process.env.KREVIEW_CLONE_MAX_MB ?? 8192);
+  const spacing = Number(process.env.KREVIEW_GITHUB_SPACING_MS ?? 1000);
+  return {
+    cacheDir: process.env.KREVIEW_CACHE ?? join(homedir(), '.cache', 'kreview'),
+    cloneMaxSizeKb: Number.isFinite(mb) && mb >= 0 ? mb * 1024 : 8192 * 1024,
+    fetchTimeoutMs: 3_600_000,
+    cloneUrl: (pr) => pr.cloneUrl,
+    queue: { spacingMs: Number.isFinite(spacing) && spacing >= 0 ? spacing : 1000 },
+    mail: null,
+  };
+}
+
+function buildDeps(opts: AppOptions): ReviewDeps {
+  const queues = new Map<number, ContentQueue>();
+  return {
+    state: new AppState(join(opts.cacheDir, 'github-app.sqlite')),
+    cacheDir: opts.cacheDir,
+    cloneMaxSizeKb: opts.cloneMaxSizeKb,
+    fetchTimeoutMs: opts.fetchTimeoutMs,
+    cloneUrl: opts.cloneUrl,
+    // The pipeline, sources and history load on the first review, not when probot loads the app.
+    reviewSeries: async () => opts.reviewSeries ?? (await import('../review/pipeline.js')).reviewSeries,
+    readRange: async () => (await import('../sources/git-range.js')).readRange,
+    openHistory: async () => (await import('../git/history.js')).openHistory,
+    queueFor: (id) => {
+      let q = queues.get(id);
+      if (!q) queues.set(id, (q = new ContentQueue(opts.queue)));
+      return q;
+    },
+    mail: opts.mail,
+  };
+}
+
+type AnyContext = Context<'pull_request' | 'issue_comment' | 'check_run' | 'check_suite'>;
+
+export function createKreviewApp(overrides: Partial<AppOptions> = {}) {
+  return (app: Probot): void => {
+    const opts = { ...defaultOptions(), ...overrides };
+    const deps = buildDeps(opts);
+
+    const review = async (context: AnyContext, pr: PullRequestRef, force: boolean) => {
+      const installationId = (context.payload as { installation?: { id: number } }).installation?.id ?? 0;
+      const result = await reviewPullRequest(
+        {
+          octokit: context.octokit,
+          log: context.log,
+          installationId,
+          loadConfig: () => context.config('kreview.yml'),
+          pr,
+          force,
+        },
+        deps,
+      );
+      context.log.info(`${pr.owner}/${pr.repo}#${pr.number}@${pr.headSha.slice(0, 12)}: ${result}`);
+    };
+
+    /** A redelivered webhook (same delivery id) is acknowledged and ignored. */
+    const fresh = (context: AnyContext): boolean => {
+      if (deps.state.claimDelivery(context.id, context.name)) return true;
+      context.log.info(`delivery ${context.id} seen before; ignored`);
+      return false;
+    };
+
+    const rerun = async (context: AnyContext, headSha: string, numbers: number[]) => {
+      const { owner, repo } = context.repo();
+      const prs = numbers.length ? numbers : deps.state.prsForHead(`${owner}/${repo}`, headSha);
+      for (const number of prs) {
+        const pull = (await context.octokit.rest.pulls.get({ owner, repo, pull_number: number })).data;
+        // A newer push has its own check run; the old head is not reviewed again.
+        if (pull.head.sha !== headSha) continue;
+        await review(context, pullRequestRef(context.payload.repository as RepoLike, pull), true);
+      }
+    };
+
+    app.on(
+      ['pull_request.opened', 'pull_request.synchronize', 'pull_request.reopened', 'pull_request.ready_for_review'],
+      async (context) => {
+        if (!fresh(context)) return;
+        const p = context.payload;
+        await review(context, pullRequestRef(p.repository, p.pull_request), false);
+      },
+    );
+
+    app.on('issue_comment.created', async (context) => {
+      const p = context.payload;
+      if (!p.issue.pull_request || context.isBot || !isRecheck(p.comment.body) || !fresh(context)) return;
+      const { owner, repo } = context.repo();
+      const commenter = p.comment.user?.login ?? '';
+      const pull = (await context.octokit.rest.pulls.get({ owner, repo, pull_number: p.issue.number })).data;
+      const allowed = commenter !== '' && (await mayRecheck(context.octokit, { owner, repo }, commenter, pull.user?.login ?? null));
+      await deps.queueFor(p.installation?.id ?? 0).run(() =>
+        context.octokit.rest.reactions.createForIssueComment({
+          owner,
+          repo,
+          comment_id: p.comment.id,
+          content: allowed ? '+1' : 'confused',
+        }),
+      );
+      if (!allowed) {
+        context.log.info(`${owner}/${repo}#${p.issue.number}: recheck by ${commenter || 'a deleted user'} refused (no write access)`);
+        return;
+      }
+      await review(context, pullRequestRef(p.repository, pull), true);
+    });
+
+    app.on('check_run.rerequested', async (context) => {
+      const run = context.payload.check_run;
+      if (run.name !== 'kreview' || !fresh(context)) return;
+      await rerun(context, run.head_sha, run.pull_requests.map((p) => p.number));
+    });
+
+    app.on('check_suite.rerequested', async (context) => {
+      const suite = context.payload.check_suite;
+      if (!fresh(context)) return;
+      await rerun(context, suite.head_sha, suite.pull_requests.map((p) => p.number));
+    });
+
+    app.onError(async (err) => {
+      app.log.error(`webhook handler failed: ${errorMessage(err)}`);
+    });
+  };
+}
+
+export default createKreviewApp();

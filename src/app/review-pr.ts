@@ -1,0 +1,280 @@
+// Reviews one head commit of one pull request, end to end: claim it, fetch the clone (or fall
+// back to the API), run the pipeline, place the findings, publish the check run and the review.
+import type { Context } from 'probot';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { errorMessage } from '../core/errors.js';
+import type { KreviewConfig } from '../core/config.js';
+import type { Patch, Review, Series } from '../core/types.js';
+import type { History } from '../git/history-types.js';
+import { assertSafeRev, runGit } from '../git/run-git.js';
+import { settingsFromYaml, type AppSettings } from './app-config.js';
+import { seriesFromApi, seriesOfPullRequest } from './api-series.js';
+import { ensureClone, mergeBase, scrub } from './clone-cache.js';
+import type { ContentQueue } from './content-queue.js';
+import { hunkHeaders, mapLineThroughHunks } from './line-map.js';
+import { placeFindings, type LineMapper } from './placement.js';
+import { prDiffFromFiles, type PrFileEntry } from './pr-diff.js';
+import { annotationsOf, completeCheckRun, conclusionOf, publishReview, startCheckRun, type GitHubTarget } from './publish.js';
+import { renderSummary } from './render.js';
+import type { AppState } from './state.js';
+import { seriesMessageId, type MailForwarder } from './mail-forward.js';
+
+type Octokit = Context['octokit'];
+
+/** What kreview needs to know about a pull request, from any of the events that name one. */
+export interface PullRequestRef {
+  owner: string;
+  repo: string;
+  number: number;
+  headSha: string;
+  baseSha: string;
+  baseRef: string;
+  defaultBranch: string;
+  title: string;
+  body: string | null;
+  cloneUrl: string;
+  sizeKb: number | null;
+  draft: boolean;
+}
+
+export type ReviewSeriesFn = (
+  series: Series,
+  opts: { repo: string | null; base?: string; config: KreviewConfig; history?: History | null },
+) => Promise<Review>;
+
+export interface ReviewDeps {
+  state: AppState;
+  cacheDir: string;
+  /** Largest repository cloned on first contact, in KiB (0: any size); bigger ones are reviewed from the API. */
+  cloneMaxSizeKb: number;
+  fetchTimeoutMs: number;
+  /** The URL to fetch a repository from (default: the payload's clone_url). */
+  cloneUrl: (pr: PullRequestRef) => string;
+  reviewSeries: () => Promise<ReviewSeriesFn>;
+  readRange: () => Promise<(repo: string, revs: string[]) => AsyncIterable<Patch>>;
+  openHistory: () => Promise<(repo: string, opts: { cacheDir?: string }) => Promise<History>>;
+  queueFor: (installationId: number) => ContentQueue;
+  mail: MailForwarder | null;
+}
+
+export interface ReviewRequest {
+  octokit: Octokit;
+  log: Context['log'];
+  installationId: number;
+  /** Reads `.github/kreview.yml` from the default branch (probot's context.config). */
+  loadConfig: () => Promise<unknown>;
+  pr: PullRequestRef;
+  /** A recheck or re-run: review again even when this head was reviewed before. */
+  force: boolean;
+}
+
+export type ReviewResult = 'reviewed' | 'already-reviewed' | 'draft' | 'failed';
+
+/** A repository's own rule files (relative paths on its default branch) copied into the cache for the lock check. */
+async function materialiseRules(dir: string, cacheDir: string, pr: PullRequestRef, settings: AppSettings): Promise<string[]> {
+  const out: string[] = [];
+  const target = join(cacheDir, 'rules', pr.owner, pr.repo);
+  for (const path of settings.ruleFiles) {
+    const r = await runGit(dir, ['show', `${assertSafeRev(`refs/heads/${pr.defaultBranch}`)}:${path}`], { timeoutMs: 30_000 });
+    if (r.code !== 0) {
+      settings.warnings.push(`.github/kreview.yml: rule file ${path} is not on ${pr.defaultBranch}`);
+      continue;
+    }
+    mkdirSync(target, { recursive: true });
+    const file = join(target, `${out.length}-${basename(path)}`);
+    writeFileSync(file, r.stdout);
+    out.push(file);
+  }
+  return out;
+}
+
+/** Line mapping through `git diff -U0 <commit> <head> -- <path>` in the clone. */
+function cloneLineMapper(dir: string, headSha: string): LineMapper {
+  const cache = new Map<string, Promise<ReturnType<typeof hunkHeaders> | null>>();
+  return async (patch, path, line) => {
+    if (!patch.commit || patch.commit === headSha) return line;
+    const key = `${patch.commit}\0${path}`;
+    if (!cache.has(key)) {
+      cache.set(
+        key,
+        runGit(dir, ['diff', '-U0', '--no-color', '--no-ext-diff', '--no-renames', assertSafeRev(patch.commit), headSha, '--', path], {
+          timeoutMs: 60_000,
+        }).then((r) => (r.code === 0 ? hunkHeaders(r.stdout) : null)),
+      );
+    }
+    const hunks = await cache.get(key)!;
+    return hunks ? mapLineThroughHunks(hunks, line) : null;
+  };
+}
+
+/** Line mapping through the diffs of the later patches, when there is no clone. */
+function patchesLineMapper(patches: Patch[]): LineMapper {
+  return async (patch, path, line) => {
+    let at: number | null = line;
+    let file = path;
+    for (const later of patches.slice(patches.indexOf(patch) + 1)) {
+      const diff = later.files.find((f) => f.oldPath === file);
+      if (!diff || at === null) continue;
+      at = mapLineThroughHunks(diff.hunks, at);
+      file = diff.newPath ?? file;
+    }
+    return file === path ? at : null;
+  };
+}
+
+interface Source {
+  repo: string | null;
+  base: string | undefined;
+  patches: Patch[];
+  mapLine: LineMapper;
+  notes: string[];
+  history: History | null;
+}
+
+async function loadSource(req: ReviewRequest, deps: ReviewDeps, settings: AppSettings): Promise<Source> {
+  const { pr } = req;
+  let token: string | null = null;
+  try {
+    const auth = (await req.octokit.auth({ type: 'installation' })) as { token?: string };
+    token = auth.token ?? null;
+  } catch (e) {
+    req.log.warn(`no installation token for ${pr.owner}/${pr.repo}: ${errorMessage(e)}`);
+  }
+  try {
+    const clone = await ensureClone(
+      {
+        owner: pr.owner,
+        repo: pr.repo,
+        url: deps.cloneUrl(pr),
+        token,
+        prNumber: pr.number,
+        baseRef: pr.baseRef,
+        headSha: pr.headSha,
+        baseSha: pr.baseSha,
+        sizeKb: pr.sizeKb,
+      },
+      { cacheDir: deps.cacheDir, maxSizeKb: deps.cloneMaxSizeKb, fetchTimeoutMs: deps.fetchTimeoutMs },
+    );
+    req.log.info(`${pr.owner}/${pr.repo}: clone ${clone.created ? 'created' : 'updated'} in ${clone.fetchMs} ms`);
+    const base = await mergeBase(clone.dir, pr.baseSha, pr.headSha);
+    const readRange = await deps.readRange();
+    const patches: Patch[] = [];
+    for await (const p of readRange(clone.dir, [`${base}..${pr.headSha}`])) patches.push(p);
+    if (settings.ruleFiles.length) {
+      settings.config.lock.ruleFiles = [...settings.config.lock.ruleFiles, ...(await materialiseRules(clone.dir, deps.cacheDir, pr, settings))];
+    }
+    const history = await (await deps.openHistory())(clone.dir, { cacheDir: deps.cacheDir });
+    return { repo: clone.dir, base, patches, mapLine: cloneLineMapper(clone.dir, pr.headSha), notes: [], history };
+  } catch (e) {
+    const why = scrub(errorMessage(e), token);
+    req.log.warn(`${pr.owner}/${pr.repo}#${pr.number}: no clone, reviewing from the API: ${why}`);
+    const patches = await seriesFromApi(req.octokit, pr);
+    return {
+      repo: null,
+      base: undefined,
+      patches,
+      mapLine: patchesLineMapper(patches),
+      notes: [`No local clone (${why}): reviewed from the API's diffs only, hunk by hunk, without the repository's history.`],
+      history: null,
+    };
+  }
+}
+
+/** Review `req.pr` at its head commit and publish the result; never posts twice for one head unless forced. */
+export async function reviewPullRequest(req: ReviewRequest, deps: ReviewDeps): Promise<ReviewResult> {
+  const { pr } = req;
+  const repoName = `${pr.owner}/${pr.repo}`;
+  if (pr.draft && !req.force) return 'draft';
+  if (!deps.state.claimHead(repoName, pr.number, pr.headSha, req.force)) return 'already-reviewed';
+
+  const target: GitHubTarget = {
+    octokit: req.octokit,
+    queue: deps.queueFor(req.installationId),
+    owner: pr.owner,
+    repo: pr.repo,
+    number: pr.number,
+    headSha: pr.headSha,
+  };
+  let checkRunId: number | null = null;
+  let source: Source | null = null;
+  try {
+    checkRunId = await startCheckRun(target, deps.state.head(repoName, pr.number, pr.headSha)?.checkRunId ?? null);
+    deps.state.recordHead({ repo: repoName, pr: pr.number, headSha: pr.headSha, checkRunId, reviewId: null, conclusion: null });
+
+    let rawConfig: unknown = null;
+    const settingsWarnings: string[] = [];
+    try {
+      rawConfig = await req.loadConfig();
+    } catch (e) {
+      settingsWarnings.push(`.github/kreview.yml: ${errorMessage(e)}; using the defaults`);
+    }
+    const settings = settingsFromYaml(rawConfig);
+    settings.warnings.unshift(...settingsWarnings);
+
+    source = await loadSource(req, deps, settings);
+    const series = seriesOfPullRequest(pr, source.patches);
+    const review = await (await deps.reviewSeries())(series, {
+      repo: source.repo,
+      base: source.base,
+      config: settings.config,
+      history: source.history,
+    });
+
+    const files = (await req.octokit.paginate(req.octokit.rest.pulls.listFiles, {
+      owner: pr.owner,
+      repo: pr.repo,
+      pull_number: pr.number,
+      per_page: 100,
+    })) as PrFileEntry[];
+    const placement = await placeFindings(review, prDiffFromFiles(files), source.mapLine);
+    const findings = placement.all.map((p) => p.finding);
+    const notes = [...settings.warnings, ...source.notes];
+    const conclusion = conclusionOf(findings, settings.failOn);
+
+    await completeCheckRun(target, checkRunId, {
+      conclusion,
+      title: findings.length === 0 ? 'No findings' : `${findings.length} finding${findings.length === 1 ? '' : 's'}`,
+      summary: renderSummary({ review, headSha: pr.headSha, total: findings.length, failOn: settings.failOn, notes }),
+      annotations: annotationsOf(placement.all),
+    });
+    const outcome = await publishReview(target, placement, { patchCount: review.patches.length, total: findings.length, notes });
+    deps.state.recordHead({ repo: repoName, pr: pr.number, headSha: pr.headSha, checkRunId, reviewId: outcome.reviewId, conclusion });
+    req.log.info(
+      `${repoName}#${pr.number}@${pr.headSha.slice(0, 12)}: ${conclusion}, ${outcome.inline.length} inline, ` +
+        `${outcome.bodyFindings.length} in the body, ${outcome.moved.length} moved after 422, ` +
+        `${outcome.outdatedComments.length + outcome.outdatedReviews.length} marked outdated`,
+    );
+
+    const messageId = seriesMessageId(pr.body);
+    if (deps.mail && settings.mailReply && messageId && deps.state.claimMail(repoName, pr.number, messageId, pr.headSha)) {
+      try {
+        await deps.mail.send({ review, messageId, pr: { owner: pr.owner, repo: pr.repo, number: pr.number, headSha: pr.headSha } });
+      } catch (e) {
+        deps.state.releaseMail(repoName, pr.number, messageId);
+        req.log.error(`${repoName}#${pr.number}: mail reply not sent: ${errorMessage(e)}`);
+      }
+    }
+    return 'reviewed';
+  } catch (e) {
+    const why = errorMessage(e);
+    req.log.error(`${repoName}#${pr.number}@${pr.headSha.slice(0, 12)}: review failed: ${why}`);
+    if (checkRunId === null) {
+      deps.state.releaseHead(repoName, pr.number, pr.headSha);
+    } else {
+      try {
+        await completeCheckRun(target, checkRunId, {
+          conclusion: 'neutral',
+          title: 'kreview could not finish',
+          summary: `kreview could not review this pull request: ${why}\n\nComment \`/kreview recheck\` to try again.`,
+          annotations: [],
+        });
+      } catch (e2) {
+        req.log.error(`${repoName}#${pr.number}: cannot complete the check run: ${errorMessage(e2)}`);
+      }
+    }
+    return 'failed';
+  } finally {
+    await source?.history?.close();
+  }
+}

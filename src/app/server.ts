@@ -1,0 +1,66 @@
+// The app on a plain node:http server (probot's createNodeMiddleware): used by tests and the
+// bench on loopback at any port, and by anyone mounting kreview beside other handlers.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createNodeMiddleware, Probot, ProbotOctokit } from 'probot';
+import { createKreviewApp, type AppOptions } from './index.js';
+
+/**
+ * probot's Octokit without its own write throttling: kreview's ContentQueue spaces the calls that
+ * create content and honours Retry-After itself, and two throttles would double every wait.
+ */
+export const AppOctokit = ProbotOctokit.defaults({ throttle: { enabled: false } });
+
+export interface AppServerOptions {
+  appId: number | string;
+  privateKey: string;
+  secret: string;
+  /** GitHub's API (default https://api.github.com); a local server in tests. */
+  baseUrl?: string;
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  webhookPath?: string;
+  logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+  app?: Partial<AppOptions>;
+  /** Octokit class; tests turn off retries so a refused call is seen at once. */
+  Octokit?: typeof ProbotOctokit;
+}
+
+export interface AppServer {
+  url: string;
+  webhookUrl: string;
+  probot: Probot;
+  close(): Promise<void>;
+}
+
+export async function startAppServer(o: AppServerOptions): Promise<AppServer> {
+  const probot = new Probot({
+    appId: o.appId,
+    privateKey: o.privateKey,
+    secret: o.secret,
+    baseUrl: o.baseUrl,
+    logLevel: o.logLevel ?? 'warn',
+    Octokit: o.Octokit ?? AppOctokit,
+  });
+  const webhookPath = o.webhookPath ?? '/api/github/webhooks';
+  const middleware = await createNodeMiddleware(createKreviewApp(o.app), { probot, webhooksPath: webhookPath });
+  const server: Server = createServer((req, res) => {
+    void middleware(req, res, () => {
+      res.writeHead(req.url === '/ping' ? 200 : 404, { 'content-type': 'text/plain' }).end(req.url === '/ping' ? 'PONG' : 'not found\n');
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port ?? 0, o.host ?? '127.0.0.1', () => resolve());
+  });
+  const { address, port } = server.address() as AddressInfo;
+  const host = address.includes(':') ? `[${address}]` : address;
+  const url = `http://${host}:${port}`;
+  return {
+    url,
+    webhookUrl: url + webhookPath,
+    probot,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
