@@ -1,0 +1,34 @@
+// The words kernel developers use when a commit fixes a bug, as data for fixes/missing.
+// strong: a crash report, a sanitizer or a stable request: the patch almost surely fixes a bug.
+
+export interface BugWord {
+  /** What the finding calls it. */
+  name: string;
+  pattern: RegExp;
+  strong: boolean;
+}
+
+export const BUG_WORDS: BugWord[] = [
+  { name: 'KASAN report', pattern: /\bKASAN:/, strong: true },
+  { name: 'UBSAN report', pattern: /\bUBSAN:/, strong: true },
+  { name: 'KCSAN report', pattern: /\bKCSAN:/, strong: true },
+  { name: 'Call Trace', pattern: /^\s*(?:\[[^\]]*\]\s*)?Call Trace:/m, strong: true },
+  { name: 'syzbot report', pattern: /\bsyzbot\b|syzkaller/i, strong: true },
+  { name: 'kernel BUG', pattern: /\b(?:kernel BUG at|BUG: [a-z])/, strong: true },
+  { name: 'Cc: stable', pattern: /^\s*Cc:.*\bstable@(?:vger\.)?kernel\.org/im, strong: true },
+  { name: 'use-after-free', pattern: /\buse[- ]after[- ]free\b|\bUAF\b/i, strong: false },
+  { name: 'NULL pointer dereference', pattern: /\bNULL[- ]pointer[- ]dereference\b|\bnull-ptr-deref\b/i, strong: false },
+  { name: 'double free', pattern: /\bdouble[- ]free\b/i, strong: false },
+  { name: 'out-of-bounds access', pattern: /\bout[- ]of[- ]bounds\b/i, strong: false },
+  { name: 'deadlock', pattern: /\bdead-?lock(?:s|ed)?\b/i, strong: false },
+  { name: 'memory leak', pattern: /\b(?:memory|memleak|ref(?:count)?|resource)\s*leak|\bleak(?:s|ed|ing)?\s+(?:of\s+)?(?:memory|the\s+\w+|a\s+\w+)/i, strong: false },
+  { name: 'regression', pattern: /\bregression\b/i, strong: false },
+];
+
+/** Subjects of changes that are not bug fixes needing a Fixes: tag unless a strong sign says so. */
+export const NOT_A_BUG_FIX: RegExp[] = [
+  /\b(?:typos?|spelling|misspell\w*|grammar|whitespace|indentation|coding style|checkpatch)\b/i,
+  /\b(?:comments?|kernel-?doc|documentation|docs?)\b/i,
+  /^Revert "/,
+  /^Merge\b/,
+];

@@ -1,0 +1,88 @@
+// Finds the Fixes: tags of a patch in its message (and below the `---` line, where `git am` drops
+// them), joins a tag wrapped over several lines into one, and judges where each one stands.
+import type { Patch } from '../../src/core/types.js';
+import type { FixesConfig } from '../../src/core/config.js';
+import { isFixesLine, parseFixesLine, type FormatProblem, type ParsedFixesLine } from './parse-line.js';
+
+export interface FixesTag {
+  /** 1-based line in Patch.message; null for a tag below the `---` line (in Patch.notes). */
+  line: number | null;
+  /** The line(s) as written. */
+  raw: string;
+  /** How many lines the tag spans (more than one: it was wrapped). */
+  span: number;
+  parsed: ParsedFixesLine;
+  /** Format problems, placement and split included; each id at most once. */
+  problems: FormatProblem[];
+}
+
+/** A line that starts another trailer (`Signed-off-by:`, `Cc:`) ends a wrapped tag. */
+const TRAILER_START = /^[A-Za-z0-9][A-Za-z0-9-]*\s?:/;
+const MAX_CONTINUATION = 4;
+
+export function findFixesTags(patch: Patch, cfg: FixesConfig): FixesTag[] {
+  const lines = patch.message.split('\n');
+  const blockStart = trailerBlockStart(lines);
+  const trailerLines = new Set(patch.trailers.filter((t) => /^fixes$/i.test(t.key.trim())).map((t) => t.line));
+  const tags: FixesTag[] = [];
+  // Line 1 is the summary line: "Fixes: ..." there is a subject, not a tag.
+  for (let i = 1; i < lines.length; i++) {
+    if (!isFixesLine(lines[i])) continue;
+    const inBlock = i + 1 >= blockStart || trailerLines.has(i + 1);
+    // An indented Fixes line inside the prose is a quotation of another commit, not this patch's tag.
+    if (!inBlock && /^\s/.test(lines[i])) continue;
+    const tag = readTag(lines, i, i + 1, cfg.minShaLength);
+    if (!inBlock && cfg.placement === 'trailer-block') {
+      tag.problems.push({ id: 'fixes/placement', data: { where: 'is outside the trailer block: empty lines surround the Fixes tag' } });
+    }
+    tags.push(tag);
+    i += tag.span - 1;
+  }
+  const notes = patch.notes.split('\n');
+  for (let i = 0; i < notes.length; i++) {
+    if (!isFixesLine(notes[i])) continue;
+    const tag = readTag(notes, i, null, cfg.minShaLength);
+    // Below the fold only a tag that names an id counts: change logs mention "Fixes:" in prose.
+    if (tag.parsed.ids.length === 0) continue;
+    tag.problems.push({ id: 'fixes/placement', data: { where: "is below the '---' line, where git am drops it" } });
+    tags.push(tag);
+    i += tag.span - 1;
+  }
+  return tags;
+}
+
+/** Index (1-based line) where the last paragraph of the message starts. */
+function trailerBlockStart(lines: string[]): number {
+  let end = lines.length;
+  while (end > 0 && lines[end - 1].trim() === '') end--;
+  let start = end;
+  while (start > 0 && lines[start - 1].trim() !== '') start--;
+  return start + 1;
+}
+
+function readTag(lines: string[], i: number, line: number | null, minSha: number): FixesTag {
+  const first = parseFixesLine(lines[i], minSha);
+  const wrappedBeforeSubject =
+    first.problems.some((p) => p.id === 'fixes/missing-subject') && /^\s*[("“'‘]/.test(lines[i + 1] ?? '');
+  if (!first.unterminated && !wrappedBeforeSubject) {
+    return { line, raw: lines[i], span: 1, parsed: first, problems: [...first.problems] };
+  }
+  let joined = lines[i];
+  let span = 1;
+  let parsed = first;
+  while (span <= MAX_CONTINUATION) {
+    const next = lines[i + span];
+    if (next === undefined || next.trim() === '' || TRAILER_START.test(next) || isFixesLine(next)) break;
+    joined = `${joined.trimEnd()} ${next.trim()}`;
+    span++;
+    parsed = parseFixesLine(joined, minSha);
+    if (!parsed.unterminated) break;
+  }
+  const why =
+    span > 1
+      ? 'Please do not split Fixes tags over more than one line'
+      : 'Subject has leading but no trailing parentheses / quotes';
+  const problems = parsed.problems.filter((p) => p.id !== 'fixes/split');
+  problems.unshift({ id: 'fixes/split', data: { why } });
+  return { line, raw: lines.slice(i, i + span).join('\n'), span, parsed, problems };
+}

@@ -1,0 +1,75 @@
+// The Fixes: checker's problems as data: stable id, default severity and the one-line message,
+// worded like linux-next's check_fixes, checkpatch and NIPA so kernel developers recognise them.
+import type { Severity } from '../../src/core/types.js';
+
+export const FORMAT_IDS = [
+  'fixes/no-sha',
+  'fixes/url',
+  'fixes/leading-word',
+  'fixes/missing-subject',
+  'fixes/missing-space',
+  'fixes/short-sha',
+  'fixes/split',
+  'fixes/quoting',
+  'fixes/style',
+  'fixes/placement',
+  'fixes/duplicate',
+] as const;
+
+export const HISTORY_IDS = [
+  'fixes/unknown-sha',
+  'fixes/ambiguous-sha',
+  'fixes/not-a-commit',
+  'fixes/subject-mismatch',
+  'fixes/subject-truncated',
+  'fixes/not-ancestor',
+  'fixes/target-merge',
+  'fixes/target-revert',
+  'fixes/target-reverted',
+  'fixes/already-fixed',
+  'fixes/stable-cc',
+  'fixes/missing',
+  'fixes/author-not-cced',
+] as const;
+
+export type FormatId = (typeof FORMAT_IDS)[number];
+export type HistoryId = (typeof HISTORY_IDS)[number];
+export type FixesId = FormatId | HistoryId;
+
+export interface Rule {
+  severity: Severity;
+  /** One line; `{name}` placeholders are filled from the finding's data. */
+  message: string;
+}
+
+export const RULES: Record<FixesId, Rule> = {
+  'fixes/no-sha': { severity: 'error', message: 'Fixes tag: No SHA1 recognised' },
+  'fixes/url': { severity: 'error', message: "Fixes tag names a URL or bug number, not a commit: use 'Link:' or 'Closes:' instead" },
+  'fixes/leading-word': { severity: 'warning', message: "Fixes tag: leading word '{word}' unexpected" },
+  'fixes/missing-subject': { severity: 'warning', message: 'Fixes tag: missing subject' },
+  'fixes/missing-space': { severity: 'warning', message: 'Fixes tag: missing space between the SHA1 and the subject' },
+  'fixes/short-sha': { severity: 'warning', message: 'Fixes tag: SHA1 should be at least {min} digits long' },
+  'fixes/split': { severity: 'error', message: 'Fixes tag: {why}' },
+  'fixes/quoting': { severity: 'warning', message: 'Please use correct Fixes: style: subject in ("...") ({what})' },
+  'fixes/style': { severity: 'warning', message: 'Please use correct Fixes: style ({what})' },
+  'fixes/placement': { severity: 'warning', message: 'Fixes tag {where}' },
+  'fixes/duplicate': { severity: 'warning', message: 'Fixes tag names {sha} again (see line {other})' },
+  'fixes/unknown-sha': { severity: 'error', message: 'Fixes tag: Target SHA1 does not exist' },
+  'fixes/ambiguous-sha': { severity: 'warning', message: 'Fixes tag: SHA1 {sha} is ambiguous ({count} objects share it)' },
+  'fixes/not-a-commit': { severity: 'error', message: 'Fixes tag: Target SHA1 {sha} is a {type}, not a commit' },
+  'fixes/subject-mismatch': { severity: 'warning', message: 'Fixes tag: Subject does not match target commit subject' },
+  'fixes/subject-truncated': { severity: 'note', message: 'Fixes tag: subject is truncated without an ellipsis' },
+  'fixes/not-ancestor': { severity: 'error', message: 'Fixes tag: Target is not an ancestor of this commit' },
+  'fixes/target-merge': { severity: 'warning', message: 'Fixes tag: Target {sha} is a merge commit' },
+  'fixes/target-revert': { severity: 'note', message: 'Fixes tag: Target {sha} is itself a revert' },
+  'fixes/target-reverted': { severity: 'warning', message: 'Fixes tag: Target {sha} was reverted by {by}' },
+  'fixes/already-fixed': { severity: 'note', message: 'Fixes tag: Target {sha} is already fixed by {count} other commit(s)' },
+  'fixes/stable-cc': { severity: 'note', message: 'Is it candidate for Cc: stable backport? (the fixed commit is in {release})' },
+  'fixes/missing': { severity: 'warning', message: "The commit message describes a fix ({why}): perhaps it also needs a 'Fixes:' tag?" },
+  'fixes/author-not-cced': { severity: 'note', message: 'Blamed author not CCed: {author}' },
+};
+
+/** Fill `{name}` placeholders of a rule's message. */
+export function ruleMessage(id: FixesId, data: Record<string, string | number> = {}): string {
+  return RULES[id].message.replace(/\{(\w+)\}/g, (m, name: string) => (name in data ? String(data[name]) : m));
+}
