@@ -1,0 +1,81 @@
+// A small, strict hunk applier: every context and removed line must match the pre-image (at the
+// stated line or, like git apply, shifted by an offset), and the hunk's counts must match its lines.
+import type { Hunk } from '../core/types.js';
+
+export type ApplyResult = { ok: true; text: string; offsets: number[] } | { ok: false; reason: string };
+
+const header = (h: Hunk) => `@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@`;
+
+export function applyHunks(pre: string, hunks: Hunk[]): ApplyResult {
+  const eofNewline = pre === '' || pre.endsWith('\n');
+  const lines = pre === '' ? [] : (eofNewline ? pre.slice(0, -1) : pre).split('\n');
+  const out: string[] = [];
+  const offsets: number[] = [];
+  let cursor = 0;
+  let offset = 0;
+  for (const [n, h] of hunks.entries()) {
+    const oldSeq = h.lines.filter((l) => l.kind !== 'add').map((l) => l.text);
+    const newSeq = h.lines.filter((l) => l.kind !== 'del').map((l) => l.text);
+    if (oldSeq.length !== h.oldLines || newSeq.length !== h.newLines) {
+      return { ok: false, reason: `hunk ${n + 1} (${header(h)}) has ${oldSeq.length} old and ${newSeq.length} new lines, not the counts it states` };
+    }
+    // A hunk that only adds (-N,0) inserts after line N.
+    const expected = (h.oldLines === 0 ? h.oldStart : h.oldStart - 1) + offset;
+    const at = findMatch(lines, oldSeq, expected, cursor);
+    if (at < 0) return { ok: false, reason: `hunk ${n + 1} (${header(h)}) does not match the pre-image` };
+    for (let i = cursor; i < at; i++) out.push(lines[i]);
+    out.push(...newSeq);
+    cursor = at + oldSeq.length;
+    offset = at - (expected - offset);
+    offsets.push(offset);
+  }
+  for (let i = cursor; i < lines.length; i++) out.push(lines[i]);
+  const text = out.length === 0 ? '' : out.join('\n') + (eofNewline ? '\n' : '');
+  return { ok: true, text, offsets };
+}
+
+/** The position nearest to `expected` (not before `min`) where `seq` occurs in `lines`, or -1. */
+function findMatch(lines: string[], seq: string[], expected: number, min: number): number {
+  const max = lines.length - seq.length;
+  if (max < min) return -1;
+  const matches = (at: number) => {
+    for (let i = 0; i < seq.length; i++) if (lines[at + i] !== seq[i]) return false;
+    return true;
+  };
+  for (let d = 0; ; d++) {
+    const lo = expected - d;
+    const hi = expected + d;
+    if (lo < min && hi > max) return -1;
+    if (lo >= min && lo <= max && matches(lo)) return lo;
+    if (d > 0 && hi >= min && hi <= max && matches(hi)) return hi;
+  }
+}
+
+/**
+ * The post-image as far as the hunks show it: their context and added lines at their new line
+ * numbers, blank lines everywhere else, so line numbers stay true.
+ */
+export function hunkOnlyImage(hunks: Hunk[]): string {
+  const lines: string[] = [];
+  for (const h of hunks) {
+    for (const l of h.lines) {
+      if (l.newLine === null) continue;
+      while (lines.length < l.newLine) lines.push('');
+      lines[l.newLine - 1] = l.text;
+    }
+  }
+  return lines.length ? lines.join('\n') + '\n' : '';
+}
+
+/** The pre-image as far as the hunks show it (context and removed lines at their old numbers). */
+export function hunkOnlyPreImage(hunks: Hunk[]): string {
+  const lines: string[] = [];
+  for (const h of hunks) {
+    for (const l of h.lines) {
+      if (l.oldLine === null) continue;
+      while (lines.length < l.oldLine) lines.push('');
+      lines[l.oldLine - 1] = l.text;
+    }
+  }
+  return lines.length ? lines.join('\n') + '\n' : '';
+}

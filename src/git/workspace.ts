@@ -1,0 +1,212 @@
+// createWorkspace(): what a check sees of the tree a patch applies to: the base it was reviewed
+// against, the patch's files, and the pre- and post-image of every touched file.
+import type { FileImage, Workspace } from '../core/check.js';
+import { KreviewError, type BaseInfo, type FileDiff, type Patch } from '../core/types.js';
+import { parseDiff } from '../patch/diff.js';
+import { applyHunks, hunkOnlyImage, hunkOnlyPreImage } from './apply-hunks.js';
+import type { History } from './history-types.js';
+import { isFullOid, runGit } from './run-git.js';
+
+/** The Workspace plus what the pipeline reports about it. */
+export interface GitWorkspace extends Workspace {
+  /** Did the mail's hunks apply to the pre-images (null: not tried: a commit, or nothing to apply to)? */
+  readonly applied: boolean | null;
+  /** One line each: which files were seen only as hunks and why, which base was missing, ... */
+  readonly notes: string[];
+}
+
+export interface WorkspaceOptions {
+  repo: string | null;
+  history: History | null;
+  /** A revision that overrides every other base (the --base option). */
+  base?: string;
+  /** The workspace of the previous patch of the series: this patch applies on its post-images. */
+  previous?: Workspace;
+}
+
+interface Images {
+  pre: FileImage | null;
+  post: FileImage | null;
+}
+
+const short = (oid: string) => oid.slice(0, 12);
+
+export async function createWorkspace(patch: Patch, opts: WorkspaceOptions): Promise<GitWorkspace> {
+  const history = opts.repo ? opts.history : null;
+  const notes: string[] = [];
+  const base = await resolveBase(patch, history, opts.base, notes);
+  if (history && patch.kind === 'commit' && patch.commit && isFullOid(patch.commit)) {
+    return commitWorkspace(patch, history, base, notes);
+  }
+  return mailWorkspace(patch, history, base, opts.previous, notes);
+}
+
+/** --base, else base-commit:, else the commit's parent, else HEAD, else none; say which. */
+async function resolveBase(patch: Patch, history: History | null, option: string | undefined, notes: string[]): Promise<BaseInfo> {
+  if (!history) return { commit: null, source: 'none', label: 'no repository' };
+  if (option !== undefined) {
+    const oid = await history.revParse(option);
+    if (!oid) throw new KreviewError(`--base ${option}: no such commit in ${history.repo}`);
+    return { commit: oid, source: 'option', label: `--base ${option} (${short(oid)})` };
+  }
+  if (patch.baseCommit) {
+    const oid = /^[\0-\x1f-]/.test(patch.baseCommit) ? null : await history.revParse(patch.baseCommit).catch(() => null);
+    if (oid) return { commit: oid, source: 'base-commit', label: `base-commit ${short(oid)}` };
+    notes.push(`base-commit ${patch.baseCommit} is not in this repository`);
+  }
+  if (patch.kind === 'commit' && patch.commit) {
+    if (patch.parent) return { commit: patch.parent, source: 'parent', label: `parent ${short(patch.parent)}` };
+    return { commit: null, source: 'none', label: 'root commit (no parent)' };
+  }
+  const head = await history.revParse('HEAD');
+  if (head) return { commit: head, source: 'head', label: `HEAD ${short(head)}` };
+  return { commit: null, source: 'none', label: 'no base (the repository has no commits)' };
+}
+
+function findFile(files: FileDiff[], path: string): FileDiff | undefined {
+  return files.find((f) => f.newPath === path) ?? files.find((f) => f.oldPath === path);
+}
+
+/** Reads the base tree, or the previous patch's post-image of a file it touched. */
+function baseReaders(history: History | null, base: BaseInfo, previous: Workspace | undefined) {
+  return {
+    async readBaseFile(path: string): Promise<string | null> {
+      if (previous && findFile(await previous.files(), path)?.newPath === path) {
+        return (await previous.postImage(path))?.text ?? null;
+      }
+      return history && base.commit ? history.readFile(base.commit, path) : null;
+    },
+    async listBaseFiles(dir: string): Promise<string[]> {
+      return history && base.commit ? history.listFiles(base.commit, dir) : [];
+    },
+  };
+}
+
+/** A commit from the repository: its diff on demand, images from its own and its parent's tree. */
+function commitWorkspace(patch: Patch, history: History, base: BaseInfo, notes: string[]): GitWorkspace {
+  const commit = patch.commit as string;
+  const parent = patch.parent;
+  let files: Promise<FileDiff[]> | null = patch.files.length ? Promise.resolve(patch.files) : null;
+  const loadFiles = async (): Promise<FileDiff[]> => {
+    if (parent !== null && !isFullOid(parent)) throw new KreviewError(`${patch.source}: parent ${parent} is not a full commit id`);
+    const args = ['diff-tree', '-p', '-M', '--no-color', '--no-ext-diff', '--full-index', '--no-commit-id'];
+    const r = await runGit(history.repo, parent ? [...args, parent, commit] : [...args, '--root', commit]);
+    if (r.code !== 0) throw new KreviewError(`cannot read the diff of ${short(commit)}: ${r.stderr.split('\n')[0]}`);
+    const parsed = parseDiff(r.stdout);
+    notes.push(...parsed.warnings.map((w) => `${short(commit)}: ${w}`));
+    return parsed.files;
+  };
+  const image = async (rev: string | null, path: string | null): Promise<FileImage | null> => {
+    if (!rev || !path) return null;
+    const text = await history.readFile(rev, path);
+    return text === null ? null : { path, text, complete: true };
+  };
+  const getFiles = () => (files ??= loadFiles());
+  return {
+    repo: history.repo,
+    base,
+    history,
+    applied: null,
+    notes,
+    files: getFiles,
+    async postImage(path) {
+      const f = findFile(await getFiles(), path);
+      return f ? image(commit, f.newPath) : null;
+    },
+    async preImage(path) {
+      const f = findFile(await getFiles(), path);
+      return f ? image(parent, f.oldPath) : null;
+    },
+    ...baseReaders(history, base, undefined),
+  };
+}
+
+/** A mailed patch (or a commit without a repository): images built by applying its hunks. */
+async function mailWorkspace(
+  patch: Patch,
+  history: History | null,
+  base: BaseInfo,
+  previous: Workspace | undefined,
+  notes: string[],
+): Promise<GitWorkspace> {
+  const images = new Map<FileDiff, Images>();
+  let tried = 0;
+  let failed = 0;
+  const hunkOnly: string[] = [];
+  const previousFiles = previous ? await previous.files() : [];
+  for (const f of patch.files) {
+    const name = f.newPath ?? f.oldPath ?? '';
+    if (f.binary) {
+      images.set(f, { pre: null, post: null });
+      continue;
+    }
+    const pre = await preImageOf(f, history, base, previous, previousFiles);
+    if (!pre) {
+      hunkOnly.push(name);
+      images.set(f, {
+        pre: f.oldPath ? { path: f.oldPath, text: hunkOnlyPreImage(f.hunks), complete: false } : null,
+        post: f.newPath ? { path: f.newPath, text: hunkOnlyImage(f.hunks), complete: false } : null,
+      });
+      continue;
+    }
+    tried++;
+    const applied = applyHunks(pre.text, f.hunks);
+    if (!applied.ok) {
+      failed++;
+      notes.push(`${name}: the patch does not apply to ${pre.label}: ${applied.reason}; only its hunks were read`);
+      images.set(f, {
+        pre: f.oldPath ? { path: f.oldPath, text: pre.text, complete: pre.complete } : null,
+        post: f.newPath ? { path: f.newPath, text: hunkOnlyImage(f.hunks), complete: false } : null,
+      });
+      continue;
+    }
+    images.set(f, {
+      pre: f.oldPath ? { path: f.oldPath, text: pre.text, complete: pre.complete } : null,
+      post: f.newPath ? { path: f.newPath, text: applied.text, complete: pre.complete } : null,
+    });
+  }
+  if (hunkOnly.length) {
+    const why = history ? 'neither the blob on its index line nor the file at the base is in the repository' : 'no repository';
+    notes.push(`only the hunks of ${hunkOnly.join(', ')} were read (${why})`);
+  }
+  const image = async (path: string, which: keyof Images) => {
+    const f = findFile(patch.files, path);
+    return f ? (images.get(f)?.[which] ?? null) : null;
+  };
+  return {
+    repo: history ? history.repo : null,
+    base,
+    history,
+    applied: failed > 0 ? false : tried > 0 ? true : null,
+    notes,
+    files: async () => patch.files,
+    postImage: (path) => image(path, 'post'),
+    preImage: (path) => image(path, 'pre'),
+    ...baseReaders(history, base, previous),
+  };
+}
+
+/** The text the patch's hunks apply to, and where it came from. */
+async function preImageOf(
+  f: FileDiff,
+  history: History | null,
+  base: BaseInfo,
+  previous: Workspace | undefined,
+  previousFiles: FileDiff[],
+): Promise<{ text: string; complete: boolean; label: string } | null> {
+  if (f.oldPath === null) return { text: '', complete: true, label: 'an empty file' };
+  if (history && f.oldBlob && !/^0+$/.test(f.oldBlob)) {
+    const blob = await history.readBlob(f.oldBlob);
+    if (blob) return { text: blob.toString('utf8'), complete: true, label: `blob ${f.oldBlob}` };
+  }
+  if (previous && previousFiles.some((p) => p.newPath === f.oldPath)) {
+    // The base lacks the previous patch's change; an image made of hunks is no ground to apply on.
+    const img = await previous.postImage(f.oldPath);
+    return img?.complete ? { text: img.text, complete: true, label: `${f.oldPath} after the previous patch` } : null;
+  }
+  if (history && base.commit) {
+    const text = await history.readFile(base.commit, f.oldPath);
+    if (text !== null) return { text, complete: true, label: `${f.oldPath} at ${base.label}` };
+  }
+  return null;
+}

@@ -1,0 +1,169 @@
+// createWorkspace on real repositories: commit images, mail images from the blob or the base,
+// hunk-only images, patches that do not apply, series chaining and base resolution.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestRepo } from '../helpers/git-repo.js';
+import { openHistory } from '../../src/git/history.js';
+import { createWorkspace } from '../../src/git/workspace.js';
+import type { History } from '../../src/git/history-types.js';
+import { parseDiff } from '../../src/patch/diff.js';
+import { KreviewError, type Patch } from '../../src/core/types.js';
+
+const v1 = Array.from({ length: 30 }, (_, i) => `line ${i + 1}`).join('\n') + '\n';
+const v2 = v1.replace('line 10\n', 'line 10 changed\nline 10b\n');
+const v3 = v2.replace('line 25\n', 'line 25 changed\n');
+
+function patchOf(fields: Partial<Patch>): Patch {
+  return {
+    id: 'x@example.org', kind: 'mail', source: 'test', subject: 's',
+    prefix: { tags: [], isPatch: true, isReply: false, version: 1, index: null, total: null, rfc: false, resend: false, tree: null, summary: 's' },
+    author: { name: 'A', email: 'a@example.org' }, date: null, message: 's', trailers: [], notes: '', files: [],
+    baseCommit: null, changeId: null, commit: null, parent: null, mail: null, warnings: [],
+    ...fields,
+  };
+}
+
+const mail = (diff: string, baseCommit: string | null = null) => patchOf({ files: parseDiff(diff).files, baseCommit });
+
+const repo = new TestRepo();
+let h: History;
+let a: string, b: string, c: string, d: string;
+let diffAB: string, diffBC: string;
+
+beforeAll(async () => {
+  a = repo.commit('fs: add file\n', { files: { 'fs/file.c': v1, 'fs/other.c': 'other\n' } });
+  b = repo.commit('fs: change line 10\n', { files: { 'fs/file.c': v2 } });
+  c = repo.commit('fs: change line 25\n', { files: { 'fs/file.c': v3 } });
+  d = repo.commit('fs: drop other, add new\n', { files: { 'fs/other.c': null, 'fs/new.c': 'new\n' } });
+  diffAB = repo.git('diff', a, b) + '\n';
+  diffBC = repo.git('diff', b, c) + '\n';
+  h = await openHistory(repo.dir);
+});
+
+afterAll(async () => {
+  await h?.close();
+  repo.remove();
+});
+
+describe('a commit from the repository', () => {
+  it('loads its diff lazily and reads its images from the trees', async () => {
+    const p = patchOf({ kind: 'commit', id: c, commit: c, parent: b });
+    const ws = await createWorkspace(p, { repo: repo.dir, history: h });
+    expect(ws.base).toEqual({ commit: b, source: 'parent', label: `parent ${b.slice(0, 12)}` });
+    const files = await ws.files();
+    expect(files.map((f) => f.newPath)).toEqual(['fs/file.c']);
+    expect(await ws.postImage('fs/file.c')).toEqual({ path: 'fs/file.c', text: v3, complete: true });
+    expect((await ws.preImage('fs/file.c'))?.text).toBe(v2);
+    expect(await ws.postImage('fs/other.c')).toBeNull();
+    expect(await ws.readBaseFile('fs/other.c')).toBe('other\n');
+    expect(await ws.listBaseFiles('fs')).toEqual(['fs/file.c', 'fs/other.c']);
+    expect(ws.applied).toBeNull();
+  });
+
+  it('gives no post-image for a deleted file and an empty pre-image for none', async () => {
+    const ws = await createWorkspace(patchOf({ kind: 'commit', id: d, commit: d, parent: c }), { repo: repo.dir, history: h });
+    expect(await ws.postImage('fs/other.c')).toBeNull();
+    expect((await ws.preImage('fs/other.c'))?.text).toBe('other\n');
+    expect((await ws.postImage('fs/new.c'))?.text).toBe('new\n');
+    expect(await ws.preImage('fs/new.c')).toBeNull();
+  });
+
+  it('handles a root commit', async () => {
+    const ws = await createWorkspace(patchOf({ kind: 'commit', id: a, commit: a, parent: null }), { repo: repo.dir, history: h });
+    expect(ws.base.source).toBe('none');
+    expect((await ws.files()).map((f) => f.newPath).sort()).toEqual(['fs/file.c', 'fs/other.c']);
+    expect((await ws.postImage('fs/file.c'))?.text).toBe(v1);
+  });
+});
+
+describe('a mailed patch', () => {
+  it('applies its hunks to the blob named on the index line', async () => {
+    const ws = await createWorkspace(mail(diffAB), { repo: repo.dir, history: h });
+    expect(ws.base.source).toBe('head');
+    expect(await ws.postImage('fs/file.c')).toEqual({ path: 'fs/file.c', text: v2, complete: true });
+    expect((await ws.preImage('fs/file.c'))?.text).toBe(v1);
+    expect(ws.applied).toBe(true);
+  });
+
+  it('falls back to the file at the base when the blob is unknown', async () => {
+    const diff = diffAB.replace(/^index [0-9a-f]+\.\./m, 'index 1234567..');
+    const ws = await createWorkspace(mail(diff, a), { repo: repo.dir, history: h });
+    expect(ws.base).toMatchObject({ commit: a, source: 'base-commit' });
+    expect((await ws.postImage('fs/file.c'))?.text).toBe(v2);
+    expect(ws.applied).toBe(true);
+  });
+
+  it('applies at an offset, like git apply, when the base moved the lines', async () => {
+    const diff = diffBC.replace(/^index [0-9a-f]+\.\./m, 'index 1234567..').replace('@@ -22,7 +22,7 @@', '@@ -21,7 +21,7 @@');
+    const ws = await createWorkspace(mail(diff, b), { repo: repo.dir, history: h });
+    expect((await ws.postImage('fs/file.c'))?.text).toBe(v3);
+  });
+
+  it('reads only the hunks without a repository, with blank filler so line numbers stay true', async () => {
+    const ws = await createWorkspace(mail(diffAB), { repo: null, history: null });
+    const post = (await ws.postImage('fs/file.c'))!;
+    expect(post.complete).toBe(false);
+    const lines = post.text.split('\n');
+    expect(lines[9]).toBe('line 10 changed');
+    expect(lines[10]).toBe('line 10b');
+    expect(lines[0]).toBe('');
+    expect(lines[6]).toBe('line 7');
+    expect(ws.applied).toBeNull();
+    expect(ws.base).toEqual({ commit: null, source: 'none', label: 'no repository' });
+    expect(ws.notes.join('\n')).toMatch(/only the hunks of fs\/file.c were read \(no repository\)/);
+    expect(await ws.readBaseFile('fs/file.c')).toBeNull();
+  });
+
+  it('reads only the hunks when neither blob nor base file exists', async () => {
+    const diff = diffAB.replace(/^index [0-9a-f]+\.\./m, 'index 1234567..').replace(/fs\/file\.c/g, 'fs/gone.c');
+    const ws = await createWorkspace(mail(diff), { repo: repo.dir, history: h });
+    expect((await ws.postImage('fs/gone.c'))?.complete).toBe(false);
+    expect(ws.applied).toBeNull();
+  });
+
+  it('says a patch whose hunk counts lie does not apply, without crashing', async () => {
+    // The hunk claims one more line than it carries: the blank line after it is read as context
+    // (mailers strip a context line's space), which the pre-image does not have there.
+    const lying = diffAB.replace(/@@ -7,7 \+7,8 @@/, '@@ -7,8 +7,9 @@');
+    expect(lying).not.toBe(diffAB);
+    const ws = await createWorkspace(mail(lying), { repo: repo.dir, history: h });
+    expect(ws.applied).toBe(false);
+    expect(ws.notes.join('\n')).toMatch(/fs\/file.c: the patch does not apply to blob [0-9a-f]+: hunk 1 \(@@ -7,8 \+7,9 @@\)/);
+    expect((await ws.postImage('fs/file.c'))?.complete).toBe(false);
+  });
+
+  it('says a patch whose context does not match does not apply', async () => {
+    const ws = await createWorkspace(mail(diffAB.replace(/^index [0-9a-f]+\.\./m, 'index 1234567..'), c), { repo: repo.dir, history: h });
+    expect(ws.applied).toBe(false);
+    expect(ws.notes.join('\n')).toMatch(/does not match the pre-image/);
+  });
+
+  it('lets patch 2 of a series apply on patch 1 post-image', async () => {
+    const hide = (s: string) => s.replace(/^index [0-9a-f]+\.\./m, 'index 1234567..');
+    const ws1 = await createWorkspace(mail(hide(diffAB), a), { repo: repo.dir, history: h });
+    const ws2 = await createWorkspace(mail(hide(diffBC), a), { repo: repo.dir, history: h, previous: ws1 });
+    expect(ws2.applied).toBe(true);
+    expect((await ws2.postImage('fs/file.c'))?.text).toBe(v3);
+    expect(await ws2.readBaseFile('fs/file.c')).toBe(v2);
+    // Without the previous patch, patch 2 lands on the base, which lacks patch 1.
+    const alone = await createWorkspace(mail(hide(diffBC), a), { repo: repo.dir, history: h });
+    expect((await alone.postImage('fs/file.c'))?.text).toBe(v1.replace('line 25\n', 'line 25 changed\n'));
+  });
+});
+
+describe('the base', () => {
+  it('prefers --base, then base-commit:, then HEAD', async () => {
+    const p = mail(diffAB, b);
+    expect((await createWorkspace(p, { repo: repo.dir, history: h, base: 'HEAD~3' })).base).toEqual({
+      commit: a, source: 'option', label: `--base HEAD~3 (${a.slice(0, 12)})`,
+    });
+    expect((await createWorkspace(p, { repo: repo.dir, history: h })).base.source).toBe('base-commit');
+    const missing = await createWorkspace(mail(diffAB, 'f'.repeat(40)), { repo: repo.dir, history: h });
+    expect(missing.base).toMatchObject({ source: 'head', commit: d });
+    expect(missing.notes).toContain(`base-commit ${'f'.repeat(40)} is not in this repository`);
+  });
+
+  it('refuses an unknown or hostile --base with one line', async () => {
+    await expect(createWorkspace(mail(diffAB), { repo: repo.dir, history: h, base: 'nope' })).rejects.toThrow(KreviewError);
+    await expect(createWorkspace(mail(diffAB), { repo: repo.dir, history: h, base: '--output=/tmp/x' })).rejects.toThrow(/refused/);
+  });
+});
