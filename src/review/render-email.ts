@@ -178,7 +178,15 @@ function noteLines(f: Finding, version: number, reportedIn: number | null, extra
 
 function attribution(patch: Patch): string {
   const who = patch.author.name || patch.author.email;
-  return patch.date ? `On ${sanitizeHeaderValue(patch.date)}, ${who} wrote:` : `${who} wrote:`;
+  if (!patch.date) return `${who} wrote:`;
+  const d = new Date(patch.date);
+  const when = Number.isNaN(d.getTime()) ? sanitizeHeaderValue(patch.date) : rfc2822(d);
+  return `On ${when}, ${who} wrote:`;
+}
+
+/** `Tue, 24 Nov 2026 10:00:00 +0000`, the form mail headers and attribution lines use. */
+function rfc2822(d: Date): string {
+  return d.toUTCString().replace('GMT', '+0000');
 }
 
 function uniqByEmail(people: Person[], exclude: Set<string>): Person[] {
@@ -243,7 +251,7 @@ function headersFor(patch: Patch, subject: string, messageId: string, to: Person
   if (cc.length) h.push(['Cc', cc.map(formatAddress).join(', ')]);
   h.push(
     ['Subject', encodeHeaderText(subject)],
-    ['Date', (ctx.date ?? new Date()).toUTCString().replace('GMT', '+0000')],
+    ['Date', rfc2822(ctx.date ?? new Date())],
     ['Message-ID', `<${messageId}>`],
   );
   if (!/[<>\s]/.test(sanitizeHeaderValue(parent))) h.push(['In-Reply-To', `<${sanitizeHeaderValue(parent)}>`]);

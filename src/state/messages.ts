@@ -53,6 +53,13 @@ export class MessageStore {
     return r.changes === 1;
   }
 
+  /** Records many messages in one transaction (one fsync for a whole batch). */
+  addMany(rows: Parameters<MessageStore['add']>[0][]): void {
+    this.db.transaction(() => {
+      for (const r of rows) this.add(r);
+    })();
+  }
+
   /** The same message seen through another list: remember the list, nothing else. */
   addLists(messageId: string, lists: string[]): void {
     const cur = this.listsStmt.get(messageId) as string | undefined;

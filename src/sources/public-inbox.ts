@@ -1,0 +1,123 @@
+// Follows a public-inbox v2 mirror on disk (lore): epochs git/N.git, each message a commit adding
+// the file `m`. A cursor per epoch (its last commit read); a purge that rewrites an epoch's history
+// is noticed (the cursor is no longer an ancestor) and the epoch is read again, skipping blobs
+// already read: a rewrite makes new commits but keeps the blobs of the messages it keeps.
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { KreviewError } from '../core/types.js';
+import { CatFile } from '../git/cat-file.js';
+import { runGit, isFullOid } from '../git/run-git.js';
+import type { CursorStore } from '../state/cursors.js';
+import type { BatchHandler, RawMessage, WatchSource } from '../watch/raw-message.js';
+
+const BATCH = 1000;
+
+interface NewMessage {
+  commit: string;
+  blob: string;
+}
+
+/** Epoch numbers present under `<inbox>/git`, in order. */
+export function listEpochs(inbox: string): number[] {
+  let names: string[];
+  try {
+    names = readdirSync(join(inbox, 'git'));
+  } catch (e) {
+    throw new KreviewError(`cannot read public-inbox ${inbox}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message} on git/`);
+  }
+  return names
+    .map((n) => /^(\d+)\.git$/.exec(n))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => Number(m[1]))
+    .sort((a, b) => a - b);
+}
+
+/** Parses `git log --raw` output: the blob of `m` added or changed by each commit, oldest first. */
+export function parseRawLog(text: string): NewMessage[] {
+  const out: NewMessage[] = [];
+  let commit = '';
+  for (const line of text.split('\n')) {
+    if (line.startsWith('C ')) commit = line.slice(2).trim();
+    else if (line.startsWith(':') && commit) {
+      const tab = line.indexOf('\t');
+      if (tab < 0 || line.slice(tab + 1) !== 'm') continue;
+      const f = line.slice(1, tab).split(' ');
+      const status = f[4];
+      if ((status === 'A' || status === 'M') && isFullOid(f[3])) out.push({ commit, blob: f[3] });
+    }
+  }
+  return out;
+}
+
+export class PublicInboxSource implements WatchSource {
+  private readonly readers = new Map<number, CatFile>();
+
+  constructor(
+    readonly inbox: string,
+    readonly name: string,
+    private readonly cursors: CursorStore,
+    private readonly warn: (msg: string) => void = () => {},
+  ) {}
+
+  private cursorKey(epoch: number): string {
+    return `public-inbox:${this.inbox}:${epoch}`;
+  }
+
+  async poll(handle: BatchHandler): Promise<number> {
+    let n = 0;
+    for (const epoch of listEpochs(this.inbox)) n += await this.pollEpoch(epoch, handle);
+    return n;
+  }
+
+  private async pollEpoch(epoch: number, handle: BatchHandler): Promise<number> {
+    const git = join(this.inbox, 'git', `${epoch}.git`);
+    const head = await runGit(git, ['rev-parse', '--verify', '-q', 'HEAD^{commit}'], { timeoutMs: 30_000 });
+    if (head.code !== 0) return 0; // an epoch with no message yet
+    const tip = head.stdout.trim();
+    const key = this.cursorKey(epoch);
+    const cursor = this.cursors.get(key);
+    if (cursor === tip) return 0;
+    let range = [tip];
+    if (cursor) {
+      const anc = await runGit(git, ['merge-base', '--is-ancestor', '--end-of-options', cursor, tip], { timeoutMs: 60_000 });
+      if (anc.code === 0) range = [tip, `^${cursor}`];
+      else this.warn(`${this.name}: epoch ${epoch} was rewritten (a purge?); reading it again, skipping messages already seen`);
+    }
+    const log = await runGit(git, ['log', '--reverse', '--no-abbrev', '--no-renames', '--raw', '--format=C %H', '--end-of-options', ...range, '--'], {
+      timeoutMs: 600_000,
+    });
+    if (log.code !== 0) throw new KreviewError(`${this.name}: cannot read epoch ${epoch}: ${log.stderr.trim().split('\n')[0]}`);
+    const fresh = parseRawLog(log.stdout);
+    let reader = this.readers.get(epoch);
+    if (!reader) {
+      reader = new CatFile(git, 'batch');
+      this.readers.set(epoch, reader);
+    }
+    let n = 0;
+    for (let i = 0; i < fresh.length; i += BATCH) {
+      const slice = fresh.slice(i, i + BATCH);
+      const todo = slice.filter((m) => !this.cursors.hasBlob(m.blob));
+      const replies = await reader.requestAll(todo.map((m) => m.blob));
+      const batch: RawMessage[] = [];
+      replies.forEach((r, j) => {
+        const m = todo[j];
+        if (r.status !== 'found' || !r.content) this.warn(`${this.name}: message blob ${m.blob} of commit ${m.commit.slice(0, 12)} is missing`);
+        else batch.push({ raw: r.content, origin: `${this.name} ${epoch}.git@${m.commit.slice(0, 12)}`, source: this.name });
+      });
+      await handle(batch);
+      n += batch.length;
+      // The cursor and the blobs read move together; a crash before this re-reads the slice (deduplicated by Message-ID).
+      this.cursors.atomically(() => {
+        for (const m of todo) this.cursors.addBlob(m.blob);
+        this.cursors.set(key, slice[slice.length - 1].commit);
+      });
+    }
+    if (!fresh.length) this.cursors.set(key, tip);
+    return n;
+  }
+
+  async close(): Promise<void> {
+    for (const r of this.readers.values()) await r.close();
+    this.readers.clear();
+  }
+}

@@ -1,0 +1,31 @@
+// Series already reviewed (by identity across versions) and the problems already reported for them.
+import type { Db } from './open-state.js';
+
+export class SeriesStore {
+  constructor(private readonly db: Db) {}
+
+  /** The newest version of this series identity reviewed so far, or null. */
+  reviewedVersion(identity: string): number | null {
+    return (this.db.prepare(`SELECT max(version) FROM series WHERE identity = ?`).pluck().get(identity) as number | null) ?? null;
+  }
+
+  record(key: string, identity: string, version: number, missing: number[], at: number): void {
+    this.db
+      .prepare(`INSERT INTO series (key, identity, version, state, reviewed_at, missing) VALUES (?, ?, ?, 'reviewed', ?, ?)
+                ON CONFLICT(key) DO UPDATE SET reviewed_at = excluded.reviewed_at, missing = excluded.missing`)
+      .run(key, identity, version, at, JSON.stringify(missing));
+  }
+
+  /** The first earlier version that reported this problem, or null if it is new in `version`. */
+  reportedBefore(identity: string, findingKey: string, version: number): number | null {
+    const v = this.db.prepare(`SELECT first_version FROM reported WHERE identity = ? AND finding_key = ?`).pluck().get(identity, findingKey) as number | undefined;
+    return v !== undefined && v < version ? v : null;
+  }
+
+  addReported(identity: string, keys: string[], version: number): void {
+    const st = this.db.prepare(`INSERT INTO reported (identity, finding_key, first_version, last_version) VALUES (?, ?, ?, ?)
+      ON CONFLICT(identity, finding_key) DO UPDATE SET last_version = max(last_version, excluded.last_version),
+        first_version = min(first_version, excluded.first_version)`);
+    for (const k of keys) st.run(identity, k, version, version);
+  }
+}

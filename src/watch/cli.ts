@@ -1,0 +1,74 @@
+// `kreview watch` (the mail daemon) and `kreview ingest` (one message from an MTA pipe).
+import type { Command } from 'commander';
+import { errorMessage } from '../core/errors.js';
+import { openState } from '../state/open-state.js';
+import { queueIncoming, readAllLimited } from '../sources/ingest.js';
+import { Watcher } from './daemon.js';
+import { loadPolicy } from './policy.js';
+
+/** sysexits' EX_TEMPFAIL: the MTA keeps the message and tries again later. */
+const EX_TEMPFAIL = 75;
+
+interface WatchOptions {
+  config: string;
+  once?: boolean;
+  retryFailed?: boolean;
+}
+
+export function registerWatchCommands(program: Command): void {
+  program
+    .command('watch')
+    .description('follow mailing lists (public-inbox mirrors, Maildirs, mboxes, IMAP), review each series, reply by mail')
+    .requiredOption('-c, --config <policy.yml>', 'policy file: bot identity, sources, sink, per-list rules (re-read on change)')
+    .option('--once', 'one pass over every source and the outbox, then exit')
+    .option('--retry-failed', 'put replies that failed for good back in the queue first')
+    .action(async (o: WatchOptions) => {
+      const w = new Watcher({ policyFile: o.config });
+      try {
+        if (o.retryFailed) w.outbox.retryFailed();
+        if (o.once) {
+          const t = await w.tick();
+          process.stdout.write(
+            `read ${t.intake.read} messages (${t.intake.patches} patches, ${t.intake.duplicates} duplicates, ${t.intake.bad} undecodable); ` +
+              `reviewed ${t.reviewed.length} series; queued ${t.queued.length} replies; sent ${t.outbox.sent.length}\n`,
+          );
+          for (const e of t.errors) process.stderr.write(`kreview watch: ${errorMessage(e)}\n`);
+          return;
+        }
+        const stop = new AbortController();
+        const onSignal = () => stop.abort();
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
+        await w.run(stop.signal);
+      } finally {
+        await w.close();
+      }
+    });
+
+  program
+    .command('ingest')
+    .description('queue one message from stdin for `kreview watch` (for an MTA pipe or procmail)')
+    .requiredOption('-c, --config <policy.yml>', 'the policy file the daemon runs with (names the state database)')
+    .option('--source <name>', 'name recorded as the message origin', 'ingest')
+    .action(async (o: { config: string; source: string }) => {
+      let raw: Buffer;
+      try {
+        raw = await readAllLimited(process.stdin);
+      } catch (e) {
+        // A message that can never be taken is dropped with a line in the MTA's log, not retried forever.
+        process.stderr.write(`kreview ingest: ${errorMessage(e)}\n`);
+        return;
+      }
+      try {
+        const db = openState(loadPolicy(o.config).statePath);
+        try {
+          queueIncoming(db, raw, o.source);
+        } finally {
+          db.close();
+        }
+      } catch (e) {
+        process.stderr.write(`kreview ingest: ${errorMessage(e)}\n`);
+        process.exitCode = EX_TEMPFAIL;
+      }
+    });
+}

@@ -1,0 +1,201 @@
+// The mail daemon's loop: read every source, store new messages once, review the series that are
+// ready, and send what the outbox owes. One tick does each step once; run() repeats it.
+import { KreviewError } from '../core/types.js';
+import { DirectorySink } from '../sinks/directory-sink.js';
+import type { Sink } from '../sinks/sink.js';
+import { SmtpSink } from '../sinks/smtp-sink.js';
+import { CursorStore } from '../state/cursors.js';
+import { MessageStore } from '../state/messages.js';
+import { openState, type Db } from '../state/open-state.js';
+import { Outbox, type DispatchReport, type OutboxStep } from '../state/outbox.js';
+import { SeriesStore } from '../state/series-store.js';
+import { IncomingQueueSource } from '../sources/ingest.js';
+import { MaildirSource } from '../sources/maildir.js';
+import { PublicInboxSource } from '../sources/public-inbox.js';
+import { assemble } from './assembler.js';
+import { Intake, type IntakeCounts } from './intake.js';
+import { MboxTailSource } from './mbox-tail.js';
+import { PolicyWatcher, type SinkConfig, type SourceConfig, type WatchPolicy } from './policy.js';
+import type { WatchSource } from './raw-message.js';
+import { SeriesReviewer, type ReviewFn } from './series-reviewer.js';
+
+export interface WatcherOptions {
+  policyFile: string;
+  log?: (msg: string) => void;
+  now?: () => number;
+  /** Replaces the review pipeline (benchmarks of intake alone). */
+  review?: ReviewFn;
+  /** Replaces the sink the policy names. */
+  sink?: Sink;
+  /** Extra sources next to the policy's (tests, `--maildir`). */
+  extraSources?: (ctx: { cursors: CursorStore; warn: (m: string) => void }) => WatchSource[];
+  onOutboxStep?: (step: OutboxStep, messageId: string) => void;
+}
+
+export interface TickReport {
+  intake: IntakeCounts;
+  reviewed: string[];
+  queued: string[];
+  superseded: number;
+  outbox: DispatchReport & { recovered: string[]; requeued: string[] };
+  errors: string[];
+}
+
+async function buildSource(c: SourceConfig, cursors: CursorStore, warn: (m: string) => void): Promise<WatchSource> {
+  switch (c.type) {
+    case 'public-inbox':
+      return new PublicInboxSource(c.path, c.name, cursors, warn);
+    case 'maildir':
+      return new MaildirSource(c.path, c.name, warn);
+    case 'mbox':
+      return new MboxTailSource(c.path, c.name, cursors);
+    case 'imap': {
+      const { ImapSource } = await import('../sources/imap.js');
+      return new ImapSource(c, cursors, warn);
+    }
+  }
+}
+
+function buildSink(c: SinkConfig): Sink {
+  return c.type === 'directory' ? new DirectorySink(c.dir) : new SmtpSink(c);
+}
+
+export class Watcher {
+  readonly policy: PolicyWatcher;
+  readonly db: Db;
+  readonly messages: MessageStore;
+  readonly outbox: Outbox;
+  private readonly cursors: CursorStore;
+  private readonly seriesStore: SeriesStore;
+  private readonly intake: Intake;
+  private readonly reviewer: SeriesReviewer;
+  private sink: Sink;
+  private sources: WatchSource[] = [];
+  private sourcesFor = '';
+  private readonly log: (msg: string) => void;
+  private readonly now: () => number;
+
+  constructor(private readonly opts: WatcherOptions) {
+    this.log = opts.log ?? ((m) => process.stderr.write(`kreview watch: ${m}\n`));
+    this.now = opts.now ?? Date.now;
+    this.policy = new PolicyWatcher(opts.policyFile, this.log);
+    this.db = openState(this.policy.current.statePath);
+    this.messages = new MessageStore(this.db);
+    this.cursors = new CursorStore(this.db);
+    this.seriesStore = new SeriesStore(this.db);
+    this.outbox = new Outbox(this.db);
+    this.intake = new Intake(this.messages, () => this.policy.current, this.log, this.now);
+    this.reviewer = new SeriesReviewer(this.db, this.messages, this.seriesStore, this.outbox, this.log, opts.review);
+    this.sink = opts.sink ?? buildSink(this.policy.current.sink);
+  }
+
+  private async ensureSources(p: WatchPolicy): Promise<void> {
+    const sig = JSON.stringify(p.sources);
+    if (sig === this.sourcesFor && this.sources.length) return;
+    for (const s of this.sources) await s.close();
+    const warn = this.log;
+    this.sources = [new IncomingQueueSource(this.db)];
+    for (const c of p.sources) this.sources.push(await buildSource(c, this.cursors, warn));
+    this.sources.push(...(this.opts.extraSources?.({ cursors: this.cursors, warn }) ?? []));
+    this.sourcesFor = sig;
+  }
+
+  /** Reads every source into the messages table. */
+  async pollSources(): Promise<string[]> {
+    const errors: string[] = [];
+    await this.ensureSources(this.policy.current);
+    for (const s of this.sources) {
+      try {
+        await s.poll((batch) => this.intake.handle(batch));
+      } catch (e) {
+        // One broken source does not stop the others.
+        const msg = e instanceof KreviewError ? e.message : `${s.name}: ${(e as Error).message.split('\n')[0]}`;
+        errors.push(msg);
+        this.log(msg);
+      }
+    }
+    return errors;
+  }
+
+  /** Reviews the series that are ready and queues their replies. */
+  async reviewReady(): Promise<{ reviewed: string[]; queued: string[]; superseded: number; errors: string[] }> {
+    const p = this.policy.current;
+    const now = this.now();
+    const a = assemble(this.messages.waiting(), p, now, (id) => this.seriesStore.reviewedVersion(id));
+    this.messages.setState(a.superseded, 'superseded');
+    this.messages.setState(a.abandoned, 'done');
+    const out = { reviewed: [] as string[], queued: [] as string[], superseded: a.superseded.length, errors: [] as string[] };
+    // Newest versions first, so that an older version in the same tick sees itself superseded.
+    for (const r of a.ready.sort((x, y) => y.series.version - x.series.version)) {
+      const newer = this.seriesStore.reviewedVersion(r.identity);
+      if (newer !== null && newer > r.series.version) {
+        this.messages.setState(r.messageIds, 'superseded');
+        out.superseded += r.messageIds.length;
+        continue;
+      }
+      const o = await this.reviewer.reviewReady(r, p, now);
+      out.reviewed.push(o.key);
+      out.queued.push(...o.queued);
+      out.errors.push(...o.errors);
+    }
+    return out;
+  }
+
+  /** Settles crash orphans and sends what is due. */
+  async flushOutbox(): Promise<TickReport['outbox']> {
+    const p = this.policy.current;
+    const seen = (id: string): boolean => this.messages.has(id);
+    const rec = await this.outbox.recover(this.sink, { now: this.now(), seen });
+    const limits = (key: string) => {
+      const l = [...p.lists, p.fallback].find((x) => x.key === key);
+      return l ? { perListPerHour: l.perListPerHour, perThreadPerHour: l.perThreadPerHour } : undefined;
+    };
+    const d = await this.outbox.dispatch(this.sink, { now: this.now(), limits, seen, onStep: this.opts.onOutboxStep });
+    return { ...d, recovered: rec.sent, requeued: rec.requeued };
+  }
+
+  async tick(): Promise<TickReport> {
+    if (this.policy.refresh()) this.log(`policy ${this.policy.file} reloaded`);
+    const before = { ...this.intake.counts };
+    const errors = await this.pollSources();
+    const r = await this.reviewReady();
+    const outbox = await this.flushOutbox();
+    const c = this.intake.counts;
+    const intake: IntakeCounts = {
+      read: c.read - before.read,
+      duplicates: c.duplicates - before.duplicates,
+      patches: c.patches - before.patches,
+      skipped: c.skipped - before.skipped,
+      bad: c.bad - before.bad,
+    };
+    return { intake, reviewed: r.reviewed, queued: r.queued, superseded: r.superseded, outbox, errors: [...errors, ...r.errors] };
+  }
+
+  /** Ticks until the signal aborts; one failing tick is logged and the loop goes on. */
+  async run(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      try {
+        const t = await this.tick();
+        if (t.intake.read || t.queued.length || t.outbox.sent.length)
+          this.log(`read ${t.intake.read} (${t.intake.patches} patches), reviewed ${t.reviewed.length} series, queued ${t.queued.length}, sent ${t.outbox.sent.length}`);
+      } catch (e) {
+        this.log(`tick failed: ${(e as Error).message.split('\n')[0]}`);
+      }
+      await new Promise<void>((res) => {
+        const t = setTimeout(res, this.policy.current.pollMs);
+        signal.addEventListener('abort', () => {
+          clearTimeout(t);
+          res();
+        }, { once: true });
+      });
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.sources) await s.close();
+    this.sources = [];
+    await this.reviewer.close();
+    await this.sink.close();
+    this.db.close();
+  }
+}

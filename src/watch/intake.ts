@@ -1,0 +1,83 @@
+// Turns raw messages from any source into rows of the messages table, once per Message-ID:
+// decodes them, sorts out bots, auto-replies, replies and muted lists, keeps patches for assembly.
+import type { Patch } from '../core/types.js';
+import { parseMail } from '../patch/mail.js';
+import type { MessageKind, MessageStore } from '../state/messages.js';
+import { automaticReason, matchesSender } from './bot-filter.js';
+import { peekHeaders } from './header-scan.js';
+import { listsFor, type WatchPolicy } from './policy.js';
+import type { RawMessage } from './raw-message.js';
+
+export interface IntakeCounts {
+  read: number;
+  duplicates: number;
+  patches: number;
+  skipped: number;
+  bad: number;
+}
+
+/** What kind of message this is for the watcher, and why it is not reviewed when it is not. */
+export function classify(patch: Patch, policy: WatchPolicy): { kind: MessageKind; note?: string } {
+  const auto = automaticReason(patch, policy.bot.address, policy.bot.domain);
+  if (auto) return { kind: 'ignored', note: auto };
+  const senders = [patch.author.email, patch.mail?.from?.email ?? ''].filter(Boolean);
+  const lists = listsFor(patch, policy);
+  const ignored = [...policy.ignoreSenders, ...lists.flatMap((l) => l.ignoreSenders)];
+  if (senders.some((s) => matchesSender(s, ignored))) return { kind: 'ignored', note: 'ignored sender' };
+  if (!lists.some((l) => l.enabled)) return { kind: 'ignored', note: `muted list ${lists.map((l) => l.key).join(', ')}` };
+  const p = patch.prefix;
+  // A reply keeps `[PATCH` in its subject and may quote a whole diff; it is still a reply.
+  if (!p.isPatch || p.isReply) return { kind: 'other', note: p.isReply ? 'a reply' : 'not a patch' };
+  if (p.index === 0) return { kind: 'cover' };
+  if (!patch.files.length) return { kind: 'other', note: 'no diff' };
+  return { kind: 'patch' };
+}
+
+export class Intake {
+  readonly counts: IntakeCounts = { read: 0, duplicates: 0, patches: 0, skipped: 0, bad: 0 };
+
+  constructor(
+    private readonly messages: MessageStore,
+    private readonly policy: () => WatchPolicy,
+    private readonly warn: (msg: string) => void,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Stores a batch; a bad message is recorded with its one-line error and the batch goes on. */
+  async handle(batch: RawMessage[]): Promise<void> {
+    const policy = this.policy();
+    const rows: Parameters<MessageStore['add']>[0][] = [];
+    const inBatch = new Set<string>();
+    for (const m of batch) {
+      this.counts.read++;
+      const peek = peekHeaders(m.raw);
+      if (peek.messageId && (inBatch.has(peek.messageId) || this.messages.has(peek.messageId))) {
+        this.counts.duplicates++;
+        if (peek.listIds.length) this.messages.addLists(peek.messageId, peek.listIds);
+        continue;
+      }
+      let patch: Patch;
+      try {
+        patch = await parseMail(m.raw, m.origin);
+      } catch (e) {
+        this.counts.bad++;
+        this.warn((e as Error).message);
+        if (peek.messageId) {
+          inBatch.add(peek.messageId);
+          rows.push({ id: peek.messageId, source: m.origin, at: this.now(), kind: 'bad', lists: peek.listIds, note: (e as Error).message.slice(0, 300) });
+        }
+        continue;
+      }
+      if (inBatch.has(patch.id) || this.messages.has(patch.id)) {
+        this.counts.duplicates++;
+        continue;
+      }
+      inBatch.add(patch.id);
+      const { kind, note } = classify(patch, policy);
+      if (kind === 'patch' || kind === 'cover') this.counts.patches++;
+      else this.counts.skipped++;
+      rows.push({ id: patch.id, source: m.origin, at: this.now(), kind, lists: patch.mail?.listIds ?? [], patch, note });
+    }
+    this.messages.addMany(rows);
+  }
+}

@@ -1,0 +1,33 @@
+// Senders and headers that mark mail written by a program: kreview never answers them, which is
+// also what makes a reply loop between two bots impossible (each marks its own mail the same way).
+
+/** Sender addresses (lower case; `*` matches any run of characters). */
+export const BOT_SENDERS: readonly string[] = [
+  'lkp@intel.com',
+  'oliver.sang@intel.com',
+  'syzbot@syzkaller.appspotmail.com',
+  'syzbot+*@syzkaller.appspotmail.com',
+  'syzbot*@*',
+  'patchwork-bot+*@kernel.org',
+  'patchwork-bot@*',
+  'noreply@*',
+  'no-reply@*',
+  'mailer-daemon@*',
+  'postmaster@*',
+  '*-bot@*',
+  '*+bot@*',
+];
+
+/** Display names of list bots (lower case, matched as substrings). */
+export const BOT_NAMES: readonly string[] = ['kernel test robot', 'syzbot', 'patchwork-bot', 'kreview', 'mailer-daemon', 'mail delivery'];
+
+/** Header name -> values (lower case; `*` any) that mean "written by a program". `Auto-Submitted: no` is a person. */
+export const AUTOMATIC_HEADERS: readonly [string, RegExp][] = [
+  ['auto-submitted', /^(?!no\b)/i],
+  ['x-auto-response-suppress', /./],
+  ['precedence', /^(bulk|junk|auto_reply|list-auto)/i],
+  ['x-autoreply', /./],
+  ['x-autorespond', /./],
+  ['x-patchwork-hint', /^ignore/i],
+  ['x-kreview', /./],
+];
