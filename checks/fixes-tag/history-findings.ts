@@ -309,7 +309,7 @@ export async function historyFindings(inp: HistoryInput): Promise<HistoryResult>
         finding('fixes/not-ancestor', tag, {}, {
           severity: 'note',
           message: `Fixes tag: Target is not an ancestor of this commit, but its backport ${cites[0]} is`,
-          explanation: `${target.abbrev} is the upstream id; this branch carries that change as ${cites.join(', ')}. That is how backports cite their target, so nothing needs to change.`,
+          explanation: `${target.cite} is not in the history of the base, but the same change is, as ${cites.join(', ')}. Backports cite the upstream id, so this is usually fine.`,
           evidence: [target.cite, ...cites],
           suggestion,
         }),
