@@ -1,0 +1,88 @@
+// Streams the messages out of an mbox (mboxo or mboxrd) or a single-message file: `From ` separator
+// lines, `>From ` unescaping, and a warning for a last message cut short. Parsing is src/patch/mail.ts.
+import type { Readable } from 'node:stream';
+
+export interface RawMessage {
+  raw: Buffer;
+  /** `name#3` for the third message of an mbox; `name` when the input held one message. */
+  source: string;
+  /** Problems with this message's framing (truncation), one line each. */
+  warnings: string[];
+}
+
+/** `From sender date`: a separator when at the start of the input or after a blank line. */
+const SEPARATOR_RE = /^From (\S+ .*\d{1,2}:\d\d|\S+\s*$)/;
+/** mboxrd escapes every `>*From ` line with one more `>`; mboxo only `From `. Undoing mboxrd's rule reads both. */
+const ESCAPED_RE = /^>+From /;
+
+const isSeparator = (line: Buffer): boolean => line.length >= 5 && line.subarray(0, 5).toString('latin1') === 'From ' && SEPARATOR_RE.test(line.toString('latin1'));
+const isBlank = (line: Buffer): boolean => line.length === 0 || (line.length === 1 && line[0] === 0x0d) || /^[ \t\r]*$/.test(line.toString('latin1'));
+
+/** Lines of a stream as Buffers without their `\n`; the flag says whether the input ended mid-line. */
+async function* lines(stream: Readable): AsyncGenerator<{ line: Buffer; complete: boolean }> {
+  let rest: Buffer = Buffer.alloc(0);
+  for await (const chunk of stream) {
+    const buf: Buffer = rest.length ? Buffer.concat([rest, chunk as Buffer]) : (chunk as Buffer);
+    let start = 0;
+    for (let nl = buf.indexOf(0x0a, start); nl !== -1; nl = buf.indexOf(0x0a, start)) {
+      yield { line: buf.subarray(start, nl), complete: true };
+      start = nl + 1;
+    }
+    rest = Buffer.from(buf.subarray(start));
+  }
+  if (rest.length) yield { line: rest, complete: false };
+}
+
+/** Checks a finished message for signs that it was cut off. */
+function framingWarnings(parts: Buffer[], source: string, endedMidLine: boolean): string[] {
+  const warnings: string[] = [];
+  const headerEnd = parts.findIndex(isBlank);
+  if (headerEnd === -1) warnings.push(`${source}: truncated: the headers never end`);
+  else if (endedMidLine) warnings.push(`${source}: truncated: the input ends in the middle of a line`);
+  return warnings;
+}
+
+/** Reads every message of `stream`; `name` is the file name used in sources and warnings. */
+export async function* readMessages(stream: Readable, name: string): AsyncGenerator<RawMessage> {
+  let mbox: boolean | null = null;
+  let current: Buffer[] = [];
+  let pending: RawMessage | null = null;
+  let count = 0;
+  let previousBlank = true;
+  let endedMidLine = false;
+  const finish = (): RawMessage | null => {
+    // Drop the blank line that separates a message from the next `From ` line.
+    while (current.length && isBlank(current[current.length - 1])) current.pop();
+    if (current.length === 0) return null;
+    count++;
+    const source = `${name}#${count}`;
+    const msg = { raw: Buffer.concat(current.flatMap((l) => [l, Buffer.from('\n')])), source, warnings: framingWarnings(current, source, endedMidLine) };
+    current = [];
+    return msg;
+  };
+  for await (const { line, complete } of lines(stream)) {
+    endedMidLine = !complete;
+    if (mbox === null) mbox = isSeparator(line);
+    if (mbox && previousBlank && isSeparator(line)) {
+      const done = finish();
+      if (done) {
+        if (pending) yield pending;
+        pending = done;
+      }
+      previousBlank = false;
+      continue;
+    }
+    previousBlank = isBlank(line);
+    current.push(mbox && ESCAPED_RE.test(line.toString('latin1')) ? line.subarray(1) : line);
+  }
+  const last = finish();
+  if (pending) yield pending;
+  if (last) {
+    // A file that held one message is named by the file alone.
+    if (count === 1) {
+      last.source = name;
+      last.warnings = last.warnings.map((w) => w.replace(`${name}#1`, name));
+    }
+    yield last;
+  }
+}
