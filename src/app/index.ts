@@ -3,6 +3,7 @@
 import type { Context, Probot } from 'probot';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import type { Check } from '../core/check.js';
 import { errorMessage } from '../core/errors.js';
 import { isRecheck, mayRecheck } from './commands.js';
 import { ContentQueue, type ContentQueueOptions } from './content-queue.js';
@@ -18,8 +19,10 @@ export interface AppOptions {
   fetchTimeoutMs: number;
   cloneUrl: (pr: PullRequestRef) => string;
   queue: Partial<ContentQueueOptions>;
-  /** The review pipeline; tests may pass one that reviews a constructed series. */
+  /** The review pipeline (default: src/review/pipeline.ts). */
   reviewSeries?: ReviewSeriesFn;
+  /** The checks to run (default: every check kreview ships). */
+  checks?: Check[];
   mail: MailForwarder | null;
 }
 
@@ -88,6 +91,7 @@ function buildDeps(opts: AppOptions): ReviewDeps {
       if (!q) queues.set(id, (q = new ContentQueue(opts.queue)));
       return q;
     },
+    ...(opts.checks ? { checks: opts.checks } : {}),
     mail: opts.mail,
   };
 }

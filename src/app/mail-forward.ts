@@ -9,7 +9,7 @@ export interface MailForwarder {
 
 const PATTERNS: RegExp[] = [
   /^\s*Message-I[Dd]:\s*<?([^\s<>]+@[^\s<>]+?)>?\s*$/im,
-  /https?:\/\/(?:lore\.kernel\.org\/[A-Za-z0-9._-]+|patch\.msgid\.link|lkml\.kernel\.org\/r)\/([^\s/<>]+@[^\s/<>]+)/i,
+  /https?:\/\/(?:lore\.kernel\.org\/[A-Za-z0-9._-]+|patch\.msgid\.link|lkml\.kernel\.org\/r)\/([^\s/<>]+(?:@|%40)[^\s/<>]+)/i,
 ];
 
 /** The series' Message-ID (without <>), or null when the PR body names none. */

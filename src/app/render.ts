@@ -9,6 +9,8 @@ const eta = new Eta({
   views: fileURLToPath(new URL('../../templates/github/', import.meta.url)),
   // Markdown, not HTML: escaping happens per field in md() and fence().
   autoEscape: false,
+  // Control-only lines end in -%> and eat their newline; output tags keep theirs.
+  autoTrim: false,
   cache: true,
 });
 

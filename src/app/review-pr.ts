@@ -4,6 +4,7 @@ import type { Context } from 'probot';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { errorMessage } from '../core/errors.js';
+import type { Check } from '../core/check.js';
 import type { KreviewConfig } from '../core/config.js';
 import type { Patch, Review, Series } from '../core/types.js';
 import type { History } from '../git/history-types.js';
@@ -40,7 +41,7 @@ export interface PullRequestRef {
 
 export type ReviewSeriesFn = (
   series: Series,
-  opts: { repo: string | null; base?: string; config: KreviewConfig; history?: History | null },
+  opts: { repo: string | null; base?: string; config: KreviewConfig; history?: History | null; checks?: Check[] },
 ) => Promise<Review>;
 
 export interface ReviewDeps {
@@ -52,6 +53,8 @@ export interface ReviewDeps {
   /** The URL to fetch a repository from (default: the payload's clone_url). */
   cloneUrl: (pr: PullRequestRef) => string;
   reviewSeries: () => Promise<ReviewSeriesFn>;
+  /** The checks to run (default: every check kreview ships). */
+  checks?: Check[];
   readRange: () => Promise<(repo: string, revs: string[]) => AsyncIterable<Patch>>;
   openHistory: () => Promise<(repo: string, opts: { cacheDir?: string }) => Promise<History>>;
   queueFor: (installationId: number) => ContentQueue;
@@ -219,6 +222,7 @@ export async function reviewPullRequest(req: ReviewRequest, deps: ReviewDeps): P
       base: source.base,
       config: settings.config,
       history: source.history,
+      ...(deps.checks ? { checks: deps.checks } : {}),
     });
 
     const files = (await req.octokit.paginate(req.octokit.rest.pulls.listFiles, {
