@@ -116,6 +116,7 @@ function diffMarker(kind: 'add' | 'del' | 'ctx'): string {
 /** Quoted lines of a hunk around the finding and the related lines in the same hunk, cuts as [...]. */
 function quoteHunk(patch: Patch, f: Finding, at: NonNullable<ReturnType<typeof locate>>, firstInFile: boolean): string[] {
   const file = patch.files[at.fileIdx];
+  const h = at.hunk;
   const keys = new Set<number>([at.lineIdx]);
   for (const r of f.related ?? []) {
     if (r.location.kind !== 'file' || r.location.path !== (file.newPath ?? file.oldPath)) continue;
@@ -126,9 +127,10 @@ function quoteHunk(patch: Patch, f: Finding, at: NonNullable<ReturnType<typeof l
   // Two lines of context before each key line; everything after the finding line is trimmed.
   const shown = new Set<number>();
   for (const k of keys) for (let i = Math.max(0, k - 2); i <= k; i++) shown.add(i);
+  // A statement split over lines is quoted to its end, so the quote never stops mid-call.
+  for (let i = at.lineIdx, n = 0; n < 4 && i + 1 < h.lines.length && !/[;{}:]\s*$/.test(h.lines[i].text) && h.lines[i + 1].kind !== 'del'; i++, n++) shown.add(i + 1);
   const out: string[] = [];
   if (firstInFile) out.push(`> diff --git a/${file.oldPath ?? file.newPath} b/${file.newPath ?? file.oldPath}`);
-  const h = at.hunk;
   out.push(`> @@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@${h.section ? ` ${h.section}` : ''}`);
   let last = -1;
   for (const i of [...shown].sort((a, b) => a - b)) {
@@ -238,7 +240,8 @@ function baseLine(pr: PatchReview): string {
 function missingLine(series: Series): string | null {
   if (series.complete || !series.missing.length) return null;
   const have = series.patches.map((p) => p.prefix.index).filter((i): i is number => i !== null);
-  return `Only part of this series arrived (${have.join(', ')} of ${series.total ?? '?'}); patch${series.missing.length > 1 ? 'es' : ''} ${series.missing.join(', ')} did not come in time and were not reviewed.`;
+  const many = series.missing.length > 1;
+  return `Only part of this series arrived (${have.join(', ')} of ${series.total ?? '?'}); patch${many ? 'es' : ''} ${series.missing.join(', ')} did not come in time and ${many ? 'were' : 'was'} not reviewed.`;
 }
 
 function headersFor(patch: Patch, subject: string, messageId: string, to: Person[], cc: Person[], ctx: EmailContext): [string, string][] {
