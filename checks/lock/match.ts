@@ -1,0 +1,141 @@
+// Matches the walk's events against the rules: a listed call (or a tree helper that reaches one)
+// made while a lock of the rule's kind is held, minus the never-flag list and the path scoping.
+import { NameMatcher } from '../../src/c/lock-model.js';
+import type { Held } from '../../src/c/lock-state.js';
+import type { SummaryIndex, Tagger } from '../../src/c/summaries.js';
+import { normaliseLockExpr, type AcquireEvent, type CallEvent } from '../../src/c/walk.js';
+import type { CallRule, Confidence, LockRule, RuleSet } from './rule-types.js';
+
+export interface Hit {
+  rule: LockRule;
+  /** Line of the dangerous call (or of the second acquire). */
+  line: number;
+  callee: string;
+  args: string[];
+  /** The held lock that makes the call dangerous. */
+  lock: Held;
+  confidence: Confidence;
+  /** From the callee down to the listed call; one element for a direct call. */
+  chain: string[];
+  via?: string;
+}
+
+const LOWER: Record<Confidence, Confidence> = { high: 'medium', medium: 'low', low: 'low' };
+const RANK: Record<Confidence, number> = { high: 3, medium: 2, low: 1 };
+const min = (a: Confidence, b: Confidence): Confidence => (RANK[a] <= RANK[b] ? a : b);
+
+const underPath = (path: string, prefixes: string[]): boolean => prefixes.some((p) => path === p || path.startsWith(p.endsWith('/') ? p : `${p}/`));
+
+/** Hits sort strongest first: a definite lock, taken most recently. */
+function strongest(locks: Held[]): Held | undefined {
+  return [...locks].sort((a, b) => Number(b.definite) - Number(a.definite) || b.line - a.line)[0];
+}
+
+export class RuleMatcher {
+  private byName = new NameMatcher<{ rule: LockRule; call: CallRule }>();
+  private byAcquire = new Map<string, { rule: LockRule; call: CallRule }[]>();
+
+  constructor(private rules: RuleSet) {
+    for (const rule of rules.rules) {
+      for (const call of rule.calls) {
+        if (call.acquire) {
+          const list = this.byAcquire.get(call.acquire) ?? [];
+          list.push({ rule, call });
+          this.byAcquire.set(call.acquire, list);
+        } else if (call.name) this.byName.add(call.name, { rule, call });
+      }
+    }
+  }
+
+  rule(id: string): LockRule | undefined {
+    return this.rules.rules.find((r) => r.id === id);
+  }
+
+  /** Does the rule apply in this file? Returns the reason when the path is exempt by design. */
+  applies(rule: LockRule, path: string): boolean {
+    if (rule.paths.length && !underPath(path, rule.paths)) return false;
+    return !rule.notPaths.some((n) => underPath(path, [n.path]));
+  }
+
+  /** Is this call fine under a lock of `kind`, whatever the rules say? */
+  never(kind: string, callee: string, args: string[]): boolean {
+    return this.rules.never.some((n) => n.held === kind && (n.calls.match(callee).length > 0 || args.some((a) => n.args.some((re) => re.test(a)))));
+  }
+
+  private candidates(callee: string, args: string[], path: string): { rule: LockRule; call: CallRule }[] {
+    return this.byName.match(callee).filter(({ rule, call }) => {
+      if (call.argMatches && !args.some((a) => call.argMatches!.test(a))) return false;
+      if (call.unlessArg && args.some((a) => call.unlessArg!.test(a))) return false;
+      if (call.paths && !underPath(path, call.paths)) return false;
+      return this.applies(rule, path);
+    });
+  }
+
+  /** The tagger summaries use: rule ids a direct call in a tree function can trigger. */
+  tagger(): Tagger {
+    return (callee, args, path, dropped) => {
+      const tags = new Set<string>();
+      for (const { rule, call } of this.candidates(callee, args, path)) {
+        if (call.otherThanHeld !== undefined) continue;
+        const kinds = rule.held.filter((k) => !dropped.includes(k) && !this.never(k, callee, args));
+        if (kinds.length) tags.add(rule.id);
+      }
+      return [...tags];
+    };
+  }
+
+  private confidence(rule: LockRule, call: CallRule | null, lock: Held, held: Held[], chain: number): Confidence {
+    let c = call?.confidence ?? rule.confidence;
+    if (!lock.definite) c = 'low';
+    if (rule.lowerIfHeld.some((k) => held.some((h) => h.kind === k))) c = LOWER[c];
+    if (chain > 1) c = min(c, 'medium');
+    return c;
+  }
+
+  /** Rule hits of one call, directly or through a summarised helper. */
+  hitsForCall(ev: CallEvent, path: string, summaries: SummaryIndex | null): Hit[] {
+    if (ev.held.length === 0) return [];
+    const hits: Hit[] = [];
+    const done = new Set<string>();
+    for (const { rule, call } of this.candidates(ev.callee, ev.args, path)) {
+      if (done.has(rule.id)) continue;
+      let locks = ev.held.filter((h) => rule.held.includes(h.kind) && !this.never(h.kind, ev.callee, ev.args));
+      if (call.otherThanHeld !== undefined) {
+        const other = normaliseLockExpr(ev.args[call.otherThanHeld] ?? '', this.rules.model.syntax.unwrap);
+        locks = locks.filter((h) => h.key !== other);
+      }
+      const lock = strongest(locks);
+      if (!lock) continue;
+      done.add(rule.id);
+      hits.push({ rule, line: ev.line, callee: ev.callee, args: ev.args, lock, confidence: this.confidence(rule, call, lock, ev.held, 1), chain: [ev.callee], via: call.via });
+    }
+    const summary = summaries?.get(ev.callee, path);
+    if (summary && this.rules.model.lookup(ev.callee, ev.args).length === 0) {
+      for (const [tag, chain] of summary.tags) {
+        const rule = this.rule(tag);
+        if (!rule || done.has(tag) || !this.applies(rule, path)) continue;
+        const last = chain.at(-1) ?? '';
+        const lock = strongest(ev.held.filter((h) => rule.held.includes(h.kind) && !this.never(h.kind, ev.callee, ev.args) && !this.never(h.kind, last, [])));
+        if (!lock) continue;
+        done.add(tag);
+        const full = [ev.callee, ...chain];
+        hits.push({ rule, line: ev.line, callee: ev.callee, args: ev.args, lock, confidence: this.confidence(rule, null, lock, ev.held, full.length), chain: full });
+      }
+    }
+    return hits;
+  }
+
+  /** Taking a second lock of a kind while one is held (ABBA between page locks). */
+  hitsForAcquire(ev: AcquireEvent, path: string): Hit[] {
+    const hits: Hit[] = [];
+    for (const { rule, call } of this.byAcquire.get(ev.lock.kind) ?? []) {
+      if (!this.applies(rule, path)) continue;
+      // Evidence of ascending index order: a loop over the pages, or an explicit index comparison.
+      if (ev.inLoop || ev.conditions.some((c) => /\bindex\b/.test(c))) continue;
+      const lock = strongest(ev.before.filter((h) => h.kind === ev.lock.kind && rule.held.includes(h.kind) && h.key !== ev.lock.key));
+      if (!lock) continue;
+      hits.push({ rule, line: ev.line, callee: ev.lock.via, args: [ev.lock.key], lock, confidence: this.confidence(rule, call, lock, ev.before, 1), chain: [ev.lock.via] });
+    }
+    return hits;
+  }
+}

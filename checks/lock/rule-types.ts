@@ -1,0 +1,80 @@
+// The lock rules as the check uses them, after checks/rules/*.yml is loaded and validated.
+import type { Severity } from '../../src/core/types.js';
+import type { KindSpec, LockModel, NameMatcher } from '../../src/c/lock-model.js';
+
+export type Confidence = 'high' | 'medium' | 'low';
+
+/** One dangerous call of a rule. */
+export interface CallRule {
+  /** Function name or glob; null for `acquire:` entries. */
+  name: string | null;
+  /** Only when some argument matches. */
+  argMatches?: RegExp;
+  /** Not when some argument matches (NO_FLUSH). */
+  unlessArg?: RegExp;
+  /** Only when this argument names a different lock than the one held (another page's writeback). */
+  otherThanHeld?: number;
+  /** Taking another lock of this kind while one is held. */
+  acquire?: string;
+  /** Path prefixes this call is a problem in. */
+  paths?: string[];
+  confidence?: Confidence;
+  /** What the call does underneath, for the note: `a -> b -> c`. */
+  via?: string;
+  /** How to name the call in the note when the name is a pattern. */
+  label?: string;
+}
+
+export interface LockRule {
+  id: string;
+  /** Lock kinds under which the calls are dangerous. */
+  held: string[];
+  severity: Severity;
+  confidence: Confidence;
+  /** Path prefixes the rule applies to (empty: everywhere). */
+  paths: string[];
+  /** Path prefixes where it is the design, with the reason. */
+  notPaths: { path: string; reason: string }[];
+  calls: CallRule[];
+  /** Lower the confidence when one of these (pseudo) locks is held, e.g. pagefault_disable(). */
+  lowerIfHeld: string[];
+  /** Built-in analyses that are not call tables. */
+  analysis?: 'order' | 'balance';
+  does: string;
+  waits: string;
+  fix: string;
+  precedent: { commit: string; subject?: string }[];
+  /** Rule file it came from, for messages. */
+  file: string;
+}
+
+export interface NeverEntry {
+  held: string;
+  calls: NameMatcher<true>;
+  args: RegExp[];
+}
+
+export interface DocumentedOrder {
+  first: string;
+  then: string;
+  source: string;
+  paths: string[];
+}
+
+export interface EntryRule {
+  holds: string;
+  callbacks: string[];
+  names: RegExp[];
+  param: RegExp;
+}
+
+export interface RuleSet {
+  model: LockModel;
+  kinds: KindSpec[];
+  rules: LockRule[];
+  never: NeverEntry[];
+  orders: DocumentedOrder[];
+  entry: EntryRule[];
+  /** Content hash of the rule files: summaries cached under it stay valid while rules do. */
+  hash: string;
+}

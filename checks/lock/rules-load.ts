@@ -1,0 +1,389 @@
+// Loads and validates checks/rules/*.yml (plus configured extra files) into a RuleSet.
+// An invalid file stops start-up with `file:line: what is wrong`.
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { KreviewError } from '../../src/core/types.js';
+import {
+  buildLockModel,
+  globToRegExp,
+  NameMatcher,
+  type GuardClass,
+  type KindSpec,
+  type PrimitiveOp,
+  type PrimitiveSpec,
+  type Success,
+  type SyntaxSpec,
+} from '../../src/c/lock-model.js';
+import type { CallRule, Confidence, DocumentedOrder, EntryRule, LockRule, NeverEntry, RuleSet } from './rule-types.js';
+
+export const RULES_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'rules');
+
+type Path = (string | number)[];
+
+/** Reads one YAML file and reports problems at the line of the offending node. */
+class Source {
+  private lines = new LineCounter();
+  readonly doc: Document;
+  constructor(
+    readonly file: string,
+    text: string,
+  ) {
+    this.doc = parseDocument(text, { lineCounter: this.lines, uniqueKeys: true });
+    const err = this.doc.errors[0];
+    if (err) throw new KreviewError(`${file}:${err.linePos?.[0].line ?? 1}: ${err.message.split('\n')[0]}`);
+  }
+
+  fail(path: Path, reason: string): never {
+    let node: unknown = null;
+    for (let i = path.length; i >= 0 && !node; i--) node = this.doc.getIn(path.slice(0, i), true);
+    const range = (node as { range?: [number, number, number] } | null)?.range;
+    const line = range ? this.lines.linePos(range[0]).line : 1;
+    const where = path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('').replace(/^\./, '');
+    throw new KreviewError(`${this.file}:${line}: ${where}: ${reason}`);
+  }
+
+  get(path: Path): unknown {
+    const node = this.doc.getIn(path, true);
+    if (node === undefined || node === null) return undefined;
+    if (isScalar(node)) return node.value;
+    if (isMap(node) || isSeq(node)) return node.toJSON();
+    return node;
+  }
+
+  str(path: Path, required = true): string | undefined {
+    const v = this.get(path);
+    if (v === undefined) {
+      if (required) this.fail(path, 'missing');
+      return undefined;
+    }
+    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') this.fail(path, 'expected a string');
+    return String(v);
+  }
+
+  list(path: Path): unknown[] {
+    const v = this.get(path);
+    if (v === undefined) return [];
+    if (!Array.isArray(v)) this.fail(path, 'expected a list');
+    return v;
+  }
+
+  strList(path: Path): string[] {
+    return this.list(path).map((v, i) => {
+      if (typeof v !== 'string') this.fail([...path, i], 'expected a string');
+      return v;
+    });
+  }
+
+  regex(path: Path, required = false): RegExp | undefined {
+    const s = this.str(path, required);
+    if (s === undefined) return undefined;
+    try {
+      return new RegExp(s);
+    } catch (e) {
+      return this.fail(path, `bad regular expression: ${(e as Error).message}`);
+    }
+  }
+
+  keys(path: Path, allowed: string[]): void {
+    const node = path.length ? this.doc.getIn(path, true) : this.doc.contents;
+    if (node === undefined || node === null) return;
+    if (!isMap(node)) this.fail(path, 'expected a mapping');
+    for (const item of node.items) {
+      const key = isScalar(item.key) ? String(item.key.value) : String(item.key);
+      if (!allowed.includes(key)) this.fail([...path, key], `unknown key "${key}" (expected one of ${allowed.join(', ')})`);
+    }
+  }
+
+  oneOf<T extends string>(path: Path, values: readonly T[], fallback?: T): T {
+    const v = this.str(path, fallback === undefined);
+    if (v === undefined) return fallback as T;
+    if (!values.includes(v as T)) this.fail(path, `"${v}" is not one of ${values.join(', ')}`);
+    return v as T;
+  }
+}
+
+const TOP_KEYS = ['kinds', 'rules', 'never', 'orders', 'entry', 'syntax'];
+const SEVERITIES = ['error', 'warning', 'note'] as const;
+const CONFIDENCES = ['high', 'medium', 'low'] as const;
+
+interface Collected {
+  kinds: KindSpec[];
+  primitives: PrimitiveSpec[];
+  rules: LockRule[];
+  never: NeverEntry[];
+  orders: DocumentedOrder[];
+  entry: EntryRule[];
+  syntax: Partial<SyntaxSpec>;
+  /** Kind references to check once every file is read: [source, path, kind]. */
+  kindRefs: [Source, Path, string][];
+}
+
+/** A primitive list item: a name, a list of names sharing defaults, or a mapping. */
+function readPrimitives(src: Source, path: Path, kind: string, op: PrimitiveOp, out: PrimitiveSpec[]): void {
+  const items = src.list(path);
+  items.forEach((item, i) => {
+    const p = [...path, i];
+    const base: PrimitiveSpec = { kind, op, name: '', arg: op === 'returns-locked' ? null : 0 };
+    if (op === 'conditional') base.success = 'true';
+    if (typeof item === 'string') out.push({ ...base, name: item });
+    else if (Array.isArray(item)) {
+      src.strList(p).forEach((name) => out.push({ ...base, name }));
+    } else {
+      src.keys(p, ['name', 'arg', 'key', 'arg-matches', 'success', 'class']);
+      const spec: PrimitiveSpec = { ...base, name: src.str([...p, 'name'])! };
+      const arg = src.get([...p, 'arg']);
+      if (arg !== undefined) {
+        if (typeof arg !== 'number' || !Number.isInteger(arg) || arg < 0) src.fail([...p, 'arg'], 'expected an argument index (0, 1, ...)');
+        spec.arg = arg;
+      }
+      const key = src.str([...p, 'key'], false);
+      if (key !== undefined) {
+        spec.key = key;
+        spec.arg = null;
+      }
+      spec.argMatches = src.regex([...p, 'arg-matches']);
+      if (op === 'conditional') spec.success = src.oneOf<Success>([...p, 'success'], ['true', 'zero'], 'true');
+      else if (src.get([...p, 'success']) !== undefined) src.fail([...p, 'success'], 'only conditional acquires have a success value');
+      const cls = src.str([...p, 'class'], false);
+      if (cls !== undefined) spec.cls = cls;
+      out.push(spec);
+    }
+  });
+}
+
+function readKinds(src: Source, c: Collected): void {
+  src.list(['kinds']).forEach((_, i) => {
+    const p: Path = ['kinds', i];
+    src.keys(p, ['id', 'label', 'atomic', 'same-class', 'pseudo', 'acquire', 'conditional', 'returns-locked', 'release']);
+    const id = src.str([...p, 'id'])!;
+    if (c.kinds.some((k) => k.id === id)) src.fail([...p, 'id'], `lock kind "${id}" is defined twice`);
+    const flag = (k: string): boolean => {
+      const v = src.get([...p, k]);
+      if (v !== undefined && typeof v !== 'boolean') src.fail([...p, k], 'expected true or false');
+      return v === true;
+    };
+    c.kinds.push({ id, label: src.str([...p, 'label'], false) ?? id, atomic: flag('atomic'), sameClass: flag('same-class'), pseudo: flag('pseudo') });
+    readPrimitives(src, [...p, 'acquire'], id, 'acquire', c.primitives);
+    readPrimitives(src, [...p, 'conditional'], id, 'conditional', c.primitives);
+    readPrimitives(src, [...p, 'returns-locked'], id, 'returns-locked', c.primitives);
+    readPrimitives(src, [...p, 'release'], id, 'release', c.primitives);
+  });
+}
+
+function readCalls(src: Source, path: Path, c: Collected): CallRule[] {
+  const out: CallRule[] = [];
+  src.list(path).forEach((item, i) => {
+    const p = [...path, i];
+    if (typeof item === 'string') out.push({ name: item });
+    else if (Array.isArray(item)) src.strList(p).forEach((name) => out.push({ name }));
+    else {
+      src.keys(p, ['name', 'arg-matches', 'unless-arg', 'other-than-held', 'acquire', 'paths', 'confidence', 'via', 'label']);
+      const acquire = src.str([...p, 'acquire'], false);
+      const name = src.str([...p, 'name'], acquire === undefined) ?? null;
+      if (acquire !== undefined) c.kindRefs.push([src, [...p, 'acquire'], acquire]);
+      const call: CallRule = { name };
+      call.argMatches = src.regex([...p, 'arg-matches']);
+      call.unlessArg = src.regex([...p, 'unless-arg']);
+      const other = src.get([...p, 'other-than-held']);
+      if (other !== undefined) {
+        if (typeof other !== 'number') src.fail([...p, 'other-than-held'], 'expected an argument index');
+        call.otherThanHeld = other;
+      }
+      if (acquire !== undefined) call.acquire = acquire;
+      if (src.get([...p, 'paths']) !== undefined) call.paths = src.strList([...p, 'paths']);
+      if (src.get([...p, 'confidence']) !== undefined) call.confidence = src.oneOf<Confidence>([...p, 'confidence'], CONFIDENCES);
+      call.via = src.str([...p, 'via'], false);
+      call.label = src.str([...p, 'label'], false);
+      out.push(call);
+    }
+  });
+  return out;
+}
+
+function readRules(src: Source, c: Collected): void {
+  src.list(['rules']).forEach((_, i) => {
+    const p: Path = ['rules', i];
+    src.keys(p, ['id', 'held', 'severity', 'confidence', 'paths', 'not-paths', 'calls', 'lower-if-held', 'analysis', 'does', 'waits', 'fix', 'precedent']);
+    const id = src.str([...p, 'id'])!;
+    if (!/^[a-z0-9-]+$/.test(id)) src.fail([...p, 'id'], 'rule ids are lower-case words joined by "-"');
+    if (c.rules.some((r) => r.id === id)) src.fail([...p, 'id'], `rule "${id}" is defined twice`);
+    const analysis = src.get([...p, 'analysis']) === undefined ? undefined : src.oneOf([...p, 'analysis'], ['order', 'balance'] as const);
+    const held = src.strList([...p, 'held']);
+    held.forEach((k, j) => c.kindRefs.push([src, [...p, 'held', j], k]));
+    if (!analysis && held.length === 0) src.fail([...p, 'held'], 'a rule needs the lock kinds it applies under');
+    const calls = readCalls(src, [...p, 'calls'], c);
+    if (!analysis && calls.length === 0) src.fail([...p, 'calls'], 'a rule needs at least one call');
+    const lower = src.strList([...p, 'lower-if-held']);
+    lower.forEach((k, j) => c.kindRefs.push([src, [...p, 'lower-if-held', j], k]));
+    const notPaths = src.list([...p, 'not-paths']).map((_, j) => {
+      const q = [...p, 'not-paths', j];
+      src.keys(q, ['path', 'reason']);
+      return { path: src.str([...q, 'path'])!, reason: src.str([...q, 'reason'])! };
+    });
+    const precedent = src.list([...p, 'precedent']).map((_, j) => {
+      const q = [...p, 'precedent', j];
+      src.keys(q, ['commit', 'subject']);
+      const commit = src.str([...q, 'commit'])!;
+      if (!/^[0-9a-f]{12,40}$/.test(commit)) src.fail([...q, 'commit'], 'expected a commit id of at least 12 hex digits');
+      return { commit, subject: src.str([...q, 'subject'], false) };
+    });
+    c.rules.push({
+      id,
+      held,
+      severity: src.oneOf([...p, 'severity'], SEVERITIES),
+      confidence: src.oneOf([...p, 'confidence'], CONFIDENCES, 'high'),
+      paths: src.strList([...p, 'paths']),
+      notPaths,
+      calls,
+      lowerIfHeld: lower,
+      analysis,
+      does: src.str([...p, 'does'])!,
+      waits: src.str([...p, 'waits'])!,
+      fix: src.str([...p, 'fix'])!,
+      precedent,
+      file: src.file,
+    });
+  });
+}
+
+function readNever(src: Source, c: Collected): void {
+  src.list(['never']).forEach((_, i) => {
+    const p: Path = ['never', i];
+    src.keys(p, ['held', 'calls', 'args']);
+    const held = src.str([...p, 'held'])!;
+    c.kindRefs.push([src, [...p, 'held'], held]);
+    const calls = new NameMatcher<true>();
+    src.strList([...p, 'calls']).forEach((n) => calls.add(n, true));
+    const args = src.list([...p, 'args']).map((_, j) => src.regex([...p, 'args', j], true)!);
+    c.never.push({ held, calls, args });
+  });
+}
+
+function readOrders(src: Source, c: Collected): void {
+  src.list(['orders']).forEach((_, i) => {
+    const p: Path = ['orders', i];
+    src.keys(p, ['first', 'then', 'source', 'paths']);
+    c.orders.push({ first: src.str([...p, 'first'])!, then: src.str([...p, 'then'])!, source: src.str([...p, 'source'])!, paths: src.strList([...p, 'paths']) });
+  });
+}
+
+function readEntry(src: Source, c: Collected): void {
+  src.list(['entry']).forEach((_, i) => {
+    const p: Path = ['entry', i];
+    src.keys(p, ['holds', 'callbacks', 'names', 'param']);
+    const holds = src.str([...p, 'holds'])!;
+    c.kindRefs.push([src, [...p, 'holds'], holds]);
+    c.entry.push({ holds, callbacks: src.strList([...p, 'callbacks']), names: src.strList([...p, 'names']).map(globToRegExp), param: src.regex([...p, 'param'], true)! });
+  });
+}
+
+const SYNTAX_LISTS: [string, keyof SyntaxSpec][] = [
+  ['acquires', 'acquires'],
+  ['releases', 'releases'],
+  ['must-hold', 'mustHold'],
+  ['ignore-words', 'ignoreWords'],
+  ['ignore-calls', 'ignoreCalls'],
+  ['loop-macros', 'loopMacros'],
+  ['guard-macros', 'guardMacros'],
+  ['scoped-guard-macros', 'scopedGuardMacros'],
+  ['transparent', 'transparent'],
+  ['error-tests', 'errorTests'],
+  ['unwrap', 'unwrap'],
+];
+
+function readSyntax(src: Source, c: Collected): void {
+  if (src.get(['syntax']) === undefined) return;
+  src.keys(['syntax'], [...SYNTAX_LISTS.map(([k]) => k), 'guard-classes']);
+  const s = c.syntax as Record<string, unknown>;
+  for (const [yamlKey, key] of SYNTAX_LISTS) {
+    if (src.get(['syntax', yamlKey]) !== undefined) s[key] = [...((s[key] as string[] | undefined) ?? []), ...src.strList(['syntax', yamlKey])];
+  }
+  const classes = src.get(['syntax', 'guard-classes']);
+  if (classes !== undefined) {
+    if (typeof classes !== 'object' || Array.isArray(classes)) src.fail(['syntax', 'guard-classes'], 'expected a mapping');
+    const out: Record<string, GuardClass> = { ...(c.syntax.guardClasses ?? {}) };
+    for (const name of Object.keys(classes as object)) {
+      const p: Path = ['syntax', 'guard-classes', name];
+      src.keys(p, ['kind', 'key']);
+      const kind = src.str([...p, 'kind'])!;
+      c.kindRefs.push([src, [...p, 'kind'], kind]);
+      out[name] = { kind, key: src.str([...p, 'key'], false) };
+    }
+    c.syntax.guardClasses = out;
+  }
+}
+
+/** Build a RuleSet from rule file texts. Throws KreviewError `file:line: path: reason`. */
+export function parseRuleFiles(files: { file: string; text: string }[]): RuleSet {
+  const c: Collected = { kinds: [], primitives: [], rules: [], never: [], orders: [], entry: [], syntax: {}, kindRefs: [] };
+  const hash = createHash('sha256');
+  for (const { file, text } of files) {
+    hash.update(file).update('\0').update(text).update('\0');
+    const src = new Source(file, text);
+    if (src.doc.contents === null) continue;
+    src.keys([], TOP_KEYS);
+    readKinds(src, c);
+    readRules(src, c);
+    readNever(src, c);
+    readOrders(src, c);
+    readEntry(src, c);
+    readSyntax(src, c);
+  }
+  const known = new Set(c.kinds.map((k) => k.id));
+  for (const [src, path, kind] of c.kindRefs) {
+    if (!known.has(kind)) src.fail(path, `unknown lock kind "${kind}" (known: ${[...known].join(', ')})`);
+  }
+  const s = c.syntax;
+  const syntax: SyntaxSpec = {
+    acquires: s.acquires ?? [],
+    releases: s.releases ?? [],
+    mustHold: s.mustHold ?? [],
+    ignoreWords: s.ignoreWords ?? [],
+    ignoreCalls: s.ignoreCalls ?? [],
+    loopMacros: s.loopMacros ?? [],
+    guardMacros: s.guardMacros ?? [],
+    scopedGuardMacros: s.scopedGuardMacros ?? [],
+    guardClasses: s.guardClasses ?? {},
+    transparent: s.transparent ?? [],
+    errorTests: s.errorTests ?? [],
+    unwrap: s.unwrap ?? [],
+  };
+  return {
+    model: buildLockModel(c.kinds, c.primitives, syntax),
+    kinds: c.kinds,
+    rules: c.rules,
+    never: c.never,
+    orders: c.orders,
+    entry: c.entry,
+    hash: hash.digest('hex').slice(0, 16),
+  };
+}
+
+const loaded = new Map<string, RuleSet>();
+
+/** The bundled rules plus extra files; read once per process. */
+export function loadRules(extraFiles: string[] = []): RuleSet {
+  const cacheKey = extraFiles.join('\0');
+  const hit = loaded.get(cacheKey);
+  if (hit) return hit;
+  const bundled = readdirSync(RULES_DIR)
+    .filter((f) => f.endsWith('.yml'))
+    .sort()
+    .map((f) => join(RULES_DIR, f));
+  const files = [...bundled, ...extraFiles].map((path) => {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (e) {
+      throw new KreviewError(`cannot read lock rule file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    const shown = relative(process.cwd(), path);
+    return { file: shown.startsWith('..') ? path : shown, text };
+  });
+  const set = parseRuleFiles(files);
+  loaded.set(cacheKey, set);
+  return set;
+}

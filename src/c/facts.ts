@@ -1,0 +1,96 @@
+// What one C file tells about its functions' locking: the calls each makes, the locks each takes
+// while holding others (order edges), and the locks it hands back to or takes from its caller.
+// Facts are pure data (JSON), cached on disk by content hash in summaries.ts.
+import type { LockModel } from './lock-model.js';
+import { parseC } from './parse.js';
+import { walkFunction } from './walk.js';
+
+export interface CallFact {
+  callee: string;
+  args: string[];
+  line: number;
+  /** Kinds of the caller's locks this function dropped before the call (not its own). */
+  dropped: string[];
+}
+
+export interface EdgeFact {
+  /** Class held, class taken while holding it. */
+  from: string;
+  to: string;
+  line: number;
+}
+
+export interface FunctionFacts {
+  name: string;
+  line: number;
+  calls: CallFact[];
+  edges: EdgeFact[];
+  /** The function returns with a lock on parameter `arg` taken (every exit holds it). */
+  acquires?: { kind: string; arg: number };
+  /** The function drops a lock on parameter `arg` it did not take. */
+  releases?: { kind: string; arg: number };
+  /** Every value-returning exit returns a lock it holds (a lookup that returns a locked page). */
+  returnsLocked?: { kind: string };
+  partial: boolean;
+}
+
+export interface FileFacts {
+  path: string;
+  functions: FunctionFacts[];
+}
+
+const paramIndex = (key: string, params: { name: string }[]): number => params.findIndex((p) => p.name === key);
+
+/** Parse one file and collect its facts. Never throws on bad C: unparseable parts are marked partial. */
+export function collectFacts(path: string, text: string, model: LockModel): FileFacts {
+  const file = parseC(text, model.syntax);
+  const functions: FunctionFacts[] = [];
+  for (const fn of file.functions) {
+    const walk = walkFunction(fn, model);
+    const unmatched = walk.releases.filter((r) => !r.matched);
+    const calls: CallFact[] = [];
+    const seen = new Set<string>();
+    for (const c of walk.calls) {
+      const dropped = [...new Set(unmatched.filter((r) => r.line <= c.line).map((r) => r.kind))];
+      const sig = `${c.callee}\0${c.args.join('\0')}\0${dropped.join(',')}`;
+      if (seen.has(sig)) continue;
+      seen.add(sig);
+      calls.push({ callee: c.callee, args: c.args, line: c.line, dropped });
+    }
+    const edges: EdgeFact[] = [];
+    for (const a of walk.acquires) {
+      if (model.kinds.get(a.lock.kind)?.pseudo) continue;
+      for (const b of a.before) {
+        if (b.cls === a.lock.cls || model.kinds.get(b.kind)?.pseudo) continue;
+        edges.push({ from: b.cls, to: a.lock.cls, line: a.line });
+      }
+    }
+    const facts: FunctionFacts = { name: fn.name, line: fn.startLine, calls, edges, partial: fn.errorLines.length > 0 };
+    const exits = walk.exits;
+    if (exits.length > 0) {
+      const heldEverywhere = exits[0].locks.filter(
+        (h) => h.status === 'held' && h.definite && !h.scoped && exits.every((e) => e.locks.some((x) => x.key === h.key && x.kind === h.kind && x.status === 'held' && x.definite)),
+      );
+      for (const h of heldEverywhere) {
+        const idx = paramIndex(h.key, fn.params);
+        if (idx >= 0 && !model.kinds.get(h.kind)?.pseudo) facts.acquires = { kind: h.kind, arg: idx };
+      }
+      const valued = exits.filter((e) => e.returns !== null);
+      if (valued.length > 0) {
+        const locked = valued.map((e) => e.locks.find((h) => h.key === e.returns && h.status === 'held'));
+        const kinds = new Set(locked.map((h) => h?.kind));
+        // A lookup returns NULL or an error on failure: those exits return no lock, the others one kind.
+        const lockedOnes = locked.filter((h) => h !== undefined);
+        if (lockedOnes.length > 0 && kinds.size <= 2 && valued.every((e, i) => locked[i] || /^(NULL|ERR_PTR\(.*\)|0)$/.test(e.returns ?? ''))) {
+          facts.returnsLocked = { kind: lockedOnes[0]!.kind };
+        }
+      }
+    }
+    for (const r of unmatched) {
+      const idx = paramIndex(r.key, fn.params);
+      if (idx >= 0) facts.releases = { kind: r.kind, arg: idx };
+    }
+    functions.push(facts);
+  }
+  return { path, functions };
+}

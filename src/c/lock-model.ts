@@ -1,0 +1,128 @@
+// The engine's view of locking knowledge: lock kinds, the calls that take and drop them, and the
+// macro syntax to cope with. Built from data (checks/rules/*.yml); the engine names no kernel function.
+
+/** When a conditional acquire holds the lock: returns true, returns 0, or returns a usable pointer. */
+export type Success = 'true' | 'zero' | 'pointer';
+
+export type PrimitiveOp = 'acquire' | 'release' | 'conditional' | 'returns-locked';
+
+export interface PrimitiveSpec {
+  kind: string;
+  op: PrimitiveOp;
+  /** Function name or glob (`spin_lock*`). */
+  name: string;
+  /** Which argument names the lock; null when `key` is a constant or the lock is the return value. */
+  arg: number | null;
+  /** Constant lock identity for argument-less primitives (`local_irq_disable()` -> irq). */
+  key?: string;
+  /** Applies only when some argument matches (FGP_LOCK in the flags). */
+  argMatches?: RegExp;
+  success?: Success;
+  /** Lock class for the order graph, when the argument does not show it (inode_lock(inode) -> i_rwsem). */
+  cls?: string;
+}
+
+export interface KindSpec {
+  id: string;
+  /** Words for notes: "page lock", "extent range lock". */
+  label: string;
+  /** Holding it makes the context atomic (no sleeping). */
+  atomic: boolean;
+  /** All locks of this kind share one class in the order graph (page locks). */
+  sameClass: boolean;
+  /** A lock that only tunes other rules (pagefault_disable): never leaked, never ordered. */
+  pseudo: boolean;
+}
+
+export interface GuardClass {
+  kind: string;
+  key?: string;
+}
+
+/** Macro and annotation syntax the parser and walker must see through. */
+export interface SyntaxSpec {
+  /** Annotations naming a lock the function takes / drops / needs held: `__acquires(x)`. */
+  acquires: string[];
+  releases: string[];
+  mustHold: string[];
+  /** Bare attribute words blanked before parsing (`__cold`, `noinline`). */
+  ignoreWords: string[];
+  /** Attribute macros blanked with their parenthesised argument (`__attribute__((...))`). */
+  ignoreCalls: string[];
+  /** Globs of iterator macros used as loop heads (`list_for_each_entry(...) { }`). */
+  loopMacros: string[];
+  /** cleanup.h guards: `guard(class)(&lock)` held to scope end, `scoped_guard(class, &lock) { }`. */
+  guardMacros: string[];
+  scopedGuardMacros: string[];
+  guardClasses: Record<string, GuardClass>;
+  /** Calls that return their argument's truth (`unlikely(x)`). */
+  transparent: string[];
+  /** Tests that are true when a pointer is an error or NULL (`IS_ERR(p)`). */
+  errorTests: string[];
+  /** Calls that name the same object under another type (`page_folio(page)` is `page`). */
+  unwrap: string[];
+}
+
+export interface LockModel {
+  kinds: Map<string, KindSpec>;
+  syntax: SyntaxSpec;
+  /** The primitives a call matches (usually zero or one). */
+  lookup(callee: string, args: string[]): PrimitiveSpec[];
+}
+
+/** Compile a shell-style glob (`*` and `?`) into an anchored RegExp. */
+export function globToRegExp(glob: string): RegExp {
+  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${body}$`);
+}
+
+/** Names matcher: exact names in a Set, globs as RegExps, so the common case is one lookup. */
+export class NameMatcher<T> {
+  private exact = new Map<string, T[]>();
+  private globs: { re: RegExp; value: T }[] = [];
+
+  add(name: string, value: T): void {
+    if (/[*?]/.test(name)) this.globs.push({ re: globToRegExp(name), value });
+    else {
+      const list = this.exact.get(name);
+      if (list) list.push(value);
+      else this.exact.set(name, [value]);
+    }
+  }
+
+  match(name: string): T[] {
+    const out = this.exact.get(name) ?? [];
+    if (this.globs.length === 0) return out;
+    const extra = this.globs.filter((g) => g.re.test(name)).map((g) => g.value);
+    return extra.length ? [...out, ...extra] : out;
+  }
+}
+
+export function buildLockModel(kinds: KindSpec[], primitives: PrimitiveSpec[], syntax: SyntaxSpec): LockModel {
+  const matcher = new NameMatcher<PrimitiveSpec>();
+  for (const p of primitives) matcher.add(p.name, p);
+  return {
+    kinds: new Map(kinds.map((k) => [k.id, k])),
+    syntax,
+    lookup(callee, args) {
+      const found = matcher.match(callee);
+      if (found.length === 0) return found;
+      return found.filter((p) => !p.argMatches || args.some((a) => p.argMatches!.test(a)));
+    },
+  };
+}
+
+/** A model that also knows `extra` primitives (helpers of the tree), consulted when the base has none. */
+export function extendLockModel(model: LockModel, extra: PrimitiveSpec[]): LockModel {
+  if (extra.length === 0) return model;
+  const matcher = new NameMatcher<PrimitiveSpec>();
+  for (const p of extra) matcher.add(p.name, p);
+  return {
+    kinds: model.kinds,
+    syntax: model.syntax,
+    lookup(callee, args) {
+      const found = model.lookup(callee, args);
+      return found.length ? found : matcher.match(callee);
+    },
+  };
+}

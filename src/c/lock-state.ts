@@ -1,0 +1,53 @@
+// The set of locks on a path through a function, and how two paths merge ("possibly held").
+
+export interface Held {
+  /** Lock identity: the normalised expression (`page`, `inode->io_tree`), or a constant (`irq`). */
+  key: string;
+  kind: string;
+  /** Class for the order graph (`page`, `mmap_lock`). */
+  cls: string;
+  /** Line of the call that took it (or of the function start for entry state). */
+  line: number;
+  /** The call that took it (`lock_page`), or `entry` for a lock held on entry. */
+  via: string;
+  status: 'held' | 'released';
+  /** True when held (or released) on every path reaching this point. */
+  definite: boolean;
+  /** cleanup.h guard: dropped at scope end, never leaked by a return. */
+  scoped?: boolean;
+  entry?: boolean;
+}
+
+/** null is an unreachable point (after return, goto, break). */
+export type LockState = ReadonlyMap<string, Held> | null;
+
+export const stateKey = (kind: string, key: string): string => `${kind}\u0000${key}`;
+
+export function mergeStates(a: LockState, b: LockState): LockState {
+  if (a === null) return b;
+  if (b === null || a === b) return a;
+  const out = new Map<string, Held>();
+  for (const [k, ha] of a) {
+    const hb = b.get(k);
+    if (!hb) out.set(k, { ...ha, definite: false });
+    else if (ha.status === hb.status) out.set(k, ha.definite && hb.definite ? ha : { ...ha, definite: false });
+    else out.set(k, { ...(ha.status === 'held' ? ha : hb), definite: false });
+  }
+  for (const [k, hb] of b) if (!a.has(k)) out.set(k, { ...hb, definite: false });
+  return out;
+}
+
+/** Locks held (definitely or possibly) in a state. */
+export function heldLocks(s: LockState): Held[] {
+  if (!s) return [];
+  return [...s.values()].filter((h) => h.status === 'held');
+}
+
+/** A stable text form, to tell when a fixpoint is reached. */
+export function stateSignature(s: LockState): string {
+  if (!s) return '-';
+  return [...s.entries()]
+    .map(([k, h]) => `${k}:${h.status}:${h.definite ? 1 : 0}`)
+    .sort()
+    .join('|');
+}

@@ -1,0 +1,178 @@
+// Parses C source with tree-sitter-c (one parser, reused) and lists its function definitions,
+// after blanking the attribute and annotation macros tree-sitter cannot read (positions are kept).
+import Parser from 'tree-sitter';
+import C from 'tree-sitter-c';
+import type { SyntaxSpec } from './lock-model.js';
+
+export type SyntaxNode = Parser.SyntaxNode;
+
+export interface Annotation {
+  kind: 'acquires' | 'releases' | 'must-hold';
+  /** The lock expression as written inside the parentheses. */
+  expr: string;
+  offset: number;
+}
+
+export interface CParam {
+  name: string;
+  /** The declaration as written (`struct page *page`). */
+  text: string;
+}
+
+export interface CFunction {
+  name: string;
+  /** 1-based lines of the whole definition. */
+  startLine: number;
+  endLine: number;
+  node: SyntaxNode;
+  body: SyntaxNode;
+  params: CParam[];
+  annotations: Annotation[];
+  /** Lines of ERROR nodes inside the definition: the walk there would be a guess. */
+  errorLines: number[];
+}
+
+export interface CFile {
+  text: string;
+  root: SyntaxNode;
+  functions: CFunction[];
+}
+
+let parser: Parser | null = null;
+function getParser(): Parser {
+  if (!parser) {
+    parser = new Parser();
+    parser.setLanguage(C as unknown as Parser.Language);
+  }
+  return parser;
+}
+
+const blank = (s: string): string => s.replace(/[^\n]/g, ' ');
+
+/** Index just past the parenthesised group opening at `open`, or -1 when unbalanced. */
+function closeParen(text: string, open: number): number {
+  let depth = 0;
+  for (let i = open; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '(') depth++;
+    else if (ch === ')' && --depth === 0) return i + 1;
+  }
+  return -1;
+}
+
+const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Blank annotation and attribute macros, collecting the lock annotations. */
+export function maskMacros(text: string, syntax: SyntaxSpec): { masked: string; annotations: Annotation[] } {
+  const annotations: Annotation[] = [];
+  const kindOf = new Map<string, Annotation['kind']>();
+  for (const n of syntax.acquires) kindOf.set(n, 'acquires');
+  for (const n of syntax.releases) kindOf.set(n, 'releases');
+  for (const n of syntax.mustHold) kindOf.set(n, 'must-hold');
+  const callNames = [...kindOf.keys(), ...syntax.ignoreCalls];
+  let out = text;
+  if (callNames.length) {
+    const re = new RegExp(`\\b(${callNames.map(escapeRe).join('|')})\\s*\\(`, 'g');
+    let m: RegExpExecArray | null;
+    while ((m = re.exec(text))) {
+      const open = m.index + m[0].length - 1;
+      const end = closeParen(text, open);
+      if (end < 0) continue;
+      const kind = kindOf.get(m[1]);
+      if (kind) annotations.push({ kind, expr: text.slice(open + 1, end - 1).trim(), offset: m.index });
+      out = out.slice(0, m.index) + blank(text.slice(m.index, end)) + out.slice(end);
+      re.lastIndex = end;
+    }
+  }
+  if (syntax.ignoreWords.length) {
+    const re = new RegExp(`\\b(${syntax.ignoreWords.map(escapeRe).join('|')})\\b`, 'g');
+    out = out.replace(re, (w) => ' '.repeat(w.length));
+  }
+  return { masked: out, annotations };
+}
+
+/**
+ * Lines of ERROR nodes that break the function's structure. Errors inside one argument list
+ * (`container_of(p, struct foo, member)`) are harmless to a lock walk, unless they swallowed
+ * statements or braces.
+ */
+function structuralErrorLines(node: SyntaxNode): number[] {
+  if (!node.hasError) return [];
+  const lines: number[] = [];
+  const visit = (n: SyntaxNode): void => {
+    if (n.type === 'ERROR') {
+      lines.push(n.startPosition.row + 1);
+      return;
+    }
+    if (!n.hasError) return;
+    if ((n.type === 'argument_list' || n.type === 'parenthesized_expression' || n.type === 'initializer_list') && !/[;{}]/.test(n.text)) return;
+    for (const c of n.children) visit(c);
+  };
+  visit(node);
+  return lines;
+}
+
+/** The identifier a declarator declares (through pointers, arrays, parentheses). */
+export function declaratorName(node: SyntaxNode | null): string | null {
+  let n = node;
+  while (n) {
+    if (n.type === 'identifier' || n.type === 'field_identifier' || n.type === 'type_identifier') return n.text;
+    n = n.childForFieldName('declarator');
+  }
+  return null;
+}
+
+function functionDeclarator(node: SyntaxNode): SyntaxNode | null {
+  let n = node.childForFieldName('declarator');
+  while (n && n.type !== 'function_declarator') n = n.childForFieldName('declarator');
+  return n;
+}
+
+function toFunction(node: SyntaxNode, annotations: Annotation[]): CFunction | null {
+  const body = node.childForFieldName('body');
+  const decl = functionDeclarator(node);
+  if (!body || !decl) return null;
+  const name = declaratorName(decl.childForFieldName('declarator'));
+  if (!name) return null;
+  const params: CParam[] = [];
+  for (const p of decl.childForFieldName('parameters')?.namedChildren ?? []) {
+    if (p.type !== 'parameter_declaration') continue;
+    const pname = declaratorName(p.childForFieldName('declarator'));
+    if (pname) params.push({ name: pname, text: p.text });
+  }
+  return {
+    name,
+    startLine: node.startPosition.row + 1,
+    endLine: node.endPosition.row + 1,
+    node,
+    body,
+    params,
+    annotations: annotations.filter((a) => a.offset >= node.startIndex && a.offset < body.startIndex),
+    errorLines: structuralErrorLines(node),
+  };
+}
+
+/** Parse a whole file (or a hunk-only image with blank filler lines) and list its functions. */
+export function parseC(text: string, syntax: SyntaxSpec): CFile {
+  const { masked, annotations } = maskMacros(text, syntax);
+  const tree = getParser().parse(masked, undefined, { bufferSize: masked.length * 2 + 1024 });
+  const functions: CFunction[] = [];
+  const visit = (n: SyntaxNode): void => {
+    for (const c of n.namedChildren) {
+      if (c.type === 'function_definition') {
+        const f = toFunction(c, annotations);
+        if (f) functions.push(f);
+      } else if (c.type === 'preproc_if' || c.type === 'preproc_ifdef' || c.type === 'preproc_else' || c.type === 'preproc_elif' || c.type === 'ERROR' || c.type === 'linkage_specification' || c.type === 'declaration_list') {
+        visit(c);
+      }
+    }
+  };
+  visit(tree.rootNode);
+  return { text, root: tree.rootNode, functions };
+}
+
+/** The functions whose definitions contain any of the given 1-based lines. */
+export function functionsContaining(file: CFile, lines: Iterable<number>): CFunction[] {
+  const wanted = [...lines];
+  return file.functions.filter((f) => wanted.some((l) => l >= f.startLine && l <= f.endLine));
+}

@@ -1,0 +1,133 @@
+// Summaries of the functions defined in a tree: which tagged calls each can reach (and through
+// which chain), which locks it takes for or drops from its caller, and the tree's lock-order edges.
+// Per-file facts are cached on disk by content hash, so a warm run parses nothing.
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { collectFacts, type FileFacts, type FunctionFacts } from './facts.js';
+import type { LockModel, PrimitiveSpec } from './lock-model.js';
+
+/** Tags (rule ids) of one direct call, given where it is and which caller locks were dropped first. */
+export type Tagger = (callee: string, args: string[], path: string, dropped: string[]) => string[];
+
+export interface Summary {
+  name: string;
+  path: string;
+  line: number;
+  /** Tag -> the call chain from this function's callee down to the tagged call. */
+  tags: Map<string, string[]>;
+  facts: FunctionFacts;
+}
+
+export interface TreeEdge {
+  from: string;
+  to: string;
+  path: string;
+  line: number;
+  fn: string;
+}
+
+/** Bump when facts change shape, so old cache entries are ignored. */
+const FACTS_VERSION = 2;
+
+export function defaultCacheDir(): string {
+  return process.env.KREVIEW_CACHE ?? join(homedir(), '.cache', 'kreview');
+}
+
+const memory = new Map<string, FileFacts>();
+
+/** Facts for one file, from memory, the disk cache, or a parse. `salt` ties them to the rules. */
+export function factsFor(path: string, text: string, model: LockModel, salt: string, cacheDir: string | null): FileFacts {
+  const id = createHash('sha256').update(`${FACTS_VERSION}\0${salt}\0`).update(text).digest('hex').slice(0, 40);
+  const key = `${id}\0${path}`;
+  const hit = memory.get(key);
+  if (hit) return hit;
+  const file = cacheDir ? join(cacheDir, 'lock-facts', id.slice(0, 2), `${id}.json`) : null;
+  if (file) {
+    try {
+      const facts = JSON.parse(readFileSync(file, 'utf8')) as FileFacts;
+      const withPath = { ...facts, path };
+      memory.set(key, withPath);
+      return withPath;
+    } catch {
+      // Not cached yet (or a torn write from a killed run): parse below.
+    }
+  }
+  const facts = collectFacts(path, text, model);
+  memory.set(key, facts);
+  if (file) {
+    try {
+      mkdirSync(join(file, '..'), { recursive: true });
+      const tmp = `${file}.${process.pid}.tmp`;
+      writeFileSync(tmp, JSON.stringify(facts));
+      renameSync(tmp, file);
+    } catch {
+      // A read-only or full cache only costs speed.
+    }
+  }
+  return facts;
+}
+
+/** Forget in-memory facts (for cold-run measurements). */
+export function clearFactsMemory(): void {
+  memory.clear();
+}
+
+export class SummaryIndex {
+  private byName = new Map<string, Summary[]>();
+  readonly edges: TreeEdge[] = [];
+
+  constructor(files: FileFacts[], tagger: Tagger, depth: number) {
+    for (const f of files) {
+      for (const fn of f.functions) {
+        const tags = new Map<string, string[]>();
+        for (const c of fn.calls) for (const t of tagger(c.callee, c.args, f.path, c.dropped)) if (!tags.has(t)) tags.set(t, [c.callee]);
+        const s: Summary = { name: fn.name, path: f.path, line: fn.line, tags, facts: fn };
+        const list = this.byName.get(fn.name);
+        if (list) list.push(s);
+        else this.byName.set(fn.name, [s]);
+        for (const e of fn.edges) this.edges.push({ ...e, path: f.path, fn: fn.name });
+      }
+    }
+    // Each round lets a tag climb one more call up; chains grow from the callee side.
+    for (let round = 1; round < depth; round++) {
+      let changed = false;
+      for (const list of this.byName.values()) {
+        for (const s of list) {
+          for (const c of s.facts.calls) {
+            if (c.callee === s.name) continue;
+            const callee = this.get(c.callee, s.path);
+            if (!callee) continue;
+            for (const [tag, chain] of callee.tags) {
+              if (s.tags.has(tag) || chain.length >= depth) continue;
+              s.tags.set(tag, [c.callee, ...chain]);
+              changed = true;
+            }
+          }
+        }
+      }
+      if (!changed) break;
+    }
+  }
+
+  /** The summary of a function by name, preferring a definition in `path`. */
+  get(name: string, path?: string): Summary | undefined {
+    const list = this.byName.get(name);
+    if (!list) return undefined;
+    return (path && list.find((s) => s.path === path)) || list[0];
+  }
+
+  /** Lock primitives the tree's helpers amount to (take a lock on an argument, return a locked object). */
+  derivedPrimitives(known: (name: string) => boolean): PrimitiveSpec[] {
+    const out: PrimitiveSpec[] = [];
+    for (const [name, list] of this.byName) {
+      if (known(name)) continue;
+      const f = list[0].facts;
+      if (f.acquires) out.push({ kind: f.acquires.kind, op: 'acquire', name, arg: f.acquires.arg });
+      if (f.releases) out.push({ kind: f.releases.kind, op: 'release', name, arg: f.releases.arg });
+      if (f.returnsLocked) out.push({ kind: f.returnsLocked.kind, op: 'returns-locked', name, arg: null, success: 'pointer' });
+    }
+    return out;
+  }
+}

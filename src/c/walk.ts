@@ -1,0 +1,670 @@
+// Intra-procedural walk of one C function: the locks held on every path, through if/else, switch,
+// loops (also iterator macros), goto and labels (to a fixpoint, so backward `goto again` works),
+// returns, conditional acquires, locked-returning lookups, cleanup.h guards and statement expressions.
+import type { CFunction, SyntaxNode } from './parse.js';
+import { globToRegExp, type LockModel, type PrimitiveSpec, type Success } from './lock-model.js';
+import { heldLocks, mergeStates, stateKey, stateSignature, type Held, type LockState } from './lock-state.js';
+
+export interface CallEvent {
+  callee: string;
+  /** Argument texts as written. */
+  args: string[];
+  line: number;
+  /** Locks held (definitely or possibly) just before the call. */
+  held: Held[];
+  /** Inside a loop body (lock ordering by index is then plausible). */
+  inLoop: boolean;
+  /** Texts of the conditions guarding this call. */
+  conditions: string[];
+}
+
+export interface AcquireEvent {
+  lock: Held;
+  /** Locks already held when it was taken (the order graph's edges). */
+  before: Held[];
+  line: number;
+  inLoop: boolean;
+  conditions: string[];
+}
+
+export interface ReleaseEvent {
+  kind: string;
+  key: string;
+  callee: string;
+  line: number;
+  /** Released again while definitely already released on this path. */
+  double: boolean;
+  /** False when no lock of this kind was held here: the caller's lock (or a bug). */
+  matched: boolean;
+}
+
+export interface ExitEvent {
+  line: number;
+  /** Every lock entry at the exit, released ones included (to compare paths). */
+  locks: Held[];
+  /** The returned expression, normalised (a lock handed to the caller is not leaked). */
+  returns: string | null;
+}
+
+export interface WalkResult {
+  calls: CallEvent[];
+  acquires: AcquireEvent[];
+  releases: ReleaseEvent[];
+  exits: ExitEvent[];
+}
+
+export interface WalkOptions {
+  /** Locks held when the function starts (callbacks called with the page locked, __must_hold). */
+  entry?: Held[];
+}
+
+interface Binding {
+  sk: string;
+  success: Success;
+}
+
+interface Cond {
+  t: LockState;
+  f: LockState;
+}
+
+const MAX_LABEL_ROUNDS = 6;
+const line = (n: SyntaxNode): number => n.startPosition.row + 1;
+
+/** Strip whitespace, one leading `&`, outer parentheses and unwrap calls: the lock's identity. */
+export function normaliseLockExpr(text: string, unwrap: readonly string[] = []): string {
+  let s = text.replace(/\s+/g, '');
+  for (let changed = true; changed; ) {
+    changed = false;
+    if (s.startsWith('&')) {
+      s = s.slice(1);
+      changed = true;
+    }
+    if (s.startsWith('(') && s.endsWith(')') && balanced(s.slice(1, -1))) {
+      s = s.slice(1, -1);
+      changed = true;
+    }
+    const m = /^([A-Za-z_]\w*)\((.*)\)$/.exec(s);
+    if (m && unwrap.includes(m[1]) && balanced(m[2]) && !m[2].includes(',')) {
+      s = m[2];
+      changed = true;
+    }
+  }
+  return s;
+}
+
+function balanced(s: string): boolean {
+  let d = 0;
+  for (const ch of s) {
+    if (ch === '(') d++;
+    else if (ch === ')' && --d < 0) return false;
+  }
+  return d === 0;
+}
+
+/** Class of a lock for ordering: the kind for same-class kinds, else the last field of the expression. */
+export function lockClass(kind: string, key: string, sameClass: boolean, cls?: string): string {
+  if (cls) return cls;
+  if (sameClass) return kind;
+  const parts = key.replace(/\[[^\]]*\]/g, '').split(/->|\./);
+  const last = parts.at(-1) ?? key;
+  // `info->lock` and `tree->lock` are different locks: a generic field name keeps its owner.
+  return GENERIC_FIELDS.has(last) && parts.length > 1 ? `${parts.at(-2)}->${last}` : last;
+}
+
+const GENERIC_FIELDS = new Set(['lock', 'mutex', 'sem', 'rwsem', 'spinlock', 'rwlock', 'mtx']);
+
+function unwrapParens(n: SyntaxNode): SyntaxNode {
+  let cur = n;
+  while ((cur.type === 'parenthesized_expression' || cur.type === 'cast_expression') && cur.namedChildCount > 0) {
+    cur = cur.type === 'cast_expression' ? (cur.childForFieldName('value') ?? cur) : cur.namedChildren[0];
+    if (cur === n) break;
+  }
+  return cur;
+}
+
+const isZero = (n: SyntaxNode): boolean => /^(0|NULL|false|0L|0UL)$/.test(n.text.trim());
+
+class Walker {
+  private calls: CallEvent[] = [];
+  private acquires: AcquireEvent[] = [];
+  private releases: ReleaseEvent[] = [];
+  private exits: ExitEvent[] = [];
+  private recording = false;
+  private mute = 0;
+  private labelIn = new Map<string, LockState>();
+  private labelOut = new Map<string, LockState>();
+  private breaks: LockState[][] = [];
+  private continues: LockState[][] = [];
+  private scopes: string[][] = [];
+  private bindings = new Map<string, Binding>();
+  private loopDepth = 0;
+  private conditions: string[] = [];
+  private loopRes: RegExp[];
+  private syntax: LockModel['syntax'];
+
+  constructor(
+    private fn: CFunction,
+    private model: LockModel,
+  ) {
+    this.syntax = model.syntax;
+    this.loopRes = model.syntax.loopMacros.map(globToRegExp);
+  }
+
+  run(entry: Held[]): WalkResult {
+    const start = new Map(entry.map((h) => [stateKey(h.kind, h.key), h]));
+    const hasGoto = this.fn.body.descendantsOfType('goto_statement').length > 0;
+    if (hasGoto) {
+      for (let round = 0; round < MAX_LABEL_ROUNDS; round++) {
+        this.pass(start);
+        const before = sig(this.labelIn);
+        const after = sig(this.labelOut);
+        this.labelIn = this.labelOut;
+        if (before === after) break;
+      }
+    }
+    this.recording = true;
+    this.pass(start);
+    return { calls: this.calls, acquires: this.acquires, releases: this.releases, exits: this.exits };
+  }
+
+  private pass(start: LockState): void {
+    this.labelOut = new Map();
+    this.bindings.clear();
+    const end = this.block(this.fn.body, start);
+    if (end) this.exit(this.fn.body.endPosition.row + 1, end, null);
+  }
+
+  private get live(): boolean {
+    return this.recording && this.mute === 0;
+  }
+
+  private exit(at: number, s: LockState, returns: string | null): void {
+    if (this.live && s) this.exits.push({ line: at, locks: [...s.values()], returns });
+  }
+
+  // ---- statements ----
+
+  private block(node: SyntaxNode, s: LockState): LockState {
+    this.scopes.push([]);
+    const kids = node.namedChildren.filter((c) => c.type !== 'comment');
+    let st = s;
+    for (let i = 0; i < kids.length; i++) {
+      const kid = kids[i];
+      const macro = this.macroHead(kid);
+      if (macro && i + 1 < kids.length) {
+        st = this.macroStatement(macro, kids[i + 1], st);
+        i++;
+        continue;
+      }
+      st = this.stmt(kid, st);
+    }
+    st = this.dropScoped(this.scopes.pop() ?? [], st);
+    return st;
+  }
+
+  private dropScoped(sks: string[], s: LockState): LockState {
+    if (!s || sks.length === 0) return s;
+    const out = new Map(s);
+    for (const sk of sks) out.delete(sk);
+    return out;
+  }
+
+  /** An iterator or scoped_guard macro used as a statement head: `name(args) { body }`. */
+  private macroHead(n: SyntaxNode): { kind: 'loop' | 'guard'; call: SyntaxNode } | null {
+    if (n.type !== 'expression_statement') return null;
+    const call = n.namedChildren[0];
+    if (!call || call.type !== 'call_expression') return null;
+    const fnNode = call.childForFieldName('function');
+    if (!fnNode || fnNode.type !== 'identifier') return null;
+    const missingSemi = n.children.some((c) => c.isMissing) || !n.text.trimEnd().endsWith(';');
+    if (!missingSemi) return null;
+    if (this.syntax.scopedGuardMacros.includes(fnNode.text)) return { kind: 'guard', call };
+    if (this.loopRes.some((re) => re.test(fnNode.text))) return { kind: 'loop', call };
+    return null;
+  }
+
+  private macroStatement(head: { kind: 'loop' | 'guard'; call: SyntaxNode }, body: SyntaxNode, s: LockState): LockState {
+    const args = head.call.childForFieldName('arguments')?.namedChildren ?? [];
+    if (head.kind === 'guard') {
+      const cls = args[0]?.text.trim() ?? '';
+      const lockArg = args[1]?.text ?? '';
+      let st = this.exprList(args.slice(1), s);
+      const sk = this.guardAcquire(cls, lockArg, line(head.call), st);
+      st = sk ? sk.state : st;
+      this.scopes.push(sk ? [sk.sk] : []);
+      st = this.stmt(body, st);
+      return this.dropScoped(this.scopes.pop() ?? [], st);
+    }
+    const entry = this.exprList(args, s);
+    return this.loop(entry, (h) => ({ t: h, f: h }), body, null);
+  }
+
+  private stmt(n: SyntaxNode, s: LockState): LockState {
+    if (s === null && n.type !== 'labeled_statement' && n.type !== 'case_statement' && n.type !== 'compound_statement') {
+      // Unreachable code: still visit labels nested inside (a label may be jumped to).
+      if (n.descendantsOfType('labeled_statement').length === 0) return null;
+    }
+    switch (n.type) {
+      case 'compound_statement':
+        return this.block(n, s);
+      case 'expression_statement':
+        return n.namedChildren.length ? this.expr(n.namedChildren[0], s) : s;
+      case 'declaration':
+        return this.declaration(n, s);
+      case 'if_statement':
+        return this.ifStmt(n, s);
+      case 'while_statement': {
+        const cond = n.childForFieldName('condition')!;
+        return this.loop(s, (h) => this.cond(cond, h), n.childForFieldName('body')!, null);
+      }
+      case 'for_statement':
+        return this.forStmt(n, s);
+      case 'do_statement': {
+        const cond = n.childForFieldName('condition')!;
+        return this.loop(s, (h) => this.cond(cond, h), n.childForFieldName('body')!, 'do');
+      }
+      case 'switch_statement':
+        return this.switchStmt(n, s);
+      case 'break_statement':
+        this.breaks.at(-1)?.push(s);
+        return null;
+      case 'continue_statement':
+        this.continues.at(-1)?.push(s);
+        return null;
+      case 'return_statement': {
+        const value = n.namedChildren[0];
+        const after = value ? this.expr(value, s) : s;
+        this.exit(line(n), after, value ? normaliseLockExpr(value.text, this.syntax.unwrap) : null);
+        return null;
+      }
+      case 'goto_statement': {
+        const label = n.childForFieldName('label')?.text ?? '';
+        this.labelOut.set(label, mergeStates(this.labelOut.get(label) ?? null, s));
+        return null;
+      }
+      case 'labeled_statement': {
+        const label = n.childForFieldName('label')?.text ?? '';
+        const st = mergeStates(s, this.labelIn.get(label) ?? null);
+        const inner = n.namedChildren.filter((c) => c.type !== 'statement_identifier');
+        return inner.reduce<LockState>((acc, c) => this.stmt(c, acc), st);
+      }
+      case 'case_statement':
+        return this.caseBody(n, s);
+      default:
+        return n.namedChildren.reduce<LockState>((acc, c) => this.expr(c, acc), s);
+    }
+  }
+
+  private declaration(n: SyntaxNode, s: LockState): LockState {
+    let st = s;
+    for (const d of n.namedChildren) {
+      if (d.type !== 'init_declarator') continue;
+      const value = d.childForFieldName('value');
+      if (!value) continue;
+      const target = d.childForFieldName('declarator');
+      const name = target ? target.text.replace(/^[*\s]+/, '') : null;
+      st = this.assign(name, value, st);
+    }
+    return st;
+  }
+
+  private ifStmt(n: SyntaxNode, s: LockState): LockState {
+    const c = this.cond(n.childForFieldName('condition')!, s);
+    const condText = n.childForFieldName('condition')!.text;
+    this.conditions.push(condText);
+    const t = this.stmt(n.childForFieldName('consequence')!, c.t);
+    this.conditions.pop();
+    const alt = n.childForFieldName('alternative');
+    let f = c.f;
+    if (alt) {
+      this.conditions.push(`!${condText}`);
+      const inner = alt.type === 'else_clause' ? alt.namedChildren : [alt];
+      f = inner.reduce<LockState>((acc, x) => this.stmt(x, acc), c.f);
+      this.conditions.pop();
+    }
+    return mergeStates(t, f);
+  }
+
+  private forStmt(n: SyntaxNode, s: LockState): LockState {
+    const init = n.childForFieldName('initializer');
+    let st = s;
+    if (init) st = init.type === 'declaration' ? this.declaration(init, st) : this.expr(init, st);
+    const cond = n.childForFieldName('condition');
+    const update = n.childForFieldName('update');
+    return this.loop(
+      st,
+      (h) => (cond ? this.cond(cond, h) : { t: h, f: null }),
+      n.childForFieldName('body')!,
+      null,
+      update,
+    );
+  }
+
+  /** A loop: the head state is the entry merged with every way back to the head, found in muted passes. */
+  private loop(
+    entry: LockState,
+    test: (head: LockState) => Cond,
+    body: SyntaxNode,
+    form: 'do' | null,
+    update?: SyntaxNode | null,
+  ): LockState {
+    let head = entry;
+    let out: { exit: LockState; back: LockState } = { exit: null, back: null };
+    const once = (h: LockState): { exit: LockState; back: LockState } => {
+      this.breaks.push([]);
+      this.continues.push([]);
+      this.loopDepth++;
+      let exitState: LockState = null;
+      let bodyIn: LockState;
+      if (form === 'do') bodyIn = h;
+      else {
+        const c = test(h);
+        exitState = c.f;
+        bodyIn = c.t;
+      }
+      let end = this.stmt(body, bodyIn);
+      for (const cs of this.continues.pop() ?? []) end = mergeStates(end, cs);
+      if (update && end) end = this.expr(update, end);
+      if (form === 'do' && end) {
+        const c = test(end);
+        exitState = c.f;
+        end = c.t;
+      }
+      for (const b of this.breaks.pop() ?? []) exitState = mergeStates(exitState, b);
+      this.loopDepth--;
+      return { exit: exitState, back: end };
+    };
+    this.mute++;
+    for (let i = 0; i < 3; i++) {
+      out = once(head);
+      const next = mergeStates(entry, out.back);
+      if (stateSignature(next) === stateSignature(head)) break;
+      head = next;
+    }
+    this.mute--;
+    out = once(head);
+    return out.exit;
+  }
+
+  private switchStmt(n: SyntaxNode, s: LockState): LockState {
+    const c = this.cond(n.childForFieldName('condition')!, s);
+    const entry = mergeStates(c.t, c.f);
+    const body = n.childForFieldName('body')!;
+    this.breaks.push([]);
+    let st: LockState = null;
+    let hasDefault = false;
+    for (const kid of body.namedChildren) {
+      if (kid.type === 'case_statement') {
+        if (!kid.childForFieldName('value')) hasDefault = true;
+        st = this.caseBody(kid, mergeStates(st, entry));
+      } else st = this.stmt(kid, st ?? entry);
+    }
+    let out = st;
+    for (const b of this.breaks.pop() ?? []) out = mergeStates(out, b);
+    return hasDefault ? out : mergeStates(out, entry);
+  }
+
+  private caseBody(n: SyntaxNode, s: LockState): LockState {
+    const value = n.childForFieldName('value');
+    const kids = n.namedChildren.filter((c) => c !== value && c.id !== value?.id && c.type !== 'comment');
+    let st = s;
+    for (let i = 0; i < kids.length; i++) {
+      const macro = this.macroHead(kids[i]);
+      if (macro && i + 1 < kids.length) {
+        st = this.macroStatement(macro, kids[i + 1], st);
+        i++;
+      } else st = this.stmt(kids[i], st);
+    }
+    return st;
+  }
+
+  // ---- expressions ----
+
+  private exprList(nodes: SyntaxNode[], s: LockState): LockState {
+    return nodes.reduce<LockState>((acc, c) => this.expr(c, acc), s);
+  }
+
+  private expr(n: SyntaxNode, s: LockState): LockState {
+    if (s === null) return null;
+    switch (n.type) {
+      case 'call_expression':
+        return this.call(n, s, null).state;
+      case 'assignment_expression': {
+        const left = n.childForFieldName('left')!;
+        const right = n.childForFieldName('right')!;
+        const name = left.type === 'identifier' || left.type === 'field_expression' ? left.text : null;
+        return this.assign(name, right, s);
+      }
+      case 'compound_statement':
+        return this.block(n, s);
+      case 'conditional_expression': {
+        const c = this.cond(n.childForFieldName('condition')!, s);
+        const cons = n.childForFieldName('consequence');
+        const alt = n.childForFieldName('alternative');
+        return mergeStates(cons ? this.expr(cons, c.t) : c.t, alt ? this.expr(alt, c.f) : c.f);
+      }
+      case 'identifier':
+      case 'number_literal':
+      case 'string_literal':
+      case 'field_identifier':
+      case 'null':
+      case 'true':
+      case 'false':
+        return s;
+      default:
+        return this.exprList(n.namedChildren, s);
+    }
+  }
+
+  private assign(name: string | null, value: SyntaxNode, s: LockState): LockState {
+    if (name) this.bindings.delete(name);
+    const v = unwrapParens(value);
+    if (v.type !== 'call_expression') return this.expr(value, s);
+    const r = this.call(v, s, name);
+    if (name && r.binding) this.bindings.set(name, r.binding);
+    return r.state;
+  }
+
+  /** Evaluate a call: its arguments, the event, then its effect on the locks. */
+  private call(n: SyntaxNode, s: LockState, assignedTo: string | null): { state: LockState; binding?: Binding; conditional?: { held: LockState; success: Success } } {
+    const fnNode = n.childForFieldName('function')!;
+    const argNodes = n.childForFieldName('arguments')?.namedChildren.filter((c) => c.type !== 'comment') ?? [];
+    if (fnNode.type === 'call_expression') {
+      // guard(class)(&lock): held to the end of the enclosing block.
+      const inner = fnNode.childForFieldName('function');
+      if (inner && this.syntax.guardMacros.includes(inner.text)) {
+        const cls = fnNode.childForFieldName('arguments')?.namedChildren[0]?.text.trim() ?? '';
+        const st = this.exprList(argNodes, s);
+        const g = this.guardAcquire(cls, argNodes[0]?.text ?? '', line(n), st);
+        if (!g) return { state: st };
+        this.scopes.at(-1)?.push(g.sk);
+        return { state: g.state };
+      }
+    }
+    let st = this.exprList(argNodes, s);
+    if (fnNode.type !== 'identifier') st = this.expr(fnNode, st);
+    if (st === null) return { state: null };
+    const callee = fnNode.type === 'identifier' ? fnNode.text : fnNode.type === 'field_expression' ? (fnNode.childForFieldName('field')?.text ?? '') : '';
+    if (!callee) return { state: st };
+    const args = argNodes.map((a) => a.text);
+    const at = line(n);
+    if (this.live) {
+      this.calls.push({ callee, args, line: at, held: heldLocks(st), inLoop: this.loopDepth > 0, conditions: [...this.conditions] });
+    }
+    let result: { state: LockState; binding?: Binding; conditional?: { held: LockState; success: Success } } = { state: st };
+    for (const p of this.model.lookup(callee, args)) {
+      result = this.apply(p, args, at, result.state, assignedTo);
+    }
+    return result;
+  }
+
+  private lockFor(p: PrimitiveSpec, args: string[], assignedTo: string | null): { key: string; cls: string } | null {
+    let key: string | null = null;
+    if (p.key) key = p.key;
+    else if (p.op === 'returns-locked') key = assignedTo ? normaliseLockExpr(assignedTo, this.syntax.unwrap) : null;
+    else if (p.arg !== null && args[p.arg] !== undefined) key = normaliseLockExpr(args[p.arg], this.syntax.unwrap);
+    if (!key) return null;
+    const kind = this.model.kinds.get(p.kind);
+    return { key, cls: lockClass(p.kind, key, kind?.sameClass ?? false, p.cls) };
+  }
+
+  private apply(
+    p: PrimitiveSpec,
+    args: string[],
+    at: number,
+    s: LockState,
+    assignedTo: string | null,
+  ): { state: LockState; binding?: Binding; conditional?: { held: LockState; success: Success } } {
+    if (s === null) return { state: null };
+    const id = this.lockFor(p, args, assignedTo);
+    if (!id) return { state: s };
+    const sk = stateKey(p.kind, id.key);
+    if (p.op === 'release') return { state: this.release(p, id.key, sk, at, s) };
+    const held: Held = { key: id.key, kind: p.kind, cls: id.cls, line: at, via: p.name.replace(/[*?]/g, ''), status: 'held', definite: true };
+    const after = this.acquire(held, s);
+    if (p.op === 'acquire') return { state: after };
+    const success: Success = p.success ?? (p.op === 'returns-locked' ? 'pointer' : 'true');
+    return { state: after, binding: { sk, success }, conditional: { held: after, success } };
+  }
+
+  private acquire(h: Held, s: LockState): LockState {
+    if (!s) return s;
+    if (this.live) {
+      const before = heldLocks(s).filter((x) => x.key !== h.key || x.kind !== h.kind);
+      this.acquires.push({ lock: h, before, line: h.line, inLoop: this.loopDepth > 0, conditions: [...this.conditions] });
+    }
+    const out = new Map(s);
+    out.set(stateKey(h.kind, h.key), h);
+    return out;
+  }
+
+  private release(p: PrimitiveSpec, key: string, sk: string, at: number, s: ReadonlyMap<string, Held>): LockState {
+    let target = s.get(sk) ? sk : null;
+    if (!target) {
+      // The same lock written another way (`unlock_page(&folio->page)`): the only one of its kind.
+      const same = [...s.entries()].filter(([, h]) => h.kind === p.kind && h.status === 'held');
+      if (same.length === 1) target = same[0][0];
+      else {
+        const anyKind = [...s.entries()].filter(([, h]) => h.key === key && h.status === 'held');
+        if (anyKind.length === 1) target = anyKind[0][0];
+      }
+    }
+    const existing = target ? s.get(target) : undefined;
+    if (this.live) {
+      const double = !!existing && existing.status === 'released' && existing.definite;
+      this.releases.push({ kind: p.kind, key, callee: p.name, line: at, double, matched: !!existing });
+    }
+    if (!target || !existing) return s;
+    const out = new Map(s);
+    out.set(target, { ...existing, status: 'released', definite: existing.status === 'held' ? existing.definite : false, line: at });
+    return out;
+  }
+
+  private guardAcquire(cls: string, lockArg: string, at: number, s: LockState): { sk: string; state: LockState } | null {
+    const g = this.syntax.guardClasses[cls];
+    if (!g || !s) return null;
+    const key = g.key ?? normaliseLockExpr(lockArg, this.syntax.unwrap);
+    if (!key) return null;
+    const kind = this.model.kinds.get(g.kind);
+    const h: Held = { key, kind: g.kind, cls: lockClass(g.kind, key, kind?.sameClass ?? false), line: at, via: cls, status: 'held', definite: true, scoped: true };
+    return { sk: stateKey(g.kind, key), state: this.acquire(h, s) };
+  }
+
+  // ---- conditions ----
+
+  private drop(s: LockState, sk: string): LockState {
+    if (!s || !s.has(sk)) return s;
+    const out = new Map(s);
+    out.delete(sk);
+    return out;
+  }
+
+  /** Truth of a tested value bound to a conditional acquire: which branch keeps the lock. */
+  private truthOfBinding(b: Binding, s: LockState): Cond {
+    if (b.success === 'zero') return { t: this.drop(s, b.sk), f: s };
+    return { t: s, f: this.drop(s, b.sk) };
+  }
+
+  private cond(n: SyntaxNode, s: LockState): Cond {
+    if (s === null) return { t: null, f: null };
+    switch (n.type) {
+      case 'parenthesized_expression':
+        return n.namedChildren.length === 1 ? this.cond(n.namedChildren[0], s) : this.plain(n, s);
+      case 'unary_expression': {
+        if (n.childForFieldName('operator')?.text === '!') {
+          const c = this.cond(n.childForFieldName('argument')!, s);
+          return { t: c.f, f: c.t };
+        }
+        return this.plain(n, s);
+      }
+      case 'binary_expression': {
+        const op = n.childForFieldName('operator')?.text;
+        const left = n.childForFieldName('left')!;
+        const right = n.childForFieldName('right')!;
+        if (op === '&&') {
+          const l = this.cond(left, s);
+          const r = this.cond(right, l.t);
+          return { t: r.t, f: mergeStates(l.f, r.f) };
+        }
+        if (op === '||') {
+          const l = this.cond(left, s);
+          const r = this.cond(right, l.f);
+          return { t: mergeStates(l.t, r.t), f: r.f };
+        }
+        if ((op === '==' || op === '!=') && (isZero(right) || isZero(left))) {
+          const c = this.cond(isZero(right) ? left : right, s);
+          return op === '==' ? { t: c.f, f: c.t } : c;
+        }
+        if (op === '<' && isZero(right)) return this.cond(left, s);
+        return this.plain(n, s);
+      }
+      case 'identifier':
+      case 'field_expression': {
+        const b = this.bindings.get(n.text);
+        return b ? this.truthOfBinding(b, s) : { t: s, f: s };
+      }
+      case 'assignment_expression': {
+        const st = this.expr(n, s);
+        const left = n.childForFieldName('left')!;
+        return this.cond(left, st);
+      }
+      case 'call_expression': {
+        const fnNode = n.childForFieldName('function')!;
+        const args = n.childForFieldName('arguments')?.namedChildren ?? [];
+        if (fnNode.type === 'identifier' && args.length >= 1) {
+          if (this.syntax.transparent.includes(fnNode.text)) return this.cond(args[0], s);
+          if (this.syntax.errorTests.includes(fnNode.text)) {
+            const b = this.bindings.get(args[0].text.trim());
+            if (b && b.success === 'pointer') return { t: this.drop(s, b.sk), f: s };
+          }
+        }
+        const r = this.call(n, s, null);
+        if (r.conditional && r.binding) {
+          const without = this.drop(r.state, r.binding.sk);
+          return r.conditional.success === 'zero' ? { t: without, f: r.state } : { t: r.state, f: without };
+        }
+        return { t: r.state, f: r.state };
+      }
+      default:
+        return this.plain(n, s);
+    }
+  }
+
+  private plain(n: SyntaxNode, s: LockState): Cond {
+    const st = this.expr(n, s);
+    return { t: st, f: st };
+  }
+}
+
+function sig(m: Map<string, LockState>): string {
+  return [...m.entries()]
+    .map(([k, v]) => `${k}=${stateSignature(v)}`)
+    .sort()
+    .join(';');
+}
+
+/** Walk one function and report every call with the locks held before it, every acquire, release and exit. */
+export function walkFunction(fn: CFunction, model: LockModel, opts: WalkOptions = {}): WalkResult {
+  return new Walker(fn, model).run(opts.entry ?? []);
+}

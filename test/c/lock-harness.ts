@@ -1,0 +1,58 @@
+// Runs the lock check the way the pipeline does: a real repository (TestRepo), the commit read
+// back with readRange, a real History and Workspace. Also the hunk-only path from a bare mbox.
+import { lockCheck } from '../../checks/lock/index.js';
+import { defaultConfig, type KreviewConfig } from '../../src/core/config.js';
+import type { Finding, Patch, Series } from '../../src/core/types.js';
+import { openHistory } from '../../src/git/history.js';
+import { createWorkspace } from '../../src/git/workspace.js';
+import { parseMail } from '../../src/patch/mail.js';
+import { readRange } from '../../src/sources/git-range.js';
+import { TestRepo } from '../helpers/git-repo.js';
+
+const seriesOf = (patch: Patch): Series => ({ id: patch.id, version: 1, subject: patch.subject, cover: null, patches: [patch], total: 1, missing: [], complete: true });
+
+export interface LockCase {
+  /** Files of the base tree. */
+  before: Record<string, string>;
+  /** Files the patch changes (path -> new content). */
+  after: Record<string, string>;
+  config?: Partial<KreviewConfig['lock']>;
+}
+
+/** Commit `before`, then `after` as the patch, and run the lock check on that commit. */
+export async function runLockCase(c: LockCase): Promise<Finding[]> {
+  const repo = new TestRepo();
+  try {
+    repo.commit('base\n', { files: c.before });
+    repo.commit('change under review\n', { files: c.after });
+    const patches: Patch[] = [];
+    for await (const p of readRange(repo.dir, ['HEAD~1..HEAD'])) patches.push(p);
+    const history = await openHistory(repo.dir);
+    try {
+      const workspace = await createWorkspace(patches[0], { repo: repo.dir, history });
+      const config = defaultConfig();
+      config.lock = { ...config.lock, ...c.config };
+      return await lockCheck.run({ patch: patches[0], series: seriesOf(patches[0]), workspace, config });
+    } finally {
+      await history.close();
+    }
+  } finally {
+    repo.remove();
+  }
+}
+
+/** Make the patch in a repository, mail it with format-patch, and review the mail with no repository. */
+export async function runHunkOnly(c: LockCase, ...formatArgs: string[]): Promise<{ findings: Finding[]; mbox: string }> {
+  const repo = new TestRepo();
+  try {
+    repo.commit('base\n', { files: c.before });
+    repo.commit('btrfs: change under review\n', { files: c.after });
+    const mbox = repo.formatPatch('HEAD~1..HEAD', ...formatArgs);
+    const patch = await parseMail(mbox, 'test.mbox');
+    const workspace = await createWorkspace(patch, { repo: null, history: null });
+    const findings = await lockCheck.run({ patch, series: seriesOf(patch), workspace, config: defaultConfig() });
+    return { findings, mbox };
+  } finally {
+    repo.remove();
+  }
+}
