@@ -22,6 +22,12 @@ beforeAll(async () => {
   x.c.noTagWeak = x.repo.commit('foo: avoid a deadlock in frob\n\nThe frob lock can deadlock against itself.\n', { files: { 'foo.c': foo.replace('int foo5 = frob();', 'int foo5 = frob_locked();') } });
   x.c.typo = x.repo.commit('foo: fix typo in comment\n\nThe comment mentions a use-after-free that is no longer there.\n', { files: { 'foo.c': foo } });
   x.c.tagged = x.repo.commit(`foo: fix the frobnicator\n\nKASAN: use-after-free in frob\n\n${x.line('bug')}\n`, { files: { 'foo.c': fixed } });
+  // Fixes that lack a tag and remove lines of two commits: 3, 5, 7 (init owns two of three) and 5-6 (one range, two owners).
+  const drop = (lines: number[]) => foo.split('\n').filter((_, i) => !lines.includes(i + 1)).join('\n');
+  x.repo.git('checkout', '-q', '-b', 'missing-majority', x.c.head);
+  x.c.majority = x.repo.commit('foo: fix a memory leak in frob\n\nKASAN: memory leak in foo_init\n', { files: { 'foo.c': drop([3, 5, 7]) } });
+  x.repo.git('checkout', '-q', '-b', 'missing-even', x.c.head);
+  x.c.even = x.repo.commit('foo: fix a memory leak in frob\n\nsyzbot reported a memory leak in foo_init\n', { files: { 'foo.c': drop([5, 6]) } });
   x.repo.git('checkout', '-q', 'master');
   history = await openHistory(x.repo.dir);
 }, 120_000);
@@ -39,6 +45,8 @@ interface Case {
   /** Base commit; default: master's head. */
   base?: (x: Fixture) => string | null;
   cfg?: Partial<FixesConfig>;
+  /** Review without a repository. */
+  noHistory?: boolean;
   severity?: Severity;
   suggestion?: (x: Fixture) => string;
   message?: string;
@@ -130,7 +138,6 @@ const TABLE: Record<HistoryId, { valid: Case[]; invalid: Case[] }> = {
   'fixes/not-ancestor': {
     valid: [
       { name: 'an ancestor', tags: full('bug') },
-      { name: 'no base known', tags: full('side'), base: () => null },
       { name: 'a commit in a range: its parent is the base', patch: (f) => commitPatch(f.repo, f.c.fixer), base: (f) => f.c.fixed },
     ],
     invalid: [
@@ -214,7 +221,9 @@ const TABLE: Record<HistoryId, { valid: Case[]; invalid: Case[] }> = {
         suggestion: (f) => f.line('bug'),
       },
       { name: 'deadlock only: a note', patch: (f) => commitPatch(f.repo, f.c.noTagWeak), base: (f) => f.c.noTag, severity: 'note', suggestion: (f) => f.line('noTag') },
-      { name: 'without history, no suggestion', patch: (f) => commitPatch(f.repo, f.c.noTag), base: () => null, severity: 'warning' },
+      { name: 'lines of two commits: the clear majority is suggested', patch: (f) => commitPatch(f.repo, f.c.majority), suggestion: (f) => f.line('init') },
+      { name: 'one range shared by two commits: no suggestion', patch: (f) => commitPatch(f.repo, f.c.even), suggestion: () => '' },
+      { name: 'without history, no suggestion', patch: (f) => commitPatch(f.repo, f.c.noTag), noHistory: true, severity: 'warning', suggestion: () => '' },
     ],
   },
   'fixes/author-not-cced': {
@@ -238,7 +247,7 @@ const TABLE: Record<HistoryId, { valid: Case[]; invalid: Case[] }> = {
 async function run(c: Case) {
   const patch = c.patch ? c.patch(x) : messagePatch(message(c.tags ? c.tags(x) : []));
   const base = c.base ? c.base(x) : x.c.head;
-  return runFixes(patch, base === null && c.name.includes('without history') ? null : history, base, c.cfg);
+  return runFixes(patch, c.noHistory ? null : history, base, c.cfg);
 }
 
 describe.each(HISTORY_IDS.map((id) => [id] as const))('%s', (id) => {
@@ -253,7 +262,7 @@ describe.each(HISTORY_IDS.map((id) => [id] as const))('%s', (id) => {
     expect(hit, JSON.stringify(f, null, 1)).toHaveLength(1);
     if (c.severity) expect(hit[0].severity).toBe(c.severity);
     if (c.message) expect(hit[0].message).toContain(c.message);
-    if (c.suggestion) expect(hit[0].suggestion).toBe(c.suggestion(x));
+    if (c.suggestion) expect(hit[0].suggestion ?? '').toBe(c.suggestion(x));
     if (c.evidence) expect(hit[0].evidence).toEqual(c.evidence(x));
     expect(hit[0].message).not.toMatch(/\{\w+\}/);
   });

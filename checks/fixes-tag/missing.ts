@@ -1,6 +1,6 @@
 // fixes/missing: a message that describes a bug fix but has no Fixes: tag. When `git blame` at the
 // base of the lines the patch removes or changes points at one commit, suggest its Fixes: line.
-import type { Finding } from '../../src/core/types.js';
+import { KreviewError, type Finding } from '../../src/core/types.js';
 import type { CheckContext } from '../../src/core/check.js';
 import { RULES, ruleMessage } from './rules.js';
 import { BUG_WORDS, NOT_A_BUG_FIX } from './bug-words.js';
@@ -14,14 +14,15 @@ export function bugSigns(subject: string, message: string): { names: string[]; s
   return { names: [...hits.filter((w) => w.strong), ...hits.filter((w) => !w.strong)].map((w) => w.name), strong };
 }
 
-/** Share of blamed lines one commit must own to be suggested. */
+/** Share of the changed lines one commit must own to be suggested. */
 const MAJORITY = 0.5;
 
 export async function missingFindings(ctx: CheckContext): Promise<Finding[]> {
   const { patch } = ctx;
   const signs = bugSigns(patch.subject, patch.message);
   if (signs.names.length === 0) return [];
-  const target = ctx.config.fixes.suggestFromBlame ? await blameTarget(ctx) : null;
+  // A blame that fails (a path missing at the base, a patch that does not apply) only loses the suggestion.
+  const target = ctx.config.fixes.suggestFromBlame ? await blameTarget(ctx).catch(lostSuggestion) : null;
   const why = signs.names.slice(0, 3).join(', ');
   const f: Finding = {
     id: 'fixes/missing',
@@ -40,27 +41,47 @@ export async function missingFindings(ctx: CheckContext): Promise<Finding[]> {
   return [f];
 }
 
-/** The commit owning (a majority of) the old lines the patch deletes or replaces, or null. */
+/** Ranges blamed one by one to weigh owners when several commits share the changed lines. */
+const MAX_WEIGHED_RANGES = 8;
+
+/** The commit owning all, or a clear majority, of the old lines the patch deletes or replaces. */
 async function blameTarget(ctx: CheckContext): Promise<Target | null> {
   const history = ctx.workspace.history;
   const base = ctx.workspace.base.commit;
   if (!history || !base) return null;
   const files = await ctx.workspace.files();
-  const owners: string[] = [];
-  await Promise.all(
-    files.map(async (file) => {
-      if (file.binary || file.oldPath === null || file.status === 'added') return;
-      const ranges = toRanges(file.hunks.flatMap((h) => h.lines.filter((l) => l.kind === 'del' && l.oldLine !== null).map((l) => l.oldLine!)));
-      if (ranges.length > 0) owners.push(...(await history.blame(base, file.oldPath, ranges)));
-    }),
-  );
-  if (owners.length === 0) return null;
-  const counts = new Map<string, number>();
-  for (const o of owners) counts.set(o, (counts.get(o) ?? 0) + 1);
-  const [best, n] = [...counts].sort((a, b) => b[1] - a[1])[0];
-  if (counts.size > 1 && n / owners.length <= MAJORITY) return null;
+  const work: { path: string; ranges: [number, number][] }[] = [];
+  for (const file of files) {
+    if (file.binary || file.oldPath === null || file.status === 'added') continue;
+    const ranges = toRanges(file.hunks.flatMap((h) => h.lines.filter((l) => l.kind === 'del' && l.oldLine !== null).map((l) => l.oldLine!)));
+    if (ranges.length > 0) work.push({ path: file.oldPath, ranges });
+  }
+  // History.blame names each owner once, so one question per file says whether one commit owns all.
+  const owners = await Promise.all(work.map((w) => history.blame(base, w.path, w.ranges)));
+  const all = new Set(owners.flat());
+  let best: string | null = all.size === 1 ? [...all][0] : null;
+  const pieces = work.flatMap((w) => w.ranges.map((r) => ({ path: w.path, range: r })));
+  if (all.size > 1 && pieces.length > 1 && pieces.length <= MAX_WEIGHED_RANGES) {
+    // Weigh each range's lines among its owners; a commit needs more than half of all lines.
+    const weight = new Map<string, number>();
+    const per = await Promise.all(pieces.map((p) => history.blame(base, p.path, [p.range])));
+    let total = 0;
+    per.forEach((who, i) => {
+      const n = pieces[i].range[1] - pieces[i].range[0] + 1;
+      total += n;
+      for (const o of who) weight.set(o, (weight.get(o) ?? 0) + n / who.length);
+    });
+    const [top, w] = [...weight].sort((a, b) => b[1] - a[1])[0] ?? [null, 0];
+    if (top && w / total > MAJORITY) best = top;
+  }
+  if (best === null) return null;
   const info = (await history.commits([best])).get(best);
   return info ? makeTarget(info, await history.abbrev(best, 12)) : null;
+}
+
+function lostSuggestion(e: unknown): null {
+  if (e instanceof KreviewError) return null;
+  throw e;
 }
 
 function toRanges(lines: number[]): [number, number][] {

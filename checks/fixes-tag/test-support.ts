@@ -1,7 +1,7 @@
 // Test support for the Fixes: checker: patches built from real commits or from a message, a
 // workspace over a real History, and the check run on them.
 import { defaultConfig, type FixesConfig } from '../../src/core/config.js';
-import type { Workspace } from '../../src/core/check.js';
+import { createWorkspace } from '../../src/git/workspace.js';
 import type { Finding, MailInfo, Patch, Person } from '../../src/core/types.js';
 import type { History } from '../../src/git/history-types.js';
 import { patchFromCommit } from '../../src/patch/commit.js';
@@ -50,20 +50,6 @@ export function messagePatch(message: string, opts: MailOptions = {}): Patch {
 
 export const ME: Person = { name: 'Pat Sender', email: 'pat@example.org' };
 
-/** A workspace whose base is `base` (the parent for a commit) with the repository's real History. */
-export function workspace(patch: Patch, history: History | null, base: string | null): Workspace {
-  return {
-    repo: history?.repo ?? null,
-    base: base ? { commit: base, source: 'option', label: `--base ${base.slice(0, 12)}` } : { commit: null, source: 'none', label: 'no base' },
-    history,
-    files: async () => patch.files,
-    postImage: async () => null,
-    preImage: async () => null,
-    readBaseFile: async () => null,
-    listBaseFiles: async () => [],
-  };
-}
-
 export async function runFixes(
   patch: Patch,
   history: History | null,
@@ -73,7 +59,13 @@ export async function runFixes(
   const config = defaultConfig();
   config.fixes = { ...config.fixes, ...fixes };
   const series = { id: patch.id, version: 1, subject: patch.subject, cover: null, patches: [patch], total: 1, missing: [], complete: true };
-  return fixesTagCheck.run({ patch, series, workspace: workspace(patch, history, base), config });
+  // A commit's base is its parent; a mail's is the given revision (the --base option).
+  const workspace = await createWorkspace(patch, {
+    repo: history?.repo ?? null,
+    history,
+    ...(patch.kind === 'mail' && base ? { base } : {}),
+  });
+  return fixesTagCheck.run({ patch, series, workspace, config });
 }
 
 /** A commit message with a body and the given trailer lines above the Signed-off-by. */
