@@ -1,0 +1,134 @@
+// Groups patches into series the way b4 reads a thread: by threading (In-Reply-To / References), then
+// by version and counters; unthreaded parts by author, version and counters; commits of a range as one.
+import type { Patch, Series } from '../core/types.js';
+import { classifyMessage } from './classify.js';
+
+/** Union-find over message ids. */
+class Threads {
+  private parent = new Map<string, string>();
+  find(id: string): string {
+    let root = id;
+    while (this.parent.has(root) && this.parent.get(root) !== root) root = this.parent.get(root)!;
+    this.parent.set(id, root);
+    return root;
+  }
+  join(a: string, b: string): void {
+    const [ra, rb] = [this.find(a), this.find(b)];
+    if (ra !== rb) this.parent.set(rb, ra);
+  }
+}
+
+/** One series being filled: its parts by index (0 the cover). */
+interface Bucket {
+  version: number;
+  total: number | null;
+  parts: Map<number, Patch>;
+  /** Lone patches without counters are a series of their own. */
+  lone: Patch | null;
+  /** Input position of the first member, for a stable order. */
+  order: number;
+  thread: string;
+}
+
+const ident = (p: Patch): string => `${p.author.email.toLowerCase()}\u0000${p.prefix.rfc}\u0000${p.prefix.tree ?? ''}`;
+
+function toSeries(b: Bucket): Series {
+  if (b.lone) {
+    return { id: b.lone.changeId ?? b.lone.id, version: b.version, subject: b.lone.prefix.summary, cover: null, patches: [b.lone], total: 1, missing: [], complete: true };
+  }
+  const cover = b.parts.get(0) ?? null;
+  const patches = [...b.parts.entries()].filter(([i]) => i > 0).sort(([x], [y]) => x - y).map(([, p]) => p);
+  const total = b.total ?? patches.length;
+  const missing: number[] = [];
+  for (let i = 1; i <= total; i++) if (!b.parts.has(i)) missing.push(i);
+  const lead = cover ?? patches[0];
+  const changeId = [cover, ...patches].find((p) => p?.changeId)?.changeId ?? null;
+  return {
+    id: changeId ?? lead.id,
+    version: b.version,
+    subject: lead.prefix.summary,
+    cover,
+    patches,
+    total,
+    missing,
+    complete: missing.length === 0 && patches.length > 0,
+  };
+}
+
+/** Commits of a range: one series, in the order given. */
+function commitSeries(commits: Patch[]): Series {
+  return { id: commits[0].id, version: 1, subject: commits[0].subject, cover: null, patches: commits, total: commits.length, missing: [], complete: true };
+}
+
+/**
+ * b4's partial reroll: `[PATCH v2 2/3]` sent in reply to v1's 2/3 takes the other parts from v1 (same
+ * thread, same total), so the newer version can be reviewed whole. Only when every new part answers its
+ * own older part: a v2 sent as a fresh series whose 3/3 is still in transit must not borrow v1's.
+ */
+function fillFromOlder(buckets: Bucket[]): void {
+  for (const b of buckets) {
+    if (b.lone || b.total === null || b.parts.size === 0) continue;
+    const older = buckets
+      .filter((o) => o !== b && !o.lone && o.thread === b.thread && o.total === b.total && o.version < b.version)
+      .sort((x, y) => y.version - x.version);
+    const rerolled = [...b.parts].every(([i, p]) => i > 0 && older.some((o) => o.parts.get(i)?.id === p.mail?.inReplyTo));
+    if (!rerolled) continue;
+    // The cover too: it carries base-commit: and the series' story.
+    for (let i = 0; i <= b.total; i++) {
+      if (b.parts.has(i)) continue;
+      const from = older.find((o) => o.parts.has(i));
+      if (from) b.parts.set(i, from.parts.get(i)!);
+    }
+  }
+}
+
+export function groupSeries(patches: Patch[]): Series[] {
+  const seen = new Set<string>();
+  const unique = patches.filter((p) => (seen.has(p.id) ? false : (seen.add(p.id), true)));
+  const commits = unique.filter((p) => p.kind === 'commit');
+  const mails = unique.filter((p) => p.kind === 'mail' && ['patch', 'cover'].includes(classifyMessage(p)));
+
+  // Threading: a part joins every message it refers to, present or not (parts of a series whose cover
+  // is missing still share it; replies are gone, but References keep the chain through them).
+  const threads = new Threads();
+  const threaded = new Set<string>();
+  for (const m of mails) {
+    for (const ref of [...(m.mail?.references ?? []), m.mail?.inReplyTo]) {
+      if (ref && ref !== m.id) {
+        threads.join(ref, m.id);
+        threaded.add(m.id).add(ref);
+      }
+    }
+  }
+
+  const buckets: Bucket[] = [];
+  mails.forEach((m, order) => {
+    const p = m.prefix;
+    // Unthreaded parts (format-patch files, a plain mbox) meet by author, flags and version instead.
+    const thread = threaded.has(m.id) ? threads.find(m.id) : `unthreaded\u0000${ident(m)}`;
+    if (p.index === null) {
+      buckets.push({ version: p.version, total: 1, parts: new Map(), lone: m, order, thread });
+      return;
+    }
+    const index = p.index;
+    const fits = buckets.find((b) => !b.lone && b.thread === thread && b.version === p.version && b.total === p.total && !b.parts.has(index));
+    if (fits) fits.parts.set(index, m);
+    else buckets.push({ version: p.version, total: p.total, parts: new Map([[index, m]]), lone: null, order, thread });
+  });
+  fillFromOlder(buckets);
+
+  // Versions of one topic stay together and come oldest first; topics in the order they were met.
+  const series = buckets.map((b) => ({ b, s: toSeries(b) }));
+  const topicOf = (x: { b: Bucket; s: Series }): string => {
+    const lead = x.s.cover ?? x.s.patches[0];
+    const changeId = [x.s.cover, ...x.s.patches].find((p) => p?.changeId)?.changeId;
+    return changeId ? `change-id\u0000${changeId}` : `${lead.author.email.toLowerCase()}\u0000${lead.prefix.summary.toLowerCase()}`;
+  };
+  const firstSeen = new Map<string, number>();
+  for (const x of series) if (!firstSeen.has(topicOf(x))) firstSeen.set(topicOf(x), x.b.order);
+  series.sort((x, y) => firstSeen.get(topicOf(x))! - firstSeen.get(topicOf(y))! || x.s.version - y.s.version || x.b.order - y.b.order);
+
+  const out = series.map((x) => x.s);
+  if (commits.length > 0) out.push(commitSeries(commits));
+  return out;
+}
