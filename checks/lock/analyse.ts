@@ -133,9 +133,10 @@ function orderIssues(fn: CFunction, walk: WalkResult, path: string, ctx: Analyse
       if (b.cls === a.lock.cls || ctx.model.kinds.get(b.kind)?.pseudo) continue;
       const key = `lock-order-inversion|${b.cls}|${a.lock.cls}`;
       if (seen.has(key)) continue;
-      const documented = ctx.rules.orders.find(
-        (o) => o.first === a.lock.cls && o.then === b.cls && (o.paths.length === 0 || o.paths.some((p) => path.startsWith(p))),
-      );
+      const inScope = (o: DocumentedOrder): boolean => o.paths.length === 0 || o.paths.some((p) => path.startsWith(p));
+      // The documented order is the authority: a tree function that disagrees is its own bug.
+      if (ctx.rules.orders.some((o) => o.first === b.cls && o.then === a.lock.cls && inScope(o))) continue;
+      const documented = ctx.rules.orders.find((o) => o.first === a.lock.cls && o.then === b.cls && inScope(o));
       const tree = documented ? undefined : ctx.summaries?.edges.find((e) => e.from === a.lock.cls && e.to === b.cls && !(e.path === path && e.fn === fn.name));
       if (!documented && !tree) continue;
       seen.add(key);

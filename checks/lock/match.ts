@@ -99,7 +99,8 @@ export class RuleMatcher {
     const done = new Set<string>();
     for (const { rule, call } of this.candidates(ev.callee, ev.args, path)) {
       if (done.has(rule.id)) continue;
-      let locks = ev.held.filter((h) => rule.held.includes(h.kind) && !this.never(h.kind, ev.callee, ev.args));
+      // The never-list exempts the same lock (this page's writeback); another one is what the call is listed for.
+      let locks = ev.held.filter((h) => rule.held.includes(h.kind) && (call.otherThanHeld !== undefined || !this.never(h.kind, ev.callee, ev.args)));
       if (call.otherThanHeld !== undefined) {
         const other = normaliseLockExpr(ev.args[call.otherThanHeld] ?? '', this.rules.model.syntax.unwrap);
         locks = locks.filter((h) => h.key !== other);

@@ -1,0 +1,46 @@
+// The rule table (test/c/rule-cases.ts) run through the real check: one repository holds every
+// case as its own file, one commit changes them all, and each file's findings must match its case.
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Finding } from '../../src/core/types.js';
+import { runLockCase } from '../../test/c/lock-harness.js';
+import { caseTexts, RULE_CASES } from '../../test/c/rule-cases.js';
+
+const casePath = (i: number): string => `${RULE_CASES[i].dir ?? 'fs/btrfs'}/case-${i}.c`;
+
+describe('lock rules, case by case', () => {
+  const byPath = new Map<string, Finding[]>();
+  const afterTexts = new Map<string, string>();
+
+  beforeAll(async () => {
+    const before: Record<string, string> = {};
+    const after: Record<string, string> = {};
+    RULE_CASES.forEach((c, i) => {
+      const t = caseTexts(c.code, `case_${i}`);
+      before[casePath(i)] = t.before;
+      after[casePath(i)] = t.after;
+      afterTexts.set(casePath(i), t.after);
+    });
+    for (const f of await runLockCase({ before, after })) {
+      const path = f.location.kind === 'file' ? f.location.path : '(patch)';
+      byPath.set(path, [...(byPath.get(path) ?? []), f]);
+    }
+  });
+
+  RULE_CASES.forEach((c, i) => {
+    it(c.name, () => {
+      const findings = byPath.get(casePath(i)) ?? [];
+      const real = findings.filter((f) => f.severity !== 'note');
+      expect(real.map((f) => f.id).sort(), JSON.stringify(findings, null, 1)).toEqual([...c.fire].sort());
+      if (c.anchor) {
+        const line = real[0].location.kind === 'file' ? real[0].location.line : 0;
+        expect(afterTexts.get(casePath(i))!.split('\n')[line - 1]).toContain(c.anchor);
+      }
+      if (c.confidence) expect(real[0].confidence).toBe(c.confidence);
+      if (c.note) expect(findings.filter((f) => f.severity === 'note').map((f) => f.id)).toContain(c.note);
+      for (const f of real) {
+        expect(f.explanation).toBeTruthy();
+        expect(f.message).not.toMatch(/\n/);
+      }
+    });
+  });
+});
