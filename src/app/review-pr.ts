@@ -215,7 +215,9 @@ export async function reviewPullRequest(req: ReviewRequest, deps: ReviewDeps): P
     const settings = settingsFromYaml(rawConfig);
     settings.warnings.unshift(...settingsWarnings);
 
+    const t0 = Date.now();
     source = await loadSource(req, deps, settings);
+    const t1 = Date.now();
     const series = seriesOfPullRequest(pr, source.patches);
     const review = await (await deps.reviewSeries())(series, {
       repo: source.repo,
@@ -225,6 +227,7 @@ export async function reviewPullRequest(req: ReviewRequest, deps: ReviewDeps): P
       ...(deps.checks ? { checks: deps.checks } : {}),
     });
 
+    const t2 = Date.now();
     const files = (await req.octokit.paginate(req.octokit.rest.pulls.listFiles, {
       owner: pr.owner,
       repo: pr.repo,
@@ -247,7 +250,8 @@ export async function reviewPullRequest(req: ReviewRequest, deps: ReviewDeps): P
     req.log.info(
       `${repoName}#${pr.number}@${pr.headSha.slice(0, 12)}: ${conclusion}, ${outcome.inline.length} inline, ` +
         `${outcome.bodyFindings.length} in the body, ${outcome.moved.length} moved after 422, ` +
-        `${outcome.outdatedComments.length + outcome.outdatedReviews.length} marked outdated`,
+        `${outcome.outdatedComments.length + outcome.outdatedReviews.length} marked outdated; ` +
+        `source ${t1 - t0} ms, review ${t2 - t1} ms, publish ${Date.now() - t2} ms`,
     );
 
     const messageId = seriesMessageId(pr.body);

@@ -58,3 +58,205 @@ describe('pull_request webhooks', () => {
     expect(review.body).not.toContain('```suggestion');
   });
 });
+
+const contentCalls = () => s.gh.calls.filter((c) => c.method !== 'GET' && !c.path.startsWith('/app/'));
+
+describe('delivery and signature', () => {
+  it('refuses a wrong signature before calling GitHub', async () => {
+    s = new Scenario();
+    await s.start();
+    await openSeries();
+    const res = await deliver(s.app.webhookUrl, 'pull_request', pullRequestPayload(s.gh, 'opened', s.pull), { secret: 'not-the-secret' });
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+    expect(s.gh.calls).toEqual([]);
+  });
+
+  it('never posts twice for a redelivered webhook or a second event on the same head', async () => {
+    s = new Scenario();
+    await s.start();
+    await openSeries();
+    expect((await s.send('opened', 'delivery-1')).status).toBe(200);
+    const before = contentCalls().length;
+    expect(before).toBeGreaterThan(0);
+    expect((await s.send('opened', 'delivery-1')).status).toBe(200);
+    expect((await s.send('reopened', 'delivery-2')).status).toBe(200);
+    expect(contentCalls()).toHaveLength(before);
+    expect(s.gh.reviews).toHaveLength(1);
+    expect(s.gh.checkRuns.size).toBe(1);
+  });
+
+  it('remembers across a restart: the state lives in SQLite in the cache dir', async () => {
+    s = new Scenario();
+    await s.start();
+    await openSeries();
+    await s.send('opened', 'delivery-1');
+    const before = contentCalls().length;
+    await s.app.close();
+    const { startAppServer, AppOctokit } = await import('../../src/app/server.js');
+    const { fixmeCheck } = await import('./fixme-check.js');
+    s.app = await startAppServer({
+      appId: 1,
+      privateKey: (await import('./webhooks.js')).rsaPrivateKey(),
+      secret: SECRET,
+      baseUrl: s.gh.url,
+      logLevel: 'fatal',
+      Octokit: AppOctokit.defaults({ retry: { enabled: false } }),
+      app: { cacheDir: s.cache, queue: { spacingMs: 0 }, checks: [fixmeCheck] },
+    });
+    await s.send('opened', 'delivery-1');
+    await s.send('synchronize', 'delivery-3');
+    expect(contentCalls()).toHaveLength(before);
+  });
+});
+
+describe('a new push', () => {
+  it('marks comments that no longer apply as outdated, posts only what is new, and gives the new head its own check run', async () => {
+    s = new Scenario();
+    await s.start();
+    await openSeries();
+    await s.send('opened');
+    const firstHead = s.pull.headSha;
+    const two = s.gh.comments.find((c) => c.body.includes('FIXME two'))!;
+    const one = s.gh.comments.find((c) => c.body.includes('FIXME one'))!;
+    // v2 of the series, force-pushed as kernel-patches mirrors do: patch 2 no longer adds FIXME two, patch 3 adds FIXME three.
+    const one1 = withLines(BASE_FILE, { 10: ['int fixed = 1; /* FIXME one */'] });
+    s.work.git('reset', '-q', '--hard', 'HEAD~2');
+    s.push(s.work.git('log', '-1', '--format=%B', firstHead + '~1'), { 'mm/counters.c': one1 });
+    s.push('mm: add two more counters\n\nSigned-off-by: A <a@example.org>\n', { 'mm/counters.c': withLines(one1, { 2: ['int more1;', 'int more2;'] }) });
+    s.push('mm: one late counter\n\nSigned-off-by: A <a@example.org>\n', {
+      'mm/counters.c': withLines(withLines(one1, { 2: ['int more1;', 'int more2;'] }), { 20: ['int late; /* FIXME three */'] }),
+    });
+    expect((await s.send('synchronize')).status).toBe(200);
+
+    const runs = [...s.gh.checkRuns.values()];
+    expect(runs.map((r) => r.head_sha)).toEqual([firstHead, s.pull.headSha]);
+    expect(runs[1].status).toBe('completed');
+    expect(runs[1].output.summary).toContain('mm: one late counter');
+
+    expect(two.body).toMatch(/^\*\*Outdated\*\*: kreview no longer reports this at [0-9a-f]{12}\./);
+    expect(one.body).not.toMatch(/Outdated/);
+    expect(s.gh.callsTo('PATCH', /\/pulls\/comments\/\d+$/).map((c) => c.path)).toEqual([`/repos/acme/linux/pulls/comments/${two.id}`]);
+
+    // One new review, with only the new finding; the Fixes: finding in the first review's body is not repeated.
+    expect(s.gh.reviews).toHaveLength(2);
+    const fresh = s.gh.comments.filter((c) => c.review_id === s.gh.reviews[1].id);
+    expect(fresh.map((c) => [c.path, c.line, c.side])).toEqual([['mm/counters.c', s.headLineOf('mm/counters.c', 'FIXME three'), 'RIGHT']]);
+    expect(s.gh.reviews[1].body).not.toContain('fixes/');
+  });
+});
+
+describe('GitHub refuses a comment (422)', () => {
+  it('moves the refused comment into the body and keeps the others', async () => {
+    s = new Scenario();
+    await s.start();
+    await openSeries();
+    // GitHub's diff moved under the app: line 4 is no longer commentable.
+    s.gh.refuseComment = (c) => c.line === 4;
+    await s.send('opened');
+    expect(s.gh.reviews).toHaveLength(1);
+    expect(s.gh.comments.map((c) => c.line)).toEqual([13]);
+    expect(s.gh.reviews[0].body).toContain('unfinished: int more2; /* FIXME two */');
+    // The probes were pending reviews, deleted at once; nobody saw them.
+    const probes = s.gh.callsTo('POST', /\/reviews$/).filter((c) => !c.body.event);
+    expect(probes.length).toBeGreaterThan(0);
+    const acceptedProbes = probes.filter((p) => !p.body.comments.some((x: { line: number }) => x.line === 4));
+    expect(s.gh.callsTo('DELETE', /\/reviews\/\d+$/)).toHaveLength(acceptedProbes.length);
+    expect(s.gh.reviews.map((r) => r.state)).toEqual(['COMMENTED']);
+  });
+});
+
+describe('re-running', () => {
+  it('/kreview recheck: refused with a reaction for a reader, done for the author and for writers', async () => {
+    s = new Scenario();
+    await s.start();
+    await openSeries();
+    await s.send('opened');
+    const runId = [...s.gh.checkRuns.keys()][0];
+    const updates = () => s.gh.callsTo('PATCH', new RegExp(`/check-runs/${runId}$`)).length;
+    const n0 = updates();
+
+    await deliver(s.app.webhookUrl, 'issue_comment', commentPayload(s.gh, s.pull, 'mallory', '/kreview recheck', 1), { secret: SECRET });
+    expect(s.gh.callsTo('POST', /\/issues\/comments\/1\/reactions$/)[0].body).toEqual({ content: 'confused' });
+    expect(updates()).toBe(n0);
+
+    await deliver(s.app.webhookUrl, 'issue_comment', commentPayload(s.gh, s.pull, 'alice', 'please\n/kreview recheck', 2), { secret: SECRET });
+    expect(s.gh.callsTo('POST', /\/issues\/comments\/2\/reactions$/)[0].body).toEqual({ content: '+1' });
+    expect(updates()).toBeGreaterThan(n0);
+    const n1 = updates();
+
+    s.gh.writers.add('bob');
+    await deliver(s.app.webhookUrl, 'issue_comment', commentPayload(s.gh, s.pull, 'bob', '/kreview recheck', 3), { secret: SECRET });
+    expect(s.gh.callsTo('POST', /\/issues\/comments\/3\/reactions$/)[0].body).toEqual({ content: '+1' });
+    expect(updates()).toBeGreaterThan(n1);
+
+    // A recheck of an unchanged head finds nothing new to post.
+    expect(s.gh.reviews).toHaveLength(1);
+    expect(s.gh.checkRuns.size).toBe(1);
+    expect(s.gh.checkRuns.get(runId).status).toBe('completed');
+  });
+
+  it('"Re-run" on the check (check_run rerequested) reviews the head again', async () => {
+    s = new Scenario();
+    await s.start();
+    await openSeries();
+    await s.send('opened');
+    const runId = [...s.gh.checkRuns.keys()][0];
+    const before = s.gh.callsTo('PATCH', /\/check-runs\//).length;
+    const res = await deliver(s.app.webhookUrl, 'check_run', checkRunPayload(s.gh, s.pull, runId), { secret: SECRET });
+    expect(res.status).toBe(200);
+    const after = s.gh.callsTo('PATCH', /\/check-runs\//);
+    expect(after.length).toBeGreaterThan(before);
+    expect(after[before].body).toMatchObject({ status: 'in_progress' });
+    expect(after.at(-1)!.body).toMatchObject({ status: 'completed', conclusion: 'neutral' });
+  });
+});
+
+describe('check run details', () => {
+  it('sends annotations 50 at a time and fails at the configured threshold read from the default branch', async () => {
+    s = new Scenario();
+    await s.start();
+    s.gh.config = 'failOn: warning\n';
+    s.openPull(2, 'mm: many');
+    const many = Array.from({ length: 60 }, (_, i) => `int todo${i}; /* FIXME ${i} */`);
+    s.push('mm: many unfinished counters\n\nSigned-off-by: A <a@example.org>\n', { 'mm/counters.c': withLines(BASE_FILE, { 20: many }) });
+    await s.send('opened');
+    const run = [...s.gh.checkRuns.values()][0];
+    const sizes = s.gh.callsTo('PATCH', /\/check-runs\//).map((c) => c.body.output?.annotations?.length ?? 0);
+    expect(sizes).toEqual([50, 10]);
+    expect(run.annotations).toHaveLength(60);
+    expect(run.conclusion).toBe('failure');
+    const configReads = s.gh.callsTo('GET', /\/contents\/\.github\/kreview\.yml$/);
+    expect(configReads.length).toBeGreaterThan(0);
+    for (const c of configReads) expect(c.query.get('ref')).toBeNull();
+  });
+
+  it('waits out a secondary rate limit instead of losing the call', async () => {
+    s = new Scenario();
+    await s.start({ queue: { spacingMs: 0 } });
+    await openSeries();
+    s.gh.rateLimitNext = 1;
+    const t0 = Date.now();
+    await s.send('opened');
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
+    expect(s.gh.callsTo('POST', /\/check-runs$/)).toHaveLength(2);
+    expect(s.gh.checkRuns.size).toBe(1);
+    expect(s.gh.reviews).toHaveLength(1);
+  });
+});
+
+describe('without a clone', () => {
+  it('falls back to the API diffs, says so, and still places comments on head lines', async () => {
+    s = new Scenario();
+    await s.start({ cloneMaxSizeKb: 1 });
+    await openSeries();
+    await s.send('opened');
+    const run = [...s.gh.checkRuns.values()][0];
+    expect(run.output.summary).toMatch(/No local clone \(acme\/linux is 0 MiB, above the clone limit[^)]*\): reviewed from the API/);
+    expect(s.gh.comments.map((c) => [c.path, c.line, c.side]).sort()).toEqual([
+      ['mm/counters.c', 13, 'RIGHT'],
+      ['mm/counters.c', 4, 'RIGHT'],
+    ].sort());
+    expect(s.gh.callsTo('GET', /\/pulls\/1\/commits$/)).toHaveLength(1);
+  });
+});

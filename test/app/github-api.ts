@@ -92,7 +92,13 @@ export class FakeGitHub {
     return this.filesBetween(`${pull.baseSha}...${pull.headSha}`);
   }
 
+  private readonly diffs = new Map<string, { filename: string; status: string; patch?: string }[]>();
+
+  /** Commits never change, so the diff between two of them is computed once. */
   private filesBetween(range: string, ...more: string[]): { filename: string; status: string; patch?: string }[] {
+    const key = [range, ...more].join(' ');
+    const hit = this.diffs.get(key);
+    if (hit) return hit;
     const statusWord: Record<string, string> = { A: 'added', D: 'removed', M: 'modified' };
     const out = [];
     for (const line of git(this.bare, 'diff', '--name-status', '--no-renames', range, ...more).split('\n').filter(Boolean)) {
@@ -101,6 +107,7 @@ export class FakeGitHub {
       const at = full.indexOf('\n@@');
       out.push({ filename: path, status: statusWord[st[0]] ?? 'modified', ...(at >= 0 ? { patch: full.slice(at + 1).replace(/\n$/, '') } : {}) });
     }
+    this.diffs.set(key, out);
     return out;
   }
 
@@ -157,7 +164,7 @@ export class FakeGitHub {
     this.calls.push(call);
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       const raw = typeof body === 'string' ? body : JSON.stringify(body);
-      res.writeHead(status, { 'content-type': typeof body === 'string' ? 'application/vnd.github.raw' : 'application/json; charset=utf-8', ...headers });
+      res.writeHead(status, { 'content-type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8', ...headers });
       res.end(raw);
     };
     try {

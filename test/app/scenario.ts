@@ -50,7 +50,7 @@ export class Scenario {
       privateKey: KEY,
       secret: SECRET,
       baseUrl: this.gh.url,
-      logLevel: 'fatal',
+      logLevel: (process.env.KREVIEW_TEST_LOG as 'info') ?? 'fatal',
       Octokit: AppOctokit.defaults({ retry: { enabled: false } }),
       app: { cacheDir: this.cache, queue: { spacingMs: 0 }, checks: [fixesTagCheck, fixmeCheck], ...app },
     });
