@@ -33,7 +33,16 @@ function locationKey(f: Finding): string {
   return 'p';
 }
 
-export function filterFindings(findings: Finding[], files: FileDiff[], config: KreviewConfig): Finding[] {
+/** A suggestion that would leave the commit-message line as it is suggests nothing. */
+function withoutNoopSuggestion(f: Finding, messageLines: string[]): Finding {
+  if (!f.suggestion || f.location.kind !== 'message') return f;
+  if (messageLines[f.location.line - 1]?.trim() !== f.suggestion.trim()) return f;
+  const { suggestion: _dropped, ...rest } = f;
+  return rest;
+}
+
+export function filterFindings(findings: Finding[], files: FileDiff[], config: KreviewConfig, message = ''): Finding[] {
+  const messageLines = message.split('\n');
   const added = addedLines(files);
   const fileOrder = new Map(files.map((f, i) => [f.newPath ?? f.oldPath ?? '', i]));
   const seen = new Set<string>();
@@ -45,7 +54,7 @@ export function filterFindings(findings: Finding[], files: FileDiff[], config: K
     if (seen.has(key)) continue;
     seen.add(key);
     const severity = config.severity[f.id] ?? f.severity;
-    kept.push(severity === f.severity ? f : { ...f, severity });
+    kept.push(withoutNoopSuggestion(severity === f.severity ? f : { ...f, severity }, messageLines));
   }
   const rank = (f: Finding): [number, number, number] => {
     const l = f.location;

@@ -92,7 +92,7 @@ async function reviewPatch(
       patch,
       base: workspace.base,
       applied: ws.applied ?? null,
-      findings: filterFindings(findings, files, opts.config),
+      findings: filterFindings(findings, files, opts.config, patch.message),
       notes: [
         ...(workspace.history ? [] : ['no repository: Fixes: tags were checked for their form only, not against history']),
         ...(ws.notes ?? []),

@@ -35,6 +35,15 @@ describe('filterFindings', () => {
     expect(filterFindings([code, late, early], [file], defaultConfig())).toEqual([early, late, code]);
   });
 
+  it('drops a suggestion that would leave the line as it is, and keeps one that changes it', () => {
+    const message = 'x: y\n\nFixes: 1234567890ab ("x: z")';
+    const same = makeFinding({ id: 'fixes/stable-cc', location: { kind: 'message', line: 3 }, suggestion: 'Fixes: 1234567890ab ("x: z")' });
+    const other = makeFinding({ location: { kind: 'message', line: 3 }, suggestion: 'Fixes: 1234567890ab ("x: w")' });
+    const [a, b] = filterFindings([same, other], [], defaultConfig(), message);
+    expect(a.suggestion).toBeUndefined();
+    expect(b.suggestion).toBe('Fixes: 1234567890ab ("x: w")');
+  });
+
   it('matches ids by whole path segments only', () => {
     expect(idMatches('fixes/short-sha', 'fixes')).toBe(true);
     expect(idMatches('fixes-tag/x', 'fixes')).toBe(false);
