@@ -66,11 +66,19 @@ function commitSeries(commits: Patch[]): Series {
  * own older part: a v2 sent as a fresh series whose 3/3 is still in transit must not borrow v1's.
  */
 function fillFromOlder(buckets: Bucket[]): void {
+  const byThread = new Map<string, Bucket[]>();
+  for (const b of buckets) {
+    if (b.lone) continue;
+    const list = byThread.get(b.thread);
+    if (list) list.push(b);
+    else byThread.set(b.thread, [b]);
+  }
   for (const b of buckets) {
     if (b.lone || b.total === null || b.parts.size === 0) continue;
-    const older = buckets
-      .filter((o) => o !== b && !o.lone && o.thread === b.thread && o.total === b.total && o.version < b.version)
+    const older = (byThread.get(b.thread) ?? [])
+      .filter((o) => o.total === b.total && o.version < b.version)
       .sort((x, y) => y.version - x.version);
+    if (older.length === 0) continue;
     const rerolled = [...b.parts].every(([i, p]) => i > 0 && older.some((o) => o.parts.get(i)?.id === p.mail?.inReplyTo));
     if (!rerolled) continue;
     // The cover too: it carries base-commit: and the series' story.
@@ -102,6 +110,8 @@ export function groupSeries(patches: Patch[]): Series[] {
   }
 
   const buckets: Bucket[] = [];
+  // Buckets by thread, version and total, so a mailbox of thousands of parts stays linear.
+  const open = new Map<string, Bucket[]>();
   mails.forEach((m, order) => {
     const p = m.prefix;
     // Unthreaded parts (format-patch files, a plain mbox) meet by author, flags and version instead.
@@ -111,22 +121,33 @@ export function groupSeries(patches: Patch[]): Series[] {
       return;
     }
     const index = p.index;
-    const fits = buckets.find((b) => !b.lone && b.thread === thread && b.version === p.version && b.total === p.total && !b.parts.has(index));
-    if (fits) fits.parts.set(index, m);
-    else buckets.push({ version: p.version, total: p.total, parts: new Map([[index, m]]), lone: null, order, thread });
+    const key = `${thread}\u0000${p.version}\u0000${p.total}`;
+    const candidates = open.get(key);
+    const fits = candidates?.find((b) => !b.parts.has(index));
+    if (fits) {
+      fits.parts.set(index, m);
+      return;
+    }
+    const b: Bucket = { version: p.version, total: p.total, parts: new Map([[index, m]]), lone: null, order, thread };
+    buckets.push(b);
+    if (candidates) candidates.push(b);
+    else open.set(key, [b]);
   });
   fillFromOlder(buckets);
 
   // Versions of one topic stay together and come oldest first; topics in the order they were met.
-  const series = buckets.map((b) => ({ b, s: toSeries(b) }));
-  const topicOf = (x: { b: Bucket; s: Series }): string => {
-    const lead = x.s.cover ?? x.s.patches[0];
-    const changeId = [x.s.cover, ...x.s.patches].find((p) => p?.changeId)?.changeId;
+  const topicOf = (s: Series): string => {
+    const lead = s.cover ?? s.patches[0];
+    const changeId = [s.cover, ...s.patches].find((p) => p?.changeId)?.changeId;
     return changeId ? `change-id\u0000${changeId}` : `${lead.author.email.toLowerCase()}\u0000${lead.prefix.summary.toLowerCase()}`;
   };
+  const series = buckets.map((b) => {
+    const s = toSeries(b);
+    return { b, s, topic: topicOf(s) };
+  });
   const firstSeen = new Map<string, number>();
-  for (const x of series) if (!firstSeen.has(topicOf(x))) firstSeen.set(topicOf(x), x.b.order);
-  series.sort((x, y) => firstSeen.get(topicOf(x))! - firstSeen.get(topicOf(y))! || x.s.version - y.s.version || x.b.order - y.b.order);
+  for (const x of series) if (!firstSeen.has(x.topic)) firstSeen.set(x.topic, x.b.order);
+  series.sort((x, y) => firstSeen.get(x.topic)! - firstSeen.get(y.topic)! || x.s.version - y.s.version || x.b.order - y.b.order);
 
   const out = series.map((x) => x.s);
   if (commits.length > 0) out.push(commitSeries(commits));

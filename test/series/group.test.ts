@@ -155,6 +155,22 @@ describe('groupSeries', () => {
     }), { numRuns: 50 });
   });
 
+  it('stays fast on a mailbox of thousands of parts', async () => {
+    const base = await mk({ id: 'tmpl', subject: '[PATCH 1/2] a' });
+    const many: Patch[] = [];
+    for (let s = 0; s < 2500; s++) {
+      for (const index of [1, 2]) {
+        const id = `s${s}p${index}`;
+        many.push({ ...base, id, prefix: { ...base.prefix, index }, mail: { ...base.mail!, messageId: id, inReplyTo: index === 2 ? `s${s}p1` : null, references: index === 2 ? [`s${s}p1`] : [] } });
+      }
+    }
+    const t = Date.now();
+    const got = groupSeries(many);
+    expect(Date.now() - t).toBeLessThan(3000);
+    expect(got).toHaveLength(2500);
+    expect(got.every((s) => s.complete && s.patches.length === 2)).toBe(true);
+  });
+
   it('reads a real lore thread: v2 with one part, v3 complete, a reply', async () => {
     const patches: Patch[] = [];
     for await (const m of readMessages(createReadStream('/work/shared/samples/thread-A-online-resize.mbox'), 'thread-A')) patches.push(await parseMail(m.raw, m.source));
