@@ -11,6 +11,8 @@ import type { CursorStore } from '../state/cursors.js';
 import type { BatchHandler, RawMessage, WatchSource } from '../watch/raw-message.js';
 
 const BATCH = 1000;
+/** A purge empties `m` in a commit of its own; that blob is no message. */
+const EMPTY_BLOB = 'e69de29bb2d1d6434b8b29ae775ad8c2e48c5391';
 
 interface NewMessage {
   commit: string;
@@ -43,7 +45,7 @@ export function parseRawLog(text: string): NewMessage[] {
       if (tab < 0 || line.slice(tab + 1) !== 'm') continue;
       const f = line.slice(1, tab).split(' ');
       const status = f[4];
-      if ((status === 'A' || status === 'M') && isFullOid(f[3])) out.push({ commit, blob: f[3] });
+      if ((status === 'A' || status === 'M') && isFullOid(f[3]) && f[3] !== EMPTY_BLOB) out.push({ commit, blob: f[3] });
     }
   }
   return out;

@@ -2,6 +2,7 @@
 // decodes them, sorts out bots, auto-replies, replies and muted lists, keeps patches for assembly.
 import type { Patch } from '../core/types.js';
 import { parseMail } from '../patch/mail.js';
+import { classifyMessage } from '../series/classify.js';
 import type { MessageKind, MessageStore } from '../state/messages.js';
 import { automaticReason, matchesSender } from './bot-filter.js';
 import { peekHeaders } from './header-scan.js';
@@ -25,12 +26,9 @@ export function classify(patch: Patch, policy: WatchPolicy): { kind: MessageKind
   const ignored = [...policy.ignoreSenders, ...lists.flatMap((l) => l.ignoreSenders)];
   if (senders.some((s) => matchesSender(s, ignored))) return { kind: 'ignored', note: 'ignored sender' };
   if (!lists.some((l) => l.enabled)) return { kind: 'ignored', note: `muted list ${lists.map((l) => l.key).join(', ')}` };
-  const p = patch.prefix;
-  // A reply keeps `[PATCH` in its subject and may quote a whole diff; it is still a reply.
-  if (!p.isPatch || p.isReply) return { kind: 'other', note: p.isReply ? 'a reply' : 'not a patch' };
-  if (p.index === 0) return { kind: 'cover' };
-  if (!patch.files.length) return { kind: 'other', note: 'no diff' };
-  return { kind: 'patch' };
+  // b4's reading: a reply keeps `[PATCH` in its subject and may quote a whole diff; it is still a reply.
+  const c = classifyMessage(patch);
+  return c === 'patch' || c === 'cover' ? { kind: c } : { kind: 'other', note: c === 'reply' ? 'a reply' : 'not a patch' };
 }
 
 export class Intake {

@@ -1,0 +1,89 @@
+// The public-inbox source against a real v2 inbox made by public-inbox's own tools: grown between
+// polls, purged (history rewritten), a new epoch, a restart: nothing lost, nothing read twice.
+import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { PublicInboxSource, parseRawLog } from '../../src/sources/public-inbox.js';
+import { CursorStore } from '../../src/state/cursors.js';
+import { MessageStore } from '../../src/state/messages.js';
+import { openState } from '../../src/state/open-state.js';
+import { peekHeaders } from '../../src/watch/header-scan.js';
+import type { RawMessage } from '../../src/watch/raw-message.js';
+import { TestInbox } from '../watch/public-inbox-fixture.js';
+import { mailText } from '../watch/mail-fixtures.js';
+
+const msg = (i: number, to: string) => mailText({ messageId: `m${i}@example.org`, subject: `note ${i}`, to: [to], body: `body ${i}` });
+
+/** Polls like the daemon does: every message not seen by Message-ID is recorded once. */
+async function poll(src: PublicInboxSource, store: MessageStore): Promise<string[]> {
+  const fresh: string[] = [];
+  await src.poll(async (batch: RawMessage[]) => {
+    for (const m of batch) {
+      const id = peekHeaders(m.raw).messageId!;
+      if (store.add({ id, source: m.origin, at: 0, kind: 'other', lists: [] })) fresh.push(id);
+    }
+  });
+  return fresh;
+}
+
+describe('public-inbox v2 source', () => {
+  it('reads new messages, survives a purge and a restart, notices a new epoch', async () => {
+    const inbox = new TestInbox();
+    const statePath = join(inbox.root, 'state.db');
+    let db = openState(statePath);
+    let store = new MessageStore(db);
+    const warnings: string[] = [];
+    let src = new PublicInboxSource(inbox.dir, 'test-list', new CursorStore(db), (w) => warnings.push(w));
+
+    expect(await poll(src, store)).toEqual([]);
+    for (const i of [1, 2, 3]) inbox.deliver(msg(i, inbox.address));
+    expect(await poll(src, store)).toEqual(['m1@example.org', 'm2@example.org', 'm3@example.org']);
+    expect(await poll(src, store)).toEqual([]);
+
+    inbox.deliver(msg(4, inbox.address));
+    expect(await poll(src, store)).toEqual(['m4@example.org']);
+
+    // A purge rewrites the history after m2; m5 arrives after it. Only m5 is new.
+    inbox.purge(msg(2, inbox.address));
+    inbox.deliver(msg(5, inbox.address));
+    const afterPurge = await poll(src, store);
+    expect(afterPurge).toEqual(['m5@example.org']);
+    expect(warnings.some((w) => /epoch 0 was rewritten/.test(w))).toBe(true);
+
+    // A restart: a new process with the same state file reads nothing again.
+    await src.close();
+    db.close();
+    db = openState(statePath);
+    store = new MessageStore(db);
+    src = new PublicInboxSource(inbox.dir, 'test-list', new CursorStore(db));
+    inbox.deliver(msg(6, inbox.address));
+    expect(await poll(src, store)).toEqual(['m6@example.org']);
+
+    // A new epoch (git/1.git), written the way public-inbox writes one: a commit holding the file `m`.
+    const epoch1 = join(inbox.dir, 'git', '1.git');
+    execFileSync('git', ['init', '-q', '--bare', epoch1]);
+    const blob = execFileSync('git', ['-C', epoch1, 'hash-object', '-w', '--stdin'], { input: msg(7, inbox.address) }).toString().trim();
+    const tree = execFileSync('git', ['-C', epoch1, 'mktree'], { input: `100644 blob ${blob}\tm\n` }).toString().trim();
+    const commit = execFileSync('git', ['-C', epoch1, 'commit-tree', tree, '-m', 'note 7']).toString().trim();
+    execFileSync('git', ['-C', epoch1, 'update-ref', 'refs/heads/master', commit]);
+    expect(await poll(src, store)).toEqual(['m7@example.org']);
+    expect(await poll(src, store)).toEqual([]);
+    await src.close();
+    db.close();
+  });
+
+  it('an inbox that is not there is a one-line error naming it', async () => {
+    const db = openState(':memory:');
+    const src = new PublicInboxSource('/nonexistent/inbox', 'x', new CursorStore(db));
+    await expect(src.poll(async () => {})).rejects.toThrow(/^cannot read public-inbox \/nonexistent\/inbox: ENOENT on git\/$/);
+  });
+
+  it('the raw log reader takes added and changed `m` blobs, not the empty blob of a purge', () => {
+    const a = 'a'.repeat(40);
+    const b = 'b'.repeat(40);
+    const e = 'e69de29bb2d1d6434b8b29ae775ad8c2e48c5391';
+    const z = '0'.repeat(40);
+    const log = [`C ${'1'.repeat(40)}`, '', `:000000 100644 ${z} ${a} A\tm`, `C ${'2'.repeat(40)}`, '', `:100644 100644 ${a} ${e} M\tm`, `C ${'3'.repeat(40)}`, '', `:100644 100644 ${e} ${b} M\tm`, `:000000 100644 ${z} ${b} A\td`].join('\n');
+    expect(parseRawLog(log)).toEqual([{ commit: '1'.repeat(40), blob: a }, { commit: '3'.repeat(40), blob: b }]);
+  });
+});
