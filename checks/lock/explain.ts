@@ -11,6 +11,9 @@ export interface ExplainContext {
   hunkOnly: boolean;
 }
 
+/** `lock_page` -> `lock_page()`; a guard is already written as a call. */
+export const callName = (via: string): string => (via.includes('(') ? via : `${via}()`);
+
 const label = (ctx: ExplainContext, kind: string): string => ctx.kinds.get(kind)?.label ?? `${kind} lock`;
 
 export function precedents(rule: LockRule, subjects: Map<string, string>): string[] {
@@ -25,7 +28,7 @@ function lockPhrase(issue: Issue, ctx: ExplainContext): string {
   const l = issue.lock;
   const what = `the ${label(ctx, l.kind)} on ${l.key}`;
   if (l.entry) return `${what} held: ${issue.fn}() is called with it held`;
-  const taken = `taken by ${l.via}() at line ${l.line}`;
+  const taken = `taken by ${callName(l.via)} at line ${l.line}`;
   return l.definite ? `${what} held (${taken})` : `${what} possibly held (${taken} on some paths)`;
 }
 
@@ -52,6 +55,7 @@ export function explanation(issue: Issue, ctx: ExplainContext): string {
   if (issue.hit) {
     const h = issue.hit;
     parts.push(`${h.callee}() is called with ${lockPhrase(issue, ctx)}.`);
+    if (h.label) parts.push(`It is ${h.label}.`);
     if (h.chain.length > 1) parts.push(`It ends up in ${h.chain.at(-1)}() (${h.chain.join(' -> ')}), and ${r.does}${h.via ? ` (${h.via})` : ''}.`);
     else parts.push(full(`${sentence(r.does)}${h.via ? ` (${h.via})` : ''}`));
     parts.push(full(sentence(r.waits)));

@@ -8,7 +8,7 @@ import { extendLockModel } from '../../src/c/lock-model.js';
 import { defaultCacheDir, factsFor, SummaryIndex } from '../../src/c/summaries.js';
 import type { FileFacts } from '../../src/c/facts.js';
 import { analyseImage, type AnalyseContext, type FunctionAnalysis, type Issue } from './analyse.js';
-import { explanation, fixedExplanation, fixedMessage, message, precedents, type ExplainContext } from './explain.js';
+import { callName, explanation, fixedExplanation, fixedMessage, message, precedents, type ExplainContext } from './explain.js';
 import { RuleMatcher } from './match.js';
 import { loadRules } from './rules-load.js';
 import type { RuleSet } from './rule-types.js';
@@ -189,7 +189,7 @@ function checkFile(
       const line = anchorLine(issue, fn, t.added);
       const { severity, confidence } = severityOf(issue);
       const related = [];
-      if (!issue.lock.entry && issue.lockLine !== line) related.push({ location: { kind: 'file' as const, path: t.path, line: issue.lockLine }, label: `${issue.lock.via}() takes the lock here` });
+      if (!issue.lock.entry && issue.lockLine !== line) related.push({ location: { kind: 'file' as const, path: t.path, line: issue.lockLine }, label: `${callName(issue.lock.via)} takes the lock here` });
       if (issue.reverse?.tree) related.push({ location: { kind: 'file' as const, path: issue.reverse.tree.path, line: issue.reverse.tree.line }, label: `${issue.reverse.tree.fn}() takes them the other way round` });
       findings.push({
         id: `lock/${issue.rule.id}`,

@@ -18,6 +18,8 @@ export interface Hit {
   /** From the callee down to the listed call; one element for a direct call. */
   chain: string[];
   via?: string;
+  /** How the rule names the call when it matched by pattern ("an allocation that can reclaim"). */
+  label?: string;
 }
 
 const LOWER: Record<Confidence, Confidence> = { high: 'medium', medium: 'low', low: 'low' };
@@ -108,7 +110,7 @@ export class RuleMatcher {
       const lock = strongest(locks);
       if (!lock) continue;
       done.add(rule.id);
-      hits.push({ rule, line: ev.line, callee: ev.callee, args: ev.args, lock, confidence: this.confidence(rule, call, lock, ev.held, 1), chain: [ev.callee], via: call.via });
+      hits.push({ rule, line: ev.line, callee: ev.callee, args: ev.args, lock, confidence: this.confidence(rule, call, lock, ev.held, 1), chain: [ev.callee], via: call.via, label: call.label });
     }
     const summary = summaries?.get(ev.callee, path);
     if (summary && this.rules.model.lookup(ev.callee, ev.args).length === 0) {

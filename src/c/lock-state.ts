@@ -8,7 +8,7 @@ export interface Held {
   cls: string;
   /** Line of the call that took it (or of the function start for entry state). */
   line: number;
-  /** The call that took it (`lock_page`), or `entry` for a lock held on entry. */
+  /** The call that took it (`lock_page`, `scoped_guard(spinlock)`), or `entry` for a lock held on entry. */
   via: string;
   status: 'held' | 'released';
   /** True when held (or released) on every path reaching this point. */

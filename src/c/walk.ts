@@ -230,7 +230,7 @@ class Walker {
       const cls = args[0]?.text.trim() ?? '';
       const lockArg = args[1]?.text ?? '';
       let st = this.exprList(args.slice(1), s);
-      const sk = this.guardAcquire(cls, lockArg, line(head.call), st);
+      const sk = this.guardAcquire(head.call.childForFieldName('function')!.text, cls, lockArg, line(head.call), st);
       st = sk ? sk.state : st;
       this.scopes.push(sk ? [sk.sk] : []);
       st = this.stmt(body, st);
@@ -476,7 +476,7 @@ class Walker {
       if (inner && this.syntax.guardMacros.includes(inner.text)) {
         const cls = fnNode.childForFieldName('arguments')?.namedChildren[0]?.text.trim() ?? '';
         const st = this.exprList(argNodes, s);
-        const g = this.guardAcquire(cls, argNodes[0]?.text ?? '', line(n), st);
+        const g = this.guardAcquire(inner.text, cls, argNodes[0]?.text ?? '', line(n), st);
         if (!g) return { state: st };
         this.scopes.at(-1)?.push(g.sk);
         return { state: g.state };
@@ -561,13 +561,13 @@ class Walker {
     return out;
   }
 
-  private guardAcquire(cls: string, lockArg: string, at: number, s: LockState): { sk: string; state: LockState } | null {
+  private guardAcquire(macro: string, cls: string, lockArg: string, at: number, s: LockState): { sk: string; state: LockState } | null {
     const g = this.syntax.guardClasses[cls];
     if (!g || !s) return null;
     const key = g.key ?? normaliseLockExpr(lockArg, this.syntax.unwrap);
     if (!key) return null;
     const kind = this.model.kinds.get(g.kind);
-    const h: Held = { key, kind: g.kind, cls: lockClass(g.kind, key, kind?.sameClass ?? false), line: at, via: cls, status: 'held', definite: true, scoped: true };
+    const h: Held = { key, kind: g.kind, cls: lockClass(g.kind, key, kind?.sameClass ?? false), line: at, via: `${macro}(${cls})`, status: 'held', definite: true, scoped: true };
     return { sk: stateKey(g.kind, key), state: this.acquire(h, s) };
   }
 

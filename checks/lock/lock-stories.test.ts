@@ -1,0 +1,100 @@
+// Whole stories through the real check: the fixup-worker bug and its fix, a helper two calls
+// away from the reservation (summaries), folios with scoped_guard, and a bare mbox (hunk only).
+import { describe, expect, it } from 'vitest';
+import type { Finding } from '../../src/core/types.js';
+import { runHunkOnly, runLockCase } from '../../test/c/lock-harness.js';
+import { INODE_BUG, INODE_FIXED, INODE_V0 } from '../../test/c/fixtures/fixup-worker.js';
+import { CALLER_AFTER, CALLER_BEFORE, FOLIO_AFTER, FOLIO_BEFORE, HELPERS_C } from '../../test/c/fixtures/helpers-and-folios.js';
+
+const INODE = 'fs/btrfs/inode.c';
+const lineOf = (text: string, needle: string): number => text.split('\n').findIndex((l) => l.includes(needle)) + 1;
+const serious = (fs: Finding[]): Finding[] => fs.filter((f) => f.severity !== 'note');
+const at = (f: Finding): number => (f.location.kind === 'file' ? f.location.line : -1);
+
+describe('the fixup worker', () => {
+  it('flags the reservation added under lock_page() and lock_extent_bits(), once, as a maintainer would', async () => {
+    const findings = serious(await runLockCase({ before: { [INODE]: INODE_V0 }, after: { [INODE]: INODE_BUG } }));
+    expect(findings.map((f) => f.id)).toEqual(['lock/reserve-under-page-lock']);
+    const [f] = findings;
+    const lockLine = lineOf(INODE_BUG, '\tlock_page(page);');
+    expect(at(f)).toBe(lineOf(INODE_BUG, 'ret = btrfs_delalloc_reserve_space'));
+    expect(f.severity).toBe('error');
+    expect(f.related?.[0].location).toEqual({ kind: 'file', path: INODE, line: lockLine });
+    expect(f.explanation).toContain(`taken by lock_page() at line ${lockLine}`);
+    expect(f.explanation).toContain('btrfs_check_data_free_space -> btrfs_alloc_data_chunk_ondemand -> btrfs_start_delalloc_roots');
+    expect(f.explanation).toContain('extent_write_cache_pages()');
+    expect(f.explanation).toMatch(/\?/);
+    expect(f.evidence).toEqual(['f4b1363cae43 ("btrfs: do not do delalloc reservation under page lock")']);
+  });
+
+  it('stays quiet on the fix that moves the reservation above again:, and says it is a fix', async () => {
+    const findings = await runLockCase({ before: { [INODE]: INODE_BUG }, after: { [INODE]: INODE_FIXED } });
+    expect(serious(findings)).toEqual([]);
+    expect(findings.map((f) => [f.id, f.severity])).toContainEqual(['lock/reserve-under-page-lock', 'note']);
+    expect(findings.find((f) => f.severity === 'note')?.message).toMatch(/looks like a fix/);
+  });
+});
+
+describe('summaries of tree functions', () => {
+  const before = { 'fs/btrfs/space-helpers.c': HELPERS_C, 'fs/btrfs/dirty.c': CALLER_BEFORE };
+  const after = { 'fs/btrfs/dirty.c': CALLER_AFTER };
+
+  it('a helper two calls away from the reservation is as dangerous as the call, and the note names the chain', async () => {
+    const findings = serious(await runLockCase({ before, after }));
+    expect(findings.map((f) => f.id)).toEqual(['lock/reserve-under-page-lock']);
+    expect(at(findings[0])).toBe(lineOf(CALLER_AFTER, 'prepare_range_space'));
+    expect(findings[0].explanation).toContain('prepare_range_space -> reserve_for_range -> btrfs_delalloc_reserve_space');
+    expect(findings[0].confidence).toBe('medium');
+  });
+
+  it('the summary depth is configurable: one level does not reach the reservation', async () => {
+    const findings = serious(await runLockCase({ before, after, config: { summaryDepth: 1 } }));
+    expect(findings).toEqual([]);
+  });
+
+  it('a helper that never reaches a listed call stays quiet', async () => {
+    const quiet = CALLER_BEFORE.replace('\tfolio_mark_dirty(folio);\n', '\tnote_range(inode, start + 1);\n\tfolio_mark_dirty(folio);\n');
+    expect(serious(await runLockCase({ before, after: { 'fs/btrfs/dirty.c': quiet } }))).toEqual([]);
+  });
+});
+
+describe('folios and scoped_guard', () => {
+  it('flags GFP_KERNEL in the scoped spinlock and the fdatawrite under the looked-up folio lock', async () => {
+    const findings = serious(await runLockCase({ before: { 'fs/foo/cache.c': FOLIO_BEFORE }, after: { 'fs/foo/cache.c': FOLIO_AFTER } }));
+    const got = findings.map((f) => [f.id, at(f)]);
+    expect(got).toContainEqual(['lock/sleep-in-atomic', lineOf(FOLIO_AFTER, 'kmalloc(64, GFP_KERNEL)')]);
+    expect(got).toContainEqual(['lock/wait-under-page-lock', lineOf(FOLIO_AFTER, 'filemap_fdatawrite_range')]);
+    expect(findings).toHaveLength(2);
+    const wait = findings.find((f) => f.id === 'lock/wait-under-page-lock')!;
+    expect(wait.explanation).toContain('filemap_lock_folio()');
+  });
+});
+
+describe('hunk-only review of a bare mbox', () => {
+  const before = { [INODE]: INODE_V0 };
+  const after = { [INODE]: INODE_BUG };
+
+  it('with the whole function in the hunk (-W) the bug is found, and the note says only the hunk was seen', async () => {
+    const { findings, mbox } = await runHunkOnly({ before, after }, '-W');
+    expect(mbox).toContain('lock_page(page);');
+    const real = serious(findings);
+    expect(real.map((f) => f.id)).toEqual(['lock/reserve-under-page-lock']);
+    expect(at(real[0])).toBe(lineOf(INODE_BUG, 'ret = btrfs_delalloc_reserve_space'));
+    expect(real[0].explanation).toContain('Only the hunk and its context were seen');
+  });
+
+  it('with three lines of context the lock is out of sight, and nothing is guessed', async () => {
+    const { findings } = await runHunkOnly({ before, after });
+    expect(serious(findings)).toEqual([]);
+  });
+
+  it('a lock inside the hunk context is seen without the rest of the file', async () => {
+    const small = (extra: string): string =>
+      `#include "ctree.h"\n\nstatic int a(void)\n{\n\treturn 0;\n}\n\nint mark_page(struct inode *inode, struct page *page)\n{\n\tint ret = 0;\n\n\tlock_page(page);\n${extra}\tset_page_dirty(page);\n\tunlock_page(page);\n\treturn ret;\n}\n`;
+    const { findings } = await runHunkOnly({
+      before: { 'fs/btrfs/mark.c': small('') },
+      after: { 'fs/btrfs/mark.c': small('\tret = btrfs_delalloc_reserve_space(BTRFS_I(inode), NULL, 0, PAGE_SIZE);\n') },
+    });
+    expect(serious(findings).map((f) => f.id)).toEqual(['lock/reserve-under-page-lock']);
+  });
+});
