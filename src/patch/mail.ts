@@ -77,6 +77,10 @@ export async function parseMail(raw: Buffer | string, source: string): Promise<P
       throw new KreviewError(`${source}: cannot decode the message: ${firstLine(e)}`);
     }
     text = email.text ?? '';
+    if (text.includes('\uFFFD')) warnings.push(`${source}: some bytes of the body do not fit its charset and were replaced`);
+  }
+  if (/format\s*=\s*"?flowed/i.test(headers['content-type'] ?? '')) {
+    warnings.push(`${source}: format=flowed mail; lines of the diff may have been rewrapped by the mailer`);
   }
   if (!plain && !email.text && email.html) warnings.push(`${source}: HTML-only mail; kernel lists take plain text`);
   text = text.replace(/\r\n?/g, '\n');

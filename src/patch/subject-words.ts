@@ -14,4 +14,4 @@ export const FORWARD_MARKERS: readonly string[] = ['fwd', 'fw', 'wg', 'tr', 'doo
 export const PATCH_WORDS: readonly string[] = ['patch', 'rfc', 'rft'];
 
 /** Flags of a patch tag that name neither the version, the counter nor the tree. */
-export const FLAG_WORDS: readonly string[] = ['patch', 'rfc', 'rft', 'resend', 'repost', 'fyi', 'for-review'];
+export const FLAG_WORDS: readonly string[] = ['patch', 'rfc', 'rft', 'resend', 'repost', 'fyi', 'for-review', 'autosel'];

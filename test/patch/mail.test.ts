@@ -105,6 +105,12 @@ describe('parseMail', () => {
     expect(p.warnings).toEqual(['latin: the body is not UTF-8 and names no charset; read it as latin1']);
   });
 
+  it('warns when a MIME part holds bytes its charset cannot decode', async () => {
+    const head = Buffer.from(['From: a <a@x>', 'Subject: [PATCH] x', 'Message-ID: <fffd@x>', 'Content-Type: multipart/mixed; boundary="B"', '', '--B', 'Content-Type: text/plain; charset=utf-8', '', ''].join('\n'));
+    const p = await parseMail(Buffer.concat([head, Buffer.from('M\xfcnchen\n--B--\n', 'latin1')]), 'bad');
+    expect(p.warnings).toEqual(['bad: some bytes of the body do not fit its charset and were replaced']);
+  });
+
   it('marks automatic mail, but not list mail stamped Precedence: bulk', async () => {
     const ooo = await parseMail(mail(H('Out of office', ['Auto-Submitted: auto-replied']), ['away']), 'a');
     const list = await parseMail(mail(H('[PATCH] x', ['Precedence: bulk', 'List-Id: <linux-ext4.vger.kernel.org>']), ['body']), 'b');

@@ -29,6 +29,9 @@ const cases: [string, Want][] = [
   ['[GIT PULL] btrfs fixes', { isPatch: false, tree: null, summary: 'btrfs fixes' }],
   ['r8169: not a reply marker', { isReply: false, isPatch: false, summary: 'r8169: not a reply marker' }],
   ['[PATCH 6.1.y] stable backport', { tree: '6.1.y' }],
+  ['[PATCH AUTOSEL 6.6 07/12] selected for stable', { tree: '6.6', index: 7, total: 12 }],
+  ['[PATCH 1/2][v2] glued groups', { version: 2, index: 1, total: 2, summary: 'glued groups' }],
+  ['[PATCH-v4 3/3] dash', { version: 4, index: 3 }],
   ['[PATCH v2,1/3] comma', { version: 2, index: 1, total: 3 }],
   ['  [PATCH   v2 1/3]   folded\t header   text ', { summary: 'folded header text', version: 2 }],
 ];
