@@ -619,6 +619,13 @@ class Walker {
         if (op === '<' && isZero(right)) return this.cond(left, s);
         return this.plain(n, s);
       }
+      case 'number_literal':
+      case 'true':
+      case 'false': {
+        // `while (1)` never exits by its condition; `do { } while (0)` never loops back.
+        const truth = n.type === 'true' || (n.type === 'number_literal' && !isZero(n));
+        return truth ? { t: s, f: null } : { t: null, f: s };
+      }
       case 'identifier':
       case 'field_expression': {
         const b = this.bindings.get(n.text);
