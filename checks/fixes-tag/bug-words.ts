@@ -13,6 +13,7 @@ export const BUG_WORDS: BugWord[] = [
   { name: 'UBSAN report', pattern: /\bUBSAN:/, strong: true },
   { name: 'KCSAN report', pattern: /\bKCSAN:/, strong: true },
   { name: 'Call Trace', pattern: /^\s*(?:\[[^\]]*\]\s*)?Call Trace:/m, strong: true },
+  { name: 'stack trace', pattern: /^\s*(?:\[[^\]]*\]\s*)*(?:\[<[0-9a-f]+>\]\s*)?[A-Za-z_][\w.]*\+0x[0-9a-f]+\/0x[0-9a-f]+/m, strong: true },
   { name: 'syzbot report', pattern: /\bsyzbot\b|syzkaller/i, strong: true },
   { name: 'kernel BUG', pattern: /\b(?:kernel BUG at|BUG: [a-z])/, strong: true },
   { name: 'Cc: stable', pattern: /^\s*Cc:.*\bstable@(?:vger\.)?kernel\.org/im, strong: true },
@@ -24,6 +25,9 @@ export const BUG_WORDS: BugWord[] = [
   { name: 'memory leak', pattern: /\b(?:memory|memleak|ref(?:count)?|resource)\s*leak|\bleak(?:s|ed|ing)?\s+(?:of\s+)?(?:memory|the\s+\w+|a\s+\w+)/i, strong: false },
   { name: 'regression', pattern: /\bregression\b/i, strong: false },
 ];
+
+/** A subject that says it fixes something: needed when only weak words are present. */
+export const FIX_VERB = /\b(?:fix(?:es|ed)?|avoid|prevent|plug|correct|close|resolve|handle)\b/i;
 
 /** Subjects of changes that are not bug fixes needing a Fixes: tag unless a strong sign says so. */
 export const NOT_A_BUG_FIX: RegExp[] = [

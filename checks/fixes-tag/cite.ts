@@ -1,6 +1,6 @@
 // How the checker names commits: `sha12 ("subject")` in evidence, and the canonical Fixes: line
 // (12 hex digits, more when 12 would be ambiguous) as the suggestion.
-import type { CommitInfo, History } from '../../src/git/history-types.js';
+import type { CommitInfo } from '../../src/git/history-types.js';
 
 export interface Target {
   info: CommitInfo;
@@ -15,10 +15,4 @@ export interface Target {
 export function makeTarget(info: CommitInfo, abbrev: string): Target {
   const cite = `${abbrev} ("${info.subject}")`;
   return { info, abbrev, cite, line: `Fixes: ${cite}` };
-}
-
-/** Targets for many commits; abbreviations asked concurrently (History batches them). */
-export async function targetsOf(history: History, infos: CommitInfo[]): Promise<Target[]> {
-  const abbrevs = await Promise.all(infos.map((c) => history.abbrev(c.oid, 12)));
-  return infos.map((c, i) => makeTarget(c, abbrevs[i]));
 }

@@ -220,7 +220,7 @@ const TABLE: Record<HistoryId, { valid: Case[]; invalid: Case[] }> = {
         message: "perhaps it also needs a 'Fixes:' tag?",
         suggestion: (f) => f.line('bug'),
       },
-      { name: 'deadlock only: a note', patch: (f) => commitPatch(f.repo, f.c.noTagWeak), base: (f) => f.c.noTag, severity: 'note', suggestion: (f) => f.line('noTag') },
+      { name: 'deadlock only: a note, no blame', patch: (f) => commitPatch(f.repo, f.c.noTagWeak), severity: 'note', suggestion: () => '' },
       { name: 'lines of two commits: the clear majority is suggested', patch: (f) => commitPatch(f.repo, f.c.majority), suggestion: (f) => f.line('init') },
       { name: 'one range shared by two commits: no suggestion', patch: (f) => commitPatch(f.repo, f.c.even), suggestion: () => '' },
       { name: 'without history, no suggestion', patch: (f) => commitPatch(f.repo, f.c.noTag), noHistory: true, severity: 'warning', suggestion: () => '' },

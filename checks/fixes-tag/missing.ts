@@ -3,14 +3,15 @@
 import { KreviewError, type Finding } from '../../src/core/types.js';
 import type { CheckContext } from '../../src/core/check.js';
 import { RULES, ruleMessage } from './rules.js';
-import { BUG_WORDS, NOT_A_BUG_FIX } from './bug-words.js';
+import { BUG_WORDS, FIX_VERB, NOT_A_BUG_FIX } from './bug-words.js';
 import { makeTarget, type Target } from './cite.js';
 
 /** The bug words a message uses, strong ones first; none when it is a typo, doc or revert change. */
 export function bugSigns(subject: string, message: string): { names: string[]; strong: boolean } {
   const hits = BUG_WORDS.filter((w) => w.pattern.test(message));
   const strong = hits.some((w) => w.strong);
-  if (hits.length === 0 || (!strong && NOT_A_BUG_FIX.some((r) => r.test(subject)))) return { names: [], strong: false };
+  // Weak words alone ("deadlock", "leak") need a subject that says it fixes something, and no typo/doc subject.
+  if (hits.length === 0 || (!strong && (!FIX_VERB.test(subject) || NOT_A_BUG_FIX.some((r) => r.test(subject))))) return { names: [], strong: false };
   return { names: [...hits.filter((w) => w.strong), ...hits.filter((w) => !w.strong)].map((w) => w.name), strong };
 }
 
@@ -21,8 +22,10 @@ export async function missingFindings(ctx: CheckContext): Promise<Finding[]> {
   const { patch } = ctx;
   const signs = bugSigns(patch.subject, patch.message);
   if (signs.names.length === 0) return [];
-  // A blame that fails (a path missing at the base, a patch that does not apply) only loses the suggestion.
-  const target = ctx.config.fixes.suggestFromBlame ? await blameTarget(ctx).catch(lostSuggestion) : null;
+  // Blame costs a git process per file, so only a strong sign (a crash report, a stable request)
+  // earns it: a whole-history review meets thousands of "deadlock"s. A failed blame (a path not at
+  // the base, a patch that does not apply) only loses the suggestion.
+  const target = ctx.config.fixes.suggestFromBlame && signs.strong ? await blameTarget(ctx).catch(lostSuggestion) : null;
   const why = signs.names.slice(0, 3).join(', ');
   const f: Finding = {
     id: 'fixes/missing',

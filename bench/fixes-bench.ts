@@ -1,0 +1,163 @@
+// Measures the Fixes: checker against a baseline doing what the anchors do (linux-next's
+// check_fixes, verify_fixes.sh: several git processes per tag), on histories from gen-history.ts.
+// Run by hand: npx tsx bench/fixes-bench.ts [--dir D] [--commits 200000] [--tags 10000]
+//   [--whole-commits 50000] [--whole-tags 17000] [--sample 200] [--seed 1] [--skip-whole]
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defaultConfig } from '../src/core/config.js';
+import type { Finding, Patch, Series } from '../src/core/types.js';
+import { CatFile } from '../src/git/cat-file.js';
+import { parseCommitObject } from '../src/git/commit-object.js';
+import { openHistory } from '../src/git/history.js';
+import type { History } from '../src/git/history-types.js';
+import { runGit } from '../src/git/run-git.js';
+import { createWorkspace } from '../src/git/workspace.js';
+import { patchFromCommit } from '../src/patch/commit.js';
+import { readRange } from '../src/sources/git-range.js';
+import { fixesTagCheck } from '../checks/fixes-tag/index.js';
+import { generateHistory, type GeneratedHistory } from './gen-history.js';
+
+const argv = process.argv.slice(2);
+const num = (flag: string, dflt: number) => (argv.includes(flag) ? Number(argv[argv.indexOf(flag) + 1]) : dflt);
+const dir = argv.includes('--dir') ? argv[argv.indexOf('--dir') + 1] : join(process.env.KREVIEW_CACHE ?? tmpdir(), 'kreview-fixes-bench');
+const seed = num('--seed', 1);
+const config = defaultConfig();
+const secs = (ms: number) => (ms / 1000).toFixed(2);
+const say = (s: string) => console.log(s);
+
+/** Generate once per size and seed; later runs reuse the repository and its list of planted tags. */
+async function history(name: string, commits: number, fixesTags: number): Promise<GeneratedHistory> {
+  const repo = join(dir, `${name}-${commits}-${fixesTags}-s${seed}`);
+  const meta = join(repo, '.git', 'kreview-bench.json');
+  if (existsSync(meta)) return JSON.parse(readFileSync(meta, 'utf8')) as GeneratedHistory;
+  const t0 = Date.now();
+  const g = await generateHistory(repo, { commits, fixesTags, seed });
+  writeFileSync(meta, JSON.stringify(g));
+  say(`generated ${repo}: ${g.commits.length} commits, ${g.tags.length} Fixes: tags in ${secs(Date.now() - t0)} s`);
+  return g;
+}
+
+async function commitPatches(repo: string, oids: string[]): Promise<Patch[]> {
+  const cat = new CatFile(repo, 'batch');
+  try {
+    const replies = await cat.requestAll(oids);
+    return replies.map((r) => {
+      if (r.status !== 'found' || !r.content) throw new Error(`cannot read ${r.query}`);
+      const c = parseCommitObject(r.content);
+      return patchFromCommit({ oid: r.oid, parents: c.parents, author: c.author, date: c.adate, rawMessage: c.message, source: `bench@${r.oid.slice(0, 12)}` });
+    });
+  } finally {
+    await cat.close();
+  }
+}
+
+/** The check on one patch the way the pipeline runs it: its workspace (base: the parent), then run(). */
+async function check(patch: Patch, h: History): Promise<Finding[]> {
+  const series: Series = { id: patch.id, version: 1, subject: patch.subject, cover: null, patches: [patch], total: 1, missing: [], complete: true };
+  const workspace = await createWorkspace(patch, { repo: h.repo, history: h });
+  return fixesTagCheck.run({ patch, series, workspace, config });
+}
+
+async function timeChecks(patches: Iterable<Patch> | AsyncIterable<Patch>, h: History): Promise<{ ms: number; n: number; byId: Map<string, number>; found: Map<string, Set<string>> }> {
+  const byId = new Map<string, number>();
+  const found = new Map<string, Set<string>>();
+  const t0 = performance.now();
+  let n = 0;
+  for await (const p of patches) {
+    const f = await check(p, h);
+    n++;
+    found.set(p.id, new Set(f.map((x) => x.id)));
+    for (const x of f) byId.set(x.id, (byId.get(x.id) ?? 0) + 1);
+  }
+  return { ms: performance.now() - t0, n, byId, found };
+}
+
+/** What the anchors run per tag (5 processes; check_fixes adds a 6th/7th for the message and the subject). */
+async function baselineTag(repo: string, sha: string, fixer: string): Promise<void> {
+  await runGit(repo, ['rev-parse', '--verify', '-q', '--end-of-options', `${sha}^{commit}`]);
+  await runGit(repo, ['cat-file', '-t', '--end-of-options', sha]);
+  await runGit(repo, ['log', '-1', '--format=%s', '--end-of-options', sha, '--']);
+  await runGit(repo, ['merge-base', '--is-ancestor', '--end-of-options', sha, `${fixer}^`]);
+  await runGit(repo, ['describe', '--contains', '--end-of-options', sha], { timeoutMs: 600_000 });
+}
+
+function sample<T>(xs: T[], n: number): T[] {
+  let a = seed * 2654435761;
+  const rand = () => ((a = (a * 1103515245 + 12345) >>> 0) / 4294967296);
+  const copy = [...xs];
+  for (let i = copy.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [copy[i], copy[j]] = [copy[j], copy[i]];
+  }
+  return copy.slice(0, n);
+}
+
+function accuracy(g: GeneratedHistory, found: Map<string, Set<string>>): string {
+  let ok = 0;
+  const misses = new Map<string, number>();
+  for (const t of g.tags) {
+    const f = found.get(t.commit) ?? new Set();
+    if (t.expected.every((id) => f.has(id))) ok++;
+    else misses.set(t.kind, (misses.get(t.kind) ?? 0) + 1);
+  }
+  const m = [...misses].map(([k, n]) => `${k}=${n}`).join(' ');
+  return `${ok}/${g.tags.length} planted tags got their expected finding${m ? ` (missed: ${m})` : ''}`;
+}
+
+async function tagsBench(): Promise<void> {
+  const commits = num('--commits', 200_000);
+  const tags = num('--tags', 10_000);
+  const g = await history('tags', commits, tags);
+  say(`\n== ${g.tags.length} Fixes: tags over a ${g.commits.length}-commit history ==`);
+  let t0 = performance.now();
+  const h = await openHistory(g.dir);
+  say(`History opened (index built or brought up to date) in ${secs(performance.now() - t0)} s`);
+  try {
+    const patches = await commitPatches(g.dir, g.tags.map((t) => t.commit));
+    const first = await timeChecks(patches, h);
+    say(`kreview, first pass: ${first.n} patches in ${secs(first.ms)} s`);
+    const warm = await timeChecks(patches, h);
+    const perTag = warm.ms / g.tags.length;
+    say(`kreview, warm: ${warm.n} patches (${g.tags.length} tags) in ${secs(warm.ms)} s = ${perTag.toFixed(3)} ms per tag`);
+    say(`accuracy: ${accuracy(g, warm.found)}`);
+
+    const n = Math.min(num('--sample', 200), g.tags.length);
+    const picked = sample(g.tags, n);
+    t0 = performance.now();
+    for (const t of picked) await baselineTag(g.dir, /^Fixes: ([0-9a-f]+)/.exec(t.line)?.[1] ?? '', t.commit);
+    const baseMs = performance.now() - t0;
+    const basePerTag = baseMs / n;
+    say(
+      `baseline (rev-parse --verify, cat-file -t, log -1 %s, merge-base --is-ancestor, describe --contains per tag): ` +
+        `random sample of ${n} tags in ${secs(baseMs)} s = ${basePerTag.toFixed(2)} ms per tag; scaled to ${g.tags.length} tags: ${secs(basePerTag * g.tags.length)} s`,
+    );
+    say(`ratio (baseline per tag / kreview warm per tag): ${(basePerTag / perTag).toFixed(1)}x (target >= 30x)`);
+  } finally {
+    await h.close();
+  }
+}
+
+async function wholeBench(): Promise<void> {
+  const commits = num('--whole-commits', 50_000);
+  const tags = num('--whole-tags', 17_000);
+  const g = await history('whole', commits, tags);
+  say(`\n== whole-history review: every commit reachable from master of a ${g.commits.length}-commit history with ${g.tags.length} Fixes: tags, Fixes checks only ==`);
+  let t0 = performance.now();
+  const h = await openHistory(g.dir);
+  say(`History opened in ${secs(performance.now() - t0)} s`);
+  try {
+    const first = await timeChecks(readRange(g.dir, ['master']), h);
+    say(`first pass: ${first.n} commits in ${secs(first.ms)} s`);
+    t0 = performance.now();
+    const warm = await timeChecks(readRange(g.dir, ['master']), h);
+    say(`warm: ${warm.n} commits in ${secs(warm.ms)} s (target < 10 s), reading the commits included`);
+    say(`findings: ${[...warm.byId].sort().map(([k, v]) => `${k}=${v}`).join(' ')}`);
+    say(`accuracy: ${accuracy(g, warm.found)}`);
+  } finally {
+    await h.close();
+  }
+}
+
+await tagsBench();
+if (!argv.includes('--skip-whole')) await wholeBench();

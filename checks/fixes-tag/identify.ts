@@ -1,0 +1,124 @@
+// What each id of each Fixes: tag names: all ids resolved in one batch, then unknown ids (with a
+// same-subject commit: "Maybe you meant"), ambiguous prefixes and non-commit objects reported.
+import type { Finding } from '../../src/core/types.js';
+import type { CommitInfo, ResolvedObject } from '../../src/git/history-types.js';
+import type { FixesTag } from './find-tags.js';
+import type { Describer } from './describer.js';
+import { historyFinding, usableSubject } from './history-finding.js';
+import { compareSubject } from './subject-match.js';
+
+/** A tag whose id names a commit (directly, or the one commit an ambiguous prefix can mean). */
+export interface Named {
+  tag: FixesTag;
+  info: CommitInfo;
+}
+
+export interface Identity {
+  findings: Finding[];
+  named: Named[];
+  /** The commits each tag names or most likely means: the source of its corrected line. */
+  known: Map<FixesTag, CommitInfo[]>;
+}
+
+export async function identify(tags: FixesTag[], d: Describer): Promise<Identity> {
+  const out: Identity = { findings: [], named: [], known: new Map() };
+  const ids = [...new Set(tags.flatMap((t) => t.parsed.ids))];
+  if (ids.length === 0) return out;
+  const resolved = await d.history.resolve(ids);
+  const wanted: string[] = [];
+  for (const r of resolved.values()) {
+    if (r.status === 'found' && r.type === 'commit' && r.oid) wanted.push(r.oid);
+    for (const c of r.candidates ?? []) if (c.type === 'commit') wanted.push(c.oid);
+  }
+  await d.load(wanted);
+
+  const results = await Promise.all(
+    tags.flatMap((tag) => tag.parsed.ids.map(async (id) => ({ tag, ...(await one(tag, id, resolved.get(id), d)) }))),
+  );
+  for (const r of results) {
+    if (r.finding) out.findings.push(r.finding);
+    if (r.named) out.named.push({ tag: r.tag, info: r.named });
+    const commit = r.named ?? r.guess;
+    if (commit) out.known.set(r.tag, [...(out.known.get(r.tag) ?? []), commit]);
+  }
+  return out;
+}
+
+interface OneResult {
+  finding?: Finding;
+  /** The commit the id names. */
+  named?: CommitInfo;
+  /** A commit the tag probably means although its id does not name it. */
+  guess?: CommitInfo;
+}
+
+async function one(tag: FixesTag, id: string, r: ResolvedObject | undefined, d: Describer): Promise<OneResult> {
+  if (!r || r.status === 'missing') return unknown(tag, id, d);
+  if (r.status === 'ambiguous') return ambiguous(tag, id, r, d);
+  if (r.type !== 'commit' || !r.oid) {
+    const guess = await sameSubject(tag, d);
+    const g = guess ? await d.target(guess) : null;
+    const finding = historyFinding('fixes/not-a-commit', tag, { sha: id, type: r.type ?? 'object' }, {
+      explanation: `${id} names a ${r.type ?? 'non-commit object'} in this repository, not a commit.` + (g ? ` Maybe you meant ${g.cite}, which has this subject?` : ' Which commit introduced the bug?'),
+      ...(g ? { suggestion: g.line, evidence: [g.cite] } : {}),
+    });
+    return guess ? { finding, guess } : { finding };
+  }
+  const named = d.infos.get(r.oid);
+  return named ? { named } : {};
+}
+
+/** The commit with the tag's exact subject, preferring one already known to the batch. */
+async function sameSubject(tag: FixesTag, d: Describer): Promise<CommitInfo | null> {
+  const s = usableSubject(tag);
+  return s ? ((await d.bySubject(s))[0] ?? null) : null;
+}
+
+async function unknown(tag: FixesTag, id: string, d: Describer): Promise<OneResult> {
+  const s = usableSubject(tag);
+  const same = s ? await d.bySubject(s) : [];
+  if (same.length === 0) {
+    return {
+      finding: historyFinding('fixes/unknown-sha', tag, {}, {
+        explanation: `No object in this repository has an id starting with ${id}. Was the commit rebased, or is it in another tree?`,
+      }),
+    };
+  }
+  // A mirror or a rebased tree: the change is here under another id. Milder than a wrong id.
+  const g = await d.target(same[0]);
+  return {
+    guess: same[0],
+    finding: historyFinding('fixes/unknown-sha', tag, {}, {
+      severity: 'warning',
+      message: 'Fixes tag: Target SHA1 does not exist in this repository',
+      explanation: `No object here has an id starting with ${id}, but ${g.cite} has this subject. Maybe you meant ${g.abbrev}? If ${id} is the id of the same change in another tree (a mirror, or the tree this was backported from), the tag can stay.`,
+      evidence: await d.cites(same),
+      suggestion: g.line,
+      confidence: 'medium',
+    }),
+  };
+}
+
+async function ambiguous(tag: FixesTag, id: string, r: ResolvedObject, d: Describer): Promise<OneResult> {
+  const cands = r.candidates ?? [];
+  const commits = cands.map((c) => (c.type === 'commit' ? d.infos.get(c.oid) : undefined)).filter((c): c is CommitInfo => c !== undefined);
+  const given = usableSubject(tag);
+  let pick: CommitInfo | null = commits.length === 1 ? commits[0] : null;
+  if (!pick && given !== null) {
+    const bySubj = commits.filter((c) => compareSubject(given, c.subject, 'lenient') !== 'mismatch');
+    if (bySubj.length === 1) pick = bySubj[0];
+  }
+  const commitCites = await d.cites(commits);
+  const others = cands.filter((c) => c.type !== 'commit').map((c) => `${c.oid.slice(0, 12)} (${c.type})`);
+  const target = pick ? await d.target(pick) : null;
+  let explanation = `${id} names ${cands.length} objects: ${[...commitCites, ...others].join(', ')}.`;
+  if (target && commits.length === 1) explanation += ` Only one of them is a commit; ${target.abbrev} is unambiguous.`;
+  else if (target) explanation += ` The subject matches ${target.cite}; ${target.abbrev} is unambiguous.`;
+  else explanation += commits.length === 0 ? ' None of them is a commit.' : ' Which one is meant?';
+  const finding = historyFinding('fixes/ambiguous-sha', tag, { sha: id, count: cands.length }, {
+    explanation,
+    evidence: commitCites,
+    ...(target ? { suggestion: target.line } : {}),
+  });
+  return pick ? { finding, named: pick } : { finding };
+}

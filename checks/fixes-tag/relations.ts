@@ -1,0 +1,215 @@
+// What history says about each commit a Fixes: tag names, at the patch's base: subject, merge,
+// revert, ancestry (backports recognised), reverted since, already fixed, stable Cc, author Cc.
+import type { Finding, Patch } from '../../src/core/types.js';
+import type { FixesConfig } from '../../src/core/config.js';
+import type { CommitInfo } from '../../src/git/history-types.js';
+import type { FixesTag } from './find-tags.js';
+import type { Describer } from './describer.js';
+import type { Named } from './identify.js';
+import { historyFinding, isSplit, usableSubject } from './history-finding.js';
+import { compareSubject } from './subject-match.js';
+import { stableState } from './stable-cc.js';
+
+export interface RelationInput {
+  /** The commit the patch applies to; null when unknown (no ancestry questions then). */
+  base: string | null;
+  baseLabel: string;
+  cfg: FixesConfig;
+  patch: Patch;
+  /** The corrected line of a tag (its known commits' canonical lines). */
+  suggestion: (tag: FixesTag) => Promise<string>;
+}
+
+interface Facts {
+  ancestor: boolean;
+  reverts: string | null;
+  revertedBy: CommitInfo[];
+  fixers: CommitInfo[];
+  backports: CommitInfo[];
+}
+
+export async function relationFindings(named: Named[], d: Describer, inp: RelationInput): Promise<Finding[]> {
+  const { base, history } = { base: inp.base, history: d.history };
+  // Every question for every target at once; History answers from its indexes and graph.
+  const facts: Facts[] = await Promise.all(
+    named.map(async ({ info }) => {
+      const oid = info.oid;
+      const ancestor = base === null || (await history.isAncestor(oid, base));
+      const inBase = base !== null && ancestor;
+      const [reverts, revertedBy, fixers, backports] = await Promise.all([
+        // A revert says so in its subject; asking only then spares a message read per target.
+        /\brevert/i.test(info.subject) ? history.revertedBy(oid) : null,
+        inBase ? history.revertsOf(oid, base) : [],
+        inBase ? history.fixersOf(oid, base) : [],
+        base !== null && !ancestor ? history.backportsOf(oid, base) : [],
+      ]);
+      return { ancestor, reverts, revertedBy, fixers, backports };
+    }),
+  );
+  await d.load(facts.map((f) => f.reverts).filter((o): o is string => o !== null));
+  const per = await Promise.all(named.map((n, i) => targetFindings(n, facts[i], d, inp)));
+  return [...per.flat(), ...(await stableCc(named, facts, d, inp)), ...(await authorsNotCced(named, d, inp))];
+}
+
+async function targetFindings({ tag, info }: Named, f: Facts, d: Describer, inp: RelationInput): Promise<Finding[]> {
+  const out: Finding[] = [];
+  const target = () => d.target(info);
+  const suggestion = () => inp.suggestion(tag);
+  const given = usableSubject(tag);
+  if (given !== null && !isSplit(tag)) {
+    const verdict = compareSubject(given, info.subject, inp.cfg.subjectMode);
+    if (verdict === 'mismatch') {
+      const t = await target();
+      const other = (await d.bySubject(given)).find((c) => c.oid !== info.oid);
+      const o = other ? await d.target(other) : null;
+      out.push(
+        historyFinding('fixes/subject-mismatch', tag, {}, {
+          suggestion: await suggestion(),
+          explanation: `The subject of ${t.abbrev} is "${info.subject}".` + (o ? ` The subject given here belongs to ${o.cite}: is the id wrong?` : ''),
+          evidence: o ? [t.cite, o.cite] : [t.cite],
+        }),
+      );
+    } else if (verdict === 'truncated') {
+      const t = await target();
+      out.push(
+        historyFinding('fixes/subject-truncated', tag, {}, {
+          suggestion: await suggestion(),
+          explanation: `The subject is cut short; the whole subject of ${t.abbrev} is "${info.subject}".`,
+          evidence: [t.cite],
+        }),
+      );
+    }
+  }
+  if (info.parents.length > 1) {
+    const t = await target();
+    out.push(
+      historyFinding('fixes/target-merge', tag, { sha: t.abbrev }, {
+        suggestion: await suggestion(),
+        explanation: `${t.cite} is a merge. A bug usually comes from one of the merged commits: is there one to name instead?`,
+        evidence: [t.cite],
+      }),
+    );
+  }
+  if (f.reverts !== null) {
+    const t = await target();
+    const revertedInfo = d.infos.get(f.reverts);
+    const reverted = revertedInfo ? await d.target(revertedInfo) : null;
+    const r = reverted ? reverted.cite : f.reverts.slice(0, 12);
+    out.push(
+      historyFinding('fixes/target-revert', tag, { sha: t.abbrev }, {
+        suggestion: await suggestion(),
+        explanation: `${t.cite} reverts ${r}. If the revert brought the bug back, this tag is right; if the bug is in the reverted change, should the tag name ${r}?`,
+        evidence: reverted ? [t.cite, reverted.cite] : [t.cite],
+      }),
+    );
+  }
+  if (!f.ancestor) out.push(await notAncestor(tag, info, f.backports, d, inp));
+  if (f.revertedBy.length > 0) {
+    const t = await target();
+    const by = await d.cites(f.revertedBy);
+    out.push(
+      historyFinding('fixes/target-reverted', tag, { sha: t.abbrev, by: by[0] }, {
+        suggestion: await suggestion(),
+        explanation: `${t.cite} was reverted by ${by.join(', ')}, so the base no longer has the code it added. Is this fix still needed?`,
+        evidence: by,
+      }),
+    );
+  }
+  const fixers = f.fixers.filter((c) => c.oid !== inp.patch.commit);
+  if (fixers.length > 0) {
+    const t = await target();
+    const by = await d.cites(fixers);
+    out.push(
+      historyFinding('fixes/already-fixed', tag, { sha: t.abbrev, count: fixers.length }, {
+        suggestion: await suggestion(),
+        explanation: `Already in the tree with Fixes: ${t.abbrev}: ${by.join(', ')}. Is this the same fix again, or a fix of one of those (then should it name that one)?`,
+        evidence: by,
+      }),
+    );
+  }
+  return out;
+}
+
+async function notAncestor(tag: FixesTag, info: CommitInfo, backports: CommitInfo[], d: Describer, inp: RelationInput): Promise<Finding> {
+  const t = await d.target(info);
+  if (backports.length > 0) {
+    const cites = await d.cites(backports);
+    return historyFinding('fixes/not-ancestor', tag, {}, {
+      severity: 'note',
+      message: `Fixes tag: Target is not an ancestor of this commit, but its backport ${cites[0]} is`,
+      explanation: `${t.cite} is not in the history of the base, but the same change is, as ${cites.join(', ')}. Backports cite the upstream id, so this is usually fine.`,
+      evidence: [t.cite, ...cites],
+      suggestion: await inp.suggestion(tag),
+    });
+  }
+  // A rebased tree: the same subject in the base's history is probably the commit meant.
+  const same = (await d.bySubject(info.subject)).filter((c) => c.oid !== info.oid);
+  const inBase = inp.base ? await Promise.all(same.map((c) => d.history.isAncestor(c.oid, inp.base!))) : [];
+  const alt = same.find((_, i) => inBase[i]);
+  const a = alt ? await d.target(alt) : null;
+  return historyFinding('fixes/not-ancestor', tag, {}, {
+    explanation:
+      `${t.cite} is not in the history of the base (${inp.baseLabel}).` +
+      (a ? ` Maybe you meant ${a.cite}, the same change in this history?` : ' Is it on another branch, or was it rebased?'),
+    evidence: a ? [t.cite, a.cite] : [t.cite],
+    suggestion: a ? a.line : await inp.suggestion(tag),
+  });
+}
+
+/** One note per patch: the first target that is in a release, when nobody asked for stable. */
+async function stableCc(named: Named[], facts: Facts[], d: Describer, inp: RelationInput): Promise<Finding[]> {
+  const base = inp.base;
+  if (base === null || stableState(inp.patch, inp.cfg.stableAddress) !== 'none') return [];
+  for (const [i, { tag, info }] of named.entries()) {
+    if (!facts[i].ancestor) continue;
+    const release = await releaseOf(info.oid, base, d, inp.cfg.releaseTagPattern);
+    if (release === null) continue;
+    const t = await d.target(info);
+    return [
+      historyFinding('fixes/stable-cc', tag, { release }, {
+        suggestion: await inp.suggestion(tag),
+        explanation: `${t.cite} is in ${release}, so released kernels have the bug. Should this carry "Cc: ${inp.cfg.stableAddress} # ${release.replace(/^v/, '')}+"? If it should not be backported, "Cc: <stable+noautosel@kernel.org> # <reason>" says so.`,
+        evidence: [t.cite],
+      }),
+    ];
+  }
+  return [];
+}
+
+/** The first release with the bug; an -rc tag counts only once its final release is in the base too. */
+async function releaseOf(oid: string, base: string, d: Describer, pattern: string): Promise<string | null> {
+  const h = d.history;
+  const tag = await h.firstRelease(oid, base, pattern);
+  if (tag === null) return null;
+  const rc = /^(.*)-rc\d+$/.exec(tag);
+  if (!rc) return tag;
+  const final = await h.revParse(rc[1]);
+  if (final === null || !(await h.isAncestor(final, base)) || !(await h.isAncestor(oid, final))) return null;
+  return rc[1];
+}
+
+/** (mail) The authors of the fixed commits who are in neither To nor Cc, once each. */
+async function authorsNotCced(named: Named[], d: Describer, inp: RelationInput): Promise<Finding[]> {
+  const { patch } = inp;
+  const mail = patch.mail;
+  if (!mail) return [];
+  const reached = new Set([...mail.to, ...mail.cc, ...(mail.from ? [mail.from] : []), patch.author].map((p) => p.email.toLowerCase()));
+  // Cc: trailers count: git send-email copies them into the mail's Cc.
+  for (const m of patch.message.matchAll(/^\s*cc\s*:.*$/gim)) for (const a of m[0].matchAll(/[^\s<>,;"]+@[^\s<>,;"#]+/g)) reached.add(a[0].toLowerCase());
+  const out: Finding[] = [];
+  for (const { tag, info } of named) {
+    const email = info.author.email.toLowerCase();
+    if (email === '' || reached.has(email)) continue;
+    reached.add(email);
+    const t = await d.target(info);
+    const who = `${info.author.name} <${info.author.email}>`;
+    out.push(
+      historyFinding('fixes/author-not-cced', tag, { author: who }, {
+        suggestion: await inp.suggestion(tag),
+        explanation: `${who} wrote ${t.cite}, the commit this fixes, but is neither in To nor Cc. They usually know the code best: could you Cc them?`,
+        evidence: [t.cite],
+      }),
+    );
+  }
+  return out;
+}
