@@ -239,13 +239,14 @@ export async function reviewPullRequest(req: ReviewRequest, deps: ReviewDeps): P
     const notes = [...settings.warnings, ...source.notes];
     const conclusion = conclusionOf(findings, settings.failOn);
 
+    // The review first: the completed check run is the sign that everything for this head is done.
+    const outcome = await publishReview(target, placement, { patchCount: review.patches.length, total: findings.length, notes });
     await completeCheckRun(target, checkRunId, {
       conclusion,
       title: findings.length === 0 ? 'No findings' : `${findings.length} finding${findings.length === 1 ? '' : 's'}`,
       summary: renderSummary({ review, headSha: pr.headSha, total: findings.length, failOn: settings.failOn, notes }),
       annotations: annotationsOf(placement.all),
     });
-    const outcome = await publishReview(target, placement, { patchCount: review.patches.length, total: findings.length, notes });
     deps.state.recordHead({ repo: repoName, pr: pr.number, headSha: pr.headSha, checkRunId, reviewId: outcome.reviewId, conclusion });
     req.log.info(
       `${repoName}#${pr.number}@${pr.headSha.slice(0, 12)}: ${conclusion}, ${outcome.inline.length} inline, ` +

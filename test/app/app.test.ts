@@ -260,3 +260,21 @@ describe('without a clone', () => {
     expect(s.gh.callsTo('GET', /\/pulls\/1\/commits$/)).toHaveLength(1);
   });
 });
+
+describe('series from the list', () => {
+  it('hands the review to the mail integration once, when the PR body names the series and the policy allows it', async () => {
+    const sent: { messageId: string; head: string; patches: number }[] = [];
+    s = new Scenario();
+    await s.start({
+      mail: { send: async (a) => void sent.push({ messageId: a.messageId, head: a.pr.headSha, patches: a.review.patches.length }) },
+    });
+    await openSeries();
+    s.pull.body = 'Pull request for series with\nsubject: mm: fix the counters\nMessage-Id: <20261124-counters-v1-0-abc@example.org>\n';
+    await s.send('opened');
+    expect(sent).toEqual([]);
+    s.gh.config = 'mail:\n  reply: true\n';
+    await deliver(s.app.webhookUrl, 'issue_comment', commentPayload(s.gh, s.pull, 'alice', '/kreview recheck', 5), { secret: SECRET });
+    await deliver(s.app.webhookUrl, 'issue_comment', commentPayload(s.gh, s.pull, 'alice', '/kreview recheck', 6), { secret: SECRET });
+    expect(sent).toEqual([{ messageId: '20261124-counters-v1-0-abc@example.org', head: s.pull.headSha, patches: 2 }]);
+  });
+});
