@@ -54,7 +54,7 @@ function finish(d: Draft, warnings: string[]): FileDiff | null {
     return null;
   }
   // Every path git apply might use must be safe, not only the one we keep.
-  const raw = [d.minus, d.plus].filter((p): p is string => p !== null && p !== '/dev/null');
+  const raw = [d.minus, d.plus, ...(d.gitPaths ?? [])].filter((p): p is string => p !== null && p !== '/dev/null');
   for (const p of raw) {
     if (p.startsWith('/')) {
       warnings.push(`dropped the diff of ${show(p)}: absolute path`);

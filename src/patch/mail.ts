@@ -49,8 +49,9 @@ export async function parseMail(raw: Buffer | string, source: string): Promise<P
     const nl = buf.indexOf(0x0a);
     buf = nl === -1 ? Buffer.alloc(0) : buf.subarray(nl + 1);
   }
-  if (buf.toString('latin1').trim() === '') throw new KreviewError(`${source}: empty message`);
-  const sep = /\r?\n\r?\n/.exec(buf.toString('latin1'));
+  const latin1 = buf.toString('latin1');
+  if (latin1.trim() === '') throw new KreviewError(`${source}: empty message`);
+  const sep = /\r?\n\r?\n/.exec(latin1);
   const headerBytes = sep ? buf.subarray(0, sep.index + sep[0].length) : buf;
   const bodyBytes = sep ? buf.subarray(sep.index + sep[0].length) : Buffer.alloc(0);
   let email: Email;

@@ -137,6 +137,9 @@ describe('parseDiff', () => {
     const abs = parseDiff(d('--- /etc/passwd', '+++ /etc/passwd', '@@ -1 +1 @@', '-a', '+b'));
     expect(abs.files).toEqual([]);
     expect(abs.warnings[0]).toContain('absolute path');
+    const git = parseDiff(d('diff --git /etc/passwd /etc/passwd', 'old mode 100644', 'new mode 100755'));
+    expect(git.files).toEqual([]);
+    expect(git.warnings[0]).toContain('absolute path');
     const nul = parseDiff(d('--- a/x\u0000y', '+++ b/x\u0000y', '@@ -1 +1 @@', '-a', '+b'));
     expect(nul.files).toEqual([]);
     expect(nul.warnings[0]).toMatch(/control character/);
