@@ -6,11 +6,12 @@ import { Option } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { defaultConfig, mergeConfig, type KreviewConfig } from '../core/config.js';
 import { errorMessage, printable } from '../core/errors.js';
-import { KreviewError, SEVERITY_RANK, type Patch, type Review, type Severity } from '../core/types.js';
+import { KreviewError, SEVERITY_RANK, type Patch, type Review, type Series, type Severity } from '../core/types.js';
 import type { History } from '../git/history-types.js';
 import { openHistory } from '../git/history.js';
 import { isGitRepo } from '../git/run-git.js';
 import { groupSeries } from '../series/group.js';
+import { classifyMessage } from '../series/classify.js';
 import { readInputs } from '../sources/files.js';
 import { readRange } from '../sources/git-range.js';
 import { reviewSeries } from '../review/pipeline.js';
@@ -94,6 +95,7 @@ export async function runReview(inputs: string[], opts: Pick<ReviewCommandOption
         else mailPatches.push(item);
       }
     const series = groupSeries(mailPatches);
+    inputErrors.push(...leftOut(mailPatches, series));
     for (const rev of revs) {
       try {
         const commits: Patch[] = [];
@@ -115,6 +117,22 @@ export async function runReview(inputs: string[], opts: Pick<ReviewCommandOption
     await history?.close();
   }
   return { reviews, inputErrors };
+}
+
+/**
+ * Every message given is reviewed or accounted for: replies in a thread are expected, anything
+ * else left out of every series (a [PATCH] whose diff was unreadable, a pull request) is named.
+ */
+function leftOut(messages: Patch[], series: Series[]): string[] {
+  const grouped = new Set(series.flatMap((s) => [...s.patches, ...(s.cover ? [s.cover] : [])]).map((p) => p.id));
+  const out: string[] = [];
+  for (const m of messages) {
+    if (grouped.has(m.id) || classifyMessage(m) === 'reply') continue;
+    const why = m.files.length === 0 ? 'no diff in it' : 'not part of a series';
+    const detail = m.warnings.length ? ` (${m.warnings.map((w) => printable(w.replace(`${m.source}: `, ''))).join('; ')})` : '';
+    out.push(`${m.source}: "${printable(m.subject)}" not reviewed: ${why}${detail}`);
+  }
+  return out;
 }
 
 export function render(run: ReviewRun, format: OutputFormat, opts: { colour: boolean; terse: boolean }): string {
