@@ -70,7 +70,8 @@ function rfc2822(seconds: number): string {
 /** Rewrite format-patch's headers into what git send-email would have sent. */
 function sendEmailHeaders(mail: string, n: number): string {
   const [head, ...rest] = mail.split('\n\n');
-  const lines = head.split('\n').filter((l) => !l.startsWith('Date: '));
+  // The sender is set here, not by git: GIT_AUTHOR_NAME and friends would override any -c user.name.
+  const lines = head.split('\n').filter((l) => !l.startsWith('Date: ')).map((l) => (l.startsWith('From: ') ? `From: ${dana.name} <${dana.email}>` : l));
   const subjectLine = lines.findIndex((l) => l.startsWith('Subject: '));
   const extra = [`Date: ${rfc2822(t0 + n)}`, `Message-Id: ${messageId(n)}`];
   if (n > 0) extra.push(`In-Reply-To: ${messageId(0)}`, `References: ${messageId(0)}`);
@@ -87,8 +88,7 @@ export async function makeExampleSeries(example: ExampleRepo): Promise<string> {
     let parent = example.ids['release-5.4'];
     for (const p of patches)
       parent = await importCommit(repo, { author: dana, date: p.date, message: p.message, files: p.files }, 'refs/heads/series', parent, example.ids);
-    const ident = ['-c', `user.name=${dana.name}`, '-c', `user.email=${dana.email}`];
-    const fp = await runGit(repo, [...ident, 'format-patch', '--stdout', '--cover-letter', '--numbered', '--signature=2.23.0', `--base=${example.ids['release-5.4']}`, `${example.ids['release-5.4']}..series`]);
+    const fp = await runGit(repo, ['format-patch', '--stdout', '--cover-letter', '--numbered', '--signature=2.23.0', `--base=${example.ids['release-5.4']}`, `${example.ids['release-5.4']}..series`]);
     if (fp.code !== 0) throw new Error(`format-patch failed: ${fp.stderr}`);
     const mails = fp.stdout.split(/\n(?=From [0-9a-f]{40} Mon Sep 17 00:00:00 2001\n)/);
     return mails
