@@ -20,9 +20,10 @@ import { renderJson } from '../review/render-json.js';
 import { renderSarif } from '../review/render-sarif.js';
 import { renderB4 } from '../review/render-b4.js';
 import { renderRdjsonl } from '../review/render-rdjsonl.js';
+import { renderMailPreview } from '../review/render-mail-preview.js';
 import { toolVersion } from './version.js';
 
-export type OutputFormat = 'text' | 'json' | 'sarif' | 'b4' | 'rdjsonl';
+export type OutputFormat = 'text' | 'json' | 'sarif' | 'b4' | 'rdjsonl' | 'email';
 export type FailOn = Severity | 'never';
 
 export interface ReviewCommandOptions {
@@ -142,6 +143,7 @@ export function render(run: ReviewRun, format: OutputFormat, opts: { colour: boo
     case 'sarif': return renderSarif(run.reviews, run.inputErrors, v);
     case 'b4': return renderB4(run.reviews, run.inputErrors);
     case 'rdjsonl': return renderRdjsonl(run.reviews);
+    case 'email': return renderMailPreview(run.reviews);
     default: return renderText(run.reviews, run.inputErrors, { colour: opts.colour, verbose: !opts.terse });
   }
 }
@@ -163,7 +165,7 @@ export function addReviewOptions(cmd: Command): Command {
   return cmd
     .option('--repo <dir>', 'git repository to check history against (also enables revision inputs)')
     .option('--base <rev>', 'review every patch against this revision (else base-commit:, the parent, or HEAD)')
-    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json', 'sarif', 'b4', 'rdjsonl']).default('text'))
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json', 'sarif', 'b4', 'rdjsonl', 'email']).default('text'))
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding reaches this severity').choices(['error', 'warning', 'note', 'never']).default('error'))
     .option('--strict-subjects', 'Fixes: subjects must match exactly (checkpatch), not leniently (linux-next)')
     .option('--checks <ids>', 'comma-separated finding ids or prefixes to run (default: all)')

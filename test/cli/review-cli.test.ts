@@ -58,6 +58,17 @@ describe('kreview review', () => {
     expect(r.stdout).toMatch(/^kreview: 1 patch reviewed, /m);
   });
 
+  it('previews the mail replies it would send, threaded under each patch', () => {
+    const file = join(work, 'mail.patch');
+    writeFileSync(file, repo.formatPatch(`${bad}^!`, '--thread', '--to=list@example.org'));
+    const r = runCli(['review', file, '--repo', repo.dir, '--format', 'email']);
+    expect(r.stdout).toMatch(/^Subject: Re: \[PATCH\] ext4: fix more of it$/m);
+    expect(r.stdout).toMatch(/^In-Reply-To: <.+>$/m);
+    expect(r.stdout).toMatch(/^Auto-Submitted: auto-generated$/m);
+    expect(r.stdout).toContain(`> Fixes: ${target.slice(0, 8)} ("ext4: add the overhead")\n`);
+    expect(r.stdout).toContain(repo.fixesLine(target));
+  });
+
   it('works without a repository, checking the form only and saying so', () => {
     const file = join(work, 'one.patch');
     writeFileSync(file, repo.formatPatch(`${bad}^!`));
