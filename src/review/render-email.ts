@@ -160,20 +160,26 @@ function relatedElsewhere(f: Finding, at: ReturnType<typeof locate>, patch: Patc
   return out;
 }
 
-function noteLines(f: Finding, version: number, reportedIn: number | null, extra: string[]): string[] {
+/** `said` holds the citations and suggestions already written in this block, so two notes on one line do not repeat them. */
+function noteLines(f: Finding, version: number, reportedIn: number | null, extra: string[], said: Set<string>): string[] {
   if (reportedIn !== null) return wrapProse(`Still present in v${version} (first noted on v${reportedIn}): ${f.message}`);
   const prose = [f.message.replace(/\s*$/, ''), f.explanation ?? ''].filter(Boolean).join(/[.?!]$/.test(f.message.trim()) ? ' ' : '. ');
   const lines = wrapProse(prose);
   for (const e of extra) lines.push(...wrapProse(e));
-  if (f.evidence?.length) {
+  const evidence = (f.evidence ?? []).filter((e) => !said.has(e));
+  if (evidence.length) {
     lines.push('');
     // Commit citations are never wrapped: `sha12 ("subject")` must stay on one line.
-    for (const e of f.evidence) lines.push(`  ${e}`);
+    for (const e of evidence) {
+      lines.push(`  ${e}`);
+      said.add(e);
+    }
   }
-  if (f.suggestion) {
+  if (f.suggestion && !said.has(f.suggestion)) {
     lines.push('');
     // Ready to paste: unindented and unwrapped.
     lines.push(...f.suggestion.split('\n'));
+    said.add(f.suggestion);
   }
   return lines;
 }
@@ -306,11 +312,12 @@ export function renderEmailReply(review: PatchReview, ctx: EmailContext): EmailR
       quote = [`> +++ b/${loc.path}`];
     }
     const notes: string[] = [];
+    const said = new Set<string>();
     for (const g of group) {
       if (notes.length) notes.push('');
       const extra = relatedElsewhere(g.f, at, patch);
       if (loc.kind === 'file' && !at) extra.unshift(`(at ${loc.path}:${loc.line})`);
-      notes.push(...noteLines(g.f, version, ctx.reportedIn?.(g.key) ?? null, extra));
+      notes.push(...noteLines(g.f, version, ctx.reportedIn?.(g.key) ?? null, extra, said));
     }
     blocks.push({ cut, quote, notes });
   }

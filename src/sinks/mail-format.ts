@@ -52,13 +52,13 @@ export function wrapProse(text: string, width = 72): string[] {
   return out;
 }
 
-/** Folds a header line at spaces before column 78; continuation lines start with a space. */
+/** Folds a header line at spaces before column 78 (never right after the name); continuation lines start with a space. */
 export function foldHeader(line: string, width = 78): string {
   const words = line.split(' ');
   const lines: string[] = [];
   let cur = words.shift() ?? '';
   for (const w of words) {
-    if (cur.length + 1 + w.length > width && cur.trim()) {
+    if (cur.length + 1 + w.length > width && cur.trim().includes(' ')) {
       lines.push(cur);
       cur = ` ${w}`;
     } else cur += ` ${w}`;
