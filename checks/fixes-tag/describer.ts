@@ -24,10 +24,33 @@ export class Describer {
   target(info: CommitInfo): Promise<Target> {
     let t = this.targets.get(info.oid);
     if (!t) {
-      t = this.history.abbrev(info.oid, 12).then((a) => makeTarget(info, a));
+      t = this.abbrev(info.oid).then((a) => makeTarget(info, a));
       this.targets.set(info.oid, t);
     }
     return t;
+  }
+
+  /** Ask the abbreviations of many commits in one batch, before the findings that cite them. */
+  async prime(infos: CommitInfo[]): Promise<void> {
+    const todo = [...new Map(infos.map((i) => [i.oid, i])).values()].filter((i) => !this.targets.has(i.oid));
+    if (todo.length === 0) return;
+    const answers = this.history.resolve(todo.map((i) => i.oid.slice(0, 12)));
+    for (const info of todo) {
+      const p = info.oid.slice(0, 12);
+      const t = answers.then((m) => {
+        const r = m.get(p);
+        return r?.status === 'found' && r.oid === info.oid ? p : this.history.abbrev(info.oid, 12);
+      });
+      this.targets.set(info.oid, t.then((a) => makeTarget(info, a)));
+    }
+    await answers;
+  }
+
+  /** 12 digits when they name only this object (one pipelined question), else History's longer form. */
+  private async abbrev(oid: string): Promise<string> {
+    const p = oid.slice(0, 12);
+    const r = (await this.history.resolve([p])).get(p);
+    return r?.status === 'found' && r.oid === oid ? p : this.history.abbrev(oid, 12);
   }
 
   async cites(infos: CommitInfo[]): Promise<string[]> {

@@ -21,6 +21,8 @@ const TRAILER_START = /^[A-Za-z0-9][A-Za-z0-9-]*\s?:/;
 const MAX_CONTINUATION = 4;
 
 export function findFixesTags(patch: Patch, cfg: FixesConfig): FixesTag[] {
+  // Most commits of a whole-history review name no commit at all: skip the line scan for them.
+  if (!/fixes/i.test(patch.message) && !/fixes/i.test(patch.notes)) return [];
   const lines = patch.message.split('\n');
   const blockStart = trailerBlockStart(lines);
   const trailerLines = new Set(patch.trailers.filter((t) => /^fixes$/i.test(t.key.trim())).map((t) => t.line));

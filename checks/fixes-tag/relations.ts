@@ -47,8 +47,32 @@ export async function relationFindings(named: Named[], d: Describer, inp: Relati
     }),
   );
   await d.load(facts.map((f) => f.reverts).filter((o): o is string => o !== null));
+  await d.prime(citedCommits(named, facts, d, inp));
   const per = await Promise.all(named.map((n, i) => targetFindings(n, facts[i], d, inp)));
   return [...per.flat(), ...(await stableCc(named, facts, d, inp)), ...(await authorsNotCced(named, d, inp))];
+}
+
+/** The commits the findings will cite, so their abbreviations come in one batch; a guess, not a promise. */
+function citedCommits(named: Named[], facts: Facts[], d: Describer, inp: RelationInput): CommitInfo[] {
+  const out: CommitInfo[] = [];
+  named.forEach(({ tag, info }, i) => {
+    const f = facts[i];
+    const given = usableSubject(tag);
+    const odd =
+      tag.problems.length > 0 ||
+      inp.patch.mail !== null ||
+      (given !== null && compareSubject(given, info.subject, inp.cfg.subjectMode) !== 'match') ||
+      info.parents.length > 1 ||
+      f.reverts !== null ||
+      !f.ancestor ||
+      f.revertedBy.length > 0 ||
+      f.fixers.length > 0;
+    if (!odd) return;
+    out.push(info, ...f.revertedBy, ...f.fixers, ...f.backports);
+    const reverted = f.reverts ? d.infos.get(f.reverts) : undefined;
+    if (reverted) out.push(reverted);
+  });
+  return out;
 }
 
 async function targetFindings({ tag, info }: Named, f: Facts, d: Describer, inp: RelationInput): Promise<Finding[]> {
