@@ -24,6 +24,8 @@ export interface AppOptions {
   /** The checks to run (default: every check kreview ships). */
   checks?: Check[];
   mail: MailForwarder | null;
+  /** Told about every webhook's work; lets a server wait until the app is idle (probot answers 202 after its webhook timeout and goes on). */
+  track?: (work: Promise<unknown>) => void;
 }
 
 /** The parts of a pull-request payload (webhook or pulls.get) that kreview reads. */
@@ -103,7 +105,13 @@ export function createKreviewApp(overrides: Partial<AppOptions> = {}) {
     const opts = { ...defaultOptions(), ...overrides };
     const deps = buildDeps(opts);
 
-    const review = async (context: AnyContext, pr: PullRequestRef, force: boolean) => {
+    const review = (context: AnyContext, pr: PullRequestRef, force: boolean) => {
+      const work = reviewOne(context, pr, force);
+      opts.track?.(work);
+      return work;
+    };
+
+    const reviewOne = async (context: AnyContext, pr: PullRequestRef, force: boolean) => {
       const installationId = (context.payload as { installation?: { id: number } }).installation?.id ?? 0;
       const result = await reviewPullRequest(
         {

@@ -31,6 +31,8 @@ export interface AppServer {
   url: string;
   webhookUrl: string;
   probot: Probot;
+  /** Resolves when no review started by a webhook is still running. */
+  idle(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -44,7 +46,12 @@ export async function startAppServer(o: AppServerOptions): Promise<AppServer> {
     Octokit: o.Octokit ?? AppOctokit,
   });
   const webhookPath = o.webhookPath ?? '/api/github/webhooks';
-  const middleware = await createNodeMiddleware(createKreviewApp(o.app), { probot, webhooksPath: webhookPath });
+  const running = new Set<Promise<unknown>>();
+  const track = (work: Promise<unknown>) => {
+    running.add(work);
+    void work.catch(() => undefined).finally(() => running.delete(work));
+  };
+  const middleware = await createNodeMiddleware(createKreviewApp({ ...o.app, track }), { probot, webhooksPath: webhookPath });
   const server: Server = createServer((req, res) => {
     void middleware(req, res, () => {
       res.writeHead(req.url === '/ping' ? 200 : 404, { 'content-type': 'text/plain' }).end(req.url === '/ping' ? 'PONG' : 'not found\n');
@@ -61,6 +68,9 @@ export async function startAppServer(o: AppServerOptions): Promise<AppServer> {
     url,
     webhookUrl: url + webhookPath,
     probot,
+    idle: async () => {
+      while (running.size) await Promise.allSettled([...running]);
+    },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

@@ -5,6 +5,8 @@ import { BASE_FILE, Scenario, SECRET, withLines } from './scenario.js';
 import { checkRunPayload, commentPayload, deliver, pullRequestPayload } from './webhooks.js';
 
 let s: Scenario;
+/** 200, or 202 when probot's webhook timeout ran out first (the work goes on; Scenario.deliver waits for it). */
+const accepted = (status: number) => status === 200 || status === 202;
 afterEach(async () => {
   await s?.stop();
 });
@@ -26,7 +28,7 @@ describe('pull_request webhooks', () => {
     await s.start();
     await openSeries();
     const res = await s.send('opened');
-    expect(res.status).toBe(200);
+    expect(accepted(res.status)).toBe(true);
 
     const created = s.gh.callsTo('POST', /\/check-runs$/);
     expect(created).toHaveLength(1);
@@ -76,11 +78,11 @@ describe('delivery and signature', () => {
     s = new Scenario();
     await s.start();
     await openSeries();
-    expect((await s.send('opened', 'delivery-1')).status).toBe(200);
+    expect(accepted((await s.send('opened', 'delivery-1')).status)).toBe(true);
     const before = contentCalls().length;
     expect(before).toBeGreaterThan(0);
-    expect((await s.send('opened', 'delivery-1')).status).toBe(200);
-    expect((await s.send('reopened', 'delivery-2')).status).toBe(200);
+    expect(accepted((await s.send('opened', 'delivery-1')).status)).toBe(true);
+    expect(accepted((await s.send('reopened', 'delivery-2')).status)).toBe(true);
     expect(contentCalls()).toHaveLength(before);
     expect(s.gh.reviews).toHaveLength(1);
     expect(s.gh.checkRuns.size).toBe(1);
@@ -127,7 +129,7 @@ describe('a new push', () => {
     s.push('mm: one late counter\n\nSigned-off-by: A <a@example.org>\n', {
       'mm/counters.c': withLines(withLines(one1, { 2: ['int more1;', 'int more2;'] }), { 20: ['int late; /* FIXME three */'] }),
     });
-    expect((await s.send('synchronize')).status).toBe(200);
+    expect(accepted((await s.send('synchronize')).status)).toBe(true);
 
     const runs = [...s.gh.checkRuns.values()];
     expect(runs.map((r) => r.head_sha)).toEqual([firstHead, s.pull.headSha]);
@@ -176,17 +178,17 @@ describe('re-running', () => {
     const updates = () => s.gh.callsTo('PATCH', new RegExp(`/check-runs/${runId}$`)).length;
     const n0 = updates();
 
-    await deliver(s.app.webhookUrl, 'issue_comment', commentPayload(s.gh, s.pull, 'mallory', '/kreview recheck', 1), { secret: SECRET });
+    await s.deliver('issue_comment', commentPayload(s.gh, s.pull, 'mallory', '/kreview recheck', 1));
     expect(s.gh.callsTo('POST', /\/issues\/comments\/1\/reactions$/)[0].body).toEqual({ content: 'confused' });
     expect(updates()).toBe(n0);
 
-    await deliver(s.app.webhookUrl, 'issue_comment', commentPayload(s.gh, s.pull, 'alice', 'please\n/kreview recheck', 2), { secret: SECRET });
+    await s.deliver('issue_comment', commentPayload(s.gh, s.pull, 'alice', 'please\n/kreview recheck', 2));
     expect(s.gh.callsTo('POST', /\/issues\/comments\/2\/reactions$/)[0].body).toEqual({ content: '+1' });
     expect(updates()).toBeGreaterThan(n0);
     const n1 = updates();
 
     s.gh.writers.add('bob');
-    await deliver(s.app.webhookUrl, 'issue_comment', commentPayload(s.gh, s.pull, 'bob', '/kreview recheck', 3), { secret: SECRET });
+    await s.deliver('issue_comment', commentPayload(s.gh, s.pull, 'bob', '/kreview recheck', 3));
     expect(s.gh.callsTo('POST', /\/issues\/comments\/3\/reactions$/)[0].body).toEqual({ content: '+1' });
     expect(updates()).toBeGreaterThan(n1);
 
@@ -203,8 +205,8 @@ describe('re-running', () => {
     await s.send('opened');
     const runId = [...s.gh.checkRuns.keys()][0];
     const before = s.gh.callsTo('PATCH', /\/check-runs\//).length;
-    const res = await deliver(s.app.webhookUrl, 'check_run', checkRunPayload(s.gh, s.pull, runId), { secret: SECRET });
-    expect(res.status).toBe(200);
+    const res = await s.deliver('check_run', checkRunPayload(s.gh, s.pull, runId));
+    expect(accepted(res.status)).toBe(true);
     const after = s.gh.callsTo('PATCH', /\/check-runs\//);
     expect(after.length).toBeGreaterThan(before);
     expect(after[before].body).toMatchObject({ status: 'in_progress' });
@@ -273,8 +275,8 @@ describe('series from the list', () => {
     await s.send('opened');
     expect(sent).toEqual([]);
     s.gh.config = 'mail:\n  reply: true\n';
-    await deliver(s.app.webhookUrl, 'issue_comment', commentPayload(s.gh, s.pull, 'alice', '/kreview recheck', 5), { secret: SECRET });
-    await deliver(s.app.webhookUrl, 'issue_comment', commentPayload(s.gh, s.pull, 'alice', '/kreview recheck', 6), { secret: SECRET });
+    await s.deliver('issue_comment', commentPayload(s.gh, s.pull, 'alice', '/kreview recheck', 5));
+    await s.deliver('issue_comment', commentPayload(s.gh, s.pull, 'alice', '/kreview recheck', 6));
     expect(sent).toEqual([{ messageId: '20261124-counters-v1-0-abc@example.org', head: s.pull.headSha, patches: 2 }]);
   });
 });

@@ -78,7 +78,14 @@ export class Scenario {
   }
 
   send(action: string, id?: string) {
-    return deliver(this.app.webhookUrl, 'pull_request', pullRequestPayload(this.gh, action, this.pull), { secret: SECRET, id });
+    return this.deliver('pull_request', pullRequestPayload(this.gh, action, this.pull), id);
+  }
+
+  /** Deliver a signed webhook and wait until the app has finished what it started (probot may answer 202 first). */
+  async deliver(event: string, payload: unknown, id?: string) {
+    const res = await deliver(this.app.webhookUrl, event, payload, { secret: SECRET, id });
+    await this.app.idle();
+    return res;
   }
 
   /** The file at the PR head, for expected line numbers. */
