@@ -209,22 +209,30 @@ function uniqByEmail(people: Person[], exclude: Set<string>): Person[] {
   return out;
 }
 
-/** A relay (B4 Relay, a list rewriting From) sends on the author's behalf: answer the author. */
+/** A relay (B4 Relay, a list rewriting From) sends on someone's behalf; it is never a recipient. */
+function isRelay(from: Person | null | undefined, author: Person): from is Person {
+  return !!from && from.email.toLowerCase() !== author.email.toLowerCase() && (/\bvia\b/i.test(from.name) || /relay|devnull/i.test(from.email));
+}
+
+/** The author to answer: the decoded author, or the Reply-To of a relay when the author is the relay itself. */
 function authorOf(patch: Patch): Person {
   const from = patch.mail?.from;
-  const relayed = from && (/\bvia\b/i.test(from.name) || /relay/i.test(from.email));
-  if (relayed && patch.mail?.replyTo.length && from.email.toLowerCase() === patch.author.email.toLowerCase()) return patch.mail.replyTo[0];
+  const relayedAsAuthor = from && from.email.toLowerCase() === patch.author.email.toLowerCase() && (/\bvia\b/i.test(from.name) || /relay|devnull/i.test(from.email));
+  if (relayedAsAuthor && patch.mail?.replyTo.length) return patch.mail.replyTo[0];
   return patch.author;
 }
 
-/** Recipients: the author, and (reply-all) the original To and Cc, without the bot, each once. */
+/** Recipients: the author, and (reply-all) the original sender, To and Cc, without the bot or a relay, each once. */
 export function recipients(patch: Patch, policy: EmailContext['policy'], botAddress: string): { to: Person[]; cc: Person[] } {
   const bot = botAddress.toLowerCase();
   const author = authorOf(patch);
   const to = uniqByEmail([author], new Set([bot]));
-  const others: Person[] = policy.replyAll && patch.mail ? [...(patch.mail.from ? [patch.mail.from] : []), ...patch.mail.to, ...patch.mail.cc] : [];
+  const from = patch.mail?.from;
+  const sender = from && !isRelay(from, author) && from.email.toLowerCase() !== patch.author.email.toLowerCase() ? [from] : [];
+  const others: Person[] = policy.replyAll && patch.mail ? [...sender, ...patch.mail.to, ...patch.mail.cc] : [];
   const extra = (policy.extraCc ?? []).map((e) => ({ name: '', email: e }));
-  const relay = patch.mail?.from && authorOf(patch) !== patch.author ? patch.mail.from.email.toLowerCase() : null;
+  // author !== patch.author only when the decoded author was the relay itself.
+  const relay = from && (isRelay(from, author) || author !== patch.author) ? from.email.toLowerCase() : null;
   const cc = uniqByEmail(
     [...others, ...extra].filter((p) => p.email.toLowerCase() !== relay),
     new Set([bot, ...to.map((p) => p.email.toLowerCase())]),

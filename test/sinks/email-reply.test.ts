@@ -181,3 +181,27 @@ describe('email reply', () => {
     expect(renderEmailReply(review, ctx(series))).toBeNull();
   });
 });
+
+describe('email reply recipients', () => {
+  it('a patch sent through B4 Relay is answered to the real author; the relay address is never Cc', async () => {
+    const patch = await parseMail(
+      mailText({
+        messageId: '20261124-topic-v1-1-abc@kernel.org',
+        subject: '[PATCH] btrfs: reserve space in the fixup worker',
+        from: 'Jane Developer via B4 Relay <devnull+jane.example.org@kernel.org>',
+        headers: ['Reply-To: jane@example.org'],
+        to: ['linux-btrfs@vger.kernel.org'],
+        body: 'From: Jane Developer <jane@example.org>\n\nReserve space.\n\nSigned-off-by: Jane Developer <jane@example.org>',
+        diff: fixupDiff(),
+      }),
+      'relay.eml',
+    );
+    const series: Series = { id: patch.id, version: 1, subject: patch.subject, cover: null, patches: [patch], total: 1, missing: [], complete: true };
+    const review: PatchReview = { patch, base: { commit: null, source: 'none', label: 'none' }, applied: null, findings: [lockFinding], notes: [], errors: [] };
+    const reply = renderEmailReply(review, ctx(series))!;
+    expect(reply.to).toEqual(['jane@example.org']);
+    expect(reply.cc.map((c) => c.toLowerCase())).not.toContain('devnull+jane.example.org@kernel.org');
+    expect(reply.cc).toContain('linux-btrfs@vger.kernel.org');
+    expect(reply.text).toContain('No base tree was available');
+  });
+});
