@@ -210,7 +210,7 @@ function uniqByEmail(people: Person[], exclude: Set<string>): Person[] {
 }
 
 /** A relay (B4 Relay, a list rewriting From) sends on someone's behalf; it is never a recipient. */
-function isRelay(from: Person | null | undefined, author: Person): from is Person {
+function isRelay(from: Person | null | undefined, author: Person): boolean {
   return !!from && from.email.toLowerCase() !== author.email.toLowerCase() && (/\bvia\b/i.test(from.name) || /relay|devnull/i.test(from.email));
 }
 
