@@ -1,6 +1,9 @@
 // Format findings of whole messages, without history: each id's valid and invalid cases
 // (RuleTester style), wrapped tags, placement in the message and below the `---` line.
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { defaultConfig } from '../../src/core/config.js';
+import { findFixesTags } from './find-tags.js';
 import { FORMAT_IDS, type FormatId } from './rules.js';
 import { message, messagePatch, runFixes } from './test-support.js';
 
@@ -147,5 +150,28 @@ describe('wrapped tags', () => {
   it('the summary line "Fixes: ..." is a subject, not a tag', async () => {
     const f = await runFixes(messagePatch('Fixes: the frobnicator\n\nBody.\n\nSigned-off-by: A <a@example.org>\n'), null, null);
     expect(f).toEqual([]);
+  });
+});
+
+describe('findFixesTags: properties', () => {
+  const cfg = defaultConfig().fixes;
+  const line = fc.oneof(
+    fc.string({ maxLength: 80 }),
+    fc.constantFrom('', 'Fixes:', 'Fixes: (', 'Fixes: 1234567890ab ("', '")', '(', 'Signed-off-by: A <a@b>', '    Fixes: 1234567'),
+    fc.string({ maxLength: 60 }).map((s) => `Fixes: ${s}`),
+  );
+  it('never throws, and every tag it reports lies inside the message', () => {
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 12 }), fc.array(line, { maxLength: 4 }), (lines, notes) => {
+        const msg = ['subject', '', ...lines].join('\n');
+        const tags = findFixesTags(messagePatch(msg, { notes: notes.join('\n') }), cfg);
+        for (const t of tags) {
+          if (t.line !== null) expect(t.line).toBeGreaterThanOrEqual(2);
+          if (t.line !== null) expect(t.line + t.span - 1).toBeLessThanOrEqual(msg.split('\n').length);
+          expect(t.problems.filter((p) => p.id === 'fixes/split').length).toBeLessThanOrEqual(1);
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 });
