@@ -2,9 +2,10 @@
 // after blanking the attribute and annotation macros tree-sitter cannot read (positions are kept).
 import Parser from 'tree-sitter';
 import C from 'tree-sitter-c';
+import { CNode, copyTree, rowFinder } from './ast.js';
 import type { SyntaxSpec } from './lock-model.js';
 
-export type SyntaxNode = Parser.SyntaxNode;
+export type SyntaxNode = CNode;
 
 export interface Annotation {
   kind: 'acquires' | 'releases' | 'must-hold';
@@ -34,7 +35,6 @@ export interface CFunction {
 
 export interface CFile {
   text: string;
-  root: SyntaxNode;
   functions: CFunction[];
 }
 
@@ -96,15 +96,14 @@ export function maskMacros(text: string, syntax: SyntaxSpec): { masked: string; 
  * (`container_of(p, struct foo, member)`) are harmless to a lock walk, unless they swallowed
  * statements or braces.
  */
-function structuralErrorLines(node: SyntaxNode): number[] {
-  if (!node.hasError) return [];
+function structuralErrorLines(node: SyntaxNode, hasError: boolean): number[] {
+  if (!hasError) return [];
   const lines: number[] = [];
   const visit = (n: SyntaxNode): void => {
     if (n.type === 'ERROR') {
       lines.push(n.startPosition.row + 1);
       return;
     }
-    if (!n.hasError) return;
     if ((n.type === 'argument_list' || n.type === 'parenthesized_expression' || n.type === 'initializer_list') && !/[;{}]/.test(n.text)) return;
     for (const c of n.children) visit(c);
   };
@@ -128,7 +127,8 @@ function functionDeclarator(node: SyntaxNode): SyntaxNode | null {
   return n;
 }
 
-function toFunction(node: SyntaxNode, annotations: Annotation[]): CFunction | null {
+function toFunction(native: Parser.SyntaxNode, source: string, rowOf: (i: number) => number, annotations: Annotation[]): CFunction | null {
+  const node = copyTree(native, source, rowOf);
   const body = node.childForFieldName('body');
   const decl = functionDeclarator(node);
   if (!body || !decl) return null;
@@ -148,7 +148,7 @@ function toFunction(node: SyntaxNode, annotations: Annotation[]): CFunction | nu
     body,
     params,
     annotations: annotations.filter((a) => a.offset >= node.startIndex && a.offset < body.startIndex),
-    errorLines: structuralErrorLines(node),
+    errorLines: structuralErrorLines(node, native.hasError),
   };
 }
 
@@ -157,10 +157,11 @@ export function parseC(text: string, syntax: SyntaxSpec): CFile {
   const { masked, annotations } = maskMacros(text, syntax);
   const tree = getParser().parse(masked, undefined, { bufferSize: masked.length * 2 + 1024 });
   const functions: CFunction[] = [];
-  const visit = (n: SyntaxNode): void => {
+  const rowOf = rowFinder(masked);
+  const visit = (n: Parser.SyntaxNode): void => {
     for (const c of n.namedChildren) {
       if (c.type === 'function_definition') {
-        const f = toFunction(c, annotations);
+        const f = toFunction(c, masked, rowOf, annotations);
         if (f) functions.push(f);
       } else if (c.type === 'preproc_if' || c.type === 'preproc_ifdef' || c.type === 'preproc_else' || c.type === 'preproc_elif' || c.type === 'ERROR' || c.type === 'linkage_specification' || c.type === 'declaration_list') {
         visit(c);
@@ -168,7 +169,7 @@ export function parseC(text: string, syntax: SyntaxSpec): CFile {
     }
   };
   visit(tree.rootNode);
-  return { text, root: tree.rootNode, functions };
+  return { text, functions };
 }
 
 /** The functions whose definitions contain any of the given 1-based lines. */

@@ -407,7 +407,7 @@ class Walker {
 
   private caseBody(n: SyntaxNode, s: LockState): LockState {
     const value = n.childForFieldName('value');
-    const kids = n.namedChildren.filter((c) => c !== value && c.id !== value?.id && c.type !== 'comment');
+    const kids = n.namedChildren.filter((c) => c !== value && c.type !== 'comment');
     let st = s;
     for (let i = 0; i < kids.length; i++) {
       const macro = this.macroHead(kids[i]);
