@@ -16,9 +16,9 @@ const eta = new Eta({
 
 const LABEL: Record<Severity, string> = { error: 'Error', warning: 'Warning', note: 'Note' };
 
-/** GitHub drops what looks like an HTML tag (`<linux/mm.h>`): write angle brackets as entities. */
+/** GitHub drops what looks like an HTML tag (`<linux/mm.h>`, `<stable+noautosel@kernel.org>`): write `<` as an entity. */
 export function md(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return text.replace(/</g, '&lt;');
 }
 
 /** A plain fenced block (not a ```suggestion: the text is a line to paste, not a code change), longer than any backtick run inside. */

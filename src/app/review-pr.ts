@@ -128,7 +128,6 @@ function patchesLineMapper(patches: Patch[]): LineMapper {
 
 interface Source {
   repo: string | null;
-  base: string | undefined;
   patches: Patch[];
   mapLine: LineMapper;
   notes: string[];
@@ -168,14 +167,13 @@ async function loadSource(req: ReviewRequest, deps: ReviewDeps, settings: AppSet
       settings.config.lock.ruleFiles = [...settings.config.lock.ruleFiles, ...(await materialiseRules(clone.dir, deps.cacheDir, pr, settings))];
     }
     const history = await (await deps.openHistory())(clone.dir, { cacheDir: deps.cacheDir });
-    return { repo: clone.dir, base, patches, mapLine: cloneLineMapper(clone.dir, pr.headSha), notes: [], history };
+    return { repo: clone.dir, patches, mapLine: cloneLineMapper(clone.dir, pr.headSha), notes: [], history };
   } catch (e) {
     const why = scrub(errorMessage(e), token);
     req.log.warn(`${pr.owner}/${pr.repo}#${pr.number}: no clone, reviewing from the API: ${why}`);
     const patches = await seriesFromApi(req.octokit, pr);
     return {
       repo: null,
-      base: undefined,
       patches,
       mapLine: patchesLineMapper(patches),
       notes: [`No local clone (${why}): reviewed from the API's diffs only, hunk by hunk, without the repository's history.`],
@@ -219,9 +217,10 @@ export async function reviewPullRequest(req: ReviewRequest, deps: ReviewDeps): P
     source = await loadSource(req, deps, settings);
     const t1 = Date.now();
     const series = seriesOfPullRequest(pr, source.patches);
+    // No common base: each commit is reviewed against its parent, so a Fixes: tag naming an
+    // earlier commit of the same PR finds it, and patch 3 sees what patches 1 and 2 changed.
     const review = await (await deps.reviewSeries())(series, {
       repo: source.repo,
-      base: source.base,
       config: settings.config,
       history: source.history,
       ...(deps.checks ? { checks: deps.checks } : {}),

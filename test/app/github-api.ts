@@ -60,6 +60,8 @@ export class FakeGitHub {
   config: string | null = null;
   /** Extra refusals on top of GitHub's own diff validation (a diff that moved under the app). */
   refuseComment: (c: { path: string; line: number; side: string }) => boolean = () => false;
+  /** Path GitHub Enterprise puts before the API (`/api/v3`); probot adds it when GHE_HOST is set. */
+  pathPrefix = '';
   /** Answer the next N content-creating calls with a secondary rate limit. */
   rateLimitNext = 0;
   private server: Server | null = null;
@@ -156,7 +158,7 @@ export class FakeGitHub {
     const u = new URL(req.url ?? '/', 'http://x');
     const call: RecordedCall = {
       method: req.method ?? 'GET',
-      path: decodeURIComponent(u.pathname),
+      path: decodeURIComponent(u.pathname).replace(this.pathPrefix ? new RegExp(`^${this.pathPrefix}`) : /^/, ''),
       query: u.searchParams,
       body: text ? JSON.parse(text) : null,
       auth: req.headers.authorization,

@@ -24,7 +24,7 @@ const placed = (over: Partial<PlacedFinding['finding']> = {}): PlacedFinding => 
 describe('render', () => {
   it('renders an inline comment with its marker, escaped angle brackets and evidence', () => {
     const body = renderComment(placed());
-    expect(body).toMatch(/^\*\*Warning\*\* `lock\/reserve-under-page-lock`: btrfs_delalloc_reserve_space\(\) called with &lt;page lock&gt; held/);
+    expect(body).toMatch(/^\*\*Warning\*\* `lock\/reserve-under-page-lock`: btrfs_delalloc_reserve_space\(\) called with &lt;page lock> held/);
     expect(body).toContain('- f4b1363cae43 ("btrfs: do not do delalloc reservation under page lock")');
     expect(readMarkers(body)).toEqual([{ kind: 'comment', value: '0123456789abcdef' }]);
     expect(body).not.toContain('```suggestion');
@@ -33,7 +33,7 @@ describe('render', () => {
   it('fences a suggestion as plain text, longer than any backticks inside', () => {
     expect(fence('Fixes: 123456789012 ("x")')).toBe('```text\nFixes: 123456789012 ("x")\n```');
     expect(fence('a ``` b')).toBe('````text\na ``` b\n````');
-    expect(md('a < b & c')).toBe('a &lt; b &amp; c');
+    expect(md('a -> b < c & d')).toBe('a -> b &lt; c & d');
   });
 
   it('turns an old comment into an outdated one that keeps its key', () => {
