@@ -1,6 +1,7 @@
 // `kreview watch` (the mail daemon) and `kreview ingest` (one message from an MTA pipe).
 import type { Command } from 'commander';
 import { errorMessage } from '../core/errors.js';
+import { KreviewError } from '../core/types.js';
 import { openState } from '../state/open-state.js';
 import { queueIncoming, readAllLimited } from '../sources/ingest.js';
 import { Watcher } from './daemon.js';
@@ -54,6 +55,7 @@ export function registerWatchCommands(program: Command): void {
       let raw: Buffer;
       try {
         raw = await readAllLimited(process.stdin);
+        if (!raw.length) throw new KreviewError('no message on stdin');
       } catch (e) {
         // A message that can never be taken is dropped with a line in the MTA's log, not retried forever.
         process.stderr.write(`kreview ingest: ${errorMessage(e)}\n`);
