@@ -35,6 +35,16 @@ describe('readMessages (mbox)', () => {
     expect(got.every((m) => m.warnings.length === 0)).toBe(true);
   });
 
+  it('takes an mbox that starts with blank lines as an mbox, and a lone message as one message', async () => {
+    const read = async (text: string): Promise<string[]> => {
+      const out = [];
+      for await (const m of readMessages(Readable.from([Buffer.from(text)]), 'f')) out.push(m.source);
+      return out;
+    };
+    expect(await read(`\n\nFrom x Mon Jan  1 00:00:00 2024\n${msg('1@x', 'one')}\nFrom x Mon Jan  1 00:00:00 2024\n${msg('2@x', 'two')}`)).toEqual(['f#1', 'f#2']);
+    expect(await read(msg('1@x', 'one', 'text\n\nFrom x Mon Jan  1 00:00:00 2024\nnot a separator here'))).toEqual(['f']);
+  });
+
   it('reads across chunk boundaries byte by byte', async () => {
     const mbox = Buffer.from(readFileSync(fixture('v2-series.mbox')));
     const chunks = [...mbox].map((b) => Buffer.from([b]));
