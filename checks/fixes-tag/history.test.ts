@@ -282,8 +282,9 @@ describe('the corrected line and the cited commits', () => {
     const f = await runFixes(messagePatch(message([x.line('upstream'), 'Cc: stable@vger.kernel.org']), { cc: [{ name: 'T', email: 'author@example.org' }] }), history, x.c.head);
     expect(f).toEqual([]);
   });
-  it('the same commit under two ids is a duplicate', async () => {
-    const f = await runFixes(messagePatch(message([x.line('bug'), `Fixes: ${x.c.bug.slice(0, 14)} ("foo: add the frobnicator")`])), history, x.c.head);
-    expect(f.filter((y) => y.id === 'fixes/duplicate')).toHaveLength(1);
+  it('the same commit under two ids is a duplicate, and its history is told once', async () => {
+    const f = await runFixes(messagePatch(message([x.line('fixed'), `Fixes: ${x.c.fixed.slice(0, 14)} ("qux: add qux")`])), history, x.c.head);
+    expect(f.filter((y) => y.id === 'fixes/duplicate').map((y) => y.location)).toEqual([{ kind: 'message', line: 6 }]);
+    expect(f.filter((y) => y.id === 'fixes/already-fixed')).toHaveLength(1);
   });
 });

@@ -37,7 +37,8 @@ export async function identify(tags: FixesTag[], d: Describer): Promise<Identity
   );
   for (const r of results) {
     if (r.finding) out.findings.push(r.finding);
-    if (r.named) out.named.push({ tag: r.tag, info: r.named });
+    // A commit named twice is a fixes/duplicate; its history is told once.
+    if (r.named && !out.named.some((n) => n.info.oid === r.named!.oid)) out.named.push({ tag: r.tag, info: r.named });
     const commit = r.named ?? r.guess;
     if (commit) out.known.set(r.tag, [...(out.known.get(r.tag) ?? []), commit]);
   }

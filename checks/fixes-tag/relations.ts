@@ -29,7 +29,8 @@ interface Facts {
 }
 
 export async function relationFindings(named: Named[], d: Describer, inp: RelationInput): Promise<Finding[]> {
-  const { base, history } = { base: inp.base, history: d.history };
+  const base = inp.base;
+  const history = d.history;
   // Every question for every target at once; History answers from its indexes and graph.
   const facts: Facts[] = await Promise.all(
     named.map(async ({ info }) => {
