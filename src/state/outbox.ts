@@ -162,7 +162,7 @@ export class Outbox {
         continue;
       }
       opts.onStep?.('delivered', row.message_id);
-      this.markSent(row.message_id, Date.now());
+      this.markSent(row.message_id, now);
       opts.onStep?.('recorded', row.message_id);
       report.sent.push(row.message_id);
     }
