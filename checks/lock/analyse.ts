@@ -117,7 +117,8 @@ function hunkOnlyFunctions(input: ImageInput, ctx: AnalyseContext): { fn: CFunct
     if (!m) continue;
     const section = regions[Number(m[1])].section;
     const name = /([A-Za-z_]\w*)\s*\(/.exec(section)?.[1] ?? 'the hunk';
-    out.push({ fn: { ...fn, name }, section });
+    const named: CFunction = { name, startLine: fn.startLine, endLine: fn.endLine, node: fn.node, body: fn.body, params: fn.params, annotations: fn.annotations, errorLines: fn.errorLines };
+    out.push({ fn: named, section });
   }
   return out;
 }

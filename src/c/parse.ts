@@ -111,8 +111,14 @@ function structuralErrorLines(node: SyntaxNode, hasError: boolean): number[] {
   return lines;
 }
 
+interface DeclNode<T> {
+  type: string;
+  text: string;
+  childForFieldName(name: string): T | null;
+}
+
 /** The identifier a declarator declares (through pointers, arrays, parentheses). */
-export function declaratorName(node: SyntaxNode | null): string | null {
+export function declaratorName<T extends DeclNode<T>>(node: T | null): string | null {
   let n = node;
   while (n) {
     if (n.type === 'identifier' || n.type === 'field_identifier' || n.type === 'type_identifier') return n.text;
@@ -121,35 +127,73 @@ export function declaratorName(node: SyntaxNode | null): string | null {
   return null;
 }
 
-function functionDeclarator(node: SyntaxNode): SyntaxNode | null {
+function functionDeclarator<T extends DeclNode<T>>(node: T): T | null {
   let n = node.childForFieldName('declarator');
   while (n && n.type !== 'function_declarator') n = n.childForFieldName('declarator');
   return n;
 }
 
+/** A function definition whose syntax tree is copied to JavaScript only when a walk needs it. */
+class ParsedFunction implements CFunction {
+  private copy: CNode | null = null;
+  private extra: { params: CParam[]; annotations: Annotation[]; errorLines: number[] } | null = null;
+
+  constructor(
+    private native: Parser.SyntaxNode,
+    private source: string,
+    private rowOf: (i: number) => number,
+    private fileAnnotations: Annotation[],
+    readonly name: string,
+    readonly startLine: number,
+    readonly endLine: number,
+  ) {}
+
+  get node(): CNode {
+    this.copy ??= copyTree(this.native, this.source, this.rowOf);
+    return this.copy;
+  }
+
+  get body(): CNode {
+    return this.node.childForFieldName('body')!;
+  }
+
+  private details(): { params: CParam[]; annotations: Annotation[]; errorLines: number[] } {
+    if (this.extra) return this.extra;
+    const node = this.node;
+    const params: CParam[] = [];
+    for (const p of functionDeclarator(node)?.childForFieldName('parameters')?.namedChildren ?? []) {
+      if (p.type !== 'parameter_declaration') continue;
+      const pname = declaratorName(p.childForFieldName('declarator'));
+      if (pname) params.push({ name: pname, text: p.text });
+    }
+    const bodyStart = this.body.startIndex;
+    this.extra = {
+      params,
+      annotations: this.fileAnnotations.filter((a) => a.offset >= node.startIndex && a.offset < bodyStart),
+      errorLines: structuralErrorLines(node, this.native.hasError),
+    };
+    return this.extra;
+  }
+
+  get params(): CParam[] {
+    return this.details().params;
+  }
+
+  get annotations(): Annotation[] {
+    return this.details().annotations;
+  }
+
+  get errorLines(): number[] {
+    return this.details().errorLines;
+  }
+}
+
 function toFunction(native: Parser.SyntaxNode, source: string, rowOf: (i: number) => number, annotations: Annotation[]): CFunction | null {
-  const node = copyTree(native, source, rowOf);
-  const body = node.childForFieldName('body');
-  const decl = functionDeclarator(node);
-  if (!body || !decl) return null;
+  const decl = functionDeclarator(native);
+  if (!decl || !native.childForFieldName('body')) return null;
   const name = declaratorName(decl.childForFieldName('declarator'));
   if (!name) return null;
-  const params: CParam[] = [];
-  for (const p of decl.childForFieldName('parameters')?.namedChildren ?? []) {
-    if (p.type !== 'parameter_declaration') continue;
-    const pname = declaratorName(p.childForFieldName('declarator'));
-    if (pname) params.push({ name: pname, text: p.text });
-  }
-  return {
-    name,
-    startLine: node.startPosition.row + 1,
-    endLine: node.endPosition.row + 1,
-    node,
-    body,
-    params,
-    annotations: annotations.filter((a) => a.offset >= node.startIndex && a.offset < body.startIndex),
-    errorLines: structuralErrorLines(node, native.hasError),
-  };
+  return new ParsedFunction(native, source, rowOf, annotations, name, rowOf(native.startIndex) + 1, rowOf(native.endIndex) + 1);
 }
 
 /** Parse a whole file (or a hunk-only image with blank filler lines) and list its functions. */
