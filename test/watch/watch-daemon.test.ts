@@ -161,6 +161,23 @@ describe('kreview watch', () => {
     expect(t2.errors.filter((e) => /failed/.test(e))).toEqual([]);
   });
 
+  it('a partial series is reviewed after the wait and the reply says what is missing', async () => {
+    const { world, make, advance } = await setup();
+    const w = make();
+    const [cover, p1] = world.series(1);
+    world.inbox.deliver(cover.raw);
+    world.inbox.deliver(p1.raw);
+    advance(1000);
+    expect((await w.tick()).reviewed).toEqual([]);
+    advance(29 * 60_000);
+    expect((await w.tick()).reviewed).toEqual([]);
+    advance(2 * 60_000);
+    const t = await w.tick();
+    expect(t.reviewed).toHaveLength(1);
+    const reply = world.smtp.received.find((m) => header(m.raw, 'In-Reply-To') === `<${p1.id}>`)!;
+    expect(reply.raw.replace(/\s+/g, ' ')).toContain('Only part of this series arrived (1 of 2); patch 2 did not come in time and was not reviewed.');
+  });
+
   it('a muted list (the default) is read but never answered', async () => {
     const { world, make, advance } = await setup();
     // Rewrite the policy with the list muted; the daemon re-reads it on the next tick.
