@@ -126,7 +126,8 @@ function readHunk(lines: string[], at: number, m: RegExpExecArray, name: string,
     i++;
   }
   if (oldLeft > 0 || newLeft > 0) {
-    const why = fits ? 'the diff ends first' : `line ${JSON.stringify(lines[i].slice(0, 40))} does not fit`;
+    const ended = fits || lines.slice(i).every((l) => l === '');
+    const why = ended ? 'the diff ends first' : `line ${JSON.stringify(lines[i].slice(0, 40))} does not fit`;
     warnings.push(
       `${name}: hunk @@ -${oldStart},${oldLines} +${newStart},${newLines} @@ is short by ${oldLeft} old and ${newLeft} new line(s) (${why}); kept the ${hunk.lines.length} line(s) before`,
     );

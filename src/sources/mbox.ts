@@ -2,7 +2,7 @@
 // lines, `>From ` unescaping, and a warning for a last message cut short. Parsing is src/patch/mail.ts.
 import type { Readable } from 'node:stream';
 
-export interface RawMessage {
+export interface MboxMessage {
   raw: Buffer;
   /** `name#3` for the third message of an mbox; `name` when the input held one message. */
   source: string;
@@ -67,20 +67,21 @@ function framingWarnings(parts: Buffer[], source: string, endedMidLine: boolean)
 }
 
 /** Reads every message of `stream`; `name` is the file name used in sources and warnings. */
-export async function* readMessages(stream: Readable, name: string): AsyncGenerator<RawMessage> {
+export async function* readMessages(stream: Readable, name: string): AsyncGenerator<MboxMessage> {
   let mbox: boolean | null = null;
   let current: Buffer[] = [];
-  let pending: RawMessage | null = null;
+  let pending: MboxMessage | null = null;
   let count = 0;
   let previousBlank = true;
   let endedMidLine = false;
-  const finish = (): RawMessage | null => {
+  const finish = (): MboxMessage | null => {
     // Drop the blank line that separates a message from the next `From ` line.
     while (current.length && isBlank(current[current.length - 1])) current.pop();
     if (current.length === 0) return null;
     count++;
     const source = `${name}#${count}`;
-    const msg = { raw: joinLines(current), source, warnings: framingWarnings(current, source, endedMidLine) };
+    // mbox writers end every message with a newline; a hand-written single message often lacks one.
+    const msg = { raw: joinLines(current), source, warnings: framingWarnings(current, source, endedMidLine && mbox === true) };
     current = [];
     return msg;
   };
