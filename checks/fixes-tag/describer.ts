@@ -30,6 +30,11 @@ export class Describer {
     return t;
   }
 
+  /** A 12-digit id the repository resolved to exactly this commit is its abbreviation: no question needed. */
+  knownAbbrev(info: CommitInfo, id: string): void {
+    if (id.length === 12 && info.oid.startsWith(id) && !this.targets.has(info.oid)) this.targets.set(info.oid, Promise.resolve(makeTarget(info, id)));
+  }
+
   /** Ask the abbreviations of many commits in one batch, before the findings that cite them. */
   async prime(infos: CommitInfo[]): Promise<void> {
     const todo = [...new Map(infos.map((i) => [i.oid, i])).values()].filter((i) => !this.targets.has(i.oid));

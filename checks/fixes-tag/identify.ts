@@ -66,6 +66,7 @@ async function one(tag: FixesTag, id: string, r: ResolvedObject | undefined, d: 
     return guess ? { finding, guess } : { finding };
   }
   const named = d.infos.get(r.oid);
+  if (named) d.knownAbbrev(named, id);
   return named ? { named } : {};
 }
 
