@@ -1,6 +1,7 @@
 // Puts a placed review on GitHub: the check run (annotations in batches of 50), the PR review
 // (inline comments, body fallback, 422 recovery), and the retirement of comments a new push made outdated.
 import type { ProbotOctokit } from 'probot';
+import { errorMessage } from '../core/errors.js';
 import type { Finding, Severity } from '../core/types.js';
 import { SEVERITY_RANK } from '../core/types.js';
 import type { ContentQueue } from './content-queue.js';
@@ -16,6 +17,8 @@ export interface GitHubTarget {
   repo: string;
   number: number;
   headSha: string;
+  /** Where problems that do not stop the review are told (one line each). */
+  warn: (msg: string) => void;
 }
 
 export const CHECK_NAME = 'kreview';
@@ -125,7 +128,7 @@ const isOwn = (user: { type?: string } | null | undefined, body: string | null |
   user?.type === 'Bot' && readMarkers(body).length > 0;
 const isOutdated = (body: string): boolean => readMarkers(body).some((m) => m.kind === 'outdated');
 
-async function ownContent(t: GitHubTarget): Promise<{ comments: OwnComment[]; reviews: OwnReview[] }> {
+async function ownContent(t: GitHubTarget): Promise<{ comments: OwnComment[]; reviews: OwnReview[]; pending: number[] }> {
   const [comments, reviews] = await Promise.all([
     t.octokit.paginate(t.octokit.rest.pulls.listReviewComments, { owner: t.owner, repo: t.repo, pull_number: t.number, per_page: 100 }),
     t.octokit.paginate(t.octokit.rest.pulls.listReviews, { owner: t.owner, repo: t.repo, pull_number: t.number, per_page: 100 }),
@@ -137,8 +140,10 @@ async function ownContent(t: GitHubTarget): Promise<{ comments: OwnComment[]; re
         const key = readMarkers(c.body).find((m) => m.kind === 'comment')?.value;
         return key ? [{ id: c.id, body: c.body, key }] : [];
       }),
+    // Only the app's own pending reviews are listed to it: those are probes a crash left behind.
+    pending: reviews.filter((r) => r.state === 'PENDING' && r.user?.type === 'Bot').map((r) => r.id),
     reviews: reviews
-      .filter((r) => isOwn(r.user, r.body) && !isOutdated(r.body ?? ''))
+      .filter((r) => r.state !== 'PENDING' && isOwn(r.user, r.body) && !isOutdated(r.body ?? ''))
       .map((r) => ({ id: r.id, body: r.body ?? '', keys: readMarkers(r.body).filter((m) => m.kind === 'comment').map((m) => m.value) })),
   };
 }
@@ -214,19 +219,29 @@ export async function publishReview(t: GitHubTarget, placement: Placement, model
   const current = new Set(placement.all.map((p) => p.key));
   const outcome: ReviewOutcome = { reviewId: null, inline: [], moved: [], bodyFindings: [], outdatedComments: [], outdatedReviews: [] };
 
+  // An edit that fails (another bot's comment carrying a copied marker, a comment deleted meanwhile)
+  // is told and skipped: the new review matters more than the old one's wording.
   for (const c of own.comments) {
     if (current.has(c.key)) continue;
-    await t.queue.run(() =>
-      t.octokit.rest.pulls.updateReviewComment({ owner: t.owner, repo: t.repo, comment_id: c.id, body: renderOutdated(c.body, t.headSha) }),
-    );
-    outcome.outdatedComments.push(c.id);
+    try {
+      await t.queue.run(() =>
+        t.octokit.rest.pulls.updateReviewComment({ owner: t.owner, repo: t.repo, comment_id: c.id, body: renderOutdated(c.body, t.headSha) }),
+      );
+      outcome.outdatedComments.push(c.id);
+    } catch (e) {
+      t.warn(`cannot mark review comment ${c.id} outdated: ${errorMessage(e)}`);
+    }
   }
   for (const r of own.reviews) {
     if (r.keys.length === 0 || r.keys.some((k) => current.has(k))) continue;
-    await t.queue.run(() =>
-      t.octokit.rest.pulls.updateReview({ owner: t.owner, repo: t.repo, pull_number: t.number, review_id: r.id, body: renderOutdated(r.body, t.headSha) }),
-    );
-    outcome.outdatedReviews.push(r.id);
+    try {
+      await t.queue.run(() =>
+        t.octokit.rest.pulls.updateReview({ owner: t.owner, repo: t.repo, pull_number: t.number, review_id: r.id, body: renderOutdated(r.body, t.headSha) }),
+      );
+      outcome.outdatedReviews.push(r.id);
+    } catch (e) {
+      t.warn(`cannot mark review ${r.id} outdated: ${errorMessage(e)}`);
+    }
   }
 
   let inline = placement.comments.filter((c) => !active.has(c.placed.key));
@@ -258,6 +273,12 @@ export async function publishReview(t: GitHubTarget, placement: Placement, model
     outcome.reviewId = (await post(inline, bodyItems)).data.id;
   } catch (e) {
     if (status(e) !== 422 || inline.length === 0) throw e;
+    // GitHub allows one pending review per user and PR: a probe left by a crash would fail every probe.
+    for (const stale of own.pending) {
+      await t.queue.run(() =>
+        t.octokit.rest.pulls.deletePendingReview({ owner: t.owner, repo: t.repo, pull_number: t.number, review_id: stale }),
+      );
+    }
     outcome.moved = await rejected(t, inline, true);
     const moved = new Set(outcome.moved);
     inline = inline.filter((c) => !moved.has(c));

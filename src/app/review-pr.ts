@@ -182,8 +182,26 @@ async function loadSource(req: ReviewRequest, deps: ReviewDeps, settings: AppSet
   }
 }
 
-/** Review `req.pr` at its head commit and publish the result; never posts twice for one head unless forced. */
+const prLocks = new Map<string, Promise<unknown>>();
+
+/**
+ * Reviews of one PR run one after the other: two quick pushes must not race, or the older
+ * head's review could mark the newer one's comments outdated.
+ */
 export async function reviewPullRequest(req: ReviewRequest, deps: ReviewDeps): Promise<ReviewResult> {
+  const key = `${req.pr.owner}/${req.pr.repo}#${req.pr.number}`;
+  const run = (prLocks.get(key) ?? Promise.resolve()).then(() => reviewHead(req, deps));
+  const tail = run.catch(() => undefined);
+  prLocks.set(key, tail);
+  try {
+    return await run;
+  } finally {
+    if (prLocks.get(key) === tail) prLocks.delete(key);
+  }
+}
+
+/** Review `req.pr` at its head commit and publish the result; never posts twice for one head unless forced. */
+async function reviewHead(req: ReviewRequest, deps: ReviewDeps): Promise<ReviewResult> {
   const { pr } = req;
   const repoName = `${pr.owner}/${pr.repo}`;
   if (pr.draft && !req.force) return 'draft';
@@ -196,6 +214,7 @@ export async function reviewPullRequest(req: ReviewRequest, deps: ReviewDeps): P
     repo: pr.repo,
     number: pr.number,
     headSha: pr.headSha,
+    warn: (msg) => req.log.warn(`${repoName}#${pr.number}: ${msg}`),
   };
   let checkRunId: number | null = null;
   let source: Source | null = null;
@@ -238,19 +257,28 @@ export async function reviewPullRequest(req: ReviewRequest, deps: ReviewDeps): P
     const notes = [...settings.warnings, ...source.notes];
     const conclusion = conclusionOf(findings, settings.failOn);
 
+    // A late delivery for an older head must not retire the comments of the newer one: such a
+    // head gets its check run, and the PR's review is left to the head it now has.
+    const current = (await req.octokit.rest.pulls.get({ owner: pr.owner, repo: pr.repo, pull_number: pr.number })).data.head.sha;
     // The review first: the completed check run is the sign that everything for this head is done.
-    const outcome = await publishReview(target, placement, { patchCount: review.patches.length, total: findings.length, notes });
+    const outcome =
+      current === pr.headSha
+        ? await publishReview(target, placement, { patchCount: review.patches.length, total: findings.length, notes })
+        : null;
+    if (!outcome) notes.push(`The pull request has moved on to ${current.slice(0, 12)}; no review comments were posted for this commit.`);
     await completeCheckRun(target, checkRunId, {
       conclusion,
       title: findings.length === 0 ? 'No findings' : `${findings.length} finding${findings.length === 1 ? '' : 's'}`,
       summary: renderSummary({ review, headSha: pr.headSha, total: findings.length, failOn: settings.failOn, notes }),
       annotations: annotationsOf(placement.all),
     });
-    deps.state.recordHead({ repo: repoName, pr: pr.number, headSha: pr.headSha, checkRunId, reviewId: outcome.reviewId, conclusion });
+    deps.state.recordHead({ repo: repoName, pr: pr.number, headSha: pr.headSha, checkRunId, reviewId: outcome?.reviewId ?? null, conclusion });
     req.log.info(
-      `${repoName}#${pr.number}@${pr.headSha.slice(0, 12)}: ${conclusion}, ${outcome.inline.length} inline, ` +
-        `${outcome.bodyFindings.length} in the body, ${outcome.moved.length} moved after 422, ` +
-        `${outcome.outdatedComments.length + outcome.outdatedReviews.length} marked outdated; ` +
+      `${repoName}#${pr.number}@${pr.headSha.slice(0, 12)}: ${conclusion}, ` +
+        (outcome
+          ? `${outcome.inline.length} inline, ${outcome.bodyFindings.length} in the body, ${outcome.moved.length} moved after 422, ` +
+            `${outcome.outdatedComments.length + outcome.outdatedReviews.length} marked outdated; `
+          : `no review (the PR moved on to ${current.slice(0, 12)}); `) +
         `source ${t1 - t0} ms, review ${t2 - t1} ms, publish ${Date.now() - t2} ms`,
     );
 

@@ -148,6 +148,23 @@ describe('a new push', () => {
   });
 });
 
+describe('a late delivery', () => {
+  it('for an older head gets its check run but does not retire the newer head\'s comments', async () => {
+    s = new Scenario();
+    await s.start();
+    await openSeries();
+    await s.send('opened');
+    const older = s.work.git('rev-parse', 'HEAD~1');
+    const before = s.gh.comments.map((c) => c.body);
+    await s.deliver('pull_request', pullRequestPayload(s.gh, 'synchronize', { ...s.pull, headSha: older }));
+    const run = [...s.gh.checkRuns.values()].find((r) => r.head_sha === older);
+    expect(run?.status).toBe('completed');
+    expect(run.output.summary).toMatch(/has moved on to [0-9a-f]{12}; no review comments were posted/);
+    expect(s.gh.comments.map((c) => c.body)).toEqual(before);
+    expect(s.gh.reviews).toHaveLength(1);
+  });
+});
+
 describe('GitHub refuses a comment (422)', () => {
   it('moves the refused comment into the body and keeps the others', async () => {
     s = new Scenario();
