@@ -170,7 +170,8 @@ class ParsedFunction implements CFunction {
     this.extra = {
       params,
       annotations: this.fileAnnotations.filter((a) => a.offset >= node.startIndex && a.offset < bodyStart),
-      errorLines: structuralErrorLines(node, this.native.hasError),
+      // Only the body matters to the walk: an unknown macro before the return type (SQLITE_API) does not.
+      errorLines: structuralErrorLines(this.body, this.native.hasError),
     };
     return this.extra;
   }
