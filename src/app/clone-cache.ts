@@ -91,6 +91,10 @@ export function ensureClone(req: CloneRequest, opts: CloneOptions): Promise<Clon
       if (init.code !== 0) throw new KreviewError(`cannot create a clone in ${dir}: ${init.stderr.trim().split('\n')[0]}`);
     }
     const baseRef = assertSafeRev(req.baseRef);
+    // The branch name goes into a refspec: a ':' or a glob there would write or read other refs.
+    if (/[:*?[\\^~\s]|\.\.|^\/|\/$|\.lock$/.test(baseRef)) {
+      throw new KreviewError(`base branch ${JSON.stringify(baseRef)} is not a branch name; refused`);
+    }
     const refspecs = [
       `+refs/heads/${baseRef}:refs/heads/${baseRef}`,
       `+refs/pull/${req.prNumber}/head:refs/pull/${req.prNumber}/head`,

@@ -2,7 +2,7 @@
 // answered by a local server that records every call, the PR's commits in a real bare repository.
 import { afterEach, describe, expect, it } from 'vitest';
 import { BASE_FILE, Scenario, SECRET, withLines } from './scenario.js';
-import { checkRunPayload, commentPayload, deliver, pullRequestPayload } from './webhooks.js';
+import { checkRunPayload, checkSuitePayload, commentPayload, deliver, pullRequestPayload } from './webhooks.js';
 
 let s: Scenario;
 /** 200, or 202 when probot's webhook timeout ran out first (the work goes on; Scenario.deliver waits for it). */
@@ -228,6 +228,26 @@ describe('re-running', () => {
     expect(after.length).toBeGreaterThan(before);
     expect(after[before].body).toMatchObject({ status: 'in_progress' });
     expect(after.at(-1)!.body).toMatchObject({ status: 'completed', conclusion: 'neutral' });
+
+    // "Re-run all checks" arrives as check_suite rerequested.
+    await s.deliver('check_suite', checkSuitePayload(s.gh, s.pull));
+    const suite = s.gh.callsTo('PATCH', /\/check-runs\//).slice(after.length);
+    expect(suite[0].body).toMatchObject({ status: 'in_progress' });
+    expect(suite.at(-1)!.body).toMatchObject({ status: 'completed', conclusion: 'neutral' });
+    expect(s.gh.reviews).toHaveLength(1);
+  });
+
+  it('leaves a draft alone until it is ready for review', async () => {
+    s = new Scenario();
+    await s.start();
+    await openSeries();
+    s.pull.draft = true;
+    await s.send('opened');
+    expect(contentCalls()).toEqual([]);
+    s.pull.draft = false;
+    await s.send('ready_for_review');
+    expect(s.gh.checkRuns.size).toBe(1);
+    expect(s.gh.reviews).toHaveLength(1);
   });
 });
 

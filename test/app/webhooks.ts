@@ -94,3 +94,17 @@ export function checkRunPayload(gh: FakeGitHub, pull: FakePull, checkRunId: numb
     sender: { login: pull.user, type: 'User' },
   };
 }
+
+export function checkSuitePayload(gh: FakeGitHub, pull: FakePull) {
+  return {
+    action: 'rerequested',
+    check_suite: {
+      id: 31337,
+      head_sha: pull.headSha,
+      pull_requests: [{ number: pull.number, head: { sha: pull.headSha }, base: { sha: pull.baseSha } }],
+    },
+    repository: repositoryPayload(gh),
+    installation: { id: INSTALLATION },
+    sender: { login: pull.user, type: 'User' },
+  };
+}

@@ -1,0 +1,107 @@
+// The bare clone per repository: names it will not use, the token kept out of every message,
+// first contact and warm fetches from a real repository.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { authenticatedUrl, clonePath, ensureClone, mergeBase, scrub, type CloneRequest } from '../../src/app/clone-cache.js';
+import { KreviewError } from '../../src/core/types.js';
+import { TestRepo } from '../helpers/git-repo.js';
+
+const TOKEN = 'ghs_SECRETtoken123';
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+const tmp = () => {
+  const d = mkdtempSync(join(tmpdir(), 'kreview-clone-'));
+  dirs.push(d);
+  return d;
+};
+
+describe('clone names and URLs', () => {
+  it('keeps one clone per owner/repo and refuses names GitHub would not give', () => {
+    expect(clonePath('/c', 'acme', 'linux')).toBe('/c/github/acme/linux.git');
+    for (const [o, r] of [['..', 'x'], ['a/b', 'c'], ['acme', '.git'], ['acme', 'li nux'], ['', 'x']]) {
+      expect(() => clonePath('/c', o, r)).toThrow(KreviewError);
+    }
+  });
+
+  it('puts the token into https URLs only, and scrubs it from text', () => {
+    expect(authenticatedUrl('https://github.com/acme/linux.git', TOKEN)).toBe(`https://x-access-token:${TOKEN}@github.com/acme/linux.git`);
+    expect(authenticatedUrl('/srv/linux.git', TOKEN)).toBe('/srv/linux.git');
+    expect(authenticatedUrl('https://github.com/acme/linux.git', null)).toBe('https://github.com/acme/linux.git');
+    expect(scrub(`fatal: unable to access 'https://x-access-token:${TOKEN}@github.com/': boom ${TOKEN}`, TOKEN)).toBe(
+      "fatal: unable to access 'https://x-access-token:***@github.com/': boom ***",
+    );
+  });
+});
+
+describe('ensureClone', () => {
+  const request = (url: string, repo: TestRepo, over: Partial<CloneRequest> = {}): CloneRequest => ({
+    owner: 'acme',
+    repo: 'linux',
+    url,
+    token: TOKEN,
+    prNumber: 3,
+    baseRef: 'master',
+    headSha: repo.git('rev-parse', 'pr'),
+    baseSha: repo.git('rev-parse', 'master'),
+    sizeKb: 10,
+    ...over,
+  });
+
+  function upstream(): { repo: TestRepo; bare: string } {
+    const repo = new TestRepo(join(tmp(), 'work'));
+    repo.commit('base\n', { files: { 'a.c': 'int a;\n' } });
+    repo.tag('v1.0');
+    repo.git('checkout', '-q', '-b', 'pr');
+    repo.commit('change\n', { files: { 'a.c': 'int a;\nint b;\n' } });
+    repo.git('checkout', '-q', 'master');
+    const bare = join(tmp(), 'up.git');
+    execFileSync('git', ['clone', '-q', '--bare', repo.dir, bare]);
+    execFileSync('git', ['-C', bare, 'update-ref', 'refs/pull/3/head', repo.git('rev-parse', 'pr')]);
+    return { repo, bare };
+  }
+
+  it('creates the clone on first contact with the base branch, the PR head and the tags; later fetches reuse it', async () => {
+    const { repo, bare } = upstream();
+    const cache = tmp();
+    const first = await ensureClone(request(bare, repo), { cacheDir: cache, maxSizeKb: 0, fetchTimeoutMs: 60_000 });
+    expect(first.created).toBe(true);
+    expect(execFileSync('git', ['-C', first.dir, 'for-each-ref', '--format=%(refname)'], { encoding: 'utf8' }).split('\n').filter(Boolean).sort()).toEqual([
+      'refs/heads/master',
+      'refs/pull/3/head',
+      'refs/tags/v1.0',
+    ]);
+    const again = await ensureClone(request(bare, repo), { cacheDir: cache, maxSizeKb: 0, fetchTimeoutMs: 60_000 });
+    expect(again).toMatchObject({ dir: first.dir, created: false });
+    expect(await mergeBase(first.dir, repo.git('rev-parse', 'master'), repo.git('rev-parse', 'pr'))).toBe(repo.git('rev-parse', 'master'));
+  });
+
+  it('refuses a repository above the size limit, a hostile base ref, and a head the fetch did not bring', async () => {
+    const { repo, bare } = upstream();
+    const cache = tmp();
+    await expect(ensureClone(request(bare, repo, { sizeKb: 5000 }), { cacheDir: cache, maxSizeKb: 1024, fetchTimeoutMs: 60_000 })).rejects.toThrow(
+      /acme\/linux is 5 MiB, above the clone limit of 1 MiB/,
+    );
+    await expect(ensureClone(request(bare, repo, { baseRef: '--upload-pack=touch /tmp/x' }), { cacheDir: cache, maxSizeKb: 0, fetchTimeoutMs: 60_000 })).rejects.toThrow(
+      /looks like an option/,
+    );
+    for (const baseRef of ['master:refs/heads/evil', 'refs/*', 'a..b']) {
+      await expect(ensureClone(request(bare, repo, { baseRef }), { cacheDir: cache, maxSizeKb: 0, fetchTimeoutMs: 60_000 })).rejects.toThrow(/is not a branch name; refused/);
+    }
+    await expect(ensureClone(request(bare, repo, { headSha: 'f'.repeat(40) }), { cacheDir: cache, maxSizeKb: 0, fetchTimeoutMs: 60_000 })).rejects.toThrow(
+      /commit ffffffffffff is not in the fetched refs/,
+    );
+  });
+
+  it('says why a fetch failed without the token', async () => {
+    const { repo } = upstream();
+    const err = await ensureClone(request('https://127.0.0.1:1/acme/linux.git', repo), { cacheDir: tmp(), maxSizeKb: 0, fetchTimeoutMs: 30_000 }).catch((e) => e);
+    expect(err).toBeInstanceOf(KreviewError);
+    expect(err.message).toMatch(/^cannot fetch acme\/linux: /);
+    expect(err.message).not.toContain(TOKEN);
+  });
+});
