@@ -198,6 +198,7 @@ const TABLE: Record<HistoryId, { valid: Case[]; invalid: Case[] }> = {
       { name: 'stable+noautosel opt-out', tags: (f) => [f.line('bug'), 'Cc: <stable+noautosel@kernel.org> # needs the new API'] },
       { name: 'stable in the mail Cc', patch: (f) => messagePatch(message([f.line('bug')]), { cc: [{ name: '', email: 'stable@vger.kernel.org' }] }) },
       { name: 'only in a release candidate', tags: full('rcOnly') },
+      { name: 'the target was reverted since', tags: full('reverted') },
       { name: 'not in any release before the base', tags: full('fixed'), base: (f) => f.c.fixer },
     ],
     invalid: [

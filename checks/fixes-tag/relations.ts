@@ -186,7 +186,8 @@ async function stableCc(named: Named[], facts: Facts[], d: Describer, inp: Relat
   const base = inp.base;
   if (base === null || stableState(inp.patch, inp.cfg.stableAddress) !== 'none') return [];
   for (const [i, { tag, info }] of named.entries()) {
-    if (!facts[i].ancestor) continue;
+    // A reverted target has left the tree: stable has nothing to fix.
+    if (!facts[i].ancestor || facts[i].revertedBy.length > 0) continue;
     const release = await releaseOf(info.oid, base, d, inp.cfg.releaseTagPattern);
     if (release === null) continue;
     const t = await d.target(info);
