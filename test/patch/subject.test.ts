@@ -42,18 +42,21 @@ describe('parseSubject', () => {
   });
 
   it('round-trips any rendered prefix', () => {
-    const tree = fc.constantFrom(null, 'net-next', 'bpf', 'mm-hotfixes', 'next', '6.6.y');
+    const reserved = /^(patch|rfc|rft|resend\d*|repost|fyi|for-review|autosel|v\d+|(patch|rfc|rft)-?v\d+)$/i;
+    const tree = fc.option(fc.oneof(fc.constantFrom('net-next', 'bpf', 'mm-hotfixes', 'next', '6.6.y'), fc.stringMatching(/^[a-z0-9][a-z0-9.-]{0,12}$/).filter((t) => !reserved.test(t) && !/^\d+\/\d+$/.test(t))), { nil: null });
+    const marker = fc.constantFrom('Re: ', 'RE: ', 'AW: ', 'Sv: ', 'Odp: ', '回复: ', 'Re[3]: ', 'Re: Re: ');
     const summary = fc.stringMatching(/^[a-z][a-z0-9 :_-]{0,40}[a-z0-9]$/).filter((s) => !/ {2}/.test(s));
     const counter = fc.integer({ min: 1, max: 150 }).chain((total) =>
       fc.record({ index: fc.integer({ min: 0, max: total }), total: fc.constant(total) }),
     );
     fc.assert(
-      fc.property(fc.boolean(), fc.boolean(), tree, fc.integer({ min: 1, max: 40 }), fc.option(counter), summary,
-        (rfc, resend, t, version, c, s) => {
+      fc.property(fc.boolean(), fc.boolean(), tree, fc.integer({ min: 1, max: 40 }), fc.option(counter), summary, marker,
+        (rfc, resend, t, version, c, s, m) => {
           const p = { rfc, resend, tree: t, version, index: c?.index ?? null, total: c?.total ?? null, summary: s };
           const got = parseSubject(renderSubject(p));
           expect(got).toMatchObject({ ...p, isPatch: true, isReply: false });
-          expect(parseSubject(`Re: ${renderSubject(p)}`)).toMatchObject({ ...p, isReply: true });
+          expect(parseSubject(`${m}${renderSubject(p)}`)).toMatchObject({ ...p, isReply: true });
+          expect(parseSubject(`[some-list] ${m}${renderSubject(p)}`)).toMatchObject({ ...p, isReply: true });
         }),
       { numRuns: 300 },
     );
