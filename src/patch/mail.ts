@@ -70,7 +70,7 @@ export async function parseMail(raw: Buffer | string, source: string): Promise<P
   let text: string;
   if (plain) {
     text = plain.text;
-    if (plain.latin1) warnings.push(`${source}: the body is not UTF-8 and names no charset; read it as latin1`);
+    if (plain.latin1) warnings.push(`the body is not UTF-8 and names no charset; read it as latin1`);
   } else {
     try {
       email = await PostalMime.parse(buf, { attachmentEncoding: 'arraybuffer' });
@@ -78,12 +78,12 @@ export async function parseMail(raw: Buffer | string, source: string): Promise<P
       throw new KreviewError(`${source}: cannot decode the message: ${firstLine(e)}`);
     }
     text = email.text ?? '';
-    if (text.includes('\uFFFD')) warnings.push(`${source}: some bytes of the body do not fit its charset and were replaced`);
+    if (text.includes('\uFFFD')) warnings.push(`some bytes of the body do not fit its charset and were replaced`);
   }
   if (/format\s*=\s*"?flowed/i.test(headers['content-type'] ?? '')) {
-    warnings.push(`${source}: format=flowed mail; lines of the diff may have been rewrapped by the mailer`);
+    warnings.push(`format=flowed mail; lines of the diff may have been rewrapped by the mailer`);
   }
-  if (!plain && !email.text && email.html) warnings.push(`${source}: HTML-only mail; kernel lists take plain text`);
+  if (!plain && !email.text && email.html) warnings.push(`HTML-only mail; kernel lists take plain text`);
   text = text.replace(/\r\n?/g, '\n');
 
   const inBody = readInBodyHeaders(text);
@@ -112,17 +112,17 @@ export async function parseMail(raw: Buffer | string, source: string): Promise<P
   const replyTo = people(email.replyTo);
   const inBodyFrom = inBody.from !== null ? parsePerson(inBody.from) : null;
   const author = authorOf(from, replyTo, inBodyFrom);
-  if (!author) warnings.push(`${source}: no author (From:) in the mail`);
+  if (!author) warnings.push(`no author (From:) in the mail`);
 
   let messageId = messageIds(email.messageId)[0];
   if (!messageId) {
     messageId = `${createHash('sha256').update(buf).digest('hex').slice(0, 32)}@kreview.invalid`;
-    warnings.push(`${source}: no Message-ID; using ${messageId}`);
+    warnings.push(`no Message-ID; using ${messageId}`);
   }
   // A cover letter has its footers in the body; a patch below the fold.
   const footers = parseFooters(body);
   const diff = split.diff ? parseDiff(split.diff) : { files: [], warnings: [] };
-  warnings.push(...diff.warnings.map((w) => `${source}: ${w}`));
+  warnings.push(...diff.warnings);
   const message = buildMessage(prefix.summary, split.message);
 
   const mail: MailInfo = {

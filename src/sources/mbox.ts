@@ -6,7 +6,7 @@ export interface MboxMessage {
   raw: Buffer;
   /** `name#3` for the third message of an mbox; `name` when the input held one message. */
   source: string;
-  /** Problems with this message's framing (truncation), one line each. */
+  /** Problems with this message's framing (truncation), one line each, without the source. */
   warnings: string[];
 }
 
@@ -58,11 +58,11 @@ function joinLines(parts: Buffer[]): Buffer {
 }
 
 /** Checks a finished message for signs that it was cut off. */
-function framingWarnings(parts: Buffer[], source: string, endedMidLine: boolean): string[] {
+function framingWarnings(parts: Buffer[], endedMidLine: boolean): string[] {
   const warnings: string[] = [];
   const headerEnd = parts.findIndex(isBlank);
-  if (headerEnd === -1) warnings.push(`${source}: truncated: the headers never end`);
-  else if (endedMidLine) warnings.push(`${source}: truncated: the input ends in the middle of a line`);
+  if (headerEnd === -1) warnings.push('truncated: the headers never end');
+  else if (endedMidLine) warnings.push('truncated: the input ends in the middle of a line');
   return warnings;
 }
 
@@ -81,7 +81,7 @@ export async function* readMessages(stream: Readable, name: string): AsyncGenera
     count++;
     const source = `${name}#${count}`;
     // mbox writers end every message with a newline; a hand-written single message often lacks one.
-    const msg = { raw: joinLines(current), source, warnings: framingWarnings(current, source, endedMidLine && mbox === true) };
+    const msg = { raw: joinLines(current), source, warnings: framingWarnings(current, endedMidLine && mbox === true) };
     current = [];
     return msg;
   };
@@ -107,10 +107,7 @@ export async function* readMessages(stream: Readable, name: string): AsyncGenera
   if (pending) yield pending;
   if (last) {
     // A file that held one message is named by the file alone.
-    if (count === 1) {
-      last.source = name;
-      last.warnings = last.warnings.map((w) => w.replace(`${name}#1`, name));
-    }
+    if (count === 1) last.source = name;
     yield last;
   }
 }

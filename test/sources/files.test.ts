@@ -58,11 +58,11 @@ describe('readMessages (mbox)', () => {
     const mbox = `From x Mon Jan  1 00:00:00 2024\n${msg('1@x', 'one')}\nFrom x Mon Jan  1 00:00:00 2024\nFrom: a <a@x>\nSubject: [PATCH] cut`;
     const got = [];
     for await (const m of readMessages(Readable.from([Buffer.from(mbox)]), 't.mbox')) got.push(m);
-    expect(got.map((m) => m.warnings)).toEqual([[], ['t.mbox#2: truncated: the headers never end']]);
+    expect(got.map((m) => m.warnings)).toEqual([[], ['truncated: the headers never end']]);
     const cut = `From x Mon Jan  1 00:00:00 2024\n${msg('1@x', 'one')}\nFrom x Mon Jan  1 00:00:00 2024\n${msg('2@x', 'two', 'diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1,3 +1,3 @@\n-a\n+b\n co')}`.trimEnd();
     const again = [];
     for await (const m of readMessages(Readable.from([Buffer.from(cut)]), 'c.mbox')) again.push(m.warnings);
-    expect(again).toEqual([[], ['c.mbox#2: truncated: the input ends in the middle of a line']]);
+    expect(again).toEqual([[], ['truncated: the input ends in the middle of a line']]);
     const single = [];
     for await (const m of readMessages(Readable.from([Buffer.from(msg('1@x', 'one').trimEnd())]), 'one.eml')) single.push(m.warnings);
     expect(single).toEqual([[]]);
@@ -111,15 +111,16 @@ describe('readInputs', () => {
     expect(describeAll(stream).map((s) => s.replace(mbox, 'm'))).toEqual(['m#1 [PATCH 1/2] a: change', 'm#2 [PATCH 2/2] a: again']);
   });
 
-  it('reads a truncated mbox: the cut patch carries warnings naming it, the others are whole', async () => {
+  it('reads a truncated mbox: the cut patch carries warnings, the others are whole', async () => {
     const full = readFileSync(fixture('v2-series.mbox'), 'utf8');
     const path = join(tmp, 'cut.mbox');
     writeFileSync(path, full.slice(0, full.indexOf('-/* stale */') + 5));
     const got = (await collect([path])) as Patch[];
+    expect(got[2].source).toBe(`${path}#3`);
     expect(got.map((p) => p.warnings)).toEqual([
       [],
       [],
-      [`${path}#3: truncated: the input ends in the middle of a line`, `${path}#3: fs/btrfs/inode.c: hunk @@ -20,1 +20,1 @@ is short by 0 old and 1 new line(s) (the diff ends first); kept the 1 line(s) before`],
+      ['truncated: the input ends in the middle of a line', `fs/btrfs/inode.c: hunk @@ -20,1 +20,1 @@ is short by 0 old and 1 new line(s) (the diff ends first); kept the 1 line(s) before`],
     ]);
   });
 
