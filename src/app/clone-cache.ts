@@ -100,23 +100,30 @@ export function ensureClone(req: CloneRequest, opts: CloneOptions): Promise<Clon
       `+refs/pull/${req.prNumber}/head:refs/pull/${req.prNumber}/head`,
       '+refs/tags/*:refs/tags/*',
     ];
-    // The URL is not an option (checked), and the refspecs are built here: nothing untrusted follows as an option.
-    const url = authenticatedUrl(req.url, req.token);
-    if (url.startsWith('-')) throw new KreviewError(`clone URL ${JSON.stringify(req.url)} looks like an option; refused`);
-    const fetch = await runGit(dir, ['fetch', '-q', '--no-write-fetch-head', '--', url, ...refspecs], {
-      timeoutMs: opts.fetchTimeoutMs,
-    });
-    if (fetch.code !== 0) {
-      throw new KreviewError(
-        `cannot fetch ${req.owner}/${req.repo}: ${scrub(fetch.stderr.trim().split('\n').pop() ?? `git exited ${fetch.code}`, req.token)}`,
-      );
-    }
-    for (const sha of [req.headSha, req.baseSha]) {
-      const ok = await runGit(dir, ['cat-file', '-e', `${assertSafeRev(sha)}^{commit}`], { timeoutMs: 30_000 });
-      if (ok.code !== 0) throw new KreviewError(`${req.owner}/${req.repo}: commit ${sha.slice(0, 12)} is not in the fetched refs`);
+    // A recheck or a redelivered event names commits the clone already has: no fetch then.
+    if (created || (await missingCommits(dir, [req.headSha, req.baseSha])).length > 0) {
+      const url = authenticatedUrl(req.url, req.token);
+      if (url.startsWith('-')) throw new KreviewError(`clone URL ${JSON.stringify(req.url)} looks like an option; refused`);
+      // Refspecs are built here from checked parts and follow `--`: nothing untrusted is read as an option.
+      const fetch = await runGit(dir, ['fetch', '-q', '--no-write-fetch-head', '--', url, ...refspecs], { timeoutMs: opts.fetchTimeoutMs });
+      if (fetch.code !== 0) {
+        throw new KreviewError(
+          `cannot fetch ${req.owner}/${req.repo}: ${scrub(fetch.stderr.trim().split('\n').pop() ?? `git exited ${fetch.code}`, req.token)}`,
+        );
+      }
+      const missing = await missingCommits(dir, [req.headSha, req.baseSha]);
+      if (missing.length) throw new KreviewError(`${req.owner}/${req.repo}: commit ${missing[0].slice(0, 12)} is not in the fetched refs`);
     }
     return { dir, created, fetchMs: Date.now() - started };
   });
+}
+
+/** Which of these full commit ids the clone lacks (one `cat-file --batch-check` for all). */
+async function missingCommits(dir: string, shas: string[]): Promise<string[]> {
+  const wanted = shas.map((sha) => `${assertSafeRev(sha)}^{commit}`);
+  const r = await runGit(dir, ['cat-file', '--batch-check=%(objectname) %(objecttype)'], { input: wanted.join('\n') + '\n', timeoutMs: 30_000 });
+  const lines = r.stdout.split('\n');
+  return shas.filter((_, i) => !/^[0-9a-f]{40,64} commit$/.test(lines[i] ?? ''));
 }
 
 /** The commit where the PR branched off its base: the base of the series. */
