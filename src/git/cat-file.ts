@@ -20,6 +20,8 @@ export class CatFile {
   private child: ChildProcessWithoutNullStreams | null = null;
   /** Requests written to the current child, oldest first. */
   private inFlight: Pending[] = [];
+  /** Queries accepted but not yet written to the child. */
+  private outgoing: string[] = [];
   private chunks: Buffer[] = [];
   private buffered = 0;
   /** Bytes the oldest reply still needs before parsing is worth trying (large blobs). */
@@ -41,11 +43,19 @@ export class CatFile {
     if (/[\n\r\0]/.test(query)) return Promise.reject(new KreviewError(`object name ${JSON.stringify(query)} contains a line break; refused`));
     return new Promise((resolve, reject) => {
       const p: Pending = { query, resolve, reject };
-      const child = this.ensureChild();
+      this.ensureChild();
       this.inFlight.push(p);
-      child.stdin.write(query + '\n');
+      this.outgoing.push(query);
+      // Requests made in the same tick go to git in one write, not one syscall each.
+      if (this.outgoing.length === 1) queueMicrotask(() => this.sendOutgoing());
       this.armWatchdog();
     });
+  }
+
+  private sendOutgoing(): void {
+    const lines = this.outgoing;
+    this.outgoing = [];
+    if (lines.length && this.child) this.child.stdin.write(lines.join('\n') + '\n');
   }
 
   /** Ask about many names; replies in the same order. */
@@ -88,6 +98,7 @@ export class CatFile {
     this.clearWatchdog();
     const owed = this.inFlight;
     this.inFlight = [];
+    this.outgoing = [];
     if (this.closed || owed.length === 0) {
       for (const p of owed) p.reject(new KreviewError(why));
       return;
@@ -97,10 +108,8 @@ export class CatFile {
       return;
     }
     const fresh = this.ensureChild();
-    for (const p of owed) {
-      this.inFlight.push(p);
-      fresh.stdin.write(p.query + '\n');
-    }
+    this.inFlight = owed;
+    fresh.stdin.write(owed.map((p) => p.query).join('\n') + '\n');
     this.armWatchdog();
   }
 
@@ -110,6 +119,7 @@ export class CatFile {
     this.child = null;
     const owed = this.inFlight;
     this.inFlight = [];
+    this.outgoing = [];
     for (const p of owed) p.reject(err);
     if (child) {
       child.stdin.end();

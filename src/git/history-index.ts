@@ -101,6 +101,18 @@ export class HistoryIndex {
     if (this.db.open) this.db.close();
   }
 
+  private statements = new Map<string, Database.Statement>();
+
+  /** Prepared once per SQL text: the question methods run thousands of times per review. */
+  private stmt(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
   /**
    * Bring the index up to date with the repository's refs (and `extraTips`, commits that must be
    * indexed though no ref names them): ONE `git log` of the new tips, excluding the tips indexed before.
@@ -117,6 +129,7 @@ export class HistoryIndex {
     }
     const negatives = [...current].filter((t) => known.has(t) && this.isFull(t)).concat(oldAlive);
     // `^<oid>` rather than `--not`: git before 2.42 refuses options on --stdin.
+    progress?.(`indexing history of ${this.repo}: walking from ${fresh.length} new tip(s)`);
     const input = [...fresh, ...negatives.map((n) => `^${n}`)].join('\n') + '\n';
     const added = await this.ingestLog(['log', '--stdin', '-z', '--topo-order', '--reverse', LOG_FORMAT], input, progress);
     this.replaceTips(current);
@@ -125,7 +138,7 @@ export class HistoryIndex {
   }
 
   private isFull(oid: string): boolean {
-    const r = this.db.prepare('SELECT subject IS NOT NULL AS full FROM commits WHERE oid = ?').get(oid) as { full: number } | undefined;
+    const r = this.stmt('SELECT subject IS NOT NULL AS full FROM commits WHERE oid = ?').get(oid) as { full: number } | undefined;
     return !!r?.full;
   }
 
@@ -224,7 +237,7 @@ export class HistoryIndex {
   }
 
   byOid(oids: string[]): Map<string, IndexedCommit> {
-    const sel = this.db.prepare('SELECT * FROM commits WHERE oid = ?');
+    const sel = this.stmt('SELECT * FROM commits WHERE oid = ?');
     const out = new Map<string, IndexedCommit>();
     for (const oid of oids) {
       const row = sel.get(oid) as Row | undefined;
@@ -234,7 +247,7 @@ export class HistoryIndex {
   }
 
   byIds(ids: number[]): IndexedCommit[] {
-    const sel = this.db.prepare('SELECT * FROM commits WHERE id = ?');
+    const sel = this.stmt('SELECT * FROM commits WHERE id = ?');
     const out: IndexedCommit[] = [];
     for (const id of ids) {
       const row = sel.get(id) as Row | undefined;
@@ -244,12 +257,12 @@ export class HistoryIndex {
   }
 
   idOf(oid: string): number | null {
-    const r = this.db.prepare('SELECT id FROM commits WHERE oid = ? AND subject IS NOT NULL').get(oid) as { id: number } | undefined;
+    const r = this.stmt('SELECT id FROM commits WHERE oid = ? AND subject IS NOT NULL').get(oid) as { id: number } | undefined;
     return r ? r.id : null;
   }
 
   oidsBySubject(subject: string): string[] {
-    return this.db.prepare('SELECT oid FROM commits WHERE subject = ? ORDER BY id').pluck().all(subject) as string[];
+    return this.stmt('SELECT oid FROM commits WHERE subject = ? ORDER BY id').pluck().all(subject) as string[];
   }
 
   /** Commit row ids whose `table` reference (fixes/reverts/upstream) is a prefix of `oid`. */
@@ -258,7 +271,7 @@ export class HistoryIndex {
     const prefixes: string[] = [];
     for (let n = 4; n <= oid.length; n++) prefixes.push(oid.slice(0, n));
     const sql = `SELECT DISTINCT commit_id FROM ${table} WHERE target IN (${prefixes.map(() => '?').join(',')}) ORDER BY commit_id`;
-    return this.db.prepare(sql).pluck().all(...prefixes) as number[];
+    return this.stmt(sql).pluck().all(...prefixes) as number[];
   }
 
   revertTargetOf(oid: string): string | null {
@@ -270,26 +283,26 @@ export class HistoryIndex {
   }
 
   getPatchId(oid: string): string | null | undefined {
-    const r = this.db.prepare('SELECT patch_id FROM patch_ids WHERE oid = ?').get(oid) as { patch_id: string | null } | undefined;
+    const r = this.stmt('SELECT patch_id FROM patch_ids WHERE oid = ?').get(oid) as { patch_id: string | null } | undefined;
     return r ? r.patch_id : undefined;
   }
 
   setPatchId(oid: string, patchId: string | null): void {
-    this.db.prepare('INSERT OR REPLACE INTO patch_ids(oid, patch_id) VALUES (?, ?)').run(oid, patchId);
+    this.stmt('INSERT OR REPLACE INTO patch_ids(oid, patch_id) VALUES (?, ?)').run(oid, patchId);
   }
 
   /** Every commit row's parents as row ids, in id order (for the in-memory graph). */
   *parentRows(): Generator<[number, string | null]> {
-    for (const r of this.db.prepare('SELECT id, parents FROM commits ORDER BY id').raw().iterate()) yield r as [number, string | null];
+    for (const r of this.stmt('SELECT id, parents FROM commits ORDER BY id').raw().iterate()) yield r as [number, string | null];
   }
 
   maxId(): number {
-    return (this.db.prepare('SELECT max(id) FROM commits').pluck().get() as number | null) ?? 0;
+    return (this.stmt('SELECT max(id) FROM commits').pluck().get() as number | null) ?? 0;
   }
 
   private toCommit(row: Row): IndexedCommit {
     const parentIds = row.parents ? row.parents.split(' ').map(Number) : [];
-    const sel = this.db.prepare('SELECT oid FROM commits WHERE id = ?').pluck();
+    const sel = this.stmt('SELECT oid FROM commits WHERE id = ?').pluck();
     return {
       id: row.id,
       oid: row.oid,

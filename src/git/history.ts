@@ -46,6 +46,7 @@ class GitHistory implements History {
   private readonly batch: CatFile;
   private readonly ancestry: Ancestry;
   private tags: Promise<ReleaseTag[]> | null = null;
+  private releases = new Map<string, { names: string[]; labels: Int32Array }>();
 
   constructor(
     readonly repo: string,
@@ -179,6 +180,16 @@ class GitHistory implements History {
     const baseId = await this.indexed(b);
     const targetId = this.index.idOf(target);
     if (baseId === null || targetId === null || !this.ancestry.isReachable(targetId, baseId)) return null;
+    const { names, labels } = await this.releaseLabels(baseId, pattern);
+    const t = labels[targetId];
+    return t >= 0 ? names[t] : null;
+  }
+
+  /** Release tags before a base, oldest first, and the label array naming each commit's first one. */
+  private async releaseLabels(baseId: number, pattern: string): Promise<{ names: string[]; labels: Int32Array }> {
+    const key = `${baseId}\0${pattern}\0${this.index.generation}`;
+    const hit = this.releases.get(key);
+    if (hit) return hit;
     const re = globToRegExp(pattern);
     const tags: { name: string; id: number }[] = [];
     for (const t of await this.listTags()) {
@@ -187,9 +198,12 @@ class GitHistory implements History {
       if (id !== null && this.ancestry.isReachable(id, baseId)) tags.push({ name: t.name, id });
     }
     tags.sort((x, y) => compareVersions(x.name, y.name));
-    const labels = this.ancestry.releaseLabels(pattern + '\0' + tags.map((t) => t.name).join('\0'), tags.map((t) => t.id));
-    const t = labels[targetId];
-    return t >= 0 ? tags[t].name : null;
+    const names = tags.map((t) => t.name);
+    // Bases that see the same tags share one labelling.
+    const labels = this.ancestry.releaseLabels(pattern + '\0' + names.join('\0'), tags.map((t) => t.id));
+    const value = { names, labels };
+    this.releases.set(key, value);
+    return value;
   }
 
   private async referrersFrom(table: 'fixes' | 'reverts' | 'upstream', oid: string, base: string): Promise<CommitInfo[]> {
