@@ -3,6 +3,7 @@
 import type { LockModel } from '../../src/c/lock-model.js';
 import type { Held } from '../../src/c/lock-state.js';
 import { parseC, type CFunction } from '../../src/c/parse.js';
+import { sliceFunctions } from '../../src/c/slice.js';
 import type { SummaryIndex, TreeEdge } from '../../src/c/summaries.js';
 import { lockClass, normaliseLockExpr, walkFunction, type WalkResult } from '../../src/c/walk.js';
 import type { Hit, RuleMatcher } from './match.js';
@@ -201,7 +202,12 @@ function analyseFunction(fn: CFunction, path: string, entry: Held[], ctx: Analys
 
 /** Analyse the functions of one image that contain the wanted lines. */
 export function analyseImage(input: ImageInput, ctx: AnalyseContext): FunctionAnalysis[] {
-  const file = parseC(input.text, ctx.model.syntax);
+  // Parsing only the wanted functions keeps a patch fast; fall back to the whole file.
+  const sliced = input.complete ? sliceFunctions(input.text, input.lines) : null;
+  let file = parseC(sliced ?? input.text, ctx.model.syntax);
+  if (sliced !== null && !input.lines.every((l) => file.functions.some((f) => l >= f.startLine && l <= f.endLine))) {
+    file = parseC(input.text, ctx.model.syntax);
+  }
   const members = callbackMembers(input.text);
   const wanted = (f: { startLine: number; endLine: number }): boolean => input.lines.some((l) => l >= f.startLine && l <= f.endLine);
   const out: FunctionAnalysis[] = [];

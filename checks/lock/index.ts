@@ -9,7 +9,7 @@ import { defaultCacheDir, factsFor, SummaryIndex } from '../../src/c/summaries.j
 import type { FileFacts } from '../../src/c/facts.js';
 import { analyseImage, type AnalyseContext, type FunctionAnalysis, type Issue } from './analyse.js';
 import { callName, explanation, fixedExplanation, fixedMessage, message, precedents, type ExplainContext } from './explain.js';
-import { RuleMatcher } from './match.js';
+import { matcherFor } from './match.js';
 import { loadRules } from './rules-load.js';
 import type { RuleSet } from './rule-types.js';
 
@@ -104,7 +104,7 @@ function oldHunkLines(diff: FileDiff): number[] {
 export async function runLockCheck(ctx: CheckContext): Promise<Finding[]> {
   const ws = ctx.workspace;
   const rules = loadRules(ctx.config.lock.ruleFiles);
-  const matcher = new RuleMatcher(rules);
+  const matcher = matcherFor(rules);
   const diffs = await ws.files();
   const touched: Touched[] = diffs
     .filter((d) => !d.binary && d.newPath && C_FILE.test(d.newPath) && d.status !== 'deleted')

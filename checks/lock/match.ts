@@ -33,6 +33,18 @@ function strongest(locks: Held[]): Held | undefined {
   return [...locks].sort((a, b) => Number(b.definite) - Number(a.definite) || b.line - a.line)[0];
 }
 
+const matchers = new WeakMap<RuleSet, RuleMatcher>();
+
+/** One matcher per rule set, so its per-name memo lasts across patches. */
+export function matcherFor(rules: RuleSet): RuleMatcher {
+  let m = matchers.get(rules);
+  if (!m) {
+    m = new RuleMatcher(rules);
+    matchers.set(rules, m);
+  }
+  return m;
+}
+
 export class RuleMatcher {
   private byName = new NameMatcher<{ rule: LockRule; call: CallRule }>();
   private byAcquire = new Map<string, { rule: LockRule; call: CallRule }[]>();
@@ -64,8 +76,15 @@ export class RuleMatcher {
     return this.rules.never.some((n) => n.held === kind && (n.calls.match(callee).length > 0 || args.some((a) => n.args.some((re) => re.test(a)))));
   }
 
+  private named = new Map<string, { rule: LockRule; call: CallRule }[]>();
+
   private candidates(callee: string, args: string[], path: string): { rule: LockRule; call: CallRule }[] {
-    return this.byName.match(callee).filter(({ rule, call }) => {
+    let byName = this.named.get(callee);
+    if (!byName) {
+      byName = this.byName.match(callee);
+      this.named.set(callee, byName);
+    }
+    return byName.filter(({ rule, call }) => {
       if (call.argMatches && !args.some((a) => call.argMatches!.test(a))) return false;
       if (call.unlessArg && args.some((a) => call.unlessArg!.test(a))) return false;
       if (call.paths && !underPath(path, call.paths)) return false;
@@ -74,8 +93,10 @@ export class RuleMatcher {
   }
 
   /** The tagger summaries use: rule ids a direct call in a tree function can trigger. */
+  private taggerFn: Tagger | null = null;
+
   tagger(): Tagger {
-    return (callee, args, path, dropped) => {
+    this.taggerFn ??= (callee, args, path, dropped) => {
       const tags = new Set<string>();
       for (const { rule, call } of this.candidates(callee, args, path)) {
         if (call.otherThanHeld !== undefined) continue;
@@ -84,6 +105,7 @@ export class RuleMatcher {
       }
       return [...tags];
     };
+    return this.taggerFn;
   }
 
   private confidence(rule: LockRule, call: CallRule | null, lock: Held, held: Held[], chain: number): Confidence {

@@ -74,6 +74,24 @@ export function clearFactsMemory(): void {
   memory.clear();
 }
 
+const direct = new WeakMap<Tagger, WeakMap<FunctionFacts, Map<string, string[]>>>();
+
+/** Tags of a function's own calls; memoised per tagger, since warm facts are the same objects. */
+function directTags(fn: FunctionFacts, path: string, tagger: Tagger): Map<string, string[]> {
+  let perTagger = direct.get(tagger);
+  if (!perTagger) {
+    perTagger = new WeakMap();
+    direct.set(tagger, perTagger);
+  }
+  let tags = perTagger.get(fn);
+  if (!tags) {
+    tags = new Map();
+    for (const c of fn.calls) for (const t of tagger(c.callee, c.args, path, c.dropped)) if (!tags.has(t)) tags.set(t, [c.callee]);
+    perTagger.set(fn, tags);
+  }
+  return tags;
+}
+
 export class SummaryIndex {
   private byName = new Map<string, Summary[]>();
   readonly edges: TreeEdge[] = [];
@@ -81,8 +99,7 @@ export class SummaryIndex {
   constructor(files: FileFacts[], tagger: Tagger, depth: number) {
     for (const f of files) {
       for (const fn of f.functions) {
-        const tags = new Map<string, string[]>();
-        for (const c of fn.calls) for (const t of tagger(c.callee, c.args, f.path, c.dropped)) if (!tags.has(t)) tags.set(t, [c.callee]);
+        const tags = new Map(directTags(fn, f.path, tagger));
         const s: Summary = { name: fn.name, path: f.path, line: fn.line, tags, facts: fn };
         const list = this.byName.get(fn.name);
         if (list) list.push(s);
