@@ -46,6 +46,7 @@ class GitHistory implements History {
   private readonly batch: CatFile;
   private readonly ancestry: Ancestry;
   private tags: Promise<ReleaseTag[]> | null = null;
+  private updating: Promise<unknown> = Promise.resolve();
   private releases = new Map<string, { names: string[]; labels: Int32Array }>();
 
   constructor(
@@ -144,7 +145,12 @@ class GitHistory implements History {
   private async indexed(oid: string): Promise<number | null> {
     const id = this.index.idOf(oid);
     if (id !== null) return id;
-    await this.index.update([oid], this.progress);
+    // One index update at a time: parallel questions about new bases must not walk twice.
+    const run = this.updating.then(async () => {
+      if (this.index.idOf(oid) === null) await this.index.update([oid], this.progress);
+    });
+    this.updating = run.catch(() => undefined);
+    await run;
     return this.index.idOf(oid);
   }
 

@@ -242,6 +242,34 @@ describe('the index', () => {
     }
   });
 
+  it('indexes new bases once when many questions about them come at the same time', async () => {
+    const r = new TestRepo();
+    try {
+      const one = r.commit('one\n', { files: { a: '1\n' } });
+      const hist = await openHistory(r.dir);
+      const tree = r.git('rev-parse', `${one}^{tree}`);
+      const loose = r.git('commit-tree', tree, '-p', one, '-m', 'loose');
+      const answers = await Promise.all(Array.from({ length: 20 }, () => hist.isAncestor(one, loose)));
+      expect(answers.every(Boolean)).toBe(true);
+      await hist.close();
+    } finally {
+      r.remove();
+    }
+  });
+
+  it('opens an empty repository and answers without commits', async () => {
+    const r = new TestRepo();
+    try {
+      const hist = await openHistory(r.dir);
+      expect(await hist.revParse('HEAD')).toBeNull();
+      expect(await hist.bySubject('x')).toEqual([]);
+      expect(await hist.isAncestor('HEAD', 'HEAD')).toBe(false);
+      await hist.close();
+    } finally {
+      r.remove();
+    }
+  });
+
   it('refuses a directory that is not a repository with one line', async () => {
     const plain = mkdtempSync(join(tmpdir(), 'kreview-plain-'));
     await expect(openHistory(plain)).rejects.toThrow(new KreviewError(`${plain} is not a git repository`));
