@@ -57,6 +57,17 @@ function readTag(tag: string): TagFacts {
   return facts;
 }
 
+/** Fills the patch tag's missing version and counter from bracket groups of their own. */
+function adoptLoose(patch: TagFacts, loose: TagFacts[]): void {
+  for (const l of loose) {
+    patch.version ??= l.version;
+    if (patch.index === null && l.index !== null) {
+      patch.index = l.index;
+      patch.total = l.total;
+    }
+  }
+}
+
 /** Strips one reply or forward marker; returns null when there is none. */
 function stripMarker(s: string): { rest: string; reply: boolean } | null {
   const reply = REPLY_RE.exec(s);
@@ -91,16 +102,8 @@ export function parseSubject(subject: string): SubjectPrefix {
     if (facts.isPatch && !patch) patch = facts;
     else if (!facts.isPatch && facts.tree.length === 0) loose.push(facts);
   }
-  const merged = patch ?? null;
-  if (merged) {
-    for (const l of loose) {
-      merged.version ??= l.version;
-      if (merged.index === null && l.index !== null) {
-        merged.index = l.index;
-        merged.total = l.total;
-      }
-    }
-  }
+  const merged: TagFacts | null = patch;
+  if (merged) adoptLoose(merged, loose);
   return {
     tags,
     isPatch: merged !== null,
