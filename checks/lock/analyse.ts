@@ -148,6 +148,18 @@ function orderIssues(fn: CFunction, walk: WalkResult, path: string, ctx: Analyse
   return out;
 }
 
+const SUCCESS = /^(0|1|true)$/;
+const FAILURE = /^(-E[A-Z0-9]+|-\d+|ERR_PTR\(.*\)|NULL|false|ret|err|error|rc)$/;
+
+/**
+ * Functions whose job is to take a lock for their caller: the name says so (`foo_lock`,
+ * `lock_foo_range`), or they return success with the lock held and failure without it.
+ */
+function locksForCaller(name: string, heldReturn: string | null, releasedReturns: (string | null)[]): boolean {
+  if (/(^|_)(try)?lock(_|$)/.test(name)) return true;
+  return heldReturn !== null && SUCCESS.test(heldReturn) && releasedReturns.every((r) => r !== null && FAILURE.test(r));
+}
+
 function balanceIssues(fn: CFunction, walk: WalkResult, ctx: AnalyseContext): Issue[] {
   const rule = ctx.matcher.rule('unbalanced');
   if (!rule) return [];
@@ -160,8 +172,8 @@ function balanceIssues(fn: CFunction, walk: WalkResult, ctx: AnalyseContext): Is
       if (exit.returns === h.key || acquiresAnnotated.has(h.key)) continue;
       const key = `unbalanced|${h.kind}|${h.key}`;
       if (seen.has(key)) continue;
-      const releasedElsewhere = walk.exits.some((e) => e !== exit && e.locks.some((x) => x.kind === h.kind && x.key === h.key && x.status === 'released'));
-      if (!releasedElsewhere) continue;
+      const releasing = walk.exits.filter((e) => e !== exit && e.locks.some((x) => x.kind === h.kind && x.key === h.key && x.status === 'released'));
+      if (releasing.length === 0 || locksForCaller(fn.name, exit.returns, releasing.map((e) => e.returns))) continue;
       seen.add(key);
       out.push({ key, rule, fn: fn.name, line: exit.line, lockLine: h.line, lock: h, leak: 'return' });
     }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadRules } from '../../checks/lock/rules-load.js';
 import { parseC } from '../../src/c/parse.js';
+import { sliceFunctions } from '../../src/c/slice.js';
 import { clearFactsMemory, factsFor, SummaryIndex } from '../../src/c/summaries.js';
 import { normaliseLockExpr, walkFunction, type CallEvent } from '../../src/c/walk.js';
 
@@ -119,5 +120,22 @@ describe('facts and summaries', () => {
     expect(first.functions[0].name).toBe('deep');
     clearFactsMemory();
     expect(factsFor('a.c', helpers, model, 'other-rules', cache).functions[0].name).toBe('deep');
+  });
+});
+
+describe('slicing out the changed functions', () => {
+  const file = `#include <x.h>\n\nstatic int a(void)\n{\n\treturn 1;\n}\n\nstatic int b(struct page *page,\n\t     int x)\n{\n\tlock_page(page);\n\treturn x;\n}\n`;
+
+  it('keeps the header and body of the function around a line, blanks the rest, keeps line numbers', () => {
+    const sliced = sliceFunctions(file, [11])!;
+    expect(sliced.split('\n')).toHaveLength(file.split('\n').length);
+    expect(sliced).not.toContain('return 1');
+    expect(sliced.split('\n').slice(7, 13).join('\n')).toBe(file.split('\n').slice(7, 13).join('\n'));
+    expect(parseC(sliced, model.syntax).functions.map((f) => [f.name, f.startLine, f.endLine])).toEqual([['b', 8, 13]]);
+  });
+
+  it('gives up (null) on a line outside any column-0 braced body', () => {
+    expect(sliceFunctions(file, [1])).toBeNull();
+    expect(sliceFunctions('int f(void) {\n\treturn 0;\n}\n', [2])).toBeNull();
   });
 });

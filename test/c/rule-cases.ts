@@ -786,6 +786,21 @@ static int FN(struct mutex *m, int err)
     fire: [],
   },
   {
+    name: 'a helper that returns 0 with the mutex held and an error without it is quiet',
+    dir: 'drivers/foo',
+    code: `
++static int FN(struct foo *f)
++{
++	mutex_lock(&f->m);
++	if (f->dead) {
++		mutex_unlock(&f->m);
++		return -ENOENT;
++	}
++	return 0;
++}`,
+    fire: [],
+  },
+  {
     name: 'a second unlock on the same path fires',
     dir: 'drivers/foo',
     code: `
