@@ -37,6 +37,11 @@ export async function openHistory(repo: string, opts: OpenHistoryOptions = {}): 
   return new GitHistory(dir, index, opts.progress);
 }
 
+/** Could this string name an object? Option-like or multi-line strings are answered without git. */
+function askable(name: string): boolean {
+  return name !== '' && !name.startsWith('-') && !/[\0-\x1f\x7f]/.test(name);
+}
+
 function toInfo(c: IndexedCommit): CommitInfo {
   return { oid: c.oid, parents: c.parents, subject: c.subject, author: { name: c.authorName, email: c.authorEmail }, date: c.adate };
 }
@@ -78,7 +83,7 @@ class GitHistory implements History {
 
   /** One batch-check answer; names the protocol cannot carry count as missing. */
   private async checkOne(q: string): Promise<{ status: 'found'; oid: string; type: ObjectType } | { status: 'missing' | 'ambiguous' }> {
-    if (q === '' || /[\0-\x1f]/.test(q)) return { status: 'missing' };
+    if (!askable(q)) return { status: 'missing' };
     const r = await this.check.request(q);
     if (r.status !== 'found') return r;
     if (!OBJECT_TYPES.includes(r.type)) return { status: 'missing' };
@@ -101,7 +106,7 @@ class GitHistory implements History {
   /** Full commit id for an id or revision, or null (hostile strings never reach git as options). */
   private async commitOid(id: string): Promise<string | null> {
     if (isFullOid(id) && this.index.idOf(id) !== null) return id;
-    if (id === '' || /[\0-\x1f]/.test(id)) return null;
+    if (!askable(id)) return null;
     const r = await this.check.request(`${HEX.test(id) ? id.toLowerCase() : id}^{commit}`);
     return r.status === 'found' && r.type === 'commit' ? r.oid : null;
   }
@@ -324,7 +329,7 @@ class GitHistory implements History {
   }
 
   async readBlob(id: string): Promise<Buffer | null> {
-    if (id === '' || /[\0-\x1f]/.test(id)) return null;
+    if (!askable(id)) return null;
     const r = await this.batch.request(HEX.test(id) ? id.toLowerCase() : id);
     return r.status === 'found' && r.type === 'blob' ? r.content : null;
   }
