@@ -114,14 +114,19 @@ export async function runLockCheck(ctx: CheckContext): Promise<Finding[]> {
 
   const posts = new Map<string, Awaited<ReturnType<Workspace['postImage']>>>();
   const pres = new Map<string, Awaited<ReturnType<Workspace['preImage']>>>();
-  for (const t of touched) {
-    posts.set(t.path, await ws.postImage(t.path));
-    pres.set(t.path, t.diff.oldPath ? await ws.preImage(t.diff.oldPath) : null);
+  const findings: Finding[] = [];
+  for (const t of [...touched]) {
+    try {
+      posts.set(t.path, await ws.postImage(t.path));
+      pres.set(t.path, t.diff.oldPath ? await ws.preImage(t.diff.oldPath) : null);
+    } catch (e) {
+      touched.splice(touched.indexOf(t), 1);
+      findings.push({ id: 'lock/unparsed', severity: 'note', message: `cannot read ${t.path}: ${errorMessage(e)}`, location: { kind: 'file', path: t.path, line: Math.min(...t.added) } });
+    }
   }
 
   let preCtx: AnalyseContext = { rules, model: rules.model, matcher, summaries: null };
   let postCtx: AnalyseContext = preCtx;
-  const findings: Finding[] = [];
   const complete = touched.every((t) => posts.get(t.path)?.complete);
   if (ws.repo && complete && ctx.config.lock.summaryDepth > 0) {
     try {

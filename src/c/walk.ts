@@ -376,7 +376,10 @@ class Walker {
       return { exit: exitState, back: end };
     };
     this.mute++;
-    for (let i = 0; i < 3; i++) {
+    // Inside an outer loop's trial pass one pass is enough: the outer fixpoint repeats it anyway,
+    // and nested loops stay linear instead of exponential.
+    const rounds = this.mute > 1 ? 1 : 3;
+    for (let i = 0; i < rounds; i++) {
       out = once(head);
       const next = mergeStates(entry, out.back);
       if (stateSignature(next) === stateSignature(head)) break;

@@ -139,3 +139,22 @@ describe('slicing out the changed functions', () => {
     expect(sliceFunctions('int f(void) {\n\treturn 0;\n}\n', [2])).toBeNull();
   });
 });
+
+describe('hostile input', () => {
+  it('deeply nested loops stay linear: eight levels walk quickly and keep the state', () => {
+    let body = '\t\tinner();\n';
+    for (let i = 0; i < 8; i++) body = `for (i${i} = 0; i${i} < n; i${i}++) {\n\tlock_page(page);\n${body}\tunlock_page(page);\n}\n`;
+    const src = `void f(struct page *page, int n)\n{\n${body}\tafter();\n}\n`;
+    const t0 = Date.now();
+    expect(heldAt(src, 'inner')[0]).toEqual(['page:page']);
+    expect(heldAt(src, 'after')[0]).toEqual([]);
+    expect(Date.now() - t0).toBeLessThan(5000);
+  });
+
+  it('binary junk and unbalanced braces parse without throwing', () => {
+    const junk = '\u0000\u0001{{{ int f( { ))) ;; } @@ \uFFFD'.repeat(50);
+    expect(() => parseC(junk, model.syntax)).not.toThrow();
+    const file = parseC(`int f(void)\n{\n${junk}\n}\n`, model.syntax);
+    for (const fn of file.functions) expect(() => walkFunction(fn, model)).not.toThrow();
+  });
+});
