@@ -134,7 +134,8 @@ describe('parseMail', () => {
     const t = Date.now();
     const p = await parseMail(raw, 'big');
     expect(p.files[0].hunks[0].lines).toHaveLength(big.length);
-    expect(Date.now() - t).toBeLessThan(5_000);
+    // Generous: the bound catches a quadratic parser (minutes), not a busy machine.
+    expect(Date.now() - t).toBeLessThan(20_000);
   });
 
   it.each([

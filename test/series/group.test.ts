@@ -166,7 +166,8 @@ describe('groupSeries', () => {
     }
     const t = Date.now();
     const got = groupSeries(many);
-    expect(Date.now() - t).toBeLessThan(3000);
+    // Generous: the bound catches quadratic grouping, not a busy machine.
+    expect(Date.now() - t).toBeLessThan(10_000);
     expect(got).toHaveLength(2500);
     expect(got.every((s) => s.complete && s.patches.length === 2)).toBe(true);
   });
