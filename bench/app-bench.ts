@@ -1,6 +1,7 @@
 // Measures the GitHub App: webhook to check-run completion for a 10-commit PR on a warm clone of a
 // generated 200,000-commit history (target < 3 s), and the clone cache's cost on first contact.
-// Run by hand: npx tsx bench/app-bench.ts [--dir D] [--commits 200000] [--seed 1] [--keep] [--verbose]
+// Run by hand: npx tsx bench/app-bench.ts [--dir D] [--commits 200000] [--seed 1] [--cache C] [--keep] [--verbose]
+// (--cache C reuses the app's cache dir C, clone and indexes included: every run is then warm).
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,8 +71,9 @@ async function makePull(g: GeneratedHistory, version: number): Promise<{ base: s
 async function main(): Promise<void> {
   mkdirSync(dir, { recursive: true });
   const g = await history();
-  const cache = join(dir, `app-cache-${process.pid}`);
-  rmSync(cache, { recursive: true, force: true });
+  const given = argv.includes('--cache') ? argv[argv.indexOf('--cache') + 1] : null;
+  const cache = given ?? join(dir, `app-cache-${process.pid}`);
+  if (!given) rmSync(cache, { recursive: true, force: true });
   const gh = new FakeGitHub(g.dir);
   await gh.start();
   const app = await startAppServer({
@@ -105,7 +107,7 @@ async function main(): Promise<void> {
       );
       return ms;
     };
-    const first = await run('first contact (bare clone of the whole history + index + review)', 'opened', 1);
+    const first = await run(given ? 'first run on the given cache' : 'first contact (bare clone of the whole history + index + review)', 'opened', 1);
     const warm = await run('warm clone, new 10-commit head (synchronize)', 'synchronize', 2);
     const warm2 = await run('warm clone, another head', 'synchronize', 3);
     const best = Math.min(warm, warm2);
@@ -113,7 +115,7 @@ async function main(): Promise<void> {
   } finally {
     await app.close();
     await gh.close();
-    if (!argv.includes('--keep')) rmSync(cache, { recursive: true, force: true });
+    if (!given && !argv.includes('--keep')) rmSync(cache, { recursive: true, force: true });
   }
 }
 

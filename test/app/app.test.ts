@@ -37,8 +37,8 @@ describe('pull_request webhooks', () => {
     expect(run.status).toBe('completed');
     // Warnings only, and the default threshold is error.
     expect(run.conclusion).toBe('neutral');
-    expect(run.output.summary).toContain('mm: fix the counters');
-    expect(run.annotations.map((a: any) => [a.path, a.start_line, a.annotation_level]).sort()).toEqual(
+    expect(run!.output!.summary).toContain('mm: fix the counters');
+    expect(run.annotations.map((a) => [a.path, a.start_line, a.annotation_level]).sort()).toEqual(
       [
         ['mm/counters.c', s.headLineOf('mm/counters.c', 'FIXME one'), 'warning'],
         ['mm/counters.c', s.headLineOf('mm/counters.c', 'FIXME two'), 'warning'],
@@ -134,7 +134,7 @@ describe('a new push', () => {
     const runs = [...s.gh.checkRuns.values()];
     expect(runs.map((r) => r.head_sha)).toEqual([firstHead, s.pull.headSha]);
     expect(runs[1].status).toBe('completed');
-    expect(runs[1].output.summary).toContain('mm: one late counter');
+    expect(runs[1].output!.summary).toContain('mm: one late counter');
 
     expect(two.body).toMatch(/^\*\*Outdated\*\*: kreview no longer reports this at [0-9a-f]{12}\./);
     expect(one.body).not.toMatch(/Outdated/);
@@ -159,7 +159,7 @@ describe('a late delivery', () => {
     await s.deliver('pull_request', pullRequestPayload(s.gh, 'synchronize', { ...s.pull, headSha: older }));
     const run = [...s.gh.checkRuns.values()].find((r) => r.head_sha === older);
     expect(run?.status).toBe('completed');
-    expect(run.output.summary).toMatch(/has moved on to [0-9a-f]{12}; no review comments were posted/);
+    expect(run!.output!.summary).toMatch(/has moved on to [0-9a-f]{12}; no review comments were posted/);
     expect(s.gh.comments.map((c) => c.body)).toEqual(before);
     expect(s.gh.reviews).toHaveLength(1);
   });
@@ -212,7 +212,7 @@ describe('re-running', () => {
     // A recheck of an unchanged head finds nothing new to post.
     expect(s.gh.reviews).toHaveLength(1);
     expect(s.gh.checkRuns.size).toBe(1);
-    expect(s.gh.checkRuns.get(runId).status).toBe('completed');
+    expect(s.gh.checkRuns.get(runId)!.status).toBe('completed');
   });
 
   it('"Re-run" on the check (check_run rerequested) reviews the head again', async () => {
@@ -291,7 +291,7 @@ describe('without a clone', () => {
     await openSeries();
     await s.send('opened');
     const run = [...s.gh.checkRuns.values()][0];
-    expect(run.output.summary).toMatch(/No local clone \(acme\/linux is 0 MiB, above the clone limit[^)]*\): reviewed from the API/);
+    expect(run!.output!.summary).toMatch(/No local clone \(acme\/linux is 0 MiB, above the clone limit[^)]*\): reviewed from the API/);
     expect(s.gh.comments.map((c) => [c.path, c.line, c.side]).sort()).toEqual([
       ['mm/counters.c', 13, 'RIGHT'],
       ['mm/counters.c', 4, 'RIGHT'],

@@ -44,6 +44,26 @@ interface StoredReview {
 
 const BOT = { login: 'kreview[bot]', type: 'Bot' };
 
+export interface FakeAnnotation {
+  path: string;
+  start_line: number;
+  end_line: number;
+  annotation_level: string;
+  title: string;
+  message: string;
+}
+
+/** A check run as GitHub keeps it: the last values sent, annotations appended update after update. */
+export interface FakeCheckRun {
+  id: number;
+  name: string;
+  head_sha: string;
+  status: string;
+  conclusion?: string;
+  output?: { title: string; summary: string };
+  annotations: FakeAnnotation[];
+}
+
 function git(dir: string, ...args: string[]): string {
   return execFileSync('git', args, { cwd: dir, encoding: 'utf8', maxBuffer: 256 << 20 });
 }
@@ -53,7 +73,7 @@ export class FakeGitHub {
   readonly pulls = new Map<number, FakePull>();
   readonly reviews: StoredReview[] = [];
   readonly comments: StoredComment[] = [];
-  readonly checkRuns = new Map<number, any>();
+  readonly checkRuns = new Map<number, FakeCheckRun>();
   /** Users with write access (collaborator permission). */
   readonly writers = new Set<string>();
   /** Contents of .github/kreview.yml on the default branch, or null for none. */

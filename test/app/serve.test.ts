@@ -109,7 +109,7 @@ describe('kreview serve', () => {
     const headFile = git(bare, 'show', `${pull.headSha}:fs/btrfs/inode.c`).split('\n');
     expect(headFile[inline.line - 1]).toMatch(/btrfs_delalloc_reserve_space/);
     const body = gh.reviews[0].body;
-    if (process.env.KREVIEW_SHOW) console.log(inline.body + "\n=====\n" + body + "\n=====\n" + run.output.summary);
+    if (process.env.KREVIEW_SHOW) console.log(inline.body + "\n=====\n" + body + "\n=====\n" + run!.output!.summary);
     for (const id of ['fixes/split', 'fixes/target-reverted', 'fixes/subject-mismatch', 'fixes/unknown-sha']) expect(body).toContain(`\`${id}\``);
   });
 });
