@@ -124,6 +124,20 @@ describe('readInputs', () => {
     ]);
   });
 
+  it('keeps an --interdiff and --range-diff of a single patch in the notes, out of the diff', async () => {
+    const repo = new TestRepo(join(tmp, 'idf'));
+    repo.commit('base', { files: { f: 'a\n' } });
+    repo.git('checkout', '-q', '-b', 'v1');
+    repo.commit('f: change', { files: { f: 'b\n' } });
+    repo.git('checkout', '-q', '-b', 'v2', 'master');
+    repo.commit('f: change', { files: { f: 'c\n' } });
+    const path = join(tmp, 'idf.patch');
+    writeFileSync(path, repo.formatPatch('master..v2', '-v2', '--interdiff=v1'));
+    const [p] = (await collect([path])) as Patch[];
+    expect(p.notes).toContain('Interdiff against v1:');
+    expect(p.files.map((f) => f.hunks.flatMap((h) => h.lines.map((l) => `${l.kind} ${l.text}`)))).toEqual([['del a', 'add c']]);
+  });
+
   it('yields one error per bad input and goes on', async () => {
     const empty = join(tmp, 'empty.eml');
     writeFileSync(empty, '');
