@@ -28,6 +28,8 @@ export interface Issue {
 
 export interface FunctionAnalysis {
   name: string;
+  /** What to match the other image's analysis by: the name, or the name and hunk in hunk-only mode. */
+  key: string;
   startLine: number;
   endLine: number;
   /** Lines tree-sitter could not parse; the function was not analysed. */
@@ -96,9 +98,11 @@ function annotatedEntry(fn: CFunction, first: WalkResult, ctx: AnalyseContext): 
 const STRIP = /"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|\/\/[^\n]*|\/\*[\s\S]*?\*\//g;
 
 /** Wrap each hunk's lines in a function of its own, balancing braces, keeping line numbers. */
-function hunkOnlyFunctions(input: ImageInput, ctx: AnalyseContext): { fn: CFunction; section: string }[] {
+function hunkOnlyFunctions(input: ImageInput, ctx: AnalyseContext): { fn: CFunction; hunk: number }[] {
   const lines = input.text.split('\n');
-  const regions = input.hunks.filter((h) => h.count > 0 && input.lines.some((l) => l >= h.start && l < h.start + h.count));
+  const regions = input.hunks
+    .map((h, index) => ({ ...h, index }))
+    .filter((h) => h.count > 0 && input.lines.some((l) => l >= h.start && l < h.start + h.count));
   regions.forEach((h, i) => {
     const first = h.start - 1;
     const last = Math.min(lines.length, h.start + h.count) - 1;
@@ -112,14 +116,14 @@ function hunkOnlyFunctions(input: ImageInput, ctx: AnalyseContext): { fn: CFunct
     lines[last] = `${lines[last]} ${'}'.repeat(depth - lowest + 1)}`;
   });
   const file = parseC(lines.join('\n'), ctx.model.syntax);
-  const out: { fn: CFunction; section: string }[] = [];
+  const out: { fn: CFunction; hunk: number }[] = [];
   for (const fn of file.functions) {
     const m = /^__kreview_hunk_(\d+)$/.exec(fn.name);
     if (!m) continue;
-    const section = regions[Number(m[1])].section;
+    const { section, index } = regions[Number(m[1])];
     const name = /([A-Za-z_]\w*)\s*\(/.exec(section)?.[1] ?? 'the hunk';
     const named: CFunction = { name, startLine: fn.startLine, endLine: fn.endLine, node: fn.node, body: fn.body, params: fn.params, annotations: fn.annotations, errorLines: fn.errorLines };
-    out.push({ fn: named, section });
+    out.push({ fn: named, hunk: index });
   }
   return out;
 }
@@ -228,13 +232,13 @@ export function analyseImage(input: ImageInput, ctx: AnalyseContext): FunctionAn
     if (!input.complete && fn.errorLines.length) continue;
     for (const l of input.lines) if (l >= fn.startLine && l <= fn.endLine) covered.add(l);
     const issues = fn.errorLines.length ? [] : analyseFunction(fn, input.path, entryState(fn, members, ctx), ctx);
-    out.push({ name: fn.name, startLine: fn.startLine, endLine: fn.endLine, errorLines: fn.errorLines, issues, hunkOnly: false });
+    out.push({ name: fn.name, key: fn.name, startLine: fn.startLine, endLine: fn.endLine, errorLines: fn.errorLines, issues, hunkOnly: false });
   }
   if (!input.complete && input.lines.some((l) => !covered.has(l))) {
     const rest = { ...input, lines: input.lines.filter((l) => !covered.has(l)) };
-    for (const { fn } of hunkOnlyFunctions(rest, ctx)) {
+    for (const { fn, hunk } of hunkOnlyFunctions(rest, ctx)) {
       // Hunk-only: errors from the cut are expected; the note says how little was seen.
-      out.push({ name: fn.name, startLine: fn.startLine, endLine: fn.endLine, errorLines: [], issues: analyseFunction(fn, input.path, [], ctx), hunkOnly: true });
+      out.push({ name: fn.name, key: `${fn.name}#hunk${hunk}`, startLine: fn.startLine, endLine: fn.endLine, errorLines: [], issues: analyseFunction(fn, input.path, [], ctx), hunkOnly: true });
     }
   }
   return out;

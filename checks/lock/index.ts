@@ -170,7 +170,7 @@ function checkFile(
   const preHunks = t.diff.hunks.map((h) => ({ start: h.oldStart, count: h.oldLines, section: h.section }));
   const after = analyseImage({ path: t.path, text: post.text, complete: post.complete, lines: [...t.added], hunks: postHunks }, postCtx);
   const before = pre ? analyseImage({ path: t.diff.oldPath ?? t.path, text: pre.text, complete: pre.complete, lines: oldHunkLines(t.diff), hunks: preHunks }, preCtx) : [];
-  const beforeByName = new Map(before.map((f) => [f.name, f]));
+  const beforeByKey = new Map(before.map((f) => [f.key, f]));
   for (const fn of after) {
     const ex: ExplainContext = { ...explainCtx, hunkOnly: fn.hunkOnly || !post.complete };
     const firstAdded = [...t.added].filter((l) => l >= fn.startLine && l <= fn.endLine).sort((a, b) => a - b)[0] ?? fn.startLine;
@@ -184,7 +184,7 @@ function checkFile(
       });
       continue;
     }
-    const old = beforeByName.get(fn.name);
+    const old = beforeByKey.get(fn.key);
     const oldKeys = new Set(old?.issues.map((i) => i.key) ?? []);
     const newKeys = new Set(fn.issues.map((i) => i.key));
     const reported = new Set<string>();

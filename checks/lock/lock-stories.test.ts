@@ -97,4 +97,11 @@ describe('hunk-only review of a bare mbox', () => {
     });
     expect(serious(findings).map((f) => f.id)).toEqual(['lock/reserve-under-page-lock']);
   });
+
+  it('a problem already in the hunk before the patch is not reported again', async () => {
+    const file = (extra: string): string =>
+      `#include "ctree.h"\n\nint mark_page(struct inode *inode, struct page *page)\n{\n\tint ret;\n\n\tlock_page(page);\n\tret = btrfs_delalloc_reserve_space(BTRFS_I(inode), NULL, 0, PAGE_SIZE);\n${extra}\tset_page_dirty(page);\n\tunlock_page(page);\n\treturn ret;\n}\n`;
+    const { findings } = await runHunkOnly({ before: { 'fs/btrfs/mark.c': file('') }, after: { 'fs/btrfs/mark.c': file('\tClearPageChecked(page);\n') } });
+    expect(serious(findings)).toEqual([]);
+  });
 });
