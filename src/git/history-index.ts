@@ -131,7 +131,7 @@ export class HistoryIndex {
     // `^<oid>` rather than `--not`: git before 2.42 refuses options on --stdin.
     progress?.(`indexing history of ${this.repo}: walking from ${fresh.length} new tip(s)`);
     const input = [...fresh, ...negatives.map((n) => `^${n}`)].join('\n') + '\n';
-    const added = await this.ingestLog(['log', '--stdin', '-z', '--topo-order', '--reverse', LOG_FORMAT], input, progress);
+    const added = await this.ingestLog(['log', '--stdin', '-z', LOG_FORMAT], input, progress);
     this.replaceTips(current);
     if (added > 0) this.generation++;
     return added;
@@ -188,6 +188,8 @@ export class HistoryIndex {
     const insFixes = this.db.prepare('INSERT INTO fixes(target, commit_id) VALUES (?, ?)');
     const insReverts = this.db.prepare('INSERT INTO reverts(target, commit_id) VALUES (?, ?)');
     const insUpstream = this.db.prepare('INSERT INTO upstream(target, commit_id) VALUES (?, ?)');
+    // git streams children before parents: a parent not seen yet gets a stub row (its id) now,
+    // filled in when git reaches it, so no --topo-order pre-walk (slower, silent) is needed.
     const idOf = (oid: string): number => {
       const r = selectId.get(oid) as { id: number } | undefined;
       return r ? r.id : Number(insertStub.run(oid).lastInsertRowid);
