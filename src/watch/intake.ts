@@ -2,6 +2,7 @@
 // decodes them, sorts out bots, auto-replies, replies and muted lists, keeps patches for assembly.
 import type { Patch } from '../core/types.js';
 import { parseMail } from '../patch/mail.js';
+import { parseSubject } from '../patch/subject.js';
 import { classifyMessage } from '../series/classify.js';
 import type { MessageKind, MessageStore } from '../state/messages.js';
 import { automaticReason, matchesSender } from './bot-filter.js';
@@ -52,6 +53,14 @@ export class Intake {
       if (peek.messageId && (inBatch.has(peek.messageId) || this.messages.has(peek.messageId))) {
         this.counts.duplicates++;
         if (peek.listIds.length) this.messages.addLists(peek.messageId, peek.listIds);
+        continue;
+      }
+      // A reply is never reviewed nor answered: it is recorded (for dedupe and as evidence that a
+      // reply of ours came back) without decoding the whole MIME structure, which is most of the cost.
+      if (peek.messageId && peek.subject !== null && !peek.subject.includes('=?') && parseSubject(peek.subject).isReply) {
+        inBatch.add(peek.messageId);
+        this.counts.skipped++;
+        rows.push({ id: peek.messageId, source: m.origin, at: this.now(), kind: 'other', lists: peek.listIds, note: 'a reply' });
         continue;
       }
       let patch: Patch;
