@@ -236,6 +236,15 @@ async function reviewHead(req: ReviewRequest, deps: ReviewDeps): Promise<ReviewR
     source = await loadSource(req, deps, settings);
     const t1 = Date.now();
     const series = seriesOfPullRequest(pr, source.patches);
+    // The PR's diff is asked for while the checks run: network time hidden behind CPU time.
+    const filesAsked = req.octokit.paginate(req.octokit.rest.pulls.listFiles, {
+      owner: pr.owner,
+      repo: pr.repo,
+      pull_number: pr.number,
+      per_page: 100,
+    });
+    // A failure is met where it is awaited; until then it must not count as unhandled.
+    void filesAsked.catch(() => undefined);
     // No common base: each commit is reviewed against its parent, so a Fixes: tag naming an
     // earlier commit of the same PR finds it, and patch 3 sees what patches 1 and 2 changed.
     const review = await (await deps.reviewSeries())(series, {
@@ -246,12 +255,7 @@ async function reviewHead(req: ReviewRequest, deps: ReviewDeps): Promise<ReviewR
     });
 
     const t2 = Date.now();
-    const files = (await req.octokit.paginate(req.octokit.rest.pulls.listFiles, {
-      owner: pr.owner,
-      repo: pr.repo,
-      pull_number: pr.number,
-      per_page: 100,
-    })) as PrFileEntry[];
+    const files = (await filesAsked) as PrFileEntry[];
     const placement = await placeFindings(review, prDiffFromFiles(files), source.mapLine);
     const findings = placement.all.map((p) => p.finding);
     const notes = [...settings.warnings, ...source.notes];
