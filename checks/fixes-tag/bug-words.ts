@@ -33,6 +33,7 @@ export const FIX_VERB = /\b(?:fix(?:es|ed)?|avoid|prevent|plug|correct|close|res
 export const NOT_A_BUG_FIX: RegExp[] = [
   /\b(?:typos?|spelling|misspell\w*|grammar|whitespace|indentation|coding style|checkpatch)\b/i,
   /\b(?:comments?|kernel-?doc|documentation|docs?)\b/i,
-  /^Revert "/,
-  /^Merge\b/,
 ];
+
+/** Merges (a pull's summary lists fixes) and reverts (they name their commit) never need a Fixes: tag. */
+export const NEVER_NEEDS_FIXES: RegExp[] = [/^Merge\b/, /^Revert "/];

@@ -28,6 +28,8 @@ const cases: [string, string, string, { strong: boolean; has?: string } | null][
   ['a typo fix', 'mm: fix typo in comment', 'The comment about the use-after-free was misspelled.', null],
   ['a doc fix', 'docs: fix the memory leak section', 'Describe how a memory leak is found.', null],
   ['a revert', 'Revert "mm: fix a deadlock"', 'This reverts commit 1234. It caused a regression.', null],
+  ['a merge whose summary lists fixes', "Merge tag 'net-6.8-rc2' of git://git.kernel.org/pub/scm/linux/kernel/git/netdev/net", 'Fix a use-after-free reported by syzbot.', null],
+  ['a revert with a crash report', 'Revert "net: add the frobnicator"', 'It causes this:\nCall Trace:\n foo+0x1/0x2', null],
   ['a cleanup', 'net: simplify the error path', 'No functional change.', null],
   ['leak as a verb without fix', 'net: add a leak checker', 'Leak of memory is reported by this tool.', null],
 ];

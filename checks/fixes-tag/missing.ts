@@ -3,11 +3,12 @@
 import { KreviewError, type Finding } from '../../src/core/types.js';
 import type { CheckContext } from '../../src/core/check.js';
 import { RULES, ruleMessage } from './rules.js';
-import { BUG_WORDS, FIX_VERB, NOT_A_BUG_FIX } from './bug-words.js';
+import { BUG_WORDS, FIX_VERB, NEVER_NEEDS_FIXES, NOT_A_BUG_FIX } from './bug-words.js';
 import { makeTarget, type Target } from './cite.js';
 
-/** The bug words a message uses, strong ones first; none when it is a typo, doc or revert change. */
+/** The bug words a message uses, strong ones first; none for a merge, a revert, or a typo or doc change. */
 export function bugSigns(subject: string, message: string): { names: string[]; strong: boolean } {
+  if (NEVER_NEEDS_FIXES.some((r) => r.test(subject))) return { names: [], strong: false };
   const hits = BUG_WORDS.filter((w) => w.pattern.test(message));
   const strong = hits.some((w) => w.strong);
   // Weak words alone ("deadlock", "leak") need a subject that says it fixes something, and no typo/doc subject.
