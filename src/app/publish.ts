@@ -44,12 +44,15 @@ export interface Annotation {
   raw_details?: string;
 }
 
-/** Check-run annotations for findings on file lines; commit-message findings live in the summary. */
+/**
+ * Check-run annotations sit on lines of the head commit: a finding about a line that a later commit
+ * changed, or about a file the PR deletes, has no such line and lives in the summary and review body.
+ */
 export function annotationsOf(placed: PlacedFinding[]): Annotation[] {
   const out: Annotation[] = [];
   for (const p of placed) {
-    if (p.finding.location.kind !== 'file') continue;
-    const line = p.headLine ?? p.finding.location.line;
+    if (p.finding.location.kind !== 'file' || p.headLine === null) continue;
+    const line = p.headLine;
     out.push({
       path: p.finding.location.path,
       start_line: line,
