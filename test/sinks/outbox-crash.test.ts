@@ -48,7 +48,7 @@ function runChild(args: string[]): Promise<{ status: number | null; signal: Node
   });
 }
 
-describe('outbox crash and restart', () => {
+describe('outbox crash and restart', { timeout: 180_000 }, () => {
   const steps: OutboxStep[] = ['claimed', 'delivered', 'recorded'];
   for (const step of steps) {
     it(`killed after "${step}" of the second reply: every reply arrives exactly once`, async () => {

@@ -26,7 +26,7 @@ async function poll(src: PublicInboxSource, store: MessageStore): Promise<string
   return fresh;
 }
 
-describe('public-inbox v2 source', () => {
+describe('public-inbox v2 source', { timeout: 180_000 }, () => {
   it('reads new messages, survives a purge and a restart, notices a new epoch', async () => {
     const inbox = new TestInbox();
     const statePath = join(inbox.root, 'state.db');

@@ -21,7 +21,7 @@ function kreview(args: string[], input?: string): Promise<{ code: number | null;
   });
 }
 
-describe('kreview ingest and kreview watch --once', () => {
+describe('kreview ingest and kreview watch --once', { timeout: 240_000 }, () => {
   it('queues a mail from stdin; one pass reviews it and writes the reply to the outbox directory', async () => {
     const world = new WatchWorld();
     const dir = mkdtempSync(join(tmpdir(), 'kreview-cli-'));

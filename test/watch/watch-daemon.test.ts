@@ -28,7 +28,8 @@ async function setup(extra = '') {
 
 const header = (raw: string, name: string) => new RegExp(`^${name}:[ \\t]*(.*(?:\\r\\n[ \\t].*)*)`, 'im').exec(raw)?.[1].replace(/\r\n[ \t]+/g, ' ').trim();
 
-describe('kreview watch', () => {
+// Real tools (public-inbox-mda, git, the whole pipeline) on a shared machine: generous time limits.
+describe('kreview watch', { timeout: 240_000 }, () => {
   it('assembles a series delivered out of order, cover last, and replies once under the patch with findings', async () => {
     const { world, make, advance } = await setup();
     const [cover, p1, p2] = world.series(1);
@@ -112,9 +113,9 @@ describe('kreview watch', () => {
     // A v3 whose first part arrives while v1's part is still waiting: v1 is superseded, never reviewed.
     const v3 = world.series(3);
     const v4 = world.series(4);
-    world.inbox.deliver(v3[1].raw);
+    world.deliverMaildir(v3[1].raw, 'v3-1');
     await w.tick();
-    for (const m of v4) world.inbox.deliver(m.raw);
+    v4.forEach((m, i) => world.deliverMaildir(m.raw, `v4-${i}`));
     advance(1000);
     await w.tick();
     advance(61_000);
