@@ -19,7 +19,7 @@ import {
 } from '../../src/c/lock-model.js';
 import type { CallRule, Confidence, DocumentedOrder, EntryRule, LockRule, NeverEntry, RuleSet } from './rule-types.js';
 
-export const RULES_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'rules');
+const RULES_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'rules');
 
 type Path = (string | number)[];
 

@@ -118,7 +118,7 @@ interface DeclNode<T> {
 }
 
 /** The identifier a declarator declares (through pointers, arrays, parentheses). */
-export function declaratorName<T extends DeclNode<T>>(node: T | null): string | null {
+function declaratorName<T extends DeclNode<T>>(node: T | null): string | null {
   let n = node;
   while (n) {
     if (n.type === 'identifier' || n.type === 'field_identifier' || n.type === 'type_identifier') return n.text;
@@ -215,10 +215,4 @@ export function parseC(text: string, syntax: SyntaxSpec): CFile {
   };
   visit(tree.rootNode);
   return { text, functions };
-}
-
-/** The functions whose definitions contain any of the given 1-based lines. */
-export function functionsContaining(file: CFile, lines: Iterable<number>): CFunction[] {
-  const wanted = [...lines];
-  return file.functions.filter((f) => wanted.some((l) => l >= f.startLine && l <= f.endLine));
 }

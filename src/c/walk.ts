@@ -123,6 +123,16 @@ function unwrapParens(n: SyntaxNode): SyntaxNode {
   return cur;
 }
 
+const loopCache = new WeakMap<LockModel['syntax'], RegExp[]>();
+function loopPatterns(syntax: LockModel['syntax']): RegExp[] {
+  let res = loopCache.get(syntax);
+  if (!res) {
+    res = syntax.loopMacros.map(globToRegExp);
+    loopCache.set(syntax, res);
+  }
+  return res;
+}
+
 const isZero = (n: SyntaxNode): boolean => /^(0|NULL|false|0L|0UL)$/.test(n.text.trim());
 
 class Walker {
@@ -148,7 +158,7 @@ class Walker {
     private model: LockModel,
   ) {
     this.syntax = model.syntax;
-    this.loopRes = model.syntax.loopMacros.map(globToRegExp);
+    this.loopRes = loopPatterns(model.syntax);
   }
 
   run(entry: Held[]): WalkResult {
