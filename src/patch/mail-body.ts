@@ -97,3 +97,20 @@ export function plainBody(body: Buffer, headers: Record<string, string>): PlainB
   if (declared) return { text: declared.decode(bytes), latin1: false };
   return decodeText(bytes);
 }
+
+/** A `Content-Type: text/plain...` header with its folded continuation lines. */
+const TEXT_PLAIN_HEADER = /^Content-Type:[ \t]*text\/plain\b[^\r\n]*(?:\r?\n[ \t][^\r\n]*)*/gim;
+
+/**
+ * The raw mail with every text/plain part that names no charset declared latin1, or null when every
+ * part names one. For multipart mails whose undeclared 8-bit parts postal-mime read as UTF-8.
+ */
+export function declareLatin1Parts(raw: Buffer): Buffer | null {
+  let changed = false;
+  const text = raw.toString('latin1').replace(TEXT_PLAIN_HEADER, (header) => {
+    if (/charset\s*=/i.test(header)) return header;
+    changed = true;
+    return `${header}; charset=iso-8859-1`;
+  });
+  return changed ? Buffer.from(text, 'latin1') : null;
+}

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import PostalMime, { decodeWords, type Email } from 'postal-mime';
 import { KreviewError, type MailInfo, type Patch } from '../core/types.js';
 import { parseDiff } from './diff.js';
-import { patchAttachments, plainBody, readInBodyHeaders } from './mail-body.js';
+import { declareLatin1Parts, patchAttachments, plainBody, readInBodyHeaders } from './mail-body.js';
 import { authorOf, isAutoSubmitted, messageIds, oneLine, parsePerson, people } from './mail-headers.js';
 import { parseSubject } from './subject.js';
 import { parseFooters, parseTrailers, splitCommitMessage } from './trailers.js';
@@ -72,13 +72,23 @@ export async function parseMail(raw: Buffer | string, source: string): Promise<P
     text = plain.text;
     if (plain.latin1) warnings.push(`the body is not UTF-8 and names no charset; read it as latin1`);
   } else {
-    try {
-      email = await PostalMime.parse(buf, { attachmentEncoding: 'arraybuffer' });
-    } catch (e) {
-      throw new KreviewError(`${source}: cannot decode the message: ${firstLine(e)}`);
-    }
+    const parse = async (bytes: Buffer): Promise<Email> => {
+      try {
+        return await PostalMime.parse(bytes, { attachmentEncoding: 'arraybuffer' });
+      } catch (e) {
+        throw new KreviewError(`${source}: cannot decode the message: ${firstLine(e)}`);
+      }
+    };
+    email = await parse(buf);
     text = email.text ?? '';
-    if (text.includes('\uFFFD')) warnings.push(`some bytes of the body do not fit its charset and were replaced`);
+    const relabelled = text.includes('\uFFFD') ? declareLatin1Parts(buf) : null;
+    if (relabelled) {
+      email = await parse(relabelled);
+      text = email.text ?? '';
+      warnings.push('a part of the body is not UTF-8 and names no charset; read it as latin1');
+    } else if (text.includes('\uFFFD')) {
+      warnings.push('some bytes of the body do not fit its charset and were replaced');
+    }
   }
   if (/format\s*=\s*"?flowed/i.test(headers['content-type'] ?? '')) {
     warnings.push(`format=flowed mail; lines of the diff may have been rewrapped by the mailer`);

@@ -111,6 +111,13 @@ describe('parseMail', () => {
     expect(p.warnings).toEqual(['some bytes of the body do not fit its charset and were replaced']);
   });
 
+  it('reads an undeclared 8-bit part of a multipart mail as latin1, with a warning', async () => {
+    const head = Buffer.from(['From: a <a@x>', 'Subject: [PATCH] x', 'Message-ID: <mp@x>', 'Content-Type: multipart/mixed; boundary="B"', '', '--B', 'Content-Type: text/plain;', ' format=fixed', '', ''].join('\n'));
+    const p = await parseMail(Buffer.concat([head, Buffer.from('M\xfcnchen\n--B--\n', 'latin1')]), 'mp');
+    expect(p.message).toBe('x\n\nMünchen');
+    expect(p.warnings).toEqual(['a part of the body is not UTF-8 and names no charset; read it as latin1']);
+  });
+
   it('marks automatic mail, but not list mail stamped Precedence: bulk', async () => {
     const ooo = await parseMail(mail(H('Out of office', ['Auto-Submitted: auto-replied']), ['away']), 'a');
     const list = await parseMail(mail(H('[PATCH] x', ['Precedence: bulk', 'List-Id: <linux-ext4.vger.kernel.org>']), ['body']), 'b');
