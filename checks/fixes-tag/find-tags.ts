@@ -3,6 +3,7 @@
 import type { Patch } from '../../src/core/types.js';
 import type { FixesConfig } from '../../src/core/config.js';
 import { isFixesLine, parseFixesLine, type FormatProblem, type ParsedFixesLine } from './parse-line.js';
+import { normalizeSubject } from './subject-match.js';
 
 export interface FixesTag {
   /** 1-based line in Patch.message; null for a tag below the `---` line (in Patch.notes). */
@@ -88,3 +89,12 @@ function readTag(lines: string[], i: number, line: number | null, minSha: number
   problems.unshift({ id: 'fixes/split', data: { why } });
   return { line, raw: lines.slice(i, i + span).join('\n'), span, parsed, problems };
 }
+
+/** The subject a tag quotes, normalised, or null when it has none or it was cut. */
+export function usableSubject(tag: FixesTag): string | null {
+  if (tag.parsed.unterminated || tag.parsed.subject === null) return null;
+  const s = normalizeSubject(tag.parsed.subject);
+  return s === '' ? null : s;
+}
+
+export const isSplit = (tag: FixesTag): boolean => tag.problems.some((p) => p.id === 'fixes/split');

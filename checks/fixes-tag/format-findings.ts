@@ -1,28 +1,9 @@
 // Turns the format problems of each tag (no history needed) into findings, with the corrected
 // line as the suggestion once history has told us the target.
 import type { Finding, Location } from '../../src/core/types.js';
-import { RULES, ruleMessage, type FormatId } from './rules.js';
+import { FORMAT_EXPLAIN, RULES, ruleMessage } from './rules.js';
 import type { FixesTag } from './find-tags.js';
 import type { Target } from './cite.js';
-
-/** Reviewer-style explanations, one per format problem. */
-const EXPLAIN: Record<FormatId, string> = {
-  'fixes/no-sha':
-    'A Fixes: tag names the commit that introduced the bug, as `Fixes: <12+ hex digits> ("<subject>")`. Which commit introduced it?',
-  'fixes/url':
-    'Fixes: is for the commit that introduced the bug; a report or a bug tracker goes in a Link: or Closes: tag. Is there a commit to name here?',
-  'fixes/leading-word': "Scripts read the id right after 'Fixes: '. Could you drop the word?",
-  'fixes/missing-subject':
-    'Without the subject a reader, or a backporter whose tree has other ids, cannot tell which commit is meant. Could you add it as ("...")?',
-  'fixes/missing-space': 'Scripts read the id up to the first space. Could you put a space between the id and ("subject")?',
-  'fixes/short-sha': 'Short ids become ambiguous as the tree grows; the kernel asks for at least 12 digits.',
-  'fixes/split': 'Scripts read a Fixes tag as one line, so a wrapped tag is cut. A long line is fine here.',
-  'fixes/quoting': "The expected form is (\"subject\"), the way `git log -1 --abbrev=12 --format='Fixes: %h (\"%s\")'` prints it.",
-  'fixes/style': "Scripts look for exactly 'Fixes: ' at the start of a line, one commit per tag.",
-  'fixes/placement':
-    'Tools read trailers from the last paragraph of the message, above the --- line. Could you move it next to the Signed-off-by?',
-  'fixes/duplicate': 'The same commit is named twice; one tag is enough.',
-};
 
 export function tagLocation(tag: FixesTag): Location {
   return tag.line === null ? { kind: 'patch' } : { kind: 'message', line: tag.line };
@@ -44,7 +25,7 @@ export function formatFindings(tags: FixesTag[], targets: Map<FixesTag, Target[]
         severity: belowFold ? 'error' : RULES[p.id].severity,
         message: ruleMessage(p.id, p.data),
         location: tagLocation(tag),
-        explanation: belowFold ? "git am drops everything below the '---' line, so this tag would never reach the commit." : EXPLAIN[p.id],
+        explanation: belowFold ? "git am drops everything below the '---' line, so this tag would never reach the commit." : FORMAT_EXPLAIN[p.id],
         confidence: 'high',
       };
       if (suggestion) f.suggestion = suggestion;
@@ -69,7 +50,7 @@ export function duplicateFindings(tags: FixesTag[], targets: Map<FixesTag, Targe
         severity: RULES['fixes/duplicate'].severity,
         message: ruleMessage('fixes/duplicate', { sha: t?.[0]?.abbrev ?? keys[0], other: earlier.tag.line ?? "below '---'" }),
         location: tagLocation(tag),
-        explanation: EXPLAIN['fixes/duplicate'],
+        explanation: FORMAT_EXPLAIN['fixes/duplicate'],
         confidence: 'high',
       };
       if (t && t.length > 0) {

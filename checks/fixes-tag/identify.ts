@@ -2,9 +2,9 @@
 // same-subject commit: "Maybe you meant"), ambiguous prefixes and non-commit objects reported.
 import type { Finding } from '../../src/core/types.js';
 import type { CommitInfo, ResolvedObject } from '../../src/git/history-types.js';
-import type { FixesTag } from './find-tags.js';
+import { usableSubject, type FixesTag } from './find-tags.js';
 import type { Describer } from './describer.js';
-import { historyFinding, usableSubject } from './history-finding.js';
+import { historyFinding } from './make-finding.js';
 import { compareSubject } from './subject-match.js';
 
 /** A tag whose id names a commit (directly, or the one commit an ambiguous prefix can mean). */

@@ -3,10 +3,10 @@
 import type { Finding, Patch } from '../../src/core/types.js';
 import type { FixesConfig } from '../../src/core/config.js';
 import type { CommitInfo } from '../../src/git/history-types.js';
-import type { FixesTag } from './find-tags.js';
+import { isSplit, usableSubject, type FixesTag } from './find-tags.js';
 import type { Describer } from './describer.js';
 import type { Named } from './identify.js';
-import { historyFinding, isSplit, usableSubject } from './history-finding.js';
+import { historyFinding } from './make-finding.js';
 import { compareSubject } from './subject-match.js';
 import { stableState } from './stable-cc.js';
 

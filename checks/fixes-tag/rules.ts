@@ -69,6 +69,25 @@ export const RULES: Record<FixesId, Rule> = {
   'fixes/author-not-cced': { severity: 'note', message: 'Blamed author not CCed: {author}' },
 };
 
+/** Reviewer-style explanations of the format problems (history findings explain with the commits they cite). */
+export const FORMAT_EXPLAIN: Record<FormatId, string> = {
+  'fixes/no-sha':
+    'A Fixes: tag names the commit that introduced the bug, as `Fixes: <12+ hex digits> ("<subject>")`. Which commit introduced it?',
+  'fixes/url':
+    'Fixes: is for the commit that introduced the bug; a report or a bug tracker goes in a Link: or Closes: tag. Is there a commit to name here?',
+  'fixes/leading-word': "Scripts read the id right after 'Fixes: '. Could you drop the word?",
+  'fixes/missing-subject':
+    'Without the subject a reader, or a backporter whose tree has other ids, cannot tell which commit is meant. Could you add it as ("...")?',
+  'fixes/missing-space': 'Scripts read the id up to the first space. Could you put a space between the id and ("subject")?',
+  'fixes/short-sha': 'Short ids become ambiguous as the tree grows; the kernel asks for at least 12 digits.',
+  'fixes/split': 'Scripts read a Fixes tag as one line, so a wrapped tag is cut. A long line is fine here.',
+  'fixes/quoting': "The expected form is (\"subject\"), the way `git log -1 --abbrev=12 --format='Fixes: %h (\"%s\")'` prints it.",
+  'fixes/style': "Scripts look for exactly 'Fixes: ' at the start of a line, one commit per tag.",
+  'fixes/placement':
+    'Tools read trailers from the last paragraph of the message, above the --- line. Could you move it next to the Signed-off-by?',
+  'fixes/duplicate': 'The same commit is named twice; one tag is enough.',
+};
+
 /** Fill `{name}` placeholders of a rule's message. */
 export function ruleMessage(id: FixesId, data: Record<string, string | number> = {}): string {
   return RULES[id].message.replace(/\{(\w+)\}/g, (m, name: string) => (name in data ? String(data[name]) : m));
