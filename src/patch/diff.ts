@@ -40,8 +40,8 @@ const show = (p: string): string => JSON.stringify(p);
 /** Turns a finished draft into a FileDiff, or a warning when its paths are missing or unsafe. */
 function finish(d: Draft, warnings: string[]): FileDiff | null {
   const nullable = (p: string | null): string | null => (p === null || p === '/dev/null' ? null : p);
-  const minus = d.minus === null ? null : d.minus === '/dev/null' ? '/dev/null' : stripComponent(d.minus);
-  const plus = d.plus === null ? null : d.plus === '/dev/null' ? '/dev/null' : stripComponent(d.plus);
+  const minus = d.minus === null ? null : stripComponent(d.minus);
+  const plus = d.plus === null ? null : stripComponent(d.plus);
   const gitOld = d.gitPaths ? stripComponent(d.gitPaths[0]) : null;
   const gitNew = d.gitPaths ? stripComponent(d.gitPaths[1]) : null;
   let oldPath = d.renameFrom ?? nullable(minus) ?? gitOld;
@@ -201,8 +201,13 @@ export function parseDiff(text: string): ParsedDiff {
     else if (line.startsWith('deleted file mode')) d.removed = true;
     else if (line.startsWith('rename from ')) d.renameFrom = headerPath(line.slice(12));
     else if (line.startsWith('rename to ')) d.renameTo = headerPath(line.slice(10));
-    else if (line.startsWith('copy from ')) (d.renameFrom = headerPath(line.slice(10))), (d.copy = true);
-    else if (line.startsWith('copy to ')) (d.renameTo = headerPath(line.slice(8))), (d.copy = true);
+    else if (line.startsWith('copy from ')) {
+      d.renameFrom = headerPath(line.slice(10));
+      d.copy = true;
+    } else if (line.startsWith('copy to ')) {
+      d.renameTo = headerPath(line.slice(8));
+      d.copy = true;
+    }
     else if (line.startsWith('Binary files ') && line.endsWith(' differ')) d.binary = true;
     else if (line === 'GIT binary patch') {
       d.binary = true;

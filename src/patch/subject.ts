@@ -117,16 +117,3 @@ export function parseSubject(subject: string): SubjectPrefix {
     summary: rest.trim(),
   };
 }
-
-/** Renders a prefix back into a subject, the way git format-patch and b4 write it. */
-export function renderSubject(p: Pick<SubjectPrefix, 'version' | 'index' | 'total' | 'rfc' | 'resend' | 'tree' | 'summary'>): string {
-  const words = [p.rfc ? 'RFC PATCH' : 'PATCH'];
-  if (p.resend) words.push('RESEND');
-  if (p.tree) words.push(p.tree);
-  if (p.version > 1) words.push(`v${p.version}`);
-  if (p.index !== null && p.total !== null) {
-    const width = String(p.total).length;
-    words.push(`${String(p.index).padStart(width, '0')}/${p.total}`);
-  }
-  return `[${words.join(' ')}] ${p.summary}`;
-}

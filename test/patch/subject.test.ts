@@ -1,6 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { parseSubject, renderSubject } from '../../src/patch/subject.js';
+import type { SubjectPrefix } from '../../src/core/types.js';
+import { parseSubject } from '../../src/patch/subject.js';
+
+/** Renders a prefix back into a subject, the way git format-patch and b4 write it. */
+function renderSubject(p: Pick<SubjectPrefix, 'version' | 'index' | 'total' | 'rfc' | 'resend' | 'tree' | 'summary'>): string {
+  const words = [p.rfc ? 'RFC PATCH' : 'PATCH'];
+  if (p.resend) words.push('RESEND');
+  if (p.tree) words.push(p.tree);
+  if (p.version > 1) words.push(`v${p.version}`);
+  if (p.index !== null && p.total !== null) {
+    const width = String(p.total).length;
+    words.push(`${String(p.index).padStart(width, '0')}/${p.total}`);
+  }
+  return `[${words.join(' ')}] ${p.summary}`;
+}
 
 type Want = Partial<ReturnType<typeof parseSubject>>;
 const cases: [string, Want][] = [
