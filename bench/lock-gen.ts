@@ -234,6 +234,140 @@ again:
 	spin_unlock_irqrestore(&s->lock, flags);
 }
 `,
+  (n) => `static int ${n}(struct dev_ctx *dev)
+{
+	mutex_lock(&dev->open_mutex);
+	if (dev->dead) {
+		mutex_unlock(&dev->open_mutex);
+		return -ENODEV;
+	}
+	return 0;
+}
+`,
+  (n) => `static void ${n}(struct folio_batch *fbatch, struct writeback_control *wbc)
+{
+	unsigned int i;
+
+	for (i = 0; i < folio_batch_count(fbatch); i++) {
+		struct folio *folio = fbatch->folios[i];
+
+		folio_lock(folio);
+		if (folio_test_writeback(folio)) {
+			if (wbc->sync_mode != WB_SYNC_NONE)
+				folio_wait_writeback(folio);
+			else {
+				folio_unlock(folio);
+				continue;
+			}
+		}
+		folio_clear_dirty_for_io(folio);
+		folio_unlock(folio);
+	}
+}
+`,
+  (n) => `static int ${n}(struct folio *dst, struct folio *src)
+{
+	if (!folio_trylock(dst))
+		return -EAGAIN;
+	folio_copy(dst, src);
+	folio_unlock(dst);
+	return 0;
+}
+`,
+  (n) => `static int ${n}(struct dev_ctx *dev, bool need_lock)
+{
+	int ret;
+
+	if (need_lock)
+		mutex_lock(&dev->io_mutex);
+	ret = dev_flush(dev);
+	if (need_lock)
+		mutex_unlock(&dev->io_mutex);
+	return ret;
+}
+`,
+  (n) => `static int ${n}(struct page *page, struct writeback_control *wbc)
+{
+	struct inode *inode = page->mapping->host;
+	int ret;
+
+	if (PageDirty(page) && !PageChecked(page)) {
+		unlock_page(page);
+		ret = btrfs_delalloc_reserve_space(BTRFS_I(inode), NULL, page_offset(page), PAGE_SIZE);
+		return ret;
+	}
+	end_page_writeback(page);
+	unlock_page(page);
+	return 0;
+}
+
+static const struct address_space_operations ${n}_aops = {
+	.writepage = ${n},
+};
+`,
+  (n) => `static void *${n}(spinlock_t *lock, struct list_head *head, size_t n)
+{
+	void *p;
+
+	spin_lock(lock);
+	list_del_init(head);
+	spin_unlock(lock);
+	p = kmalloc(n, GFP_KERNEL);
+	return p;
+}
+`,
+  (n) => `static vm_fault_t ${n}(struct vm_fault *vmf, struct folio *folio)
+{
+	struct mm_struct *mm = vmf->vma->vm_mm;
+
+	mmap_read_lock(mm);
+	folio_lock(folio);
+	folio_mark_dirty(folio);
+	folio_unlock(folio);
+	mmap_read_unlock(mm);
+	return 0;
+}
+`,
+  (n) => `static int ${n}(struct inode *inode, struct page *page)
+{
+	inode_lock(inode);
+	lock_page(page);
+	set_page_dirty(page);
+	unlock_page(page);
+	inode_unlock(inode);
+	return 0;
+}
+`,
+  (n) => `static void ${n}(struct stats *s)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	s->irqs++;
+	local_irq_restore(flags);
+	msleep(1);
+}
+`,
+  (n) => `static int ${n}(struct btrfs_root *root, struct page *page)
+{
+	struct btrfs_trans_handle *trans;
+	int ret = 0;
+
+	trans = btrfs_join_transaction(root);
+	if (IS_ERR(trans))
+		return PTR_ERR(trans);
+	lock_page(page);
+	if (!page->mapping) {
+		ret = -EAGAIN;
+		goto out_unlock;
+	}
+	set_page_dirty(page);
+out_unlock:
+	unlock_page(page);
+	btrfs_end_transaction(trans);
+	return ret;
+}
+`,
 ];
 
 export interface GeneratedFile {
