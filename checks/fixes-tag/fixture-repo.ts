@@ -50,6 +50,11 @@ export function buildFixture(): Fixture {
   c.rcOnly = repo.commit('rc: add rc\n', { files: { 'rc.c': 'int rc;\n' } });
   repo.tag('v1.2-rc1');
   const amb = ambiguousCommits(repo, c);
+  // First in a release candidate, then in its final release.
+  c.rcFinal = repo.commit('rc2: add rc2\n', { files: { 'rc2.c': 'int rc2;\n' } });
+  repo.tag('v1.3-rc1');
+  repo.commit('rc2: tidy\n', { files: { 'rc2.c': 'int rc2 = 0;\n' } });
+  repo.tag('v1.3');
   c.head = repo.head();
   // Unmerged side branch.
   repo.git('checkout', '-q', '-b', 'side', 'v1.0');

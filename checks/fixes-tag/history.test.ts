@@ -204,6 +204,7 @@ const TABLE: Record<HistoryId, { valid: Case[]; invalid: Case[] }> = {
     invalid: [
       { name: 'in v1.0, no Cc', tags: full('bug'), severity: 'note', message: 'Is it candidate for Cc: stable backport? (the fixed commit is in v1.0)', suggestion: (f) => f.line('bug') },
       { name: 'Cc of another address', tags: (f) => [f.line('bug'), 'Cc: stable-team@example.org'] },
+      { name: 'first in an -rc, the final release is in the base', tags: full('rcFinal'), message: '(the fixed commit is in v1.3)' },
     ],
   },
   'fixes/missing': {
@@ -266,6 +267,18 @@ describe.each(HISTORY_IDS.map((id) => [id] as const))('%s', (id) => {
     if (c.suggestion) expect(hit[0].suggestion ?? '').toBe(c.suggestion(x));
     if (c.evidence) expect(hit[0].evidence).toEqual(c.evidence(x));
     expect(hit[0].message).not.toMatch(/\{\w+\}/);
+  });
+});
+
+describe('hostile and odd tags', () => {
+  it.each([
+    ['an option', 'Fixes: --output=/tmp/x ("x")'],
+    ['a shell command', 'Fixes: $(reboot) ("x")'],
+    ['a revision expression', 'Fixes: HEAD~1 ("x")'],
+    ['control characters', 'Fixes: \u0007\u001b[31m ("x")'],
+  ])('%s is "No SHA1 recognised" and reaches no git', async (_n, tag) => {
+    const f = await runFixes(messagePatch(message([tag])), history, x.c.head);
+    expect(f.map((y) => y.id)).toEqual(['fixes/no-sha']);
   });
 });
 
