@@ -7,7 +7,7 @@ const ESCAPES: Record<string, number> = { a: 7, b: 8, t: 9, n: 10, v: 11, f: 12,
  * Reads one C-quoted string (`"a/f\303\266o"`) at the start of `s`; returns the decoded text and what follows,
  * or null when `s` does not start with a well-formed quoted string.
  */
-export function readQuoted(s: string): { value: string; rest: string } | null {
+function readQuoted(s: string): { value: string; rest: string } | null {
   if (!s.startsWith('"')) return null;
   const bytes: number[] = [];
   for (let i = 1; i < s.length; i++) {

@@ -40,7 +40,7 @@ const PATCH_TYPES = /^(text\/x-patch|text\/x-diff|text\/x-ddiff|text\/plain|appl
 const PATCH_NAMES = /\.(patch|diff|txt|eml)$/i;
 
 /** Decodes bytes as UTF-8, or as latin1 when they are not valid UTF-8. */
-export function decodeText(bytes: Uint8Array): { text: string; latin1: boolean } {
+function decodeText(bytes: Uint8Array): { text: string; latin1: boolean } {
   try {
     return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes), latin1: false };
   } catch {
