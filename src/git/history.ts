@@ -10,6 +10,8 @@ import { parseCommitObject } from './commit-object.js';
 import { defaultCacheDir, HistoryIndex, type IndexedCommit } from './history-index.js';
 import { messageRefs } from './message-refs.js';
 import { compareVersions, globToRegExp, listTags, type ReleaseTag } from './release-tags.js';
+import { listTree } from './tree-list.js';
+import { DiffTree, type DiffSource } from './diff-tree.js';
 import { assertGitRepo, assertSafeRev, isFullOid, runGit } from './run-git.js';
 
 export interface OpenHistoryOptions {
@@ -46,11 +48,14 @@ function toInfo(c: IndexedCommit): CommitInfo {
   return { oid: c.oid, parents: c.parents, subject: c.subject, author: { name: c.authorName, email: c.authorEmail }, date: c.adate };
 }
 
-class GitHistory implements History {
+class GitHistory implements History, DiffSource {
   private readonly check: CatFile;
   private readonly batch: CatFile;
+  private readonly differ: DiffTree;
   private readonly ancestry: Ancestry;
   private tags: Promise<ReleaseTag[]> | null = null;
+  /** Listings by tree id (a tree's content never changes); the latest few hundred. */
+  private trees = new Map<string, string[]>();
   private updating: Promise<unknown> = Promise.resolve();
   private releases = new Map<string, { names: string[]; labels: Int32Array }>();
 
@@ -61,6 +66,7 @@ class GitHistory implements History {
   ) {
     this.check = new CatFile(repo, 'batch-check');
     this.batch = new CatFile(repo, 'batch');
+    this.differ = new DiffTree(repo);
     this.ancestry = new Ancestry(index);
   }
 
@@ -347,16 +353,21 @@ class GitHistory implements History {
     if (/[\0-\x1f]/.test(clean)) return [];
     const tree = await this.check.request(clean ? `${rev}:${clean}` : `${rev}^{tree}`);
     if (tree.status !== 'found' || tree.type !== 'tree') return [];
-    const r = await runGit(this.repo, ['ls-tree', '-r', '-z', '--name-only', tree.oid]);
-    if (r.code !== 0) return [];
-    return r.stdout
-      .split('\0')
-      .filter(Boolean)
-      .map((p) => (clean ? `${clean}/${p}` : p));
+    const hit = this.trees.get(tree.oid);
+    if (hit) return hit;
+    const files = await listTree(this.batch, tree.oid, clean);
+    this.trees.set(tree.oid, files);
+    if (this.trees.size > 256) this.trees.delete(this.trees.keys().next().value as string);
+    return files;
+  }
+
+  /** The `-p -M` diff of a commit against a parent (the workspace's lazy Patch.files). */
+  diffOf(commit: string, parent: string | null): Promise<string> {
+    return this.differ.diff(commit, parent);
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.check.close(), this.batch.close()]);
+    await Promise.all([this.check.close(), this.batch.close(), this.differ.close()]);
     this.index.close();
   }
 }

@@ -5,6 +5,7 @@ import { KreviewError, type BaseInfo, type FileDiff, type Patch } from '../core/
 import { parseDiff } from '../patch/diff.js';
 import { applyHunks, hunkOnlyImage, hunkOnlyPreImage } from './apply-hunks.js';
 import type { History } from './history-types.js';
+import { isDiffSource } from './diff-tree.js';
 import { isFullOid, runGit } from './run-git.js';
 
 /** The Workspace plus what the pipeline reports about it. */
@@ -89,10 +90,16 @@ function commitWorkspace(patch: Patch, history: History, base: BaseInfo, notes: 
   let files: Promise<FileDiff[]> | null = patch.files.length ? Promise.resolve(patch.files) : null;
   const loadFiles = async (): Promise<FileDiff[]> => {
     if (parent !== null && !isFullOid(parent)) throw new KreviewError(`${patch.source}: parent ${parent} is not a full commit id`);
-    const args = ['diff-tree', '-p', '-M', '--no-color', '--no-ext-diff', '--full-index', '--no-commit-id'];
-    const r = await runGit(history.repo, parent ? [...args, parent, commit] : [...args, '--root', commit]);
-    if (r.code !== 0) throw new KreviewError(`cannot read the diff of ${short(commit)}: ${r.stderr.split('\n')[0]}`);
-    const parsed = parseDiff(r.stdout);
+    let text: string;
+    if (isDiffSource(history)) {
+      text = await history.diffOf(commit, parent);
+    } else {
+      const args = ['diff-tree', '-p', '-M', '--no-color', '--no-ext-diff', '--full-index', '--no-commit-id'];
+      const r = await runGit(history.repo, parent ? [...args, parent, commit] : [...args, '--root', commit]);
+      if (r.code !== 0) throw new KreviewError(`cannot read the diff of ${short(commit)}: ${r.stderr.split('\n')[0]}`);
+      text = r.stdout;
+    }
+    const parsed = parseDiff(text);
     notes.push(...parsed.warnings.map((w) => `${short(commit)}: ${w}`));
     return parsed.files;
   };
