@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KreviewError } from '../src/core/types.js';
 import { runGit } from '../src/git/run-git.js';
-import { AppOctokit, startAppServer } from '../src/app/server.js';
+import { ProbotOctokit } from 'probot';
+import { startAppServer } from '../src/app/server.js';
 import { FakeGitHub, type FakePull } from '../test/app/github-api.js';
 import { deliver, pullRequestPayload, rsaPrivateKey } from '../test/app/webhooks.js';
 import { generateHistory, type GeneratedHistory } from './gen-history.js';
@@ -82,7 +83,7 @@ async function main(): Promise<void> {
     secret: SECRET,
     baseUrl: gh.url,
     logLevel: argv.includes('--verbose') ? 'info' : 'warn',
-    Octokit: AppOctokit.defaults({ retry: { enabled: false } }),
+    Octokit: ProbotOctokit.defaults({ throttle: { enabled: false }, retry: { enabled: false } }),
     // Spacing is GitHub's rule, not kreview's work: measured without it, reported below.
     app: { cacheDir: cache, queue: { spacingMs: 0 } },
   });

@@ -24,12 +24,10 @@ export function registerServeCommand(program: Command): void {
         process.env.KREVIEW_CLONE_MAX_MB = o.cloneMaxMb;
       }
       // Loaded here, not at the top: `kreview review` never pays for probot.
-      const [{ run }, { createKreviewApp }, { AppOctokit }] = await Promise.all([
-        import('probot'),
-        import('./index.js'),
-        import('./server.js'),
-      ]);
+      const [{ run }, { createKreviewApp }] = await Promise.all([import('probot'), import('./index.js')]);
       // Without APP_ID and a key, probot serves its setup page, which registers the app from app.yml.
-      await run(createKreviewApp(), { env, Octokit: AppOctokit });
+      // probot's Octokit keeps its throttling (primary limits on reads, spacing per event); the
+      // ContentQueue adds spacing across events and Retry-After on the calls that create content.
+      await run(createKreviewApp(), { env });
     });
 }

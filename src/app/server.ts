@@ -5,11 +5,6 @@ import type { AddressInfo } from 'node:net';
 import { createNodeMiddleware, Probot, ProbotOctokit } from 'probot';
 import { createKreviewApp, type AppOptions } from './index.js';
 
-/**
- * probot's Octokit without its own write throttling: kreview's ContentQueue spaces the calls that
- * create content and honours Retry-After itself, and two throttles would double every wait.
- */
-export const AppOctokit = ProbotOctokit.defaults({ throttle: { enabled: false } });
 
 export interface AppServerOptions {
   appId: number | string;
@@ -23,7 +18,7 @@ export interface AppServerOptions {
   webhookPath?: string;
   logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
   app?: Partial<AppOptions>;
-  /** Octokit class; tests turn off retries so a refused call is seen at once. */
+  /** Octokit class (default probot's, with its throttling and retries); tests turn both off to see every call as made. */
   Octokit?: typeof ProbotOctokit;
 }
 
@@ -43,7 +38,7 @@ export async function startAppServer(o: AppServerOptions): Promise<AppServer> {
     secret: o.secret,
     baseUrl: o.baseUrl,
     logLevel: o.logLevel ?? 'warn',
-    Octokit: o.Octokit ?? AppOctokit,
+    Octokit: o.Octokit ?? ProbotOctokit,
   });
   const webhookPath = o.webhookPath ?? '/api/github/webhooks';
   const running = new Set<Promise<unknown>>();

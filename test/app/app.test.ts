@@ -95,7 +95,8 @@ describe('delivery and signature', () => {
     await s.send('opened', 'delivery-1');
     const before = contentCalls().length;
     await s.app.close();
-    const { startAppServer, AppOctokit } = await import('../../src/app/server.js');
+    const { startAppServer } = await import('../../src/app/server.js');
+    const { ProbotOctokit } = await import('probot');
     const { fixmeCheck } = await import('./fixme-check.js');
     s.app = await startAppServer({
       appId: 1,
@@ -103,7 +104,7 @@ describe('delivery and signature', () => {
       secret: SECRET,
       baseUrl: s.gh.url,
       logLevel: 'fatal',
-      Octokit: AppOctokit.defaults({ retry: { enabled: false } }),
+      Octokit: ProbotOctokit.defaults({ throttle: { enabled: false }, retry: { enabled: false } }),
       app: { cacheDir: s.cache, queue: { spacingMs: 0 }, checks: [fixmeCheck] },
     });
     await s.send('opened', 'delivery-1');

@@ -5,7 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixesTagCheck } from '../../checks/fixes-tag/index.js';
-import { AppOctokit, startAppServer, type AppServer } from '../../src/app/server.js';
+import { ProbotOctokit } from 'probot';
+import { startAppServer, type AppServer } from '../../src/app/server.js';
 import type { AppOptions } from '../../src/app/index.js';
 import { TestRepo } from '../helpers/git-repo.js';
 import { fixmeCheck } from './fixme-check.js';
@@ -51,7 +52,7 @@ export class Scenario {
       secret: SECRET,
       baseUrl: this.gh.url,
       logLevel: (process.env.KREVIEW_TEST_LOG as 'info') ?? 'fatal',
-      Octokit: AppOctokit.defaults({ retry: { enabled: false } }),
+      Octokit: ProbotOctokit.defaults({ throttle: { enabled: false }, retry: { enabled: false } }),
       app: { cacheDir: this.cache, queue: { spacingMs: 0 }, checks: [fixesTagCheck, fixmeCheck], ...app },
     });
   }
