@@ -27,9 +27,13 @@ interface Touched {
 async function treeFacts(ws: Workspace, touched: Touched[], images: Map<string, string | null>, rules: RuleSet, cacheDir: string): Promise<FileFacts[]> {
   const paths = new Set<string>();
   for (const dir of new Set(touched.map((t) => dirname(t.path)))) {
-    for (const p of await ws.listBaseFiles(dir === '.' ? '' : dir)) {
-      if (C_FILE.test(p) && paths.size < MAX_SUMMARY_FILES) paths.add(p);
-    }
+    const root = dir === '.';
+    const depth = (p: string): number => p.split('/').length;
+    // The directory's own files first, then its subtree; at the top of the tree only its own files.
+    const files = (await ws.listBaseFiles(root ? '' : dir))
+      .filter((p) => C_FILE.test(p) && (!root || !p.includes('/')))
+      .sort((a, b) => depth(a) - depth(b));
+    for (const p of files) if (paths.size < MAX_SUMMARY_FILES) paths.add(p);
   }
   for (const p of images.keys()) paths.add(p);
   const out: FileFacts[] = [];
