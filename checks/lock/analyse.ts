@@ -76,7 +76,7 @@ function entryState(fn: CFunction, members: Map<string, string[]>, ctx: AnalyseC
     const param = fn.params.find((p) => e.param.test(p.text));
     if (!param) continue;
     const kind = ctx.model.kinds.get(e.holds);
-    out.push({ key: param.name, kind: e.holds, cls: lockClass(e.holds, param.name, kind?.sameClass ?? false), line: fn.startLine, via: 'entry', status: 'held', definite: true, entry: true });
+    out.push({ key: param.name, kind: e.holds, cls: lockClass(e.holds, param.name, kind?.sameClass ?? false, undefined, ctx.model.syntax.genericFields), line: fn.startLine, via: 'entry', status: 'held', definite: true, entry: true });
   }
   return out;
 }
@@ -90,7 +90,7 @@ function annotatedEntry(fn: CFunction, first: WalkResult, ctx: AnalyseContext): 
     const rel = first.releases.find((r) => r.key === key && !r.matched);
     if (!rel) continue;
     const kind = ctx.model.kinds.get(rel.kind);
-    out.push({ key, kind: rel.kind, cls: lockClass(rel.kind, key, kind?.sameClass ?? false), line: fn.startLine, via: 'entry', status: 'held', definite: true, entry: true });
+    out.push({ key, kind: rel.kind, cls: lockClass(rel.kind, key, kind?.sameClass ?? false, undefined, ctx.model.syntax.genericFields), line: fn.startLine, via: 'entry', status: 'held', definite: true, entry: true });
   }
   return out;
 }

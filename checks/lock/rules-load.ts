@@ -292,6 +292,7 @@ const SYNTAX_LISTS: [string, keyof SyntaxSpec][] = [
   ['transparent', 'transparent'],
   ['error-tests', 'errorTests'],
   ['unwrap', 'unwrap'],
+  ['generic-fields', 'genericFields'],
 ];
 
 function readSyntax(src: Source, c: Collected): void {
@@ -350,6 +351,7 @@ export function parseRuleFiles(files: { file: string; text: string }[]): RuleSet
     transparent: s.transparent ?? [],
     errorTests: s.errorTests ?? [],
     unwrap: s.unwrap ?? [],
+    genericFields: s.genericFields ?? [],
   };
   return {
     model: buildLockModel(c.kinds, c.primitives, syntax),

@@ -61,6 +61,8 @@ export interface SyntaxSpec {
   errorTests: string[];
   /** Calls that name the same object under another type (`page_folio(page)` is `page`). */
   unwrap: string[];
+  /** Lock field names too common to be a class alone (`->lock`): the owner is kept (`cache->lock`). */
+  genericFields: string[];
 }
 
 export interface LockModel {

@@ -103,16 +103,15 @@ function balanced(s: string): boolean {
 }
 
 /** Class of a lock for ordering: the kind for same-class kinds, else the last field of the expression. */
-export function lockClass(kind: string, key: string, sameClass: boolean, cls?: string): string {
+export function lockClass(kind: string, key: string, sameClass: boolean, cls?: string, genericFields: readonly string[] = []): string {
   if (cls) return cls;
   if (sameClass) return kind;
   const parts = key.replace(/\[[^\]]*\]/g, '').split(/->|\./);
   const last = parts.at(-1) ?? key;
   // `info->lock` and `tree->lock` are different locks: a generic field name keeps its owner.
-  return GENERIC_FIELDS.has(last) && parts.length > 1 ? `${parts.at(-2)}->${last}` : last;
+  return genericFields.includes(last) && parts.length > 1 ? `${parts.at(-2)}->${last}` : last;
 }
 
-const GENERIC_FIELDS = new Set(['lock', 'mutex', 'sem', 'rwsem', 'spinlock', 'rwlock', 'mtx']);
 
 function unwrapParens(n: SyntaxNode): SyntaxNode {
   let cur = n;
@@ -519,7 +518,7 @@ class Walker {
     else if (p.arg !== null && args[p.arg] !== undefined) key = normaliseLockExpr(args[p.arg], this.syntax.unwrap);
     if (!key) return null;
     const kind = this.model.kinds.get(p.kind);
-    return { key, cls: lockClass(p.kind, key, kind?.sameClass ?? false, p.cls) };
+    return { key, cls: lockClass(p.kind, key, kind?.sameClass ?? false, p.cls, this.syntax.genericFields) };
   }
 
   private apply(
@@ -580,7 +579,7 @@ class Walker {
     const key = g.key ?? normaliseLockExpr(lockArg, this.syntax.unwrap);
     if (!key) return null;
     const kind = this.model.kinds.get(g.kind);
-    const h: Held = { key, kind: g.kind, cls: lockClass(g.kind, key, kind?.sameClass ?? false), line: at, via: `${macro}(${cls})`, status: 'held', definite: true, scoped: true };
+    const h: Held = { key, kind: g.kind, cls: lockClass(g.kind, key, kind?.sameClass ?? false, undefined, this.syntax.genericFields), line: at, via: `${macro}(${cls})`, status: 'held', definite: true, scoped: true };
     return { sk: stateKey(g.kind, key), state: this.acquire(h, s) };
   }
 
