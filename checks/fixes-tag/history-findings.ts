@@ -27,7 +27,7 @@ export interface HistoryResult {
 
 export async function historyFindings(inp: HistoryInput): Promise<HistoryResult> {
   const d = new Describer(inp.history);
-  const id = await identify(inp.tags, d);
+  const id = await identify(inp.tags, d, inp.base);
   const targetsOf = (tag: FixesTag): Promise<Target[]> => Promise.all((id.known.get(tag) ?? []).map((c) => d.target(c)));
   const suggestion = async (tag: FixesTag): Promise<string> => (await targetsOf(tag)).map((t) => t.line).join('\n');
   const related = await relationFindings(id.named, d, { base: inp.base, baseLabel: inp.baseLabel, cfg: inp.cfg, patch: inp.patch, suggestion });

@@ -68,6 +68,17 @@ const TABLE: Record<HistoryId, { valid: Case[]; invalid: Case[] }> = {
         message: 'does not exist in this repository',
         suggestion: (f) => f.line('bug'),
       },
+      {
+        name: 'several with the subject: the one in the base is meant (master)',
+        tags: () => ['Fixes: 0123456789ab ("up: add the up helper")'],
+        suggestion: (f) => f.line('upstream'),
+      },
+      {
+        name: 'several with the subject: the one in the base is meant (stable)',
+        tags: () => ['Fixes: 0123456789ab ("up: add the up helper")'],
+        base: (f) => f.c.backportX,
+        suggestion: (f) => f.line('backportX'),
+      },
     ],
   },
   'fixes/ambiguous-sha': {

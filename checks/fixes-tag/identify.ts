@@ -20,7 +20,7 @@ export interface Identity {
   known: Map<FixesTag, CommitInfo[]>;
 }
 
-export async function identify(tags: FixesTag[], d: Describer): Promise<Identity> {
+export async function identify(tags: FixesTag[], d: Describer, base: string | null): Promise<Identity> {
   const out: Identity = { findings: [], named: [], known: new Map() };
   const ids = [...new Set(tags.flatMap((t) => t.parsed.ids))];
   if (ids.length === 0) return out;
@@ -33,7 +33,7 @@ export async function identify(tags: FixesTag[], d: Describer): Promise<Identity
   await d.load(wanted);
 
   const results = await Promise.all(
-    tags.flatMap((tag) => tag.parsed.ids.map(async (id) => ({ tag, ...(await one(tag, id, resolved.get(id), d)) }))),
+    tags.flatMap((tag) => tag.parsed.ids.map(async (id) => ({ tag, ...(await one(tag, id, resolved.get(id), d, base)) }))),
   );
   for (const r of results) {
     if (r.finding) out.findings.push(r.finding);
@@ -53,8 +53,8 @@ interface OneResult {
   guess?: CommitInfo;
 }
 
-async function one(tag: FixesTag, id: string, r: ResolvedObject | undefined, d: Describer): Promise<OneResult> {
-  if (!r || r.status === 'missing') return unknown(tag, id, d);
+async function one(tag: FixesTag, id: string, r: ResolvedObject | undefined, d: Describer, base: string | null): Promise<OneResult> {
+  if (!r || r.status === 'missing') return unknown(tag, id, d, base);
   if (r.status === 'ambiguous') return ambiguous(tag, id, r, d);
   if (r.type !== 'commit' || !r.oid) {
     const guess = await sameSubject(tag, d);
@@ -76,9 +76,12 @@ async function sameSubject(tag: FixesTag, d: Describer): Promise<CommitInfo | nu
   return s ? ((await d.bySubject(s))[0] ?? null) : null;
 }
 
-async function unknown(tag: FixesTag, id: string, d: Describer): Promise<OneResult> {
+async function unknown(tag: FixesTag, id: string, d: Describer, base: string | null): Promise<OneResult> {
   const s = usableSubject(tag);
-  const same = s ? await d.bySubject(s) : [];
+  const found = s ? await d.bySubject(s) : [];
+  // Of several commits with the subject, the one in the base's history is the likely meaning.
+  const inBase = base && found.length > 1 ? await Promise.all(found.map((c) => d.history.isAncestor(c.oid, base))) : [];
+  const same = [...found.filter((_, i) => inBase[i]), ...found.filter((_, i) => !inBase[i])];
   if (same.length === 0) {
     return {
       finding: historyFinding('fixes/unknown-sha', tag, {}, {
