@@ -42,7 +42,7 @@ let parser: Parser | null = null;
 function getParser(): Parser {
   if (!parser) {
     parser = new Parser();
-    parser.setLanguage(C as unknown as Parser.Language);
+    parser.setLanguage(C);
   }
   return parser;
 }
