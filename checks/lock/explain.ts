@@ -55,8 +55,8 @@ export function explanation(issue: Issue, ctx: ExplainContext): string {
   if (issue.hit) {
     const h = issue.hit;
     parts.push(`${h.callee}() is called with ${lockPhrase(issue, ctx)}.`);
-    if (h.label) parts.push(`It is ${h.label}.`);
     if (h.chain.length > 1) parts.push(`It ends up in ${h.chain.at(-1)}() (${h.chain.join(' -> ')}), and ${r.does}${h.via ? ` (${h.via})` : ''}.`);
+    else if (h.label) parts.push(full(`It is ${h.label}, so ${r.does}${h.via ? ` (${h.via})` : ''}`));
     else parts.push(full(`${sentence(r.does)}${h.via ? ` (${h.via})` : ''}`));
     parts.push(full(sentence(r.waits)));
     if (issue.lock.entry) parts.push(`${issue.fn}() starts with the ${label(ctx, issue.lock.kind)} held, as its callers lock it for it.`);
@@ -69,11 +69,12 @@ export function explanation(issue: Issue, ctx: ExplainContext): string {
     parts.push(full(sentence(r.waits)));
   } else if (issue.leak === 'double') {
     parts.push(`${issue.lock.key} is released at line ${issue.line} on a path where it was already released.`);
+    parts.push('Is one of the unlocks one too many, or is a lock missing before it?');
   } else {
     parts.push(`${issue.fn}() returns at line ${issue.line} with the ${label(ctx, issue.lock.kind)} on ${issue.lock.key} (taken at line ${issue.lockLine}) still held, while its other return paths release it.`);
     parts.push(full(sentence(r.waits)));
   }
-  parts.push(r.fix);
+  if (issue.leak !== 'double') parts.push(r.fix);
   const cites = precedents(r, ctx.subjects);
   if (cites.length) parts.push(`Compare ${cites.join(', ')}.`);
   if (ctx.hunkOnly) parts.push('Only the hunk and its context were seen, not the whole function, so the lock state may be incomplete.');
