@@ -1,9 +1,9 @@
 // Rule files: the bundled ones load; a broken one stops start-up naming file, line and reason;
 // a maintainer teaches kreview a new function with YAML alone.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { KreviewError } from '../../src/core/types.js';
 import { runLockCase } from '../../test/c/lock-harness.js';
 import { loadRules, parseRuleFiles } from './rules-load.js';
@@ -26,7 +26,16 @@ const fails = (text: string): string => {
   throw new Error('expected the rule file to be rejected');
 };
 
+const made: string[] = [];
+const tempDir = (): string => {
+  const dir = mkdtempSync(join(tmpdir(), 'kreview-rules-'));
+  made.push(dir);
+  return dir;
+};
+
 describe('rule files', () => {
+  afterAll(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
   it('the bundled rules load and cover every rule id of locking.md', () => {
     const ids = loadRules().rules.map((r) => r.id).sort();
     expect(ids).toEqual(
@@ -61,14 +70,14 @@ describe('rule files', () => {
   });
 
   it('an extra rule file that is broken fails validation at start-up', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kreview-rules-'));
+    const dir = tempDir();
     const file = join(dir, 'local.yml');
     writeFileSync(file, 'rules:\n  - id: Bad Id\n');
     expect(() => validateLockRules([file])).toThrow(/local\.yml:2: rules\[0\]\.id: rule ids are lower-case/);
   });
 
   it('a maintainer adds a dangerous function with YAML only, and the check fires on it', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kreview-rules-'));
+    const dir = tempDir();
     const file = join(dir, 'local.yml');
     writeFileSync(
       file,
