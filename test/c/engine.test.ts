@@ -1,6 +1,6 @@
 // The generic C engine on its own: parsing kernel macros, the per-path lock walk, and the
 // on-disk facts cache. Text is fed directly; the lock knowledge comes from the bundled rules.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -120,6 +120,7 @@ describe('facts and summaries', () => {
     expect(first.functions[0].name).toBe('deep');
     clearFactsMemory();
     expect(factsFor('a.c', helpers, model, 'other-rules', cache).functions[0].name).toBe('deep');
+    rmSync(cache, { recursive: true, force: true });
   });
 });
 
