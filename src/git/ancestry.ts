@@ -51,11 +51,23 @@ export class Ancestry {
       this.reach.set(baseId, hit);
       return hit;
     }
-    const seen = new Uint8Array((this.offsets.length >> 3) + 1);
+    // Reviewing a range asks about each commit's parent in turn: start from a parent's cached
+    // set (closed under parents), so each new base costs only the commits it adds.
+    const seeded = this.cachedParentReach(baseId);
+    const seen = seeded ? seeded.slice() : new Uint8Array((this.offsets.length >> 3) + 1);
     this.walk([baseId], seen, () => true);
     this.reach.set(baseId, seen);
     if (this.reach.size > MAX_CACHED_BASES) this.reach.delete(this.reach.keys().next().value as number);
     return seen;
+  }
+
+  private cachedParentReach(id: number): Uint8Array | undefined {
+    if (id <= 0 || id >= this.offsets.length - 1) return undefined;
+    for (let i = this.offsets[id]; i < this.offsets[id + 1]; i++) {
+      const hit = this.reach.get(this.parents[i]);
+      if (hit) return hit;
+    }
+    return undefined;
   }
 
   isReachable(id: number, baseId: number): boolean {
