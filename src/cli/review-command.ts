@@ -22,6 +22,7 @@ import { renderB4 } from '../review/render-b4.js';
 import { renderRdjsonl } from '../review/render-rdjsonl.js';
 import { renderMailPreview } from '../review/render-mail-preview.js';
 import { toolVersion } from './version.js';
+import { validateLockRules } from '../../checks/lock/index.js';
 
 export type OutputFormat = 'text' | 'json' | 'sarif' | 'b4' | 'rdjsonl' | 'email';
 export type FailOn = Severity | 'never';
@@ -82,6 +83,8 @@ export async function runReview(inputs: string[], opts: Pick<ReviewCommandOption
     else inputErrors.push(`cannot read ${printable(input)}: no such file (revisions need --repo)`);
   }
   if (inputs.length === 0) throw new KreviewError('nothing to review: give patch files, an mbox, a directory, - for stdin, or revisions with --repo');
+  // A broken rule file is a start-up error with its file and line, not an error on every patch.
+  validateLockRules(config.lock.ruleFiles);
 
   let history: History | null = null;
   const reviews: Review[] = [];

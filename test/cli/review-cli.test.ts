@@ -98,6 +98,18 @@ describe('bad input', () => {
     expect(r.stderr).toMatch(/not a git repository/);
   });
 
+  it('a broken rule file stops kreview at start-up with its file and line', () => {
+    const rules = join(work, 'bad-rules.yml');
+    writeFileSync(rules, 'rules:\n  - id: reserve-under-page-lock\n    calls: [unclosed\n');
+    const config = join(work, 'kreview.yml');
+    writeFileSync(config, `lock:\n  ruleFiles: [${rules}]\n`);
+    const r = runCli(['review', '--repo', repo.dir, '--config', config, `${bad}^!`]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('bad-rules.yml:');
+  });
+
   it('a missing base is one line and exit 2', () => {
     const r = runCli(['review', '--repo', repo.dir, '--base', 'no-such-branch', `${bad}^!`]);
     expect(r.code).toBe(2);
