@@ -36,25 +36,48 @@ function activeChecks(checks: Check[], config: KreviewConfig): Check[] {
   return checks.filter((c) => isEnabled(c.id, config) || config.enable.some((p) => p.startsWith(c.id + '/')));
 }
 
+/** Commits of a range stand on their own trees, so several can be in review at once. */
+const COMMITS_IN_FLIGHT = 16;
+
 export async function reviewSeries(series: Series, opts: ReviewOptions): Promise<Review> {
   const ownHistory = opts.history === undefined && opts.repo !== null;
   const history = opts.history !== undefined ? opts.history : opts.repo ? await openHistory(opts.repo) : null;
   const checks = activeChecks(opts.checks ?? (await allChecks()), opts.config);
-  const patches: PatchReview[] = [];
+  const withHistory = { ...opts, history };
   try {
+    if (series.patches.every((p) => p.kind === 'commit')) {
+      const patches = await mapInOrder(series.patches, COMMITS_IN_FLIGHT, async (p) => (await reviewPatch(p, series, withHistory, checks, undefined)).review);
+      return { series, patches };
+    }
+    // Mail patches build on each other: patch 2 applies to patch 1's post-image.
+    const patches: PatchReview[] = [];
     let previous: Workspace | undefined;
     // b4 and format-patch --base put base-commit: in the cover letter (or the last patch) only.
     const seriesBase = series.cover?.baseCommit ?? series.patches.find((p) => p.baseCommit)?.baseCommit ?? null;
     for (const original of series.patches) {
       const patch = original.baseCommit || !seriesBase ? original : { ...original, baseCommit: seriesBase };
-      const pr = await reviewPatch(patch, series, { ...opts, history }, checks, previous);
+      const pr = await reviewPatch(patch, series, withHistory, checks, previous);
       patches.push(pr.review);
       previous = pr.workspace ?? previous;
     }
+    return { series, patches };
   } finally {
     if (ownHistory && history) await history.close();
   }
-  return { series, patches };
+}
+
+/** `fn` over `items` with at most `limit` running at once; results in the order of `items`. */
+async function mapInOrder<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
 }
 
 async function reviewPatch(
