@@ -53,6 +53,8 @@ export class ImapSource implements WatchSource {
 
   async poll(handle: BatchHandler): Promise<number> {
     const client = await this.connect();
+    // Between polls the connection idles; NOOP makes the server report what arrived meanwhile.
+    await client.noop();
     const box = client.mailbox;
     if (!box) throw new KreviewError(`${this.name}: mailbox ${this.cfg.mailbox} is not open`);
     const key = `imap:${this.cfg.user}@${this.cfg.host}:${this.cfg.port}/${this.cfg.mailbox}`;
@@ -60,7 +62,8 @@ export class ImapSource implements WatchSource {
     const saved = this.cursors.get(key)?.split(':');
     // A new UIDVALIDITY renumbers the mailbox: read it all again (intake drops what it has seen).
     let last = saved && saved[0] === validity ? Number(saved[1]) : 0;
-    if (box.exists === 0 || (box.uidNext !== undefined && box.uidNext <= last + 1)) return 0;
+    // uidNext is only as fresh as the last SELECT; `exists` follows the server's EXISTS reports.
+    if (box.exists === 0) return 0;
     let n = 0;
     let batch: RawMessage[] = [];
     let batchLast = last;
