@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Finding, PatchReview, Series } from '../../src/core/types.js';
 import { parseMail } from '../../src/patch/mail.js';
-import { renderEmailReply, type EmailContext } from '../../src/review/render-email.js';
+import { renderCoverSummary, renderEmailReply, type EmailContext } from '../../src/review/render-email.js';
 import { SmtpSink } from '../../src/sinks/smtp-sink.js';
 import { openState } from '../../src/state/open-state.js';
 import { Outbox } from '../../src/state/outbox.js';
@@ -203,5 +203,23 @@ describe('email reply recipients', () => {
     expect(reply.cc.map((c) => c.toLowerCase())).not.toContain('devnull+jane.example.org@kernel.org');
     expect(reply.cc).toContain('linux-btrfs@vger.kernel.org');
     expect(reply.text).toContain('No base tree was available');
+  });
+});
+
+describe('cover letter summary', () => {
+  it('one reply to the cover lists each patch and what was found, threaded under the cover', async () => {
+    const { patch, review } = await patchReview([lockFinding, fixesFinding]);
+    const cover = await parseMail(
+      mailText({ messageId: 'cover.jane@example.org', subject: '[PATCH v2 0/2] btrfs: fixup worker space', body: 'Two changes.' }),
+      'cover.eml',
+    );
+    const series: Series = { id: 'cover.jane@example.org', version: 2, subject: cover.subject, cover, patches: [patch], total: 2, missing: [2], complete: false };
+    const reply = renderCoverSummary({ series, patches: [review] }, ctx(series))!;
+    expect(reply.subject).toBe('Re: [PATCH v2 0/2] btrfs: fixup worker space');
+    expect(reply.raw).toContain('In-Reply-To: <cover.jane@example.org>');
+    expect(reply.text).toContain('2 notes on this series, each sent as a reply to its patch:');
+    expect(reply.text).toContain('  [1/2] btrfs: reserve space in the fixup worker: 2 notes');
+    expect(reply.text.replace(/\s+/g, ' ')).toContain('patch 2 did not come in time and was not reviewed.');
+    expect(renderCoverSummary({ series, patches: [{ ...review, findings: [] }] }, ctx(series))).toBeNull();
   });
 });
