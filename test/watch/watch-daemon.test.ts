@@ -162,6 +162,31 @@ describe('kreview watch', { timeout: 240_000 }, () => {
     expect(t2.errors.filter((e) => /failed/.test(e))).toEqual([]);
   });
 
+  it('a v2 of a single patch sent as a reply to its v1 is reviewed as v2 and says "still present"', async () => {
+    const { world, make, advance } = await setup();
+    const w = make();
+    const [, p1] = world.series(1);
+    const single = p1.raw.replace(/\[PATCH 1\/2\]/, '[PATCH]').replace(/^In-Reply-To: .*\n/m, '').replace(/^References: .*\n/m, '');
+    world.deliverMaildir(single, 'v1');
+    advance(1000);
+    await w.tick();
+    advance(61_000);
+    expect((await w.tick()).queued).toHaveLength(1);
+    const v2 = single
+      .replace('[PATCH]', '[PATCH v2]')
+      .replace(/^Message-ID: <[^>]+>/im, `Message-ID: <v2-single@example.org>\nIn-Reply-To: <${p1.id}>\nReferences: <${p1.id}>`);
+    world.deliverMaildir(v2, 'v2');
+    advance(1000);
+    await w.tick();
+    advance(61_000);
+    const t = await w.tick();
+    expect(t.reviewed).toHaveLength(1);
+    expect(t.reviewed[0]).toMatch(/#v2$/);
+    const reply = world.smtp.received.find((m) => header(m.raw, 'In-Reply-To') === '<v2-single@example.org>')!;
+    expect(header(reply.raw, 'Subject')).toBe('Re: [PATCH v2] btrfs: reserve delalloc space in the fixup worker');
+    expect(reply.raw.replace(/\s+/g, ' ')).toContain('Still present in v2 (first noted on v1)');
+  });
+
   it('a partial series is reviewed after the wait and the reply says what is missing', async () => {
     const { world, make, advance } = await setup();
     const w = make();
