@@ -51,8 +51,8 @@ export class Ancestry {
       this.reach.set(baseId, hit);
       return hit;
     }
-    // Reviewing a range asks about each commit's parent in turn: start from a parent's cached
-    // set (closed under parents), so each new base costs only the commits it adds.
+    // Reviewing a range asks about each commit's parent in turn: start from the cached set of an
+    // ancestor (closed under parents), so each new base costs only the commits it adds.
     const seeded = this.cachedParentReach(baseId);
     const seen = seeded ? seeded.slice() : new Uint8Array((this.offsets.length >> 3) + 1);
     this.walk([baseId], seen, () => true);
@@ -61,10 +61,13 @@ export class Ancestry {
     return seen;
   }
 
+  /** The cached set of the nearest first-parent ancestor of `id` (a few thousand steps at most). */
   private cachedParentReach(id: number): Uint8Array | undefined {
-    if (id <= 0 || id >= this.offsets.length - 1) return undefined;
-    for (let i = this.offsets[id]; i < this.offsets[id + 1]; i++) {
-      const hit = this.reach.get(this.parents[i]);
+    const { offsets, parents } = this;
+    for (let steps = 0; steps < 10_000; steps++) {
+      if (id <= 0 || id >= offsets.length - 1 || offsets[id] === offsets[id + 1]) return undefined;
+      id = parents[offsets[id]];
+      const hit = this.reach.get(id);
       if (hit) return hit;
     }
     return undefined;

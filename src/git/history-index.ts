@@ -258,9 +258,21 @@ export class HistoryIndex {
     return out;
   }
 
+  private ids = new Map<string, number | null>();
+  private idsGeneration = -1;
+
+  /** Row id of an indexed commit. Memoised: a review asks for the same few thousand ids again and again. */
   idOf(oid: string): number | null {
+    if (this.idsGeneration !== this.generation || this.ids.size > 500_000) {
+      this.ids.clear();
+      this.idsGeneration = this.generation;
+    }
+    const hit = this.ids.get(oid);
+    if (hit !== undefined) return hit;
     const r = this.stmt('SELECT id FROM commits WHERE oid = ? AND subject IS NOT NULL').get(oid) as { id: number } | undefined;
-    return r ? r.id : null;
+    const id = r ? r.id : null;
+    this.ids.set(oid, id);
+    return id;
   }
 
   oidsBySubject(subject: string): string[] {
@@ -269,11 +281,18 @@ export class HistoryIndex {
 
   /** Commit row ids whose `table` reference (fixes/reverts/upstream) is a prefix of `oid`. */
   referrers(table: 'fixes' | 'reverts' | 'upstream', oid: string): number[] {
-    // Prefix keys: ask for every prefix of oid at once; at most 60 index probes.
-    const prefixes: string[] = [];
-    for (let n = 4; n <= oid.length; n++) prefixes.push(oid.slice(0, n));
-    const sql = `SELECT DISTINCT commit_id FROM ${table} WHERE target IN (${prefixes.map(() => '?').join(',')}) ORDER BY commit_id`;
-    return this.stmt(sql).pluck().all(...prefixes) as number[];
+    // Prefix keys. Short ones (4-11 digits) are asked for exactly; every key of 12 digits or more
+    // that is a prefix of oid sorts between oid's first 12 digits and oid itself, so one range scan
+    // finds them (and a few neighbours that are not prefixes, dropped here).
+    const short: string[] = [];
+    for (let n = 4; n < Math.min(12, oid.length + 1); n++) short.push(oid.slice(0, n));
+    const sql =
+      `SELECT commit_id, target FROM ${table} WHERE target IN (${short.map(() => '?').join(',')})` +
+      ` OR (target >= ? AND target <= ?)`;
+    const rows = this.stmt(sql).raw().all(...short, oid.slice(0, 12), oid) as [number, string][];
+    const ids = new Set<number>();
+    for (const [id, target] of rows) if (oid.startsWith(target)) ids.add(id);
+    return [...ids].sort((a, b) => a - b);
   }
 
   revertTargetOf(oid: string): string | null {
