@@ -103,16 +103,19 @@ async function reviewPatch(
       errors.push(`${patch.source}: check ${check.id} failed: ${errorMessage(e)}`);
     }
   }
+  // A commit's diff is loaded lazily; the filter and the renderers need it only for code findings.
   let files = patch.files;
-  try {
-    files = await workspace.files();
-  } catch (e) {
-    errors.push(`${patch.source}: cannot read the diff: ${errorMessage(e)}`);
+  if (files.length === 0 && findings.some((f) => f.location.kind === 'file')) {
+    try {
+      files = await workspace.files();
+    } catch (e) {
+      errors.push(`${patch.source}: cannot read the diff: ${errorMessage(e)}`);
+    }
   }
   const ws = workspace as Workspace & { applied?: boolean | null; notes?: string[] };
   return {
     review: {
-      patch,
+      patch: files === patch.files ? patch : { ...patch, files },
       base: workspace.base,
       applied: ws.applied ?? null,
       findings: filterFindings(findings, files, opts.config, patch.message),

@@ -140,3 +140,20 @@ describe('bad input', () => {
     expect(out.errors[0]).toMatch(/hostile\.mbox#2: .*not reviewed: no diff in it .*truncated.*etc\/passwd/);
   });
 });
+
+describe('code findings on commits of a range', () => {
+  it('quote the added line, though a commit\'s diff is only loaded when a finding needs it', () => {
+    const r2 = new TestRepo();
+    try {
+      r2.commit('btrfs: add f', { files: { 'fs/btrfs/inode.c': 'static void f(struct page *page)\n{\n\tlock_page(page);\n\tset_page_dirty(page);\n\tunlock_page(page);\n}\n' } });
+      r2.commit('btrfs: reserve in f', {
+        files: { 'fs/btrfs/inode.c': 'static void f(struct page *page, struct inode *inode)\n{\n\tlock_page(page);\n\tbtrfs_delalloc_reserve_space(inode, NULL, 0, 4096);\n\tset_page_dirty(page);\n\tunlock_page(page);\n}\n' },
+      });
+      const r = runCli(['review', '--repo', r2.dir, 'HEAD^!', '--terse']);
+      expect(r.stdout).toContain('[lock/reserve-under-page-lock]\n#4: FILE: fs/btrfs/inode.c:4:\n+\tbtrfs_delalloc_reserve_space(inode, NULL, 0, 4096);\n');
+      expect(r.code).toBe(1);
+    } finally {
+      r2.remove();
+    }
+  });
+});
