@@ -41,6 +41,9 @@ CREATE TABLE IF NOT EXISTS series (
 );
 CREATE INDEX IF NOT EXISTS series_identity ON series(identity);
 
+-- Which messages made up each reviewed series, so a part that arrives late finds its series.
+CREATE TABLE IF NOT EXISTS series_members (message_id TEXT PRIMARY KEY, key TEXT NOT NULL, version INTEGER NOT NULL);
+
 -- Problems already reported for a series identity, so a later version says "still present".
 CREATE TABLE IF NOT EXISTS reported (
   identity      TEXT NOT NULL,

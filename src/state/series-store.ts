@@ -9,7 +9,19 @@ export class SeriesStore {
     return (this.db.prepare(`SELECT max(version) FROM series WHERE identity = ?`).pluck().get(identity) as number | null) ?? null;
   }
 
-  record(key: string, identity: string, version: number, missing: number[], at: number): void {
+  /** The reviewed series of this version that one of `messageIds` belonged to, or null. */
+  reviewedWith(messageIds: string[], version: number): string | null {
+    const st = this.db.prepare(`SELECT key FROM series_members WHERE message_id = ? AND version = ?`).pluck();
+    for (const id of messageIds) {
+      const key = st.get(id, version) as string | undefined;
+      if (key !== undefined) return key;
+    }
+    return null;
+  }
+
+  record(key: string, identity: string, version: number, missing: number[], at: number, members: string[] = []): void {
+    const member = this.db.prepare(`INSERT OR IGNORE INTO series_members (message_id, key, version) VALUES (?, ?, ?)`);
+    for (const id of members) member.run(id, key, version);
     this.db
       .prepare(`INSERT INTO series (key, identity, version, state, reviewed_at, missing) VALUES (?, ?, ?, 'reviewed', ?, ?)
                 ON CONFLICT(key) DO UPDATE SET reviewed_at = excluded.reviewed_at, missing = excluded.missing`)

@@ -20,6 +20,8 @@ export interface ReadySeries {
   /** When each patch arrived (for the embargo). */
   arrivedAt: Map<string, number>;
   lists: string[];
+  /** Late parts of a series reviewed before (partially): reviewed at once, without a "missing" note. */
+  followUp: boolean;
 }
 
 export interface Assembly {
@@ -54,6 +56,7 @@ export function assemble(
   timing: AssemblyTiming,
   now: number,
   reviewedVersion: (identity: string) => number | null,
+  reviewedWith: (messageIds: string[], version: number) => string | null = () => null,
 ): Assembly {
   const byId = new Map(waiting.map((w) => [w.patch.id, w]));
   const groups = groupSeries(waiting.map((w) => w.patch));
@@ -79,10 +82,15 @@ export function assemble(
       if (now - first >= timing.partialWaitMs) out.abandoned.push(...ids);
       continue;
     }
+    // A part that answers a message of a series reviewed at this version is a late part of it.
+    const refs = members.flatMap((p) => [...(p.mail?.inReplyTo ? [p.mail.inReplyTo] : []), ...(p.mail?.references ?? [])]);
+    const followUp = reviewedWith(refs, series.version) !== null;
     const multi = (series.total ?? 1) > 1;
     const settled = now - last >= timing.settleMs;
     const coverWait = Math.min(timing.partialWaitMs, Math.max(timing.settleMs, COVER_WAIT_CAP_MS));
-    const ready = series.complete
+    const ready = followUp
+      ? settled
+      : series.complete
       ? settled && (!multi || series.cover !== null || now - last >= coverWait)
       : now - first >= timing.partialWaitMs;
     if (!ready) continue;
@@ -92,6 +100,7 @@ export function assemble(
       messageIds: ids,
       arrivedAt: new Map(stored.map((s) => [s.patch.id, s.receivedAt])),
       lists: [...new Set(stored.flatMap((s) => s.lists))],
+      followUp,
     });
   }
   return out;

@@ -121,7 +121,13 @@ export class Watcher {
   async reviewReady(): Promise<{ reviewed: string[]; queued: string[]; superseded: number; errors: string[] }> {
     const p = this.policy.current;
     const now = this.now();
-    const a = assemble(this.messages.waiting(), p, now, (id) => this.seriesStore.reviewedVersion(id));
+    const a = assemble(
+      this.messages.waiting(),
+      p,
+      now,
+      (id) => this.seriesStore.reviewedVersion(id),
+      (ids, version) => this.seriesStore.reviewedWith(ids, version),
+    );
     this.messages.setState(a.superseded, 'superseded');
     this.messages.setState(a.abandoned, 'done');
     const out = { reviewed: [] as string[], queued: [] as string[], superseded: a.superseded.length, errors: [] as string[] };

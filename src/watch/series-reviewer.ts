@@ -82,7 +82,8 @@ export class SeriesReviewer {
     for (const pr of review.patches) outcome.errors.push(...pr.errors);
 
     const ctx: EmailContext = {
-      series,
+      // Late parts: the earlier reply already said what was missing; these say nothing about it.
+      series: r.followUp ? { ...series, missing: [], complete: true } : series,
       policy: { replyAll: list.replyAll, extraCc: list.extraCc },
       bot: policy.bot,
       reportedIn: (k) => this.seriesStore.reportedBefore(r.identity, k, series.version),
@@ -127,7 +128,7 @@ export class SeriesReviewer {
         if (this.outbox.enqueue(entry, now)) outcome.queued.push(reply.messageId);
         this.seriesStore.addReported(r.identity, keys, series.version);
       }
-      this.seriesStore.record(key, r.identity, series.version, series.missing, now);
+      this.seriesStore.record(key, r.identity, series.version, series.missing, now, r.messageIds);
       this.messages.setState(r.messageIds, 'reviewed');
     })();
     return outcome;

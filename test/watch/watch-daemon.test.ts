@@ -202,6 +202,19 @@ describe('kreview watch', { timeout: 240_000 }, () => {
     expect(t.reviewed).toHaveLength(1);
     const reply = world.smtp.received.find((m) => header(m.raw, 'In-Reply-To') === `<${p1.id}>`)!;
     expect(reply.raw.replace(/\s+/g, ' ')).toContain('Only part of this series arrived (1 of 2); patch 2 did not come in time and was not reviewed.');
+
+    // The missing part turns up late: it is reviewed at the next pass, and nothing is sent twice.
+    const [, , p2] = world.series(1);
+    const late = p2.raw.replace(/^In-Reply-To: <[^>]+>/m, `In-Reply-To: <${cover.id}>`).replace(/^References: <[^>]+>/m, `References: <${cover.id}>`);
+    world.deliverMaildir(late, 'late');
+    const sentBefore = world.smtp.received.length;
+    await w.tick();
+    advance(61_000);
+    const t2 = await w.tick();
+    expect(t2.reviewed).toHaveLength(1);
+    // Patch 2 has nothing to report: no new mail, and nothing sent again.
+    expect(t2.queued).toEqual([]);
+    expect(world.smtp.received).toHaveLength(sentBefore);
   });
 
   it('a muted list (the default) is read but never answered', async () => {
