@@ -37,7 +37,8 @@ describe('the bundled example', () => {
 
     const lock = patches[0].findings.find((f) => f.id === 'lock/reserve-under-page-lock');
     expect(lock?.location).toMatchObject({ kind: 'file', path: 'fs/btrfs/inode.c' });
-    expect(lock?.explanation).toMatch(/lock_page/);
+    expect(lock?.message).toMatch(/taken by lock_page\(\) at line 30/);
+    expect(lock?.explanation).toMatch(/extent_write_cache_pages/);
     expect(ids[0]).toEqual(expect.arrayContaining(['fixes/already-fixed', 'fixes/stable-cc', 'fixes/author-not-cced']));
 
     expect(ids[1]).toEqual(expect.arrayContaining(['fixes/split', 'fixes/target-reverted']));

@@ -42,7 +42,7 @@ export function message(issue: Issue, ctx: ExplainContext): string {
     const h = issue.hit;
     const through = h.chain.length > 1 ? ` (reaches ${h.chain.at(-1)}())` : '';
     if (issue.rule.id === 'second-page-lock') return `${h.callee}() on ${h.args[0] ?? 'another lock'} while ${l.key} is locked (line ${l.line})`;
-    return `${h.callee}()${through} called with the ${label(ctx, l.kind)} held (line ${l.line})`;
+    return `${h.callee}()${through} called with ${lockPhrase(issue, ctx)}`;
   }
   if (issue.reverse) return `takes ${issue.reverse.to} while holding ${issue.reverse.from}: the opposite order to ${issue.reverse.documented ? issue.reverse.documented.source : `${issue.reverse.tree!.fn}()`}`;
   if (issue.leak === 'double') return `${l.key} released twice on this path`;
@@ -54,7 +54,7 @@ export function explanation(issue: Issue, ctx: ExplainContext): string {
   const parts: string[] = [];
   if (issue.hit) {
     const h = issue.hit;
-    parts.push(`${h.callee}() is called with ${lockPhrase(issue, ctx)}.`);
+    // The message already says which lock is held and where it was taken: the note goes on from there.
     if (h.chain.length > 1) parts.push(`It ends up in ${h.chain.at(-1)}() (${h.chain.join(' -> ')}), and ${r.does}${h.via ? ` (${h.via})` : ''}.`);
     else if (h.label) parts.push(full(`It is ${h.label}, so ${r.does}${h.via ? ` (${h.via})` : ''}`));
     else parts.push(full(`${sentence(r.does)}${h.via ? ` (${h.via})` : ''}`));

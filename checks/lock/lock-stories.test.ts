@@ -20,7 +20,7 @@ describe('the fixup worker', () => {
     expect(at(f)).toBe(lineOf(INODE_BUG, 'ret = btrfs_delalloc_reserve_space'));
     expect(f.severity).toBe('error');
     expect(f.related?.[0].location).toEqual({ kind: 'file', path: INODE, line: lockLine });
-    expect(f.explanation).toContain(`taken by lock_page() at line ${lockLine}`);
+    expect(f.message).toContain(`taken by lock_page() at line ${lockLine}`);
     expect(f.explanation).toContain('btrfs_check_data_free_space -> btrfs_alloc_data_chunk_ondemand -> btrfs_start_delalloc_roots');
     expect(f.explanation).toContain('extent_write_cache_pages()');
     expect(f.explanation).toMatch(/\?/);
@@ -66,7 +66,7 @@ describe('folios and scoped_guard', () => {
     expect(got).toContainEqual(['lock/wait-under-page-lock', lineOf(FOLIO_AFTER, 'filemap_fdatawrite_range')]);
     expect(findings).toHaveLength(2);
     const wait = findings.find((f) => f.id === 'lock/wait-under-page-lock')!;
-    expect(wait.explanation).toContain('filemap_lock_folio()');
+    expect(wait.message).toContain('filemap_lock_folio()');
   });
 });
 
