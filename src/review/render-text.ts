@@ -26,9 +26,6 @@ function renderFinding(f: Finding, lineText: string | null, opts: TextOptions): 
   else if (loc.kind === 'message') out.push(`#${loc.line}: COMMIT MESSAGE:${loc.line}:`);
   if (lineText !== null) out.push(lineText);
   if (opts.verbose && f.explanation) for (const l of wrap(f.explanation, 76)) out.push('  ' + l);
-  if (opts.verbose && f.related?.length)
-    for (const r of f.related)
-      if (r.location.kind === 'file') out.push(`  (${r.label}: ${r.location.path}:${r.location.line})`);
   if (f.suggestion) out.push(`  ${paint(opts.colour, '\x1b[32m', 'suggested:')} ${f.suggestion}`);
   out.push('');
   return out;

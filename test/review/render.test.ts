@@ -23,7 +23,6 @@ describe('text output', () => {
     expect(out).toContain('WARNING: SHA1 should be at least 12 digits long [fixes/short-sha]\n#5: COMMIT MESSAGE:5:\nFixes: 1234567 ("x")\n');
     expect(out).toContain('  suggested: Fixes: 1234567890ab ("btrfs: real subject")');
     expect(out).toContain('ERROR: btrfs_delalloc_reserve_space() called with the page locked [lock/reserve-under-page-lock]\n#41: FILE: fs/btrfs/inode.c:41:\n+\tret = btrfs_delalloc_reserve_space');
-    expect(out).toContain('(page lock taken: fs/btrfs/inode.c:40)');
     expect(out.trimEnd().split('\n').at(-1)).toBe('kreview: 1 patch reviewed, 1 errors, 1 warnings, 0 notes');
     expect(out).not.toContain('\x1b[');
   });
