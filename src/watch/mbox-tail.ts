@@ -40,6 +40,9 @@ function unescapeFrom(b: Buffer): Buffer {
 }
 
 export class MboxTailSource implements WatchSource {
+  /** Bytes read at a time; a larger message doubles it for that message. */
+  static chunkBytes = CHUNK;
+
   constructor(
     readonly file: string,
     readonly name: string,
@@ -60,12 +63,19 @@ export class MboxTailSource implements WatchSource {
       const saved = this.cursors.get(key);
       let [ino, offset] = saved ? saved.split(':').map(Number) : [st.ino, 0];
       if (ino !== st.ino || offset > st.size) [ino, offset] = [st.ino, 0];
+      let chunk = MboxTailSource.chunkBytes;
       while (offset < st.size) {
-        const len = Math.min(CHUNK, st.size - offset);
+        const len = Math.min(chunk, st.size - offset);
         const buf = Buffer.alloc(len);
         readSync(fd, buf, 0, len, offset);
         const { messages, consumed } = splitMboxChunk(buf, offset + len === st.size);
-        if (consumed === 0) break;
+        if (consumed === 0) {
+          // One message larger than the chunk: read more of it, unless the file ends here (still being written).
+          if (offset + len === st.size) break;
+          chunk *= 2;
+          continue;
+        }
+        chunk = MboxTailSource.chunkBytes;
         const batch: RawMessage[] = messages.map((raw, k) => ({ raw, origin: `${this.name} @${offset}#${k + 1}`, source: this.name }));
         await handle(batch);
         n += batch.length;

@@ -45,3 +45,21 @@ describe('growing mbox', () => {
     expect(messages[0].toString()).toBe('Subject: m1\n\nbody 1\nFrom the start\n\n');
   });
 });
+
+describe('growing mbox, large messages', () => {
+  it('a message larger than the read chunk is still read whole', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kreview-mbox-'));
+    const file = join(dir, 'list.mbox');
+    const big = `From jane@example.org Tue Nov 24 10:00:00 2026\nSubject: big\n\n${'z'.repeat(5000)}\n\n`;
+    writeFileSync(file, msg(1) + big + msg(2));
+    const saved = MboxTailSource.chunkBytes;
+    MboxTailSource.chunkBytes = 1024;
+    try {
+      const db = openState(join(dir, 'state.db'));
+      expect(await read(new MboxTailSource(file, 'mbox', new CursorStore(db)))).toEqual(['m1', 'big', 'm2']);
+      db.close();
+    } finally {
+      MboxTailSource.chunkBytes = saved;
+    }
+  });
+});
