@@ -10,7 +10,7 @@ import { EXAMPLE_SERIES } from '../src/cli/example-command.js';
 import { runCli } from './helpers/run-cli.js';
 
 interface Out {
-  series: { patches: { subject: string; base: { source: string }; findings: { id: string; location: { kind: string; path?: string; line: number }; suggestion?: string; explanation?: string }[] }[] }[];
+  series: { patches: { subject: string; base: { source: string }; findings: { id: string; message: string; location: { kind: string; path?: string; line: number }; suggestion?: string; explanation?: string }[] }[] }[];
 }
 
 let cache: string;
