@@ -23,6 +23,8 @@ export function registerServeCommand(program: Command): void {
         if (!/^\d+$/.test(o.cloneMaxMb)) throw new KreviewError(`--clone-max-mb ${o.cloneMaxMb}: not a whole number`);
         process.env.KREVIEW_CLONE_MAX_MB = o.cloneMaxMb;
       }
+      // Rule files ship with kreview: a broken one stops the server at start-up with its file and line.
+      (await import('../../checks/lock/index.js')).validateLockRules();
       // Loaded here, not at the top: `kreview review` never pays for probot.
       const [{ run }, { createKreviewApp }] = await Promise.all([import('probot'), import('./index.js')]);
       // Without APP_ID and a key, probot serves its setup page, which registers the app from app.yml.

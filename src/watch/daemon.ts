@@ -1,5 +1,6 @@
 // The mail daemon's loop: read every source, store new messages once, review the series that are
 // ready, and send what the outbox owes. One tick does each step once; run() repeats it.
+import { validateLockRules } from '../../checks/lock/index.js';
 import { KreviewError } from '../core/types.js';
 import { DirectorySink } from '../sinks/directory-sink.js';
 import type { Sink } from '../sinks/sink.js';
@@ -79,6 +80,8 @@ export class Watcher {
     this.log = opts.log ?? ((m) => process.stderr.write(`kreview watch: ${m}\n`));
     this.now = opts.now ?? Date.now;
     this.policy = new PolicyWatcher(opts.policyFile, this.log);
+    // A broken rule file stops the daemon at start-up (file and line), not on every series.
+    validateLockRules(this.policy.current.review.lock.ruleFiles);
     this.db = openState(this.policy.current.statePath);
     this.messages = new MessageStore(this.db);
     this.cursors = new CursorStore(this.db);
