@@ -21,6 +21,7 @@ const BATCH = 200;
 export class ImapSource implements WatchSource {
   readonly name: string;
   private client: ImapFlow | null = null;
+  private wake: (() => void) | null = null;
 
   constructor(
     private readonly cfg: ImapSourceConfig,
@@ -41,6 +42,8 @@ export class ImapSource implements WatchSource {
       logger: false,
     });
     client.on('error', (e: Error) => this.warn(`${this.name}: ${e.message}`));
+    // imapflow IDLEs between commands; the server's EXISTS while idling means new mail.
+    client.on('exists', () => this.wake?.());
     try {
       await client.connect();
       await client.mailboxOpen(this.cfg.mailbox, { readOnly: true });
@@ -49,6 +52,10 @@ export class ImapSource implements WatchSource {
     }
     this.client = client;
     return client;
+  }
+
+  onArrival(wake: () => void): void {
+    this.wake = wake;
   }
 
   async poll(handle: BatchHandler): Promise<number> {

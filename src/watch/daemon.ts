@@ -74,6 +74,7 @@ export class Watcher {
   private sources: WatchSource[] = [];
   private sourcesFor = '';
   private readonly log: (msg: string) => void;
+  private wakeUp: (() => void) | null = null;
   private readonly now: () => number;
 
   constructor(private readonly opts: WatcherOptions) {
@@ -100,6 +101,7 @@ export class Watcher {
     this.sources = [new IncomingQueueSource(this.db)];
     for (const c of p.sources) this.sources.push(await buildSource(c, this.cursors, warn));
     this.sources.push(...(this.opts.extraSources?.({ cursors: this.cursors, warn }) ?? []));
+    for (const s of this.sources) s.onArrival?.(() => this.wakeUp?.());
     this.sourcesFor = sig;
   }
 
@@ -191,6 +193,11 @@ export class Watcher {
         this.log(`tick failed: ${(e as Error).message.split('\n')[0]}`);
       }
       await new Promise<void>((res) => {
+        // Sleep until the next poll, or until a source says mail arrived.
+        this.wakeUp = () => {
+          clearTimeout(t);
+          res();
+        };
         const t = setTimeout(res, this.policy.current.pollMs);
         signal.addEventListener('abort', () => {
           clearTimeout(t);

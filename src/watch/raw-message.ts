@@ -15,5 +15,7 @@ export interface WatchSource {
   readonly name: string;
   /** Reads what arrived since the last poll, hands it over in batches, advances the cursor. Returns how many messages. */
   poll(handle: BatchHandler): Promise<number>;
+  /** For sources that are told when mail arrives (IMAP IDLE): call `wake` then, so the daemon polls at once. */
+  onArrival?(wake: () => void): void;
   close(): Promise<void>;
 }

@@ -44,6 +44,22 @@ describe('IMAP source (dovecot on loopback)', { timeout: 120_000 }, () => {
     await src.close();
   });
 
+  it('is told of new mail while idling, so the daemon need not wait for its next poll', async () => {
+    const db = openState(':memory:');
+    const cfg = { name: 'imap', host: '127.0.0.1', port: dovecot.port, secure: false, user: dovecot.user, pass: dovecot.pass, mailbox: 'INBOX', allowInsecureTls: false };
+    const src = new ImapSource(cfg, new CursorStore(db));
+    let woken = 0;
+    src.onArrival(() => woken++);
+    await read(src);
+    await new Promise((r) => setTimeout(r, 1500)); // let imapflow enter IDLE
+    await append(['idle-1']);
+    const deadline = Date.now() + 30_000;
+    while (woken === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(woken).toBeGreaterThan(0);
+    expect(await read(src)).toEqual(['idle-1']);
+    await src.close();
+  });
+
   it('a wrong password is a one-line error naming the server', async () => {
     const db = openState(':memory:');
     const src = new ImapSource({ name: 'imap', host: '127.0.0.1', port: dovecot.port, secure: false, user: dovecot.user, pass: 'wrong', mailbox: 'INBOX', allowInsecureTls: false }, new CursorStore(db));
