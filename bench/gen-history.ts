@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { runGit, gitEnv } from '../src/git/run-git.js';
+import { rng } from './rng.js';
 
 export type FixesKind =
   | 'good'
@@ -75,17 +76,6 @@ const NOUNS = ['leak', 'race', 'deadlock', 'overflow', 'refcount', 'locking', 'e
 const FUNCS = ['alloc', 'free', 'init', 'exit', 'lookup', 'insert', 'flush', 'writeback', 'reserve', 'release', 'probe', 'submit'];
 const AUTHORS = ['Ada Lovelace', 'Linus Example', 'Grace Hopper', 'Ken Sample', 'Dennis Rich', 'Barbara Liskov', 'Edsger Dijk', 'Alan Turing'];
 
-/** mulberry32: a small seeded PRNG, so the same seed gives the same history. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Made {
   mark: number;

@@ -1,17 +1,7 @@
 // Generates a kernel-looking C tree whose locking is correct everywhere: the bench measures speed
 // on it, and anything the lock rules report on it is a false positive.
 
-/** Small deterministic PRNG (mulberry32) so every run builds the same tree. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from './rng.js';
 
 type Template = (name: string, callee: string) => string;
 

@@ -17,7 +17,7 @@ export function registerExampleCommand(program: Command): void {
     const run = await runReview([EXAMPLE_SERIES], { repo: opts.repo ?? example.dir, base: opts.base }, config, terminalProgress());
     const colour = opts.color !== false && Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
     if (opts.format === 'text') process.stdout.write(`Reviewing ${EXAMPLE_SERIES}\nagainst the example history in ${example.dir}\n\n`);
-    process.stdout.write(render(run, opts.format, { colour, terse: Boolean(opts.terse) }));
+    process.stdout.write(await render(run, opts.format, { colour, terse: Boolean(opts.terse) }));
     process.exitCode = exitCode(run, failOn);
   });
 }

@@ -20,7 +20,6 @@ import { renderJson } from '../review/render-json.js';
 import { renderSarif } from '../review/render-sarif.js';
 import { renderB4 } from '../review/render-b4.js';
 import { renderRdjsonl } from '../review/render-rdjsonl.js';
-import { renderMailPreview } from '../review/render-mail-preview.js';
 import { toolVersion } from './version.js';
 import { validateLockRules } from '../../checks/lock/index.js';
 
@@ -139,14 +138,15 @@ function leftOut(messages: Patch[], series: Series[]): string[] {
   return out;
 }
 
-export function render(run: ReviewRun, format: OutputFormat, opts: { colour: boolean; terse: boolean }): string {
+export async function render(run: ReviewRun, format: OutputFormat, opts: { colour: boolean; terse: boolean }): Promise<string> {
   const v = toolVersion();
   switch (format) {
     case 'json': return renderJson(run.reviews, run.inputErrors, v);
     case 'sarif': return renderSarif(run.reviews, run.inputErrors, v);
     case 'b4': return renderB4(run.reviews, run.inputErrors);
     case 'rdjsonl': return renderRdjsonl(run.reviews);
-    case 'email': return renderMailPreview(run.reviews);
+    // Mail rendering brings nodemailer's encoders: loaded only when asked for.
+    case 'email': return (await import('../review/render-mail-preview.js')).renderMailPreview(run.reviews);
     default: return renderText(run.reviews, run.inputErrors, { colour: opts.colour, verbose: !opts.terse });
   }
 }
@@ -190,7 +190,7 @@ export function registerReviewCommand(program: Command): void {
     const progress = opts.format === 'text' ? terminalProgress() : undefined;
     const run = await runReview(inputs, opts, config, progress);
     if (progress) process.stderr.write('\r\x1b[K');
-    const text = render(run, opts.format, { colour: opts.color !== false && !opts.output && Boolean(process.stdout.isTTY) && !process.env.NO_COLOR, terse: Boolean(opts.terse) });
+    const text = await render(run, opts.format, { colour: opts.color !== false && !opts.output && Boolean(process.stdout.isTTY) && !process.env.NO_COLOR, terse: Boolean(opts.terse) });
     if (opts.output) writeFileSync(opts.output, text);
     else process.stdout.write(text);
     process.exitCode = exitCode(run, opts.failOn);

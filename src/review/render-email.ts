@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { Eta } from 'eta';
 import type { Finding, Hunk, Patch, PatchReview, Person, Review, Series } from '../core/types.js';
 import { SEVERITY_RANK } from '../core/types.js';
-import { buildRawMail, encodeHeaderText, formatAddress, isValidAddress, sanitizeHeaderValue, wrapProse } from '../sinks/mail-format.js';
+import { buildRawMail, encodeHeaderText, formatAddress, isValidAddress, sanitizeHeaderValue } from '../sinks/mail-format.js';
+import { wrapProse } from './wrap.js';
 
 export const DEFAULT_EMAIL_TEMPLATES = fileURLToPath(new URL('../../templates/email/', import.meta.url));
 

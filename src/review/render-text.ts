@@ -1,7 +1,7 @@
 // checkpatch-shaped terminal output: `WARNING: <message>`, then where, then the line itself.
 import type { Finding, Review, Severity } from '../core/types.js';
 import { countBySeverity, quoteLocation } from './locate.js';
-import { wrap } from './wrap.js';
+import { wrapProse } from './wrap.js';
 
 const LABEL: Record<Severity, string> = { error: 'ERROR', warning: 'WARNING', note: 'NOTE' };
 const COLOUR: Record<Severity, string> = { error: '\x1b[31m', warning: '\x1b[33m', note: '\x1b[36m' };
@@ -25,7 +25,7 @@ function renderFinding(f: Finding, lineText: string | null, opts: TextOptions): 
   if (loc.kind === 'file') out.push(`#${loc.line}: FILE: ${loc.path}:${loc.line}:`);
   else if (loc.kind === 'message') out.push(`#${loc.line}: COMMIT MESSAGE:${loc.line}:`);
   if (lineText !== null) out.push(lineText);
-  if (opts.verbose && f.explanation) for (const l of wrap(f.explanation, 76)) out.push('  ' + l);
+  if (opts.verbose && f.explanation) for (const l of wrapProse(f.explanation, 76)) out.push('  ' + l);
   if (f.suggestion) out.push(`  ${paint(opts.colour, '\x1b[32m', 'suggested:')} ${f.suggestion}`);
   out.push('');
   return out;

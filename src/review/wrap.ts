@@ -1,20 +1,19 @@
-// Wraps prose at a column without breaking words, keeping paragraph breaks and lines
-// that are code or quotes (indented, or starting with `>`) exactly as they are.
-export function wrap(text: string, width = 72): string[] {
+// Wraps prose at a column without breaking words: paragraphs (separated by blank lines) are
+// reflowed, a blank line is kept between them. Used by the terminal and the mail renderers.
+export function wrapProse(text: string, width = 72): string[] {
   const out: string[] = [];
-  for (const para of text.split('\n')) {
-    if (para === '' || /^(\s|>)/.test(para)) {
-      out.push(para);
-      continue;
-    }
+  for (const para of text.replace(/\r\n?/g, '\n').split(/\n{2,}/)) {
+    if (out.length) out.push('');
     let line = '';
-    for (const word of para.split(/ +/)) {
-      if (line && line.length + 1 + word.length > width) {
+    for (const word of para.split(/\s+/).filter(Boolean)) {
+      if (!line) line = word;
+      else if (line.length + 1 + word.length <= width) line += ` ${word}`;
+      else {
         out.push(line);
         line = word;
-      } else line = line ? `${line} ${word}` : word;
+      }
     }
-    out.push(line);
+    if (line) out.push(line);
   }
   return out;
 }

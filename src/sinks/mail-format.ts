@@ -33,24 +33,7 @@ export function formatAddress(p: Person): string {
   return `${quoted} <${p.email}>`;
 }
 
-/** Wraps prose at `width` columns on spaces; words longer than a line stay whole. Paragraphs keep their blank lines. */
-export function wrapProse(text: string, width = 72): string[] {
-  const out: string[] = [];
-  for (const para of text.replace(/\r\n?/g, '\n').split(/\n{2,}/)) {
-    if (out.length) out.push('');
-    let line = '';
-    for (const word of para.split(/\s+/).filter(Boolean)) {
-      if (!line) line = word;
-      else if (line.length + 1 + word.length <= width) line += ` ${word}`;
-      else {
-        out.push(line);
-        line = word;
-      }
-    }
-    if (line) out.push(line);
-  }
-  return out;
-}
+export { wrapProse } from '../review/wrap.js';
 
 /** Folds a header line at spaces before column 78 (never right after the name); continuation lines start with a space. */
 export function foldHeader(line: string, width = 78): string {
