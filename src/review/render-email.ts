@@ -331,23 +331,25 @@ export function renderEmailReply(review: PatchReview, ctx: EmailContext): EmailR
     blocks.push({ cut, quote, notes });
   }
 
-  const { to, cc } = recipients(patch, ctx.policy, ctx.bot.address);
+  return replyTo(patch, placed.map((p) => p.key), 'reply', { blocks, missing: missingLine(ctx.series), baseLine: baseLine(review) }, ctx);
+}
+
+/** The reply under `parent`: recipients, deterministic Message-ID, the template's text, headers. */
+function replyTo(parent: Patch, keys: string[], template: string, vars: Record<string, unknown>, ctx: EmailContext): EmailReply | null {
+  const { to, cc } = recipients(parent, ctx.policy, ctx.bot.address);
   if (!to.length) return null;
-  const keys = placed.map((p) => p.key);
   const domain = ctx.bot.domain ?? ctx.bot.address.split('@')[1] ?? 'localhost';
-  const messageId = replyMessageId(ctx.series, patch, keys, domain);
-  const subject = replySubject(patch.subject);
+  const messageId = replyMessageId(ctx.series, parent, keys, domain);
+  const subject = replySubject(parent.subject);
   const text = finish(
-    engine(ctx.templatesDir ?? DEFAULT_EMAIL_TEMPLATES).render('reply', {
-      attribution: attribution(patch),
-      blocks,
-      missing: missingLine(ctx.series),
-      baseLine: baseLine(review),
+    engine(ctx.templatesDir ?? DEFAULT_EMAIL_TEMPLATES).render(template, {
+      attribution: attribution(parent),
+      ...vars,
       bot: ctx.bot,
       wrap: (t: string) => wrapProse(t).join('\n'),
     }),
   );
-  const headers = headersFor(patch, subject, messageId, to, cc, ctx);
+  const headers = headersFor(parent, subject, messageId, to, cc, ctx);
   return { messageId, subject, headers, to: to.map((p) => p.email), cc: cc.map((p) => p.email), text, raw: buildRawMail({ headers, text }), findingKeys: keys };
 }
 
@@ -361,24 +363,12 @@ export function renderCoverSummary(review: Review, ctx: EmailContext): EmailRepl
     const idx = p.patch.prefix.index ?? 1;
     return `  [${idx}/${review.series.total ?? review.patches.length}] ${p.patch.prefix.summary}: ${n ? `${n} note${n > 1 ? 's' : ''}` : 'nothing to report'}`;
   });
-  const { to, cc } = recipients(cover, ctx.policy, ctx.bot.address);
-  if (!to.length) return null;
   const keys = review.patches.flatMap((p) => p.findings.map((f) => `${p.patch.id}\0${findingKey(p.patch, f)}`));
-  const domain = ctx.bot.domain ?? ctx.bot.address.split('@')[1] ?? 'localhost';
-  const messageId = replyMessageId(ctx.series, cover, keys, domain);
-  const subject = replySubject(cover.subject);
-  const text = finish(
-    engine(ctx.templatesDir ?? DEFAULT_EMAIL_TEMPLATES).render('cover-summary', {
-      attribution: attribution(cover),
-      quote: [`> ${cover.prefix.summary}`],
-      intro: `${total} note${total > 1 ? 's' : ''} on this series, each sent as a reply to its patch:`,
-      patches: lines,
-      missing: missingLine(review.series),
-      baseLine: review.patches[0] ? baseLine(review.patches[0]) : '',
-      bot: ctx.bot,
-      wrap: (t: string) => wrapProse(t).join('\n'),
-    }),
-  );
-  const headers = headersFor(cover, subject, messageId, to, cc, ctx);
-  return { messageId, subject, headers, to: to.map((p) => p.email), cc: cc.map((p) => p.email), text, raw: buildRawMail({ headers, text }), findingKeys: keys };
+  return replyTo(cover, keys, 'cover-summary', {
+    quote: [`> ${cover.prefix.summary}`],
+    intro: `${total} note${total > 1 ? 's' : ''} on this series, each sent as a reply to its patch:`,
+    patches: lines,
+    missing: missingLine(review.series),
+    baseLine: review.patches[0] ? baseLine(review.patches[0]) : '',
+  }, ctx);
 }
