@@ -29,46 +29,26 @@ export function runGit(repo: string, args: string[], opts: RunGitOptions = {}): 
   return runGitBuffer(repo, args, opts).then((r) => ({ stdout: r.stdout.toString('utf8'), stderr: r.stderr, code: r.code }));
 }
 
-/** Like runGit, with stdout as raw bytes (blobs may not be UTF-8). */
-export function runGitBuffer(
+/** Like runGit, with stdout as raw bytes (blobs may not be UTF-8): streamGit, collected under a size cap. */
+export async function runGitBuffer(
   repo: string,
   args: string[],
   opts: RunGitOptions = {},
 ): Promise<{ stdout: Buffer; stderr: string; code: number }> {
-  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxBuffer = opts.maxBuffer ?? DEFAULT_MAX_BUFFER;
-  return new Promise((resolve, reject) => {
-    const child = spawn('git', ['-C', repo, ...args], { env: gitEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    let size = 0;
-    let failure: KreviewError | null = null;
-    const what = `git ${args[0] ?? ''} in ${repo}`;
-    const fail = (e: KreviewError) => {
-      if (failure) return;
-      failure = e;
-      child.kill('SIGKILL');
-    };
-    const timer = setTimeout(() => fail(new KreviewError(`${what} took longer than ${timeoutMs} ms and was stopped`)), timeoutMs);
-    child.stdout.on('data', (b: Buffer) => {
+  const out: Buffer[] = [];
+  let size = 0;
+  const r = await streamGit(
+    repo,
+    args,
+    (b) => {
       size += b.length;
-      if (size > maxBuffer) fail(new KreviewError(`${what} printed more than ${maxBuffer} bytes and was stopped`));
-      else out.push(b);
-    });
-    child.stderr.on('data', (b: Buffer) => {
-      if (err.length < 1000) err.push(b);
-    });
-    child.on('error', (e) => fail(new KreviewError(`cannot run ${what}: ${e.message}`)));
-    // git may exit before reading all of its input; that is its answer, not our error.
-    child.stdin.on('error', () => undefined);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      if (failure) reject(failure);
-      else resolve({ stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8'), code: code ?? -1 });
-    });
-    if (opts.input !== undefined) child.stdin.end(opts.input);
-    else child.stdin.end();
-  });
+      if (size > maxBuffer) throw new KreviewError(`git ${args[0] ?? ''} in ${repo} printed more than ${maxBuffer} bytes and was stopped`);
+      out.push(b);
+    },
+    { input: opts.input, timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS },
+  );
+  return { stdout: Buffer.concat(out), stderr: r.stderr, code: r.code };
 }
 
 /** True when `dir` is inside a git work tree or is a git directory. */
@@ -94,7 +74,6 @@ export async function assertGitRepo(dir: string): Promise<void> {
 export function assertSafeRev(rev: string): string {
   if (typeof rev !== 'string' || rev.length === 0) throw new KreviewError('empty revision');
   if (rev.startsWith('-')) throw new KreviewError(`revision ${JSON.stringify(rev)} looks like an option; refused`);
-  // eslint-disable-next-line no-control-regex
   if (/[\x00-\x1f\x7f]/.test(rev)) throw new KreviewError(`revision ${JSON.stringify(rev)} contains control characters; refused`);
   if (rev.length > 1024) throw new KreviewError(`revision ${JSON.stringify(rev.slice(0, 40))}... is too long; refused`);
   return rev;
@@ -144,6 +123,7 @@ export function streamGit(
       if (err.length < 1000) err.push(b);
     });
     child.on('error', (e) => fail(new KreviewError(`cannot run ${what}: ${e.message}`)));
+    // git may exit before reading all of its input; that is its answer, not our error.
     child.stdin.on('error', () => undefined);
     child.on('close', (code) => {
       clearTimeout(timer);
