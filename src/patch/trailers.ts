@@ -8,6 +8,9 @@ const TRAILER_RE = /^([A-Za-z0-9][A-Za-z0-9-]*)[ \t]*:(.*)$/;
 const GIT_GENERATED = [/^Signed-off-by:/i, /^\(cherry picked from commit /];
 const isBlank = (l: string): boolean => l.trim() === '';
 
+/** git's unfolding of a trailer value: each line break and the indentation after it become one space; the ends are trimmed. */
+const unfold = (value: string): string => value.replace(/\n\s*/g, ' ').trim();
+
 /**
  * Trailers of a commit message (summary line, blank line, body): the last paragraph, if it is all
  * trailers, or at least 25% trailers with one git-generated. Lines are 1-based in `message`.
@@ -28,14 +31,16 @@ export function parseTrailers(message: string): Trailer[] {
   let otherLines = 0;
   let generated = false;
   let previous: Trailer | null = null;
+  let previousValue = '';
   for (let i = start; i < end; i++) {
     const line = lines[i];
     if (/^[ \t]/.test(line)) {
       // A continuation line belongs to the trailer above it; after anything else it is just text.
       if (previous) {
         previous.raw += `\n${line}`;
-        previous.value = `${previous.value} ${line.trim()}`.trim();
-        trailerLines++;
+        previousValue += `\n${line}`;
+        previous.value = unfold(previousValue);
+        // As in git, a trailer's continuation lines do not count towards the 25% rule.
       } else {
         otherLines++;
       }
@@ -43,8 +48,9 @@ export function parseTrailers(message: string): Trailer[] {
     }
     const m = TRAILER_RE.exec(line);
     if (m || line.startsWith('(cherry picked from commit ')) {
+      previousValue = m ? m[2] : '';
       previous = m
-        ? { key: m[1], value: m[2].trim(), line: i + 1, raw: line }
+        ? { key: m[1], value: unfold(previousValue), line: i + 1, raw: line }
         : { key: '(cherry picked from commit', value: line.slice('(cherry picked from commit '.length).replace(/\)\s*$/, ''), line: i + 1, raw: line };
       trailers.push(previous);
       trailerLines++;

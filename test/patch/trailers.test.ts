@@ -21,6 +21,17 @@ describe('parseTrailers', () => {
     expect(t).toHaveLength(2);
   });
 
+  it('unfolds a continuation the way git does: white space before the line break is kept', () => {
+    // Found by the randomized comparison with git interpret-trailers --parse.
+    expect(parseTrailers(msg('subsys: subject', '', 'A: ! ', '  continued value')).map((t) => t.value)).toEqual(['!  continued value']);
+  });
+
+  it('does not count a trailer\'s continuation lines towards the 25% rule, as git does not', () => {
+    // Found by the randomized comparison: 1 trailer (plus its continuation) against 4 prose lines is under 25%.
+    const m = msg('subsys: subject', '', '  continued value', 'A', 'Signed-off-by: Jane Dev <jane@example.org>', '  continued value', 'A', 'Some prose line.');
+    expect(parseTrailers(m)).toEqual([]);
+  });
+
   it('accepts a block of 25% trailers when one is git-generated', () => {
     const m = msg('s', '', 'Reported-by: R <r@x>', '[ dave: reworded the message', 'and the comment ]', 'Signed-off-by: A <a@x>');
     expect(parseTrailers(m).map((t) => t.key)).toEqual(['Reported-by', 'Signed-off-by']);
