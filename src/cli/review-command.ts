@@ -67,6 +67,7 @@ export function buildConfig(opts: Pick<ReviewCommandOptions, 'config' | 'strictS
 
 /** Reviews every input; errors in one input never stop the others. */
 export async function runReview(inputs: string[], opts: Pick<ReviewCommandOptions, 'repo' | 'base'>, config: KreviewConfig, progress?: (msg: string) => void): Promise<ReviewRun> {
+  if (inputs.length === 0) throw new KreviewError('nothing to review: give patch files, an mbox, a directory, - for stdin, or revisions with --repo');
   const inputErrors: string[] = [];
   let repo: string | null = null;
   if (opts.repo) {
@@ -81,7 +82,6 @@ export async function runReview(inputs: string[], opts: Pick<ReviewCommandOption
     else if (repo) revs.push(input);
     else inputErrors.push(`cannot read ${printable(input)}: no such file (revisions need --repo)`);
   }
-  if (inputs.length === 0) throw new KreviewError('nothing to review: give patch files, an mbox, a directory, - for stdin, or revisions with --repo');
   // A broken rule file is a start-up error with its file and line, not an error on every patch.
   validateLockRules(config.lock.ruleFiles);
 
@@ -132,7 +132,7 @@ function leftOut(messages: Patch[], series: Series[]): string[] {
   for (const m of messages) {
     if (grouped.has(m.id) || classifyMessage(m) === 'reply') continue;
     const why = m.files.length === 0 ? 'no diff in it' : 'not part of a series';
-    const detail = m.warnings.length ? ` (${m.warnings.map((w) => printable(w.replace(`${m.source}: `, ''))).join('; ')})` : '';
+    const detail = m.warnings.length ? ` (${m.warnings.map((w) => printable(w)).join('; ')})` : '';
     out.push(`${m.source}: "${printable(m.subject)}" not reviewed: ${why}${detail}`);
   }
   return out;

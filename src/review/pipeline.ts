@@ -5,7 +5,7 @@ import type { KreviewConfig } from '../core/config.js';
 import type { Patch, PatchReview, Review, Series } from '../core/types.js';
 import type { History } from '../git/history-types.js';
 import { openHistory } from '../git/history.js';
-import { createWorkspace } from '../git/workspace.js';
+import { createWorkspace, type GitWorkspace } from '../git/workspace.js';
 import { filterFindings, isEnabled } from './filter.js';
 import { errorMessage } from '../core/errors.js';
 
@@ -58,7 +58,7 @@ export async function reviewSeries(series: Series, opts: ReviewOptions): Promise
       const patch = original.baseCommit || !seriesBase ? original : { ...original, baseCommit: seriesBase };
       const pr = await reviewPatch(patch, series, withHistory, checks, previous);
       patches.push(pr.review);
-      previous = pr.workspace ?? previous;
+      previous = pr.workspace;
     }
     return { series, patches };
   } finally {
@@ -86,9 +86,9 @@ async function reviewPatch(
   opts: ReviewOptions & { history: History | null },
   checks: Check[],
   previous: Workspace | undefined,
-): Promise<{ review: PatchReview; workspace: Workspace | null }> {
+): Promise<{ review: PatchReview; workspace: GitWorkspace }> {
   const errors = [...patch.warnings.map((w) => `${patch.source}: ${w}`)];
-  let workspace: Workspace;
+  let workspace: GitWorkspace;
   try {
     workspace = await createWorkspace(patch, { repo: opts.repo, history: opts.history, base: opts.base, previous });
   } catch (e) {
@@ -112,16 +112,15 @@ async function reviewPatch(
       errors.push(`${patch.source}: cannot read the diff: ${errorMessage(e)}`);
     }
   }
-  const ws = workspace as Workspace & { applied?: boolean | null; notes?: string[] };
   return {
     review: {
       patch: files === patch.files ? patch : { ...patch, files },
       base: workspace.base,
-      applied: ws.applied ?? null,
+      applied: workspace.applied,
       findings: filterFindings(findings, files, opts.config, patch.message),
       notes: [
         ...(workspace.history ? [] : ['no repository: Fixes: tags were checked for their form only, not against history']),
-        ...(ws.notes ?? []),
+        ...workspace.notes,
       ],
       errors,
     },
