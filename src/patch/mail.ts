@@ -124,11 +124,8 @@ export async function parseMail(raw: Buffer | string, source: string): Promise<P
   const author = authorOf(from, replyTo, inBodyFrom);
   if (!author) warnings.push(`no author (From:) in the mail`);
 
-  let messageId = messageIds(email.messageId)[0];
-  if (!messageId) {
-    messageId = `${createHash('sha256').update(buf).digest('hex').slice(0, 32)}@kreview.invalid`;
-    warnings.push(`no Message-ID; using ${messageId}`);
-  }
+  // git format-patch output has no Message-ID: a stable id from the content is not a problem to report.
+  const messageId = messageIds(email.messageId)[0] ?? `${createHash('sha256').update(buf).digest('hex').slice(0, 32)}@kreview.invalid`;
   // A cover letter has its footers in the body; a patch below the fold.
   const footers = parseFooters(body);
   const diff = split.diff ? parseDiff(split.diff) : { files: [], warnings: [] };

@@ -69,6 +69,16 @@ describe('kreview review', () => {
     expect(r.stdout).toContain(repo.fixesLine(target));
   });
 
+  it('a plain format-patch file without problems exits 0 with no error', () => {
+    const file = join(work, 'clean.patch');
+    writeFileSync(file, repo.formatPatch(`${good}^!`));
+    const r = runCli(['review', file, '--repo', repo.dir, '--base', target, '--format', 'json']);
+    expect(r.code).toBe(0);
+    const p = json(r.stdout).series[0].patches[0] as unknown as { errors: string[]; findings: unknown[] };
+    expect(p.errors).toEqual([]);
+    expect(p.findings).toEqual([]);
+  });
+
   it('works without a repository, checking the form only and saying so', () => {
     const file = join(work, 'one.patch');
     writeFileSync(file, repo.formatPatch(`${bad}^!`));
