@@ -1,6 +1,7 @@
 // `kreview serve`: runs the GitHub App with probot's server, configured the way probot
 // documents (APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, WEBHOOK_SECRET, WEBHOOK_PROXY_URL, PORT).
 import type { Command } from 'commander';
+import { errorMessage } from '../core/errors.js';
 import { KreviewError } from '../core/types.js';
 
 export function registerServeCommand(program: Command): void {
@@ -11,7 +12,11 @@ export function registerServeCommand(program: Command): void {
     .option('--host <addr>', 'address to listen on (default: $HOST or localhost)')
     .option('--cache <dir>', 'clones, state and indexes (default: $KREVIEW_CACHE or ~/.cache/kreview)')
     .option('--clone-max-mb <n>', 'largest repository cloned on first contact; bigger ones are reviewed from the API (0: no limit)')
-    .action(async (o: { port?: string; host?: string; cache?: string; cloneMaxMb?: string }) => {
+    .option(
+      '--mail-policy <policy.yml>',
+      'mail the review of a series PR (its body names the Message-ID) back to the list, under this `kreview watch` policy (default: $KREVIEW_MAIL_POLICY)',
+    )
+    .action(async (o: { port?: string; host?: string; cache?: string; cloneMaxMb?: string; mailPolicy?: string }) => {
       const env = { ...process.env };
       if (o.port !== undefined) {
         if (!/^\d{1,5}$/.test(o.port) || Number(o.port) > 65535) throw new KreviewError(`--port ${o.port}: not a port number`);
@@ -25,11 +30,40 @@ export function registerServeCommand(program: Command): void {
       }
       // Rule files ship with kreview: a broken one stops the server at start-up with its file and line.
       (await import('../../checks/lock/index.js')).validateLockRules();
+      // The mail side opens its policy and state now: a broken policy stops the server with one line.
+      const policyFile = o.mailPolicy ?? process.env.KREVIEW_MAIL_POLICY;
+      const mail = policyFile ? await startMailer(policyFile) : null;
       // Loaded here, not at the top: `kreview review` never pays for probot.
       const [{ run }, { createKreviewApp }] = await Promise.all([import('probot'), import('./index.js')]);
       // Without APP_ID and a key, probot serves its setup page, which registers the app from app.yml.
       // probot's Octokit keeps its throttling (primary limits on reads, spacing per event); the
       // ContentQueue adds spacing across events and Retry-After on the calls that create content.
-      await run(createKreviewApp(), { env });
+      await run(createKreviewApp(mail ? { mail } : {}), { env });
     });
+}
+
+/**
+ * The PR-review mailer, with a timer that sends what its outbox holds back (an embargo, a retry
+ * after a refused delivery) when no `kreview watch` daemon shares the state to send it.
+ */
+async function startMailer(policyFile: string) {
+  const { PullRequestMailer } = await import('../watch/pr-mailer.js');
+  // Links in the mail point where people see the PR: GitHub Enterprise when probot is pointed there.
+  const ghe = process.env.GHE_HOST;
+  const webUrl = ghe ? `${process.env.GHE_PROTOCOL ?? 'https'}://${ghe}` : 'https://github.com';
+  const mailer = new PullRequestMailer({ policyFile, webUrl });
+  const log = (m: string) => process.stderr.write(`kreview serve: mail: ${m}\n`);
+  let busy = false;
+  const tick = () => {
+    if (busy) return;
+    busy = true;
+    mailer
+      .flush()
+      .then((sent) => sent.length && log(`sent ${sent.length} held-back repl${sent.length === 1 ? 'y' : 'ies'}`))
+      .catch((e: unknown) => log(`outbox: ${errorMessage(e)}`))
+      .finally(() => (busy = false));
+  };
+  setInterval(tick, Math.max(5_000, mailer.watcher.policy.current.pollMs)).unref();
+  log(`mailing reviews of series pull requests under ${policyFile}`);
+  return mailer;
 }

@@ -31,6 +31,8 @@ export interface EmailContext {
   templatesDir?: string;
   /** Date header; defaults to now. */
   date?: Date;
+  /** One sentence on where else this review lives (the GitHub pull request it was made on), or none. */
+  via?: string;
 }
 
 export interface EmailReply {
@@ -345,6 +347,7 @@ function replyTo(parent: Patch, keys: string[], template: string, vars: Record<s
     engine(ctx.templatesDir ?? DEFAULT_EMAIL_TEMPLATES).render(template, {
       attribution: attribution(parent),
       ...vars,
+      via: ctx.via ?? null,
       bot: ctx.bot,
       wrap: (t: string) => wrapProse(t).join('\n'),
     }),

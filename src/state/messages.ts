@@ -1,5 +1,6 @@
 // Seen messages: one row per Message-ID, the decoded patch kept as JSON until its series is reviewed.
 import type { Patch } from '../core/types.js';
+import { MailHeads } from './mail-heads.js';
 import type { Db } from './open-state.js';
 
 export type MessageKind = 'patch' | 'cover' | 'other' | 'ignored' | 'bad';
@@ -18,8 +19,10 @@ export class MessageStore {
   private readonly setListsStmt;
   private readonly waitingStmt;
   private readonly setStateStmt;
+  readonly heads: MailHeads;
 
   constructor(private readonly db: Db) {
+    this.heads = new MailHeads(db);
     this.hasStmt = db.prepare(`SELECT 1 FROM messages WHERE message_id = ?`).pluck();
     this.insertStmt = db.prepare(
       `INSERT OR IGNORE INTO messages (message_id, source, received_at, kind, state, lists, patch_json, note)
@@ -37,8 +40,12 @@ export class MessageStore {
     return this.hasStmt.get(messageId) !== undefined;
   }
 
-  /** Records a message once; returns false when the Message-ID was already known. */
-  add(m: { id: string; source: string; at: number; kind: MessageKind; lists: string[]; patch?: Patch; note?: string }): boolean {
+  /**
+   * Records a message once; returns false when the Message-ID was already known. `head` keeps the
+   * headers of a patch or cover letter for later replies (see mail-heads.ts), even when its list
+   * is not reviewed here.
+   */
+  add(m: { id: string; source: string; at: number; kind: MessageKind; lists: string[]; patch?: Patch; note?: string; head?: 'patch' | 'cover' }): boolean {
     const waiting = m.kind === 'patch' || m.kind === 'cover';
     const r = this.insertStmt.run({
       id: m.id,
@@ -50,6 +57,7 @@ export class MessageStore {
       patch: waiting && m.patch ? JSON.stringify(m.patch) : null,
       note: m.note ?? null,
     });
+    if (r.changes === 1 && m.head && m.patch) this.heads.add(m.patch, m.head, m.at);
     return r.changes === 1;
   }
 

@@ -21,6 +21,20 @@ CREATE TABLE IF NOT EXISTS messages (
 );
 CREATE INDEX IF NOT EXISTS messages_waiting ON messages(state) WHERE state = 'waiting';
 
+-- Who sent each patch and cover letter, to whom, in which thread: kept after the review (the diff
+-- is not), so that a review made elsewhere (the GitHub App's, for a kernel-patches-daemon PR) can
+-- be mailed as a reply to the right message and people. Small: headers only.
+CREATE TABLE IF NOT EXISTS mail_heads (
+  message_id  TEXT PRIMARY KEY,
+  thread      TEXT NOT NULL,
+  kind        TEXT NOT NULL,
+  version     INTEGER NOT NULL,
+  part        INTEGER,
+  received_at INTEGER NOT NULL,
+  head_json   TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS mail_heads_thread ON mail_heads(thread);
+
 -- Where each source stopped: a public-inbox epoch's last commit, an mbox byte offset.
 CREATE TABLE IF NOT EXISTS cursors (source TEXT PRIMARY KEY, value TEXT NOT NULL);
 

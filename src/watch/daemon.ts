@@ -67,7 +67,7 @@ export class Watcher {
   readonly messages: MessageStore;
   readonly outbox: Outbox;
   private readonly cursors: CursorStore;
-  private readonly seriesStore: SeriesStore;
+  readonly seriesStore: SeriesStore;
   private readonly intake: Intake;
   private readonly reviewer: SeriesReviewer;
   private sink: Sink;

@@ -18,18 +18,24 @@ export interface IntakeCounts {
   bad: number;
 }
 
-/** What kind of message this is for the watcher, and why it is not reviewed when it is not. */
-export function classify(patch: Patch, policy: WatchPolicy): { kind: MessageKind; note?: string } {
+/**
+ * What kind of message this is for the watcher, and why it is not reviewed when it is not.
+ * `head`: a patch or cover letter whose headers are kept for replies (reviewed here, or on GitHub).
+ */
+export function classify(patch: Patch, policy: WatchPolicy): { kind: MessageKind; note?: string; head?: 'patch' | 'cover' } {
   const auto = automaticReason(patch, policy.bot.address, policy.bot.domain);
   if (auto) return { kind: 'ignored', note: auto };
   const senders = [patch.author.email, patch.mail?.from?.email ?? ''].filter(Boolean);
   const lists = listsFor(patch, policy);
   const ignored = [...policy.ignoreSenders, ...lists.flatMap((l) => l.ignoreSenders)];
   if (senders.some((s) => matchesSender(s, ignored))) return { kind: 'ignored', note: 'ignored sender' };
-  if (!lists.some((l) => l.enabled)) return { kind: 'ignored', note: `muted list ${lists.map((l) => l.key).join(', ')}` };
+  const muted = !lists.some((l) => l.enabled);
+  if (muted && !lists.some((l) => l.viaGithub)) return { kind: 'ignored', note: `muted list ${lists.map((l) => l.key).join(', ')}` };
   // b4's reading: a reply keeps `[PATCH` in its subject and may quote a whole diff; it is still a reply.
   const c = classifyMessage(patch);
-  return c === 'patch' || c === 'cover' ? { kind: c } : { kind: 'other', note: c === 'reply' ? 'a reply' : 'not a patch' };
+  if (c !== 'patch' && c !== 'cover') return { kind: 'other', note: c === 'reply' ? 'a reply' : 'not a patch' };
+  if (muted) return { kind: 'ignored', note: 'reviewed through its GitHub pull request', head: c };
+  return { kind: c, head: c };
 }
 
 export class Intake {
@@ -80,10 +86,10 @@ export class Intake {
         continue;
       }
       inBatch.add(patch.id);
-      const { kind, note } = classify(patch, policy);
+      const { kind, note, head } = classify(patch, policy);
       if (kind === 'patch' || kind === 'cover') this.counts.patches++;
       else this.counts.skipped++;
-      rows.push({ id: patch.id, source: m.origin, at: this.now(), kind, lists: patch.mail?.listIds ?? [], patch, note });
+      rows.push({ id: patch.id, source: m.origin, at: this.now(), kind, lists: patch.mail?.listIds ?? [], patch, note, head });
     }
     this.messages.addMany(rows);
   }

@@ -23,7 +23,13 @@ export interface ListPolicy {
   key: string;
   listId: string | null;
   address: string | null;
+  /** Series on this list are reviewed from the mail and answered. */
   enabled: boolean;
+  /**
+   * `mode: github`: series on this list reach kreview as GitHub pull requests (kernel-patches-daemon);
+   * the watcher records who sent what, and the GitHub App's review is mailed back under this entry's rules.
+   */
+  viaGithub: boolean;
   replyAll: boolean;
   extraCc: string[];
   minSeverity: Severity;
@@ -104,7 +110,7 @@ class Reader {
 
 function readList(r: Reader, o: Raw, where: string, base: string, defaults: Partial<ListPolicy>): ListPolicy {
   const mode = r.str(o, 'mode', where, defaults.enabled ? 'enabled' : 'muted');
-  if (mode !== 'enabled' && mode !== 'muted') r.fail(`${where}.mode`, 'must be enabled or muted');
+  if (mode !== 'enabled' && mode !== 'muted' && mode !== 'github') r.fail(`${where}.mode`, 'must be enabled, muted or github');
   const reply = r.str(o, 'reply', where, defaults.replyAll === false ? 'author' : 'all');
   if (reply !== 'all' && reply !== 'author') r.fail(`${where}.reply`, 'must be all or author');
   const minSeverity = r.str(o, 'minSeverity', where, 'warning') as Severity;
@@ -119,6 +125,7 @@ function readList(r: Reader, o: Raw, where: string, base: string, defaults: Part
     listId,
     address,
     enabled: mode === 'enabled',
+    viaGithub: mode === 'github',
     replyAll: reply === 'all',
     extraCc: r.strs(o, 'extraCc', where),
     minSeverity,

@@ -31,7 +31,8 @@ export function governingList(patch: Patch, policy: WatchPolicy): ListPolicy {
   return lists.find((l) => l.enabled) ?? lists[0];
 }
 
-function keepFinding(f: Finding, list: ListPolicy): boolean {
+/** Does the list's policy (severity floor, checks) let this finding be mailed? */
+export function keepFinding(f: Finding, list: ListPolicy): boolean {
   if (SEVERITY_RANK[f.severity] < SEVERITY_RANK[list.minSeverity]) return false;
   return !list.checks.length || list.checks.some((c) => f.id === c || f.id.startsWith(`${c}/`));
 }

@@ -1,7 +1,7 @@
 // `kreview serve` as a user runs it: the CLI in a child process, configured only by probot's
 // environment, reviewing the bundled btrfs fixup-worker series as a PR with every real check.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,7 +59,8 @@ describe('kreview serve', () => {
     const pull: FakePull = {
       number: 7,
       title: 'btrfs: reserve delalloc space in the writepage fixup worker',
-      body: null,
+      // As kernel-patches-daemon writes it: the series' Message-ID, so the review goes back to the list.
+      body: 'Pull request for series with\nsubject: btrfs: reserve delalloc space in the writepage fixup worker\nMessage-Id: <20191015093000.4711-0-dana@example.com>\n',
       user: 'dana',
       headSha: git(work, 'rev-parse', 'HEAD'),
       baseSha: git(bare, 'rev-parse', 'master'),
@@ -71,10 +72,19 @@ describe('kreview serve', () => {
     gh.pathPrefix = '/api/v3';
     await gh.start();
     gh.pulls.set(7, pull);
+    gh.config = 'mail:\n  reply: true\n';
+    // The list is reviewed through its PRs (mode: github); the watcher's policy addresses the replies.
+    const policy = join(tmp, 'policy.yml');
+    writeFileSync(
+      policy,
+      `bot: { name: kreview, address: kreview@bots.example.org }\nstate: state.db\nsink: { type: directory, dir: outbox }\n` +
+        `sources:\n  - { type: mbox, path: ${join(ROOT, 'examples', 'fixup-worker.mbox')}, name: lore-btrfs }\n` +
+        `lists:\n  - { address: linux-btrfs@vger.kernel.org, mode: github, reply: all }\n`,
+    );
 
     const port = await freePort();
     const secret = 'serve-secret';
-    child = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, 'src', 'cli', 'main.ts'), 'serve', '--port', String(port), '--host', '127.0.0.1', '--cache', join(tmp, 'cache')], {
+    child = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, 'src', 'cli', 'main.ts'), 'serve', '--port', String(port), '--host', '127.0.0.1', '--cache', join(tmp, 'cache'), '--mail-policy', policy], {
       cwd: tmp,
       env: {
         ...process.env,
@@ -111,5 +121,18 @@ describe('kreview serve', () => {
     const body = gh.reviews[0].body;
     if (process.env.KREVIEW_SHOW) console.log(inline.body + "\n=====\n" + body + "\n=====\n" + run!.output!.summary);
     for (const id of ['fixes/split', 'fixes/target-reverted', 'fixes/subject-mismatch', 'fixes/unknown-sha']) expect(body).toContain(`\`${id}\``);
+
+    // And the same review went to the list, under the patch mail that reserves under the page lock.
+    const outbox = join(tmp, 'outbox');
+    const mails = await until('the mail replies', () => {
+      const names = existsSync(outbox) ? readdirSync(outbox).filter((n) => n.endsWith('.eml')) : [];
+      return names.length ? names.map((n) => readFileSync(join(outbox, n), 'utf8')) : null;
+    });
+    const lockReply = mails.find((m) => m.includes('btrfs_delalloc_reserve_space'));
+    expect(lockReply, output).toBeDefined();
+    expect(lockReply).toMatch(/^In-Reply-To: <20191015093000\.4712-1-dana@example\.com>\r?$/m);
+    expect(lockReply).toMatch(/^To: Dana Whitfield <dana@example\.com>\r?$/m);
+    expect(lockReply).toMatch(/^Cc: .*linux-btrfs@vger\.kernel\.org/m);
+    expect(lockReply!.replace(/\s+/g, ' ')).toContain(`The same review is on the pull request: ${gh.url}/acme/linux/pull/7`);
   });
 });
