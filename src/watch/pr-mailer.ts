@@ -4,6 +4,7 @@
 // Everything goes through the watch daemon's outbox, so a patch is answered once, whether its
 // review came from the list (`mode: enabled`) or from its pull request (`mode: github`).
 import type { MailForwarder } from '../app/mail-forward.js';
+import { printable } from '../core/errors.js';
 import { KreviewError } from '../core/types.js';
 import type { Patch, PatchReview, Series } from '../core/types.js';
 import { findingKey, renderCoverSummary, renderEmailReply, type EmailContext, type EmailReply } from '../review/render-email.js';
@@ -123,13 +124,15 @@ export class PullRequestMailer implements MailForwarder {
   async send(args: ForwardArgs): Promise<void> {
     const r = await this.forward(args);
     const where = `${args.pr.owner}/${args.pr.repo}#${args.pr.number}`;
-    this.log(`${where}: series <${args.messageId}>: queued ${r.queued.length} repl${r.queued.length === 1 ? 'y' : 'ies'}, sent ${r.sent.length}`);
+    this.log(`${where}: series <${printable(args.messageId)}>: queued ${r.queued.length} repl${r.queued.length === 1 ? 'y' : 'ies'}, sent ${r.sent.length}`);
     for (const s of r.skipped) this.log(`${where}: ${s}`);
   }
 
   /** Finds the series' mails, renders the replies under the list's rules, queues them, sends what is due. */
   async forward({ review, messageId, pr }: ForwardArgs): Promise<ForwardReport> {
     const w = this.watcher;
+    // The id comes from a PR body anyone can write: it only ever reaches SQL as a parameter and logs as printable text.
+    const shown = printable(messageId);
     if (w.policy.refresh()) this.log(`policy ${w.policy.file} reloaded`);
     const heads = w.messages.heads;
     let named = heads.get(messageId);
@@ -139,12 +142,12 @@ export class PullRequestMailer implements MailForwarder {
       for (const e of errors) this.log(e);
       named = heads.get(messageId);
     }
-    if (!named) throw new KreviewError(`series <${messageId}> is not in any list kreview watches (yet); nothing mailed`);
+    if (!named) throw new KreviewError(`series <${shown}> is not in any list kreview watches (yet); nothing mailed`);
     const policy = w.policy.current;
     const { cover, parts } = seriesMembers(heads.thread(named.thread), named);
     const lead = (cover ?? parts[0] ?? named).patch;
     const list = forwardingList(lead, policy);
-    if (!list) throw new KreviewError(`series <${messageId}> went to a muted list (${listsFor(lead, policy).map((l) => l.key).join(', ')}); nothing mailed`);
+    if (!list) throw new KreviewError(`series <${shown}> went to a muted list (${listsFor(lead, policy).map((l) => l.key).join(', ')}); nothing mailed`);
 
     const report: ForwardReport = { queued: [], sent: [], skipped: [] };
     const pairs = pairParts(review.patches, parts);

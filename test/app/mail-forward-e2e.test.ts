@@ -158,4 +158,24 @@ describe('a PR review mailed back to the list', { timeout: 240_000 }, () => {
     expect(b.gh.reviews).toHaveLength(1);
     expect(b.world.smtp.received).toHaveLength(0);
   });
+
+  it('a hostile Message-ID from a PR body is a one-line refusal, and the state is untouched', async () => {
+    const world = new WatchWorld();
+    await world.start();
+    const mailer = new PullRequestMailer({ policyFile: world.policyFile, log: () => undefined });
+    try {
+      const hostile = "x\u001b[31m'); DROP TABLE mail_heads; --@evil.example\r\nBcc: victim@example.org";
+      const series = { id: 's', version: 1, subject: 's', cover: null, patches: [], total: null, missing: [], complete: true };
+      const pr = { owner: 'acme', repo: 'linux', number: 1, headSha: 'f'.repeat(40) };
+      const err = await mailer.forward({ review: { series, patches: [] }, messageId: hostile, pr }).catch((e: Error) => e);
+      expect(err).toBeInstanceOf(Error);
+      expect((err as Error).message).not.toMatch(/[\x00-\x1f]/);
+      expect((err as Error).message).toContain('\\x1b[31m');
+      expect(mailer.watcher.db.prepare('SELECT count(*) FROM mail_heads').pluck().get()).toBe(0);
+      expect(world.smtp.received).toHaveLength(0);
+    } finally {
+      await mailer.close();
+      await world.close();
+    }
+  });
 });
