@@ -11,6 +11,10 @@ import type { CursorStore } from '../state/cursors.js';
 import type { BatchHandler, RawMessage, WatchSource } from '../watch/raw-message.js';
 
 const BATCH = 1000;
+/** A message blob larger than this is skipped with a warning (the Maildir and ingest limit). */
+export const MAX_BLOB_BYTES = 64 << 20;
+/** Blobs are read in groups of at most this many bytes, so a batch of large mails is not all in memory at once. */
+const GROUP_BYTES = 64 << 20;
 /** A purge empties `m` in a commit of its own; that blob is no message. */
 const EMPTY_BLOB = 'e69de29bb2d1d6434b8b29ae775ad8c2e48c5391';
 
@@ -53,6 +57,9 @@ export function parseRawLog(text: string): NewMessage[] {
 
 export class PublicInboxSource implements WatchSource {
   private readonly readers = new Map<number, CatFile>();
+  private readonly checkers = new Map<number, CatFile>();
+  /** Replaceable in tests. */
+  maxBlobBytes = MAX_BLOB_BYTES;
 
   constructor(
     readonly inbox: string,
@@ -90,24 +97,40 @@ export class PublicInboxSource implements WatchSource {
     });
     if (log.code !== 0) throw new KreviewError(`${this.name}: cannot read epoch ${epoch}: ${log.stderr.trim().split('\n')[0]}`);
     const fresh = parseRawLog(log.stdout);
-    let reader = this.readers.get(epoch);
-    if (!reader) {
-      reader = new CatFile(git, 'batch');
-      this.readers.set(epoch, reader);
-    }
+    const reader = this.cached(this.readers, epoch, () => new CatFile(git, 'batch'));
+    const checker = this.cached(this.checkers, epoch, () => new CatFile(git, 'batch-check'));
     let n = 0;
     for (let i = 0; i < fresh.length; i += BATCH) {
       const slice = fresh.slice(i, i + BATCH);
       const todo = slice.filter((m) => !this.cursors.hasBlob(m.blob));
-      const replies = await reader.requestAll(todo.map((m) => m.blob));
-      const batch: RawMessage[] = [];
-      replies.forEach((r, j) => {
+      // Sizes first (cheap): an oversized blob is never read, and the rest are read a group at a time.
+      const sizes = await checker.requestAll(todo.map((m) => m.blob));
+      const groups: NewMessage[][] = [[]];
+      let groupBytes = 0;
+      sizes.forEach((r, j) => {
         const m = todo[j];
-        if (r.status !== 'found' || !r.content) this.warn(`${this.name}: message blob ${m.blob} of commit ${m.commit.slice(0, 12)} is missing`);
-        else batch.push({ raw: r.content, origin: `${this.name} ${epoch}.git@${m.commit.slice(0, 12)}`, source: this.name });
+        if (r.status !== 'found') this.warn(`${this.name}: message blob ${m.blob} of commit ${m.commit.slice(0, 12)} is missing`);
+        else if (r.size > this.maxBlobBytes) this.warn(`${this.name}: the message of commit ${m.commit.slice(0, 12)} in epoch ${epoch} is ${r.size} bytes, larger than ${this.maxBlobBytes}; skipped`);
+        else {
+          if (groupBytes + r.size > GROUP_BYTES && groups[groups.length - 1].length) {
+            groups.push([]);
+            groupBytes = 0;
+          }
+          groups[groups.length - 1].push(m);
+          groupBytes += r.size;
+        }
       });
-      await handle(batch);
-      n += batch.length;
+      for (const group of groups) {
+        const replies = await reader.requestAll(group.map((m) => m.blob));
+        const batch: RawMessage[] = [];
+        replies.forEach((r, j) => {
+          const m = group[j];
+          if (r.status !== 'found' || !r.content) this.warn(`${this.name}: message blob ${m.blob} of commit ${m.commit.slice(0, 12)} is missing`);
+          else batch.push({ raw: r.content, origin: `${this.name} ${epoch}.git@${m.commit.slice(0, 12)}`, source: this.name });
+        });
+        if (batch.length) await handle(batch);
+        n += batch.length;
+      }
       // The cursor and the blobs read move together; a crash before this re-reads the slice (deduplicated by Message-ID).
       this.cursors.atomically(() => {
         for (const m of todo) this.cursors.addBlob(m.blob);
@@ -118,8 +141,15 @@ export class PublicInboxSource implements WatchSource {
     return n;
   }
 
+  private cached(map: Map<number, CatFile>, epoch: number, make: () => CatFile): CatFile {
+    let c = map.get(epoch);
+    if (!c) map.set(epoch, (c = make()));
+    return c;
+  }
+
   async close(): Promise<void> {
-    for (const r of this.readers.values()) await r.close();
+    for (const r of [...this.readers.values(), ...this.checkers.values()]) await r.close();
     this.readers.clear();
+    this.checkers.clear();
   }
 }

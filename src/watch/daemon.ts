@@ -49,7 +49,7 @@ async function buildSource(c: SourceConfig, cursors: CursorStore, warn: (m: stri
     case 'maildir':
       return new MaildirSource(c.path, c.name, warn);
     case 'mbox':
-      return new MboxTailSource(c.path, c.name, cursors);
+      return new MboxTailSource(c.path, c.name, cursors, warn);
     case 'imap': {
       const { ImapSource } = await import('../sources/imap.js');
       return new ImapSource(c, cursors, warn);

@@ -7,6 +7,8 @@ import type { CursorStore } from '../state/cursors.js';
 import type { BatchHandler, RawMessage, WatchSource } from './raw-message.js';
 
 const CHUNK = 16 << 20;
+/** A message larger than this is skipped with a warning (the Maildir and ingest limit). */
+export const MAX_MBOX_MESSAGE_BYTES = 64 << 20;
 
 /**
  * Splits mbox text at "From " lines. Returns the messages and how many bytes they span; a trailing
@@ -40,14 +42,28 @@ function unescapeFrom(b: Buffer): Buffer {
 }
 
 export class MboxTailSource implements WatchSource {
-  /** Bytes read at a time; a larger message doubles it for that message. */
+  /** Bytes read at a time; a larger message doubles it for that message, up to maxMessageBytes. */
   static chunkBytes = CHUNK;
+  static maxMessageBytes = MAX_MBOX_MESSAGE_BYTES;
 
   constructor(
     readonly file: string,
     readonly name: string,
     private readonly cursors: CursorStore,
+    private readonly warn: (msg: string) => void = () => {},
   ) {}
+
+  /** Where the next "From " line after `from` starts, or -1 when none is in the file yet. */
+  private nextSeparator(fd: number, from: number, size: number): number {
+    const window = Buffer.alloc(Math.min(MboxTailSource.chunkBytes, 1 << 20) + 6);
+    for (let at = from; at < size; at += window.length - 6) {
+      const len = readSync(fd, window, 0, Math.min(window.length, size - at), at);
+      const i = window.subarray(0, len).indexOf('\nFrom ', 0, 'latin1');
+      if (i >= 0) return at + i + 1;
+      if (at + len >= size) break;
+    }
+    return -1;
+  }
 
   async poll(handle: BatchHandler): Promise<number> {
     const key = `mbox:${this.file}`;
@@ -72,7 +88,17 @@ export class MboxTailSource implements WatchSource {
         if (consumed === 0) {
           // One message larger than the chunk: read more of it, unless the file ends here (still being written).
           if (offset + len === st.size) break;
-          chunk *= 2;
+          if (chunk < MboxTailSource.maxMessageBytes) {
+            chunk = Math.min(chunk * 2, MboxTailSource.maxMessageBytes);
+            continue;
+          }
+          // Larger than any mail kreview takes: skip to the next message, said once, nothing else lost.
+          const next = this.nextSeparator(fd, offset + 1, st.size);
+          if (next < 0) break;
+          this.warn(`${this.name}: the message at byte ${offset} of ${this.file} is larger than ${MboxTailSource.maxMessageBytes} bytes; skipped`);
+          offset = next;
+          this.cursors.set(key, `${ino}:${offset}`);
+          chunk = MboxTailSource.chunkBytes;
           continue;
         }
         chunk = MboxTailSource.chunkBytes;

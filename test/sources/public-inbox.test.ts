@@ -72,6 +72,26 @@ describe('public-inbox v2 source', { timeout: 180_000 }, () => {
     db.close();
   });
 
+  it('a message larger than the limit is skipped with one line; those around it are read, and it is not met again', async () => {
+    const inbox = new TestInbox();
+    const db = openState(join(inbox.root, 'state.db'));
+    const store = new MessageStore(db);
+    const warnings: string[] = [];
+    const src = new PublicInboxSource(inbox.dir, 'test-list', new CursorStore(db), (w) => warnings.push(w));
+    src.maxBlobBytes = 4096;
+    inbox.deliver(msg(1, inbox.address));
+    inbox.deliver(mailText({ messageId: 'huge@example.org', subject: 'huge', to: [inbox.address], body: 'z'.repeat(8000) }));
+    inbox.deliver(msg(3, inbox.address));
+    expect(await poll(src, store)).toEqual(['m1@example.org', 'm3@example.org']);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^test-list: the message of commit [0-9a-f]{12} in epoch 0 is \d+ bytes, larger than 4096; skipped$/);
+    inbox.deliver(msg(4, inbox.address));
+    expect(await poll(src, store)).toEqual(['m4@example.org']);
+    expect(warnings).toHaveLength(1);
+    await src.close();
+    db.close();
+  });
+
   it('an inbox that is not there is a one-line error naming it', async () => {
     const db = openState(':memory:');
     const src = new PublicInboxSource('/nonexistent/inbox', 'x', new CursorStore(db));

@@ -62,4 +62,48 @@ describe('growing mbox, large messages', () => {
       MboxTailSource.chunkBytes = saved;
     }
   });
+
+  it('a message larger than the limit is skipped with one line, and the messages after it are read', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kreview-mbox-'));
+    const file = join(dir, 'list.mbox');
+    const huge = `From jane@example.org Tue Nov 24 10:00:00 2026\nSubject: huge\n\n${'z'.repeat(20_000)}\n\n`;
+    writeFileSync(file, msg(1) + huge + msg(2) + msg(3));
+    const saved = [MboxTailSource.chunkBytes, MboxTailSource.maxMessageBytes];
+    MboxTailSource.chunkBytes = 1024;
+    MboxTailSource.maxMessageBytes = 4096;
+    try {
+      const db = openState(join(dir, 'state.db'));
+      const warnings: string[] = [];
+      const src = new MboxTailSource(file, 'mbox', new CursorStore(db), (m) => warnings.push(m));
+      expect(await read(src)).toEqual(['m1', 'm2', 'm3']);
+      expect(warnings).toEqual([`mbox: the message at byte ${Buffer.byteLength(msg(1))} of ${file} is larger than 4096 bytes; skipped`]);
+      // The cursor is past it: nothing is read or said again.
+      expect(await read(src)).toEqual([]);
+      expect(warnings).toHaveLength(1);
+      db.close();
+    } finally {
+      [MboxTailSource.chunkBytes, MboxTailSource.maxMessageBytes] = saved;
+    }
+  });
+
+  it('a huge message still being written at the end of the file waits, unread and unskipped', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kreview-mbox-'));
+    const file = join(dir, 'list.mbox');
+    writeFileSync(file, msg(1) + `From jane@example.org Tue Nov 24 10:00:00 2026\nSubject: huge\n\n${'z'.repeat(20_000)}`);
+    const saved = [MboxTailSource.chunkBytes, MboxTailSource.maxMessageBytes];
+    MboxTailSource.chunkBytes = 1024;
+    MboxTailSource.maxMessageBytes = 4096;
+    try {
+      const db = openState(join(dir, 'state.db'));
+      const warnings: string[] = [];
+      const src = new MboxTailSource(file, 'mbox', new CursorStore(db), (m) => warnings.push(m));
+      expect(await read(src)).toEqual(['m1']);
+      appendFileSync(file, '\n\n' + msg(2));
+      expect(await read(src)).toEqual(['m2']);
+      expect(warnings).toHaveLength(1);
+      db.close();
+    } finally {
+      [MboxTailSource.chunkBytes, MboxTailSource.maxMessageBytes] = saved;
+    }
+  });
 });
