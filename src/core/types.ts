@@ -109,8 +109,13 @@ export interface Patch {
   commit: string | null;
   parent: string | null;
   mail: MailInfo | null;
-  /** Problems met while decoding this patch that did not stop it (one line each). */
+  /**
+   * Problems met while decoding this patch that did not stop it but may have lost part of it (a
+   * dropped file, a hunk cut short, a truncated message): one line each, reported as input errors.
+   */
   warnings: string[];
+  /** Harmless facts about the decoding (a latin1 body, format=flowed): shown as notes, never errors. */
+  notices?: string[];
 }
 
 export interface Series {

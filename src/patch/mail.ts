@@ -65,12 +65,13 @@ export async function parseMail(raw: Buffer | string, source: string): Promise<P
     throw new KreviewError(`${source}: not a mail message (no From, Subject, Date or Message-ID header)`);
   }
   const warnings: string[] = [];
+  const notices: string[] = [];
   const headers = headerMap(email);
   const plain = plainBody(bodyBytes, headers);
   let text: string;
   if (plain) {
     text = plain.text;
-    if (plain.latin1) warnings.push(`the body is not UTF-8 and names no charset; read it as latin1`);
+    if (plain.latin1) notices.push(`the body is not UTF-8 and names no charset; read it as latin1`);
   } else {
     const parse = async (bytes: Buffer): Promise<Email> => {
       try {
@@ -85,13 +86,14 @@ export async function parseMail(raw: Buffer | string, source: string): Promise<P
     if (relabelled) {
       email = await parse(relabelled);
       text = email.text ?? '';
-      warnings.push('a part of the body is not UTF-8 and names no charset; read it as latin1');
+      notices.push('a part of the body is not UTF-8 and names no charset; read it as latin1');
     } else if (text.includes('\uFFFD')) {
-      warnings.push('some bytes of the body do not fit its charset and were replaced');
+      notices.push('some bytes of the body do not fit its charset and were replaced');
     }
   }
   if (/format\s*=\s*"?flowed/i.test(headers['content-type'] ?? '')) {
-    warnings.push(`format=flowed mail; lines of the diff may have been rewrapped by the mailer`);
+    // A rewrapped diff shows up as hunks whose counts do not match, which the diff reader reports.
+    notices.push(`format=flowed mail; lines of the diff may have been rewrapped by the mailer`);
   }
   if (!plain && !email.text && email.html) warnings.push(`HTML-only mail; kernel lists take plain text`);
   text = text.replace(/\r\n?/g, '\n');
@@ -162,5 +164,6 @@ export async function parseMail(raw: Buffer | string, source: string): Promise<P
     parent: null,
     mail,
     warnings,
+    ...(notices.length ? { notices } : {}),
   };
 }

@@ -119,6 +119,7 @@ async function reviewPatch(
       applied: workspace.applied,
       findings: filterFindings(findings, files, opts.config, patch.message),
       notes: [
+        ...(patch.notices ?? []).map((n) => `${patch.source}: ${n}`),
         ...(workspace.history ? [] : ['no repository: Fixes: tags were checked for their form only, not against history']),
         ...workspace.notes,
       ],

@@ -79,6 +79,19 @@ describe('kreview review', () => {
     expect(p.findings).toEqual([]);
   });
 
+  it('a latin1 mail is a note, not an input error: exit 0, and the note says how it was read', () => {
+    const file = join(work, 'latin1.patch');
+    // format-patch output with the charset line taken out and the body's UTF-8 turned into latin1 bytes.
+    const utf8 = repo.formatPatch(`${good}^!`).replace(/^Content-Type: .*\n/m, '').replace(/^Content-Transfer-Encoding: .*\n/m, '');
+    const [head, ...rest] = utf8.split('\n\n');
+    writeFileSync(file, Buffer.concat([Buffer.from(head + '\n\n'), Buffer.from(`Grüße aus München.\n\n${rest.join('\n\n')}`, 'latin1')]));
+    const r = runCli(['review', file, '--repo', repo.dir, '--base', target, '--format', 'json']);
+    const p = json(r.stdout).series[0].patches[0] as unknown as { errors: string[]; notes: string[] };
+    expect(p.errors).toEqual([]);
+    expect(p.notes.join(' ')).toMatch(/not UTF-8 and names no charset; read it as latin1/);
+    expect(r.code).toBe(0);
+  });
+
   it('works without a repository, checking the form only and saying so', () => {
     const file = join(work, 'one.patch');
     writeFileSync(file, repo.formatPatch(`${bad}^!`));

@@ -98,24 +98,27 @@ describe('parseMail', () => {
     expect(p.prefix.isReply).toBe(true);
   });
 
-  it('reads an 8-bit body without a charset as latin1, with a warning', async () => {
+  it('reads an 8-bit body without a charset as latin1, with a note that is not an error', async () => {
     const head = Buffer.from(`${H('[PATCH] x').join('\n')}\n\n`);
     const p = await parseMail(Buffer.concat([head, Buffer.from('Gr\xfc\xdfe from M\xfcnchen\n', 'latin1')]), 'latin');
     expect(p.message).toContain('Grüße from München');
-    expect(p.warnings).toEqual(['the body is not UTF-8 and names no charset; read it as latin1']);
+    expect(p.notices).toEqual(['the body is not UTF-8 and names no charset; read it as latin1']);
+    expect(p.warnings).toEqual([]);
   });
 
   it('warns when a MIME part holds bytes its charset cannot decode', async () => {
     const head = Buffer.from(['From: a <a@x>', 'Subject: [PATCH] x', 'Message-ID: <fffd@x>', 'Content-Type: multipart/mixed; boundary="B"', '', '--B', 'Content-Type: text/plain; charset=utf-8', '', ''].join('\n'));
     const p = await parseMail(Buffer.concat([head, Buffer.from('M\xfcnchen\n--B--\n', 'latin1')]), 'bad');
-    expect(p.warnings).toEqual(['some bytes of the body do not fit its charset and were replaced']);
+    expect(p.notices).toEqual(['some bytes of the body do not fit its charset and were replaced']);
+    expect(p.warnings).toEqual([]);
   });
 
-  it('reads an undeclared 8-bit part of a multipart mail as latin1, with a warning', async () => {
+  it('reads an undeclared 8-bit part of a multipart mail as latin1, with a note that is not an error', async () => {
     const head = Buffer.from(['From: a <a@x>', 'Subject: [PATCH] x', 'Message-ID: <mp@x>', 'Content-Type: multipart/mixed; boundary="B"', '', '--B', 'Content-Type: text/plain;', ' format=fixed', '', ''].join('\n'));
     const p = await parseMail(Buffer.concat([head, Buffer.from('M\xfcnchen\n--B--\n', 'latin1')]), 'mp');
     expect(p.message).toBe('x\n\nMünchen');
-    expect(p.warnings).toEqual(['a part of the body is not UTF-8 and names no charset; read it as latin1']);
+    expect(p.notices).toEqual(['a part of the body is not UTF-8 and names no charset; read it as latin1']);
+    expect(p.warnings).toEqual([]);
   });
 
   it('marks automatic mail, but not list mail stamped Precedence: bulk', async () => {
