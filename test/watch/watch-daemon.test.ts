@@ -231,4 +231,27 @@ describe('kreview watch', { timeout: 240_000 }, () => {
     expect(t.reviewed).toEqual([]);
     expect(world.smtp.received).toHaveLength(0);
   });
+
+  it('run(): mail that arrives while the daemon sleeps is answered without a tick from outside, and an abort ends the loop', async () => {
+    const world = new WatchWorld();
+    worlds.push(world);
+    await world.start();
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    writeFileSync(world.policyFile, readFileSync(world.policyFile, 'utf8').replace('settleSeconds: 60', 'settleSeconds: 0\n  pollSeconds: 0.2'));
+    const logs: string[] = [];
+    const w = new Watcher({ policyFile: world.policyFile, log: (m) => logs.push(m) });
+    watchers.push(w);
+    const stop = new AbortController();
+    const loop = w.run(stop.signal);
+    // The daemon is already asleep when the series lands on the list.
+    await new Promise((r) => setTimeout(r, 300));
+    const [, p1] = world.series(1).map((m) => (world.inbox.deliver(m.raw), m));
+    const t0 = Date.now();
+    while (!world.smtp.received.length && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 100));
+    expect(world.smtp.received.map((m) => header(m.raw, 'In-Reply-To'))).toContain(`<${p1.id}>`);
+    expect(logs.some((l) => /^read \d+ \(\d+ patches\), reviewed 1 series, queued \d+, sent \d+$/.test(l))).toBe(true);
+    stop.abort();
+    const stopped = await Promise.race([loop.then(() => 'stopped'), new Promise((r) => setTimeout(() => r('still running'), 5_000))]);
+    expect(stopped).toBe('stopped');
+  });
 });
