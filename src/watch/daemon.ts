@@ -9,6 +9,7 @@ import { CursorStore } from '../state/cursors.js';
 import { MessageStore } from '../state/messages.js';
 import { openState, type Db } from '../state/open-state.js';
 import { Outbox, type DispatchReport, type OutboxStep } from '../state/outbox.js';
+import { pruneState } from '../state/prune.js';
 import { SeriesStore } from '../state/series-store.js';
 import { IncomingQueueSource } from '../sources/ingest.js';
 import { MaildirSource } from '../sources/maildir.js';
@@ -171,6 +172,9 @@ export class Watcher {
     const errors = await this.pollSources();
     const r = await this.reviewReady();
     const outbox = await this.flushOutbox();
+    const pruned = pruneState(this.db, this.policy.current.retentionDays, this.now());
+    if (pruned && (pruned.messages || pruned.heads || pruned.replies || pruned.series))
+      this.log(`forgot what is older than ${this.policy.current.retentionDays} days: ${pruned.messages} messages, ${pruned.heads} mail headers, ${pruned.replies} sent replies, ${pruned.series} series`);
     const c = this.intake.counts;
     const intake: IntakeCounts = {
       read: c.read - before.read,

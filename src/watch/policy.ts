@@ -62,6 +62,8 @@ export interface WatchPolicy {
   pollMs: number;
   templatesDir: string | null;
   review: KreviewConfig;
+  /** Seen messages, kept headers, sent replies and reviewed series older than this are forgotten (0: never). */
+  retentionDays: number;
 }
 
 type Raw = Record<string, unknown>;
@@ -242,6 +244,7 @@ export function parsePolicy(text: string, file: string): WatchPolicy {
     pollMs: r.num(timing, 'pollSeconds', 'timing', 60) * 1000,
     templatesDir: doc.templates === undefined ? null : r.path(doc, 'templates', 'top level', base),
     review,
+    retentionDays: r.num(doc, 'retentionDays', 'top level', 180),
   };
 }
 
