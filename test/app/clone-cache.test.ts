@@ -1,7 +1,7 @@
 // The bare clone per repository: names it will not use, the token kept out of every message,
 // first contact and warm fetches from a real repository.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -78,6 +78,32 @@ describe('ensureClone', () => {
     const again = await ensureClone(request(bare, repo), { cacheDir: cache, maxSizeKb: 0, fetchTimeoutMs: 60_000 });
     expect(again).toMatchObject({ dir: first.dir, created: false });
     expect(await mergeBase(first.dir, repo.git('rev-parse', 'master'), repo.git('rev-parse', 'pr'))).toBe(repo.git('rev-parse', 'master'));
+  });
+
+  it('keeps a commit-graph in the clone that covers what every fetch brought', async () => {
+    const { repo, bare } = upstream();
+    const cache = tmp();
+    /** Is the commit in one of the clone's commit-graph layers (their OID lookup chunk holds the raw ids)? */
+    const inGraph = (dir: string, oid: string) => {
+      const graphs = join(dir, 'objects', 'info', 'commit-graphs');
+      if (!existsSync(graphs)) return false;
+      return readdirSync(graphs)
+        .filter((f) => f.endsWith('.graph'))
+        .some((f) => readFileSync(join(graphs, f)).includes(Buffer.from(oid, 'hex')));
+    };
+    const first = await ensureClone(request(bare, repo), { cacheDir: cache, maxSizeKb: 0, fetchTimeoutMs: 60_000 });
+    expect(inGraph(first.dir, repo.git('rev-parse', 'master'))).toBe(true);
+    expect(inGraph(first.dir, repo.git('rev-parse', 'pr'))).toBe(true);
+
+    repo.git('checkout', '-q', 'pr');
+    const next = repo.commit('change again\n', { files: { 'a.c': 'int a;\nint c;\n' } });
+    repo.git('checkout', '-q', 'master');
+    execFileSync('git', ['-C', bare, 'fetch', '-q', repo.dir, 'pr:pr']);
+    execFileSync('git', ['-C', bare, 'update-ref', 'refs/pull/3/head', next]);
+    expect(inGraph(first.dir, next)).toBe(false);
+    await ensureClone(request(bare, repo, { headSha: next }), { cacheDir: cache, maxSizeKb: 0, fetchTimeoutMs: 60_000 });
+    expect(inGraph(first.dir, next)).toBe(true);
+    execFileSync('git', ['-C', first.dir, 'commit-graph', 'verify']);
   });
 
   it('refuses a repository above the size limit, a hostile base ref, and a head the fetch did not bring', async () => {
