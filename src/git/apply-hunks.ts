@@ -2,7 +2,11 @@
 // stated line or, like git apply, shifted by an offset), and the hunk's counts must match its lines.
 import type { Hunk } from '../core/types.js';
 
-export type ApplyResult = { ok: true; text: string; offsets: number[] } | { ok: false; reason: string };
+/**
+ * `shifts[n]`: how far hunk n landed from where it says it applies, on the old side (the pre-image)
+ * and the new side (the post-image); both 0 when the patch applied exactly where it says.
+ */
+export type ApplyResult = { ok: true; text: string; offsets: number[]; shifts: { old: number; new: number }[] } | { ok: false; reason: string };
 
 const header = (h: Hunk) => `@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@`;
 
@@ -11,6 +15,7 @@ export function applyHunks(pre: string, hunks: Hunk[]): ApplyResult {
   const lines = pre === '' ? [] : (eofNewline ? pre.slice(0, -1) : pre).split('\n');
   const out: string[] = [];
   const offsets: number[] = [];
+  const shifts: { old: number; new: number }[] = [];
   let cursor = 0;
   let offset = 0;
   for (const [n, h] of hunks.entries()) {
@@ -24,6 +29,10 @@ export function applyHunks(pre: string, hunks: Hunk[]): ApplyResult {
     const at = findMatch(lines, oldSeq, expected, cursor);
     if (at < 0) return { ok: false, reason: `hunk ${n + 1} (${header(h)}) does not match the pre-image` };
     for (let i = cursor; i < at; i++) out.push(lines[i]);
+    // Where the hunk says its lines are (0-based; a side with no lines names the line before it).
+    const statedOld = h.oldLines === 0 ? h.oldStart : h.oldStart - 1;
+    const statedNew = h.newLines === 0 ? h.newStart : h.newStart - 1;
+    shifts.push({ old: at - statedOld, new: out.length - statedNew });
     out.push(...newSeq);
     cursor = at + oldSeq.length;
     offset = at - (expected - offset);
@@ -31,7 +40,35 @@ export function applyHunks(pre: string, hunks: Hunk[]): ApplyResult {
   }
   for (let i = cursor; i < lines.length; i++) out.push(lines[i]);
   const text = out.length === 0 ? '' : out.join('\n') + (eofNewline ? '\n' : '');
-  return { ok: true, text, offsets };
+  return { ok: true, text, offsets, shifts };
+}
+
+/** The hunks renumbered to where they applied, so that their line numbers name lines of the images. */
+export function shiftHunks(hunks: Hunk[], shifts: { old: number; new: number }[]): Hunk[] {
+  return hunks.map((h, i) => {
+    const d = shifts[i] ?? { old: 0, new: 0 };
+    if (d.old === 0 && d.new === 0) return h;
+    return {
+      ...h,
+      oldStart: h.oldStart + d.old,
+      newStart: h.newStart + d.new,
+      lines: h.lines.map((l) => ({ ...l, oldLine: l.oldLine === null ? null : l.oldLine + d.old, newLine: l.newLine === null ? null : l.newLine + d.new })),
+    };
+  });
+}
+
+/**
+ * Maps a line of the post-image back to the patch's own numbering: a line of hunk n (or after it,
+ * before the next) moves back by hunk n's new-side shift.
+ */
+export function unshiftLine(hunks: Hunk[], shifts: { old: number; new: number }[], line: number): number {
+  let d = 0;
+  for (const [i, h] of hunks.entries()) {
+    const s = shifts[i]?.new ?? 0;
+    if (h.newStart + s > line) break;
+    d = s;
+  }
+  return line - d;
 }
 
 /** The position nearest to `expected` (not before `min`) where `seq` occurs in `lines`, or -1. */

@@ -3,7 +3,7 @@
 import type { FileImage, Workspace } from '../core/check.js';
 import { KreviewError, type BaseInfo, type FileDiff, type Patch } from '../core/types.js';
 import { parseDiff } from '../patch/diff.js';
-import { applyHunks, hunkOnlyImage, hunkOnlyPreImage } from './apply-hunks.js';
+import { applyHunks, hunkOnlyImage, hunkOnlyPreImage, shiftHunks, unshiftLine } from './apply-hunks.js';
 import type { History } from './history-types.js';
 import { isDiffSource } from './diff-tree.js';
 import { isFullOid, runGit } from './run-git.js';
@@ -14,6 +14,12 @@ export interface GitWorkspace extends Workspace {
   readonly applied: boolean | null;
   /** One line each: which files were seen only as hunks and why, which base was missing, ... */
   readonly notes: string[];
+  /**
+   * A line of a post-image (as checks see it) in the patch's own numbering. They differ when a
+   * mailed patch applied at an offset: `files()` is then renumbered to the images, and findings
+   * are moved back with this so that they name the lines of the patch the author sent.
+   */
+  toPatchLine?(path: string, line: number): number;
 }
 
 export interface WorkspaceOptions {
@@ -137,6 +143,8 @@ async function mailWorkspace(
   notes: string[],
 ): Promise<GitWorkspace> {
   const images = new Map<FileDiff, Images>();
+  /** Files whose hunks applied at an offset: renumbered to the images, and the shifts to undo it. */
+  const moved = new Map<FileDiff, { shifted: FileDiff; shifts: { old: number; new: number }[] }>();
   let tried = 0;
   let failed = 0;
   const hunkOnly: string[] = [];
@@ -171,6 +179,7 @@ async function mailWorkspace(
       pre: f.oldPath ? { path: f.oldPath, text: pre.text, complete: pre.complete } : null,
       post: f.newPath ? { path: f.newPath, text: applied.text, complete: pre.complete } : null,
     });
+    if (applied.shifts.some((d) => d.old !== 0 || d.new !== 0)) moved.set(f, { shifted: { ...f, hunks: shiftHunks(f.hunks, applied.shifts) }, shifts: applied.shifts });
   }
   if (hunkOnly.length) {
     const why = history ? 'neither the blob on its index line nor the file at the base is in the repository' : 'no repository';
@@ -186,7 +195,12 @@ async function mailWorkspace(
     history,
     applied: failed > 0 ? false : tried > 0 ? true : null,
     notes,
-    files: async () => patch.files,
+    files: async () => patch.files.map((f) => moved.get(f)?.shifted ?? f),
+    toPatchLine: (path, line) => {
+      const f = findFile(patch.files, path);
+      const m = f ? moved.get(f) : undefined;
+      return m ? unshiftLine(f!.hunks, m.shifts, line) : line;
+    },
     postImage: (path) => image(path, 'post'),
     preImage: (path) => image(path, 'pre'),
     ...baseReaders(history, base, previous),

@@ -2,7 +2,7 @@
 // workspace, run the checks, keep the findings a reader should see.
 import type { Check, Workspace } from '../core/check.js';
 import type { KreviewConfig } from '../core/config.js';
-import type { Patch, PatchReview, Review, Series } from '../core/types.js';
+import type { Finding, Location, Patch, PatchReview, Review, Series } from '../core/types.js';
 import type { History } from '../git/history-types.js';
 import { openHistory } from '../git/history.js';
 import { createWorkspace, type GitWorkspace } from '../git/workspace.js';
@@ -95,13 +95,19 @@ async function reviewPatch(
     errors.push(`${patch.source}: ${errorMessage(e)}`);
     workspace = await createWorkspace(patch, { repo: null, history: null });
   }
-  const findings = [];
+  let findings: Finding[] = [];
   for (const check of checks) {
     try {
       findings.push(...(await check.run({ patch, series, workspace, config: opts.config })));
     } catch (e) {
       errors.push(`${patch.source}: check ${check.id} failed: ${errorMessage(e)}`);
     }
+  }
+  // A mail that applied at an offset: checks saw the base's line numbers, the author's patch has its own.
+  const back = workspace.toPatchLine;
+  if (back) {
+    const move = (l: Location): Location => (l.kind === 'file' ? { ...l, line: back(l.path, l.line) } : l);
+    findings = findings.map((f) => ({ ...f, location: move(f.location), ...(f.related ? { related: f.related.map((r) => ({ ...r, location: move(r.location) })) } : {}) }));
   }
   // A commit's diff is loaded lazily; the filter and the renderers need it only for code findings.
   let files = patch.files;

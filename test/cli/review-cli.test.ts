@@ -179,4 +179,31 @@ describe('code findings on commits of a range', () => {
       r2.remove();
     }
   });
+
+  it('a mailed patch that applies to the base at an offset: the finding names the line of the patch as sent, and quotes it', () => {
+    const author = new TestRepo();
+    const r2 = new TestRepo();
+    try {
+      const f = 'static void f(struct page *page, struct inode *inode)\n{\n\tlock_page(page);\n\tset_page_dirty(page);\n\tunlock_page(page);\n}\n';
+      const tail = Array.from({ length: 10 }, (_, i) => `/* tail ${i + 1} */`).join('\n') + '\n';
+      // The author's tree: its blob is not in the reviewer's repository, so the base's file is the pre-image.
+      author.commit('btrfs: add f', { files: { 'fs/btrfs/inode.c': f + tail } });
+      author.commit('btrfs: reserve in f', { files: { 'fs/btrfs/inode.c': f.replace('\tlock_page(page);\n', '\tlock_page(page);\n\tbtrfs_delalloc_reserve_space(inode, NULL, 0, 4096);\n') + tail } });
+      const file = join(work, 'offset.patch');
+      writeFileSync(file, author.formatPatch('HEAD^!'));
+      // The tree it is reviewed against has 30 more lines above f().
+      const header = Array.from({ length: 30 }, (_, i) => `/* line ${i + 1} */`).join('\n') + '\n';
+      r2.commit('btrfs: add f, under a header comment', { files: { 'fs/btrfs/inode.c': header + f + '/* another tail */\n' } });
+      const r = runCli(['review', file, '--repo', r2.dir, '--base', 'HEAD', '--terse']);
+      // Line 4 of the patch (its hunk says +1,7), not line 34 of the base's file.
+      expect(r.stdout).toContain('[lock/reserve-under-page-lock]\n#4: FILE: fs/btrfs/inode.c:4:\n+\tbtrfs_delalloc_reserve_space(inode, NULL, 0, 4096);\n');
+      expect(r.code).toBe(1);
+      const mail = runCli(['review', file, '--repo', r2.dir, '--base', 'HEAD', '--format', 'email']);
+      expect(mail.stdout).toContain('> @@ -1,6 +1,7 @@');
+      expect(mail.stdout).toContain('> +\tbtrfs_delalloc_reserve_space(inode, NULL, 0, 4096);');
+    } finally {
+      author.remove();
+      r2.remove();
+    }
+  });
 });

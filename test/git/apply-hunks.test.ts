@@ -1,6 +1,7 @@
 // The strict hunk applier: exact and offset matches, counts that lie, context that differs.
 import { describe, expect, it } from 'vitest';
-import { applyHunks, hunkOnlyImage } from '../../src/git/apply-hunks.js';
+import fc from 'fast-check';
+import { applyHunks, hunkOnlyImage, shiftHunks, unshiftLine } from '../../src/git/apply-hunks.js';
 import type { DiffLine, Hunk } from '../../src/core/types.js';
 
 /** A hunk from ` ctx` / `-del` / `+add` strings, numbered from the given starts. */
@@ -57,5 +58,44 @@ describe('applyHunks', () => {
 describe('hunkOnlyImage', () => {
   it('puts hunk lines at their new numbers and blanks elsewhere', () => {
     expect(hunkOnlyImage([hunk(3, 3, [' c', '+C']), hunk(8, 9, [' h'])])).toBe('\n\nc\nC\n\n\n\n\nh\n');
+  });
+});
+
+describe('shiftHunks / unshiftLine', () => {
+  /** Hunks that replace line p (1-based) of `lines` by two new lines, with one line of context each side. */
+  function patchAt(lines: string[], positions: number[]): Hunk[] {
+    let delta = 0;
+    return positions.map((p) => {
+      const h = hunk(p - 1, p - 1 + delta, [` ${lines[p - 2]}`, `-${lines[p - 1]}`, `+new ${p}a`, `+new ${p}b`, ` ${lines[p]}`]);
+      delta += 1;
+      return h;
+    });
+  }
+
+  it('renumbered hunks name the lines of the images they applied to, and unshifting gives the patch its numbers back', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 8, max: 60 }), fc.integer({ min: 0, max: 40 }), fc.integer({ min: 1, max: 4 }), fc.integer(), (n, extra, count, seed) => {
+        const lines = Array.from({ length: n }, (_, i) => `line ${i + 1}`);
+        // Non-overlapping positions, each with a line of context on both sides.
+        const positions: number[] = [];
+        for (let p = 2 + (Math.abs(seed) % 3); p < n && positions.length < count; p += 4) positions.push(p);
+        const hunks = patchAt(lines, positions);
+        const base = [...Array.from({ length: extra }, (_, i) => `moved ${i}`), ...lines];
+        const r = applyHunks(base.join('\n') + '\n', hunks);
+        expect(r.ok).toBe(true);
+        if (!r.ok) return;
+        const post = r.text.slice(0, -1).split('\n');
+        const shifted = shiftHunks(hunks, r.shifts);
+        for (const [i, h] of shifted.entries()) {
+          for (const [j, l] of h.lines.entries()) {
+            if (l.newLine !== null) expect(post[l.newLine - 1]).toBe(l.text);
+            if (l.oldLine !== null) expect(base[l.oldLine - 1]).toBe(l.text);
+            if (l.newLine !== null) expect(unshiftLine(hunks, r.shifts, l.newLine)).toBe(hunks[i].lines[j].newLine);
+          }
+        }
+        if (extra === 0) expect(shifted).toEqual(hunks);
+      }),
+      { numRuns: 200 },
+    );
   });
 });
