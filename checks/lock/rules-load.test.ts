@@ -47,6 +47,12 @@ describe('rule files', () => {
     );
   });
 
+  it('define-macros must map macro globs to name prefixes', () => {
+    expect(fails(`${KINDS}syntax:\n  define-macros: [SYSCALL_DEFINE?]\n`)).toMatch(/^rules\/bad\.yml:\d+: syntax\.define-macros: expected a mapping/);
+    expect(fails(`${KINDS}syntax:\n  define-macros: {'SYSCALL_DEFINE?': 'sys ; rm'}\n`)).toMatch(/^rules\/bad\.yml:\d+: syntax\.define-macros\.SYSCALL_DEFINE\?: expected a name prefix/);
+    expect(parseRuleFiles([{ file: 'ok.yml', text: `${KINDS}syntax:\n  define-macros: {'MY_DEFINE?': my_}\n` }]).model.syntax.defineMacros).toEqual({ 'MY_DEFINE?': 'my_' });
+  });
+
   it('a YAML syntax error names the file and line', () => {
     expect(fails(`${KINDS}rules:\n  - id: x\n    held: [page\n`)).toMatch(/^rules\/bad\.yml:\d+: /);
   });

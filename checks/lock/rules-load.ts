@@ -297,10 +297,22 @@ const SYNTAX_LISTS: [string, keyof SyntaxSpec][] = [
 
 function readSyntax(src: Source, c: Collected): void {
   if (src.get(['syntax']) === undefined) return;
-  src.keys(['syntax'], [...SYNTAX_LISTS.map(([k]) => k), 'guard-classes']);
+  src.keys(['syntax'], [...SYNTAX_LISTS.map(([k]) => k), 'guard-classes', 'define-macros']);
   const s = c.syntax as Record<string, unknown>;
   for (const [yamlKey, key] of SYNTAX_LISTS) {
     if (src.get(['syntax', yamlKey]) !== undefined) s[key] = [...((s[key] as string[] | undefined) ?? []), ...src.strList(['syntax', yamlKey])];
+  }
+  const defines = src.get(['syntax', 'define-macros']);
+  if (defines !== undefined) {
+    if (typeof defines !== 'object' || defines === null || Array.isArray(defines)) src.fail(['syntax', 'define-macros'], 'expected a mapping of macro globs to name prefixes');
+    const out: Record<string, string> = { ...(c.syntax.defineMacros ?? {}) };
+    for (const glob of Object.keys(defines as object)) {
+      const prefix = (defines as Record<string, unknown>)[glob] ?? '';
+      if (typeof prefix !== 'string' || !/^[A-Za-z0-9_]*$/.test(prefix)) src.fail(['syntax', 'define-macros', glob], 'expected a name prefix (letters, digits, _), or nothing');
+      if (!/^[A-Za-z_*?][A-Za-z0-9_*?]*$/.test(glob)) src.fail(['syntax', 'define-macros', glob], 'expected a macro name glob');
+      out[glob] = prefix as string;
+    }
+    c.syntax.defineMacros = out;
   }
   const classes = src.get(['syntax', 'guard-classes']);
   if (classes !== undefined) {
@@ -345,6 +357,7 @@ export function parseRuleFiles(files: { file: string; text: string }[]): RuleSet
     ignoreWords: s.ignoreWords ?? [],
     ignoreCalls: s.ignoreCalls ?? [],
     loopMacros: s.loopMacros ?? [],
+    defineMacros: s.defineMacros ?? {},
     guardMacros: s.guardMacros ?? [],
     scopedGuardMacros: s.scopedGuardMacros ?? [],
     guardClasses: s.guardClasses ?? {},

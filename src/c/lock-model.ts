@@ -51,6 +51,11 @@ export interface SyntaxSpec {
   ignoreCalls: string[];
   /** Globs of iterator macros used as loop heads (`list_for_each_entry(...) { }`). */
   loopMacros: string[];
+  /**
+   * Macros that define a function from a name and type/argument pairs, like
+   * `SYSCALL_DEFINE2(name, int, fd, struct page *, page) { }`: glob -> prefix of the function's name.
+   */
+  defineMacros?: Record<string, string>;
   /** cleanup.h guards: `guard(class)(&lock)` held to scope end, `scoped_guard(class, &lock) { }`. */
   guardMacros: string[];
   scopedGuardMacros: string[];

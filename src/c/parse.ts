@@ -3,7 +3,7 @@
 import Parser from 'tree-sitter';
 import C from 'tree-sitter-c';
 import { CNode, copyTree, rowFinder } from './ast.js';
-import type { SyntaxSpec } from './lock-model.js';
+import { globToRegExp, type SyntaxSpec } from './lock-model.js';
 
 export type SyntaxNode = CNode;
 
@@ -84,11 +84,80 @@ export function maskMacros(text: string, syntax: SyntaxSpec): { masked: string; 
       re.lastIndex = end;
     }
   }
+  if (syntax.defineMacros && Object.keys(syntax.defineMacros).length) out = rewriteDefineMacros(out, syntax.defineMacros);
   if (syntax.ignoreWords.length) {
     const re = new RegExp(`\\b(${syntax.ignoreWords.map(escapeRe).join('|')})\\b`, 'g');
     out = out.replace(re, (w) => ' '.repeat(w.length));
   }
   return { masked: out, annotations };
+}
+
+/** The top-level arguments of a call's parenthesised group (without the parentheses). */
+function splitArgs(group: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let cur = '';
+  for (const ch of group) {
+    if (ch === '(' || ch === '[' || ch === '{') depth++;
+    else if (ch === ')' || ch === ']' || ch === '}') depth--;
+    if (ch === ',' && depth === 0) {
+      out.push(cur.trim());
+      cur = '';
+    } else cur += ch;
+  }
+  if (cur.trim() || out.length) out.push(cur.trim());
+  return out;
+}
+
+/**
+ * Writes `text` over `segment` without moving a line break: its words go, in order, into the
+ * segment's lines, a word never split across two. Null when they do not fit.
+ */
+function overlayKeepingLines(segment: string, text: string): string | null {
+  const lines = segment.split('\n');
+  const room = lines.map((l) => l.length);
+  const out = lines.map(() => '');
+  let line = 0;
+  for (const word of text.split(' ')) {
+    const need = (out[line] ? 1 : 0) + word.length;
+    if (out[line].length + need > room[line]) {
+      do line++;
+      while (line < lines.length && room[line] < word.length);
+      if (line >= lines.length) return null;
+    }
+    out[line] += (out[line] ? ' ' : '') + word;
+  }
+  return out.map((o, i) => o.padEnd(room[i], ' ')).join('\n');
+}
+
+/**
+ * `SYSCALL_DEFINE2(name, int, fd, struct page *, page)` becomes `long sys_name(int fd, struct page * page)`
+ * in place (same length, same line breaks), so that tree-sitter sees the function it defines.
+ */
+function rewriteDefineMacros(text: string, defines: Record<string, string>): string {
+  const globs = Object.entries(defines).map(([g, prefix]) => ({ re: globToRegExp(g), prefix }));
+  const head = /^[ \t]*([A-Za-z_][A-Za-z0-9_]*)[ \t]*\(/gm;
+  let out = text;
+  let m: RegExpExecArray | null;
+  while ((m = head.exec(text))) {
+    const def = globs.find((g) => g.re.test(m![1]));
+    if (!def) continue;
+    const open = m.index + m[0].length - 1;
+    const end = closeParen(text, open);
+    if (end < 0) continue;
+    // A definition, not a declaration: the next thing is the body.
+    if (!/^\s*\{/.test(text.slice(end, end + 200))) continue;
+    const args = splitArgs(text.slice(open + 1, end - 1).replace(/\s+/g, ' '));
+    if (args.length === 0 || args.length % 2 !== 1 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(args[0])) continue;
+    const params: string[] = [];
+    for (let i = 1; i < args.length; i += 2) params.push(`${args[i]} ${args[i + 1]}`);
+    const start = m.index + m[0].length - m[0].trimStart().length;
+    const replaced = overlayKeepingLines(text.slice(start, end), `long ${def.prefix}${args[0]}(${params.join(', ') || 'void'})`);
+    if (replaced === null) continue;
+    out = out.slice(0, start) + replaced + out.slice(end);
+    head.lastIndex = end;
+  }
+  return out;
 }
 
 /**

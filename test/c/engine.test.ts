@@ -32,6 +32,46 @@ describe('parsing kernel C', () => {
     expect(file.functions[0].annotations.map((a) => [a.kind, a.expr])).toEqual([['acquires', '&f->lock']]);
   });
 
+  it('sees the functions SYSCALL_DEFINEn() and BPF_CALL_n() define, even split over lines, keeping line numbers and the next function', () => {
+    const src = [
+      'SYSCALL_DEFINE3(fixup, unsigned int, fd,',
+      '\t\tstruct page __user *, page, int, flags)',
+      '{',
+      '\tlock_page(page);',
+      '\tbtrfs_delalloc_reserve_space(inode, NULL, 0, 4096);',
+      '\tunlock_page(page);',
+      '\treturn 0;',
+      '}',
+      '',
+      'COMPAT_SYSCALL_DEFINE0(getit)',
+      '{',
+      '\treturn 0;',
+      '}',
+      '',
+      'BPF_CALL_2(bpf_thing, struct bpf_map *, map, void *, key)',
+      '{',
+      '\treturn 0;',
+      '}',
+      '',
+      'SYSCALL_DEFINE1(declared_only, int, x);',
+      'static int __init after(void)',
+      '{',
+      '\treturn 0;',
+      '}',
+      '',
+    ].join('\n');
+    const file = parseC(src, model.syntax);
+    expect(file.functions.map((f) => [f.name, f.startLine, f.endLine, f.errorLines.length])).toEqual([
+      ['sys_fixup', 1, 8, 0],
+      ['compat_sys_getit', 10, 13, 0],
+      ['bpf_thing', 15, 18, 0],
+      ['after', 21, 24, 0],
+    ]);
+    expect(file.functions[0].params.map((p) => p.name)).toEqual(['fd', 'page', 'flags']);
+    expect(file.text).toBe(src);
+    expect(heldAt(src, 'btrfs_delalloc_reserve_space', 'sys_fixup')).toEqual([['page:page']]);
+  });
+
   it('container_of(p, struct x, member) inside an argument list is not a broken function', () => {
     const file = parseC(`void f(struct work *w)\n{\n\tstruct x *p = container_of(w, struct x, work);\n\tg(p);\n}\n`, model.syntax);
     expect(file.functions[0].errorLines).toEqual([]);
