@@ -69,6 +69,17 @@ const TABLE: Record<HistoryId, { valid: Case[]; invalid: Case[] }> = {
         suggestion: (f) => f.line('bug'),
       },
       {
+        name: 'typo: two digits of the right id swapped, so an error with the right line',
+        tags: (f) => {
+          const id = f.c.bug.slice(0, 12);
+          const at = [...id].findIndex((c, i) => i > 0 && i < 11 && c !== id[i + 1]);
+          return [`Fixes: ${id.slice(0, at)}${id[at + 1]}${id[at]}${id.slice(at + 2)} ("foo: add the frobnicator")`];
+        },
+        severity: 'error',
+        message: 'Target SHA1 does not exist',
+        suggestion: (f) => f.line('bug'),
+      },
+      {
         name: 'several with the subject: the one in the base is meant (master)',
         tags: () => ['Fixes: 0123456789ab ("up: add the up helper")'],
         suggestion: (f) => f.line('upstream'),

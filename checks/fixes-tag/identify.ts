@@ -89,8 +89,19 @@ async function unknown(tag: FixesTag, id: string, d: Describer, base: string | n
       }),
     };
   }
-  // A mirror or a rebased tree: the change is here under another id. Milder than a wrong id.
   const g = await d.target(same[0]);
+  // One or two digits off the id of the commit with this subject: a typo, not another tree.
+  if (looksMistyped(id, same[0].oid)) {
+    return {
+      guess: same[0],
+      finding: historyFinding('fixes/unknown-sha', tag, {}, {
+        explanation: `No object here has an id starting with ${id}; ${g.cite} has this subject and an id that differs from it in a digit or two. A typo?`,
+        evidence: [g.cite],
+        suggestion: g.line,
+      }),
+    };
+  }
+  // A mirror or a rebased tree: the change is here under another id. Milder than a wrong id.
   return {
     guess: same[0],
     finding: historyFinding('fixes/unknown-sha', tag, {}, {
@@ -126,4 +137,26 @@ async function ambiguous(tag: FixesTag, id: string, r: ResolvedObject, d: Descri
     ...(target ? { suggestion: target.line } : {}),
   });
   return pick ? { finding, named: pick } : { finding };
+}
+
+/** Edit distance, for ids of a few dozen characters. */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur.push(Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
+/**
+ * Is `id` the start of `oid` with a digit changed, dropped, added or two swapped? Only for ids of
+ * 8 digits or more: a random id of that length is that close to a given commit about once in 10^7.
+ */
+export function looksMistyped(id: string, oid: string): boolean {
+  const x = id.toLowerCase();
+  if (x.length < 8) return false;
+  const swapped = [...x].some((_, i) => i + 1 < x.length && x[i] !== x[i + 1] && x.slice(0, i) + x[i + 1] + x[i] + x.slice(i + 2) === oid.slice(0, x.length));
+  return swapped || [x.length - 1, x.length, x.length + 1].some((n) => editDistance(x, oid.slice(0, n)) <= (n === x.length ? 2 : 1));
 }
