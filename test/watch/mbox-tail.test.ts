@@ -63,47 +63,39 @@ describe('growing mbox, large messages', () => {
     }
   });
 
-  it('a message larger than the limit is skipped with one line, and the messages after it are read', async () => {
+  /** A source on `text` with a 1 KiB read chunk and a 4 KiB message limit, and the lines it warns. */
+  async function small(text: string, body: (src: MboxTailSource, file: string, warnings: string[]) => Promise<void>): Promise<void> {
     const dir = mkdtempSync(join(tmpdir(), 'kreview-mbox-'));
     const file = join(dir, 'list.mbox');
-    const huge = `From jane@example.org Tue Nov 24 10:00:00 2026\nSubject: huge\n\n${'z'.repeat(20_000)}\n\n`;
-    writeFileSync(file, msg(1) + huge + msg(2) + msg(3));
+    writeFileSync(file, text);
     const saved = [MboxTailSource.chunkBytes, MboxTailSource.maxMessageBytes];
-    MboxTailSource.chunkBytes = 1024;
-    MboxTailSource.maxMessageBytes = 4096;
+    [MboxTailSource.chunkBytes, MboxTailSource.maxMessageBytes] = [1024, 4096];
+    const db = openState(join(dir, 'state.db'));
     try {
-      const db = openState(join(dir, 'state.db'));
       const warnings: string[] = [];
-      const src = new MboxTailSource(file, 'mbox', new CursorStore(db), (m) => warnings.push(m));
+      await body(new MboxTailSource(file, 'mbox', new CursorStore(db), (m) => warnings.push(m)), file, warnings);
+    } finally {
+      db.close();
+      [MboxTailSource.chunkBytes, MboxTailSource.maxMessageBytes] = saved;
+    }
+  }
+  const huge = `From jane@example.org Tue Nov 24 10:00:00 2026\nSubject: huge\n\n${'z'.repeat(20_000)}`;
+
+  it('a message larger than the limit is skipped with one line, and the messages after it are read', () =>
+    small(msg(1) + huge + '\n\n' + msg(2) + msg(3), async (src, file, warnings) => {
       expect(await read(src)).toEqual(['m1', 'm2', 'm3']);
       expect(warnings).toEqual([`mbox: the message at byte ${Buffer.byteLength(msg(1))} of ${file} is larger than 4096 bytes; skipped`]);
       // The cursor is past it: nothing is read or said again.
       expect(await read(src)).toEqual([]);
       expect(warnings).toHaveLength(1);
-      db.close();
-    } finally {
-      [MboxTailSource.chunkBytes, MboxTailSource.maxMessageBytes] = saved;
-    }
-  });
+    }));
 
-  it('a huge message still being written at the end of the file waits, unread and unskipped', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kreview-mbox-'));
-    const file = join(dir, 'list.mbox');
-    writeFileSync(file, msg(1) + `From jane@example.org Tue Nov 24 10:00:00 2026\nSubject: huge\n\n${'z'.repeat(20_000)}`);
-    const saved = [MboxTailSource.chunkBytes, MboxTailSource.maxMessageBytes];
-    MboxTailSource.chunkBytes = 1024;
-    MboxTailSource.maxMessageBytes = 4096;
-    try {
-      const db = openState(join(dir, 'state.db'));
-      const warnings: string[] = [];
-      const src = new MboxTailSource(file, 'mbox', new CursorStore(db), (m) => warnings.push(m));
+  it('a huge message still being written at the end of the file waits, unread and unskipped', () =>
+    small(msg(1) + huge, async (src, file, warnings) => {
       expect(await read(src)).toEqual(['m1']);
+      expect(warnings).toEqual([]);
       appendFileSync(file, '\n\n' + msg(2));
       expect(await read(src)).toEqual(['m2']);
       expect(warnings).toHaveLength(1);
-      db.close();
-    } finally {
-      [MboxTailSource.chunkBytes, MboxTailSource.maxMessageBytes] = saved;
-    }
-  });
+    }));
 });
