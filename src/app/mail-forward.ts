@@ -27,3 +27,24 @@ export function seriesMessageId(body: string | null | undefined): string | null 
   }
   return null;
 }
+
+const COMMIT_MESSAGE_ID = /^Message-I[Dd]:[ \t]*<?([^\s<>]+@[^\s<>]+?)>?[ \t]*$/gm;
+const COMMIT_LINK = /^Link:[ \t]*https?:\/\/(?:lore\.kernel\.org\/r|lore\.kernel\.org\/all|patch\.msgid\.link|lkml\.kernel\.org\/r)\/([^\s/<>]+(?:@|%40)[^\s/<>]+?)\/?[ \t]*$/gim;
+
+/**
+ * The Message-ID of the mail a commit was applied from, from its own trailers: `Message-ID: <id>`
+ * (git am --message-id) or the last `Link: https://patch.msgid.link/<id>` (or lore.kernel.org/r/),
+ * the link b4 and maintainers add last when they apply a patch. Null when it names none.
+ */
+export function commitMessageId(message: string): string | null {
+  const direct = [...message.matchAll(COMMIT_MESSAGE_ID)];
+  if (direct.length) return direct[direct.length - 1][1];
+  const links = [...message.matchAll(COMMIT_LINK)];
+  if (!links.length) return null;
+  const id = links[links.length - 1][1];
+  try {
+    return decodeURIComponent(id);
+  } catch {
+    return id;
+  }
+}

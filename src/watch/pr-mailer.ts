@@ -3,7 +3,7 @@
 // the series' patches; the list's mails give the addressing (Message-ID, thread, author, To, Cc).
 // Everything goes through the watch daemon's outbox, so a patch is answered once, whether its
 // review came from the list (`mode: enabled`) or from its pull request (`mode: github`).
-import type { MailForwarder } from '../app/mail-forward.js';
+import { commitMessageId, type MailForwarder } from '../app/mail-forward.js';
 import { printable } from '../core/errors.js';
 import { KreviewError } from '../core/types.js';
 import type { Patch, PatchReview, Series } from '../core/types.js';
@@ -49,21 +49,33 @@ export function forwardingList(lead: Patch, policy: WatchPolicy): ListPolicy | n
 }
 
 /**
- * Pairs the PR's commits with the series' patch mails: by subject first (when unique on both sides) (a commit's summary is the
+ * Pairs the PR's commits with the series' patch mails: by the Message-ID a commit names in its
+ * trailers, then by subject (when unique on both sides) (a commit's summary is the
  * mail's subject without its `[PATCH v2 3/7]` tag), then, when both have the same number of parts,
  * by position for what is left (a subject reworded when the commit was applied).
  */
 export function pairParts(reviews: PatchReview[], parts: MailHead[]): Map<PatchReview, MailHead> {
   const out = new Map<PatchReview, MailHead>();
   const free = new Set(parts);
+  // A commit that says which mail it was applied from (Message-ID: or Link: trailer) needs no guess.
+  const byId = new Map(parts.map((p) => [p.messageId, p]));
+  for (const r of reviews) {
+    const id = commitMessageId(r.patch.message);
+    const mail = id ? byId.get(id) : undefined;
+    if (mail && free.has(mail)) {
+      out.set(r, mail);
+      free.delete(mail);
+    }
+  }
   const count = <T>(xs: T[], key: (x: T) => string) => xs.reduce((m, x) => m.set(key(x), (m.get(key(x)) ?? 0) + 1), new Map<string, number>());
   const commitSubjects = count(reviews, (r) => summaryOf(r.patch));
   const mailSubjects = count(parts, (p) => summaryOf(p.patch));
   for (const r of reviews) {
     // Only a subject that is unique on both sides says which mail a commit came from.
     const s = summaryOf(r.patch);
-    if (commitSubjects.get(s) !== 1 || mailSubjects.get(s) !== 1) continue;
+    if (out.has(r) || commitSubjects.get(s) !== 1 || mailSubjects.get(s) !== 1) continue;
     const mail = parts.find((p) => summaryOf(p.patch) === s)!;
+    if (!free.has(mail)) continue;
     out.set(r, mail);
     free.delete(mail);
   }

@@ -1,7 +1,7 @@
 // GitHub texts from templates/github: markers kreview finds again, fences, escaping, the PR-body Message-ID, commands.
 import { describe, expect, it } from 'vitest';
 import { isRecheck } from '../../src/app/commands.js';
-import { seriesMessageId } from '../../src/app/mail-forward.js';
+import { commitMessageId, seriesMessageId } from '../../src/app/mail-forward.js';
 import type { PlacedFinding } from '../../src/app/placement.js';
 import { fence, md, readMarkers, renderComment, renderOutdated } from '../../src/app/render.js';
 
@@ -51,6 +51,17 @@ describe('seriesMessageId', () => {
     expect(seriesMessageId('https://lore.kernel.org/bpf/a%ZZ@b/')).toBe('a%ZZ@b');
     expect(seriesMessageId('no id here')).toBeNull();
     expect(seriesMessageId(null)).toBeNull();
+  });
+});
+
+describe('commitMessageId', () => {
+  it('reads the Message-ID trailer of git am --message-id, else the last msgid link', () => {
+    expect(commitMessageId('x: y\n\nbody\n\nSigned-off-by: A <a@b>\nMessage-ID: <20240101-x-v1-1-abc@kernel.org>\n')).toBe('20240101-x-v1-1-abc@kernel.org');
+    expect(
+      commitMessageId('x: y\n\nReported-by: R <r@b>\nCloses: https://lore.kernel.org/all/report-1@r.b/\nLink: https://lore.kernel.org/r/other%40x.y\nSigned-off-by: A <a@b>\nLink: https://patch.msgid.link/20240101-x-v1-1-abc@kernel.org\n'),
+    ).toBe('20240101-x-v1-1-abc@kernel.org');
+    expect(commitMessageId('x: y\n\nLink: https://bugzilla.kernel.org/show_bug.cgi?id=1\n')).toBeNull();
+    expect(commitMessageId('x: y\n\nno trailers\n')).toBeNull();
   });
 });
 

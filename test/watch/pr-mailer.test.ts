@@ -40,6 +40,16 @@ describe('pairParts', () => {
     expect(fewer.map((r) => got.get(r)?.messageId ?? null)).toEqual(['p1', null]);
   });
 
+  it('a commit naming its mail in a Message-ID: or Link: trailer is paired with it, whatever its subject', () => {
+    const rs = [review('mm: drop the old ones'), review('mm: add the counters'), review('mm: something else')];
+    const twoParts = [head('p1@x', 1, 'mm: add the counters'), head('p2@x', 2, 'mm: read them under the lock')];
+    rs[0].patch.message = 'mm: drop the old ones\n\nLink: https://patch.msgid.link/p2@x\n';
+    rs[2].patch.message = 'mm: something else\n\nMessage-ID: <p1@x>\n';
+    const got = pairParts(rs, twoParts);
+    // By id: 0 -> p2, 2 -> p1; commit 1's subject names p1, which is taken.
+    expect(rs.map((r) => got.get(r)?.messageId ?? null)).toEqual(['p2@x', null, 'p1@x']);
+  });
+
   it('never pairs two commits with one mail', () => {
     const rs = [review('mm: add the counters'), review('mm: add the counters')];
     const got = pairParts(rs, [parts[0]]);
