@@ -8,27 +8,43 @@ const MAX_CACHED_BASES = 16;
 export class Ancestry {
   private offsets = new Int32Array(1);
   private parents = new Int32Array(0);
+  /** Parent ids in use in `parents`. */
+  private used = 0;
+  /** The highest row id loaded (the index's visibleMax then). */
+  private loadedMax = 0;
   private loadedGeneration = -1;
+  /** Loaded rows that were stubs (parents unknown then): their parents may be written later. */
+  private stubs: number[] = [];
   private reach = new Map<number, Uint8Array>();
   private labels = new Map<string, Int32Array>();
 
   constructor(private readonly index: HistoryIndex) {}
 
+  /**
+   * Bring the graph up to the index's visible rows. New commits only ever get new, higher ids, and
+   * no old commit gains a parent, so the graph is extended by the new rows alone, and what is
+   * cached about old bases stays true: a commit added later is never an ancestor of an older one.
+   * A stub loaded earlier (an interrupted update) forces one full reload instead.
+   */
   private load(): void {
     if (this.loadedGeneration === this.index.generation && this.offsets.length > 1) return;
-    const max = this.index.maxId();
+    if (this.offsets.length > 1 && this.stubs.length > 0 && this.index.stubsAmong(this.stubs).length < this.stubs.length) this.reset();
+    const max = this.index.visibleMax;
+    if (max < this.loadedMax) this.reset();
     const offsets = new Int32Array(max + 2);
-    let parents = new Int32Array(Math.max(16, max + (max >> 3)));
-    let n = 0;
-    let last = 0;
-    for (const [id, list] of this.index.parentRows()) {
+    offsets.set(this.offsets.subarray(0, Math.min(this.offsets.length, this.loadedMax + 1)));
+    let parents = this.parents;
+    let n = this.used;
+    let last = this.loadedMax;
+    for (const [id, list] of this.index.parentRows(this.loadedMax)) {
       for (let i = last + 1; i <= id; i++) offsets[i] = n;
       last = id;
+      if (list === null) this.stubs.push(id);
       if (!list) continue;
       for (const p of list.split(' ')) {
         if (n >= parents.length) {
-          const grown = new Int32Array(parents.length * 2);
-          grown.set(parents);
+          const grown = new Int32Array(Math.max(16, parents.length * 2, max + (max >> 3)));
+          grown.set(parents.subarray(0, n));
           parents = grown;
         }
         parents[n++] = Number(p);
@@ -37,7 +53,18 @@ export class Ancestry {
     for (let i = last + 1; i <= max + 1; i++) offsets[i] = n;
     this.offsets = offsets;
     this.parents = parents;
+    this.used = n;
+    this.loadedMax = max;
     this.loadedGeneration = this.index.generation;
+  }
+
+  /** Forget the graph and everything computed from it. */
+  private reset(): void {
+    this.offsets = new Int32Array(1);
+    this.parents = new Int32Array(0);
+    this.used = 0;
+    this.loadedMax = 0;
+    this.stubs = [];
     this.reach.clear();
     this.labels.clear();
   }
@@ -54,7 +81,9 @@ export class Ancestry {
     // Reviewing a range asks about each commit's parent in turn: start from the cached set of an
     // ancestor (closed under parents), so each new base costs only the commits it adds.
     const seeded = this.cachedParentReach(baseId);
-    const seen = seeded ? seeded.slice() : new Uint8Array((this.offsets.length >> 3) + 1);
+    // A set cached before the graph grew is shorter than the graph: copy it into a full-size one.
+    const seen = new Uint8Array((this.offsets.length >> 3) + 1);
+    if (seeded) seen.set(seeded);
     this.walk([baseId], seen, () => true);
     this.reach.set(baseId, seen);
     if (this.reach.size > MAX_CACHED_BASES) this.reach.delete(this.reach.keys().next().value as number);
@@ -74,6 +103,9 @@ export class Ancestry {
   }
 
   isReachable(id: number, baseId: number): boolean {
+    this.load();
+    // A base the graph does not hold (not visible yet) is never walked, so no empty set is cached for it.
+    if (baseId <= 0 || baseId > this.loadedMax) return false;
     const bits = this.reachable(baseId);
     return id < bits.length * 8 && (bits[id >> 3] & (1 << (id & 7))) !== 0;
   }
@@ -85,6 +117,8 @@ export class Ancestry {
    */
   releaseLabels(key: string, tagIds: number[]): Int32Array {
     this.load();
+    // The tags' row ids are part of the key: a tag moved to another commit labels differently.
+    key = `${key}\0${tagIds.join(',')}`;
     const hit = this.labels.get(key);
     if (hit) return hit;
     const label = new Int32Array(this.offsets.length).fill(-1);

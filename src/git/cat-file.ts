@@ -58,6 +58,11 @@ export class CatFile {
     if (lines.length && this.child) this.child.stdin.write(lines.join('\n') + '\n');
   }
 
+  /** Is a git process running (started by an earlier request and not stopped)? */
+  get running(): boolean {
+    return this.child !== null;
+  }
+
   /** Ask about many names; replies in the same order. */
   requestAll(queries: string[]): Promise<CatFileReply[]> {
     return Promise.all(queries.map((q) => this.request(q)));

@@ -56,14 +56,47 @@ interface Row {
 // Fields separated by US (0x1f), commits by NUL (-z); the body comes last so it may hold anything else.
 const LOG_FORMAT = '--format=%H%x1f%P%x1f%an%x1f%ae%x1f%at%x1f%ct%x1f%s%x1f%B';
 
+/** What the caller already knows about the repository, so that an update spawns fewer git processes. */
+export interface UpdateProbe {
+  /** Commit ids every ref (and HEAD) points at, tags peeled (see listRefs). */
+  refTips?: string[];
+  /** The subset of `oids` that exist as commits (a long-lived cat-file answers without a new process). */
+  existing?: (oids: string[]) => Promise<string[]>;
+}
+
+/** One ref as `git for-each-ref` lists it: the commit it names (tags peeled), or null for other objects. */
+export interface RefEntry {
+  name: string;
+  commit: string | null;
+}
+
+/** Every ref of the repository, in refname order, with the commit each one names: ONE `git for-each-ref`. */
+export async function listRefs(repo: string): Promise<RefEntry[]> {
+  const r = await runGit(repo, ['for-each-ref', '--format=%(refname)%00%(objecttype)%00%(objectname)%00%(*objecttype)%00%(*objectname)']);
+  if (r.code !== 0) throw new KreviewError(`cannot list the refs of ${repo}: ${r.stderr.split('\n')[0]}`);
+  const out: RefEntry[] = [];
+  for (const line of r.stdout.split('\n')) {
+    if (!line) continue;
+    const [name, type, oid, peeledType, peeled] = line.split('\0');
+    out.push({ name, commit: type === 'commit' ? oid : peeledType === 'commit' ? peeled : null });
+  }
+  return out;
+}
+
 export function defaultCacheDir(): string {
   return process.env.KREVIEW_CACHE ?? join(homedir(), '.cache', 'kreview');
 }
 
 export class HistoryIndex {
   readonly db: Database.Database;
-  /** Bumped whenever commits are added, so in-memory graphs know to reload. */
+  /** Bumped whenever commits become visible, so in-memory graphs know to extend. */
   generation = 0;
+  /**
+   * The highest row id the questions see. Rows are only ever added, with growing ids; those an
+   * update is still writing (a commit whose parents are not in yet) stay invisible until it has
+   * finished, so a History shared by concurrent reviews never answers from half an update.
+   */
+  visibleMax = 0;
 
   private constructor(
     readonly repo: string,
@@ -94,7 +127,9 @@ export class HistoryIndex {
     } catch (e) {
       throw new KreviewError(`cannot open the history index ${file}: ${(e as Error).message}`);
     }
-    return new HistoryIndex(repo, db);
+    const index = new HistoryIndex(repo, db);
+    index.visibleMax = index.maxId();
+    return index;
   }
 
   close(): void {
@@ -117,10 +152,33 @@ export class HistoryIndex {
    * Bring the index up to date with the repository's refs (and `extraTips`, commits that must be
    * indexed though no ref names them): ONE `git log` of the new tips, excluding the tips indexed before.
    */
-  async update(extraTips: string[] = [], progress?: (msg: string) => void): Promise<number> {
-    const current = new Set([...(await this.refTips()), ...extraTips]);
+  async update(extraTips: string[] = [], progress?: (msg: string) => void, probe: UpdateProbe = {}): Promise<number> {
+    try {
+      return await this.ingestNew(extraTips, progress, probe);
+    } finally {
+      // Everything written so far is complete up to here only when the walk finished; a failed
+      // walk is resumed by the next update (its tips were not recorded), which then shows it.
+      this.publish();
+    }
+  }
+
+  /** Show the rows written since the last update, if the walk that wrote them is complete. */
+  private publish(): void {
+    if (this.walking) return;
+    const max = this.maxId();
+    if (max !== this.visibleMax) {
+      this.visibleMax = max;
+      this.generation++;
+    }
+  }
+
+  /** True while a walk is writing rows (a failed one leaves this set until one succeeds). */
+  private walking = false;
+
+  private async ingestNew(extraTips: string[], progress: ((msg: string) => void) | undefined, probe: UpdateProbe): Promise<number> {
+    const current = new Set([...(probe.refTips ?? (await this.refTips())), ...extraTips]);
     const old = (this.db.prepare('SELECT oid FROM tips').pluck().all() as string[]).filter((o) => !current.has(o));
-    const oldAlive = await this.existingCommits(old);
+    const oldAlive = old.length === 0 ? [] : probe.existing ? await probe.existing(old) : await this.existingCommits(old);
     const known = new Set(this.db.prepare('SELECT oid FROM tips').pluck().all() as string[]);
     const fresh = [...current].filter((t) => !known.has(t) || !this.isFull(t));
     if (fresh.length === 0) {
@@ -131,9 +189,10 @@ export class HistoryIndex {
     // `^<oid>` rather than `--not`: git before 2.42 refuses options on --stdin.
     progress?.(`indexing history of ${this.repo}: walking from ${fresh.length} new tip(s)`);
     const input = [...fresh, ...negatives.map((n) => `^${n}`)].join('\n') + '\n';
+    this.walking = true;
     const added = await this.ingestLog(['log', '--stdin', '-z', LOG_FORMAT], input, progress);
+    this.walking = false;
     this.replaceTips(current);
-    if (added > 0) this.generation++;
     return added;
   }
 
@@ -243,7 +302,7 @@ export class HistoryIndex {
     const out = new Map<string, IndexedCommit>();
     for (const oid of oids) {
       const row = sel.get(oid) as Row | undefined;
-      if (row && row.subject !== null) out.set(oid, this.toCommit(row));
+      if (row && row.subject !== null && row.id <= this.visibleMax) out.set(oid, this.toCommit(row));
     }
     return out;
   }
@@ -252,31 +311,40 @@ export class HistoryIndex {
     const sel = this.stmt('SELECT * FROM commits WHERE id = ?');
     const out: IndexedCommit[] = [];
     for (const id of ids) {
+      if (id > this.visibleMax) continue;
       const row = sel.get(id) as Row | undefined;
       if (row && row.subject !== null) out.push(this.toCommit(row));
     }
     return out;
   }
 
-  private ids = new Map<string, number | null>();
-  private idsGeneration = -1;
+  /** Row ids of indexed commits; a commit's id never changes once it is visible. */
+  private ids = new Map<string, number>();
+  /** Commits not indexed when last asked; forgotten when more commits become visible. */
+  private unknown = new Set<string>();
+  private unknownGeneration = -1;
 
   /** Row id of an indexed commit. Memoised: a review asks for the same few thousand ids again and again. */
   idOf(oid: string): number | null {
-    if (this.idsGeneration !== this.generation || this.ids.size > 500_000) {
-      this.ids.clear();
-      this.idsGeneration = this.generation;
+    if (this.unknownGeneration !== this.generation || this.unknown.size > 100_000) {
+      this.unknown.clear();
+      this.unknownGeneration = this.generation;
     }
+    if (this.ids.size > 500_000) this.ids.clear();
     const hit = this.ids.get(oid);
     if (hit !== undefined) return hit;
+    if (this.unknown.has(oid)) return null;
     const r = this.stmt('SELECT id FROM commits WHERE oid = ? AND subject IS NOT NULL').get(oid) as { id: number } | undefined;
-    const id = r ? r.id : null;
-    this.ids.set(oid, id);
-    return id;
+    if (!r || r.id > this.visibleMax) {
+      this.unknown.add(oid);
+      return null;
+    }
+    this.ids.set(oid, r.id);
+    return r.id;
   }
 
   oidsBySubject(subject: string): string[] {
-    return this.stmt('SELECT oid FROM commits WHERE subject = ? ORDER BY id').pluck().all(subject) as string[];
+    return this.stmt('SELECT oid FROM commits WHERE subject = ? AND id <= ? ORDER BY id').pluck().all(subject, this.visibleMax) as string[];
   }
 
   /** Commit row ids whose `table` reference (fixes/reverts/upstream) is a prefix of `oid`. */
@@ -291,15 +359,14 @@ export class HistoryIndex {
       ` OR (target >= ? AND target <= ?)`;
     const rows = this.stmt(sql).raw().all(...short, oid.slice(0, 12), oid) as [number, string][];
     const ids = new Set<number>();
-    for (const [id, target] of rows) if (oid.startsWith(target)) ids.add(id);
+    for (const [id, target] of rows) if (oid.startsWith(target) && id <= this.visibleMax) ids.add(id);
     return [...ids].sort((a, b) => a - b);
   }
 
   revertTargetOf(oid: string): string | null {
-    const r = this.db
-      .prepare('SELECT r.target FROM reverts r JOIN commits c ON c.id = r.commit_id WHERE c.oid = ?')
-      .pluck()
-      .get(oid) as string | undefined;
+    const r = this.stmt('SELECT r.target FROM reverts r JOIN commits c ON c.id = r.commit_id WHERE c.oid = ?').pluck().get(oid) as
+      | string
+      | undefined;
     return r ?? null;
   }
 
@@ -312,9 +379,16 @@ export class HistoryIndex {
     this.stmt('INSERT OR REPLACE INTO patch_ids(oid, patch_id) VALUES (?, ?)').run(oid, patchId);
   }
 
-  /** Every commit row's parents as row ids, in id order (for the in-memory graph). */
-  *parentRows(): Generator<[number, string | null]> {
-    for (const r of this.stmt('SELECT id, parents FROM commits ORDER BY id').raw().iterate()) yield r as [number, string | null];
+  /** The parents (row ids) of the visible rows after `after`, in id order (for the in-memory graph); null for a stub. */
+  *parentRows(after = 0): Generator<[number, string | null]> {
+    const rows = this.stmt('SELECT id, parents FROM commits WHERE id > ? AND id <= ? ORDER BY id').raw().iterate(after, this.visibleMax);
+    for (const r of rows) yield r as [number, string | null];
+  }
+
+  /** Which of these rows are still stubs (a commit seen as a parent, its own row not written yet). */
+  stubsAmong(ids: number[]): number[] {
+    const sel = this.stmt('SELECT id FROM commits WHERE id = ? AND parents IS NULL').pluck();
+    return ids.filter((id) => sel.get(id) !== undefined);
   }
 
   maxId(): number {

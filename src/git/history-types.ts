@@ -61,6 +61,12 @@ export interface History {
   readFile(rev: string, path: string): Promise<string | null>;
   /** Paths of the files below `dir` at `rev` (recursive). */
   listFiles(rev: string, dir: string): Promise<string[]>;
+  /**
+   * Catch up with the repository after a fetch or commit: index the commits its refs now reach,
+   * re-read its tags. Cheaper than opening it again (caches about older commits stay); safe while
+   * other questions are in flight.
+   */
+  refresh(): Promise<void>;
   /** Stop the long-lived git processes. */
   close(): Promise<void>;
 }

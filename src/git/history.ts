@@ -7,7 +7,7 @@ import type { CommitInfo, History, ObjectType, ResolvedObject } from './history-
 import { Ancestry } from './ancestry.js';
 import { CatFile } from './cat-file.js';
 import { parseCommitObject } from './commit-object.js';
-import { defaultCacheDir, HistoryIndex, type IndexedCommit } from './history-index.js';
+import { defaultCacheDir, HistoryIndex, listRefs, type IndexedCommit } from './history-index.js';
 import { messageRefs } from './message-refs.js';
 import { compareVersions, globToRegExp, listTags, type ReleaseTag } from './release-tags.js';
 import { listTree } from './tree-list.js';
@@ -21,6 +21,8 @@ export interface OpenHistoryOptions {
 
 const OBJECT_TYPES: readonly string[] = ['commit', 'tree', 'blob', 'tag'];
 const HEX = /^[0-9a-fA-F]{4,64}$/;
+/** A full object id no repository holds in practice: asking for it makes git re-read its object directories. */
+const NO_SUCH_OBJECT = 'f'.repeat(40);
 
 /** Open the History of `repo`, building or extending its index first. */
 export async function openHistory(repo: string, opts: OpenHistoryOptions = {}): Promise<History> {
@@ -30,13 +32,14 @@ export async function openHistory(repo: string, opts: OpenHistoryOptions = {}): 
   if (r.code !== 0) throw new KreviewError(`${dir} is not a git repository`);
   const gitDir = await realpath(resolvePath(dir, r.stdout.trim()));
   const index = HistoryIndex.open(dir, gitDir, opts.cacheDir ?? defaultCacheDir());
+  const history = new GitHistory(dir, index, opts.progress);
   try {
-    await index.update([], opts.progress);
+    await history.refresh();
   } catch (e) {
-    index.close();
+    await history.close();
     throw e;
   }
-  return new GitHistory(dir, index, opts.progress);
+  return history;
 }
 
 /** Could this string name an object? Option-like or multi-line strings are answered without git. */
@@ -54,6 +57,8 @@ class GitHistory implements History, DiffSource {
   private readonly differ: DiffTree;
   private readonly ancestry: Ancestry;
   private tags: Promise<ReleaseTag[]> | null = null;
+  /** Bumped when the release tags change, so release answers cached under the old ones are not used. */
+  private tagsVersion = 0;
   /** Listings by tree id (a tree's content never changes); the latest few hundred. */
   private trees = new Map<string, string[]>();
   private updating: Promise<unknown> = Promise.resolve();
@@ -152,6 +157,43 @@ class GitHistory implements History, DiffSource {
     return this.commitOid(rev);
   }
 
+  /**
+   * Catch up with the refs as they are now: index the commits they reach that the index lacks (one
+   * `git log` of the new tips only), and take the tags afresh. One `for-each-ref`; HEAD and the
+   * previous tips are asked of the long-lived cat-file, so nothing else is spawned when nothing
+   * changed. Runs after any update already under way; questions asked meanwhile see either the
+   * commits before it or all of them, never half.
+   */
+  refresh(): Promise<void> {
+    const run = this.updating.then(async () => {
+      const refs = await listRefs(this.repo);
+      const head = await this.check.request('HEAD^{commit}');
+      const tips = new Set<string>();
+      for (const r of refs) if (r.commit) tips.add(r.commit);
+      if (head.status === 'found' && head.type === 'commit') tips.add(head.oid);
+      await this.index.update([], this.progress, {
+        refTips: [...tips],
+        existing: async (oids) => {
+          const replies = await Promise.all(oids.map((o) => this.checkOne(o)));
+          return oids.filter((_, i) => replies[i].status === 'found' && (replies[i] as { type: ObjectType }).type === 'commit');
+        },
+      });
+      // A running cat-file keeps its listing of loose objects for abbreviated names; a miss makes it
+      // look again (git's "someone may have just packed it"), so an abbreviation that new objects
+      // made ambiguous is reported as such, as a fresh process would.
+      await Promise.all([this.check, this.batch].filter((c) => c.running).map((c) => c.request(NO_SUCH_OBJECT)));
+      const tags: ReleaseTag[] = refs.flatMap((r) => (r.commit && r.name.startsWith('refs/tags/') ? [{ name: r.name.slice('refs/tags/'.length), commit: r.commit }] : []));
+      const before = this.tags ? await this.tags.catch(() => null) : null;
+      if (!before || before.length !== tags.length || before.some((t, i) => t.name !== tags[i].name || t.commit !== tags[i].commit)) {
+        this.tags = Promise.resolve(tags);
+        this.tagsVersion++;
+        this.releases.clear();
+      }
+    });
+    this.updating = run.catch(() => undefined);
+    return run;
+  }
+
   /** Row id of a commit in the index, indexing it (and its missing ancestors) first if needed. */
   private async indexed(oid: string): Promise<number | null> {
     const id = this.index.idOf(oid);
@@ -198,13 +240,14 @@ class GitHistory implements History, DiffSource {
     const targetId = this.index.idOf(target);
     if (baseId === null || targetId === null || !this.ancestry.isReachable(targetId, baseId)) return null;
     const { names, labels } = await this.releaseLabels(baseId, pattern);
-    const t = labels[targetId];
+    // A commit indexed after the labelling is in none of its tags (they are all older).
+    const t = targetId < labels.length ? labels[targetId] : -1;
     return t >= 0 ? names[t] : null;
   }
 
   /** Release tags before a base, oldest first, and the label array naming each commit's first one. */
   private async releaseLabels(baseId: number, pattern: string): Promise<{ names: string[]; labels: Int32Array }> {
-    const key = `${baseId}\0${pattern}\0${this.index.generation}`;
+    const key = `${baseId}\0${pattern}\0${this.tagsVersion}`;
     const hit = this.releases.get(key);
     if (hit) return hit;
     const re = globToRegExp(pattern);
