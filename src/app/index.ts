@@ -7,6 +7,7 @@ import type { Check } from '../core/check.js';
 import { errorMessage } from '../core/errors.js';
 import { isRecheck, mayRecheck } from './commands.js';
 import { ContentQueue, type ContentQueueOptions } from './content-queue.js';
+import { HistoryPool } from '../git/history-pool.js';
 import type { MailForwarder } from './mail-forward.js';
 import { reviewPullRequest, type PullRequestRef, type ReviewDeps, type ReviewSeriesFn } from './review-pr.js';
 import { AppState } from './state.js';
@@ -24,6 +25,8 @@ export interface AppOptions {
   /** The checks to run (default: every check kreview ships). */
   checks?: Check[];
   mail: MailForwarder | null;
+  /** Histories kept open across reviews (default: a pool of the app's own; a server passes one it closes). */
+  histories?: HistoryPool;
   /** Told about every webhook's work; lets a server wait until the app is idle (probot answers 202 after its webhook timeout and goes on). */
   track?: (work: Promise<unknown>) => void;
 }
@@ -88,6 +91,7 @@ function buildDeps(opts: AppOptions): ReviewDeps {
     reviewSeries: async () => opts.reviewSeries ?? (await import('../review/pipeline.js')).reviewSeries,
     readRange: async () => (await import('../sources/git-range.js')).readRange,
     openHistory: async () => (await import('../git/history.js')).openHistory,
+    histories: opts.histories ?? new HistoryPool(),
     queueFor: (id) => {
       let q = queues.get(id);
       if (!q) queues.set(id, (q = new ContentQueue(opts.queue)));

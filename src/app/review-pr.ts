@@ -8,6 +8,7 @@ import type { Check } from '../core/check.js';
 import type { KreviewConfig } from '../core/config.js';
 import type { Patch, Review, Series } from '../core/types.js';
 import type { History } from '../git/history-types.js';
+import type { HistoryLease, HistoryPool } from '../git/history-pool.js';
 import { assertSafeRev, runGit } from '../git/run-git.js';
 import { settingsFromYaml, type AppSettings } from './app-config.js';
 import { seriesFromApi, seriesOfPullRequest } from './api-series.js';
@@ -57,6 +58,8 @@ export interface ReviewDeps {
   checks?: Check[];
   readRange: () => Promise<(repo: string, revs: string[]) => AsyncIterable<Patch>>;
   openHistory: () => Promise<(repo: string, opts: { cacheDir?: string }) => Promise<History>>;
+  /** Histories kept open across reviews, one per clone (refreshed after each fetch). */
+  histories: HistoryPool;
   queueFor: (installationId: number) => ContentQueue;
   mail: MailForwarder | null;
 }
@@ -132,6 +135,8 @@ interface Source {
   mapLine: LineMapper;
   notes: string[];
   history: History | null;
+  /** The kept History's lease, given back when the review is done. */
+  lease: HistoryLease | null;
 }
 
 async function loadSource(req: ReviewRequest, deps: ReviewDeps, settings: AppSettings): Promise<Source> {
@@ -166,8 +171,9 @@ async function loadSource(req: ReviewRequest, deps: ReviewDeps, settings: AppSet
     if (settings.ruleFiles.length) {
       settings.config.lock.ruleFiles = [...settings.config.lock.ruleFiles, ...(await materialiseRules(clone.dir, deps.cacheDir, pr, settings))];
     }
-    const history = await (await deps.openHistory())(clone.dir, { cacheDir: deps.cacheDir });
-    return { repo: clone.dir, patches, mapLine: cloneLineMapper(clone.dir, pr.headSha), notes: [], history };
+    // The clone's History stays open between reviews; taking it catches it up with this fetch.
+    const lease = await deps.histories.acquire(clone.dir, async () => (await deps.openHistory())(clone.dir, { cacheDir: deps.cacheDir }));
+    return { repo: clone.dir, patches, mapLine: cloneLineMapper(clone.dir, pr.headSha), notes: [], history: lease.history, lease };
   } catch (e) {
     const why = scrub(errorMessage(e), token);
     req.log.warn(`${pr.owner}/${pr.repo}#${pr.number}: no clone, reviewing from the API: ${why}`);
@@ -178,6 +184,7 @@ async function loadSource(req: ReviewRequest, deps: ReviewDeps, settings: AppSet
       mapLine: patchesLineMapper(patches),
       notes: [`No local clone (${why}): reviewed from the API's diffs only, hunk by hunk, without the repository's history.`],
       history: null,
+      lease: null,
     };
   }
 }
@@ -315,6 +322,6 @@ async function reviewHead(req: ReviewRequest, deps: ReviewDeps): Promise<ReviewR
     }
     return 'failed';
   } finally {
-    await source?.history?.close();
+    source?.lease?.release();
   }
 }

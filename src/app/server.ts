@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createNodeMiddleware, Probot, ProbotOctokit } from 'probot';
 import { createKreviewApp, type AppOptions } from './index.js';
+import { HistoryPool } from '../git/history-pool.js';
 
 
 export interface AppServerOptions {
@@ -46,7 +47,9 @@ export async function startAppServer(o: AppServerOptions): Promise<AppServer> {
     running.add(work);
     void work.catch(() => undefined).finally(() => running.delete(work));
   };
-  const middleware = await createNodeMiddleware(createKreviewApp({ ...o.app, track }), { probot, webhooksPath: webhookPath });
+  // The clones' Histories stay open between reviews and are closed with the server.
+  const histories = o.app?.histories ?? new HistoryPool();
+  const middleware = await createNodeMiddleware(createKreviewApp({ ...o.app, track, histories }), { probot, webhooksPath: webhookPath });
   const server: Server = createServer((req, res) => {
     void middleware(req, res, () => {
       res.writeHead(req.url === '/ping' ? 200 : 404, { 'content-type': 'text/plain' }).end(req.url === '/ping' ? 'PONG' : 'not found\n');
@@ -66,6 +69,9 @@ export async function startAppServer(o: AppServerOptions): Promise<AppServer> {
     idle: async () => {
       while (running.size) await Promise.allSettled([...running]);
     },
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await histories.close();
+    },
   };
 }
