@@ -20,7 +20,7 @@ import { prDiffFromFiles, type PrFileEntry } from './pr-diff.js';
 import { annotationsOf, completeCheckRun, conclusionOf, publishReview, startCheckRun, type GitHubTarget } from './publish.js';
 import { renderSummary } from './render.js';
 import type { AppState } from './state.js';
-import { seriesMessageId, type MailForwarder } from './mail-forward.js';
+import { commitMessageId, seriesMessageId, type MailForwarder } from './mail-forward.js';
 
 type Octokit = Context['octokit'];
 
@@ -164,15 +164,25 @@ async function loadSource(req: ReviewRequest, deps: ReviewDeps, settings: AppSet
       { cacheDir: deps.cacheDir, maxSizeKb: deps.cloneMaxSizeKb, fetchTimeoutMs: deps.fetchTimeoutMs },
     );
     req.log.info(`${pr.owner}/${pr.repo}: clone ${clone.created ? 'created' : 'updated'} in ${clone.fetchMs} ms`);
-    const base = await mergeBase(clone.dir, pr.baseSha, pr.headSha);
-    const readRange = await deps.readRange();
+    // The clone's History stays open between reviews; taking it catches it up with this fetch,
+    // while the PR's commits are read.
+    const leasing = deps.histories.acquire(clone.dir, async () => (await deps.openHistory())(clone.dir, { cacheDir: deps.cacheDir }));
     const patches: Patch[] = [];
-    for await (const p of readRange(clone.dir, [`${base}..${pr.headSha}`])) patches.push(p);
-    if (settings.ruleFiles.length) {
-      settings.config.lock.ruleFiles = [...settings.config.lock.ruleFiles, ...(await materialiseRules(clone.dir, deps.cacheDir, pr, settings))];
+    try {
+      const base = await mergeBase(clone.dir, pr.baseSha, pr.headSha);
+      const readRange = await deps.readRange();
+      for await (const p of readRange(clone.dir, [`${base}..${pr.headSha}`])) patches.push(p);
+      if (settings.ruleFiles.length) {
+        settings.config.lock.ruleFiles = [...settings.config.lock.ruleFiles, ...(await materialiseRules(clone.dir, deps.cacheDir, pr, settings))];
+      }
+    } catch (e) {
+      void leasing.then(
+        (lease) => lease.release(),
+        () => undefined,
+      );
+      throw e;
     }
-    // The clone's History stays open between reviews; taking it catches it up with this fetch.
-    const lease = await deps.histories.acquire(clone.dir, async () => (await deps.openHistory())(clone.dir, { cacheDir: deps.cacheDir }));
+    const lease = await leasing;
     return { repo: clone.dir, patches, mapLine: cloneLineMapper(clone.dir, pr.headSha), notes: [], history: lease.history, lease };
   } catch (e) {
     const why = scrub(errorMessage(e), token);
@@ -293,7 +303,8 @@ async function reviewHead(req: ReviewRequest, deps: ReviewDeps): Promise<ReviewR
         `source ${t1 - t0} ms, review ${t2 - t1} ms, publish ${Date.now() - t2} ms`,
     );
 
-    const messageId = seriesMessageId(pr.body);
+    // The PR body's Message-ID (kernel-patches-daemon, b4), else the first commit that names the mail it was applied from.
+    const messageId = seriesMessageId(pr.body) ?? review.patches.map((p) => commitMessageId(p.patch.message)).find((id) => id !== null) ?? null;
     if (deps.mail && settings.mailReply && messageId && deps.state.claimMail(repoName, pr.number, messageId, pr.headSha)) {
       try {
         await deps.mail.send({ review, messageId, pr: { owner: pr.owner, repo: pr.repo, number: pr.number, headSha: pr.headSha } });

@@ -124,6 +124,26 @@ describe('a PR review mailed back to the list', { timeout: 240_000 }, () => {
     expect(b.world.smtp.received).toHaveLength(count);
   });
 
+  it('a PR body without a Message-ID: the commits\' own Message-ID: trailers (git am --message-id) name their mails', async () => {
+    b = new Bpf();
+    await b.start('github', () => 'Pull request for series with\nsubject: btrfs: fixup worker space\n');
+    // The PR's commits as `git am --message-id` makes them from the mails.
+    const r = b.world.repo;
+    const [, m1, m2] = b.mails;
+    r.git('checkout', '-q', '-B', 'am', b.world.base);
+    for (const [i, m] of [m1, m2].entries()) {
+      r.git('cherry-pick', `topic-v1~${1 - i}`);
+      r.git('commit', '-q', '--amend', '-m', `${r.git('log', '-1', '--format=%B').trimEnd()}\nMessage-ID: <${m.id}>`);
+    }
+    r.git('push', '-q', '-f', b.bare, 'am:refs/pull/1/head');
+    b.pull.headSha = r.git('rev-parse', 'am');
+    r.git('checkout', '-q', 'master');
+    await b.send('pull_request', pullRequestPayload(b.gh, 'opened', b.pull));
+    expect(b.gh.reviews).toHaveLength(1);
+    const toPatch1 = b.world.smtp.received.filter((x) => header(x.raw, 'In-Reply-To') === `<${m1.id}>`);
+    expect(toPatch1).toHaveLength(1);
+  });
+
   it('a series the watcher already answered from the list is not answered a second time from its PR', async () => {
     b = new Bpf();
     await b.start('enabled', kpdBody);
