@@ -44,6 +44,13 @@ export class HistoryPool {
     return this.entries.size;
   }
 
+  /** Leases handed out and not given back yet. */
+  get inUse(): number {
+    return this.leased;
+  }
+
+  private leased = 0;
+
   /**
    * The History of `repo`, opened with `open` the first time and refreshed on every later
    * acquisition (a fetch may have brought new commits since it was last used).
@@ -61,6 +68,7 @@ export class HistoryPool {
     }
     const e = entry;
     e.users++;
+    this.leased++;
     if (e.timer) clearTimeout(e.timer);
     e.timer = null;
     if (opened) this.trim();
@@ -69,6 +77,7 @@ export class HistoryPool {
       if (released) return;
       released = true;
       e.users--;
+      this.leased--;
       e.lastUsed = Date.now();
       if (e.users > 0) return;
       if (e.retired) this.closeEntry(e);

@@ -66,6 +66,7 @@ describe('the History kept between reviews', () => {
     expect(pool.handed).toHaveLength(2);
     expect(pool.handed[1]).toBe(pool.handed[0]);
     expect(pool.size).toBe(1);
+    expect(pool.inUse).toBe(0);
     const kept = summaryOf(s.pull.headSha);
     expect(kept).toHaveLength(1);
     // What only the refreshed index knows: the wrong id's subject names the new commit, and the new
@@ -90,5 +91,20 @@ describe('the History kept between reviews', () => {
     const fresh = summaryOf(s.pull.headSha);
     expect(fresh).toHaveLength(2);
     expect(fresh[1]).toEqual(kept[0]);
+  });
+
+  it('is given back when the PR\'s commits cannot be read from the clone', async () => {
+    s = new Scenario();
+    const pool = new WatchedPool();
+    await s.start({ histories: pool });
+    // A head with no history in common with the base: no merge base, so the review falls back to
+    // the API while the History was being taken for it.
+    s.openPull(2, 'unrelated');
+    s.work.git('checkout', '-q', '--orphan', 'unrelated');
+    s.push('unrelated: start over\n', { 'x.c': 'int x;\n' });
+    await s.send('opened');
+    expect([...s.gh.checkRuns.values()].find((r) => r.head_sha === s.pull.headSha)?.status).toBe('completed');
+    expect(pool.size).toBe(1);
+    expect(pool.inUse).toBe(0);
   });
 });
