@@ -4,6 +4,8 @@
 import type { HistoryIndex } from './history-index.js';
 
 const MAX_CACHED_BASES = 16;
+/** Labellings kept (one per set of release tags; a kept History sees the tags change now and then). */
+const MAX_CACHED_LABELS = 4;
 
 export class Ancestry {
   private offsets = new Int32Array(1);
@@ -130,6 +132,7 @@ export class Ancestry {
       }),
     );
     this.labels.set(key, label);
+    if (this.labels.size > MAX_CACHED_LABELS) this.labels.delete(this.labels.keys().next().value as string);
     return label;
   }
 

@@ -263,6 +263,8 @@ class GitHistory implements History, DiffSource {
     const labels = this.ancestry.releaseLabels(pattern + '\0' + names.join('\0'), tags.map((t) => t.id));
     const value = { names, labels };
     this.releases.set(key, value);
+    // A History kept between reviews meets a new base with every push: keep the latest few hundred.
+    if (this.releases.size > 256) this.releases.delete(this.releases.keys().next().value as string);
     return value;
   }
 
