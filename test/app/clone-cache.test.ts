@@ -80,7 +80,7 @@ describe('ensureClone', () => {
     expect(await mergeBase(first.dir, repo.git('rev-parse', 'master'), repo.git('rev-parse', 'pr'))).toBe(repo.git('rev-parse', 'master'));
   });
 
-  it('keeps a commit-graph in the clone that covers what every fetch brought', async () => {
+  it('keeps a commit-graph in the clone that covers what every fetch brought, and gives one to a clone that has none', async () => {
     const { repo, bare } = upstream();
     const cache = tmp();
     /** Is the commit in one of the clone's commit-graph layers (their OID lookup chunk holds the raw ids)? */
@@ -92,6 +92,8 @@ describe('ensureClone', () => {
         .some((f) => readFileSync(join(graphs, f)).includes(Buffer.from(oid, 'hex')));
     };
     const first = await ensureClone(request(bare, repo), { cacheDir: cache, maxSizeKb: 0, fetchTimeoutMs: 60_000 });
+    // The first graph is written after first contact, under the clone's lock: the next call waits for it.
+    await ensureClone(request(bare, repo), { cacheDir: cache, maxSizeKb: 0, fetchTimeoutMs: 60_000 });
     expect(inGraph(first.dir, repo.git('rev-parse', 'master'))).toBe(true);
     expect(inGraph(first.dir, repo.git('rev-parse', 'pr'))).toBe(true);
 
@@ -104,6 +106,18 @@ describe('ensureClone', () => {
     await ensureClone(request(bare, repo, { headSha: next }), { cacheDir: cache, maxSizeKb: 0, fetchTimeoutMs: 60_000 });
     expect(inGraph(first.dir, next)).toBe(true);
     execFileSync('git', ['-C', first.dir, 'commit-graph', 'verify']);
+
+    // A clone made before the graphs (or whose graph is gone) gets a whole one after its next fetch.
+    rmSync(join(first.dir, 'objects', 'info', 'commit-graphs'), { recursive: true, force: true });
+    repo.git('checkout', '-q', 'pr');
+    const third = repo.commit('change once more\n', { files: { 'a.c': 'int a;\nint d;\n' } });
+    repo.git('checkout', '-q', 'master');
+    execFileSync('git', ['-C', bare, 'fetch', '-q', repo.dir, 'pr:pr']);
+    execFileSync('git', ['-C', bare, 'update-ref', 'refs/pull/3/head', third]);
+    await ensureClone(request(bare, repo, { headSha: third }), { cacheDir: cache, maxSizeKb: 0, fetchTimeoutMs: 60_000 });
+    await ensureClone(request(bare, repo, { headSha: third }), { cacheDir: cache, maxSizeKb: 0, fetchTimeoutMs: 60_000 });
+    expect(inGraph(first.dir, third)).toBe(true);
+    expect(inGraph(first.dir, repo.git('rev-parse', 'master'))).toBe(true);
   });
 
   it('refuses a repository above the size limit, a hostile base ref, and a head the fetch did not bring', async () => {
