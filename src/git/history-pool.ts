@@ -89,9 +89,11 @@ export class HistoryPool {
       if (!opened) await history.refresh();
       return { history, release };
     } catch (err) {
-      // A History that cannot open or catch up is not handed out again: the next review opens a new one.
+      // A History that cannot open or catch up is not handed out again; one that cannot catch up
+      // (its repository was replaced, its processes died) is opened afresh once.
       this.drop(e);
       release();
+      if (!opened && !this.closed) return this.acquire(repo, open);
       throw err;
     }
   }

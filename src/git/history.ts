@@ -1,6 +1,6 @@
 // openHistory(): the History of one repository (src/git/history-types.ts), answering checks'
 // questions from the on-disk index, an in-memory commit graph and two long-lived cat-file processes.
-import { realpath } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import { KreviewError } from '../core/types.js';
 import type { CommitInfo, History, ObjectType, ResolvedObject } from './history-types.js';
@@ -31,8 +31,9 @@ export async function openHistory(repo: string, opts: OpenHistoryOptions = {}): 
   const r = await runGit(dir, ['rev-parse', '--git-common-dir']);
   if (r.code !== 0) throw new KreviewError(`${dir} is not a git repository`);
   const gitDir = await realpath(resolvePath(dir, r.stdout.trim()));
+  const identity = await identityOf(gitDir);
   const index = HistoryIndex.open(dir, gitDir, opts.cacheDir ?? defaultCacheDir());
-  const history = new GitHistory(dir, index, opts.progress);
+  const history = new GitHistory(dir, index, opts.progress, gitDir, identity);
   try {
     await history.refresh();
   } catch (e) {
@@ -40,6 +41,12 @@ export async function openHistory(repo: string, opts: OpenHistoryOptions = {}): 
     throw e;
   }
   return history;
+}
+
+/** Which directory this is on its file system: a repository removed and made again at the same path is another one. */
+async function identityOf(gitDir: string): Promise<string> {
+  const st = await stat(gitDir);
+  return `${st.dev}:${st.ino}`;
 }
 
 /** Could this string name an object? Option-like or multi-line strings are answered without git. */
@@ -67,7 +74,9 @@ class GitHistory implements History, DiffSource {
   constructor(
     readonly repo: string,
     private readonly index: HistoryIndex,
-    private readonly progress?: (msg: string) => void,
+    private readonly progress: ((msg: string) => void) | undefined,
+    private readonly gitDir: string,
+    private readonly identity: string,
   ) {
     this.check = new CatFile(repo, 'batch-check');
     this.batch = new CatFile(repo, 'batch');
@@ -166,6 +175,9 @@ class GitHistory implements History, DiffSource {
    */
   refresh(): Promise<void> {
     const run = this.updating.then(async () => {
+      // The long-lived git processes still read the directory they started in.
+      const now = await identityOf(this.gitDir).catch(() => null);
+      if (now !== this.identity) throw new KreviewError(`${this.repo} is not the repository this History was opened on; open it again`);
       const refs = await listRefs(this.repo);
       const head = await this.check.request('HEAD^{commit}');
       const tips = new Set<string>();

@@ -248,6 +248,28 @@ describe('HistoryPool', () => {
     await expect(pool.acquire(r.dir, openIt)).rejects.toThrow(/closed/);
   });
 
+  it('opens a repository made again at the same path afresh: the kept one reads the old directory', async () => {
+    const r = repo();
+    const cache = cacheDir();
+    r.commit('one\n', { files: { a: '1\n' } });
+    const pool = new HistoryPool();
+    cleanup.push(() => pool.close());
+    const openIt = () => openHistory(r.dir, { cacheDir: cache });
+    const first = await pool.acquire(r.dir, openIt);
+    expect(await first.history.bySubject('one')).toHaveLength(1);
+    first.release();
+
+    rmSync(r.dir, { recursive: true, force: true });
+    const again = new TestRepo(r.dir);
+    const other = again.commit('other\n', { files: { b: '1\n' } });
+    await expect(first.history.refresh()).rejects.toThrow(/not the repository this History was opened on/);
+    const second = await pool.acquire(r.dir, openIt);
+    expect(second.history).not.toBe(first.history);
+    expect(await second.history.bySubject('other')).toEqual([other]);
+    expect(await second.history.revParse('master')).toBe(other);
+    second.release();
+  });
+
   it('does not hand out a History that failed to open', async () => {
     const pool = new HistoryPool();
     const dir = mkdtempSync(join(tmpdir(), 'kreview-not-a-repo-'));
