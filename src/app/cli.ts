@@ -38,7 +38,10 @@ export function registerServeCommand(program: Command): void {
       // Without APP_ID and a key, probot serves its setup page, which registers the app from app.yml.
       // probot's Octokit keeps its throttling (primary limits on reads, spacing per event); the
       // ContentQueue adds spacing across events and Retry-After on the calls that create content.
-      await run(createKreviewApp(mail ? { mail } : {}), { env });
+      // probot's write throttle, shaped like the ContentQueue (a short burst, then one a second).
+      const spacing = Number(process.env.KREVIEW_GITHUB_SPACING_MS ?? 1000);
+      const { kreviewOctokit } = await import('./octokit.js');
+      await run(createKreviewApp(mail ? { mail } : {}), { env, Octokit: kreviewOctokit(Number.isFinite(spacing) && spacing >= 0 ? spacing : 1000) });
     });
 }
 

@@ -1,9 +1,17 @@
 // Serialises the API calls that create content (check runs, reviews, comments) so the app
-// stays under GitHub's secondary rate limits: calls are spaced, and a limit hit waits for Retry-After.
+// stays under GitHub's secondary rate limits: one call at a time, one a second on average with a
+// short burst allowed after a quiet spell (a token bucket), and a limit hit waits for Retry-After.
+//
+// GitHub's documented limit is 80 content-creating requests a minute; a bucket of `burst` tokens
+// refilled one per `spacingMs` never makes more than burst + 60,000 / spacingMs in any minute
+// (64 with the defaults). A review of one push makes 3 to 5 such calls, so a PR on a quiet
+// installation is published without waiting, and a busy one settles at one call a second.
 
 export interface ContentQueueOptions {
-  /** Minimum time between the starts of two content-creating calls (GitHub asks for about 1 s). */
+  /** Sustained pace: one content-creating call per this many ms (GitHub asks for about 1 s). */
   spacingMs: number;
+  /** Calls that may start back to back after a quiet spell (the bucket's size; 1: always spaced). */
+  burst: number;
   /** How many times one call is retried after a rate-limit answer. */
   maxRetries: number;
   /** Longest wait honoured for one Retry-After; a longer one fails the call instead of hanging the app. */
@@ -19,8 +27,12 @@ interface HttpErrorLike {
   response?: { headers?: Record<string, string | number | undefined> };
 }
 
+/** Keeps the worst minute under GitHub's 80 content-creating requests: burst + 60 at 1 s spacing. */
+export const WRITE_BURST = 4;
+
 const defaults: ContentQueueOptions = {
   spacingMs: 1000,
+  burst: WRITE_BURST,
   maxRetries: 3,
   maxWaitMs: 120_000,
   fallbackWaitMs: 60_000,
@@ -46,12 +58,42 @@ export function rateLimitWait(err: unknown, fallbackMs: number, nowMs = Date.now
 export class ContentQueue {
   private readonly opts: ContentQueueOptions;
   private tail: Promise<unknown> = Promise.resolve();
-  private lastStart = 0;
+  /** Tokens in the bucket at `filledAt`. */
+  private tokens: number;
+  private filledAt = Date.now();
   /** Waits caused by rate-limit answers, in ms (for logs and tests). */
   readonly waits: number[] = [];
 
   constructor(opts: Partial<ContentQueueOptions> = {}) {
     this.opts = { ...defaults, ...opts };
+    this.opts.burst = Math.max(1, Math.floor(this.opts.burst));
+    this.tokens = this.opts.burst;
+  }
+
+  /** Takes a token, first waiting for one when the bucket is empty. */
+  private async take(): Promise<void> {
+    const { spacingMs, burst } = this.opts;
+    if (spacingMs <= 0) return;
+    const refill = () => {
+      const now = Date.now();
+      const gained = Math.floor((now - this.filledAt) / spacingMs);
+      if (gained > 0) {
+        this.tokens = Math.min(burst, this.tokens + gained);
+        // A full bucket does not bank time; a partial one keeps the part of a token already earned.
+        this.filledAt = this.tokens === burst ? now : this.filledAt + gained * spacingMs;
+      }
+    };
+    refill();
+    if (this.tokens < 1) {
+      await this.opts.sleep(this.filledAt + spacingMs - Date.now());
+      refill();
+      // A sleep that woke early (timers round) still takes its token: never two calls at once.
+      if (this.tokens < 1) {
+        this.tokens = 1;
+        this.filledAt = Date.now();
+      }
+    }
+    this.tokens--;
   }
 
   /** Run `fn` after every call queued before it, spaced and retried on rate limits. */
@@ -63,9 +105,7 @@ export class ContentQueue {
 
   private async attempt<T>(fn: () => Promise<T>): Promise<T> {
     for (let tries = 0; ; tries++) {
-      const gap = this.lastStart + this.opts.spacingMs - Date.now();
-      if (gap > 0) await this.opts.sleep(gap);
-      this.lastStart = Date.now();
+      await this.take();
       try {
         return await fn();
       } catch (err) {

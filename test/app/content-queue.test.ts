@@ -21,7 +21,7 @@ describe('rateLimitWait', () => {
 
 describe('ContentQueue', () => {
   it('runs calls one at a time, in order, spaced', async () => {
-    const q = new ContentQueue({ spacingMs: 40 });
+    const q = new ContentQueue({ spacingMs: 40, burst: 1 });
     const starts: number[] = [];
     let running = 0;
     const order: number[] = [];
@@ -37,6 +37,32 @@ describe('ContentQueue', () => {
     expect(await Promise.all([1, 2, 3].map((i) => q.run(job(i))))).toEqual([1, 2, 3]);
     expect(order).toEqual([1, 2, 3]);
     for (let i = 1; i < starts.length; i++) expect(starts[i] - starts[i - 1]).toBeGreaterThanOrEqual(38);
+  });
+
+  it('lets a short burst through after a quiet spell, then settles at one call per spacing, never two at once', async () => {
+    const spacing = 30;
+    const q = new ContentQueue({ spacingMs: spacing, burst: 3 });
+    const starts: number[] = [];
+    let running = 0;
+    const job = async () => {
+      expect(running).toBe(0);
+      running++;
+      starts.push(Date.now());
+      await new Promise((r) => setTimeout(r, 1));
+      running--;
+    };
+    await Promise.all(Array.from({ length: 9 }, () => q.run(job)));
+    const t0 = starts[0];
+    // The first three go at once.
+    expect(starts[2] - t0).toBeLessThan(spacing);
+    // Call i (from 0) cannot start before (i - 2) spacings: the bucket held three, and refills one per spacing.
+    for (let i = 3; i < starts.length; i++) expect(starts[i] - t0).toBeGreaterThanOrEqual((i - 2) * spacing - 3);
+    // After a quiet spell the bucket is full again, and no fuller than its size.
+    await new Promise((r) => setTimeout(r, 5 * spacing));
+    starts.length = 0;
+    await Promise.all(Array.from({ length: 4 }, () => q.run(job)));
+    expect(starts[2] - starts[0]).toBeLessThan(spacing);
+    expect(starts[3] - starts[0]).toBeGreaterThanOrEqual(spacing - 3);
   });
 
   it('waits for Retry-After and retries; gives up after maxRetries; a failure does not block the next call', async () => {
