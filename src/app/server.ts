@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createNodeMiddleware, Probot, ProbotOctokit } from 'probot';
 import { createKreviewApp, type AppOptions } from './index.js';
+import { kreviewOctokit } from './octokit.js';
 import { HistoryPool } from '../git/history-pool.js';
 
 
@@ -19,7 +20,7 @@ export interface AppServerOptions {
   webhookPath?: string;
   logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
   app?: Partial<AppOptions>;
-  /** Octokit class (default probot's, with its throttling and retries); tests turn both off to see every call as made. */
+  /** Octokit class (default probot's, with its retries and its throttling shaped by kreviewOctokit); tests turn both off to see every call as made. */
   Octokit?: typeof ProbotOctokit;
 }
 
@@ -39,7 +40,7 @@ export async function startAppServer(o: AppServerOptions): Promise<AppServer> {
     secret: o.secret,
     baseUrl: o.baseUrl,
     logLevel: o.logLevel ?? 'warn',
-    Octokit: o.Octokit ?? ProbotOctokit,
+    Octokit: o.Octokit ?? kreviewOctokit(o.app?.queue?.spacingMs ?? 1000),
   });
   const webhookPath = o.webhookPath ?? '/api/github/webhooks';
   const running = new Set<Promise<unknown>>();
