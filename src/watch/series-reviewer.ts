@@ -49,15 +49,22 @@ export class SeriesReviewer {
     private readonly review: ReviewFn = reviewSeries,
   ) {}
 
-  /** One History per repository for the daemon's lifetime (its git processes and indexes stay warm). */
-  private history(repo: string): Promise<History> {
+  /**
+   * One History per repository for the daemon's lifetime (its git processes and indexes stay
+   * warm), caught up before each review with what was committed or fetched since: a Fixes: tag
+   * naming yesterday's commit must not be "unknown" to a daemon started last week.
+   */
+  private async history(repo: string): Promise<History> {
     let h = this.histories.get(repo);
     if (!h) {
       h = openHistory(repo);
       this.histories.set(repo, h);
       h.catch(() => this.histories.delete(repo));
+      return h;
     }
-    return h;
+    const kept = await h;
+    await kept.refresh();
+    return kept;
   }
 
   async reviewReady(r: ReadySeries, policy: WatchPolicy, now: number): Promise<ReviewOutcome> {

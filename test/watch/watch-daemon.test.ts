@@ -124,6 +124,38 @@ describe('kreview watch', { timeout: 240_000 }, () => {
     expect(world.smtp.received.some((m) => header(m.raw, 'In-Reply-To') === `<${v3[1].id}>`)).toBe(false);
   });
 
+  it('a commit made after the daemon first opened the repository is known to the next review (the kept History is caught up)', async () => {
+    const { world, make, advance } = await setup();
+    const w = make();
+    for (const m of world.series(1)) world.inbox.deliver(m.raw);
+    advance(1000);
+    await w.tick();
+    advance(61_000);
+    expect((await w.tick()).reviewed).toHaveLength(1);
+
+    // Upstream moves on; then a fix for the new commit arrives, its Fixes: id from another tree.
+    const r = world.repo;
+    const fresh = r.commit('btrfs: add a helper after the daemon started', { files: { 'fs/btrfs/helper.c': 'int helper;\n' } });
+    r.git('checkout', '-q', '-B', 'late-fix', fresh);
+    r.commit(`btrfs: fix the helper\n\nFixes: 0123456789ab ("btrfs: add a helper after the daemon started")\nSigned-off-by: Jane Developer <jane@example.org>`, {
+      files: { 'fs/btrfs/helper.c': 'int helper = 1;\n' },
+      author: { name: 'Jane Developer', email: 'jane@example.org' },
+    });
+    const mail = r.formatPatch('HEAD^!', '--thread', `--to=${LIST}`);
+    r.git('checkout', '-q', 'master');
+    world.inbox.deliver(mail);
+    const before = world.smtp.received.length;
+    advance(1000);
+    await w.tick();
+    advance(61_000);
+    const t = await w.tick();
+    expect(t.reviewed).toHaveLength(1);
+    expect(t.errors).toEqual([]);
+    // Only a History that knows the new commit's subject can name it as the commit meant.
+    const said = world.smtp.received.slice(before).map((m) => m.raw).join('\n');
+    expect(said).toContain(`Fixes: ${fresh.slice(0, 12)} ("btrfs: add a helper after the daemon started")`);
+  });
+
   it('never answers a bot, an auto-reply or a reply quoting a patch; hostile mail does not stop the daemon', async () => {
     const { world, make, advance } = await setup();
     const w = make();
