@@ -176,7 +176,8 @@ async function loadSource(req: ReviewRequest, deps: ReviewDeps, settings: AppSet
         settings.config.lock.ruleFiles = [...settings.config.lock.ruleFiles, ...(await materialiseRules(clone.dir, deps.cacheDir, pr, settings))];
       }
     } catch (e) {
-      void leasing.then(
+      // Given back before the fallback goes on, so that no review ends holding a History.
+      await leasing.then(
         (lease) => lease.release(),
         () => undefined,
       );

@@ -2,7 +2,7 @@
 // answered by a local server that records every call, the PR's commits in a real bare repository.
 import { afterEach, describe, expect, it } from 'vitest';
 import { BASE_FILE, Scenario, SECRET, withLines } from './scenario.js';
-import { checkRunPayload, checkSuitePayload, commentPayload, deliver, pullRequestPayload } from './webhooks.js';
+import { checkRunPayload, checkSuitePayload, commentPayload, deliver, pullRequestPayload, unthrottledOctokit } from './webhooks.js';
 
 let s: Scenario;
 /** 200, or 202 when probot's webhook timeout ran out first (the work goes on; Scenario.deliver waits for it). */
@@ -96,7 +96,6 @@ describe('delivery and signature', () => {
     const before = contentCalls().length;
     await s.app.close();
     const { startAppServer } = await import('../../src/app/server.js');
-    const { ProbotOctokit } = await import('probot');
     const { fixmeCheck } = await import('./fixme-check.js');
     s.app = await startAppServer({
       appId: 1,
@@ -104,7 +103,7 @@ describe('delivery and signature', () => {
       secret: SECRET,
       baseUrl: s.gh.url,
       logLevel: 'fatal',
-      Octokit: ProbotOctokit.defaults({ throttle: { enabled: false }, retry: { enabled: false } }),
+      Octokit: unthrottledOctokit(),
       app: { cacheDir: s.cache, queue: { spacingMs: 0 }, checks: [fixmeCheck] },
     });
     await s.send('opened', 'delivery-1');

@@ -4,7 +4,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ProbotOctokit } from 'probot';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fixesTagCheck } from '../../checks/fixes-tag/index.js';
 import { HistoryPool, type HistoryLease } from '../../src/git/history-pool.js';
@@ -12,7 +11,7 @@ import type { History } from '../../src/git/history-types.js';
 import { startAppServer, type AppServer } from '../../src/app/server.js';
 import { fixmeCheck } from './fixme-check.js';
 import { BASE_FILE, Scenario, SECRET, withLines } from './scenario.js';
-import { deliver, pullRequestPayload, rsaPrivateKey } from './webhooks.js';
+import { deliver, pullRequestPayload, rsaPrivateKey, unthrottledOctokit } from './webhooks.js';
 
 /** A pool that remembers which History each review was handed. */
 class WatchedPool extends HistoryPool {
@@ -83,7 +82,7 @@ describe('the History kept between reviews', () => {
       secret: SECRET,
       baseUrl: s.gh.url,
       logLevel: 'fatal',
-      Octokit: ProbotOctokit.defaults({ throttle: { enabled: false }, retry: { enabled: false } }),
+      Octokit: unthrottledOctokit(),
       app: { cacheDir: cache, queue: { spacingMs: 0 }, checks: [fixesTagCheck, fixmeCheck] },
     });
     await deliver(other.webhookUrl, 'pull_request', pullRequestPayload(s.gh, 'synchronize', s.pull), { secret: SECRET });

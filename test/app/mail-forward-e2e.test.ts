@@ -6,14 +6,13 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ProbotOctokit } from 'probot';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startAppServer, type AppServer } from '../../src/app/server.js';
 import { Watcher } from '../../src/watch/daemon.js';
 import { PullRequestMailer } from '../../src/watch/pr-mailer.js';
 import { BOT, LIST, WatchWorld, type Mail } from '../watch/watch-fixture.js';
 import { FakeGitHub, type FakePull } from './github-api.js';
-import { commentPayload, deliver, pullRequestPayload, rsaPrivateKey } from './webhooks.js';
+import { commentPayload, deliver, pullRequestPayload, rsaPrivateKey, unthrottledOctokit } from './webhooks.js';
 
 const SECRET = 'kreview-mail-forward-secret';
 const KEY = rsaPrivateKey();
@@ -53,7 +52,7 @@ class Bpf {
       secret: SECRET,
       baseUrl: this.gh.url,
       logLevel: (process.env.KREVIEW_TEST_LOG as 'info') ?? 'fatal',
-      Octokit: ProbotOctokit.defaults({ throttle: { enabled: false }, retry: { enabled: false } }),
+      Octokit: unthrottledOctokit(),
       app: { cacheDir: this.cache, queue: { spacingMs: 0 }, mail: this.mailer },
     });
   }

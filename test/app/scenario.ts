@@ -5,13 +5,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixesTagCheck } from '../../checks/fixes-tag/index.js';
-import { ProbotOctokit } from 'probot';
 import { startAppServer, type AppServer } from '../../src/app/server.js';
 import type { AppOptions } from '../../src/app/index.js';
 import { TestRepo } from '../helpers/git-repo.js';
 import { fixmeCheck } from './fixme-check.js';
 import { FakeGitHub, type FakePull } from './github-api.js';
-import { deliver, pullRequestPayload, rsaPrivateKey } from './webhooks.js';
+import { deliver, pullRequestPayload, rsaPrivateKey, unthrottledOctokit } from './webhooks.js';
 
 export const SECRET = 'kreview-test-secret';
 const KEY = rsaPrivateKey();
@@ -52,7 +51,7 @@ export class Scenario {
       secret: SECRET,
       baseUrl: this.gh.url,
       logLevel: (process.env.KREVIEW_TEST_LOG as 'info') ?? 'fatal',
-      Octokit: ProbotOctokit.defaults({ throttle: { enabled: false }, retry: { enabled: false } }),
+      Octokit: unthrottledOctokit(),
       app: { cacheDir: this.cache, queue: { spacingMs: 0 }, checks: [fixesTagCheck, fixmeCheck], ...app },
     });
   }

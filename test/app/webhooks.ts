@@ -2,6 +2,7 @@
 // HMAC-SHA256 signature of the body with the app's secret; plus payload builders.
 import { createHmac, generateKeyPairSync, randomUUID } from 'node:crypto';
 import type { FakeGitHub, FakePull } from './github-api.js';
+import { ProbotOctokit } from 'probot';
 
 export function rsaPrivateKey(): string {
   return generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
@@ -107,4 +108,13 @@ export function checkSuitePayload(gh: FakeGitHub, pull: FakePull) {
     installation: { id: INSTALLATION },
     sender: { login: pull.user, type: 'User' },
   };
+}
+
+/**
+ * probot's Octokit with its throttling and retries off, so tests see every call as made, at once.
+ * A function, not an object: object defaults merge shallowly and probot's own `throttle` option
+ * (given to every Octokit it makes) would replace `{ enabled: false }`.
+ */
+export function unthrottledOctokit(): typeof ProbotOctokit {
+  return ProbotOctokit.defaults((o: { throttle?: object; retry?: object }) => ({ ...o, throttle: { ...o.throttle, enabled: false }, retry: { enabled: false } }));
 }
