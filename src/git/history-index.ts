@@ -349,6 +349,17 @@ export class HistoryIndex {
 
   /** Commit row ids whose `table` reference (fixes/reverts/upstream) is a prefix of `oid`. */
   referrers(table: 'fixes' | 'reverts' | 'upstream', oid: string): number[] {
+    return [...new Set(this.referrerTargets(table, oid).map(([id]) => id))].sort((a, b) => a - b);
+  }
+
+  /** Does more than one indexed commit's id start with `prefix`? */
+  prefixIsShared(prefix: string): boolean {
+    const hi = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+    return (this.stmt('SELECT count(*) FROM (SELECT 1 FROM commits WHERE oid >= ? AND oid < ? AND id <= ? LIMIT 2)').pluck().get(prefix, hi, this.visibleMax) as number) > 1;
+  }
+
+  /** The referring commits' row ids with the reference each wrote (a prefix of `oid`). */
+  referrerTargets(table: 'fixes' | 'reverts' | 'upstream', oid: string): [number, string][] {
     // Prefix keys. Short ones (4-11 digits) are asked for exactly; every key of 12 digits or more
     // that is a prefix of oid sorts between oid's first 12 digits and oid itself, so one range scan
     // finds them (and a few neighbours that are not prefixes, dropped here).
@@ -358,9 +369,7 @@ export class HistoryIndex {
       `SELECT commit_id, target FROM ${table} WHERE target IN (${short.map(() => '?').join(',')})` +
       ` OR (target >= ? AND target <= ?)`;
     const rows = this.stmt(sql).raw().all(...short, oid.slice(0, 12), oid) as [number, string][];
-    const ids = new Set<number>();
-    for (const [id, target] of rows) if (oid.startsWith(target) && id <= this.visibleMax) ids.add(id);
-    return [...ids].sort((a, b) => a - b);
+    return rows.filter(([id, target]) => oid.startsWith(target) && id <= this.visibleMax);
   }
 
   revertTargetOf(oid: string): string | null {

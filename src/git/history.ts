@@ -8,7 +8,7 @@ import { Ancestry } from './ancestry.js';
 import { CatFile } from './cat-file.js';
 import { parseCommitObject } from './commit-object.js';
 import { defaultCacheDir, HistoryIndex, listRefs, type IndexedCommit } from './history-index.js';
-import { messageRefs } from './message-refs.js';
+import { fixesSubjectsFor, messageRefs } from './message-refs.js';
 import { compareVersions, globToRegExp, listTags, type ReleaseTag } from './release-tags.js';
 import { listTree } from './tree-list.js';
 import { DiffTree, type DiffSource } from './diff-tree.js';
@@ -52,6 +52,16 @@ async function identityOf(gitDir: string): Promise<string> {
 /** Could this string name an object? Option-like or multi-line strings are answered without git. */
 function askable(name: string): boolean {
   return name !== '' && !name.startsWith('-') && !/[\0-\x1f\x7f]/.test(name);
+}
+
+/** Subjects compared the way a reader would: case, spacing and a trailing "..." cut aside. */
+function sameSubject(said: string, actual: string): boolean {
+  const n = (x: string) => x.toLowerCase().replace(/\s+/g, ' ').trim();
+  const a = n(said);
+  const b = n(actual);
+  if (a === b) return true;
+  const cut = a.replace(/(\.\.\.|\u2026)$/, '').trim();
+  return cut !== a && cut.length >= 10 && b.startsWith(cut);
 }
 
 function toInfo(c: IndexedCommit): CommitInfo {
@@ -285,8 +295,22 @@ class GitHistory implements History, DiffSource {
     if (!target || !b) return [];
     const baseId = await this.indexed(b);
     if (baseId === null) return [];
-    const ids = this.index.referrers(table, target).filter((id) => this.ancestry.isReachable(id, baseId));
-    return this.index.byIds(ids).filter((c) => c.oid !== target).map(toInfo);
+    const ids = new Set<number>();
+    let subject: string | null | undefined;
+    for (const [id, ref] of this.index.referrerTargets(table, target)) {
+      if (ids.has(id) || !this.ancestry.isReachable(id, baseId)) continue;
+      // A short id that names several commits here says which only through the subject in its tag:
+      // `Fixes: abcd` in some old commit must not make every commit starting with abcd "already fixed".
+      if (table === 'fixes' && ref.length < 12 && this.index.prefixIsShared(ref)) {
+        subject ??= (await this.commits([target])).get(target)?.subject ?? null;
+        const referrer = this.index.byIds([id])[0];
+        const message = referrer ? await this.message(referrer.oid) : null;
+        const said = message ? fixesSubjectsFor(message, ref) : [];
+        if (subject === null || !said.some((s) => sameSubject(s, subject!))) continue;
+      }
+      ids.add(id);
+    }
+    return this.index.byIds([...ids].sort((a, b) => a - b)).filter((c) => c.oid !== target).map(toInfo);
   }
 
   fixersOf(oid: string, base: string): Promise<CommitInfo[]> {

@@ -34,3 +34,15 @@ export function prefixesOf(oid: string, min = 4): string[] {
   for (let n = min; n <= oid.length; n++) out.push(oid.slice(0, n));
   return out;
 }
+
+/**
+ * The subjects a message's `Fixes:` lines give for the commit `prefix` names: `Fixes: <prefix>
+ * ("subject")`. Empty when the tags name it without a subject.
+ */
+export function fixesSubjectsFor(message: string, prefix: string): string[] {
+  const out: string[] = [];
+  for (const m of message.matchAll(/^[ \t]*fixes[ \t]*:?[ \t]*(?:commit[ \t]+)?([0-9a-f]{4,64})(?![0-9a-z])[ \t]*\(\s*["\u201c](.*)["\u201d]\s*\)/gim)) {
+    if (m[1].toLowerCase() === prefix.toLowerCase()) out.push(m[2].trim());
+  }
+  return out;
+}
