@@ -41,6 +41,8 @@ describe('parseFixesLine: table', () => {
     [`Fixes: ${SHA}i ("${SUBJ}")`, ['fixes/missing-space']],
     [`Fixes: ${SHA}("${SUBJ}")`, ['fixes/missing-space']],
     [`Fixes: 54a4f02 ("${SUBJ}")`, ['fixes/short-sha']],
+    // All letters, yet an id: a quoted subject follows (a counterexample found by the property below).
+    ['Fixes: bbfafddb ("net: a")', ['fixes/short-sha']],
     [`Fixes: ${SHA} ("KVM: MMU: make kvm_mmu_zap_page()`, ['fixes/split']],
     [`Fixes: ${SHA} ("KVM: MMU: make kvm_mmu_zap_page() return the`, ['fixes/split']],
     [`Fixes: ${SHA} "KVM: MMU: make`, ['fixes/split']],

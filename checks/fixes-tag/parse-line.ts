@@ -80,7 +80,9 @@ export function parseFixesLine(line: string, minShaLength = 12): ParsedFixesLine
     rest = rest.slice(word[0].length);
   }
   const tok = ID_TOKEN.exec(rest);
-  if (!tok || !looksLikeId(tok[1])) {
+  // An all-letter token (`bbfafddb`) may be a word; followed by a quoted subject it is an id.
+  const subjectFollows = tok !== null && tok[2] === '' && /^\s*\(?\s*["\u201c]/.test(rest.slice(tok[0].length));
+  if (!tok || !(looksLikeId(tok[1]) || (tok[1].length >= 5 && subjectFollows))) {
     add('fixes/no-sha');
     return finish(out, style, add);
   }
