@@ -7,15 +7,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startAppServer, type AppServer } from '../../src/app/server.js';
+import type { AppServer } from '../../src/app/server.js';
 import { Watcher } from '../../src/watch/daemon.js';
 import { PullRequestMailer } from '../../src/watch/pr-mailer.js';
 import { BOT, LIST, WatchWorld, type Mail } from '../watch/watch-fixture.js';
 import { FakeGitHub, type FakePull } from './github-api.js';
-import { commentPayload, deliver, pullRequestPayload, rsaPrivateKey, unthrottledOctokit } from './webhooks.js';
+import { SECRET, startTestApp } from './scenario.js';
+import { commentPayload, deliver, pullRequestPayload } from './webhooks.js';
 
-const SECRET = 'kreview-mail-forward-secret';
-const KEY = rsaPrivateKey();
 
 const header = (raw: string, name: string) =>
   new RegExp(`^${name}:[ \\t]*(.*(?:\\r\\n[ \\t].*)*)`, 'im').exec(raw)?.[1].replace(/\r\n[ \t]+/g, ' ').trim();
@@ -46,15 +45,7 @@ class Bpf {
     this.gh.config = 'mail:\n  reply: true\n';
     await this.gh.start();
     this.mailer = new PullRequestMailer({ policyFile: this.world.policyFile, log: (m) => this.logs.push(m) });
-    this.app = await startAppServer({
-      appId: 1,
-      privateKey: KEY,
-      secret: SECRET,
-      baseUrl: this.gh.url,
-      logLevel: (process.env.KREVIEW_TEST_LOG as 'info') ?? 'fatal',
-      Octokit: unthrottledOctokit(),
-      app: { cacheDir: this.cache, queue: { spacingMs: 0 }, mail: this.mailer },
-    });
+    this.app = await startTestApp(this.gh, { cacheDir: this.cache, mail: this.mailer });
   }
 
   async send(event: string, payload: unknown): Promise<void> {

@@ -25,6 +25,19 @@ export function withLines(text: string, edits: Record<number, string[]>): string
   return lines.join('\n') + '\n';
 }
 
+/** The app on loopback against the fake GitHub: unthrottled, unspaced, logging only with KREVIEW_TEST_LOG. */
+export function startTestApp(gh: FakeGitHub, app: Partial<AppOptions> & { cacheDir: string }): Promise<AppServer> {
+  return startAppServer({
+    appId: 1,
+    privateKey: KEY,
+    secret: SECRET,
+    baseUrl: gh.url,
+    logLevel: (process.env.KREVIEW_TEST_LOG as 'info') ?? 'fatal',
+    Octokit: unthrottledOctokit(),
+    app: { queue: { spacingMs: 0 }, ...app },
+  });
+}
+
 export class Scenario {
   readonly work = new TestRepo();
   readonly bare = mkdtempSync(join(tmpdir(), 'kreview-gh-')) + '/linux.git';
@@ -45,15 +58,7 @@ export class Scenario {
     execFileSync('git', ['init', '-q', '--bare', this.bare]);
     this.pushMaster();
     await this.gh.start();
-    this.app = await startAppServer({
-      appId: 1,
-      privateKey: KEY,
-      secret: SECRET,
-      baseUrl: this.gh.url,
-      logLevel: (process.env.KREVIEW_TEST_LOG as 'info') ?? 'fatal',
-      Octokit: unthrottledOctokit(),
-      app: { cacheDir: this.cache, queue: { spacingMs: 0 }, checks: [fixesTagCheck, fixmeCheck], ...app },
-    });
+    this.app = await startTestApp(this.gh, { cacheDir: this.cache, checks: [fixesTagCheck, fixmeCheck], ...app });
   }
 
   pushMaster(): void {
