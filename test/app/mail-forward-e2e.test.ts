@@ -32,7 +32,7 @@ class Bpf {
   mailer!: PullRequestMailer;
 
   /** The list in `mode` (github: reviewed through PRs only), v1 of the series on it and on a PR. */
-  async start(mode: 'github' | 'enabled' | 'muted', body: (cover: Mail) => string): Promise<void> {
+  async start(mode: 'github' | 'enabled' | 'muted' | 'github\n    coverSummary: true', body: (cover: Mail) => string): Promise<void> {
     await this.world.start();
     writeFileSync(this.world.policyFile, readFileSync(this.world.policyFile, 'utf8').replace('mode: enabled', `mode: ${mode}`));
     this.mails = this.world.series(1);
@@ -132,6 +132,19 @@ describe('a PR review mailed back to the list', { timeout: 240_000 }, () => {
     expect(b.gh.reviews).toHaveLength(1);
     const toPatch1 = b.world.smtp.received.filter((x) => header(x.raw, 'In-Reply-To') === `<${m1.id}>`);
     expect(toPatch1).toHaveLength(1);
+  });
+
+  it('with coverSummary, the cover letter gets one summary of the PR review as well', async () => {
+    b = new Bpf();
+    await b.start('github\n    coverSummary: true', kpdBody);
+    await b.send('pull_request', pullRequestPayload(b.gh, 'opened', b.pull));
+    const [cover] = b.mails;
+    const summaries = b.world.smtp.received.filter((x) => header(x.raw, 'In-Reply-To') === `<${cover.id}>`);
+    expect(summaries).toHaveLength(1);
+    const text = bodyOf(summaries[0].raw);
+    expect(header(summaries[0].raw, 'Subject')).toBe('Re: [PATCH 0/2] btrfs: fixup worker space');
+    expect(text).toMatch(/^ {2}\[1\/2\] btrfs: reserve delalloc space in the fixup worker: \d+ notes?$/m);
+    expect(text.replace(/\s+/g, ' ')).toContain('The same review is on the pull request: https://github.com/acme/linux/pull/1');
   });
 
   it('a series the watcher already answered from the list is not answered a second time from its PR', async () => {
