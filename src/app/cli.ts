@@ -36,12 +36,10 @@ export function registerServeCommand(program: Command): void {
       // Loaded here, not at the top: `kreview review` never pays for probot.
       const [{ run }, { createKreviewApp }] = await Promise.all([import('probot'), import('./index.js')]);
       // Without APP_ID and a key, probot serves its setup page, which registers the app from app.yml.
-      // probot's Octokit keeps its throttling (primary limits on reads, spacing per event); the
-      // ContentQueue adds spacing across events and Retry-After on the calls that create content.
-      // probot's write throttle, shaped like the ContentQueue (a short burst, then one a second).
-      const spacing = Number(process.env.KREVIEW_GITHUB_SPACING_MS ?? 1000);
-      const { kreviewOctokit } = await import('./octokit.js');
-      await run(createKreviewApp(mail ? { mail } : {}), { env, Octokit: kreviewOctokit(Number.isFinite(spacing) && spacing >= 0 ? spacing : 1000) });
+      // probot's Octokit keeps its throttling, its write group shaped like the ContentQueue (a short
+      // burst, then one a second); the queue adds order across events and Retry-After.
+      const [{ kreviewOctokit }, { spacingFromEnv }] = await Promise.all([import('./octokit.js'), import('./content-queue.js')]);
+      await run(createKreviewApp(mail ? { mail } : {}), { env, Octokit: kreviewOctokit(spacingFromEnv()) });
     });
 }
 

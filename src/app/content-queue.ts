@@ -30,6 +30,12 @@ interface HttpErrorLike {
 /** Keeps the worst minute under GitHub's 80 content-creating requests: burst + 60 at 1 s spacing. */
 export const WRITE_BURST = 4;
 
+/** The sustained pace from $KREVIEW_GITHUB_SPACING_MS (default 1000 ms; 0: unspaced). */
+export function spacingFromEnv(): number {
+  const spacing = Number(process.env.KREVIEW_GITHUB_SPACING_MS ?? 1000);
+  return Number.isFinite(spacing) && spacing >= 0 ? spacing : 1000;
+}
+
 const defaults: ContentQueueOptions = {
   spacingMs: 1000,
   burst: WRITE_BURST,
@@ -74,7 +80,7 @@ export class ContentQueue {
   private async take(): Promise<void> {
     const { spacingMs, burst } = this.opts;
     if (spacingMs <= 0) return;
-    const refill = () => {
+    for (;;) {
       const now = Date.now();
       const gained = Math.floor((now - this.filledAt) / spacingMs);
       if (gained > 0) {
@@ -82,16 +88,9 @@ export class ContentQueue {
         // A full bucket does not bank time; a partial one keeps the part of a token already earned.
         this.filledAt = this.tokens === burst ? now : this.filledAt + gained * spacingMs;
       }
-    };
-    refill();
-    if (this.tokens < 1) {
-      await this.opts.sleep(this.filledAt + spacingMs - Date.now());
-      refill();
-      // A sleep that woke early (timers round) still takes its token: never two calls at once.
-      if (this.tokens < 1) {
-        this.tokens = 1;
-        this.filledAt = Date.now();
-      }
+      if (this.tokens >= 1) break;
+      // At least 1 ms: a timer that fires a little early comes back here rather than spinning.
+      await this.opts.sleep(Math.max(1, this.filledAt + spacingMs - now));
     }
     this.tokens--;
   }

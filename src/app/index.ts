@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Check } from '../core/check.js';
 import { errorMessage } from '../core/errors.js';
 import { isRecheck, mayRecheck } from './commands.js';
-import { ContentQueue, type ContentQueueOptions } from './content-queue.js';
+import { ContentQueue, spacingFromEnv, type ContentQueueOptions } from './content-queue.js';
 import { HistoryPool } from '../git/history-pool.js';
 import type { MailForwarder } from './mail-forward.js';
 import { reviewPullRequest, type PullRequestRef, type ReviewDeps, type ReviewSeriesFn } from './review-pr.js';
@@ -68,13 +68,12 @@ export function pullRequestRef(repository: RepoLike, pull: PullLike): PullReques
 
 function defaultOptions(): AppOptions {
   const mb = Number(process.env.KREVIEW_CLONE_MAX_MB ?? 8192);
-  const spacing = Number(process.env.KREVIEW_GITHUB_SPACING_MS ?? 1000);
   return {
     cacheDir: process.env.KREVIEW_CACHE ?? join(homedir(), '.cache', 'kreview'),
     cloneMaxSizeKb: Number.isFinite(mb) && mb >= 0 ? mb * 1024 : 8192 * 1024,
     fetchTimeoutMs: 3_600_000,
     cloneUrl: (pr) => pr.cloneUrl,
-    queue: { spacingMs: Number.isFinite(spacing) && spacing >= 0 ? spacing : 1000 },
+    queue: { spacingMs: spacingFromEnv() },
     mail: null,
   };
 }
