@@ -6,7 +6,7 @@ import type { Hunk } from '../core/types.js';
  * `shifts[n]`: how far hunk n landed from where it says it applies, on the old side (the pre-image)
  * and the new side (the post-image); both 0 when the patch applied exactly where it says.
  */
-export type ApplyResult = { ok: true; text: string; offsets: number[]; shifts: { old: number; new: number }[] } | { ok: false; reason: string };
+export type ApplyResult = { ok: true; text: string; shifts: { old: number; new: number }[] } | { ok: false; reason: string };
 
 const header = (h: Hunk) => `@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@`;
 
@@ -14,7 +14,6 @@ export function applyHunks(pre: string, hunks: Hunk[]): ApplyResult {
   const eofNewline = pre === '' || pre.endsWith('\n');
   const lines = pre === '' ? [] : (eofNewline ? pre.slice(0, -1) : pre).split('\n');
   const out: string[] = [];
-  const offsets: number[] = [];
   const shifts: { old: number; new: number }[] = [];
   let cursor = 0;
   let offset = 0;
@@ -24,23 +23,21 @@ export function applyHunks(pre: string, hunks: Hunk[]): ApplyResult {
     if (oldSeq.length !== h.oldLines || newSeq.length !== h.newLines) {
       return { ok: false, reason: `hunk ${n + 1} (${header(h)}) has ${oldSeq.length} old and ${newSeq.length} new lines, not the counts it states` };
     }
-    // A hunk that only adds (-N,0) inserts after line N.
-    const expected = (h.oldLines === 0 ? h.oldStart : h.oldStart - 1) + offset;
-    const at = findMatch(lines, oldSeq, expected, cursor);
-    if (at < 0) return { ok: false, reason: `hunk ${n + 1} (${header(h)}) does not match the pre-image` };
-    for (let i = cursor; i < at; i++) out.push(lines[i]);
-    // Where the hunk says its lines are (0-based; a side with no lines names the line before it).
+    // Where the hunk says its lines are, 0-based: a side with no lines (-N,0) names the line before it.
     const statedOld = h.oldLines === 0 ? h.oldStart : h.oldStart - 1;
     const statedNew = h.newLines === 0 ? h.newStart : h.newStart - 1;
-    shifts.push({ old: at - statedOld, new: out.length - statedNew });
+    // Looked for where the previous hunk's offset puts it, then nearest to that.
+    const at = findMatch(lines, oldSeq, statedOld + offset, cursor);
+    if (at < 0) return { ok: false, reason: `hunk ${n + 1} (${header(h)}) does not match the pre-image` };
+    for (let i = cursor; i < at; i++) out.push(lines[i]);
+    offset = at - statedOld;
+    shifts.push({ old: offset, new: out.length - statedNew });
     out.push(...newSeq);
     cursor = at + oldSeq.length;
-    offset = at - (expected - offset);
-    offsets.push(offset);
   }
   for (let i = cursor; i < lines.length; i++) out.push(lines[i]);
   const text = out.length === 0 ? '' : out.join('\n') + (eofNewline ? '\n' : '');
-  return { ok: true, text, offsets, shifts };
+  return { ok: true, text, shifts };
 }
 
 /** The hunks renumbered to where they applied, so that their line numbers name lines of the images. */

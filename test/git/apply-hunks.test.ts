@@ -23,11 +23,11 @@ const pre = 'a\nb\nc\nd\ne\n';
 
 describe('applyHunks', () => {
   it('applies at the stated lines', () => {
-    expect(applyHunks(pre, [hunk(2, 2, [' b', '-c', '+C', ' d'])])).toMatchObject({ ok: true, text: 'a\nb\nC\nd\ne\n', offsets: [0] });
+    expect(applyHunks(pre, [hunk(2, 2, [' b', '-c', '+C', ' d'])])).toMatchObject({ ok: true, text: 'a\nb\nC\nd\ne\n', shifts: [{ old: 0, new: 0 }] });
   });
 
   it('applies at an offset when the lines moved', () => {
-    expect(applyHunks('x\n' + pre, [hunk(2, 2, [' b', '-c', '+C', ' d'])])).toMatchObject({ ok: true, text: 'x\na\nb\nC\nd\ne\n', offsets: [1] });
+    expect(applyHunks('x\n' + pre, [hunk(2, 2, [' b', '-c', '+C', ' d'])])).toMatchObject({ ok: true, text: 'x\na\nb\nC\nd\ne\n', shifts: [{ old: 1, new: 1 }] });
   });
 
   it('adds to an empty file and inserts after a line', () => {
