@@ -3,7 +3,7 @@
 import type { Patch } from '../../src/core/types.js';
 import type { FixesConfig } from '../../src/core/config.js';
 import { isFixesLine, parseFixesLine, type FormatProblem, type ParsedFixesLine } from './parse-line.js';
-import { normalizeSubject } from './subject-match.js';
+import { normalizeSubject } from '../../src/patch/subject-match.js';
 
 export interface FixesTag {
   /** 1-based line in Patch.message; null for a tag below the `---` line (in Patch.notes). */

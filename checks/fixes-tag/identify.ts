@@ -5,7 +5,7 @@ import type { CommitInfo, ResolvedObject } from '../../src/git/history-types.js'
 import { usableSubject, type FixesTag } from './find-tags.js';
 import type { Describer } from './describer.js';
 import { historyFinding } from './make-finding.js';
-import { compareSubject } from './subject-match.js';
+import { compareSubject } from '../../src/patch/subject-match.js';
 
 /** A tag whose id names a commit (directly, or the one commit an ambiguous prefix can mean). */
 export interface Named {
@@ -151,12 +151,12 @@ function editDistance(a: string, b: string): number {
 }
 
 /**
- * Is `id` the start of `oid` with a digit changed, dropped, added or two swapped? Only for ids of
- * 8 digits or more: a random id of that length is that close to a given commit about once in 10^7.
+ * Is `id` the start of `oid` with one or two digits changed (two swapped is two changed), or one
+ * dropped or added? Only for ids of 8 digits or more: a random id of that length is that close to
+ * a given commit about once in 10^7.
  */
 export function looksMistyped(id: string, oid: string): boolean {
   const x = id.toLowerCase();
   if (x.length < 8) return false;
-  const swapped = [...x].some((_, i) => i + 1 < x.length && x[i] !== x[i + 1] && x.slice(0, i) + x[i + 1] + x[i] + x.slice(i + 2) === oid.slice(0, x.length));
-  return swapped || [x.length - 1, x.length, x.length + 1].some((n) => editDistance(x, oid.slice(0, n)) <= (n === x.length ? 2 : 1));
+  return [x.length - 1, x.length, x.length + 1].some((n) => editDistance(x, oid.slice(0, n)) <= (n === x.length ? 2 : 1));
 }

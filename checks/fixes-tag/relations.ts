@@ -7,7 +7,7 @@ import { isSplit, usableSubject, type FixesTag } from './find-tags.js';
 import type { Describer } from './describer.js';
 import type { Named } from './identify.js';
 import { historyFinding } from './make-finding.js';
-import { compareSubject } from './subject-match.js';
+import { compareSubject } from '../../src/patch/subject-match.js';
 import { stableState } from './stable-cc.js';
 
 export interface RelationInput {

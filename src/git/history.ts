@@ -9,6 +9,7 @@ import { CatFile } from './cat-file.js';
 import { parseCommitObject } from './commit-object.js';
 import { defaultCacheDir, HistoryIndex, listRefs, type IndexedCommit } from './history-index.js';
 import { fixesSubjectsFor, messageRefs } from './message-refs.js';
+import { compareSubject } from '../patch/subject-match.js';
 import { compareVersions, globToRegExp, listTags, type ReleaseTag } from './release-tags.js';
 import { listTree } from './tree-list.js';
 import { DiffTree, type DiffSource } from './diff-tree.js';
@@ -52,16 +53,6 @@ async function identityOf(gitDir: string): Promise<string> {
 /** Could this string name an object? Option-like or multi-line strings are answered without git. */
 function askable(name: string): boolean {
   return name !== '' && !name.startsWith('-') && !/[\0-\x1f\x7f]/.test(name);
-}
-
-/** Subjects compared the way a reader would: case, spacing and a trailing "..." cut aside. */
-function sameSubject(said: string, actual: string): boolean {
-  const n = (x: string) => x.toLowerCase().replace(/\s+/g, ' ').trim();
-  const a = n(said);
-  const b = n(actual);
-  if (a === b) return true;
-  const cut = a.replace(/(\.\.\.|\u2026)$/, '').trim();
-  return cut !== a && cut.length >= 10 && b.startsWith(cut);
 }
 
 function toInfo(c: IndexedCommit): CommitInfo {
@@ -306,7 +297,7 @@ class GitHistory implements History, DiffSource {
         const referrer = this.index.byIds([id])[0];
         const message = referrer ? await this.message(referrer.oid) : null;
         const said = message ? fixesSubjectsFor(message, ref) : [];
-        if (subject === null || !said.some((s) => sameSubject(s, subject!))) continue;
+        if (subject === null || !said.some((s) => compareSubject(s, subject!, 'lenient') !== 'mismatch')) continue;
       }
       ids.add(id);
     }

@@ -11,6 +11,8 @@ export interface MessageRefs {
 }
 
 const FIXES = /^[ \t]*fixes[ \t]*:?[ \t]*(?:commit[ \t]+)?([0-9a-f]{4,64})(?![0-9a-z])/gim;
+/** FIXES followed by `("subject")`. */
+const FIXES_WITH_SUBJECT = new RegExp(`${FIXES.source}[ \\t]*\\(\\s*["\u201c](.*)["\u201d]\\s*\\)`, 'gim');
 const REVERTS = /\bThis reverts commit ([0-9a-f]{4,64})\b/i;
 // `(cherry picked from commit <id>)`, `commit <id> upstream.`, `[ Upstream commit <id> ]`
 const UPSTREAM = [
@@ -41,7 +43,7 @@ export function prefixesOf(oid: string, min = 4): string[] {
  */
 export function fixesSubjectsFor(message: string, prefix: string): string[] {
   const out: string[] = [];
-  for (const m of message.matchAll(/^[ \t]*fixes[ \t]*:?[ \t]*(?:commit[ \t]+)?([0-9a-f]{4,64})(?![0-9a-z])[ \t]*\(\s*["\u201c](.*)["\u201d]\s*\)/gim)) {
+  for (const m of message.matchAll(FIXES_WITH_SUBJECT)) {
     if (m[1].toLowerCase() === prefix.toLowerCase()) out.push(m[2].trim());
   }
   return out;

@@ -30,13 +30,13 @@ describe('fixersOf with a short id', () => {
     const b = commitWithPrefix(a.slice(0, 4), 'mm: an unrelated change');
     expect(b.slice(0, 4)).toBe(a.slice(0, 4));
     const fix = repo.commit(`mm: fix the bug\n\nFixes: ${a.slice(0, 4)} ("mm: introduce the bug")\n`, { files: { 'mm/a.c': 'int fixed;\n' } });
-    const vague = repo.commit(`mm: fix something\n\nFixes: ${a.slice(0, 4)}\n`, { files: { 'mm/a.c': 'int fixed2;\n' } });
+    repo.commit(`mm: fix something\n\nFixes: ${a.slice(0, 4)}\n`, { files: { 'mm/a.c': 'int fixed2;\n' } });
     const full = repo.commit(`mm: fix the change\n\nFixes: ${b.slice(0, 12)} ("mm: an unrelated change 0")\n`, { files: { 'mm/a.c': 'int fixed3;\n' } });
     const h = await openHistory(repo.dir);
     try {
+      // The tag naming the prefix without a subject fixes neither.
       expect((await h.fixersOf(a, 'HEAD')).map((c) => c.oid)).toEqual([fix]);
       expect((await h.fixersOf(b, 'HEAD')).map((c) => c.oid)).toEqual([full]);
-      expect(vague).toBeTruthy();
     } finally {
       await h.close();
     }
