@@ -4,11 +4,9 @@
 import type { Readable } from 'node:stream';
 import { KreviewError } from '../core/types.js';
 import type { Db } from '../state/open-state.js';
-import type { BatchHandler, RawMessage, WatchSource } from '../watch/raw-message.js';
+import { MAX_MESSAGE_BYTES, type BatchHandler, type RawMessage, type WatchSource } from '../watch/raw-message.js';
 
-export const MAX_INGEST_BYTES = 64 << 20;
-
-export async function readAllLimited(stream: Readable, max = MAX_INGEST_BYTES): Promise<Buffer> {
+export async function readAllLimited(stream: Readable, max = MAX_MESSAGE_BYTES): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of stream) {

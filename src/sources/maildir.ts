@@ -3,10 +3,9 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { KreviewError } from '../core/types.js';
-import type { BatchHandler, RawMessage, WatchSource } from '../watch/raw-message.js';
+import { MAX_MESSAGE_BYTES, type BatchHandler, type RawMessage, type WatchSource } from '../watch/raw-message.js';
 
 const BATCH = 500;
-const MAX_MESSAGE_BYTES = 64 << 20;
 
 export class MaildirSource implements WatchSource {
   constructor(

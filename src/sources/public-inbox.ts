@@ -8,11 +8,9 @@ import { KreviewError } from '../core/types.js';
 import { CatFile } from '../git/cat-file.js';
 import { runGit, isFullOid } from '../git/run-git.js';
 import type { CursorStore } from '../state/cursors.js';
-import type { BatchHandler, RawMessage, WatchSource } from '../watch/raw-message.js';
+import { MAX_MESSAGE_BYTES, type BatchHandler, type RawMessage, type WatchSource } from '../watch/raw-message.js';
 
 const BATCH = 1000;
-/** A message blob larger than this is skipped with a warning (the Maildir and ingest limit). */
-export const MAX_BLOB_BYTES = 64 << 20;
 /** Blobs are read in groups of at most this many bytes, so a batch of large mails is not all in memory at once. */
 const GROUP_BYTES = 64 << 20;
 /** A purge empties `m` in a commit of its own; that blob is no message. */
@@ -59,7 +57,7 @@ export class PublicInboxSource implements WatchSource {
   private readonly readers = new Map<number, CatFile>();
   private readonly checkers = new Map<number, CatFile>();
   /** Replaceable in tests. */
-  maxBlobBytes = MAX_BLOB_BYTES;
+  maxBlobBytes = MAX_MESSAGE_BYTES;
 
   constructor(
     readonly inbox: string,

@@ -4,11 +4,9 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { KreviewError } from '../core/types.js';
 import type { CursorStore } from '../state/cursors.js';
-import type { BatchHandler, RawMessage, WatchSource } from './raw-message.js';
+import { MAX_MESSAGE_BYTES, type BatchHandler, type RawMessage, type WatchSource } from './raw-message.js';
 
 const CHUNK = 16 << 20;
-/** A message larger than this is skipped with a warning (the Maildir and ingest limit). */
-export const MAX_MBOX_MESSAGE_BYTES = 64 << 20;
 
 /**
  * Splits mbox text at "From " lines. Returns the messages and how many bytes they span; a trailing
@@ -44,7 +42,7 @@ function unescapeFrom(b: Buffer): Buffer {
 export class MboxTailSource implements WatchSource {
   /** Bytes read at a time; a larger message doubles it for that message, up to maxMessageBytes. */
   static chunkBytes = CHUNK;
-  static maxMessageBytes = MAX_MBOX_MESSAGE_BYTES;
+  static maxMessageBytes = MAX_MESSAGE_BYTES;
 
   constructor(
     readonly file: string,

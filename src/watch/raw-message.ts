@@ -1,5 +1,8 @@
 // What a watched source hands to intake: the bytes of one message and where they came from.
 
+/** The largest message any source takes; a larger one is skipped (or refused) with one line. */
+export const MAX_MESSAGE_BYTES = 64 << 20;
+
 export interface RawMessage {
   raw: Buffer;
   /** For logs and errors: `lore-btrfs 1.git@ab12cd34ef56`, `maildir:/srv/mail/new/17…`. */
