@@ -7,24 +7,15 @@ import { commitMessageId, type MailForwarder } from '../app/mail-forward.js';
 import { printable } from '../core/errors.js';
 import { KreviewError } from '../core/types.js';
 import type { Patch, PatchReview, Series } from '../core/types.js';
-import { findingKey, renderCoverSummary, renderEmailReply, type EmailContext, type EmailReply } from '../review/render-email.js';
+import type { EmailContext } from '../review/render-email.js';
 import type { MailHead } from '../state/mail-heads.js';
-import type { OutboxEntry } from '../state/outbox.js';
-import type { Sink } from '../sinks/sink.js';
 import { identityOf, seriesKey } from './assembler.js';
-import { Watcher } from './daemon.js';
+import { Watcher, type WatcherOptions } from './daemon.js';
 import { listsFor, type ListPolicy, type WatchPolicy } from './policy.js';
-import { keepFinding } from './series-reviewer.js';
+import { enqueueReplies, planReplies } from './series-reviewer.js';
 
-const HOUR = 3_600_000;
-
-export interface PullRequestMailerOptions {
-  /** The watch policy: bot identity, state database, sink, per-list rules. */
-  policyFile: string;
-  log?: (msg: string) => void;
-  now?: () => number;
-  /** Replaces the sink the policy names. */
-  sink?: Sink;
+/** The watcher's own options (the policy file names bot, state, sink and list rules), and where PRs are seen. */
+export interface PullRequestMailerOptions extends Pick<WatcherOptions, 'policyFile' | 'log' | 'now' | 'sink'> {
   /** Where pull requests are seen on the web (default https://github.com). */
   webUrl?: string;
 }
@@ -50,9 +41,9 @@ export function forwardingList(lead: Patch, policy: WatchPolicy): ListPolicy | n
 
 /**
  * Pairs the PR's commits with the series' patch mails: by the Message-ID a commit names in its
- * trailers, then by subject (when unique on both sides) (a commit's summary is the
- * mail's subject without its `[PATCH v2 3/7]` tag), then, when both have the same number of parts,
- * by position for what is left (a subject reworded when the commit was applied).
+ * trailers; then by subject, when it is unique on both sides (a commit's summary is the mail's
+ * subject without its `[PATCH v2 3/7]` tag); then, when both have the same number of parts, by
+ * position for what is left (a subject reworded when the commit was applied).
  */
 export function pairParts(reviews: PatchReview[], parts: MailHead[]): Map<PatchReview, MailHead> {
   const out = new Map<PatchReview, MailHead>();
@@ -130,7 +121,7 @@ export class PullRequestMailer implements MailForwarder {
     this.log = opts.log ?? ((m) => process.stderr.write(`kreview serve: mail: ${m}\n`));
     this.now = opts.now ?? Date.now;
     this.webUrl = (opts.webUrl ?? 'https://github.com').replace(/\/+$/, '');
-    this.watcher = new Watcher({ policyFile: opts.policyFile, log: this.log, now: this.now, ...(opts.sink ? { sink: opts.sink } : {}) });
+    this.watcher = new Watcher({ policyFile: opts.policyFile, log: this.log, now: this.now, sink: opts.sink });
   }
 
   async send(args: ForwardArgs): Promise<void> {
@@ -165,10 +156,8 @@ export class PullRequestMailer implements MailForwarder {
     const pairs = pairParts(review.patches, parts);
     for (const r of review.patches) if (!pairs.has(r)) report.skipped.push(`commit ${r.patch.commit?.slice(0, 12) ?? r.patch.id} ("${r.patch.subject}") matches no patch mail of the series; its findings were not mailed`);
 
-    const byPart: { review: PatchReview; head: MailHead }[] = [];
-    for (const [r, h] of pairs) byPart.push({ review: { ...r, patch: asMail(r.patch, h), findings: r.findings.filter((f) => keepFinding(f, list)) }, head: h });
-    byPart.sort((a, b) => (a.head.part ?? 0) - (b.head.part ?? 0));
-    const mailed = byPart.map((x) => x.review);
+    const paired = [...pairs].sort(([, a], [, b]) => (a.part ?? 0) - (b.part ?? 0));
+    const mailed = paired.map(([r, h]) => ({ ...r, patch: asMail(r.patch, h) }));
     const series: Series = {
       id: cover?.messageId ?? parts[0]?.messageId ?? named.messageId,
       version: named.version,
@@ -189,44 +178,23 @@ export class PullRequestMailer implements MailForwarder {
       via: `The same review is on the pull request: ${this.webUrl}/${pr.owner}/${pr.repo}/pull/${pr.number} (at ${pr.headSha.slice(0, 12)}).`,
       date: new Date(this.now()),
     };
+    const plan = planReplies(mailed, series, ctx, list, w.outbox);
+    report.skipped.push(...plan.skipped, ...plan.errors);
 
-    const replies: { reply: EmailReply; parent: MailHead; keys: string[] }[] = [];
-    for (const { review: r, head } of byPart) {
-      if (!r.findings.length) continue;
-      if (w.outbox.answered(r.patch.id)) {
-        report.skipped.push(`patch <${r.patch.id}> was already answered; not mailed again`);
-        continue;
-      }
-      const reply = renderEmailReply(r, ctx);
-      if (reply) replies.push({ reply, parent: head, keys: r.findings.map((f) => findingKey(r.patch, f)) });
-      else report.skipped.push(`patch <${r.patch.id}> has no address to reply to`);
-    }
-    if (list.coverSummary && cover && !w.outbox.answered(cover.messageId)) {
-      const summary = renderCoverSummary({ series, patches: mailed }, ctx);
-      if (summary) replies.push({ reply: summary, parent: cover, keys: [] });
-    }
-
-    const key = seriesKey(series);
+    const arrived = new Map([...(cover ? [cover] : []), ...parts].map((h) => [h.messageId, h.receivedAt]));
     const now = this.now();
     w.db.transaction(() => {
-      w.outbox.cancelOlder(identity, series.version);
-      for (const { reply, parent, keys } of replies) {
-        const entry: OutboxEntry = {
-          messageId: reply.messageId,
-          inReplyTo: parent.messageId,
-          seriesKey: key,
-          seriesIdentity: identity,
-          version: series.version,
-          list: list.key,
-          thread: parent.thread,
-          envFrom: policy.bot.address,
-          envTo: [...reply.to, ...reply.cc],
-          raw: reply.raw,
-          notBefore: parent.receivedAt + list.embargoHours * HOUR,
-        };
-        if (w.outbox.enqueue(entry, now)) report.queued.push(reply.messageId);
-        w.seriesStore.addReported(identity, keys, series.version);
-      }
+      const { queued } = enqueueReplies(w.outbox, w.seriesStore, plan.replies, {
+        key: seriesKey(series),
+        identity,
+        version: series.version,
+        cover: series.cover,
+        list,
+        from: policy.bot.address,
+        now,
+        arrivedAt: (parent) => arrived.get(parent.id) ?? now,
+      });
+      report.queued.push(...queued);
     })();
     const sent = await w.flushOutbox();
     report.sent.push(...sent.sent);

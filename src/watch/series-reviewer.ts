@@ -1,9 +1,10 @@
 // Reviews a ready series with the shared pipeline and turns the result into outbox entries under
 // the list's policy: severity threshold, checks, recipients, embargo, never twice per Message-ID.
 import type { KreviewConfig } from '../core/config.js';
-import type { Finding, Patch, PatchReview, Review } from '../core/types.js';
+import type { Finding, Patch, PatchReview, Review, Series } from '../core/types.js';
 import { SEVERITY_RANK } from '../core/types.js';
 import type { History } from '../git/history-types.js';
+import { HistoryPool } from '../git/history-pool.js';
 import { openHistory } from '../git/history.js';
 import { findingKey, renderCoverSummary, renderEmailReply, type EmailContext, type EmailReply } from '../review/render-email.js';
 import { reviewSeries } from '../review/pipeline.js';
@@ -37,8 +38,94 @@ export function keepFinding(f: Finding, list: ListPolicy): boolean {
   return !list.checks.length || list.checks.some((c) => f.id === c || f.id.startsWith(`${c}/`));
 }
 
+export interface PlannedReply {
+  reply: EmailReply;
+  /** The message it answers. */
+  parent: Patch;
+  /** The finding keys it reports (for "still present" on a later version). */
+  keys: string[];
+}
+
+/**
+ * The replies a reviewed series owes under a list's rules: one for each patch with findings the
+ * list keeps that nobody answered yet, and the summary of `series` to its cover letter when the
+ * list asks for one. `kept`
+ * is every patch with only the kept findings; `skipped` says, a line each, what was not answered
+ * and why; `errors` the replies that could not be rendered.
+ */
+export function planReplies(
+  reviews: PatchReview[],
+  series: Series,
+  ctx: EmailContext,
+  list: ListPolicy,
+  outbox: Outbox,
+): { replies: PlannedReply[]; kept: PatchReview[]; skipped: string[]; errors: string[] } {
+  const out = { replies: [] as PlannedReply[], kept: [] as PatchReview[], skipped: [] as string[], errors: [] as string[] };
+  for (const pr of reviews) {
+    const findings = pr.findings.filter((f) => keepFinding(f, list));
+    const filtered = { ...pr, findings };
+    out.kept.push(filtered);
+    if (!findings.length) continue;
+    if (outbox.answered(pr.patch.id)) {
+      out.skipped.push(`patch <${pr.patch.id}> was already answered; not mailed again`);
+      continue;
+    }
+    try {
+      const reply = renderEmailReply(filtered, ctx);
+      if (reply) out.replies.push({ reply, parent: pr.patch, keys: findings.map((f) => findingKey(pr.patch, f)) });
+      else out.skipped.push(`patch <${pr.patch.id}> has no address to reply to`);
+    } catch (e) {
+      out.errors.push(`${pr.patch.source}: cannot render the reply: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+  const cover = series.cover;
+  if (list.coverSummary && cover && !outbox.answered(cover.id)) {
+    const summary = renderCoverSummary({ series, patches: out.kept }, ctx);
+    if (summary) out.replies.push({ reply: summary, parent: cover, keys: [] });
+  }
+  return out;
+}
+
+/**
+ * Puts planned replies in the outbox (call inside the caller's transaction): older versions' unsent
+ * replies are cancelled, each reply waits out the list's embargo from its parent's arrival, and
+ * the problems it reports are remembered. Returns the Message-IDs queued and how many were cancelled.
+ */
+export function enqueueReplies(
+  outbox: Outbox,
+  seriesStore: SeriesStore,
+  replies: PlannedReply[],
+  s: { key: string; identity: string; version: number; cover: Patch | null; list: ListPolicy; from: string; now: number; arrivedAt: (parent: Patch) => number },
+): { queued: string[]; cancelled: number } {
+  const cancelled = outbox.cancelOlder(s.identity, s.version);
+  const queued: string[] = [];
+  for (const { reply, parent, keys } of replies) {
+    const entry: OutboxEntry = {
+      messageId: reply.messageId,
+      inReplyTo: parent.id,
+      seriesKey: s.key,
+      seriesIdentity: s.identity,
+      version: s.version,
+      list: s.list.key,
+      thread: parent.mail?.references[0] ?? parent.mail?.inReplyTo ?? s.cover?.id ?? parent.id,
+      envFrom: s.from,
+      envTo: [...reply.to, ...reply.cc],
+      raw: reply.raw,
+      notBefore: s.arrivedAt(parent) + s.list.embargoHours * HOUR,
+    };
+    if (outbox.enqueue(entry, s.now)) queued.push(reply.messageId);
+    seriesStore.addReported(s.identity, keys, s.version);
+  }
+  return { queued, cancelled };
+}
+
 export class SeriesReviewer {
-  private readonly histories = new Map<string, Promise<History>>();
+  /**
+   * One History per repository, kept while the daemon reviews (its git processes and indexes stay
+   * warm) and caught up before each review with what was committed or fetched since: a Fixes: tag
+   * naming yesterday's commit must not be "unknown" to a daemon started last week.
+   */
+  private readonly histories = new HistoryPool();
 
   constructor(
     private readonly db: Db,
@@ -48,24 +135,6 @@ export class SeriesReviewer {
     private readonly warn: (msg: string) => void,
     private readonly review: ReviewFn = reviewSeries,
   ) {}
-
-  /**
-   * One History per repository for the daemon's lifetime (its git processes and indexes stay
-   * warm), caught up before each review with what was committed or fetched since: a Fixes: tag
-   * naming yesterday's commit must not be "unknown" to a daemon started last week.
-   */
-  private async history(repo: string): Promise<History> {
-    let h = this.histories.get(repo);
-    if (!h) {
-      h = openHistory(repo);
-      this.histories.set(repo, h);
-      h.catch(() => this.histories.delete(repo));
-      return h;
-    }
-    const kept = await h;
-    await kept.refresh();
-    return kept;
-  }
 
   async reviewReady(r: ReadySeries, policy: WatchPolicy, now: number): Promise<ReviewOutcome> {
     const { series } = r;
@@ -78,8 +147,13 @@ export class SeriesReviewer {
     const config: KreviewConfig = list.checks.length ? { ...policy.review, enable: list.checks } : policy.review;
     let review: Review;
     try {
-      const history = list.repo ? await this.history(list.repo) : null;
-      review = await this.review(series, { repo: list.repo, base, config, history });
+      const repo = list.repo;
+      const lease = repo ? await this.histories.acquire(repo, () => openHistory(repo)) : null;
+      try {
+        review = await this.review(series, { repo, base, config, history: lease?.history ?? null });
+      } finally {
+        lease?.release();
+      }
     } catch (e) {
       // The series is not retried forever: it is marked reviewed with the error logged.
       outcome.errors.push(`${key}: review failed: ${(e as Error).message.split('\n')[0]}`);
@@ -97,45 +171,22 @@ export class SeriesReviewer {
       reportedIn: (k) => this.seriesStore.reportedBefore(r.identity, k, series.version),
       templatesDir: policy.templatesDir ?? undefined,
     };
-    const replies: { reply: EmailReply; parent: Patch; keys: string[] }[] = [];
-    const kept: PatchReview[] = [];
-    for (const pr of review.patches) {
-      const findings = pr.findings.filter((f) => keepFinding(f, list));
-      const filtered = { ...pr, findings };
-      kept.push(filtered);
-      if (!findings.length || this.outbox.answered(pr.patch.id)) continue;
-      try {
-        const reply = renderEmailReply(filtered, ctx);
-        if (reply) replies.push({ reply, parent: pr.patch, keys: findings.map((f) => findingKey(pr.patch, f)) });
-      } catch (e) {
-        outcome.errors.push(`${pr.patch.source}: cannot render the reply: ${(e as Error).message.split('\n')[0]}`);
-      }
-    }
-    if (list.coverSummary && series.cover && !this.outbox.answered(series.cover.id)) {
-      const summary = renderCoverSummary({ series, patches: kept }, ctx);
-      if (summary) replies.push({ reply: summary, parent: series.cover, keys: [] });
-    }
+    const plan = planReplies(review.patches, series, ctx, list, this.outbox);
+    outcome.errors.push(...plan.errors);
 
     this.db.transaction(() => {
-      outcome.cancelled = this.outbox.cancelOlder(r.identity, series.version);
-      for (const { reply, parent, keys } of replies) {
-        const arrived = r.arrivedAt.get(parent.id) ?? now;
-        const entry: OutboxEntry = {
-          messageId: reply.messageId,
-          inReplyTo: parent.id,
-          seriesKey: key,
-          seriesIdentity: r.identity,
-          version: series.version,
-          list: list.key,
-          thread: parent.mail?.references[0] ?? parent.mail?.inReplyTo ?? series.cover?.id ?? parent.id,
-          envFrom: policy.bot.address,
-          envTo: [...reply.to, ...reply.cc],
-          raw: reply.raw,
-          notBefore: arrived + list.embargoHours * HOUR,
-        };
-        if (this.outbox.enqueue(entry, now)) outcome.queued.push(reply.messageId);
-        this.seriesStore.addReported(r.identity, keys, series.version);
-      }
+      const { queued, cancelled } = enqueueReplies(this.outbox, this.seriesStore, plan.replies, {
+        key,
+        identity: r.identity,
+        version: series.version,
+        cover: series.cover,
+        list,
+        from: policy.bot.address,
+        now,
+        arrivedAt: (parent) => r.arrivedAt.get(parent.id) ?? now,
+      });
+      outcome.queued.push(...queued);
+      outcome.cancelled = cancelled;
       this.seriesStore.record(key, r.identity, series.version, series.missing, now, r.messageIds);
       this.messages.setState(r.messageIds, 'reviewed');
     })();
@@ -143,13 +194,6 @@ export class SeriesReviewer {
   }
 
   async close(): Promise<void> {
-    for (const h of this.histories.values()) {
-      try {
-        await (await h).close();
-      } catch {
-        // A History that failed to open has nothing to close.
-      }
-    }
-    this.histories.clear();
+    await this.histories.close();
   }
 }
