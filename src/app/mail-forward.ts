@@ -12,18 +12,21 @@ const PATTERNS: RegExp[] = [
   /https?:\/\/(?:lore\.kernel\.org\/[A-Za-z0-9._-]+|patch\.msgid\.link|lkml\.kernel\.org\/r)\/([^\s/<>]+(?:@|%40)[^\s/<>]+)/i,
 ];
 
+/** A Message-ID as a link writes it (`a%40b`), decoded; a malformed %-escape is taken as written. */
+function fromLink(id: string): string {
+  try {
+    return decodeURIComponent(id);
+  } catch {
+    return id;
+  }
+}
+
 /** The series' Message-ID (without <>), or null when the PR body names none. */
 export function seriesMessageId(body: string | null | undefined): string | null {
   if (!body) return null;
   for (const re of PATTERNS) {
     const m = re.exec(body);
-    if (!m) continue;
-    try {
-      return decodeURIComponent(m[1]);
-    } catch {
-      // A malformed %-escape in a link: take the id as written.
-      return m[1];
-    }
+    if (m) return fromLink(m[1]);
   }
   return null;
 }
@@ -40,11 +43,5 @@ export function commitMessageId(message: string): string | null {
   const direct = [...message.matchAll(COMMIT_MESSAGE_ID)];
   if (direct.length) return direct[direct.length - 1][1];
   const links = [...message.matchAll(COMMIT_LINK)];
-  if (!links.length) return null;
-  const id = links[links.length - 1][1];
-  try {
-    return decodeURIComponent(id);
-  } catch {
-    return id;
-  }
+  return links.length ? fromLink(links[links.length - 1][1]) : null;
 }
