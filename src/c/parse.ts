@@ -136,7 +136,10 @@ function overlayKeepingLines(segment: string, text: string): string | null {
  */
 function rewriteDefineMacros(text: string, defines: Record<string, string>): string {
   const globs = Object.entries(defines).map(([g, prefix]) => ({ re: globToRegExp(g), prefix }));
-  const head = /^[ \t]*([A-Za-z_][A-Za-z0-9_]*)[ \t]*\(/gm;
+  // Only lines that start with one of the macros: a file's thousands of calls are not looked at.
+  // Globs are validated names (letters, digits, _, * and ?): their wildcards stand for name characters here.
+  const names = Object.keys(defines).map((g) => g.replace(/\*/g, '\\w*').replace(/\?/g, '\\w')).join('|');
+  const head = new RegExp(`^[ \\t]*(${names})[ \\t]*\\(`, 'gm');
   let out = text;
   let m: RegExpExecArray | null;
   while ((m = head.exec(text))) {
