@@ -21,13 +21,14 @@ export const BOT_SENDERS: readonly string[] = [
 /** Display names of list bots (lower case, matched as substrings). */
 export const BOT_NAMES: readonly string[] = ['kernel test robot', 'syzbot', 'patchwork-bot', 'kreview', 'mailer-daemon', 'mail delivery'];
 
-/** Header name -> values (lower case; `*` any) that mean "written by a program". `Auto-Submitted: no` is a person. */
+/**
+ * Header name -> values that mean "written by a program", beyond the standard ones
+ * (Auto-Submitted, Precedence, X-Autoreply ...) that `isAutoSubmitted` in src/patch/mail-headers.ts
+ * already reads into `mail.autoSubmitted`. Those are not repeated here: vger stamps
+ * `Precedence: bulk` on every mail it relays, and only that one place knows a list's mail from a
+ * bulk sender's.
+ */
 export const AUTOMATIC_HEADERS: readonly [string, RegExp][] = [
-  ['auto-submitted', /^(?!no\b)/i],
-  ['x-auto-response-suppress', /./],
-  ['precedence', /^(bulk|junk|auto_reply|list-auto)/i],
-  ['x-autoreply', /./],
-  ['x-autorespond', /./],
   ['x-patchwork-hint', /^ignore/i],
   ['x-kreview', /./],
 ];

@@ -42,4 +42,30 @@ describe('intake classification', () => {
     expect(await kindOf({ messageId: 'k@x', subject: '[PATCH] x', to: ['quiet@vger.kernel.org'] })).toBe('ignored: muted list quiet@vger.kernel.org');
     expect(await kindOf({ messageId: 'l@x', subject: '[PATCH] x', headers: ['Auto-Submitted: no'] })).toBe('patch');
   });
+
+  // The relay headers vger.kernel.org adds to every mail it passes on (as archived on lore); the
+  // patch under them is this project's own. Every list mail carries `Precedence: bulk`.
+  const VGER_RELAY = [
+    'Received: (majordomo@vger.kernel.org) by vger.kernel.org via listexpand',
+    '        id S1728887AbfHTBdL (ORCPT <rfc822;linux-btrfs@archiver.kernel.org>);',
+    '        Mon, 19 Aug 2019 21:33:11 -0400',
+    'X-Mailer: git-send-email 2.20.1',
+    'Sender: linux-btrfs-owner@vger.kernel.org',
+    'Precedence: bulk',
+    'List-ID: <linux-btrfs.vger.kernel.org>',
+    'X-Mailing-List: linux-btrfs@vger.kernel.org',
+    'Archived-At: <https://lore.kernel.org/linux-btrfs/20190820013652.147041-1-jane@example.org/>',
+    'List-Archive: <https://lore.kernel.org/linux-btrfs/>',
+    'List-Post: <mailto:linux-btrfs@vger.kernel.org>',
+  ];
+
+  it('keeps a patch relayed by vger with Precedence: bulk and List-ID, as every list mail is', async () => {
+    expect(await kindOf({ messageId: 'vger-1@x', subject: '[PATCH] btrfs: x', headers: VGER_RELAY })).toBe('patch');
+  });
+
+  it('still drops bulk mail that no list relayed', async () => {
+    const direct = VGER_RELAY.filter((h) => !/^(List-|X-Mailing-List|Archived-At)/i.test(h));
+    expect(await kindOf({ messageId: 'bulk-1@x', subject: '[PATCH] btrfs: x', headers: direct })).toBe('ignored: marked as automatic mail');
+  });
 });
+
