@@ -1,0 +1,41 @@
+// The hard limits on what one input may cost, in one place: every stage reads them from here, so
+// they are documented once (docs/security.md) and tuned once (`limits:` in a config or policy file).
+// A patch past a limit is reviewed as far as the limit allows, and the rest is said in one line.
+
+export interface Limits {
+  /** Bytes of one raw message (mail, commit, webhook-delivered patch). */
+  messageBytes: number;
+  /** Hunks of one file diff that are analysed; the rest are read but not checked. */
+  hunksPerFile: number;
+  /** Lines of one file image (pre- or post-image, or a hunk-only image) that are built. */
+  linesPerFile: number;
+  /** Characters of one line that are parsed; a longer line is cut there. */
+  lineLength: number;
+  /** Findings written out in full in one reply; beyond this a mail summarises. */
+  findingsPerMail: number;
+  /** Milliseconds one rule regex may take on one input (rule regexes run on a linear-time engine). */
+  regexMs: number;
+  /** Milliseconds of check work for one patch; the checks stop at this deadline and say so. */
+  reviewMsPerPatch: number;
+}
+
+export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
+  messageBytes: 64 << 20,
+  hunksPerFile: 2_000,
+  linesPerFile: 200_000,
+  lineLength: 4_096,
+  findingsPerMail: 5,
+  regexMs: 50,
+  reviewMsPerPatch: 30_000,
+});
+
+/** Defaults with a partial override (from YAML); unknown keys and non-positive numbers are refused. */
+export function resolveLimits(over: Record<string, unknown> | undefined, where = 'limits'): Limits {
+  const out: Limits = { ...DEFAULT_LIMITS };
+  for (const [k, v] of Object.entries(over ?? {})) {
+    if (!(k in DEFAULT_LIMITS)) throw new Error(`${where}.${k}: not a limit (known: ${Object.keys(DEFAULT_LIMITS).join(', ')})`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw new Error(`${where}.${k}: needs a whole number above 0`);
+    out[k as keyof Limits] = v;
+  }
+  return out;
+}
