@@ -32,6 +32,8 @@ export interface KreviewConfig {
   severity: Record<string, Severity>;
   fixes: FixesConfig;
   lock: LockConfig;
+  /** public-inbox server and inbox that Message-ID inputs are fetched from (lore's `all` by default). */
+  lore?: { url?: string; list?: string };
 }
 
 export const defaultConfig = (): KreviewConfig => ({
