@@ -55,6 +55,10 @@ async function buildSource(c: SourceConfig, cursors: CursorStore, warn: (m: stri
       const { ImapSource } = await import('../sources/imap.js');
       return new ImapSource(c, cursors, warn);
     }
+    case 'nntp': {
+      const { NntpSource } = await import('../sources/nntp.js');
+      return new NntpSource(c, cursors, warn);
+    }
   }
 }
 

@@ -9,12 +9,14 @@ import type { Patch, Severity } from '../core/types.js';
 import { KreviewError, SEVERITIES } from '../core/types.js';
 import type { BotIdentity } from '../review/render-email.js';
 import type { SmtpConfig } from '../sinks/smtp-sink.js';
+import type { NntpSourceConfig } from '../sources/nntp.js';
 
 export type SourceConfig =
   | { type: 'public-inbox'; path: string; name: string }
   | { type: 'maildir'; path: string; name: string }
   | { type: 'mbox'; path: string; name: string }
-  | { type: 'imap'; name: string; host: string; port: number; secure: boolean; user: string; pass: string; mailbox: string; allowInsecureTls: boolean };
+  | { type: 'imap'; name: string; host: string; port: number; secure: boolean; user: string; pass: string; mailbox: string; allowInsecureTls: boolean }
+  | ({ type: 'nntp' } & NntpSourceConfig);
 
 export type SinkConfig = { type: 'directory'; dir: string } | ({ type: 'smtp' } & SmtpConfig);
 
@@ -164,7 +166,24 @@ function readSource(r: Reader, o: unknown, i: number, base: string): SourceConfi
       name: r.str(o, 'name', where, `imap:${host}`),
     };
   }
-  return r.fail(`${where}.type`, 'must be public-inbox, maildir, mbox or imap');
+  if (type === 'nntp') {
+    const host = r.str(o, 'host', where);
+    const group = r.str(o, 'group', where);
+    const since = o.since === undefined ? null : r.str(o, 'since', where);
+    if (since !== null && Number.isNaN(Date.parse(since))) r.fail(`${where}.since`, 'must be a date (2026-12-01 or an ISO 8601 time)');
+    const secure = r.bool(o, 'secure', where, false);
+    return {
+      type,
+      host,
+      port: r.num(o, 'port', where, secure ? 563 : 119),
+      secure,
+      group,
+      since,
+      timeoutMs: r.num(o, 'timeoutMs', where, 60_000),
+      name: r.str(o, 'name', where, `nntp:${group}`),
+    };
+  }
+  return r.fail(`${where}.type`, 'must be public-inbox, maildir, mbox, imap or nntp');
 }
 
 function readSink(r: Reader, o: unknown, base: string): SinkConfig {

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseThreadRef, threadUrl } from '../../src/sources/lore-http.js';
 import { runCli } from '../helpers/run-cli.js';
-import { PublicInboxHttpd } from '../helpers/public-inbox-httpd.js';
+import { PublicInboxDaemon } from '../helpers/public-inbox-daemon.js';
 import { TestInbox } from '../watch/public-inbox-fixture.js';
 import { fixupDiff, mailText } from '../watch/mail-fixtures.js';
 
@@ -33,7 +33,7 @@ describe('what names a thread', () => {
 
 describe('kreview review <Message-ID> against a real public-inbox-httpd', () => {
   let inbox: TestInbox;
-  let httpd: PublicInboxHttpd;
+  let httpd: PublicInboxDaemon;
   const to = ['test-list@lists.example.org'];
   const part = (v: number, i: number, n: number, extra: Partial<Parameters<typeof mailText>[0]> = {}) =>
     mailText({
@@ -53,7 +53,7 @@ describe('kreview review <Message-ID> against a real public-inbox-httpd', () => 
     // v1 and v2 complete (v2 threaded under v1's cover), v3 sent with only its first part.
     for (const v of [1, 2]) for (const i of [0, 1, 2]) inbox.deliver(part(v, i, 2));
     for (const i of [0, 1]) inbox.deliver(part(3, i, 2));
-    httpd = await PublicInboxHttpd.start(inbox);
+    httpd = await PublicInboxDaemon.start(inbox, 'httpd');
   }, 120_000);
   afterAll(async () => {
     await httpd?.stop();
