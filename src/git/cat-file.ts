@@ -1,8 +1,8 @@
 // A long-lived `git cat-file --batch` or `--batch-check` process: many requests pipelined
 // through one child, replies parsed in order; restarted if git dies, stopped by close().
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { KreviewError } from '../core/types.js';
-import { gitEnv } from './run-git.js';
+import { spawnGit } from './run-git.js';
 
 export type CatFileReply =
   | { query: string; status: 'found'; oid: string; type: string; size: number; content: Buffer | null }
@@ -75,7 +75,7 @@ export class CatFile {
 
   private ensureChild(): ChildProcessWithoutNullStreams {
     if (this.child) return this.child;
-    const child = spawn('git', ['-C', this.repo, 'cat-file', `--${this.mode}`], { env: gitEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawnGit(this.repo, ['cat-file', `--${this.mode}`]);
     this.child = child;
     this.chunks = [];
     this.buffered = 0;
