@@ -35,7 +35,11 @@ export async function identify(tags: FixesTag[], d: Describer, base: string | nu
   const results = await Promise.all(
     tags.flatMap((tag) => tag.parsed.ids.map(async (id) => ({ tag, ...(await one(tag, id, resolved.get(id), d, base)) }))),
   );
+  let shallowSaid = false;
   for (const r of results) {
+    // A shallow clone cannot tell an old id from a wrong one: said once, as a note.
+    if (r.shallow && shallowSaid) continue;
+    shallowSaid ||= !!r.shallow;
     if (r.finding) out.findings.push(r.finding);
     // A commit named twice is a fixes/duplicate; its history is told once.
     if (r.named && !out.named.some((n) => n.info.oid === r.named!.oid)) out.named.push({ tag: r.tag, info: r.named });
@@ -51,6 +55,8 @@ interface OneResult {
   named?: CommitInfo;
   /** A commit the tag probably means although its id does not name it. */
   guess?: CommitInfo;
+  /** The id is not in a shallow clone: the finding is the shallow note. */
+  shallow?: boolean;
 }
 
 async function one(tag: FixesTag, id: string, r: ResolvedObject | undefined, d: Describer, base: string | null): Promise<OneResult> {
@@ -82,6 +88,17 @@ async function unknown(tag: FixesTag, id: string, d: Describer, base: string | n
   // Of several commits with the subject, the one in the base's history is the likely meaning.
   const inBase = base && found.length > 1 ? await Promise.all(found.map((c) => d.history.isAncestor(c.oid, base))) : [];
   const same = [...found.filter((_, i) => inBase[i]), ...found.filter((_, i) => !inBase[i])];
+  if (same.length === 0 && d.history.shallow) {
+    return {
+      shallow: true,
+      finding: historyFinding('fixes/unknown-sha', tag, {}, {
+        severity: 'note',
+        message: 'Fixes tag: Target SHA1 cannot be checked in a shallow clone',
+        explanation: `${id} is not in this repository, which is a shallow clone: commits older than its boundary are not here, so no Fixes: id older than that can be checked. Run \`git fetch --unshallow\` in it to check them.`,
+        confidence: 'low',
+      }),
+    };
+  }
   if (same.length === 0) {
     return {
       finding: historyFinding('fixes/unknown-sha', tag, {}, {

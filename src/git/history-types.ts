@@ -69,4 +69,6 @@ export interface History {
   refresh(): Promise<void>;
   /** Stop the long-lived git processes. */
   close(): Promise<void>;
+  /** A shallow clone: commits older than its boundary are not here, so an id not found may still be real. */
+  readonly shallow?: boolean;
 }

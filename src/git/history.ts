@@ -1,7 +1,8 @@
 // openHistory(): the History of one repository (src/git/history-types.ts), answering checks'
 // questions from the on-disk index, an in-memory commit graph and two long-lived cat-file processes.
+import { existsSync } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
-import { resolve as resolvePath } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
 import { KreviewError } from '../core/types.js';
 import type { CommitInfo, History, ObjectType, ResolvedObject } from './history-types.js';
 import { Ancestry } from './ancestry.js';
@@ -83,6 +84,11 @@ class GitHistory implements History, DiffSource {
     this.batch = new CatFile(repo, 'batch');
     this.differ = new DiffTree(repo);
     this.ancestry = new Ancestry(index);
+  }
+
+  /** git keeps a shallow clone's boundary commits in `shallow`; a fetch --unshallow removes it. */
+  get shallow(): boolean {
+    return existsSync(join(this.gitDir, 'shallow'));
   }
 
   async resolve(ids: string[]): Promise<Map<string, ResolvedObject>> {
