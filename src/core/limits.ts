@@ -45,3 +45,33 @@ export function resolveLimits(over: unknown, where = 'limits', base: Readonly<Li
   }
   return out;
 }
+
+/**
+ * What one patch may still spend: the limits, the review deadline, and the one-line notes that say
+ * what was left out. The pipeline makes one per patch; checks ask `expired()` between units of work.
+ */
+export class PatchBudget {
+  readonly notes: string[] = [];
+  private readonly deadline: number;
+
+  constructor(
+    readonly limits: Readonly<Limits>,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.deadline = now() + limits.reviewMsPerPatch;
+  }
+
+  expired(): boolean {
+    return this.now() > this.deadline;
+  }
+
+  /** Records a note once (a limit met in several places is said once). */
+  note(line: string): void {
+    if (!this.notes.includes(line)) this.notes.push(line);
+  }
+
+  /** The note for work stopped at the deadline: `what` names what was not done. */
+  stopped(what: string): void {
+    this.note(`review time limit reached (limits.reviewMsPerPatch ${this.limits.reviewMsPerPatch} ms): ${what}`);
+  }
+}
