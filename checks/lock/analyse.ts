@@ -54,6 +54,8 @@ export interface AnalyseContext {
   model: LockModel;
   matcher: RuleMatcher;
   summaries: SummaryIndex | null;
+  /** The patch's review deadline: asked between functions; past it the rest is not walked. */
+  expired?: () => boolean;
 }
 
 /** `.writepage = foo,` members of operation tables in the file: foo -> writepage. */
@@ -229,6 +231,7 @@ export function analyseImage(input: ImageInput, ctx: AnalyseContext): FunctionAn
   const out: FunctionAnalysis[] = [];
   const covered = new Set<number>();
   for (const fn of file.functions.filter(wanted)) {
+    if (ctx.expired?.()) return out;
     if (!input.complete && fn.errorLines.length) continue;
     for (const l of input.lines) if (l >= fn.startLine && l <= fn.endLine) covered.add(l);
     const issues = fn.errorLines.length ? [] : analyseFunction(fn, input.path, entryState(fn, members, ctx), ctx);
@@ -237,6 +240,7 @@ export function analyseImage(input: ImageInput, ctx: AnalyseContext): FunctionAn
   if (!input.complete && input.lines.some((l) => !covered.has(l))) {
     const rest = { ...input, lines: input.lines.filter((l) => !covered.has(l)) };
     for (const { fn, hunk } of hunkOnlyFunctions(rest, ctx)) {
+      if (ctx.expired?.()) return out;
       // Hunk-only: errors from the cut are expected; the note says how little was seen.
       out.push({ name: fn.name, key: `${fn.name}#hunk${hunk}`, startLine: fn.startLine, endLine: fn.endLine, errorLines: [], issues: analyseFunction(fn, input.path, [], ctx), hunkOnly: true });
     }

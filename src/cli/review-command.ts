@@ -64,7 +64,7 @@ export function buildConfig(opts: Pick<ReviewCommandOptions, 'config' | 'strictS
     } catch (e) {
       throw new KreviewError(`cannot read config ${opts.config}: ${errorMessage(e)}`);
     }
-    if (parsed !== null && typeof parsed === 'object') config = mergeConfig(config, parsed as Partial<KreviewConfig>);
+    if (parsed !== null && typeof parsed === 'object') config = mergeConfig(config, parsed as Partial<KreviewConfig>, `config ${opts.config}`);
     else if (parsed != null) throw new KreviewError(`cannot read config ${opts.config}: not a mapping of settings`);
   }
   const list = (s?: string) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : []);

@@ -1,5 +1,6 @@
 // Review configuration: what a project (or a list, or .github/kreview.yml) may tune.
 import type { Severity } from './types.js';
+import { DEFAULT_LIMITS, resolveLimits, type Limits } from './limits.js';
 
 export interface FixesConfig {
   /** lenient: prefixes and `...` elisions pass (linux-next); strict: exact subject (checkpatch). */
@@ -34,6 +35,8 @@ export interface KreviewConfig {
   lock: LockConfig;
   /** public-inbox server and inbox that Message-ID inputs are fetched from (lore's `all` by default). */
   lore?: { url?: string; list?: string };
+  /** What one input may cost (src/core/limits.ts, docs/security.md). */
+  limits: Limits;
 }
 
 export const defaultConfig = (): KreviewConfig => ({
@@ -49,15 +52,20 @@ export const defaultConfig = (): KreviewConfig => ({
     suggestFromBlame: true,
   },
   lock: { summaryDepth: 3, ruleFiles: [] },
+  limits: { ...DEFAULT_LIMITS },
 });
 
-/** Shallow-merge a partial config (from YAML) onto the defaults. */
-export function mergeConfig(base: KreviewConfig, over: Partial<KreviewConfig> & Record<string, unknown>): KreviewConfig {
+/**
+ * Shallow-merge a partial config (from YAML) onto the defaults; a bad `limits:` entry is refused
+ * with one line that starts with `origin` (the file it came from).
+ */
+export function mergeConfig(base: KreviewConfig, over: Partial<KreviewConfig> & Record<string, unknown>, origin?: string): KreviewConfig {
   return {
     ...base,
     ...over,
     fixes: { ...base.fixes, ...(over.fixes ?? {}) },
     lock: { ...base.lock, ...(over.lock ?? {}) },
     severity: { ...base.severity, ...(over.severity ?? {}) },
+    limits: resolveLimits(over.limits, origin ? `${origin}: limits` : 'limits', base.limits),
   } as KreviewConfig;
 }

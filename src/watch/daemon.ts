@@ -43,14 +43,14 @@ export interface TickReport {
   errors: string[];
 }
 
-async function buildSource(c: SourceConfig, cursors: CursorStore, warn: (m: string) => void): Promise<WatchSource> {
+async function buildSource(c: SourceConfig, cursors: CursorStore, warn: (m: string) => void, maxBytes: number): Promise<WatchSource> {
   switch (c.type) {
     case 'public-inbox':
-      return new PublicInboxSource(c.path, c.name, cursors, warn);
+      return new PublicInboxSource(c.path, c.name, cursors, warn, maxBytes);
     case 'maildir':
-      return new MaildirSource(c.path, c.name, warn);
+      return new MaildirSource(c.path, c.name, warn, maxBytes);
     case 'mbox':
-      return new MboxTailSource(c.path, c.name, cursors, warn);
+      return new MboxTailSource(c.path, c.name, cursors, warn, maxBytes);
     case 'imap': {
       const { ImapSource } = await import('../sources/imap.js');
       return new ImapSource(c, cursors, warn);
@@ -99,12 +99,12 @@ export class Watcher {
   }
 
   private async ensureSources(p: WatchPolicy): Promise<void> {
-    const sig = JSON.stringify(p.sources);
+    const sig = JSON.stringify([p.sources, p.limits.messageBytes]);
     if (sig === this.sourcesFor && this.sources.length) return;
     for (const s of this.sources) await s.close();
     const warn = this.log;
     this.sources = [new IncomingQueueSource(this.db)];
-    for (const c of p.sources) this.sources.push(await buildSource(c, this.cursors, warn));
+    for (const c of p.sources) this.sources.push(await buildSource(c, this.cursors, warn, p.limits.messageBytes));
     this.sources.push(...(this.opts.extraSources?.({ cursors: this.cursors, warn }) ?? []));
     for (const s of this.sources) s.onArrival?.(() => this.wakeUp?.());
     this.sourcesFor = sig;

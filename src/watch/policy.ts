@@ -5,6 +5,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { KreviewConfig } from '../core/config.js';
 import { defaultConfig, mergeConfig } from '../core/config.js';
+import { resolveLimits, type Limits } from '../core/limits.js';
 import type { Patch, Severity } from '../core/types.js';
 import { KreviewError, SEVERITIES } from '../core/types.js';
 import type { BotIdentity } from '../review/render-email.js';
@@ -64,6 +65,8 @@ export interface WatchPolicy {
   pollMs: number;
   templatesDir: string | null;
   review: KreviewConfig;
+  /** Top-level `limits:` (what one message may cost); the same object as review.limits. */
+  limits: Limits;
   /** Seen messages, kept headers, sent replies and reviewed series older than this are forgotten (0: never). */
   retentionDays: number;
 }
@@ -244,10 +247,10 @@ export function parsePolicy(text: string, file: string): WatchPolicy {
   const sourcesRaw = doc.sources ?? [];
   if (!Array.isArray(sourcesRaw)) r.fail('sources', 'must be a list');
   const timing = isObj(doc.timing) ? doc.timing : {};
-  let review = defaultConfig();
+  let review = { ...defaultConfig(), limits: resolveLimits(doc.limits, `policy ${file}: limits`) };
   if (doc.review !== undefined) {
     if (!isObj(doc.review)) r.fail('review', 'must be a mapping');
-    review = mergeConfig(review, doc.review);
+    review = mergeConfig(review, doc.review, `policy ${file}: review`);
   }
   return {
     file,
@@ -263,6 +266,7 @@ export function parsePolicy(text: string, file: string): WatchPolicy {
     pollMs: r.num(timing, 'pollSeconds', 'timing', 60) * 1000,
     templatesDir: doc.templates === undefined ? null : r.path(doc, 'templates', 'top level', base),
     review,
+    limits: review.limits,
     retentionDays: r.num(doc, 'retentionDays', 'top level', 180),
   };
 }
