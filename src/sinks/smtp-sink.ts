@@ -21,6 +21,11 @@ export interface SmtpConfig {
   secure?: boolean;
   user?: string;
   pass?: string;
+  /**
+   * Never talk in clear: STARTTLS or no session. Default: on whenever `user` is set without
+   * `secure`, so that a server (or a man in the middle) offering AUTH without STARTTLS never gets the password.
+   */
+  requireTLS?: boolean;
   /** At most `rateLimit` messages per `rateDeltaMs`. */
   rateLimit?: number;
   rateDeltaMs?: number;
@@ -44,6 +49,7 @@ export const SMTP_DEFAULTS = {
 
 interface SmtpError extends Error {
   code?: string;
+  command?: string;
   responseCode?: number;
   timeoutType?: string;
 }
@@ -74,6 +80,7 @@ export class SmtpSink implements Sink {
       host: cfg.host,
       port: cfg.port ?? 25,
       secure: cfg.secure ?? false,
+      requireTLS: cfg.requireTLS ?? (cfg.user !== undefined && !cfg.secure),
       tls: cfg.allowInsecureTls ? { rejectUnauthorized: false } : undefined,
       connectionTimeout: cfg.connectionTimeoutMs ?? SMTP_DEFAULTS.connectionTimeoutMs,
       greetingTimeout: cfg.greetingTimeoutMs ?? SMTP_DEFAULTS.greetingTimeoutMs,
@@ -85,6 +92,8 @@ export class SmtpSink implements Sink {
   /** One line for an SMTP failure, naming the server and, for a timeout, which wait ran out. */
   private describe(e: SmtpError): string {
     const o = this.options;
+    if (o.requireTLS && e.command === 'STARTTLS')
+      return `${this.name} offers no STARTTLS and the sink requires TLS (it is on by default with a user): the password was not sent; use secure: true (port 465), a server with STARTTLS, or requireTLS: false on a trusted link`;
     const what =
       e.timeoutType === 'GREETING_TIMEOUT' || e.timeoutType === 'UPGRADE_TIMEOUT'
         ? `no greeting within ${seconds(o.greetingTimeout!)} (sink.greetingTimeoutSeconds)`

@@ -181,6 +181,7 @@ function readSink(r: Reader, o: unknown, base: string): SinkConfig {
     secure: r.bool(o, 'secure', 'sink', false),
     user: o.user === undefined ? undefined : r.str(o, 'user', 'sink'),
     pass: o.pass === undefined ? undefined : r.str(o, 'pass', 'sink'),
+    requireTLS: o.requireTLS === undefined ? undefined : r.bool(o, 'requireTLS', 'sink', true),
     rateLimit: r.optNum(o, 'rateLimit', 'sink'),
     rateDeltaMs: r.num(o, 'rateDeltaMs', 'sink', 1000),
     allowInsecureTls: r.bool(o, 'allowInsecureTls', 'sink', false),
