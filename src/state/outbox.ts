@@ -17,7 +17,7 @@
 //     evidence, it is sent again with the same Message-ID and the same bytes, so list archives and mail
 //     clients collapse a duplicate; losing a reply silently would be worse.
 import { randomUUID } from 'node:crypto';
-import { SinkUncertain, type Sink } from '../sinks/sink.js';
+import { SinkUncertain, SinkUnreachable, type Sink } from '../sinks/sink.js';
 import type { Db } from './open-state.js';
 
 export type OutboxState = 'pending' | 'sending' | 'sent' | 'failed' | 'cancelled';
@@ -63,6 +63,8 @@ export interface DispatchReport {
   deferred: string[];
   /** Sent with no answer: left unsettled, for the settle rule above. */
   uncertain: string[];
+  /** One line per failed send; a sink that cannot be reached ends the dispatch (the rest wait for the next one). */
+  errors: string[];
 }
 
 const HOUR = 3_600_000;
@@ -136,11 +138,11 @@ export class Outbox {
   /** Sends what is due, one message at a time, each step committed before the next. */
   async dispatch(sink: Sink, opts: DispatchOptions = {}): Promise<DispatchReport> {
     const now = opts.now ?? Date.now();
-    const report: DispatchReport = { sent: [], retried: [], failed: [], deferred: [], uncertain: [] };
+    const report: DispatchReport = { sent: [], retried: [], failed: [], deferred: [], uncertain: [], errors: [] };
     const due = this.db
       .prepare(`SELECT message_id, list, thread, env_from, env_to, raw, attempts FROM outbox WHERE state = 'pending' AND not_before <= ? ORDER BY created_at, message_id`)
       .all(now) as { message_id: string; list: string; thread: string; env_from: string; env_to: string; raw: string; attempts: number }[];
-    for (const row of due) {
+    for (const [i, row] of due.entries()) {
       const limits = opts.limits?.(row.list);
       if (limits && this.overLimit(row.list, row.thread, limits, now)) {
         this.db.prepare(`UPDATE outbox SET not_before = ? WHERE message_id = ?`).run(now + 5 * 60_000, row.message_id);
@@ -169,6 +171,13 @@ export class Outbox {
           this.db.prepare(`UPDATE outbox SET state = 'pending', claimed_by = NULL, not_before = ?, last_error = ? WHERE message_id = ?`).run(now + delay, msg, row.message_id);
           report.retried.push(row.message_id);
         }
+        if (e instanceof SinkUnreachable) {
+          // A server that does not answer costs one timeout per dispatch, not one per waiting reply.
+          const left = due.length - i - 1;
+          report.errors.push(left ? `${msg}; ${left} more repl${left === 1 ? 'y waits' : 'ies wait'} for the next try` : msg);
+          break;
+        }
+        report.errors.push(`reply <${row.message_id}>: ${msg}`);
         continue;
       }
       opts.onStep?.('delivered', row.message_id);
