@@ -212,16 +212,17 @@ export class Watcher {
         this.log(`tick failed: ${(e as Error).message.split('\n')[0]}`);
       }
       await new Promise<void>((res) => {
-        // Sleep until the next poll, or until a source says mail arrived.
-        this.wakeUp = () => {
+        // Sleep until the next poll, the signal aborts, or a source says mail arrived; whichever ends
+        // the sleep removes the others, so no listener outlives its poll.
+        const wake = () => {
           clearTimeout(t);
+          signal.removeEventListener('abort', wake);
+          this.wakeUp = null;
           res();
         };
-        const t = setTimeout(res, this.policy.current.pollMs);
-        signal.addEventListener('abort', () => {
-          clearTimeout(t);
-          res();
-        }, { once: true });
+        const t = setTimeout(wake, this.policy.current.pollMs);
+        this.wakeUp = wake;
+        signal.addEventListener('abort', wake, { once: true });
       });
     }
   }
