@@ -81,6 +81,8 @@ export class Watcher {
   private readonly log: (msg: string) => void;
   private wakeUp: (() => void) | null = null;
   private readonly now: () => number;
+  /** This tick's errors so far (each logged once, when it happens). */
+  private tickErrors: string[] = [];
 
   constructor(private readonly opts: WatcherOptions) {
     this.log = opts.log ?? ((m) => process.stderr.write(`kreview watch: ${m}\n`));
@@ -94,8 +96,18 @@ export class Watcher {
     this.seriesStore = new SeriesStore(this.db);
     this.outbox = new Outbox(this.db);
     this.intake = new Intake(this.messages, () => this.policy.current, this.log, this.now);
-    this.reviewer = new SeriesReviewer(this.db, this.messages, this.seriesStore, this.outbox, this.log, opts.review);
+    this.reviewer = new SeriesReviewer(this.db, this.messages, this.seriesStore, this.outbox, (m) => this.problem(m), opts.review);
     this.sink = opts.sink ?? buildSink(this.policy.current.sink);
+  }
+
+  /**
+   * An error of this tick: logged as it happens (a tick killed halfway loses none), returned in the
+   * tick's report; the same line twice in a tick is said once.
+   */
+  private problem(msg: string): void {
+    if (this.tickErrors.includes(msg)) return;
+    this.tickErrors.push(msg);
+    this.log(msg);
   }
 
   private async ensureSources(p: WatchPolicy): Promise<void> {
@@ -121,7 +133,7 @@ export class Watcher {
         // One broken source does not stop the others.
         const msg = e instanceof KreviewError ? e.message : `${s.name}: ${(e as Error).message.split('\n')[0]}`;
         errors.push(msg);
-        this.log(msg);
+        this.problem(msg);
       }
     }
     return errors;
@@ -153,6 +165,7 @@ export class Watcher {
       out.reviewed.push(o.key);
       out.queued.push(...o.queued);
       out.errors.push(...o.errors);
+      for (const e of o.errors) this.problem(e);
     }
     return out;
   }
@@ -167,10 +180,12 @@ export class Watcher {
       return l ? { perListPerHour: l.perListPerHour, perThreadPerHour: l.perThreadPerHour } : undefined;
     };
     const d = await this.outbox.dispatch(this.sink, { now: this.now(), limits, seen, onStep: this.opts.onOutboxStep });
+    for (const e of d.errors) this.problem(e);
     return { ...d, recovered: rec.sent, requeued: rec.requeued };
   }
 
   async tick(): Promise<TickReport> {
+    this.tickErrors = [];
     if (this.policy.refresh()) this.log(`policy ${this.policy.file} reloaded`);
     const before = { ...this.intake.counts };
     const errors = await this.pollSources();
@@ -187,10 +202,10 @@ export class Watcher {
       skipped: c.skipped - before.skipped,
       bad: c.bad - before.bad,
     };
-    return { intake, reviewed: r.reviewed, queued: r.queued, superseded: r.superseded, outbox, errors: [...errors, ...r.errors] };
+    return { intake, reviewed: r.reviewed, queued: r.queued, superseded: r.superseded, outbox, errors: [...new Set([...errors, ...r.errors, ...outbox.errors])] };
   }
 
-  /** Ticks until the signal aborts; one failing tick is logged and the loop goes on. */
+  /** Ticks until the signal aborts; a tick's errors are logged as they happen, a failing tick too, and the loop goes on. */
   async run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       try {
@@ -201,16 +216,17 @@ export class Watcher {
         this.log(`tick failed: ${(e as Error).message.split('\n')[0]}`);
       }
       await new Promise<void>((res) => {
-        // Sleep until the next poll, or until a source says mail arrived.
-        this.wakeUp = () => {
+        // Sleep until the next poll, the signal aborts, or a source says mail arrived; whichever ends
+        // the sleep removes the others, so no listener outlives its poll.
+        const wake = () => {
           clearTimeout(t);
+          signal.removeEventListener('abort', wake);
+          this.wakeUp = null;
           res();
         };
-        const t = setTimeout(res, this.policy.current.pollMs);
-        signal.addEventListener('abort', () => {
-          clearTimeout(t);
-          res();
-        }, { once: true });
+        const t = setTimeout(wake, this.policy.current.pollMs);
+        this.wakeUp = wake;
+        signal.addEventListener('abort', wake, { once: true });
       });
     }
   }

@@ -9,7 +9,7 @@ import { resolveLimits, type Limits } from '../core/limits.js';
 import type { Patch, Severity } from '../core/types.js';
 import { KreviewError, SEVERITIES } from '../core/types.js';
 import type { BotIdentity } from '../review/render-email.js';
-import type { SmtpConfig } from '../sinks/smtp-sink.js';
+import { SMTP_DEFAULTS, type SmtpConfig } from '../sinks/smtp-sink.js';
 import type { NntpSourceConfig } from '../sources/nntp.js';
 
 export type SourceConfig =
@@ -203,10 +203,13 @@ function readSink(r: Reader, o: unknown, base: string): SinkConfig {
     secure: r.bool(o, 'secure', 'sink', false),
     user: o.user === undefined ? undefined : r.str(o, 'user', 'sink'),
     pass: o.pass === undefined ? undefined : r.str(o, 'pass', 'sink'),
-    maxConnections: r.num(o, 'maxConnections', 'sink', 2),
+    requireTLS: o.requireTLS === undefined ? undefined : r.bool(o, 'requireTLS', 'sink', true),
     rateLimit: r.optNum(o, 'rateLimit', 'sink'),
     rateDeltaMs: r.num(o, 'rateDeltaMs', 'sink', 1000),
     allowInsecureTls: r.bool(o, 'allowInsecureTls', 'sink', false),
+    connectionTimeoutMs: r.num(o, 'connectionTimeoutSeconds', 'sink', SMTP_DEFAULTS.connectionTimeoutMs / 1000) * 1000,
+    greetingTimeoutMs: r.num(o, 'greetingTimeoutSeconds', 'sink', SMTP_DEFAULTS.greetingTimeoutMs / 1000) * 1000,
+    socketTimeoutMs: r.num(o, 'socketTimeoutSeconds', 'sink', SMTP_DEFAULTS.socketTimeoutMs / 1000) * 1000,
     dkim: isObj(dkim)
       ? { domainName: r.str(dkim, 'domainName', 'sink.dkim'), keySelector: r.str(dkim, 'keySelector', 'sink.dkim'), privateKeyFile: r.path(dkim, 'privateKeyFile', 'sink.dkim', base) }
       : undefined,
