@@ -65,16 +65,27 @@ class TreeWorkspace implements Workspace {
   }
 
   async readBaseFile(path: string): Promise<string | null> {
-    try {
-      return readFileSync(join(tree, path), 'latin1');
-    } catch {
-      return null;
-    }
+    return readTreeFile(path);
   }
 
   async listBaseFiles(dir: string): Promise<string[]> {
     return listing(dir);
   }
+}
+
+// The tree does not change during a run: each file is read once (a git workspace reads blobs).
+const texts = new Map<string, string | null>();
+function readTreeFile(path: string): string | null {
+  let text = texts.get(path);
+  if (text === undefined) {
+    try {
+      text = readFileSync(join(tree, path), 'latin1');
+    } catch {
+      text = null;
+    }
+    texts.set(path, text);
+  }
+  return text;
 }
 
 const listingCache = new Map<string, string[]>();
@@ -157,7 +168,7 @@ let falseErrorsBtrfs = 0;
 const t0 = process.hrtime.bigint();
 const c0 = process.cpuUsage();
 for (const path of files) {
-  const text = readFileSync(join(tree, path), 'latin1');
+  const text = readTreeFile(path) ?? '';
   const patch = addFilePatch(path, text);
   const series: Series = { id: patch.id, version: 1, subject: patch.subject, cover: null, patches: [patch], total: 1, missing: [], complete: true };
   const findings = await lockCheck.run({ patch, series, workspace: new TreeWorkspace(patch.files[0], text), config });
