@@ -8,6 +8,7 @@ import { defaultConfig, mergeConfig } from '../core/config.js';
 import { resolveLimits, type Limits } from '../core/limits.js';
 import type { Patch, Severity } from '../core/types.js';
 import { KreviewError, SEVERITIES } from '../core/types.js';
+import { CONFIDENCES, DEFAULT_MAIL_RULES, type Confidence } from '../review/filter.js';
 import type { BotIdentity } from '../review/render-email.js';
 import { SMTP_DEFAULTS, type SmtpConfig } from '../sinks/smtp-sink.js';
 import type { NntpSourceConfig } from '../sources/nntp.js';
@@ -36,6 +37,8 @@ export interface ListPolicy {
   replyAll: boolean;
   extraCc: string[];
   minSeverity: Severity;
+  /** Findings less sure than this are shown (JSON, GitHub, CLI) but not mailed; `high` by default. */
+  minConfidence: Confidence;
   /** Check ids or finding-id prefixes to report; empty: all. */
   checks: string[];
   embargoHours: number;
@@ -122,6 +125,8 @@ function readList(r: Reader, o: Raw, where: string, base: string, defaults: Part
   if (reply !== 'all' && reply !== 'author') r.fail(`${where}.reply`, 'must be all or author');
   const minSeverity = r.str(o, 'minSeverity', where, 'warning') as Severity;
   if (!SEVERITIES.includes(minSeverity)) r.fail(`${where}.minSeverity`, `must be one of ${SEVERITIES.join(', ')}`);
+  const minConfidence = r.str(o, 'minConfidence', where, DEFAULT_MAIL_RULES.minConfidence) as Confidence;
+  if (!CONFIDENCES.includes(minConfidence)) r.fail(`${where}.minConfidence`, `must be one of ${CONFIDENCES.join(', ')}`);
   const bases = o.bases ?? {};
   if (!isObj(bases) || Object.values(bases).some((v) => typeof v !== 'string')) r.fail(`${where}.bases`, 'must map tree names to branches');
   const listId = o.id === undefined ? null : r.str(o, 'id', where).toLowerCase();
@@ -136,6 +141,7 @@ function readList(r: Reader, o: Raw, where: string, base: string, defaults: Part
     replyAll: reply === 'all',
     extraCc: r.strs(o, 'extraCc', where),
     minSeverity,
+    minConfidence,
     checks: r.strs(o, 'checks', where),
     embargoHours: r.num(o, 'embargoHours', where, 0),
     perListPerHour: r.optNum(rate, 'perListPerHour', `${where}.rateLimit`),
