@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { errorMessage } from '../core/errors.js';
 import { registerReviewCommand } from './review-command.js';
 import { registerExampleCommand } from './example-command.js';
+import { registerConventionsCommand } from './conventions-command.js';
 import { toolVersion } from './version.js';
 
 /** Integrations load heavy libraries (probot, nodemailer): only when their command runs or help is asked for. */
@@ -21,6 +22,7 @@ export async function main(argv: string[]): Promise<number> {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerReviewCommand(program);
   registerExampleCommand(program);
+  registerConventionsCommand(program);
   try {
     await registerIntegrations(program, argv[2]);
     await program.parseAsync(argv);
