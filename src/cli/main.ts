@@ -12,8 +12,10 @@ async function registerCommands(program: Command, sub: string | undefined): Prom
   if (sub === '--version' || sub === '-V') return;
   const { registerReviewCommand } = await import('./review-command.js');
   const { registerExampleCommand } = await import('./example-command.js');
+  const { registerConventionsCommand } = await import('./conventions-command.js');
   registerReviewCommand(program);
   registerExampleCommand(program);
+  registerConventionsCommand(program);
   const all = sub === undefined || sub === 'help' || sub.startsWith('-');
   if (all || sub === 'watch' || sub === 'ingest') (await import('../watch/cli.js')).registerWatchCommands(program);
   if (all || sub === 'serve') (await import('../app/cli.js')).registerServeCommand(program);
