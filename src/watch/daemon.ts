@@ -20,6 +20,7 @@ import { MboxTailSource } from './mbox-tail.js';
 import { PolicyWatcher, type SinkConfig, type SourceConfig, type WatchPolicy } from './policy.js';
 import type { WatchSource } from './raw-message.js';
 import { SeriesReviewer, type ReviewFn } from './series-reviewer.js';
+import { PatchworkClient, patchworkInstance, type PatchworkConfig } from '../sinks/patchwork.js';
 
 export interface WatcherOptions {
   policyFile: string;
@@ -40,6 +41,8 @@ export interface TickReport {
   queued: string[];
   superseded: number;
   outbox: DispatchReport & { recovered: string[]; requeued: string[] };
+  /** Patchwork checks posted (or found already posted) and given up on in this tick. */
+  checks: { posted: string[]; failed: string[]; errors: string[] };
   errors: string[];
 }
 
@@ -184,6 +187,30 @@ export class Watcher {
     return { ...d, recovered: rec.sent, requeued: rec.requeued };
   }
 
+  /** Posts the patchwork checks that are due, through a client per configured instance. */
+  async flushChecks(): Promise<TickReport['checks']> {
+    const configs = new Map<string, PatchworkConfig>();
+    for (const l of [...this.policy.current.lists, this.policy.current.fallback]) if (l.patchwork) configs.set(patchworkInstance(l.patchwork), l.patchwork);
+    const clients = new Map<string, PatchworkClient | null>();
+    const setupErrors: string[] = [];
+    const clientFor = (instance: string): PatchworkClient | null => {
+      if (!clients.has(instance)) {
+        const c = configs.get(instance);
+        try {
+          clients.set(instance, c ? new PatchworkClient(c) : null);
+        } catch (e) {
+          setupErrors.push((e as Error).message);
+          clients.set(instance, null);
+        }
+      }
+      return clients.get(instance)!;
+    };
+    const r = await this.reviewer.checks.dispatch(clientFor, this.now());
+    const errors = [...setupErrors, ...r.errors, ...r.failed.map((id) => `patchwork check for <${id}>: given up after ${this.reviewer.checks.maxAttempts} attempts`)];
+    for (const e of errors) this.problem(e);
+    return { posted: [...r.posted, ...r.settled], failed: r.failed, errors };
+  }
+
   async tick(): Promise<TickReport> {
     this.tickErrors = [];
     if (this.policy.refresh()) this.log(`policy ${this.policy.file} reloaded`);
@@ -191,6 +218,7 @@ export class Watcher {
     const errors = await this.pollSources();
     const r = await this.reviewReady();
     const outbox = await this.flushOutbox();
+    const checks = await this.flushChecks();
     const pruned = pruneState(this.db, this.policy.current.retentionDays, this.now());
     if (pruned && (pruned.messages || pruned.heads || pruned.replies || pruned.series))
       this.log(`forgot what is older than ${this.policy.current.retentionDays} days: ${pruned.messages} messages, ${pruned.heads} mail headers, ${pruned.replies} sent replies, ${pruned.series} series`);
@@ -202,7 +230,7 @@ export class Watcher {
       skipped: c.skipped - before.skipped,
       bad: c.bad - before.bad,
     };
-    return { intake, reviewed: r.reviewed, queued: r.queued, superseded: r.superseded, outbox, errors: [...new Set([...errors, ...r.errors, ...outbox.errors])] };
+    return { intake, reviewed: r.reviewed, queued: r.queued, superseded: r.superseded, outbox, checks, errors: [...new Set([...errors, ...r.errors, ...outbox.errors, ...checks.errors])] };
   }
 
   /** Ticks until the signal aborts; a tick's errors are logged as they happen, a failing tick too, and the loop goes on. */

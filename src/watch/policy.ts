@@ -12,6 +12,7 @@ import { CONFIDENCES, DEFAULT_MAIL_RULES, type Confidence } from '../review/filt
 import type { BotIdentity } from '../review/render-email.js';
 import { SMTP_DEFAULTS, type SmtpConfig } from '../sinks/smtp-sink.js';
 import type { NntpSourceConfig } from '../sources/nntp.js';
+import type { PatchworkConfig } from '../sinks/patchwork.js';
 
 export type SourceConfig =
   | { type: 'public-inbox'; path: string; name: string }
@@ -49,6 +50,8 @@ export interface ListPolicy {
   bases: Record<string, string>;
   repo: string | null;
   coverSummary: boolean;
+  /** Post one check per patch to this patchwork instance (docs/mail.md); null: none. */
+  patchwork: PatchworkConfig | null;
 }
 
 export interface WatchPolicy {
@@ -150,6 +153,22 @@ function readList(r: Reader, o: Raw, where: string, base: string, defaults: Part
     bases: bases as Record<string, string>,
     repo: o.repo === undefined ? (defaults.repo ?? null) : r.path(o, 'repo', where, base),
     coverSummary: r.bool(o, 'coverSummary', where, false),
+    patchwork: readPatchwork(r, o.patchwork, `${where}.patchwork`),
+  };
+}
+
+function readPatchwork(r: Reader, o: unknown, where: string): PatchworkConfig | null {
+  if (o === undefined) return null;
+  if (!isObj(o)) r.fail(where, 'must be a mapping (url, project, tokenEnv, targetUrl)');
+  const url = r.str(o, 'url', where);
+  if (!/^https?:\/\/[^/\s]+/.test(url)) r.fail(`${where}.url`, 'must be an http(s) URL');
+  const targetUrl = o.targetUrl === undefined ? null : r.str(o, 'targetUrl', where);
+  if (targetUrl !== null && !/^https?:\/\//.test(targetUrl)) r.fail(`${where}.targetUrl`, 'must be an http(s) URL');
+  return {
+    url,
+    project: o.project === undefined ? null : r.str(o, 'project', where),
+    tokenEnv: r.str(o, 'tokenEnv', where, 'KREVIEW_PATCHWORK_TOKEN'),
+    targetUrl,
   };
 }
 
