@@ -1,6 +1,9 @@
 // `kreview serve`: runs the GitHub App with probot's server, configured the way probot
 // documents (APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, WEBHOOK_SECRET, WEBHOOK_PROXY_URL, PORT).
 import type { Command } from 'commander';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseEnv } from 'node:util';
 import { errorMessage } from '../core/errors.js';
 import { KreviewError } from '../core/types.js';
 
@@ -23,6 +26,9 @@ export function registerServeCommand(program: Command): void {
       'mail the review of a series PR (its body names the Message-ID) back to the list, under this `kreview watch` policy (default: $KREVIEW_MAIL_POLICY)',
     )
     .action(async (o: { port?: string; host?: string; cache?: string; cloneMaxMb?: string; mailPolicy?: string; mirror: string[] }) => {
+      // probot reads .env in the working directory over the environment; so do these checks.
+      const dotenv = join(process.cwd(), '.env');
+      if (existsSync(dotenv)) Object.assign(process.env, parseEnv(readFileSync(dotenv, 'utf8')));
       const env = { ...process.env };
       // Before anything else: never run with probot's public default secret or its setup page.
       const { assertAppIdentity } = await import('./server.js');
@@ -51,7 +57,11 @@ export function registerServeCommand(program: Command): void {
       // probot's Octokit keeps its throttling, its write group shaped like the ContentQueue (a short
       // burst, then one a second); the queue adds order across events and Retry-After.
       const [{ kreviewOctokit }, { spacingFromEnv }] = await Promise.all([import('./octokit.js'), import('./content-queue.js')]);
-      await run(createKreviewApp({ webUrl, mirrors, ...(mail ? { mail } : {}) }), { env, Octokit: kreviewOctokit(spacingFromEnv()) });
+      // kreview's intake answers the public path and validates payloads; probot's middleware sits behind it.
+      const intakePath = env.WEBHOOK_PATH || '/api/github/webhooks';
+      const { PROBOT_PATH_SUFFIX } = await import('./server.js');
+      env.WEBHOOK_PATH = intakePath + PROBOT_PATH_SUFFIX;
+      await run(createKreviewApp({ webUrl, mirrors, intakePath, ...(mail ? { mail } : {}) }), { env, Octokit: kreviewOctokit(spacingFromEnv()) });
     });
 }
 

@@ -12,6 +12,7 @@ import type { MailForwarder } from './mail-forward.js';
 import { reviewPullRequest, type PullRequestRef, type ReviewDeps, type ReviewSeriesFn } from './review-pr.js';
 import { AppState } from './state.js';
 import { githubWebUrl } from './github-host.js';
+import { webhookIntake } from './intake.js';
 import type { Mirrors } from './mirrors.js';
 import { installationId, validCheckEvent, validComment, validPull, validRepository, type PullPayload, type RepositoryPayload } from './payload.js';
 
@@ -33,6 +34,8 @@ export interface AppOptions {
   mail: MailForwarder | null;
   /** Histories kept open across reviews (default: a pool of the app's own; a server passes one it closes). */
   histories?: HistoryPool;
+  /** The public webhook path kreview's intake (intake.ts) answers, registered through probot's addHandler (`kreview serve`). */
+  intakePath?: string;
   /** Told about every webhook's work; lets a server wait until the app is idle (probot answers 202 after its webhook timeout and goes on). */
   track?: (work: Promise<unknown>) => void;
 }
@@ -95,9 +98,10 @@ function buildDeps(opts: AppOptions): ReviewDeps {
 type AnyContext = Context<'pull_request' | 'issue_comment' | 'check_run' | 'check_suite'>;
 
 export function createKreviewApp(overrides: Partial<AppOptions> = {}) {
-  return (app: Probot): void => {
+  return (app: Probot, loader?: { addHandler?: (h: ReturnType<typeof webhookIntake>) => void }): void => {
     const opts = { ...defaultOptions(), ...overrides };
     const deps = buildDeps(opts);
+    if (opts.intakePath && loader?.addHandler) loader.addHandler(webhookIntake(app, opts.intakePath));
 
     const review = (context: AnyContext, pr: PullRequestRef, force: boolean) => {
       const work = reviewOne(context, pr, force);

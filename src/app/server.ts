@@ -8,6 +8,10 @@ import { kreviewOctokit } from './octokit.js';
 import { HistoryPool } from '../git/history-pool.js';
 import { KreviewError } from '../core/types.js';
 import { githubWebUrl, webUrlOfApi } from './github-host.js';
+import { webhookIntake } from './intake.js';
+
+/** Where probot's own middleware listens: behind kreview's intake, which validates payloads first. */
+export const PROBOT_PATH_SUFFIX = '/_probot';
 
 export interface AppServerOptions {
   appId: number | string;
@@ -60,17 +64,21 @@ export async function startAppServer(o: AppServerOptions): Promise<AppServer> {
   };
   // The clones' Histories stay open between reviews and are closed with the server.
   const histories = o.app?.histories ?? new HistoryPool();
+  const intake = webhookIntake(probot, webhookPath);
   const middleware = await createNodeMiddleware(createKreviewApp({
       // Repositories are fetched from the web host that goes with the API.
       webUrl: o.baseUrl ? webUrlOfApi(o.baseUrl) : githubWebUrl(),
       ...o.app,
       track,
       histories,
-    }), { probot, webhooksPath: webhookPath });
+    }), { probot, webhooksPath: webhookPath + PROBOT_PATH_SUFFIX });
   const server: Server = createServer((req, res) => {
-    void middleware(req, res, () => {
-      res.writeHead(req.url === '/ping' ? 200 : 404, { 'content-type': 'text/plain' }).end(req.url === '/ping' ? 'PONG' : 'not found\n');
-    });
+    void (async () => {
+      if (await intake(req, res)) return;
+      await middleware(req, res, () => {
+        res.writeHead(req.url === '/ping' ? 200 : 404, { 'content-type': 'text/plain' }).end(req.url === '/ping' ? 'PONG' : 'not found\n');
+      });
+    })();
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
