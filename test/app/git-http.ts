@@ -34,6 +34,8 @@ export function serveGit(bare: string, rest: string, body: Buffer, req: Incoming
     CONTENT_LENGTH: String(body.length),
     REMOTE_ADDR: '127.0.0.1',
     ...(req.headers['git-protocol'] ? { GIT_PROTOCOL: String(req.headers['git-protocol']) } : {}),
+    // git gzips a large negotiation request.
+    ...(req.headers['content-encoding'] ? { HTTP_CONTENT_ENCODING: String(req.headers['content-encoding']) } : {}),
   };
   const cgi = spawn('git', ['http-backend'], { env, stdio: ['pipe', 'pipe', 'ignore'] });
   const out: Buffer[] = [];
