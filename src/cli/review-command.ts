@@ -93,7 +93,7 @@ export async function runReview(inputs: string[], opts: Pick<ReviewCommandOption
       throw new KreviewError(`--base ${opts.base}: no such revision in ${repo}`);
     const mailPatches: Patch[] = [];
     if (files.length)
-      for await (const item of readInputs(files)) {
+      for await (const item of readInputs(files, config.limits.messageBytes)) {
         if (item instanceof KreviewError) inputErrors.push(item.message);
         else mailPatches.push(item);
       }
