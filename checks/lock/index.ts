@@ -164,7 +164,7 @@ function oldHunkLines(diff: FileDiff): number[] {
 export async function runLockCheck(ctx: CheckContext): Promise<Finding[]> {
   const ws = ctx.workspace;
   const budget = ctx.budget ?? new PatchBudget(ctx.config.limits);
-  const rules = loadRules(ctx.config.lock.ruleFiles);
+  const rules = loadRules(ctx.config.lock.ruleFiles, budget.limits);
   const matcher = matcherFor(rules);
   const diffs = await ws.files();
   const touched: Touched[] = diffs
