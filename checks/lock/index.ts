@@ -133,6 +133,28 @@ function headLines(text: string, count: number): string {
   return text.slice(0, at);
 }
 
+/**
+ * `text` with every line longer than `max` characters cut there, and whether any was: what the
+ * parser and the rule regexes see of a line. The mail itself is untouched; a cut function may no
+ * longer parse, and is then named as unparsed rather than guessed at.
+ */
+function cutLongLines(text: string, max: number): { text: string; cut: boolean } {
+  if (text.length <= max) return { text, cut: false };
+  const parts: string[] = [];
+  let cut = false;
+  let start = 0;
+  while (start <= text.length) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
+    if (end - start > max) {
+      parts.push(text.slice(start, start + max));
+      cut = true;
+    } else parts.push(text.slice(start, end));
+    start = end + 1;
+  }
+  return cut ? { text: parts.join('\n'), cut } : { text, cut };
+}
+
 function oldHunkLines(diff: FileDiff): number[] {
   const out: number[] = [];
   for (const h of diff.hunks) for (const l of h.lines) if (l.oldLine !== null) out.push(l.oldLine);
@@ -142,7 +164,7 @@ function oldHunkLines(diff: FileDiff): number[] {
 export async function runLockCheck(ctx: CheckContext): Promise<Finding[]> {
   const ws = ctx.workspace;
   const budget = ctx.budget ?? new PatchBudget(ctx.config.limits);
-  const rules = loadRules(ctx.config.lock.ruleFiles);
+  const rules = loadRules(ctx.config.lock.ruleFiles, budget.limits);
   const matcher = matcherFor(rules);
   const diffs = await ws.files();
   const touched: Touched[] = diffs
@@ -216,12 +238,16 @@ function checkFile(
 ): Finding[] {
   if (!post) return [];
   const findings: Finding[] = [];
-  const { linesPerFile } = budget.limits;
+  const { linesPerFile, lineLength } = budget.limits;
   const postHunks = t.diff.hunks.map((h) => ({ start: h.newStart, count: h.newLines, section: h.section }));
   const preHunks = t.diff.hunks.map((h) => ({ start: h.oldStart, count: h.oldLines, section: h.section }));
   // What is parsed of an image: up to linesPerFile lines, and for a hunk-only image up to the end of the last hunk read.
-  const image = (text: string, complete: boolean, hunks: { start: number; count: number }[]): string =>
-    headLines(text, complete ? linesPerFile : Math.min(linesPerFile, hunks.reduce((end, h) => Math.max(end, h.start + h.count), 0)));
+  const image = (text: string, complete: boolean, hunks: { start: number; count: number }[]): string => {
+    const head = headLines(text, complete ? linesPerFile : Math.min(linesPerFile, hunks.reduce((end, h) => Math.max(end, h.start + h.count), 0)));
+    const cut = cutLongLines(head, lineLength);
+    if (cut.cut) budget.note(`${t.path}: lines longer than ${lineLength} characters (limits.lineLength) were cut there for the lock check`);
+    return cut.text;
+  };
   const after = analyseImage({ path: t.path, text: image(post.text, post.complete, postHunks), complete: post.complete, lines: [...t.added.all], hunks: postHunks }, postCtx);
   if (budget.expired()) throw new DeadlinePassed();
   const before = pre ? analyseImage({ path: t.diff.oldPath ?? t.path, text: image(pre.text, pre.complete, preHunks), complete: pre.complete, lines: oldHunkLines(t.diff).filter((l) => l <= linesPerFile), hunks: preHunks }, preCtx) : [];

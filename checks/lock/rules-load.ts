@@ -4,6 +4,8 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { DEFAULT_LIMITS, type Limits } from '../../src/core/limits.js';
+import { linearRegExp } from '../../src/core/safe-regex.js';
 import { KreviewError } from '../../src/core/types.js';
 import {
   buildLockModel,
@@ -30,6 +32,8 @@ class Source {
   constructor(
     readonly file: string,
     text: string,
+    /** Rule patterns are compiled for RE2 and timed against these. */
+    private readonly limits: Pick<Limits, 'regexMs' | 'lineLength'> = DEFAULT_LIMITS,
   ) {
     this.doc = parseDocument(text, { lineCounter: this.lines, uniqueKeys: true });
     const err = this.doc.errors[0];
@@ -81,7 +85,7 @@ class Source {
     const s = this.str(path, required);
     if (s === undefined) return undefined;
     try {
-      return new RegExp(s);
+      return linearRegExp(s, this.limits);
     } catch (e) {
       return this.fail(path, `bad regular expression: ${(e as Error).message}`);
     }
@@ -310,6 +314,8 @@ function readSyntax(src: Source, c: Collected): void {
       const prefix = (defines as Record<string, unknown>)[glob] ?? '';
       if (typeof prefix !== 'string' || !/^[A-Za-z0-9_]*$/.test(prefix)) src.fail(['syntax', 'define-macros', glob], 'expected a name prefix (letters, digits, _), or nothing');
       if (!/^[A-Za-z_*?][A-Za-z0-9_*?]*$/.test(glob)) src.fail(['syntax', 'define-macros', glob], 'expected a macro name glob');
+      // Every line of a C file is matched against these globs at once: one `*` each keeps that a single pass.
+      if (glob.split('*').length > 2) src.fail(['syntax', 'define-macros', glob], 'at most one * in a macro name glob');
       out[glob] = prefix as string;
     }
     c.syntax.defineMacros = out;
@@ -330,12 +336,12 @@ function readSyntax(src: Source, c: Collected): void {
 }
 
 /** Build a RuleSet from rule file texts. Throws KreviewError `file:line: path: reason`. */
-export function parseRuleFiles(files: { file: string; text: string }[]): RuleSet {
+export function parseRuleFiles(files: { file: string; text: string }[], limits: Pick<Limits, 'regexMs' | 'lineLength'> = DEFAULT_LIMITS): RuleSet {
   const c: Collected = { kinds: [], primitives: [], rules: [], never: [], orders: [], entry: [], syntax: {}, kindRefs: [] };
   const hash = createHash('sha256');
   for (const { file, text } of files) {
     hash.update(file).update('\0').update(text).update('\0');
-    const src = new Source(file, text);
+    const src = new Source(file, text, limits);
     if (src.doc.contents === null) continue;
     src.keys([], TOP_KEYS);
     readKinds(src, c);
@@ -379,9 +385,9 @@ export function parseRuleFiles(files: { file: string; text: string }[]): RuleSet
 
 const loaded = new Map<string, RuleSet>();
 
-/** The bundled rules plus extra files; read once per process. */
-export function loadRules(extraFiles: string[] = []): RuleSet {
-  const cacheKey = extraFiles.join('\0');
+/** The bundled rules plus extra files; read once per process (and per pattern limits). */
+export function loadRules(extraFiles: string[] = [], limits: Pick<Limits, 'regexMs' | 'lineLength'> = DEFAULT_LIMITS): RuleSet {
+  const cacheKey = [...extraFiles, limits.regexMs, limits.lineLength].join('\0');
   const hit = loaded.get(cacheKey);
   if (hit) return hit;
   const bundled = readdirSync(RULES_DIR)
@@ -398,7 +404,7 @@ export function loadRules(extraFiles: string[] = []): RuleSet {
     const shown = relative(process.cwd(), path);
     return { file: shown.startsWith('..') ? path : shown, text };
   });
-  const set = parseRuleFiles(files);
+  const set = parseRuleFiles(files, limits);
   loaded.set(cacheKey, set);
   return set;
 }

@@ -1,5 +1,6 @@
 // The engine's view of locking knowledge: lock kinds, the calls that take and drop them, and the
 // macro syntax to cope with. Built from data (checks/rules/*.yml); the engine names no kernel function.
+import { linearGlob } from '../core/safe-regex.js';
 
 /** When a conditional acquire holds the lock: returns true, returns 0, or returns a usable pointer. */
 export type Success = 'true' | 'zero' | 'pointer';
@@ -77,10 +78,9 @@ export interface LockModel {
   lookup(callee: string, args: string[]): PrimitiveSpec[];
 }
 
-/** Compile a shell-style glob (`*` and `?`) into an anchored RegExp. */
+/** Compile a shell-style glob (`*` and `?`) from a rule file into an anchored pattern matched in linear time. */
 export function globToRegExp(glob: string): RegExp {
-  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${body}$`);
+  return linearGlob(glob);
 }
 
 /** Names matcher: exact names in a Set, globs as RegExps, so the common case is one lookup. */
