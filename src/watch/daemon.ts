@@ -7,7 +7,8 @@ import type { Sink } from '../sinks/sink.js';
 import { SmtpSink } from '../sinks/smtp-sink.js';
 import { CursorStore } from '../state/cursors.js';
 import { MessageStore } from '../state/messages.js';
-import { openState, type Db } from '../state/open-state.js';
+import { openState, StateFile, type Db } from '../state/open-state.js';
+import { StateError, stateError } from '../state/state-errors.js';
 import { Outbox, type DispatchReport, type OutboxStep } from '../state/outbox.js';
 import { pruneState } from '../state/prune.js';
 import { SeriesStore } from '../state/series-store.js';
@@ -43,10 +44,10 @@ export interface TickReport {
   errors: string[];
 }
 
-async function buildSource(c: SourceConfig, cursors: CursorStore, warn: (m: string) => void): Promise<WatchSource> {
+async function buildSource(c: SourceConfig, cursors: CursorStore, warn: (m: string) => void, now: () => number): Promise<WatchSource> {
   switch (c.type) {
     case 'public-inbox':
-      return new PublicInboxSource(c.path, c.name, cursors, warn);
+      return new PublicInboxSource(c.path, c.name, cursors, warn, c.since, now);
     case 'maildir':
       return new MaildirSource(c.path, c.name, warn);
     case 'mbox':
@@ -65,6 +66,7 @@ function buildSink(c: SinkConfig): Sink {
 export class Watcher {
   readonly policy: PolicyWatcher;
   readonly db: Db;
+  private readonly stateFile: StateFile;
   readonly messages: MessageStore;
   readonly outbox: Outbox;
   private readonly cursors: CursorStore;
@@ -87,6 +89,7 @@ export class Watcher {
     // A broken rule file stops the daemon at start-up (file and line), not on every series.
     validateLockRules(this.policy.current.review.lock.ruleFiles);
     this.db = openState(this.policy.current.statePath);
+    this.stateFile = new StateFile(this.policy.current.statePath);
     this.messages = new MessageStore(this.db);
     this.cursors = new CursorStore(this.db);
     this.seriesStore = new SeriesStore(this.db);
@@ -112,7 +115,7 @@ export class Watcher {
     for (const s of this.sources) await s.close();
     const warn = this.log;
     this.sources = [new IncomingQueueSource(this.db)];
-    for (const c of p.sources) this.sources.push(await buildSource(c, this.cursors, warn));
+    for (const c of p.sources) this.sources.push(await buildSource(c, this.cursors, warn, this.now));
     this.sources.push(...(this.opts.extraSources?.({ cursors: this.cursors, warn }) ?? []));
     for (const s of this.sources) s.onArrival?.(() => this.wakeUp?.());
     this.sourcesFor = sig;
@@ -126,6 +129,9 @@ export class Watcher {
       try {
         await s.poll((batch) => this.intake.handle(batch));
       } catch (e) {
+        // The state file failing is no fault of the source: it stops the tick.
+        const se = stateError(e, this.stateFile.path);
+        if (se) throw se;
         // One broken source does not stop the others.
         const msg = e instanceof KreviewError ? e.message : `${s.name}: ${(e as Error).message.split('\n')[0]}`;
         errors.push(msg);
@@ -180,12 +186,27 @@ export class Watcher {
     return { ...d, recovered: rec.sent, requeued: rec.requeued };
   }
 
+  /**
+   * One pass. A StateError (the state file deleted, replaced, locked, damaged or read-only) ends it:
+   * the daemon must not go on without a place to record what it did.
+   */
   async tick(): Promise<TickReport> {
+    try {
+      return await this.pass();
+    } catch (e) {
+      throw stateError(e, this.stateFile.path) ?? e;
+    }
+  }
+
+  private async pass(): Promise<TickReport> {
     this.tickErrors = [];
+    this.stateFile.check();
     if (this.policy.refresh()) this.log(`policy ${this.policy.file} reloaded`);
     const before = { ...this.intake.counts };
     const errors = await this.pollSources();
     const r = await this.reviewReady();
+    // Reviews take a while; never send what could not be recorded as sent.
+    this.stateFile.check();
     const outbox = await this.flushOutbox();
     const pruned = pruneState(this.db, this.policy.current.retentionDays, this.now());
     if (pruned && (pruned.messages || pruned.heads || pruned.replies || pruned.series))
@@ -201,7 +222,10 @@ export class Watcher {
     return { intake, reviewed: r.reviewed, queued: r.queued, superseded: r.superseded, outbox, errors: [...new Set([...errors, ...r.errors, ...outbox.errors])] };
   }
 
-  /** Ticks until the signal aborts; a tick's errors are logged as they happen, a failing tick too, and the loop goes on. */
+  /**
+   * Ticks until the signal aborts; a tick's errors are logged as they happen, a failing tick too, and
+   * the loop goes on, except when the state file fails (StateError): that stops it.
+   */
   async run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       try {
@@ -209,6 +233,8 @@ export class Watcher {
         if (t.intake.read || t.queued.length || t.outbox.sent.length)
           this.log(`read ${t.intake.read} (${t.intake.patches} patches), reviewed ${t.reviewed.length} series, queued ${t.queued.length}, sent ${t.outbox.sent.length}`);
       } catch (e) {
+        // The caller says it once (the CLI: "kreview: ..." and a non-zero exit).
+        if (e instanceof StateError) throw e;
         this.log(`tick failed: ${(e as Error).message.split('\n')[0]}`);
       }
       await new Promise<void>((res) => {
