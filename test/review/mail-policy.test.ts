@@ -10,6 +10,7 @@ import type { Patch, Series } from '../../src/core/types.js';
 import { parseMail } from '../../src/patch/mail.js';
 import { isMailable, DEFAULT_MAIL_RULES } from '../../src/review/filter.js';
 import { reviewSeries } from '../../src/review/pipeline.js';
+import { renderMailPreview } from '../../src/review/render-mail-preview.js';
 import type { EmailContext } from '../../src/review/render-email.js';
 import { openState } from '../../src/state/open-state.js';
 import { Outbox } from '../../src/state/outbox.js';
@@ -145,5 +146,21 @@ describe('planReplies', () => {
     expect(plan.replies[1].reply.text).toContain('Only part of this series arrived');
     const unsure = reviews.map((r) => ({ ...r, findings: r.findings.map((f) => ({ ...f, confidence: 'medium' as const })) }));
     expect(planReplies(unsure, series, ctx(series), list, outbox()).replies).toEqual([]);
+  });
+});
+
+describe('the --format email preview', () => {
+  it('previews only what a list would be mailed under the default rules, and signs in one line', async () => {
+    const guess = await mailPatch('guess.jane@example.org', '[PATCH 1/2] btrfs: fix a crash', ['btrfs: fix a crash', '', 'BUG: kernel NULL pointer dereference, address: 0000000000000008', '', 'Cc: stable@vger.kernel.org', SOB].join('\n'));
+    const bad = await mailPatch('bad.jane@example.org', '[PATCH 2/2] btrfs: fix another', ['btrfs: fix another', '', 'Another.', '', 'Fixes: the old bug', SOB].join('\n'));
+    const series = seriesOf([guess, bad]);
+    const review = await reviewSeries(series, { repo: null, config: defaultConfig() });
+    expect(review.patches.map((p) => p.findings.map((f) => f.id))).toEqual([['fixes/missing'], ['fixes/no-sha']]);
+    const mbox = renderMailPreview([review], undefined, new Date('2026-11-24T12:00:00Z'));
+    expect(mbox.match(/^Subject: /gm)).toEqual(['Subject: ']);
+    expect(mbox).toContain('Subject: Re: [PATCH 2/2] btrfs: fix another');
+    expect(mbox).toContain('> Fixes: the old bug');
+    expect(mbox).not.toContain("perhaps it also needs a 'Fixes:' tag");
+    expect(mbox).toContain('\n-- \nkreview is a bot; ask the list owner to mute kreview for this list.\n');
   });
 });
