@@ -2,7 +2,7 @@
 // floor, one mail per patch, series-wide remarks once, nothing for a clean patch. Real checks run
 // through the real pipeline on parsed mails; the outbox is a real state database.
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultConfig } from '../../src/core/config.js';
@@ -163,4 +163,24 @@ describe('the --format email preview', () => {
     expect(mbox).not.toContain("perhaps it also needs a 'Fixes:' tag");
     expect(mbox).toContain('\n-- \nkreview is a bot; ask the list owner to mute kreview for this list.\n');
   });
+});
+
+describe('real list mails the old rules answered wrongly (real headers, bodies retold)', () => {
+  const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url));
+  const cases: [string, string][] = [
+    ['xfs-dquot-deadlock.eml', 'fixes/missing'],
+    ['xfsprogs-man-short-sha.eml', 'fixes/short-sha'],
+    ['vfs-lookup-continue.eml', 'lock/'],
+  ];
+  for (const [name, shown] of cases) {
+    it(`${name}: ${shown} is shown in the review, and nothing is mailed to linux-xfs`, async () => {
+      const patch = await parseMail(fixture(name), name);
+      expect(patch.mail?.listIds.join(' ')).toContain('linux-xfs.vger.kernel.org');
+      const series = seriesOf([patch]);
+      const review = await reviewSeries(series, { repo: null, config: defaultConfig() });
+      expect(review.patches[0].findings.some((f) => f.id.startsWith(shown))).toBe(true);
+      const list = parsePolicy(`${POLICY}lists:\n  - id: linux-xfs.vger.kernel.org\n    mode: enabled\n`, 'p.yml').lists[0];
+      expect(planReplies(review.patches, series, ctx(series), list, outbox()).replies).toEqual([]);
+    });
+  }
 });
