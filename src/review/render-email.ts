@@ -1,15 +1,15 @@
 // Renders a patch's review as a plain-text reply the way kernel reviewers write them: an
 // attribution line, trimmed `> ` quotes of the patch lines, each note right under its lines.
 import { createHash } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { Eta } from 'eta';
 import type { Finding, Hunk, Patch, PatchReview, Person, Review, Series } from '../core/types.js';
 import { SEVERITY_RANK } from '../core/types.js';
 import { buildRawMail, encodeHeaderText, formatAddress, isValidAddress, sanitizeHeaderValue } from '../sinks/mail-format.js';
 import { DEFAULT_LIMITS } from '../core/limits.js';
 import { wrapProse } from './wrap.js';
+import { packagePath } from '../core/paths.js';
 
-export const DEFAULT_EMAIL_TEMPLATES = fileURLToPath(new URL('../../templates/email/', import.meta.url));
+export const DEFAULT_EMAIL_TEMPLATES = packagePath('templates', 'email') + '/';
 
 export interface BotIdentity {
   name: string;
