@@ -15,7 +15,9 @@ import type { EmailContext } from '../../src/review/render-email.js';
 import { openState } from '../../src/state/open-state.js';
 import { Outbox } from '../../src/state/outbox.js';
 import { parsePolicy, type ListPolicy } from '../../src/watch/policy.js';
-import { planReplies } from '../../src/watch/series-reviewer.js';
+import { planReplies, SeriesReviewer } from '../../src/watch/series-reviewer.js';
+import { MessageStore } from '../../src/state/messages.js';
+import { SeriesStore } from '../../src/state/series-store.js';
 import { TestRepo } from '../helpers/git-repo.js';
 import { makeFinding } from '../helpers/make-patch.js';
 import { mailText } from '../watch/mail-fixtures.js';
@@ -183,4 +185,23 @@ describe('real list mails the old rules answered wrongly (real headers, bodies r
       expect(planReplies(review.patches, series, ctx(series), list, outbox()).replies).toEqual([]);
     });
   }
+});
+
+describe('the daemon mails under the policy limits', () => {
+  it('limits.findingsPerMail of the policy caps the findings a reply writes out', async () => {
+    const db = openState(join(mkdtempSync(join(tmpdir(), 'kreview-cap-')), 'state.db'));
+    const box = new Outbox(db);
+    const policy = parsePolicy(`${POLICY}limits: { findingsPerMail: 2 }\nlists:\n  - id: linux-btrfs.vger.kernel.org\n    mode: enabled\n`, 'p.yml');
+    const tags = [1, 2, 3, 4].map((i) => `Fixes: the old bug ${i}`);
+    const patch = await mailPatch('cap.jane@example.org', '[PATCH] btrfs: fix four bugs', ['btrfs: fix four bugs', '', 'Fix them.', '', ...tags, SOB].join('\n'));
+    const withList = { ...patch, mail: { ...patch.mail!, listIds: ['<linux-btrfs.vger.kernel.org>'] } };
+    const reviewer = new SeriesReviewer(db, new MessageStore(db), new SeriesStore(db), box, () => {});
+    const series = seriesOf([withList]);
+    const out = await reviewer.reviewReady({ series, identity: 'cap', messageIds: [withList.id], arrivedAt: new Map(), lists: [], followUp: false }, policy, Date.now());
+    await reviewer.close();
+    expect(out.queued).toHaveLength(1);
+    const raw = (db.prepare('SELECT raw FROM outbox').get() as { raw: string }).raw;
+    expect(raw.match(/^> Fixes:/gm)).toHaveLength(2);
+    expect(raw.replace(/\s+/g, ' ')).toContain('And 2 more Fixes: problems of the same kinds: fixes/no-sha (2).');
+  });
 });
