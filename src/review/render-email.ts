@@ -207,7 +207,7 @@ const capitalise = (s: string): string => (isFragment(s) ? s[0].toUpperCase() + 
  * The note's prose as the mail says it: a headline written as a fragment (`returns with ... held`)
  * is left out when the explanation says the same as a sentence; no line numbers; one hedge at most.
  */
-export function noteProse(f: Finding): string {
+function noteProse(f: Finding): string {
   const plain = (s: string) => LINE_REFS.reduce((t, [re, by]) => t.replace(re, by), s.trim());
   const message = plain(f.message).replace(/\s*$/, '');
   const explanation = f.explanation ? plain(f.explanation) : '';

@@ -168,6 +168,8 @@ describe('a patch with 10,000 Fixes: tags (issue 9, row 13)', () => {
     expect(reply.raw.length).toBeLessThan(8_000);
     expect(reply.text.match(/^> Fixes:/gm)).toHaveLength(5);
     expect(reply.text.replace(/\n/g, ' ')).toContain('And 9,995 more Fixes: problems of the same kinds: fixes/no-sha (9,995). They are not quoted here.');
+    // The real pipeline without a repository: the ids were not looked up, said once.
+    expect(reply.text.match(/were not looked up/g)).toHaveLength(1);
     // Every finding still counts for "still present in v2" later.
     expect(reply.findingKeys).toHaveLength(10_000);
   });
