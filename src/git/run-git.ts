@@ -6,6 +6,8 @@ import { KreviewError } from '../core/types.js';
 
 export interface RunGitOptions {
   input?: string | Buffer;
+  /** Extra environment (GIT_INDEX_FILE for a scratch index). */
+  env?: Record<string, string>;
   timeoutMs?: number;
   maxBuffer?: number;
 }
@@ -46,7 +48,7 @@ export async function runGitBuffer(
       if (size > maxBuffer) throw new KreviewError(`git ${args[0] ?? ''} in ${repo} printed more than ${maxBuffer} bytes and was stopped`);
       out.push(b);
     },
-    { input: opts.input, timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS },
+    { input: opts.input, timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, env: opts.env },
   );
   return { stdout: Buffer.concat(out), stderr: r.stderr, code: r.code };
 }
@@ -97,11 +99,11 @@ export function streamGit(
   repo: string,
   args: string[],
   onData: (chunk: Buffer) => void,
-  opts: { input?: string | Buffer; timeoutMs?: number } = {},
+  opts: { input?: string | Buffer; timeoutMs?: number; env?: Record<string, string> } = {},
 ): Promise<{ stderr: string; code: number }> {
   const timeoutMs = opts.timeoutMs ?? 3_600_000;
   return new Promise((resolve, reject) => {
-    const child = spawn('git', ['-C', repo, ...args], { env: gitEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('git', ['-C', repo, ...args], { env: { ...gitEnv(), ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
     const err: Buffer[] = [];
     let failure: Error | null = null;
     const what = `git ${args[0] ?? ''} in ${repo}`;
