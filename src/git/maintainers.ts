@@ -2,7 +2,10 @@
 // a path: F: patterns (a trailing `/` takes everything below, `*` and `?` stay within one path
 // component), X: exclusions of the same form, N: regular expressions matched anywhere in the path.
 // The file comes from a repository, so N: expressions run in RE2 (linear time, no backtracking).
+import { readFileSync, statSync } from 'node:fs';
 import { RE2JS } from 're2js';
+import { KreviewError } from '../core/types.js';
+import { runGit } from './run-git.js';
 
 export interface MaintainersSection {
   name: string;
@@ -115,4 +118,39 @@ export function parseMaintainers(text: string): Maintainers {
       return out;
     },
   };
+}
+
+const loaded = new Map<string, { stamp: string; m: Maintainers }>();
+
+/**
+ * The MAINTAINERS to route by: a file the policy names, else the repository's at HEAD; parsed
+ * once and again only when the file (its mtime and size, or its blob at HEAD) changed.
+ * Null when there is neither.
+ */
+export async function loadMaintainers(file: string | null, repo: string | null): Promise<Maintainers | null> {
+  if (file) {
+    let stamp: string;
+    try {
+      const st = statSync(file);
+      stamp = `${st.mtimeMs}:${st.size}`;
+    } catch (e) {
+      throw new KreviewError(`cannot read MAINTAINERS file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    const hit = loaded.get(file);
+    if (hit?.stamp === stamp) return hit.m;
+    const m = parseMaintainers(readFileSync(file, 'utf8'));
+    loaded.set(file, { stamp, m });
+    return m;
+  }
+  if (!repo) return null;
+  const blob = await runGit(repo, ['rev-parse', '--verify', '-q', 'HEAD:MAINTAINERS'], { timeoutMs: 30_000 });
+  if (blob.code !== 0) return null;
+  const stamp = blob.stdout.trim();
+  const hit = loaded.get(`repo:${repo}`);
+  if (hit?.stamp === stamp) return hit.m;
+  const text = await runGit(repo, ['cat-file', 'blob', stamp], { timeoutMs: 60_000 });
+  if (text.code !== 0) return null;
+  const m = parseMaintainers(text.stdout);
+  loaded.set(`repo:${repo}`, { stamp, m });
+  return m;
 }
