@@ -54,6 +54,8 @@ export interface AnalyseContext {
   model: LockModel;
   matcher: RuleMatcher;
   summaries: SummaryIndex | null;
+  /** The patch's review deadline: asked between functions; past it the rest is not walked. */
+  expired?: () => boolean;
 }
 
 /** `.writepage = foo,` members of operation tables in the file: foo -> writepage. */
@@ -219,7 +221,11 @@ function analyseFunction(fn: CFunction, path: string, entry: Held[], ctx: Analys
 /** Analyse the functions of one image that contain the wanted lines. */
 export function analyseImage(input: ImageInput, ctx: AnalyseContext): FunctionAnalysis[] {
   // Parsing only the wanted functions keeps a patch fast; fall back to the whole file.
-  const sliced = input.complete ? sliceFunctions(input.text, input.lines) : null;
+  // A patch that touches most of a file (a new file) parses it whole, sharing the parse its facts made.
+  let lineCount = 1;
+  for (let i = input.text.indexOf('\n'); i >= 0; i = input.text.indexOf('\n', i + 1)) lineCount++;
+  const most = input.lines.length * 2 > lineCount;
+  const sliced = input.complete && !most ? sliceFunctions(input.text, input.lines) : null;
   let file = parseC(sliced ?? input.text, ctx.model.syntax);
   if (sliced !== null && !input.lines.every((l) => file.functions.some((f) => l >= f.startLine && l <= f.endLine))) {
     file = parseC(input.text, ctx.model.syntax);
@@ -229,6 +235,7 @@ export function analyseImage(input: ImageInput, ctx: AnalyseContext): FunctionAn
   const out: FunctionAnalysis[] = [];
   const covered = new Set<number>();
   for (const fn of file.functions.filter(wanted)) {
+    if (ctx.expired?.()) return out;
     if (!input.complete && fn.errorLines.length) continue;
     for (const l of input.lines) if (l >= fn.startLine && l <= fn.endLine) covered.add(l);
     const issues = fn.errorLines.length ? [] : analyseFunction(fn, input.path, entryState(fn, members, ctx), ctx);
@@ -237,6 +244,7 @@ export function analyseImage(input: ImageInput, ctx: AnalyseContext): FunctionAn
   if (!input.complete && input.lines.some((l) => !covered.has(l))) {
     const rest = { ...input, lines: input.lines.filter((l) => !covered.has(l)) };
     for (const { fn, hunk } of hunkOnlyFunctions(rest, ctx)) {
+      if (ctx.expired?.()) return out;
       // Hunk-only: errors from the cut are expected; the note says how little was seen.
       out.push({ name: fn.name, key: `${fn.name}#hunk${hunk}`, startLine: fn.startLine, endLine: fn.endLine, errorLines: [], issues: analyseFunction(fn, input.path, [], ctx), hunkOnly: true });
     }

@@ -114,8 +114,10 @@ export function ensureClone(req: CloneRequest, opts: CloneOptions): Promise<Clon
       // this fetch, off the review's path (see below).
       const graph = hasCommitGraph(dir);
       // Refspecs are built here from checked parts and follow `--`: nothing untrusted is read as an option.
-      const fetch = await runGit(dir, ['-c', `fetch.writeCommitGraph=${graph}`, 'fetch', '-q', '--no-write-fetch-head', '--', url, ...refspecs], {
+      const fetch = await runGit(dir, ['fetch', '-q', '--no-write-fetch-head', '--', url, ...refspecs], {
         timeoutMs: opts.fetchTimeoutMs,
+        remote: true,
+        config: [`fetch.writeCommitGraph=${graph}`],
       });
       if (fetch.code !== 0) {
         throw new KreviewError(

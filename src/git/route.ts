@@ -115,13 +115,13 @@ const APPLY_TIMEOUT_MS = 60_000;
 async function appliesTo(repo: string, commit: string, patches: Patch[]): Promise<{ ok: boolean | null; why: string }> {
   if (patches.some((p) => p.files.some((f) => f.binary))) return { ok: null, why: 'a binary patch cannot be tried' };
   const dir = mkdtempSync(join(tmpdir(), 'kreview-apply-'));
-  const env = { GIT_INDEX_FILE: join(dir, 'index') };
+  const index = { indexFile: join(dir, 'index') };
   try {
-    const read = await runGit(repo, ['read-tree', commit], { env, timeoutMs: APPLY_TIMEOUT_MS });
+    const read = await runGit(repo, ['read-tree', commit], { ...index, timeoutMs: APPLY_TIMEOUT_MS });
     if (read.code !== 0) return { ok: false, why: read.stderr.trim().split('\n')[0] };
     for (const p of patches) {
       if (!p.files.length) continue;
-      const r = await runGit(repo, ['apply', '--cached', '-'], { env, input: diffText(p.files), timeoutMs: APPLY_TIMEOUT_MS });
+      const r = await runGit(repo, ['apply', '--cached', '-'], { ...index, input: diffText(p.files), timeoutMs: APPLY_TIMEOUT_MS });
       if (r.code !== 0) return { ok: false, why: `${p.prefix.index ?? 1}/${p.prefix.total ?? 1}: ${r.stderr.trim().split('\n')[0]}` };
     }
     return { ok: true, why: '' };

@@ -14,7 +14,7 @@ const reason = (e: unknown): string => {
 };
 
 /** Parses every message of one stream, yielding a KreviewError for each message or read that fails. */
-async function* fromStream(stream: Readable, name: string): AsyncGenerator<Patch | KreviewError> {
+export async function* readStream(stream: Readable, name: string): AsyncGenerator<Patch | KreviewError> {
   let count = 0;
   try {
     for await (const msg of readMessages(stream, name)) {
@@ -49,7 +49,7 @@ async function* walk(dir: string): AsyncGenerator<string> {
 export async function* readInputs(paths: string[]): AsyncGenerator<Patch | KreviewError> {
   for (const path of paths) {
     if (path === '-') {
-      yield* fromStream(process.stdin, 'stdin');
+      yield* readStream(process.stdin, 'stdin');
       continue;
     }
     let isDir: boolean;
@@ -60,11 +60,11 @@ export async function* readInputs(paths: string[]): AsyncGenerator<Patch | Krevi
       continue;
     }
     if (!isDir) {
-      yield* fromStream(createReadStream(path), path);
+      yield* readStream(createReadStream(path), path);
       continue;
     }
     try {
-      for await (const file of walk(path)) yield* fromStream(createReadStream(file), file);
+      for await (const file of walk(path)) yield* readStream(createReadStream(file), file);
     } catch (e) {
       yield new KreviewError(`cannot read directory ${path}: ${reason(e)}`);
     }

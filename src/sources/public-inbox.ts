@@ -8,7 +8,8 @@ import { KreviewError } from '../core/types.js';
 import { CatFile } from '../git/cat-file.js';
 import { runGit, isFullOid } from '../git/run-git.js';
 import type { CursorStore } from '../state/cursors.js';
-import { MAX_MESSAGE_BYTES, type BatchHandler, type RawMessage, type WatchSource } from '../watch/raw-message.js';
+import { DEFAULT_LIMITS } from '../core/limits.js';
+import { type BatchHandler, type RawMessage, type WatchSource } from '../watch/raw-message.js';
 
 const BATCH = 1000;
 /** Blobs are read in groups of at most this many bytes, so a batch of large mails is not all in memory at once. */
@@ -56,14 +57,14 @@ export function parseRawLog(text: string): NewMessage[] {
 export class PublicInboxSource implements WatchSource {
   private readonly readers = new Map<number, CatFile>();
   private readonly checkers = new Map<number, CatFile>();
-  /** Replaceable in tests. */
-  maxBlobBytes = MAX_MESSAGE_BYTES;
 
   constructor(
     readonly inbox: string,
     readonly name: string,
     private readonly cursors: CursorStore,
     private readonly warn: (msg: string) => void = () => {},
+    /** `limits.messageBytes`: a larger message is skipped with one line. */
+    public maxBlobBytes: number = DEFAULT_LIMITS.messageBytes,
   ) {}
 
   private cursorKey(epoch: number): string {

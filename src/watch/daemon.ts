@@ -43,17 +43,21 @@ export interface TickReport {
   errors: string[];
 }
 
-async function buildSource(c: SourceConfig, cursors: CursorStore, warn: (m: string) => void): Promise<WatchSource> {
+async function buildSource(c: SourceConfig, cursors: CursorStore, warn: (m: string) => void, maxBytes: number): Promise<WatchSource> {
   switch (c.type) {
     case 'public-inbox':
-      return new PublicInboxSource(c.path, c.name, cursors, warn);
+      return new PublicInboxSource(c.path, c.name, cursors, warn, maxBytes);
     case 'maildir':
-      return new MaildirSource(c.path, c.name, warn);
+      return new MaildirSource(c.path, c.name, warn, maxBytes);
     case 'mbox':
-      return new MboxTailSource(c.path, c.name, cursors, warn);
+      return new MboxTailSource(c.path, c.name, cursors, warn, maxBytes);
     case 'imap': {
       const { ImapSource } = await import('../sources/imap.js');
       return new ImapSource(c, cursors, warn);
+    }
+    case 'nntp': {
+      const { NntpSource } = await import('../sources/nntp.js');
+      return new NntpSource(c, cursors, warn);
     }
   }
 }
@@ -77,6 +81,8 @@ export class Watcher {
   private readonly log: (msg: string) => void;
   private wakeUp: (() => void) | null = null;
   private readonly now: () => number;
+  /** This tick's errors so far (each logged once, when it happens). */
+  private tickErrors: string[] = [];
 
   constructor(private readonly opts: WatcherOptions) {
     this.log = opts.log ?? ((m) => process.stderr.write(`kreview watch: ${m}\n`));
@@ -90,17 +96,27 @@ export class Watcher {
     this.seriesStore = new SeriesStore(this.db);
     this.outbox = new Outbox(this.db);
     this.intake = new Intake(this.messages, () => this.policy.current, this.log, this.now);
-    this.reviewer = new SeriesReviewer(this.db, this.messages, this.seriesStore, this.outbox, this.log, opts.review);
+    this.reviewer = new SeriesReviewer(this.db, this.messages, this.seriesStore, this.outbox, (m) => this.problem(m), opts.review);
     this.sink = opts.sink ?? buildSink(this.policy.current.sink);
   }
 
+  /**
+   * An error of this tick: logged as it happens (a tick killed halfway loses none), returned in the
+   * tick's report; the same line twice in a tick is said once.
+   */
+  private problem(msg: string): void {
+    if (this.tickErrors.includes(msg)) return;
+    this.tickErrors.push(msg);
+    this.log(msg);
+  }
+
   private async ensureSources(p: WatchPolicy): Promise<void> {
-    const sig = JSON.stringify(p.sources);
+    const sig = JSON.stringify([p.sources, p.limits.messageBytes]);
     if (sig === this.sourcesFor && this.sources.length) return;
     for (const s of this.sources) await s.close();
     const warn = this.log;
     this.sources = [new IncomingQueueSource(this.db)];
-    for (const c of p.sources) this.sources.push(await buildSource(c, this.cursors, warn));
+    for (const c of p.sources) this.sources.push(await buildSource(c, this.cursors, warn, p.limits.messageBytes));
     this.sources.push(...(this.opts.extraSources?.({ cursors: this.cursors, warn }) ?? []));
     for (const s of this.sources) s.onArrival?.(() => this.wakeUp?.());
     this.sourcesFor = sig;
@@ -117,7 +133,7 @@ export class Watcher {
         // One broken source does not stop the others.
         const msg = e instanceof KreviewError ? e.message : `${s.name}: ${(e as Error).message.split('\n')[0]}`;
         errors.push(msg);
-        this.log(msg);
+        this.problem(msg);
       }
     }
     return errors;
@@ -149,6 +165,7 @@ export class Watcher {
       out.reviewed.push(o.key);
       out.queued.push(...o.queued);
       out.errors.push(...o.errors);
+      for (const e of o.errors) this.problem(e);
     }
     return out;
   }
@@ -163,10 +180,12 @@ export class Watcher {
       return l ? { perListPerHour: l.perListPerHour, perThreadPerHour: l.perThreadPerHour } : undefined;
     };
     const d = await this.outbox.dispatch(this.sink, { now: this.now(), limits, seen, onStep: this.opts.onOutboxStep });
+    for (const e of d.errors) this.problem(e);
     return { ...d, recovered: rec.sent, requeued: rec.requeued };
   }
 
   async tick(): Promise<TickReport> {
+    this.tickErrors = [];
     if (this.policy.refresh()) this.log(`policy ${this.policy.file} reloaded`);
     const before = { ...this.intake.counts };
     const errors = await this.pollSources();
@@ -183,10 +202,10 @@ export class Watcher {
       skipped: c.skipped - before.skipped,
       bad: c.bad - before.bad,
     };
-    return { intake, reviewed: r.reviewed, queued: r.queued, superseded: r.superseded, outbox, errors: [...errors, ...r.errors] };
+    return { intake, reviewed: r.reviewed, queued: r.queued, superseded: r.superseded, outbox, errors: [...new Set([...errors, ...r.errors, ...outbox.errors])] };
   }
 
-  /** Ticks until the signal aborts; one failing tick is logged and the loop goes on. */
+  /** Ticks until the signal aborts; a tick's errors are logged as they happen, a failing tick too, and the loop goes on. */
   async run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       try {
@@ -197,16 +216,17 @@ export class Watcher {
         this.log(`tick failed: ${(e as Error).message.split('\n')[0]}`);
       }
       await new Promise<void>((res) => {
-        // Sleep until the next poll, or until a source says mail arrived.
-        this.wakeUp = () => {
+        // Sleep until the next poll, the signal aborts, or a source says mail arrived; whichever ends
+        // the sleep removes the others, so no listener outlives its poll.
+        const wake = () => {
           clearTimeout(t);
+          signal.removeEventListener('abort', wake);
+          this.wakeUp = null;
           res();
         };
-        const t = setTimeout(res, this.policy.current.pollMs);
-        signal.addEventListener('abort', () => {
-          clearTimeout(t);
-          res();
-        }, { once: true });
+        const t = setTimeout(wake, this.policy.current.pollMs);
+        this.wakeUp = wake;
+        signal.addEventListener('abort', wake, { once: true });
       });
     }
   }

@@ -2,11 +2,11 @@
 // the list's policy: severity threshold, checks, recipients, embargo, never twice per Message-ID.
 import type { KreviewConfig } from '../core/config.js';
 import type { Finding, Patch, PatchReview, Review, Series } from '../core/types.js';
-import { SEVERITY_RANK } from '../core/types.js';
 import type { History } from '../git/history-types.js';
 import { HistoryPool } from '../git/history-pool.js';
 import { openHistory } from '../git/history.js';
-import { findingKey, renderCoverSummary, renderEmailReply, type EmailContext, type EmailReply } from '../review/render-email.js';
+import { renderCoverSummary, renderEmailReply, type EmailContext, type EmailReply } from '../review/render-email.js';
+import { isMailable } from '../review/filter.js';
 import { reviewSeries, type ReviewOptions } from '../review/pipeline.js';
 import { loadMaintainers } from '../git/maintainers.js';
 import type { Db } from '../state/open-state.js';
@@ -36,10 +36,9 @@ export function governingList(patch: Patch, policy: WatchPolicy): ListPolicy {
   return lists.find((l) => l.enabled) ?? lists[0];
 }
 
-/** Does the list's policy (severity floor, checks) let this finding be mailed? */
+/** Does the list's policy (severity and confidence floors, checks) let this finding be mailed? */
 export function keepFinding(f: Finding, list: ListPolicy): boolean {
-  if (SEVERITY_RANK[f.severity] < SEVERITY_RANK[list.minSeverity]) return false;
-  return !list.checks.length || list.checks.some((c) => f.id === c || f.id.startsWith(`${c}/`));
+  return isMailable(f, list);
 }
 
 export interface PlannedReply {
@@ -51,11 +50,11 @@ export interface PlannedReply {
 }
 
 /**
- * The replies a reviewed series owes under a list's rules: one for each patch with findings the
- * list keeps that nobody answered yet, and the summary of `series` to its cover letter when the
- * list asks for one. `kept`
- * is every patch with only the kept findings; `skipped` says, a line each, what was not answered
- * and why; `errors` the replies that could not be rendered.
+ * The replies a reviewed series owes under a list's rules: at most one for each patch with findings
+ * the list mails that nobody answered yet, and the summary of `series` to its cover letter when the
+ * list asks for one. A clean patch gets nothing; remarks about the whole series (parts that never
+ * came) go in one mail only. `kept` is every patch with only the mailed findings; `skipped` says, a
+ * line each, what was not answered and why; `errors` the replies that could not be rendered.
  */
 export function planReplies(
   reviews: PatchReview[],
@@ -65,6 +64,8 @@ export function planReplies(
   outbox: Outbox,
 ): { replies: PlannedReply[]; kept: PatchReview[]; skipped: string[]; errors: string[] } {
   const out = { replies: [] as PlannedReply[], kept: [] as PatchReview[], skipped: [] as string[], errors: [] as string[] };
+  const cover = series.cover;
+  const summary = list.coverSummary && cover !== null && !outbox.answered(cover.id);
   for (const pr of reviews) {
     const findings = pr.findings.filter((f) => keepFinding(f, list));
     const filtered = { ...pr, findings };
@@ -75,17 +76,16 @@ export function planReplies(
       continue;
     }
     try {
-      const reply = renderEmailReply(filtered, ctx);
-      if (reply) out.replies.push({ reply, parent: pr.patch, keys: findings.map((f) => findingKey(pr.patch, f)) });
+      const reply = renderEmailReply(filtered, { ...ctx, seriesRemarks: !summary && out.replies.length === 0 });
+      if (reply) out.replies.push({ reply, parent: pr.patch, keys: reply.findingKeys });
       else out.skipped.push(`patch <${pr.patch.id}> has no address to reply to`);
     } catch (e) {
       out.errors.push(`${pr.patch.source}: cannot render the reply: ${(e as Error).message.split('\n')[0]}`);
     }
   }
-  const cover = series.cover;
-  if (list.coverSummary && cover && !outbox.answered(cover.id)) {
-    const summary = renderCoverSummary({ series, patches: out.kept }, ctx);
-    if (summary) out.replies.push({ reply: summary, parent: cover, keys: [] });
+  if (summary && out.replies.length) {
+    const reply = renderCoverSummary({ series, patches: out.kept }, ctx);
+    if (reply) out.replies.push({ reply, parent: cover, keys: [] });
   }
   return out;
 }
