@@ -111,7 +111,7 @@ export async function runReview(
       throw new KreviewError(`--base ${opts.base}: no such revision in ${repo}`);
     const mailPatches: Patch[] = [];
     if (files.length)
-      for await (const item of readInputs(files)) {
+      for await (const item of readInputs(files, config.limits.messageBytes)) {
         if (item instanceof KreviewError) inputErrors.push(item.message);
         else mailPatches.push(item);
       }

@@ -142,6 +142,11 @@ async function reviewPatch(
   let findings: Finding[] = [];
   const budget = new PatchBudget(opts.config.limits);
   for (const check of checks) {
+    // Past the deadline the patch keeps what the checks so far found; the series goes on with the next patch.
+    if (budget.expired()) {
+      budget.stopped(`check ${check.id} was not run`);
+      continue;
+    }
     try {
       findings.push(...(await check.run({ patch, series, workspace, config: opts.config, budget })));
     } catch (e) {

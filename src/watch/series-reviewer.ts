@@ -15,6 +15,8 @@ import type { Outbox, OutboxEntry } from '../state/outbox.js';
 import type { SeriesStore } from '../state/series-store.js';
 import { seriesKey, type ReadySeries } from './assembler.js';
 import { listsFor, type ListPolicy, type WatchPolicy } from './policy.js';
+import { checkFor, patchworkInstance } from '../sinks/patchwork.js';
+import { PatchworkChecks } from '../state/patchwork-checks.js';
 
 export type ReviewFn = (
   series: ReadySeries['series'],
@@ -139,6 +141,8 @@ export class SeriesReviewer {
    * naming yesterday's commit must not be "unknown" to a daemon started last week.
    */
   private readonly histories = new HistoryPool();
+  /** Patchwork checks owed, for lists whose policy names an instance. */
+  readonly checks: PatchworkChecks;
 
   constructor(
     private readonly db: Db,
@@ -147,7 +151,9 @@ export class SeriesReviewer {
     private readonly outbox: Outbox,
     private readonly warn: (msg: string) => void,
     private readonly review: ReviewFn = reviewSeries,
-  ) {}
+  ) {
+    this.checks = new PatchworkChecks(db);
+  }
 
   async reviewReady(r: ReadySeries, policy: WatchPolicy, now: number): Promise<ReviewOutcome> {
     const { series } = r;
@@ -200,6 +206,13 @@ export class SeriesReviewer {
       });
       outcome.queued.push(...queued);
       outcome.cancelled = cancelled;
+      const pw = list.patchwork;
+      if (pw)
+        for (const pr of review.patches) {
+          if (pr.patch.kind !== 'mail') continue;
+          const kept = pr.findings.filter((f) => keepFinding(f, list));
+          this.checks.enqueue(pr.patch.id, patchworkInstance(pw), checkFor(kept, pw.targetUrl, pr.patch.id), now);
+        }
       this.seriesStore.record(key, r.identity, series.version, series.missing, now, r.messageIds, seriesState(review));
       this.messages.setState(r.messageIds, 'reviewed');
     })();

@@ -52,4 +52,13 @@ describe('limits on one file diff', () => {
     const lines = pr.findings.filter((f) => f.id === 'lock/sleep-in-atomic').map((f) => (f.location.kind === 'file' ? f.location.line : 0));
     expect(lines).toEqual([3, 10, 17]);
   });
+
+  it('lines longer than lineLength are cut for the lock check, said once; the other functions are checked as usual', async () => {
+    const long = `@@ -30,3 +30,4 @@ int g(void)\n {\n+\treturn ${'1 + '.repeat(5000)}1;\n }\n`;
+    const pr = await review(manyHunks(2) + long, config({ lineLength: 200 }));
+    expect(pr.notes).toContain('foo.c: lines longer than 200 characters (limits.lineLength) were cut there for the lock check');
+    const got = pr.findings.map((f) => `${f.id} ${f.location.kind === 'file' ? f.location.line : ''}`);
+    expect(got).toContain('lock/sleep-in-atomic 3');
+    expect(got).toContain('lock/sleep-in-atomic 10');
+  });
 });
