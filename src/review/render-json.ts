@@ -1,5 +1,5 @@
 // kreview's own JSON: documented in docs/json-schema.md; fields are only ever added.
-import type { Finding, Review } from '../core/types.js';
+import type { Finding, Review, SeriesRoute } from '../core/types.js';
 import { countBySeverity } from './locate.js';
 
 export const JSON_SCHEMA_VERSION = 1;
@@ -21,6 +21,8 @@ interface JsonSeries {
   complete: boolean;
   missing: number[];
   cover: string | null;
+  /** Which tree the series is for, the base it was reviewed on, whether it applied there (when routed). */
+  route?: SeriesRoute;
   patches: JsonPatch[];
 }
 
@@ -57,6 +59,7 @@ export function toJsonReport(reviews: Review[], inputErrors: string[], toolVersi
     complete: r.series.complete,
     missing: r.series.missing,
     cover: r.series.cover?.id ?? null,
+    ...(r.route ? { route: { ...r.route } } : {}),
     patches: r.patches.map((pr) => {
       all.push(...pr.findings);
       return {
