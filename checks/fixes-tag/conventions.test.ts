@@ -113,6 +113,14 @@ describe('the same layout in a kernel history', () => {
     const f = await runFixes(messagePatch(dpdkFix(99, x.line(3)), { to: [{ name: 'Dev', email: 'dev@example.org' }] }), x.history, x.head);
     expect(f.map((y) => y.id).sort()).toEqual(['fixes/already-fixed', 'fixes/placement', 'fixes/stable-cc']);
   });
+
+  it('two targets fixed before: one already-fixed note listing both', async () => {
+    const msg = `net/foo: fix two bugs\n\nBoth broke.\n\n${x.line(3)}\n${x.line(4)}\nCc: stable@vger.kernel.org\n${SOB}\n`;
+    const f = await runFixes(messagePatch(msg, { to: [{ name: 'Dev', email: 'dev@example.org' }] }), x.history, x.head);
+    expect(f.map((y) => y.id)).toEqual(['fixes/already-fixed']);
+    expect(f[0].message).toMatch(/^Fixes tag: Target [0-9a-f]{12}, [0-9a-f]{12} is already fixed by 6 other commit\(s\)$/);
+    expect(f[0].evidence).toHaveLength(6);
+  });
 });
 
 describe('a mirror: its tags name the commits of the tree it mirrors', () => {
