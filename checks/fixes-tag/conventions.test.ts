@@ -145,4 +145,10 @@ describe('a mirror: its tags name the commits of the tree it mirrors', () => {
     const pinned = await runFixes(messagePatch(msg), x.history, x.head, { mirror: 'no' });
     expect(pinned.map((y) => y.id)).toEqual(['fixes/unknown-sha', 'fixes/unknown-sha']);
   });
+
+  it('an upstream id whose subject is here too (the mirrored copy) is no "maybe you meant" either', async () => {
+    const msg = `lib: fix it again\n\nSynced.\n\nFixes: ${(0xb00000000000).toString(16)} ("lib: fix bug 5")\n${SOB}\n`;
+    const f = await runFixes(messagePatch(msg, { to: [{ name: 'Dev', email: 'dev@example.org' }] }), x.history, x.head);
+    expect(f.map((y) => y.id)).toEqual(['fixes/upstream-id']);
+  });
 });

@@ -39,8 +39,9 @@ export async function identify(tags: FixesTag[], d: Describer, base: string | nu
     tags.flatMap((tag) => tag.parsed.ids.map(async (id) => ({ tag, id, ...(await one(tag, id, resolved.get(id), d, base)) }))),
   );
   for (const r of results) {
-    // A mirror's tags name the commits of the tree it mirrors: not being here is the normal case.
-    if (rules.mirror && r.finding?.id === 'fixes/unknown-sha' && !r.guess) {
+    // A mirror's tags name the commits of the tree it mirrors: not being here is the normal case,
+    // and so is the same subject here under another id (the mirrored copy). A typo stays an error.
+    if (rules.mirror && r.finding?.id === 'fixes/unknown-sha' && (!r.guess || r.finding.severity === 'warning')) {
       out.elsewhere.push({ tag: r.tag, id: r.id });
       continue;
     }
