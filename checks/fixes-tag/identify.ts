@@ -6,6 +6,7 @@ import { usableSubject, type FixesTag } from './find-tags.js';
 import type { Describer } from './describer.js';
 import { historyFinding } from './make-finding.js';
 import { compareSubject } from '../../src/patch/subject-match.js';
+import type { FixesRules } from '../../src/git/conventions.js';
 
 /** A tag whose id names a commit (directly, or the one commit an ambiguous prefix can mean). */
 export interface Named {
@@ -18,10 +19,12 @@ export interface Identity {
   named: Named[];
   /** The commits each tag names or most likely means: the source of its corrected line. */
   known: Map<FixesTag, CommitInfo[]>;
+  /** Ids not here, in a tree that mirrors another: they name the other tree's commits. */
+  elsewhere: { tag: FixesTag; id: string }[];
 }
 
-export async function identify(tags: FixesTag[], d: Describer, base: string | null): Promise<Identity> {
-  const out: Identity = { findings: [], named: [], known: new Map() };
+export async function identify(tags: FixesTag[], d: Describer, base: string | null, rules: Pick<FixesRules, 'mirror'>): Promise<Identity> {
+  const out: Identity = { findings: [], named: [], known: new Map(), elsewhere: [] };
   const ids = [...new Set(tags.flatMap((t) => t.parsed.ids))];
   if (ids.length === 0) return out;
   const resolved = await d.history.resolve(ids);
@@ -33,13 +36,18 @@ export async function identify(tags: FixesTag[], d: Describer, base: string | nu
   await d.load(wanted);
 
   const results = await Promise.all(
-    tags.flatMap((tag) => tag.parsed.ids.map(async (id) => ({ tag, ...(await one(tag, id, resolved.get(id), d, base)) }))),
+    tags.flatMap((tag) => tag.parsed.ids.map(async (id) => ({ tag, id, ...(await one(tag, id, resolved.get(id), d, base)) }))),
   );
   let shallowSaid = false;
   for (const r of results) {
     // A shallow clone cannot tell an old id from a wrong one: said once, as a note.
     if (r.shallow && shallowSaid) continue;
     shallowSaid ||= !!r.shallow;
+    // A mirror's tags name the commits of the tree it mirrors: not being here is the normal case.
+    if (rules.mirror && r.finding?.id === 'fixes/unknown-sha' && !r.guess) {
+      out.elsewhere.push({ tag: r.tag, id: r.id });
+      continue;
+    }
     if (r.finding) out.findings.push(r.finding);
     // A commit named twice is a fixes/duplicate; its history is told once.
     if (r.named && !out.named.some((n) => n.info.oid === r.named!.oid)) out.named.push({ tag: r.tag, info: r.named });

@@ -8,6 +8,7 @@ import type { CommitInfo, History, ObjectType, ResolvedObject } from './history-
 import { Ancestry } from './ancestry.js';
 import { CatFile } from './cat-file.js';
 import { parseCommitObject } from './commit-object.js';
+import { learnConventions, type LearnedConventions } from './conventions.js';
 import { defaultCacheDir, HistoryIndex, listRefs, type IndexedCommit } from './history-index.js';
 import { fixesSubjectsFor, messageRefs } from './message-refs.js';
 import { compareSubject } from '../patch/subject-match.js';
@@ -285,6 +286,13 @@ class GitHistory implements History, DiffSource {
     // A History kept between reviews meets a new base with every push: keep the latest few hundred.
     if (this.releases.size > 256) this.releases.delete(this.releases.keys().next().value as string);
     return value;
+  }
+
+  private learned: { generation: number; value: LearnedConventions } | null = null;
+
+  async conventions(): Promise<LearnedConventions> {
+    if (this.learned?.generation !== this.index.generation) this.learned = { generation: this.index.generation, value: learnConventions(this.index) };
+    return this.learned.value;
   }
 
   private async referrersFrom(table: 'fixes' | 'reverts' | 'upstream', oid: string, base: string): Promise<CommitInfo[]> {
