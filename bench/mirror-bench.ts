@@ -2,7 +2,7 @@
 // (`--mirror URL=PATH`): the fetch alone (ensureClone), and a signed webhook to the completed check
 // run, in front of the fake GitHub serving git over http with the token check. Generated history
 // (bench/gen-history.ts), measured in the same run; the ratio is mirror / no mirror.
-// Run by hand: npx tsx bench/mirror-bench.ts [--commits 5000] [--seed 1]
+// Run by hand: npx tsx bench/mirror-bench.ts [--commits 5000] [--seed 1] [--verbose]
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -65,7 +65,7 @@ async function main(): Promise<void> {
       privateKey: rsaPrivateKey(),
       secret: SECRET,
       baseUrl: gh.url,
-      logLevel: 'fatal',
+      logLevel: argv.includes('--verbose') ? 'info' : 'fatal',
       Octokit: unthrottledOctokit(),
       app: { cacheDir: cache, queue: { spacingMs: 0 }, ...(m ? { mirrors: m } : {}) },
     });

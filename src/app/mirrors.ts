@@ -3,7 +3,8 @@
 // so first contact fetches only what the mirror lacks: the pull request's own commits.
 import { isAbsolute, resolve } from 'node:path';
 import { KreviewError } from '../core/types.js';
-import { runGit } from '../git/run-git.js';
+import { errorMessage } from '../core/errors.js';
+import { assertGitRepo, runGit } from '../git/run-git.js';
 
 /** Normalised repository URL -> the mirror's objects directory. */
 export type Mirrors = ReadonlyMap<string, string>;
@@ -34,6 +35,10 @@ export async function resolveMirrors(specs: string[]): Promise<Mirrors> {
   const out = new Map<string, string>();
   for (const spec of specs) {
     const { url, path } = parseMirrorSpec(spec);
+    // A mirror owned by another user (a shared /srv/linux.git) needs safe.directory: assertGitRepo says so.
+    await assertGitRepo(path).catch((e: unknown) => {
+      throw new KreviewError(`--mirror ${url}: ${errorMessage(e)}`);
+    });
     const r = await runGit(path, ['rev-parse', '--path-format=absolute', '--git-path', 'objects'], { timeoutMs: 20_000 });
     if (r.code !== 0) throw new KreviewError(`--mirror ${url}: ${path} is not a git repository`);
     out.set(normaliseRepoUrl(url), r.stdout.trim());

@@ -117,9 +117,15 @@ export async function isGitRepo(dir: string): Promise<boolean> {
   return r.code === 0;
 }
 
-/** Throw a one-line KreviewError unless `dir` is a git repository. */
+/** Throw a one-line KreviewError unless `dir` is a git repository git will work in. */
 export async function assertGitRepo(dir: string): Promise<void> {
-  if (!(await isGitRepo(dir))) throw new KreviewError(`${dir} is not a git repository`);
+  if (await isGitRepo(dir)) return;
+  const r = await runGit(dir, ['rev-parse', '--git-dir'], { timeoutMs: 20_000 }).catch(() => null);
+  // git's own guard against a repository owned by someone else: kreview reads no ~/.gitconfig, so say where the exception goes.
+  if (r && /dubious ownership/.test(r.stderr)) {
+    throw new KreviewError(`git refuses ${dir}: it is owned by another user; name a git config file holding \`[safe] directory = ${dir}\` in ${GIT_CONFIG_ENV}`);
+  }
+  throw new KreviewError(`${dir} is not a git repository`);
 }
 
 /**
