@@ -221,7 +221,11 @@ function analyseFunction(fn: CFunction, path: string, entry: Held[], ctx: Analys
 /** Analyse the functions of one image that contain the wanted lines. */
 export function analyseImage(input: ImageInput, ctx: AnalyseContext): FunctionAnalysis[] {
   // Parsing only the wanted functions keeps a patch fast; fall back to the whole file.
-  const sliced = input.complete ? sliceFunctions(input.text, input.lines) : null;
+  // A patch that touches most of a file (a new file) parses it whole, sharing the parse its facts made.
+  let lineCount = 1;
+  for (let i = input.text.indexOf('\n'); i >= 0; i = input.text.indexOf('\n', i + 1)) lineCount++;
+  const most = input.lines.length * 2 > lineCount;
+  const sliced = input.complete && !most ? sliceFunctions(input.text, input.lines) : null;
   let file = parseC(sliced ?? input.text, ctx.model.syntax);
   if (sliced !== null && !input.lines.every((l) => file.functions.some((f) => l >= f.startLine && l <= f.endLine))) {
     file = parseC(input.text, ctx.model.syntax);

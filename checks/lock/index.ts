@@ -6,7 +6,7 @@ import { errorMessage } from '../../src/core/errors.js';
 import { PatchBudget } from '../../src/core/limits.js';
 import type { FileDiff, Finding, Severity } from '../../src/core/types.js';
 import { extendLockModel } from '../../src/c/lock-model.js';
-import { defaultCacheDir, factsFor, SummaryIndex } from '../../src/c/summaries.js';
+import { defaultCacheDir, factsFor, summaryIndexFor } from '../../src/c/summaries.js';
 import type { FileFacts } from '../../src/c/facts.js';
 import { analyseImage, type AnalyseContext, type FunctionAnalysis, type Issue } from './analyse.js';
 import { callName, explanation, fixedExplanation, fixedMessage, message, precedents, type ExplainContext } from './explain.js';
@@ -197,10 +197,13 @@ export async function runLockCheck(ctx: CheckContext): Promise<Finding[]> {
       const known = (n: string): boolean => rules.model.lookup(n, []).length > 0;
       const postTexts = new Map(touched.map((t) => [t.path, posts.get(t.path)?.text ?? null]));
       const preTexts = new Map(touched.map((t) => [t.path, pres.get(t.path)?.text ?? null]));
-      const postIndex = new SummaryIndex(await treeFacts(ws, touched, postTexts, rules, cacheDir, budget), tagger, depth);
-      const preIndex = new SummaryIndex(await treeFacts(ws, touched, preTexts, rules, cacheDir, budget), tagger, depth);
+      const postIndex = summaryIndexFor(await treeFacts(ws, touched, postTexts, rules, cacheDir, budget), tagger, depth);
       postCtx = { ...preCtx, summaries: postIndex, model: extendLockModel(rules.model, postIndex.derivedPrimitives(known)) };
-      preCtx = { ...preCtx, summaries: preIndex, model: extendLockModel(rules.model, preIndex.derivedPrimitives(known)) };
+      // Pre-images are analysed only for files the patch did not add.
+      if (touched.some((t) => pres.get(t.path))) {
+        const preIndex = summaryIndexFor(await treeFacts(ws, touched, preTexts, rules, cacheDir, budget), tagger, depth);
+        preCtx = { ...preCtx, summaries: preIndex, model: extendLockModel(rules.model, preIndex.derivedPrimitives(known)) };
+      }
     } catch (e) {
       if (e instanceof DeadlinePassed) budget.stopped('helpers elsewhere in the tree were not summarised');
       else findings.push({ id: 'lock/unparsed', severity: 'note', message: `helper summaries skipped: ${errorMessage(e)}`, location: { kind: 'patch' } });

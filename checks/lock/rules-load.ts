@@ -2,8 +2,7 @@
 // An invalid file stops start-up with `file:line: what is wrong`.
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { DEFAULT_LIMITS, type Limits } from '../../src/core/limits.js';
 import { linearRegExp } from '../../src/core/safe-regex.js';
@@ -20,8 +19,9 @@ import {
   type SyntaxSpec,
 } from '../../src/c/lock-model.js';
 import type { CallRule, Confidence, DocumentedOrder, EntryRule, LockRule, NeverEntry, RuleSet } from './rule-types.js';
+import { packagePath } from '../../src/core/paths.js';
 
-const RULES_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'rules');
+const RULES_DIR = packagePath('checks', 'rules');
 
 type Path = (string | number)[];
 

@@ -269,8 +269,21 @@ function toFunction(native: Parser.SyntaxNode, source: string, rowOf: (i: number
   return new ParsedFunction(native, source, rowOf, annotations, name, rowOf(native.startIndex) + 1, rowOf(native.endIndex) + 1);
 }
 
+/** The last few files parsed: the facts of a file and the analysis of its changed functions share one parse. */
+const recent: { text: string; syntax: SyntaxSpec; file: CFile }[] = [];
+const RECENT = 4;
+
 /** Parse a whole file (or a hunk-only image with blank filler lines) and list its functions. */
 export function parseC(text: string, syntax: SyntaxSpec): CFile {
+  const hit = recent.find((r) => r.syntax === syntax && r.text === text);
+  if (hit) return hit.file;
+  const file = parseUncached(text, syntax);
+  recent.unshift({ text, syntax, file });
+  recent.length = Math.min(recent.length, RECENT);
+  return file;
+}
+
+function parseUncached(text: string, syntax: SyntaxSpec): CFile {
   const { masked, annotations } = maskMacros(text, syntax);
   const tree = getParser().parse(masked, undefined, { bufferSize: masked.length * 2 + 1024 });
   const functions: CFunction[] = [];

@@ -36,10 +36,20 @@ export function defaultCacheDir(): string {
 }
 
 const memory = new Map<string, FileFacts>();
+/** The last content id computed per path: comparing texts is much cheaper than hashing them again. */
+const lastId = new Map<string, { text: string; salt: string; id: string }>();
+
+function contentId(path: string, text: string, salt: string): string {
+  const last = lastId.get(path);
+  if (last && last.salt === salt && last.text === text) return last.id;
+  const id = createHash('sha256').update(`${FACTS_VERSION}\0${salt}\0`).update(text).digest('hex').slice(0, 40);
+  lastId.set(path, { text, salt, id });
+  return id;
+}
 
 /** Facts for one file, from memory, the disk cache, or a parse. `salt` ties them to the rules. */
 export function factsFor(path: string, text: string, model: LockModel, salt: string, cacheDir: string | null): FileFacts {
-  const id = createHash('sha256').update(`${FACTS_VERSION}\0${salt}\0`).update(text).digest('hex').slice(0, 40);
+  const id = contentId(path, text, salt);
   const key = `${id}\0${path}`;
   const hit = memory.get(key);
   if (hit) return hit;
@@ -72,6 +82,8 @@ export function factsFor(path: string, text: string, model: LockModel, salt: str
 /** Forget in-memory facts (for cold-run measurements). */
 export function clearFactsMemory(): void {
   memory.clear();
+  lastId.clear();
+  indexes.clear();
 }
 
 const direct = new WeakMap<Tagger, WeakMap<FunctionFacts, Map<string, string[]>>>();
@@ -92,11 +104,33 @@ function directTags(fn: FunctionFacts, path: string, tagger: Tagger): Map<string
   return tags;
 }
 
+const indexes = new Map<string, { files: FileFacts[]; index: SummaryIndex }>();
+const MAX_INDEXES = 4;
+
+/**
+ * The SummaryIndex of these facts, reused while the same facts objects come back (consecutive
+ * patches of one directory, and the pre- and post-image of a patch that changes little).
+ */
+export function summaryIndexFor(files: FileFacts[], tagger: Tagger, depth: number): SummaryIndex {
+  const key = `${depth}|${files.map((f) => `${f.path}:${f.functions.length}`).join('|')}`;
+  const hit = indexes.get(key);
+  if (hit && hit.files.length === files.length && hit.files.every((f, i) => f === files[i]) && hit.index.tagger === tagger) return hit.index;
+  const index = new SummaryIndex(files, tagger, depth);
+  indexes.delete(key);
+  indexes.set(key, { files, index });
+  while (indexes.size > MAX_INDEXES) indexes.delete(indexes.keys().next().value!);
+  return index;
+}
+
 export class SummaryIndex {
   private byName = new Map<string, Summary[]>();
   readonly edges: TreeEdge[] = [];
 
-  constructor(files: FileFacts[], tagger: Tagger, depth: number) {
+  constructor(
+    files: FileFacts[],
+    readonly tagger: Tagger,
+    depth: number,
+  ) {
     for (const f of files) {
       for (const fn of f.functions) {
         const tags = new Map(directTags(fn, f.path, tagger));

@@ -7,10 +7,20 @@ export interface FixesConfig {
   subjectMode: 'lenient' | 'strict';
   /** Minimum abbreviation length accepted. */
   minShaLength: number;
-  /** Where Fixes: may stand: 'trailer-block' (kernel: in the last paragraph) or 'anywhere-above-fold'. */
-  placement: 'trailer-block' | 'anywhere-above-fold';
-  /** Address whose Cc marks a stable candidate. */
+  /**
+   * Where Fixes: may stand: 'trailer-block' (kernel: in the last paragraph), 'own-paragraph' (also in
+   * a paragraph of trailers above it, as DPDK asks), 'anywhere-above-fold', or 'learn' (what the
+   * repository's history does; the kernel's rule for kernel trees and small histories).
+   */
+  placement: 'learn' | 'trailer-block' | 'own-paragraph' | 'anywhere-above-fold';
+  /** Address whose Cc marks a stable candidate; 'learn' (from the history), or 'none' (no stable tree). */
   stableAddress: string;
+  /** fixes/already-fixed: 'learn' (off where fixing a commit several times is the project's habit), 'report', 'off'. */
+  alreadyFixed: 'learn' | 'report' | 'off';
+  /** Kernel rules whatever the history says: 'learn' (a kernel history), 'always', 'never'. */
+  kernelRules: 'learn' | 'always' | 'never';
+  /** Does this tree mirror another (its Fixes: ids name commits there, so an id missing here is no error)? 'learn', 'yes', 'no'. */
+  mirror: 'learn' | 'yes' | 'no';
   /** Tag pattern (glob on tag names) that counts as a release, e.g. `v*`. */
   releaseTagPattern: string;
   /** Suggest a Fixes: line from git blame when a fix lacks one. */
@@ -33,6 +43,8 @@ export interface KreviewConfig {
   severity: Record<string, Severity>;
   fixes: FixesConfig;
   lock: LockConfig;
+  /** public-inbox server and inbox that Message-ID inputs are fetched from (lore's `all` by default). */
+  lore?: { url?: string; list?: string };
   /** What one input may cost (src/core/limits.ts, docs/security.md). */
   limits: Limits;
 }
@@ -44,8 +56,11 @@ export const defaultConfig = (): KreviewConfig => ({
   fixes: {
     subjectMode: 'lenient',
     minShaLength: 12,
-    placement: 'trailer-block',
-    stableAddress: 'stable@vger.kernel.org',
+    placement: 'learn',
+    stableAddress: 'learn',
+    alreadyFixed: 'learn',
+    kernelRules: 'learn',
+    mirror: 'learn',
     releaseTagPattern: 'v*',
     suggestFromBlame: true,
   },

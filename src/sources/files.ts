@@ -15,7 +15,7 @@ const reason = (e: unknown): string => {
 };
 
 /** Parses every message of one stream, yielding a KreviewError for each message or read that fails. */
-async function* fromStream(stream: Readable, name: string, maxMessageBytes: number): AsyncGenerator<Patch | KreviewError> {
+export async function* readStream(stream: Readable, name: string, maxMessageBytes: number = DEFAULT_LIMITS.messageBytes): AsyncGenerator<Patch | KreviewError> {
   let count = 0;
   try {
     for await (const msg of readMessages(stream, name, maxMessageBytes)) {
@@ -54,7 +54,7 @@ async function* walk(dir: string): AsyncGenerator<string> {
 export async function* readInputs(paths: string[], maxMessageBytes: number = DEFAULT_LIMITS.messageBytes): AsyncGenerator<Patch | KreviewError> {
   for (const path of paths) {
     if (path === '-') {
-      yield* fromStream(process.stdin, 'stdin', maxMessageBytes);
+      yield* readStream(process.stdin, 'stdin', maxMessageBytes);
       continue;
     }
     let isDir: boolean;
@@ -65,11 +65,11 @@ export async function* readInputs(paths: string[], maxMessageBytes: number = DEF
       continue;
     }
     if (!isDir) {
-      yield* fromStream(createReadStream(path), path, maxMessageBytes);
+      yield* readStream(createReadStream(path), path, maxMessageBytes);
       continue;
     }
     try {
-      for await (const file of walk(path)) yield* fromStream(createReadStream(file), file, maxMessageBytes);
+      for await (const file of walk(path)) yield* readStream(createReadStream(file), file, maxMessageBytes);
     } catch (e) {
       yield new KreviewError(`cannot read directory ${path}: ${reason(e)}`);
     }

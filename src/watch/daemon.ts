@@ -20,6 +20,7 @@ import { MboxTailSource } from './mbox-tail.js';
 import { PolicyWatcher, type SinkConfig, type SourceConfig, type WatchPolicy } from './policy.js';
 import type { WatchSource } from './raw-message.js';
 import { SeriesReviewer, type ReviewFn } from './series-reviewer.js';
+import { PatchworkClient, patchworkInstance, type PatchworkConfig } from '../sinks/patchwork.js';
 
 export interface WatcherOptions {
   policyFile: string;
@@ -40,6 +41,8 @@ export interface TickReport {
   queued: string[];
   superseded: number;
   outbox: DispatchReport & { recovered: string[]; requeued: string[] };
+  /** Patchwork checks posted (or found already posted) and given up on in this tick. */
+  checks: { posted: string[]; failed: string[]; errors: string[] };
   errors: string[];
 }
 
@@ -54,6 +57,10 @@ async function buildSource(c: SourceConfig, cursors: CursorStore, warn: (m: stri
     case 'imap': {
       const { ImapSource } = await import('../sources/imap.js');
       return new ImapSource(c, cursors, warn);
+    }
+    case 'nntp': {
+      const { NntpSource } = await import('../sources/nntp.js');
+      return new NntpSource(c, cursors, warn);
     }
   }
 }
@@ -77,6 +84,8 @@ export class Watcher {
   private readonly log: (msg: string) => void;
   private wakeUp: (() => void) | null = null;
   private readonly now: () => number;
+  /** This tick's errors so far (each logged once, when it happens). */
+  private tickErrors: string[] = [];
 
   constructor(private readonly opts: WatcherOptions) {
     this.log = opts.log ?? ((m) => process.stderr.write(`kreview watch: ${m}\n`));
@@ -90,8 +99,18 @@ export class Watcher {
     this.seriesStore = new SeriesStore(this.db);
     this.outbox = new Outbox(this.db);
     this.intake = new Intake(this.messages, () => this.policy.current, this.log, this.now);
-    this.reviewer = new SeriesReviewer(this.db, this.messages, this.seriesStore, this.outbox, this.log, opts.review);
+    this.reviewer = new SeriesReviewer(this.db, this.messages, this.seriesStore, this.outbox, (m) => this.problem(m), opts.review);
     this.sink = opts.sink ?? buildSink(this.policy.current.sink);
+  }
+
+  /**
+   * An error of this tick: logged as it happens (a tick killed halfway loses none), returned in the
+   * tick's report; the same line twice in a tick is said once.
+   */
+  private problem(msg: string): void {
+    if (this.tickErrors.includes(msg)) return;
+    this.tickErrors.push(msg);
+    this.log(msg);
   }
 
   private async ensureSources(p: WatchPolicy): Promise<void> {
@@ -117,7 +136,7 @@ export class Watcher {
         // One broken source does not stop the others.
         const msg = e instanceof KreviewError ? e.message : `${s.name}: ${(e as Error).message.split('\n')[0]}`;
         errors.push(msg);
-        this.log(msg);
+        this.problem(msg);
       }
     }
     return errors;
@@ -149,6 +168,7 @@ export class Watcher {
       out.reviewed.push(o.key);
       out.queued.push(...o.queued);
       out.errors.push(...o.errors);
+      for (const e of o.errors) this.problem(e);
     }
     return out;
   }
@@ -163,15 +183,42 @@ export class Watcher {
       return l ? { perListPerHour: l.perListPerHour, perThreadPerHour: l.perThreadPerHour } : undefined;
     };
     const d = await this.outbox.dispatch(this.sink, { now: this.now(), limits, seen, onStep: this.opts.onOutboxStep });
+    for (const e of d.errors) this.problem(e);
     return { ...d, recovered: rec.sent, requeued: rec.requeued };
   }
 
+  /** Posts the patchwork checks that are due, through a client per configured instance. */
+  async flushChecks(): Promise<TickReport['checks']> {
+    const configs = new Map<string, PatchworkConfig>();
+    for (const l of [...this.policy.current.lists, this.policy.current.fallback]) if (l.patchwork) configs.set(patchworkInstance(l.patchwork), l.patchwork);
+    const clients = new Map<string, PatchworkClient | null>();
+    const setupErrors: string[] = [];
+    const clientFor = (instance: string): PatchworkClient | null => {
+      if (!clients.has(instance)) {
+        const c = configs.get(instance);
+        try {
+          clients.set(instance, c ? new PatchworkClient(c) : null);
+        } catch (e) {
+          setupErrors.push((e as Error).message);
+          clients.set(instance, null);
+        }
+      }
+      return clients.get(instance)!;
+    };
+    const r = await this.reviewer.checks.dispatch(clientFor, this.now());
+    const errors = [...setupErrors, ...r.errors, ...r.failed.map((id) => `patchwork check for <${id}>: given up after ${this.reviewer.checks.maxAttempts} attempts`)];
+    for (const e of errors) this.problem(e);
+    return { posted: [...r.posted, ...r.settled], failed: r.failed, errors };
+  }
+
   async tick(): Promise<TickReport> {
+    this.tickErrors = [];
     if (this.policy.refresh()) this.log(`policy ${this.policy.file} reloaded`);
     const before = { ...this.intake.counts };
     const errors = await this.pollSources();
     const r = await this.reviewReady();
     const outbox = await this.flushOutbox();
+    const checks = await this.flushChecks();
     const pruned = pruneState(this.db, this.policy.current.retentionDays, this.now());
     if (pruned && (pruned.messages || pruned.heads || pruned.replies || pruned.series))
       this.log(`forgot what is older than ${this.policy.current.retentionDays} days: ${pruned.messages} messages, ${pruned.heads} mail headers, ${pruned.replies} sent replies, ${pruned.series} series`);
@@ -183,10 +230,10 @@ export class Watcher {
       skipped: c.skipped - before.skipped,
       bad: c.bad - before.bad,
     };
-    return { intake, reviewed: r.reviewed, queued: r.queued, superseded: r.superseded, outbox, errors: [...errors, ...r.errors] };
+    return { intake, reviewed: r.reviewed, queued: r.queued, superseded: r.superseded, outbox, checks, errors: [...new Set([...errors, ...r.errors, ...outbox.errors, ...checks.errors])] };
   }
 
-  /** Ticks until the signal aborts; one failing tick is logged and the loop goes on. */
+  /** Ticks until the signal aborts; a tick's errors are logged as they happen, a failing tick too, and the loop goes on. */
   async run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       try {
@@ -197,16 +244,17 @@ export class Watcher {
         this.log(`tick failed: ${(e as Error).message.split('\n')[0]}`);
       }
       await new Promise<void>((res) => {
-        // Sleep until the next poll, or until a source says mail arrived.
-        this.wakeUp = () => {
+        // Sleep until the next poll, the signal aborts, or a source says mail arrived; whichever ends
+        // the sleep removes the others, so no listener outlives its poll.
+        const wake = () => {
           clearTimeout(t);
+          signal.removeEventListener('abort', wake);
+          this.wakeUp = null;
           res();
         };
-        const t = setTimeout(res, this.policy.current.pollMs);
-        signal.addEventListener('abort', () => {
-          clearTimeout(t);
-          res();
-        }, { once: true });
+        const t = setTimeout(wake, this.policy.current.pollMs);
+        this.wakeUp = wake;
+        signal.addEventListener('abort', wake, { once: true });
       });
     }
   }
