@@ -176,7 +176,6 @@ export class SeriesReviewer {
       bot: policy.bot,
       reportedIn: (k) => this.seriesStore.reportedBefore(r.identity, k, series.version),
       templatesDir: policy.templatesDir ?? undefined,
-      findingsPerMail: policy.limits.findingsPerMail,
     };
     const plan = planReplies(review.patches, series, ctx, list, this.outbox);
     outcome.errors.push(...plan.errors);
