@@ -8,6 +8,7 @@ import type { FileDiff, Finding, Severity } from '../../src/core/types.js';
 import { extendLockModel } from '../../src/c/lock-model.js';
 import { defaultCacheDir, factsFor, summaryIndexFor } from '../../src/c/summaries.js';
 import type { FileFacts } from '../../src/c/facts.js';
+import { assess } from './confidence.js';
 import { analyseImage, type AnalyseContext, type FunctionAnalysis, type Issue } from './analyse.js';
 import { callName, explanation, fixedExplanation, fixedMessage, message, precedents, type ExplainContext } from './explain.js';
 import { matcherFor } from './match.js';
@@ -74,12 +75,6 @@ function outermostPerCall(issues: Issue[]): Issue[] {
     if (!cur || i.lockLine < cur.lockLine) best.set(k, i);
   }
   return issues.filter((i) => !i.hit || best.get(`${i.line}|${i.hit.callee}`) === i);
-}
-
-function severityOf(issue: Issue): { severity: Severity; confidence: 'high' | 'medium' | 'low' } {
-  const confidence = issue.hit?.confidence ?? (issue.lock.definite ? issue.rule.confidence : 'low');
-  const severity = confidence === 'low' && issue.rule.severity === 'error' ? 'warning' : issue.rule.severity;
-  return { severity, confidence };
 }
 
 async function precedentSubjects(ws: Workspace, rules: RuleSet): Promise<Map<string, string>> {
@@ -274,7 +269,7 @@ function checkFile(
       if (oldKeys.has(issue.key) || reported.has(issue.key)) continue;
       reported.add(issue.key);
       const line = anchorLine(issue, fn, t.added);
-      const { severity, confidence } = severityOf(issue);
+      const { severity, confidence, basis } = assess(issue, explainCtx.kinds, ex.hunkOnly);
       const related = [];
       if (!issue.lock.entry && issue.lockLine !== line) related.push({ location: { kind: 'file' as const, path: t.path, line: issue.lockLine }, label: `${callName(issue.lock.via)} takes the lock here` });
       if (issue.reverse?.tree) related.push({ location: { kind: 'file' as const, path: issue.reverse.tree.path, line: issue.reverse.tree.line }, label: `${issue.reverse.tree.fn}() takes them the other way round` });
@@ -282,6 +277,7 @@ function checkFile(
         id: `lock/${issue.rule.id}`,
         severity,
         confidence,
+        basis,
         message: message(issue, ex),
         explanation: explanation(issue, ex),
         location: { kind: 'file', path: t.path, line },
@@ -297,7 +293,7 @@ function checkFile(
         severity: 'note',
         confidence: 'medium',
         message: fixedMessage(issue, ex),
-        explanation: fixedExplanation(issue, ex),
+        explanation: fixedExplanation(issue, ex) || undefined,
         location: { kind: 'file', path: t.path, line: firstAdded },
       });
     }

@@ -18,7 +18,7 @@ import {
   type Success,
   type SyntaxSpec,
 } from '../../src/c/lock-model.js';
-import type { CallRule, Confidence, DocumentedOrder, EntryRule, LockRule, NeverEntry, RuleSet } from './rule-types.js';
+import type { CallRule, Confidence, DocumentedOrder, EntryRule, ExitRule, LockRule, NeverEntry, RuleSet } from './rule-types.js';
 import { packagePath } from '../../src/core/paths.js';
 
 const RULES_DIR = packagePath('checks', 'rules');
@@ -109,7 +109,7 @@ class Source {
   }
 }
 
-const TOP_KEYS = ['kinds', 'rules', 'never', 'orders', 'entry', 'syntax'];
+const TOP_KEYS = ['kinds', 'rules', 'never', 'orders', 'entry', 'exit', 'syntax'];
 const SEVERITIES = ['error', 'warning', 'note'] as const;
 const CONFIDENCES = ['high', 'medium', 'low'] as const;
 
@@ -120,6 +120,7 @@ interface Collected {
   never: NeverEntry[];
   orders: DocumentedOrder[];
   entry: EntryRule[];
+  exit: ExitRule[];
   syntax: Partial<SyntaxSpec>;
   /** Kind references to check once every file is read: [source, path, kind]. */
   kindRefs: [Source, Path, string][];
@@ -136,7 +137,7 @@ function readPrimitives(src: Source, path: Path, kind: string, op: PrimitiveOp, 
     else if (Array.isArray(item)) {
       src.strList(p).forEach((name) => out.push({ ...base, name }));
     } else {
-      src.keys(p, ['name', 'arg', 'key', 'arg-matches', 'success', 'class']);
+      src.keys(p, ['name', 'arg', 'key', 'arg-matches', 'success', 'class', 'try', 'unordered']);
       const spec: PrimitiveSpec = { ...base, name: src.str([...p, 'name'])! };
       const arg = src.get([...p, 'arg']);
       if (arg !== undefined) {
@@ -153,6 +154,16 @@ function readPrimitives(src: Source, path: Path, kind: string, op: PrimitiveOp, 
       else if (src.get([...p, 'success']) !== undefined) src.fail([...p, 'success'], 'only conditional acquires have a success value');
       const cls = src.str([...p, 'class'], false);
       if (cls !== undefined) spec.cls = cls;
+      const isTry = src.get([...p, 'try']);
+      if (isTry !== undefined) {
+        if (op !== 'conditional' || typeof isTry !== 'boolean') src.fail([...p, 'try'], 'only conditional acquires can be try-locks (true or false)');
+        if (isTry) spec.try = true;
+      }
+      const unordered = src.get([...p, 'unordered']);
+      if (unordered !== undefined) {
+        if (typeof unordered !== 'boolean') src.fail([...p, 'unordered'], 'expected true or false');
+        if (unordered) spec.unordered = true;
+      }
       out.push(spec);
     }
   });
@@ -284,6 +295,20 @@ function readEntry(src: Source, c: Collected): void {
   });
 }
 
+function readExit(src: Source, c: Collected): void {
+  src.list(['exit']).forEach((_, i) => {
+    const p: Path = ['exit', i];
+    src.keys(p, ['holds', 'callbacks', 'names', 'returns']);
+    const holds = src.strList([...p, 'holds']);
+    holds.forEach((h, j) => c.kindRefs.push([src, [...p, 'holds', j], h]));
+    const rule: ExitRule = { holds, callbacks: src.strList([...p, 'callbacks']), names: src.strList([...p, 'names']).map(globToRegExp) };
+    const returns = src.regex([...p, 'returns']);
+    if (returns) rule.returns = returns;
+    if (!rule.callbacks.length && !rule.names.length && !rule.returns) src.fail(p, 'an exit contract needs callbacks, names or returns');
+    c.exit.push(rule);
+  });
+}
+
 const SYNTAX_LISTS: [string, keyof SyntaxSpec][] = [
   ['acquires', 'acquires'],
   ['releases', 'releases'],
@@ -337,7 +362,7 @@ function readSyntax(src: Source, c: Collected): void {
 
 /** Build a RuleSet from rule file texts. Throws KreviewError `file:line: path: reason`. */
 export function parseRuleFiles(files: { file: string; text: string }[], limits: Pick<Limits, 'regexMs' | 'lineLength'> = DEFAULT_LIMITS): RuleSet {
-  const c: Collected = { kinds: [], primitives: [], rules: [], never: [], orders: [], entry: [], syntax: {}, kindRefs: [] };
+  const c: Collected = { kinds: [], primitives: [], rules: [], never: [], orders: [], entry: [], exit: [], syntax: {}, kindRefs: [] };
   const hash = createHash('sha256');
   for (const { file, text } of files) {
     hash.update(file).update('\0').update(text).update('\0');
@@ -349,6 +374,7 @@ export function parseRuleFiles(files: { file: string; text: string }[], limits: 
     readNever(src, c);
     readOrders(src, c);
     readEntry(src, c);
+    readExit(src, c);
     readSyntax(src, c);
   }
   const known = new Set(c.kinds.map((k) => k.id));
@@ -379,6 +405,7 @@ export function parseRuleFiles(files: { file: string; text: string }[], limits: 
     never: c.never,
     orders: c.orders,
     entry: c.entry,
+    exit: c.exit,
     hash: hash.digest('hex').slice(0, 16),
   };
 }

@@ -5,7 +5,8 @@ import { linearGlob } from '../core/safe-regex.js';
 /** When a conditional acquire holds the lock: returns true, returns 0, or returns a usable pointer. */
 export type Success = 'true' | 'zero' | 'pointer';
 
-export type PrimitiveOp = 'acquire' | 'release' | 'conditional' | 'returns-locked';
+/** `forget`: a helper that releases the lock on some of its paths only: afterwards its state is unknown. */
+export type PrimitiveOp = 'acquire' | 'release' | 'conditional' | 'returns-locked' | 'forget';
 
 export interface PrimitiveSpec {
   kind: string;
@@ -21,6 +22,15 @@ export interface PrimitiveSpec {
   success?: Success;
   /** Lock class for the order graph, when the argument does not show it (inode_lock(inode) -> i_rwsem). */
   cls?: string;
+  /** A try-lock: it does not wait, so it can neither deadlock nor order two locks. */
+  try?: boolean;
+  /**
+   * Orders nothing: a context rather than a lock (rcu_read_lock, preempt_disable), or a nesting
+   * the author declared deliberate to lockdep (`*_nested`).
+   */
+  unordered?: boolean;
+  /** Derived from a helper's body in the tree (not from the rules): `fs/btrfs/foo.c:120`. */
+  inferred?: string;
 }
 
 export interface KindSpec {

@@ -15,7 +15,8 @@ import type { NntpSourceConfig } from '../sources/nntp.js';
 import type { PatchworkConfig } from '../sinks/patchwork.js';
 
 export type SourceConfig =
-  | { type: 'public-inbox'; path: string; name: string }
+  /** `since`: where a first run starts (ms); null: at the archive's current end. */
+  | { type: 'public-inbox'; path: string; name: string; since: number | null }
   | { type: 'maildir'; path: string; name: string }
   | { type: 'mbox'; path: string; name: string }
   | { type: 'imap'; name: string; host: string; port: number; secure: boolean; user: string; pass: string; mailbox: string; allowInsecureTls: boolean }
@@ -172,11 +173,23 @@ function readPatchwork(r: Reader, o: unknown, where: string): PatchworkConfig | 
   };
 }
 
+function readSince(r: Reader, o: Raw, where: string): number | null {
+  const v = o.since;
+  if (v === undefined || v === null) return null;
+  const ms = v instanceof Date ? v.getTime() : typeof v === 'string' ? Date.parse(v) : NaN;
+  if (!Number.isFinite(ms)) r.fail(`${where}.since`, 'must be a date (2026-01-31, or an ISO time)');
+  return ms;
+}
+
 function readSource(r: Reader, o: unknown, i: number, base: string): SourceConfig {
   const where = `sources[${i}]`;
   if (!isObj(o)) r.fail(where, 'must be a mapping');
   const type = r.str(o, 'type', where);
-  if (type === 'public-inbox' || type === 'maildir' || type === 'mbox') {
+  if (type === 'public-inbox') {
+    const path = r.path(o, 'path', where, base);
+    return { type, path, name: r.str(o, 'name', where, `${type}:${path}`), since: readSince(r, o, where) };
+  }
+  if (type === 'maildir' || type === 'mbox') {
     const path = r.path(o, 'path', where, base);
     return { type, path, name: r.str(o, 'name', where, `${type}:${path}`) };
   }
