@@ -68,7 +68,9 @@ async function buildSource(c: SourceConfig, cursors: CursorStore, warn: (m: stri
     }
     case 'nntp': {
       const { NntpSource } = await import('../sources/nntp.js');
-      return new NntpSource(c, cursors, warn);
+      const source = new NntpSource(c, cursors, warn);
+      source.maxArticleBytes = maxBytes;
+      return source;
     }
   }
 }
