@@ -195,6 +195,23 @@ export interface PatchReview {
 export interface Review {
   series: Series;
   patches: PatchReview[];
+  /** Which tree the series is for and which base it was tried on (set when routing ran). */
+  route?: SeriesRoute;
+}
+
+/** A series' tree and base: a status shown in JSON and on GitHub, never a mailed finding. */
+export interface SeriesRoute {
+  /** Distinct trees of its patches: `linux`, `btrfs-progs`, `unknown`. */
+  trees: string[];
+  /** Did kernel rules run on any patch? */
+  kernel: boolean;
+  /** The base used (a commit), and why it was chosen. */
+  base: string | null;
+  baseWhy: string;
+  /** Did the whole series apply to that base (null: not tried)? */
+  applies: boolean | null;
+  /** Candidates not taken, one line each. */
+  tried: string[];
 }
 
 /** A one-line, user-actionable error. Thrown or returned, never a stack trace for the user. */

@@ -42,6 +42,9 @@ export async function listTags(repo: string): Promise<ReleaseTag[]> {
   return tags;
 }
 
+/** One collator for every comparison: `localeCompare` with options builds a new one per call. */
+const NUMERIC = new Intl.Collator('en', { numeric: true });
+
 /** Compare tag names the way people read versions: v5.9 < v5.10, v6.1-rc1 < v6.1. */
 export function compareVersions(a: string, b: string): number {
   const split = (s: string) => {
@@ -50,7 +53,7 @@ export function compareVersions(a: string, b: string): number {
   };
   const x = split(a);
   const y = split(b);
-  const c = x.base.localeCompare(y.base, 'en', { numeric: true });
+  const c = NUMERIC.compare(x.base, y.base);
   if (c !== 0) return c;
   return x.rc === y.rc ? a.localeCompare(b) : x.rc - y.rc;
 }

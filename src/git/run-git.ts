@@ -14,6 +14,8 @@ export interface GitCallOptions {
   config?: string[];
   /** Config for this call passed in the environment, never in argv (an Authorization header). */
   secretConfig?: Record<string, string>;
+  /** A scratch index file for this call (GIT_INDEX_FILE): route.ts tries patches without touching the repository's. */
+  indexFile?: string;
 }
 
 export interface RunGitOptions extends GitCallOptions {
@@ -72,7 +74,9 @@ export function gitArgv(repo: string, args: string[], opts: GitCallOptions = {})
 
 /** Start `git -C repo args...` with the safe argv and environment, all three streams piped. */
 export function spawnGit(repo: string, args: string[], opts: GitCallOptions = {}): ChildProcessWithoutNullStreams {
-  return spawn('git', gitArgv(repo, args, opts), { env: gitEnv(opts.secretConfig), stdio: ['pipe', 'pipe', 'pipe'] });
+  const env = gitEnv(opts.secretConfig);
+  if (opts.indexFile) env.GIT_INDEX_FILE = opts.indexFile;
+  return spawn('git', gitArgv(repo, args, opts), { env, stdio: ['pipe', 'pipe', 'pipe'] });
 }
 
 /** Run `git -C repo args...`. Resolves with the exit code (never throws on non-zero); throws KreviewError on spawn failure, timeout or output overflow. */

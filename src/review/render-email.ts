@@ -191,10 +191,38 @@ function relatedElsewhere(f: Finding, at: ReturnType<typeof locate>, patch: Patc
 /** A citation as the list writes one: 12+ hex digits and the subject in ("..."). */
 const CITATION = /^[0-9a-f]{12,40} \(".*"\)$/;
 
+/** Line numbers mean nothing to a reader of the mail, who sees the quote and the functions it names. */
+const LINE_REFS: [RegExp, string][] = [
+  [/ \((?:taken )?at line \d+\)/g, ''],
+  [/ \(line \d+\)/g, ''],
+  [/ at line \d+/g, ''],
+];
+/** A sentence that hedges the whole note; one is honest, two read as the bot not believing itself. */
+const HEDGE = /[^.?!]*\b(?:may|might) be (?:a false alarm|incomplete|wrong)\b[^.?!]*[.?!]/g;
+/** Starts like a clause whose subject was left out (`returns with ...`), not with an identifier (`foo() is ...`). */
+const isFragment = (s: string): boolean => /^[a-z]/.test(s) && !/^[a-z_]\w*(?:\(|->|\.)/.test(s);
+const capitalise = (s: string): string => (isFragment(s) ? s[0].toUpperCase() + s.slice(1) : s);
+
+/**
+ * The note's prose as the mail says it: a headline written as a fragment (`returns with ... held`)
+ * is left out when the explanation says the same as a sentence; no line numbers; one hedge at most.
+ */
+function noteProse(f: Finding): string {
+  const plain = (s: string) => LINE_REFS.reduce((t, [re, by]) => t.replace(re, by), s.trim());
+  const message = plain(f.message).replace(/\s*$/, '');
+  const explanation = f.explanation ? plain(f.explanation) : '';
+  let prose: string;
+  if (explanation && isFragment(message)) prose = capitalise(explanation);
+  else prose = [capitalise(message), explanation].filter(Boolean).join(/[.?!]$/.test(message) ? ' ' : '. ');
+  let hedged = false;
+  prose = prose.replace(HEDGE, (h) => (hedged ? '' : ((hedged = true), h)));
+  return prose.replace(/\s{2,}/g, ' ').trim();
+}
+
 /** `said` holds the citations and suggestions already written in this block, so two notes on one line do not repeat them. */
 function noteLines(f: Finding, version: number, reportedIn: number | null, extra: string[], said: Set<string>): string[] {
-  if (reportedIn !== null) return wrapProse(`Still present in v${version} (first noted on v${reportedIn}): ${f.message}`);
-  const prose = [f.message.replace(/\s*$/, ''), f.explanation ?? ''].filter(Boolean).join(/[.?!]$/.test(f.message.trim()) ? ' ' : '. ');
+  if (reportedIn !== null) return wrapProse(`Still present in v${version} (first noted on v${reportedIn}): ${noteProse({ ...f, explanation: undefined })}`);
+  const prose = noteProse(f);
   const lines = wrapProse(prose);
   for (const e of extra) {
     // A copied code line (after a tab) is quoted as it is, never wrapped.

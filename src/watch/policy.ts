@@ -50,6 +50,8 @@ export interface ListPolicy {
   /** Tree prefix (`net-next`) -> base revision; `default` for the rest. */
   bases: Record<string, string>;
   repo: string | null;
+  /** A MAINTAINERS file to route patches by (else the repository's at HEAD). */
+  maintainers: string | null;
   coverSummary: boolean;
   /** Post one check per patch to this patchwork instance (docs/mail.md); null: none. */
   patchwork: PatchworkConfig | null;
@@ -153,6 +155,7 @@ function readList(r: Reader, o: Raw, where: string, base: string, defaults: Part
     ignoreSenders: r.strs(o, 'ignoreSenders', where),
     bases: bases as Record<string, string>,
     repo: o.repo === undefined ? (defaults.repo ?? null) : r.path(o, 'repo', where, base),
+    maintainers: o.maintainers === undefined ? (defaults.maintainers ?? null) : r.path(o, 'maintainers', where, base),
     coverSummary: r.bool(o, 'coverSummary', where, false),
     patchwork: readPatchwork(r, o.patchwork, `${where}.patchwork`),
   };
@@ -277,14 +280,15 @@ export function parsePolicy(text: string, file: string): WatchPolicy {
     optOut: botRaw.optOut === undefined ? undefined : r.str(botRaw, 'optOut', 'bot'),
   };
   const repo = doc.repo === undefined ? null : r.path(doc, 'repo', 'top level', base);
+  const maintainers = doc.maintainers === undefined ? null : r.path(doc, 'maintainers', 'top level', base);
   const listsRaw = doc.lists ?? [];
   if (!Array.isArray(listsRaw)) r.fail('lists', 'must be a list');
   const lists = listsRaw.map((l, i) => {
     if (!isObj(l)) r.fail(`lists[${i}]`, 'must be a mapping');
     if (l.id === undefined && l.address === undefined) r.fail(`lists[${i}]`, 'needs an id (List-Id) or an address');
-    return readList(r, l, `lists[${i}]`, base, { repo });
+    return readList(r, l, `lists[${i}]`, base, { repo, maintainers });
   });
-  const fallback = readList(r, isObj(doc.default) ? doc.default : {}, 'default', base, { repo });
+  const fallback = readList(r, isObj(doc.default) ? doc.default : {}, 'default', base, { repo, maintainers });
   const sourcesRaw = doc.sources ?? [];
   if (!Array.isArray(sourcesRaw)) r.fail('sources', 'must be a list');
   const timing = isObj(doc.timing) ? doc.timing : {};

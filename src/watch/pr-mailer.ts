@@ -175,6 +175,7 @@ export class PullRequestMailer implements MailForwarder {
       bot: policy.bot,
       reportedIn: (k) => w.seriesStore.reportedBefore(identity, k, series.version),
       templatesDir: policy.templatesDir ?? undefined,
+      findingsPerMail: policy.limits.findingsPerMail,
       via: `The same review is on the pull request: ${this.webUrl}/${pr.owner}/${pr.repo}/pull/${pr.number} (at ${pr.headSha.slice(0, 12)}).`,
       date: new Date(this.now()),
     };

@@ -115,6 +115,46 @@ describe('the mail reads like a reviewer wrote it', () => {
   });
 });
 
+describe('lock notes from the real lock check, framed for the mail', () => {
+  it('a path that returns with the lock held: the note is a sentence naming the function, without line numbers or a second hedge', async () => {
+    const diff = [
+      'diff --git a/fs/foo/bar.c b/fs/foo/bar.c',
+      'index 1111111..2222222 100644',
+      '--- a/fs/foo/bar.c',
+      '+++ b/fs/foo/bar.c',
+      '@@ -10,3 +10,8 @@ static int foo_update(struct foo *f)',
+      ' {',
+      '+\tspin_lock(&f->lock);',
+      '+\tif (f->dead)',
+      '+\t\treturn -ENOENT;',
+      '+\tf->count++;',
+      '+\tspin_unlock(&f->lock);',
+      ' \treturn 0;',
+      ' }',
+    ].join('\n');
+    const patch = await parseMail(mailText({ messageId: 'lock.jane@example.org', subject: '[PATCH] foo: count updates', body: `foo: count updates\n\nCount them.\n\n${SOB}`, diff }), 'lock.eml');
+    const series: Series = { id: patch.id, version: 1, subject: patch.subject, cover: null, patches: [patch], total: 1, missing: [], complete: true };
+    const pr = (await reviewSeries(series, { repo: null, config: { ...defaultConfig(), enable: ['lock'] } })).patches[0];
+    expect(pr.findings.map((f) => f.id)).toEqual(['lock/unbalanced']);
+    const lines = bodyOf(renderEmailReply(pr, ctx(series))!.text).split('\n');
+    const note = lines.slice(lines.indexOf('> +\t\treturn -ENOENT;') + 2).join(' ');
+    expect(note).toMatch(/^foo_update\(\) returns with the spinlock on f->lock/);
+    expect(note).not.toMatch(/line \d+/);
+    expect(note.match(/\bmay be\b/g) ?? []).toHaveLength(1);
+  });
+
+  it('two hedges on one note become one', async () => {
+    const unsure: Finding = {
+      ...lockFinding,
+      explanation: 'The lock is held on some paths to this call only, so this may be a false alarm. Only the hunk and its context were seen, not the whole function, so the lock state may be incomplete.',
+    };
+    const { series, pr } = await review(`btrfs: reserve before locking\n\nReserve.\n\n${SOB}`, [unsure], HEAD);
+    const text = renderEmailReply(pr, ctx(series))!.text.replace(/\s+/g, ' ');
+    expect(text).toContain('so this may be a false alarm.');
+    expect(text).not.toContain('may be incomplete');
+  });
+});
+
 describe('a patch with 10,000 Fixes: tags (issue 9, row 13)', () => {
   it('gets one mail of a few kilobytes: the first findings in full, the rest summarised in a few lines', async () => {
     const tags = Array.from({ length: 10_000 }, (_, i) => `Fixes: the bug number ${i}`);
@@ -128,6 +168,8 @@ describe('a patch with 10,000 Fixes: tags (issue 9, row 13)', () => {
     expect(reply.raw.length).toBeLessThan(8_000);
     expect(reply.text.match(/^> Fixes:/gm)).toHaveLength(5);
     expect(reply.text.replace(/\n/g, ' ')).toContain('And 9,995 more Fixes: problems of the same kinds: fixes/no-sha (9,995). They are not quoted here.');
+    // The real pipeline without a repository: the ids were not looked up, said once.
+    expect(reply.text.match(/were not looked up/g)).toHaveLength(1);
     // Every finding still counts for "still present in v2" later.
     expect(reply.findingKeys).toHaveLength(10_000);
   });

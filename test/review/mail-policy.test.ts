@@ -2,7 +2,7 @@
 // floor, one mail per patch, series-wide remarks once, nothing for a clean patch. Real checks run
 // through the real pipeline on parsed mails; the outbox is a real state database.
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultConfig } from '../../src/core/config.js';
@@ -10,11 +10,14 @@ import type { Patch, Series } from '../../src/core/types.js';
 import { parseMail } from '../../src/patch/mail.js';
 import { isMailable, DEFAULT_MAIL_RULES } from '../../src/review/filter.js';
 import { reviewSeries } from '../../src/review/pipeline.js';
+import { renderMailPreview } from '../../src/review/render-mail-preview.js';
 import type { EmailContext } from '../../src/review/render-email.js';
 import { openState } from '../../src/state/open-state.js';
 import { Outbox } from '../../src/state/outbox.js';
 import { parsePolicy, type ListPolicy } from '../../src/watch/policy.js';
-import { planReplies } from '../../src/watch/series-reviewer.js';
+import { planReplies, SeriesReviewer } from '../../src/watch/series-reviewer.js';
+import { MessageStore } from '../../src/state/messages.js';
+import { SeriesStore } from '../../src/state/series-store.js';
 import { TestRepo } from '../helpers/git-repo.js';
 import { makeFinding } from '../helpers/make-patch.js';
 import { mailText } from '../watch/mail-fixtures.js';
@@ -145,5 +148,60 @@ describe('planReplies', () => {
     expect(plan.replies[1].reply.text).toContain('Only part of this series arrived');
     const unsure = reviews.map((r) => ({ ...r, findings: r.findings.map((f) => ({ ...f, confidence: 'medium' as const })) }));
     expect(planReplies(unsure, series, ctx(series), list, outbox()).replies).toEqual([]);
+  });
+});
+
+describe('the --format email preview', () => {
+  it('previews only what a list would be mailed under the default rules, and signs in one line', async () => {
+    const guess = await mailPatch('guess.jane@example.org', '[PATCH 1/2] btrfs: fix a crash', ['btrfs: fix a crash', '', 'BUG: kernel NULL pointer dereference, address: 0000000000000008', '', 'Cc: stable@vger.kernel.org', SOB].join('\n'));
+    const bad = await mailPatch('bad.jane@example.org', '[PATCH 2/2] btrfs: fix another', ['btrfs: fix another', '', 'Another.', '', 'Fixes: the old bug', SOB].join('\n'));
+    const series = seriesOf([guess, bad]);
+    const review = await reviewSeries(series, { repo: null, config: defaultConfig() });
+    expect(review.patches.map((p) => p.findings.map((f) => f.id))).toEqual([['fixes/missing'], ['fixes/no-sha']]);
+    const mbox = renderMailPreview([review], undefined, new Date('2026-11-24T12:00:00Z'));
+    expect(mbox.match(/^Subject: /gm)).toEqual(['Subject: ']);
+    expect(mbox).toContain('Subject: Re: [PATCH 2/2] btrfs: fix another');
+    expect(mbox).toContain('> Fixes: the old bug');
+    expect(mbox).not.toContain("perhaps it also needs a 'Fixes:' tag");
+    expect(mbox).toContain('\n-- \nkreview is a bot; ask the list owner to mute kreview for this list.\n');
+  });
+});
+
+describe('real list mails the old rules answered wrongly (real headers, bodies retold)', () => {
+  const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url));
+  const cases: [string, string][] = [
+    ['xfs-dquot-deadlock.eml', 'fixes/missing'],
+    ['xfsprogs-man-short-sha.eml', 'fixes/short-sha'],
+    ['vfs-lookup-continue.eml', 'lock/'],
+  ];
+  for (const [name, shown] of cases) {
+    it(`${name}: ${shown} is shown in the review, and nothing is mailed to linux-xfs`, async () => {
+      const patch = await parseMail(fixture(name), name);
+      expect(patch.mail?.listIds.join(' ')).toContain('linux-xfs.vger.kernel.org');
+      const series = seriesOf([patch]);
+      const review = await reviewSeries(series, { repo: null, config: defaultConfig() });
+      expect(review.patches[0].findings.some((f) => f.id.startsWith(shown))).toBe(true);
+      const list = parsePolicy(`${POLICY}lists:\n  - id: linux-xfs.vger.kernel.org\n    mode: enabled\n`, 'p.yml').lists[0];
+      expect(planReplies(review.patches, series, ctx(series), list, outbox()).replies).toEqual([]);
+    });
+  }
+});
+
+describe('the daemon mails under the policy limits', () => {
+  it('limits.findingsPerMail of the policy caps the findings a reply writes out', async () => {
+    const db = openState(join(mkdtempSync(join(tmpdir(), 'kreview-cap-')), 'state.db'));
+    const box = new Outbox(db);
+    const policy = parsePolicy(`${POLICY}limits: { findingsPerMail: 2 }\nlists:\n  - id: linux-btrfs.vger.kernel.org\n    mode: enabled\n`, 'p.yml');
+    const tags = [1, 2, 3, 4].map((i) => `Fixes: the old bug ${i}`);
+    const patch = await mailPatch('cap.jane@example.org', '[PATCH] btrfs: fix four bugs', ['btrfs: fix four bugs', '', 'Fix them.', '', ...tags, SOB].join('\n'));
+    const withList = { ...patch, mail: { ...patch.mail!, listIds: ['<linux-btrfs.vger.kernel.org>'] } };
+    const reviewer = new SeriesReviewer(db, new MessageStore(db), new SeriesStore(db), box, () => {});
+    const series = seriesOf([withList]);
+    const out = await reviewer.reviewReady({ series, identity: 'cap', messageIds: [withList.id], arrivedAt: new Map(), lists: [], followUp: false }, policy, Date.now());
+    await reviewer.close();
+    expect(out.queued).toHaveLength(1);
+    const raw = (db.prepare('SELECT raw FROM outbox').get() as { raw: string }).raw;
+    expect(raw.match(/^> Fixes:/gm)).toHaveLength(2);
+    expect(raw.replace(/\s+/g, ' ')).toContain('And 2 more Fixes: problems of the same kinds: fixes/no-sha (2).');
   });
 });
