@@ -134,10 +134,10 @@ async function reviewPatch(
   const errors = [...patch.warnings.map((w) => `${patch.source}: ${w}`)];
   let workspace: GitWorkspace;
   try {
-    workspace = await createWorkspace(patch, { repo: opts.repo, history: opts.history, base: opts.base, baseWhy: opts.baseWhy, previous });
+    workspace = await createWorkspace(patch, { repo: opts.repo, history: opts.history, base: opts.base, baseWhy: opts.baseWhy, previous, limits: opts.config.limits });
   } catch (e) {
     errors.push(`${patch.source}: ${errorMessage(e)}`);
-    workspace = await createWorkspace(patch, { repo: null, history: null });
+    workspace = await createWorkspace(patch, { repo: null, history: null, limits: opts.config.limits });
   }
   let findings: Finding[] = [];
   const budget = new PatchBudget(opts.config.limits);

@@ -3,7 +3,7 @@
 // again, and the series behind it are reviewed and answered.
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { reviewSeries } from '../../src/review/pipeline.js';
 import { Watcher } from '../../src/watch/daemon.js';
@@ -113,5 +113,15 @@ describe('poison messages', { timeout: 240_000 }, () => {
     expect(t.quarantined).toHaveLength(1);
     expect(readdirSync(outbox)).toHaveLength(1);
     expect(w.messages.quarantined()[0]).toMatchObject({ messageId: poison, reason: 'the review ran past its limit of 0.6 s (limits.reviewMsPerPatch per patch, plus one)' });
+  });
+
+  it("the limit is the policy's limits.reviewMsPerPatch", async () => {
+    const { policy, poison } = setup();
+    writeFileSync(policy, `limits: { reviewMsPerPatch: 250 }\n${readFileSync(policy, 'utf8')}`);
+    const hook = poisoned(() => new Promise<never>(() => {}));
+    const w = new Watcher({ policyFile: policy, log: () => {}, review: hook.review });
+    watchers.push(w);
+    await w.tick();
+    expect(w.messages.quarantined().find((q) => q.messageId === poison)).toMatchObject({ reason: 'the review ran past its limit of 0.5 s (limits.reviewMsPerPatch per patch, plus one)' });
   });
 });
