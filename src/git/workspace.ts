@@ -3,7 +3,8 @@
 import type { FileImage, Workspace } from '../core/check.js';
 import { KreviewError, type BaseInfo, type FileDiff, type Patch } from '../core/types.js';
 import { parseDiff } from '../patch/diff.js';
-import { applyHunks, hunkOnlyImage, hunkOnlyPreImage, shiftHunks, unshiftLine } from './apply-hunks.js';
+import { applyHunks, hunkOnlyImage, hunkOnlyPreImage, hunksWithin, shiftHunks, unshiftLine } from './apply-hunks.js';
+import { DEFAULT_LIMITS, type Limits } from '../core/limits.js';
 import type { History } from './history-types.js';
 import { isDiffSource } from './diff-tree.js';
 import { isFullOid, runGit } from './run-git.js';
@@ -29,6 +30,8 @@ export interface WorkspaceOptions {
   base?: string;
   /** The workspace of the previous patch of the series: this patch applies on its post-images. */
   previous?: Workspace;
+  /** Bounds on the images built (defaults: DEFAULT_LIMITS). */
+  limits?: Pick<Limits, 'linesPerFile'>;
 }
 
 interface Images {
@@ -45,7 +48,7 @@ export async function createWorkspace(patch: Patch, opts: WorkspaceOptions): Pro
   if (history && patch.kind === 'commit' && patch.commit && isFullOid(patch.commit)) {
     return commitWorkspace(patch, history, base, notes);
   }
-  return mailWorkspace(patch, history, base, opts.previous, notes);
+  return mailWorkspace(patch, history, base, opts.previous, notes, opts.limits?.linesPerFile ?? DEFAULT_LIMITS.linesPerFile);
 }
 
 /** --base, else base-commit:, else the commit's parent, else HEAD, else none; say which. */
@@ -141,14 +144,30 @@ async function mailWorkspace(
   base: BaseInfo,
   previous: Workspace | undefined,
   notes: string[],
+  maxLines: number,
 ): Promise<GitWorkspace> {
   const images = new Map<FileDiff, Images>();
   /** Files whose hunks applied at an offset: renumbered to the images, and the shifts to undo it. */
   const moved = new Map<FileDiff, { shifted: FileDiff; shifts: { old: number; new: number }[] }>();
+  /** Files seen only as hunks, some of which lie past the line limit: the checks get the rest. */
+  const trimmed = new Map<FileDiff, FileDiff>();
   let tried = 0;
   let failed = 0;
   const hunkOnly: string[] = [];
   const previousFiles = previous ? await previous.files() : [];
+  /** Images made of the hunks alone, bounded by the line limit; hunks past it are named in one note. */
+  const fromHunks = (f: FileDiff, name: string, pre: FileImage | null): Images => {
+    const { within, past } = hunksWithin(f.hunks, maxLines);
+    if (past.length) {
+      const h = past[0];
+      trimmed.set(f, { ...f, hunks: within });
+      notes.push(`${name}: not reviewed past line ${maxLines} (limits.linesPerFile): ${past.length} of ${f.hunks.length} hunks, the first @@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@`);
+    }
+    return {
+      pre: pre ?? (f.oldPath ? { path: f.oldPath, text: hunkOnlyPreImage(within, maxLines), complete: false } : null),
+      post: f.newPath ? { path: f.newPath, text: hunkOnlyImage(within, maxLines), complete: false } : null,
+    };
+  };
   for (const f of patch.files) {
     const name = f.newPath ?? f.oldPath ?? '';
     if (f.binary) {
@@ -158,21 +177,16 @@ async function mailWorkspace(
     const pre = await preImageOf(f, history, base, previous, previousFiles);
     if (!pre) {
       hunkOnly.push(name);
-      images.set(f, {
-        pre: f.oldPath ? { path: f.oldPath, text: hunkOnlyPreImage(f.hunks), complete: false } : null,
-        post: f.newPath ? { path: f.newPath, text: hunkOnlyImage(f.hunks), complete: false } : null,
-      });
+      images.set(f, fromHunks(f, name, null));
       continue;
     }
     tried++;
-    const applied = applyHunks(pre.text, f.hunks);
+    const applied = applyHunks(pre.text, f.hunks, maxLines);
     if (!applied.ok) {
       failed++;
       notes.push(`${name}: the patch does not apply to ${pre.label}: ${applied.reason}; only its hunks were read`);
-      images.set(f, {
-        pre: f.oldPath ? { path: f.oldPath, text: pre.text, complete: pre.complete } : null,
-        post: f.newPath ? { path: f.newPath, text: hunkOnlyImage(f.hunks), complete: false } : null,
-      });
+      const big = countLines(pre.text) > maxLines;
+      images.set(f, fromHunks(f, name, f.oldPath && !big ? { path: f.oldPath, text: pre.text, complete: pre.complete } : null));
       continue;
     }
     images.set(f, {
@@ -195,7 +209,7 @@ async function mailWorkspace(
     history,
     applied: failed > 0 ? false : tried > 0 ? true : null,
     notes,
-    files: async () => patch.files.map((f) => moved.get(f)?.shifted ?? f),
+    files: async () => patch.files.map((f) => moved.get(f)?.shifted ?? trimmed.get(f) ?? f),
     toPatchLine: (path, line) => {
       const f = findFile(patch.files, path);
       const m = f ? moved.get(f) : undefined;
@@ -230,4 +244,10 @@ async function preImageOf(
     if (text !== null) return { text, complete: true, label: `${f.oldPath} at ${base.label}` };
   }
   return null;
+}
+
+function countLines(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
+  return n;
 }

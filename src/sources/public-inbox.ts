@@ -13,7 +13,8 @@ import { KreviewError } from '../core/types.js';
 import { CatFile } from '../git/cat-file.js';
 import { runGit, isFullOid } from '../git/run-git.js';
 import type { CursorStore } from '../state/cursors.js';
-import { MAX_MESSAGE_BYTES, type BatchHandler, type RawMessage, type WatchSource } from '../watch/raw-message.js';
+import { DEFAULT_LIMITS } from '../core/limits.js';
+import { type BatchHandler, type RawMessage, type WatchSource } from '../watch/raw-message.js';
 
 const BATCH = 1000;
 /** Blobs are read in groups of at most this many bytes, so a batch of large mails is not all in memory at once. */
@@ -68,8 +69,6 @@ export function parseRawLog(text: string): NewMessage[] {
 export class PublicInboxSource implements WatchSource {
   private readonly readers = new Map<number, CatFile>();
   private readonly checkers = new Map<number, CatFile>();
-  /** Replaceable in tests. */
-  maxBlobBytes = MAX_MESSAGE_BYTES;
 
   constructor(
     readonly inbox: string,
@@ -79,6 +78,8 @@ export class PublicInboxSource implements WatchSource {
     /** First run only: read messages dated from here (ms); null: from the archive's current end. */
     private readonly since: number | null = null,
     private readonly now: () => number = Date.now,
+    /** `limits.messageBytes`: a larger message is skipped with one line. */
+    public maxBlobBytes: number = DEFAULT_LIMITS.messageBytes,
   ) {}
 
   private start = 'continued';

@@ -44,7 +44,9 @@ export function registerWatchCommands(program: Command): void {
           const t = await w.tick();
           process.stdout.write(
             `read ${t.intake.read} messages (${t.intake.patches} patches, ${t.intake.duplicates} duplicates, ${t.intake.bad} undecodable); ` +
-              `reviewed ${t.reviewed.length} series; queued ${t.queued.length} replies; sent ${t.outbox.sent.length}\n`,
+              `reviewed ${t.reviewed.length} series; queued ${t.queued.length} replies; sent ${t.outbox.sent.length}` +
+              (t.checks.posted.length ? `; posted ${t.checks.posted.length} patchwork checks` : '') +
+              '\n',
           );
           // Each error was printed when it happened; a tick with any fails the run (cron and CI see it).
           if (t.errors.length) {

@@ -25,6 +25,7 @@ import { MboxTailSource } from './mbox-tail.js';
 import { PolicyWatcher, type SinkConfig, type SourceConfig, type WatchPolicy } from './policy.js';
 import type { WatchSource } from './raw-message.js';
 import { SeriesReviewer, type ReviewFn, type ReviewOutcome } from './series-reviewer.js';
+import { PatchworkClient, patchworkInstance, type PatchworkConfig } from '../sinks/patchwork.js';
 
 /** Waiting messages loaded for assembly at a time (rounded up to whole senders). */
 const REVIEW_BATCH = 500;
@@ -52,20 +53,26 @@ export interface TickReport {
   queued: string[];
   superseded: number;
   outbox: DispatchReport & { recovered: string[]; requeued: string[] };
+  /** Patchwork checks posted (or found already posted) and given up on in this tick. */
+  checks: { posted: string[]; failed: string[]; errors: string[] };
   errors: string[];
 }
 
-async function buildSource(c: SourceConfig, cursors: CursorStore, warn: (m: string) => void, now: () => number): Promise<WatchSource> {
+async function buildSource(c: SourceConfig, cursors: CursorStore, warn: (m: string) => void, maxBytes: number, now: () => number): Promise<WatchSource> {
   switch (c.type) {
     case 'public-inbox':
-      return new PublicInboxSource(c.path, c.name, cursors, warn, c.since, now);
+      return new PublicInboxSource(c.path, c.name, cursors, warn, c.since, now, maxBytes);
     case 'maildir':
-      return new MaildirSource(c.path, c.name, warn);
+      return new MaildirSource(c.path, c.name, warn, maxBytes);
     case 'mbox':
-      return new MboxTailSource(c.path, c.name, cursors, warn);
+      return new MboxTailSource(c.path, c.name, cursors, warn, maxBytes);
     case 'imap': {
       const { ImapSource } = await import('../sources/imap.js');
       return new ImapSource(c, cursors, warn);
+    }
+    case 'nntp': {
+      const { NntpSource } = await import('../sources/nntp.js');
+      return new NntpSource(c, cursors, warn);
     }
   }
 }
@@ -158,12 +165,12 @@ export class Watcher {
   }
 
   private async ensureSources(p: WatchPolicy): Promise<void> {
-    const sig = JSON.stringify(p.sources);
+    const sig = JSON.stringify([p.sources, p.limits.messageBytes]);
     if (sig === this.sourcesFor && this.sources.length) return;
     for (const s of this.sources) await s.close();
     const warn = this.warn;
     this.sources = [new IncomingQueueSource(this.db)];
-    for (const c of p.sources) this.sources.push(await buildSource(c, this.cursors, warn, this.now));
+    for (const c of p.sources) this.sources.push(await buildSource(c, this.cursors, warn, p.limits.messageBytes, this.now));
     this.sources.push(...(this.opts.extraSources?.({ cursors: this.cursors, warn }) ?? []));
     for (const s of this.sources) s.onArrival?.(() => this.wakeUp?.());
     this.sourcesFor = sig;
@@ -259,6 +266,30 @@ export class Watcher {
     return { ...d, recovered: rec.sent, requeued: rec.requeued };
   }
 
+  /** Posts the patchwork checks that are due, through a client per configured instance. */
+  async flushChecks(): Promise<TickReport['checks']> {
+    const configs = new Map<string, PatchworkConfig>();
+    for (const l of [...this.policy.current.lists, this.policy.current.fallback]) if (l.patchwork) configs.set(patchworkInstance(l.patchwork), l.patchwork);
+    const clients = new Map<string, PatchworkClient | null>();
+    const setupErrors: string[] = [];
+    const clientFor = (instance: string): PatchworkClient | null => {
+      if (!clients.has(instance)) {
+        const c = configs.get(instance);
+        try {
+          clients.set(instance, c ? new PatchworkClient(c) : null);
+        } catch (e) {
+          setupErrors.push((e as Error).message);
+          clients.set(instance, null);
+        }
+      }
+      return clients.get(instance)!;
+    };
+    const r = await this.reviewer.checks.dispatch(clientFor, this.now());
+    const errors = [...setupErrors, ...r.errors, ...r.failed.map((id) => `patchwork check for <${id}>: given up after ${this.reviewer.checks.maxAttempts} attempts`)];
+    for (const e of errors) this.problem(e);
+    return { posted: [...r.posted, ...r.settled], failed: r.failed, errors };
+  }
+
   /**
    * One pass. A StateError (the state file deleted, replaced, locked, damaged or read-only) ends it:
    * the daemon must not go on without a place to record what it did.
@@ -281,6 +312,7 @@ export class Watcher {
     // Reviews take a while; never send what could not be recorded as sent.
     this.stateFile.check();
     const outbox = await this.flushOutbox();
+    const checks = await this.flushChecks();
     const pruned = pruneState(this.db, this.policy.current.retentionDays, this.now());
     if (pruned && (pruned.messages || pruned.heads || pruned.replies || pruned.series))
       this.log(`forgot what is older than ${this.policy.current.retentionDays} days: ${pruned.messages} messages, ${pruned.heads} mail headers, ${pruned.replies} sent replies, ${pruned.series} series`);
@@ -292,7 +324,7 @@ export class Watcher {
       skipped: c.skipped - before.skipped,
       bad: c.bad - before.bad,
     };
-    return { intake, reviewed: r.reviewed, quarantined: r.quarantined, queued: r.queued, superseded: r.superseded, outbox, errors: [...new Set([...errors, ...r.errors, ...outbox.errors])] };
+    return { intake, reviewed: r.reviewed, quarantined: r.quarantined, queued: r.queued, superseded: r.superseded, outbox, checks, errors: [...new Set([...errors, ...r.errors, ...outbox.errors, ...checks.errors])] };
   }
 
   /**
