@@ -63,7 +63,7 @@ describe('kreview watch', { timeout: 240_000 }, () => {
     expect(body).toMatch(/^On .*, Jane Developer wrote:\n/);
     expect(body).toContain('> Fixes: ');
     expect(body).toContain('btrfs: do not do delalloc reservation under page lock');
-    expect(body).toContain('\n-- \nkreview, an automated reviewer');
+    expect(body).toContain('\nkreview is a bot run by Jo Maintainer');
     // Patch 2 has nothing to report, so it gets no reply.
     expect(replies.filter((m) => header(m.raw, 'In-Reply-To') === `<${p2.id}>`)).toHaveLength(0);
 
@@ -133,11 +133,11 @@ describe('kreview watch', { timeout: 240_000 }, () => {
     advance(61_000);
     expect((await w.tick()).reviewed).toHaveLength(1);
 
-    // Upstream moves on; then a fix for the new commit arrives, its Fixes: id from another tree.
+    // Upstream moves on; then a fix for the new commit arrives, its Fixes: subject shortened.
     const r = world.repo;
     const fresh = r.commit('btrfs: add a helper after the daemon started', { files: { 'fs/btrfs/helper.c': 'int helper;\n' } });
     r.git('checkout', '-q', '-B', 'late-fix', fresh);
-    r.commit(`btrfs: fix the helper\n\nFixes: 0123456789ab ("btrfs: add a helper after the daemon started")\nSigned-off-by: Jane Developer <jane@example.org>`, {
+    r.commit(`btrfs: fix the helper\n\nFixes: ${fresh.slice(0, 12)} ("btrfs: a helper")\nSigned-off-by: Jane Developer <jane@example.org>`, {
       files: { 'fs/btrfs/helper.c': 'int helper = 1;\n' },
       author: { name: 'Jane Developer', email: 'jane@example.org' },
     });
@@ -151,7 +151,7 @@ describe('kreview watch', { timeout: 240_000 }, () => {
     const t = await w.tick();
     expect(t.reviewed).toHaveLength(1);
     expect(t.errors).toEqual([]);
-    // Only a History that knows the new commit's subject can name it as the commit meant.
+    // Only a History that knows the new commit can say what its subject really is.
     const said = world.smtp.received.slice(before).map((m) => m.raw).join('\n');
     expect(said).toContain(`Fixes: ${fresh.slice(0, 12)} ("btrfs: add a helper after the daemon started")`);
   });
