@@ -1,7 +1,6 @@
 // The mail daemon's loop: read every source, store new messages once, review the series that are
 // ready, and send what the outbox owes. One tick does each step once; run() repeats it.
 import { validateLockRules } from '../../checks/lock/index.js';
-import { DEFAULT_LIMITS } from '../core/limits.js';
 import type { Review, Series } from '../core/types.js';
 import { KreviewError } from '../core/types.js';
 import { reviewSeries } from '../review/pipeline.js';
@@ -36,7 +35,7 @@ export interface WatcherOptions {
   now?: () => number;
   /** Replaces the review pipeline (benchmarks of intake alone; tests of a review that fails). */
   review?: ReviewFn;
-  /** A series' review may take this long per patch (plus one) before it counts as failed; default: limits.reviewMsPerPatch. */
+  /** A series' review may take this long per patch (plus one) before it counts as failed; default: the policy's limits.reviewMsPerPatch. */
   reviewMsPerPatch?: number;
   /** Replaces the sink the policy names. */
   sink?: Sink;
@@ -118,8 +117,9 @@ export class Watcher {
     this.events = new EventLog(this.db);
     this.intake = new Intake(this.messages, () => this.policy.current, this.warn, this.now);
     const review = opts.review ?? reviewSeries;
-    const perPatch = opts.reviewMsPerPatch ?? DEFAULT_LIMITS.reviewMsPerPatch;
-    this.reviewer = new SeriesReviewer(this.db, this.messages, this.seriesStore, this.outbox, (m) => this.problem(m), (series, o) => this.guarded(review, perPatch, series, o));
+    this.reviewer = new SeriesReviewer(this.db, this.messages, this.seriesStore, this.outbox, (m) => this.problem(m), (series, o) =>
+      this.guarded(review, opts.reviewMsPerPatch ?? this.policy.current.limits.reviewMsPerPatch, series, o),
+    );
     // A review the last process never finished is what killed it (or what it was killed in): its
     // messages are not tried again, or each restart would die the same way.
     const interrupted = this.messages.quarantineInterrupted();
