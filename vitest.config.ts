@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     setupFiles: ['test/setup-env.ts'],
+    // Installs (as root) or names the missing system tools once, before any test runs.
+    globalSetup: ['test/global-setup.ts'],
   },
 });

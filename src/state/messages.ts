@@ -27,12 +27,15 @@ export interface StoredPatch {
   lists: string[];
 }
 
+function fromRow(r: { patch_json: string; received_at: number; lists: string }): StoredPatch {
+  return { patch: JSON.parse(r.patch_json) as Patch, receivedAt: r.received_at, lists: JSON.parse(r.lists) as string[] };
+}
+
 export class MessageStore {
   private readonly hasStmt;
   private readonly insertStmt;
   private readonly listsStmt;
   private readonly setListsStmt;
-  private readonly waitingStmt;
   private readonly setStateStmt;
   readonly heads: MailHeads;
 
@@ -45,9 +48,6 @@ export class MessageStore {
     );
     this.listsStmt = db.prepare(`SELECT lists FROM messages WHERE message_id = ?`).pluck();
     this.setListsStmt = db.prepare(`UPDATE messages SET lists = ? WHERE message_id = ?`);
-    this.waitingStmt = db.prepare(
-      `SELECT patch_json, received_at, lists FROM messages WHERE state = 'waiting' ORDER BY received_at, rowid`,
-    );
     this.setStateStmt = db.prepare(`UPDATE messages SET state = ?, patch_json = CASE WHEN ? THEN NULL ELSE patch_json END WHERE message_id = ?`);
   }
 
@@ -119,12 +119,38 @@ export class MessageStore {
     return this.db.prepare(`SELECT count(*) FROM messages WHERE state = ?`).pluck().get(state) as number;
   }
 
-  waiting(): StoredPatch[] {
-    return (this.waitingStmt.all() as { patch_json: string; received_at: number; lists: string }[]).map((r) => ({
-      patch: JSON.parse(r.patch_json) as Patch,
-      receivedAt: r.received_at,
-      lists: JSON.parse(r.lists) as string[],
-    }));
+  /**
+   * The waiting messages in batches of about `size`, each batch holding every waiting message of
+   * its senders (a series comes from one sender, so no series is split), so that a backlog is never
+   * all in memory at once. Only ids and senders are read up front.
+   */
+  *waitingBatches(size: number): Generator<StoredPatch[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT rowid AS id, coalesce(lower(json_extract(patch_json, '$.mail.from.email')), lower(json_extract(patch_json, '$.author.email')), '') AS sender
+         FROM messages WHERE state = 'waiting'`,
+      )
+      .all() as { id: number; sender: string }[];
+    const bySender = new Map<string, number[]>();
+    for (const r of rows) {
+      const ids = bySender.get(r.sender);
+      if (ids) ids.push(r.id);
+      else bySender.set(r.sender, [r.id]);
+    }
+    const load = this.db.prepare(
+      `SELECT patch_json, received_at, lists FROM messages WHERE rowid IN (SELECT value FROM json_each(?)) AND state = 'waiting' ORDER BY received_at, rowid`,
+    );
+    let batch: number[] = [];
+    const flush = (): StoredPatch[] => {
+      const out = (load.all(JSON.stringify(batch)) as { patch_json: string; received_at: number; lists: string }[]).map(fromRow);
+      batch = [];
+      return out;
+    };
+    for (const ids of bySender.values()) {
+      batch.push(...ids);
+      if (batch.length >= size) yield flush();
+    }
+    if (batch.length) yield flush();
   }
 
   /** Moves messages out of the waiting set; their JSON is dropped (the review's outcome is in the outbox). */

@@ -9,7 +9,7 @@ import { DirectorySink } from '../sinks/directory-sink.js';
 import type { Sink } from '../sinks/sink.js';
 import { SmtpSink } from '../sinks/smtp-sink.js';
 import { CursorStore } from '../state/cursors.js';
-import { MessageStore } from '../state/messages.js';
+import { MessageStore, type StoredPatch } from '../state/messages.js';
 import { openState, StateFile, type Db } from '../state/open-state.js';
 import { StateError, stateError } from '../state/state-errors.js';
 import { Outbox, type DispatchReport, type OutboxStep } from '../state/outbox.js';
@@ -25,6 +25,9 @@ import { PolicyWatcher, type SinkConfig, type SourceConfig, type WatchPolicy } f
 import type { WatchSource } from './raw-message.js';
 import { SeriesReviewer, type ReviewFn, type ReviewOutcome } from './series-reviewer.js';
 import { PatchworkClient, patchworkInstance, type PatchworkConfig } from '../sinks/patchwork.js';
+
+/** Waiting messages loaded for assembly at a time (rounded up to whole senders). */
+const REVIEW_BATCH = 500;
 
 export interface WatcherOptions {
   policyFile: string;
@@ -75,8 +78,8 @@ async function buildSource(c: SourceConfig, cursors: CursorStore, warn: (m: stri
   }
 }
 
-function buildSink(c: SinkConfig): Sink {
-  return c.type === 'directory' ? new DirectorySink(c.dir) : new SmtpSink(c);
+function buildSink(c: SinkConfig, warn: (m: string) => void): Sink {
+  return c.type === 'directory' ? new DirectorySink(c.dir, warn) : new SmtpSink(c);
 }
 
 export class Watcher {
@@ -123,7 +126,7 @@ export class Watcher {
     // messages are not tried again, or each restart would die the same way.
     const interrupted = this.messages.quarantineInterrupted();
     if (interrupted.length) this.warn(`${interrupted.length} message${interrupted.length === 1 ? '' : 's'} quarantined: their review never finished (the process died during it); see kreview watch --status`);
-    this.sink = opts.sink ?? buildSink(this.policy.current.sink);
+    this.sink = opts.sink ?? buildSink(this.policy.current.sink, this.warn);
   }
 
   /** A warning: logged and kept in the state as it happens. */
@@ -199,8 +202,15 @@ export class Watcher {
   async reviewReady(): Promise<{ reviewed: string[]; quarantined: string[]; queued: string[]; superseded: number; errors: string[] }> {
     const p = this.policy.current;
     const now = this.now();
+    const out = { reviewed: [] as string[], quarantined: [] as string[], queued: [] as string[], superseded: 0, errors: [] as string[] };
+    // A batch at a time (all of its senders' waiting messages): a backlog is never all in memory.
+    for (const waiting of this.messages.waitingBatches(REVIEW_BATCH)) await this.reviewBatch(waiting, p, now, out);
+    return out;
+  }
+
+  private async reviewBatch(waiting: StoredPatch[], p: WatchPolicy, now: number, out: Awaited<ReturnType<Watcher['reviewReady']>>): Promise<void> {
     const a = assemble(
-      this.messages.waiting(),
+      waiting,
       p,
       now,
       (id) => this.seriesStore.reviewedVersion(id),
@@ -208,7 +218,7 @@ export class Watcher {
     );
     this.messages.setState(a.superseded, 'superseded');
     this.messages.setState(a.abandoned, 'done');
-    const out = { reviewed: [] as string[], quarantined: [] as string[], queued: [] as string[], superseded: a.superseded.length, errors: [] as string[] };
+    out.superseded += a.superseded.length;
     // Newest versions first, so that an older version in the same tick sees itself superseded.
     for (const r of a.ready.sort((x, y) => y.series.version - x.series.version)) {
       const newer = this.seriesStore.reviewedVersion(r.identity);
@@ -242,7 +252,6 @@ export class Watcher {
       out.errors.push(...o.errors);
       for (const e of o.errors) this.problem(e);
     }
-    return out;
   }
 
   /** Settles crash orphans and sends what is due. */

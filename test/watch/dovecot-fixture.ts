@@ -40,7 +40,7 @@ export class TestDovecot {
   private readonly conf = join(this.dir, 'dovecot.conf');
 
   async start(): Promise<void> {
-    if (!existsSync('/usr/sbin/dovecot')) throw new Error('dovecot is not installed: run .ci/setup-system.sh (installs public-inbox, b4, dovecot-imapd)');
+    if (!existsSync('/usr/sbin/dovecot')) throw new Error('dovecot is not installed: run sudo sh .ci/setup-system.sh (installs public-inbox, b4, dovecot-imapd, redis-server, chromium)');
     this.port = await freePort();
     // Dovecot refuses to deliver mail as root: as root, the mailbox belongs to nobody.
     const root = (process.getuid?.() ?? 0) === 0;

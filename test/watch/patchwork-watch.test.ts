@@ -27,7 +27,7 @@ describe('kreview watch posting patchwork checks', { timeout: 300_000 }, () => {
 state: pw-state.db
 sink: { type: directory, dir: pw-outbox }
 sources:
-  - { type: public-inbox, path: ${world.inbox.dir}, name: lore-btrfs }
+  - { type: public-inbox, path: ${world.inbox.dir}, name: lore-btrfs, since: 2000-01-01 }
 timing: { settleSeconds: 0, partialWaitMinutes: 0 }
 lists:
   - address: ${LIST}

@@ -27,7 +27,7 @@ afterEach(async () => {
 });
 
 /** A good two-patch series and, before it in the Maildir, a single patch that poisons its review. */
-function setup(): { world: WatchWorld; policy: string; outbox: string; good: string; poison: string } {
+function setup(): { world: WatchWorld; policy: string; outbox: string; md: string; good: string; poison: string } {
   const world = new WatchWorld();
   const md = join(world.inbox.root, 'md');
   for (const d of ['new', 'cur', 'tmp']) mkdirSync(join(md, d), { recursive: true });
@@ -56,7 +56,7 @@ lists:
     bases: { default: master }
 `,
   );
-  return { world, policy, outbox: join(world.inbox.root, 'outbox'), good: p1.id, poison: 'poison-1@example.org' };
+  return { world, policy, outbox: join(world.inbox.root, 'outbox'), md, good: p1.id, poison: 'poison-1@example.org' };
 }
 
 const poisoned = (fail: () => Promise<never>): { review: ReviewFn; calls: () => number } => {
@@ -73,7 +73,9 @@ const poisoned = (fail: () => Promise<never>): { review: ReviewFn; calls: () => 
 
 describe('poison messages', { timeout: 240_000 }, () => {
   it('a review that kills the process: the restart quarantines it and answers the series behind it', async () => {
-    const { policy, outbox, poison } = setup();
+    const { policy, outbox, poison, md } = setup();
+    // Read (and warned about) by the run that is killed: the warning must survive it.
+    writeFileSync(join(md, 'new', '9-garbage'), '\x00\x01 not a mail at all');
     const child = join(import.meta.dirname, 'poison-child.ts');
     const first = await node([child, policy]);
     expect(first.signal).toBe('SIGKILL');
@@ -88,6 +90,8 @@ describe('poison messages', { timeout: 240_000 }, () => {
     expect(status.stdout).toMatch(new RegExp(`  <${poison}> "\\[PATCH\\] btrfs: POISON for the review" \\([^)]+\\): its review never finished: the process died during it \\(out of memory, or killed\\); not tried again\\n`));
     expect(status.stdout).toMatch(/recent warnings and errors: [1-9]/);
     expect(status.stdout).toMatch(/warning: 1 message quarantined/);
+    const garbage = status.stdout.split('\n').filter((l) => /^ {2}\S+ warning: .*9-garbage/.test(l));
+    expect(garbage).toHaveLength(1);
   });
 
   it('a review that throws: quarantined after one attempt, with its reason; the others are answered', async () => {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 
 export function requireTool(cmd: string): void {
   const r = spawnSync('sh', ['-c', `command -v ${cmd}`]);
-  if (r.status !== 0) throw new Error(`${cmd} is not installed: run .ci/setup-system.sh (installs public-inbox, b4, dovecot-imapd)`);
+  if (r.status !== 0) throw new Error(`${cmd} is not installed: run sudo sh .ci/setup-system.sh (installs public-inbox, b4, dovecot-imapd, redis-server, chromium)`);
 }
 
 export class TestInbox {

@@ -152,7 +152,7 @@ describe('kreview watch', { timeout: 240_000 }, () => {
     const t = await w.tick();
     expect(t.reviewed).toHaveLength(1);
     expect(t.errors).toEqual([]);
-    // Only a History that knows the new commit's subject can name it as the commit meant.
+    // Only a History that knows the new commit can say what its subject really is.
     const said = world.smtp.received.slice(before).map((m) => m.raw).join('\n');
     expect(said).toContain(`Fixes: ${fresh.slice(0, 12)} ("btrfs: add a helper after the daemon started")`);
   });
