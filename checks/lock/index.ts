@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import type { Check, CheckContext, Workspace } from '../../src/core/check.js';
 import { errorMessage } from '../../src/core/errors.js';
 import type { FileDiff, Finding, Severity } from '../../src/core/types.js';
+import { deletionPoints } from '../../src/git/apply-hunks.js';
 import { extendLockModel } from '../../src/c/lock-model.js';
 import { defaultCacheDir, factsFor, SummaryIndex } from '../../src/c/summaries.js';
 import type { FileFacts } from '../../src/c/facts.js';
@@ -93,8 +94,9 @@ async function precedentSubjects(ws: Workspace, rules: RuleSet): Promise<Map<str
   return out;
 }
 
+/** Lines of the post-image the patch changes: added lines, and where it deletes (a dropped unlock). */
 function addedLines(diff: FileDiff): Set<number> {
-  const out = new Set<number>();
+  const out = new Set<number>(deletionPoints(diff.hunks));
   for (const h of diff.hunks) for (const l of h.lines) if (l.kind === 'add' && l.newLine !== null) out.add(l.newLine);
   return out;
 }
