@@ -18,8 +18,10 @@ export interface LockCase {
   acquire: string;
   /** The bug class: a leaked lock on a path, sleeping under a spinlock, an ABBA order, ... */
   bug: 'unbalanced' | 'sleep-in-atomic' | 'lock-order' | 'wait-under-lock' | 'reclaim-recursion';
-  /** Is the acquire of that lock in the hunks of the fix (so a mail-only review can see it)? */
+  /** Are the lock's acquire and the operation that goes wrong under it both in the bug's hunks of the function? */
   visible: boolean;
-  /** Is the lock one kreview's rules know (checks/rules/primitives.yml)? */
+  /** Does kreview have a rule for this bug shape with this lock (checks/rules)? */
   modelled: boolean;
+  /** Why the lock check misses the real mail today, or `caught`. */
+  note: string;
 }
