@@ -2,7 +2,8 @@
 // list archives): each fix's diff reversed is the bug, reviewed as mail without a repository
 // (hunk-only) and, where the file exists in it, with the Debian 6.1 kernel tree as the base. The
 // fixes themselves are reviewed too: a finding there is a false alarm. A baseline checkout (the
-// previous release, e.g. /work/main) is measured in the same run and printed next to it.
+// previous release, e.g. /work/main) is measured in the same run and printed next to it. The
+// seed's three mailed versions (lock-cases/seed.yml, linux-btrfs) are reviewed the same way.
 // Run: npx tsx bench/lock-cases/rebuild.ts && npx tsx bench/lock-recall.ts [--baseline DIR]
 //        [--tree /work/linux/linux-source-6.1] [--no-tree] [--only ID]
 import { existsSync, mkdirSync } from 'node:fs';
@@ -91,6 +92,22 @@ async function main(): Promise<void> {
     rows.push(row);
     const g = row.got.get('this')!;
     console.log(`${c.id.padEnd(40)} visible=${c.visible ? 'y' : 'n'} modelled=${c.modelled ? 'y' : 'n'} in-6.1=${inTree ? 'y' : 'n'} applied=${row.applied ?? '-'}  bug: mail ${g[0] ? 'FIRES' : '-'} tree ${g[1] === null ? 'n/a' : g[1] ? 'FIRES' : '-'}  fix: mail ${g[2] ? 'ALARM' : 'quiet'} tree ${g[3] === null ? 'n/a' : g[3] ? 'ALARM' : 'quiet'}`);
+  }
+  // The seed's three mails, hunk-only: the fix should read as a fix, the fix reversed should fire.
+  for (const c of only ? [] : loadManifest(join(here, 'bench', 'lock-cases', 'seed.yml'))) {
+    const r = await rebuildCase(c, arg('--mirror') ?? '/work/.mirror');
+    if (typeof r === 'string') {
+      console.error(r);
+      continue;
+    }
+    const cells: string[] = [];
+    for (const e of engines) {
+      const fix = await e.review(r.fix, `${c.id}.fix.eml`, null);
+      const bug = await e.review(r.bug, `${c.id}.bug.eml`, null);
+      const fixNote = fix.findings.some((f) => f.severity === 'note' && f.message.startsWith('looks like a fix'));
+      cells.push(`${e.label}: fix ${fixNote ? 'READ AS FIX' : fires(fix.findings, c) ? 'ALARM' : 'unseen'}, reversed ${fires(bug.findings, c) ? 'FIRES' : '-'}`);
+    }
+    console.log(`${c.id.padEnd(40)} ${cells.join('   ')}`);
   }
   for (const h of histories.values()) await h.close();
   const pct = (n: number, d: number): string => (d ? `${n}/${d} (${((100 * n) / d).toFixed(0)}%)` : '0/0');
