@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 
 const quick = process.argv.includes('--quick');
 const benches: [string, string[]][] = [
+  ['startup-bench.ts', quick ? ['3'] : []],
   ['history-bench.ts', quick ? ['--commits', '20000', '--ids', '1000'] : []],
   ['fixes-bench.ts', quick ? ['--commits', '20000', '--tags', '1000', '--whole-commits', '5000', '--whole-tags', '1700'] : []],
   ['lock-bench.ts', quick ? ['20000'] : []],

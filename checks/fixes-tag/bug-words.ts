@@ -14,8 +14,15 @@ export const BUG_WORDS: BugWord[] = [
   { name: 'KCSAN report', pattern: /\bKCSAN:/, strong: true },
   { name: 'Call Trace', pattern: /^\s*(?:\[[^\]]*\]\s*)?Call Trace:/m, strong: true },
   { name: 'stack trace', pattern: /^\s*(?:\[[^\]]*\]\s*)*(?:\[<[0-9a-f]+>\]\s*)?[A-Za-z_][\w.]*\+0x[0-9a-f]+\/0x[0-9a-f]+/m, strong: true },
-  { name: 'syzbot report', pattern: /\bsyzbot\b|syzkaller/i, strong: true },
-  { name: 'kernel BUG', pattern: /\b(?:kernel BUG at|BUG: [a-z])/, strong: true },
+  // A report, not a mention: the reporter's address or trailer, or syzbot as the subject of "reported"/"found".
+  {
+    name: 'syzbot report',
+    pattern: /syzkaller\.appspotmail\.com|^\s*(?:Reported-by|Closes|Link):.*\bsyz(?:bot|kaller)\b|\bsyz(?:bot|kaller)\s+(?:has\s+)?(?:reported|found|hit|triggered)\b|\b(?:reported|found)\s+by\s+syz(?:bot|kaller)\b/im,
+    strong: true,
+  },
+  // The kernel's own words ("BUG: unable to handle page fault", "BUG: sleeping function called"), not
+  // a tracker line such as Android's "BUG: b/255963179".
+  { name: 'kernel BUG', pattern: /\b(?:kernel BUG at|BUG: [A-Za-z][a-z]+[ :-])/, strong: true },
   { name: 'Cc: stable', pattern: /^\s*Cc:.*\bstable@(?:vger\.)?kernel\.org/im, strong: true },
   { name: 'use-after-free', pattern: /\buse[- ]after[- ]free\b|\bUAF\b/i, strong: false },
   { name: 'NULL pointer dereference', pattern: /\bNULL[- ]pointer[- ]dereference\b|\bnull-ptr-deref\b/i, strong: false },

@@ -4,6 +4,8 @@ import type { Patch } from '../../src/core/types.js';
 import type { FixesConfig } from '../../src/core/config.js';
 import { isFixesLine, parseFixesLine, type FormatProblem, type ParsedFixesLine } from './parse-line.js';
 import { normalizeSubject } from '../../src/patch/subject-match.js';
+import type { FixesRules } from '../../src/git/conventions.js';
+import { findTrailerBlock, placementOf, standsAlone, type Placement } from '../../src/patch/trailers.js';
 
 export interface FixesTag {
   /** 1-based line in Patch.message; null for a tag below the `---` line (in Patch.notes). */
@@ -13,6 +15,8 @@ export interface FixesTag {
   /** How many lines the tag spans (more than one: it was wrapped). */
   span: number;
   parsed: ParsedFixesLine;
+  /** Where it stands in the message (null below the `---` line). */
+  placement: Placement | null;
   /** Format problems, placement and split included; each id at most once. */
   problems: FormatProblem[];
 }
@@ -21,22 +25,22 @@ export interface FixesTag {
 const TRAILER_START = /^[A-Za-z0-9][A-Za-z0-9-]*\s?:/;
 const MAX_CONTINUATION = 4;
 
-export function findFixesTags(patch: Patch, cfg: FixesConfig): FixesTag[] {
+export function findFixesTags(patch: Patch, cfg: FixesConfig, placementRule: FixesRules['placement'] = 'trailer-block'): FixesTag[] {
   // Most commits of a whole-history review name no commit at all: skip the line scan for them.
   if (!/fixes/i.test(patch.message) && !/fixes/i.test(patch.notes)) return [];
   const lines = patch.message.split('\n');
-  const blockStart = trailerBlockStart(lines);
-  const trailerLines = new Set(patch.trailers.filter((t) => /^fixes$/i.test(t.key.trim())).map((t) => t.line));
+  const block = findTrailerBlock(lines);
   const tags: FixesTag[] = [];
   // Line 1 is the summary line: "Fixes: ..." there is a subject, not a tag.
   for (let i = 1; i < lines.length; i++) {
     if (!isFixesLine(lines[i])) continue;
-    const inBlock = i + 1 >= blockStart || trailerLines.has(i + 1);
+    const placement = placementOf(lines, block, i);
     // An indented Fixes line inside the prose is a quotation of another commit, not this patch's tag.
-    if (!inBlock && /^\s/.test(lines[i])) continue;
+    if (placement !== 'trailer-block' && /^\s/.test(lines[i])) continue;
     const tag = readTag(lines, i, i + 1, cfg.minShaLength);
-    if (!inBlock && cfg.placement === 'trailer-block') {
-      tag.problems.push({ id: 'fixes/placement', data: { where: 'is outside the trailer block: empty lines surround the Fixes tag' } });
+    tag.placement = placement;
+    if (placement !== 'trailer-block' && !placementAccepted(placement, placementRule)) {
+      tag.problems.push({ id: 'fixes/placement', data: { where: whereText(placement, standsAlone(lines, i)) } });
     }
     tags.push(tag);
     i += tag.span - 1;
@@ -54,13 +58,17 @@ export function findFixesTags(patch: Patch, cfg: FixesConfig): FixesTag[] {
   return tags;
 }
 
-/** Index (1-based line) where the last paragraph of the message starts. */
-function trailerBlockStart(lines: string[]): number {
-  let end = lines.length;
-  while (end > 0 && lines[end - 1].trim() === '') end--;
-  let start = end;
-  while (start > 0 && lines[start - 1].trim() !== '') start--;
-  return start + 1;
+/** May a tag stand outside the trailer block, where it stands? */
+function placementAccepted(placement: Placement, rule: FixesRules['placement']): boolean {
+  if (rule === 'anywhere-above-fold') return true;
+  return rule === 'own-paragraph' && placement === 'own-paragraph';
+}
+
+function whereText(placement: Placement, alone: boolean): string {
+  if (alone) return 'is outside the trailer block: empty lines surround the Fixes tag';
+  return placement === 'own-paragraph'
+    ? 'is outside the trailer block: it stands in a paragraph of its own above the last one'
+    : 'is outside the trailer block: it stands in the text of the message';
 }
 
 function readTag(lines: string[], i: number, line: number | null, minSha: number): FixesTag {
@@ -68,7 +76,7 @@ function readTag(lines: string[], i: number, line: number | null, minSha: number
   const wrappedBeforeSubject =
     first.problems.some((p) => p.id === 'fixes/missing-subject') && /^\s*[("“'‘]/.test(lines[i + 1] ?? '');
   if (!first.unterminated && !wrappedBeforeSubject) {
-    return { line, raw: lines[i], span: 1, parsed: first, problems: [...first.problems] };
+    return { line, raw: lines[i], span: 1, parsed: first, placement: null, problems: [...first.problems] };
   }
   let joined = lines[i];
   let span = 1;
@@ -87,7 +95,7 @@ function readTag(lines: string[], i: number, line: number | null, minSha: number
       : 'Subject has leading but no trailing parentheses / quotes';
   const problems = parsed.problems.filter((p) => p.id !== 'fixes/split');
   problems.unshift({ id: 'fixes/split', data: { why } });
-  return { line, raw: lines.slice(i, i + span).join('\n'), span, parsed, problems };
+  return { line, raw: lines.slice(i, i + span).join('\n'), span, parsed, placement: null, problems };
 }
 
 /** The subject a tag quotes, normalised, or null when it has none or it was cut. */

@@ -2,12 +2,14 @@
 // each id names (one resolve() batch), then the relations of each named commit. No git forks here.
 import type { Finding, Patch } from '../../src/core/types.js';
 import type { FixesConfig } from '../../src/core/config.js';
+import type { FixesRules } from '../../src/git/conventions.js';
 import type { History } from '../../src/git/history-types.js';
 import type { FixesTag } from './find-tags.js';
 import type { Target } from './cite.js';
 import { Describer } from './describer.js';
 import { identify } from './identify.js';
 import { relationFindings } from './relations.js';
+import { historyFinding } from './make-finding.js';
 
 export interface HistoryInput {
   tags: FixesTag[];
@@ -16,6 +18,8 @@ export interface HistoryInput {
   base: string | null;
   baseLabel: string;
   cfg: FixesConfig;
+  /** The rules for this repository (its conventions, the config, the kernel's). */
+  rules: FixesRules;
   patch: Patch;
 }
 
@@ -27,14 +31,26 @@ export interface HistoryResult {
 
 export async function historyFindings(inp: HistoryInput): Promise<HistoryResult> {
   const d = new Describer(inp.history);
-  const id = await identify(inp.tags, d, inp.base);
+  const id = await identify(inp.tags, d, inp.base, inp.rules);
   const targetsOf = (tag: FixesTag): Promise<Target[]> => Promise.all((id.known.get(tag) ?? []).map((c) => d.target(c)));
   const suggestion = async (tag: FixesTag): Promise<string> => (await targetsOf(tag)).map((t) => t.line).join('\n');
-  const related = await relationFindings(id.named, d, { base: inp.base, baseLabel: inp.baseLabel, cfg: inp.cfg, patch: inp.patch, suggestion });
+  const related = await relationFindings(id.named, d, { base: inp.base, baseLabel: inp.baseLabel, cfg: inp.cfg, rules: inp.rules, patch: inp.patch, suggestion });
   const targets = new Map<FixesTag, Target[]>();
   // Abbreviations cost a question each: only for tags whose format findings carry a suggestion.
   for (const tag of inp.tags) {
     if ((tag.problems.length > 0 || inp.tags.length > 1) && id.known.has(tag)) targets.set(tag, await targetsOf(tag));
   }
-  return { findings: [...id.findings, ...related], targets };
+  return { findings: [...id.findings, ...related, ...elsewhere(id.elsewhere, inp.rules)], targets };
+}
+
+/** One note for the ids a mirror's tags name in the tree it mirrors, instead of an error per tag. */
+function elsewhere(ids: { tag: FixesTag; id: string }[], rules: FixesRules): Finding[] {
+  if (ids.length === 0) return [];
+  return [
+    historyFinding('fixes/upstream-id', ids[0].tag, { ids: ids.map((x) => x.id).join(', ') }, {
+      severity: 'note',
+      explanation: `${rules.reasons.mirror ?? 'this tree mirrors another'}. No commit here has these ids, so they were not checked.`,
+      confidence: 'medium',
+    }),
+  ];
 }

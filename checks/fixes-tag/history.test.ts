@@ -250,6 +250,18 @@ const TABLE: Record<HistoryId, { valid: Case[]; invalid: Case[] }> = {
       { name: 'without history, no suggestion', patch: (f) => commitPatch(f.repo, f.c.noTag), noHistory: true, severity: 'warning', suggestion: () => '' },
     ],
   },
+  'fixes/upstream-id': {
+    valid: [{ name: 'not a mirror: an id that is nowhere is unknown', tags: () => ['Fixes: 0123456789ab ("nothing: like this")'] }],
+    invalid: [
+      {
+        name: 'a mirror (pinned): one note for the ids that are not here',
+        tags: () => ['Fixes: 0123456789ab ("nothing: like this")', 'Fixes: 123456789abc ("nor: this")'],
+        cfg: { mirror: 'yes' },
+        severity: 'note',
+        message: '(0123456789ab, 123456789abc): not checked here',
+      },
+    ],
+  },
   'fixes/author-not-cced': {
     valid: [
       { name: 'author in Cc', patch: (f) => messagePatch(message([f.line('bug')]), { cc: [BOB] }) },

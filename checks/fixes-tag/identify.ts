@@ -6,6 +6,7 @@ import { usableSubject, type FixesTag } from './find-tags.js';
 import type { Describer } from './describer.js';
 import { historyFinding } from './make-finding.js';
 import { compareSubject } from '../../src/patch/subject-match.js';
+import type { FixesRules } from '../../src/git/conventions.js';
 
 /** A tag whose id names a commit (directly, or the one commit an ambiguous prefix can mean). */
 export interface Named {
@@ -18,10 +19,12 @@ export interface Identity {
   named: Named[];
   /** The commits each tag names or most likely means: the source of its corrected line. */
   known: Map<FixesTag, CommitInfo[]>;
+  /** Ids not here, in a tree that mirrors another: they name the other tree's commits. */
+  elsewhere: { tag: FixesTag; id: string }[];
 }
 
-export async function identify(tags: FixesTag[], d: Describer, base: string | null): Promise<Identity> {
-  const out: Identity = { findings: [], named: [], known: new Map() };
+export async function identify(tags: FixesTag[], d: Describer, base: string | null, rules: Pick<FixesRules, 'mirror'>): Promise<Identity> {
+  const out: Identity = { findings: [], named: [], known: new Map(), elsewhere: [] };
   const ids = [...new Set(tags.flatMap((t) => t.parsed.ids))];
   if (ids.length === 0) return out;
   const resolved = await d.history.resolve(ids);
@@ -33,9 +36,18 @@ export async function identify(tags: FixesTag[], d: Describer, base: string | nu
   await d.load(wanted);
 
   const results = await Promise.all(
-    tags.flatMap((tag) => tag.parsed.ids.map(async (id) => ({ tag, ...(await one(tag, id, resolved.get(id), d, base)) }))),
+    tags.flatMap((tag) => tag.parsed.ids.map(async (id) => ({ tag, id, ...(await one(tag, id, resolved.get(id), d, base)) }))),
   );
+  let shallowSaid = false;
   for (const r of results) {
+    // A shallow clone cannot tell an old id from a wrong one: said once, as a note.
+    if (r.shallow && shallowSaid) continue;
+    shallowSaid ||= !!r.shallow;
+    // A mirror's tags name the commits of the tree it mirrors: not being here is the normal case.
+    if (rules.mirror && r.finding?.id === 'fixes/unknown-sha' && !r.guess) {
+      out.elsewhere.push({ tag: r.tag, id: r.id });
+      continue;
+    }
     if (r.finding) out.findings.push(r.finding);
     // A commit named twice is a fixes/duplicate; its history is told once.
     if (r.named && !out.named.some((n) => n.info.oid === r.named!.oid)) out.named.push({ tag: r.tag, info: r.named });
@@ -51,6 +63,8 @@ interface OneResult {
   named?: CommitInfo;
   /** A commit the tag probably means although its id does not name it. */
   guess?: CommitInfo;
+  /** The id is not in a shallow clone: the finding is the shallow note. */
+  shallow?: boolean;
 }
 
 async function one(tag: FixesTag, id: string, r: ResolvedObject | undefined, d: Describer, base: string | null): Promise<OneResult> {
@@ -82,6 +96,17 @@ async function unknown(tag: FixesTag, id: string, d: Describer, base: string | n
   // Of several commits with the subject, the one in the base's history is the likely meaning.
   const inBase = base && found.length > 1 ? await Promise.all(found.map((c) => d.history.isAncestor(c.oid, base))) : [];
   const same = [...found.filter((_, i) => inBase[i]), ...found.filter((_, i) => !inBase[i])];
+  if (same.length === 0 && d.history.shallow) {
+    return {
+      shallow: true,
+      finding: historyFinding('fixes/unknown-sha', tag, {}, {
+        severity: 'note',
+        message: 'Fixes tag: Target SHA1 cannot be checked in a shallow clone',
+        explanation: `${id} is not in this repository, which is a shallow clone: commits older than its boundary are not here, so no Fixes: id older than that can be checked. Run \`git fetch --unshallow\` in it to check them.`,
+        confidence: 'low',
+      }),
+    };
+  }
   if (same.length === 0) {
     return {
       finding: historyFinding('fixes/unknown-sha', tag, {}, {

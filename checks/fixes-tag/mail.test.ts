@@ -1,5 +1,6 @@
 // The check on real patch mails (git format-patch output parsed by parseMail), against the
 // history they were cut from: To/Cc headers, the notes below `---`, base-commit: footers.
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openHistory } from '../../src/git/history.js';
 import type { History } from '../../src/git/history-types.js';
@@ -51,5 +52,26 @@ describe('Fixes: tags in patch mails', () => {
     expect(placement?.severity).toBe('error');
     expect(placement?.suggestion).toBe(x.line('bug'));
     expect(f.map((y) => y.id)).toContain('fixes/short-sha');
+  });
+});
+
+describe('Fixes: tags above a footnote paragraph (a real linux-btrfs mail)', () => {
+  const text = readFileSync(new URL('./fixtures/btrfs-footnote.eml', import.meta.url), 'utf8');
+
+  it('a tag directly above Cc:/Signed-off-by: is in the trailer block although a [0] footnote follows', async () => {
+    const patch = await parseMail(text, 'btrfs-footnote.eml');
+    expect(patch.trailers.map((t) => t.key)).toEqual(['Fixes', 'Cc', 'Signed-off-by', 'Reviewed-by']);
+    expect((await runFixes(patch, null, null)).map((f) => f.id)).toEqual([]);
+  });
+
+  it('a link-only paragraph after the trailers hides them no more than a footnote does', async () => {
+    const withLink = text.replace(/^\[0\] .*$/m, 'Link: https://lore.kernel.org/linux-btrfs/20260201071346.130641-1-inwardvessel@gmail.com/');
+    expect((await runFixes(await parseMail(withLink, 'link.eml'), null, null)).map((f) => f.id)).toEqual([]);
+  });
+
+  it('a tag in the text above a footnote is still outside the block, and says where it stands', async () => {
+    const inText = text.replace('Fixes: 9d9ea1e68a05', 'It is the bug of\nFixes: 9d9ea1e68a05').replace(/^Cc: stable.*\n/m, '\n');
+    const f = await runFixes(await parseMail(inText, 'text.eml'), null, null);
+    expect(f.map((y) => [y.id, y.message])).toEqual([['fixes/placement', 'Fixes tag is outside the trailer block: it stands in the text of the message']]);
   });
 });

@@ -4,6 +4,9 @@ import { RULES, ruleMessage, type HistoryId } from './rules.js';
 import type { FixesTag } from './find-tags.js';
 import { tagLocation } from './format-findings.js';
 
+/** Questions and suggestions about history rather than verdicts on the tag: shown, not mailed by default. */
+const NOT_VERDICTS: ReadonlySet<HistoryId> = new Set(['fixes/subject-truncated', 'fixes/target-revert', 'fixes/already-fixed', 'fixes/stable-cc', 'fixes/author-not-cced']);
+
 export function historyFinding(
   id: HistoryId,
   tag: FixesTag | null,
@@ -15,7 +18,7 @@ export function historyFinding(
     severity: rest.severity ?? RULES[id].severity,
     message: ruleMessage(id, data),
     location: tag ? tagLocation(tag) : { kind: 'patch' },
-    confidence: 'high',
+    confidence: NOT_VERDICTS.has(id) ? 'medium' : 'high',
     ...rest,
   };
 }

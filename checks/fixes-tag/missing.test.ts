@@ -32,6 +32,13 @@ const cases: [string, string, string, { strong: boolean; has?: string } | null][
   ['a revert with a crash report', 'Revert "net: add the frobnicator"', 'It causes this:\nCall Trace:\n foo+0x1/0x2', null],
   ['a cleanup', 'net: simplify the error path', 'No functional change.', null],
   ['leak as a verb without fix', 'net: add a leak checker', 'Leak of memory is reported by this tool.', null],
+  ['syzbot in prose', 'syzbot: found a lock inversion', 'syzbot found a lock inversion in the journal code.', { strong: true, has: 'syzbot report' }],
+  ['reported by syzbot, in prose', 'ext4: check the extent depth', 'This was reported by syzbot last week.', { strong: true, has: 'syzbot report' }],
+  // The shapes of two real e2fsprogs commits (a7950660, 1f8c7016), retold.
+  ['syzbot mentioned, no report', 'e2fsprogs: keep udisks from mounting ext4 images on its own', 'The endless flow of syzbot reports about corner cases gets a lot of attention.', null],
+  ['an Android tracker line is no kernel BUG', 'AOSP: build a static blkid', 'A tool needs a static blkid.\n\nBUG: b/257933023\nTEST: local build of blkid_static', null],
+  ['a kernel BUG line', 'mm: fix the pte check', 'BUG: unable to handle page fault for address: ffff888000000000', { strong: true, has: 'kernel BUG' }],
+  ['a kernel BUG line, sleeping', 'fs: do not sleep under the lock', 'BUG: sleeping function called from invalid context', { strong: true, has: 'kernel BUG' }],
 ];
 
 describe('bugSigns', () => {

@@ -36,7 +36,8 @@ export async function missingFindings(ctx: CheckContext): Promise<Finding[]> {
     explanation: target
       ? `The lines this patch changes were last touched by ${target.cite}. Is that the commit that introduced the bug?`
       : 'Which commit introduced the bug? A Fixes: tag tells the stable team and backporters where the fix belongs.',
-    confidence: signs.strong ? 'high' : 'medium',
+    // A guess from the wording of the message, however strong the words.
+    confidence: signs.strong ? 'medium' : 'low',
   };
   if (target) {
     f.suggestion = target.line;

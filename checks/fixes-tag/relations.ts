@@ -2,6 +2,7 @@
 // revert, ancestry (backports recognised), reverted since, already fixed, stable Cc, author Cc.
 import type { Finding, Patch } from '../../src/core/types.js';
 import type { FixesConfig } from '../../src/core/config.js';
+import type { FixesRules } from '../../src/git/conventions.js';
 import type { CommitInfo } from '../../src/git/history-types.js';
 import { isSplit, usableSubject, type FixesTag } from './find-tags.js';
 import type { Describer } from './describer.js';
@@ -15,6 +16,7 @@ export interface RelationInput {
   base: string | null;
   baseLabel: string;
   cfg: FixesConfig;
+  rules: FixesRules;
   patch: Patch;
   /** The corrected line of a tag (its known commits' canonical lines). */
   suggestion: (tag: FixesTag) => Promise<string>;
@@ -41,7 +43,7 @@ export async function relationFindings(named: Named[], d: Describer, inp: Relati
         // A revert says so in its subject; asking only then spares a message read per target.
         /\brevert/i.test(info.subject) ? history.revertedBy(oid) : null,
         inBase ? history.revertsOf(oid, base) : [],
-        inBase ? history.fixersOf(oid, base) : [],
+        inBase && inp.rules.alreadyFixed ? history.fixersOf(oid, base) : [],
         base !== null && !ancestor ? history.backportsOf(oid, base) : [],
       ]);
       return { ancestor, reverts, revertedBy, fixers, backports };
@@ -184,7 +186,8 @@ async function notAncestor(tag: FixesTag, info: CommitInfo, backports: CommitInf
 /** One note per patch: the first target that is in a release, when nobody asked for stable. */
 async function stableCc(named: Named[], facts: Facts[], d: Describer, inp: RelationInput): Promise<Finding[]> {
   const base = inp.base;
-  if (base === null || stableState(inp.patch, inp.cfg.stableAddress) !== 'none') return [];
+  const address = inp.rules.stableAddress;
+  if (base === null || address === null || stableState(inp.patch, address) !== 'none') return [];
   for (const [i, { tag, info }] of named.entries()) {
     // A reverted target has left the tree: stable has nothing to fix.
     if (!facts[i].ancestor || facts[i].revertedBy.length > 0) continue;
@@ -194,7 +197,9 @@ async function stableCc(named: Named[], facts: Facts[], d: Describer, inp: Relat
     return [
       historyFinding('fixes/stable-cc', tag, { release }, {
         suggestion: await inp.suggestion(tag),
-        explanation: `${t.cite} is in ${release}, so released kernels have the bug. Should this carry "Cc: ${inp.cfg.stableAddress} # ${release.replace(/^v/, '')}+"? If it should not be backported, "Cc: <stable+noautosel@kernel.org> # <reason>" says so.`,
+        explanation: inp.rules.kernel
+          ? `${t.cite} is in ${release}, so released kernels have the bug. Should this carry "Cc: ${address} # ${release.replace(/^v/, '')}+"? If it should not be backported, "Cc: <stable+noautosel@kernel.org> # <reason>" says so.`
+          : `${t.cite} is in ${release}, so released versions have the bug. Should this carry "Cc: ${address}"?`,
         evidence: [t.cite],
       }),
     ];

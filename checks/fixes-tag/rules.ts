@@ -30,6 +30,7 @@ export const HISTORY_IDS = [
   'fixes/stable-cc',
   'fixes/missing',
   'fixes/author-not-cced',
+  'fixes/upstream-id',
 ] as const;
 
 export type FormatId = (typeof FORMAT_IDS)[number];
@@ -67,6 +68,7 @@ export const RULES: Record<FixesId, Rule> = {
   'fixes/stable-cc': { severity: 'note', message: 'Is it candidate for Cc: stable backport? (the fixed commit is in {release})' },
   'fixes/missing': { severity: 'warning', message: "The commit message describes a fix ({why}): perhaps it also needs a 'Fixes:' tag?" },
   'fixes/author-not-cced': { severity: 'note', message: 'Blamed author not CCed: {author}' },
+  'fixes/upstream-id': { severity: 'note', message: 'Fixes tag names a commit of the tree this one mirrors ({ids}): not checked here' },
 };
 
 /** Reviewer-style explanations of the format problems (history findings explain with the commits they cite). */

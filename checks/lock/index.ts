@@ -3,29 +3,36 @@
 import { dirname } from 'node:path';
 import type { Check, CheckContext, Workspace } from '../../src/core/check.js';
 import { errorMessage } from '../../src/core/errors.js';
+import { PatchBudget } from '../../src/core/limits.js';
 import type { FileDiff, Finding, Severity } from '../../src/core/types.js';
 import { deletionPoints } from '../../src/git/apply-hunks.js';
 import { extendLockModel } from '../../src/c/lock-model.js';
-import { defaultCacheDir, factsFor, SummaryIndex } from '../../src/c/summaries.js';
+import { defaultCacheDir, factsFor, summaryIndexFor } from '../../src/c/summaries.js';
 import type { FileFacts } from '../../src/c/facts.js';
+import { assess } from './confidence.js';
 import { analyseImage, type AnalyseContext, type FunctionAnalysis, type Issue } from './analyse.js';
 import { callName, explanation, fixedExplanation, fixedMessage, message, precedents, type ExplainContext } from './explain.js';
 import { matcherFor } from './match.js';
 import { loadRules } from './rules-load.js';
 import type { RuleSet } from './rule-types.js';
+import { LineIndex } from './line-index.js';
 
 const C_FILE = /\.(c|h)$/;
 /** Most base files read for summaries per patch: a bound on time for very large directories. */
 const MAX_SUMMARY_FILES = 2000;
 
 interface Touched {
+  /** The part of the file diff that is checked (see withinLimits). */
   diff: FileDiff;
   path: string;
-  added: Set<number>;
+  added: LineIndex;
 }
 
+/** Thrown inside a step that stops at the review deadline; caught where the step's result is dropped. */
+class DeadlinePassed extends Error {}
+
 /** Facts of the C files in the directories the patch touches, touched files taken from `images`. */
-async function treeFacts(ws: Workspace, touched: Touched[], images: Map<string, string | null>, rules: RuleSet, cacheDir: string): Promise<FileFacts[]> {
+async function treeFacts(ws: Workspace, touched: Touched[], images: Map<string, string | null>, rules: RuleSet, cacheDir: string, budget: PatchBudget): Promise<FileFacts[]> {
   const paths = new Set<string>();
   for (const dir of new Set(touched.map((t) => dirname(t.path)))) {
     const root = dir === '.';
@@ -39,6 +46,7 @@ async function treeFacts(ws: Workspace, touched: Touched[], images: Map<string, 
   for (const p of images.keys()) paths.add(p);
   const out: FileFacts[] = [];
   for (const p of paths) {
+    if (budget.expired()) throw new DeadlinePassed();
     const text = images.has(p) ? images.get(p)! : await ws.readBaseFile(p);
     if (text === null) continue;
     out.push(factsFor(p, text, rules.model, rules.hash, cacheDir));
@@ -46,13 +54,13 @@ async function treeFacts(ws: Workspace, touched: Touched[], images: Map<string, 
   return out;
 }
 
-function anchorLine(issue: Issue, fn: FunctionAnalysis, added: Set<number>): number {
+function anchorLine(issue: Issue, fn: FunctionAnalysis, added: LineIndex): number {
   if (added.has(issue.line)) return issue.line;
   if (!issue.lock.entry && added.has(issue.lockLine)) return issue.lockLine;
-  const inFn = [...added].filter((l) => l >= fn.startLine && l <= fn.endLine).sort((a, b) => a - b);
-  const lo = Math.min(issue.lockLine, issue.line);
-  const hi = Math.max(issue.lockLine, issue.line);
-  return inFn.find((l) => l >= lo && l <= hi) ?? inFn[0] ?? issue.line;
+  // The first added line of the function between the lock and the call, else the function's first.
+  const lo = Math.max(fn.startLine, Math.min(issue.lockLine, issue.line));
+  const hi = Math.min(fn.endLine, Math.max(issue.lockLine, issue.line));
+  return added.firstIn(lo, hi) ?? added.firstIn(fn.startLine, fn.endLine) ?? issue.line;
 }
 
 /**
@@ -68,12 +76,6 @@ function outermostPerCall(issues: Issue[]): Issue[] {
     if (!cur || i.lockLine < cur.lockLine) best.set(k, i);
   }
   return issues.filter((i) => !i.hit || best.get(`${i.line}|${i.hit.callee}`) === i);
-}
-
-function severityOf(issue: Issue): { severity: Severity; confidence: 'high' | 'medium' | 'low' } {
-  const confidence = issue.hit?.confidence ?? (issue.lock.definite ? issue.rule.confidence : 'low');
-  const severity = confidence === 'low' && issue.rule.severity === 'error' ? 'warning' : issue.rule.severity;
-  return { severity, confidence };
 }
 
 async function precedentSubjects(ws: Workspace, rules: RuleSet): Promise<Map<string, string>> {
@@ -94,11 +96,58 @@ async function precedentSubjects(ws: Workspace, rules: RuleSet): Promise<Map<str
   return out;
 }
 
-/** Lines of the post-image the patch changes: added lines, and where it deletes (a dropped unlock). */
-function addedLines(diff: FileDiff): Set<number> {
-  const out = new Set<number>(deletionPoints(diff.hunks));
-  for (const h of diff.hunks) for (const l of h.lines) if (l.kind === 'add' && l.newLine !== null) out.add(l.newLine);
-  return out;
+/**
+ * The part of a file diff the check reads: its first `hunksPerFile` hunks, and of those the added
+ * lines up to line `linesPerFile`; what is left out is said in one note.
+ */
+function withinLimits(diff: FileDiff, path: string, budget: PatchBudget): Touched {
+  const { hunksPerFile, linesPerFile } = budget.limits;
+  const hunks = diff.hunks.length > hunksPerFile ? diff.hunks.slice(0, hunksPerFile) : diff.hunks;
+  if (hunks !== diff.hunks) budget.note(`${path}: ${diff.hunks.length} hunks, more than limits.hunksPerFile (${hunksPerFile}): the lock check read the first ${hunksPerFile}, the rest were not checked`);
+  const added: number[] = [];
+  let beyond = false;
+  // Added lines, and where lines were deleted (a patch that only drops an unlock changes the code there).
+  for (const l of [...deletionPoints(hunks), ...hunks.flatMap((h) => h.lines.filter((x) => x.kind === 'add' && x.newLine !== null).map((x) => x.newLine!))]) {
+    if (l <= linesPerFile) added.push(l);
+    else beyond = true;
+  }
+  if (beyond) budget.note(`${path}: lines after line ${linesPerFile} (limits.linesPerFile) were not checked for locking`);
+  return { diff: hunks === diff.hunks ? diff : { ...diff, hunks }, path, added: new LineIndex(added) };
+}
+
+/**
+ * The first `count` lines of `text`: what the analysis parses of an image. A hunk-only image needs
+ * nothing past its last hunk; a complete one nothing past `linesPerFile`.
+ */
+function headLines(text: string, count: number): string {
+  let at = -1;
+  for (let i = 0; i < count; i++) {
+    at = text.indexOf('\n', at + 1);
+    if (at === -1) return text;
+  }
+  return text.slice(0, at);
+}
+
+/**
+ * `text` with every line longer than `max` characters cut there, and whether any was: what the
+ * parser and the rule regexes see of a line. The mail itself is untouched; a cut function may no
+ * longer parse, and is then named as unparsed rather than guessed at.
+ */
+function cutLongLines(text: string, max: number): { text: string; cut: boolean } {
+  if (text.length <= max) return { text, cut: false };
+  const parts: string[] = [];
+  let cut = false;
+  let start = 0;
+  while (start <= text.length) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
+    if (end - start > max) {
+      parts.push(text.slice(start, start + max));
+      cut = true;
+    } else parts.push(text.slice(start, end));
+    start = end + 1;
+  }
+  return cut ? { text: parts.join('\n'), cut } : { text, cut };
 }
 
 function oldHunkLines(diff: FileDiff): number[] {
@@ -109,12 +158,13 @@ function oldHunkLines(diff: FileDiff): number[] {
 
 export async function runLockCheck(ctx: CheckContext): Promise<Finding[]> {
   const ws = ctx.workspace;
-  const rules = loadRules(ctx.config.lock.ruleFiles);
+  const budget = ctx.budget ?? new PatchBudget(ctx.config.limits);
+  const rules = loadRules(ctx.config.lock.ruleFiles, budget.limits);
   const matcher = matcherFor(rules);
   const diffs = await ws.files();
   const touched: Touched[] = diffs
     .filter((d) => !d.binary && d.newPath && C_FILE.test(d.newPath) && d.status !== 'deleted')
-    .map((d) => ({ diff: d, path: d.newPath!, added: addedLines(d) }))
+    .map((d) => withinLimits(d, d.newPath!, budget))
     .filter((t) => t.added.size > 0);
   if (touched.length === 0) return [];
 
@@ -127,11 +177,11 @@ export async function runLockCheck(ctx: CheckContext): Promise<Finding[]> {
       pres.set(t.path, t.diff.oldPath ? await ws.preImage(t.diff.oldPath) : null);
     } catch (e) {
       touched.splice(touched.indexOf(t), 1);
-      findings.push({ id: 'lock/unparsed', severity: 'note', message: `cannot read ${t.path}: ${errorMessage(e)}`, location: { kind: 'file', path: t.path, line: Math.min(...t.added) } });
+      findings.push({ id: 'lock/unparsed', severity: 'note', message: `cannot read ${t.path}: ${errorMessage(e)}`, location: { kind: 'file', path: t.path, line: t.added.first()! } });
     }
   }
 
-  let preCtx: AnalyseContext = { rules, model: rules.model, matcher, summaries: null };
+  let preCtx: AnalyseContext = { rules, model: rules.model, matcher, summaries: null, expired: () => budget.expired() };
   let postCtx: AnalyseContext = preCtx;
   const complete = touched.every((t) => posts.get(t.path)?.complete);
   if (ws.repo && complete && ctx.config.lock.summaryDepth > 0) {
@@ -142,21 +192,31 @@ export async function runLockCheck(ctx: CheckContext): Promise<Finding[]> {
       const known = (n: string): boolean => rules.model.lookup(n, []).length > 0;
       const postTexts = new Map(touched.map((t) => [t.path, posts.get(t.path)?.text ?? null]));
       const preTexts = new Map(touched.map((t) => [t.path, pres.get(t.path)?.text ?? null]));
-      const postIndex = new SummaryIndex(await treeFacts(ws, touched, postTexts, rules, cacheDir), tagger, depth);
-      const preIndex = new SummaryIndex(await treeFacts(ws, touched, preTexts, rules, cacheDir), tagger, depth);
+      const postIndex = summaryIndexFor(await treeFacts(ws, touched, postTexts, rules, cacheDir, budget), tagger, depth);
       postCtx = { ...preCtx, summaries: postIndex, model: extendLockModel(rules.model, postIndex.derivedPrimitives(known)) };
-      preCtx = { ...preCtx, summaries: preIndex, model: extendLockModel(rules.model, preIndex.derivedPrimitives(known)) };
+      // Pre-images are analysed only for files the patch did not add.
+      if (touched.some((t) => pres.get(t.path))) {
+        const preIndex = summaryIndexFor(await treeFacts(ws, touched, preTexts, rules, cacheDir, budget), tagger, depth);
+        preCtx = { ...preCtx, summaries: preIndex, model: extendLockModel(rules.model, preIndex.derivedPrimitives(known)) };
+      }
     } catch (e) {
-      findings.push({ id: 'lock/unparsed', severity: 'note', message: `helper summaries skipped: ${errorMessage(e)}`, location: { kind: 'patch' } });
+      if (e instanceof DeadlinePassed) budget.stopped('helpers elsewhere in the tree were not summarised');
+      else findings.push({ id: 'lock/unparsed', severity: 'note', message: `helper summaries skipped: ${errorMessage(e)}`, location: { kind: 'patch' } });
     }
   }
 
   const explainCtx: ExplainContext = { kinds: rules.model.kinds, subjects: await precedentSubjects(ws, rules), hunkOnly: false };
-  for (const t of touched) {
+  for (const [i, t] of touched.entries()) {
     try {
-      findings.push(...checkFile(t, posts.get(t.path) ?? null, pres.get(t.path) ?? null, postCtx, preCtx, explainCtx));
+      findings.push(...checkFile(t, posts.get(t.path) ?? null, pres.get(t.path) ?? null, postCtx, preCtx, explainCtx, budget));
     } catch (e) {
-      findings.push({ id: 'lock/unparsed', severity: 'note', message: `cannot analyse ${t.path}: ${errorMessage(e)}`, location: { kind: 'file', path: t.path, line: Math.min(...t.added) } });
+      if (!(e instanceof DeadlinePassed)) {
+        findings.push({ id: 'lock/unparsed', severity: 'note', message: `cannot analyse ${t.path}: ${errorMessage(e)}`, location: { kind: 'file', path: t.path, line: t.added.first()! } });
+        continue;
+      }
+      // A file is reported only when both of its images were analysed: half a comparison would call old problems new.
+      budget.stopped(`the locking of ${touched.slice(i).map((x) => x.path).join(', ')} was not checked`);
+      break;
     }
   }
   return findings;
@@ -169,17 +229,28 @@ function checkFile(
   postCtx: AnalyseContext,
   preCtx: AnalyseContext,
   explainCtx: ExplainContext,
+  budget: PatchBudget,
 ): Finding[] {
   if (!post) return [];
   const findings: Finding[] = [];
+  const { linesPerFile, lineLength } = budget.limits;
   const postHunks = t.diff.hunks.map((h) => ({ start: h.newStart, count: h.newLines, section: h.section }));
   const preHunks = t.diff.hunks.map((h) => ({ start: h.oldStart, count: h.oldLines, section: h.section }));
-  const after = analyseImage({ path: t.path, text: post.text, complete: post.complete, lines: [...t.added], hunks: postHunks }, postCtx);
-  const before = pre ? analyseImage({ path: t.diff.oldPath ?? t.path, text: pre.text, complete: pre.complete, lines: oldHunkLines(t.diff), hunks: preHunks }, preCtx) : [];
+  // What is parsed of an image: up to linesPerFile lines, and for a hunk-only image up to the end of the last hunk read.
+  const image = (text: string, complete: boolean, hunks: { start: number; count: number }[]): string => {
+    const head = headLines(text, complete ? linesPerFile : Math.min(linesPerFile, hunks.reduce((end, h) => Math.max(end, h.start + h.count), 0)));
+    const cut = cutLongLines(head, lineLength);
+    if (cut.cut) budget.note(`${t.path}: lines longer than ${lineLength} characters (limits.lineLength) were cut there for the lock check`);
+    return cut.text;
+  };
+  const after = analyseImage({ path: t.path, text: image(post.text, post.complete, postHunks), complete: post.complete, lines: [...t.added.all], hunks: postHunks }, postCtx);
+  if (budget.expired()) throw new DeadlinePassed();
+  const before = pre ? analyseImage({ path: t.diff.oldPath ?? t.path, text: image(pre.text, pre.complete, preHunks), complete: pre.complete, lines: oldHunkLines(t.diff).filter((l) => l <= linesPerFile), hunks: preHunks }, preCtx) : [];
+  if (budget.expired()) throw new DeadlinePassed();
   const beforeByKey = new Map(before.map((f) => [f.key, f]));
   for (const fn of after) {
     const ex: ExplainContext = { ...explainCtx, hunkOnly: fn.hunkOnly || !post.complete };
-    const firstAdded = [...t.added].filter((l) => l >= fn.startLine && l <= fn.endLine).sort((a, b) => a - b)[0] ?? fn.startLine;
+    const firstAdded = t.added.firstIn(fn.startLine, fn.endLine) ?? fn.startLine;
     if (fn.errorLines.length) {
       findings.push({
         id: 'lock/unparsed',
@@ -198,7 +269,7 @@ function checkFile(
       if (oldKeys.has(issue.key) || reported.has(issue.key)) continue;
       reported.add(issue.key);
       const line = anchorLine(issue, fn, t.added);
-      const { severity, confidence } = severityOf(issue);
+      const { severity, confidence, basis } = assess(issue, explainCtx.kinds, ex.hunkOnly);
       const related = [];
       if (!issue.lock.entry && issue.lockLine !== line) related.push({ location: { kind: 'file' as const, path: t.path, line: issue.lockLine }, label: `${callName(issue.lock.via)} takes the lock here` });
       if (issue.reverse?.tree) related.push({ location: { kind: 'file' as const, path: issue.reverse.tree.path, line: issue.reverse.tree.line }, label: `${issue.reverse.tree.fn}() takes them the other way round` });
@@ -206,6 +277,7 @@ function checkFile(
         id: `lock/${issue.rule.id}`,
         severity,
         confidence,
+        basis,
         message: message(issue, ex),
         explanation: explanation(issue, ex),
         location: { kind: 'file', path: t.path, line },
@@ -221,7 +293,7 @@ function checkFile(
         severity: 'note',
         confidence: 'medium',
         message: fixedMessage(issue, ex),
-        explanation: fixedExplanation(issue, ex),
+        explanation: fixedExplanation(issue, ex) || undefined,
         location: { kind: 'file', path: t.path, line: firstAdded },
       });
     }

@@ -1,12 +1,12 @@
 // Renders the GitHub texts (check-run summary, review body, inline comment) from
 // templates/github/*.eta, and the markers that let kreview find its own content again.
 import { Eta } from 'eta';
-import { fileURLToPath } from 'node:url';
 import type { Finding, Review, Severity } from '../core/types.js';
 import type { PlacedFinding } from './placement.js';
+import { packagePath } from '../core/paths.js';
 
 const eta = new Eta({
-  views: fileURLToPath(new URL('../../templates/github/', import.meta.url)),
+  views: packagePath('templates', 'github') + '/',
   // Markdown, not HTML: escaping happens per field in md() and fence().
   autoEscape: false,
   // Control-only lines end in -%> and eat their newline; output tags keep theirs.

@@ -31,6 +31,8 @@ export interface CFunction {
   annotations: Annotation[];
   /** Lines of ERROR nodes inside the definition: the walk there would be a guess. */
   errorLines: number[];
+  /** Declared `static`: callers in other files cannot mean this definition. */
+  isStatic?: boolean;
 }
 
 export interface CFile {
@@ -218,6 +220,7 @@ class ParsedFunction implements CFunction {
     readonly name: string,
     readonly startLine: number,
     readonly endLine: number,
+    readonly isStatic: boolean,
   ) {}
 
   get node(): CNode {
@@ -266,11 +269,25 @@ function toFunction(native: Parser.SyntaxNode, source: string, rowOf: (i: number
   if (!decl || !native.childForFieldName('body')) return null;
   const name = declaratorName(decl.childForFieldName('declarator'));
   if (!name) return null;
-  return new ParsedFunction(native, source, rowOf, annotations, name, rowOf(native.startIndex) + 1, rowOf(native.endIndex) + 1);
+  const head = source.slice(native.startIndex, decl.startIndex);
+  return new ParsedFunction(native, source, rowOf, annotations, name, rowOf(native.startIndex) + 1, rowOf(native.endIndex) + 1, /\bstatic\b/.test(head));
 }
+
+/** The last few files parsed: the facts of a file and the analysis of its changed functions share one parse. */
+const recent: { text: string; syntax: SyntaxSpec; file: CFile }[] = [];
+const RECENT = 4;
 
 /** Parse a whole file (or a hunk-only image with blank filler lines) and list its functions. */
 export function parseC(text: string, syntax: SyntaxSpec): CFile {
+  const hit = recent.find((r) => r.syntax === syntax && r.text === text);
+  if (hit) return hit.file;
+  const file = parseUncached(text, syntax);
+  recent.unshift({ text, syntax, file });
+  recent.length = Math.min(recent.length, RECENT);
+  return file;
+}
+
+function parseUncached(text: string, syntax: SyntaxSpec): CFile {
   const { masked, annotations } = maskMacros(text, syntax);
   const tree = getParser().parse(masked, undefined, { bufferSize: masked.length * 2 + 1024 });
   const functions: CFunction[] = [];

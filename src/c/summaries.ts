@@ -29,17 +29,27 @@ export interface TreeEdge {
 }
 
 /** Bump when facts change shape, so old cache entries are ignored. */
-const FACTS_VERSION = 2;
+const FACTS_VERSION = 4;
 
 export function defaultCacheDir(): string {
   return process.env.KREVIEW_CACHE ?? join(homedir(), '.cache', 'kreview');
 }
 
 const memory = new Map<string, FileFacts>();
+/** The last content id computed per path: comparing texts is much cheaper than hashing them again. */
+const lastId = new Map<string, { text: string; salt: string; id: string }>();
+
+function contentId(path: string, text: string, salt: string): string {
+  const last = lastId.get(path);
+  if (last && last.salt === salt && last.text === text) return last.id;
+  const id = createHash('sha256').update(`${FACTS_VERSION}\0${salt}\0`).update(text).digest('hex').slice(0, 40);
+  lastId.set(path, { text, salt, id });
+  return id;
+}
 
 /** Facts for one file, from memory, the disk cache, or a parse. `salt` ties them to the rules. */
 export function factsFor(path: string, text: string, model: LockModel, salt: string, cacheDir: string | null): FileFacts {
-  const id = createHash('sha256').update(`${FACTS_VERSION}\0${salt}\0`).update(text).digest('hex').slice(0, 40);
+  const id = contentId(path, text, salt);
   const key = `${id}\0${path}`;
   const hit = memory.get(key);
   if (hit) return hit;
@@ -72,6 +82,8 @@ export function factsFor(path: string, text: string, model: LockModel, salt: str
 /** Forget in-memory facts (for cold-run measurements). */
 export function clearFactsMemory(): void {
   memory.clear();
+  lastId.clear();
+  indexes.clear();
 }
 
 const direct = new WeakMap<Tagger, WeakMap<FunctionFacts, Map<string, string[]>>>();
@@ -86,17 +98,44 @@ function directTags(fn: FunctionFacts, path: string, tagger: Tagger): Map<string
   let tags = perTagger.get(fn);
   if (!tags) {
     tags = new Map();
-    for (const c of fn.calls) for (const t of tagger(c.callee, c.args, path, c.dropped)) if (!tags.has(t)) tags.set(t, [c.callee]);
+    // Only calls made every time the helper runs: one behind a condition (the last reference, an
+    // error path, a WARN_ON) is not known to happen at this call, and guessing it is a false alarm.
+    for (const c of fn.calls) {
+      if (c.conditional) continue;
+      for (const t of tagger(c.callee, c.args, path, c.dropped)) if (!tags.has(t)) tags.set(t, [c.callee]);
+    }
     perTagger.set(fn, tags);
   }
   return tags;
+}
+
+const indexes = new Map<string, { files: FileFacts[]; index: SummaryIndex }>();
+const MAX_INDEXES = 4;
+
+/**
+ * The SummaryIndex of these facts, reused while the same facts objects come back (consecutive
+ * patches of one directory, and the pre- and post-image of a patch that changes little).
+ */
+export function summaryIndexFor(files: FileFacts[], tagger: Tagger, depth: number): SummaryIndex {
+  const key = `${depth}|${files.map((f) => `${f.path}:${f.functions.length}`).join('|')}`;
+  const hit = indexes.get(key);
+  if (hit && hit.files.length === files.length && hit.files.every((f, i) => f === files[i]) && hit.index.tagger === tagger) return hit.index;
+  const index = new SummaryIndex(files, tagger, depth);
+  indexes.delete(key);
+  indexes.set(key, { files, index });
+  while (indexes.size > MAX_INDEXES) indexes.delete(indexes.keys().next().value!);
+  return index;
 }
 
 export class SummaryIndex {
   private byName = new Map<string, Summary[]>();
   readonly edges: TreeEdge[] = [];
 
-  constructor(files: FileFacts[], tagger: Tagger, depth: number) {
+  constructor(
+    files: FileFacts[],
+    readonly tagger: Tagger,
+    depth: number,
+  ) {
     for (const f of files) {
       for (const fn of f.functions) {
         const tags = new Map(directTags(fn, f.path, tagger));
@@ -113,7 +152,7 @@ export class SummaryIndex {
       for (const list of this.byName.values()) {
         for (const s of list) {
           for (const c of s.facts.calls) {
-            if (c.callee === s.name) continue;
+            if (c.callee === s.name || c.conditional) continue;
             const callee = this.get(c.callee, s.path);
             if (!callee) continue;
             for (const [tag, chain] of callee.tags) {
@@ -132,7 +171,8 @@ export class SummaryIndex {
   get(name: string, path?: string): Summary | undefined {
     const list = this.byName.get(name);
     if (!list) return undefined;
-    return (path && list.find((s) => s.path === path)) || list[0];
+    // A static function is only what its own file's callers call.
+    return (path && list.find((s) => s.path === path)) || list.find((s) => !s.facts.isStatic);
   }
 
   /** Lock primitives the tree's helpers amount to (take a lock on an argument, return a locked object). */
@@ -140,10 +180,14 @@ export class SummaryIndex {
     const out: PrimitiveSpec[] = [];
     for (const [name, list] of this.byName) {
       if (known(name)) continue;
-      const f = list[0].facts;
-      if (f.acquires) out.push({ kind: f.acquires.kind, op: 'acquire', name, arg: f.acquires.arg });
-      if (f.releases) out.push({ kind: f.releases.kind, op: 'release', name, arg: f.releases.arg });
-      if (f.returnsLocked) out.push({ kind: f.returnsLocked.kind, op: 'returns-locked', name, arg: null, success: 'pointer' });
+      // Several definitions of one name (static helpers of different files): only an unambiguous one counts.
+      const def = list.length === 1 ? list[0] : list.filter((x) => !x.facts.isStatic).length === 1 ? list.find((x) => !x.facts.isStatic)! : null;
+      if (!def) continue;
+      const f = def.facts;
+      const inferred = `${def.path}:${f.line}`;
+      if (f.acquires) out.push({ kind: f.acquires.kind, op: 'acquire', name, arg: f.acquires.arg, inferred });
+      if (f.releases) out.push({ kind: f.releases.kind, op: f.releases.always ? 'release' : 'forget', name, arg: f.releases.arg, inferred });
+      if (f.returnsLocked) out.push({ kind: f.returnsLocked.kind, op: 'returns-locked', name, arg: null, success: 'pointer', inferred });
     }
     return out;
   }

@@ -1,11 +1,11 @@
 // `kreview example` (what `npm start` runs): build the example history once, then review
 // the bundled series against it, exactly as `kreview review --repo` would.
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { buildExample } from '../example/build.js';
 import { addReviewOptions, buildConfig, exitCode, render, runReview, terminalProgress, type ReviewCommandOptions } from './review-command.js';
+import { packagePath } from '../core/paths.js';
 
-export const EXAMPLE_SERIES = fileURLToPath(new URL('../../examples/fixup-worker.mbox', import.meta.url));
+export const EXAMPLE_SERIES = packagePath('examples', 'fixup-worker.mbox');
 
 export function registerExampleCommand(program: Command): void {
   const cmd = program.command('example').description('review the bundled example series against a small kernel-like history (built once in the cache)');

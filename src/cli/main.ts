@@ -2,12 +2,20 @@
 // The `kreview` command: a thin shell over the pipeline. Usage errors exit 2 with one line.
 import { Command, CommanderError } from 'commander';
 import { errorMessage } from '../core/errors.js';
-import { registerReviewCommand } from './review-command.js';
-import { registerExampleCommand } from './example-command.js';
 import { toolVersion } from './version.js';
 
-/** Integrations load heavy libraries (probot, nodemailer): only when their command runs or help is asked for. */
-async function registerIntegrations(program: Command, sub: string | undefined): Promise<void> {
+/**
+ * Commands load heavy libraries (tree-sitter, SQLite, probot, nodemailer): each only when it runs or
+ * help is asked for, and none for `--version`.
+ */
+async function registerCommands(program: Command, sub: string | undefined): Promise<void> {
+  if (sub === '--version' || sub === '-V') return;
+  const { registerReviewCommand } = await import('./review-command.js');
+  const { registerExampleCommand } = await import('./example-command.js');
+  const { registerConventionsCommand } = await import('./conventions-command.js');
+  registerReviewCommand(program);
+  registerExampleCommand(program);
+  registerConventionsCommand(program);
   const all = sub === undefined || sub === 'help' || sub.startsWith('-');
   if (all || sub === 'watch' || sub === 'ingest') (await import('../watch/cli.js')).registerWatchCommands(program);
   if (all || sub === 'serve') (await import('../app/cli.js')).registerServeCommand(program);
@@ -19,10 +27,8 @@ export async function main(argv: string[]): Promise<number> {
     .version(toolVersion())
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  registerReviewCommand(program);
-  registerExampleCommand(program);
   try {
-    await registerIntegrations(program, argv[2]);
+    await registerCommands(program, argv[2]);
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {

@@ -1,6 +1,7 @@
 // `kreview review`: read patches (files, mboxes, directories, stdin, or revisions of --repo),
 // group them into series, review each against the repository, print in the chosen format.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { parse as parseYaml } from 'yaml';
@@ -12,7 +13,9 @@ import { openHistory } from '../git/history.js';
 import { isGitRepo } from '../git/run-git.js';
 import { groupSeries } from '../series/group.js';
 import { classifyMessage } from '../series/classify.js';
-import { readInputs } from '../sources/files.js';
+import { readInputs, readStream } from '../sources/files.js';
+import { DEFAULT_LORE_LIST, DEFAULT_LORE_URL, fetchThreadMbox, parseThreadRef, type ThreadRef } from '../sources/lore-http.js';
+import { pickNewestComplete } from '../series/pick-version.js';
 import { readRange } from '../sources/git-range.js';
 import { reviewSeries } from '../review/pipeline.js';
 import { renderText } from '../review/render-text.js';
@@ -38,6 +41,12 @@ export interface ReviewCommandOptions {
   color?: boolean;
   terse?: boolean;
   output?: string;
+  /** public-inbox server that Message-IDs are fetched from (lore's by default). */
+  lore?: string;
+  /** Its inbox to ask (`all` on lore). */
+  loreList?: string;
+  /** Review every version and series of a fetched thread, not only the newest complete one. */
+  thread?: boolean;
 }
 
 export interface ReviewRun {
@@ -55,7 +64,7 @@ export function buildConfig(opts: Pick<ReviewCommandOptions, 'config' | 'strictS
     } catch (e) {
       throw new KreviewError(`cannot read config ${opts.config}: ${errorMessage(e)}`);
     }
-    if (parsed !== null && typeof parsed === 'object') config = mergeConfig(config, parsed as Partial<KreviewConfig>);
+    if (parsed !== null && typeof parsed === 'object') config = mergeConfig(config, parsed as Partial<KreviewConfig>, `config ${opts.config}`);
     else if (parsed != null) throw new KreviewError(`cannot read config ${opts.config}: not a mapping of settings`);
   }
   const list = (s?: string) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : []);
@@ -66,8 +75,13 @@ export function buildConfig(opts: Pick<ReviewCommandOptions, 'config' | 'strictS
 }
 
 /** Reviews every input; errors in one input never stop the others. */
-export async function runReview(inputs: string[], opts: Pick<ReviewCommandOptions, 'repo' | 'base'>, config: KreviewConfig, progress?: (msg: string) => void): Promise<ReviewRun> {
-  if (inputs.length === 0) throw new KreviewError('nothing to review: give patch files, an mbox, a directory, - for stdin, or revisions with --repo');
+export async function runReview(
+  inputs: string[],
+  opts: Pick<ReviewCommandOptions, 'repo' | 'base' | 'lore' | 'loreList' | 'thread'>,
+  config: KreviewConfig,
+  progress?: (msg: string) => void,
+): Promise<ReviewRun> {
+  if (inputs.length === 0) throw new KreviewError('nothing to review: give patch files, an mbox, a directory, - for stdin, a Message-ID or lore URL, or revisions with --repo');
   const inputErrors: string[] = [];
   let repo: string | null = null;
   if (opts.repo) {
@@ -77,8 +91,12 @@ export async function runReview(inputs: string[], opts: Pick<ReviewCommandOption
   }
   const files: string[] = [];
   const revs: string[] = [];
+  const threads: ThreadRef[] = [];
+  const loreDefaults = { baseUrl: opts.lore ?? config.lore?.url ?? DEFAULT_LORE_URL, list: opts.loreList ?? config.lore?.list ?? DEFAULT_LORE_LIST };
   for (const input of inputs) {
-    if (input === '-' || existsSync(input)) files.push(input);
+    const thread = input === '-' || existsSync(input) ? null : parseThreadRef(input, loreDefaults);
+    if (thread) threads.push(thread);
+    else if (input === '-' || existsSync(input)) files.push(input);
     else if (repo) revs.push(input);
     else inputErrors.push(`cannot read ${printable(input)}: no such file (revisions need --repo)`);
   }
@@ -93,12 +111,19 @@ export async function runReview(inputs: string[], opts: Pick<ReviewCommandOption
       throw new KreviewError(`--base ${opts.base}: no such revision in ${repo}`);
     const mailPatches: Patch[] = [];
     if (files.length)
-      for await (const item of readInputs(files)) {
+      for await (const item of readInputs(files, config.limits.messageBytes)) {
         if (item instanceof KreviewError) inputErrors.push(item.message);
         else mailPatches.push(item);
       }
     const series = groupSeries(mailPatches);
     inputErrors.push(...leftOut(mailPatches, series));
+    for (const ref of threads) {
+      try {
+        series.push(...(await threadSeries(ref, Boolean(opts.thread), inputErrors)));
+      } catch (e) {
+        inputErrors.push(errorMessage(e));
+      }
+    }
     for (const rev of revs) {
       try {
         const commits: Patch[] = [];
@@ -120,6 +145,21 @@ export async function runReview(inputs: string[], opts: Pick<ReviewCommandOption
     await history?.close();
   }
   return { reviews, inputErrors };
+}
+
+/** The series of one fetched thread: the newest complete version, or with --thread every series in it. */
+async function threadSeries(ref: ThreadRef, all: boolean, inputErrors: string[]): Promise<Series[]> {
+  const mbox = await fetchThreadMbox(ref);
+  const patches: Patch[] = [];
+  for await (const item of readStream(Readable.from([mbox]), `<${ref.messageId}>`)) {
+    if (item instanceof KreviewError) inputErrors.push(item.message);
+    else patches.push(item);
+  }
+  const found = groupSeries(patches);
+  if (found.length === 0) throw new KreviewError(`<${printable(ref.messageId)}>: the thread holds no patch`);
+  if (all) return found;
+  const chosen = pickNewestComplete(found);
+  return chosen ? [chosen] : [];
 }
 
 /**
@@ -174,6 +214,9 @@ export function addReviewOptions(cmd: Command): Command {
     .option('--checks <ids>', 'comma-separated finding ids or prefixes to run (default: all)')
     .option('--disable <ids>', 'comma-separated finding ids or prefixes never to report')
     .option('--config <file>', 'YAML settings (the keys of .github/kreview.yml)')
+    .option('--lore <url>', `public-inbox server for Message-ID inputs (default ${DEFAULT_LORE_URL}, or KREVIEW_LORE_URL)`, process.env.KREVIEW_LORE_URL)
+    .option('--lore-list <name>', `its inbox to fetch threads from (default ${DEFAULT_LORE_LIST})`)
+    .option('--thread', 'with a Message-ID: review every series and version in its thread, not only the newest complete one')
     .option('--no-color', 'no colour even on a terminal')
     .option('--terse', 'one finding, its place and its line; no explanations')
     .option('-o, --output <file>', 'write the report to a file instead of stdout');
@@ -183,7 +226,7 @@ export function registerReviewCommand(program: Command): void {
   addReviewOptions(
     program
       .command('review')
-      .description('review patch files, mboxes, directories, - (stdin), or revisions of --repo (A..B, A^!, a ref)')
+      .description('review patch files, mboxes, directories, - (stdin), Message-IDs or lore URLs (fetched as b4 does), or revisions of --repo (A..B, A^!, a ref)')
       .argument('[inputs...]', 'what to review'),
   ).action(async (inputs: string[], opts: ReviewCommandOptions) => {
     const config = buildConfig(opts);

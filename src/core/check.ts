@@ -1,6 +1,7 @@
 // What a check is: a self-contained module that turns one patch in context into findings.
 import type { Finding, Patch, Series, BaseInfo } from './types.js';
 import type { KreviewConfig } from './config.js';
+import type { PatchBudget } from './limits.js';
 import type { History } from '../git/history-types.js';
 
 /** The text of one file after (or before) the patch, and how complete it is. */
@@ -35,6 +36,8 @@ export interface CheckContext {
   series: Series;
   workspace: Workspace;
   config: KreviewConfig;
+  /** This patch's limits and deadline, its notes shown on the patch's review (the pipeline's; a check run alone makes its own). */
+  budget?: PatchBudget;
 }
 
 export interface Check {

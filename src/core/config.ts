@@ -1,15 +1,26 @@
 // Review configuration: what a project (or a list, or .github/kreview.yml) may tune.
 import type { Severity } from './types.js';
+import { DEFAULT_LIMITS, resolveLimits, type Limits } from './limits.js';
 
 export interface FixesConfig {
   /** lenient: prefixes and `...` elisions pass (linux-next); strict: exact subject (checkpatch). */
   subjectMode: 'lenient' | 'strict';
   /** Minimum abbreviation length accepted. */
   minShaLength: number;
-  /** Where Fixes: may stand: 'trailer-block' (kernel: in the last paragraph) or 'anywhere-above-fold'. */
-  placement: 'trailer-block' | 'anywhere-above-fold';
-  /** Address whose Cc marks a stable candidate. */
+  /**
+   * Where Fixes: may stand: 'trailer-block' (kernel: in the last paragraph), 'own-paragraph' (also in
+   * a paragraph of trailers above it, as DPDK asks), 'anywhere-above-fold', or 'learn' (what the
+   * repository's history does; the kernel's rule for kernel trees and small histories).
+   */
+  placement: 'learn' | 'trailer-block' | 'own-paragraph' | 'anywhere-above-fold';
+  /** Address whose Cc marks a stable candidate; 'learn' (from the history), or 'none' (no stable tree). */
   stableAddress: string;
+  /** fixes/already-fixed: 'learn' (off where fixing a commit several times is the project's habit), 'report', 'off'. */
+  alreadyFixed: 'learn' | 'report' | 'off';
+  /** Kernel rules whatever the history says: 'learn' (a kernel history), 'always', 'never'. */
+  kernelRules: 'learn' | 'always' | 'never';
+  /** Does this tree mirror another (its Fixes: ids name commits there, so an id missing here is no error)? 'learn', 'yes', 'no'. */
+  mirror: 'learn' | 'yes' | 'no';
   /** Tag pattern (glob on tag names) that counts as a release, e.g. `v*`. */
   releaseTagPattern: string;
   /** Suggest a Fixes: line from git blame when a fix lacks one. */
@@ -32,6 +43,10 @@ export interface KreviewConfig {
   severity: Record<string, Severity>;
   fixes: FixesConfig;
   lock: LockConfig;
+  /** public-inbox server and inbox that Message-ID inputs are fetched from (lore's `all` by default). */
+  lore?: { url?: string; list?: string };
+  /** What one input may cost (src/core/limits.ts, docs/security.md). */
+  limits: Limits;
 }
 
 export const defaultConfig = (): KreviewConfig => ({
@@ -41,21 +56,29 @@ export const defaultConfig = (): KreviewConfig => ({
   fixes: {
     subjectMode: 'lenient',
     minShaLength: 12,
-    placement: 'trailer-block',
-    stableAddress: 'stable@vger.kernel.org',
+    placement: 'learn',
+    stableAddress: 'learn',
+    alreadyFixed: 'learn',
+    kernelRules: 'learn',
+    mirror: 'learn',
     releaseTagPattern: 'v*',
     suggestFromBlame: true,
   },
   lock: { summaryDepth: 3, ruleFiles: [] },
+  limits: { ...DEFAULT_LIMITS },
 });
 
-/** Shallow-merge a partial config (from YAML) onto the defaults. */
-export function mergeConfig(base: KreviewConfig, over: Partial<KreviewConfig> & Record<string, unknown>): KreviewConfig {
+/**
+ * Shallow-merge a partial config (from YAML) onto the defaults; a bad `limits:` entry is refused
+ * with one line that starts with `origin` (the file it came from).
+ */
+export function mergeConfig(base: KreviewConfig, over: Partial<KreviewConfig> & Record<string, unknown>, origin?: string): KreviewConfig {
   return {
     ...base,
     ...over,
     fixes: { ...base.fixes, ...(over.fixes ?? {}) },
     lock: { ...base.lock, ...(over.lock ?? {}) },
     severity: { ...base.severity, ...(over.severity ?? {}) },
+    limits: resolveLimits(over.limits, origin ? `${origin}: limits` : 'limits', base.limits),
   } as KreviewConfig;
 }

@@ -1,6 +1,7 @@
 // The hard limits on what one input may cost, in one place: every stage reads them from here, so
 // they are documented once (docs/security.md) and tuned once (`limits:` in a config or policy file).
 // A patch past a limit is reviewed as far as the limit allows, and the rest is said in one line.
+import { KreviewError } from './types.js';
 
 export interface Limits {
   /** Bytes of one raw message (mail, commit, webhook-delivered patch). */
@@ -29,13 +30,48 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   reviewMsPerPatch: 30_000,
 });
 
-/** Defaults with a partial override (from YAML); unknown keys and non-positive numbers are refused. */
-export function resolveLimits(over: Record<string, unknown> | undefined, where = 'limits'): Limits {
-  const out: Limits = { ...DEFAULT_LIMITS };
-  for (const [k, v] of Object.entries(over ?? {})) {
-    if (!(k in DEFAULT_LIMITS)) throw new Error(`${where}.${k}: not a limit (known: ${Object.keys(DEFAULT_LIMITS).join(', ')})`);
-    if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw new Error(`${where}.${k}: needs a whole number above 0`);
+/**
+ * `base` (the defaults unless given) with a partial override from YAML; anything but a mapping of
+ * known limits to whole numbers above 0 is refused with one line naming the key.
+ */
+export function resolveLimits(over: unknown, where = 'limits', base: Readonly<Limits> = DEFAULT_LIMITS): Limits {
+  const out: Limits = { ...base };
+  if (over === undefined || over === null) return out;
+  if (typeof over !== 'object' || Array.isArray(over)) throw new KreviewError(`${where}: must be a mapping of limit names to numbers`);
+  for (const [k, v] of Object.entries(over)) {
+    if (!(k in DEFAULT_LIMITS)) throw new KreviewError(`${where}.${k}: not a limit (known: ${Object.keys(DEFAULT_LIMITS).join(', ')})`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw new KreviewError(`${where}.${k}: needs a whole number above 0`);
     out[k as keyof Limits] = v;
   }
   return out;
+}
+
+/**
+ * What one patch may still spend: the limits, the review deadline, and the one-line notes that say
+ * what was left out. The pipeline makes one per patch; checks ask `expired()` between units of work.
+ */
+export class PatchBudget {
+  readonly notes: string[] = [];
+  private readonly deadline: number;
+
+  constructor(
+    readonly limits: Readonly<Limits>,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.deadline = now() + limits.reviewMsPerPatch;
+  }
+
+  expired(): boolean {
+    return this.now() > this.deadline;
+  }
+
+  /** Records a note once (a limit met in several places is said once). */
+  note(line: string): void {
+    if (!this.notes.includes(line)) this.notes.push(line);
+  }
+
+  /** The note for work stopped at the deadline: `what` names what was not done. */
+  stopped(what: string): void {
+    this.note(`review time limit reached (limits.reviewMsPerPatch ${this.limits.reviewMsPerPatch} ms): ${what}`);
+  }
 }

@@ -157,6 +157,20 @@ export interface Finding {
   /** Other places the note talks about (where a lock was taken). */
   related?: RelatedLocation[];
   confidence?: 'high' | 'medium' | 'low';
+  /** Why the finding is believed: what was seen, what was inferred, what stayed unknown. */
+  basis?: FindingBasis;
+}
+
+/**
+ * The reasoning behind a finding, for a reader who wants to judge it: `path` is what was seen, in
+ * order (where the lock was taken, the call); `inferred` are facts taken from the tree's code or a
+ * convention rather than seen on the path; `unknown` are what could not be seen. A finding whose
+ * `inferred` and `unknown` are empty rests on nothing but the code it quotes.
+ */
+export interface FindingBasis {
+  path: string[];
+  inferred: string[];
+  unknown: string[];
 }
 
 export interface BaseInfo {

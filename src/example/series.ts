@@ -83,7 +83,7 @@ function sendEmailHeaders(mail: string, n: number): string {
 export async function makeExampleSeries(example: ExampleRepo): Promise<string> {
   const tmp = mkdtempSync(join(tmpdir(), 'kreview-example-series-'));
   try {
-    await runGit(tmp, ['clone', '-q', '--shared', '--end-of-options', example.dir, 'repo']);
+    await runGit(tmp, ['clone', '-q', '--shared', '--end-of-options', example.dir, 'repo'], { remote: true });
     const repo = join(tmp, 'repo');
     let parent = example.ids['release-5.4'];
     for (const p of patches)

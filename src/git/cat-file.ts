@@ -1,8 +1,8 @@
 // A long-lived `git cat-file --batch` or `--batch-check` process: many requests pipelined
 // through one child, replies parsed in order; restarted if git dies, stopped by close().
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { KreviewError } from '../core/types.js';
-import { gitEnv } from './run-git.js';
+import { spawnGit } from './run-git.js';
 
 export type CatFileReply =
   | { query: string; status: 'found'; oid: string; type: string; size: number; content: Buffer | null }
@@ -15,6 +15,8 @@ interface Pending {
 }
 
 const MAX_RESTARTS = 3;
+/** A process that lived this long since the last restart was healthy: the restart budget starts again. */
+const HEALTHY_MS = 30_000;
 
 export class CatFile {
   private child: ChildProcessWithoutNullStreams | null = null;
@@ -27,6 +29,7 @@ export class CatFile {
   /** Bytes the oldest reply still needs before parsing is worth trying (large blobs). */
   private need = 0;
   private restarts = 0;
+  private lastRestart = 0;
   private closed = false;
   private watchdog: NodeJS.Timeout | null = null;
 
@@ -34,6 +37,7 @@ export class CatFile {
     readonly repo: string,
     readonly mode: 'batch' | 'batch-check',
     private readonly timeoutMs = 60_000,
+    private readonly healthyMs = HEALTHY_MS,
   ) {}
 
   /** Ask about one object name (`<oid>`, a prefix, `<rev>:<path>`, `HEAD^{commit}`). */
@@ -75,7 +79,7 @@ export class CatFile {
 
   private ensureChild(): ChildProcessWithoutNullStreams {
     if (this.child) return this.child;
-    const child = spawn('git', ['-C', this.repo, 'cat-file', `--${this.mode}`], { env: gitEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawnGit(this.repo, ['cat-file', `--${this.mode}`]);
     this.child = child;
     this.chunks = [];
     this.buffered = 0;
@@ -96,7 +100,12 @@ export class CatFile {
     return child;
   }
 
-  /** The child went away: retry what it owed us on a fresh one, a few times, then give up. */
+  /**
+   * The child went away. git answers in order and flushes each answer, and all it printed has been
+   * parsed by now: the oldest unanswered query is the one it died on (`HEAD:./x` in a bare
+   * repository). That one fails and is never sent again; the rest go to a fresh child, within a
+   * restart budget that a healthy period renews.
+   */
   private died(child: ChildProcessWithoutNullStreams, why: string): void {
     if (this.child !== child) return;
     this.child = null;
@@ -104,10 +113,15 @@ export class CatFile {
     const owed = this.inFlight;
     this.inFlight = [];
     this.outgoing = [];
+    const culprit = owed.shift();
+    culprit?.reject(new KreviewError(`${why} (asked for ${JSON.stringify(culprit.query)})`));
     if (this.closed || owed.length === 0) {
       for (const p of owed) p.reject(new KreviewError(why));
       return;
     }
+    const now = Date.now();
+    if (now - this.lastRestart >= this.healthyMs) this.restarts = 0;
+    this.lastRestart = now;
     if (++this.restarts > MAX_RESTARTS) {
       for (const p of owed) p.reject(new KreviewError(why));
       return;

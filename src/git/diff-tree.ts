@@ -1,9 +1,9 @@
 // A long-lived `git diff-tree --stdin -p` process: one commit diff per request, pipelined. diff-tree
 // echoes any input line that is not an object id, so a marker line after each request ends its reply.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
 import { KreviewError } from '../core/types.js';
-import { gitEnv, isFullOid } from './run-git.js';
+import { isFullOid, spawnGit } from './run-git.js';
 
 // No line of `-p` output starts with ':' (content lines carry a ' ', '+', '-' or '\' first).
 const MARKER = ':kreview-diff-end';
@@ -51,8 +51,7 @@ export class DiffTree {
 
   private ensureChild(): ChildProcessWithoutNullStreams {
     if (this.child) return this.child;
-    const args = ['-C', this.repo, 'diff-tree', '--stdin', '--root', '-p', '-M', '--no-color', '--no-ext-diff', '--full-index', '--no-commit-id'];
-    const child = spawn('git', args, { env: gitEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawnGit(this.repo, ['diff-tree', '--stdin', '--root', '-p', '-M', '--no-color', '--full-index', '--no-commit-id']);
     this.child = child;
     this.text = '';
     // A multi-byte character may be split between two chunks.

@@ -7,10 +7,12 @@ import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { KreviewError } from '../core/types.js';
+import { conventionKeys } from './conventions.js';
 import { messageRefs } from './message-refs.js';
 import { runGit, streamGit } from './run-git.js';
 
-const SCHEMA_VERSION = '1';
+// 2: the conventions counters (src/git/conventions.ts), which an index built before lacks.
+const SCHEMA_VERSION = '2';
 const BATCH = 5000;
 
 const SCHEMA = `
@@ -28,6 +30,7 @@ CREATE TABLE IF NOT EXISTS upstream(target TEXT NOT NULL, commit_id INTEGER NOT 
 CREATE INDEX IF NOT EXISTS upstream_target ON upstream(target);
 CREATE TABLE IF NOT EXISTS tips(oid TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS patch_ids(oid TEXT PRIMARY KEY, patch_id TEXT);
+CREATE TABLE IF NOT EXISTS conventions(key TEXT PRIMARY KEY, n INTEGER NOT NULL);
 `;
 
 /** One row of the commits table with its parents as full ids. */
@@ -120,7 +123,7 @@ export class HistoryIndex {
         ? (db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: string } | undefined)?.value
         : undefined;
       if (version !== undefined && version !== SCHEMA_VERSION) {
-        for (const t of ['meta', 'commits', 'fixes', 'reverts', 'upstream', 'tips', 'patch_ids']) db.exec(`DROP TABLE IF EXISTS ${t}`);
+        for (const t of ['meta', 'commits', 'fixes', 'reverts', 'upstream', 'tips', 'patch_ids', 'conventions']) db.exec(`DROP TABLE IF EXISTS ${t}`);
       }
       db.exec(SCHEMA);
       db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema', ?), ('repo', ?)").run(SCHEMA_VERSION, gitDir);
@@ -247,6 +250,7 @@ export class HistoryIndex {
     const insFixes = this.db.prepare('INSERT INTO fixes(target, commit_id) VALUES (?, ?)');
     const insReverts = this.db.prepare('INSERT INTO reverts(target, commit_id) VALUES (?, ?)');
     const insUpstream = this.db.prepare('INSERT INTO upstream(target, commit_id) VALUES (?, ?)');
+    const addCount = this.db.prepare('INSERT INTO conventions(key, n) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET n = n + excluded.n');
     // git streams children before parents: a parent not seen yet gets a stub row (its id) now,
     // filled in when git reaches it, so no --topo-order pre-walk (slower, silent) is needed.
     const idOf = (oid: string): number => {
@@ -256,6 +260,7 @@ export class HistoryIndex {
     let pending: string[] = [];
     let added = 0;
     const flush = this.db.transaction((records: string[]) => {
+      const counts = new Map<string, number>();
       for (const rec of records) {
         const f = splitFields(rec, 8);
         if (!f) continue;
@@ -268,8 +273,10 @@ export class HistoryIndex {
         for (const t of refs.fixes) insFixes.run(t, id);
         if (refs.reverts) insReverts.run(refs.reverts, id);
         for (const t of refs.upstream) insUpstream.run(t, id);
+        for (const k of conventionKeys(body, subject, parents)) counts.set(k, (counts.get(k) ?? 0) + 1);
         added++;
       }
+      for (const [k, n] of counts) addCount.run(k, n);
     });
     let rest: Buffer = Buffer.alloc(0);
     let seen = 0;
@@ -398,6 +405,45 @@ export class HistoryIndex {
   stubsAmong(ids: number[]): number[] {
     const sel = this.stmt('SELECT id FROM commits WHERE id = ? AND parents IS NULL').pluck();
     return ids.filter((id) => sel.get(id) !== undefined);
+  }
+
+  /** The conventions counters of every commit indexed (see conventionKeys). */
+  conventionCounts(): Map<string, number> {
+    return new Map(this.stmt('SELECT key, n FROM conventions').raw().all() as [string, number][]);
+  }
+
+  commitCount(): number {
+    return this.stmt('SELECT count(*) FROM commits WHERE id <= ? AND subject IS NOT NULL').pluck().get(this.visibleMax) as number;
+  }
+
+  /**
+   * Commits named by Fixes: tags (told apart by their first 7 digits), those named by more than one
+   * commit and the tags naming those, and those not in this history. Kept in meta per index size:
+   * the walk over the targets runs once per update.
+   */
+  fixesTargetStats(): { targets: number; refixedTargets: number; tagsOnRefixed: number; unresolvedTargets: number } {
+    const key = `fixes-targets@${this.visibleMax}`;
+    const cached = this.stmt('SELECT value FROM meta WHERE key = ?').pluck().get(key) as string | undefined;
+    if (cached) return JSON.parse(cached) as ReturnType<HistoryIndex['fixesTargetStats']>;
+    const groups = this.stmt('SELECT substr(target, 1, 7) AS t, count(*) AS c, min(target) AS one FROM fixes GROUP BY t').raw().all() as [string, number, string][];
+    const here = this.stmt('SELECT 1 FROM commits WHERE oid >= ? AND oid < ? AND subject IS NOT NULL LIMIT 1').pluck();
+    let refixedTargets = 0;
+    let tagsOnRefixed = 0;
+    let unresolvedTargets = 0;
+    for (const [, c, one] of groups) {
+      if (c > 1) {
+        refixedTargets++;
+        tagsOnRefixed += c;
+      }
+      // Hex digits sort below 'g': every id starting with `one` lies in [one, one + 'g').
+      if (here.get(one, `${one}g`) === undefined) unresolvedTargets++;
+    }
+    const stats = { targets: groups.length, refixedTargets, tagsOnRefixed, unresolvedTargets };
+    this.db.transaction(() => {
+      this.stmt("DELETE FROM meta WHERE key LIKE 'fixes-targets@%'").run();
+      this.stmt('INSERT INTO meta(key, value) VALUES (?, ?)').run(key, JSON.stringify(stats));
+    })();
+    return stats;
   }
 
   maxId(): number {

@@ -1,6 +1,7 @@
 // The questions checks may ask about a repository's history. One History per repository,
 // answered in batches through long-lived git processes and on-disk indexes (src/git/history.ts).
 import type { Person } from '../core/types.js';
+import type { LearnedConventions } from './conventions.js';
 
 export type ObjectType = 'commit' | 'tree' | 'blob' | 'tag';
 
@@ -44,6 +45,8 @@ export interface History {
   fixersOf(oid: string, base: string): Promise<CommitInfo[]>;
   /** Commits reachable from `base` that revert `oid` (`This reverts commit <oid>.`). */
   revertsOf(oid: string, base: string): Promise<CommitInfo[]>;
+  /** What the history says about the project's Fixes: conventions (counted while indexing; cheap). */
+  conventions(): Promise<LearnedConventions>;
   /** The commit that `oid` itself reverts, if its message says so. */
   revertedBy(oid: string): Promise<string | null>;
   /** Commits with exactly this subject (any branch known to the index). */
@@ -69,4 +72,6 @@ export interface History {
   refresh(): Promise<void>;
   /** Stop the long-lived git processes. */
   close(): Promise<void>;
+  /** A shallow clone: commits older than its boundary are not here, so an id not found may still be real. */
+  readonly shallow?: boolean;
 }

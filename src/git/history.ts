@@ -1,12 +1,14 @@
 // openHistory(): the History of one repository (src/git/history-types.ts), answering checks'
 // questions from the on-disk index, an in-memory commit graph and two long-lived cat-file processes.
+import { existsSync } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
-import { resolve as resolvePath } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
 import { KreviewError } from '../core/types.js';
 import type { CommitInfo, History, ObjectType, ResolvedObject } from './history-types.js';
 import { Ancestry } from './ancestry.js';
 import { CatFile } from './cat-file.js';
 import { parseCommitObject } from './commit-object.js';
+import { learnConventions, type LearnedConventions } from './conventions.js';
 import { defaultCacheDir, HistoryIndex, listRefs, type IndexedCommit } from './history-index.js';
 import { fixesSubjectsFor, messageRefs } from './message-refs.js';
 import { compareSubject } from '../patch/subject-match.js';
@@ -83,6 +85,11 @@ class GitHistory implements History, DiffSource {
     this.batch = new CatFile(repo, 'batch');
     this.differ = new DiffTree(repo);
     this.ancestry = new Ancestry(index);
+  }
+
+  /** git keeps a shallow clone's boundary commits in `shallow`; a fetch --unshallow removes it. */
+  get shallow(): boolean {
+    return existsSync(join(this.gitDir, 'shallow'));
   }
 
   async resolve(ids: string[]): Promise<Map<string, ResolvedObject>> {
@@ -279,6 +286,13 @@ class GitHistory implements History, DiffSource {
     // A History kept between reviews meets a new base with every push: keep the latest few hundred.
     if (this.releases.size > 256) this.releases.delete(this.releases.keys().next().value as string);
     return value;
+  }
+
+  private learned: { generation: number; value: LearnedConventions } | null = null;
+
+  async conventions(): Promise<LearnedConventions> {
+    if (this.learned?.generation !== this.index.generation) this.learned = { generation: this.index.generation, value: learnConventions(this.index) };
+    return this.learned.value;
   }
 
   private async referrersFrom(table: 'fixes' | 'reverts' | 'upstream', oid: string, base: string): Promise<CommitInfo[]> {

@@ -1,4 +1,5 @@
 // Release tags of a repository: names matching a glob (`v*`), peeled to commits, oldest first.
+import { LinearRegExp } from '../core/safe-regex.js';
 import { KreviewError } from '../core/types.js';
 import { runGit } from './run-git.js';
 
@@ -7,7 +8,7 @@ export interface ReleaseTag {
   commit: string;
 }
 
-/** A git-style glob (`*`, `?`, `[...]`) on a whole tag name, as a RegExp. */
+/** A git-style glob (`*`, `?`, `[...]`) on a whole tag name, as a RegExp matched in linear time (the glob may come from a repository's settings). */
 export function globToRegExp(glob: string): RegExp {
   let re = '';
   for (let i = 0; i < glob.length; i++) {
@@ -24,7 +25,7 @@ export function globToRegExp(glob: string): RegExp {
       }
     } else re += c.replace(/[.+^${}()|\\/]/g, '\\$&');
   }
-  return new RegExp(`^${re}$`);
+  return new LinearRegExp(`^${re}$`);
 }
 
 /** Every tag of the repository that points (through tag objects) at a commit. */

@@ -1,10 +1,22 @@
-// Runs git as a child process: no shell, C locale, no prompts, a time limit and an output cap.
-// Every git call in kreview goes through here (or through cat-file.ts for long-lived processes).
-import { spawn } from 'node:child_process';
+// Runs git as a child process: no shell, C locale, no prompts, a time limit and an output cap, and
+// none of the repository's config that runs programs (git-safety.ts). Every git kreview starts is
+// spawned by spawnGit here (runGit, streamGit, and the long-lived cat-file and diff-tree processes).
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { KreviewError } from '../core/types.js';
+import { DIFF_FLAGS, GIT_CONFIG_ENV, KEPT_GIT_ENV, REMOTE_CONFIG, SAFE_CONFIG } from './git-safety.js';
 
-export interface RunGitOptions {
+/** How one git call differs from the safe default. */
+export interface GitCallOptions {
+  /** The call fetches or clones: allow the https, http, file and ssh transports. */
+  remote?: boolean;
+  /** More `key=value` config for this call, on the command line (nothing secret). */
+  config?: string[];
+  /** Config for this call passed in the environment, never in argv (an Authorization header). */
+  secretConfig?: Record<string, string>;
+}
+
+export interface RunGitOptions extends GitCallOptions {
   input?: string | Buffer;
   timeoutMs?: number;
   maxBuffer?: number;
@@ -19,9 +31,48 @@ export interface RunGitResult {
 const DEFAULT_TIMEOUT_MS = 120_000;
 const DEFAULT_MAX_BUFFER = 512 << 20;
 
-/** The environment every git child gets: C locale so messages parse, and never a prompt. */
-export function gitEnv(): NodeJS.ProcessEnv {
-  return { ...process.env, LC_ALL: 'C', LANG: 'C', GIT_TERMINAL_PROMPT: '0', GIT_PAGER: 'cat', GIT_OPTIONAL_LOCKS: '0' };
+/**
+ * The environment every git child gets: C locale so messages parse, never a prompt, no system
+ * config, as global config only the file the operator names in KREVIEW_GIT_CONFIG, and none of
+ * the inherited GIT_* variables that redirect git (GIT_DIR, GIT_EXTERNAL_DIFF...).
+ */
+export function gitEnv(secretConfig: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('GIT_') || KEPT_GIT_ENV.test(k)) env[k] = v;
+  Object.assign(env, {
+    LC_ALL: 'C',
+    LANG: 'C',
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_PAGER: 'cat',
+    GIT_OPTIONAL_LOCKS: '0',
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: process.env[GIT_CONFIG_ENV] || '/dev/null',
+    GIT_ATTR_NOSYSTEM: '1',
+    // git 2.44+: a partial clone does not fetch missing objects (older git: protocol.allow=never).
+    GIT_NO_LAZY_FETCH: '1',
+  });
+  const entries = Object.entries(secretConfig);
+  if (entries.length) {
+    env.GIT_CONFIG_COUNT = String(entries.length);
+    entries.forEach(([k, v], i) => {
+      env[`GIT_CONFIG_KEY_${i}`] = k;
+      env[`GIT_CONFIG_VALUE_${i}`] = v;
+    });
+  }
+  return env;
+}
+
+/** The argv (after `git`) for `git -C repo args...` with the safe config and, for diff-producing commands, no textconv or external diff. */
+export function gitArgv(repo: string, args: string[], opts: GitCallOptions = {}): string[] {
+  const config = [...SAFE_CONFIG, ...(opts.remote ? REMOTE_CONFIG : []), ...(opts.config ?? [])];
+  const [sub, ...rest] = args;
+  const flags = sub === undefined ? [] : (DIFF_FLAGS[sub] ?? []);
+  return ['--no-pager', ...config.flatMap((c) => ['-c', c]), '-C', repo, ...(sub === undefined ? [] : [sub]), ...flags, ...rest];
+}
+
+/** Start `git -C repo args...` with the safe argv and environment, all three streams piped. */
+export function spawnGit(repo: string, args: string[], opts: GitCallOptions = {}): ChildProcessWithoutNullStreams {
+  return spawn('git', gitArgv(repo, args, opts), { env: gitEnv(opts.secretConfig), stdio: ['pipe', 'pipe', 'pipe'] });
 }
 
 /** Run `git -C repo args...`. Resolves with the exit code (never throws on non-zero); throws KreviewError on spawn failure, timeout or output overflow. */
@@ -46,7 +97,7 @@ export async function runGitBuffer(
       if (size > maxBuffer) throw new KreviewError(`git ${args[0] ?? ''} in ${repo} printed more than ${maxBuffer} bytes and was stopped`);
       out.push(b);
     },
-    { input: opts.input, timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS },
+    { ...opts, timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS },
   );
   return { stdout: Buffer.concat(out), stderr: r.stderr, code: r.code };
 }
@@ -97,11 +148,11 @@ export function streamGit(
   repo: string,
   args: string[],
   onData: (chunk: Buffer) => void,
-  opts: { input?: string | Buffer; timeoutMs?: number } = {},
+  opts: GitCallOptions & { input?: string | Buffer; timeoutMs?: number } = {},
 ): Promise<{ stderr: string; code: number }> {
   const timeoutMs = opts.timeoutMs ?? 3_600_000;
   return new Promise((resolve, reject) => {
-    const child = spawn('git', ['-C', repo, ...args], { env: gitEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawnGit(repo, args, opts);
     const err: Buffer[] = [];
     let failure: Error | null = null;
     const what = `git ${args[0] ?? ''} in ${repo}`;

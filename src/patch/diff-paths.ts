@@ -53,6 +53,10 @@ export function unsafePathReason(path: string): string | null {
   if (/[\x00-\x1f\x7f]/.test(path)) return 'control character in path';
   if (path.startsWith('/') || /^[A-Za-z]:[\\/]/.test(path)) return 'absolute path';
   if (path.split(/[\\/]/).some((part) => part === '..')) return '".." in path';
+  // git reads `<rev>:./x` as relative to a work tree (a bare repository's cat-file dies on it); git
+  // itself never writes `.` or empty components, so such a path was made by hand.
+  if (path.split('/').some((part) => part === '.')) return '"." in path';
+  if (path.split('/').some((part) => part === '')) return 'empty component in path';
   if (path.split('/').some((part) => part.toLowerCase() === '.git')) return '".git" in path';
   return null;
 }

@@ -1,6 +1,6 @@
 // Decides which findings a reader sees: enabled checks only, severities as configured,
 // code findings only on lines the patch adds (or deletes at), no duplicates, in patch order.
-import type { FileDiff, Finding } from '../core/types.js';
+import type { FileDiff, Finding, Severity } from '../core/types.js';
 import { SEVERITY_RANK } from '../core/types.js';
 import type { KreviewConfig } from '../core/config.js';
 import { deletionPoints } from '../git/apply-hunks.js';
@@ -70,4 +70,29 @@ export function filterFindings(findings: Finding[], files: FileDiff[], config: K
     for (let i = 0; i < 3; i++) if (ra[i] !== rb[i]) return ra[i] - rb[i];
     return SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity];
   });
+}
+
+export type Confidence = NonNullable<Finding['confidence']>;
+export const CONFIDENCES: readonly Confidence[] = ['high', 'medium', 'low'];
+const CONFIDENCE_RANK: Record<Confidence, number> = { high: 3, medium: 2, low: 1 };
+
+/** What a list lets out by mail; JSON, GitHub and the terminal still show every finding. */
+export interface MailRules {
+  minSeverity: Severity;
+  /** `high` by default: a guess costs a maintainer's trust even when it is right. */
+  minConfidence: Confidence;
+  /** Finding ids or prefixes to mail; empty: all. */
+  checks: string[];
+}
+
+export const DEFAULT_MAIL_RULES: Readonly<MailRules> = Object.freeze({ minSeverity: 'warning', minConfidence: 'high', checks: [] });
+
+/**
+ * May this finding be mailed? At or above both floors, and of a check the list asks for. A finding
+ * that does not say how sure it is counts as `medium`: the check did not claim certainty.
+ */
+export function isMailable(f: Finding, rules: MailRules): boolean {
+  if (SEVERITY_RANK[f.severity] < SEVERITY_RANK[rules.minSeverity]) return false;
+  if (CONFIDENCE_RANK[f.confidence ?? 'medium'] < CONFIDENCE_RANK[rules.minConfidence]) return false;
+  return !rules.checks.length || rules.checks.some((c) => idMatches(f.id, c));
 }

@@ -8,6 +8,7 @@ import { openHistory } from '../git/history.js';
 import { createWorkspace, type GitWorkspace } from '../git/workspace.js';
 import { filterFindings, isEnabled } from './filter.js';
 import { errorMessage } from '../core/errors.js';
+import { PatchBudget } from '../core/limits.js';
 
 export interface ReviewOptions {
   /** Repository to review against; null reviews without history (format checks, hunk-only C analysis). */
@@ -96,9 +97,15 @@ async function reviewPatch(
     workspace = await createWorkspace(patch, { repo: null, history: null });
   }
   let findings: Finding[] = [];
+  const budget = new PatchBudget(opts.config.limits);
   for (const check of checks) {
+    // Past the deadline the patch keeps what the checks so far found; the series goes on with the next patch.
+    if (budget.expired()) {
+      budget.stopped(`check ${check.id} was not run`);
+      continue;
+    }
     try {
-      findings.push(...(await check.run({ patch, series, workspace, config: opts.config })));
+      findings.push(...(await check.run({ patch, series, workspace, config: opts.config, budget })));
     } catch (e) {
       errors.push(`${patch.source}: check ${check.id} failed: ${errorMessage(e)}`);
     }
@@ -128,6 +135,7 @@ async function reviewPatch(
         ...(patch.notices ?? []).map((n) => `${patch.source}: ${n}`),
         ...(workspace.history ? [] : ['no repository: Fixes: tags were checked for their form only, not against history']),
         ...workspace.notes,
+        ...budget.notes,
       ],
       errors,
     },

@@ -1,14 +1,15 @@
 // Renders a patch's review as a plain-text reply the way kernel reviewers write them: an
 // attribution line, trimmed `> ` quotes of the patch lines, each note right under its lines.
 import { createHash } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { Eta } from 'eta';
 import type { Finding, Hunk, Patch, PatchReview, Person, Review, Series } from '../core/types.js';
 import { SEVERITY_RANK } from '../core/types.js';
 import { buildRawMail, encodeHeaderText, formatAddress, isValidAddress, sanitizeHeaderValue } from '../sinks/mail-format.js';
+import { DEFAULT_LIMITS } from '../core/limits.js';
 import { wrapProse } from './wrap.js';
+import { packagePath } from '../core/paths.js';
 
-export const DEFAULT_EMAIL_TEMPLATES = fileURLToPath(new URL('../../templates/email/', import.meta.url));
+export const DEFAULT_EMAIL_TEMPLATES = packagePath('templates', 'email') + '/';
 
 export interface BotIdentity {
   name: string;
@@ -33,6 +34,13 @@ export interface EmailContext {
   date?: Date;
   /** One sentence on where else this review lives (the GitHub pull request it was made on), or none. */
   via?: string;
+  /** Findings written out in full; the rest are summarised in a few lines (limits.findingsPerMail). */
+  findingsPerMail?: number;
+  /**
+   * Whether this mail carries the remarks about the whole series (parts that never came): true
+   * for one mail of a series only, so the same paragraph is not repeated under every patch.
+   */
+  seriesRemarks?: boolean;
 }
 
 export interface EmailReply {
@@ -101,10 +109,10 @@ function comparePlaces(a: Place, b: Place): number {
  * A key for "the same problem in the same place" that survives a new version: the finding id and
  * the text of the line it is on (line numbers move between versions, the line's text rarely does).
  */
-export function findingKey(patch: Patch, f: Finding): string {
+export function findingKey(patch: Patch, f: Finding, messageLines = patch.message.split('\n')): string {
   const loc = f.location;
   let where = 'patch';
-  if (loc.kind === 'message') where = `message:${(patch.message.split('\n')[loc.line - 1] ?? '').trim()}`;
+  if (loc.kind === 'message') where = `message:${(messageLines[loc.line - 1] ?? '').trim()}`;
   else if (loc.kind === 'file') {
     const at = locate(patch, f);
     where = `${loc.path}:${at ? at.hunk.lines[at.lineIdx].text.trim() : loc.line}`;
@@ -152,24 +160,50 @@ function quoteMessage(patch: Patch, line: number): string[] {
   return text.map((t) => (t ? `> ${t}` : '>'));
 }
 
+/** The function a hunk header names (`@@ ... @@ static int foo(struct bar *b)` -> `foo`), or null. */
+function functionOf(h: Hunk): string | null {
+  return /([A-Za-z_]\w*)\s*\(/.exec(h.section)?.[1] ?? null;
+}
+
+/**
+ * The places a note mentions that its quote does not show, as a reviewer names them: by function
+ * and one copied line when the patch has the line, by file otherwise; never by line number.
+ */
 function relatedElsewhere(f: Finding, at: ReturnType<typeof locate>, patch: Patch): string[] {
   const out: string[] = [];
   for (const r of f.related ?? []) {
     const l = r.location;
     if (l.kind !== 'file') continue;
     const inQuote = at && at.hunk.lines.some((x) => x.newLine === l.line) && (patch.files[at.fileIdx].newPath === l.path);
-    if (!inQuote) out.push(`${r.label}: ${l.path}:${l.line}.`);
+    if (inQuote) continue;
+    const there = locate(patch, { ...f, location: l });
+    if (!there) {
+      out.push(`${r.label} (in ${l.path}).`);
+      continue;
+    }
+    const fn = functionOf(there.hunk);
+    const label = fn && fn !== (at && functionOf(at.hunk)) ? `${r.label}, in ${fn}():` : `${r.label}:`;
+    out.push(`${label}\n\t${there.hunk.lines[there.lineIdx].text.trim()}`);
   }
   return out;
 }
+
+/** A citation as the list writes one: 12+ hex digits and the subject in ("..."). */
+const CITATION = /^[0-9a-f]{12,40} \(".*"\)$/;
 
 /** `said` holds the citations and suggestions already written in this block, so two notes on one line do not repeat them. */
 function noteLines(f: Finding, version: number, reportedIn: number | null, extra: string[], said: Set<string>): string[] {
   if (reportedIn !== null) return wrapProse(`Still present in v${version} (first noted on v${reportedIn}): ${f.message}`);
   const prose = [f.message.replace(/\s*$/, ''), f.explanation ?? ''].filter(Boolean).join(/[.?!]$/.test(f.message.trim()) ? ' ' : '. ');
   const lines = wrapProse(prose);
-  for (const e of extra) lines.push(...wrapProse(e));
-  const evidence = (f.evidence ?? []).filter((e) => !said.has(e));
+  for (const e of extra) {
+    // A copied code line (after a tab) is quoted as it is, never wrapped.
+    const [text, code] = e.split('\n\t');
+    lines.push(...wrapProse(text));
+    if (code !== undefined) lines.push(`\t${code}`);
+  }
+  // A bare id tells the reader nothing, and a commit the note or the ready line already names is not cited again.
+  const evidence = (f.evidence ?? []).filter((e) => CITATION.test(e) && !said.has(e) && !prose.includes(e) && !f.suggestion?.includes(e));
   if (evidence.length) {
     lines.push('');
     // Commit citations are never wrapped: `sha12 ("subject")` must stay on one line.
@@ -248,10 +282,39 @@ export function replyMessageId(series: Series, patch: Patch, keys: string[], dom
   return `kreview-${h.slice(0, 32)}@${domain}`;
 }
 
-function baseLine(pr: PatchReview): string {
-  if (pr.base.source === 'none') return 'No base tree was available, so only the lines of the patch itself were read.';
-  const applied = pr.applied === false ? ' The patch did not apply there, so only its hunks were read.' : '';
-  return `Reviewed against ${pr.base.label}.${applied}`;
+/** Findings whose verdict depends on which history was read: the base is named when one of them is mailed. */
+const BASE_DEPENDENT = new Set(['fixes/unknown-sha', 'fixes/ambiguous-sha', 'fixes/not-a-commit', 'fixes/not-ancestor', 'fixes/target-reverted', 'fixes/already-fixed']);
+
+/** The pipeline's base label when no repository was given (src/git/workspace.ts). */
+const NO_REPOSITORY = 'no repository';
+
+/** The base, said only where a finding depends on it: a verdict on history, or code read without its file. */
+function baseLine(pr: PatchReview, findings: Finding[]): string | null {
+  if (pr.base.label === NO_REPOSITORY) return null;
+  if (pr.applied === false && findings.some((f) => f.location.kind === 'file')) return `The patch did not apply to ${pr.base.label}, so only its hunks were read.`;
+  if (findings.some((f) => BASE_DEPENDENT.has(f.id))) return `Commit ids were looked up at ${pr.base.label}.`;
+  return null;
+}
+
+/** Without a repository, Fixes: ids are never looked up: said once, so silence is not read as "checked". */
+function uncheckedLine(pr: PatchReview): string | null {
+  if (pr.base.label !== NO_REPOSITORY || !pr.patch.trailers.some((t) => t.key.toLowerCase() === 'fixes')) return null;
+  return 'The commit ids in the Fixes: tags were not looked up: no repository was at hand.';
+}
+
+/** `and 9,995 more Fixes: problems of the same kinds: fixes/unknown-sha (9,990), ...`: the findings past the cap, in a few lines. */
+function moreLine(rest: Finding[], shown: Finding[]): string | null {
+  if (!rest.length) return null;
+  const n = (x: number) => x.toLocaleString('en-US');
+  const counts = new Map<string, number>();
+  for (const f of rest) counts.set(f.id, (counts.get(f.id) ?? 0) + 1);
+  const kinds = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  const family = rest.every((f) => f.id.startsWith('fixes/')) ? 'Fixes: problems' : rest.every((f) => f.id.startsWith('lock/')) ? 'locking notes' : 'notes';
+  const shownIds = new Set(shown.map((f) => f.id));
+  const same = kinds.every(([id]) => shownIds.has(id)) ? 'of the same kinds' : 'of these kinds';
+  const listed = kinds.slice(0, 4).map(([id, c]) => `${id} (${n(c)})`).join(', ');
+  const others = kinds.length > 4 ? `, and ${n(kinds.length - 4)} other kinds` : '';
+  return `And ${n(rest.length)} more ${family} ${same}: ${listed}${others}. They are not quoted here.`;
 }
 
 function missingLine(series: Series): string | null {
@@ -295,15 +358,20 @@ export function renderEmailReply(review: PatchReview, ctx: EmailContext): EmailR
   const patch = review.patch;
   if (!review.findings.length) return null;
   const version = ctx.series.version;
-  const placed = review.findings.map((f) => ({ f, place: placeOf(patch, f), key: findingKey(patch, f) }));
+  const messageLines = patch.message.split('\n');
+  const placed = review.findings.map((f) => ({ f, place: placeOf(patch, f), key: findingKey(patch, f, messageLines) }));
   placed.sort((a, b) => comparePlaces(a.place, b.place) || SEVERITY_RANK[b.f.severity] - SEVERITY_RANK[a.f.severity] || a.f.id.localeCompare(b.f.id));
+  // Past the cap the mail summarises: a patch with 10,000 bad tags gets a few lines, not megabytes.
+  const cap = Math.max(1, ctx.findingsPerMail ?? DEFAULT_LIMITS.findingsPerMail);
+  const shown = placed.slice(0, cap);
+  const rest = placed.slice(cap).map((p) => p.f);
 
   const blocks: { cut: boolean; quote: string[]; notes: string[] }[] = [];
   const filesQuoted = new Set<number>();
   let prevMessageLine = 0;
-  for (let i = 0; i < placed.length; ) {
-    const group = [placed[i]];
-    while (i + group.length < placed.length && placed[i + group.length].place.key === placed[i].place.key) group.push(placed[i + group.length]);
+  for (let i = 0; i < shown.length; ) {
+    const group = [shown[i]];
+    while (i + group.length < shown.length && shown[i + group.length].place.key === shown[i].place.key) group.push(shown[i + group.length]);
     i += group.length;
     const first = group[0].f;
     const loc = first.location;
@@ -326,14 +394,34 @@ export function renderEmailReply(review: PatchReview, ctx: EmailContext): EmailR
     const said = new Set<string>();
     for (const g of group) {
       if (notes.length) notes.push('');
-      const extra = relatedElsewhere(g.f, at, patch);
-      if (loc.kind === 'file' && !at) extra.unshift(`(at ${loc.path}:${loc.line})`);
-      notes.push(...noteLines(g.f, version, ctx.reportedIn?.(g.key) ?? null, extra, said));
+      notes.push(...noteLines(g.f, version, ctx.reportedIn?.(g.key) ?? null, relatedElsewhere(g.f, at, patch), said));
     }
     blocks.push({ cut, quote, notes });
   }
 
-  return replyTo(patch, placed.map((p) => p.key), 'reply', { blocks, missing: missingLine(ctx.series), baseLine: baseLine(review) }, ctx);
+  const mailed = placed.map((p) => p.f);
+  const remarks = [
+    ctx.seriesRemarks === false ? null : missingLine(ctx.series),
+    uncheckedLine(review),
+    baseLine(review, mailed),
+  ].filter((r): r is string => r !== null);
+  return replyTo(patch, placed.map((p) => p.key), 'reply', { blocks, more: moreLine(rest, shown.map((p) => p.f)), remarks }, ctx);
+}
+
+/** One line after `-- `: that this is a bot, who runs it, how to stop it, each said once. */
+export function signatureLine(bot: BotIdentity): string {
+  const address = (s: string) => /[^\s<>"]+@[^\s<>"]+/.exec(s)?.[0] ?? null;
+  const optOut = bot.optOut?.trim().replace(/[.\s]+$/, '');
+  const human = bot.human?.trim();
+  const humanAddress = human ? address(human) : null;
+  let stop: string;
+  if (optOut) stop = /\b(stop|mute|unsubscribe|opt[- ]?out|turn\b.*\boff|disable)\b/i.test(optOut) ? optOut : `to stop these mails: ${optOut}`;
+  else if (humanAddress) stop = `write to ${humanAddress} to stop these mails`;
+  else stop = 'ask the list owner to stop these mails';
+  // The human's address is left out when the opt-out already gives it.
+  const name = human && humanAddress && optOut?.includes(humanAddress) ? human.replace(/\s*<[^>]*>\s*/, '').trim() || null : human;
+  const runBy = name ? ` run by ${name}` : '';
+  return `${bot.name} is a bot${runBy}; ${stop[0].toLowerCase()}${stop.slice(1)}.`;
 }
 
 /** The reply under `parent`: recipients, deterministic Message-ID, the template's text, headers. */
@@ -349,6 +437,7 @@ function replyTo(parent: Patch, keys: string[], template: string, vars: Record<s
       ...vars,
       via: ctx.via ?? null,
       bot: ctx.bot,
+      signature: signatureLine(ctx.bot),
       wrap: (t: string) => wrapProse(t).join('\n'),
     }),
   );
@@ -366,12 +455,15 @@ export function renderCoverSummary(review: Review, ctx: EmailContext): EmailRepl
     const idx = p.patch.prefix.index ?? 1;
     return `  [${idx}/${review.series.total ?? review.patches.length}] ${p.patch.prefix.summary}: ${n ? `${n} note${n > 1 ? 's' : ''}` : 'nothing to report'}`;
   });
-  const keys = review.patches.flatMap((p) => p.findings.map((f) => `${p.patch.id}\0${findingKey(p.patch, f)}`));
+  const keys = review.patches.flatMap((p) => {
+    const messageLines = p.patch.message.split('\n');
+    return p.findings.map((f) => `${p.patch.id}\0${findingKey(p.patch, f, messageLines)}`);
+  });
+  const remarks = [ctx.seriesRemarks === false ? null : missingLine(review.series)].filter((r): r is string => r !== null);
   return replyTo(cover, keys, 'cover-summary', {
     quote: [`> ${cover.prefix.summary}`],
     intro: `${total} note${total > 1 ? 's' : ''} on this series, each sent as a reply to its patch:`,
     patches: lines,
-    missing: missingLine(review.series),
-    baseLine: review.patches[0] ? baseLine(review.patches[0]) : '',
+    remarks,
   }, ctx);
 }

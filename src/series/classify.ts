@@ -4,6 +4,13 @@ import type { Patch } from '../core/types.js';
 
 export type MessageClass = 'patch' | 'cover' | 'reply' | 'other';
 
+/** ` fs/x.c | 3 ++-` or ` 2 files changed, ...`: a git diffstat in the text of a mail without a diff. */
+const DIFFSTAT_RE = /^ \S[^\n|]*\|\s+\d+ ?[-+]*$|^ \d+ files? changed/m;
+
+function hasDiffstat(patch: Patch): boolean {
+  return DIFFSTAT_RE.test(patch.notes) || DIFFSTAT_RE.test(patch.message);
+}
+
 /**
  * b4's reading of a message: `Re:` is a reply even with `[PATCH` and a quoted diff; a `[PATCH]`
  * mail without a diff is a reply when it answers something, otherwise not a patch; `0/N` is a cover.
@@ -14,10 +21,14 @@ export function classifyMessage(patch: Patch): MessageClass {
   if (p.isReply) return 'reply';
   if (!p.isPatch) {
     // Lists that use no subject prefix (git@vger) still send patches; `[GIT PULL]` and friends are not.
-    return p.tags.length === 0 && patch.files.length > 0 ? 'patch' : 'other';
+    if (p.tags.length === 0 && patch.files.length > 0) return 'patch';
+    // A cover letter sent without a `[PATCH 0/N]` tag (some maintainers' habit) still opens its
+    // thread with a diffstat; groupSeries makes it the cover of the parts that answer it.
+    return p.tags.length === 0 && !patch.mail?.inReplyTo && hasDiffstat(patch) ? 'cover' : 'other';
   }
   if (p.index === 0) return 'cover';
   if (patch.files.length > 0) return 'patch';
+  if (p.index === null && !patch.mail?.inReplyTo && hasDiffstat(patch)) return 'cover';
   return patch.mail?.inReplyTo ? 'reply' : 'other';
 }
 

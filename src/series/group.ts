@@ -90,11 +90,48 @@ function fillFromOlder(buckets: Bucket[]): void {
   }
 }
 
+/** Does a bracket tag of the subject name the version (`v3`, `PATCHv3`, `RFC-v2`), or is it the default 1? */
+function versionGiven(p: Patch): boolean {
+  return p.prefix.tags.some((t) => /(^|[\s,/])((patch|rfc|rft)-?)?v\d+($|[\s,/])/i.test(t));
+}
+
+/**
+ * The version a part belongs to. git send-email users often put `vN` on the cover letter or on the
+ * first part only: `[PATCH v2 0/2]` with `[PATCH 1/2]` and `[PATCH 2/2]` under it, or `[PATCH v3 1/3]`
+ * with `[PATCH 2/3]` answering it. A part without a version of its own takes the version of the
+ * cover or first part it answers (through unversioned parts, for deep threading), as b4 does.
+ */
+function effectiveVersions(mails: Patch[]): Map<string, number> {
+  const byId = new Map(mails.map((m) => [m.id, m]));
+  const out = new Map<string, number>();
+  const resolve = (m: Patch, depth: number): number => {
+    const known = out.get(m.id);
+    if (known !== undefined) return known;
+    let v = m.prefix.version;
+    const parent = m.mail?.inReplyTo ? byId.get(m.mail.inReplyTo) : undefined;
+    if (!versionGiven(m) && m.prefix.index !== null && m.prefix.index > 0 && parent && depth < 64) {
+      const pp = parent.prefix;
+      const sameSending = pp.index !== null && pp.index < m.prefix.index && (pp.total === m.prefix.total || pp.index === 0);
+      if (sameSending) v = resolve(parent, depth + 1);
+    }
+    out.set(m.id, v);
+    return v;
+  };
+  for (const m of mails) resolve(m, 0);
+  return out;
+}
+
 export function groupSeries(patches: Patch[]): Series[] {
   const seen = new Set<string>();
   const unique = patches.filter((p) => (seen.has(p.id) ? false : (seen.add(p.id), true)));
   const commits = unique.filter((p) => p.kind === 'commit');
-  const mails = unique.filter((p) => p.kind === 'mail' && ['patch', 'cover'].includes(classifyMessage(p)));
+  const classes = new Map(unique.map((p) => [p.id, classifyMessage(p)]));
+  // A cover letter without a counter (`[PATCH] topic v4`, or no tag at all) is a cover only to the
+  // series whose parts answer it; it is attached below, and otherwise stands alone without patches.
+  const isCoverLike = (p: Patch): boolean => classes.get(p.id) === 'cover' && p.prefix.index === null;
+  const mails = unique.filter((p) => p.kind === 'mail' && ['patch', 'cover'].includes(classes.get(p.id)!));
+  const coverLike = new Map(mails.filter(isCoverLike).map((p) => [p.id, p]));
+  const versions = effectiveVersions(mails);
 
   // Threading: a part joins every message it refers to, present or not (parts of a series whose cover
   // is missing still share it; replies are gone, but References keep the chain through them).
@@ -112,27 +149,46 @@ export function groupSeries(patches: Patch[]): Series[] {
   const buckets: Bucket[] = [];
   // Buckets by thread, version and total, so a mailbox of thousands of parts stays linear.
   const open = new Map<string, Bucket[]>();
+  const order = new Map(mails.map((m, i) => [m.id, i]));
   mails.forEach((m, order) => {
     const p = m.prefix;
+    if (coverLike.has(m.id)) return;
+    const version = versions.get(m.id) ?? p.version;
     // Unthreaded parts (format-patch files, a plain mbox) meet by author, flags and version instead.
     const thread = threaded.has(m.id) ? threads.find(m.id) : `unthreaded\u0000${ident(m)}`;
     if (p.index === null) {
-      buckets.push({ version: p.version, total: 1, parts: new Map(), lone: m, order, thread });
+      buckets.push({ version, total: 1, parts: new Map(), lone: m, order, thread });
       return;
     }
     const index = p.index;
-    const key = `${thread}\u0000${p.version}\u0000${p.total}`;
+    const key = `${thread}\u0000${version}\u0000${p.total}`;
     const candidates = open.get(key);
     const fits = candidates?.find((b) => !b.parts.has(index));
     if (fits) {
       fits.parts.set(index, m);
       return;
     }
-    const b: Bucket = { version: p.version, total: p.total, parts: new Map([[index, m]]), lone: null, order, thread };
+    const b: Bucket = { version, total: p.total, parts: new Map([[index, m]]), lone: null, order, thread };
     buckets.push(b);
     if (candidates) candidates.push(b);
     else open.set(key, [b]);
   });
+  // A counter-less cover letter belongs to the series whose parts answer it directly.
+  const claimed = new Set<string>();
+  for (const b of buckets) {
+    if (b.lone || b.parts.has(0)) continue;
+    const parent = [...b.parts.values()].map((m) => coverLike.get(m.mail?.inReplyTo ?? '')).find((c) => c !== undefined);
+    if (parent && !claimed.has(parent.id)) {
+      b.parts.set(0, parent);
+      b.order = Math.min(b.order, order.get(parent.id)!);
+      claimed.add(parent.id);
+    }
+  }
+  for (const c of coverLike.values()) {
+    if (claimed.has(c.id)) continue;
+    const thread = threaded.has(c.id) ? threads.find(c.id) : `unthreaded\u0000${ident(c)}`;
+    buckets.push({ version: c.prefix.version, total: null, parts: new Map([[0, c]]), lone: null, order: order.get(c.id)!, thread });
+  }
   fillFromOlder(buckets);
 
   // Versions of one topic stay together and come oldest first; topics in the order they were met.

@@ -11,6 +11,8 @@ export function emlName(messageId: string): string {
 
 export class DirectorySink implements Sink {
   readonly name: string;
+  /** A rename either happened or did not: nothing is ever pending. */
+  readonly answerWindowMs = 0;
 
   constructor(readonly dir: string) {
     mkdirSync(dir, { recursive: true });

@@ -4,9 +4,10 @@
 import type { Readable } from 'node:stream';
 import { KreviewError } from '../core/types.js';
 import type { Db } from '../state/open-state.js';
-import { MAX_MESSAGE_BYTES, type BatchHandler, type RawMessage, type WatchSource } from '../watch/raw-message.js';
+import { DEFAULT_LIMITS } from '../core/limits.js';
+import { type BatchHandler, type RawMessage, type WatchSource } from '../watch/raw-message.js';
 
-export async function readAllLimited(stream: Readable, max = MAX_MESSAGE_BYTES): Promise<Buffer> {
+export async function readAllLimited(stream: Readable, max = DEFAULT_LIMITS.messageBytes): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of stream) {

@@ -3,7 +3,8 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { KreviewError } from '../core/types.js';
-import { MAX_MESSAGE_BYTES, type BatchHandler, type RawMessage, type WatchSource } from '../watch/raw-message.js';
+import { DEFAULT_LIMITS } from '../core/limits.js';
+import { type BatchHandler, type RawMessage, type WatchSource } from '../watch/raw-message.js';
 
 const BATCH = 500;
 
@@ -12,6 +13,8 @@ export class MaildirSource implements WatchSource {
     readonly dir: string,
     readonly name: string,
     private readonly warn: (msg: string) => void = () => {},
+    /** `limits.messageBytes`: a larger message is skipped with one line. */
+    private readonly maxMessageBytes: number = DEFAULT_LIMITS.messageBytes,
   ) {}
 
   async poll(handle: BatchHandler): Promise<number> {
@@ -33,7 +36,7 @@ export class MaildirSource implements WatchSource {
         try {
           const raw = readFileSync(join(newDir, name));
           read.push(name);
-          if (raw.length > MAX_MESSAGE_BYTES) this.warn(`${this.name}: ${name} is larger than ${MAX_MESSAGE_BYTES} bytes; skipped`);
+          if (raw.length > this.maxMessageBytes) this.warn(`${this.name}: ${name} is larger than ${this.maxMessageBytes} bytes; skipped`);
           else batch.push({ raw, origin: `${this.name} new/${name}`, source: this.name });
         } catch (e) {
           // Another reader (a mail client) may have moved it already.

@@ -1,19 +1,23 @@
 // The outbox: each reply moves pending -> sending -> sent | failed (or cancelled when a newer version
 // supersedes it), keyed by its deterministic Message-ID so that enqueuing twice is a no-op.
 //
-// Exactly once across a crash. A row is claimed (state 'sending', this run's id) in its own committed
-// transaction before the sink is called, and marked 'sent' in another right after the sink returns.
-// A SIGKILL can therefore leave a row in 'sending' owned by a dead run, and only one case is uncertain:
-// the receiver took the message but the process died before recording it. Such an orphan is resolved
+// Exactly once. A row is claimed (state 'sending', this run's id) in its own committed transaction
+// before the sink is called, and marked 'sent' in another right after the sink returns. Between the
+// two lies a window in which the receiver may hold the message while the state does not say so: for
+// SMTP it runs from the moment the final `.` is written until the server's answer is recorded, and
+// the server may take up to the sink's socket timeout to answer (`answerWindowMs`). Two things end
+// inside that window without a verdict: a SIGKILL (the row stays 'sending', owned by a dead run), and
+// a send that times out waiting for the answer (the sink says SinkUncertain; the row stays 'sending',
+// owned by no run). Retrying either at once would mail the same reply twice whenever the server did
+// take it. Such an unsettled row is resolved
 //  1. by the sink when it can tell (the directory sink: the .eml file exists, written by atomic rename);
 //  2. else by evidence: the reply came back through a list or mailbox the daemon reads (its Message-ID
 //     is in the messages table), which is how reply-all mail to a list ends;
-//  3. else, once `orphanGraceMs` has passed without evidence, it is sent again with the same
-//     Message-ID and the same bytes, so list archives and mail clients collapse a duplicate; losing a
-//     reply silently would be worse, and the window that leads here is the few microseconds between
-//     the server's "250 OK" and the next SQLite commit.
+//  3. else, once the sink's answer window and `orphanGraceMs` have passed since it was claimed without
+//     evidence, it is sent again with the same Message-ID and the same bytes, so list archives and mail
+//     clients collapse a duplicate; losing a reply silently would be worse.
 import { randomUUID } from 'node:crypto';
-import type { Sink } from '../sinks/sink.js';
+import { SinkUncertain, SinkUnreachable, type Sink } from '../sinks/sink.js';
 import type { Db } from './open-state.js';
 
 export type OutboxState = 'pending' | 'sending' | 'sent' | 'failed' | 'cancelled';
@@ -57,6 +61,10 @@ export interface DispatchReport {
   retried: string[];
   failed: string[];
   deferred: string[];
+  /** Sent with no answer: left unsettled, for the settle rule above. */
+  uncertain: string[];
+  /** One line per failed send; a sink that cannot be reached ends the dispatch (the rest wait for the next one). */
+  errors: string[];
 }
 
 const HOUR = 3_600_000;
@@ -119,7 +127,7 @@ export class Outbox {
       if (known === true || (known === null && opts.seen?.(o.message_id))) {
         this.markSent(o.message_id, now);
         sent.push(o.message_id);
-      } else if (known === false || now - o.claimed_at >= this.orphanGraceMs) {
+      } else if (known === false || now - o.claimed_at >= sink.answerWindowMs + this.orphanGraceMs) {
         this.db.prepare(`UPDATE outbox SET state = 'pending', claimed_by = NULL, last_error = 'requeued after a crash' WHERE message_id = ?`).run(o.message_id);
         requeued.push(o.message_id);
       }
@@ -130,11 +138,11 @@ export class Outbox {
   /** Sends what is due, one message at a time, each step committed before the next. */
   async dispatch(sink: Sink, opts: DispatchOptions = {}): Promise<DispatchReport> {
     const now = opts.now ?? Date.now();
-    const report: DispatchReport = { sent: [], retried: [], failed: [], deferred: [] };
+    const report: DispatchReport = { sent: [], retried: [], failed: [], deferred: [], uncertain: [], errors: [] };
     const due = this.db
       .prepare(`SELECT message_id, list, thread, env_from, env_to, raw, attempts FROM outbox WHERE state = 'pending' AND not_before <= ? ORDER BY created_at, message_id`)
       .all(now) as { message_id: string; list: string; thread: string; env_from: string; env_to: string; raw: string; attempts: number }[];
-    for (const row of due) {
+    for (const [i, row] of due.entries()) {
       const limits = opts.limits?.(row.list);
       if (limits && this.overLimit(row.list, row.thread, limits, now)) {
         this.db.prepare(`UPDATE outbox SET not_before = ? WHERE message_id = ?`).run(now + 5 * 60_000, row.message_id);
@@ -151,7 +159,11 @@ export class Outbox {
       } catch (e) {
         const attempts = row.attempts + 1;
         const msg = (e as Error).message.split('\n')[0];
-        if (attempts >= this.maxAttempts) {
+        if (e instanceof SinkUncertain) {
+          // Owned by no run: the next recover() settles it like a crash orphan, never a blind retry.
+          this.db.prepare(`UPDATE outbox SET claimed_by = NULL, last_error = ? WHERE message_id = ?`).run(msg, row.message_id);
+          report.uncertain.push(row.message_id);
+        } else if (attempts >= this.maxAttempts) {
           this.db.prepare(`UPDATE outbox SET state = 'failed', claimed_by = NULL, last_error = ? WHERE message_id = ?`).run(msg, row.message_id);
           report.failed.push(row.message_id);
         } else {
@@ -159,6 +171,13 @@ export class Outbox {
           this.db.prepare(`UPDATE outbox SET state = 'pending', claimed_by = NULL, not_before = ?, last_error = ? WHERE message_id = ?`).run(now + delay, msg, row.message_id);
           report.retried.push(row.message_id);
         }
+        if (e instanceof SinkUnreachable) {
+          // A server that does not answer costs one timeout per dispatch, not one per waiting reply.
+          const left = due.length - i - 1;
+          report.errors.push(left ? `${msg}; ${left} more repl${left === 1 ? 'y waits' : 'ies wait'} for the next try` : msg);
+          break;
+        }
+        report.errors.push(`reply <${row.message_id}>: ${msg}`);
         continue;
       }
       opts.onStep?.('delivered', row.message_id);

@@ -4,7 +4,8 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { KreviewError } from '../core/types.js';
 import type { CursorStore } from '../state/cursors.js';
-import { MAX_MESSAGE_BYTES, type BatchHandler, type RawMessage, type WatchSource } from './raw-message.js';
+import { DEFAULT_LIMITS } from '../core/limits.js';
+import { type BatchHandler, type RawMessage, type WatchSource } from './raw-message.js';
 
 const CHUNK = 16 << 20;
 
@@ -42,13 +43,14 @@ function unescapeFrom(b: Buffer): Buffer {
 export class MboxTailSource implements WatchSource {
   /** Bytes read at a time; a larger message doubles it for that message, up to maxMessageBytes. */
   static chunkBytes = CHUNK;
-  static maxMessageBytes = MAX_MESSAGE_BYTES;
 
   constructor(
     readonly file: string,
     readonly name: string,
     private readonly cursors: CursorStore,
     private readonly warn: (msg: string) => void = () => {},
+    /** `limits.messageBytes`: a larger message is skipped with one line. */
+    private readonly maxMessageBytes: number = DEFAULT_LIMITS.messageBytes,
   ) {}
 
   /** Where the next "From " line after `from` starts, or -1 when none is in the file yet. */
@@ -86,14 +88,14 @@ export class MboxTailSource implements WatchSource {
         if (consumed === 0) {
           // One message larger than the chunk: read more of it, unless the file ends here (still being written).
           if (offset + len === st.size) break;
-          if (chunk < MboxTailSource.maxMessageBytes) {
-            chunk = Math.min(chunk * 2, MboxTailSource.maxMessageBytes);
+          if (chunk < this.maxMessageBytes) {
+            chunk = Math.min(chunk * 2, this.maxMessageBytes);
             continue;
           }
           // Larger than any mail kreview takes: skip to the next message, said once, nothing else lost.
           const next = this.nextSeparator(fd, offset + 1, st.size);
           if (next < 0) break;
-          this.warn(`${this.name}: the message at byte ${offset} of ${this.file} is larger than ${MboxTailSource.maxMessageBytes} bytes; skipped`);
+          this.warn(`${this.name}: the message at byte ${offset} of ${this.file} is larger than ${this.maxMessageBytes} bytes; skipped`);
           offset = next;
           this.cursors.set(key, `${ino}:${offset}`);
           chunk = MboxTailSource.chunkBytes;

@@ -5,16 +5,22 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { KreviewConfig } from '../core/config.js';
 import { defaultConfig, mergeConfig } from '../core/config.js';
+import { resolveLimits, type Limits } from '../core/limits.js';
 import type { Patch, Severity } from '../core/types.js';
 import { KreviewError, SEVERITIES } from '../core/types.js';
+import { CONFIDENCES, DEFAULT_MAIL_RULES, type Confidence } from '../review/filter.js';
 import type { BotIdentity } from '../review/render-email.js';
-import type { SmtpConfig } from '../sinks/smtp-sink.js';
+import { SMTP_DEFAULTS, type SmtpConfig } from '../sinks/smtp-sink.js';
+import type { NntpSourceConfig } from '../sources/nntp.js';
+import type { PatchworkConfig } from '../sinks/patchwork.js';
 
 export type SourceConfig =
-  | { type: 'public-inbox'; path: string; name: string }
+  /** `since`: where a first run starts (ms); null: at the archive's current end. */
+  | { type: 'public-inbox'; path: string; name: string; since: number | null }
   | { type: 'maildir'; path: string; name: string }
   | { type: 'mbox'; path: string; name: string }
-  | { type: 'imap'; name: string; host: string; port: number; secure: boolean; user: string; pass: string; mailbox: string; allowInsecureTls: boolean };
+  | { type: 'imap'; name: string; host: string; port: number; secure: boolean; user: string; pass: string; mailbox: string; allowInsecureTls: boolean }
+  | ({ type: 'nntp' } & NntpSourceConfig);
 
 export type SinkConfig = { type: 'directory'; dir: string } | ({ type: 'smtp' } & SmtpConfig);
 
@@ -33,6 +39,8 @@ export interface ListPolicy {
   replyAll: boolean;
   extraCc: string[];
   minSeverity: Severity;
+  /** Findings less sure than this are shown (JSON, GitHub, CLI) but not mailed; `high` by default. */
+  minConfidence: Confidence;
   /** Check ids or finding-id prefixes to report; empty: all. */
   checks: string[];
   embargoHours: number;
@@ -43,6 +51,8 @@ export interface ListPolicy {
   bases: Record<string, string>;
   repo: string | null;
   coverSummary: boolean;
+  /** Post one check per patch to this patchwork instance (docs/mail.md); null: none. */
+  patchwork: PatchworkConfig | null;
 }
 
 export interface WatchPolicy {
@@ -62,6 +72,8 @@ export interface WatchPolicy {
   pollMs: number;
   templatesDir: string | null;
   review: KreviewConfig;
+  /** Top-level `limits:` (what one message may cost); the same object as review.limits. */
+  limits: Limits;
   /** Seen messages, kept headers, sent replies and reviewed series older than this are forgotten (0: never). */
   retentionDays: number;
 }
@@ -117,6 +129,8 @@ function readList(r: Reader, o: Raw, where: string, base: string, defaults: Part
   if (reply !== 'all' && reply !== 'author') r.fail(`${where}.reply`, 'must be all or author');
   const minSeverity = r.str(o, 'minSeverity', where, 'warning') as Severity;
   if (!SEVERITIES.includes(minSeverity)) r.fail(`${where}.minSeverity`, `must be one of ${SEVERITIES.join(', ')}`);
+  const minConfidence = r.str(o, 'minConfidence', where, DEFAULT_MAIL_RULES.minConfidence) as Confidence;
+  if (!CONFIDENCES.includes(minConfidence)) r.fail(`${where}.minConfidence`, `must be one of ${CONFIDENCES.join(', ')}`);
   const bases = o.bases ?? {};
   if (!isObj(bases) || Object.values(bases).some((v) => typeof v !== 'string')) r.fail(`${where}.bases`, 'must map tree names to branches');
   const listId = o.id === undefined ? null : r.str(o, 'id', where).toLowerCase();
@@ -131,6 +145,7 @@ function readList(r: Reader, o: Raw, where: string, base: string, defaults: Part
     replyAll: reply === 'all',
     extraCc: r.strs(o, 'extraCc', where),
     minSeverity,
+    minConfidence,
     checks: r.strs(o, 'checks', where),
     embargoHours: r.num(o, 'embargoHours', where, 0),
     perListPerHour: r.optNum(rate, 'perListPerHour', `${where}.rateLimit`),
@@ -139,14 +154,42 @@ function readList(r: Reader, o: Raw, where: string, base: string, defaults: Part
     bases: bases as Record<string, string>,
     repo: o.repo === undefined ? (defaults.repo ?? null) : r.path(o, 'repo', where, base),
     coverSummary: r.bool(o, 'coverSummary', where, false),
+    patchwork: readPatchwork(r, o.patchwork, `${where}.patchwork`),
   };
+}
+
+function readPatchwork(r: Reader, o: unknown, where: string): PatchworkConfig | null {
+  if (o === undefined) return null;
+  if (!isObj(o)) r.fail(where, 'must be a mapping (url, project, tokenEnv, targetUrl)');
+  const url = r.str(o, 'url', where);
+  if (!/^https?:\/\/[^/\s]+/.test(url)) r.fail(`${where}.url`, 'must be an http(s) URL');
+  const targetUrl = o.targetUrl === undefined ? null : r.str(o, 'targetUrl', where);
+  if (targetUrl !== null && !/^https?:\/\//.test(targetUrl)) r.fail(`${where}.targetUrl`, 'must be an http(s) URL');
+  return {
+    url,
+    project: o.project === undefined ? null : r.str(o, 'project', where),
+    tokenEnv: r.str(o, 'tokenEnv', where, 'KREVIEW_PATCHWORK_TOKEN'),
+    targetUrl,
+  };
+}
+
+function readSince(r: Reader, o: Raw, where: string): number | null {
+  const v = o.since;
+  if (v === undefined || v === null) return null;
+  const ms = v instanceof Date ? v.getTime() : typeof v === 'string' ? Date.parse(v) : NaN;
+  if (!Number.isFinite(ms)) r.fail(`${where}.since`, 'must be a date (2026-01-31, or an ISO time)');
+  return ms;
 }
 
 function readSource(r: Reader, o: unknown, i: number, base: string): SourceConfig {
   const where = `sources[${i}]`;
   if (!isObj(o)) r.fail(where, 'must be a mapping');
   const type = r.str(o, 'type', where);
-  if (type === 'public-inbox' || type === 'maildir' || type === 'mbox') {
+  if (type === 'public-inbox') {
+    const path = r.path(o, 'path', where, base);
+    return { type, path, name: r.str(o, 'name', where, `${type}:${path}`), since: readSince(r, o, where) };
+  }
+  if (type === 'maildir' || type === 'mbox') {
     const path = r.path(o, 'path', where, base);
     return { type, path, name: r.str(o, 'name', where, `${type}:${path}`) };
   }
@@ -164,7 +207,24 @@ function readSource(r: Reader, o: unknown, i: number, base: string): SourceConfi
       name: r.str(o, 'name', where, `imap:${host}`),
     };
   }
-  return r.fail(`${where}.type`, 'must be public-inbox, maildir, mbox or imap');
+  if (type === 'nntp') {
+    const host = r.str(o, 'host', where);
+    const group = r.str(o, 'group', where);
+    const since = o.since === undefined ? null : r.str(o, 'since', where);
+    if (since !== null && Number.isNaN(Date.parse(since))) r.fail(`${where}.since`, 'must be a date (2026-12-01 or an ISO 8601 time)');
+    const secure = r.bool(o, 'secure', where, false);
+    return {
+      type,
+      host,
+      port: r.num(o, 'port', where, secure ? 563 : 119),
+      secure,
+      group,
+      since,
+      timeoutMs: r.num(o, 'timeoutMs', where, 60_000),
+      name: r.str(o, 'name', where, `nntp:${group}`),
+    };
+  }
+  return r.fail(`${where}.type`, 'must be public-inbox, maildir, mbox, imap or nntp');
 }
 
 function readSink(r: Reader, o: unknown, base: string): SinkConfig {
@@ -181,10 +241,13 @@ function readSink(r: Reader, o: unknown, base: string): SinkConfig {
     secure: r.bool(o, 'secure', 'sink', false),
     user: o.user === undefined ? undefined : r.str(o, 'user', 'sink'),
     pass: o.pass === undefined ? undefined : r.str(o, 'pass', 'sink'),
-    maxConnections: r.num(o, 'maxConnections', 'sink', 2),
+    requireTLS: o.requireTLS === undefined ? undefined : r.bool(o, 'requireTLS', 'sink', true),
     rateLimit: r.optNum(o, 'rateLimit', 'sink'),
     rateDeltaMs: r.num(o, 'rateDeltaMs', 'sink', 1000),
     allowInsecureTls: r.bool(o, 'allowInsecureTls', 'sink', false),
+    connectionTimeoutMs: r.num(o, 'connectionTimeoutSeconds', 'sink', SMTP_DEFAULTS.connectionTimeoutMs / 1000) * 1000,
+    greetingTimeoutMs: r.num(o, 'greetingTimeoutSeconds', 'sink', SMTP_DEFAULTS.greetingTimeoutMs / 1000) * 1000,
+    socketTimeoutMs: r.num(o, 'socketTimeoutSeconds', 'sink', SMTP_DEFAULTS.socketTimeoutMs / 1000) * 1000,
     dkim: isObj(dkim)
       ? { domainName: r.str(dkim, 'domainName', 'sink.dkim'), keySelector: r.str(dkim, 'keySelector', 'sink.dkim'), privateKeyFile: r.path(dkim, 'privateKeyFile', 'sink.dkim', base) }
       : undefined,
@@ -225,10 +288,10 @@ export function parsePolicy(text: string, file: string): WatchPolicy {
   const sourcesRaw = doc.sources ?? [];
   if (!Array.isArray(sourcesRaw)) r.fail('sources', 'must be a list');
   const timing = isObj(doc.timing) ? doc.timing : {};
-  let review = defaultConfig();
+  let review = { ...defaultConfig(), limits: resolveLimits(doc.limits, `policy ${file}: limits`) };
   if (doc.review !== undefined) {
     if (!isObj(doc.review)) r.fail('review', 'must be a mapping');
-    review = mergeConfig(review, doc.review);
+    review = mergeConfig(review, doc.review, `policy ${file}: review`);
   }
   return {
     file,
@@ -244,6 +307,7 @@ export function parsePolicy(text: string, file: string): WatchPolicy {
     pollMs: r.num(timing, 'pollSeconds', 'timing', 60) * 1000,
     templatesDir: doc.templates === undefined ? null : r.path(doc, 'templates', 'top level', base),
     review,
+    limits: review.limits,
     retentionDays: r.num(doc, 'retentionDays', 'top level', 180),
   };
 }

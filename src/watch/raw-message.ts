@@ -1,8 +1,5 @@
 // What a watched source hands to intake: the bytes of one message and where they came from.
 
-/** The largest message any source takes; a larger one is skipped (or refused) with one line. */
-export const MAX_MESSAGE_BYTES = 64 << 20;
-
 export interface RawMessage {
   raw: Buffer;
   /** For logs and errors: `lore-btrfs 1.git@ab12cd34ef56`, `maildir:/srv/mail/new/17…`. */
@@ -14,6 +11,10 @@ export interface RawMessage {
 /** Stores a batch durably (or decides to drop it); the source advances its cursor only after it resolves. */
 export type BatchHandler = (batch: RawMessage[]) => Promise<void>;
 
+/**
+ * A source takes messages up to `limits.messageBytes` (src/core/limits.ts, the policy's `limits:`);
+ * a larger one is skipped (or refused) with one line, and the messages behind it go on.
+ */
 export interface WatchSource {
   readonly name: string;
   /** Reads what arrived since the last poll, hands it over in batches, advances the cursor. Returns how many messages. */

@@ -2,11 +2,11 @@
 // the list's policy: severity threshold, checks, recipients, embargo, never twice per Message-ID.
 import type { KreviewConfig } from '../core/config.js';
 import type { Finding, Patch, PatchReview, Review, Series } from '../core/types.js';
-import { SEVERITY_RANK } from '../core/types.js';
 import type { History } from '../git/history-types.js';
 import { HistoryPool } from '../git/history-pool.js';
 import { openHistory } from '../git/history.js';
-import { findingKey, renderCoverSummary, renderEmailReply, type EmailContext, type EmailReply } from '../review/render-email.js';
+import { renderCoverSummary, renderEmailReply, type EmailContext, type EmailReply } from '../review/render-email.js';
+import { isMailable } from '../review/filter.js';
 import { reviewSeries } from '../review/pipeline.js';
 import type { Db } from '../state/open-state.js';
 import type { MessageStore } from '../state/messages.js';
@@ -14,6 +14,8 @@ import type { Outbox, OutboxEntry } from '../state/outbox.js';
 import type { SeriesStore } from '../state/series-store.js';
 import { seriesKey, type ReadySeries } from './assembler.js';
 import { baseFor, listsFor, type ListPolicy, type WatchPolicy } from './policy.js';
+import { checkFor, patchworkInstance } from '../sinks/patchwork.js';
+import { PatchworkChecks } from '../state/patchwork-checks.js';
 
 export type ReviewFn = (series: ReadySeries['series'], opts: { repo: string | null; base?: string; config: KreviewConfig; history: History | null }) => Promise<Review>;
 
@@ -32,10 +34,9 @@ export function governingList(patch: Patch, policy: WatchPolicy): ListPolicy {
   return lists.find((l) => l.enabled) ?? lists[0];
 }
 
-/** Does the list's policy (severity floor, checks) let this finding be mailed? */
+/** Does the list's policy (severity and confidence floors, checks) let this finding be mailed? */
 export function keepFinding(f: Finding, list: ListPolicy): boolean {
-  if (SEVERITY_RANK[f.severity] < SEVERITY_RANK[list.minSeverity]) return false;
-  return !list.checks.length || list.checks.some((c) => f.id === c || f.id.startsWith(`${c}/`));
+  return isMailable(f, list);
 }
 
 export interface PlannedReply {
@@ -47,11 +48,11 @@ export interface PlannedReply {
 }
 
 /**
- * The replies a reviewed series owes under a list's rules: one for each patch with findings the
- * list keeps that nobody answered yet, and the summary of `series` to its cover letter when the
- * list asks for one. `kept`
- * is every patch with only the kept findings; `skipped` says, a line each, what was not answered
- * and why; `errors` the replies that could not be rendered.
+ * The replies a reviewed series owes under a list's rules: at most one for each patch with findings
+ * the list mails that nobody answered yet, and the summary of `series` to its cover letter when the
+ * list asks for one. A clean patch gets nothing; remarks about the whole series (parts that never
+ * came) go in one mail only. `kept` is every patch with only the mailed findings; `skipped` says, a
+ * line each, what was not answered and why; `errors` the replies that could not be rendered.
  */
 export function planReplies(
   reviews: PatchReview[],
@@ -61,6 +62,8 @@ export function planReplies(
   outbox: Outbox,
 ): { replies: PlannedReply[]; kept: PatchReview[]; skipped: string[]; errors: string[] } {
   const out = { replies: [] as PlannedReply[], kept: [] as PatchReview[], skipped: [] as string[], errors: [] as string[] };
+  const cover = series.cover;
+  const summary = list.coverSummary && cover !== null && !outbox.answered(cover.id);
   for (const pr of reviews) {
     const findings = pr.findings.filter((f) => keepFinding(f, list));
     const filtered = { ...pr, findings };
@@ -71,17 +74,16 @@ export function planReplies(
       continue;
     }
     try {
-      const reply = renderEmailReply(filtered, ctx);
-      if (reply) out.replies.push({ reply, parent: pr.patch, keys: findings.map((f) => findingKey(pr.patch, f)) });
+      const reply = renderEmailReply(filtered, { ...ctx, seriesRemarks: !summary && out.replies.length === 0 });
+      if (reply) out.replies.push({ reply, parent: pr.patch, keys: reply.findingKeys });
       else out.skipped.push(`patch <${pr.patch.id}> has no address to reply to`);
     } catch (e) {
       out.errors.push(`${pr.patch.source}: cannot render the reply: ${(e as Error).message.split('\n')[0]}`);
     }
   }
-  const cover = series.cover;
-  if (list.coverSummary && cover && !outbox.answered(cover.id)) {
-    const summary = renderCoverSummary({ series, patches: out.kept }, ctx);
-    if (summary) out.replies.push({ reply: summary, parent: cover, keys: [] });
+  if (summary && out.replies.length) {
+    const reply = renderCoverSummary({ series, patches: out.kept }, ctx);
+    if (reply) out.replies.push({ reply, parent: cover, keys: [] });
   }
   return out;
 }
@@ -126,6 +128,8 @@ export class SeriesReviewer {
    * naming yesterday's commit must not be "unknown" to a daemon started last week.
    */
   private readonly histories = new HistoryPool();
+  /** Patchwork checks owed, for lists whose policy names an instance. */
+  readonly checks: PatchworkChecks;
 
   constructor(
     private readonly db: Db,
@@ -134,7 +138,9 @@ export class SeriesReviewer {
     private readonly outbox: Outbox,
     private readonly warn: (msg: string) => void,
     private readonly review: ReviewFn = reviewSeries,
-  ) {}
+  ) {
+    this.checks = new PatchworkChecks(db);
+  }
 
   async reviewReady(r: ReadySeries, policy: WatchPolicy, now: number): Promise<ReviewOutcome> {
     const { series } = r;
@@ -187,6 +193,13 @@ export class SeriesReviewer {
       });
       outcome.queued.push(...queued);
       outcome.cancelled = cancelled;
+      const pw = list.patchwork;
+      if (pw)
+        for (const pr of review.patches) {
+          if (pr.patch.kind !== 'mail') continue;
+          const kept = pr.findings.filter((f) => keepFinding(f, list));
+          this.checks.enqueue(pr.patch.id, patchworkInstance(pw), checkFor(kept, pw.targetUrl, pr.patch.id), now);
+        }
       this.seriesStore.record(key, r.identity, series.version, series.missing, now, r.messageIds);
       this.messages.setState(r.messageIds, 'reviewed');
     })();

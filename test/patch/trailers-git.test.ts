@@ -12,7 +12,7 @@ const gitTrailers = (message: string): string[] =>
 
 const line = fc.oneof(
   fc.constantFrom('Signed-off-by: Jane Dev <jane@example.org>', 'Fixes: 0123456789ab ("btrfs: old")', 'Cc: stable@vger.kernel.org # 6.1+', 'Link: https://lore.kernel.org/r/x@y', 'Reviewed-by: R <r@x>'),
-  fc.constantFrom('https://example.org/bug', '[ dave: fixed a typo ]', 'Some prose line.', 'Key : spaced', 'Not a: trailer because of spaces', 'a-b-c:x'),
+  fc.constantFrom('https://example.org/bug', '[ dave: fixed a typo ]', 'Some prose line.', 'Key : spaced', 'Not a: trailer because of spaces', 'a-b-c:x', '-x: dash first', '#include <linux/fs.h>'),
   fc.constantFrom('  continued value', '\tcontinued with a tab'),
   fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,12}: [ -~]{0,30}$/),
   fc.stringMatching(/^[A-Za-z][a-z ,.]{0,40}$/),

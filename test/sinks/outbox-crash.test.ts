@@ -14,6 +14,9 @@ import { existsSync, readdirSync } from 'node:fs';
 
 const CHILD = join(import.meta.dirname, 'outbox-crash-child.ts');
 const IDS = ['r1@bots.example.org', 'r2@bots.example.org', 'r3@bots.example.org'];
+/** The child's SMTP answer window: an unsettled reply is not sent again before it has passed. */
+const ANSWER_MS = 1000;
+const pastAnswerWindow = () => new Promise((r) => setTimeout(r, ANSWER_MS + 50));
 
 function setup(): { dir: string; db: string; maildir: string } {
   const dir = mkdtempSync(join(tmpdir(), 'kreview-crash-'));
@@ -63,6 +66,7 @@ describe('outbox crash and restart', { timeout: 180_000 }, () => {
         expect(second.status).toBe(0);
         // Killed before the server had it, nothing can prove either way: held until the grace period ends, then sent.
         if (step === 'claimed') expect(smtp.received.some((m) => m.raw.includes(`<${IDS[1]}>`))).toBe(false);
+        await pastAnswerWindow();
         await runChild([db, String(smtp.port), maildir, 'none', '-', '0']);
         const got = smtp.received.map((m) => /Message-ID: <([^>]+)>/i.exec(m.raw)?.[1]).sort();
         expect(got).toEqual([...IDS].sort());
@@ -87,6 +91,7 @@ describe('outbox crash and restart', { timeout: 180_000 }, () => {
       expect(new Outbox(s).state(IDS[0])).toBe('sending');
       s.close();
       expect(smtp.received.filter((m) => m.raw.includes(`<${IDS[0]}>`))).toHaveLength(1);
+      await pastAnswerWindow();
       await runChild([db, String(smtp.port), maildir, 'none', '-', '0']);
       const copies = smtp.received.filter((m) => m.raw.includes(`<${IDS[0]}>`));
       expect(copies).toHaveLength(2);
@@ -125,7 +130,7 @@ describe('outbox crash and restart', { timeout: 180_000 }, () => {
     outbox.maxAttempts = 2;
     // Nothing listens on this port.
     const { SmtpSink } = await import('../../src/sinks/smtp-sink.js');
-    const sink = new SmtpSink({ host: '127.0.0.1', port: 1, timeoutMs: 2000 });
+    const sink = new SmtpSink({ host: '127.0.0.1', port: 1, connectionTimeoutMs: 2000 });
     const t0 = 1_000_000;
     const r1 = await outbox.dispatch(sink, { now: t0 });
     expect(r1.retried.sort()).toEqual([...IDS].sort());

@@ -68,15 +68,15 @@ describe('growing mbox, large messages', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kreview-mbox-'));
     const file = join(dir, 'list.mbox');
     writeFileSync(file, text);
-    const saved = [MboxTailSource.chunkBytes, MboxTailSource.maxMessageBytes];
-    [MboxTailSource.chunkBytes, MboxTailSource.maxMessageBytes] = [1024, 4096];
+    const saved = MboxTailSource.chunkBytes;
+    MboxTailSource.chunkBytes = 1024;
     const db = openState(join(dir, 'state.db'));
     try {
       const warnings: string[] = [];
-      await body(new MboxTailSource(file, 'mbox', new CursorStore(db), (m) => warnings.push(m)), file, warnings);
+      await body(new MboxTailSource(file, 'mbox', new CursorStore(db), (m) => warnings.push(m), 4096), file, warnings);
     } finally {
       db.close();
-      [MboxTailSource.chunkBytes, MboxTailSource.maxMessageBytes] = saved;
+      MboxTailSource.chunkBytes = saved;
     }
   }
   const huge = `From jane@example.org Tue Nov 24 10:00:00 2026\nSubject: huge\n\n${'z'.repeat(20_000)}`;

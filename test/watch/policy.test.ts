@@ -25,7 +25,7 @@ describe('watch policy', () => {
     expect(() => parsePolicy('bot: {}', 'p.yml')).toThrow(/^policy p\.yml: bot\.address: is required$/);
     expect(() => parsePolicy(`${BASE}lists:\n  - id: x\n    mode: loud\n`, 'p.yml')).toThrow(/^policy p\.yml: lists\[0\]\.mode: must be enabled, muted or github$/);
     expect(() => parsePolicy(`${BASE}lists:\n  - mode: enabled\n`, 'p.yml')).toThrow(/lists\[0\]: needs an id \(List-Id\) or an address/);
-    expect(() => parsePolicy(`${BASE}sources:\n  - type: nntp\n`, 'p.yml')).toThrow(/sources\[0\]\.type: must be public-inbox, maildir, mbox or imap/);
+    expect(() => parsePolicy(`${BASE}sources:\n  - type: pop3\n`, 'p.yml')).toThrow(/sources\[0\]\.type: must be public-inbox, maildir, mbox, imap or nntp/);
     expect(() => parsePolicy('bot: [unclosed', 'p.yml')).toThrow(/^policy p\.yml: not valid YAML: /);
     expect(() => parsePolicy(`${BASE}lists:\n  - id: x\n    minSeverity: fatal\n`, 'p.yml')).toThrow(/minSeverity: must be one of error, warning, note/);
   });

@@ -1,0 +1,21 @@
+// Where kreview's own files (templates, rules, examples, package.json) are, whether it runs from the
+// TypeScript sources or from the JavaScript compiled into dist/ at install.
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+function findRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'templates'))) return dir;
+    const up = dirname(dir);
+    if (up === dir) throw new Error(`kreview: cannot find its package directory above ${fileURLToPath(import.meta.url)}`);
+    dir = up;
+  }
+}
+
+/** The directory holding kreview's package.json, templates/, checks/rules/ and examples/. */
+export const PACKAGE_ROOT = findRoot();
+
+/** A path inside kreview's package directory. */
+export const packagePath = (...parts: string[]): string => join(PACKAGE_ROOT, ...parts);

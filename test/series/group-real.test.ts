@@ -1,0 +1,53 @@
+// Series assembly on real threads (headers as sent to the lists, bodies re-told; see
+// test/fixtures/mail/real/README.md): the version a sender put on the cover or the first part only,
+// and a cover letter sent without a `[PATCH 0/N]` tag.
+import { describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { KreviewError, type Patch, type Series } from '../../src/core/types.js';
+import { groupSeries } from '../../src/series/group.js';
+import { readInputs } from '../../src/sources/files.js';
+import { assemble } from '../../src/watch/assembler.js';
+
+const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/mail/real/${name}`, import.meta.url));
+
+async function read(name: string): Promise<Patch[]> {
+  const out: Patch[] = [];
+  for await (const p of readInputs([fixture(name)])) if (!(p instanceof KreviewError)) out.push(p);
+  return out;
+}
+
+const show = (s: Series): string => `v${s.version} cover=${s.cover?.id ?? '-'} patches=[${s.patches.map((p) => p.id.replace(/@.*/, '')).join(',')}]${s.complete ? ' complete' : ''}`;
+
+describe('series on real threads', () => {
+  it('a [PATCH v2 0/2] cover with unversioned [PATCH 1/2] and [PATCH 2/2] under it is one v2 series (linux-btrfs, 2025-08-21)', async () => {
+    const patches = await read('btrfs-v2-cover-unversioned-parts.mbox');
+    expect(groupSeries(patches).map(show)).toEqual(['v2 cover=20250821131557.5185-1-sunk67188@gmail.com patches=[20250821131557.5185-2-sunk67188,20250821131557.5185-3-sunk67188] complete']);
+    // The daemon's assembler reviews it whole with its cover (and the cover's base-commit:), abandoning nothing.
+    const a = assemble(patches.map((patch) => ({ patch, receivedAt: 0, lists: [] })), { partialWaitMs: 0, settleMs: 0 }, 1, () => null);
+    expect(a.abandoned).toEqual([]);
+    expect(a.ready.map((r) => show(r.series))).toEqual(groupSeries(patches).map(show));
+  });
+
+  it('[PATCH v3 1/2] with an unversioned [PATCH 2/2] answering it is one v3 series (linux-ext4, 2020-06-22)', async () => {
+    const patches = await read('ext4-v3-first-part-only.mbox');
+    expect(groupSeries(patches).map(show)).toEqual([
+      'v3 cover=- patches=[1592831677-13945-1-git-send-email-wangshilong1991,1592831677-13945-2-git-send-email-wangshilong1991] complete',
+    ]);
+  });
+
+  it('a cover letter without a [PATCH 0/N] tag is the cover of the parts that answer it (linux-btrfs, 2026-01-08)', async () => {
+    const patches = await read('btrfs-cover-without-tag.mbox');
+    const series = groupSeries(patches);
+    expect(series).toHaveLength(1);
+    expect(series[0].cover?.id).toBe('20260108141934.2052404-1-hch@lst.de');
+    expect(series[0].patches).toHaveLength(11);
+    expect(series[0].complete).toBe(true);
+  });
+
+  it('a counter-less cover that no part answers makes no series with patches, and the assembler lets it go', async () => {
+    const [cover] = (await read('btrfs-cover-without-tag.mbox')).filter((p) => p.id === '20260108141934.2052404-1-hch@lst.de');
+    const a = assemble([{ patch: cover, receivedAt: 0, lists: [] }], { partialWaitMs: 0, settleMs: 0 }, 1, () => null);
+    expect(a.ready).toEqual([]);
+    expect(a.abandoned).toEqual([cover.id]);
+  });
+});
