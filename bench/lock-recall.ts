@@ -49,9 +49,15 @@ async function engine(root: string, label: string): Promise<Engine> {
   };
 }
 
-/** A lock finding that says there is a problem (not a note, not "could not parse") in the case's file. */
+/** A fix note ("looks like a fix"), in this checkout's wording or an older one's. */
+const isFixNote = (f: Finding): boolean => /looks like a fix/i.test(f.message);
+
+/**
+ * A lock finding that says there is a problem in the case's file, at any severity (a finding that
+ * rests on unseen lines is a note): not a fix note, not "could not parse".
+ */
 const fires = (fs: Finding[], c: LockCase): boolean =>
-  fs.some((f) => f.severity !== 'note' && f.id !== 'lock/unparsed' && f.location.kind === 'file' && f.location.path === c.file);
+  fs.some((f) => f.id !== 'lock/unparsed' && !isFixNote(f) && f.location.kind === 'file' && f.location.path === c.file);
 
 interface Row {
   id: string;
@@ -104,7 +110,7 @@ async function main(): Promise<void> {
     for (const e of engines) {
       const fix = await e.review(r.fix, `${c.id}.fix.eml`, null);
       const bug = await e.review(r.bug, `${c.id}.bug.eml`, null);
-      const fixNote = fix.findings.some((f) => f.severity === 'note' && f.message.startsWith('looks like a fix'));
+      const fixNote = fix.findings.some(isFixNote);
       cells.push(`${e.label}: fix ${fixNote ? 'READ AS FIX' : fires(fix.findings, c) ? 'ALARM' : 'unseen'}, reversed ${fires(bug.findings, c) ? 'FIRES' : '-'}`);
     }
     console.log(`${c.id.padEnd(40)} ${cells.join('   ')}`);
