@@ -3,7 +3,7 @@
 import type { LockModel } from '../../src/c/lock-model.js';
 import type { Held } from '../../src/c/lock-state.js';
 import { parseC, type CFunction } from '../../src/c/parse.js';
-import { sliceFunctions } from '../../src/c/slice.js';
+import { hunkFunctions, sliceFunctions, WRAPPER_PREFIX } from '../../src/c/slice.js';
 import type { SummaryIndex, TreeEdge } from '../../src/c/summaries.js';
 import { lockClass, normaliseLockExpr, walkFunction, type WalkResult } from '../../src/c/walk.js';
 import type { Hit, RuleMatcher } from './match.js';
@@ -98,35 +98,20 @@ function annotatedEntry(fn: CFunction, first: WalkResult, ctx: AnalyseContext): 
   return out;
 }
 
-const STRIP = /"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|\/\/[^\n]*|\/\*[\s\S]*?\*\//g;
-
-/** Wrap each hunk's lines in a function of its own, balancing braces, keeping line numbers. */
-function hunkOnlyFunctions(input: ImageInput, ctx: AnalyseContext): { fn: CFunction; hunk: number }[] {
-  const lines = input.text.split('\n');
-  const regions = input.hunks
-    .map((h, index) => ({ ...h, index }))
-    .filter((h) => h.count > 0 && input.lines.some((l) => l >= h.start && l < h.start + h.count));
-  regions.forEach((h, i) => {
-    const first = h.start - 1;
-    const last = Math.min(lines.length, h.start + h.count) - 1;
-    let depth = 0;
-    let lowest = 0;
-    for (const ch of lines.slice(first, last + 1).join('\n').replace(STRIP, '').replace(/[^{}]/g, '')) {
-      depth += ch === '{' ? 1 : -1;
-      lowest = Math.min(lowest, depth);
-    }
-    lines[first] = `void __kreview_hunk_${i}(void) {${'{'.repeat(-lowest)} ${lines[first]}`;
-    lines[last] = `${lines[last]} ${'}'.repeat(depth - lowest + 1)}`;
-  });
-  const file = parseC(lines.join('\n'), ctx.model.syntax);
-  const out: { fn: CFunction; hunk: number }[] = [];
+/**
+ * The functions the hunks show, laid out by hunkFunctions: hunks of one function walked together,
+ * unseen lines between them a gap the walk knows nothing about, keeping line numbers.
+ */
+function hunkOnlyFunctions(input: ImageInput, ctx: AnalyseContext): { fn: CFunction; key: string }[] {
+  const laid = hunkFunctions(input.text, input.hunks, input.lines);
+  const file = parseC(laid.text, ctx.model.syntax);
+  const out: { fn: CFunction; key: string }[] = [];
   for (const fn of file.functions) {
-    const m = /^__kreview_hunk_(\d+)$/.exec(fn.name);
-    if (!m) continue;
-    const { section, index } = regions[Number(m[1])];
-    const name = /([A-Za-z_]\w*)\s*\(/.exec(section)?.[1] ?? 'the hunk';
-    const named: CFunction = { name, startLine: fn.startLine, endLine: fn.endLine, node: fn.node, body: fn.body, params: fn.params, annotations: fn.annotations, errorLines: fn.errorLines };
-    out.push({ fn: named, hunk: index });
+    if (!input.lines.some((l) => l >= fn.startLine && l <= fn.endLine)) continue;
+    const n = fn.name.startsWith(WRAPPER_PREFIX) ? Number(fn.name.slice(WRAPPER_PREFIX.length)) : -1;
+    const w = laid.wrappers[n];
+    if (w) out.push({ fn: { name: w.name, startLine: fn.startLine, endLine: fn.endLine, node: fn.node, body: fn.body, params: fn.params, annotations: fn.annotations, errorLines: fn.errorLines }, key: `${w.name}#hunk${w.hunks[0]}` });
+    else if (n < 0) out.push({ fn, key: `${fn.name}#hunks` });
   }
   return out;
 }
@@ -275,10 +260,10 @@ export function analyseImage(input: ImageInput, ctx: AnalyseContext): FunctionAn
   }
   if (!input.complete && input.lines.some((l) => !covered.has(l))) {
     const rest = { ...input, lines: input.lines.filter((l) => !covered.has(l)) };
-    for (const { fn, hunk } of hunkOnlyFunctions(rest, ctx)) {
+    for (const { fn, key } of hunkOnlyFunctions(rest, ctx)) {
       if (ctx.expired?.()) return out;
       // Hunk-only: errors from the cut are expected; the note says how little was seen.
-      out.push({ name: fn.name, key: `${fn.name}#hunk${hunk}`, startLine: fn.startLine, endLine: fn.endLine, errorLines: [], issues: analyseFunction(fn, input.path, [], new Map(), ctx), hunkOnly: true });
+      out.push({ name: fn.name, key, startLine: fn.startLine, endLine: fn.endLine, errorLines: [], issues: analyseFunction(fn, input.path, [], new Map(), ctx), hunkOnly: true });
     }
   }
   return out;

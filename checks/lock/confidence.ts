@@ -40,7 +40,7 @@ export function assess(issue: Issue, kinds: Map<string, KindSpec>, hunkOnly: boo
     path.push(`${call(l.via)} takes the ${label} on ${l.key} at line ${l.line}`);
   }
   if (l.inferred) inferred.push(`${call(l.via)} takes the lock: inferred from its body (${l.inferred})`);
-  if (!l.definite && issue.leak !== 'double') unknown.push('whether the lock is held on every path (it is taken on some paths only)');
+  if (!l.definite && issue.leak !== 'double') unknown.push(l.gap ? `what the lines the patch does not show after line ${l.gap.line} do to the lock` : 'whether the lock is held on every path (it is taken on some paths only)');
 
   let confidence: Confidence = issue.hit?.confidence ?? (l.definite ? issue.rule.confidence : 'low');
   const h = issue.hit;
@@ -61,7 +61,8 @@ export function assess(issue: Issue, kinds: Map<string, KindSpec>, hunkOnly: boo
   }
 
   if (inferred.length || unknown.length) confidence = min(confidence, 'medium');
-  if (!l.definite && issue.leak !== 'double') confidence = 'low';
+  // Across unseen lines (hunk-only) medium at best: see the gap rule in README.md.
+  if (!l.definite && issue.leak !== 'double') confidence = l.gap?.definite && l.gap.releasedAfter ? min(confidence, 'medium') : 'low';
   const severity: Severity = confidence === 'high' ? issue.rule.severity : 'note';
   return { severity, confidence, basis: { path, inferred, unknown } };
 }

@@ -5,6 +5,7 @@ import type { Check, CheckContext, Workspace } from '../../src/core/check.js';
 import { errorMessage } from '../../src/core/errors.js';
 import { PatchBudget } from '../../src/core/limits.js';
 import type { FileDiff, Finding, Severity } from '../../src/core/types.js';
+import { deletionPoints } from '../../src/git/apply-hunks.js';
 import { extendLockModel } from '../../src/c/lock-model.js';
 import { defaultCacheDir, factsFor, summaryIndexFor } from '../../src/c/summaries.js';
 import type { FileFacts } from '../../src/c/facts.js';
@@ -105,12 +106,11 @@ function withinLimits(diff: FileDiff, path: string, budget: PatchBudget): Touche
   if (hunks !== diff.hunks) budget.note(`${path}: ${diff.hunks.length} hunks, more than limits.hunksPerFile (${hunksPerFile}): the lock check read the first ${hunksPerFile}, the rest were not checked`);
   const added: number[] = [];
   let beyond = false;
-  for (const h of hunks)
-    for (const l of h.lines) {
-      if (l.kind !== 'add' || l.newLine === null) continue;
-      if (l.newLine <= linesPerFile) added.push(l.newLine);
-      else beyond = true;
-    }
+  // Added lines, and where lines were deleted (a patch that only drops an unlock changes the code there).
+  for (const l of [...deletionPoints(hunks), ...hunks.flatMap((h) => h.lines.filter((x) => x.kind === 'add' && x.newLine !== null).map((x) => x.newLine!))]) {
+    if (l <= linesPerFile) added.push(l);
+    else beyond = true;
+  }
   if (beyond) budget.note(`${path}: lines after line ${linesPerFile} (limits.linesPerFile) were not checked for locking`);
   return { diff: hunks === diff.hunks ? diff : { ...diff, hunks }, path, added: new LineIndex(added) };
 }

@@ -110,7 +110,8 @@ export class RuleMatcher {
 
   private confidence(rule: LockRule, call: CallRule | null, lock: Held, held: Held[], chain: number): Confidence {
     let c = call?.confidence ?? rule.confidence;
-    if (!lock.definite) c = 'low';
+    // Across unseen lines (hunk-only) a lock is at best medium: only when it was definite before them and its own release is seen after the call.
+    if (!lock.definite) c = lock.gap?.definite && lock.gap.releasedAfter ? min(c, 'medium') : 'low';
     if (rule.lowerIfHeld.some((k) => held.some((h) => h.kind === k))) c = LOWER[c];
     if (chain > 1) c = min(c, 'medium');
     return c;

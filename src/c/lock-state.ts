@@ -26,6 +26,12 @@ export interface Held {
   inferred?: string;
   /** The test (a plain flag such as `locked` or `!nowait`) under which it was taken, for correlated tests later. */
   cond?: string;
+  /**
+   * Held before lines that were not seen (hunk-only mode): they may have dropped it. `definite` is
+   * then false; this keeps whether it was definite before the gap, and whether the function's own
+   * release of it is seen after the point in question (evidence it is still held there).
+   */
+  gap?: { line: number; definite: boolean; releasedAfter: boolean };
 }
 
 /** null is an unreachable point (after return, goto, break). */

@@ -30,3 +30,178 @@ export function sliceFunctions(text: string, lines: number[]): string | null {
   }
   return all.map((l, k) => (keep[k] ? l : '')).join('\n');
 }
+
+/** A hunk of an image seen without the file: its first line, line count and `@@` section text. */
+export interface HunkRange {
+  start: number;
+  count: number;
+  section: string;
+}
+
+/** The call the assembled text puts where lines were not seen; the walk treats it as unknown code. */
+export const GAP_MARKER = '__kreview_gap';
+/** Prefix of the wrapper functions put around hunks that start inside a function body. */
+export const WRAPPER_PREFIX = '__kreview_fn_';
+
+export interface HunkFunctions {
+  /** The image with wrappers and gap markers added on the hunks' own lines and the blank lines between them. */
+  text: string;
+  /** Per wrapper n (`__kreview_fn_<n>`): the function the hunks are in and the hunks (indexes) it covers. */
+  wrappers: { name: string; hunks: number[] }[];
+}
+
+const STRIP_CODE = /"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|\/\/[^\n]*|\/\*[\s\S]*?\*\//g;
+const LABEL = /^[A-Za-z_]\w*:\s*$/;
+/** A statement head that needs a body: `if (...)`, `while (...)`, `for (...)`, `else`, `do`. */
+const BODILESS = /^\s*((}\s*)?(else\s+)?(if|while|for)\s*\(.*\)|(}\s*)?else|do)\s*$/;
+const tabsOf = (l: string): number => /^\t*/.exec(l)![0].length;
+
+/** A line that says nothing about nesting by its indentation: blank, label, directive, comment, case. */
+const noDepthHint = (l: string): boolean => /^\s*$|^[A-Za-z_]\w*:(?!:)|^\s*#|^\s*(\*|\/\*|\/\/)|^\s*(case\b|default\s*:)/.test(l);
+
+/**
+ * The hunk's lines with comments cut by the hunk edges blanked (a hunk may start inside a block
+ * comment, or end in one), so that neither the brace count nor the parser reads prose as code.
+ */
+function cleanHunk(lines: string[]): string[] {
+  const out = [...lines];
+  const joined = out.join('\n');
+  const firstClose = joined.indexOf('*/');
+  const firstOpen = joined.indexOf('/*');
+  if (firstClose >= 0 && (firstOpen < 0 || firstClose < firstOpen)) {
+    // Started inside a comment: blank up to and including its end.
+    let at = 0;
+    for (let i = 0; i < out.length; i++) {
+      const end = at + out[i].length;
+      if (end >= firstClose) {
+        out[i] = ' '.repeat(firstClose + 2 - at) + out[i].slice(firstClose + 2 - at);
+        break;
+      }
+      out[i] = '';
+      at = end + 1;
+    }
+  }
+  const lastOpen = out.join('\n').lastIndexOf('/*');
+  const lastClose = out.join('\n').lastIndexOf('*/');
+  if (lastOpen >= 0 && lastOpen > lastClose) {
+    // Ends inside a comment: blank from its start.
+    let at = 0;
+    for (let i = 0; i < out.length; i++) {
+      const end = at + out[i].length;
+      if (end >= lastOpen) {
+        out[i] = out[i].slice(0, lastOpen - at);
+        for (let k = i + 1; k < out.length; k++) out[k] = '';
+        break;
+      }
+      at = end + 1;
+    }
+  }
+  return out;
+}
+
+/**
+ * Nesting of a hunk, from kernel style (one tab per level): the depth its first line is at
+ * (smallest of indentation minus the braces opened before each line that hints at it) and the
+ * lowest depth its own braces reach relative to that start.
+ */
+function nesting(lines: string[]): { start: number | null; lowest: number; delta: number } {
+  const code = lines.join('\n').replace(STRIP_CODE, (m) => m.replace(/[^\n]/g, ' ')).split('\n');
+  let rel = 0;
+  let lowest = 0;
+  let start: number | null = null;
+  lines.forEach((l, i) => {
+    if (!noDepthHint(l) && code[i].trim() !== '') {
+      const est = tabsOf(l) + (/^\s*}/.test(l) ? 1 : 0) - rel;
+      start = start === null ? est : Math.min(start, est);
+    }
+    for (const ch of code[i]) {
+      if (ch === '{') rel++;
+      else if (ch === '}') lowest = Math.min(lowest, --rel);
+    }
+  });
+  return { start, lowest, delta: rel };
+}
+
+/** The function name in a `@@` section text (`static int foo(struct bar *b)` -> foo). */
+export const sectionFunction = (section: string): string | null => /([A-Za-z_]\w*)\s*\(/.exec(section)?.[1] ?? null;
+
+/**
+ * Lays the hunks of one file out as functions the parser can read, in the image's own line
+ * numbers. Hunks of the same function (the same `@@` section text, or the next hunk's section is a
+ * line of this one: the function starts in it) form one chain: the lines between them, which were
+ * not seen, become one call to GAP_MARKER on the first unseen line, and braces there bring the
+ * nesting to what the next hunk's indentation says. A chain that starts inside a function body is
+ * wrapped in `void __kreview_fn_<n>(void) {`. Only chains holding one of `wanted` are laid out.
+ */
+export function hunkFunctions(text: string, hunks: HunkRange[], wanted: number[]): HunkFunctions {
+  const image = text.split('\n');
+  const out: string[] = new Array(image.length).fill('');
+  const wrappers: HunkFunctions['wrappers'] = [];
+  const live = hunks.map((h, index) => ({ ...h, index })).filter((h) => h.count > 0 && h.start >= 1);
+  const chains: (typeof live)[] = [];
+  // Nesting at the end of the previous hunk, as the layout below will find it.
+  let depthAfter = 0;
+  for (const h of live) {
+    const chain = chains.at(-1);
+    const prev = chain?.at(-1);
+    const section = h.section.trim();
+    // Without a C diff driver git names a hunk by the nearest label (`again:`): a label is inside
+    // the function the previous hunk left open.
+    const same =
+      prev !== undefined &&
+      section !== '' &&
+      h.start >= prev.start + prev.count &&
+      (prev.section.trim() === section ||
+        image.slice(prev.start - 1, prev.start - 1 + prev.count).some((l) => l.trim() === section) ||
+        (LABEL.test(section) && depthAfter > 0));
+    if (same) chain!.push(h);
+    else chains.push([h]);
+    const n = nesting(cleanHunk(image.slice(h.start - 1, Math.min(image.length, h.start + h.count) - 1 + 1)));
+    depthAfter = Math.max(n.start ?? depthAfter, -n.lowest, same ? 1 : 0) + n.delta;
+  }
+  for (const chain of chains) {
+    const last = chain.at(-1)!;
+    if (!wanted.some((l) => chain.some((h) => l >= h.start && l < h.start + h.count))) continue;
+    const name = chain.map((h) => sectionFunction(h.section)).find((n) => n !== null) ?? 'the hunk';
+    let depth = 0;
+    let wrapper = -1;
+    for (const [k, h] of chain.entries()) {
+      const first = h.start - 1;
+      const end = Math.min(image.length, h.start + h.count) - 1;
+      const body = cleanHunk(image.slice(first, end + 1));
+      const n = nesting(body);
+      // Where the hunk must start: what its indentation says, and deep enough for its own closing braces.
+      const target = Math.max(n.start ?? depth, -n.lowest, k === 0 ? 0 : 1);
+      // git leaves at least one unseen line between two hunks of a function; a hand-made patch may not.
+      const gapLine = k > 0 && chain[k - 1].start + chain[k - 1].count - 1 < first ? chain[k - 1].start + chain[k - 1].count - 1 : -1;
+      let prefix = '';
+      if (gapLine >= 0 && depth > 0) {
+        // A statement head whose body was not seen (`if (ret)` at the end of a hunk) gets an empty one.
+        const tail = out.slice(0, gapLine).reverse().find((l) => l.trim() !== '') ?? '';
+        prefix = `${BODILESS.test(tail.replace(STRIP_CODE, '')) ? '; ' : ''}${GAP_MARKER}();`;
+      }
+      if (depth === 0 && target > 0) {
+        wrapper = wrappers.length;
+        wrappers.push({ name, hunks: [] });
+        prefix += ` void ${WRAPPER_PREFIX}${wrapper}(void) ${'{'.repeat(target)}`;
+      } else if (target > depth) prefix += ` if (${GAP_MARKER}()) {`.repeat(target - depth);
+      else if (target < depth) prefix += ` ${'}'.repeat(depth - target)}`;
+      if (wrapper >= 0) wrappers[wrapper].hunks.push(h.index);
+      depth = target + n.delta;
+      // The bridge goes on the first unseen line when there is one, else in front of the hunk.
+      body.forEach((l, i) => (out[first + i] = l));
+      if (gapLine >= 0) out[gapLine] = prefix;
+      else out[first] = `${prefix} ${out[first]}`;
+    }
+    if (depth > 0) {
+      // The function goes on past the chain: that rest is unseen too, then the braces close.
+      const endLine = last.start + last.count - 1;
+      const tail = out.slice(0, endLine).reverse().find((l) => l.trim() !== '') ?? '';
+      const close = `${BODILESS.test(tail.replace(STRIP_CODE, '')) ? '; ' : ''}${GAP_MARKER}(); ${'}'.repeat(depth)}`;
+      // On the line after the chain when it is unseen, else at the end of its last line.
+      if (endLine < out.length && out[endLine] === '' && !live.some((h) => h.start - 1 === endLine)) out[endLine] = close;
+      else out[endLine - 1] = `${out[endLine - 1].replace(/\/\/.*$/, '')} ${close}`;
+    }
+  }
+  return { text: out.join('\n'), wrappers };
+}

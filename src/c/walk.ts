@@ -2,6 +2,7 @@
 // loops (also iterator macros), goto and labels (to a fixpoint, so backward `goto again` works),
 // returns, conditional acquires, locked-returning lookups, cleanup.h guards and statement expressions.
 import type { CFunction, SyntaxNode } from './parse.js';
+import { GAP_MARKER } from './slice.js';
 import { globToRegExp, type LockModel, type PrimitiveSpec, type Success } from './lock-model.js';
 import { heldLocks, mergeStates, stateKey, stateSignature, type Held, type LockState } from './lock-state.js';
 
@@ -51,6 +52,8 @@ export interface WalkResult {
   acquires: AcquireEvent[];
   releases: ReleaseEvent[];
   exits: ExitEvent[];
+  /** Lines of unseen code (hunk-only mode: GAP_MARKER calls), in walk order. */
+  gaps: number[];
 }
 
 export interface WalkOptions {
@@ -162,6 +165,7 @@ class Walker {
   private acquires: AcquireEvent[] = [];
   private releases: ReleaseEvent[] = [];
   private exits: ExitEvent[] = [];
+  private gaps: number[] = [];
   private recording = false;
   private mute = 0;
   private labelIn = new Map<string, LockState>();
@@ -197,7 +201,7 @@ class Walker {
     }
     this.recording = true;
     this.pass(start);
-    return { calls: this.calls, acquires: this.acquires, releases: this.releases, exits: this.exits };
+    return { calls: this.calls, acquires: this.acquires, releases: this.releases, exits: this.exits, gaps: this.gaps };
   }
 
   private pass(start: LockState): void {
@@ -547,6 +551,10 @@ class Walker {
     if (!callee) return { state: st };
     const args = argNodes.map((a) => a.text);
     const at = line(n);
+    if (callee === GAP_MARKER) {
+      if (this.live) this.gaps.push(at);
+      return { state: this.unseen(st, at) };
+    }
     if (this.live) {
       this.calls.push({ callee, args, line: at, held: heldLocks(st), inLoop: this.loopDepth > 0, conditions: [...this.conditions] });
     }
@@ -555,6 +563,14 @@ class Walker {
       result = this.apply(p, args, at, result.state, assignedTo);
     }
     return result;
+  }
+
+  /** Lines not seen (hunk-only mode) may take or drop any lock: nothing is definite after them. */
+  private unseen(s: LockState, at: number): LockState {
+    if (!s) return s;
+    const out = new Map<string, Held>();
+    for (const [k, h] of s) out.set(k, { ...h, definite: false, gap: h.gap ?? { line: at, definite: h.definite && h.status === 'held', releasedAfter: false } });
+    return out;
   }
 
   private lockFor(p: PrimitiveSpec, args: string[], assignedTo: string | null): { key: string; cls: string } | null {
@@ -743,5 +759,31 @@ function sig(m: Map<string, LockState>): string {
 
 /** Walk one function and report every call with the locks held before it, every acquire, release and exit. */
 export function walkFunction(fn: CFunction, model: LockModel, opts: WalkOptions = {}): WalkResult {
-  return new Walker(fn, model).run(opts.entry ?? []);
+  return gapEvidence(new Walker(fn, model).run(opts.entry ?? []));
+}
+
+/**
+ * For a lock held across unseen lines, the evidence the visible code gives at a later point: its
+ * own release seen after the point says it is still held there. With no release after the point
+ * and no unseen line after it either, the function would return holding the lock: its release
+ * was in a gap before the point, and the lock is dropped from what is held there.
+ */
+function gapEvidence(r: WalkResult): WalkResult {
+  if (!r.calls.some((c) => c.held.some((h) => h.gap)) && !r.acquires.some((a) => a.before.some((h) => h.gap))) return r;
+  const mark = (held: Held[], at: number): Held[] =>
+    held.flatMap((h) => {
+      if (!h.gap) return [h];
+      const sameKind = held.filter((x) => x.kind === h.kind).length === 1;
+      // Evidence only for a point after the gap in the text: one reached back across it (a loop,
+      // `goto again`) usually comes after the gap dropped the lock.
+      const releaseAfter = r.releases.some((x) => x.matched && x.kind === h.kind && (x.key === h.key || sameKind) && x.line > at);
+      if (!releaseAfter && !r.gaps.some((g) => g > at)) return [];
+      return [{ ...h, gap: { ...h.gap, releasedAfter: at > h.gap.line && releaseAfter } }];
+    });
+  return {
+    ...r,
+    calls: r.calls.map((c) => ({ ...c, held: mark(c.held, c.line) })),
+    // An order (or a second lock of a kind) is not inferred from a lock that only may have survived a gap.
+    acquires: r.acquires.map((a) => ({ ...a, before: mark(a.before, a.line).filter((h) => !h.gap || (h.gap.definite && h.gap.releasedAfter)) })),
+  };
 }

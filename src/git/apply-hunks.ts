@@ -228,3 +228,27 @@ function sparseImage(hunks: Hunk[], lineOf: (l: Hunk['lines'][number]) => number
   }
   return lines.join('\n') + '\n';
 }
+
+/**
+ * Where in the post-image the hunks delete lines: for each run of removed lines, the new-side
+ * number of the line that follows it (or, at the end of a hunk, of the line before it). A patch
+ * that only deletes (an unlock, say) changes the code at these lines.
+ */
+export function deletionPoints(hunks: Hunk[]): number[] {
+  const out: number[] = [];
+  for (const h of hunks) {
+    let pending = false;
+    let lastNew: number | null = null;
+    for (const l of h.lines) {
+      if (l.kind === 'del') {
+        pending = true;
+        continue;
+      }
+      if (pending && l.newLine !== null) out.push(l.newLine);
+      pending = false;
+      lastNew = l.newLine ?? lastNew;
+    }
+    if (pending) out.push(lastNew ?? Math.max(1, h.newStart));
+  }
+  return out;
+}

@@ -1,8 +1,9 @@
 // Decides which findings a reader sees: enabled checks only, severities as configured,
-// code findings only on lines the patch adds, no duplicates, in patch order.
+// code findings only on lines the patch adds (or deletes at), no duplicates, in patch order.
 import type { FileDiff, Finding, Severity } from '../core/types.js';
 import { SEVERITY_RANK } from '../core/types.js';
 import type { KreviewConfig } from '../core/config.js';
+import { deletionPoints } from '../git/apply-hunks.js';
 
 /** `fixes` matches `fixes/short-sha`; `fixes/short-sha` matches itself only. */
 export function idMatches(id: string, pattern: string): boolean {
@@ -14,13 +15,14 @@ export function isEnabled(id: string, config: KreviewConfig): boolean {
   return config.enable.length === 0 || config.enable.some((p) => idMatches(id, p));
 }
 
-/** Post-image lines each file's diff adds, keyed by path. */
+/** Post-image lines each file's diff adds, or where it deletes lines (deletionPoints), keyed by path. */
 export function addedLines(files: FileDiff[]): Map<string, Set<number>> {
   const out = new Map<string, Set<number>>();
   for (const f of files) {
     if (!f.newPath) continue;
     const set = out.get(f.newPath) ?? new Set<number>();
     for (const h of f.hunks) for (const l of h.lines) if (l.kind === 'add' && l.newLine !== null) set.add(l.newLine);
+    for (const l of deletionPoints(f.hunks)) set.add(l);
     out.set(f.newPath, set);
   }
   return out;
