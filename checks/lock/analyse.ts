@@ -232,8 +232,10 @@ function analyseFunction(fn: CFunction, path: string, entry: Held[], members: Ma
     if (more.length) walk = walkFunction(fn, ctx.model, { entry: [...entry, ...more] });
   }
   const issues: Issue[] = [];
+  const calledBefore = (names: string[], line: number): boolean => names.length > 0 && walk.calls.some((c) => c.line < line && names.includes(c.callee));
   for (const ev of walk.calls) {
     for (const hit of ctx.matcher.hitsForCall(ev, path, ctx.summaries)) {
+      if (calledBefore(hit.rule.unlessAfter, hit.line)) continue;
       issues.push({ key: `${hit.rule.id}|${hit.callee}|${hit.lock.kind}:${hit.lock.key}`, rule: hit.rule, fn: fn.name, line: hit.line, lockLine: hit.lock.line, lock: hit.lock, hit });
     }
   }

@@ -173,6 +173,8 @@ function checkFile(
   const after = analyseImage({ path: t.path, text: post.text, complete: post.complete, lines: [...t.added], hunks: postHunks }, postCtx);
   const before = pre ? analyseImage({ path: t.diff.oldPath ?? t.path, text: pre.text, complete: pre.complete, lines: oldHunkLines(t.diff), hunks: preHunks }, preCtx) : [];
   const beforeByKey = new Map(before.map((f) => [f.key, f]));
+  // A problem the pre-image had in any changed function moved with the code: it is not new.
+  const movedKeys = new Set(before.flatMap((f) => f.issues.map((i) => i.key)));
   for (const fn of after) {
     const ex: ExplainContext = { ...explainCtx, hunkOnly: fn.hunkOnly || !post.complete };
     const firstAdded = [...t.added].filter((l) => l >= fn.startLine && l <= fn.endLine).sort((a, b) => a - b)[0] ?? fn.startLine;
@@ -191,7 +193,7 @@ function checkFile(
     const newKeys = new Set(fn.issues.map((i) => i.key));
     const reported = new Set<string>();
     for (const issue of outermostPerCall(fn.issues)) {
-      if (oldKeys.has(issue.key) || reported.has(issue.key)) continue;
+      if (oldKeys.has(issue.key) || movedKeys.has(issue.key) || reported.has(issue.key)) continue;
       reported.add(issue.key);
       const line = anchorLine(issue, fn, t.added);
       const { severity, confidence, basis } = assess(issue, explainCtx.kinds, ex.hunkOnly);
