@@ -68,3 +68,37 @@ static int fill_stats(struct stat_ctx *ctx, int n)
     expect(lockFindings(findings)).toEqual([]);
   });
 });
+
+describe('unparsed functions (real 6.1 shapes, re-told)', () => {
+  it('brace-less iterator bodies, GNU case ranges and function-local static DEFINE_* macros parse, and the walk sees inside', async () => {
+    const { loadRules } = await import('../../checks/lock/rules-load.js');
+    const { parseC } = await import('../../src/c/parse.js');
+    const { walkFunction } = await import('../../src/c/walk.js');
+    const rules = loadRules();
+    const file = parseC(
+      `static long count_items(struct counter *c)
+{
+	static DEFINE_RATELIMIT_STATE(rs, HZ, 1);
+	long sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += per_cpu(c->items, cpu);
+	switch (c->mode) {
+	case 1 ... 3:
+		spin_lock(&c->lock);
+		sum += c->extra;
+		spin_unlock(&c->lock);
+		break;
+	}
+	return sum;
+}
+`,
+      rules.model.syntax,
+    );
+    expect(file.functions.map((f) => [f.name, f.errorLines])).toEqual([['count_items', []]]);
+    const walk = walkFunction(file.functions[0], rules.model);
+    expect(walk.calls.map((c) => c.callee)).toContain('per_cpu');
+    expect(walk.acquires.map((a) => a.lock.key)).toEqual(['c->lock']);
+  });
+});
