@@ -637,7 +637,8 @@ class Walker {
     const existing = target ? s.get(target) : undefined;
     if (this.live) {
       // Twice only for the same lock: two unlocks of two different locks of a kind are two releases.
-      const double = !!existing && existing.status === 'released' && existing.definite && existing.key === key;
+      // Contexts nest (rcu_read_lock twice, then two unlocks), so they are never "twice".
+      const double = !!existing && existing.status === 'released' && existing.definite && existing.key === key && !existing.unordered;
       this.releases.push({ kind: p.kind, key, callee: p.name, line: at, double, matched: !!existing });
     }
     if (!target || !existing) return s;

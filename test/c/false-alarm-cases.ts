@@ -347,6 +347,52 @@ static void FN(struct wait_list *from, struct wait_list *to, struct waiter *w)
 }`,
     fire: [],
   },
+  {
+    name: 'preempt_enable_no_resched() ends the preempt-off section before schedule() (a per-cpu thread loop)',
+    dir: 'kernel',
+    code: `
+static int FN(void *data)
+{
+	struct cpu_thread *t = data;
+
+	for (;;) {
+		set_current_state(TASK_INTERRUPTIBLE);
+		preempt_disable();
+		if (t->should_stop) {
+			__set_current_state(TASK_RUNNING);
+			preempt_enable();
+			return 0;
+		}
+		if (!t->pending) {
+			preempt_enable_no_resched();
+			schedule();
+			continue;
+		}
+		__set_current_state(TASK_RUNNING);
+		preempt_enable();
+		t->fn(t->arg);
+	}
+}`,
+    fire: [],
+  },
+  {
+    name: 'a lookup that returns inside an RCU read section its put ends (page_ext_get)',
+    dir: 'mm',
+    code: `
+static struct ext_info *FN(struct page *page)
+{
+	struct ext_info *e;
+
+	rcu_read_lock();
+	e = lookup_ext_info(page);
+	if (!e) {
+		rcu_read_unlock();
+		return NULL;
+	}
+	return e;
+}`,
+    fire: [],
+  },
   // Controls: the same shapes with the bug still fire.
   {
     name: 'control: a return with the mutex held that is no contract still fires (as a note)',
