@@ -189,7 +189,8 @@ function balanceIssues(fn: CFunction, walk: WalkResult, members: Map<string, str
   const seen = new Set<string>();
   for (const exit of walk.exits) {
     for (const h of exit.locks) {
-      if (h.status !== 'held' || !h.definite || h.scoped || h.entry || ctx.model.kinds.get(h.kind)?.pseudo) continue;
+      // Contexts (rcu, irq, preemption) are handed between functions by design (page_ext_get/put).
+      if (h.status !== 'held' || !h.definite || h.scoped || h.entry || h.unordered || ctx.model.kinds.get(h.kind)?.pseudo) continue;
       if (exit.returns === h.key || acquiresAnnotated.has(h.key)) continue;
       if (contractCovers(fn, members, h.kind, exit.returns, ctx) || handedOut(fn, h.key)) continue;
       const key = `unbalanced|${h.kind}|${h.key}`;
@@ -219,8 +220,10 @@ function analyseFunction(fn: CFunction, path: string, entry: Held[], members: Ma
     if (more.length) walk = walkFunction(fn, ctx.model, { entry: [...entry, ...more] });
   }
   const issues: Issue[] = [];
+  const calledBefore = (names: string[], line: number): boolean => names.length > 0 && walk.calls.some((c) => c.line < line && names.includes(c.callee));
   for (const ev of walk.calls) {
     for (const hit of ctx.matcher.hitsForCall(ev, path, ctx.summaries)) {
+      if (calledBefore(hit.rule.unlessAfter, hit.line)) continue;
       issues.push({ key: `${hit.rule.id}|${hit.callee}|${hit.lock.kind}:${hit.lock.key}`, rule: hit.rule, fn: fn.name, line: hit.line, lockLine: hit.lock.line, lock: hit.lock, hit });
     }
   }

@@ -248,6 +248,8 @@ function checkFile(
   const before = pre ? analyseImage({ path: t.diff.oldPath ?? t.path, text: image(pre.text, pre.complete, preHunks), complete: pre.complete, lines: oldHunkLines(t.diff).filter((l) => l <= linesPerFile), hunks: preHunks }, preCtx) : [];
   if (budget.expired()) throw new DeadlinePassed();
   const beforeByKey = new Map(before.map((f) => [f.key, f]));
+  // A problem the pre-image had in any changed function moved with the code: it is not new.
+  const movedKeys = new Set(before.flatMap((f) => f.issues.map((i) => i.key)));
   for (const fn of after) {
     const ex: ExplainContext = { ...explainCtx, hunkOnly: fn.hunkOnly || !post.complete };
     const firstAdded = t.added.firstIn(fn.startLine, fn.endLine) ?? fn.startLine;
@@ -266,7 +268,7 @@ function checkFile(
     const newKeys = new Set(fn.issues.map((i) => i.key));
     const reported = new Set<string>();
     for (const issue of outermostPerCall(fn.issues)) {
-      if (oldKeys.has(issue.key) || reported.has(issue.key)) continue;
+      if (oldKeys.has(issue.key) || movedKeys.has(issue.key) || reported.has(issue.key)) continue;
       reported.add(issue.key);
       const line = anchorLine(issue, fn, t.added);
       const { severity, confidence, basis } = assess(issue, explainCtx.kinds, ex.hunkOnly);

@@ -38,6 +38,11 @@ export interface LockRule {
   calls: CallRule[];
   /** Lower the confidence when one of these (pseudo) locks is held, e.g. pagefault_disable(). */
   lowerIfHeld: string[];
+  /**
+   * Not when the function called one of these (names) before the call: the evidence that the
+   * locked range was waited idle first (an ordered-extent lookup under the extent lock).
+   */
+  unlessAfter: string[];
   /** Built-in analyses that are not call tables. */
   analysis?: 'order' | 'balance';
   does: string;

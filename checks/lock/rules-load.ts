@@ -221,7 +221,7 @@ function readCalls(src: Source, path: Path, c: Collected): CallRule[] {
 function readRules(src: Source, c: Collected): void {
   src.list(['rules']).forEach((_, i) => {
     const p: Path = ['rules', i];
-    src.keys(p, ['id', 'held', 'severity', 'confidence', 'paths', 'not-paths', 'calls', 'lower-if-held', 'analysis', 'does', 'waits', 'fix', 'precedent']);
+    src.keys(p, ['id', 'held', 'severity', 'confidence', 'paths', 'not-paths', 'calls', 'lower-if-held', 'unless-after', 'analysis', 'does', 'waits', 'fix', 'precedent']);
     const id = src.str([...p, 'id'])!;
     if (!/^[a-z0-9-]+$/.test(id)) src.fail([...p, 'id'], 'rule ids are lower-case words joined by "-"');
     if (c.rules.some((r) => r.id === id)) src.fail([...p, 'id'], `rule "${id}" is defined twice`);
@@ -254,6 +254,7 @@ function readRules(src: Source, c: Collected): void {
       notPaths,
       calls,
       lowerIfHeld: lower,
+      unlessAfter: src.strList([...p, 'unless-after']),
       analysis,
       does: src.str([...p, 'does'])!,
       waits: src.str([...p, 'waits'])!,

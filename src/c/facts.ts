@@ -30,7 +30,7 @@ export interface FunctionFacts {
   /** The function returns with a lock on parameter `arg` taken (every exit holds it). */
   acquires?: { kind: string; arg: number };
   /** The function drops a lock on parameter `arg` it did not take: on every path, or on some only. */
-  releases?: { kind: string; arg: number; always: boolean };
+  releases?: { kind: string; arg: number; always: boolean; suffix?: string };
   /** Every value-returning exit returns a lock it holds (a lookup that returns a locked page). */
   returnsLocked?: { kind: string };
   partial: boolean;
@@ -43,6 +43,14 @@ export interface FileFacts {
 }
 
 const paramIndex = (key: string, params: { name: string }[]): number => params.findIndex((p) => p.name === key);
+
+/** A lock reached from a parameter: `f->lock` is parameter `f` plus `->lock`. */
+function paramPath(key: string, params: { name: string }[]): { arg: number; suffix: string } | null {
+  const m = /^([A-Za-z_]\w*)((?:->|\.)[\w.>-]*)?$/.exec(key);
+  if (!m) return null;
+  const arg = paramIndex(m[1], params);
+  return arg < 0 ? null : { arg, suffix: m[2] ?? '' };
+}
 
 /** Parse one file and collect its facts. Never throws on bad C: unparseable parts are marked partial. */
 export function collectFacts(path: string, text: string, model: LockModel): FileFacts {
@@ -95,13 +103,14 @@ export function collectFacts(path: string, text: string, model: LockModel): File
       }
     }
     for (const r of unmatched) {
-      const idx = paramIndex(r.key, fn.params);
-      if (idx < 0) continue;
+      const at = paramPath(r.key, fn.params);
+      if (!at) continue;
       // Walk again with the caller's lock held: does every return drop it, or only some (an -EAGAIN path)?
       const held = { key: r.key, kind: r.kind, cls: r.kind, line: fn.startLine, via: 'entry', status: 'held' as const, definite: true, entry: true };
       const again = walkFunction(fn, model, { entry: [held] });
       const always = again.exits.length > 0 && again.exits.every((e) => e.locks.some((x) => x.key === r.key && x.kind === r.kind && x.status === 'released' && x.definite));
-      facts.releases = { kind: r.kind, arg: idx, always };
+      facts.releases = { kind: r.kind, arg: at.arg, always };
+      if (at.suffix) facts.releases.suffix = at.suffix;
     }
     functions.push(facts);
   }

@@ -31,6 +31,8 @@ export interface PrimitiveSpec {
   unordered?: boolean;
   /** Derived from a helper's body in the tree (not from the rules): `fs/btrfs/foo.c:120`. */
   inferred?: string;
+  /** Appended to the argument to name the lock: a helper given `f` that unlocks `f->lock`. */
+  suffix?: string;
 }
 
 export interface KindSpec {

@@ -87,11 +87,66 @@ export function maskMacros(text: string, syntax: SyntaxSpec): { masked: string; 
     }
   }
   if (syntax.defineMacros && Object.keys(syntax.defineMacros).length) out = rewriteDefineMacros(out, syntax.defineMacros);
+  if (syntax.loopMacros.length) out = rewriteBracelessLoops(out, syntax.loopMacros);
+  out = rewriteCaseRanges(out);
+  out = blankStaticDefines(out);
   if (syntax.ignoreWords.length) {
     const re = new RegExp(`\\b(${syntax.ignoreWords.map(escapeRe).join('|')})\\b`, 'g');
     out = out.replace(re, (w) => ' '.repeat(w.length));
   }
   return { masked: out, annotations };
+}
+
+/**
+ * `for_each_possible_cpu(i)` followed by a single statement without braces is no C tree-sitter
+ * can read: the macro becomes `for(;_;)` in place (same length, line breaks kept), a loop whose
+ * condition is unknown, and its body parses as any loop body. Macros followed by `{` are left
+ * alone: the walk reads `name(args) { body }` itself.
+ */
+function rewriteBracelessLoops(text: string, loopMacros: string[]): string {
+  const names = loopMacros.map((g) => g.replace(/\*/g, '\\w*').replace(/\?/g, '\\w')).join('|');
+  const head = new RegExp(`^[ \\t]*(${names})[ \\t]*\\(`, 'gm');
+  let out = text;
+  let m: RegExpExecArray | null;
+  while ((m = head.exec(text))) {
+    const start = m.index + m[0].length - m[0].trimStart().length;
+    const open = m.index + m[0].length - 1;
+    const end = closeParen(text, open);
+    if (end < 0) continue;
+    // A brace-less body: the next thing after the macro is a statement, not `{` or `;`.
+    const next = /\S/.exec(text.slice(end, end + 400));
+    if (!next || next[0] === '{' || next[0] === ';' || /^[^\n]*\S/.test(text.slice(end).split('\n')[0] ?? '')) continue;
+    const segment = text.slice(start, end);
+    const loop = 'for(;_;)';
+    const firstLine = segment.split('\n')[0];
+    if (firstLine.length < loop.length) continue;
+    out = out.slice(0, start) + loop + segment.slice(loop.length).replace(/[^\n]/g, ' ') + out.slice(end);
+    head.lastIndex = end;
+  }
+  return out;
+}
+
+/**
+ * `static DEFINE_RATELIMIT_STATE(rs, HZ, 1);` inside a function defines a variable through a macro
+ * tree-sitter cannot read as a declaration; it takes no lock, so it is blanked (lines kept).
+ */
+function blankStaticDefines(text: string): string {
+  const head = /^[ \t]*static[ \t]+(?:DEFINE|DECLARE)_[A-Z0-9_]+[ \t]*\(/gm;
+  let out = text;
+  let m: RegExpExecArray | null;
+  while ((m = head.exec(text))) {
+    const end = closeParen(text, m.index + m[0].length - 1);
+    if (end < 0 || !/^\s*;/.test(text.slice(end, end + 20))) continue;
+    const stop = text.indexOf(';', end) + 1;
+    out = out.slice(0, m.index) + blank(text.slice(m.index, stop)) + out.slice(stop);
+    head.lastIndex = stop;
+  }
+  return out;
+}
+
+/** GNU case ranges (`case 'a' ... 'z':`) as an expression tree-sitter reads, same length. */
+function rewriteCaseRanges(text: string): string {
+  return text.replace(/^([ \t]*case[^:\n]*?) \.\.\. /gm, '$1 ||  ');
 }
 
 /** The top-level arguments of a call's parenthesised group (without the parentheses). */

@@ -29,7 +29,7 @@ export interface TreeEdge {
 }
 
 /** Bump when facts change shape, so old cache entries are ignored. */
-const FACTS_VERSION = 4;
+const FACTS_VERSION = 5;
 
 export function defaultCacheDir(): string {
   return process.env.KREVIEW_CACHE ?? join(homedir(), '.cache', 'kreview');
@@ -186,7 +186,7 @@ export class SummaryIndex {
       const f = def.facts;
       const inferred = `${def.path}:${f.line}`;
       if (f.acquires) out.push({ kind: f.acquires.kind, op: 'acquire', name, arg: f.acquires.arg, inferred });
-      if (f.releases) out.push({ kind: f.releases.kind, op: f.releases.always ? 'release' : 'forget', name, arg: f.releases.arg, inferred });
+      if (f.releases) out.push({ kind: f.releases.kind, op: f.releases.always ? 'release' : 'forget', name, arg: f.releases.arg, inferred, ...(f.releases.suffix ? { suffix: f.releases.suffix } : {}) });
       if (f.returnsLocked) out.push({ kind: f.returnsLocked.kind, op: 'returns-locked', name, arg: null, success: 'pointer', inferred });
     }
     return out;

@@ -135,6 +135,21 @@ function loopPatterns(syntax: LockModel['syntax']): RegExp[] {
   return res;
 }
 
+/** Drop call wrappers (`BTRFS_I(inode)->io_tree` -> `inode->io_tree`) to compare lock expressions. */
+const bare = (k: string): string => k.replace(/\b[A-Za-z_]\w*\(([^()]*)\)/g, '$1');
+
+/**
+ * Could two lock expressions name one lock? `folio` and `folio->page`, `page` and `folio` (an alias
+ * the walk cannot follow) may; `from->lock` and `to->lock` (two objects' fields) do not.
+ */
+function mayBeSameLock(a: string, b: string): boolean {
+  const x = bare(a);
+  const y = bare(b);
+  if (x === y || x.startsWith(`${y}->`) || x.startsWith(`${y}.`) || y.startsWith(`${x}->`) || y.startsWith(`${x}.`)) return true;
+  const field = /->|\./;
+  return !(field.test(x) && field.test(y));
+}
+
 /** A plain flag test: `locked`, `!nowait`, `ctx->have_lock`. */
 const FLAG = /^!?[A-Za-z_][\w]*(?:(?:->|\.)[A-Za-z_]\w*)*$/;
 
@@ -577,7 +592,7 @@ class Walker {
     let key: string | null = null;
     if (p.key) key = p.key;
     else if (p.op === 'returns-locked') key = assignedTo ? normaliseLockExpr(assignedTo, this.syntax.unwrap) : null;
-    else if (p.arg !== null && args[p.arg] !== undefined) key = normaliseLockExpr(args[p.arg], this.syntax.unwrap);
+    else if (p.arg !== null && args[p.arg] !== undefined) key = normaliseLockExpr(args[p.arg], this.syntax.unwrap) + (p.suffix ?? '');
     if (!key) return null;
     const kind = this.model.kinds.get(p.kind);
     return { key, cls: lockClass(p.kind, key, kind?.sameClass ?? false, p.cls, this.syntax.genericFields) };
@@ -595,7 +610,10 @@ class Walker {
     if (!id) return { state: s };
     const sk = stateKey(p.kind, id.key);
     if (p.op === 'release') return { state: this.release(p, id.key, sk, at, s) };
-    if (p.op === 'forget') return { state: this.drop(s, sk) };
+    if (p.op === 'forget') {
+      const target = this.releaseTarget(p, id.key, sk, s);
+      return { state: target ? this.drop(s, target) : s };
+    }
     const held: Held = { key: id.key, kind: p.kind, cls: id.cls, line: at, via: p.name.replace(/[*?]/g, ''), status: 'held', definite: true };
     if (p.try) held.try = true;
     if (p.unordered) held.unordered = true;
@@ -619,21 +637,24 @@ class Walker {
     return out;
   }
 
+  /** The state entry a release of `key` refers to: the same expression, or the same lock written another way. */
+  private releaseTarget(p: PrimitiveSpec, key: string, sk: string, s: ReadonlyMap<string, Held>): string | null {
+    if (s.get(sk)) return sk;
+    // The same lock written another way (`unlock_page(&folio->page)`): the only one of its kind,
+    // unless the two expressions plainly name two different objects (`from->lock`, `to->lock`).
+    const same = [...s.entries()].filter(([, h]) => h.kind === p.kind && h.status === 'held');
+    if (same.length === 1 && mayBeSameLock(same[0][1].key, key)) return same[0][0];
+    const anyKind = [...s.entries()].filter(([, h]) => h.key === key && h.status === 'held');
+    return anyKind.length === 1 ? anyKind[0][0] : null;
+  }
+
   private release(p: PrimitiveSpec, key: string, sk: string, at: number, s: ReadonlyMap<string, Held>): LockState {
-    let target = s.get(sk) ? sk : null;
-    if (!target) {
-      // The same lock written another way (`unlock_page(&folio->page)`): the only one of its kind.
-      const same = [...s.entries()].filter(([, h]) => h.kind === p.kind && h.status === 'held');
-      if (same.length === 1) target = same[0][0];
-      else {
-        const anyKind = [...s.entries()].filter(([, h]) => h.key === key && h.status === 'held');
-        if (anyKind.length === 1) target = anyKind[0][0];
-      }
-    }
+    const target = this.releaseTarget(p, key, sk, s);
     const existing = target ? s.get(target) : undefined;
     if (this.live) {
       // Twice only for the same lock: two unlocks of two different locks of a kind are two releases.
-      const double = !!existing && existing.status === 'released' && existing.definite && existing.key === key;
+      // Contexts nest (rcu_read_lock twice, then two unlocks), so they are never "twice".
+      const double = !!existing && existing.status === 'released' && existing.definite && existing.key === key && !existing.unordered;
       this.releases.push({ kind: p.kind, key, callee: p.name, line: at, double, matched: !!existing });
     }
     if (!target || !existing) return s;
