@@ -5,17 +5,18 @@
 // whether every reply went out exactly once, and how often the daemon grouped a thread as b4 does.
 // The data is REAL list mail (the archive and the commit range are printed). Run by hand:
 //   npx tsx bench/replay-bench.ts --archive <epoch.git> [--messages 3000] [--skip 0] [--kill review] [--grouping-only]
-//     [--repo /path/to/linux] [--b4-threads 150] [--dir D] [--keep]
+//     [--repo /path/to/linux] [--maintainers FILE] [--b4-threads 150] [--dir D] [--keep]
 // --skip counts back from the newest message: the range is the N messages before the newest --skip.
 // The inbox is a new v2 epoch whose commits are re-made with git fast-import over the archive's own
 // blobs (an alternates link), so the daemon sees exactly the archive's messages in the archive's order.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { b4Group, kreviewGroup, messageIdsOf, splitThreads, type ThreadMail } from './replay-b4.js';
 
+const DEBIAN_MAINTAINERS = '/work/linux/linux-source-6.1/MAINTAINERS';
 const argv = process.argv.slice(2);
 const opt = (flag: string, dflt: string): string => (argv.includes(flag) ? argv[argv.indexOf(flag) + 1] : dflt);
 const archive = resolve(opt('--archive', '/work/.mirror/linux-mailinglist-archives+linux-btrfs.vger.kernel.org.0/repo'));
@@ -23,6 +24,8 @@ const total = Number(opt('--messages', '3000'));
 const skip = Number(opt('--skip', '0'));
 const killAt = opt('--kill', 'review') as 'none' | 'intake' | 'review' | 'dispatch';
 const repo = argv.includes('--repo') ? resolve(opt('--repo', '')) : null;
+// The real kernel MAINTAINERS routes patches by path (read only; GPL data, never copied into the project).
+const maintainers = opt('--maintainers', existsSync(DEBIAN_MAINTAINERS) ? DEBIAN_MAINTAINERS : '');
 const b4Threads = Number(opt('--b4-threads', '150'));
 const root = argv.includes('--dir') ? resolve(opt('--dir', '')) : mkdtempSync(join(tmpdir(), 'kreview-replay-'));
 const here = new URL('..', import.meta.url).pathname;
@@ -66,7 +69,7 @@ function listIdOf(dir: string, blob: string): string {
 }
 
 function writePolicy(file: string, listId: string): void {
-  const repoLine = repo ? `    repo: ${repo}\n` : '';
+  const repoLine = (repo ? `    repo: ${repo}\n` : '') + (maintainers ? `    maintainers: ${maintainers}\n` : '');
   writeFileSync(
     file,
     `bot: { name: kreview, address: kreview@bots.example.org, human: Jo Maintainer <jo@example.org> }
@@ -202,7 +205,7 @@ async function main(): Promise<void> {
   const first = git(archive, ['log', '-1', '--format=%ci', range[0].commit]).trim();
   const last = git(archive, ['log', '-1', '--format=%ci', range[range.length - 1].commit]).trim();
   say(`data: REAL list mail, ${range.length} consecutive messages of ${archive}`);
-  say(`range: ${range[0].commit.slice(0, 12)}..${range[range.length - 1].commit.slice(0, 12)} (${first} .. ${last}), list ${listId}; repository: ${repo ?? 'none'}; kill: ${killAt}`);
+  say(`range: ${range[0].commit.slice(0, 12)}..${range[range.length - 1].commit.slice(0, 12)} (${first} .. ${last}), list ${listId}; repository: ${repo ?? 'none'}; MAINTAINERS: ${maintainers || 'none'}; kill: ${killAt}`);
 
   if (!argv.includes('--grouping-only')) await replay(range, policy, db, outDir);
 

@@ -10,6 +10,7 @@ const benches: [string, string[]][] = [
   ['lock-bench.ts', quick ? ['20000'] : []],
   ['watch-bench.ts', quick ? ['--messages', '10000'] : []],
   ['app-bench.ts', quick ? ['--commits', '20000'] : []],
+  ['fuzz.ts', quick ? ['--seconds', '6'] : []],
 ];
 
 let failed = 0;

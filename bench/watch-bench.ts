@@ -108,7 +108,7 @@ async function ingestBench(): Promise<void> {
   let t = Date.now();
   await generateInbox(join(dir, 'inbox'), total);
   say(`generated a public-inbox v2 mirror of ${total} messages in ${((Date.now() - t) / 1000).toFixed(1)} s`);
-  const policy = writePolicy(dir, `sources:\n  - { type: public-inbox, path: inbox, name: bench }\nlists:\n  - { address: ${LIST}, mode: enabled }\n`);
+  const policy = writePolicy(dir, `sources:\n  - { type: public-inbox, path: inbox, name: bench, since: 1970-01-01 }\nlists:\n  - { address: ${LIST}, mode: enabled }\n`);
   const w = new Watcher({ policyFile: policy, log: () => {} });
   t = Date.now();
   await w.pollSources();

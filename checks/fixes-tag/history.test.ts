@@ -316,6 +316,16 @@ describe('hostile and odd tags', () => {
   });
 });
 
+describe('remarks about the whole patch come once', () => {
+  it('two fixed commits by two authors left out of Cc: one note naming both', async () => {
+    const f = await runFixes(messagePatch(message([x.line('bug'), x.line('init')]), { to: [{ name: 'T', email: 't@example.org' }] }), history, x.c.head);
+    const notes = f.filter((y) => y.id === 'fixes/author-not-cced');
+    expect(notes).toHaveLength(1);
+    expect(notes[0].message).toBe(`Blamed author not CCed: ${BOB.name} <${BOB.email}>, ${ALICE.name} <${ALICE.email}>`);
+    expect(notes[0].suggestion).toBe(`${x.line('bug')}\n${x.line('init')}`);
+  });
+});
+
 describe('the corrected line and the cited commits', () => {
   it('every finding about a known target suggests its canonical line and cites sha12 ("subject")', async () => {
     const tags = [`fixes: commit ${x.c.merge.slice(0, 8)}: "Merge"`];

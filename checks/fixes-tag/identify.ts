@@ -43,8 +43,9 @@ export async function identify(tags: FixesTag[], d: Describer, base: string | nu
     // A shallow clone cannot tell an old id from a wrong one: said once, as a note.
     if (r.shallow && shallowSaid) continue;
     shallowSaid ||= !!r.shallow;
-    // A mirror's tags name the commits of the tree it mirrors: not being here is the normal case.
-    if (rules.mirror && r.finding?.id === 'fixes/unknown-sha' && !r.guess) {
+    // A mirror's tags name the commits of the tree it mirrors: not being here is the normal case,
+    // and so is the same subject here under another id (the mirrored copy). A typo stays an error.
+    if (rules.mirror && r.finding?.id === 'fixes/unknown-sha' && (!r.guess || r.finding.severity === 'warning')) {
       out.elsewhere.push({ tag: r.tag, id: r.id });
       continue;
     }

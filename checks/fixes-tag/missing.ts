@@ -9,7 +9,8 @@ import { makeTarget, type Target } from './cite.js';
 /** The bug words a message uses, strong ones first; none for a merge, a revert, or a typo or doc change. */
 export function bugSigns(subject: string, message: string): { names: string[]; strong: boolean } {
   if (NEVER_NEEDS_FIXES.some((r) => r.test(subject))) return { names: [], strong: false };
-  const hits = BUG_WORDS.filter((w) => w.pattern.test(message));
+  const lower = message.toLowerCase();
+  const hits = BUG_WORDS.filter((w) => w.needs.some((n) => lower.includes(n)) && w.pattern.test(message));
   const strong = hits.some((w) => w.strong);
   // Weak words alone ("deadlock", "leak") need a subject that says it fixes something, and no typo/doc subject.
   if (hits.length === 0 || (!strong && (!FIX_VERB.test(subject) || NOT_A_BUG_FIX.some((r) => r.test(subject))))) return { names: [], strong: false };

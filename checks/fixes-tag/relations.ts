@@ -52,7 +52,7 @@ export async function relationFindings(named: Named[], d: Describer, inp: Relati
   await d.load(facts.map((f) => f.reverts).filter((o): o is string => o !== null));
   await d.prime(citedCommits(named, facts, d, inp));
   const per = await Promise.all(named.map((n, i) => targetFindings(n, facts[i], d, inp)));
-  return [...per.flat(), ...(await stableCc(named, facts, d, inp)), ...(await authorsNotCced(named, d, inp))];
+  return [...per.flat(), ...(await alreadyFixed(named, facts, d, inp)), ...(await stableCc(named, facts, d, inp)), ...(await authorsNotCced(named, d, inp))];
 }
 
 /** The commits the findings will cite, so their abbreviations come in one batch; a guess, not a promise. */
@@ -142,19 +142,27 @@ async function targetFindings({ tag, info }: Named, f: Facts, d: Describer, inp:
       }),
     );
   }
-  const fixers = f.fixers.filter((c) => c.oid !== inp.patch.commit);
-  if (fixers.length > 0) {
-    const t = await target();
-    const by = await d.cites(fixers);
-    out.push(
-      historyFinding('fixes/already-fixed', tag, { sha: t.abbrev, count: fixers.length }, {
-        suggestion: await suggestion(),
-        explanation: `Already in the tree with Fixes: ${t.abbrev}: ${by.join(', ')}. Is this the same fix again, or a fix of one of those (then should it name that one)?`,
-        evidence: by,
-      }),
-    );
-  }
   return out;
+}
+
+/** One note per patch for every target other commits already fix, listing them. */
+async function alreadyFixed(named: Named[], facts: Facts[], d: Describer, inp: RelationInput): Promise<Finding[]> {
+  const hits: { tag: FixesTag; abbrev: string; by: string[]; suggestion: string }[] = [];
+  for (const [i, { tag, info }] of named.entries()) {
+    const fixers = facts[i].fixers.filter((c) => c.oid !== inp.patch.commit);
+    if (fixers.length === 0) continue;
+    hits.push({ tag, abbrev: (await d.target(info)).abbrev, by: await d.cites(fixers), suggestion: await inp.suggestion(tag) });
+  }
+  if (hits.length === 0) return [];
+  const [first] = hits;
+  const explain = hits.map((h) => `Already in the tree with Fixes: ${h.abbrev}: ${h.by.join(', ')}.`).join(' ');
+  return [
+    historyFinding('fixes/already-fixed', first.tag, { sha: hits.map((h) => h.abbrev).join(', '), count: hits.reduce((n, h) => n + h.by.length, 0) }, {
+      suggestion: hits.map((h) => h.suggestion).join('\n'),
+      explanation: `${explain} Is this the same fix again, or a fix of one of those (then should it name that one)?`,
+      evidence: hits.flatMap((h) => h.by),
+    }),
+  ];
 }
 
 async function notAncestor(tag: FixesTag, info: CommitInfo, backports: CommitInfo[], d: Describer, inp: RelationInput): Promise<Finding> {
@@ -227,20 +235,20 @@ async function authorsNotCced(named: Named[], d: Describer, inp: RelationInput):
   const reached = new Set([...mail.to, ...mail.cc, ...(mail.from ? [mail.from] : []), patch.author].map((p) => p.email.toLowerCase()));
   // Cc: trailers count: git send-email copies them into the mail's Cc.
   for (const m of patch.message.matchAll(/^\s*cc\s*:.*$/gim)) for (const a of m[0].matchAll(/[^\s<>,;"]+@[^\s<>,;"#]+/g)) reached.add(a[0].toLowerCase());
-  const out: Finding[] = [];
+  const missed: { tag: FixesTag; who: string; cite: string; suggestion: string }[] = [];
   for (const { tag, info } of named) {
     const email = info.author.email.toLowerCase();
     if (email === '' || reached.has(email)) continue;
     reached.add(email);
-    const t = await d.target(info);
-    const who = `${info.author.name} <${info.author.email}>`;
-    out.push(
-      historyFinding('fixes/author-not-cced', tag, { author: who }, {
-        suggestion: await inp.suggestion(tag),
-        explanation: `${who} wrote ${t.cite}, the commit this fixes, but is neither in To nor Cc. They usually know the code best: could you Cc them?`,
-        evidence: [t.cite],
-      }),
-    );
+    missed.push({ tag, who: `${info.author.name} <${info.author.email}>`, cite: (await d.target(info)).cite, suggestion: await inp.suggestion(tag) });
   }
-  return out;
+  if (missed.length === 0) return [];
+  const wrote = missed.map((m) => `${m.who} wrote ${m.cite}`).join('; ');
+  return [
+    historyFinding('fixes/author-not-cced', missed[0].tag, { author: missed.map((m) => m.who).join(', ') }, {
+      suggestion: missed.map((m) => m.suggestion).join('\n'),
+      explanation: `${wrote}: the commit${missed.length > 1 ? 's' : ''} this fixes, but ${missed.length > 1 ? 'they are' : 'is'} neither in To nor Cc. They usually know the code best: could you Cc them?`,
+      evidence: missed.map((m) => m.cite),
+    }),
+  ];
 }

@@ -73,12 +73,13 @@ function entryState(fn: CFunction, members: Map<string, string[]>, ctx: AnalyseC
   const out: Held[] = [];
   for (const e of ctx.rules.entry) {
     const named = e.names.some((re) => re.test(fn.name));
-    const callback = (members.get(fn.name) ?? []).some((m) => e.callbacks.includes(m));
+    const callback = (members.get(fn.name) ?? []).find((m) => e.callbacks.includes(m));
     if (!named && !callback) continue;
     const param = fn.params.find((p) => e.param.test(p.text));
     if (!param) continue;
     const kind = ctx.model.kinds.get(e.holds);
-    out.push({ key: param.name, kind: e.holds, cls: lockClass(e.holds, param.name, kind?.sameClass ?? false, undefined, ctx.model.syntax.genericFields), line: fn.startLine, via: 'entry', status: 'held', definite: true, entry: true });
+    const origin = callback ? `a ->${callback} callback, called with it held` : 'name: the function name says it is called with it held';
+    out.push({ key: param.name, kind: e.holds, cls: lockClass(e.holds, param.name, kind?.sameClass ?? false, undefined, ctx.model.syntax.genericFields), line: fn.startLine, via: 'entry', status: 'held', definite: true, entry: true, origin });
   }
   return out;
 }
@@ -92,7 +93,7 @@ function annotatedEntry(fn: CFunction, first: WalkResult, ctx: AnalyseContext): 
     const rel = first.releases.find((r) => r.key === key && !r.matched);
     if (!rel) continue;
     const kind = ctx.model.kinds.get(rel.kind);
-    out.push({ key, kind: rel.kind, cls: lockClass(rel.kind, key, kind?.sameClass ?? false, undefined, ctx.model.syntax.genericFields), line: fn.startLine, via: 'entry', status: 'held', definite: true, entry: true });
+    out.push({ key, kind: rel.kind, cls: lockClass(rel.kind, key, kind?.sameClass ?? false, undefined, ctx.model.syntax.genericFields), line: fn.startLine, via: 'entry', status: 'held', definite: true, entry: true, origin: `annotated ${a.kind === 'must-hold' ? '__must_hold' : '__releases'}(${a.expr})` });
   }
   return out;
 }
@@ -136,9 +137,9 @@ function orderIssues(fn: CFunction, walk: WalkResult, path: string, ctx: Analyse
   const out: Issue[] = [];
   const seen = new Set<string>();
   for (const a of walk.acquires) {
-    if (ctx.model.kinds.get(a.lock.kind)?.pseudo) continue;
+    if (a.lock.try || a.lock.unordered || ctx.model.kinds.get(a.lock.kind)?.pseudo) continue;
     for (const b of a.before) {
-      if (b.cls === a.lock.cls || ctx.model.kinds.get(b.kind)?.pseudo) continue;
+      if (b.cls === a.lock.cls || !b.definite || b.unordered || ctx.model.kinds.get(b.kind)?.pseudo) continue;
       const key = `lock-order-inversion|${b.cls}|${a.lock.cls}`;
       if (seen.has(key)) continue;
       const inScope = (o: DocumentedOrder): boolean => o.paths.length === 0 || o.paths.some((p) => path.startsWith(p));
@@ -163,10 +164,39 @@ const FAILURE = /^(-E[A-Z0-9]+|-\d+|ERR_PTR\(.*\)|NULL|false|ret|err|error|rc)$/
  */
 function locksForCaller(name: string, heldReturn: string | null, releasedReturns: (string | null)[]): boolean {
   if (/(^|_)(try)?lock(_|$)/.test(name)) return true;
-  return heldReturn !== null && SUCCESS.test(heldReturn) && releasedReturns.every((r) => r !== null && FAILURE.test(r));
+  if (heldReturn === null) return false;
+  if (SUCCESS.test(heldReturn) && releasedReturns.every((r) => r !== null && FAILURE.test(r))) return true;
+  // A boolean contract either way: `return false` with the lock held, `return true` without it.
+  const bool = /^(true|false)$/;
+  return bool.test(heldReturn) && releasedReturns.every((r) => r !== null && bool.test(r) && r !== heldReturn);
 }
 
-function balanceIssues(fn: CFunction, walk: WalkResult, ctx: AnalyseContext): Issue[] {
+const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * The lock is handed to the caller through an out-parameter: the locked object is stored through
+ * one (`*pagep = page`), or a flag through one says so (`*locked = true`).
+ */
+function handedOut(fn: CFunction, key: string): boolean {
+  const text = fn.body.text;
+  const params = fn.params.map((p) => p.name).filter((n) => new RegExp(`\\*\\s*${escapeRe(n)}\\b`).test(fn.params.find((q) => q.name === n)!.text));
+  return params.some((n) => {
+    const out = `\\*\\s*${escapeRe(n)}\\s*=\\s*`;
+    return new RegExp(`${out}(&\\s*)?${escapeRe(key)}\\s*;`).test(text) || (/lock/i.test(n) && new RegExp(`${out}(true|1)\\s*;`).test(text));
+  });
+}
+
+/** An exit contract of the rules (a ->write_begin callback, a VM_FAULT_LOCKED return) covers this return. */
+function contractCovers(fn: CFunction, members: Map<string, string[]>, kind: string, returns: string | null, ctx: AnalyseContext): boolean {
+  return ctx.rules.exit.some((e) => {
+    if (!e.holds.includes(kind)) return false;
+    const byName = e.names.some((re) => re.test(fn.name)) || (members.get(fn.name) ?? []).some((m) => e.callbacks.includes(m));
+    const byReturn = e.returns !== undefined && returns !== null && e.returns.test(returns);
+    return e.callbacks.length || e.names.length ? byName && (!e.returns || byReturn) : byReturn;
+  });
+}
+
+function balanceIssues(fn: CFunction, walk: WalkResult, members: Map<string, string[]>, ctx: AnalyseContext): Issue[] {
   const rule = ctx.matcher.rule('unbalanced');
   if (!rule) return [];
   const acquiresAnnotated = new Set(fn.annotations.filter((a) => a.kind === 'acquires').map((a) => normaliseLockExpr(a.expr, ctx.model.syntax.unwrap)));
@@ -176,6 +206,7 @@ function balanceIssues(fn: CFunction, walk: WalkResult, ctx: AnalyseContext): Is
     for (const h of exit.locks) {
       if (h.status !== 'held' || !h.definite || h.scoped || h.entry || ctx.model.kinds.get(h.kind)?.pseudo) continue;
       if (exit.returns === h.key || acquiresAnnotated.has(h.key)) continue;
+      if (contractCovers(fn, members, h.kind, exit.returns, ctx) || handedOut(fn, h.key)) continue;
       const key = `unbalanced|${h.kind}|${h.key}`;
       if (seen.has(key)) continue;
       const releasing = walk.exits.filter((e) => e !== exit && e.locks.some((x) => x.kind === h.kind && x.key === h.key && x.status === 'released'));
@@ -186,6 +217,7 @@ function balanceIssues(fn: CFunction, walk: WalkResult, ctx: AnalyseContext): Is
   }
   for (const r of walk.releases) {
     if (!r.double) continue;
+    if (ctx.model.kinds.get(r.kind)?.pseudo) continue;
     const key = `unbalanced-double|${r.kind}|${r.key}`;
     if (seen.has(key)) continue;
     seen.add(key);
@@ -195,7 +227,7 @@ function balanceIssues(fn: CFunction, walk: WalkResult, ctx: AnalyseContext): Is
   return out;
 }
 
-function analyseFunction(fn: CFunction, path: string, entry: Held[], ctx: AnalyseContext): Issue[] {
+function analyseFunction(fn: CFunction, path: string, entry: Held[], members: Map<string, string[]>, ctx: AnalyseContext): Issue[] {
   let walk = walkFunction(fn, ctx.model, { entry });
   if (fn.annotations.some((a) => a.kind !== 'acquires')) {
     const more = annotatedEntry(fn, walk, ctx);
@@ -214,7 +246,7 @@ function analyseFunction(fn: CFunction, path: string, entry: Held[], ctx: Analys
   }
   const callLines = new Set(issues.map((i) => i.line));
   issues.push(...orderIssues(fn, walk, path, ctx).filter((i) => !callLines.has(i.line)));
-  issues.push(...balanceIssues(fn, walk, ctx));
+  issues.push(...balanceIssues(fn, walk, members, ctx));
   return issues;
 }
 
@@ -238,7 +270,7 @@ export function analyseImage(input: ImageInput, ctx: AnalyseContext): FunctionAn
     if (ctx.expired?.()) return out;
     if (!input.complete && fn.errorLines.length) continue;
     for (const l of input.lines) if (l >= fn.startLine && l <= fn.endLine) covered.add(l);
-    const issues = fn.errorLines.length ? [] : analyseFunction(fn, input.path, entryState(fn, members, ctx), ctx);
+    const issues = fn.errorLines.length ? [] : analyseFunction(fn, input.path, entryState(fn, members, ctx), members, ctx);
     out.push({ name: fn.name, key: fn.name, startLine: fn.startLine, endLine: fn.endLine, errorLines: fn.errorLines, issues, hunkOnly: false });
   }
   if (!input.complete && input.lines.some((l) => !covered.has(l))) {
@@ -246,7 +278,7 @@ export function analyseImage(input: ImageInput, ctx: AnalyseContext): FunctionAn
     for (const { fn, hunk } of hunkOnlyFunctions(rest, ctx)) {
       if (ctx.expired?.()) return out;
       // Hunk-only: errors from the cut are expected; the note says how little was seen.
-      out.push({ name: fn.name, key: `${fn.name}#hunk${hunk}`, startLine: fn.startLine, endLine: fn.endLine, errorLines: [], issues: analyseFunction(fn, input.path, [], ctx), hunkOnly: true });
+      out.push({ name: fn.name, key: `${fn.name}#hunk${hunk}`, startLine: fn.startLine, endLine: fn.endLine, errorLines: [], issues: analyseFunction(fn, input.path, [], new Map(), ctx), hunkOnly: true });
     }
   }
   return out;

@@ -24,29 +24,46 @@ export function precedents(rule: LockRule, subjects: Map<string, string>): strin
   });
 }
 
-function lockPhrase(issue: Issue, ctx: ExplainContext): string {
-  const l = issue.lock;
-  const what = `the ${label(ctx, l.kind)} on ${l.key}`;
-  if (l.entry) return `${what} held: ${issue.fn}() is called with it held`;
-  const taken = `taken by ${callName(l.via)} at line ${l.line}`;
-  return l.definite ? `${what} held (${taken})` : `${what} possibly held (${taken} on some paths)`;
-}
-
 /** Capitalise prose, never an identifier (`btrfs_foo()` stays as written). */
 const sentence = (s: string): string => (!s || /^[a-z_]\w*\(/.test(s) ? s : s[0].toUpperCase() + s.slice(1));
 const full = (s: string): string => (/[.?!]$/.test(s) ? s : `${s}.`);
 
+/** Where the lock came from, named by function: "taken by lock_page() earlier in foo()". */
+function origin(issue: Issue): string {
+  const l = issue.lock;
+  if (l.entry) return `${issue.fn}() is ${l.origin?.startsWith('a ->') ? l.origin : 'called with it held'}`;
+  return `taken by ${callName(l.via)} ${l.line <= issue.line ? 'earlier' : 'later in a loop'} in ${issue.fn}()`;
+}
+
+/**
+ * The first sentence of the note, complete on its own: what is called (or taken, or returned) with
+ * which lock held, and where the lock comes from, by function name. The explanation goes on from it.
+ */
 export function message(issue: Issue, ctx: ExplainContext): string {
   const l = issue.lock;
+  const lock = `the ${label(ctx, l.kind)} on ${l.key}`;
   if (issue.hit) {
     const h = issue.hit;
-    const through = h.chain.length > 1 ? ` (reaches ${h.chain.at(-1)}())` : '';
-    if (issue.rule.id === 'second-page-lock') return `${h.callee}() on ${h.args[0] ?? 'another lock'} while ${l.key} is locked (line ${l.line})`;
-    return `${h.callee}()${through} called with ${lockPhrase(issue, ctx)}`;
+    if (issue.rule.id === 'second-page-lock') return `${issue.fn}() ${h.callee === l.via ? 'locks' : `calls ${h.callee}() on`} ${h.args[0] ?? 'another page'} while ${l.key} is locked (${origin(issue)}).`;
+    if (l.entry) return `${h.callee}() is called with ${lock} held: ${origin(issue)}.`;
+    if (!l.definite) return `${h.callee}() can be called with ${lock} held: ${callName(l.via)} takes it on some paths through ${issue.fn}().`;
+    return `${h.callee}() is called with ${lock} held, ${origin(issue)}.`;
   }
-  if (issue.reverse) return `takes ${issue.reverse.to} while holding ${issue.reverse.from}: the opposite order to ${issue.reverse.documented ? issue.reverse.documented.source : `${issue.reverse.tree!.fn}()`}`;
-  if (issue.leak === 'double') return `${l.key} released twice on this path`;
-  return `returns with the ${label(ctx, l.kind)} on ${l.key} held (taken at line ${issue.lockLine}) where other paths release it`;
+  if (issue.reverse) {
+    const against = issue.reverse.documented ? issue.reverse.documented.source : `${issue.reverse.tree!.fn}()`;
+    return `${issue.fn}() takes ${issue.reverse.to} while holding ${issue.reverse.from}, the opposite order to ${against}.`;
+  }
+  if (issue.leak === 'double') return `${issue.fn}() releases ${l.key} twice on one path (${callName(l.via)}).`;
+  return `${issue.fn}() can return with ${lock} held (${origin(issue)}), where its other returns release it.`;
+}
+
+/** One sentence on what the finding could not see, or nothing when it rests on the quoted code alone. */
+function unseen(issue: Issue, ctx: ExplainContext): string | null {
+  if (ctx.hunkOnly) return `Only the hunk and its context were seen, not all of ${issue.fn}().`;
+  if (issue.hit && !issue.lock.definite) return null; // the first sentence already says "on some paths"
+  if (issue.leak === 'return') return `I could not tell whether callers of ${issue.fn}() expect the lock held on that return.`;
+  if (issue.reverse?.tree) return `${issue.reverse.tree.fn}() (${issue.reverse.tree.path}) takes them the other way round; I could not tell whether both can run on the same objects at once.`;
+  return null;
 }
 
 export function explanation(issue: Issue, ctx: ExplainContext): string {
@@ -54,41 +71,32 @@ export function explanation(issue: Issue, ctx: ExplainContext): string {
   const parts: string[] = [];
   if (issue.hit) {
     const h = issue.hit;
-    // The message already says which lock is held and where it was taken: the note goes on from there.
+    // The first sentence already says which lock is held and where it was taken: go on from there.
     if (h.chain.length > 1) parts.push(`It ends up in ${h.chain.at(-1)}() (${h.chain.join(' -> ')}), and ${r.does}${h.via ? ` (${h.via})` : ''}.`);
     else if (h.label) parts.push(full(`It is ${h.label}, so ${r.does}${h.via ? ` (${h.via})` : ''}`));
     else parts.push(full(`${sentence(r.does)}${h.via ? ` (${h.via})` : ''}`));
     parts.push(full(sentence(r.waits)));
-    if (issue.lock.entry) parts.push(`${issue.fn}() starts with the ${label(ctx, issue.lock.kind)} held, as its callers lock it for it.`);
-    if (!issue.lock.definite) parts.push('The lock is held on some paths to this call only, so this may be a false alarm.');
   } else if (issue.reverse) {
-    const rev = issue.reverse;
-    parts.push(`${issue.fn}() takes ${rev.to} at line ${issue.line} while holding ${rev.from} (taken at line ${issue.lockLine}).`);
-    if (rev.documented) parts.push(`${rev.documented.source} documents the order ${rev.to} -> ${rev.from}.`);
-    if (rev.tree) parts.push(`${rev.tree.fn}() in ${rev.tree.path} (line ${rev.tree.line}) takes them the other way round.`);
+    if (issue.reverse.documented) parts.push(`${issue.reverse.documented.source} documents the order ${issue.reverse.to} -> ${issue.reverse.from}.`);
     parts.push(full(sentence(r.waits)));
-  } else if (issue.leak === 'double') {
-    parts.push(`${issue.lock.key} is released at line ${issue.line} on a path where it was already released.`);
-    parts.push('Is one of the unlocks one too many, or is a lock missing before it?');
-  } else {
-    parts.push(`${issue.fn}() returns at line ${issue.line} with the ${label(ctx, issue.lock.kind)} on ${issue.lock.key} (taken at line ${issue.lockLine}) still held, while its other return paths release it.`);
+  } else if (issue.leak === 'return') {
     parts.push(full(sentence(r.waits)));
   }
-  if (issue.leak !== 'double') parts.push(r.fix);
+  const seen = unseen(issue, ctx);
+  if (seen) parts.push(seen);
+  parts.push(issue.leak === 'double' ? 'Is one of the unlocks one too many, or is a lock missing before it?' : r.fix);
   const cites = precedents(r, ctx.subjects);
   if (cites.length) parts.push(`Compare ${cites.join(', ')}.`);
-  if (ctx.hunkOnly) parts.push('Only the hunk and its context were seen, not the whole function, so the lock state may be incomplete.');
   return parts.join(' ');
 }
 
 export function fixedMessage(issue: Issue, ctx: ExplainContext): string {
   return issue.hit
-    ? `looks like a fix: ${issue.hit.callee}() is no longer called with the ${label(ctx, issue.lock.kind)} held`
-    : `looks like a fix: ${message(issue, ctx)} no longer`;
+    ? `This looks like a fix: ${issue.hit.callee}() is no longer called with the ${label(ctx, issue.lock.kind)} held in ${issue.fn}().`
+    : `This looks like a fix: the ${issue.rule.id} problem in ${issue.fn}() is gone.`;
 }
 
 export function fixedExplanation(issue: Issue, ctx: ExplainContext): string {
-  const what = issue.hit ? `${issue.hit.callee}() is no longer called with the ${label(ctx, issue.lock.kind)} held in ${issue.fn}()` : `the ${issue.rule.id} problem in ${issue.fn}() is gone`;
   const cites = precedents(issue.rule, ctx.subjects);
-  return `${what}: this looks like a fix for it${cites.length ? `, like ${cites[0]}` : ''}.`;
+  return cites.length ? `The same kind of fix as ${cites[0]}.` : '';
 }

@@ -8,6 +8,7 @@ import type { FileDiff, Finding, Severity } from '../../src/core/types.js';
 import { extendLockModel } from '../../src/c/lock-model.js';
 import { defaultCacheDir, factsFor, summaryIndexFor } from '../../src/c/summaries.js';
 import type { FileFacts } from '../../src/c/facts.js';
+import { assess } from './confidence.js';
 import { analyseImage, type AnalyseContext, type FunctionAnalysis, type Issue } from './analyse.js';
 import { callName, explanation, fixedExplanation, fixedMessage, message, precedents, type ExplainContext } from './explain.js';
 import { matcherFor } from './match.js';
@@ -76,12 +77,6 @@ function outermostPerCall(issues: Issue[]): Issue[] {
   return issues.filter((i) => !i.hit || best.get(`${i.line}|${i.hit.callee}`) === i);
 }
 
-function severityOf(issue: Issue): { severity: Severity; confidence: 'high' | 'medium' | 'low' } {
-  const confidence = issue.hit?.confidence ?? (issue.lock.definite ? issue.rule.confidence : 'low');
-  const severity = confidence === 'low' && issue.rule.severity === 'error' ? 'warning' : issue.rule.severity;
-  return { severity, confidence };
-}
-
 async function precedentSubjects(ws: Workspace, rules: RuleSet): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   if (!ws.history) return out;
@@ -133,6 +128,28 @@ function headLines(text: string, count: number): string {
   return text.slice(0, at);
 }
 
+/**
+ * `text` with every line longer than `max` characters cut there, and whether any was: what the
+ * parser and the rule regexes see of a line. The mail itself is untouched; a cut function may no
+ * longer parse, and is then named as unparsed rather than guessed at.
+ */
+function cutLongLines(text: string, max: number): { text: string; cut: boolean } {
+  if (text.length <= max) return { text, cut: false };
+  const parts: string[] = [];
+  let cut = false;
+  let start = 0;
+  while (start <= text.length) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
+    if (end - start > max) {
+      parts.push(text.slice(start, start + max));
+      cut = true;
+    } else parts.push(text.slice(start, end));
+    start = end + 1;
+  }
+  return cut ? { text: parts.join('\n'), cut } : { text, cut };
+}
+
 function oldHunkLines(diff: FileDiff): number[] {
   const out: number[] = [];
   for (const h of diff.hunks) for (const l of h.lines) if (l.oldLine !== null) out.push(l.oldLine);
@@ -142,7 +159,7 @@ function oldHunkLines(diff: FileDiff): number[] {
 export async function runLockCheck(ctx: CheckContext): Promise<Finding[]> {
   const ws = ctx.workspace;
   const budget = ctx.budget ?? new PatchBudget(ctx.config.limits);
-  const rules = loadRules(ctx.config.lock.ruleFiles);
+  const rules = loadRules(ctx.config.lock.ruleFiles, budget.limits);
   const matcher = matcherFor(rules);
   const diffs = await ws.files();
   const touched: Touched[] = diffs
@@ -216,12 +233,16 @@ function checkFile(
 ): Finding[] {
   if (!post) return [];
   const findings: Finding[] = [];
-  const { linesPerFile } = budget.limits;
+  const { linesPerFile, lineLength } = budget.limits;
   const postHunks = t.diff.hunks.map((h) => ({ start: h.newStart, count: h.newLines, section: h.section }));
   const preHunks = t.diff.hunks.map((h) => ({ start: h.oldStart, count: h.oldLines, section: h.section }));
   // What is parsed of an image: up to linesPerFile lines, and for a hunk-only image up to the end of the last hunk read.
-  const image = (text: string, complete: boolean, hunks: { start: number; count: number }[]): string =>
-    headLines(text, complete ? linesPerFile : Math.min(linesPerFile, hunks.reduce((end, h) => Math.max(end, h.start + h.count), 0)));
+  const image = (text: string, complete: boolean, hunks: { start: number; count: number }[]): string => {
+    const head = headLines(text, complete ? linesPerFile : Math.min(linesPerFile, hunks.reduce((end, h) => Math.max(end, h.start + h.count), 0)));
+    const cut = cutLongLines(head, lineLength);
+    if (cut.cut) budget.note(`${t.path}: lines longer than ${lineLength} characters (limits.lineLength) were cut there for the lock check`);
+    return cut.text;
+  };
   const after = analyseImage({ path: t.path, text: image(post.text, post.complete, postHunks), complete: post.complete, lines: [...t.added.all], hunks: postHunks }, postCtx);
   if (budget.expired()) throw new DeadlinePassed();
   const before = pre ? analyseImage({ path: t.diff.oldPath ?? t.path, text: image(pre.text, pre.complete, preHunks), complete: pre.complete, lines: oldHunkLines(t.diff).filter((l) => l <= linesPerFile), hunks: preHunks }, preCtx) : [];
@@ -248,7 +269,7 @@ function checkFile(
       if (oldKeys.has(issue.key) || reported.has(issue.key)) continue;
       reported.add(issue.key);
       const line = anchorLine(issue, fn, t.added);
-      const { severity, confidence } = severityOf(issue);
+      const { severity, confidence, basis } = assess(issue, explainCtx.kinds, ex.hunkOnly);
       const related = [];
       if (!issue.lock.entry && issue.lockLine !== line) related.push({ location: { kind: 'file' as const, path: t.path, line: issue.lockLine }, label: `${callName(issue.lock.via)} takes the lock here` });
       if (issue.reverse?.tree) related.push({ location: { kind: 'file' as const, path: issue.reverse.tree.path, line: issue.reverse.tree.line }, label: `${issue.reverse.tree.fn}() takes them the other way round` });
@@ -256,6 +277,7 @@ function checkFile(
         id: `lock/${issue.rule.id}`,
         severity,
         confidence,
+        basis,
         message: message(issue, ex),
         explanation: explanation(issue, ex),
         location: { kind: 'file', path: t.path, line },
@@ -271,7 +293,7 @@ function checkFile(
         severity: 'note',
         confidence: 'medium',
         message: fixedMessage(issue, ex),
-        explanation: fixedExplanation(issue, ex),
+        explanation: fixedExplanation(issue, ex) || undefined,
         location: { kind: 'file', path: t.path, line: firstAdded },
       });
     }

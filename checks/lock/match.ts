@@ -153,6 +153,8 @@ export class RuleMatcher {
   /** Taking a second lock of a kind while one is held (ABBA between page locks). */
   hitsForAcquire(ev: AcquireEvent, path: string): Hit[] {
     const hits: Hit[] = [];
+    // A try-lock does not wait for the second lock: no ABBA.
+    if (ev.lock.try) return hits;
     for (const { rule, call } of this.byAcquire.get(ev.lock.kind) ?? []) {
       if (!this.applies(rule, path)) continue;
       // Evidence of ascending index order: a loop over the pages, or an explicit index comparison.

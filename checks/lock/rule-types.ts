@@ -68,6 +68,18 @@ export interface EntryRule {
   param: RegExp;
 }
 
+/**
+ * Functions that return with a lock held by contract: their callers unlock. Matched by the
+ * operations-table member they are registered as, by name, or by what they return.
+ */
+export interface ExitRule {
+  holds: string[];
+  callbacks: string[];
+  names: RegExp[];
+  /** Only the returns whose expression matches (VM_FAULT_LOCKED). */
+  returns?: RegExp;
+}
+
 export interface RuleSet {
   model: LockModel;
   kinds: KindSpec[];
@@ -75,6 +87,7 @@ export interface RuleSet {
   never: NeverEntry[];
   orders: DocumentedOrder[];
   entry: EntryRule[];
+  exit: ExitRule[];
   /** Content hash of the rule files: summaries cached under it stay valid while rules do. */
   hash: string;
 }

@@ -4,6 +4,8 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { DEFAULT_LIMITS, type Limits } from '../../src/core/limits.js';
+import { linearRegExp } from '../../src/core/safe-regex.js';
 import { KreviewError } from '../../src/core/types.js';
 import {
   buildLockModel,
@@ -16,7 +18,7 @@ import {
   type Success,
   type SyntaxSpec,
 } from '../../src/c/lock-model.js';
-import type { CallRule, Confidence, DocumentedOrder, EntryRule, LockRule, NeverEntry, RuleSet } from './rule-types.js';
+import type { CallRule, Confidence, DocumentedOrder, EntryRule, ExitRule, LockRule, NeverEntry, RuleSet } from './rule-types.js';
 import { packagePath } from '../../src/core/paths.js';
 
 const RULES_DIR = packagePath('checks', 'rules');
@@ -30,6 +32,8 @@ class Source {
   constructor(
     readonly file: string,
     text: string,
+    /** Rule patterns are compiled for RE2 and timed against these. */
+    private readonly limits: Pick<Limits, 'regexMs' | 'lineLength'> = DEFAULT_LIMITS,
   ) {
     this.doc = parseDocument(text, { lineCounter: this.lines, uniqueKeys: true });
     const err = this.doc.errors[0];
@@ -81,7 +85,7 @@ class Source {
     const s = this.str(path, required);
     if (s === undefined) return undefined;
     try {
-      return new RegExp(s);
+      return linearRegExp(s, this.limits);
     } catch (e) {
       return this.fail(path, `bad regular expression: ${(e as Error).message}`);
     }
@@ -105,7 +109,7 @@ class Source {
   }
 }
 
-const TOP_KEYS = ['kinds', 'rules', 'never', 'orders', 'entry', 'syntax'];
+const TOP_KEYS = ['kinds', 'rules', 'never', 'orders', 'entry', 'exit', 'syntax'];
 const SEVERITIES = ['error', 'warning', 'note'] as const;
 const CONFIDENCES = ['high', 'medium', 'low'] as const;
 
@@ -116,6 +120,7 @@ interface Collected {
   never: NeverEntry[];
   orders: DocumentedOrder[];
   entry: EntryRule[];
+  exit: ExitRule[];
   syntax: Partial<SyntaxSpec>;
   /** Kind references to check once every file is read: [source, path, kind]. */
   kindRefs: [Source, Path, string][];
@@ -132,7 +137,7 @@ function readPrimitives(src: Source, path: Path, kind: string, op: PrimitiveOp, 
     else if (Array.isArray(item)) {
       src.strList(p).forEach((name) => out.push({ ...base, name }));
     } else {
-      src.keys(p, ['name', 'arg', 'key', 'arg-matches', 'success', 'class']);
+      src.keys(p, ['name', 'arg', 'key', 'arg-matches', 'success', 'class', 'try', 'unordered']);
       const spec: PrimitiveSpec = { ...base, name: src.str([...p, 'name'])! };
       const arg = src.get([...p, 'arg']);
       if (arg !== undefined) {
@@ -149,6 +154,16 @@ function readPrimitives(src: Source, path: Path, kind: string, op: PrimitiveOp, 
       else if (src.get([...p, 'success']) !== undefined) src.fail([...p, 'success'], 'only conditional acquires have a success value');
       const cls = src.str([...p, 'class'], false);
       if (cls !== undefined) spec.cls = cls;
+      const isTry = src.get([...p, 'try']);
+      if (isTry !== undefined) {
+        if (op !== 'conditional' || typeof isTry !== 'boolean') src.fail([...p, 'try'], 'only conditional acquires can be try-locks (true or false)');
+        if (isTry) spec.try = true;
+      }
+      const unordered = src.get([...p, 'unordered']);
+      if (unordered !== undefined) {
+        if (typeof unordered !== 'boolean') src.fail([...p, 'unordered'], 'expected true or false');
+        if (unordered) spec.unordered = true;
+      }
       out.push(spec);
     }
   });
@@ -280,6 +295,20 @@ function readEntry(src: Source, c: Collected): void {
   });
 }
 
+function readExit(src: Source, c: Collected): void {
+  src.list(['exit']).forEach((_, i) => {
+    const p: Path = ['exit', i];
+    src.keys(p, ['holds', 'callbacks', 'names', 'returns']);
+    const holds = src.strList([...p, 'holds']);
+    holds.forEach((h, j) => c.kindRefs.push([src, [...p, 'holds', j], h]));
+    const rule: ExitRule = { holds, callbacks: src.strList([...p, 'callbacks']), names: src.strList([...p, 'names']).map(globToRegExp) };
+    const returns = src.regex([...p, 'returns']);
+    if (returns) rule.returns = returns;
+    if (!rule.callbacks.length && !rule.names.length && !rule.returns) src.fail(p, 'an exit contract needs callbacks, names or returns');
+    c.exit.push(rule);
+  });
+}
+
 const SYNTAX_LISTS: [string, keyof SyntaxSpec][] = [
   ['acquires', 'acquires'],
   ['releases', 'releases'],
@@ -310,6 +339,8 @@ function readSyntax(src: Source, c: Collected): void {
       const prefix = (defines as Record<string, unknown>)[glob] ?? '';
       if (typeof prefix !== 'string' || !/^[A-Za-z0-9_]*$/.test(prefix)) src.fail(['syntax', 'define-macros', glob], 'expected a name prefix (letters, digits, _), or nothing');
       if (!/^[A-Za-z_*?][A-Za-z0-9_*?]*$/.test(glob)) src.fail(['syntax', 'define-macros', glob], 'expected a macro name glob');
+      // Every line of a C file is matched against these globs at once: one `*` each keeps that a single pass.
+      if (glob.split('*').length > 2) src.fail(['syntax', 'define-macros', glob], 'at most one * in a macro name glob');
       out[glob] = prefix as string;
     }
     c.syntax.defineMacros = out;
@@ -330,12 +361,12 @@ function readSyntax(src: Source, c: Collected): void {
 }
 
 /** Build a RuleSet from rule file texts. Throws KreviewError `file:line: path: reason`. */
-export function parseRuleFiles(files: { file: string; text: string }[]): RuleSet {
-  const c: Collected = { kinds: [], primitives: [], rules: [], never: [], orders: [], entry: [], syntax: {}, kindRefs: [] };
+export function parseRuleFiles(files: { file: string; text: string }[], limits: Pick<Limits, 'regexMs' | 'lineLength'> = DEFAULT_LIMITS): RuleSet {
+  const c: Collected = { kinds: [], primitives: [], rules: [], never: [], orders: [], entry: [], exit: [], syntax: {}, kindRefs: [] };
   const hash = createHash('sha256');
   for (const { file, text } of files) {
     hash.update(file).update('\0').update(text).update('\0');
-    const src = new Source(file, text);
+    const src = new Source(file, text, limits);
     if (src.doc.contents === null) continue;
     src.keys([], TOP_KEYS);
     readKinds(src, c);
@@ -343,6 +374,7 @@ export function parseRuleFiles(files: { file: string; text: string }[]): RuleSet
     readNever(src, c);
     readOrders(src, c);
     readEntry(src, c);
+    readExit(src, c);
     readSyntax(src, c);
   }
   const known = new Set(c.kinds.map((k) => k.id));
@@ -373,15 +405,16 @@ export function parseRuleFiles(files: { file: string; text: string }[]): RuleSet
     never: c.never,
     orders: c.orders,
     entry: c.entry,
+    exit: c.exit,
     hash: hash.digest('hex').slice(0, 16),
   };
 }
 
 const loaded = new Map<string, RuleSet>();
 
-/** The bundled rules plus extra files; read once per process. */
-export function loadRules(extraFiles: string[] = []): RuleSet {
-  const cacheKey = extraFiles.join('\0');
+/** The bundled rules plus extra files; read once per process (and per pattern limits). */
+export function loadRules(extraFiles: string[] = [], limits: Pick<Limits, 'regexMs' | 'lineLength'> = DEFAULT_LIMITS): RuleSet {
+  const cacheKey = [...extraFiles, limits.regexMs, limits.lineLength].join('\0');
   const hit = loaded.get(cacheKey);
   if (hit) return hit;
   const bundled = readdirSync(RULES_DIR)
@@ -398,7 +431,7 @@ export function loadRules(extraFiles: string[] = []): RuleSet {
     const shown = relative(process.cwd(), path);
     return { file: shown.startsWith('..') ? path : shown, text };
   });
-  const set = parseRuleFiles(files);
+  const set = parseRuleFiles(files, limits);
   loaded.set(cacheKey, set);
   return set;
 }

@@ -1,6 +1,9 @@
 // `kreview serve`: runs the GitHub App with probot's server, configured the way probot
 // documents (APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, WEBHOOK_SECRET, WEBHOOK_PROXY_URL, PORT).
 import type { Command } from 'commander';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseEnv } from 'node:util';
 import { errorMessage } from '../core/errors.js';
 import { KreviewError } from '../core/types.js';
 
@@ -13,11 +16,27 @@ export function registerServeCommand(program: Command): void {
     .option('--cache <dir>', 'clones, state and indexes (default: $KREVIEW_CACHE or ~/.cache/kreview)')
     .option('--clone-max-mb <n>', 'largest repository cloned on first contact; bigger ones are reviewed from the API (0: no limit)')
     .option(
+      '--mirror <url=path>',
+      'a local repository holding most of https://host/owner/repo: a first clone of it borrows the mirror\'s objects and fetches only the rest (repeatable; also $KREVIEW_MIRRORS)',
+      (v: string, all: string[]) => [...all, v],
+      [] as string[],
+    )
+    .option(
       '--mail-policy <policy.yml>',
       'mail the review of a series PR (its body names the Message-ID) back to the list, under this `kreview watch` policy (default: $KREVIEW_MAIL_POLICY)',
     )
-    .action(async (o: { port?: string; host?: string; cache?: string; cloneMaxMb?: string; mailPolicy?: string }) => {
+    .action(async (o: { port?: string; host?: string; cache?: string; cloneMaxMb?: string; mailPolicy?: string; mirror: string[] }) => {
+      // probot reads .env in the working directory over the environment; so do these checks.
+      const dotenv = join(process.cwd(), '.env');
+      if (existsSync(dotenv)) Object.assign(process.env, parseEnv(readFileSync(dotenv, 'utf8')));
       const env = { ...process.env };
+      // Before anything else: never run with probot's public default secret or its setup page.
+      const { assertAppIdentity } = await import('./server.js');
+      assertAppIdentity(env.APP_ID, env.WEBHOOK_SECRET);
+      const { githubWebUrl } = await import('./github-host.js');
+      const webUrl = githubWebUrl(env);
+      const { mirrorSpecsFromEnv, resolveMirrors } = await import('./mirrors.js');
+      const mirrors = await resolveMirrors([...mirrorSpecsFromEnv(env), ...o.mirror]);
       if (o.port !== undefined) {
         if (!/^\d{1,5}$/.test(o.port) || Number(o.port) > 65535) throw new KreviewError(`--port ${o.port}: not a port number`);
         env.PORT = o.port;
@@ -35,11 +54,14 @@ export function registerServeCommand(program: Command): void {
       const mail = policyFile ? await startMailer(policyFile) : null;
       // Loaded here, not at the top: `kreview review` never pays for probot.
       const [{ run }, { createKreviewApp }] = await Promise.all([import('probot'), import('./index.js')]);
-      // Without APP_ID and a key, probot serves its setup page, which registers the app from app.yml.
       // probot's Octokit keeps its throttling, its write group shaped like the ContentQueue (a short
       // burst, then one a second); the queue adds order across events and Retry-After.
       const [{ kreviewOctokit }, { spacingFromEnv }] = await Promise.all([import('./octokit.js'), import('./content-queue.js')]);
-      await run(createKreviewApp(mail ? { mail } : {}), { env, Octokit: kreviewOctokit(spacingFromEnv()) });
+      // kreview's intake answers the public path and validates payloads; probot's middleware sits behind it.
+      const intakePath = env.WEBHOOK_PATH || '/api/github/webhooks';
+      const { PROBOT_PATH_SUFFIX } = await import('./server.js');
+      env.WEBHOOK_PATH = intakePath + PROBOT_PATH_SUFFIX;
+      await run(createKreviewApp({ webUrl, mirrors, intakePath, ...(mail ? { mail } : {}) }), { env, Octokit: kreviewOctokit(spacingFromEnv()) });
     });
 }
 

@@ -1,17 +1,22 @@
 // One bare clone per GitHub repository in the cache dir, fetched with the installation token,
 // so History and the C analysis run locally on the real history. Too big or failing: the caller falls back to the API.
-import { existsSync, mkdirSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KreviewError } from '../core/types.js';
 import { assertSafeRev, runGit } from '../git/run-git.js';
+import { tokenConfig } from './github-host.js';
 
 export interface CloneRequest {
   owner: string;
   repo: string;
-  /** The repository's clone URL (`clone_url` of the payload; a path or file:// URL in tests). */
+  /** The repository's URL on the configured GitHub (github-host.ts), or a local path in tests. */
   url: string;
-  /** Installation token; put into https URLs only, never logged. */
+  /** The GitHub web URL the token is for: git sends it only to URLs under this one. */
+  webUrl: string;
+  /** Installation token: an Authorization header in git's environment for the fetch, never in a URL or a log. */
   token: string | null;
+  /** A local repository's objects directory to borrow from (alternates): a mirror of this repository. */
+  reference?: string | null;
   prNumber: number;
   baseRef: string;
   headSha: string;
@@ -35,28 +40,21 @@ export interface CloneResult {
 }
 
 const NAME = /^[A-Za-z0-9._-]{1,100}$/;
+const DOTS = new Set(['.', '..']);
 const locks = new Map<string, Promise<unknown>>();
 
 /** Where the bare clone of owner/repo lives. */
 export function clonePath(cacheDir: string, owner: string, repo: string): string {
-  if (!NAME.test(owner) || !NAME.test(repo) || owner.startsWith('.') || repo.startsWith('.')) {
+  // `.github` is a repository name GitHub gives; `.` and `..` are not.
+  if (!NAME.test(owner) || !NAME.test(repo) || owner.startsWith('.') || DOTS.has(repo)) {
     throw new KreviewError(`repository name ${JSON.stringify(`${owner}/${repo}`)} is not a GitHub name; not cloned`);
   }
   return join(cacheDir, 'github', owner, `${repo}.git`);
 }
 
-/** The URL git fetches from: the token goes into https URLs as GitHub documents for installation tokens. */
-export function authenticatedUrl(url: string, token: string | null): string {
-  if (!token || !url.startsWith('https://')) return url;
-  const u = new URL(url);
-  u.username = 'x-access-token';
-  u.password = token;
-  return u.toString();
-}
-
-/** Remove the token from anything git printed before it reaches a log or a check-run summary. */
+/** Remove the token (and any credentials git echoes from a URL) from what git printed, before it reaches a log or a check-run summary. */
 export function scrub(text: string, token: string | null): string {
-  let out = text.replace(/x-access-token:[^@\s]*@/g, 'x-access-token:***@');
+  let out = text.replace(/(\/\/[^/@\s:]*):[^@\s/]*@/g, '$1:***@');
   if (token) out = out.split(token).join('***');
   return out;
 }
@@ -93,6 +91,7 @@ export function ensureClone(req: CloneRequest, opts: CloneOptions): Promise<Clon
       const init = await runGit(dir, ['init', '-q', '--bare'], { timeoutMs: 30_000 });
       if (init.code !== 0) throw new KreviewError(`cannot create a clone in ${dir}: ${init.stderr.trim().split('\n')[0]}`);
     }
+    if (req.reference) borrowObjects(dir, req.reference);
     const baseRef = assertSafeRev(req.baseRef);
     // The branch name goes into a refspec: a ':' or a glob there would write or read other refs.
     if (/[:*?[\\^~\s]|\.\.|^\/|\/$|\.lock$/.test(baseRef)) {
@@ -105,7 +104,7 @@ export function ensureClone(req: CloneRequest, opts: CloneOptions): Promise<Clon
     ];
     // A recheck or a redelivered event names commits the clone already has: no fetch then.
     if (created || (await missingCommits(dir, [req.headSha, req.baseSha])).length > 0) {
-      const url = authenticatedUrl(req.url, req.token);
+      const url = req.url;
       if (url.startsWith('-')) throw new KreviewError(`clone URL ${JSON.stringify(req.url)} looks like an option; refused`);
       // Each fetch adds its commits to the clone's commit-graph, a small layer: the next fetch's
       // negotiation, merge-base and rev-list then walk the history from the graph instead of
@@ -118,6 +117,7 @@ export function ensureClone(req: CloneRequest, opts: CloneOptions): Promise<Clon
         timeoutMs: opts.fetchTimeoutMs,
         remote: true,
         config: [`fetch.writeCommitGraph=${graph}`],
+        secretConfig: tokenConfig(req.webUrl, req.token),
       });
       if (fetch.code !== 0) {
         throw new KreviewError(
@@ -133,6 +133,19 @@ export function ensureClone(req: CloneRequest, opts: CloneOptions): Promise<Clon
     }
     return { dir, created, fetchMs: Date.now() - started };
   });
+}
+
+/**
+ * Let the clone read a local mirror's objects (`objects/info/alternates`, what `git clone
+ * --reference` writes): git then fetches only the objects the mirror lacks. The clone needs the
+ * mirror from then on; kreview never deletes from it.
+ */
+function borrowObjects(dir: string, objects: string): void {
+  const file = join(dir, 'objects', 'info', 'alternates');
+  const have = existsSync(file) ? readFileSync(file, 'utf8').split('\n') : [];
+  if (have.includes(objects)) return;
+  mkdirSync(join(dir, 'objects', 'info'), { recursive: true });
+  appendFileSync(file, `${objects}\n`);
 }
 
 /** Does the clone have a commit-graph (split, as fetches write it, or whole, as gc does)? */

@@ -11,6 +11,10 @@ import { HistoryPool } from '../git/history-pool.js';
 import type { MailForwarder } from './mail-forward.js';
 import { reviewPullRequest, type PullRequestRef, type ReviewDeps, type ReviewSeriesFn } from './review-pr.js';
 import { AppState } from './state.js';
+import { githubWebUrl } from './github-host.js';
+import { webhookIntake } from './intake.js';
+import type { Mirrors } from './mirrors.js';
+import { installationId, validCheckEvent, validComment, validPull, validRepository, type PullPayload, type RepositoryPayload } from './payload.js';
 
 export interface AppOptions {
   /** Clones, state and history indexes (default: $KREVIEW_CACHE or ~/.cache/kreview). */
@@ -18,7 +22,10 @@ export interface AppOptions {
   /** First-contact clone limit in KiB ($KREVIEW_CLONE_MAX_MB, default 8 GiB; 0: no limit). */
   cloneMaxSizeKb: number;
   fetchTimeoutMs: number;
-  cloneUrl: (pr: PullRequestRef) => string;
+  /** The GitHub repositories are fetched from (default: GHE_PROTOCOL://GHE_HOST, or https://github.com). */
+  webUrl: string;
+  /** Local mirrors a first clone borrows objects from (`--mirror URL=PATH`, KREVIEW_MIRRORS; resolved by resolveMirrors). */
+  mirrors?: Mirrors;
   queue: Partial<ContentQueueOptions>;
   /** The review pipeline (default: src/review/pipeline.ts). */
   reviewSeries?: ReviewSeriesFn;
@@ -27,29 +34,16 @@ export interface AppOptions {
   mail: MailForwarder | null;
   /** Histories kept open across reviews (default: a pool of the app's own; a server passes one it closes). */
   histories?: HistoryPool;
+  /** The public webhook path kreview's intake (intake.ts) answers, registered through probot's addHandler (`kreview serve`). */
+  intakePath?: string;
   /** Told about every webhook's work; lets a server wait until the app is idle (probot answers 202 after its webhook timeout and goes on). */
   track?: (work: Promise<unknown>) => void;
 }
 
-/** The parts of a pull-request payload (webhook or pulls.get) that kreview reads. */
-interface PullLike {
-  number: number;
-  title: string;
-  body: string | null;
-  draft?: boolean;
-  head: { sha: string };
-  base: { sha: string; ref: string };
-}
-
-interface RepoLike {
-  name: string;
-  owner: { login: string };
-  default_branch?: string;
-  clone_url: string;
-  size?: number;
-}
-
-export function pullRequestRef(repository: RepoLike, pull: PullLike): PullRequestRef {
+/** A pull request from a payload or an API answer, checked first: nothing unchecked reaches the API or git. */
+export function pullRequestRef(rawRepository: unknown, rawPull: unknown): PullRequestRef {
+  const repository: RepositoryPayload = validRepository(rawRepository);
+  const pull: PullPayload = validPull(rawPull);
   return {
     owner: repository.owner.login,
     repo: repository.name,
@@ -60,7 +54,6 @@ export function pullRequestRef(repository: RepoLike, pull: PullLike): PullReques
     defaultBranch: repository.default_branch ?? pull.base.ref,
     title: pull.title,
     body: pull.body,
-    cloneUrl: repository.clone_url,
     sizeKb: typeof repository.size === 'number' ? repository.size : null,
     draft: pull.draft ?? false,
   };
@@ -72,7 +65,7 @@ function defaultOptions(): AppOptions {
     cacheDir: process.env.KREVIEW_CACHE ?? join(homedir(), '.cache', 'kreview'),
     cloneMaxSizeKb: Number.isFinite(mb) && mb >= 0 ? mb * 1024 : 8192 * 1024,
     fetchTimeoutMs: 3_600_000,
-    cloneUrl: (pr) => pr.cloneUrl,
+    webUrl: githubWebUrl(),
     queue: { spacingMs: spacingFromEnv() },
     mail: null,
   };
@@ -85,7 +78,8 @@ function buildDeps(opts: AppOptions): ReviewDeps {
     cacheDir: opts.cacheDir,
     cloneMaxSizeKb: opts.cloneMaxSizeKb,
     fetchTimeoutMs: opts.fetchTimeoutMs,
-    cloneUrl: opts.cloneUrl,
+    webUrl: opts.webUrl,
+    ...(opts.mirrors ? { mirrors: opts.mirrors } : {}),
     // The pipeline, sources and history load on the first review, not when probot loads the app.
     reviewSeries: async () => opts.reviewSeries ?? (await import('../review/pipeline.js')).reviewSeries,
     readRange: async () => (await import('../sources/git-range.js')).readRange,
@@ -104,9 +98,10 @@ function buildDeps(opts: AppOptions): ReviewDeps {
 type AnyContext = Context<'pull_request' | 'issue_comment' | 'check_run' | 'check_suite'>;
 
 export function createKreviewApp(overrides: Partial<AppOptions> = {}) {
-  return (app: Probot): void => {
+  return (app: Probot, loader?: { addHandler?: (h: ReturnType<typeof webhookIntake>) => void }): void => {
     const opts = { ...defaultOptions(), ...overrides };
     const deps = buildDeps(opts);
+    if (opts.intakePath && loader?.addHandler) loader.addHandler(webhookIntake(app, opts.intakePath));
 
     const review = (context: AnyContext, pr: PullRequestRef, force: boolean) => {
       const work = reviewOne(context, pr, force);
@@ -115,12 +110,11 @@ export function createKreviewApp(overrides: Partial<AppOptions> = {}) {
     };
 
     const reviewOne = async (context: AnyContext, pr: PullRequestRef, force: boolean) => {
-      const installationId = (context.payload as { installation?: { id: number } }).installation?.id ?? 0;
       const result = await reviewPullRequest(
         {
           octokit: context.octokit,
           log: context.log,
-          installationId,
+          installationId: installationId(context.payload),
           loadConfig: () => context.config('kreview.yml'),
           pr,
           force,
@@ -138,57 +132,67 @@ export function createKreviewApp(overrides: Partial<AppOptions> = {}) {
     };
 
     const rerun = async (context: AnyContext, headSha: string, numbers: number[]) => {
-      const { owner, repo } = context.repo();
+      const repository = validRepository(context.payload.repository);
+      const [owner, repo] = [repository.owner.login, repository.name];
       const prs = numbers.length ? numbers : deps.state.prsForHead(`${owner}/${repo}`, headSha);
       for (const number of prs) {
         const pull = (await context.octokit.rest.pulls.get({ owner, repo, pull_number: number })).data;
         // A newer push has its own check run; the old head is not reviewed again.
         if (pull.head.sha !== headSha) continue;
-        await review(context, pullRequestRef(context.payload.repository as RepoLike, pull), true);
+        await review(context, pullRequestRef(repository, pull), true);
       }
     };
 
     app.on(
       ['pull_request.opened', 'pull_request.synchronize', 'pull_request.reopened', 'pull_request.ready_for_review'],
       async (context) => {
+        // Checked before the delivery is claimed: a malformed payload is refused, not remembered.
+        installationId(context.payload);
+        const pr = pullRequestRef(context.payload.repository, context.payload.pull_request);
         if (!fresh(context)) return;
-        const p = context.payload;
-        await review(context, pullRequestRef(p.repository, p.pull_request), false);
+        await review(context, pr, false);
       },
     );
 
     app.on('issue_comment.created', async (context) => {
       const p = context.payload;
-      if (!p.issue.pull_request || context.isBot || !isRecheck(p.comment.body) || !fresh(context)) return;
-      const { owner, repo } = context.repo();
-      const commenter = p.comment.user?.login ?? '';
-      const pull = (await context.octokit.rest.pulls.get({ owner, repo, pull_number: p.issue.number })).data;
+      const repository = validRepository(p.repository);
+      installationId(p);
+      const c = validComment(p as unknown as Record<string, unknown>);
+      if (!c || context.isBot || !isRecheck(c.body) || !fresh(context)) return;
+      const [owner, repo] = [repository.owner.login, repository.name];
+      const commenter = c.user;
+      const pull = (await context.octokit.rest.pulls.get({ owner, repo, pull_number: c.number })).data;
       const allowed = commenter !== '' && (await mayRecheck(context.octokit, { owner, repo }, commenter, pull.user?.login ?? null));
-      await deps.queueFor(p.installation?.id ?? 0).run(() =>
+      await deps.queueFor(installationId(p)).run(() =>
         context.octokit.rest.reactions.createForIssueComment({
           owner,
           repo,
-          comment_id: p.comment.id,
+          comment_id: c.commentId,
           content: allowed ? '+1' : 'confused',
         }),
       );
       if (!allowed) {
-        context.log.info(`${owner}/${repo}#${p.issue.number}: recheck by ${commenter || 'a deleted user'} refused (no write access)`);
+        context.log.info(`${owner}/${repo}#${c.number}: recheck by ${commenter || 'a deleted user'} refused (no write access)`);
         return;
       }
-      await review(context, pullRequestRef(p.repository, pull), true);
+      await review(context, pullRequestRef(repository, pull), true);
     });
 
     app.on('check_run.rerequested', async (context) => {
-      const run = context.payload.check_run;
+      validRepository(context.payload.repository);
+      installationId(context.payload);
+      const run = validCheckEvent(context.payload.check_run, 'check_run');
       if (run.name !== 'kreview' || !fresh(context)) return;
-      await rerun(context, run.head_sha, run.pull_requests.map((p) => p.number));
+      await rerun(context, run.headSha, run.numbers);
     });
 
     app.on('check_suite.rerequested', async (context) => {
-      const suite = context.payload.check_suite;
+      validRepository(context.payload.repository);
+      installationId(context.payload);
+      const suite = validCheckEvent(context.payload.check_suite, 'check_suite');
       if (!fresh(context)) return;
-      await rerun(context, suite.head_sha, suite.pull_requests.map((p) => p.number));
+      await rerun(context, suite.headSha, suite.numbers);
     });
 
     app.onError(async (err) => {

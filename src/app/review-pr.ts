@@ -13,6 +13,8 @@ import { assertSafeRev, runGit } from '../git/run-git.js';
 import { settingsFromYaml, type AppSettings } from './app-config.js';
 import { seriesFromApi, seriesOfPullRequest } from './api-series.js';
 import { ensureClone, mergeBase, scrub } from './clone-cache.js';
+import { repoCloneUrl } from './github-host.js';
+import { mirrorFor, type Mirrors } from './mirrors.js';
 import type { ContentQueue } from './content-queue.js';
 import { hunkHeaders, mapLineThroughHunks } from './line-map.js';
 import { placeFindings, type LineMapper } from './placement.js';
@@ -35,7 +37,6 @@ export interface PullRequestRef {
   defaultBranch: string;
   title: string;
   body: string | null;
-  cloneUrl: string;
   sizeKb: number | null;
   draft: boolean;
 }
@@ -51,8 +52,10 @@ export interface ReviewDeps {
   /** Largest repository cloned on first contact, in KiB (0: any size); bigger ones are reviewed from the API. */
   cloneMaxSizeKb: number;
   fetchTimeoutMs: number;
-  /** The URL to fetch a repository from (default: the payload's clone_url). */
-  cloneUrl: (pr: PullRequestRef) => string;
+  /** The configured GitHub's web URL (github-host.ts): repositories are fetched from `<webUrl>/<owner>/<repo>.git`. */
+  webUrl: string;
+  /** Local repositories to borrow objects from, by repository URL (`--mirror`). */
+  mirrors?: Mirrors;
   reviewSeries: () => Promise<ReviewSeriesFn>;
   /** The checks to run (default: every check kreview ships). */
   checks?: Check[];
@@ -149,11 +152,14 @@ async function loadSource(req: ReviewRequest, deps: ReviewDeps, settings: AppSet
     req.log.warn(`no installation token for ${pr.owner}/${pr.repo}: ${errorMessage(e)}`);
   }
   try {
+    const url = repoCloneUrl(deps.webUrl, pr.owner, pr.repo);
     const clone = await ensureClone(
       {
         owner: pr.owner,
         repo: pr.repo,
-        url: deps.cloneUrl(pr),
+        url,
+        webUrl: deps.webUrl,
+        reference: mirrorFor(deps.mirrors, url),
         token,
         prNumber: pr.number,
         baseRef: pr.baseRef,

@@ -6,7 +6,12 @@ import { createNodeMiddleware, Probot, ProbotOctokit } from 'probot';
 import { createKreviewApp, type AppOptions } from './index.js';
 import { kreviewOctokit } from './octokit.js';
 import { HistoryPool } from '../git/history-pool.js';
+import { KreviewError } from '../core/types.js';
+import { githubWebUrl, webUrlOfApi } from './github-host.js';
+import { webhookIntake } from './intake.js';
 
+/** Where probot's own middleware listens: behind kreview's intake, which validates payloads first. */
+export const PROBOT_PATH_SUFFIX = '/_probot';
 
 export interface AppServerOptions {
   appId: number | string;
@@ -33,7 +38,16 @@ export interface AppServer {
   close(): Promise<void>;
 }
 
+/** Without a secret probot would take the public default `development`; without an app id it cannot mint tokens. */
+export function assertAppIdentity(appId: unknown, secret: unknown): void {
+  if (!appId || !/^\d+$/.test(String(appId))) throw new KreviewError('APP_ID is not set (the GitHub App id, a number); kreview serve does not start without it');
+  if (typeof secret !== 'string' || secret === '' || secret === 'development') {
+    throw new KreviewError("WEBHOOK_SECRET is not set (or is probot's public default); kreview serve does not accept unsigned webhooks");
+  }
+}
+
 export async function startAppServer(o: AppServerOptions): Promise<AppServer> {
+  assertAppIdentity(o.appId, o.secret);
   const probot = new Probot({
     appId: o.appId,
     privateKey: o.privateKey,
@@ -50,11 +64,21 @@ export async function startAppServer(o: AppServerOptions): Promise<AppServer> {
   };
   // The clones' Histories stay open between reviews and are closed with the server.
   const histories = o.app?.histories ?? new HistoryPool();
-  const middleware = await createNodeMiddleware(createKreviewApp({ ...o.app, track, histories }), { probot, webhooksPath: webhookPath });
+  const intake = webhookIntake(probot, webhookPath);
+  const middleware = await createNodeMiddleware(createKreviewApp({
+      // Repositories are fetched from the web host that goes with the API.
+      webUrl: o.baseUrl ? webUrlOfApi(o.baseUrl) : githubWebUrl(),
+      ...o.app,
+      track,
+      histories,
+    }), { probot, webhooksPath: webhookPath + PROBOT_PATH_SUFFIX });
   const server: Server = createServer((req, res) => {
-    void middleware(req, res, () => {
-      res.writeHead(req.url === '/ping' ? 200 : 404, { 'content-type': 'text/plain' }).end(req.url === '/ping' ? 'PONG' : 'not found\n');
-    });
+    void (async () => {
+      if (await intake(req, res)) return;
+      await middleware(req, res, () => {
+        res.writeHead(req.url === '/ping' ? 200 : 404, { 'content-type': 'text/plain' }).end(req.url === '/ping' ? 'PONG' : 'not found\n');
+      });
+    })();
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

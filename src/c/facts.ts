@@ -11,6 +11,8 @@ export interface CallFact {
   line: number;
   /** Kinds of the caller's locks this function dropped before the call (not its own). */
   dropped: string[];
+  /** Under an `if`, inside a loop or a `switch`: not made every time the function runs. */
+  conditional?: boolean;
 }
 
 export interface EdgeFact {
@@ -27,11 +29,12 @@ export interface FunctionFacts {
   edges: EdgeFact[];
   /** The function returns with a lock on parameter `arg` taken (every exit holds it). */
   acquires?: { kind: string; arg: number };
-  /** The function drops a lock on parameter `arg` it did not take. */
-  releases?: { kind: string; arg: number };
+  /** The function drops a lock on parameter `arg` it did not take: on every path, or on some only. */
+  releases?: { kind: string; arg: number; always: boolean };
   /** Every value-returning exit returns a lock it holds (a lookup that returns a locked page). */
   returnsLocked?: { kind: string };
   partial: boolean;
+  isStatic?: boolean;
 }
 
 export interface FileFacts {
@@ -55,17 +58,22 @@ export function collectFacts(path: string, text: string, model: LockModel): File
       const sig = `${c.callee}\0${c.args.join('\0')}\0${dropped.join(',')}`;
       if (seen.has(sig)) continue;
       seen.add(sig);
-      calls.push({ callee: c.callee, args: c.args, line: c.line, dropped });
+      const call: CallFact = { callee: c.callee, args: c.args, line: c.line, dropped };
+      if (c.conditions.length || c.inLoop) call.conditional = true;
+      calls.push(call);
     }
     const edges: EdgeFact[] = [];
     for (const a of walk.acquires) {
-      if (model.kinds.get(a.lock.kind)?.pseudo) continue;
+      // A try-lock never waits: it cannot be one half of an ABBA deadlock.
+      if (a.lock.try || a.lock.unordered || model.kinds.get(a.lock.kind)?.pseudo) continue;
       for (const b of a.before) {
-        if (b.cls === a.lock.cls || model.kinds.get(b.kind)?.pseudo) continue;
+        // Only a lock held on every path orders the next one; contexts order nothing.
+        if (b.cls === a.lock.cls || !b.definite || b.unordered || model.kinds.get(b.kind)?.pseudo) continue;
         edges.push({ from: b.cls, to: a.lock.cls, line: a.line });
       }
     }
     const facts: FunctionFacts = { name: fn.name, line: fn.startLine, calls, edges, partial: fn.errorLines.length > 0 };
+    if (fn.isStatic) facts.isStatic = true;
     const exits = walk.exits;
     if (exits.length > 0) {
       const heldEverywhere = exits[0].locks.filter(
@@ -88,7 +96,12 @@ export function collectFacts(path: string, text: string, model: LockModel): File
     }
     for (const r of unmatched) {
       const idx = paramIndex(r.key, fn.params);
-      if (idx >= 0) facts.releases = { kind: r.kind, arg: idx };
+      if (idx < 0) continue;
+      // Walk again with the caller's lock held: does every return drop it, or only some (an -EAGAIN path)?
+      const held = { key: r.key, kind: r.kind, cls: r.kind, line: fn.startLine, via: 'entry', status: 'held' as const, definite: true, entry: true };
+      const again = walkFunction(fn, model, { entry: [held] });
+      const always = again.exits.length > 0 && again.exits.every((e) => e.locks.some((x) => x.key === r.key && x.kind === r.kind && x.status === 'released' && x.definite));
+      facts.releases = { kind: r.kind, arg: idx, always };
     }
     functions.push(facts);
   }

@@ -1,10 +1,12 @@
 // The engine's view of locking knowledge: lock kinds, the calls that take and drop them, and the
 // macro syntax to cope with. Built from data (checks/rules/*.yml); the engine names no kernel function.
+import { linearGlob } from '../core/safe-regex.js';
 
 /** When a conditional acquire holds the lock: returns true, returns 0, or returns a usable pointer. */
 export type Success = 'true' | 'zero' | 'pointer';
 
-export type PrimitiveOp = 'acquire' | 'release' | 'conditional' | 'returns-locked';
+/** `forget`: a helper that releases the lock on some of its paths only: afterwards its state is unknown. */
+export type PrimitiveOp = 'acquire' | 'release' | 'conditional' | 'returns-locked' | 'forget';
 
 export interface PrimitiveSpec {
   kind: string;
@@ -20,6 +22,15 @@ export interface PrimitiveSpec {
   success?: Success;
   /** Lock class for the order graph, when the argument does not show it (inode_lock(inode) -> i_rwsem). */
   cls?: string;
+  /** A try-lock: it does not wait, so it can neither deadlock nor order two locks. */
+  try?: boolean;
+  /**
+   * Orders nothing: a context rather than a lock (rcu_read_lock, preempt_disable), or a nesting
+   * the author declared deliberate to lockdep (`*_nested`).
+   */
+  unordered?: boolean;
+  /** Derived from a helper's body in the tree (not from the rules): `fs/btrfs/foo.c:120`. */
+  inferred?: string;
 }
 
 export interface KindSpec {
@@ -77,10 +88,9 @@ export interface LockModel {
   lookup(callee: string, args: string[]): PrimitiveSpec[];
 }
 
-/** Compile a shell-style glob (`*` and `?`) into an anchored RegExp. */
+/** Compile a shell-style glob (`*` and `?`) from a rule file into an anchored pattern matched in linear time. */
 export function globToRegExp(glob: string): RegExp {
-  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${body}$`);
+  return linearGlob(glob);
 }
 
 /** Names matcher: exact names in a Set, globs as RegExps, so the common case is one lookup. */

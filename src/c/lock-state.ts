@@ -16,6 +16,16 @@ export interface Held {
   /** cleanup.h guard: dropped at scope end, never leaked by a return. */
   scoped?: boolean;
   entry?: boolean;
+  /** Why it is held on entry (`->writepage callback`, `__must_hold(x)`, `name *_locked_*`). */
+  origin?: string;
+  /** Taken by a try-lock: it never waited, so it orders nothing. */
+  try?: boolean;
+  /** A context (rcu, preemption off) or a declared nesting: not part of any lock order. */
+  unordered?: boolean;
+  /** Taken by a helper of the tree whose effect was inferred from its body: where that body is. */
+  inferred?: string;
+  /** The test (a plain flag such as `locked` or `!nowait`) under which it was taken, for correlated tests later. */
+  cond?: string;
 }
 
 /** null is an unreachable point (after return, goto, break). */

@@ -31,6 +31,8 @@ export interface CFunction {
   annotations: Annotation[];
   /** Lines of ERROR nodes inside the definition: the walk there would be a guess. */
   errorLines: number[];
+  /** Declared `static`: callers in other files cannot mean this definition. */
+  isStatic?: boolean;
 }
 
 export interface CFile {
@@ -218,6 +220,7 @@ class ParsedFunction implements CFunction {
     readonly name: string,
     readonly startLine: number,
     readonly endLine: number,
+    readonly isStatic: boolean,
   ) {}
 
   get node(): CNode {
@@ -266,7 +269,8 @@ function toFunction(native: Parser.SyntaxNode, source: string, rowOf: (i: number
   if (!decl || !native.childForFieldName('body')) return null;
   const name = declaratorName(decl.childForFieldName('declarator'));
   if (!name) return null;
-  return new ParsedFunction(native, source, rowOf, annotations, name, rowOf(native.startIndex) + 1, rowOf(native.endIndex) + 1);
+  const head = source.slice(native.startIndex, decl.startIndex);
+  return new ParsedFunction(native, source, rowOf, annotations, name, rowOf(native.startIndex) + 1, rowOf(native.endIndex) + 1, /\bstatic\b/.test(head));
 }
 
 /** The last few files parsed: the facts of a file and the analysis of its changed functions share one parse. */

@@ -29,7 +29,7 @@ export interface TreeEdge {
 }
 
 /** Bump when facts change shape, so old cache entries are ignored. */
-const FACTS_VERSION = 2;
+const FACTS_VERSION = 4;
 
 export function defaultCacheDir(): string {
   return process.env.KREVIEW_CACHE ?? join(homedir(), '.cache', 'kreview');
@@ -98,7 +98,12 @@ function directTags(fn: FunctionFacts, path: string, tagger: Tagger): Map<string
   let tags = perTagger.get(fn);
   if (!tags) {
     tags = new Map();
-    for (const c of fn.calls) for (const t of tagger(c.callee, c.args, path, c.dropped)) if (!tags.has(t)) tags.set(t, [c.callee]);
+    // Only calls made every time the helper runs: one behind a condition (the last reference, an
+    // error path, a WARN_ON) is not known to happen at this call, and guessing it is a false alarm.
+    for (const c of fn.calls) {
+      if (c.conditional) continue;
+      for (const t of tagger(c.callee, c.args, path, c.dropped)) if (!tags.has(t)) tags.set(t, [c.callee]);
+    }
     perTagger.set(fn, tags);
   }
   return tags;
@@ -147,7 +152,7 @@ export class SummaryIndex {
       for (const list of this.byName.values()) {
         for (const s of list) {
           for (const c of s.facts.calls) {
-            if (c.callee === s.name) continue;
+            if (c.callee === s.name || c.conditional) continue;
             const callee = this.get(c.callee, s.path);
             if (!callee) continue;
             for (const [tag, chain] of callee.tags) {
@@ -166,7 +171,8 @@ export class SummaryIndex {
   get(name: string, path?: string): Summary | undefined {
     const list = this.byName.get(name);
     if (!list) return undefined;
-    return (path && list.find((s) => s.path === path)) || list[0];
+    // A static function is only what its own file's callers call.
+    return (path && list.find((s) => s.path === path)) || list.find((s) => !s.facts.isStatic);
   }
 
   /** Lock primitives the tree's helpers amount to (take a lock on an argument, return a locked object). */
@@ -174,10 +180,14 @@ export class SummaryIndex {
     const out: PrimitiveSpec[] = [];
     for (const [name, list] of this.byName) {
       if (known(name)) continue;
-      const f = list[0].facts;
-      if (f.acquires) out.push({ kind: f.acquires.kind, op: 'acquire', name, arg: f.acquires.arg });
-      if (f.releases) out.push({ kind: f.releases.kind, op: 'release', name, arg: f.releases.arg });
-      if (f.returnsLocked) out.push({ kind: f.returnsLocked.kind, op: 'returns-locked', name, arg: null, success: 'pointer' });
+      // Several definitions of one name (static helpers of different files): only an unambiguous one counts.
+      const def = list.length === 1 ? list[0] : list.filter((x) => !x.facts.isStatic).length === 1 ? list.find((x) => !x.facts.isStatic)! : null;
+      if (!def) continue;
+      const f = def.facts;
+      const inferred = `${def.path}:${f.line}`;
+      if (f.acquires) out.push({ kind: f.acquires.kind, op: 'acquire', name, arg: f.acquires.arg, inferred });
+      if (f.releases) out.push({ kind: f.releases.kind, op: f.releases.always ? 'release' : 'forget', name, arg: f.releases.arg, inferred });
+      if (f.returnsLocked) out.push({ kind: f.returnsLocked.kind, op: 'returns-locked', name, arg: null, success: 'pointer', inferred });
     }
     return out;
   }

@@ -132,6 +132,29 @@ function loopPatterns(syntax: LockModel['syntax']): RegExp[] {
   return res;
 }
 
+/** A plain flag test: `locked`, `!nowait`, `ctx->have_lock`. */
+const FLAG = /^!?[A-Za-z_][\w]*(?:(?:->|\.)[A-Za-z_]\w*)*$/;
+
+/** The flag a condition text tests (`(locked)` -> `locked`, `!(x->y)` -> `!x->y`), or null. */
+function flagOf(text: string | undefined): string | null {
+  if (text === undefined) return null;
+  let t = text.replace(/\s+/g, '');
+  let neg = false;
+  for (let changed = true; changed; ) {
+    changed = false;
+    if (t.startsWith('(') && t.endsWith(')') && balanced(t.slice(1, -1))) {
+      t = t.slice(1, -1);
+      changed = true;
+    } else if (t.startsWith('!')) {
+      t = t.slice(1);
+      neg = !neg;
+      changed = true;
+    }
+  }
+  const flag = `${neg ? '!' : ''}${t}`;
+  return FLAG.test(flag) ? flag : null;
+}
+
 const isZero = (n: SyntaxNode): boolean => /^(0|NULL|false|0L|0UL)$/.test(n.text.trim());
 
 class Walker {
@@ -319,8 +342,8 @@ class Walker {
   }
 
   private ifStmt(n: SyntaxNode, s: LockState): LockState {
-    const c = this.cond(n.childForFieldName('condition')!, s);
     const condText = n.childForFieldName('condition')!.text;
+    const c = this.correlate(condText, this.cond(n.childForFieldName('condition')!, s));
     this.conditions.push(condText);
     const t = this.stmt(n.childForFieldName('consequence')!, c.t);
     this.conditions.pop();
@@ -333,6 +356,29 @@ class Walker {
       this.conditions.pop();
     }
     return mergeStates(t, f);
+  }
+
+  /**
+   * `if (locked) lock(x); ... if (locked) unlock(x);`: a lock taken under a plain flag is held
+   * where the same flag is tested true again, and not held where it is false.
+   */
+  private correlate(condText: string, c: Cond): Cond {
+    const flag = flagOf(condText);
+    if (!flag) return c;
+    const negated = flag.startsWith('!') ? flag.slice(1) : `!${flag}`;
+    const fix = (st: LockState, truth: string): LockState => {
+      if (!st) return st;
+      let out: Map<string, Held> | null = null;
+      for (const [k, h] of st) {
+        if (h.status !== 'held' || h.definite || h.cond === undefined) continue;
+        if (h.cond !== flag && h.cond !== negated) continue;
+        out ??= new Map(st);
+        if (h.cond === truth) out.set(k, { ...h, definite: true });
+        else out.delete(k);
+      }
+      return out ?? st;
+    };
+    return { t: fix(c.t, flag), f: fix(c.f, negated) };
   }
 
   private forStmt(n: SyntaxNode, s: LockState): LockState {
@@ -533,7 +579,13 @@ class Walker {
     if (!id) return { state: s };
     const sk = stateKey(p.kind, id.key);
     if (p.op === 'release') return { state: this.release(p, id.key, sk, at, s) };
+    if (p.op === 'forget') return { state: this.drop(s, sk) };
     const held: Held = { key: id.key, kind: p.kind, cls: id.cls, line: at, via: p.name.replace(/[*?]/g, ''), status: 'held', definite: true };
+    if (p.try) held.try = true;
+    if (p.unordered) held.unordered = true;
+    if (p.inferred) held.inferred = p.inferred;
+    const flag = flagOf(this.conditions.at(-1));
+    if (flag) held.cond = flag;
     const after = this.acquire(held, s);
     if (p.op === 'acquire') return { state: after };
     const success: Success = p.success ?? (p.op === 'returns-locked' ? 'pointer' : 'true');
@@ -564,7 +616,8 @@ class Walker {
     }
     const existing = target ? s.get(target) : undefined;
     if (this.live) {
-      const double = !!existing && existing.status === 'released' && existing.definite;
+      // Twice only for the same lock: two unlocks of two different locks of a kind are two releases.
+      const double = !!existing && existing.status === 'released' && existing.definite && existing.key === key;
       this.releases.push({ kind: p.kind, key, callee: p.name, line: at, double, matched: !!existing });
     }
     if (!target || !existing) return s;
@@ -580,6 +633,8 @@ class Walker {
     if (!key) return null;
     const kind = this.model.kinds.get(g.kind);
     const h: Held = { key, kind: g.kind, cls: lockClass(g.kind, key, kind?.sameClass ?? false, undefined, this.syntax.genericFields), line: at, via: `${macro}(${cls})`, status: 'held', definite: true, scoped: true };
+    // A guard with a constant key is a context (rcu, irq, preempt), not a lock with an order.
+    if (g.key) h.unordered = true;
     return { sk: stateKey(g.kind, key), state: this.acquire(h, s) };
   }
 
@@ -641,7 +696,10 @@ class Walker {
       case 'identifier':
       case 'field_expression': {
         const b = this.bindings.get(n.text);
-        return b ? this.truthOfBinding(b, s) : { t: s, f: s };
+        if (b) return this.truthOfBinding(b, s);
+        // `if (!trans)` where trans is a held handle: a NULL pointer holds nothing.
+        const nulls = [...s.entries()].filter(([, h]) => h.status === 'held' && h.key === n.text);
+        return { t: s, f: nulls.reduce<LockState>((acc, [k]) => this.drop(acc, k), s) };
       }
       case 'assignment_expression': {
         const st = this.expr(n, s);

@@ -23,6 +23,7 @@ import { renderJson } from '../review/render-json.js';
 import { renderSarif } from '../review/render-sarif.js';
 import { renderB4 } from '../review/render-b4.js';
 import { renderRdjsonl } from '../review/render-rdjsonl.js';
+import { groupRemarks, type GroupedRemark } from '../review/group-remarks.js';
 import { toolVersion } from './version.js';
 import { validateLockRules } from '../../checks/lock/index.js';
 
@@ -40,6 +41,7 @@ export interface ReviewCommandOptions {
   config?: string;
   color?: boolean;
   terse?: boolean;
+  verbose?: boolean;
   output?: string;
   /** public-inbox server that Message-IDs are fetched from (lore's by default). */
   lore?: string;
@@ -52,6 +54,8 @@ export interface ReviewCommandOptions {
 export interface ReviewRun {
   reviews: Review[];
   inputErrors: string[];
+  /** History-wide remarks of long ranges, summarised (absent with --verbose). */
+  grouped?: GroupedRemark[];
 }
 
 /** Loads --config (YAML, the same keys as .github/kreview.yml) and the flags on top of it. */
@@ -111,7 +115,7 @@ export async function runReview(
       throw new KreviewError(`--base ${opts.base}: no such revision in ${repo}`);
     const mailPatches: Patch[] = [];
     if (files.length)
-      for await (const item of readInputs(files)) {
+      for await (const item of readInputs(files, config.limits.messageBytes)) {
         if (item instanceof KreviewError) inputErrors.push(item.message);
         else mailPatches.push(item);
       }
@@ -181,13 +185,13 @@ function leftOut(messages: Patch[], series: Series[]): string[] {
 export async function render(run: ReviewRun, format: OutputFormat, opts: { colour: boolean; terse: boolean }): Promise<string> {
   const v = toolVersion();
   switch (format) {
-    case 'json': return renderJson(run.reviews, run.inputErrors, v);
+    case 'json': return renderJson(run.reviews, run.inputErrors, v, run.grouped);
     case 'sarif': return renderSarif(run.reviews, run.inputErrors, v);
     case 'b4': return renderB4(run.reviews, run.inputErrors);
     case 'rdjsonl': return renderRdjsonl(run.reviews);
     // Mail rendering brings nodemailer's encoders: loaded only when asked for.
     case 'email': return (await import('../review/render-mail-preview.js')).renderMailPreview(run.reviews);
-    default: return renderText(run.reviews, run.inputErrors, { colour: opts.colour, verbose: !opts.terse });
+    default: return renderText(run.reviews, run.inputErrors, { colour: opts.colour, verbose: !opts.terse, grouped: run.grouped });
   }
 }
 
@@ -195,7 +199,8 @@ export async function render(run: ReviewRun, format: OutputFormat, opts: { colou
 export function exitCode(run: ReviewRun, failOn: FailOn): number {
   if (run.inputErrors.length || run.reviews.some((r) => r.patches.some((p) => p.errors.length))) return 2;
   if (failOn === 'never') return 0;
-  const hit = run.reviews.some((r) => r.patches.some((p) => p.findings.some((f) => SEVERITY_RANK[f.severity] >= SEVERITY_RANK[failOn])));
+  const reaches = (s: Severity) => SEVERITY_RANK[s] >= SEVERITY_RANK[failOn];
+  const hit = run.reviews.some((r) => r.patches.some((p) => p.findings.some((f) => reaches(f.severity)))) || (run.grouped ?? []).some((g) => reaches(g.severity));
   return hit ? 1 : 0;
 }
 
@@ -219,6 +224,7 @@ export function addReviewOptions(cmd: Command): Command {
     .option('--thread', 'with a Message-ID: review every series and version in its thread, not only the newest complete one')
     .option('--no-color', 'no colour even on a terminal')
     .option('--terse', 'one finding, its place and its line; no explanations')
+    .option('--verbose', 'over a long range, every history-wide remark (stable Cc, already fixed, ...) with its commit, not a summary')
     .option('-o, --output <file>', 'write the report to a file instead of stdout');
 }
 
@@ -231,7 +237,8 @@ export function registerReviewCommand(program: Command): void {
   ).action(async (inputs: string[], opts: ReviewCommandOptions) => {
     const config = buildConfig(opts);
     const progress = opts.format === 'text' ? terminalProgress() : undefined;
-    const run = await runReview(inputs, opts, config, progress);
+    const reviewed = await runReview(inputs, opts, config, progress);
+    const run = opts.verbose ? reviewed : { ...reviewed, ...groupRemarks(reviewed.reviews) };
     if (progress) process.stderr.write('\r\x1b[K');
     const text = await render(run, opts.format, { colour: opts.color !== false && !opts.output && Boolean(process.stdout.isTTY) && !process.env.NO_COLOR, terse: Boolean(opts.terse) });
     if (opts.output) writeFileSync(opts.output, text);

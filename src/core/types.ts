@@ -157,6 +157,20 @@ export interface Finding {
   /** Other places the note talks about (where a lock was taken). */
   related?: RelatedLocation[];
   confidence?: 'high' | 'medium' | 'low';
+  /** Why the finding is believed: what was seen, what was inferred, what stayed unknown. */
+  basis?: FindingBasis;
+}
+
+/**
+ * The reasoning behind a finding, for a reader who wants to judge it: `path` is what was seen, in
+ * order (where the lock was taken, the call); `inferred` are facts taken from the tree's code or a
+ * convention rather than seen on the path; `unknown` are what could not be seen. A finding whose
+ * `inferred` and `unknown` are empty rests on nothing but the code it quotes.
+ */
+export interface FindingBasis {
+  path: string[];
+  inferred: string[];
+  unknown: string[];
 }
 
 export interface BaseInfo {
@@ -181,6 +195,23 @@ export interface PatchReview {
 export interface Review {
   series: Series;
   patches: PatchReview[];
+  /** Which tree the series is for and which base it was tried on (set when routing ran). */
+  route?: SeriesRoute;
+}
+
+/** A series' tree and base: a status shown in JSON and on GitHub, never a mailed finding. */
+export interface SeriesRoute {
+  /** Distinct trees of its patches: `linux`, `btrfs-progs`, `unknown`. */
+  trees: string[];
+  /** Did kernel rules run on any patch? */
+  kernel: boolean;
+  /** The base used (a commit), and why it was chosen. */
+  base: string | null;
+  baseWhy: string;
+  /** Did the whole series apply to that base (null: not tried)? */
+  applies: boolean | null;
+  /** Candidates not taken, one line each. */
+  tried: string[];
 }
 
 /** A one-line, user-actionable error. Thrown or returned, never a stack trace for the user. */

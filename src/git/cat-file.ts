@@ -50,8 +50,8 @@ export class CatFile {
       this.ensureChild();
       this.inFlight.push(p);
       this.outgoing.push(query);
-      // Requests made in the same tick go to git in one write, not one syscall each.
-      if (this.outgoing.length === 1) queueMicrotask(() => this.sendOutgoing());
+      // Requests made in the same turn of the event loop (every review in flight) go to git in one write, not one syscall each.
+      if (this.outgoing.length === 1) setImmediate(() => this.sendOutgoing());
       this.armWatchdog();
     });
   }

@@ -33,6 +33,14 @@ export const SAFE_CONFIG: readonly string[] = [
   'submodule.recurse=false',
 ];
 
+// Deliberately not pinned:
+// - filter.<driver>.clean/smudge/process: no command kreview runs applies filters (they act between
+//   a work tree and the object store; blame runs on a revision, with --no-textconv).
+// - core.gitProxy: the first match wins, so `-c` cannot override it; git:// is not an allowed transport.
+// - core.alternateRefsCommand: read only by the repository that fetches, which is kreview's own
+//   clone; an empty value would break the negotiation with a --mirror.
+// - merge.<driver>.driver, core.editor, sequence.editor: kreview never merges or edits.
+
 /** Added to a call that fetches or clones: the transports kreview uses, and nothing that runs a program (ext::, git:// with core.gitProxy). */
 export const REMOTE_CONFIG: readonly string[] = [
   'protocol.https.allow=always',

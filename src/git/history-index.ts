@@ -365,18 +365,34 @@ export class HistoryIndex {
     return (this.stmt('SELECT count(*) FROM (SELECT 1 FROM commits WHERE oid >= ? AND oid < ? AND id <= ? LIMIT 2)').pluck().get(prefix, hi, this.visibleMax) as number) > 1;
   }
 
+  /** Each reference table in memory, by the first 7 digits of the reference (shorter ones apart); rebuilt when rows become visible. */
+  private refMaps = new Map<string, { max: number; byPrefix: Map<string, [number, string][]>; short: [number, string][] }>();
+
+  private refMap(table: 'fixes' | 'reverts' | 'upstream') {
+    let m = this.refMaps.get(table);
+    if (m?.max === this.visibleMax) return m;
+    m = { max: this.visibleMax, byPrefix: new Map(), short: [] };
+    for (const [id, target] of this.stmt(`SELECT commit_id, target FROM ${table} WHERE commit_id <= ?`).raw().iterate(this.visibleMax) as Iterable<[number, string]>) {
+      if (target.length < 7) {
+        m.short.push([id, target]);
+        continue;
+      }
+      const k = target.slice(0, 7);
+      const list = m.byPrefix.get(k);
+      if (list) list.push([id, target]);
+      else m.byPrefix.set(k, [[id, target]]);
+    }
+    this.refMaps.set(table, m);
+    return m;
+  }
+
   /** The referring commits' row ids with the reference each wrote (a prefix of `oid`). */
   referrerTargets(table: 'fixes' | 'reverts' | 'upstream', oid: string): [number, string][] {
-    // Prefix keys. Short ones (4-11 digits) are asked for exactly; every key of 12 digits or more
-    // that is a prefix of oid sorts between oid's first 12 digits and oid itself, so one range scan
-    // finds them (and a few neighbours that are not prefixes, dropped here).
-    const short: string[] = [];
-    for (let n = 4; n < Math.min(12, oid.length + 1); n++) short.push(oid.slice(0, n));
-    const sql =
-      `SELECT commit_id, target FROM ${table} WHERE target IN (${short.map(() => '?').join(',')})` +
-      ` OR (target >= ? AND target <= ?)`;
-    const rows = this.stmt(sql).raw().all(...short, oid.slice(0, 12), oid) as [number, string][];
-    return rows.filter(([id, target]) => oid.startsWith(target) && id <= this.visibleMax);
+    // A whole-history review asks this for every tag: answered from memory, not one query each.
+    const m = this.refMap(table);
+    const hits = (m.byPrefix.get(oid.slice(0, 7)) ?? []).filter(([, target]) => oid.startsWith(target));
+    for (const r of m.short) if (oid.startsWith(r[1])) hits.push(r);
+    return hits;
   }
 
   revertTargetOf(oid: string): string | null {

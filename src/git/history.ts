@@ -270,14 +270,7 @@ class GitHistory implements History, DiffSource {
     const key = `${baseId}\0${pattern}\0${this.tagsVersion}`;
     const hit = this.releases.get(key);
     if (hit) return hit;
-    const re = globToRegExp(pattern);
-    const tags: { name: string; id: number }[] = [];
-    for (const t of await this.listTags()) {
-      if (!re.test(t.name)) continue;
-      const id = this.index.idOf(t.commit);
-      if (id !== null && this.ancestry.isReachable(id, baseId)) tags.push({ name: t.name, id });
-    }
-    tags.sort((x, y) => compareVersions(x.name, y.name));
+    const tags = (await this.releaseTags(pattern)).filter((t) => t.id !== null && this.ancestry.isReachable(t.id, baseId)) as { name: string; id: number }[];
     const names = tags.map((t) => t.name);
     // Bases that see the same tags share one labelling.
     const labels = this.ancestry.releaseLabels(pattern + '\0' + names.join('\0'), tags.map((t) => t.id));
@@ -286,6 +279,26 @@ class GitHistory implements History, DiffSource {
     // A History kept between reviews meets a new base with every push: keep the latest few hundred.
     if (this.releases.size > 256) this.releases.delete(this.releases.keys().next().value as string);
     return value;
+  }
+
+  private sortedTags = new Map<string, Promise<{ name: string; id: number | null }[]>>();
+
+  /** The tags matching `pattern`, in version order, with their commits' index rows: sorted once, not once per base. */
+  private releaseTags(pattern: string): Promise<{ name: string; id: number | null }[]> {
+    const key = `${pattern}\0${this.tagsVersion}\0${this.index.generation}`;
+    let hit = this.sortedTags.get(key);
+    if (!hit) {
+      const re = globToRegExp(pattern);
+      hit = this.listTags().then((all) =>
+        all
+          .filter((t) => re.test(t.name))
+          .sort((x, y) => compareVersions(x.name, y.name))
+          .map((t) => ({ name: t.name, id: this.index.idOf(t.commit) })),
+      );
+      if (this.sortedTags.size > 16) this.sortedTags.clear();
+      this.sortedTags.set(key, hit);
+    }
+    return hit;
   }
 
   private learned: { generation: number; value: LearnedConventions } | null = null;

@@ -1,4 +1,5 @@
 // Release tags of a repository: names matching a glob (`v*`), peeled to commits, oldest first.
+import { LinearRegExp } from '../core/safe-regex.js';
 import { KreviewError } from '../core/types.js';
 import { runGit } from './run-git.js';
 
@@ -7,7 +8,7 @@ export interface ReleaseTag {
   commit: string;
 }
 
-/** A git-style glob (`*`, `?`, `[...]`) on a whole tag name, as a RegExp. */
+/** A git-style glob (`*`, `?`, `[...]`) on a whole tag name, as a RegExp matched in linear time (the glob may come from a repository's settings). */
 export function globToRegExp(glob: string): RegExp {
   let re = '';
   for (let i = 0; i < glob.length; i++) {
@@ -24,7 +25,7 @@ export function globToRegExp(glob: string): RegExp {
       }
     } else re += c.replace(/[.+^${}()|\\/]/g, '\\$&');
   }
-  return new RegExp(`^${re}$`);
+  return new LinearRegExp(`^${re}$`);
 }
 
 /** Every tag of the repository that points (through tag objects) at a commit. */
@@ -41,6 +42,9 @@ export async function listTags(repo: string): Promise<ReleaseTag[]> {
   return tags;
 }
 
+/** One collator for every comparison: `localeCompare` with options builds a new one per call. */
+const NUMERIC = new Intl.Collator('en', { numeric: true });
+
 /** Compare tag names the way people read versions: v5.9 < v5.10, v6.1-rc1 < v6.1. */
 export function compareVersions(a: string, b: string): number {
   const split = (s: string) => {
@@ -49,7 +53,7 @@ export function compareVersions(a: string, b: string): number {
   };
   const x = split(a);
   const y = split(b);
-  const c = x.base.localeCompare(y.base, 'en', { numeric: true });
+  const c = NUMERIC.compare(x.base, y.base);
   if (c !== 0) return c;
   return x.rc === y.rc ? a.localeCompare(b) : x.rc - y.rc;
 }

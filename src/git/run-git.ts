@@ -14,6 +14,8 @@ export interface GitCallOptions {
   config?: string[];
   /** Config for this call passed in the environment, never in argv (an Authorization header). */
   secretConfig?: Record<string, string>;
+  /** A scratch index file for this call (GIT_INDEX_FILE): route.ts tries patches without touching the repository's. */
+  indexFile?: string;
 }
 
 export interface RunGitOptions extends GitCallOptions {
@@ -72,7 +74,9 @@ export function gitArgv(repo: string, args: string[], opts: GitCallOptions = {})
 
 /** Start `git -C repo args...` with the safe argv and environment, all three streams piped. */
 export function spawnGit(repo: string, args: string[], opts: GitCallOptions = {}): ChildProcessWithoutNullStreams {
-  return spawn('git', gitArgv(repo, args, opts), { env: gitEnv(opts.secretConfig), stdio: ['pipe', 'pipe', 'pipe'] });
+  const env = gitEnv(opts.secretConfig);
+  if (opts.indexFile) env.GIT_INDEX_FILE = opts.indexFile;
+  return spawn('git', gitArgv(repo, args, opts), { env, stdio: ['pipe', 'pipe', 'pipe'] });
 }
 
 /** Run `git -C repo args...`. Resolves with the exit code (never throws on non-zero); throws KreviewError on spawn failure, timeout or output overflow. */
@@ -113,9 +117,15 @@ export async function isGitRepo(dir: string): Promise<boolean> {
   return r.code === 0;
 }
 
-/** Throw a one-line KreviewError unless `dir` is a git repository. */
+/** Throw a one-line KreviewError unless `dir` is a git repository git will work in. */
 export async function assertGitRepo(dir: string): Promise<void> {
-  if (!(await isGitRepo(dir))) throw new KreviewError(`${dir} is not a git repository`);
+  if (await isGitRepo(dir)) return;
+  const r = await runGit(dir, ['rev-parse', '--git-dir'], { timeoutMs: 20_000 }).catch(() => null);
+  // git's own guard against a repository owned by someone else: kreview reads no ~/.gitconfig, so say where the exception goes.
+  if (r && /dubious ownership/.test(r.stderr)) {
+    throw new KreviewError(`git refuses ${dir}: it is owned by another user; name a git config file holding \`[safe] directory = ${dir}\` in ${GIT_CONFIG_ENV}`);
+  }
+  throw new KreviewError(`${dir} is not a git repository`);
 }
 
 /**

@@ -26,8 +26,10 @@ export interface GitWorkspace extends Workspace {
 export interface WorkspaceOptions {
   repo: string | null;
   history: History | null;
-  /** A revision that overrides every other base (the --base option). */
+  /** A revision that overrides every other base (the --base option, or the base route.ts chose). */
   base?: string;
+  /** Why that base, when it was chosen rather than given (`base-commit: 1234`, `[PATCH net-next] net-next`). */
+  baseWhy?: string;
   /** The workspace of the previous patch of the series: this patch applies on its post-images. */
   previous?: Workspace;
   /** Bounds on the images built (defaults: DEFAULT_LIMITS). */
@@ -44,7 +46,7 @@ const short = (oid: string) => oid.slice(0, 12);
 export async function createWorkspace(patch: Patch, opts: WorkspaceOptions): Promise<GitWorkspace> {
   const history = opts.repo ? opts.history : null;
   const notes: string[] = [];
-  const base = await resolveBase(patch, history, opts.base, notes);
+  const base = await resolveBase(patch, history, opts.base, notes, opts.baseWhy);
   if (history && patch.kind === 'commit' && patch.commit && isFullOid(patch.commit)) {
     return commitWorkspace(patch, history, base, notes);
   }
@@ -52,12 +54,12 @@ export async function createWorkspace(patch: Patch, opts: WorkspaceOptions): Pro
 }
 
 /** --base, else base-commit:, else the commit's parent, else HEAD, else none; say which. */
-async function resolveBase(patch: Patch, history: History | null, option: string | undefined, notes: string[]): Promise<BaseInfo> {
+async function resolveBase(patch: Patch, history: History | null, option: string | undefined, notes: string[], why?: string): Promise<BaseInfo> {
   if (!history) return { commit: null, source: 'none', label: 'no repository' };
   if (option !== undefined) {
     const oid = await history.revParse(option);
     if (!oid) throw new KreviewError(`--base ${option}: no such commit in ${history.repo}`);
-    return { commit: oid, source: 'option', label: `--base ${option} (${short(oid)})` };
+    return { commit: oid, source: 'option', label: why ? `${why} (${short(oid)})` : `--base ${option} (${short(oid)})` };
   }
   if (patch.baseCommit) {
     const oid = /^[\0-\x1f-]/.test(patch.baseCommit) ? null : await history.revParse(patch.baseCommit).catch(() => null);

@@ -2,9 +2,11 @@
 // workspace, run the checks, keep the findings a reader should see.
 import type { Check, Workspace } from '../core/check.js';
 import type { KreviewConfig } from '../core/config.js';
-import type { Finding, Location, Patch, PatchReview, Review, Series } from '../core/types.js';
+import type { Finding, Location, Patch, PatchReview, Review, Series, SeriesRoute } from '../core/types.js';
 import type { History } from '../git/history-types.js';
 import { openHistory } from '../git/history.js';
+import type { Maintainers } from '../git/maintainers.js';
+import { baseCandidates, chooseBase, routePatch, type PatchRoute } from '../git/route.js';
 import { createWorkspace, type GitWorkspace } from '../git/workspace.js';
 import { filterFindings, isEnabled } from './filter.js';
 import { errorMessage } from '../core/errors.js';
@@ -19,6 +21,11 @@ export interface ReviewOptions {
   /** A History kept open by the caller (daemon, app); otherwise one is opened and closed here. */
   history?: History | null;
   checks?: Check[];
+  /**
+   * Route each patch to its tree and choose the series' base (src/git/route.ts): kernel rules run
+   * only on kernel patches; without `base`, the bases are tried until the series applies.
+   */
+  route?: { maintainers: Maintainers | null; bases: Record<string, string> };
 }
 
 let registry: Promise<Check[]> | null = null;
@@ -50,21 +57,57 @@ export async function reviewSeries(series: Series, opts: ReviewOptions): Promise
       const patches = await mapInOrder(series.patches, COMMITS_IN_FLIGHT, async (p) => (await reviewPatch(p, series, withHistory, checks, undefined)).review);
       return { series, patches };
     }
+    const routed = opts.route ? await routeSeries(series, opts, opts.route) : null;
+    const run = routed ? { ...withHistory, base: routed.route.base ?? opts.base, baseWhy: routed.route.baseWhy } : withHistory;
     // Mail patches build on each other: patch 2 applies to patch 1's post-image.
     const patches: PatchReview[] = [];
     let previous: Workspace | undefined;
     // b4 and format-patch --base put base-commit: in the cover letter (or the last patch) only.
     const seriesBase = series.cover?.baseCommit ?? series.patches.find((p) => p.baseCommit)?.baseCommit ?? null;
-    for (const original of series.patches) {
+    for (const [i, original] of series.patches.entries()) {
+      const r = routed?.patches[i];
+      if (r && !r.kernel) {
+        patches.push(notForKernel(original, r));
+        continue;
+      }
       const patch = original.baseCommit || !seriesBase ? original : { ...original, baseCommit: seriesBase };
-      const pr = await reviewPatch(patch, series, withHistory, checks, previous);
+      const pr = await reviewPatch(patch, series, run, checks, previous);
       patches.push(pr.review);
       previous = pr.workspace;
     }
-    return { series, patches };
+    return routed ? { series, patches, route: routed.route } : { series, patches };
   } finally {
     if (ownHistory && history) await history.close();
   }
+}
+
+/** Each patch's tree, and the base the series applies to (tried only when there is a repository and no given base). */
+async function routeSeries(
+  series: Series,
+  opts: ReviewOptions,
+  how: NonNullable<ReviewOptions['route']>,
+): Promise<{ patches: PatchRoute[]; route: SeriesRoute }> {
+  const patches = series.patches.map((p) => routePatch(p, how.maintainers));
+  const trees = [...new Set(patches.map((r) => r.tree))];
+  const kernel = patches.some((r) => r.kernel);
+  const route: SeriesRoute = { trees, kernel, base: null, baseWhy: opts.repo ? 'not tried' : 'no repository', applies: null, tried: [] };
+  if (!opts.repo || !kernel) return { patches, route };
+  if (opts.base !== undefined) return { patches, route: { ...route, base: opts.base, baseWhy: `--base ${opts.base}` } };
+  const kernelPatches = { ...series, patches: series.patches.filter((_, i) => patches[i].kernel) };
+  const choice = await chooseBase(opts.repo, kernelPatches, baseCandidates(series, patches, how.bases));
+  return { patches, route: { ...route, base: choice.commit, baseWhy: choice.why, applies: choice.applies, tried: choice.tried } };
+}
+
+/** A patch for a tree kreview has no rules for: no checks, and a note that says so. */
+function notForKernel(patch: Patch, r: PatchRoute): PatchReview {
+  return {
+    patch,
+    base: { commit: null, source: 'none', label: `not a kernel patch (${r.tree})` },
+    applied: null,
+    findings: [],
+    notes: [`${patch.source}: for ${r.tree} (${r.reason}): kernel rules were not run`],
+    errors: [],
+  };
 }
 
 /** `fn` over `items` with at most `limit` running at once; results in the order of `items`. */
@@ -84,21 +127,26 @@ async function mapInOrder<T, R>(items: T[], limit: number, fn: (item: T) => Prom
 async function reviewPatch(
   patch: Patch,
   series: Series,
-  opts: ReviewOptions & { history: History | null },
+  opts: ReviewOptions & { history: History | null; baseWhy?: string },
   checks: Check[],
   previous: Workspace | undefined,
 ): Promise<{ review: PatchReview; workspace: GitWorkspace }> {
   const errors = [...patch.warnings.map((w) => `${patch.source}: ${w}`)];
   let workspace: GitWorkspace;
   try {
-    workspace = await createWorkspace(patch, { repo: opts.repo, history: opts.history, base: opts.base, previous });
+    workspace = await createWorkspace(patch, { repo: opts.repo, history: opts.history, base: opts.base, baseWhy: opts.baseWhy, previous, limits: opts.config.limits });
   } catch (e) {
     errors.push(`${patch.source}: ${errorMessage(e)}`);
-    workspace = await createWorkspace(patch, { repo: null, history: null });
+    workspace = await createWorkspace(patch, { repo: null, history: null, limits: opts.config.limits });
   }
   let findings: Finding[] = [];
   const budget = new PatchBudget(opts.config.limits);
   for (const check of checks) {
+    // Past the deadline the patch keeps what the checks so far found; the series goes on with the next patch.
+    if (budget.expired()) {
+      budget.stopped(`check ${check.id} was not run`);
+      continue;
+    }
     try {
       findings.push(...(await check.run({ patch, series, workspace, config: opts.config, budget })));
     } catch (e) {

@@ -1,6 +1,7 @@
 // kreview's own JSON: documented in docs/json-schema.md; fields are only ever added.
-import type { Finding, Review } from '../core/types.js';
+import type { Finding, Review, SeriesRoute } from '../core/types.js';
 import { countBySeverity } from './locate.js';
+import type { GroupedRemark } from './group-remarks.js';
 
 export const JSON_SCHEMA_VERSION = 1;
 
@@ -11,6 +12,8 @@ export interface JsonReport {
   series: JsonSeries[];
   errors: string[];
   summary: { patches: number; error: number; warning: number; note: number; inputErrors: number };
+  /** Over a long range: history-wide remarks as one count per id with the first few (absent otherwise). */
+  grouped?: GroupedRemark[];
 }
 
 interface JsonSeries {
@@ -21,6 +24,8 @@ interface JsonSeries {
   complete: boolean;
   missing: number[];
   cover: string | null;
+  /** Which tree the series is for, the base it was reviewed on, whether it applied there (when routed). */
+  route?: SeriesRoute;
   patches: JsonPatch[];
 }
 
@@ -47,7 +52,7 @@ function finding(f: Finding): JsonFinding {
   return { ...rest, location: { ...location }, ...(related ? { related: related.map((r) => ({ label: r.label, location: { ...r.location } })) } : {}) };
 }
 
-export function toJsonReport(reviews: Review[], inputErrors: string[], toolVersion: string): JsonReport {
+export function toJsonReport(reviews: Review[], inputErrors: string[], toolVersion: string, grouped: GroupedRemark[] = []): JsonReport {
   const all: Finding[] = [];
   const series = reviews.map((r): JsonSeries => ({
     id: r.series.id,
@@ -57,6 +62,7 @@ export function toJsonReport(reviews: Review[], inputErrors: string[], toolVersi
     complete: r.series.complete,
     missing: r.series.missing,
     cover: r.series.cover?.id ?? null,
+    ...(r.route ? { route: { ...r.route } } : {}),
     patches: r.patches.map((pr) => {
       all.push(...pr.findings);
       return {
@@ -81,9 +87,10 @@ export function toJsonReport(reviews: Review[], inputErrors: string[], toolVersi
     series,
     errors: inputErrors,
     summary: { patches: series.reduce((n, s) => n + s.patches.length, 0), ...c, inputErrors: inputErrors.length },
+    ...(grouped.length ? { grouped } : {}),
   };
 }
 
-export function renderJson(reviews: Review[], inputErrors: string[], toolVersion: string): string {
-  return JSON.stringify(toJsonReport(reviews, inputErrors, toolVersion), null, 2) + '\n';
+export function renderJson(reviews: Review[], inputErrors: string[], toolVersion: string, grouped: GroupedRemark[] = []): string {
+  return JSON.stringify(toJsonReport(reviews, inputErrors, toolVersion, grouped), null, 2) + '\n';
 }

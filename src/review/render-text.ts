@@ -2,6 +2,7 @@
 import type { Finding, Review, Severity } from '../core/types.js';
 import { countBySeverity, quoteLocation } from './locate.js';
 import { wrapProse } from './wrap.js';
+import { groupedLines, type GroupedRemark } from './group-remarks.js';
 
 const LABEL: Record<Severity, string> = { error: 'ERROR', warning: 'WARNING', note: 'NOTE' };
 const COLOUR: Record<Severity, string> = { error: '\x1b[31m', warning: '\x1b[33m', note: '\x1b[36m' };
@@ -13,6 +14,8 @@ export interface TextOptions {
   colour: boolean;
   /** Print explanations under each finding (off with --terse). */
   verbose: boolean;
+  /** History-wide remarks of a long range, summarised (src/review/group-remarks.ts). */
+  grouped?: GroupedRemark[];
 }
 
 function paint(on: boolean, code: string, s: string): string {
@@ -56,6 +59,7 @@ export function renderText(reviews: Review[], inputErrors: string[], opts: TextO
     }
   }
   for (const e of inputErrors) out.push(`${paint(opts.colour, COLOUR.error, 'error:')} ${e}`);
+  out.push(...groupedLines(opts.grouped ?? []));
   const c = countBySeverity(all);
   out.push(`kreview: ${patches} patch${patches === 1 ? '' : 'es'} reviewed, ${c.error} errors, ${c.warning} warnings, ${c.note} notes` +
     (inputErrors.length ? `, ${inputErrors.length} input error${inputErrors.length === 1 ? '' : 's'}` : ''));

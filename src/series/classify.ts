@@ -22,9 +22,11 @@ export function classifyMessage(patch: Patch): MessageClass {
   if (!p.isPatch) {
     // Lists that use no subject prefix (git@vger) still send patches; `[GIT PULL]` and friends are not.
     if (p.tags.length === 0 && patch.files.length > 0) return 'patch';
-    // A cover letter sent without a `[PATCH 0/N]` tag (some maintainers' habit) still opens its
-    // thread with a diffstat; groupSeries makes it the cover of the parts that answer it.
-    return p.tags.length === 0 && !patch.mail?.inReplyTo && hasDiffstat(patch) ? 'cover' : 'other';
+    // A cover letter sent without a `[PATCH 0/N]` tag (`topic v4`, `[PATCHSET 2/3] topic`) still
+    // opens its thread with a diffstat; groupSeries makes it the cover of the parts that answer it.
+    // A pull request has a diffstat too, and no parts.
+    const pull = p.tags.some((t) => /\bpull\b/i.test(t));
+    return !pull && patch.files.length === 0 && !patch.mail?.inReplyTo && hasDiffstat(patch) ? 'cover' : 'other';
   }
   if (p.index === 0) return 'cover';
   if (patch.files.length > 0) return 'patch';

@@ -4,6 +4,7 @@ import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { DEFAULT_LIMITS } from '../core/limits.js';
 import { KreviewError, type Patch } from '../core/types.js';
 import { parseMail } from '../patch/mail.js';
 import { readMessages } from './mbox.js';
@@ -14,11 +15,15 @@ const reason = (e: unknown): string => {
 };
 
 /** Parses every message of one stream, yielding a KreviewError for each message or read that fails. */
-export async function* readStream(stream: Readable, name: string): AsyncGenerator<Patch | KreviewError> {
+export async function* readStream(stream: Readable, name: string, maxMessageBytes: number = DEFAULT_LIMITS.messageBytes): AsyncGenerator<Patch | KreviewError> {
   let count = 0;
   try {
-    for await (const msg of readMessages(stream, name)) {
+    for await (const msg of readMessages(stream, name, maxMessageBytes)) {
       count++;
+      if (msg.skipped) {
+        yield new KreviewError(`${msg.source}: ${msg.skipped}`);
+        continue;
+      }
       try {
         const patch = await parseMail(msg.raw, msg.source);
         patch.warnings.unshift(...msg.warnings);
@@ -45,11 +50,11 @@ async function* walk(dir: string): AsyncGenerator<string> {
   }
 }
 
-/** Every patch (or one-line error) from the given paths, in order. */
-export async function* readInputs(paths: string[]): AsyncGenerator<Patch | KreviewError> {
+/** Every patch (or one-line error) from the given paths, in order; a message above `maxMessageBytes` is one such error. */
+export async function* readInputs(paths: string[], maxMessageBytes: number = DEFAULT_LIMITS.messageBytes): AsyncGenerator<Patch | KreviewError> {
   for (const path of paths) {
     if (path === '-') {
-      yield* readStream(process.stdin, 'stdin');
+      yield* readStream(process.stdin, 'stdin', maxMessageBytes);
       continue;
     }
     let isDir: boolean;
@@ -60,11 +65,11 @@ export async function* readInputs(paths: string[]): AsyncGenerator<Patch | Krevi
       continue;
     }
     if (!isDir) {
-      yield* readStream(createReadStream(path), path);
+      yield* readStream(createReadStream(path), path, maxMessageBytes);
       continue;
     }
     try {
-      for await (const file of walk(path)) yield* readStream(createReadStream(file), file);
+      for await (const file of walk(path)) yield* readStream(createReadStream(file), file, maxMessageBytes);
     } catch (e) {
       yield new KreviewError(`cannot read directory ${path}: ${reason(e)}`);
     }

@@ -2,6 +2,11 @@
 // the file `m`. A cursor per epoch (its last commit read); a purge that rewrites an epoch's history
 // is noticed (the cursor is no longer an ancestor) and the epoch is read again, skipping blobs
 // already read: a rewrite makes new commits but keeps the blobs of the messages it keeps.
+//
+// The first time a source is read (no cursor for any of its epochs), it starts at the archive's
+// current end: a daemon pointed at years of lore must not answer all of it. With `since`, it starts
+// at that date instead (public-inbox dates each commit with the message's Date:). An epoch that is
+// empty then, or appears later, is read from its start.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { KreviewError } from '../core/types.js';
@@ -20,6 +25,8 @@ const EMPTY_BLOB = 'e69de29bb2d1d6434b8b29ae775ad8c2e48c5391';
 interface NewMessage {
   commit: string;
   blob: string;
+  /** Commit time, seconds (public-inbox: the message's Date:); NaN when the log did not say. */
+  time: number;
 }
 
 /** Epoch numbers present under `<inbox>/git`, in order. */
@@ -37,18 +44,23 @@ export function listEpochs(inbox: string): number[] {
     .sort((a, b) => a - b);
 }
 
-/** Parses `git log --raw` output: the blob of `m` added or changed by each commit, oldest first. */
+/** Parses `git log --raw --format='C %H %ct'` output: the blob of `m` added or changed by each commit, oldest first. */
 export function parseRawLog(text: string): NewMessage[] {
   const out: NewMessage[] = [];
   let commit = '';
+  let time = NaN;
   for (const line of text.split('\n')) {
-    if (line.startsWith('C ')) commit = line.slice(2).trim();
+    if (line.startsWith('C ')) {
+      const [sha, ct] = line.slice(2).trim().split(' ');
+      commit = sha;
+      time = ct === undefined ? NaN : Number(ct);
+    }
     else if (line.startsWith(':') && commit) {
       const tab = line.indexOf('\t');
       if (tab < 0 || line.slice(tab + 1) !== 'm') continue;
       const f = line.slice(1, tab).split(' ');
       const status = f[4];
-      if ((status === 'A' || status === 'M') && isFullOid(f[3]) && f[3] !== EMPTY_BLOB) out.push({ commit, blob: f[3] });
+      if ((status === 'A' || status === 'M') && isFullOid(f[3]) && f[3] !== EMPTY_BLOB) out.push({ commit, blob: f[3], time });
     }
   }
   return out;
@@ -63,45 +75,105 @@ export class PublicInboxSource implements WatchSource {
     readonly name: string,
     private readonly cursors: CursorStore,
     private readonly warn: (msg: string) => void = () => {},
+    /** First run only: read messages dated from here (ms); null: from the archive's current end. */
+    private readonly since: number | null = null,
+    private readonly now: () => number = Date.now,
     /** `limits.messageBytes`: a larger message is skipped with one line. */
     public maxBlobBytes: number = DEFAULT_LIMITS.messageBytes,
   ) {}
+
+  private start = 'continued';
 
   private cursorKey(epoch: number): string {
     return `public-inbox:${this.inbox}:${epoch}`;
   }
 
   async poll(handle: BatchHandler): Promise<number> {
+    const epochs = listEpochs(this.inbox);
+    await this.firstRun(epochs);
     let n = 0;
-    for (const epoch of listEpochs(this.inbox)) n += await this.pollEpoch(epoch, handle);
+    for (const epoch of epochs) n += await this.pollEpoch(epoch, handle);
     return n;
+  }
+
+  private async tipOf(git: string): Promise<string | null> {
+    const head = await runGit(git, ['rev-parse', '--verify', '-q', 'HEAD^{commit}'], { timeoutMs: 30_000 });
+    return head.code === 0 ? head.stdout.trim() : null;
+  }
+
+  /**
+   * A source never read before starts at the current end of each epoch (unless `since` says where).
+   * Recorded as `end`, `since <ms>` or `continued` (cursors from before there was a start). An
+   * epoch skipped to its end also records when (`<epoch key>:floor`), for a later rewrite.
+   */
+  private async firstRun(epochs: number[]): Promise<void> {
+    const key = `public-inbox:${this.inbox}:start`;
+    const recorded = this.cursors.get(key);
+    if (recorded !== null) {
+      this.start = recorded;
+      return;
+    }
+    const known = epochs.some((e) => this.cursors.get(this.cursorKey(e)) !== null);
+    const tips = new Map<number, string>();
+    if (!known && this.since === null) {
+      for (const e of epochs) {
+        const tip = await this.tipOf(join(this.inbox, 'git', `${e}.git`));
+        if (tip) tips.set(e, tip);
+      }
+      if (tips.size) this.warn(`${this.name}: first run: starting at the archive's current end (earlier messages are not read; set since: on the source to read back to a date)`);
+    }
+    this.start = known ? 'continued' : this.since === null ? 'end' : `since ${this.since}`;
+    const at = String(this.now());
+    this.cursors.atomically(() => {
+      for (const [e, tip] of tips) {
+        this.cursors.set(this.cursorKey(e), tip);
+        this.cursors.set(`${this.cursorKey(e)}:floor`, at);
+      }
+      this.cursors.set(key, this.start);
+    });
+  }
+
+  /**
+   * The earliest commit time (s) taken when an epoch is read from its start: `since` always; after a
+   * first run at the end, only when a rewrite makes an epoch that had a backlog be read again (what
+   * is dated before the start is that backlog). An epoch empty at the start, or new, has none.
+   */
+  private floor(epoch: number, rewritten: boolean): number | null {
+    if (this.start.startsWith('since ')) return Number(this.start.slice(6)) / 1000;
+    const at = rewritten ? this.cursors.get(`${this.cursorKey(epoch)}:floor`) : null;
+    return at === null ? null : Number(at) / 1000;
   }
 
   private async pollEpoch(epoch: number, handle: BatchHandler): Promise<number> {
     const git = join(this.inbox, 'git', `${epoch}.git`);
-    const head = await runGit(git, ['rev-parse', '--verify', '-q', 'HEAD^{commit}'], { timeoutMs: 30_000 });
-    if (head.code !== 0) return 0; // an epoch with no message yet
-    const tip = head.stdout.trim();
+    const tip = await this.tipOf(git);
+    if (tip === null) return 0; // an epoch with no message yet
     const key = this.cursorKey(epoch);
     const cursor = this.cursors.get(key);
     if (cursor === tip) return 0;
     let range = [tip];
+    let rewritten = false;
     if (cursor) {
       const anc = await runGit(git, ['merge-base', '--is-ancestor', '--end-of-options', cursor, tip], { timeoutMs: 60_000 });
       if (anc.code === 0) range = [tip, `^${cursor}`];
-      else this.warn(`${this.name}: epoch ${epoch} was rewritten (a purge?); reading it again, skipping messages already seen`);
+      else {
+        rewritten = true;
+        this.warn(`${this.name}: epoch ${epoch} was rewritten (a purge?); reading it again, skipping messages already seen`);
+      }
     }
-    const log = await runGit(git, ['log', '--reverse', '--no-abbrev', '--no-renames', '--raw', '--format=C %H', '--end-of-options', ...range, '--'], {
+    const log = await runGit(git, ['log', '--reverse', '--no-abbrev', '--no-renames', '--raw', '--format=C %H %ct', '--end-of-options', ...range, '--'], {
       timeoutMs: 600_000,
     });
     if (log.code !== 0) throw new KreviewError(`${this.name}: cannot read epoch ${epoch}: ${log.stderr.trim().split('\n')[0]}`);
+    // `since` filters here, not with git's --since, which stops at the first commit dated earlier.
+    const floor = range.length === 1 ? this.floor(epoch, rewritten) : null;
     const fresh = parseRawLog(log.stdout);
     const reader = this.cached(this.readers, epoch, () => new CatFile(git, 'batch'));
     const checker = this.cached(this.checkers, epoch, () => new CatFile(git, 'batch-check'));
     let n = 0;
     for (let i = 0; i < fresh.length; i += BATCH) {
       const slice = fresh.slice(i, i + BATCH);
-      const todo = slice.filter((m) => !this.cursors.hasBlob(m.blob));
+      const todo = slice.filter((m) => !this.cursors.hasBlob(m.blob) && !(floor !== null && m.time < floor));
       // Sizes first (cheap): an oversized blob is never read, and the rest are read a group at a time.
       const sizes = await checker.requestAll(todo.map((m) => m.blob));
       const groups: NewMessage[][] = [[]];

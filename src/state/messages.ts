@@ -4,7 +4,22 @@ import { MailHeads } from './mail-heads.js';
 import type { Db } from './open-state.js';
 
 export type MessageKind = 'patch' | 'cover' | 'other' | 'ignored' | 'bad';
-export type MessageState = 'waiting' | 'reviewed' | 'superseded' | 'done';
+/**
+ * `reviewing`: its series' review started and has not ended; found so at start-up, the process died
+ * during it. `quarantined`: its review failed, ran past its limit or killed the process; never tried
+ * again (the reason is in `note`).
+ */
+export type MessageState = 'waiting' | 'reviewing' | 'reviewed' | 'superseded' | 'done' | 'quarantined';
+
+/** States that keep the decoded patch (it is still to be reviewed, or an operator may look at it). */
+const KEEPS_PATCH: ReadonlySet<MessageState> = new Set(['waiting', 'reviewing', 'quarantined']);
+
+export interface Quarantined {
+  messageId: string;
+  subject: string;
+  receivedAt: number;
+  reason: string;
+}
 
 export interface StoredPatch {
   patch: Patch;
@@ -78,6 +93,32 @@ export class MessageStore {
     if (set.size !== before) this.setListsStmt.run(JSON.stringify([...set]), messageId);
   }
 
+  /** Takes messages out of review for good, with the one-line reason. */
+  quarantine(ids: string[], reason: string): void {
+    const st = this.db.prepare(`UPDATE messages SET state = 'quarantined', note = ? WHERE message_id = ?`);
+    this.db.transaction(() => {
+      for (const id of ids) st.run(reason, id);
+    })();
+  }
+
+  /** Messages whose review was under way when the process died: quarantined; returns their ids. */
+  quarantineInterrupted(): string[] {
+    const ids = this.db.prepare(`SELECT message_id FROM messages WHERE state = 'reviewing'`).pluck().all() as string[];
+    this.quarantine(ids, 'its review never finished: the process died during it (out of memory, or killed); not tried again');
+    return ids;
+  }
+
+  quarantined(limit = 50): Quarantined[] {
+    const rows = this.db
+      .prepare(`SELECT message_id, received_at, note, json_extract(patch_json, '$.subject') AS subject FROM messages WHERE state = 'quarantined' ORDER BY received_at DESC, rowid DESC LIMIT ?`)
+      .all(limit) as { message_id: string; received_at: number; note: string | null; subject: string | null }[];
+    return rows.map((r) => ({ messageId: r.message_id, receivedAt: r.received_at, reason: r.note ?? '', subject: r.subject ?? '' }));
+  }
+
+  count(state: MessageState): number {
+    return this.db.prepare(`SELECT count(*) FROM messages WHERE state = ?`).pluck().get(state) as number;
+  }
+
   waiting(): StoredPatch[] {
     return (this.waitingStmt.all() as { patch_json: string; received_at: number; lists: string }[]).map((r) => ({
       patch: JSON.parse(r.patch_json) as Patch,
@@ -89,7 +130,7 @@ export class MessageStore {
   /** Moves messages out of the waiting set; their JSON is dropped (the review's outcome is in the outbox). */
   setState(ids: string[], state: MessageState): void {
     const tx = this.db.transaction(() => {
-      for (const id of ids) this.setStateStmt.run(state, state === 'waiting' ? 0 : 1, id);
+      for (const id of ids) this.setStateStmt.run(state, KEEPS_PATCH.has(state) ? 0 : 1, id);
     });
     tx();
   }

@@ -1,9 +1,13 @@
-// Opens (and creates) the daemon's SQLite state file: WAL, a busy timeout, the schema applied.
+// Opens (and creates) the daemon's SQLite state file: WAL, a busy timeout, the schema applied, and
+// a write lock taken once, so that a read-only, damaged or locked file is refused at start-up with
+// one line rather than on the first write. StateFile notices a file deleted or replaced under a
+// running daemon, which would otherwise go on writing to a file nobody will ever open again.
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { KreviewError } from '../core/types.js';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
+import { StateError, stateError } from './state-errors.js';
 
 export type Db = Database.Database;
 
@@ -13,14 +17,22 @@ export function openState(path: string): Db {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     db = new Database(path);
   } catch (e) {
-    throw new KreviewError(`cannot open state database ${path}: ${(e as Error).message}`);
+    throw stateError(e, path) ?? new KreviewError(`cannot open state database ${path}: ${(e as Error).message}`);
   }
-  db.pragma('journal_mode = WAL');
-  // Another process (kreview ingest from the MTA) may hold the write lock briefly.
-  db.pragma('busy_timeout = 5000');
-  // FULL: a reply marked sent must stay marked after a power loss, or it goes twice.
-  db.pragma('synchronous = FULL');
-  db.exec(SCHEMA_SQL);
+  try {
+    db.pragma('journal_mode = WAL');
+    // Another process (kreview ingest from the MTA) may hold the write lock briefly.
+    db.pragma('busy_timeout = 5000');
+    // FULL: a reply marked sent must stay marked after a power loss, or it goes twice.
+    db.pragma('synchronous = FULL');
+    db.exec(SCHEMA_SQL);
+    // The daemon writes on every tick: take the write lock once now, so a file that is read-only
+    // or held by another process is refused here.
+    db.exec('BEGIN IMMEDIATE; COMMIT');
+  } catch (e) {
+    db.close();
+    throw stateError(e, path) ?? e;
+  }
   const row = db.prepare(`SELECT value FROM meta WHERE key = 'schema'`).get() as { value: string } | undefined;
   if (!row) db.prepare(`INSERT INTO meta (key, value) VALUES ('schema', ?)`).run(String(SCHEMA_VERSION));
   else if (Number(row.value) !== SCHEMA_VERSION) {
@@ -28,4 +40,31 @@ export function openState(path: string): Db {
     throw new KreviewError(`state database ${path} has schema ${row.value}, this kreview knows ${SCHEMA_VERSION}`);
   }
   return db;
+}
+
+/** The identity of the state file a daemon opened; check() says when it is no longer that file. */
+export class StateFile {
+  private readonly id: string | null;
+
+  constructor(readonly path: string) {
+    this.id = path === ':memory:' ? null : StateFile.identity(path);
+  }
+
+  private static identity(path: string): string | null {
+    try {
+      const s = statSync(path);
+      return `${s.dev}:${s.ino}`;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Throws a StateError when the file was deleted or replaced since it was opened. */
+  check(): void {
+    if (this.id === null) return;
+    const now = StateFile.identity(this.path);
+    if (now === this.id) return;
+    const how = now === null ? 'was deleted' : 'was replaced by another file';
+    throw new StateError(`state database ${this.path} ${how} while kreview ran: stopping before anything is written to the old one (put it back, or restart to begin a new state)`);
+  }
 }

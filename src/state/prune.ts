@@ -20,7 +20,7 @@ export function pruneState(db: Db, retentionDays: number, now: number): PruneRep
   const cutoff = now - retentionDays * DAY;
   return db.transaction((): PruneReport => {
     const r: PruneReport = {
-      messages: db.prepare(`DELETE FROM messages WHERE state IN ('done', 'reviewed', 'superseded') AND received_at < ?`).run(cutoff).changes,
+      messages: db.prepare(`DELETE FROM messages WHERE state IN ('done', 'reviewed', 'superseded', 'quarantined') AND received_at < ?`).run(cutoff).changes,
       heads: db
         .prepare(`DELETE FROM mail_heads WHERE received_at < ? AND message_id NOT IN (SELECT message_id FROM messages WHERE state = 'waiting')`)
         .run(cutoff).changes,

@@ -13,7 +13,7 @@ CREATE TABLE IF NOT EXISTS messages (
   received_at INTEGER NOT NULL,
   -- patch | cover | other (a reply, a non-patch) | ignored (bot, auto-reply, policy) | bad (undecodable)
   kind        TEXT NOT NULL,
-  -- waiting (to be grouped and reviewed) | reviewed | superseded | done
+  -- waiting (to be grouped and reviewed) | reviewing | reviewed | superseded | done | quarantined (see messages.ts)
   state       TEXT NOT NULL,
   lists       TEXT NOT NULL DEFAULT '[]',
   patch_json  TEXT,
@@ -89,5 +89,9 @@ CREATE TABLE IF NOT EXISTS outbox (
   last_error      TEXT
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox(state, not_before);
+
+-- Warnings and errors of the daemon, written as they happen (a killed pass keeps them), for
+-- \`kreview watch --status\`; only the newest are kept.
+CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS outbox_reply ON outbox(in_reply_to);
 `;

@@ -19,13 +19,13 @@ export class SeriesStore {
     return null;
   }
 
-  record(key: string, identity: string, version: number, missing: number[], at: number, members: string[] = []): void {
+  record(key: string, identity: string, version: number, missing: number[], at: number, members: string[] = [], state = 'reviewed'): void {
     const member = this.db.prepare(`INSERT OR IGNORE INTO series_members (message_id, key, version) VALUES (?, ?, ?)`);
     for (const id of members) member.run(id, key, version);
     this.db
-      .prepare(`INSERT INTO series (key, identity, version, state, reviewed_at, missing) VALUES (?, ?, ?, 'reviewed', ?, ?)
-                ON CONFLICT(key) DO UPDATE SET reviewed_at = excluded.reviewed_at, missing = excluded.missing`)
-      .run(key, identity, version, at, JSON.stringify(missing));
+      .prepare(`INSERT INTO series (key, identity, version, state, reviewed_at, missing) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT(key) DO UPDATE SET reviewed_at = excluded.reviewed_at, missing = excluded.missing, state = excluded.state`)
+      .run(key, identity, version, state, at, JSON.stringify(missing));
   }
 
   /** The first earlier version that reported this problem, or null if it is new in `version`. */

@@ -1,9 +1,11 @@
 // Decides whether a message was written by a program (a bot, an auto-reply, kreview itself).
 import type { Patch } from '../core/types.js';
+import { LinearRegExp } from '../core/safe-regex.js';
 import { AUTOMATIC_HEADERS, BOT_NAMES, BOT_SENDERS } from './known-bots.js';
 
+/** A sender glob (`*` only) from the policy, matched in linear time: the address it meets is the sender's choice. */
 function globToRegExp(glob: string): RegExp {
-  return new RegExp(`^${glob.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  return new LinearRegExp(`^${glob.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
 }
 
 const SENDER_RES = BOT_SENDERS.map(globToRegExp);

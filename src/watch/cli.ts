@@ -6,6 +6,7 @@ import { openState } from '../state/open-state.js';
 import { queueIncoming, readAllLimited } from '../sources/ingest.js';
 import { Watcher } from './daemon.js';
 import { loadPolicy } from './policy.js';
+import { statusText } from './status.js';
 
 /** sysexits' EX_TEMPFAIL: the MTA keeps the message and tries again later. */
 const EX_TEMPFAIL = 75;
@@ -13,6 +14,7 @@ const EX_TEMPFAIL = 75;
 interface WatchOptions {
   config: string;
   once?: boolean;
+  status?: boolean;
   retryFailed?: boolean;
 }
 
@@ -23,7 +25,18 @@ export function registerWatchCommands(program: Command): void {
     .requiredOption('-c, --config <policy.yml>', 'policy file: bot identity, sources, sink, per-list rules (re-read on change)')
     .option('--once', 'one pass over every source and the outbox, then exit')
     .option('--retry-failed', 'put replies that failed for good back in the queue first')
+    .option('--status', 'print what waits, what the outbox owes, quarantined messages and recent warnings, then exit')
     .action(async (o: WatchOptions) => {
+      if (o.status) {
+        const path = loadPolicy(o.config).statePath;
+        const db = openState(path);
+        try {
+          process.stdout.write(statusText(db, path));
+        } finally {
+          db.close();
+        }
+        return;
+      }
       const w = new Watcher({ policyFile: o.config });
       try {
         if (o.retryFailed) w.outbox.retryFailed();
@@ -31,7 +44,9 @@ export function registerWatchCommands(program: Command): void {
           const t = await w.tick();
           process.stdout.write(
             `read ${t.intake.read} messages (${t.intake.patches} patches, ${t.intake.duplicates} duplicates, ${t.intake.bad} undecodable); ` +
-              `reviewed ${t.reviewed.length} series; queued ${t.queued.length} replies; sent ${t.outbox.sent.length}\n`,
+              `reviewed ${t.reviewed.length} series; queued ${t.queued.length} replies; sent ${t.outbox.sent.length}` +
+              (t.checks.posted.length ? `; posted ${t.checks.posted.length} patchwork checks` : '') +
+              '\n',
           );
           // Each error was printed when it happened; a tick with any fails the run (cron and CI see it).
           if (t.errors.length) {

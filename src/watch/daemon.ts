@@ -1,13 +1,17 @@
 // The mail daemon's loop: read every source, store new messages once, review the series that are
 // ready, and send what the outbox owes. One tick does each step once; run() repeats it.
 import { validateLockRules } from '../../checks/lock/index.js';
+import type { Review, Series } from '../core/types.js';
 import { KreviewError } from '../core/types.js';
+import { reviewSeries } from '../review/pipeline.js';
+import { EventLog } from '../state/events.js';
 import { DirectorySink } from '../sinks/directory-sink.js';
 import type { Sink } from '../sinks/sink.js';
 import { SmtpSink } from '../sinks/smtp-sink.js';
 import { CursorStore } from '../state/cursors.js';
 import { MessageStore } from '../state/messages.js';
-import { openState, type Db } from '../state/open-state.js';
+import { openState, StateFile, type Db } from '../state/open-state.js';
+import { StateError, stateError } from '../state/state-errors.js';
 import { Outbox, type DispatchReport, type OutboxStep } from '../state/outbox.js';
 import { pruneState } from '../state/prune.js';
 import { SeriesStore } from '../state/series-store.js';
@@ -19,14 +23,17 @@ import { Intake, type IntakeCounts } from './intake.js';
 import { MboxTailSource } from './mbox-tail.js';
 import { PolicyWatcher, type SinkConfig, type SourceConfig, type WatchPolicy } from './policy.js';
 import type { WatchSource } from './raw-message.js';
-import { SeriesReviewer, type ReviewFn } from './series-reviewer.js';
+import { SeriesReviewer, type ReviewFn, type ReviewOutcome } from './series-reviewer.js';
+import { PatchworkClient, patchworkInstance, type PatchworkConfig } from '../sinks/patchwork.js';
 
 export interface WatcherOptions {
   policyFile: string;
   log?: (msg: string) => void;
   now?: () => number;
-  /** Replaces the review pipeline (benchmarks of intake alone). */
+  /** Replaces the review pipeline (benchmarks of intake alone; tests of a review that fails). */
   review?: ReviewFn;
+  /** A series' review may take this long per patch (plus one) before it counts as failed; default: the policy's limits.reviewMsPerPatch. */
+  reviewMsPerPatch?: number;
   /** Replaces the sink the policy names. */
   sink?: Sink;
   /** Extra sources next to the policy's (tests, `--maildir`). */
@@ -37,16 +44,20 @@ export interface WatcherOptions {
 export interface TickReport {
   intake: IntakeCounts;
   reviewed: string[];
+  /** Series whose review failed: their messages are quarantined, never tried again. */
+  quarantined: string[];
   queued: string[];
   superseded: number;
   outbox: DispatchReport & { recovered: string[]; requeued: string[] };
+  /** Patchwork checks posted (or found already posted) and given up on in this tick. */
+  checks: { posted: string[]; failed: string[]; errors: string[] };
   errors: string[];
 }
 
-async function buildSource(c: SourceConfig, cursors: CursorStore, warn: (m: string) => void, maxBytes: number): Promise<WatchSource> {
+async function buildSource(c: SourceConfig, cursors: CursorStore, warn: (m: string) => void, maxBytes: number, now: () => number): Promise<WatchSource> {
   switch (c.type) {
     case 'public-inbox':
-      return new PublicInboxSource(c.path, c.name, cursors, warn, maxBytes);
+      return new PublicInboxSource(c.path, c.name, cursors, warn, c.since, now, maxBytes);
     case 'maildir':
       return new MaildirSource(c.path, c.name, warn, maxBytes);
     case 'mbox':
@@ -57,7 +68,9 @@ async function buildSource(c: SourceConfig, cursors: CursorStore, warn: (m: stri
     }
     case 'nntp': {
       const { NntpSource } = await import('../sources/nntp.js');
-      return new NntpSource(c, cursors, warn);
+      const source = new NntpSource(c, cursors, warn);
+      source.maxArticleBytes = maxBytes;
+      return source;
     }
   }
 }
@@ -69,10 +82,12 @@ function buildSink(c: SinkConfig): Sink {
 export class Watcher {
   readonly policy: PolicyWatcher;
   readonly db: Db;
+  private readonly stateFile: StateFile;
   readonly messages: MessageStore;
   readonly outbox: Outbox;
   private readonly cursors: CursorStore;
   readonly seriesStore: SeriesStore;
+  readonly events: EventLog;
   private readonly intake: Intake;
   private readonly reviewer: SeriesReviewer;
   private sink: Sink;
@@ -83,6 +98,8 @@ export class Watcher {
   private readonly now: () => number;
   /** This tick's errors so far (each logged once, when it happens). */
   private tickErrors: string[] = [];
+  /** Why the review under way failed (set by the guard around the review function). */
+  private reviewFailure: string | null = null;
 
   constructor(private readonly opts: WatcherOptions) {
     this.log = opts.log ?? ((m) => process.stderr.write(`kreview watch: ${m}\n`));
@@ -91,13 +108,48 @@ export class Watcher {
     // A broken rule file stops the daemon at start-up (file and line), not on every series.
     validateLockRules(this.policy.current.review.lock.ruleFiles);
     this.db = openState(this.policy.current.statePath);
+    this.stateFile = new StateFile(this.policy.current.statePath);
     this.messages = new MessageStore(this.db);
     this.cursors = new CursorStore(this.db);
     this.seriesStore = new SeriesStore(this.db);
     this.outbox = new Outbox(this.db);
-    this.intake = new Intake(this.messages, () => this.policy.current, this.log, this.now);
-    this.reviewer = new SeriesReviewer(this.db, this.messages, this.seriesStore, this.outbox, (m) => this.problem(m), opts.review);
+    this.events = new EventLog(this.db);
+    this.intake = new Intake(this.messages, () => this.policy.current, this.warn, this.now);
+    const review = opts.review ?? reviewSeries;
+    // The policy's limit, as it is when the review starts (a reloaded policy applies to the next one).
+    const perPatch = (): number => opts.reviewMsPerPatch ?? this.policy.current.limits.reviewMsPerPatch;
+    this.reviewer = new SeriesReviewer(this.db, this.messages, this.seriesStore, this.outbox, (m) => this.problem(m), (series, o) => this.guarded(review, perPatch(), series, o));
+    // A review the last process never finished is what killed it (or what it was killed in): its
+    // messages are not tried again, or each restart would die the same way.
+    const interrupted = this.messages.quarantineInterrupted();
+    if (interrupted.length) this.warn(`${interrupted.length} message${interrupted.length === 1 ? '' : 's'} quarantined: their review never finished (the process died during it); see kreview watch --status`);
     this.sink = opts.sink ?? buildSink(this.policy.current.sink);
+  }
+
+  /** A warning: logged and kept in the state as it happens. */
+  private readonly warn = (msg: string): void => {
+    this.log(msg);
+    this.events.add('warning', msg, this.now());
+  };
+
+  /**
+   * Runs one series' review within its time limit; a failure (thrown, or past the limit) is noted
+   * for reviewReady, which quarantines the series' messages.
+   */
+  private async guarded(review: ReviewFn, perPatch: number, series: Series, o: Parameters<ReviewFn>[1]): Promise<Review> {
+    const limit = perPatch * (series.patches.length + 1);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new KreviewError(`the review ran past its limit of ${limit / 1000} s (limits.reviewMsPerPatch per patch, plus one)`)), limit);
+    });
+    try {
+      return await Promise.race([review(series, o), late]);
+    } catch (e) {
+      this.reviewFailure = (e as Error).message.split('\n')[0];
+      throw e;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /**
@@ -108,15 +160,16 @@ export class Watcher {
     if (this.tickErrors.includes(msg)) return;
     this.tickErrors.push(msg);
     this.log(msg);
+    this.events.add('error', msg, this.now());
   }
 
   private async ensureSources(p: WatchPolicy): Promise<void> {
     const sig = JSON.stringify([p.sources, p.limits.messageBytes]);
     if (sig === this.sourcesFor && this.sources.length) return;
     for (const s of this.sources) await s.close();
-    const warn = this.log;
+    const warn = this.warn;
     this.sources = [new IncomingQueueSource(this.db)];
-    for (const c of p.sources) this.sources.push(await buildSource(c, this.cursors, warn, p.limits.messageBytes));
+    for (const c of p.sources) this.sources.push(await buildSource(c, this.cursors, warn, p.limits.messageBytes, this.now));
     this.sources.push(...(this.opts.extraSources?.({ cursors: this.cursors, warn }) ?? []));
     for (const s of this.sources) s.onArrival?.(() => this.wakeUp?.());
     this.sourcesFor = sig;
@@ -130,6 +183,9 @@ export class Watcher {
       try {
         await s.poll((batch) => this.intake.handle(batch));
       } catch (e) {
+        // The state file failing is no fault of the source: it stops the tick.
+        const se = stateError(e, this.stateFile.path);
+        if (se) throw se;
         // One broken source does not stop the others.
         const msg = e instanceof KreviewError ? e.message : `${s.name}: ${(e as Error).message.split('\n')[0]}`;
         errors.push(msg);
@@ -140,7 +196,7 @@ export class Watcher {
   }
 
   /** Reviews the series that are ready and queues their replies. */
-  async reviewReady(): Promise<{ reviewed: string[]; queued: string[]; superseded: number; errors: string[] }> {
+  async reviewReady(): Promise<{ reviewed: string[]; quarantined: string[]; queued: string[]; superseded: number; errors: string[] }> {
     const p = this.policy.current;
     const now = this.now();
     const a = assemble(
@@ -152,7 +208,7 @@ export class Watcher {
     );
     this.messages.setState(a.superseded, 'superseded');
     this.messages.setState(a.abandoned, 'done');
-    const out = { reviewed: [] as string[], queued: [] as string[], superseded: a.superseded.length, errors: [] as string[] };
+    const out = { reviewed: [] as string[], quarantined: [] as string[], queued: [] as string[], superseded: a.superseded.length, errors: [] as string[] };
     // Newest versions first, so that an older version in the same tick sees itself superseded.
     for (const r of a.ready.sort((x, y) => y.series.version - x.series.version)) {
       const newer = this.seriesStore.reviewedVersion(r.identity);
@@ -161,7 +217,26 @@ export class Watcher {
         out.superseded += r.messageIds.length;
         continue;
       }
-      const o = await this.reviewer.reviewReady(r, p, now);
+      // Marked first, committed: if this review kills the process, the next start quarantines it.
+      this.messages.setState(r.messageIds, 'reviewing');
+      this.reviewFailure = null;
+      let o: ReviewOutcome | null = null;
+      try {
+        o = await this.reviewer.reviewReady(r, p, now);
+      } catch (e) {
+        const se = stateError(e, this.stateFile.path);
+        if (se) throw se;
+        this.reviewFailure = (e as Error).message.split('\n')[0];
+        this.problem(`${r.series.id}: review failed: ${this.reviewFailure}`);
+      }
+      if (o === null || this.reviewFailure !== null) {
+        // One failed attempt is enough: a poison message must not come back on every pass.
+        this.messages.quarantine(r.messageIds, this.reviewFailure ?? 'review failed');
+        this.warn(`${o?.key ?? r.series.id}: ${r.messageIds.length} message${r.messageIds.length === 1 ? '' : 's'} quarantined, not tried again (kreview watch --status)`);
+        out.quarantined.push(o?.key ?? r.series.id);
+        out.errors.push(...(o?.errors ?? []));
+        continue;
+      }
       out.reviewed.push(o.key);
       out.queued.push(...o.queued);
       out.errors.push(...o.errors);
@@ -184,13 +259,53 @@ export class Watcher {
     return { ...d, recovered: rec.sent, requeued: rec.requeued };
   }
 
+  /** Posts the patchwork checks that are due, through a client per configured instance. */
+  async flushChecks(): Promise<TickReport['checks']> {
+    const configs = new Map<string, PatchworkConfig>();
+    for (const l of [...this.policy.current.lists, this.policy.current.fallback]) if (l.patchwork) configs.set(patchworkInstance(l.patchwork), l.patchwork);
+    const clients = new Map<string, PatchworkClient | null>();
+    const setupErrors: string[] = [];
+    const clientFor = (instance: string): PatchworkClient | null => {
+      if (!clients.has(instance)) {
+        const c = configs.get(instance);
+        try {
+          clients.set(instance, c ? new PatchworkClient(c) : null);
+        } catch (e) {
+          setupErrors.push((e as Error).message);
+          clients.set(instance, null);
+        }
+      }
+      return clients.get(instance)!;
+    };
+    const r = await this.reviewer.checks.dispatch(clientFor, this.now());
+    const errors = [...setupErrors, ...r.errors, ...r.failed.map((id) => `patchwork check for <${id}>: given up after ${this.reviewer.checks.maxAttempts} attempts`)];
+    for (const e of errors) this.problem(e);
+    return { posted: [...r.posted, ...r.settled], failed: r.failed, errors };
+  }
+
+  /**
+   * One pass. A StateError (the state file deleted, replaced, locked, damaged or read-only) ends it:
+   * the daemon must not go on without a place to record what it did.
+   */
   async tick(): Promise<TickReport> {
+    try {
+      return await this.pass();
+    } catch (e) {
+      throw stateError(e, this.stateFile.path) ?? e;
+    }
+  }
+
+  private async pass(): Promise<TickReport> {
     this.tickErrors = [];
+    this.stateFile.check();
     if (this.policy.refresh()) this.log(`policy ${this.policy.file} reloaded`);
     const before = { ...this.intake.counts };
     const errors = await this.pollSources();
     const r = await this.reviewReady();
+    // Reviews take a while; never send what could not be recorded as sent.
+    this.stateFile.check();
     const outbox = await this.flushOutbox();
+    const checks = await this.flushChecks();
     const pruned = pruneState(this.db, this.policy.current.retentionDays, this.now());
     if (pruned && (pruned.messages || pruned.heads || pruned.replies || pruned.series))
       this.log(`forgot what is older than ${this.policy.current.retentionDays} days: ${pruned.messages} messages, ${pruned.heads} mail headers, ${pruned.replies} sent replies, ${pruned.series} series`);
@@ -202,10 +317,13 @@ export class Watcher {
       skipped: c.skipped - before.skipped,
       bad: c.bad - before.bad,
     };
-    return { intake, reviewed: r.reviewed, queued: r.queued, superseded: r.superseded, outbox, errors: [...new Set([...errors, ...r.errors, ...outbox.errors])] };
+    return { intake, reviewed: r.reviewed, quarantined: r.quarantined, queued: r.queued, superseded: r.superseded, outbox, checks, errors: [...new Set([...errors, ...r.errors, ...outbox.errors, ...checks.errors])] };
   }
 
-  /** Ticks until the signal aborts; a tick's errors are logged as they happen, a failing tick too, and the loop goes on. */
+  /**
+   * Ticks until the signal aborts; a tick's errors are logged as they happen, a failing tick too, and
+   * the loop goes on, except when the state file fails (StateError): that stops it.
+   */
   async run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       try {
@@ -213,6 +331,8 @@ export class Watcher {
         if (t.intake.read || t.queued.length || t.outbox.sent.length)
           this.log(`read ${t.intake.read} (${t.intake.patches} patches), reviewed ${t.reviewed.length} series, queued ${t.queued.length}, sent ${t.outbox.sent.length}`);
       } catch (e) {
+        // The caller says it once (the CLI: "kreview: ..." and a non-zero exit).
+        if (e instanceof StateError) throw e;
         this.log(`tick failed: ${(e as Error).message.split('\n')[0]}`);
       }
       await new Promise<void>((res) => {

@@ -12,9 +12,11 @@ import { CONFIDENCES, DEFAULT_MAIL_RULES, type Confidence } from '../review/filt
 import type { BotIdentity } from '../review/render-email.js';
 import { SMTP_DEFAULTS, type SmtpConfig } from '../sinks/smtp-sink.js';
 import type { NntpSourceConfig } from '../sources/nntp.js';
+import type { PatchworkConfig } from '../sinks/patchwork.js';
 
 export type SourceConfig =
-  | { type: 'public-inbox'; path: string; name: string }
+  /** `since`: where a first run starts (ms); null: at the archive's current end. */
+  | { type: 'public-inbox'; path: string; name: string; since: number | null }
   | { type: 'maildir'; path: string; name: string }
   | { type: 'mbox'; path: string; name: string }
   | { type: 'imap'; name: string; host: string; port: number; secure: boolean; user: string; pass: string; mailbox: string; allowInsecureTls: boolean }
@@ -48,7 +50,11 @@ export interface ListPolicy {
   /** Tree prefix (`net-next`) -> base revision; `default` for the rest. */
   bases: Record<string, string>;
   repo: string | null;
+  /** A MAINTAINERS file to route patches by (else the repository's at HEAD). */
+  maintainers: string | null;
   coverSummary: boolean;
+  /** Post one check per patch to this patchwork instance (docs/mail.md); null: none. */
+  patchwork: PatchworkConfig | null;
 }
 
 export interface WatchPolicy {
@@ -149,15 +155,44 @@ function readList(r: Reader, o: Raw, where: string, base: string, defaults: Part
     ignoreSenders: r.strs(o, 'ignoreSenders', where),
     bases: bases as Record<string, string>,
     repo: o.repo === undefined ? (defaults.repo ?? null) : r.path(o, 'repo', where, base),
+    maintainers: o.maintainers === undefined ? (defaults.maintainers ?? null) : r.path(o, 'maintainers', where, base),
     coverSummary: r.bool(o, 'coverSummary', where, false),
+    patchwork: readPatchwork(r, o.patchwork, `${where}.patchwork`),
   };
+}
+
+function readPatchwork(r: Reader, o: unknown, where: string): PatchworkConfig | null {
+  if (o === undefined) return null;
+  if (!isObj(o)) r.fail(where, 'must be a mapping (url, project, tokenEnv, targetUrl)');
+  const url = r.str(o, 'url', where);
+  if (!/^https?:\/\/[^/\s]+/.test(url)) r.fail(`${where}.url`, 'must be an http(s) URL');
+  const targetUrl = o.targetUrl === undefined ? null : r.str(o, 'targetUrl', where);
+  if (targetUrl !== null && !/^https?:\/\//.test(targetUrl)) r.fail(`${where}.targetUrl`, 'must be an http(s) URL');
+  return {
+    url,
+    project: o.project === undefined ? null : r.str(o, 'project', where),
+    tokenEnv: r.str(o, 'tokenEnv', where, 'KREVIEW_PATCHWORK_TOKEN'),
+    targetUrl,
+  };
+}
+
+function readSince(r: Reader, o: Raw, where: string): number | null {
+  const v = o.since;
+  if (v === undefined || v === null) return null;
+  const ms = v instanceof Date ? v.getTime() : typeof v === 'string' ? Date.parse(v) : NaN;
+  if (!Number.isFinite(ms)) r.fail(`${where}.since`, 'must be a date (2026-01-31, or an ISO time)');
+  return ms;
 }
 
 function readSource(r: Reader, o: unknown, i: number, base: string): SourceConfig {
   const where = `sources[${i}]`;
   if (!isObj(o)) r.fail(where, 'must be a mapping');
   const type = r.str(o, 'type', where);
-  if (type === 'public-inbox' || type === 'maildir' || type === 'mbox') {
+  if (type === 'public-inbox') {
+    const path = r.path(o, 'path', where, base);
+    return { type, path, name: r.str(o, 'name', where, `${type}:${path}`), since: readSince(r, o, where) };
+  }
+  if (type === 'maildir' || type === 'mbox') {
     const path = r.path(o, 'path', where, base);
     return { type, path, name: r.str(o, 'name', where, `${type}:${path}`) };
   }
@@ -245,14 +280,15 @@ export function parsePolicy(text: string, file: string): WatchPolicy {
     optOut: botRaw.optOut === undefined ? undefined : r.str(botRaw, 'optOut', 'bot'),
   };
   const repo = doc.repo === undefined ? null : r.path(doc, 'repo', 'top level', base);
+  const maintainers = doc.maintainers === undefined ? null : r.path(doc, 'maintainers', 'top level', base);
   const listsRaw = doc.lists ?? [];
   if (!Array.isArray(listsRaw)) r.fail('lists', 'must be a list');
   const lists = listsRaw.map((l, i) => {
     if (!isObj(l)) r.fail(`lists[${i}]`, 'must be a mapping');
     if (l.id === undefined && l.address === undefined) r.fail(`lists[${i}]`, 'needs an id (List-Id) or an address');
-    return readList(r, l, `lists[${i}]`, base, { repo });
+    return readList(r, l, `lists[${i}]`, base, { repo, maintainers });
   });
-  const fallback = readList(r, isObj(doc.default) ? doc.default : {}, 'default', base, { repo });
+  const fallback = readList(r, isObj(doc.default) ? doc.default : {}, 'default', base, { repo, maintainers });
   const sourcesRaw = doc.sources ?? [];
   if (!Array.isArray(sourcesRaw)) r.fail('sources', 'must be a list');
   const timing = isObj(doc.timing) ? doc.timing : {};

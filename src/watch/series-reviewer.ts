@@ -7,15 +7,21 @@ import { HistoryPool } from '../git/history-pool.js';
 import { openHistory } from '../git/history.js';
 import { renderCoverSummary, renderEmailReply, type EmailContext, type EmailReply } from '../review/render-email.js';
 import { isMailable } from '../review/filter.js';
-import { reviewSeries } from '../review/pipeline.js';
+import { reviewSeries, type ReviewOptions } from '../review/pipeline.js';
+import { loadMaintainers } from '../git/maintainers.js';
 import type { Db } from '../state/open-state.js';
 import type { MessageStore } from '../state/messages.js';
 import type { Outbox, OutboxEntry } from '../state/outbox.js';
 import type { SeriesStore } from '../state/series-store.js';
 import { seriesKey, type ReadySeries } from './assembler.js';
-import { baseFor, listsFor, type ListPolicy, type WatchPolicy } from './policy.js';
+import { listsFor, type ListPolicy, type WatchPolicy } from './policy.js';
+import { checkFor, patchworkInstance } from '../sinks/patchwork.js';
+import { PatchworkChecks } from '../state/patchwork-checks.js';
 
-export type ReviewFn = (series: ReadySeries['series'], opts: { repo: string | null; base?: string; config: KreviewConfig; history: History | null }) => Promise<Review>;
+export type ReviewFn = (
+  series: ReadySeries['series'],
+  opts: { repo: string | null; base?: string; config: KreviewConfig; history: History | null; route?: ReviewOptions['route'] },
+) => Promise<Review>;
 
 export interface ReviewOutcome {
   key: string;
@@ -119,6 +125,15 @@ export function enqueueReplies(
   return { queued, cancelled };
 }
 
+/** What the series table says of a reviewed series: its route status when it was not simply reviewed. */
+function seriesState(review: Review): string {
+  const r = review.route;
+  if (!r) return 'reviewed';
+  if (!r.kernel) return `not reviewed: for ${r.trees.join(', ')} (no rules for that tree)`;
+  if (r.applies === false) return `reviewed; does not apply to ${r.baseWhy}`;
+  return 'reviewed';
+}
+
 export class SeriesReviewer {
   /**
    * One History per repository, kept while the daemon reviews (its git processes and indexes stay
@@ -126,6 +141,8 @@ export class SeriesReviewer {
    * naming yesterday's commit must not be "unknown" to a daemon started last week.
    */
   private readonly histories = new HistoryPool();
+  /** Patchwork checks owed, for lists whose policy names an instance. */
+  readonly checks: PatchworkChecks;
 
   constructor(
     private readonly db: Db,
@@ -134,7 +151,9 @@ export class SeriesReviewer {
     private readonly outbox: Outbox,
     private readonly warn: (msg: string) => void,
     private readonly review: ReviewFn = reviewSeries,
-  ) {}
+  ) {
+    this.checks = new PatchworkChecks(db);
+  }
 
   async reviewReady(r: ReadySeries, policy: WatchPolicy, now: number): Promise<ReviewOutcome> {
     const { series } = r;
@@ -142,15 +161,15 @@ export class SeriesReviewer {
     const list = governingList(lead, policy);
     const key = seriesKey(series);
     const outcome: ReviewOutcome = { key, queued: [], cancelled: 0, errors: [] };
-    const hasBaseCommit = series.cover?.baseCommit || series.patches.some((p) => p.baseCommit);
-    const base = hasBaseCommit ? undefined : baseFor(series.patches[0], list);
     const config: KreviewConfig = list.checks.length ? { ...policy.review, enable: list.checks } : policy.review;
     let review: Review;
     try {
       const repo = list.repo;
+      // The tree of each patch and the base its series applies to are decided in the pipeline (src/git/route.ts).
+      const route = { maintainers: await loadMaintainers(list.maintainers, repo), bases: list.bases };
       const lease = repo ? await this.histories.acquire(repo, () => openHistory(repo)) : null;
       try {
-        review = await this.review(series, { repo, base, config, history: lease?.history ?? null });
+        review = await this.review(series, { repo, config, history: lease?.history ?? null, route });
       } finally {
         lease?.release();
       }
@@ -188,7 +207,14 @@ export class SeriesReviewer {
       });
       outcome.queued.push(...queued);
       outcome.cancelled = cancelled;
-      this.seriesStore.record(key, r.identity, series.version, series.missing, now, r.messageIds);
+      const pw = list.patchwork;
+      if (pw)
+        for (const pr of review.patches) {
+          if (pr.patch.kind !== 'mail') continue;
+          const kept = pr.findings.filter((f) => keepFinding(f, list));
+          this.checks.enqueue(pr.patch.id, patchworkInstance(pw), checkFor(kept, pw.targetUrl, pr.patch.id), now);
+        }
+      this.seriesStore.record(key, r.identity, series.version, series.missing, now, r.messageIds, seriesState(review));
       this.messages.setState(r.messageIds, 'reviewed');
     })();
     return outcome;

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { authenticatedUrl, clonePath, ensureClone, mergeBase, scrub, type CloneRequest } from '../../src/app/clone-cache.js';
+import { clonePath, ensureClone, mergeBase, scrub, type CloneRequest } from '../../src/app/clone-cache.js';
 import { KreviewError } from '../../src/core/types.js';
 import { TestRepo } from '../helpers/git-repo.js';
 
@@ -23,15 +23,13 @@ const tmp = () => {
 describe('clone names and URLs', () => {
   it('keeps one clone per owner/repo and refuses names GitHub would not give', () => {
     expect(clonePath('/c', 'acme', 'linux')).toBe('/c/github/acme/linux.git');
-    for (const [o, r] of [['..', 'x'], ['a/b', 'c'], ['acme', '.git'], ['acme', 'li nux'], ['', 'x']]) {
+    for (const [o, r] of [['..', 'x'], ['a/b', 'c'], ['acme', '..'], ['acme', '.'], ['acme', 'li nux'], ['', 'x']]) {
       expect(() => clonePath('/c', o, r)).toThrow(KreviewError);
     }
+    expect(clonePath('/c', 'acme', '.github')).toBe('/c/github/acme/.github.git');
   });
 
-  it('puts the token into https URLs only, and scrubs it from text', () => {
-    expect(authenticatedUrl('https://github.com/acme/linux.git', TOKEN)).toBe(`https://x-access-token:${TOKEN}@github.com/acme/linux.git`);
-    expect(authenticatedUrl('/srv/linux.git', TOKEN)).toBe('/srv/linux.git');
-    expect(authenticatedUrl('https://github.com/acme/linux.git', null)).toBe('https://github.com/acme/linux.git');
+  it('scrubs the token from text', () => {
     expect(scrub(`fatal: unable to access 'https://x-access-token:${TOKEN}@github.com/': boom ${TOKEN}`, TOKEN)).toBe(
       "fatal: unable to access 'https://x-access-token:***@github.com/': boom ***",
     );
@@ -43,6 +41,7 @@ describe('ensureClone', () => {
     owner: 'acme',
     repo: 'linux',
     url,
+    webUrl: 'https://github.com',
     token: TOKEN,
     prNumber: 3,
     baseRef: 'master',

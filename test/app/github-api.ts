@@ -3,6 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { serveGit, type GitRequest } from './git-http.js';
 
 export interface RecordedCall {
   method: string;
@@ -84,6 +85,10 @@ export class FakeGitHub {
   pathPrefix = '';
   /** Answer the next N content-creating calls with a secondary rate limit. */
   rateLimitNext = 0;
+  /** Requests of git's smart HTTP protocol (the app's fetches), with what they carried. */
+  readonly gitRequests: GitRequest[] = [];
+  /** The token a fetch must carry: the one the access_tokens call gives out. */
+  gitToken: string | null = `ghs_installation_4242`;
   private server: Server | null = null;
   private nextId = 1000;
   url = '';
@@ -174,8 +179,14 @@ export class FakeGitHub {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
-    const text = Buffer.concat(chunks).toString('utf8');
     const u = new URL(req.url ?? '/', 'http://x');
+    // git fetches from the web host, like github.com/<owner>/<repo>.git: not an API call.
+    const gitPrefix = `/${this.owner}/${this.repo}.git/`;
+    if (u.pathname.startsWith(gitPrefix)) {
+      this.gitRequests.push({ url: req.url ?? '', authorization: req.headers.authorization });
+      return serveGit(this.bare, u.pathname.slice(gitPrefix.length - 1), Buffer.concat(chunks), req, res, this.gitToken);
+    }
+    const text = Buffer.concat(chunks).toString('utf8');
     const call: RecordedCall = {
       method: req.method ?? 'GET',
       path: decodeURIComponent(u.pathname).replace(this.pathPrefix ? new RegExp(`^${this.pathPrefix}`) : /^/, ''),

@@ -42,8 +42,8 @@ export function repositoryPayload(gh: FakeGitHub) {
     name: gh.repo,
     full_name: `${gh.owner}/${gh.repo}`,
     owner: { login: gh.owner, type: 'Organization' },
-    // GitHub's https URL would be fetched with the token; a local bare repository stands in for it.
-    clone_url: gh.bare,
+    // kreview fetches from its configured host (the fake serves git there), never from this URL.
+    clone_url: 'https://attacker.invalid/steal-the-token.git',
     default_branch: 'master',
     private: false,
     size: 100,

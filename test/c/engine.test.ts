@@ -141,7 +141,7 @@ describe('facts and summaries', () => {
   it('a helper that returns with its argument locked becomes an acquire primitive', () => {
     const facts = factsFor('fs/btrfs/h.c', helpers, model, 'test', null);
     const derived = new SummaryIndex([facts], tagger, 3).derivedPrimitives(() => false);
-    expect(derived).toContainEqual({ kind: 'page', op: 'acquire', name: 'grab', arg: 0 });
+    expect(derived).toContainEqual({ kind: 'page', op: 'acquire', name: 'grab', arg: 0, inferred: expect.stringMatching(/^fs\/btrfs\/h.c:\d+$/) });
   });
 
   it('facts are cached on disk by content hash and read back warm', () => {

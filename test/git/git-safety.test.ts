@@ -163,3 +163,27 @@ describe('a repository whose config names programs', () => {
     expect(ran()).toEqual([]);
   });
 });
+
+describe('a repository owned by another user', () => {
+  it("is refused by git's own check, with a one-line error that says where safe.directory goes; KREVIEW_GIT_CONFIG can allow it", async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { assertGitRepo } = await import('../../src/git/run-git.js');
+    if (process.getuid?.() !== 0) throw new Error('this test changes ownership and must run as root (it does in CI and here)');
+    const other = new TestRepo();
+    other.commit('one\n', { files: { 'a.c': 'int a;\n' } });
+    execFileSync('chown', ['-R', 'nobody', other.dir]);
+    const cfg = join(mkdtempSync(join(tmpdir(), 'kreview-safe-')), 'gitconfig');
+    const saved = process.env.KREVIEW_GIT_CONFIG;
+    try {
+      delete process.env.KREVIEW_GIT_CONFIG;
+      await expect(assertGitRepo(other.dir)).rejects.toThrow(/^git refuses .* owned by another user; .*KREVIEW_GIT_CONFIG$/);
+      writeFileSync(cfg, `[safe]\n\tdirectory = ${other.dir}\n`);
+      process.env.KREVIEW_GIT_CONFIG = cfg;
+      await expect(assertGitRepo(other.dir)).resolves.toBeUndefined();
+    } finally {
+      if (saved === undefined) delete process.env.KREVIEW_GIT_CONFIG;
+      else process.env.KREVIEW_GIT_CONFIG = saved;
+      rmSync(other.dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -37,7 +37,8 @@ describe('limits on one file diff', () => {
     const pr = await review(text, config({ hunksPerFile: 200 }));
     // Generous: about 15 s here on a loaded machine; the old code ran past 600 s.
     expect(Date.now() - started).toBeLessThan(60_000);
-    expect(pr.notes).toContain('foo.c: 100000 hunks, more than limits.hunksPerFile (200): the lock check read the first 200, the rest were not checked');
+    // Hunks past line linesPerFile are dropped with the workspace's note; of the rest the lock check reads the first 200.
+    expect(pr.notes.filter((n) => /^foo\.c: \d+ hunks, more than limits\.hunksPerFile \(200\): the lock check read the first 200, the rest were not checked$/.test(n))).toHaveLength(1);
     const lines = pr.findings.filter((f) => f.id === 'lock/sleep-in-atomic').map((f) => (f.location.kind === 'file' ? f.location.line : 0));
     // Every hunk read has its note (the added line of hunk i is line 7i + 3), and none past the limit.
     expect(lines).toHaveLength(200);
@@ -48,8 +49,18 @@ describe('limits on one file diff', () => {
   it('added lines past linesPerFile are not checked, and that is said once', async () => {
     const text = manyHunks(3, 1) + manyHunks(3, 500).split('+++ b/foo.c\n')[1].replace(/@@ -(\d+),4 \+(\d+),5/g, (_m, o, n) => `@@ -${o},4 +${Number(n) + 3},5`);
     const pr = await review(text, config({ linesPerFile: 100 }));
-    expect(pr.notes).toContain('foo.c: lines after line 100 (limits.linesPerFile) were not checked for locking');
+    // The workspace drops the hunks past the limit (one note); a hunk across it is cut by the lock check (its own note).
+    expect(pr.notes.filter((n) => n.includes('(limits.linesPerFile)'))).toHaveLength(1);
     const lines = pr.findings.filter((f) => f.id === 'lock/sleep-in-atomic').map((f) => (f.location.kind === 'file' ? f.location.line : 0));
     expect(lines).toEqual([3, 10, 17]);
+  });
+
+  it('lines longer than lineLength are cut for the lock check, said once; the other functions are checked as usual', async () => {
+    const long = `@@ -30,3 +30,4 @@ int g(void)\n {\n+\treturn ${'1 + '.repeat(5000)}1;\n }\n`;
+    const pr = await review(manyHunks(2) + long, config({ lineLength: 200 }));
+    expect(pr.notes).toContain('foo.c: lines longer than 200 characters (limits.lineLength) were cut there for the lock check');
+    const got = pr.findings.map((f) => `${f.id} ${f.location.kind === 'file' ? f.location.line : ''}`);
+    expect(got).toContain('lock/sleep-in-atomic 3');
+    expect(got).toContain('lock/sleep-in-atomic 10');
   });
 });

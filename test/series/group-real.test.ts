@@ -50,4 +50,12 @@ describe('series on real threads', () => {
     expect(a.ready).toEqual([]);
     expect(a.abandoned).toEqual([cover.id]);
   });
+
+  it('a [PATCHSET v2 2/2] cover (a set of sets, no patch tag, a diffstat) is the cover of the [PATCH i/2] parts answering it (linux-xfs, 2026-02)', async () => {
+    const patches = await read('xfs-patchset-cover.mbox');
+    const series = groupSeries(patches);
+    expect(series.map(show)).toEqual([
+      'v1 cover=177154903995.1351989.7277473944406826383.stgit@frogsfrogsfrogs patches=[177154904025.1351989.18130031325957531561.stgit,177154904047.1351989.1087153602279831695.stgit] complete',
+    ]);
+  });
 });

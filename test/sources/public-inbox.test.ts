@@ -77,7 +77,8 @@ describe('public-inbox v2 source', { timeout: 180_000 }, () => {
     const db = openState(join(inbox.root, 'state.db'));
     const store = new MessageStore(db);
     const warnings: string[] = [];
-    const src = new PublicInboxSource(inbox.dir, 'test-list', new CursorStore(db), (w) => warnings.push(w));
+    // since 0: read the archive from its start (the messages are delivered before the first poll).
+    const src = new PublicInboxSource(inbox.dir, 'test-list', new CursorStore(db), (w) => warnings.push(w), 0);
     src.maxBlobBytes = 4096;
     inbox.deliver(msg(1, inbox.address));
     inbox.deliver(mailText({ messageId: 'huge@example.org', subject: 'huge', to: [inbox.address], body: 'z'.repeat(8000) }));
@@ -88,6 +89,40 @@ describe('public-inbox v2 source', { timeout: 180_000 }, () => {
     inbox.deliver(msg(4, inbox.address));
     expect(await poll(src, store)).toEqual(['m4@example.org']);
     expect(warnings).toHaveLength(1);
+    await src.close();
+    db.close();
+  });
+
+  it('a first run starts at the archive\'s current end: the backlog is never read, not even after a purge', async () => {
+    const inbox = new TestInbox();
+    for (const i of [1, 2, 3]) inbox.deliver(msg(i, inbox.address));
+    const db = openState(join(inbox.root, 'state.db'));
+    const store = new MessageStore(db);
+    const warnings: string[] = [];
+    const src = new PublicInboxSource(inbox.dir, 'test-list', new CursorStore(db), (w) => warnings.push(w));
+    expect(await poll(src, store)).toEqual([]);
+    expect(warnings).toEqual(["test-list: first run: starting at the archive's current end (earlier messages are not read; set since: on the source to read back to a date)"]);
+    inbox.deliver(msg(4, inbox.address));
+    expect(await poll(src, store)).toEqual(['m4@example.org']);
+    // A purge rewrites the epoch: it is read again, but what came before the start stays unread.
+    inbox.purge(msg(2, inbox.address));
+    inbox.deliver(mailText({ messageId: 'm5@example.org', subject: 'note 5', to: [inbox.address], body: 'body 5', date: new Date().toUTCString() }));
+    expect(await poll(src, store)).toEqual(['m5@example.org']);
+    await src.close();
+    db.close();
+  });
+
+  it('since: a first run reads the messages dated from then on', async () => {
+    const inbox = new TestInbox();
+    inbox.deliver(mailText({ messageId: 'old@example.org', subject: 'old', to: [inbox.address], body: 'old', date: 'Mon, 02 Mar 2026 10:00:00 +0000' }));
+    inbox.deliver(mailText({ messageId: 'new@example.org', subject: 'new', to: [inbox.address], body: 'new', date: 'Tue, 10 Nov 2026 10:00:00 +0000' }));
+    // Out of date order, as a list with a slow relay has it: the filter is per message, not a cut.
+    inbox.deliver(mailText({ messageId: 'late@example.org', subject: 'late', to: [inbox.address], body: 'late', date: 'Sun, 01 Feb 2026 10:00:00 +0000' }));
+    inbox.deliver(mailText({ messageId: 'newer@example.org', subject: 'newer', to: [inbox.address], body: 'newer', date: 'Wed, 11 Nov 2026 10:00:00 +0000' }));
+    const db = openState(join(inbox.root, 'state.db'));
+    const store = new MessageStore(db);
+    const src = new PublicInboxSource(inbox.dir, 'test-list', new CursorStore(db), () => {}, Date.parse('2026-11-01'));
+    expect(await poll(src, store)).toEqual(['new@example.org', 'newer@example.org']);
     await src.close();
     db.close();
   });
@@ -104,6 +139,7 @@ describe('public-inbox v2 source', { timeout: 180_000 }, () => {
     const e = 'e69de29bb2d1d6434b8b29ae775ad8c2e48c5391';
     const z = '0'.repeat(40);
     const log = [`C ${'1'.repeat(40)}`, '', `:000000 100644 ${z} ${a} A\tm`, `C ${'2'.repeat(40)}`, '', `:100644 100644 ${a} ${e} M\tm`, `C ${'3'.repeat(40)}`, '', `:100644 100644 ${e} ${b} M\tm`, `:000000 100644 ${z} ${b} A\td`].join('\n');
-    expect(parseRawLog(log)).toEqual([{ commit: '1'.repeat(40), blob: a }, { commit: '3'.repeat(40), blob: b }]);
+    expect(parseRawLog(log)).toEqual([{ commit: '1'.repeat(40), blob: a, time: NaN }, { commit: '3'.repeat(40), blob: b, time: NaN }]);
+    expect(parseRawLog(`C ${'1'.repeat(40)} 1764000000\n\n:000000 100644 ${z} ${a} A\tm`)).toEqual([{ commit: '1'.repeat(40), blob: a, time: 1764000000 }]);
   });
 });

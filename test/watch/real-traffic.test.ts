@@ -43,6 +43,13 @@ lists: [ { id: linux-btrfs.vger.kernel.org, mode: enabled } ]
       // Only covers whose patches are not in this window of the archive are let go.
       expect(left.every((r) => r.kind === 'cover' && r.state === 'done'), JSON.stringify(left)).toBe(true);
       expect(t.reviewed.length).toBeGreaterThanOrEqual(20);
+      // The btrfs-progs series of the window are user space: recorded as such, never reviewed with kernel rules.
+      const all = w.db.prepare('SELECT identity, state FROM series').all() as { identity: string; state: string }[];
+      const progs = all.filter((r) => r.identity.includes('btrfs-progs')).map((r) => r.state);
+      expect(progs.length).toBeGreaterThan(0);
+      expect(progs.every((st) => st === 'not reviewed: for btrfs-progs (no rules for that tree)'), progs.join('; ')).toBe(true);
+      const answered = w.db.prepare('SELECT raw FROM outbox').pluck().all() as string[];
+      expect(answered.filter((raw) => /^Subject: Re: .*btrfs-progs/im.test(raw))).toEqual([]);
     } finally {
       await w.close();
     }

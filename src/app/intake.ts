@@ -1,0 +1,105 @@
+// The webhook endpoint in front of probot's handlers: signature first, then the payload's shape
+// (payload.ts), so a malformed signed payload is a 400 with one log line and never reaches a
+// handler, the API or git. Then probot's webhooks run the handlers, answered 202 if they take
+// longer than GitHub waits.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Probot } from 'probot';
+import { errorMessage } from '../core/errors.js';
+import { installationId, PayloadError, validCheckEvent, validComment, validPull, validRepository } from './payload.js';
+
+/** GitHub caps webhook payloads at 25 MB. */
+const MAX_BODY = 25 << 20;
+/** GitHub gives up on a delivery after 10 s; probot's own middleware answers at 9 s too. */
+const ANSWER_WITHIN_MS = 9_000;
+
+/** Throw PayloadError unless the events kreview handles carry what it reads. */
+export function validateEvent(name: string, payload: unknown): void {
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw new PayloadError('malformed webhook payload: not a JSON object');
+  const p = payload as Record<string, unknown>;
+  switch (name) {
+    case 'pull_request':
+      validRepository(p.repository);
+      installationId(p);
+      validPull(p.pull_request);
+      return;
+    case 'issue_comment':
+      validRepository(p.repository);
+      installationId(p);
+      validComment(p);
+      return;
+    case 'check_run':
+    case 'check_suite':
+      validRepository(p.repository);
+      installationId(p);
+      validCheckEvent(p[name], name);
+      return;
+    default:
+      return;
+  }
+}
+
+function header(req: IncomingMessage, name: string): string {
+  const v = req.headers[name];
+  return typeof v === 'string' ? v : '';
+}
+
+async function readBody(req: IncomingMessage): Promise<string | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > MAX_BODY) return null;
+    chunks.push(c as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** A node request handler for `path`: true when it answered the request. */
+export function webhookIntake(app: Probot, path: string) {
+  const answer = (res: ServerResponse, status: number, body: string) => {
+    if (!res.headersSent) res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(status < 300 ? { ok: body } : { error: body }));
+  };
+  return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+    if (new URL(req.url ?? '/', 'http://x').pathname !== path) return false;
+    if (req.method !== 'POST') {
+      answer(res, 405, 'webhooks are POSTed');
+      return true;
+    }
+    const id = header(req, 'x-github-delivery');
+    const name = header(req, 'x-github-event');
+    const signature = header(req, 'x-hub-signature-256');
+    const refuse = (status: number, why: string) => {
+      app.log.warn(`delivery ${id || '(no id)'} (${name || 'no event'}) refused: ${why}`);
+      answer(res, status, why);
+      return true;
+    };
+    if (!id || !name || !signature) return refuse(400, 'missing X-GitHub-Delivery, X-GitHub-Event or X-Hub-Signature-256');
+    const body = await readBody(req);
+    if (body === null) return refuse(413, `payload larger than ${MAX_BODY} bytes`);
+    if (!(await app.webhooks.verify(body, signature).catch(() => false))) return refuse(401, 'signature does not match the payload and the secret');
+    let payload: unknown;
+    try {
+      payload = JSON.parse(body);
+      validateEvent(name, payload);
+    } catch (e) {
+      return refuse(400, e instanceof PayloadError ? e.message : 'malformed webhook payload: not JSON');
+    }
+    let late: NodeJS.Timeout | null = null;
+    const timedOut = new Promise<'late'>((r) => (late = setTimeout(() => r('late'), ANSWER_WITHIN_MS)));
+    const work = app.webhooks.receive({ id, name, payload } as Parameters<Probot['webhooks']['receive']>[0]).then(
+      () => 'done' as const,
+      (e: unknown) => e,
+    );
+    const first = await Promise.race([work, timedOut]);
+    clearTimeout(late!);
+    if (first === 'late') answer(res, 202, 'still processing');
+    else if (first === 'done') answer(res, 200, 'ok');
+    else {
+      // Handlers' errors are logged by the app's onError; here only the status.
+      const errs = (first as { errors?: { status?: unknown }[] }).errors ?? [];
+      const status = typeof errs[0]?.status === 'number' ? errs[0].status : 500;
+      answer(res, status, errorMessage(first));
+    }
+    return true;
+  };
+}

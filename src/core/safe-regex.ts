@@ -1,0 +1,66 @@
+// Patterns that come from files kreview does not own (rule files, a repository's .github/kreview.yml,
+// a list policy) are matched by RE2 (re2js): time linear in the input whatever the pattern, so
+// `^(a|aa)+$` costs one pass over a line instead of blocking the event loop for seconds. A pattern
+// RE2 cannot express (backreferences, lookaround) is refused with one line, never run by V8.
+import { RE2JS } from 're2js';
+import { DEFAULT_LIMITS, type Limits } from './limits.js';
+import { KreviewError } from './types.js';
+
+/**
+ * A RegExp whose matching runs on RE2. It is a RegExp so that the code matching rules keeps its
+ * types; `test` and `exec` (which match, replace and split go through) never reach V8's backtracking
+ * engine. No flags: rule patterns are written without them (`(?i)` inside the pattern works).
+ */
+export class LinearRegExp extends RegExp {
+  private readonly re2: RE2JS;
+
+  constructor(source: string) {
+    // V8 checks the syntax (and keeps `source` for messages); it never matches with it.
+    super(source);
+    this.re2 = RE2JS.compile(source);
+  }
+
+  override test(input: string): boolean {
+    return this.re2.test(String(input));
+  }
+
+  override exec(input: string): RegExpExecArray | null {
+    return this.re2.exec(String(input)) as RegExpExecArray | null;
+  }
+}
+
+/** Probes a compiled pattern is timed on: a run of one letter, and a line of C. */
+function probes(length: number): string[] {
+  const c = 'struct inode *inode = folio->mapping->host; spin_lock(&inode->i_lock); ';
+  return ['a'.repeat(length), c.repeat(Math.ceil(length / c.length)).slice(0, length)];
+}
+
+/**
+ * Compiles a rule pattern for RE2, or throws a one-line KreviewError saying why not: RE2 cannot
+ * express it, or even RE2 takes longer than `limits.regexMs` on a line of `limits.lineLength`
+ * characters (the longest line a rule pattern is given).
+ */
+export function linearRegExp(source: string, limits: Pick<Limits, 'regexMs' | 'lineLength'> = DEFAULT_LIMITS): RegExp {
+  let re: LinearRegExp;
+  try {
+    re = new LinearRegExp(source);
+  } catch (e) {
+    const why = (e as Error).message.replace(/^error parsing regexp: /, '').replace(/^Invalid regular expression: /, '');
+    throw new KreviewError(`${JSON.stringify(source)} is not a pattern kreview can run in linear time (RE2 syntax, no backreferences or lookaround): ${why}`);
+  }
+  // RE2 builds its automaton on the first inputs: the best of three runs is the pattern's own cost.
+  let best = Infinity;
+  for (let i = 0; i < 3 && best > limits.regexMs; i++) {
+    const started = performance.now();
+    for (const p of probes(limits.lineLength)) re.test(p);
+    best = Math.min(best, performance.now() - started);
+  }
+  if (best > limits.regexMs) throw new KreviewError(`${JSON.stringify(source)} takes ${Math.round(best)} ms on a line of ${limits.lineLength} characters, above limits.regexMs (${limits.regexMs} ms): simplify it`);
+  return re;
+}
+
+/** A shell-style glob (`*`, `?`) on a whole name, matched by RE2: many stars cannot make it backtrack. */
+export function linearGlob(glob: string): RegExp {
+  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new LinearRegExp(`^${body}$`);
+}

@@ -1,0 +1,127 @@
+// Poison messages: a series whose review throws, runs past its limit, or kills the process is
+// quarantined after that one attempt (recorded with its reason, shown by --status), never tried
+// again, and the series behind it are reviewed and answered.
+import { afterEach, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { reviewSeries } from '../../src/review/pipeline.js';
+import { Watcher } from '../../src/watch/daemon.js';
+import type { ReviewFn } from '../../src/watch/series-reviewer.js';
+import { LIST, WatchWorld } from './watch-fixture.js';
+
+function node(args: string[]): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
+
+const watchers: Watcher[] = [];
+afterEach(async () => {
+  for (const w of watchers.splice(0)) await w.close();
+});
+
+/** A good two-patch series and, before it in the Maildir, a single patch that poisons its review. */
+function setup(): { world: WatchWorld; policy: string; outbox: string; good: string; poison: string } {
+  const world = new WatchWorld();
+  const md = join(world.inbox.root, 'md');
+  for (const d of ['new', 'cur', 'tmp']) mkdirSync(join(md, d), { recursive: true });
+  const [cover, p1, p2] = world.series(1);
+  const poison = p1.raw
+    .replace(/\[PATCH 1\/2\] btrfs: reserve delalloc space in the fixup worker/, '[PATCH] btrfs: POISON for the review')
+    .replace(/^Message-ID: <[^>]+>/im, 'Message-ID: <poison-1@example.org>')
+    .replace(/^In-Reply-To: .*\n/m, '')
+    .replace(/^References: .*\n/m, '')
+    .replace(/^Date: .*$/m, 'Date: Mon, 23 Nov 2026 10:00:00 +0000');
+  writeFileSync(join(md, 'new', '0-poison'), poison);
+  [cover, p1, p2].forEach((m, i) => writeFileSync(join(md, 'new', `${i + 1}-good`), m.raw));
+  const policy = join(world.inbox.root, 'policy.yml');
+  writeFileSync(
+    policy,
+    `bot: { name: kreview, address: kreview@bots.example.org }
+state: state.db
+sink: { type: directory, dir: outbox }
+sources: [ { type: maildir, path: ${md}, name: md } ]
+timing: { settleSeconds: 0, partialWaitMinutes: 0 }
+lists:
+  - address: ${LIST}
+    mode: enabled
+    minSeverity: note
+    repo: ${world.repo.dir}
+    bases: { default: master }
+`,
+  );
+  return { world, policy, outbox: join(world.inbox.root, 'outbox'), good: p1.id, poison: 'poison-1@example.org' };
+}
+
+const poisoned = (fail: () => Promise<never>): { review: ReviewFn; calls: () => number } => {
+  let calls = 0;
+  return {
+    calls: () => calls,
+    review: async (series, o) => {
+      if (!series.patches.some((p) => p.subject.includes('POISON'))) return reviewSeries(series, o);
+      calls++;
+      return fail();
+    },
+  };
+};
+
+describe('poison messages', { timeout: 240_000 }, () => {
+  it('a review that kills the process: the restart quarantines it and answers the series behind it', async () => {
+    const { policy, outbox, poison } = setup();
+    const child = join(import.meta.dirname, 'poison-child.ts');
+    const first = await node([child, policy]);
+    expect(first.signal).toBe('SIGKILL');
+    const second = await node([child, policy]);
+    expect(second.stderr).toContain('1 message quarantined: their review never finished (the process died during it); see kreview watch --status');
+    expect(second.code).toBe(0);
+    expect(JSON.parse(second.stdout)).toMatchObject({ reviewed: [expect.stringMatching(/#v1$/)], quarantined: [] });
+    expect(readdirSync(outbox)).toHaveLength(1);
+    const status = await node([join(import.meta.dirname, '../../src/cli/main.ts'), 'watch', '--status', '--config', policy]);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toContain('quarantined: 1\n');
+    expect(status.stdout).toMatch(new RegExp(`  <${poison}> "\\[PATCH\\] btrfs: POISON for the review" \\([^)]+\\): its review never finished: the process died during it \\(out of memory, or killed\\); not tried again\\n`));
+    expect(status.stdout).toMatch(/recent warnings and errors: [1-9]/);
+    expect(status.stdout).toMatch(/warning: 1 message quarantined/);
+  });
+
+  it('a review that throws: quarantined after one attempt, with its reason; the others are answered', async () => {
+    const { policy, outbox, poison } = setup();
+    const hook = poisoned(() => Promise.reject(new RangeError('Maximum call stack size exceeded')));
+    const w = new Watcher({ policyFile: policy, log: () => {}, review: hook.review });
+    watchers.push(w);
+    const t = await w.tick();
+    expect(t.quarantined).toHaveLength(1);
+    expect(t.reviewed).toHaveLength(1);
+    expect(readdirSync(outbox)).toHaveLength(1);
+    expect(w.messages.quarantined()).toEqual([expect.objectContaining({ messageId: poison, reason: 'Maximum call stack size exceeded' })]);
+    await w.tick();
+    expect(hook.calls()).toBe(1);
+  });
+
+  it('a review that runs past its limit: quarantined, and the tick goes on', async () => {
+    const { policy, outbox, poison } = setup();
+    const hook = poisoned(() => new Promise<never>(() => {}));
+    const w = new Watcher({ policyFile: policy, log: () => {}, review: hook.review, reviewMsPerPatch: 300 });
+    watchers.push(w);
+    const t = await w.tick();
+    expect(t.quarantined).toHaveLength(1);
+    expect(readdirSync(outbox)).toHaveLength(1);
+    expect(w.messages.quarantined()[0]).toMatchObject({ messageId: poison, reason: 'the review ran past its limit of 0.6 s (limits.reviewMsPerPatch per patch, plus one)' });
+  });
+
+  it("the limit is the policy's limits.reviewMsPerPatch", async () => {
+    const { policy, poison } = setup();
+    writeFileSync(policy, `limits: { reviewMsPerPatch: 250 }\n${readFileSync(policy, 'utf8')}`);
+    const hook = poisoned(() => new Promise<never>(() => {}));
+    const w = new Watcher({ policyFile: policy, log: () => {}, review: hook.review });
+    watchers.push(w);
+    await w.tick();
+    expect(w.messages.quarantined().find((q) => q.messageId === poison)).toMatchObject({ reason: 'the review ran past its limit of 0.5 s (limits.reviewMsPerPatch per patch, plus one)' });
+  });
+});
