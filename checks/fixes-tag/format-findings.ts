@@ -26,8 +26,9 @@ export function formatFindings(tags: FixesTag[], targets: Map<FixesTag, Target[]
         message: ruleMessage(p.id, p.data),
         location: tagLocation(tag),
         explanation: belowFold ? "git am drops everything below the '---' line, so this tag would never reach the commit." : FORMAT_EXPLAIN[p.id],
-        // A line tools cannot read, or one we can hand back corrected, is a verdict; a nit without the line is not.
-        confidence: belowFold || RULES[p.id].severity === 'error' || (suggestion && p.id !== 'fixes/placement') ? 'high' : 'medium',
+        // A line tools cannot read, or one we can hand back corrected, is a verdict; a nit without the
+        // line is not, nor is placement (a tag below '---' is often offered there for discussion).
+        confidence: RULES[p.id].severity === 'error' || (suggestion && p.id !== 'fixes/placement') ? 'high' : 'medium',
       };
       if (suggestion) f.suggestion = suggestion;
       out.push(f);

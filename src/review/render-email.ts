@@ -219,11 +219,21 @@ function noteProse(f: Finding): string {
   return prose.replace(/\s{2,}/g, ' ').trim();
 }
 
+/** A commit cited in prose, `sha12 ("subject")`: one unit a wrapped line never splits. */
+const INLINE_CITATION = /\b[0-9a-f]{12,40} \("[^"\n]*"\)/g;
+const GLUE = '\u0000';
+
+/** Prose wrapped at 72 columns, with each inline citation kept on one line (as the list cites commits). */
+function wrapNote(text: string): string[] {
+  const glued = text.replace(INLINE_CITATION, (c) => c.replace(/ /g, GLUE));
+  return wrapProse(glued).map((l) => l.replaceAll(GLUE, ' '));
+}
+
 /** `said` holds the citations and suggestions already written in this block, so two notes on one line do not repeat them. */
 function noteLines(f: Finding, version: number, reportedIn: number | null, extra: string[], said: Set<string>): string[] {
   if (reportedIn !== null) return wrapProse(`Still present in v${version} (first noted on v${reportedIn}): ${noteProse({ ...f, explanation: undefined })}`);
   const prose = noteProse(f);
-  const lines = wrapProse(prose);
+  const lines = wrapNote(prose);
   for (const e of extra) {
     // A copied code line (after a tab) is quoted as it is, never wrapped.
     const [text, code] = e.split('\n\t');

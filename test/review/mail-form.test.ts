@@ -143,6 +143,15 @@ describe('lock notes from the real lock check, framed for the mail', () => {
     expect(note.match(/\bmay be\b/g) ?? []).toHaveLength(1);
   });
 
+  it('a commit cited in the prose stays on one line when the note is wrapped', async () => {
+    const cite = '1234567890ab ("btrfs: do not do delalloc reservation under page lock")';
+    for (const pad of ['', 'x ', 'xx ', 'a b ', 'words ', 'more words ', 'even more words ']) {
+      const cited: Finding = { ...lockFinding, evidence: [], explanation: `The writeback it starts waits for this page's lock ${pad}in the worker: the two threads wait for each other. Compare ${cite}.` };
+      const { series, pr } = await review(`btrfs: reserve before locking\n\nReserve.\n\n${SOB}`, [cited], HEAD);
+      expect(renderEmailReply(pr, ctx(series))!.text).toContain(cite);
+    }
+  });
+
   it('two hedges on one note become one', async () => {
     const unsure: Finding = {
       ...lockFinding,

@@ -173,6 +173,7 @@ describe('real list mails the old rules answered wrongly (real headers, bodies r
     ['xfs-dquot-deadlock.eml', 'fixes/missing'],
     ['xfsprogs-man-short-sha.eml', 'fixes/short-sha'],
     ['vfs-lookup-continue.eml', 'lock/'],
+    ['fixes-in-notes.eml', 'fixes/placement'],
   ];
   for (const [name, shown] of cases) {
     it(`${name}: ${shown} is shown in the review, and nothing is mailed to linux-xfs`, async () => {
