@@ -76,7 +76,7 @@ function writePolicy(file: string, listId: string): void {
 state: ${join(root, 'state.db')}
 sink: { type: directory, dir: ${join(root, 'outbox')} }
 sources:
-  - { type: public-inbox, path: ${join(root, 'inbox')}, name: replay }
+  - { type: public-inbox, path: ${join(root, 'inbox')}, name: replay, since: 2000-01-01 }   # the whole backlog, not just new mail
 # An archive replay is all in the past: nothing waits for parts still in transit.
 timing: { settleSeconds: 0, partialWaitMinutes: 0, pollSeconds: 60 }
 retentionDays: 0
