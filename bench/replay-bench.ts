@@ -5,7 +5,8 @@
 // whether every reply went out exactly once, and how often the daemon grouped a thread as b4 does.
 // The data is REAL list mail (the archive and the commit range are printed). Run by hand:
 //   npx tsx bench/replay-bench.ts --archive <epoch.git> [--messages 3000] [--skip 0] [--kill review] [--grouping-only]
-//     [--repo /path/to/linux] [--maintainers FILE] [--b4-threads 150] [--dir D] [--keep]
+//     [--repo /path/to/linux] [--maintainers FILE] [--b4-threads 150] [--no-baseline] [--dir D] [--keep]
+// The baseline, measured in the same run: the same messages through a daemon whose list is muted.
 // --skip counts back from the newest message: the range is the N messages before the newest --skip.
 // The inbox is a new v2 epoch whose commits are re-made with git fast-import over the archive's own
 // blobs (an alternates link), so the daemon sees exactly the archive's messages in the archive's order.
@@ -68,21 +69,22 @@ function listIdOf(dir: string, blob: string): string {
   return m[1].toLowerCase();
 }
 
-function writePolicy(file: string, listId: string): void {
+/** The policy file; `muted` (the baseline) takes every message in and reviews none, in a state of its own. */
+function writePolicy(file: string, listId: string, muted = false): void {
   const repoLine = (repo ? `    repo: ${repo}\n` : '') + (maintainers ? `    maintainers: ${maintainers}\n` : '');
   writeFileSync(
     file,
     `bot: { name: kreview, address: kreview@bots.example.org, human: Jo Maintainer <jo@example.org> }
-state: ${join(root, 'state.db')}
-sink: { type: directory, dir: ${join(root, 'outbox')} }
+state: ${join(root, muted ? 'baseline.db' : 'state.db')}
+sink: { type: directory, dir: ${join(root, muted ? 'baseline-outbox' : 'outbox')} }
 sources:
-  - { type: public-inbox, path: ${join(root, 'inbox')}, name: replay, since: 1970-01-01 }
+  - { type: public-inbox, path: ${join(root, 'inbox')}, name: replay, since: 2000-01-01 }   # the whole backlog, not just new mail
 # An archive replay is all in the past: nothing waits for parts still in transit.
 timing: { settleSeconds: 0, partialWaitMinutes: 0, pollSeconds: 60 }
 retentionDays: 0
 lists:
   - id: ${listId}
-    mode: enabled
+    mode: ${muted ? 'muted' : 'enabled'}
 ${repoLine}`,
   );
 }
@@ -146,6 +148,14 @@ async function replay(range: { blob: string }[], policy: string, db: string, out
     dispatch: () => readdirSync(outDir, { withFileTypes: true }).filter((e) => e.name.endsWith('.eml')).length >= 1,
   };
   mkdirSync(outDir, { recursive: true });
+  // Baseline, same run, same machine load: the same messages taken in by a daemon whose list is muted (no review).
+  let baseline: RunResult | null = null;
+  if (!argv.includes('--no-baseline')) {
+    const muted = join(root, 'baseline.yml');
+    writePolicy(muted, listIdOf(archive, range[range.length - 1].blob), true);
+    baseline = await runOnce(muted, null);
+    say(`baseline (list muted: intake only): ${(baseline.ms / 1000).toFixed(1)} s wall, ${baseline.cpuS.toFixed(1)} s CPU = ${(range.length / baseline.cpuS).toFixed(0)} messages per CPU second, peak RSS ${(baseline.peakKb / 1024).toFixed(0)} MB`);
+  }
   const runs: RunResult[] = [];
   runs.push(await runOnce(policy, killWhen[killAt]));
   // Restart until nothing is waiting and nothing is owed (at most a few ticks).
@@ -188,6 +198,8 @@ async function replay(range: { blob: string }[], policy: string, db: string, out
   say(`mailed findings per 1,000 patches by id: ${[...byId].sort((a, b) => b[1] - a[1]).map(([id, n]) => `${id} ${((n / Math.max(1, patches)) * 1000).toFixed(1)}`).join(', ') || 'none'}`);
   say(`exactly once: ${twice === 0 && leftovers.length === 0 ? 'yes' : 'NO'} (${files.length} files, ${twice} second replies to one message, ${leftovers.length} leftover temp files)`);
   say(`peak RSS: ${(peakKb / 1024).toFixed(0)} MB`);
+  if (baseline)
+    say(`against the intake-only baseline: ${(cpuS / baseline.cpuS).toFixed(2)}x the CPU time, ${(ms / baseline.ms).toFixed(2)}x the wall time, ${(peakKb / Math.max(1, baseline.peakKb)).toFixed(2)}x the peak RSS`);
 
 }
 
