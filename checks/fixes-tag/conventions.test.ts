@@ -65,6 +65,7 @@ describe('a DPDK-style history', () => {
 
   it('learns the paragraph of its own, the stable address and the repeated fixes, and says so', async () => {
     const learned = await x.history.conventions();
+    expect(learned.commits).toBe(81);
     expect(learned.tags).toBe(60);
     expect(learned.placement).toEqual({ 'trailer-block': 0, 'own-paragraph': 60, prose: 0 });
     expect(learned.stable[0]).toMatchObject({ address: 'stable@dpdk.org', fixCommits: 60 });
