@@ -90,6 +90,14 @@ describe('a DPDK-style history', () => {
     expect(f[0].explanation).toContain('"Cc: stable@dpdk.org"');
   });
 
+  it('a CVE id, a Coverity issue or a Bugzilla ID in the paragraph of tags keeps it a paragraph of tags', async () => {
+    for (const extra of ['CVE-2020-10722', 'Coverity issue 302859', 'Coverity issue: 302859', 'Bugzilla ID: 1234']) {
+      const msg = dpdkFix(99, x.line(3)).replace('\nFixes:', `\n${extra}\nFixes:`);
+      const f = await runFixes(messagePatch(msg, { to: [{ name: 'Dev', email: 'dev@example.org' }] }), x.history, x.head);
+      expect(f.map((y) => y.id), extra).toEqual([]);
+    }
+  });
+
   it('the config pins the kernel\'s placement back', async () => {
     const f = await runFixes(messagePatch(dpdkFix(99, x.line(3)), { to: [{ name: 'Dev', email: 'dev@example.org' }] }), x.history, x.head, { placement: 'trailer-block' });
     expect(f.map((y) => [y.id, y.message])).toEqual([['fixes/placement', 'Fixes tag is outside the trailer block: it stands in a paragraph of its own above the last one']]);

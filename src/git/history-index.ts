@@ -11,8 +11,8 @@ import { conventionKeys } from './conventions.js';
 import { messageRefs } from './message-refs.js';
 import { runGit, streamGit } from './run-git.js';
 
-// 3: the conventions counters (src/git/conventions.ts), which an index built before lacks.
-const SCHEMA_VERSION = '3';
+// 4: the conventions counters (src/git/conventions.ts), which an index built before lacks or counted otherwise.
+const SCHEMA_VERSION = '4';
 const BATCH = 5000;
 
 const SCHEMA = `
