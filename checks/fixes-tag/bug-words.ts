@@ -25,7 +25,7 @@ export const BUG_WORDS: BugWord[] = [
   },
   // The kernel's own words ("BUG: unable to handle page fault", "BUG: sleeping function called"), not
   // a tracker line such as Android's "BUG: b/255963179".
-  { name: 'kernel BUG', pattern: /\b(?:kernel BUG at|BUG: [A-Za-z][a-z]+[ :-])/, strong: true, needs: ['bug'] },
+  { name: 'kernel BUG', pattern: /\b(?:kernel BUG at|BUG: [a-z]{2,}[ :-])/, strong: true, needs: ['bug'] },
   { name: 'Cc: stable', pattern: /^\s*Cc:.*\bstable@(?:vger\.)?kernel\.org/im, strong: true, needs: ['stable@'] },
   { name: 'use-after-free', pattern: /\buse[- ]after[- ]free\b|\bUAF\b/i, strong: false, needs: ['after', 'uaf'] },
   { name: 'NULL pointer dereference', pattern: /\bNULL[- ]pointer[- ]dereference\b|\bnull-ptr-deref\b/i, strong: false, needs: ['null'] },

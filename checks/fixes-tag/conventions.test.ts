@@ -65,6 +65,7 @@ describe('a DPDK-style history', () => {
 
   it('learns the paragraph of its own, the stable address and the repeated fixes, and says so', async () => {
     const learned = await x.history.conventions();
+    expect(learned.commits).toBe(81);
     expect(learned.tags).toBe(60);
     expect(learned.placement).toEqual({ 'trailer-block': 0, 'own-paragraph': 60, prose: 0 });
     expect(learned.stable[0]).toMatchObject({ address: 'stable@dpdk.org', fixCommits: 60 });
@@ -87,6 +88,14 @@ describe('a DPDK-style history', () => {
     const f = await runFixes(messagePatch(msg, { to: [{ name: 'Dev', email: 'dev@example.org' }] }), x.history, x.head);
     expect(f.map((y) => y.id)).toEqual(['fixes/stable-cc']);
     expect(f[0].explanation).toContain('"Cc: stable@dpdk.org"');
+  });
+
+  it('a CVE id, a Coverity issue or a Bugzilla ID in the paragraph of tags keeps it a paragraph of tags', async () => {
+    for (const extra of ['CVE-2020-10722', 'Coverity issue 302859', 'Coverity issue: 302859', 'Bugzilla ID: 1234']) {
+      const msg = dpdkFix(99, x.line(3)).replace('\nFixes:', `\n${extra}\nFixes:`);
+      const f = await runFixes(messagePatch(msg, { to: [{ name: 'Dev', email: 'dev@example.org' }] }), x.history, x.head);
+      expect(f.map((y) => y.id), extra).toEqual([]);
+    }
   });
 
   it('the config pins the kernel\'s placement back', async () => {

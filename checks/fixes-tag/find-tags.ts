@@ -15,8 +15,6 @@ export interface FixesTag {
   /** How many lines the tag spans (more than one: it was wrapped). */
   span: number;
   parsed: ParsedFixesLine;
-  /** Where it stands in the message (null below the `---` line). */
-  placement: Placement | null;
   /** Format problems, placement and split included; each id at most once. */
   problems: FormatProblem[];
 }
@@ -38,7 +36,6 @@ export function findFixesTags(patch: Patch, cfg: FixesConfig, placementRule: Fix
     // An indented Fixes line inside the prose is a quotation of another commit, not this patch's tag.
     if (placement !== 'trailer-block' && /^\s/.test(lines[i])) continue;
     const tag = readTag(lines, i, i + 1, cfg.minShaLength);
-    tag.placement = placement;
     if (placement !== 'trailer-block' && !placementAccepted(placement, placementRule)) {
       tag.problems.push({ id: 'fixes/placement', data: { where: whereText(placement, standsAlone(lines, i)) } });
     }
@@ -76,7 +73,7 @@ function readTag(lines: string[], i: number, line: number | null, minSha: number
   const wrappedBeforeSubject =
     first.problems.some((p) => p.id === 'fixes/missing-subject') && /^\s*[("“'‘]/.test(lines[i + 1] ?? '');
   if (!first.unterminated && !wrappedBeforeSubject) {
-    return { line, raw: lines[i], span: 1, parsed: first, placement: null, problems: [...first.problems] };
+    return { line, raw: lines[i], span: 1, parsed: first, problems: [...first.problems] };
   }
   let joined = lines[i];
   let span = 1;
@@ -95,7 +92,7 @@ function readTag(lines: string[], i: number, line: number | null, minSha: number
       : 'Subject has leading but no trailing parentheses / quotes';
   const problems = parsed.problems.filter((p) => p.id !== 'fixes/split');
   problems.unshift({ id: 'fixes/split', data: { why } });
-  return { line, raw: lines.slice(i, i + span).join('\n'), span, parsed, placement: null, problems };
+  return { line, raw: lines.slice(i, i + span).join('\n'), span, parsed, problems };
 }
 
 /** The subject a tag quotes, normalised, or null when it has none or it was cut. */

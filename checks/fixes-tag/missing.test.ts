@@ -38,6 +38,8 @@ const cases: [string, string, string, { strong: boolean; has?: string } | null][
   ['syzbot mentioned, no report', 'e2fsprogs: keep udisks from mounting ext4 images on its own', 'The endless flow of syzbot reports about corner cases gets a lot of attention.', null],
   ['an Android tracker line is no kernel BUG', 'AOSP: build a static blkid', 'A tool needs a static blkid.\n\nBUG: b/257933023\nTEST: local build of blkid_static', null],
   ['a kernel BUG line', 'mm: fix the pte check', 'BUG: unable to handle page fault for address: ffff888000000000', { strong: true, has: 'kernel BUG' }],
+  // A real u-boot subject (64b68178489b): a project's own word for a bug, not the kernel's report line.
+  ['a subject that says BUG', 'ubifs.c: BUG: Error following links', 'Following a link fails.', null],
   ['a kernel BUG line, sleeping', 'fs: do not sleep under the lock', 'BUG: sleeping function called from invalid context', { strong: true, has: 'kernel BUG' }],
 ];
 

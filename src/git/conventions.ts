@@ -46,7 +46,8 @@ function stableAddresses(lines: string[]): Set<string> {
  * without a Fixes: line or a Cc: stable: one substring test each.
  */
 export function conventionKeys(message: string, subject: string, parents: string): string[] {
-  const keys: string[] = [];
+  // Counted here rather than with count(*): reading what was learned stays a few rows.
+  const keys: string[] = ['commits'];
   if (parents === '' && subject === KERNEL_ROOT_SUBJECT) keys.push('kernel-root');
   const hasFixes = /fixes/i.test(message);
   if (!hasFixes && !/stable/i.test(message)) return keys;
@@ -106,7 +107,7 @@ export function learnConventions(index: HistoryIndex): LearnedConventions {
   const counts = index.conventionCounts();
   const n = (k: string): number => counts.get(k) ?? 0;
   const out: LearnedConventions = {
-    commits: index.commitCount(),
+    commits: n('commits'),
     fixCommits: n('fix-commits'),
     tags: 0,
     placement: emptyPlacement(),

@@ -11,8 +11,8 @@ import { conventionKeys } from './conventions.js';
 import { messageRefs } from './message-refs.js';
 import { runGit, streamGit } from './run-git.js';
 
-// 2: the conventions counters (src/git/conventions.ts), which an index built before lacks.
-const SCHEMA_VERSION = '2';
+// 4: the conventions counters (src/git/conventions.ts), which an index built before lacks or counted otherwise.
+const SCHEMA_VERSION = '4';
 const BATCH = 5000;
 
 const SCHEMA = `
@@ -426,10 +426,6 @@ export class HistoryIndex {
   /** The conventions counters of every commit indexed (see conventionKeys). */
   conventionCounts(): Map<string, number> {
     return new Map(this.stmt('SELECT key, n FROM conventions').raw().all() as [string, number][]);
-  }
-
-  commitCount(): number {
-    return this.stmt('SELECT count(*) FROM commits WHERE id <= ? AND subject IS NOT NULL').pluck().get(this.visibleMax) as number;
   }
 
   /**

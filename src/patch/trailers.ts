@@ -119,8 +119,11 @@ export function findTrailerBlock(lines: string[]): TrailerBlock | null {
   return s === null ? null : { start: s, end, messageEnd: end };
 }
 
-/** A tag with a key of two or three words, which git does not take for a trailer: DPDK's `Bugzilla ID: 1234`. */
-const TAG_LIKE = /^[A-Za-z][A-Za-z0-9-]*(?: [A-Za-z0-9-]+){1,2}:[ \t]+\S/;
+/**
+ * Lines that projects keep with their tags though git does not take them for trailers: a key of two
+ * or three words (DPDK's `Bugzilla ID: 1234`), a bare CVE id, DPDK's older `Coverity issue 302859`.
+ */
+const TAG_LIKE = [/^[A-Za-z][A-Za-z0-9-]*(?: [A-Za-z0-9-]+){1,2}:[ \t]+\S/, /^CVE-\d{4}-\d+[ \t]*$/, /^Coverity issue:?[ \t]*\d+[ \t]*$/];
 
 /** Where a line stands relative to the trailer block. */
 export type Placement = 'trailer-block' | 'own-paragraph' | 'prose';
@@ -137,7 +140,7 @@ export function placementOf(lines: string[], block: TrailerBlock | null, i: numb
   while (end < lines.length && !isBlank(lines[end])) end++;
   for (let j = start; j < end; j++) {
     const l = lines[j];
-    if (!TRAILER_RE.test(l) && !TAG_LIKE.test(l) && !startsIndented(l) && !isComment(l)) return 'prose';
+    if (!TRAILER_RE.test(l) && !TAG_LIKE.some((re) => re.test(l)) && !startsIndented(l) && !isComment(l)) return 'prose';
   }
   return 'own-paragraph';
 }
