@@ -6,13 +6,16 @@ import type { Db } from './open-state.js';
 export type MessageKind = 'patch' | 'cover' | 'other' | 'ignored' | 'bad';
 /**
  * `reviewing`: its series' review started and has not ended; found so at start-up, the process died
- * during it. `quarantined`: its review failed, ran past its limit or killed the process; never tried
- * again (the reason is in `note`).
+ * during it. `quarantined`: its review failed, ran past its limit or killed the process twice; never
+ * tried again (the reason is in `note`).
  */
 export type MessageState = 'waiting' | 'reviewing' | 'reviewed' | 'superseded' | 'done' | 'quarantined';
 
 /** States that keep the decoded patch (it is still to be reviewed, or an operator may look at it). */
 const KEEPS_PATCH: ReadonlySet<MessageState> = new Set(['waiting', 'reviewing', 'quarantined']);
+
+/** `note` of a message sent back to wait after the process died during its review once. */
+const INTERRUPTED_ONCE = 'interrupted once: the process died during its review';
 
 export interface Quarantined {
   messageId: string;
@@ -101,11 +104,22 @@ export class MessageStore {
     })();
   }
 
-  /** Messages whose review was under way when the process died: quarantined; returns their ids. */
-  quarantineInterrupted(): string[] {
-    const ids = this.db.prepare(`SELECT message_id FROM messages WHERE state = 'reviewing'`).pluck().all() as string[];
-    this.quarantine(ids, 'its review never finished: the process died during it (out of memory, or killed); not tried again');
-    return ids;
+  /**
+   * Messages whose review was under way when the process died. A death is not proof of poison (an
+   * operator's kill, a reboot, the OOM killer choosing this process for another's sake), so the first
+   * one sends them back to wait for one more try; found dying in review a second time, they are
+   * quarantined.
+   */
+  recoverInterrupted(): { retried: string[]; quarantined: string[] } {
+    const rows = this.db.prepare(`SELECT message_id, note FROM messages WHERE state = 'reviewing'`).all() as { message_id: string; note: string | null }[];
+    const again = rows.filter((r) => r.note === INTERRUPTED_ONCE).map((r) => r.message_id);
+    const first = rows.filter((r) => r.note !== INTERRUPTED_ONCE).map((r) => r.message_id);
+    const retry = this.db.prepare(`UPDATE messages SET state = 'waiting', note = ? WHERE message_id = ?`);
+    this.db.transaction(() => {
+      for (const id of first) retry.run(INTERRUPTED_ONCE, id);
+    })();
+    this.quarantine(again, 'its review never finished, twice: the process died during it each time (out of memory, or killed); not tried again');
+    return { retried: first, quarantined: again };
   }
 
   quarantined(limit = 50): Quarantined[] {

@@ -124,8 +124,10 @@ export class Watcher {
     this.reviewer = new SeriesReviewer(this.db, this.messages, this.seriesStore, this.outbox, (m) => this.problem(m), (series, o) => this.guarded(review, perPatch(), series, o));
     // A review the last process never finished is what killed it (or what it was killed in): its
     // messages are not tried again, or each restart would die the same way.
-    const interrupted = this.messages.quarantineInterrupted();
-    if (interrupted.length) this.warn(`${interrupted.length} message${interrupted.length === 1 ? '' : 's'} quarantined: their review never finished (the process died during it); see kreview watch --status`);
+    const interrupted = this.messages.recoverInterrupted();
+    const n = (k: number) => `${k} message${k === 1 ? '' : 's'}`;
+    if (interrupted.retried.length) this.warn(`${n(interrupted.retried.length)} whose review never finished (the process died during it) will be tried once more`);
+    if (interrupted.quarantined.length) this.warn(`${n(interrupted.quarantined.length)} quarantined: their review never finished, twice (the process died during it each time); see kreview watch --status`);
     this.sink = opts.sink ?? buildSink(this.policy.current.sink, this.warn);
   }
 

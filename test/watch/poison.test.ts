@@ -72,26 +72,44 @@ const poisoned = (fail: () => Promise<never>): { review: ReviewFn; calls: () => 
 };
 
 describe('poison messages', { timeout: 240_000 }, () => {
-  it('a review that kills the process: the restart quarantines it and answers the series behind it', async () => {
+  it('a review that kills the process: tried once more after a restart (a kill is no proof), then quarantined; the series behind it is answered', async () => {
     const { policy, outbox, poison, md } = setup();
     // Read (and warned about) by the run that is killed: the warning must survive it.
     writeFileSync(join(md, 'new', '9-garbage'), '\x00\x01 not a mail at all');
     const child = join(import.meta.dirname, 'poison-child.ts');
     const first = await node([child, policy]);
     expect(first.signal).toBe('SIGKILL');
+    const retried = await node([child, policy]);
+    expect(retried.stderr).toContain('1 message whose review never finished (the process died during it) will be tried once more');
+    expect(retried.signal).toBe('SIGKILL');
     const second = await node([child, policy]);
-    expect(second.stderr).toContain('1 message quarantined: their review never finished (the process died during it); see kreview watch --status');
+    expect(second.stderr).toContain('1 message quarantined: their review never finished, twice (the process died during it each time); see kreview watch --status');
     expect(second.code).toBe(0);
     expect(JSON.parse(second.stdout)).toMatchObject({ reviewed: [expect.stringMatching(/#v1$/)], quarantined: [] });
     expect(readdirSync(outbox)).toHaveLength(1);
     const status = await node([join(import.meta.dirname, '../../src/cli/main.ts'), 'watch', '--status', '--config', policy]);
     expect(status.code).toBe(0);
     expect(status.stdout).toContain('quarantined: 1\n');
-    expect(status.stdout).toMatch(new RegExp(`  <${poison}> "\\[PATCH\\] btrfs: POISON for the review" \\([^)]+\\): its review never finished: the process died during it \\(out of memory, or killed\\); not tried again\\n`));
+    expect(status.stdout).toMatch(new RegExp(`  <${poison}> "\\[PATCH\\] btrfs: POISON for the review" \\([^)]+\\): its review never finished, twice: the process died during it each time \\(out of memory, or killed\\); not tried again\\n`));
     expect(status.stdout).toMatch(/recent warnings and errors: [1-9]/);
     expect(status.stdout).toMatch(/warning: 1 message quarantined/);
     const garbage = status.stdout.split('\n').filter((l) => /^ {2}\S+ warning: .*9-garbage/.test(l));
     expect(garbage).toHaveLength(1);
+  });
+
+  it('a process killed once during a review (not by the message): the restart reviews the message after all', async () => {
+    const { policy, outbox, md } = setup();
+    const child = join(import.meta.dirname, 'poison-child.ts');
+    const marker = join(md, '..', 'killed-once');
+    const first = await node([child, policy, marker]);
+    expect(first.signal).toBe('SIGKILL');
+    const second = await node([child, policy, marker]);
+    expect(second.code).toBe(0);
+    expect(second.stderr).toContain('1 message whose review never finished (the process died during it) will be tried once more');
+    const t = JSON.parse(second.stdout) as { reviewed: string[]; quarantined: string[] };
+    expect(t.quarantined).toEqual([]);
+    expect(t.reviewed).toHaveLength(2);
+    expect(readdirSync(outbox).length).toBeGreaterThan(0);
   });
 
   it('a review that throws: quarantined after one attempt, with its reason; the others are answered', async () => {
