@@ -441,6 +441,50 @@ static struct page *FN(struct inode *inode, pgoff_t index)
 }`,
     fire: [],
   },
+  {
+    name: 'a helper that drops the caller spinlock around its allocation is no sleep under it (expand_files)',
+    dir: 'fs',
+    code: `
+static int FN_grow_table(struct fd_table *t, unsigned int nr)
+	__releases(t->lock)
+	__acquires(t->lock)
+{
+	struct fd_array *a;
+
+	spin_unlock(&t->lock);
+	a = FN_alloc_array(nr);
+	spin_lock(&t->lock);
+	if (!a)
+		return -ENOMEM;
+	t->arr = a;
+	return 1;
+}
+
+static struct fd_array *FN_alloc_array(unsigned int nr)
+{
+	return kvmalloc_array(nr, sizeof(struct file *), GFP_KERNEL_ACCOUNT);
+}
+
+static int FN_expand(struct fd_table *t, unsigned int nr)
+	__releases(t->lock)
+	__acquires(t->lock)
+{
+	if (nr < t->max)
+		return 0;
+	return FN_grow_table(t, nr);
+}
+
+static int FN(struct fd_table *t, unsigned int nr)
+{
+	int err;
+
+	spin_lock(&t->lock);
+	err = FN_expand(t, nr);
+	spin_unlock(&t->lock);
+	return err;
+}`,
+    fire: [],
+  },
   // Controls: the same shapes with the bug still fire.
   {
     name: 'control: a return with the mutex held that is no contract still fires (as a note)',
