@@ -213,7 +213,7 @@ console.log(`labelled: ${verdicts.true} true, ${verdicts.false} false (${per1k(v
 console.log(`unparsed: ${unparsed.length} functions (${((unparsed.length / Math.max(1, functions)) * 100).toFixed(3)}%)`);
 for (const u of unparsed.slice(0, 10)) console.log(`  ${u}`);
 const stale = [...labels.keys()].filter((k) => !seenKeys.has(k) && dirs.some((d) => k.startsWith(d)));
-if (stale.length) console.log(`labels no longer matched by a finding: ${stale.length} (${stale.slice(0, 3).join('; ')})`);
+if (stale.length) console.log(`labels no longer matched by a finding: ${stale.length} (${(argv.includes('--list') ? stale : stale.slice(0, 3)).join('; ')})`);
 if (unlabelled.length) {
   console.log(`unlabelled findings (add to ${relative(process.cwd(), labelsFile)}):`);
   for (const u of argv.includes('--list') ? unlabelled : unlabelled.slice(0, 20)) console.log(u);

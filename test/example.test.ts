@@ -37,7 +37,7 @@ describe('the bundled example', () => {
 
     const lock = patches[0].findings.find((f) => f.id === 'lock/reserve-under-page-lock');
     expect(lock?.location).toMatchObject({ kind: 'file', path: 'fs/btrfs/inode.c' });
-    expect(lock?.message).toMatch(/taken by lock_page\(\) at line 30/);
+    expect(lock?.message).toMatch(/taken by lock_page\(\) earlier in btrfs_writepage_fixup_worker\(\)/);
     expect(lock?.explanation).toMatch(/extent_write_cache_pages/);
     expect(ids[0]).toEqual(expect.arrayContaining(['fixes/already-fixed', 'fixes/stable-cc', 'fixes/author-not-cced']));
 

@@ -105,6 +105,7 @@ export class RuleMatcher {
       }
       return [...tags];
     };
+    this.taggerFn.held = (tag) => this.rule(tag)?.held ?? [];
     return this.taggerFn;
   }
 

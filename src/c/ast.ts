@@ -14,10 +14,19 @@ export class CNode {
     readonly isMissing: boolean,
     readonly startIndex: number,
     readonly endIndex: number,
-    readonly startPosition: { row: number },
-    readonly endPosition: { row: number },
     private readonly source: string,
+    private readonly rowOf: (index: number) => number,
   ) {}
+
+  // Rows are computed when asked (a few nodes per statement), not for every node copied: the copy
+  // was the largest cost of the check on real files, and most of it allocation.
+  get startPosition(): { row: number } {
+    return { row: this.rowOf(this.startIndex) };
+  }
+
+  get endPosition(): { row: number } {
+    return { row: this.rowOf(this.endIndex) };
+  }
 
   get text(): string {
     return this.source.substring(this.startIndex, this.endIndex);
@@ -72,24 +81,27 @@ const OPAQUE = new Set(['string_literal', 'concatenated_string', 'char_literal',
 /** Copy `node` and everything below it (comments dropped). `source` is the string that was parsed. */
 export function copyTree(node: Parser.SyntaxNode, source: string, rowOf: (index: number) => number): CNode {
   const cursor = node.walk();
-  const make = (): CNode => {
-    const s = cursor.startIndex;
-    const e = cursor.endIndex;
-    // A zero-width node is one tree-sitter made up (MISSING ";"): cheaper than asking the cursor.
-    return new CNode(cursor.nodeType, cursor.nodeIsNamed, s === e, s, e, { row: rowOf(s) }, { row: rowOf(e) }, source);
-  };
-  const root = make();
+  const root = new CNode(cursor.nodeType, cursor.nodeIsNamed, false, cursor.startIndex, cursor.endIndex, source, rowOf);
   const stack: CNode[] = [root];
   if (!cursor.gotoFirstChild()) return root;
   for (;;) {
     const parent = stack[stack.length - 1];
-    if (cursor.nodeType !== 'comment') {
-      const n = make();
-      parent.children.push(n);
-      parent.fields.push(cursor.currentFieldName ?? null);
-      if (!OPAQUE.has(n.type) && cursor.gotoFirstChild()) {
-        stack.push(n);
-        continue;
+    const type = cursor.nodeType;
+    if (type !== 'comment') {
+      const named = cursor.nodeIsNamed;
+      const s = cursor.startIndex;
+      const e = cursor.endIndex;
+      const field = cursor.currentFieldName ?? null;
+      // Punctuation and keywords are not copied: the walk reads only named nodes, operators (a
+      // field) and tokens tree-sitter made up (MISSING ";", zero-width). Their text stays in `text`.
+      if (named || field !== null || s === e) {
+        const n = new CNode(type, named, s === e, s, e, source, rowOf);
+        parent.children.push(n);
+        parent.fields.push(field);
+        if (named && !OPAQUE.has(type) && cursor.gotoFirstChild()) {
+          stack.push(n);
+          continue;
+        }
       }
     }
     while (!cursor.gotoNextSibling()) {

@@ -9,7 +9,10 @@ import { collectFacts, type FileFacts, type FunctionFacts } from './facts.js';
 import type { LockModel, PrimitiveSpec } from './lock-model.js';
 
 /** Tags (rule ids) of one direct call, given where it is and which caller locks were dropped first. */
-export type Tagger = (callee: string, args: string[], path: string, dropped: string[]) => string[];
+export type Tagger = ((callee: string, args: string[], path: string, dropped: string[]) => string[]) & {
+  /** The lock kinds a tag (rule) is about: a call made after the helper dropped all of them carries no such tag. */
+  held?: (tag: string) => string[];
+};
 
 export interface Summary {
   name: string;
@@ -157,6 +160,9 @@ export class SummaryIndex {
             if (!callee) continue;
             for (const [tag, chain] of callee.tags) {
               if (s.tags.has(tag) || chain.length >= depth) continue;
+              // The helper dropped the caller's lock before this call (expand_files() unlocks around the allocation).
+              const kinds = c.dropped.length ? this.tagger.held?.(tag) : undefined;
+              if (kinds?.length && kinds.every((k) => c.dropped.includes(k))) continue;
               s.tags.set(tag, [c.callee, ...chain]);
               changed = true;
             }

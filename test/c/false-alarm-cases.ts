@@ -393,6 +393,98 @@ static struct ext_info *FN(struct page *page)
 }`,
     fire: [],
   },
+  {
+    name: 'a reservation under an extent range whose ordered extents were waited for first (btrfs fallocate, 6.1)',
+    dir: 'fs/btrfs',
+    code: `
+static int FN(struct inode *inode, u64 start, u64 end, struct extent_changeset **reserved)
+{
+	int ret;
+
+	ret = btrfs_wait_ordered_range(inode, start, end - start + 1);
+	if (ret)
+		return ret;
+	lock_extent(&BTRFS_I(inode)->io_tree, start, end, NULL);
+	ret = btrfs_qgroup_reserve_data(BTRFS_I(inode), reserved, start, end - start + 1);
+	unlock_extent(&BTRFS_I(inode)->io_tree, start, end, NULL);
+	return ret;
+}`,
+    fire: [],
+  },
+  {
+    name: 'reading a locked page through ->read_folio is the contract, not a wait (btrfs defrag page)',
+    dir: 'fs/btrfs',
+    code: `
+int btrfs_read_folio(struct file *file, struct folio *folio)
+{
+	struct btrfs_inode *inode = BTRFS_I(folio->mapping->host);
+	u64 start = folio_pos(folio);
+	u64 end = start + folio_size(folio) - 1;
+
+	btrfs_lock_and_flush_ordered_range(inode, start, end, NULL);
+	return submit_the_read(inode, folio, start, end);
+}
+
+static struct page *FN(struct inode *inode, pgoff_t index)
+{
+	struct page *page;
+	int ret;
+
+	page = find_or_create_page(inode->i_mapping, index, GFP_NOFS);
+	if (!page)
+		return ERR_PTR(-ENOMEM);
+	if (!PageUptodate(page)) {
+		ret = btrfs_read_folio(NULL, page_folio(page));
+		lock_page(page);
+	}
+	return page;
+}`,
+    fire: [],
+  },
+  {
+    name: 'a helper that drops the caller spinlock around its allocation is no sleep under it (expand_files)',
+    dir: 'fs',
+    code: `
+static int FN_grow_table(struct fd_table *t, unsigned int nr)
+	__releases(t->lock)
+	__acquires(t->lock)
+{
+	struct fd_array *a;
+
+	spin_unlock(&t->lock);
+	a = FN_alloc_array(nr);
+	spin_lock(&t->lock);
+	if (!a)
+		return -ENOMEM;
+	t->arr = a;
+	return 1;
+}
+
+static struct fd_array *FN_alloc_array(unsigned int nr)
+{
+	return kvmalloc_array(nr, sizeof(struct file *), GFP_KERNEL_ACCOUNT);
+}
+
+static int FN_expand(struct fd_table *t, unsigned int nr)
+	__releases(t->lock)
+	__acquires(t->lock)
+{
+	if (nr < t->max)
+		return 0;
+	return FN_grow_table(t, nr);
+}
+
+static int FN(struct fd_table *t, unsigned int nr)
+{
+	int err;
+
+	spin_lock(&t->lock);
+	err = FN_expand(t, nr);
+	spin_unlock(&t->lock);
+	return err;
+}`,
+    fire: [],
+  },
   // Controls: the same shapes with the bug still fire.
   {
     name: 'control: a return with the mutex held that is no contract still fires (as a note)',
