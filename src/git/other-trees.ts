@@ -15,6 +15,8 @@ export const OTHER_TREES: readonly string[] = [
   'erofs-utils',
   'mdadm',
   'blktests',
+  'blktrace',
+  'nvme-cli',
   'nfs-utils',
   'cifs-utils',
   'u-boot',

@@ -37,7 +37,8 @@ export function routePatch(patch: Patch, maintainers: Maintainers | null): Patch
   let covered = 0;
   for (const path of paths) {
     const sections = maintainers.sectionsFor(path);
-    if (sections.length || maintainers.knowsTop(path)) covered++;
+    // MAINTAINERS itself is covered by no section but THE REST; it is the kernel's file we route by.
+    if (sections.length || maintainers.knowsTop(path) || path === 'MAINTAINERS') covered++;
     for (const s of sections) for (const t of s.trees) trees.add(t);
   }
   if (covered === 0) {

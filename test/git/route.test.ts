@@ -87,6 +87,11 @@ describe('routePatch', () => {
     expect(r.reason).toContain('tests/generic/777');
   });
 
+  it('a patch to MAINTAINERS alone is a kernel patch (linux-block: "[PATCH] bcache: change maintainer\'s email address")', async () => {
+    expect(routePatch(await mail("[PATCH] bcache: change maintainer's email address", ['MAINTAINERS']), m)).toMatchObject({ tree: 'linux', kernel: true });
+    expect(routePatch(await mail('[PATCH v3] nvme-cli: nvmf-autoconnect: add a file', ['nvmf-autoconnect/udev-rules/x.rules']), m)).toMatchObject({ tree: 'nvme-cli', kernel: false });
+  });
+
   it('kernel paths are the kernel, with the T: entries of their sections; [PATCH net-next] too', async () => {
     const r = routePatch(await mail('[PATCH net-next v2] net: fix', ['net/core/dev.c']), m);
     expect(r).toMatchObject({ tree: 'linux', kernel: true });
