@@ -23,6 +23,8 @@ const num = (flag: string, dflt: number) => (argv.includes(flag) ? Number(argv[a
 const dir = argv.includes('--dir') ? argv[argv.indexOf('--dir') + 1] : join(process.env.KREVIEW_CACHE ?? tmpdir(), 'kreview-fixes-bench');
 const seed = num('--seed', 1);
 const config = defaultConfig();
+// gen-history imitates a kernel tree (without the kernel's first commit): hold it to the kernel's rules, as the planted kinds expect.
+config.fixes.kernelRules = 'always';
 const secs = (ms: number) => (ms / 1000).toFixed(2);
 const say = (s: string) => console.log(s);
 
