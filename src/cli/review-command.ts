@@ -7,11 +7,11 @@ import { Option } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { defaultConfig, mergeConfig, type KreviewConfig } from '../core/config.js';
 import { errorMessage, printable } from '../core/errors.js';
-import { KreviewError, SEVERITY_RANK, type Patch, type Review, type Series, type Severity } from '../core/types.js';
+import { KreviewError, SEVERITY_RANK, type Patch, type PatchReview, type Review, type Series, type Severity } from '../core/types.js';
 import type { History } from '../git/history-types.js';
 import { openHistory } from '../git/history.js';
 import { isGitRepo } from '../git/run-git.js';
-import { groupSeries } from '../series/group.js';
+import { commitSeries, groupSeries } from '../series/group.js';
 import { classifyMessage } from '../series/classify.js';
 import { readInputs, readStream } from '../sources/files.js';
 import { DEFAULT_LORE_LIST, DEFAULT_LORE_URL, fetchThreadMbox, parseThreadRef, type ThreadRef } from '../sources/lore-http.js';
@@ -49,6 +49,8 @@ export interface ReviewCommandOptions {
   loreList?: string;
   /** Review every version and series of a fetched thread, not only the newest complete one. */
   thread?: boolean;
+  /** Commits of a range reviewed at a time (tests); default RANGE_CHUNK. */
+  rangeChunk?: number;
 }
 
 export interface ReviewRun {
@@ -81,7 +83,7 @@ export function buildConfig(opts: Pick<ReviewCommandOptions, 'config' | 'strictS
 /** Reviews every input; errors in one input never stop the others. */
 export async function runReview(
   inputs: string[],
-  opts: Pick<ReviewCommandOptions, 'repo' | 'base' | 'lore' | 'loreList' | 'thread'>,
+  opts: Pick<ReviewCommandOptions, 'repo' | 'base' | 'lore' | 'loreList' | 'thread' | 'rangeChunk'>,
   config: KreviewConfig,
   progress?: (msg: string) => void,
 ): Promise<ReviewRun> {
@@ -128,27 +130,66 @@ export async function runReview(
         inputErrors.push(errorMessage(e));
       }
     }
-    for (const rev of revs) {
-      try {
-        const commits: Patch[] = [];
-        for await (const p of readRange(repo!, [rev])) commits.push(p);
-        if (commits.length === 0) inputErrors.push(`${printable(rev)}: no commits in that range`);
-        else series.push(...groupSeries(commits));
-      } catch (e) {
-        inputErrors.push(`${printable(rev)}: ${errorMessage(e)}`);
-      }
-    }
+    const mailReviews: Review[] = [];
     for (const s of series) {
       try {
-        reviews.push(await reviewSeries(s, { repo, base: opts.base, config, history }));
+        mailReviews.push(await reviewSeries(s, { repo, base: opts.base, config, history }));
       } catch (e) {
         inputErrors.push(`${printable(s.subject)}: ${errorMessage(e)}`);
+      }
+    }
+    reviews.push(...mailReviews);
+    for (const rev of revs) {
+      try {
+        const r = await reviewRange(repo!, rev, { base: opts.base, config, history }, opts.rangeChunk ?? RANGE_CHUNK);
+        if (r) reviews.push(r);
+        else inputErrors.push(`${printable(rev)}: no commits in that range`);
+      } catch (e) {
+        inputErrors.push(`${printable(rev)}: ${errorMessage(e)}`);
       }
     }
   } finally {
     await history?.close();
   }
   return { reviews, inputErrors };
+}
+
+/** Commits of a range read and reviewed this many at a time, so memory follows the chunk, not the range. */
+const RANGE_CHUNK = 256;
+
+/**
+ * One range as one series, read and reviewed a chunk at a time. What is kept of each commit is its
+ * review and the hunks its findings quote: a whole history's diffs are never in memory at once.
+ */
+async function reviewRange(repo: string, rev: string, opts: { base?: string; config: KreviewConfig; history: History | null }, chunkSize: number): Promise<Review | null> {
+  const done: PatchReview[] = [];
+  let chunk: Patch[] = [];
+  const flush = async () => {
+    if (!chunk.length) return;
+    const r = await reviewSeries(commitSeries(chunk), { repo, ...opts });
+    done.push(...r.patches.map(keepQuotedHunks));
+    chunk = [];
+  };
+  for await (const p of readRange(repo, [rev])) {
+    chunk.push(p);
+    if (chunk.length >= chunkSize) await flush();
+  }
+  await flush();
+  if (!done.length) return null;
+  return { series: commitSeries(done.map((pr) => pr.patch)), patches: done };
+}
+
+/** The review with only the hunks its code findings quote (the rest of the diff is not shown). */
+export function keepQuotedHunks(pr: PatchReview): PatchReview {
+  const wanted = new Map<string, Set<number>>();
+  for (const f of pr.findings)
+    for (const loc of [f.location, ...(f.related ?? []).map((r) => r.location)])
+      if (loc.kind === 'file') (wanted.get(loc.path) ?? wanted.set(loc.path, new Set()).get(loc.path)!).add(loc.line);
+  const files = pr.patch.files.map((fd) => {
+    const lines = wanted.get(fd.newPath ?? fd.oldPath ?? '');
+    return { ...fd, hunks: lines ? fd.hunks.filter((h) => h.lines.some((l) => l.newLine !== null && lines.has(l.newLine))) : [] };
+  });
+  return { ...pr, patch: { ...pr.patch, files } };
 }
 
 /** The series of one fetched thread: the newest complete version, or with --thread every series in it. */

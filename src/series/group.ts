@@ -56,7 +56,8 @@ function toSeries(b: Bucket): Series {
 }
 
 /** Commits of a range: one series, in the order given. */
-function commitSeries(commits: Patch[]): Series {
+/** Commits of a range: one series, in their order. */
+export function commitSeries(commits: Patch[]): Series {
   return { id: commits[0].id, version: 1, subject: commits[0].subject, cover: null, patches: commits, total: commits.length, missing: [], complete: true };
 }
 
