@@ -137,7 +137,11 @@ export function hunkFunctions(text: string, hunks: HunkRange[], wanted: number[]
   const image = text.split('\n');
   const out: string[] = new Array(image.length).fill('');
   const wrappers: HunkFunctions['wrappers'] = [];
-  const live = hunks.map((h, index) => ({ ...h, index })).filter((h) => h.count > 0 && h.start >= 1);
+  // Hunks are held to the image: a broken patch may claim lines it does not have.
+  const live = hunks
+    .map((h, index) => ({ ...h, index }))
+    .filter((h) => h.count > 0 && h.start >= 1 && h.start <= image.length)
+    .map((h) => ({ ...h, count: Math.min(h.count, image.length - h.start + 1) }));
   const chains: (typeof live)[] = [];
   // Nesting at the end of the previous hunk, as the layout below will find it.
   let depthAfter = 0;
@@ -180,7 +184,14 @@ export function hunkFunctions(text: string, hunks: HunkRange[], wanted: number[]
         const tail = out.slice(0, gapLine).reverse().find((l) => l.trim() !== '') ?? '';
         prefix = `${BODILESS.test(tail.replace(STRIP_CODE, '')) ? '; ' : ''}${GAP_MARKER}();`;
       }
-      if (depth === 0 && target > 0) {
+      // A chain that starts at a function's opening brace, its head only in the @@ line: the hunk's
+      // own brace opens a stand-in for the function the section names.
+      const opensBody = k === 0 && depth === 0 && target === 0 && /^\s*\{/.test(body.find((l) => l.trim() !== '') ?? '');
+      if (opensBody) {
+        wrapper = wrappers.length;
+        wrappers.push({ name, hunks: [] });
+        prefix += ` void ${WRAPPER_PREFIX}${wrapper}(void)`;
+      } else if (depth === 0 && target > 0) {
         wrapper = wrappers.length;
         wrappers.push({ name, hunks: [] });
         prefix += ` void ${WRAPPER_PREFIX}${wrapper}(void) ${'{'.repeat(target)}`;
@@ -191,16 +202,17 @@ export function hunkFunctions(text: string, hunks: HunkRange[], wanted: number[]
       // The bridge goes on the first unseen line when there is one, else in front of the hunk.
       body.forEach((l, i) => (out[first + i] = l));
       if (gapLine >= 0) out[gapLine] = prefix;
-      else out[first] = `${prefix} ${out[first]}`;
+      else out[first] = `${prefix} ${out[first] ?? ''}`;
     }
     if (depth > 0) {
       // The function goes on past the chain: that rest is unseen too, then the braces close.
-      const endLine = last.start + last.count - 1;
+      // A hunk may claim lines past the image's end (a hand-made or broken patch): close where it ends.
+      const endLine = Math.max(1, Math.min(last.start + last.count - 1, out.length));
       const tail = out.slice(0, endLine).reverse().find((l) => l.trim() !== '') ?? '';
       const close = `${BODILESS.test(tail.replace(STRIP_CODE, '')) ? '; ' : ''}${GAP_MARKER}(); ${'}'.repeat(depth)}`;
       // On the line after the chain when it is unseen, else at the end of its last line.
       if (endLine < out.length && out[endLine] === '' && !live.some((h) => h.start - 1 === endLine)) out[endLine] = close;
-      else out[endLine - 1] = `${out[endLine - 1].replace(/\/\/.*$/, '')} ${close}`;
+      else out[endLine - 1] = `${(out[endLine - 1] ?? '').replace(/\/\/.*$/, '')} ${close}`;
     }
   }
   return { text: out.join('\n'), wrappers };

@@ -169,19 +169,22 @@ describe('the --format email preview', () => {
 
 describe('real list mails the old rules answered wrongly (real headers, bodies retold)', () => {
   const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url));
-  const cases: [string, string][] = [
+  // `shown`: what the review still shows; null where the check no longer raises it at all (the
+  // helper that returns its lock held by design is now read as handing the lock to its caller).
+  const cases: [string, string | null][] = [
     ['xfs-dquot-deadlock.eml', 'fixes/missing'],
     ['xfsprogs-man-short-sha.eml', 'fixes/short-sha'],
-    ['vfs-lookup-continue.eml', 'lock/'],
+    ['vfs-lookup-continue.eml', null],
     ['fixes-in-notes.eml', 'fixes/placement'],
   ];
   for (const [name, shown] of cases) {
-    it(`${name}: ${shown} is shown in the review, and nothing is mailed to linux-xfs`, async () => {
+    it(`${name}: ${shown ?? 'nothing'} is shown in the review, and nothing is mailed to linux-xfs`, async () => {
       const patch = await parseMail(fixture(name), name);
       expect(patch.mail?.listIds.join(' ')).toContain('linux-xfs.vger.kernel.org');
       const series = seriesOf([patch]);
       const review = await reviewSeries(series, { repo: null, config: defaultConfig() });
-      expect(review.patches[0].findings.some((f) => f.id.startsWith(shown))).toBe(true);
+      if (shown) expect(review.patches[0].findings.some((f) => f.id.startsWith(shown))).toBe(true);
+      else expect(review.patches[0].findings.filter((f) => f.id.startsWith('lock/'))).toEqual([]);
       const list = parsePolicy(`${POLICY}lists:\n  - id: linux-xfs.vger.kernel.org\n    mode: enabled\n`, 'p.yml').lists[0];
       expect(planReplies(review.patches, series, ctx(series), list, outbox()).replies).toEqual([]);
     });
