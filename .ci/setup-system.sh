@@ -1,6 +1,6 @@
 #!/bin/sh
-# Installs the Debian packages the integration tests run for real: public-inbox, b4, dovecot-imapd,
-# redis-server and chromium. Idempotent: installs only what is missing, does nothing when all are
+# Installs the Debian packages the integration tests run for real: public-inbox (with its httpd and
+# nntpd), b4 and dovecot-imapd. Idempotent: installs only what is missing, does nothing when all are
 # present. `npm test` runs it by itself when run as root (test/global-setup.ts).
 set -eu
 
@@ -8,8 +8,6 @@ missing=""
 command -v public-inbox-init >/dev/null 2>&1 || missing="$missing public-inbox"
 command -v b4 >/dev/null 2>&1 || missing="$missing b4"
 [ -x /usr/sbin/dovecot ] || missing="$missing dovecot-imapd"
-command -v redis-server >/dev/null 2>&1 || missing="$missing redis-server"
-command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
 
 if [ -z "$missing" ]; then
   exit 0
@@ -23,6 +21,6 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 echo "setup-system: installing$missing" >&2
 $SUDO apt-get update -qq >/dev/null
-# dovecot's and redis' packages start system services where an init system exists; tests run their own instances.
+# dovecot's package starts a system service where an init system exists; tests run their own instance.
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -16,8 +16,6 @@ export const SYSTEM_TOOLS: readonly SystemTool[] = [
   { pkg: 'public-inbox', bin: 'public-inbox-init' },
   { pkg: 'b4', bin: 'b4' },
   { pkg: 'dovecot-imapd', bin: '/usr/sbin/dovecot' },
-  { pkg: 'redis-server', bin: 'redis-server' },
-  { pkg: 'chromium', bin: 'chromium' },
 ];
 
 export const SETUP_SCRIPT = '.ci/setup-system.sh';
