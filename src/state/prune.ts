@@ -24,14 +24,16 @@ export function pruneState(db: Db, retentionDays: number, now: number): PruneRep
       heads: db
         .prepare(`DELETE FROM mail_heads WHERE received_at < ? AND message_id NOT IN (SELECT message_id FROM messages WHERE state = 'waiting')`)
         .run(cutoff).changes,
-      replies: db.prepare(`DELETE FROM outbox WHERE state IN ('sent', 'cancelled') AND coalesce(sent_at, created_at) < ?`).run(cutoff).changes,
+      replies: db.prepare(`DELETE FROM outbox WHERE state IN ('sent', 'cancelled', 'dropped') AND coalesce(sent_at, created_at) < ?`).run(cutoff).changes,
       series: 0,
     };
     const old = db.prepare(`SELECT key FROM series WHERE reviewed_at < ?`).pluck().all(cutoff) as string[];
     const members = db.prepare(`DELETE FROM series_members WHERE key = ?`);
     const series = db.prepare(`DELETE FROM series WHERE key = ?`);
+    const views = [db.prepare(`DELETE FROM series_views WHERE key = ?`), db.prepare(`DELETE FROM patch_reviews WHERE series_key = ?`)];
     for (const k of old) {
       members.run(k);
+      for (const v of views) v.run(k);
       r.series += series.run(k).changes;
     }
     db.prepare(`INSERT INTO meta (key, value) VALUES ('pruned_at', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`).run(String(now));
