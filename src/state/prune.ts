@@ -30,12 +30,13 @@ export function pruneState(db: Db, retentionDays: number, now: number): PruneRep
     const old = db.prepare(`SELECT key FROM series WHERE reviewed_at < ?`).pluck().all(cutoff) as string[];
     const members = db.prepare(`DELETE FROM series_members WHERE key = ?`);
     const series = db.prepare(`DELETE FROM series WHERE key = ?`);
-    const views = [db.prepare(`DELETE FROM series_views WHERE key = ?`), db.prepare(`DELETE FROM patch_reviews WHERE series_key = ?`)];
     for (const k of old) {
       members.run(k);
-      for (const v of views) v.run(k);
       r.series += series.run(k).changes;
     }
+    // What the web view shows of a series goes with it (and with a series mailed back from GitHub, which has no series row).
+    db.prepare(`DELETE FROM patch_reviews WHERE series_key IN (SELECT key FROM series_views WHERE reviewed_at < ?)`).run(cutoff);
+    db.prepare(`DELETE FROM series_views WHERE reviewed_at < ?`).run(cutoff);
     db.prepare(`INSERT INTO meta (key, value) VALUES ('pruned_at', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`).run(String(now));
     return r;
   })();

@@ -40,6 +40,8 @@ export interface PatchView {
 
 export interface SeriesView {
   key: string;
+  /** Where the review was made, when not from the list's mail: the pull request it was mailed back from. */
+  origin: string | null;
   subject: string;
   author: string;
   list: string;
@@ -110,13 +112,20 @@ function patchFromRow(r: PatchRow): PatchView {
 export class ReviewStore {
   constructor(private readonly db: Db) {}
 
-  /** Keeps what the web view shows of a review (call inside the reviewer's transaction). */
-  record(key: string, list: string, review: Review, mailed: (f: Finding) => boolean): void {
+  /**
+   * Keeps what the web view shows of a review (call inside the reviewer's transaction). `origin`
+   * names a pull request the review was made on (null: the list's mail).
+   */
+  record(key: string, identity: string, list: string, review: Review, mailed: (f: Finding) => boolean, at: number, origin: string | null = null): void {
     const s = review.series;
     const lead = s.cover ?? s.patches[0];
     this.db
-      .prepare(`INSERT OR REPLACE INTO series_views (key, subject, author, list, total, route) VALUES (?, ?, ?, ?, ?, ?)`)
-      .run(key, s.subject, lead ? person(lead.author) : '', list, s.total, review.route ? JSON.stringify(review.route) : null);
+      .prepare(
+        `INSERT OR REPLACE INTO series_views (key, lead, identity, version, reviewed_at, missing, subject, author, list, total, route, origin)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(key, s.id, identity, s.version, at, JSON.stringify(s.missing), s.subject, lead ? person(lead.author) : '', list, s.total,
+        review.route ? JSON.stringify(review.route) : null, origin);
     const st = this.db.prepare(
       `INSERT OR REPLACE INTO patch_reviews (message_id, series_key, part, subject, author, applied, base, findings, more, notes, errors)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -129,8 +138,8 @@ export class ReviewStore {
   }
 
   series(key: string): SeriesView | null {
-    const r = this.db.prepare(`SELECT * FROM series_views WHERE key = ?`).get(key) as
-      | { key: string; subject: string; author: string; list: string; total: number | null; route: string | null }
+    const r = this.db.prepare(`SELECT key, origin, subject, author, list, total, route FROM series_views WHERE key = ?`).get(key) as
+      | { key: string; origin: string | null; subject: string; author: string; list: string; total: number | null; route: string | null }
       | undefined;
     return r ? { ...r, route: r.route ? (JSON.parse(r.route) as Review['route']) : null } : null;
   }

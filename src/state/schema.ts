@@ -104,14 +104,24 @@ CREATE TABLE IF NOT EXISTS moderation (message_id TEXT PRIMARY KEY, decision TEX
 
 -- What the web view shows of a reviewed series and of each of its patches: the findings with the
 -- lines they quote, kept after the diff is dropped (src/state/review-store.ts); pruned with the series.
+-- A series mailed back from its GitHub pull request (serve --mail-policy) has a view but no series row.
 CREATE TABLE IF NOT EXISTS series_views (
-  key     TEXT PRIMARY KEY,
-  subject TEXT NOT NULL,
-  author  TEXT NOT NULL,
-  list    TEXT NOT NULL,
-  total   INTEGER,
-  route   TEXT
+  key         TEXT PRIMARY KEY,
+  lead        TEXT NOT NULL,
+  identity    TEXT NOT NULL,
+  version     INTEGER NOT NULL,
+  reviewed_at INTEGER NOT NULL,
+  missing     TEXT NOT NULL,
+  subject     TEXT NOT NULL,
+  author      TEXT NOT NULL,
+  list        TEXT NOT NULL,
+  total       INTEGER,
+  route       TEXT,
+  origin      TEXT
 );
+CREATE INDEX IF NOT EXISTS series_views_time ON series_views(reviewed_at);
+CREATE INDEX IF NOT EXISTS series_views_identity ON series_views(identity);
+CREATE INDEX IF NOT EXISTS series_views_lead ON series_views(lead);
 CREATE TABLE IF NOT EXISTS patch_reviews (
   message_id TEXT PRIMARY KEY,
   series_key TEXT NOT NULL,

@@ -220,7 +220,7 @@ export class SeriesReviewer {
           this.checks.enqueue(pr.patch.id, patchworkInstance(pw), checkFor(kept, pw.targetUrl, pr.patch.id), now);
         }
       this.seriesStore.record(key, r.identity, series.version, series.missing, now, r.messageIds, seriesState(review));
-      this.views.record(key, list.key, review, (f) => keepFinding(f, list));
+      this.views.record(key, r.identity, list.key, review, (f) => keepFinding(f, list), now);
       this.messages.setState(r.messageIds, 'reviewed');
     })();
     return outcome;

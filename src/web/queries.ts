@@ -47,33 +47,36 @@ function statusOf(state: string, version: number, newest: number): SeriesStatus 
 interface RawSeries {
   key: string;
   version: number;
-  state: string;
+  state: string | null;
   reviewed_at: number;
   missing: string;
-  subject: string | null;
-  author: string | null;
-  list: string | null;
+  subject: string;
+  author: string;
+  list: string;
+  origin: string | null;
   newest: number;
   findings: number | null;
   replies: string;
 }
 
+// Driven by the views (what the web view can show): a series reviewed before they existed is not listed.
 const SERIES_SELECT = `
-  SELECT s.key, s.version, s.state, s.reviewed_at, s.missing, v.subject, v.author, v.list,
-    (SELECT max(version) FROM series s2 WHERE s2.identity = s.identity) AS newest,
-    (SELECT sum(json_array_length(p.findings)) + sum(p.more) FROM patch_reviews p WHERE p.series_key = s.key) AS findings,
-    (SELECT json_group_object(state, n) FROM (SELECT state, count(*) AS n FROM outbox o WHERE o.series_key = s.key GROUP BY state)) AS replies
-  FROM series s LEFT JOIN series_views v ON v.key = s.key`;
+  SELECT v.key, v.version, s.state, v.reviewed_at, v.missing, v.subject, v.author, v.list, v.origin,
+    (SELECT max(version) FROM series_views v2 WHERE v2.identity = v.identity) AS newest,
+    (SELECT sum(json_array_length(p.findings)) + sum(p.more) FROM patch_reviews p WHERE p.series_key = v.key) AS findings,
+    (SELECT json_group_object(state, n) FROM (SELECT state, count(*) AS n FROM outbox o WHERE o.series_key = v.key GROUP BY state)) AS replies
+  FROM series_views v LEFT JOIN series s ON s.key = v.key`;
 
 function seriesFromRow(r: RawSeries): SeriesRow {
+  const state = r.state ?? (r.origin ? `reviewed on ${r.origin}` : 'reviewed');
   return {
     key: r.key,
     version: r.version,
-    subject: r.subject ?? r.key,
-    author: r.author ?? '',
-    list: r.list ?? '',
-    status: statusOf(r.state, r.version, r.newest),
-    detail: r.state,
+    subject: r.subject,
+    author: r.author,
+    list: r.list,
+    status: statusOf(state, r.version, r.newest),
+    detail: state,
     newest: r.newest,
     reviewedAt: r.reviewed_at,
     missing: JSON.parse(r.missing) as number[],
@@ -84,20 +87,26 @@ function seriesFromRow(r: RawSeries): SeriesRow {
 
 /** Reviewed series, newest review first. */
 export function seriesPage(db: Db, page: number): Page<SeriesRow> {
-  const rows = db.prepare(`${SERIES_SELECT} ORDER BY s.reviewed_at DESC, s.key LIMIT ? OFFSET ?`).all(...args(page)) as RawSeries[];
+  const rows = db.prepare(`${SERIES_SELECT} ORDER BY v.reviewed_at DESC, v.key LIMIT ? OFFSET ?`).all(...args(page)) as RawSeries[];
   return paged(rows.map(seriesFromRow), page);
 }
 
 export function seriesRow(db: Db, key: string): SeriesRow | null {
-  const r = db.prepare(`${SERIES_SELECT} WHERE s.key = ?`).get(key) as RawSeries | undefined;
+  const r = db.prepare(`${SERIES_SELECT} WHERE v.key = ?`).get(key) as RawSeries | undefined;
   return r ? seriesFromRow(r) : null;
 }
 
 /** Other reviewed versions of the same series, for links between them. */
 export function versionsOf(db: Db, key: string): { key: string; version: number }[] {
   return db
-    .prepare(`SELECT key, version FROM series WHERE identity = (SELECT identity FROM series WHERE key = ?) ORDER BY version LIMIT 100`)
+    .prepare(`SELECT key, version FROM series_views WHERE identity = (SELECT identity FROM series_views WHERE key = ?) ORDER BY version LIMIT 100`)
     .all(key) as { key: string; version: number }[];
+}
+
+/** The newest reviewed series a message (patch or cover letter) was part of, or led, or null. */
+export function seriesOfMessage(db: Db, messageId: string): string | null {
+  const member = db.prepare(`SELECT key FROM series_members WHERE message_id = ? ORDER BY version DESC LIMIT 1`).pluck().get(messageId) as string | undefined;
+  return member ?? ((db.prepare(`SELECT key FROM series_views WHERE lead = ? ORDER BY version DESC LIMIT 1`).pluck().get(messageId) as string | undefined) ?? null);
 }
 
 export type MessageListing = 'waiting' | 'superseded' | 'quarantined';

@@ -15,6 +15,9 @@ import type { WatchPolicy } from '../watch/policy.js';
 import { crossSite, sameSecret, SESSION_COOKIE, Sessions } from './auth.js';
 import type { RouteHandler } from './server.js';
 import * as q from './queries.js';
+import { links } from './links.js';
+
+export { links };
 
 export const WEB_TEMPLATES = packagePath('templates', 'web') + '/';
 
@@ -46,21 +49,6 @@ export interface WebViewOptions {
   onDecision?: (messageId: string, decision: Decision) => void;
   log?: (msg: string) => void;
 }
-
-/** `/series/<key>`, `/patch/<Message-ID>`, `/reply/<Message-ID>`: the permalinks (ids percent-encoded whole). */
-export const links = {
-  series: (key: string) => `/series/${encodeURIComponent(key)}`,
-  patch: (messageId: string) => `/patch/${encodeURIComponent(messageId)}`,
-  reply: (messageId: string) => `/reply/${encodeURIComponent(messageId)}`,
-  messages: (state: string, page = 1) => `/messages/${state}${page > 1 ? `?page=${page}` : ''}`,
-  replies: (state: string | null, page = 1) => {
-    const p = new URLSearchParams();
-    if (state) p.set('state', state);
-    if (page > 1) p.set('page', String(page));
-    const s = p.toString();
-    return `/replies${s ? `?${s}` : ''}`;
-  },
-};
 
 const iso = (ms: number | null): string => (ms === null ? '' : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z').replace('T', ' '));
 
@@ -204,6 +192,13 @@ export function webView(o: WebViewOptions): RouteHandler {
         r,
         mail: { subject: mail.subject ?? '', to: r.to, text: mail.text ?? '' },
       });
+    }
+    if (head === 'msg' && id !== undefined && !rest.length) {
+      // A permalink by Message-ID (a GitHub check run's details_url names the series' mail): the patch's page, else its series'.
+      if (reviews.patch(id)) return redirect(res, links.patch(id));
+      const key = q.seriesOfMessage(o.db, id);
+      if (key) return redirect(res, links.series(key));
+      throw new HttpError(404, 'kreview has not reviewed this message (yet), or forgot it after retentionDays');
     }
     if (head === 'login' && id === undefined) return render(req, res, 'login', { title: 'Log in', next: safeNext(url.searchParams.get('next')), error: null });
     return false;

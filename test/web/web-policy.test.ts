@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openState, type Db } from '../../src/state/open-state.js';
 import { Outbox } from '../../src/state/outbox.js';
 import { pruneState } from '../../src/state/prune.js';
-import { SeriesStore } from '../../src/state/series-store.js';
+import { ReviewStore } from '../../src/state/review-store.js';
 import { parsePolicy } from '../../src/watch/policy.js';
 import { startWebServer, type WebServer } from '../../src/web/server.js';
 import { webView } from '../../src/web/view.js';
@@ -72,8 +72,12 @@ describe('web view paging', () => {
 
   it('a listing shows 50 rows a page, with links to the next and previous pages', async () => {
     const db = openState(join(mkdtempSync(join(tmpdir(), 'kreview-web-')), 'state.db'));
-    const store = new SeriesStore(db);
-    for (let i = 0; i < 120; i++) store.record(`series-${String(i).padStart(3, '0')}#v1`, `id-${i}`, 1, [], 1_000_000 + i);
+    const views = new ReviewStore(db);
+    for (let i = 0; i < 120; i++) {
+      const id = `series-${String(i).padStart(3, '0')}`;
+      const series = { id, version: 1, subject: `subject ${i}`, cover: null, patches: [], total: 1, missing: [], complete: true };
+      views.record(`${id}#v1`, id, 'list', { series, patches: [] }, () => true, 1_000_000 + i);
+    }
     const policy = parsePolicy(BASE, '/tmp/p.yml');
     web = await startWebServer({ port: 0, handlers: [webView({ db, policy: () => policy, env: {} })] });
     const page = async (n: number) => (await fetch(`${web!.url}/?page=${n}`)).text();
