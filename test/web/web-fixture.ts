@@ -17,6 +17,8 @@ export interface WebWorld {
   web: WebServer;
   mails: Mail[];
   logs: string[];
+  /** Moves the daemon's clock on. */
+  advance(ms: number): void;
   /** Runs the daemon's loop (an approval wakes it) until stop(). */
   run(): void;
   close(): Promise<void>;
@@ -58,6 +60,9 @@ export async function startWebWorld(opts: { subject?: string; token?: string | n
     web,
     mails,
     logs,
+    advance: (ms) => {
+      now += ms;
+    },
     run: () => {
       loop = watcher.run(stop.signal);
     },

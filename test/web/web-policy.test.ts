@@ -8,6 +8,7 @@ import { openState, type Db } from '../../src/state/open-state.js';
 import { Outbox } from '../../src/state/outbox.js';
 import { pruneState } from '../../src/state/prune.js';
 import { ReviewStore } from '../../src/state/review-store.js';
+import { SeriesStore } from '../../src/state/series-store.js';
 import { parsePolicy } from '../../src/watch/policy.js';
 import { startWebServer, type WebServer } from '../../src/web/server.js';
 import { webView } from '../../src/web/view.js';
@@ -78,6 +79,9 @@ describe('web view paging', () => {
       const series = { id, version: 1, subject: `subject ${i}`, cover: null, patches: [], total: 1, missing: [], complete: true };
       views.record(`${id}#v1`, id, 'list', { series, patches: [] }, () => true, 1_000_000 + i);
     }
+    // The daemon's own words for a series that applied to no base, and one for another tree.
+    new SeriesStore(db).record('series-119#v1', 'series-119', 1, [], 1_000_119, [], 'reviewed; does not apply to master (the list default)');
+    new SeriesStore(db).record('series-118#v1', 'series-118', 1, [], 1_000_118, [], 'not reviewed: for btrfs-progs (no rules for that tree)');
     const policy = parsePolicy(BASE, '/tmp/p.yml');
     web = await startWebServer({ port: 0, handlers: [webView({ db, policy: () => policy, env: {} })] });
     const page = async (n: number) => (await fetch(`${web!.url}/?page=${n}`)).text();
@@ -86,6 +90,8 @@ describe('web view paging', () => {
     expect(rows(p1)).toHaveLength(50);
     expect(rows(p1)[0]).toBe('series-119');
     expect(p1).toContain('href="/?page=2"');
+    const badges = [...p1.matchAll(/class="status status-([a-z-]+)"/g)].map((m) => m[1]);
+    expect(badges.slice(0, 3)).toEqual(['does-not-apply', 'not-reviewed', 'reviewed']);
     const p3 = await page(3);
     expect(rows(p3)).toHaveLength(20);
     expect(rows(p3).at(-1)).toBe('series-000');

@@ -122,6 +122,35 @@ describe('web view', { timeout: 240_000 }, () => {
     expect(await (await fetch(`${w.web.url}/replies?state=dropped`)).text()).toContain('reply-dropped');
   });
 
+  it('shows a series waiting for its parts, then v2 reviewed and v1 superseded with its held reply cancelled', async () => {
+    const w = await world();
+    const v1Reply = heldId(w);
+    const [cover2, p1v2, p2v2] = w.world.series(2);
+    w.world.inbox.deliver(p1v2.raw);
+    w.advance(1000);
+    await w.watcher.tick();
+    const waiting = await (await fetch(`${w.web.url}/messages/waiting`)).text();
+    expect(waiting).toContain('[PATCH v2 1/2] btrfs: reserve delalloc space in the fixup worker');
+    expect(waiting).toContain('1/2 v2');
+    expect(waiting).toContain('Waiting (1)');
+    w.world.inbox.deliver(cover2.raw);
+    w.world.inbox.deliver(p2v2.raw);
+    w.advance(1000);
+    await w.watcher.tick();
+    w.advance(61_000);
+    const t = await w.watcher.tick();
+    expect(t.reviewed).toHaveLength(1);
+    expect(stateOf(w, v1Reply)).toBe('cancelled');
+    const index = await (await fetch(`${w.web.url}/`)).text();
+    const rows = index.split('<tr>').slice(2);
+    expect(rows[0]).toContain('v2');
+    expect(rows[0]).toContain('status-reviewed');
+    expect(rows[1]).toContain('v1');
+    expect(rows[1]).toContain('status-superseded');
+    expect(rows[1]).toContain('1 cancelled');
+    expect(await (await fetch(`${w.web.url}/messages/waiting`)).text()).toContain('None.');
+  });
+
   it('without a configured token nobody can log in: read-only', async () => {
     const w = await world({ token: null });
     const id = heldId(w);
