@@ -23,7 +23,7 @@ export function registerServeCommand(program: Command): void {
     )
     .option(
       '--mail-policy <policy.yml>',
-      'mail the review of a series PR (its body names the Message-ID) back to the list, under this `kreview watch` policy (default: $KREVIEW_MAIL_POLICY)',
+      'mail the review of a series PR (its body names the Message-ID) back to the list, under this `kreview watch` policy, and serve the web view of its state (default: $KREVIEW_MAIL_POLICY)',
     )
     .action(async (o: { port?: string; host?: string; cache?: string; cloneMaxMb?: string; mailPolicy?: string; mirror: string[] }) => {
       // probot reads .env in the working directory over the environment; so do these checks.

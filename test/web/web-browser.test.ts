@@ -82,6 +82,24 @@ describe('web view in Chromium', { timeout: 300_000 }, () => {
     expect(w.world.smtp.received).toHaveLength(1);
     expect(w.world.smtp.received[0].raw).toContain('In-Reply-To: <');
     expect(w.watcher.outbox.counts()).toMatchObject({ held: 0, sent: 1 });
+    // The other pages, once each, for the screenshots.
+    const patch = w.mails[1].id;
+    const pages: [string, string][] = [
+      ['page-patch', `/patch/${encodeURIComponent(patch)}`],
+      ['page-replies', '/replies'],
+      ['page-waiting', '/messages/waiting'],
+      ['page-superseded', '/messages/superseded'],
+      ['page-quarantined', '/messages/quarantined'],
+      ['page-not-found', '/series/no-such-series'],
+    ];
+    for (const [name, path] of pages) {
+      await page.goto(`${w.web.url}${path}`);
+      expect(await page.locator('h1').count()).toBe(1);
+      await shot(page, name);
+    }
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.goto(`${w.web.url}/login`);
+    await shot(page, 'page-login');
   });
 
   it('a dropped reply is never sent', async () => {
