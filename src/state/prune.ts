@@ -27,6 +27,8 @@ export function pruneState(db: Db, retentionDays: number, now: number): PruneRep
       replies: db.prepare(`DELETE FROM outbox WHERE state IN ('sent', 'cancelled', 'dropped') AND coalesce(sent_at, created_at) < ?`).run(cutoff).changes,
       series: 0,
     };
+    // A decision on a held reply goes with the reply.
+    db.prepare(`DELETE FROM moderation WHERE message_id NOT IN (SELECT message_id FROM outbox)`).run();
     const old = db.prepare(`SELECT key FROM series WHERE reviewed_at < ?`).pluck().all(cutoff) as string[];
     const members = db.prepare(`DELETE FROM series_members WHERE key = ?`);
     const series = db.prepare(`DELETE FROM series WHERE key = ?`);

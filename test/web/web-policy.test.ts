@@ -60,6 +60,7 @@ describe('state: held replies', () => {
     const r = pruneState(db, 1, 10 * 86_400_000);
     expect(r?.replies).toBe(3);
     expect(o.state('b')).toBeNull();
+    expect(db.prepare(`SELECT count(*) FROM moderation`).pluck().get()).toBe(0);
     db.close();
   });
 });
