@@ -20,7 +20,7 @@ import { hunkHeaders, mapLineThroughHunks } from './line-map.js';
 import { placeFindings, type LineMapper } from './placement.js';
 import { prDiffFromFiles, type PrFileEntry } from './pr-diff.js';
 import { annotationsOf, completeCheckRun, conclusionOf, publishReview, startCheckRun, type GitHubTarget } from './publish.js';
-import { renderSummary } from './render.js';
+import { renderSummary, routeLines } from './render.js';
 import type { AppState } from './state.js';
 import { commitMessageId, seriesMessageId, type MailForwarder } from './mail-forward.js';
 
@@ -291,7 +291,7 @@ async function reviewHead(req: ReviewRequest, deps: ReviewDeps): Promise<ReviewR
     // The review first: the completed check run is the sign that everything for this head is done.
     const outcome =
       current === pr.headSha
-        ? await publishReview(target, placement, { patchCount: review.patches.length, total: findings.length, notes })
+        ? await publishReview(target, placement, { patchCount: review.patches.length, total: findings.length, notes: [...routeLines(review.route), ...notes] })
         : null;
     if (!outcome) notes.push(`The pull request has moved on to ${current.slice(0, 12)}; no review comments were posted for this commit.`);
     await completeCheckRun(target, checkRunId, {

@@ -1,7 +1,7 @@
 // Seen messages: one row per Message-ID, the decoded patch kept as JSON until its series is reviewed.
 import type { Patch } from '../core/types.js';
 import { MailHeads } from './mail-heads.js';
-import type { Db } from './open-state.js';
+import { relaxedTransaction, type Db } from './open-state.js';
 
 export type MessageKind = 'patch' | 'cover' | 'other' | 'ignored' | 'bad';
 /**
@@ -79,11 +79,11 @@ export class MessageStore {
     return r.changes === 1;
   }
 
-  /** Records many messages in one transaction (one fsync for a whole batch). */
+  /** Records many messages in one transaction, not waiting for the disk (a power loss means reading them again). */
   addMany(rows: Parameters<MessageStore['add']>[0][]): void {
-    this.db.transaction(() => {
+    relaxedTransaction(this.db, () => {
       for (const r of rows) this.add(r);
-    })();
+    });
   }
 
   /** The same message seen through another list: remember the list, nothing else. */
@@ -169,9 +169,9 @@ export class MessageStore {
 
   /** Moves messages out of the waiting set; their JSON is dropped (the review's outcome is in the outbox). */
   setState(ids: string[], state: MessageState): void {
-    const tx = this.db.transaction(() => {
+    // Bookkeeping: a killed process keeps it (the `reviewing` mark is for that); a power loss at worst repeats a review.
+    relaxedTransaction(this.db, () => {
       for (const id of ids) this.setStateStmt.run(state, KEEPS_PATCH.has(state) ? 0 : 1, id);
     });
-    tx();
   }
 }

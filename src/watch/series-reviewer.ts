@@ -9,7 +9,7 @@ import { renderCoverSummary, renderEmailReply, type EmailContext, type EmailRepl
 import { isMailable } from '../review/filter.js';
 import { reviewSeries, type ReviewOptions } from '../review/pipeline.js';
 import { loadMaintainers } from '../git/maintainers.js';
-import type { Db } from '../state/open-state.js';
+import { relaxedTransaction, type Db } from '../state/open-state.js';
 import type { MessageStore } from '../state/messages.js';
 import type { Outbox, OutboxEntry } from '../state/outbox.js';
 import type { SeriesStore } from '../state/series-store.js';
@@ -194,7 +194,8 @@ export class SeriesReviewer {
     const plan = planReplies(review.patches, series, ctx, list, this.outbox);
     outcome.errors.push(...plan.errors);
 
-    this.db.transaction(() => {
+    // Not waiting for the disk: undone by a power loss, the series is reviewed again and its replies get the same ids.
+    relaxedTransaction(this.db, () => {
       const { queued, cancelled } = enqueueReplies(this.outbox, this.seriesStore, plan.replies, {
         key,
         identity: r.identity,
@@ -216,7 +217,7 @@ export class SeriesReviewer {
         }
       this.seriesStore.record(key, r.identity, series.version, series.missing, now, r.messageIds, seriesState(review));
       this.messages.setState(r.messageIds, 'reviewed');
-    })();
+    });
     return outcome;
   }
 
