@@ -1,13 +1,14 @@
 #!/bin/sh
 # Installs the Debian packages the integration tests run for real: public-inbox (with its httpd and
-# nntpd), b4 and dovecot-imapd. Idempotent: installs only what is missing, does nothing when all are
-# present. `npm test` runs it by itself when run as root (test/global-setup.ts).
+# nntpd), b4, dovecot-imapd and chromium (the web view's browser tests). Idempotent: installs only
+# what is missing, does nothing when all are present. `npm test` runs it by itself when run as root (test/global-setup.ts).
 set -eu
 
 missing=""
 command -v public-inbox-init >/dev/null 2>&1 || missing="$missing public-inbox"
 command -v b4 >/dev/null 2>&1 || missing="$missing b4"
 [ -x /usr/sbin/dovecot ] || missing="$missing dovecot-imapd"
+[ -x /usr/bin/chromium ] || missing="$missing chromium"
 
 if [ -z "$missing" ]; then
   exit 0

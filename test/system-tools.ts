@@ -16,6 +16,8 @@ export const SYSTEM_TOOLS: readonly SystemTool[] = [
   { pkg: 'public-inbox', bin: 'public-inbox-init' },
   { pkg: 'b4', bin: 'b4' },
   { pkg: 'dovecot-imapd', bin: '/usr/sbin/dovecot' },
+  // The web view's browser tests (test/web/web-browser.test.ts) drive Debian's Chromium.
+  { pkg: 'chromium', bin: '/usr/bin/chromium' },
 ];
 
 export const SETUP_SCRIPT = '.ci/setup-system.sh';

@@ -61,8 +61,23 @@ export function registerServeCommand(program: Command): void {
       const intakePath = env.WEBHOOK_PATH || '/api/github/webhooks';
       const { PROBOT_PATH_SUFFIX } = await import('./server.js');
       env.WEBHOOK_PATH = intakePath + PROBOT_PATH_SUFFIX;
-      await run(createKreviewApp({ webUrl, mirrors, intakePath, ...(mail ? { mail } : {}) }), { env, Octokit: kreviewOctokit(spacingFromEnv()) });
+      // With a mail policy, the web view of its state (docs/web.md) is served beside the webhooks.
+      const routes = mail ? [await mailWebView(mail)] : [];
+      await run(createKreviewApp({ webUrl, mirrors, intakePath, routes, ...(mail ? { mail } : {}) }), { env, Octokit: kreviewOctokit(spacingFromEnv()) });
     });
+}
+
+/** The web view over the mailer's state; an approved reply is sent at once. */
+async function mailWebView(mail: Awaited<ReturnType<typeof startMailer>>) {
+  const { webView } = await import('../web/view.js');
+  const w = mail.watcher;
+  const log = (m: string) => process.stderr.write(`kreview serve: web: ${m}\n`);
+  return webView({
+    db: w.db,
+    policy: () => w.policy.current,
+    log,
+    onDecision: () => void mail.flush().catch((e: unknown) => log(`outbox: ${errorMessage(e)}`)),
+  });
 }
 
 /**

@@ -14,6 +14,7 @@ import { AppState } from './state.js';
 import { githubWebUrl } from './github-host.js';
 import { webhookIntake } from './intake.js';
 import type { Mirrors } from './mirrors.js';
+import type { RouteHandler } from '../web/server.js';
 import { installationId, validCheckEvent, validComment, validPull, validRepository, type PullPayload, type RepositoryPayload } from './payload.js';
 
 export interface AppOptions {
@@ -36,6 +37,8 @@ export interface AppOptions {
   histories?: HistoryPool;
   /** The public webhook path kreview's intake (intake.ts) answers, registered through probot's addHandler (`kreview serve`). */
   intakePath?: string;
+  /** More HTTP handlers mounted beside the webhooks through probot's addHandler (the web view; health and metrics). */
+  routes?: RouteHandler[];
   /** Told about every webhook's work; lets a server wait until the app is idle (probot answers 202 after its webhook timeout and goes on). */
   track?: (work: Promise<unknown>) => void;
 }
@@ -102,6 +105,7 @@ export function createKreviewApp(overrides: Partial<AppOptions> = {}) {
     const opts = { ...defaultOptions(), ...overrides };
     const deps = buildDeps(opts);
     if (opts.intakePath && loader?.addHandler) loader.addHandler(webhookIntake(app, opts.intakePath));
+    for (const r of opts.routes ?? []) loader?.addHandler?.(async (req, res) => r(req, res));
 
     const review = (context: AnyContext, pr: PullRequestRef, force: boolean) => {
       const work = reviewOne(context, pr, force);

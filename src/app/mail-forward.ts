@@ -5,6 +5,8 @@ import type { Review } from '../core/types.js';
 /** The seam to the mail integration (src/watch/), which owns rendering and sending replies. */
 export interface MailForwarder {
   send(args: { review: Review; messageId: string; pr: { owner: string; repo: string; number: number; headSha: string } }): Promise<void>;
+  /** The web view's page for the series of this Message-ID (a check run's details_url), or null without one. */
+  permalink?(messageId: string): string | null;
 }
 
 const PATTERNS: RegExp[] = [

@@ -96,7 +96,7 @@ export async function startCheckRun(t: GitHubTarget, existingId: number | null):
 export async function completeCheckRun(
   t: GitHubTarget,
   id: number,
-  out: { conclusion: Conclusion; title: string; summary: string; annotations: Annotation[] },
+  out: { conclusion: Conclusion; title: string; summary: string; annotations: Annotation[]; detailsUrl?: string | null },
 ): Promise<void> {
   const batches: Annotation[][] = [];
   for (let i = 0; i < out.annotations.length; i += ANNOTATION_BATCH) batches.push(out.annotations.slice(i, i + ANNOTATION_BATCH));
@@ -110,6 +110,7 @@ export async function completeCheckRun(
         check_run_id: id,
         output: { title: out.title, summary: out.summary, ...(batches[i].length ? { annotations: batches[i] } : {}) },
         ...(last ? { status: 'completed' as const, conclusion: out.conclusion, completed_at: new Date().toISOString() } : {}),
+        ...(last && out.detailsUrl ? { details_url: out.detailsUrl } : {}),
       }),
     );
   }

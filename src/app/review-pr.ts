@@ -294,11 +294,15 @@ async function reviewHead(req: ReviewRequest, deps: ReviewDeps): Promise<ReviewR
         ? await publishReview(target, placement, { patchCount: review.patches.length, total: findings.length, notes: [...routeLines(review.route), ...notes] })
         : null;
     if (!outcome) notes.push(`The pull request has moved on to ${current.slice(0, 12)}; no review comments were posted for this commit.`);
+    // The PR body's Message-ID (kernel-patches-daemon, b4), else the first commit that names the mail it was applied from.
+    const messageId = seriesMessageId(pr.body) ?? review.patches.map((p) => commitMessageId(p.patch.message)).find((id) => id !== null) ?? null;
     await completeCheckRun(target, checkRunId, {
       conclusion,
       title: findings.length === 0 ? 'No findings' : `${findings.length} finding${findings.length === 1 ? '' : 's'}`,
       summary: renderSummary({ review, headSha: pr.headSha, total: findings.length, failOn: settings.failOn, notes }),
       annotations: annotationsOf(placement.all),
+      // A series from a list: its page in the web view (kreview serve --mail-policy with web.url).
+      detailsUrl: messageId && settings.mailReply ? (deps.mail?.permalink?.(messageId) ?? null) : null,
     });
     deps.state.recordHead({ repo: repoName, pr: pr.number, headSha: pr.headSha, checkRunId, reviewId: outcome?.reviewId ?? null, conclusion });
     req.log.info(
@@ -310,8 +314,6 @@ async function reviewHead(req: ReviewRequest, deps: ReviewDeps): Promise<ReviewR
         `source ${t1 - t0} ms, review ${t2 - t1} ms, publish ${Date.now() - t2} ms`,
     );
 
-    // The PR body's Message-ID (kernel-patches-daemon, b4), else the first commit that names the mail it was applied from.
-    const messageId = seriesMessageId(pr.body) ?? review.patches.map((p) => commitMessageId(p.patch.message)).find((id) => id !== null) ?? null;
     if (deps.mail && settings.mailReply && messageId && deps.state.claimMail(repoName, pr.number, messageId, pr.headSha)) {
       try {
         await deps.mail.send({ review, messageId, pr: { owner: pr.owner, repo: pr.repo, number: pr.number, headSha: pr.headSha } });

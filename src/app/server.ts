@@ -9,6 +9,7 @@ import { HistoryPool } from '../git/history-pool.js';
 import { KreviewError } from '../core/types.js';
 import { githubWebUrl, webUrlOfApi } from './github-host.js';
 import { webhookIntake } from './intake.js';
+import type { RouteHandler } from '../web/server.js';
 
 /** Where probot's own middleware listens: behind kreview's intake, which validates payloads first. */
 export const PROBOT_PATH_SUFFIX = '/_probot';
@@ -25,6 +26,8 @@ export interface AppServerOptions {
   webhookPath?: string;
   logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
   app?: Partial<AppOptions>;
+  /** More HTTP handlers asked after the webhooks (the web view; health and metrics). */
+  routes?: RouteHandler[];
   /** Octokit class (default probot's, with its retries and its throttling shaped by kreviewOctokit); tests turn both off to see every call as made. */
   Octokit?: typeof ProbotOctokit;
 }
@@ -75,6 +78,7 @@ export async function startAppServer(o: AppServerOptions): Promise<AppServer> {
   const server: Server = createServer((req, res) => {
     void (async () => {
       if (await intake(req, res)) return;
+      for (const r of o.routes ?? []) if (await r(req, res)) return;
       await middleware(req, res, () => {
         res.writeHead(req.url === '/ping' ? 200 : 404, { 'content-type': 'text/plain' }).end(req.url === '/ping' ? 'PONG' : 'not found\n');
       });

@@ -160,6 +160,17 @@ function quoteMessage(patch: Patch, line: number): string[] {
   return text.map((t) => (t ? `> ${t}` : '>'));
 }
 
+/**
+ * The lines of the patch a finding is about, quoted as a reply quotes them (`> ` and the line as
+ * written): the web view shows them beside the finding.
+ */
+export function quoteFinding(patch: Patch, f: Finding): string[] {
+  const loc = f.location;
+  if (loc.kind !== 'file') return quoteMessage(patch, loc.kind === 'message' ? loc.line : 1);
+  const at = locate(patch, f);
+  return at ? quoteHunk(patch, f, at, true) : [`> +++ b/${loc.path}`];
+}
+
 /** The function a hunk header names (`@@ ... @@ static int foo(struct bar *b)` -> `foo`), or null. */
 function functionOf(h: Hunk): string | null {
   return /([A-Za-z_]\w*)\s*\(/.exec(h.section)?.[1] ?? null;

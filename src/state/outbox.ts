@@ -20,7 +20,14 @@ import { randomUUID } from 'node:crypto';
 import { SinkUncertain, SinkUnreachable, type Sink } from '../sinks/sink.js';
 import type { Db } from './open-state.js';
 
-export type OutboxState = 'pending' | 'sending' | 'sent' | 'failed' | 'cancelled';
+/**
+ * `held`: a reply to a list in `mode: moderated`, waiting for a maintainer's decision in the web view;
+ * approved it becomes `pending` (and goes out like any other reply), dropped it becomes `dropped` and
+ * is never sent. Neither decision can be taken twice: both change only a row that is still held.
+ */
+export type OutboxState = 'held' | 'pending' | 'sending' | 'sent' | 'failed' | 'cancelled' | 'dropped';
+
+export type Decision = 'approved' | 'dropped';
 
 export interface OutboxEntry {
   messageId: string;
@@ -37,6 +44,8 @@ export interface OutboxEntry {
   raw: string;
   /** Not sent before this time (ms): the embargo. */
   notBefore: number;
+  /** Held for a maintainer's approval (a moderated list). */
+  held?: boolean;
 }
 
 export interface RateLimits {
@@ -85,23 +94,39 @@ export class Outbox {
       .prepare(
         `INSERT OR IGNORE INTO outbox (message_id, in_reply_to, series_key, series_identity, version, list, thread,
            env_from, env_to, raw, state, not_before, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(e.messageId, e.inReplyTo, e.seriesKey, e.seriesIdentity, e.version, e.list, e.thread, e.envFrom,
-        JSON.stringify(e.envTo), e.raw, e.notBefore, now);
+        JSON.stringify(e.envTo), e.raw, e.held ? 'held' : 'pending', e.notBefore, now);
     return r.changes === 1;
   }
 
-  /** Was a reply to this message already queued or sent (cancelled ones do not count)? */
+  /** Was a reply to this message already queued, held, sent or dropped (cancelled ones do not count)? A dropped reply is not written again. */
   answered(inReplyTo: string): boolean {
     return this.db.prepare(`SELECT 1 FROM outbox WHERE in_reply_to = ? AND state != 'cancelled'`).pluck().get(inReplyTo) !== undefined;
   }
 
-  /** Cancels unsent replies for older versions of a series identity. Returns how many. */
+  /** Cancels unsent (pending or held) replies for older versions of a series identity. Returns how many. */
   cancelOlder(identity: string, newerThan: number): number {
     return this.db
-      .prepare(`UPDATE outbox SET state = 'cancelled', last_error = 'superseded by v' || ? WHERE series_identity = ? AND version < ? AND state = 'pending'`)
+      .prepare(`UPDATE outbox SET state = 'cancelled', last_error = 'superseded by v' || ? WHERE series_identity = ? AND version < ? AND state IN ('pending', 'held')`)
       .run(newerThan, identity, newerThan).changes;
+  }
+
+  /**
+   * A maintainer's decision on a held reply: approved goes to `pending` (sent by the next dispatch,
+   * once), dropped to `dropped` (never sent). Returns false when the reply is not held (any more):
+   * decided before, cancelled by a newer version, or unknown. `via` says who decided (logged).
+   */
+  decide(messageId: string, decision: Decision, via: string, now = Date.now()): boolean {
+    return this.db.transaction(() => {
+      const changed = this.db
+        .prepare(`UPDATE outbox SET state = ? WHERE message_id = ? AND state = 'held'`)
+        .run(decision === 'approved' ? 'pending' : 'dropped', messageId).changes;
+      if (changed !== 1) return false;
+      this.db.prepare(`INSERT OR REPLACE INTO moderation (message_id, decision, decided_at, via) VALUES (?, ?, ?, ?)`).run(messageId, decision, now, via);
+      return true;
+    })();
   }
 
   state(messageId: string): OutboxState | null {
@@ -109,7 +134,7 @@ export class Outbox {
   }
 
   counts(): Record<OutboxState, number> {
-    const out: Record<OutboxState, number> = { pending: 0, sending: 0, sent: 0, failed: 0, cancelled: 0 };
+    const out: Record<OutboxState, number> = { held: 0, pending: 0, sending: 0, sent: 0, failed: 0, cancelled: 0, dropped: 0 };
     for (const r of this.db.prepare(`SELECT state, count(*) AS n FROM outbox GROUP BY state`).all() as { state: OutboxState; n: number }[]) out[r.state] = r.n;
     return out;
   }

@@ -24,7 +24,7 @@ export function pruneState(db: Db, retentionDays: number, now: number): PruneRep
       heads: db
         .prepare(`DELETE FROM mail_heads WHERE received_at < ? AND message_id NOT IN (SELECT message_id FROM messages WHERE state = 'waiting')`)
         .run(cutoff).changes,
-      replies: db.prepare(`DELETE FROM outbox WHERE state IN ('sent', 'cancelled') AND coalesce(sent_at, created_at) < ?`).run(cutoff).changes,
+      replies: db.prepare(`DELETE FROM outbox WHERE state IN ('sent', 'cancelled', 'dropped') AND coalesce(sent_at, created_at) < ?`).run(cutoff).changes,
       series: 0,
     };
     const old = db.prepare(`SELECT key FROM series WHERE reviewed_at < ?`).pluck().all(cutoff) as string[];
@@ -34,6 +34,9 @@ export function pruneState(db: Db, retentionDays: number, now: number): PruneRep
       members.run(k);
       r.series += series.run(k).changes;
     }
+    // What the web view shows of a series goes with it (and with a series mailed back from GitHub, which has no series row).
+    db.prepare(`DELETE FROM patch_reviews WHERE series_key IN (SELECT key FROM series_views WHERE reviewed_at < ?)`).run(cutoff);
+    db.prepare(`DELETE FROM series_views WHERE reviewed_at < ?`).run(cutoff);
     db.prepare(`INSERT INTO meta (key, value) VALUES ('pruned_at', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`).run(String(now));
     return r;
   })();

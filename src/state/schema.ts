@@ -20,6 +20,8 @@ CREATE TABLE IF NOT EXISTS messages (
   note        TEXT
 );
 CREATE INDEX IF NOT EXISTS messages_waiting ON messages(state) WHERE state = 'waiting';
+-- The web view's listings of superseded and quarantined messages, newest first.
+CREATE INDEX IF NOT EXISTS messages_shown ON messages(state, received_at) WHERE state IN ('superseded', 'quarantined');
 
 -- Who sent each patch and cover letter, to whom, in which thread: kept after the review (the diff
 -- is not), so that a review made elsewhere (the GitHub App's, for a kernel-patches-daemon PR) can
@@ -67,7 +69,8 @@ CREATE TABLE IF NOT EXISTS reported (
   PRIMARY KEY (identity, finding_key)
 );
 
--- The outbox: pending -> sending -> sent | failed | cancelled; the deterministic Message-ID is the key.
+-- The outbox: [held ->] pending -> sending -> sent | failed | cancelled, or held -> dropped; the
+-- deterministic Message-ID is the key.
 CREATE TABLE IF NOT EXISTS outbox (
   message_id      TEXT PRIMARY KEY,
   in_reply_to     TEXT NOT NULL,
@@ -94,4 +97,43 @@ CREATE INDEX IF NOT EXISTS outbox_due ON outbox(state, not_before);
 -- \`kreview watch --status\`; only the newest are kept.
 CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS outbox_reply ON outbox(in_reply_to);
+CREATE INDEX IF NOT EXISTS outbox_series ON outbox(series_key);
+
+-- Who approved or dropped a held reply (lists in \`mode: moderated\`), and when.
+CREATE TABLE IF NOT EXISTS moderation (message_id TEXT PRIMARY KEY, decision TEXT NOT NULL, decided_at INTEGER NOT NULL, via TEXT NOT NULL);
+
+-- What the web view shows of a reviewed series and of each of its patches: the findings with the
+-- lines they quote, kept after the diff is dropped (src/state/review-store.ts); pruned with the series.
+-- A series mailed back from its GitHub pull request (serve --mail-policy) has a view but no series row.
+CREATE TABLE IF NOT EXISTS series_views (
+  key         TEXT PRIMARY KEY,
+  lead        TEXT NOT NULL,
+  identity    TEXT NOT NULL,
+  version     INTEGER NOT NULL,
+  reviewed_at INTEGER NOT NULL,
+  missing     TEXT NOT NULL,
+  subject     TEXT NOT NULL,
+  author      TEXT NOT NULL,
+  list        TEXT NOT NULL,
+  total       INTEGER,
+  route       TEXT,
+  origin      TEXT
+);
+CREATE INDEX IF NOT EXISTS series_views_time ON series_views(reviewed_at);
+CREATE INDEX IF NOT EXISTS series_views_identity ON series_views(identity);
+CREATE INDEX IF NOT EXISTS series_views_lead ON series_views(lead);
+CREATE TABLE IF NOT EXISTS patch_reviews (
+  message_id TEXT PRIMARY KEY,
+  series_key TEXT NOT NULL,
+  part       INTEGER,
+  subject    TEXT NOT NULL,
+  author     TEXT NOT NULL,
+  applied    INTEGER,
+  base       TEXT NOT NULL,
+  findings   TEXT NOT NULL,
+  more       INTEGER NOT NULL DEFAULT 0,
+  notes      TEXT NOT NULL,
+  errors     TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS patch_reviews_series ON patch_reviews(series_key);
 `;

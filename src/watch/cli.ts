@@ -7,6 +7,19 @@ import { queueIncoming, readAllLimited } from '../sources/ingest.js';
 import { Watcher } from './daemon.js';
 import { loadPolicy } from './policy.js';
 import { statusText } from './status.js';
+import { DEFAULT_WEB_HOST } from '../web/server.js';
+
+/** The web view over the daemon's own state; an approval wakes the daemon, which sends the reply. */
+async function startWatchWeb(w: Watcher, port: number, host: string | undefined) {
+  const [{ startWebServer }, { webView }] = await Promise.all([import('../web/server.js'), import('../web/view.js')]);
+  const server = await startWebServer({
+    port,
+    host: host ?? DEFAULT_WEB_HOST,
+    handlers: [webView({ db: w.db, policy: () => w.policy.current, onDecision: () => w.wake() })],
+  });
+  process.stderr.write(`kreview watch: web view on ${server.url}\n`);
+  return server;
+}
 
 /** sysexits' EX_TEMPFAIL: the MTA keeps the message and tries again later. */
 const EX_TEMPFAIL = 75;
@@ -16,6 +29,13 @@ interface WatchOptions {
   once?: boolean;
   status?: boolean;
   retryFailed?: boolean;
+  http?: string;
+  httpHost?: string;
+}
+
+function portOf(v: string): number {
+  if (!/^\d{1,5}$/.test(v) || Number(v) > 65535) throw new KreviewError(`--http ${v}: not a port number`);
+  return Number(v);
 }
 
 export function registerWatchCommands(program: Command): void {
@@ -26,7 +46,11 @@ export function registerWatchCommands(program: Command): void {
     .option('--once', 'one pass over every source and the outbox, then exit')
     .option('--retry-failed', 'put replies that failed for good back in the queue first')
     .option('--status', 'print what waits, what the outbox owes, quarantined messages and recent warnings, then exit')
+    .option('--http <port>', 'serve the web view (series, findings, replies; approve held replies) on this port (docs/web.md)')
+    .option('--http-host <addr>', `address the web view listens on (default ${DEFAULT_WEB_HOST}: this machine only)`)
     .action(async (o: WatchOptions) => {
+      const port = o.http === undefined ? null : portOf(o.http);
+      if (port !== null && (o.once || o.status)) throw new KreviewError('--http serves the web view while the daemon runs: not with --once or --status');
       if (o.status) {
         const path = loadPolicy(o.config).statePath;
         const db = openState(path);
@@ -59,7 +83,12 @@ export function registerWatchCommands(program: Command): void {
         const onSignal = () => stop.abort();
         process.once('SIGINT', onSignal);
         process.once('SIGTERM', onSignal);
-        await w.run(stop.signal);
+        const web = port === null ? null : await startWatchWeb(w, port, o.httpHost);
+        try {
+          await w.run(stop.signal);
+        } finally {
+          await web?.close();
+        }
       } finally {
         await w.close();
       }

@@ -368,6 +368,11 @@ export class Watcher {
     }
   }
 
+  /** Ends the sleep between passes now (a held reply was approved in the web view: send it). */
+  wake(): void {
+    this.wakeUp?.();
+  }
+
   async close(): Promise<void> {
     for (const s of this.sources) await s.close();
     this.sources = [];

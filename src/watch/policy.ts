@@ -32,6 +32,11 @@ export interface ListPolicy {
   /** Series on this list are reviewed from the mail and answered. */
   enabled: boolean;
   /**
+   * `mode: moderated`: reviewed and answered like `enabled`, but each reply is held in the outbox
+   * until a maintainer approves it in the web view (docs/web.md); a dropped one is never sent.
+   */
+  moderated: boolean;
+  /**
    * `mode: github`: series on this list reach kreview as GitHub pull requests (kernel-patches-daemon);
    * the watcher records who sent what, and the GitHub App's review is mailed back under this entry's rules.
    */
@@ -57,8 +62,17 @@ export interface ListPolicy {
   patchwork: PatchworkConfig | null;
 }
 
+/** The web view (`kreview watch --http`, docs/web.md). */
+export interface WebPolicy {
+  /** Where people reach the web view (https://kreview.example.org); permalinks start here. null: no links. */
+  url: string | null;
+  /** Environment variable holding the token that lets a maintainer approve or drop held replies. */
+  tokenEnv: string;
+}
+
 export interface WatchPolicy {
   file: string;
+  web: WebPolicy;
   bot: BotIdentity & { domain: string };
   statePath: string;
   sink: SinkConfig;
@@ -124,9 +138,10 @@ class Reader {
   }
 }
 
-function readList(r: Reader, o: Raw, where: string, base: string, defaults: Partial<ListPolicy>): ListPolicy {
+/** `pwTarget`: the link a patchwork check carries when the list's own `patchwork.targetUrl` does not say. */
+function readList(r: Reader, o: Raw, where: string, base: string, defaults: Partial<ListPolicy>, pwTarget: string | null): ListPolicy {
   const mode = r.str(o, 'mode', where, defaults.enabled ? 'enabled' : 'muted');
-  if (mode !== 'enabled' && mode !== 'muted' && mode !== 'github') r.fail(`${where}.mode`, 'must be enabled, muted or github');
+  if (mode !== 'enabled' && mode !== 'muted' && mode !== 'github' && mode !== 'moderated') r.fail(`${where}.mode`, 'must be enabled, moderated, muted or github');
   const reply = r.str(o, 'reply', where, defaults.replyAll === false ? 'author' : 'all');
   if (reply !== 'all' && reply !== 'author') r.fail(`${where}.reply`, 'must be all or author');
   const minSeverity = r.str(o, 'minSeverity', where, 'warning') as Severity;
@@ -142,7 +157,8 @@ function readList(r: Reader, o: Raw, where: string, base: string, defaults: Part
     key: listId ?? address ?? 'default',
     listId,
     address,
-    enabled: mode === 'enabled',
+    enabled: mode === 'enabled' || mode === 'moderated',
+    moderated: mode === 'moderated',
     viaGithub: mode === 'github',
     replyAll: reply === 'all',
     extraCc: r.strs(o, 'extraCc', where),
@@ -157,16 +173,28 @@ function readList(r: Reader, o: Raw, where: string, base: string, defaults: Part
     repo: o.repo === undefined ? (defaults.repo ?? null) : r.path(o, 'repo', where, base),
     maintainers: o.maintainers === undefined ? (defaults.maintainers ?? null) : r.path(o, 'maintainers', where, base),
     coverSummary: r.bool(o, 'coverSummary', where, false),
-    patchwork: readPatchwork(r, o.patchwork, `${where}.patchwork`),
+    patchwork: readPatchwork(r, o.patchwork, `${where}.patchwork`, pwTarget),
   };
 }
 
-function readPatchwork(r: Reader, o: unknown, where: string): PatchworkConfig | null {
+/** The permalink of a patch's page in the web view, as a patchwork `targetUrl` (`{msgid}` is filled in per patch). */
+export const webPatchUrl = (web: WebPolicy): string | null => (web.url ? `${web.url}/patch/{msgid}` : null);
+
+function readWeb(r: Reader, o: unknown): WebPolicy {
+  if (o === undefined) return { url: null, tokenEnv: 'KREVIEW_WEB_TOKEN' };
+  if (!isObj(o)) r.fail('web', 'must be a mapping (url, tokenEnv)');
+  const url = o.url === undefined ? null : r.str(o, 'url', 'web').replace(/\/+$/, '');
+  if (url !== null && !/^https?:\/\/[^/\s]+(\/\S*)?$/.test(url)) r.fail('web.url', 'must be an http(s) URL');
+  return { url, tokenEnv: r.str(o, 'tokenEnv', 'web', 'KREVIEW_WEB_TOKEN') };
+}
+
+function readPatchwork(r: Reader, o: unknown, where: string, defaultTarget: string | null): PatchworkConfig | null {
   if (o === undefined) return null;
   if (!isObj(o)) r.fail(where, 'must be a mapping (url, project, tokenEnv, targetUrl)');
   const url = r.str(o, 'url', where);
   if (!/^https?:\/\/[^/\s]+/.test(url)) r.fail(`${where}.url`, 'must be an http(s) URL');
-  const targetUrl = o.targetUrl === undefined ? null : r.str(o, 'targetUrl', where);
+  // Without its own targetUrl a check links to the patch's page in the web view (when web.url is set).
+  const targetUrl = o.targetUrl === undefined ? defaultTarget : r.str(o, 'targetUrl', where);
   if (targetUrl !== null && !/^https?:\/\//.test(targetUrl)) r.fail(`${where}.targetUrl`, 'must be an http(s) URL');
   return {
     url,
@@ -281,14 +309,16 @@ export function parsePolicy(text: string, file: string): WatchPolicy {
   };
   const repo = doc.repo === undefined ? null : r.path(doc, 'repo', 'top level', base);
   const maintainers = doc.maintainers === undefined ? null : r.path(doc, 'maintainers', 'top level', base);
+  const web = readWeb(r, doc.web);
+  const pwTarget = webPatchUrl(web);
   const listsRaw = doc.lists ?? [];
   if (!Array.isArray(listsRaw)) r.fail('lists', 'must be a list');
   const lists = listsRaw.map((l, i) => {
     if (!isObj(l)) r.fail(`lists[${i}]`, 'must be a mapping');
     if (l.id === undefined && l.address === undefined) r.fail(`lists[${i}]`, 'needs an id (List-Id) or an address');
-    return readList(r, l, `lists[${i}]`, base, { repo, maintainers });
+    return readList(r, l, `lists[${i}]`, base, { repo, maintainers }, pwTarget);
   });
-  const fallback = readList(r, isObj(doc.default) ? doc.default : {}, 'default', base, { repo, maintainers });
+  const fallback = readList(r, isObj(doc.default) ? doc.default : {}, 'default', base, { repo, maintainers }, pwTarget);
   const sourcesRaw = doc.sources ?? [];
   if (!Array.isArray(sourcesRaw)) r.fail('sources', 'must be a list');
   const timing = isObj(doc.timing) ? doc.timing : {};
@@ -299,6 +329,7 @@ export function parsePolicy(text: string, file: string): WatchPolicy {
   }
   return {
     file,
+    web,
     bot,
     statePath: r.path(doc, 'state', 'top level', base, 'kreview-state.db'),
     sink: readSink(r, doc.sink, base),

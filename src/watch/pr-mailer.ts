@@ -12,7 +12,9 @@ import type { MailHead } from '../state/mail-heads.js';
 import { identityOf, seriesKey } from './assembler.js';
 import { Watcher, type WatcherOptions } from './daemon.js';
 import { listsFor, type ListPolicy, type WatchPolicy } from './policy.js';
-import { enqueueReplies, planReplies } from './series-reviewer.js';
+import { enqueueReplies, keepFinding, planReplies } from './series-reviewer.js';
+import { ReviewStore } from '../state/review-store.js';
+import { links } from '../web/links.js';
 
 /** The watcher's own options (the policy file names bot, state, sink and list rules), and where PRs are seen. */
 export interface PullRequestMailerOptions extends Pick<WatcherOptions, 'policyFile' | 'log' | 'now' | 'sink'> {
@@ -124,6 +126,12 @@ export class PullRequestMailer implements MailForwarder {
     this.watcher = new Watcher({ policyFile: opts.policyFile, log: this.log, now: this.now, sink: opts.sink });
   }
 
+  /** The web view's page of the series this Message-ID belongs to (the policy's web.url), or null. */
+  permalink(messageId: string): string | null {
+    const url = this.watcher.policy.current.web.url;
+    return url ? `${url}${links.message(messageId)}` : null;
+  }
+
   async send(args: ForwardArgs): Promise<void> {
     const r = await this.forward(args);
     const where = `${args.pr.owner}/${args.pr.repo}#${args.pr.number}`;
@@ -184,9 +192,12 @@ export class PullRequestMailer implements MailForwarder {
 
     const arrived = new Map([...(cover ? [cover] : []), ...parts].map((h) => [h.messageId, h.receivedAt]));
     const now = this.now();
+    const key = seriesKey(series);
     w.db.transaction(() => {
+      // Shown in the web view like a series reviewed from the list, with the PR it was reviewed on.
+      new ReviewStore(w.db).record(key, identity, list.key, { series, patches: mailed }, (f) => keepFinding(f, list), now, `${pr.owner}/${pr.repo}#${pr.number}`);
       const { queued } = enqueueReplies(w.outbox, w.seriesStore, plan.replies, {
-        key: seriesKey(series),
+        key,
         identity,
         version: series.version,
         cover: series.cover,

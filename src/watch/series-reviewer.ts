@@ -17,6 +17,7 @@ import { seriesKey, type ReadySeries } from './assembler.js';
 import { listsFor, type ListPolicy, type WatchPolicy } from './policy.js';
 import { checkFor, patchworkInstance } from '../sinks/patchwork.js';
 import { PatchworkChecks } from '../state/patchwork-checks.js';
+import { ReviewStore } from '../state/review-store.js';
 
 export type ReviewFn = (
   series: ReadySeries['series'],
@@ -118,6 +119,7 @@ export function enqueueReplies(
       envTo: [...reply.to, ...reply.cc],
       raw: reply.raw,
       notBefore: s.arrivedAt(parent) + s.list.embargoHours * HOUR,
+      held: s.list.moderated,
     };
     if (outbox.enqueue(entry, s.now)) queued.push(reply.messageId);
     seriesStore.addReported(s.identity, keys, s.version);
@@ -143,6 +145,8 @@ export class SeriesReviewer {
   private readonly histories = new HistoryPool();
   /** Patchwork checks owed, for lists whose policy names an instance. */
   readonly checks: PatchworkChecks;
+  /** What the web view shows of each review. */
+  private readonly views: ReviewStore;
 
   constructor(
     private readonly db: Db,
@@ -153,6 +157,7 @@ export class SeriesReviewer {
     private readonly review: ReviewFn = reviewSeries,
   ) {
     this.checks = new PatchworkChecks(db);
+    this.views = new ReviewStore(db);
   }
 
   async reviewReady(r: ReadySeries, policy: WatchPolicy, now: number): Promise<ReviewOutcome> {
@@ -216,6 +221,7 @@ export class SeriesReviewer {
           this.checks.enqueue(pr.patch.id, patchworkInstance(pw), checkFor(kept, pw.targetUrl, pr.patch.id), now);
         }
       this.seriesStore.record(key, r.identity, series.version, series.missing, now, r.messageIds, seriesState(review));
+      this.views.record(key, r.identity, list.key, review, (f) => keepFinding(f, list), now);
       this.messages.setState(r.messageIds, 'reviewed');
     });
     return outcome;

@@ -14,10 +14,10 @@ export function statusText(db: Db, path: string): string {
   const lines = [
     `state ${path}`,
     `messages waiting for review: ${messages.count('waiting')}`,
-    `outbox: ${c.pending} pending, ${c.sending} unsettled, ${c.sent} sent, ${c.failed} failed, ${c.cancelled} cancelled`,
+    `outbox: ${c.held} held for approval, ${c.pending} pending, ${c.sending} unsettled, ${c.sent} sent, ${c.failed} failed, ${c.cancelled} cancelled, ${c.dropped} dropped`,
   ];
   const owed = db
-    .prepare(`SELECT message_id, state, attempts, not_before, last_error FROM outbox WHERE state IN ('pending', 'sending', 'failed') ORDER BY created_at LIMIT 20`)
+    .prepare(`SELECT message_id, state, attempts, not_before, last_error FROM outbox WHERE state IN ('held', 'pending', 'sending', 'failed') ORDER BY created_at LIMIT 20`)
     .all() as { message_id: string; state: string; attempts: number; not_before: number; last_error: string | null }[];
   for (const r of owed)
     lines.push(`  <${r.message_id}> ${r.state}, ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}${r.state === 'pending' ? `, not before ${iso(r.not_before)}` : ''}${r.last_error ? `: ${r.last_error}` : ''}`);

@@ -27,7 +27,7 @@ describe('watch policy', () => {
 
   it('bad values are one-line errors naming the file and the key', () => {
     expect(() => parsePolicy('bot: {}', 'p.yml')).toThrow(/^policy p\.yml: bot\.address: is required$/);
-    expect(() => parsePolicy(`${BASE}lists:\n  - id: x\n    mode: loud\n`, 'p.yml')).toThrow(/^policy p\.yml: lists\[0\]\.mode: must be enabled, muted or github$/);
+    expect(() => parsePolicy(`${BASE}lists:\n  - id: x\n    mode: loud\n`, 'p.yml')).toThrow(/^policy p\.yml: lists\[0\]\.mode: must be enabled, moderated, muted or github$/);
     expect(() => parsePolicy(`${BASE}lists:\n  - mode: enabled\n`, 'p.yml')).toThrow(/lists\[0\]: needs an id \(List-Id\) or an address/);
     expect(() => parsePolicy(`${BASE}sources:\n  - type: pop3\n`, 'p.yml')).toThrow(/sources\[0\]\.type: must be public-inbox, maildir, mbox, imap or nntp/);
     expect(() => parsePolicy('bot: [unclosed', 'p.yml')).toThrow(/^policy p\.yml: not valid YAML: /);
@@ -74,6 +74,6 @@ describe('watch policy', () => {
     utimesSync(file, new Date(), new Date(Date.now() + 10000));
     expect(w.refresh()).toBe(false);
     expect(w.current.lists[0].enabled).toBe(true);
-    expect(warnings).toEqual([`policy ${file}: lists[0].mode: must be enabled, muted or github; keeping the previous policy`]);
+    expect(warnings).toEqual([`policy ${file}: lists[0].mode: must be enabled, moderated, muted or github; keeping the previous policy`]);
   });
 });
