@@ -7,6 +7,10 @@ import { queueIncoming, readAllLimited } from '../sources/ingest.js';
 import { Watcher } from './daemon.js';
 import { loadPolicy } from './policy.js';
 import { statusText } from './status.js';
+import { MessageStore } from '../state/messages.js';
+import { createLogger, logFormatOf } from '../ops/log.js';
+import { Metrics } from '../ops/metrics.js';
+import { opsHandler, startOpsServer, type OpsServer } from '../ops/http.js';
 
 /** sysexits' EX_TEMPFAIL: the MTA keeps the message and tries again later. */
 const EX_TEMPFAIL = 75;
@@ -16,6 +20,10 @@ interface WatchOptions {
   once?: boolean;
   status?: boolean;
   retryFailed?: boolean;
+  requeue: string[];
+  metricsPort?: string;
+  metricsHost: string;
+  logFormat?: string;
 }
 
 export function registerWatchCommands(program: Command): void {
@@ -26,7 +34,29 @@ export function registerWatchCommands(program: Command): void {
     .option('--once', 'one pass over every source and the outbox, then exit')
     .option('--retry-failed', 'put replies that failed for good back in the queue first')
     .option('--status', 'print what waits, what the outbox owes, quarantined messages and recent warnings, then exit')
+    .option(
+      '--requeue <message-id|all>',
+      'send quarantined messages (with the rest of their thread) back to wait for review, then exit (repeatable)',
+      (v: string, all: string[]) => [...all, v],
+      [] as string[],
+    )
+    .option('--metrics-port <port>', 'serve /healthz and Prometheus /metrics on this port (0: any free port, printed at start)')
+    .option('--metrics-host <addr>', 'address for --metrics-port', '127.0.0.1')
+    .option('--log-format <text|json>', 'text lines (default), or one JSON object a line with the Message-ID of the series under review (also $KREVIEW_LOG_FORMAT)')
     .action(async (o: WatchOptions) => {
+      const format = logFormatOf(o.logFormat);
+      if (o.requeue.length) {
+        const path = loadPolicy(o.config).statePath;
+        const db = openState(path);
+        try {
+          const ids = new MessageStore(db).requeue(o.requeue.includes('all') ? 'all' : o.requeue);
+          if (!ids.length) throw new KreviewError(`no quarantined message matches ${o.requeue.join(', ')} (kreview watch --status lists them)`);
+          process.stdout.write(`requeued ${ids.length} message${ids.length === 1 ? '' : 's'} for review by the next pass:\n${ids.map((id) => `  <${id}>\n`).join('')}`);
+        } finally {
+          db.close();
+        }
+        return;
+      }
       if (o.status) {
         const path = loadPolicy(o.config).statePath;
         const db = openState(path);
@@ -37,8 +67,16 @@ export function registerWatchCommands(program: Command): void {
         }
         return;
       }
-      const w = new Watcher({ policyFile: o.config });
+      const metrics = o.metricsPort === undefined ? undefined : new Metrics();
+      const logger = createLogger({ name: 'kreview watch', format });
+      const w = new Watcher({ policyFile: o.config, logger, ...(metrics ? { metrics } : {}) });
+      let ops: OpsServer | null = null;
       try {
+        if (metrics && o.metricsPort !== undefined) {
+          if (!/^\d{1,5}$/.test(o.metricsPort) || Number(o.metricsPort) > 65535) throw new KreviewError(`--metrics-port ${o.metricsPort}: not a port number`);
+          ops = await startOpsServer(opsHandler({ metrics, health: w.healthChecks() }), Number(o.metricsPort), o.metricsHost);
+          logger.info(`/healthz and /metrics on ${ops.url}`);
+        }
         if (o.retryFailed) w.outbox.retryFailed();
         if (o.once) {
           const t = await w.tick();
@@ -61,6 +99,7 @@ export function registerWatchCommands(program: Command): void {
         process.once('SIGTERM', onSignal);
         await w.run(stop.signal);
       } finally {
+        await ops?.close();
         await w.close();
       }
     });
