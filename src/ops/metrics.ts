@@ -54,6 +54,11 @@ export class Metrics {
     this.depthSources.set(queue, depth);
   }
 
+  /** The queue's holder is gone (closed): its depth is no longer reported. */
+  dropQueueDepth(queue: string): void {
+    this.depthSources.delete(queue);
+  }
+
   /** Counts a review's findings by their id (`fixes/unknown-sha`, `lock/reserve-under-page-lock`). */
   countFindings(source: JobSource, ids: Iterable<string>): void {
     for (const id of ids) this.findings.inc({ source, id });

@@ -68,7 +68,8 @@ export function registerWatchCommands(program: Command): void {
         return;
       }
       const metrics = o.metricsPort === undefined ? undefined : new Metrics();
-      const logger = createLogger({ name: 'kreview watch', format });
+      // JSON lines carry every level (a collector filters them); the terminal gets info and above.
+      const logger = createLogger({ name: 'kreview watch', format, level: format === 'json' ? 'debug' : 'info' });
       const w = new Watcher({ policyFile: o.config, logger, ...(metrics ? { metrics } : {}) });
       let ops: OpsServer | null = null;
       try {

@@ -107,6 +107,8 @@ export class Watcher {
   private readonly log: (msg: string) => void;
   private readonly logWarn: (msg: string) => void;
   private readonly logError: (msg: string) => void;
+  /** A line for each series reviewed: in JSON logs (collectors filter by level), not in the terminal's. */
+  private readonly logDebug: (msg: string) => void;
   private readonly metrics: Metrics | null;
   /** When the loop last finished a pass, a source's poll or a review (for /healthz). */
   lastProgressAt: number | null = null;
@@ -122,6 +124,7 @@ export class Watcher {
     this.log = opts.log ?? (logger ? (m) => logger.info(m) : (m) => process.stderr.write(`kreview watch: ${m}\n`));
     this.logWarn = opts.log ?? (logger ? (m) => logger.warn(m) : this.log);
     this.logError = opts.log ?? (logger ? (m) => logger.error(m) : this.log);
+    this.logDebug = !opts.log && logger ? (m) => logger.debug(m) : () => {};
     this.now = opts.now ?? Date.now;
     this.metrics = opts.metrics ?? null;
     this.policy = new PolicyWatcher(opts.policyFile, this.log);
@@ -305,6 +308,9 @@ export class Watcher {
       out.errors.push(...(o?.errors ?? []));
       return;
     }
+    // Failed before the review ran (its repository or MAINTAINERS file unreadable): not tried again.
+    if (o.failed) this.messages.setState(r.messageIds, 'reviewed');
+    this.logDebug(`${o.key}: reviewed in ${((this.now() - started) / 1000).toFixed(1)} s, ${o.queued.length} repl${o.queued.length === 1 ? 'y' : 'ies'} queued`);
     out.reviewed.push(o.key);
     out.queued.push(...o.queued);
     out.errors.push(...o.errors);
@@ -426,6 +432,8 @@ export class Watcher {
   }
 
   async close(): Promise<void> {
+    this.metrics?.dropQueueDepth('mail-waiting');
+    this.metrics?.dropQueueDepth('mail-outbox');
     for (const s of this.sources) await s.close();
     this.sources = [];
     await this.reviewer.close();
