@@ -26,7 +26,7 @@ import type { WatchSource } from './raw-message.js';
 import { SeriesReviewer, type ReviewFn, type ReviewOutcome } from './series-reviewer.js';
 import { PatchworkClient, patchworkInstance, type PatchworkConfig } from '../sinks/patchwork.js';
 import type { HealthCheck } from '../ops/health.js';
-import { progressFresh, stateReadable } from '../ops/health.js';
+import { countTables, progressFresh, stateReadable } from '../ops/health.js';
 import { withLogContext, type Logger } from '../ops/log.js';
 import type { Metrics } from '../ops/metrics.js';
 
@@ -161,7 +161,7 @@ export class Watcher {
   healthChecks(): Record<string, HealthCheck> {
     const p = () => this.policy.current;
     return {
-      state: stateReadable(() => this.db, this.stateFile.path, () => this.stateFile.check()),
+      state: stateReadable(() => countTables(this.db), () => this.stateFile.check()),
       loop: progressFresh(
         () => this.lastProgressAt,
         () => Math.max(3 * p().pollMs, 11 * (this.opts.reviewMsPerPatch ?? p().limits.reviewMsPerPatch), 60_000),

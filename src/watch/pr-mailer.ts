@@ -15,7 +15,7 @@ import { listsFor, type ListPolicy, type WatchPolicy } from './policy.js';
 import { enqueueReplies, planReplies } from './series-reviewer.js';
 
 /** The watcher's own options (the policy file names bot, state, sink and list rules), and where PRs are seen. */
-export interface PullRequestMailerOptions extends Pick<WatcherOptions, 'policyFile' | 'log' | 'now' | 'sink'> {
+export interface PullRequestMailerOptions extends Pick<WatcherOptions, 'policyFile' | 'log' | 'now' | 'sink' | 'metrics'> {
   /** Where pull requests are seen on the web (default https://github.com). */
   webUrl?: string;
 }
@@ -121,7 +121,7 @@ export class PullRequestMailer implements MailForwarder {
     this.log = opts.log ?? ((m) => process.stderr.write(`kreview serve: mail: ${m}\n`));
     this.now = opts.now ?? Date.now;
     this.webUrl = (opts.webUrl ?? 'https://github.com').replace(/\/+$/, '');
-    this.watcher = new Watcher({ policyFile: opts.policyFile, log: this.log, now: this.now, sink: opts.sink });
+    this.watcher = new Watcher({ policyFile: opts.policyFile, log: this.log, now: this.now, sink: opts.sink, ...(opts.metrics ? { metrics: opts.metrics } : {}) });
   }
 
   async send(args: ForwardArgs): Promise<void> {
