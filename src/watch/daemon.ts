@@ -75,7 +75,7 @@ async function buildSource(c: SourceConfig, cursors: CursorStore, warn: (m: stri
       return new MboxTailSource(c.path, c.name, cursors, warn, maxBytes);
     case 'imap': {
       const { ImapSource } = await import('../sources/imap.js');
-      return new ImapSource(c, cursors, warn);
+      return new ImapSource(c, cursors, warn, maxBytes);
     }
     case 'nntp': {
       const { NntpSource } = await import('../sources/nntp.js');
