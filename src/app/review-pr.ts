@@ -23,6 +23,7 @@ import { annotationsOf, completeCheckRun, conclusionOf, publishReview, startChec
 import { renderSummary, routeLines } from './render.js';
 import type { AppState } from './state.js';
 import { commitMessageId, seriesMessageId, type MailForwarder } from './mail-forward.js';
+import type { Metrics } from '../ops/metrics.js';
 
 type Octokit = Context['octokit'];
 
@@ -65,6 +66,8 @@ export interface ReviewDeps {
   histories: HistoryPool;
   queueFor: (installationId: number) => ContentQueue;
   mail: MailForwarder | null;
+  /** Counts findings by id (src/ops/metrics.ts). */
+  metrics?: Metrics;
 }
 
 export interface ReviewRequest {
@@ -282,6 +285,7 @@ async function reviewHead(req: ReviewRequest, deps: ReviewDeps): Promise<ReviewR
     const files = (await filesAsked) as PrFileEntry[];
     const placement = await placeFindings(review, prDiffFromFiles(files), source.mapLine);
     const findings = placement.all.map((p) => p.finding);
+    deps.metrics?.countFindings('github', findings.map((f) => f.id));
     const notes = [...settings.warnings, ...source.notes];
     const conclusion = conclusionOf(findings, settings.failOn);
 

@@ -29,6 +29,8 @@ export interface ReviewOutcome {
   queued: string[];
   cancelled: number;
   errors: string[];
+  /** The review could not be made; the messages' state is left to the caller (quarantine keeps them whole). */
+  failed?: boolean;
 }
 
 const HOUR = 3_600_000;
@@ -179,10 +181,10 @@ export class SeriesReviewer {
         lease?.release();
       }
     } catch (e) {
-      // The series is not retried forever: it is marked reviewed with the error logged.
+      // The series is not retried forever: the caller quarantines it or marks it reviewed, with the error logged.
       outcome.errors.push(`${key}: review failed: ${(e as Error).message.split('\n')[0]}`);
       this.warn(outcome.errors[0]);
-      this.messages.setState(r.messageIds, 'reviewed');
+      outcome.failed = true;
       return outcome;
     }
     for (const pr of review.patches) outcome.errors.push(...pr.errors);
