@@ -11,7 +11,7 @@
 // The inbox is a new v2 epoch whose commits are re-made with git fast-import over the archive's own
 // blobs (an alternates link), so the daemon sees exactly the archive's messages in the archive's order.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
@@ -31,6 +31,16 @@ const b4Threads = Number(opt('--b4-threads', '150'));
 const root = argv.includes('--dir') ? resolve(opt('--dir', '')) : mkdtempSync(join(tmpdir(), 'kreview-replay-'));
 const here = new URL('..', import.meta.url).pathname;
 const say = (s: string) => console.log(s);
+
+/** What bin/kreview.js will run: the build when it is newer than every source file, else the sources through tsx. */
+function cliBuild(): string {
+  const built = join(here, 'dist', '.built');
+  if (process.env.KREVIEW_FROM_SOURCES === '1' || !existsSync(built)) return 'the TypeScript sources through tsx (no build: npm run build)';
+  const t = statSync(built).mtimeMs;
+  const newer = (dir: string): boolean =>
+    readdirSync(dir, { withFileTypes: true }).some((e) => (e.isDirectory() ? newer(join(dir, e.name)) : e.name.endsWith('.ts') && statSync(join(dir, e.name)).mtimeMs > t));
+  return newer(join(here, 'src')) || newer(join(here, 'checks')) ? 'the TypeScript sources through tsx (the build is older than the sources)' : 'the compiled dist/ (as installed)';
+}
 
 function git(dir: string, args: string[], input?: string): string {
   return execFileSync('git', ['--git-dir', dir, ...args], { input, encoding: 'utf8', maxBuffer: 1 << 30 });
@@ -114,7 +124,8 @@ function count(db: string, sql: string): number {
 /** One `kreview watch --once` under /usr/bin/time; `killWhen` is polled and SIGKILLs the child when true. */
 async function runOnce(policy: string, killWhen: (() => boolean) | null): Promise<RunResult> {
   const t0 = performance.now();
-  const child = spawn('/usr/bin/time', ['-f', 'maxrss=%M cpu=%U+%S', process.execPath, '--import', 'tsx', join(here, 'src/cli/main.ts'), 'watch', '--once', '-c', policy], {
+  // bin/kreview.js, as installed: the compiled dist/ when a build is there and newer than the sources.
+  const child = spawn('/usr/bin/time', ['-f', 'maxrss=%M cpu=%U+%S', process.execPath, join(here, 'bin/kreview.js'), 'watch', '--once', '-c', policy], {
     cwd: here,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -217,6 +228,7 @@ async function main(): Promise<void> {
   const first = git(archive, ['log', '-1', '--format=%ci', range[0].commit]).trim();
   const last = git(archive, ['log', '-1', '--format=%ci', range[range.length - 1].commit]).trim();
   say(`data: REAL list mail, ${range.length} consecutive messages of ${archive}`);
+  say(`CLI: bin/kreview.js running ${cliBuild()}`);
   say(`range: ${range[0].commit.slice(0, 12)}..${range[range.length - 1].commit.slice(0, 12)} (${first} .. ${last}), list ${listId}; repository: ${repo ?? 'none'}; MAINTAINERS: ${maintainers || 'none'}; kill: ${killAt}`);
 
   if (!argv.includes('--grouping-only')) await replay(range, policy, db, outDir);

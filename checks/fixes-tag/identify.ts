@@ -40,7 +40,7 @@ export async function identify(tags: FixesTag[], d: Describer, base: string | nu
   );
   let shallowSaid = false;
   for (const r of results) {
-    // A shallow clone cannot tell an old id from a wrong one: said once, as a note.
+    // A shallow clone (or a history starting with an imported tree) cannot tell an old id from a wrong one: said once, as a note.
     if (r.shallow && shallowSaid) continue;
     shallowSaid ||= !!r.shallow;
     // A mirror's tags name the commits of the tree it mirrors: not being here is the normal case,
@@ -97,6 +97,19 @@ async function unknown(tag: FixesTag, id: string, d: Describer, base: string | n
   // Of several commits with the subject, the one in the base's history is the likely meaning.
   const inBase = base && found.length > 1 ? await Promise.all(found.map((c) => d.history.isAncestor(c.oid, base))) : [];
   const same = [...found.filter((_, i) => inBase[i]), ...found.filter((_, i) => !inBase[i])];
+  const imported = d.history.imported;
+  if (same.length === 0 && !d.history.shallow && imported) {
+    const start = `${imported.root.slice(0, 12)} ("${imported.subject}")`;
+    return {
+      shallow: true,
+      finding: historyFinding('fixes/unknown-sha', tag, {}, {
+        severity: 'note',
+        message: `Fixes tag: Target SHA1 cannot be checked: the repository's history starts at ${start}`,
+        explanation: `${id} is not in this repository, whose history begins with ${start}, a commit that brings ${imported.files} files at once (an unpacked release, not a clone): no Fixes: id from before it can be checked. Review against a clone with the tree's history to check them.`,
+        confidence: 'low',
+      }),
+    };
+  }
   if (same.length === 0 && d.history.shallow) {
     return {
       shallow: true,

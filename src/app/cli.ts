@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { parseEnv } from 'node:util';
 import { errorMessage } from '../core/errors.js';
 import { KreviewError } from '../core/types.js';
+import type { Logger } from '../ops/log.js';
+import type { Metrics } from '../ops/metrics.js';
 
 export function registerServeCommand(program: Command): void {
   program
@@ -25,11 +27,16 @@ export function registerServeCommand(program: Command): void {
       '--mail-policy <policy.yml>',
       'mail the review of a series PR (its body names the Message-ID) back to the list, under this `kreview watch` policy, and serve the web view of its state (default: $KREVIEW_MAIL_POLICY)',
     )
-    .action(async (o: { port?: string; host?: string; cache?: string; cloneMaxMb?: string; mailPolicy?: string; mirror: string[] }) => {
+    .option('--log-format <text|json>', "probot's readable lines (default), or one JSON object a line, each line of a delivery's work with its id (also $KREVIEW_LOG_FORMAT; probot's LOG_FORMAT=json too)")
+    .action(async (o: { port?: string; host?: string; cache?: string; cloneMaxMb?: string; mailPolicy?: string; mirror: string[]; logFormat?: string }) => {
       // probot reads .env in the working directory over the environment; so do these checks.
       const dotenv = join(process.cwd(), '.env');
       if (existsSync(dotenv)) Object.assign(process.env, parseEnv(readFileSync(dotenv, 'utf8')));
       const env = { ...process.env };
+      const { logFormatOf, createLogger } = await import('../ops/log.js');
+      const format = env.LOG_FORMAT === 'json' && o.logFormat === undefined ? 'json' : logFormatOf(o.logFormat, env);
+      if (format === 'json') env.LOG_FORMAT = 'json';
+      const log = createLogger({ name: 'kreview serve', format });
       // Before anything else: never run with probot's public default secret or its setup page.
       const { assertAppIdentity } = await import('./server.js');
       assertAppIdentity(env.APP_ID, env.WEBHOOK_SECRET);
@@ -51,7 +58,10 @@ export function registerServeCommand(program: Command): void {
       (await import('../../checks/lock/index.js')).validateLockRules();
       // The mail side opens its policy and state now: a broken policy stops the server with one line.
       const policyFile = o.mailPolicy ?? process.env.KREVIEW_MAIL_POLICY;
-      const mail = policyFile ? await startMailer(policyFile) : null;
+      // One registry for the process: /metrics and /healthz are served beside the webhook path.
+      const { Metrics } = await import('../ops/metrics.js');
+      const metrics = new Metrics();
+      const mail = policyFile ? await startMailer(policyFile, log, metrics) : null;
       // Loaded here, not at the top: `kreview review` never pays for probot.
       const [{ run }, { createKreviewApp }] = await Promise.all([import('probot'), import('./index.js')]);
       // probot's Octokit keeps its throttling, its write group shaped like the ContentQueue (a short
@@ -63,7 +73,7 @@ export function registerServeCommand(program: Command): void {
       env.WEBHOOK_PATH = intakePath + PROBOT_PATH_SUFFIX;
       // With a mail policy, the web view of its state (docs/web.md) is served beside the webhooks.
       const routes = mail ? [await mailWebView(mail)] : [];
-      await run(createKreviewApp({ webUrl, mirrors, intakePath, routes, ...(mail ? { mail } : {}) }), { env, Octokit: kreviewOctokit(spacingFromEnv()) });
+      await run(createKreviewApp({ webUrl, mirrors, intakePath, routes, metrics, ...(mail ? { mail } : {}) }), { env, Octokit: kreviewOctokit(spacingFromEnv(), metrics) });
     });
 }
 
@@ -84,13 +94,13 @@ async function mailWebView(mail: Awaited<ReturnType<typeof startMailer>>) {
  * The PR-review mailer, with a timer that sends what its outbox holds back (an embargo, a retry
  * after a refused delivery) when no `kreview watch` daemon shares the state to send it.
  */
-async function startMailer(policyFile: string) {
+async function startMailer(policyFile: string, logger: Logger, metrics: Metrics) {
   const { PullRequestMailer } = await import('../watch/pr-mailer.js');
   // Links in the mail point where people see the PR: GitHub Enterprise when probot is pointed there.
   const ghe = process.env.GHE_HOST;
   const webUrl = ghe ? `${process.env.GHE_PROTOCOL ?? 'https'}://${ghe}` : 'https://github.com';
-  const mailer = new PullRequestMailer({ policyFile, webUrl });
-  const log = (m: string) => process.stderr.write(`kreview serve: mail: ${m}\n`);
+  const log = (m: string) => logger.info(`mail: ${m}`);
+  const mailer = new PullRequestMailer({ policyFile, webUrl, log, metrics });
   let busy = false;
   const tick = () => {
     if (busy) return;

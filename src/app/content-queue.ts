@@ -19,6 +19,8 @@ export interface ContentQueueOptions {
   /** Wait used when a secondary limit answer names no time. */
   fallbackWaitMs: number;
   sleep: (ms: number) => Promise<void>;
+  /** Told of each rate-limit wait before it starts (metrics). */
+  onWait?: (ms: number) => void;
 }
 
 interface HttpErrorLike {
@@ -111,6 +113,7 @@ export class ContentQueue {
         const wait = rateLimitWait(err, this.opts.fallbackWaitMs);
         if (wait === null || tries >= this.opts.maxRetries || wait > this.opts.maxWaitMs) throw err;
         this.waits.push(wait);
+        this.opts.onWait?.(wait);
         await this.opts.sleep(wait);
       }
     }

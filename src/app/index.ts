@@ -16,6 +16,11 @@ import { webhookIntake } from './intake.js';
 import type { Mirrors } from './mirrors.js';
 import type { RouteHandler } from '../web/server.js';
 import { installationId, validCheckEvent, validComment, validPull, validRepository, type PullPayload, type RepositoryPayload } from './payload.js';
+import { stateReadable } from '../ops/health.js';
+import { opsHandler } from '../ops/http.js';
+import { withLogContext } from '../ops/log.js';
+import type { Metrics } from '../ops/metrics.js';
+import { StateFile } from '../state/open-state.js';
 
 export interface AppOptions {
   /** Clones, state and history indexes (default: $KREVIEW_CACHE or ~/.cache/kreview). */
@@ -41,6 +46,8 @@ export interface AppOptions {
   routes?: RouteHandler[];
   /** Told about every webhook's work; lets a server wait until the app is idle (probot answers 202 after its webhook timeout and goes on). */
   track?: (work: Promise<unknown>) => void;
+  /** This process's counters: with them, /healthz and /metrics are served beside the intake (src/ops/). */
+  metrics?: Metrics;
 }
 
 /** A pull request from a payload or an API answer, checked first: nothing unchecked reaches the API or git. */
@@ -74,10 +81,14 @@ function defaultOptions(): AppOptions {
   };
 }
 
+/** The app's state database, in the cache dir. */
+const statePath = (opts: AppOptions): string => join(opts.cacheDir, 'github-app.sqlite');
+
 function buildDeps(opts: AppOptions): ReviewDeps {
   const queues = new Map<number, ContentQueue>();
+  const metrics = opts.metrics;
   return {
-    state: new AppState(join(opts.cacheDir, 'github-app.sqlite')),
+    state: new AppState(statePath(opts)),
     cacheDir: opts.cacheDir,
     cloneMaxSizeKb: opts.cloneMaxSizeKb,
     fetchTimeoutMs: opts.fetchTimeoutMs,
@@ -90,9 +101,10 @@ function buildDeps(opts: AppOptions): ReviewDeps {
     histories: opts.histories ?? new HistoryPool(),
     queueFor: (id) => {
       let q = queues.get(id);
-      if (!q) queues.set(id, (q = new ContentQueue(opts.queue)));
+      if (!q) queues.set(id, (q = new ContentQueue({ ...opts.queue, ...(metrics ? { onWait: (ms: number) => metrics.rateLimited('retry-after', ms / 1000) } : {}) })));
       return q;
     },
+    ...(metrics ? { metrics } : {}),
     ...(opts.checks ? { checks: opts.checks } : {}),
     mail: opts.mail,
   };
@@ -104,8 +116,17 @@ export function createKreviewApp(overrides: Partial<AppOptions> = {}) {
   return (app: Probot, loader?: { addHandler?: (h: ReturnType<typeof webhookIntake>) => void }): void => {
     const opts = { ...defaultOptions(), ...overrides };
     const deps = buildDeps(opts);
-    if (opts.intakePath && loader?.addHandler) loader.addHandler(webhookIntake(app, opts.intakePath));
+    const metrics = opts.metrics;
+    if (opts.intakePath && loader?.addHandler) loader.addHandler(webhookIntake(app, opts.intakePath, metrics));
     for (const r of opts.routes ?? []) loader?.addHandler?.(async (req, res) => r(req, res));
+    let reviewing = 0;
+    if (metrics) {
+      metrics.queueDepthFrom('github-reviews', () => reviewing);
+      const file = new StateFile(statePath(opts));
+      const health = { state: stateReadable(() => deps.state.tableCount(), () => file.check()) };
+      // Through probot's addHandler: `kreview serve` (probot's Server) and startAppServer (createNodeMiddleware) both pass one.
+      loader?.addHandler?.(opsHandler({ metrics, health }));
+    }
 
     const review = (context: AnyContext, pr: PullRequestRef, force: boolean) => {
       const work = reviewOne(context, pr, force);
@@ -114,17 +135,25 @@ export function createKreviewApp(overrides: Partial<AppOptions> = {}) {
     };
 
     const reviewOne = async (context: AnyContext, pr: PullRequestRef, force: boolean) => {
-      const result = await reviewPullRequest(
-        {
-          octokit: context.octokit,
-          log: context.log,
-          installationId: installationId(context.payload),
-          loadConfig: () => context.config('kreview.yml'),
-          pr,
-          force,
-        },
-        deps,
-      );
+      reviewing++;
+      const started = Date.now();
+      // probot's context.log carries the delivery id; kreview's own logger (the mail side) takes it from here.
+      const result = await withLogContext({ id: context.id }, () =>
+        reviewPullRequest(
+          {
+            octokit: context.octokit,
+            log: context.log,
+            installationId: installationId(context.payload),
+            loadConfig: () => context.config('kreview.yml'),
+            pr,
+            force,
+          },
+          deps,
+        ),
+      ).finally(() => reviewing--);
+      metrics?.reviews.inc({ source: 'github', result });
+      if (result === 'reviewed' || result === 'failed') metrics?.jobSeconds.observe({ source: 'github' }, (Date.now() - started) / 1000);
+      if (result === 'failed') metrics?.errors.inc({ where: 'review' });
       context.log.info(`${pr.owner}/${pr.repo}#${pr.number}@${pr.headSha.slice(0, 12)}: ${result}`);
     };
 
@@ -200,6 +229,7 @@ export function createKreviewApp(overrides: Partial<AppOptions> = {}) {
     });
 
     app.onError(async (err) => {
+      metrics?.errors.inc({ where: 'webhook' });
       app.log.error(`webhook handler failed: ${errorMessage(err)}`);
     });
   };

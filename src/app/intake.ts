@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Probot } from 'probot';
 import { errorMessage } from '../core/errors.js';
 import { installationId, PayloadError, validCheckEvent, validComment, validPull, validRepository } from './payload.js';
+import type { Metrics } from '../ops/metrics.js';
 
 /** GitHub caps webhook payloads at 25 MB. */
 const MAX_BODY = 25 << 20;
@@ -55,9 +56,12 @@ async function readBody(req: IncomingMessage): Promise<string | null> {
 }
 
 /** A node request handler for `path`: true when it answered the request. */
-export function webhookIntake(app: Probot, path: string) {
-  const answer = (res: ServerResponse, status: number, body: string) => {
-    if (!res.headersSent) res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(status < 300 ? { ok: body } : { error: body }));
+export function webhookIntake(app: Probot, path: string, metrics?: Metrics) {
+  const answer = (res: ServerResponse, status: number, body: string, event = '') => {
+    if (res.headersSent) return;
+    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(status < 300 ? { ok: body } : { error: body }));
+    // Only the events kreview handles by name: anything else a sender invents is `other`.
+    metrics?.webhooks.inc({ event: /^(pull_request|issue_comment|check_run|check_suite|installation\w*|ping)$/.test(event) ? event : 'other', status: String(status) });
   };
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     if (new URL(req.url ?? '/', 'http://x').pathname !== path) return false;
@@ -69,8 +73,9 @@ export function webhookIntake(app: Probot, path: string) {
     const name = header(req, 'x-github-event');
     const signature = header(req, 'x-hub-signature-256');
     const refuse = (status: number, why: string) => {
-      app.log.warn(`delivery ${id || '(no id)'} (${name || 'no event'}) refused: ${why}`);
-      answer(res, status, why);
+      // The delivery id as a field too, as probot puts it on every line of the delivery's handlers.
+      app.log.child({ id: id || null }).warn(`delivery ${id || '(no id)'} (${name || 'no event'}) refused: ${why}`);
+      answer(res, status, why, name);
       return true;
     };
     if (!id || !name || !signature) return refuse(400, 'missing X-GitHub-Delivery, X-GitHub-Event or X-Hub-Signature-256');
@@ -92,13 +97,13 @@ export function webhookIntake(app: Probot, path: string) {
     );
     const first = await Promise.race([work, timedOut]);
     clearTimeout(late!);
-    if (first === 'late') answer(res, 202, 'still processing');
-    else if (first === 'done') answer(res, 200, 'ok');
+    if (first === 'late') answer(res, 202, 'still processing', name);
+    else if (first === 'done') answer(res, 200, 'ok', name);
     else {
       // Handlers' errors are logged by the app's onError; here only the status.
       const errs = (first as { errors?: { status?: unknown }[] }).errors ?? [];
       const status = typeof errs[0]?.status === 'number' ? errs[0].status : 500;
-      answer(res, status, errorMessage(first));
+      answer(res, status, errorMessage(first), name);
     }
     return true;
   };

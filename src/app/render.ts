@@ -1,7 +1,7 @@
 // Renders the GitHub texts (check-run summary, review body, inline comment) from
 // templates/github/*.eta, and the markers that let kreview find its own content again.
 import { Eta } from 'eta';
-import type { Finding, Review, Severity } from '../core/types.js';
+import type { Finding, Review, SeriesRoute, Severity } from '../core/types.js';
 import type { PlacedFinding } from './placement.js';
 import { packagePath } from '../core/paths.js';
 
@@ -90,6 +90,20 @@ export function renderReviewBody(m: ReviewBodyModel): string {
     .trim();
 }
 
+/**
+ * The series' route as the JSON and the daemon's state say it: which tree, which base and why,
+ * and whether the series applied there. A status of the series, shown beside the notes, never a
+ * finding: a series that does not apply is no fault kreview found in its code.
+ */
+export function routeLines(route: SeriesRoute | undefined): string[] {
+  if (!route) return [];
+  if (!route.kernel) return [`Not reviewed with kernel rules: the series is for ${route.trees.join(', ')}, a tree kreview has no rules for.`];
+  const base = route.base ? `${route.baseWhy} (${route.base.slice(0, 12)})` : route.baseWhy;
+  if (route.applies === false) return [`The series does not apply to ${base}: only its hunks were read.`, ...route.tried.map((t) => `Also tried: ${t}`)];
+  if (route.applies === true) return [`Reviewed on ${base}, where the series applies.`];
+  return [];
+}
+
 export interface SummaryModel {
   review: Review;
   headSha: string;
@@ -99,7 +113,7 @@ export interface SummaryModel {
 }
 
 export function renderSummary(m: SummaryModel): string {
-  return eta.render('./summary', { ...m, md, cell, location, marker: markers.summary(m.headSha) }).trim();
+  return eta.render('./summary', { ...m, md, cell, location, routeLines, marker: markers.summary(m.headSha) }).trim();
 }
 
 /** What an earlier kreview comment becomes when a later push no longer shows its problem. */

@@ -20,9 +20,10 @@ import { hunkHeaders, mapLineThroughHunks } from './line-map.js';
 import { placeFindings, type LineMapper } from './placement.js';
 import { prDiffFromFiles, type PrFileEntry } from './pr-diff.js';
 import { annotationsOf, completeCheckRun, conclusionOf, publishReview, startCheckRun, type GitHubTarget } from './publish.js';
-import { renderSummary } from './render.js';
+import { renderSummary, routeLines } from './render.js';
 import type { AppState } from './state.js';
 import { commitMessageId, seriesMessageId, type MailForwarder } from './mail-forward.js';
+import type { Metrics } from '../ops/metrics.js';
 
 type Octokit = Context['octokit'];
 
@@ -65,6 +66,8 @@ export interface ReviewDeps {
   histories: HistoryPool;
   queueFor: (installationId: number) => ContentQueue;
   mail: MailForwarder | null;
+  /** Counts findings by id (src/ops/metrics.ts). */
+  metrics?: Metrics;
 }
 
 export interface ReviewRequest {
@@ -282,6 +285,7 @@ async function reviewHead(req: ReviewRequest, deps: ReviewDeps): Promise<ReviewR
     const files = (await filesAsked) as PrFileEntry[];
     const placement = await placeFindings(review, prDiffFromFiles(files), source.mapLine);
     const findings = placement.all.map((p) => p.finding);
+    deps.metrics?.countFindings('github', findings.map((f) => f.id));
     const notes = [...settings.warnings, ...source.notes];
     const conclusion = conclusionOf(findings, settings.failOn);
 
@@ -291,7 +295,7 @@ async function reviewHead(req: ReviewRequest, deps: ReviewDeps): Promise<ReviewR
     // The review first: the completed check run is the sign that everything for this head is done.
     const outcome =
       current === pr.headSha
-        ? await publishReview(target, placement, { patchCount: review.patches.length, total: findings.length, notes })
+        ? await publishReview(target, placement, { patchCount: review.patches.length, total: findings.length, notes: [...routeLines(review.route), ...notes] })
         : null;
     if (!outcome) notes.push(`The pull request has moved on to ${current.slice(0, 12)}; no review comments were posted for this commit.`);
     // The PR body's Message-ID (kernel-patches-daemon, b4), else the first commit that names the mail it was applied from.

@@ -10,6 +10,7 @@ import { KreviewError } from '../core/types.js';
 import { githubWebUrl, webUrlOfApi } from './github-host.js';
 import { webhookIntake } from './intake.js';
 import type { RouteHandler } from '../web/server.js';
+import type { Metrics } from '../ops/metrics.js';
 
 /** Where probot's own middleware listens: behind kreview's intake, which validates payloads first. */
 export const PROBOT_PATH_SUFFIX = '/_probot';
@@ -30,6 +31,8 @@ export interface AppServerOptions {
   routes?: RouteHandler[];
   /** Octokit class (default probot's, with its retries and its throttling shaped by kreviewOctokit); tests turn both off to see every call as made. */
   Octokit?: typeof ProbotOctokit;
+  /** Counters for /metrics (served with /healthz beside the webhook path); default: none, no endpoints. */
+  metrics?: Metrics;
 }
 
 export interface AppServer {
@@ -57,7 +60,7 @@ export async function startAppServer(o: AppServerOptions): Promise<AppServer> {
     secret: o.secret,
     baseUrl: o.baseUrl,
     logLevel: o.logLevel ?? 'warn',
-    Octokit: o.Octokit ?? kreviewOctokit(o.app?.queue?.spacingMs ?? 1000),
+    Octokit: o.Octokit ?? kreviewOctokit(o.app?.queue?.spacingMs ?? 1000, o.metrics),
   });
   const webhookPath = o.webhookPath ?? '/api/github/webhooks';
   const running = new Set<Promise<unknown>>();
@@ -67,11 +70,12 @@ export async function startAppServer(o: AppServerOptions): Promise<AppServer> {
   };
   // The clones' Histories stay open between reviews and are closed with the server.
   const histories = o.app?.histories ?? new HistoryPool();
-  const intake = webhookIntake(probot, webhookPath);
+  const intake = webhookIntake(probot, webhookPath, o.metrics);
   const middleware = await createNodeMiddleware(createKreviewApp({
       // Repositories are fetched from the web host that goes with the API.
       webUrl: o.baseUrl ? webUrlOfApi(o.baseUrl) : githubWebUrl(),
       ...o.app,
+      ...(o.metrics ? { metrics: o.metrics } : {}),
       track,
       histories,
     }), { probot, webhooksPath: webhookPath + PROBOT_PATH_SUFFIX });

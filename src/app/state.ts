@@ -3,6 +3,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { countTables } from '../ops/health.js';
 
 export interface ReviewedHead {
   repo: string;
@@ -48,6 +49,11 @@ export class AppState {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
+  }
+
+  /** The database answers a read (for /healthz): its table count. */
+  tableCount(): number {
+    return countTables(this.db);
   }
 
   /** Record a delivery id; false when it was seen before (a redelivery). */

@@ -64,36 +64,71 @@ function closeParen(text: string, open: number): number {
 
 const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** Blank annotation and attribute macros, collecting the lock annotations. */
-export function maskMacros(text: string, syntax: SyntaxSpec): { masked: string; annotations: Annotation[] } {
-  const annotations: Annotation[] = [];
+interface DefinePatterns {
+  /** Lines that start with one of the macros. */
+  head: RegExp;
+  globs: { re: RegExp; prefix: string }[];
+}
+
+/** The patterns a syntax spec's macro lists make, built once per spec rather than once per file parsed. */
+interface MaskPatterns {
+  kindOf: Map<string, Annotation['kind']>;
+  calls: RegExp | null;
+  defines: DefinePatterns | null;
+  loops: RegExp | null;
+  ignoreWords: RegExp | null;
+}
+
+const maskPatterns = new WeakMap<SyntaxSpec, MaskPatterns>();
+
+function patternsOf(syntax: SyntaxSpec): MaskPatterns {
+  const hit = maskPatterns.get(syntax);
+  if (hit) return hit;
   const kindOf = new Map<string, Annotation['kind']>();
   for (const n of syntax.acquires) kindOf.set(n, 'acquires');
   for (const n of syntax.releases) kindOf.set(n, 'releases');
   for (const n of syntax.mustHold) kindOf.set(n, 'must-hold');
   const callNames = [...kindOf.keys(), ...syntax.ignoreCalls];
+  // Globs are validated names (letters, digits, _, * and ?): their wildcards stand for name characters here.
+  const wordGlobs = (globs: string[]): string => globs.map((g) => g.replace(/\*/g, '\\w*').replace(/\?/g, '\\w')).join('|');
+  const defines = syntax.defineMacros ?? {};
+  const out: MaskPatterns = {
+    kindOf,
+    calls: callNames.length ? new RegExp(`\\b(${callNames.map(escapeRe).join('|')})\\s*\\(`, 'g') : null,
+    defines: Object.keys(defines).length
+      ? { head: new RegExp(`^[ \\t]*(${wordGlobs(Object.keys(defines))})[ \\t]*\\(`, 'gm'), globs: Object.entries(defines).map(([g, prefix]) => ({ re: globToRegExp(g), prefix })) }
+      : null,
+    loops: syntax.loopMacros.length ? new RegExp(`^[ \\t]*(${wordGlobs(syntax.loopMacros)})[ \\t]*\\(`, 'gm') : null,
+    ignoreWords: syntax.ignoreWords.length ? new RegExp(`\\b(${syntax.ignoreWords.map(escapeRe).join('|')})\\b`, 'g') : null,
+  };
+  maskPatterns.set(syntax, out);
+  return out;
+}
+
+/** Blank annotation and attribute macros, collecting the lock annotations. */
+export function maskMacros(text: string, syntax: SyntaxSpec): { masked: string; annotations: Annotation[] } {
+  const annotations: Annotation[] = [];
+  const pats = patternsOf(syntax);
   let out = text;
-  if (callNames.length) {
-    const re = new RegExp(`\\b(${callNames.map(escapeRe).join('|')})\\s*\\(`, 'g');
+  if (pats.calls) {
+    const re = pats.calls;
+    re.lastIndex = 0;
     let m: RegExpExecArray | null;
     while ((m = re.exec(text))) {
       const open = m.index + m[0].length - 1;
       const end = closeParen(text, open);
       if (end < 0) continue;
-      const kind = kindOf.get(m[1]);
+      const kind = pats.kindOf.get(m[1]);
       if (kind) annotations.push({ kind, expr: text.slice(open + 1, end - 1).trim(), offset: m.index });
       out = out.slice(0, m.index) + blank(text.slice(m.index, end)) + out.slice(end);
       re.lastIndex = end;
     }
   }
-  if (syntax.defineMacros && Object.keys(syntax.defineMacros).length) out = rewriteDefineMacros(out, syntax.defineMacros);
-  if (syntax.loopMacros.length) out = rewriteBracelessLoops(out, syntax.loopMacros);
+  if (pats.defines) out = rewriteDefineMacros(out, pats.defines);
+  if (pats.loops) out = rewriteBracelessLoops(out, pats.loops);
   out = rewriteCaseRanges(out);
   out = blankStaticDefines(out);
-  if (syntax.ignoreWords.length) {
-    const re = new RegExp(`\\b(${syntax.ignoreWords.map(escapeRe).join('|')})\\b`, 'g');
-    out = out.replace(re, (w) => ' '.repeat(w.length));
-  }
+  if (pats.ignoreWords) out = out.replace(pats.ignoreWords, (w) => ' '.repeat(w.length));
   return { masked: out, annotations };
 }
 
@@ -103,9 +138,8 @@ export function maskMacros(text: string, syntax: SyntaxSpec): { masked: string; 
  * condition is unknown, and its body parses as any loop body. Macros followed by `{` are left
  * alone: the walk reads `name(args) { body }` itself.
  */
-function rewriteBracelessLoops(text: string, loopMacros: string[]): string {
-  const names = loopMacros.map((g) => g.replace(/\*/g, '\\w*').replace(/\?/g, '\\w')).join('|');
-  const head = new RegExp(`^[ \\t]*(${names})[ \\t]*\\(`, 'gm');
+function rewriteBracelessLoops(text: string, head: RegExp): string {
+  head.lastIndex = 0;
   let out = text;
   let m: RegExpExecArray | null;
   while ((m = head.exec(text))) {
@@ -191,12 +225,9 @@ function overlayKeepingLines(segment: string, text: string): string | null {
  * `SYSCALL_DEFINE2(name, int, fd, struct page *, page)` becomes `long sys_name(int fd, struct page * page)`
  * in place (same length, same line breaks), so that tree-sitter sees the function it defines.
  */
-function rewriteDefineMacros(text: string, defines: Record<string, string>): string {
-  const globs = Object.entries(defines).map(([g, prefix]) => ({ re: globToRegExp(g), prefix }));
+function rewriteDefineMacros(text: string, { head, globs }: DefinePatterns): string {
   // Only lines that start with one of the macros: a file's thousands of calls are not looked at.
-  // Globs are validated names (letters, digits, _, * and ?): their wildcards stand for name characters here.
-  const names = Object.keys(defines).map((g) => g.replace(/\*/g, '\\w*').replace(/\?/g, '\\w')).join('|');
-  const head = new RegExp(`^[ \\t]*(${names})[ \\t]*\\(`, 'gm');
+  head.lastIndex = 0;
   let out = text;
   let m: RegExpExecArray | null;
   while ((m = head.exec(text))) {

@@ -25,6 +25,13 @@ export interface CommitInfo {
   date: number;
 }
 
+/** The first commit of a history that starts with an imported tree, and how many files it brought. */
+export interface HistoryImport {
+  root: string;
+  subject: string;
+  files: number;
+}
+
 export interface History {
   readonly repo: string;
   /** Resolve many ids at once (`cat-file --batch-check`), reporting ambiguity with candidates. */
@@ -74,4 +81,9 @@ export interface History {
   close(): Promise<void>;
   /** A shallow clone: commits older than its boundary are not here, so an id not found may still be real. */
   readonly shallow?: boolean;
+  /**
+   * The history begins with a commit that brings a whole tree at once (an unpacked release tarball
+   * committed in place): like a shallow clone, an id not found may be from before it.
+   */
+  readonly imported?: HistoryImport | null;
 }

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
 import { KreviewError } from '../core/types.js';
-import type { CommitInfo, History, ObjectType, ResolvedObject } from './history-types.js';
+import type { CommitInfo, History, HistoryImport, ObjectType, ResolvedObject } from './history-types.js';
 import { Ancestry } from './ancestry.js';
 import { CatFile } from './cat-file.js';
 import { parseCommitObject } from './commit-object.js';
@@ -61,6 +61,11 @@ function toInfo(c: IndexedCommit): CommitInfo {
   return { oid: c.oid, parents: c.parents, subject: c.subject, author: { name: c.authorName, email: c.authorEmail }, date: c.adate };
 }
 
+/** A history shorter than this is checked for an imported root (see importedRoot). */
+const IMPORT_COMMITS = 1000;
+/** A root commit bringing at least this many files is an imported tree, not the start of a project. */
+const IMPORT_FILES = 1000;
+
 class GitHistory implements History, DiffSource {
   private readonly check: CatFile;
   private readonly batch: CatFile;
@@ -86,6 +91,9 @@ class GitHistory implements History, DiffSource {
     this.differ = new DiffTree(repo);
     this.ancestry = new Ancestry(index);
   }
+
+  /** Set by refresh(): the history starts with an imported tree (see importedRoot). */
+  imported: HistoryImport | null = null;
 
   /** git keeps a shallow clone's boundary commits in `shallow`; a fetch --unshallow removes it. */
   get shallow(): boolean {
@@ -202,6 +210,7 @@ class GitHistory implements History, DiffSource {
       // look again (git's "someone may have just packed it"), so an abbreviation that new objects
       // made ambiguous is reported as such, as a fresh process would.
       await Promise.all([this.check, this.batch].filter((c) => c.running).map((c) => c.request(NO_SUCH_OBJECT)));
+      this.imported = await this.importedRoot();
       const tags: ReleaseTag[] = refs.flatMap((r) => (r.commit && r.name.startsWith('refs/tags/') ? [{ name: r.name.slice('refs/tags/'.length), commit: r.commit }] : []));
       const before = this.tags ? await this.tags.catch(() => null) : null;
       if (!before || before.length !== tags.length || before.some((t, i) => t.name !== tags[i].name || t.commit !== tags[i].commit)) {
@@ -212,6 +221,27 @@ class GitHistory implements History, DiffSource {
     });
     this.updating = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * A history of few commits whose root brings a whole tree (an unpacked release committed once,
+   * like Debian's linux-source) has lost everything before that root: ids from before it cannot be
+   * told from wrong ones. A real clone of a big tree has a root import too (Linux-2.6.12-rc2), but
+   * with it a long history, so only histories under IMPORT_COMMITS commits are looked at.
+   */
+  private async importedRoot(): Promise<HistoryImport | null> {
+    if (this.index.visibleMax >= IMPORT_COMMITS) return null;
+    const roots = (await runGit(this.repo, ['rev-list', '--max-parents=0', 'HEAD'], { timeoutMs: 30_000 })).stdout.split('\n').filter(isFullOid);
+    for (const root of roots.slice(0, 4)) {
+      const listed = await runGit(this.repo, ['ls-tree', '-r', '-z', '--name-only', root], { timeoutMs: 60_000 });
+      if (listed.code !== 0) continue;
+      let files = 0;
+      for (let i = listed.stdout.indexOf('\0'); i >= 0; i = listed.stdout.indexOf('\0', i + 1)) files++;
+      if (files < IMPORT_FILES) continue;
+      const info = (await this.commits([root])).get(root);
+      return { root, subject: info?.subject ?? '', files };
+    }
+    return null;
   }
 
   /** Row id of a commit in the index, indexing it (and its missing ancestors) first if needed. */

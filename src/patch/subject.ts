@@ -25,11 +25,37 @@ interface TagFacts {
   tree: string[];
 }
 
+const isPatchWord = (w: string): boolean => PATCH_WORDS.includes(w.toLowerCase()) || GLUED_RE.test(w);
+const isTagWord = (w: string): boolean => FLAG_WORDS.includes(w.toLowerCase()) || GLUED_RE.test(w) || VERSION_RE.test(w);
+
+/**
+ * A patch word joined to other words by dashes, as real list mail writes it: `[PATCH-RFC]`,
+ * `[RFC-PATCH]`, `[PATCH -RFC 1/2]`, `[PATCH-next v3]`, `[PATCH-block v2 1/3]`, `[STABLE-PATCH]`.
+ * The tag words at either end come apart; what is left in the middle is one word (a tree name
+ * keeps its own dashes: `PATCH-net-next` is PATCH and net-next). Words without a patch word at an
+ * end (`net-next`, `btrfs-progs`, `-next`) stay whole.
+ */
+function splitDashed(word: string): string[] {
+  if (!word.includes('-') || isTagWord(word)) return [word];
+  const parts = word.split('-');
+  let i = 0;
+  let j = parts.length;
+  while (i < j && isTagWord(parts[i])) i++;
+  while (j > i && isTagWord(parts[j - 1])) j--;
+  if (![...parts.slice(0, i), ...parts.slice(j)].some(isPatchWord)) return [word];
+  const middle = parts.slice(i, j).filter(Boolean).join('-');
+  return [...parts.slice(0, i), ...(middle ? [middle] : []), ...parts.slice(j)];
+}
+
 /** Reads the words of one bracket group; isPatch is false when no patch word is among them. */
 function readTag(tag: string): TagFacts {
   const facts: TagFacts = { isPatch: false, version: null, index: null, total: null, rfc: false, resend: false, tree: [] };
   // `RFC/PATCH`, `PATCH,v2` and `PATCH v2,1/3` all occur; `/` only separates words when it is not a counter.
-  const words = tag.split(/[\s,]+/).flatMap((w) => (COUNTER_RE.test(w) ? [w] : w.split('/'))).filter(Boolean);
+  const words = tag
+    .split(/[\s,]+/)
+    .flatMap((w) => (COUNTER_RE.test(w) ? [w] : w.split('/')))
+    .flatMap(splitDashed)
+    .filter(Boolean);
   for (const word of words) {
     const lower = word.toLowerCase();
     const glued = GLUED_RE.exec(word);

@@ -47,6 +47,23 @@ export function checkFor(findings: Finding[], targetUrl: string | null, messageI
   return { state, context: CHECK_CONTEXT, description, ...(targetUrl ? { target_url: targetUrl.replaceAll('{msgid}', encodeURIComponent(messageId)) } : {}) };
 }
 
+/** How many pages of a patch's checks are read when settling a lost post (250 checks a page). */
+const CHECK_PAGES = 40;
+
+/**
+ * The `rel="next"` target of a Link header (RFC 8288), kept only when it stays under the instance's API
+ * root: a page link never takes the token to another host.
+ */
+export function nextLink(header: string | null, apiRoot: string): string | null {
+  if (!header) return null;
+  for (const part of header.split(',')) {
+    const m = /^\s*<([^>]*)>\s*;(.*)$/.exec(part);
+    if (!m || !/(^|;)\s*rel\s*=\s*"?next"?\s*(;|$)/i.test(m[2])) continue;
+    return m[1].startsWith(`${apiRoot}/`) ? m[1] : null;
+  }
+  return null;
+}
+
 /** The patch could not be found (yet): patchwork may still be reading the list. */
 export class PatchNotFound extends KreviewError {}
 
@@ -66,7 +83,11 @@ export class PatchworkClient {
   }
 
   private async call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
-    const url = `${this.api}${path}`;
+    return (await this.request(method, `${this.api}${path}`, body)).json;
+  }
+
+  /** One request; the answer's JSON and its `Link: <...>; rel="next"` page, when on this instance. */
+  private async request(method: 'GET' | 'POST', url: string, body?: unknown): Promise<{ json: unknown; next: string | null }> {
     let res: Response;
     try {
       res = await fetch(url, {
@@ -82,11 +103,13 @@ export class PatchworkClient {
     }
     const text = await res.text();
     if (!res.ok) throw new KreviewError(`patchwork ${method} ${url}: HTTP ${res.status} ${text.slice(0, 120).replace(/\s+/g, ' ')}`);
+    let json: unknown;
     try {
-      return JSON.parse(text) as unknown;
+      json = JSON.parse(text) as unknown;
     } catch {
       throw new KreviewError(`patchwork ${method} ${url}: the answer is not JSON`);
     }
+    return { json, next: nextLink(res.headers.get('link'), this.api) };
   }
 
   /** The patch's id in this instance (and project, when configured). */
@@ -105,10 +128,19 @@ export class PatchworkClient {
 
   /** Whether a check like this one is already on the patch (a post whose answer was lost went through). */
   async hasCheck(patchId: number, check: CheckBody): Promise<boolean> {
-    const list = await this.call('GET', `/patches/${patchId}/checks/?per_page=250`);
-    return Array.isArray(list) && list.some((c) => {
-      const o = c as Partial<CheckBody>;
-      return o.context === check.context && o.state === check.state && o.description === check.description;
-    });
+    // Patchwork pages its lists (Link headers, at most 250 a page); a patch busy with CI bots can carry
+    // more checks than one page, and ours may be on any of them. Bounded: a server that pages forever
+    // costs at most CHECK_PAGES requests, and an unsettled post then counts as not made.
+    let url: string | null = `${this.api}/patches/${patchId}/checks/?per_page=250`;
+    for (let page = 0; url && page < CHECK_PAGES; page++) {
+      const r: { json: unknown; next: string | null } = await this.request('GET', url);
+      const found = Array.isArray(r.json) && r.json.some((c) => {
+        const o = c as Partial<CheckBody>;
+        return o.context === check.context && o.state === check.state && o.description === check.description;
+      });
+      if (found) return true;
+      url = r.next;
+    }
+    return false;
   }
 }

@@ -1,6 +1,9 @@
 // Follows an IMAP mailbox with imapflow: one connection kept open (imapflow IDLEs on it between
-// polls), messages fetched by UID above a cursor that is reset when UIDVALIDITY changes.
+// polls), messages fetched by UID above a cursor that is reset when UIDVALIDITY changes. Sizes
+// (RFC822.SIZE) are asked first: a message over limits.messageBytes is skipped with a warning,
+// never downloaded.
 import { ImapFlow } from 'imapflow';
+import { DEFAULT_LIMITS } from '../core/limits.js';
 import { KreviewError } from '../core/types.js';
 import type { CursorStore } from '../state/cursors.js';
 import type { BatchHandler, RawMessage, WatchSource } from '../watch/raw-message.js';
@@ -27,6 +30,8 @@ export class ImapSource implements WatchSource {
     private readonly cfg: ImapSourceConfig,
     private readonly cursors: CursorStore,
     private readonly warn: (msg: string) => void = () => {},
+    /** `limits.messageBytes`: a larger message is skipped with one line, without being downloaded. */
+    private readonly maxMessageBytes: number = DEFAULT_LIMITS.messageBytes,
   ) {
     this.name = cfg.name;
   }
@@ -71,25 +76,37 @@ export class ImapSource implements WatchSource {
     let last = saved && saved[0] === validity ? Number(saved[1]) : 0;
     // uidNext is only as fresh as the last SELECT; `exists` follows the server's EXISTS reports.
     if (box.exists === 0) return 0;
-    let n = 0;
-    let batch: RawMessage[] = [];
-    let batchLast = last;
-    const flush = async () => {
-      if (!batch.length) return;
-      await handle(batch);
-      n += batch.length;
-      last = batchLast;
-      this.cursors.set(key, `${validity}:${last}`);
-      batch = [];
-    };
-    for await (const msg of client.fetch(`${last + 1}:*`, { uid: true, source: true }, { uid: true })) {
+    // UIDs and sizes only (a few bytes a message), then the sources of those within the limit.
+    const news: { uid: number; size: number }[] = [];
+    for await (const msg of client.fetch(`${last + 1}:*`, { uid: true, size: true }, { uid: true })) {
       // `n:*` always names the highest message, even below n.
-      if (msg.uid <= last || !msg.source) continue;
-      batch.push({ raw: msg.source, origin: `${this.name} uid ${msg.uid}`, source: this.name });
-      batchLast = Math.max(batchLast, msg.uid);
-      if (batch.length >= BATCH) await flush();
+      if (msg.uid > last) news.push({ uid: msg.uid, size: msg.size ?? 0 });
     }
-    await flush();
+    news.sort((a, b) => a.uid - b.uid);
+    let n = 0;
+    for (let i = 0; i < news.length; i += BATCH) {
+      const chunk = news.slice(i, i + BATCH);
+      const wanted = new Set<number>();
+      for (const m of chunk) {
+        if (m.size > this.maxMessageBytes) this.warn(`${this.name}: uid ${m.uid} in ${this.cfg.mailbox} is ${m.size} bytes, larger than ${this.maxMessageBytes}; skipped without downloading it`);
+        else wanted.add(m.uid);
+      }
+      const batch: { uid: number; raw: Buffer }[] = [];
+      if (wanted.size) {
+        for await (const msg of client.fetch([...wanted].join(','), { uid: true, source: true }, { uid: true })) {
+          if (!wanted.has(msg.uid) || !msg.source) continue;
+          // The server's size was wrong (or the message changed): the limit holds all the same.
+          if (msg.source.length > this.maxMessageBytes) this.warn(`${this.name}: uid ${msg.uid} in ${this.cfg.mailbox} is larger than ${this.maxMessageBytes} bytes; skipped`);
+          else batch.push({ uid: msg.uid, raw: msg.source });
+        }
+      }
+      batch.sort((a, b) => a.uid - b.uid);
+      if (batch.length) await handle(batch.map((m) => ({ raw: m.raw, origin: `${this.name} uid ${m.uid}`, source: this.name })));
+      n += batch.length;
+      // Past the chunk, skipped ones included: they are not asked for again.
+      last = chunk[chunk.length - 1].uid;
+      this.cursors.set(key, `${validity}:${last}`);
+    }
     return n;
   }
 

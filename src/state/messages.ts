@@ -1,7 +1,7 @@
 // Seen messages: one row per Message-ID, the decoded patch kept as JSON until its series is reviewed.
 import type { Patch } from '../core/types.js';
 import { MailHeads } from './mail-heads.js';
-import type { Db } from './open-state.js';
+import { relaxedTransaction, type Db } from './open-state.js';
 
 export type MessageKind = 'patch' | 'cover' | 'other' | 'ignored' | 'bad';
 /**
@@ -16,6 +16,8 @@ const KEEPS_PATCH: ReadonlySet<MessageState> = new Set(['waiting', 'reviewing', 
 
 /** `note` of a message sent back to wait after the process died during its review once. */
 const INTERRUPTED_ONCE = 'interrupted once: the process died during its review';
+/** `note` of a quarantined message an operator sent back to wait (`kreview watch --requeue`). */
+const REQUEUED = 'requeued by an operator after quarantine';
 
 export interface Quarantined {
   messageId: string;
@@ -79,11 +81,11 @@ export class MessageStore {
     return r.changes === 1;
   }
 
-  /** Records many messages in one transaction (one fsync for a whole batch). */
+  /** Records many messages in one transaction, not waiting for the disk (a power loss means reading them again). */
   addMany(rows: Parameters<MessageStore['add']>[0][]): void {
-    this.db.transaction(() => {
+    relaxedTransaction(this.db, () => {
       for (const r of rows) this.add(r);
-    })();
+    });
   }
 
   /** The same message seen through another list: remember the list, nothing else. */
@@ -120,6 +122,29 @@ export class MessageStore {
     })();
     this.quarantine(again, 'its review never finished, twice: the process died during it each time (out of memory, or killed); not tried again');
     return { retried: first, quarantined: again };
+  }
+
+  /**
+   * An operator's second chance for quarantined messages (`kreview watch --requeue`): `all`, or the
+   * named Message-IDs with the rest of each one's thread (a series is quarantined as a whole, so one
+   * id brings back its cover and siblings). They wait again; a death during their next review is
+   * then treated as the first. Returns the ids requeued.
+   */
+  requeue(which: 'all' | string[]): string[] {
+    const rows = this.db
+      .prepare(
+        `SELECT message_id AS id, coalesce(json_extract(patch_json, '$.mail.references[0]'), json_extract(patch_json, '$.mail.inReplyTo'), message_id) AS root
+         FROM messages WHERE state = 'quarantined'`,
+      )
+      .all() as { id: string; root: string }[];
+    const wanted = which === 'all' ? null : new Set(which.map((id) => id.replace(/^<|>$/g, '')));
+    const roots = new Set(rows.filter((r) => wanted === null || wanted.has(r.id)).map((r) => r.root));
+    const ids = rows.filter((r) => roots.has(r.root) || wanted?.has(r.root)).map((r) => r.id);
+    const st = this.db.prepare(`UPDATE messages SET state = 'waiting', note = ? WHERE message_id = ? AND state = 'quarantined'`);
+    this.db.transaction(() => {
+      for (const id of ids) st.run(REQUEUED, id);
+    })();
+    return ids;
   }
 
   quarantined(limit = 50): Quarantined[] {
@@ -169,9 +194,9 @@ export class MessageStore {
 
   /** Moves messages out of the waiting set; their JSON is dropped (the review's outcome is in the outbox). */
   setState(ids: string[], state: MessageState): void {
-    const tx = this.db.transaction(() => {
+    // Bookkeeping: a killed process keeps it (the `reviewing` mark is for that); a power loss at worst repeats a review.
+    relaxedTransaction(this.db, () => {
       for (const id of ids) this.setStateStmt.run(state, KEEPS_PATCH.has(state) ? 0 : 1, id);
     });
-    tx();
   }
 }

@@ -7,15 +7,19 @@ import { queueIncoming, readAllLimited } from '../sources/ingest.js';
 import { Watcher } from './daemon.js';
 import { loadPolicy } from './policy.js';
 import { statusText } from './status.js';
-import { DEFAULT_WEB_HOST } from '../web/server.js';
+import { DEFAULT_WEB_HOST, type RouteHandler } from '../web/server.js';
+import { MessageStore } from '../state/messages.js';
+import { createLogger, logFormatOf } from '../ops/log.js';
+import { Metrics } from '../ops/metrics.js';
+import { opsHandler, startOpsServer, type OpsServer } from '../ops/http.js';
 
 /** The web view over the daemon's own state; an approval wakes the daemon, which sends the reply. */
-async function startWatchWeb(w: Watcher, port: number, host: string | undefined) {
+async function startWatchWeb(w: Watcher, port: number, host: string | undefined, extra: RouteHandler[]) {
   const [{ startWebServer }, { webView }] = await Promise.all([import('../web/server.js'), import('../web/view.js')]);
   const server = await startWebServer({
     port,
     host: host ?? DEFAULT_WEB_HOST,
-    handlers: [webView({ db: w.db, policy: () => w.policy.current, onDecision: () => w.wake() })],
+    handlers: [...extra, webView({ db: w.db, policy: () => w.policy.current, onDecision: () => w.wake() })],
   });
   process.stderr.write(`kreview watch: web view on ${server.url}\n`);
   return server;
@@ -31,10 +35,14 @@ interface WatchOptions {
   retryFailed?: boolean;
   http?: string;
   httpHost?: string;
+  requeue: string[];
+  metricsPort?: string;
+  metricsHost: string;
+  logFormat?: string;
 }
 
-function portOf(v: string): number {
-  if (!/^\d{1,5}$/.test(v) || Number(v) > 65535) throw new KreviewError(`--http ${v}: not a port number`);
+function portOf(v: string, option: string): number {
+  if (!/^\d{1,5}$/.test(v) || Number(v) > 65535) throw new KreviewError(`${option} ${v}: not a port number`);
   return Number(v);
 }
 
@@ -46,11 +54,33 @@ export function registerWatchCommands(program: Command): void {
     .option('--once', 'one pass over every source and the outbox, then exit')
     .option('--retry-failed', 'put replies that failed for good back in the queue first')
     .option('--status', 'print what waits, what the outbox owes, quarantined messages and recent warnings, then exit')
-    .option('--http <port>', 'serve the web view (series, findings, replies; approve held replies) on this port (docs/web.md)')
+    .option('--http <port>', 'serve the web view (series, findings, replies; approve held replies), /healthz and /metrics on this port (docs/web.md)')
     .option('--http-host <addr>', `address the web view listens on (default ${DEFAULT_WEB_HOST}: this machine only)`)
+    .option(
+      '--requeue <message-id|all>',
+      'send quarantined messages (with the rest of their thread) back to wait for review, then exit (repeatable)',
+      (v: string, all: string[]) => [...all, v],
+      [] as string[],
+    )
+    .option('--metrics-port <port>', 'serve /healthz and Prometheus /metrics on this port (0: any free port, printed at start)')
+    .option('--metrics-host <addr>', 'address for --metrics-port', '127.0.0.1')
+    .option('--log-format <text|json>', 'text lines (default), or one JSON object a line with the Message-ID of the series under review (also $KREVIEW_LOG_FORMAT)')
     .action(async (o: WatchOptions) => {
-      const port = o.http === undefined ? null : portOf(o.http);
+      const port = o.http === undefined ? null : portOf(o.http, '--http');
       if (port !== null && (o.once || o.status)) throw new KreviewError('--http serves the web view while the daemon runs: not with --once or --status');
+      const format = logFormatOf(o.logFormat);
+      if (o.requeue.length) {
+        const path = loadPolicy(o.config).statePath;
+        const db = openState(path);
+        try {
+          const ids = new MessageStore(db).requeue(o.requeue.includes('all') ? 'all' : o.requeue);
+          if (!ids.length) throw new KreviewError(`no quarantined message matches ${o.requeue.join(', ')} (kreview watch --status lists them)`);
+          process.stdout.write(`requeued ${ids.length} message${ids.length === 1 ? '' : 's'} for review by the next pass:\n${ids.map((id) => `  <${id}>\n`).join('')}`);
+        } finally {
+          db.close();
+        }
+        return;
+      }
       if (o.status) {
         const path = loadPolicy(o.config).statePath;
         const db = openState(path);
@@ -61,8 +91,17 @@ export function registerWatchCommands(program: Command): void {
         }
         return;
       }
-      const w = new Watcher({ policyFile: o.config });
+      // The web view serves /healthz and /metrics too; --metrics-port alone serves only those.
+      const metrics = o.metricsPort === undefined && port === null ? undefined : new Metrics();
+      // JSON lines carry every level (a collector filters them); the terminal gets info and above.
+      const logger = createLogger({ name: 'kreview watch', format, level: format === 'json' ? 'debug' : 'info' });
+      const w = new Watcher({ policyFile: o.config, logger, ...(metrics ? { metrics } : {}) });
+      let ops: OpsServer | null = null;
       try {
+        if (metrics && o.metricsPort !== undefined) {
+          ops = await startOpsServer(opsHandler({ metrics, health: w.healthChecks() }), portOf(o.metricsPort, '--metrics-port'), o.metricsHost);
+          logger.info(`/healthz and /metrics on ${ops.url}`);
+        }
         if (o.retryFailed) w.outbox.retryFailed();
         if (o.once) {
           const t = await w.tick();
@@ -83,13 +122,14 @@ export function registerWatchCommands(program: Command): void {
         const onSignal = () => stop.abort();
         process.once('SIGINT', onSignal);
         process.once('SIGTERM', onSignal);
-        const web = port === null ? null : await startWatchWeb(w, port, o.httpHost);
+        const web = port === null ? null : await startWatchWeb(w, port, o.httpHost, metrics ? [opsHandler({ metrics, health: w.healthChecks() })] : []);
         try {
           await w.run(stop.signal);
         } finally {
           await web?.close();
         }
       } finally {
+        await ops?.close();
         await w.close();
       }
     });

@@ -1,5 +1,6 @@
 // The mail daemon's loop: read every source, store new messages once, review the series that are
 // ready, and send what the outbox owes. One tick does each step once; run() repeats it.
+import { setImmediate } from 'node:timers/promises';
 import { validateLockRules } from '../../checks/lock/index.js';
 import type { Review, Series } from '../core/types.js';
 import { KreviewError } from '../core/types.js';
@@ -18,13 +19,17 @@ import { SeriesStore } from '../state/series-store.js';
 import { IncomingQueueSource } from '../sources/ingest.js';
 import { MaildirSource } from '../sources/maildir.js';
 import { PublicInboxSource } from '../sources/public-inbox.js';
-import { assemble } from './assembler.js';
+import { assemble, type ReadySeries } from './assembler.js';
 import { Intake, type IntakeCounts } from './intake.js';
 import { MboxTailSource } from './mbox-tail.js';
 import { PolicyWatcher, type SinkConfig, type SourceConfig, type WatchPolicy } from './policy.js';
 import type { WatchSource } from './raw-message.js';
 import { SeriesReviewer, type ReviewFn, type ReviewOutcome } from './series-reviewer.js';
 import { PatchworkClient, patchworkInstance, type PatchworkConfig } from '../sinks/patchwork.js';
+import type { HealthCheck } from '../ops/health.js';
+import { countTables, progressFresh, stateReadable } from '../ops/health.js';
+import { withLogContext, type Logger } from '../ops/log.js';
+import type { Metrics } from '../ops/metrics.js';
 
 /** Waiting messages loaded for assembly at a time (rounded up to whole senders). */
 const REVIEW_BATCH = 500;
@@ -32,6 +37,10 @@ const REVIEW_BATCH = 500;
 export interface WatcherOptions {
   policyFile: string;
   log?: (msg: string) => void;
+  /** Levelled lines (text or JSON, see src/ops/log.ts); `log`, when given, takes every line instead. */
+  logger?: Logger;
+  /** Counts reviews, findings, mails sent, errors and passes, and reports the queues' depth. */
+  metrics?: Metrics;
   now?: () => number;
   /** Replaces the review pipeline (benchmarks of intake alone; tests of a review that fails). */
   review?: ReviewFn;
@@ -67,7 +76,7 @@ async function buildSource(c: SourceConfig, cursors: CursorStore, warn: (m: stri
       return new MboxTailSource(c.path, c.name, cursors, warn, maxBytes);
     case 'imap': {
       const { ImapSource } = await import('../sources/imap.js');
-      return new ImapSource(c, cursors, warn);
+      return new ImapSource(c, cursors, warn, maxBytes);
     }
     case 'nntp': {
       const { NntpSource } = await import('../sources/nntp.js');
@@ -97,6 +106,13 @@ export class Watcher {
   private sources: WatchSource[] = [];
   private sourcesFor = '';
   private readonly log: (msg: string) => void;
+  private readonly logWarn: (msg: string) => void;
+  private readonly logError: (msg: string) => void;
+  /** A line for each series reviewed: in JSON logs (collectors filter by level), not in the terminal's. */
+  private readonly logDebug: (msg: string) => void;
+  private readonly metrics: Metrics | null;
+  /** When the loop last finished a pass, a source's poll or a review (for /healthz). */
+  lastProgressAt: number | null = null;
   private wakeUp: (() => void) | null = null;
   private readonly now: () => number;
   /** This tick's errors so far (each logged once, when it happens). */
@@ -105,8 +121,13 @@ export class Watcher {
   private reviewFailure: string | null = null;
 
   constructor(private readonly opts: WatcherOptions) {
-    this.log = opts.log ?? ((m) => process.stderr.write(`kreview watch: ${m}\n`));
+    const logger = opts.logger;
+    this.log = opts.log ?? (logger ? (m) => logger.info(m) : (m) => process.stderr.write(`kreview watch: ${m}\n`));
+    this.logWarn = opts.log ?? (logger ? (m) => logger.warn(m) : this.log);
+    this.logError = opts.log ?? (logger ? (m) => logger.error(m) : this.log);
+    this.logDebug = !opts.log && logger ? (m) => logger.debug(m) : () => {};
     this.now = opts.now ?? Date.now;
+    this.metrics = opts.metrics ?? null;
     this.policy = new PolicyWatcher(opts.policyFile, this.log);
     // A broken rule file stops the daemon at start-up (file and line), not on every series.
     validateLockRules(this.policy.current.review.lock.ruleFiles);
@@ -129,11 +150,34 @@ export class Watcher {
     if (interrupted.retried.length) this.warn(`${n(interrupted.retried.length)} whose review never finished (the process died during it) will be tried once more`);
     if (interrupted.quarantined.length) this.warn(`${n(interrupted.quarantined.length)} quarantined: their review never finished, twice (the process died during it each time); see kreview watch --status`);
     this.sink = opts.sink ?? buildSink(this.policy.current.sink, this.warn);
+    this.metrics?.queueDepthFrom('mail-waiting', () => this.messages.count('waiting'));
+    this.metrics?.queueDepthFrom('mail-outbox', () => this.outbox.counts().pending);
+  }
+
+  /**
+   * What /healthz checks: the state database is still the file opened and answers a read, and the
+   * loop made progress lately: within three polls, or within one review's limit for a ten-patch
+   * series when that is longer (a pass is busy for as long as its slowest review).
+   */
+  healthChecks(): Record<string, HealthCheck> {
+    const p = () => this.policy.current;
+    return {
+      state: stateReadable(() => countTables(this.db), () => this.stateFile.check()),
+      loop: progressFresh(
+        () => this.lastProgressAt,
+        () => Math.max(3 * p().pollMs, 11 * (this.opts.reviewMsPerPatch ?? p().limits.reviewMsPerPatch), 60_000),
+        this.now,
+      ),
+    };
+  }
+
+  private progress(): void {
+    this.lastProgressAt = this.now();
   }
 
   /** A warning: logged and kept in the state as it happens. */
   private readonly warn = (msg: string): void => {
-    this.log(msg);
+    this.logWarn(msg);
     this.events.add('warning', msg, this.now());
   };
 
@@ -148,7 +192,9 @@ export class Watcher {
       timer = setTimeout(() => reject(new KreviewError(`the review ran past its limit of ${limit / 1000} s (limits.reviewMsPerPatch per patch, plus one)`)), limit);
     });
     try {
-      return await Promise.race([review(series, o), late]);
+      const done = await Promise.race([review(series, o), late]);
+      this.metrics?.countFindings('mail', done.patches.flatMap((pr) => pr.findings.map((f) => f.id)));
+      return done;
     } catch (e) {
       this.reviewFailure = (e as Error).message.split('\n')[0];
       throw e;
@@ -164,7 +210,8 @@ export class Watcher {
   private problem(msg: string): void {
     if (this.tickErrors.includes(msg)) return;
     this.tickErrors.push(msg);
-    this.log(msg);
+    this.logError(msg);
+    this.metrics?.errors.inc({ where: 'watch' });
     this.events.add('error', msg, this.now());
   }
 
@@ -187,6 +234,7 @@ export class Watcher {
     for (const s of this.sources) {
       try {
         await s.poll((batch) => this.intake.handle(batch));
+        this.progress();
       } catch (e) {
         // The state file failing is no fault of the source: it stops the tick.
         const se = stateError(e, this.stateFile.path);
@@ -223,6 +271,11 @@ export class Watcher {
     out.superseded += a.superseded.length;
     // Newest versions first, so that an older version in the same tick sees itself superseded.
     for (const r of a.ready.sort((x, y) => y.series.version - x.series.version)) {
+      // A review without a repository never waits for I/O, so a backlog would otherwise run without
+      // the event loop ever turning: tree-sitter frees its syntax trees (native memory V8 does not
+      // see) only in finalizers that run on a turn, and timers and signals wait for one too. Without
+      // this, the restart of a 12,000-message replay peaked at 599 MB, nearly all of it dead trees.
+      await setImmediate();
       const newer = this.seriesStore.reviewedVersion(r.identity);
       if (newer !== null && newer > r.series.version) {
         this.messages.setState(r.messageIds, 'superseded');
@@ -231,29 +284,43 @@ export class Watcher {
       }
       // Marked first, committed: if this review kills the process, the next start quarantines it.
       this.messages.setState(r.messageIds, 'reviewing');
-      this.reviewFailure = null;
-      let o: ReviewOutcome | null = null;
-      try {
-        o = await this.reviewer.reviewReady(r, p, now);
-      } catch (e) {
-        const se = stateError(e, this.stateFile.path);
-        if (se) throw se;
-        this.reviewFailure = (e as Error).message.split('\n')[0];
-        this.problem(`${r.series.id}: review failed: ${this.reviewFailure}`);
-      }
-      if (o === null || this.reviewFailure !== null) {
-        // One failed attempt is enough: a poison message must not come back on every pass.
-        this.messages.quarantine(r.messageIds, this.reviewFailure ?? 'review failed');
-        this.warn(`${o?.key ?? r.series.id}: ${r.messageIds.length} message${r.messageIds.length === 1 ? '' : 's'} quarantined, not tried again (kreview watch --status)`);
-        out.quarantined.push(o?.key ?? r.series.id);
-        out.errors.push(...(o?.errors ?? []));
-        continue;
-      }
-      out.reviewed.push(o.key);
-      out.queued.push(...o.queued);
-      out.errors.push(...o.errors);
-      for (const e of o.errors) this.problem(e);
+      // Every line logged during this series' review carries its lead Message-ID (JSON logs).
+      const lead = r.series.cover ?? r.series.patches[0];
+      await withLogContext({ messageId: lead?.mail?.messageId ?? r.messageIds[0] ?? null }, () => this.reviewOne(r, p, now, out));
     }
+  }
+
+  private async reviewOne(r: ReadySeries, p: WatchPolicy, now: number, out: Awaited<ReturnType<Watcher['reviewReady']>>): Promise<void> {
+    this.reviewFailure = null;
+    const started = this.now();
+    let o: ReviewOutcome | null = null;
+    try {
+      o = await this.reviewer.reviewReady(r, p, now);
+    } catch (e) {
+      const se = stateError(e, this.stateFile.path);
+      if (se) throw se;
+      this.reviewFailure = (e as Error).message.split('\n')[0];
+      this.problem(`${r.series.id}: review failed: ${this.reviewFailure}`);
+    }
+    this.progress();
+    const failed = o === null || this.reviewFailure !== null;
+    this.metrics?.jobSeconds.observe({ source: 'mail' }, (this.now() - started) / 1000);
+    this.metrics?.reviews.inc({ source: 'mail', result: failed ? 'quarantined' : 'reviewed' });
+    if (o === null || this.reviewFailure !== null) {
+      // One failed attempt is enough: a poison message must not come back on every pass.
+      this.messages.quarantine(r.messageIds, this.reviewFailure ?? 'review failed');
+      this.warn(`${o?.key ?? r.series.id}: ${r.messageIds.length} message${r.messageIds.length === 1 ? '' : 's'} quarantined, not tried again (kreview watch --status)`);
+      out.quarantined.push(o?.key ?? r.series.id);
+      out.errors.push(...(o?.errors ?? []));
+      return;
+    }
+    // Failed before the review ran (its repository or MAINTAINERS file unreadable): not tried again.
+    if (o.failed) this.messages.setState(r.messageIds, 'reviewed');
+    this.logDebug(`${o.key}: reviewed in ${((this.now() - started) / 1000).toFixed(1)} s, ${o.queued.length} repl${o.queued.length === 1 ? 'y' : 'ies'} queued`);
+    out.reviewed.push(o.key);
+    out.queued.push(...o.queued);
+    out.errors.push(...o.errors);
+    for (const e of o.errors) this.problem(e);
   }
 
   /** Settles crash orphans and sends what is due. */
@@ -267,6 +334,8 @@ export class Watcher {
     };
     const d = await this.outbox.dispatch(this.sink, { now: this.now(), limits, seen, onStep: this.opts.onOutboxStep });
     for (const e of d.errors) this.problem(e);
+    const sent = d.sent.length + rec.sent.length;
+    if (sent) this.metrics?.mailsSent.inc({ source: 'mail' }, sent);
     return { ...d, recovered: rec.sent, requeued: rec.requeued };
   }
 
@@ -300,8 +369,14 @@ export class Watcher {
    */
   async tick(): Promise<TickReport> {
     try {
-      return await this.pass();
+      const t = await this.pass();
+      this.progress();
+      this.metrics?.ticks.inc({ outcome: t.errors.length ? 'errors' : 'ok' });
+      this.metrics?.lastTick.set(this.now() / 1000);
+      return t;
     } catch (e) {
+      this.metrics?.ticks.inc({ outcome: 'failed' });
+      this.metrics?.errors.inc({ where: 'watch' });
       throw stateError(e, this.stateFile.path) ?? e;
     }
   }
@@ -344,7 +419,7 @@ export class Watcher {
       } catch (e) {
         // The caller says it once (the CLI: "kreview: ..." and a non-zero exit).
         if (e instanceof StateError) throw e;
-        this.log(`tick failed: ${(e as Error).message.split('\n')[0]}`);
+        this.logError(`tick failed: ${(e as Error).message.split('\n')[0]}`);
       }
       await new Promise<void>((res) => {
         // Sleep until the next poll, the signal aborts, or a source says mail arrived; whichever ends
@@ -368,6 +443,8 @@ export class Watcher {
   }
 
   async close(): Promise<void> {
+    this.metrics?.dropQueueDepth('mail-waiting');
+    this.metrics?.dropQueueDepth('mail-outbox');
     for (const s of this.sources) await s.close();
     this.sources = [];
     await this.reviewer.close();

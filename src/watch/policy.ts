@@ -403,10 +403,3 @@ export function listsFor(patch: Patch, policy: WatchPolicy): ListPolicy[] {
   const hit = policy.lists.filter((l) => (l.listId !== null && ids.includes(l.listId)) || (l.address !== null && addrs.has(l.address)));
   return hit.length ? hit : [policy.fallback];
 }
-
-/** The base revision for a patch under a list policy: the tree prefix's branch, else the default. */
-export function baseFor(patch: Patch, list: ListPolicy): string | undefined {
-  const tree = patch.prefix.tree;
-  if (tree && list.bases[tree] !== undefined) return list.bases[tree];
-  return list.bases.default;
-}

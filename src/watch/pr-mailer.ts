@@ -17,7 +17,7 @@ import { ReviewStore } from '../state/review-store.js';
 import { links } from '../web/links.js';
 
 /** The watcher's own options (the policy file names bot, state, sink and list rules), and where PRs are seen. */
-export interface PullRequestMailerOptions extends Pick<WatcherOptions, 'policyFile' | 'log' | 'now' | 'sink'> {
+export interface PullRequestMailerOptions extends Pick<WatcherOptions, 'policyFile' | 'log' | 'now' | 'sink' | 'metrics'> {
   /** Where pull requests are seen on the web (default https://github.com). */
   webUrl?: string;
 }
@@ -123,7 +123,7 @@ export class PullRequestMailer implements MailForwarder {
     this.log = opts.log ?? ((m) => process.stderr.write(`kreview serve: mail: ${m}\n`));
     this.now = opts.now ?? Date.now;
     this.webUrl = (opts.webUrl ?? 'https://github.com').replace(/\/+$/, '');
-    this.watcher = new Watcher({ policyFile: opts.policyFile, log: this.log, now: this.now, sink: opts.sink });
+    this.watcher = new Watcher({ policyFile: opts.policyFile, log: this.log, now: this.now, sink: opts.sink, ...(opts.metrics ? { metrics: opts.metrics } : {}) });
   }
 
   /** The web view's page of the series this Message-ID belongs to (the policy's web.url), or null. */

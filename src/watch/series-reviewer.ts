@@ -9,7 +9,7 @@ import { renderCoverSummary, renderEmailReply, type EmailContext, type EmailRepl
 import { isMailable } from '../review/filter.js';
 import { reviewSeries, type ReviewOptions } from '../review/pipeline.js';
 import { loadMaintainers } from '../git/maintainers.js';
-import type { Db } from '../state/open-state.js';
+import { relaxedTransaction, type Db } from '../state/open-state.js';
 import type { MessageStore } from '../state/messages.js';
 import type { Outbox, OutboxEntry } from '../state/outbox.js';
 import type { SeriesStore } from '../state/series-store.js';
@@ -29,6 +29,8 @@ export interface ReviewOutcome {
   queued: string[];
   cancelled: number;
   errors: string[];
+  /** The review could not be made; the messages' state is left to the caller (quarantine keeps them whole). */
+  failed?: boolean;
 }
 
 const HOUR = 3_600_000;
@@ -179,10 +181,10 @@ export class SeriesReviewer {
         lease?.release();
       }
     } catch (e) {
-      // The series is not retried forever: it is marked reviewed with the error logged.
+      // The series is not retried forever: the caller quarantines it or marks it reviewed, with the error logged.
       outcome.errors.push(`${key}: review failed: ${(e as Error).message.split('\n')[0]}`);
       this.warn(outcome.errors[0]);
-      this.messages.setState(r.messageIds, 'reviewed');
+      outcome.failed = true;
       return outcome;
     }
     for (const pr of review.patches) outcome.errors.push(...pr.errors);
@@ -199,7 +201,8 @@ export class SeriesReviewer {
     const plan = planReplies(review.patches, series, ctx, list, this.outbox);
     outcome.errors.push(...plan.errors);
 
-    this.db.transaction(() => {
+    // Not waiting for the disk: undone by a power loss, the series is reviewed again and its replies get the same ids.
+    relaxedTransaction(this.db, () => {
       const { queued, cancelled } = enqueueReplies(this.outbox, this.seriesStore, plan.replies, {
         key,
         identity: r.identity,
@@ -222,7 +225,7 @@ export class SeriesReviewer {
       this.seriesStore.record(key, r.identity, series.version, series.missing, now, r.messageIds, seriesState(review));
       this.views.record(key, r.identity, list.key, review, (f) => keepFinding(f, list), now);
       this.messages.setState(r.messageIds, 'reviewed');
-    })();
+    });
     return outcome;
   }
 

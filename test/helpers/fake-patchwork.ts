@@ -70,7 +70,21 @@ export class FakePatchwork {
     const m = /^\/api\/patches\/(\d+)\/checks\/$/.exec(url.pathname);
     const patch = m ? this.patches.find((p) => p.id === Number(m[1])) : undefined;
     if (!m || !patch) return send(404, { detail: 'Not found.' });
-    if (req.method === 'GET') return send(200, this.checks.filter((c) => c.patch === patch.id).map((c) => this.checkJson(c)));
+    if (req.method === 'GET') {
+      // Paged as patchwork's REST API pages: `page` and `per_page` (30 by default, at most 250), the
+      // neighbouring pages in a Link header.
+      const all = this.checks.filter((c) => c.patch === patch.id);
+      const per = Math.min(Number(url.searchParams.get('per_page') ?? 30) || 30, 250);
+      const page = Math.max(Number(url.searchParams.get('page') ?? 1) || 1, 1);
+      const link = (n: number) => {
+        const u = new URL(url);
+        u.searchParams.set('page', String(n));
+        return u.href;
+      };
+      const links = [page * per < all.length && `<${link(page + 1)}>; rel="next"`, page > 1 && `<${link(page - 1)}>; rel="prev"`].filter(Boolean);
+      if (links.length) res.setHeader('link', links.join(', '));
+      return send(200, all.slice((page - 1) * per, page * per).map((c) => this.checkJson(c)));
+    }
     if (req.method !== 'POST') return send(405, { detail: `Method "${req.method}" not allowed.` });
     if (req.headers.authorization !== `Token ${this.token}`) return send(401, { detail: 'Authentication credentials were not provided.' });
     let text = '';

@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Finding } from '../../src/core/types.js';
-import { PatchworkClient, checkFor, patchworkInstance, type PatchworkConfig } from '../../src/sinks/patchwork.js';
+import { PatchworkClient, checkFor, nextLink, patchworkInstance, type PatchworkConfig } from '../../src/sinks/patchwork.js';
 import { openState } from '../../src/state/open-state.js';
 import { PatchworkChecks } from '../../src/state/patchwork-checks.js';
 import { FakePatchwork } from '../helpers/fake-patchwork.js';
@@ -26,6 +26,17 @@ describe('the check a patch gets', () => {
       description: 'no problems found in Fixes: tags or lock order',
       target_url: 'https://kreview.example.org/m/a%2Bb%40c',
     });
+  });
+});
+
+describe('following patchwork\'s page links', () => {
+  const api = 'https://patchwork.example.org/api';
+  it('takes rel="next" under the instance\'s API root and nothing else', () => {
+    expect(nextLink(`<${api}/patches/1/checks/?page=2>; rel="next", <${api}/patches/1/checks/?page=0>; rel="prev"`, api)).toBe(`${api}/patches/1/checks/?page=2`);
+    expect(nextLink(`<${api}/patches/1/checks/?page=1>; rel="prev"`, api)).toBeNull();
+    expect(nextLink('<https://elsewhere.example.org/api/patches/1/checks/?page=2>; rel="next"', api)).toBeNull();
+    expect(nextLink(`<${api}.evil.org/x>; rel="next"`, api)).toBeNull();
+    expect(nextLink(null, api)).toBeNull();
   });
 });
 
@@ -82,6 +93,16 @@ describe('patchwork checks owed, posted exactly once', () => {
     const again = await checks.dispatch(() => client, 1);
     expect(again.settled).toEqual(['p1@example.org']);
     expect(pw.checks).toHaveLength(1);
+  });
+
+  it('a lost post is found on a later page of the patch\'s checks (CI bots post many), not posted again', async () => {
+    pw.addPatch('p1@example.org', 'linux-btrfs');
+    for (let i = 0; i < 600; i++) pw.checks.push({ id: pw.checks.length + 1, patch: 1, state: 'success', context: `ci-${i}`, description: 'build', target_url: null });
+    checks.enqueue('p1@example.org', instance(), body, 0);
+    pw.dropAnswers = 1;
+    expect((await checks.dispatch(() => client, 0)).errors).toHaveLength(1);
+    expect((await checks.dispatch(() => client, 1)).settled).toEqual(['p1@example.org']);
+    expect(pw.checks.filter((c) => c.context === 'kreview')).toHaveLength(1);
   });
 
   it('a check claimed by a run that died is posted by the next one when it is not there', async () => {

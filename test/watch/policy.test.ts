@@ -5,7 +5,11 @@ import { mkdtempSync, writeFileSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseMail } from '../../src/patch/mail.js';
-import { baseFor, listsFor, parsePolicy, PolicyWatcher } from '../../src/watch/policy.js';
+import { listsFor, parsePolicy, PolicyWatcher } from '../../src/watch/policy.js';
+import { baseCandidates } from '../../src/git/route.js';
+import type { Patch, Series } from '../../src/core/types.js';
+
+const alone = (p: Patch): Series => ({ id: p.id, version: p.prefix.version, subject: p.subject, cover: null, patches: [p], total: null, missing: [], complete: true });
 import { mailText } from './mail-fixtures.js';
 
 const BASE = 'bot:\n  address: kreview@bots.example.org\n';
@@ -44,13 +48,14 @@ describe('watch policy', () => {
     const net = await parseMail(mailText({ messageId: 'a@x', subject: '[PATCH net-next v2 1/3] net: x', listId: 'netdev.vger.kernel.org', diff: 'diff --git a/a b/a\n--- a/a\n+++ b/a\n@@ -1 +1 @@\n-a\n+b' }), 't');
     const lists = listsFor(net, p);
     expect(lists.map((l) => l.key)).toEqual(['netdev.vger.kernel.org']);
-    expect(baseFor(net, lists[0])).toBe('net-next/main');
+    // The base the review tries first (src/git/route.ts): the subject's tree, through the list's bases.
+    expect(baseCandidates(alone(net), [], lists[0].bases)[0]).toEqual({ rev: 'net-next/main', why: '[PATCH net-next]' });
     const bpf = await parseMail(mailText({ messageId: 'b@x', subject: '[PATCH bpf] bpf: y', to: ['BPF@vger.kernel.org'] }), 't');
     const l2 = listsFor(bpf, p);
     expect(l2.map((l) => [l.key, l.enabled, l.replyAll])).toEqual([['bpf@vger.kernel.org', false, false]]);
     const other = await parseMail(mailText({ messageId: 'c@x', subject: '[PATCH] z', to: ['lkml@example.org'] }), 't');
     expect(listsFor(other, p)).toEqual([p.fallback]);
-    expect(baseFor(other, p.fallback)).toBeUndefined();
+    expect(baseCandidates(alone(other), [], p.fallback.bases).map((c) => c.rev)).toEqual(['HEAD']);
   });
 
   it('is re-read when the file changes; a broken edit keeps the last good policy', () => {
