@@ -33,14 +33,18 @@ export function cookies(req: IncomingMessage): Map<string, string> {
   return out;
 }
 
-/** Was this request started by another site (a form posted from elsewhere)? */
-export function crossSite(req: IncomingMessage): boolean {
+/**
+ * Was this request started by another site (a form posted from elsewhere)? `publicUrl` is where
+ * people reach the view (web.url): behind a reverse proxy the Host header may name the backend.
+ */
+export function crossSite(req: IncomingMessage, publicUrl: string | null = null): boolean {
   const site = req.headers['sec-fetch-site'];
   if (site && site !== 'same-origin' && site !== 'none') return true;
   const origin = req.headers.origin;
   if (!origin || origin === 'null') return origin === 'null';
   try {
-    return new URL(origin).host !== req.headers.host;
+    const o = new URL(origin);
+    return o.host !== req.headers.host && (publicUrl === null || o.origin !== new URL(publicUrl).origin);
   } catch {
     return true;
   }

@@ -135,7 +135,7 @@ export function webView(o: WebViewOptions): RouteHandler {
   };
 
   const decide = async (req: IncomingMessage, res: ServerResponse, messageId: string, decision: Decision): Promise<true> => {
-    if (crossSite(req)) throw new HttpError(403, 'refused: the request came from another site');
+    if (crossSite(req, o.policy().web.url)) throw new HttpError(403, 'refused: the request came from another site');
     const session = sessions.of(req, token());
     const form = await readForm(req);
     if (!session) throw new HttpError(403, 'refused: log in with the token to approve or drop replies');
@@ -209,7 +209,7 @@ export function webView(o: WebViewOptions): RouteHandler {
     if (head === 'reply' && id !== undefined && (action === 'approve' || action === 'drop') && !rest.length)
       return decide(req, res, id, action === 'approve' ? 'approved' : 'dropped');
     if (head === 'login' && id === undefined) {
-      if (crossSite(req)) throw new HttpError(403, 'refused: the request came from another site');
+      if (crossSite(req, o.policy().web.url)) throw new HttpError(403, 'refused: the request came from another site');
       const form = await readForm(req);
       const next = safeNext(form.get('next'));
       const r = sessions.login(form.get('token') ?? '', token());
@@ -221,7 +221,7 @@ export function webView(o: WebViewOptions): RouteHandler {
       return redirect(res, next, { 'set-cookie': `${SESSION_COOKIE}=${r.sessionId}; HttpOnly; SameSite=Strict; Path=/${secure}` });
     }
     if (head === 'logout' && id === undefined) {
-      if (crossSite(req)) throw new HttpError(403, 'refused: the request came from another site');
+      if (crossSite(req, o.policy().web.url)) throw new HttpError(403, 'refused: the request came from another site');
       await readForm(req);
       const s = sessions.of(req, token());
       if (s) sessions.logout(s.id);
