@@ -17,8 +17,6 @@ import type { RouteHandler } from './server.js';
 import * as q from './queries.js';
 import { links } from './links.js';
 
-export { links };
-
 export const WEB_TEMPLATES = packagePath('templates', 'web') + '/';
 
 /** No script, no frames, no outside fetches; styles from our own stylesheet; forms post only here. */
