@@ -31,7 +31,7 @@ export class Metrics {
   readonly lastTick = new Gauge({ name: 'kreview_watch_last_tick_timestamp_seconds', help: 'When the mail daemon last finished a pass (Unix time)', registers: [this.registry] });
   /** Read at each scrape from whoever holds the queue (see queueDepthFrom). */
   readonly queueDepth: Gauge<'queue'>;
-  private readonly depthSources = new Map<string, () => number>();
+  private readonly depthSources = new Map<string, () => number | Promise<number>>();
 
   constructor(opts: { processMetrics?: boolean } = {}) {
     const sources = this.depthSources;
@@ -40,9 +40,11 @@ export class Metrics {
       help: 'Jobs waiting or running, by queue',
       labelNames: ['queue'] as const,
       registers: [this.registry],
-      collect() {
+      // Asked at each scrape, all at once (a Redis queue answers over the network).
+      async collect() {
+        const depths = await Promise.all([...sources].map(async ([queue, depth]) => [queue, await depth()] as const));
         this.reset();
-        for (const [queue, depth] of sources) this.set({ queue }, depth());
+        for (const [queue, depth] of depths) this.set({ queue }, depth);
       },
     });
     // CPU, memory, event-loop lag and open file descriptors of this process, in this registry.
@@ -50,7 +52,7 @@ export class Metrics {
   }
 
   /** Reports a queue's depth as `depth()` returns it at each scrape (a count in the state, a queue's size). */
-  queueDepthFrom(queue: string, depth: () => number): void {
+  queueDepthFrom(queue: string, depth: () => number | Promise<number>): void {
     this.depthSources.set(queue, depth);
   }
 

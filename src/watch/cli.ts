@@ -73,8 +73,10 @@ export function registerWatchCommands(program: Command): void {
         const path = loadPolicy(o.config).statePath;
         const db = openState(path);
         try {
-          const ids = new MessageStore(db).requeue(o.requeue.includes('all') ? 'all' : o.requeue);
-          if (!ids.length) throw new KreviewError(`no quarantined message matches ${o.requeue.join(', ')} (kreview watch --status lists them)`);
+          const all = o.requeue.includes('all');
+          const ids = new MessageStore(db).requeue(all ? 'all' : o.requeue);
+          // `all` with nothing quarantined is a normal answer; a named id that is not there is a mistake.
+          if (!ids.length && !all) throw new KreviewError(`no quarantined message matches ${o.requeue.join(', ')} (kreview watch --status lists them)`);
           process.stdout.write(`requeued ${ids.length} message${ids.length === 1 ? '' : 's'} for review by the next pass:\n${ids.map((id) => `  <${id}>\n`).join('')}`);
         } finally {
           db.close();

@@ -17,8 +17,11 @@ export function parseProm(text: string): Sample[] {
     if (!m) throw new Error(`not a Prometheus sample line: ${line}`);
     const labels: Record<string, string> = {};
     for (const l of (m[2] ?? '').matchAll(LABEL)) labels[l[1]] = l[2].replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
-    const value = m[3] === '+Inf' ? Infinity : m[3] === '-Inf' ? -Infinity : Number(m[3]);
-    if (Number.isNaN(value) && m[3] !== 'NaN') throw new Error(`not a number in: ${line}`);
+    // As Prometheus reads it (Go's ParseFloat): NaN and Inf in any case; prom-client writes `Nan`.
+    const special: Record<string, number> = { nan: NaN, '+inf': Infinity, inf: Infinity, '-inf': -Infinity };
+    const v = m[3].toLowerCase();
+    const value = v in special ? special[v] : Number(m[3]);
+    if (Number.isNaN(value) && v !== 'nan') throw new Error(`not a number in: ${line}`);
     out.push({ name: m[1], labels, value });
   }
   return out;
