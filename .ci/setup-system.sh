@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs the Debian packages the integration tests run for real: public-inbox (with its httpd and
-# nntpd), b4, dovecot-imapd and chromium (the web view's browser tests). Idempotent: installs only
+# nntpd), b4, dovecot-imapd, chromium (the web view's browser tests), and systemd-analyze, curl and jq
+# (docs/deploy.md's commands). Idempotent: installs only
 # what is missing, does nothing when all are present. `npm test` runs it by itself when run as root (test/global-setup.ts).
 set -eu
 
@@ -9,6 +10,10 @@ command -v public-inbox-init >/dev/null 2>&1 || missing="$missing public-inbox"
 command -v b4 >/dev/null 2>&1 || missing="$missing b4"
 [ -x /usr/sbin/dovecot ] || missing="$missing dovecot-imapd"
 [ -x /usr/bin/chromium ] || missing="$missing chromium"
+# docs/deploy.md's commands, done by test/ops/deploy-doc.test.ts
+command -v systemd-analyze >/dev/null 2>&1 || missing="$missing systemd"
+command -v curl >/dev/null 2>&1 || missing="$missing curl"
+command -v jq >/dev/null 2>&1 || missing="$missing jq"
 
 if [ -z "$missing" ]; then
   exit 0

@@ -18,6 +18,10 @@ export const SYSTEM_TOOLS: readonly SystemTool[] = [
   { pkg: 'dovecot-imapd', bin: '/usr/sbin/dovecot' },
   // The web view's browser tests (test/web/web-browser.test.ts) drive Debian's Chromium.
   { pkg: 'chromium', bin: '/usr/bin/chromium' },
+  // docs/deploy.md as written (test/ops/deploy-doc.test.ts): unit files, curl and jq lines.
+  { pkg: 'systemd', bin: 'systemd-analyze' },
+  { pkg: 'curl', bin: 'curl' },
+  { pkg: 'jq', bin: 'jq' },
 ];
 
 export const SETUP_SCRIPT = '.ci/setup-system.sh';
