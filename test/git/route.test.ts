@@ -160,6 +160,37 @@ describe('base choice', () => {
   });
 });
 
+describe('base choice on the paths a series names', () => {
+  it('a file the series creates must not be at the base; a file it changes must be, as it was', async () => {
+    const r = new TestRepo();
+    try {
+      const { writeFileSync, mkdtempSync } = await import('node:fs');
+      const { join } = await import('node:path');
+      const { tmpdir } = await import('node:os');
+      const base = r.commit('init', { files: { 'drivers/block/loop.c': 'a\nb\n', 'drivers/block/nbd.c': 'x\n' } });
+      r.git('checkout', '-q', '-b', 'topic');
+      r.commit('block: add brd helpers and use them', { files: { 'drivers/block/brd-helpers.c': 'new\n', 'drivers/block/loop.c': 'a\nB\n' } });
+      r.commit('block: use the helpers in nbd too', { files: { 'drivers/block/brd-helpers.c': 'new\nmore\n' } });
+      const file = join(mkdtempSync(join(tmpdir(), 'kreview-fp-')), 's.mbox');
+      writeFileSync(file, r.formatPatch(`${base}..topic`, '--thread', '--cover-letter'));
+      const patches: Patch[] = [];
+      for await (const p of readInputs([file])) if (!(p instanceof KreviewError)) patches.push(p);
+      const series = groupSeries(patches)[0];
+      r.git('checkout', '-q', 'master');
+      // The helper file already exists on this branch: the series cannot create it there.
+      r.git('checkout', '-q', '-b', 'taken', base);
+      const taken = r.commit('block: someone else added the file', { files: { 'drivers/block/brd-helpers.c': 'other\n' } });
+      expect(await chooseBase(r.dir, series, [{ rev: base, why: 'base-commit:' }])).toMatchObject({ commit: base, applies: true });
+      const got = await chooseBase(r.dir, series, [{ rev: taken, why: 'base-commit:' }]);
+      expect(got).toMatchObject({ commit: taken, applies: false });
+      expect(got.tried[0]).toMatch(/1\/2: error: drivers\/block\/brd-helpers.c: already exists in index/);
+      expect(r.git('status', '--porcelain')).toBe('');
+    } finally {
+      r.remove();
+    }
+  });
+});
+
 describe('real traffic', () => {
   it('routes the btrfs-progs series of the real linux-btrfs fixture away from kernel rules', async () => {
     const patches: Patch[] = [];
