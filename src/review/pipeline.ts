@@ -110,6 +110,20 @@ function notForKernel(patch: Patch, r: PatchRoute): PatchReview {
   };
 }
 
+const CONFIDENCE_RANK = { low: 0, medium: 1, high: 2 } as const;
+
+/**
+ * A patch that did not apply was read from its hunks laid over a base it was not written against: the
+ * code around them, and which function a line belongs to, are the base's guess, not the author's tree.
+ * Such a finding is never sure (so a list does not mail it by default); the reason joins its basis.
+ */
+export function unappliedCode(f: Finding, base: string): Finding {
+  if (f.location.kind !== 'file') return f;
+  const why = `the patch did not apply to ${base}: the code was read from its hunks`;
+  const confidence = CONFIDENCE_RANK[f.confidence ?? 'high'] > CONFIDENCE_RANK.medium ? 'medium' : (f.confidence ?? 'high');
+  return { ...f, confidence, basis: { path: f.basis?.path ?? [], inferred: f.basis?.inferred ?? [], unknown: [...(f.basis?.unknown ?? []), why] } };
+}
+
 /** `fn` over `items` with at most `limit` running at once; results in the order of `items`. */
 async function mapInOrder<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out = new Array<R>(items.length);
@@ -159,6 +173,7 @@ async function reviewPatch(
     const move = (l: Location): Location => (l.kind === 'file' ? { ...l, line: back(l.path, l.line) } : l);
     findings = findings.map((f) => ({ ...f, location: move(f.location), ...(f.related ? { related: f.related.map((r) => ({ ...r, location: move(r.location) })) } : {}) }));
   }
+  if (workspace.applied === false) findings = findings.map((f) => unappliedCode(f, workspace.base.label));
   // A commit's diff is loaded lazily; the filter and the renderers need it only for code findings.
   let files = patch.files;
   if (files.length === 0 && findings.some((f) => f.location.kind === 'file')) {
