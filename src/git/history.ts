@@ -72,7 +72,7 @@ class GitHistory implements History, DiffSource {
   /** Listings by tree id (a tree's content never changes); the latest few hundred. */
   private trees = new Map<string, string[]>();
   private updating: Promise<unknown> = Promise.resolve();
-  private releases = new Map<string, { names: string[]; labels: Int32Array }>();
+  private releases = new Map<string, { names: string[]; ids: number[]; labels: Int32Array }>();
 
   constructor(
     readonly repo: string,
@@ -259,22 +259,33 @@ class GitHistory implements History, DiffSource {
     const baseId = await this.indexed(b);
     const targetId = this.index.idOf(target);
     if (baseId === null || targetId === null || !this.ancestry.isReachable(targetId, baseId)) return null;
+    // The first of all tags containing the target is also the first of those the base reaches, when
+    // the base reaches it: one labelling for every base of a range, not one per base. Otherwise (a
+    // tag on another branch) the base's own tags are labelled.
+    const all = await this.releaseLabels(null, pattern);
+    const first = targetId < all.labels.length ? all.labels[targetId] : -1;
+    if (first < 0) return null;
+    if (this.ancestry.isReachable(all.ids[first], baseId)) return all.names[first];
     const { names, labels } = await this.releaseLabels(baseId, pattern);
     // A commit indexed after the labelling is in none of its tags (they are all older).
     const t = targetId < labels.length ? labels[targetId] : -1;
     return t >= 0 ? names[t] : null;
   }
 
-  /** Release tags before a base, oldest first, and the label array naming each commit's first one. */
-  private async releaseLabels(baseId: number, pattern: string): Promise<{ names: string[]; labels: Int32Array }> {
-    const key = `${baseId}\0${pattern}\0${this.tagsVersion}`;
+  /**
+   * Release tags before a base (every tag for null), oldest first, with their rows, and the label
+   * array naming each commit's first one.
+   */
+  private async releaseLabels(baseId: number | null, pattern: string): Promise<{ names: string[]; ids: number[]; labels: Int32Array }> {
+    const key = `${baseId ?? 'all'}\0${pattern}\0${this.tagsVersion}\0${this.index.generation}`;
     const hit = this.releases.get(key);
     if (hit) return hit;
-    const tags = (await this.releaseTags(pattern)).filter((t) => t.id !== null && this.ancestry.isReachable(t.id, baseId)) as { name: string; id: number }[];
+    const tags = (await this.releaseTags(pattern)).filter((t) => t.id !== null && (baseId === null || this.ancestry.isReachable(t.id, baseId))) as { name: string; id: number }[];
     const names = tags.map((t) => t.name);
+    const ids = tags.map((t) => t.id);
     // Bases that see the same tags share one labelling.
-    const labels = this.ancestry.releaseLabels(pattern + '\0' + names.join('\0'), tags.map((t) => t.id));
-    const value = { names, labels };
+    const labels = this.ancestry.releaseLabels(pattern + '\0' + names.join('\0'), ids);
+    const value = { names, ids, labels };
     this.releases.set(key, value);
     // A History kept between reviews meets a new base with every push: keep the latest few hundred.
     if (this.releases.size > 256) this.releases.delete(this.releases.keys().next().value as string);
