@@ -36,7 +36,7 @@ export async function openHistory(repo: string, opts: OpenHistoryOptions = {}): 
   const gitDir = await realpath(resolvePath(dir, r.stdout.trim()));
   const identity = await identityOf(gitDir);
   const index = HistoryIndex.open(dir, gitDir, opts.cacheDir ?? defaultCacheDir());
-  const history = new GitHistory(dir, index, opts.progress, gitDir, identity);
+  const history = new GitHistory(dir, index, opts, gitDir, identity);
   try {
     await history.refresh();
   } catch (e) {
@@ -74,13 +74,16 @@ class GitHistory implements History, DiffSource {
   private updating: Promise<unknown> = Promise.resolve();
   private releases = new Map<string, { names: string[]; ids: number[]; labels: Int32Array }>();
 
+  private readonly progress: ((msg: string) => void) | undefined;
+
   constructor(
     readonly repo: string,
     private readonly index: HistoryIndex,
-    private readonly progress: ((msg: string) => void) | undefined,
+    private readonly opts: OpenHistoryOptions,
     private readonly gitDir: string,
     private readonly identity: string,
   ) {
+    this.progress = opts.progress;
     this.check = new CatFile(repo, 'batch-check');
     this.batch = new CatFile(repo, 'batch');
     this.differ = new DiffTree(repo);
@@ -476,8 +479,23 @@ class GitHistory implements History, DiffSource {
     return this.differ.diff(commit, parent);
   }
 
+  private others = new Map<string, Promise<History>>();
+
+  other(path: string): Promise<History> {
+    let h = this.others.get(path);
+    if (!h) {
+      h = openHistory(path, this.opts);
+      // A failed open is remembered: every patch gets the same one line, without trying again.
+      h.catch(() => undefined);
+      this.others.set(path, h);
+    }
+    return h;
+  }
+
   async close(): Promise<void> {
-    await Promise.all([this.check.close(), this.batch.close(), this.differ.close()]);
+    const others = [...this.others.values()];
+    this.others.clear();
+    await Promise.all([this.check.close(), this.batch.close(), this.differ.close(), ...others.map((o) => o.then((h) => h.close(), () => undefined))]);
     this.index.close();
   }
 }
