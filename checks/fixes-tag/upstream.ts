@@ -34,8 +34,9 @@ export async function upstreamFindings(ids: { tag: FixesTag; id: string }[], his
   } catch (e) {
     return { ...out, unchecked: ids, why: `The upstream ${path} could not be opened: ${errorMessage(e)}` };
   }
-  if ((await upstream.conventions()).commits < MIN_UPSTREAM_COMMITS) {
-    return { ...out, unchecked: ids, why: `The upstream ${path} has no history (one commit), so they could not be checked there either` };
+  const commits = (await upstream.conventions()).commits;
+  if (commits < MIN_UPSTREAM_COMMITS) {
+    return { ...out, unchecked: ids, why: `The upstream ${path} has no history (${commits} commit${commits === 1 ? '' : 's'}), so they could not be checked there either` };
   }
   const d = new Describer(upstream);
   const place = `this repository or in its upstream ${path}`;
