@@ -172,9 +172,22 @@ class GitHistory implements History, DiffSource {
     return r.status === 'found' && r.content ? parseCommitObject(r.content).message : null;
   }
 
+  /** Names (tags, branches) resolved since the last refresh: a range asks for the same release again and again. */
+  private names = new Map<string, Promise<string | null>>();
+
   async revParse(rev: string): Promise<string | null> {
     assertSafeRev(rev);
-    return this.commitOid(rev);
+    // An abbreviated id may become ambiguous as objects arrive; a name changes only with the refs.
+    if (HEX.test(rev)) return this.commitOid(rev);
+    let hit = this.names.get(rev);
+    if (!hit) {
+      hit = this.commitOid(rev);
+      if (this.names.size >= 4096) this.names.clear();
+      this.names.set(rev, hit);
+      // A git that died is asked again next time.
+      hit.catch(() => this.names.delete(rev));
+    }
+    return hit;
   }
 
   /**
@@ -190,6 +203,7 @@ class GitHistory implements History, DiffSource {
       const now = await identityOf(this.gitDir).catch(() => null);
       if (now !== this.identity) throw new KreviewError(`${this.repo} is not the repository this History was opened on; open it again`);
       const refs = await listRefs(this.repo);
+      this.names.clear();
       const head = await this.check.request('HEAD^{commit}');
       const tips = new Set<string>();
       for (const r of refs) if (r.commit) tips.add(r.commit);
