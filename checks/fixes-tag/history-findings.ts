@@ -10,6 +10,7 @@ import { Describer } from './describer.js';
 import { identify } from './identify.js';
 import { relationFindings } from './relations.js';
 import { historyFinding } from './make-finding.js';
+import { upstreamFindings } from './upstream.js';
 
 export interface HistoryInput {
   tags: FixesTag[];
@@ -40,16 +41,21 @@ export async function historyFindings(inp: HistoryInput): Promise<HistoryResult>
   for (const tag of inp.tags) {
     if ((tag.problems.length > 0 || inp.tags.length > 1) && id.known.has(tag)) targets.set(tag, await targetsOf(tag));
   }
-  return { findings: [...id.findings, ...related, ...elsewhere(id.elsewhere, inp.rules)], targets };
+  // A mirror's ids that name nothing here: checked in the tree it mirrors when the config names it.
+  const up = await upstreamFindings(id.elsewhere, inp.history, inp.cfg);
+  for (const [tag, t] of up.targets) if (!targets.has(tag) && (tag.problems.length > 0 || inp.tags.length > 1)) targets.set(tag, t);
+  return { findings: [...id.findings, ...related, ...up.findings, ...elsewhere(up.unchecked, inp.rules, up.why)], targets };
 }
 
 /** One note for the ids a mirror's tags name in the tree it mirrors, instead of an error per tag. */
-function elsewhere(ids: { tag: FixesTag; id: string }[], rules: FixesRules): Finding[] {
+function elsewhere(ids: { tag: FixesTag; id: string }[], rules: FixesRules, why: string | null): Finding[] {
   if (ids.length === 0) return [];
   return [
     historyFinding('fixes/upstream-id', ids[0].tag, { ids: ids.map((x) => x.id).join(', ') }, {
       severity: 'note',
-      explanation: `${rules.reasons.mirror ?? 'this tree mirrors another'}. No commit here has these ids, so they were not checked.`,
+      explanation:
+        `${rules.reasons.mirror ?? 'this tree mirrors another'}. No commit here has these ids, so they were not checked.` +
+        (why ? ` ${why}.` : ' Name the repository of that tree as `fixes.upstream` in the config to check them there.'),
       confidence: 'medium',
     }),
   ];

@@ -24,8 +24,19 @@ export interface Identity {
 }
 
 export async function identify(tags: FixesTag[], d: Describer, base: string | null, rules: Pick<FixesRules, 'mirror'>): Promise<Identity> {
+  return identifyIds(tags.flatMap((tag) => tag.parsed.ids.map((id) => ({ tag, id }))), d, base, rules, 'this repository');
+}
+
+/** What each id names in `d`'s repository, which findings call `place`. */
+export async function identifyIds(
+  pairs: { tag: FixesTag; id: string }[],
+  d: Describer,
+  base: string | null,
+  rules: Pick<FixesRules, 'mirror'>,
+  place: string,
+): Promise<Identity> {
   const out: Identity = { findings: [], named: [], known: new Map(), elsewhere: [] };
-  const ids = [...new Set(tags.flatMap((t) => t.parsed.ids))];
+  const ids = [...new Set(pairs.map((p) => p.id))];
   if (ids.length === 0) return out;
   const resolved = await d.history.resolve(ids);
   const wanted: string[] = [];
@@ -35,9 +46,7 @@ export async function identify(tags: FixesTag[], d: Describer, base: string | nu
   }
   await d.load(wanted);
 
-  const results = await Promise.all(
-    tags.flatMap((tag) => tag.parsed.ids.map(async (id) => ({ tag, id, ...(await one(tag, id, resolved.get(id), d, base)) }))),
-  );
+  const results = await Promise.all(pairs.map(async ({ tag, id }) => ({ tag, id, ...(await one(tag, id, resolved.get(id), d, base, place)) })));
   let shallowSaid = false;
   for (const r of results) {
     // A shallow clone (or a history starting with an imported tree) cannot tell an old id from a wrong one: said once, as a note.
@@ -68,14 +77,14 @@ interface OneResult {
   shallow?: boolean;
 }
 
-async function one(tag: FixesTag, id: string, r: ResolvedObject | undefined, d: Describer, base: string | null): Promise<OneResult> {
-  if (!r || r.status === 'missing') return unknown(tag, id, d, base);
+async function one(tag: FixesTag, id: string, r: ResolvedObject | undefined, d: Describer, base: string | null, place: string): Promise<OneResult> {
+  if (!r || r.status === 'missing') return unknown(tag, id, d, base, place);
   if (r.status === 'ambiguous') return ambiguous(tag, id, r, d);
   if (r.type !== 'commit' || !r.oid) {
     const guess = await sameSubject(tag, d);
     const g = guess ? await d.target(guess) : null;
     const finding = historyFinding('fixes/not-a-commit', tag, { sha: id, type: r.type ?? 'object' }, {
-      explanation: `${id} names a ${r.type ?? 'non-commit object'} in this repository, not a commit.` + (g ? ` Maybe you meant ${g.cite}, which has this subject?` : ' Which commit introduced the bug?'),
+      explanation: `${id} names a ${r.type ?? 'non-commit object'} in ${place}, not a commit.` + (g ? ` Maybe you meant ${g.cite}, which has this subject?` : ' Which commit introduced the bug?'),
       ...(g ? { suggestion: g.line, evidence: [g.cite] } : {}),
     });
     return guess ? { finding, guess } : { finding };
@@ -91,7 +100,7 @@ async function sameSubject(tag: FixesTag, d: Describer): Promise<CommitInfo | nu
   return s ? ((await d.bySubject(s))[0] ?? null) : null;
 }
 
-async function unknown(tag: FixesTag, id: string, d: Describer, base: string | null): Promise<OneResult> {
+async function unknown(tag: FixesTag, id: string, d: Describer, base: string | null, place: string): Promise<OneResult> {
   const s = usableSubject(tag);
   const found = s ? await d.bySubject(s) : [];
   // Of several commits with the subject, the one in the base's history is the likely meaning.
@@ -116,7 +125,7 @@ async function unknown(tag: FixesTag, id: string, d: Describer, base: string | n
       finding: historyFinding('fixes/unknown-sha', tag, {}, {
         severity: 'note',
         message: 'Fixes tag: Target SHA1 cannot be checked in a shallow clone',
-        explanation: `${id} is not in this repository, which is a shallow clone: commits older than its boundary are not here, so no Fixes: id older than that can be checked. Run \`git fetch --unshallow\` in it to check them.`,
+        explanation: `${id} is not in ${place}, which is a shallow clone: commits older than its boundary are not here, so no Fixes: id older than that can be checked. Run \`git fetch --unshallow\` in it to check them.`,
         confidence: 'low',
       }),
     };
@@ -124,7 +133,7 @@ async function unknown(tag: FixesTag, id: string, d: Describer, base: string | n
   if (same.length === 0) {
     return {
       finding: historyFinding('fixes/unknown-sha', tag, {}, {
-        explanation: `No object in this repository has an id starting with ${id}. Was the commit rebased, or is it in another tree?`,
+        explanation: `No object in ${place} has an id starting with ${id}. Was the commit rebased, or is it in another tree?`,
       }),
     };
   }
@@ -134,7 +143,7 @@ async function unknown(tag: FixesTag, id: string, d: Describer, base: string | n
     return {
       guess: same[0],
       finding: historyFinding('fixes/unknown-sha', tag, {}, {
-        explanation: `No object here has an id starting with ${id}; ${g.cite} has this subject and an id that differs from it in a digit or two. A typo?`,
+        explanation: `No object ${hereOr(place)} has an id starting with ${id}; ${g.cite} has this subject and an id that differs from it in a digit or two. A typo?`,
         evidence: [g.cite],
         suggestion: g.line,
       }),
@@ -145,8 +154,8 @@ async function unknown(tag: FixesTag, id: string, d: Describer, base: string | n
     guess: same[0],
     finding: historyFinding('fixes/unknown-sha', tag, {}, {
       severity: 'warning',
-      message: 'Fixes tag: Target SHA1 does not exist in this repository',
-      explanation: `No object here has an id starting with ${id}, but ${g.cite} has this subject. Maybe you meant ${g.abbrev}? If ${id} is the id of the same change in another tree (a mirror, or the tree this was backported from), the tag can stay.`,
+      message: `Fixes tag: Target SHA1 does not exist in ${place}`,
+      explanation: `No object ${hereOr(place)} has an id starting with ${id}, but ${g.cite} has this subject. Maybe you meant ${g.abbrev}? If ${id} is the id of the same change in another tree (a mirror, or the tree this was backported from), the tag can stay.`,
       evidence: await d.cites(same),
       suggestion: g.line,
       confidence: 'medium',
@@ -177,6 +186,9 @@ async function ambiguous(tag: FixesTag, id: string, r: ResolvedObject, d: Descri
   });
   return pick ? { finding, named: pick } : { finding };
 }
+
+/** "here" for this repository, "in <place>" for another. */
+const hereOr = (place: string): string => (place === 'this repository' ? 'here' : `in ${place}`);
 
 /** Edit distance, for ids of a few dozen characters. */
 function editDistance(a: string, b: string): number {

@@ -78,35 +78,40 @@ function citedCommits(named: Named[], facts: Facts[], d: Describer, inp: Relatio
   return out;
 }
 
+/** Does the tag quote the subject of the commit it names (`d`'s repository)? A mismatch names the commit the quoted subject belongs to. */
+export async function subjectFindings({ tag, info }: Named, d: Describer, inp: Pick<RelationInput, 'cfg' | 'suggestion'>): Promise<Finding[]> {
+  const given = usableSubject(tag);
+  if (given === null || isSplit(tag)) return [];
+  const verdict = compareSubject(given, info.subject, inp.cfg.subjectMode);
+  if (verdict === 'mismatch') {
+    const t = await d.target(info);
+    const other = (await d.bySubject(given)).find((c) => c.oid !== info.oid);
+    const o = other ? await d.target(other) : null;
+    return [
+      historyFinding('fixes/subject-mismatch', tag, {}, {
+        suggestion: await inp.suggestion(tag),
+        explanation: `The subject of ${t.abbrev} is "${info.subject}".` + (o ? ` The subject given here belongs to ${o.cite}: is the id wrong?` : ''),
+        evidence: o ? [t.cite, o.cite] : [t.cite],
+      }),
+    ];
+  }
+  if (verdict === 'truncated') {
+    const t = await d.target(info);
+    return [
+      historyFinding('fixes/subject-truncated', tag, {}, {
+        suggestion: await inp.suggestion(tag),
+        explanation: `The subject is cut short; the whole subject of ${t.abbrev} is "${info.subject}".`,
+        evidence: [t.cite],
+      }),
+    ];
+  }
+  return [];
+}
+
 async function targetFindings({ tag, info }: Named, f: Facts, d: Describer, inp: RelationInput): Promise<Finding[]> {
-  const out: Finding[] = [];
+  const out: Finding[] = await subjectFindings({ tag, info }, d, inp);
   const target = () => d.target(info);
   const suggestion = () => inp.suggestion(tag);
-  const given = usableSubject(tag);
-  if (given !== null && !isSplit(tag)) {
-    const verdict = compareSubject(given, info.subject, inp.cfg.subjectMode);
-    if (verdict === 'mismatch') {
-      const t = await target();
-      const other = (await d.bySubject(given)).find((c) => c.oid !== info.oid);
-      const o = other ? await d.target(other) : null;
-      out.push(
-        historyFinding('fixes/subject-mismatch', tag, {}, {
-          suggestion: await suggestion(),
-          explanation: `The subject of ${t.abbrev} is "${info.subject}".` + (o ? ` The subject given here belongs to ${o.cite}: is the id wrong?` : ''),
-          evidence: o ? [t.cite, o.cite] : [t.cite],
-        }),
-      );
-    } else if (verdict === 'truncated') {
-      const t = await target();
-      out.push(
-        historyFinding('fixes/subject-truncated', tag, {}, {
-          suggestion: await suggestion(),
-          explanation: `The subject is cut short; the whole subject of ${t.abbrev} is "${info.subject}".`,
-          evidence: [t.cite],
-        }),
-      );
-    }
-  }
   if (info.parents.length > 1) {
     const t = await target();
     out.push(

@@ -21,6 +21,11 @@ export interface FixesConfig {
   kernelRules: 'learn' | 'always' | 'never';
   /** Does this tree mirror another (its Fixes: ids name commits there, so an id missing here is no error)? 'learn', 'yes', 'no'. */
   mirror: 'learn' | 'yes' | 'no';
+  /**
+   * The repository of the tree this one mirrors (a path; operator config only, never a repository's
+   * own): ids of Fixes: tags that name no commit here are checked there. Implies `mirror` unless it is 'no'.
+   */
+  upstream: string | null;
   /** Tag pattern (glob on tag names) that counts as a release, e.g. `v*`. */
   releaseTagPattern: string;
   /** Suggest a Fixes: line from git blame when a fix lacks one. */
@@ -61,6 +66,7 @@ export const defaultConfig = (): KreviewConfig => ({
     alreadyFixed: 'learn',
     kernelRules: 'learn',
     mirror: 'learn',
+    upstream: null,
     releaseTagPattern: 'v*',
     suggestFromBlame: true,
   },

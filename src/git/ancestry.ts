@@ -4,6 +4,10 @@
 import type { HistoryIndex } from './history-index.js';
 
 const MAX_CACHED_BASES = 16;
+/** Bases whose chains are kept (a range has a few dozen commits in review at once). */
+const MAX_CACHED_CHAINS = 256;
+/** Longest single-parent chain walked before a base gets a set of its own. */
+const CHAIN_STEPS = 64;
 /** Labellings kept (one per set of release tags; a kept History sees the tags change now and then). */
 const MAX_CACHED_LABELS = 4;
 
@@ -18,6 +22,8 @@ export class Ancestry {
   /** Loaded rows that were stubs (parents unknown then): their parents may be written later. */
   private stubs: number[] = [];
   private reach = new Map<number, Uint8Array>();
+  /** Per base: its single-parent chain and the set of the anchor below it (see baseReach). */
+  private chains = new Map<number, { chain: Set<number>; bits: Uint8Array }>();
   private labels = new Map<string, Int32Array>();
 
   constructor(private readonly index: HistoryIndex) {}
@@ -68,6 +74,7 @@ export class Ancestry {
     this.loadedMax = 0;
     this.stubs = [];
     this.reach.clear();
+    this.chains.clear();
     this.labels.clear();
   }
 
@@ -108,8 +115,46 @@ export class Ancestry {
     this.load();
     // A base the graph does not hold (not visible yet) is never walked, so no empty set is cached for it.
     if (baseId <= 0 || baseId > this.loadedMax) return false;
-    const bits = this.reachable(baseId);
-    return id < bits.length * 8 && (bits[id >> 3] & (1 << (id & 7))) !== 0;
+    const { chain, bits } = this.baseReach(baseId);
+    return chain.has(id) || (id < bits.length * 8 && (bits[id >> 3] & (1 << (id & 7))) !== 0);
+  }
+
+  /**
+   * What a base reaches, as the commits of its single-parent chain down to an anchor plus the
+   * anchor's set: in a linear stretch of history a base reaches its chain and whatever its
+   * anchor reaches, so each base of a range costs a short walk, not a set of its own. A chain
+   * stops at a merge, a root, a commit whose set is cached, or after CHAIN_STEPS commits (the
+   * base's own set is made then, for the bases after it to stop at).
+   */
+  private baseReach(baseId: number): { chain: Set<number>; bits: Uint8Array } {
+    const hit = this.chains.get(baseId);
+    if (hit) return hit;
+    const { offsets, parents } = this;
+    let chain = new Set<number>();
+    let x = baseId;
+    let bits: Uint8Array | undefined;
+    for (;;) {
+      bits = this.reach.get(x);
+      if (bits) break;
+      const single = x > 0 && x < offsets.length - 1 && offsets[x + 1] - offsets[x] === 1;
+      if (!single) {
+        // A merge or a root: its own set, seeded from a cached first-parent ancestor.
+        bits = this.reachable(x);
+        break;
+      }
+      if (chain.size >= CHAIN_STEPS) {
+        // A long stretch: the base gets its own set, for the bases after it to stop at.
+        chain = new Set();
+        bits = this.reachable(baseId);
+        break;
+      }
+      chain.add(x);
+      x = parents[offsets[x]];
+    }
+    const entry = { chain, bits };
+    this.chains.set(baseId, entry);
+    if (this.chains.size > MAX_CACHED_CHAINS) this.chains.delete(this.chains.keys().next().value as number);
+    return entry;
   }
 
   /**

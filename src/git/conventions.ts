@@ -176,11 +176,11 @@ export function fixesRules(cfg: FixesConfig, learned: LearnedConventions | null)
     placement: cfg.placement === 'learn' ? 'trailer-block' : cfg.placement,
     stableAddress: cfg.stableAddress === 'learn' ? KERNEL_STABLE : cfg.stableAddress === 'none' ? null : cfg.stableAddress,
     alreadyFixed: cfg.alreadyFixed !== 'off',
-    mirror: cfg.mirror === 'yes',
+    mirror: cfg.mirror === 'yes' || (cfg.mirror === 'learn' && Boolean(cfg.upstream)),
     kernel,
     reasons: {},
   };
-  if (rules.mirror) rules.reasons.mirror = 'the config says this tree mirrors another';
+  if (rules.mirror) rules.reasons.mirror = cfg.mirror === 'yes' ? 'the config says this tree mirrors another' : `the config names the tree this one mirrors (${cfg.upstream})`;
   if (kernel || learned === null) return rules;
   const L = learned;
   if (cfg.placement === 'learn') {
@@ -208,7 +208,7 @@ export function fixesRules(cfg: FixesConfig, learned: LearnedConventions | null)
     rules.alreadyFixed = false;
     rules.reasons.alreadyFixed = `in this tree ${pct(L.tagsOnRefixed, L.tags)} of Fixes tags name a commit that other fixes name too`;
   }
-  if (cfg.mirror === 'learn' && L.targets >= 20 && L.unresolvedTargets > MIRROR_SHARE * L.targets) {
+  if (cfg.mirror === 'learn' && !rules.mirror && L.targets >= 20 && L.unresolvedTargets > MIRROR_SHARE * L.targets) {
     rules.mirror = true;
     rules.reasons.mirror = `${pct(L.unresolvedTargets, L.targets)} of the commits this tree's Fixes tags name are not in it: it mirrors another tree`;
   }

@@ -14,6 +14,12 @@ import { runGit, streamGit } from './run-git.js';
 // 4: the conventions counters (src/git/conventions.ts), which an index built before lacks or counted otherwise.
 const SCHEMA_VERSION = '4';
 const BATCH = 5000;
+/** Commit ids memoised at most (about 100 bytes each); a larger history is asked one id at a time. */
+const MAX_MEMO_IDS = 500_000;
+/** SQLite questions for single ids after which the whole table is read in one pass. */
+const BULK_AFTER = 2_000;
+/** Described commits kept. */
+const MAX_DESCRIBED = 50_000;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
@@ -305,28 +311,46 @@ export class HistoryIndex {
   }
 
   byOid(oids: string[]): Map<string, IndexedCommit> {
-    const sel = this.stmt('SELECT * FROM commits WHERE oid = ?');
     const out = new Map<string, IndexedCommit>();
     for (const oid of oids) {
-      const row = sel.get(oid) as Row | undefined;
-      if (row && row.subject !== null && row.id <= this.visibleMax) out.set(oid, this.toCommit(row));
+      const id = this.idOf(oid);
+      const c = id === null ? null : this.byId(id);
+      if (c) out.set(oid, c);
     }
     return out;
   }
 
   byIds(ids: number[]): IndexedCommit[] {
-    const sel = this.stmt('SELECT * FROM commits WHERE id = ?');
     const out: IndexedCommit[] = [];
     for (const id of ids) {
-      if (id > this.visibleMax) continue;
-      const row = sel.get(id) as Row | undefined;
-      if (row && row.subject !== null) out.push(this.toCommit(row));
+      const c = this.byId(id);
+      if (c) out.push(c);
     }
     return out;
   }
 
+  /** Described commits by row id (a visible row never changes): a range names the same targets again and again. */
+  private described = new Map<number, IndexedCommit>();
+
+  private byId(id: number): IndexedCommit | null {
+    if (id > this.visibleMax) return null;
+    const hit = this.described.get(id);
+    if (hit) return hit;
+    const row = this.stmt('SELECT * FROM commits WHERE id = ?').get(id) as Row | undefined;
+    if (!row || row.subject === null) return null;
+    const c = this.toCommit(row);
+    if (this.described.size >= MAX_DESCRIBED) this.described.clear();
+    this.described.set(id, c);
+    return c;
+  }
+
   /** Row ids of indexed commits; a commit's id never changes once it is visible. */
   private ids = new Map<string, number>();
+  /** Commit ids by row id, for the rows loaded in bulk (see loadIds). */
+  private oidAt: string[] = [];
+  /** Rows up to here are in `ids` and `oidAt`; idOf questions that went to SQLite since. */
+  private bulkMax = 0;
+  private lookups = 0;
   /** Commits not indexed when last asked; forgotten when more commits become visible. */
   private unknown = new Set<string>();
   private unknownGeneration = -1;
@@ -337,10 +361,17 @@ export class HistoryIndex {
       this.unknown.clear();
       this.unknownGeneration = this.generation;
     }
-    if (this.ids.size > 500_000) this.ids.clear();
+    if (this.ids.size > MAX_MEMO_IDS) this.forgetIds();
     const hit = this.ids.get(oid);
     if (hit !== undefined) return hit;
     if (this.unknown.has(oid)) return null;
+    // A range review asks about every commit: past a few thousand questions, one pass over the table
+    // answers the rest (a history too large to hold that way keeps asking one at a time).
+    if (++this.lookups === BULK_AFTER && this.visibleMax <= MAX_MEMO_IDS) {
+      this.loadIds();
+      const bulk = this.ids.get(oid);
+      if (bulk !== undefined) return bulk;
+    }
     const r = this.stmt('SELECT id FROM commits WHERE oid = ? AND subject IS NOT NULL').get(oid) as { id: number } | undefined;
     if (!r || r.id > this.visibleMax) {
       this.unknown.add(oid);
@@ -348,6 +379,24 @@ export class HistoryIndex {
     }
     this.ids.set(oid, r.id);
     return r.id;
+  }
+
+  /** Every visible, complete row into the memo at once (stubs stay out: idOf asks SQLite about them). */
+  private loadIds(): void {
+    const max = this.visibleMax;
+    for (const [id, oid] of this.stmt('SELECT id, oid FROM commits WHERE id > ? AND id <= ? AND subject IS NOT NULL').raw().iterate(this.bulkMax, max) as Iterable<[number, string]>) {
+      this.ids.set(oid, id);
+      this.oidAt[id] = oid;
+    }
+    this.bulkMax = max;
+    this.lookups = 0;
+  }
+
+  private forgetIds(): void {
+    this.ids.clear();
+    this.oidAt = [];
+    this.bulkMax = 0;
+    this.lookups = 0;
   }
 
   oidsBySubject(subject: string): string[] {
@@ -468,7 +517,7 @@ export class HistoryIndex {
     return {
       id: row.id,
       oid: row.oid,
-      parents: parentIds.map((p) => sel.get(p) as string),
+      parents: parentIds.map((p) => this.oidAt[p] ?? (sel.get(p) as string)),
       subject: row.subject ?? '',
       authorName: row.author_name ?? '',
       authorEmail: row.author_email ?? '',

@@ -77,7 +77,12 @@ export interface History {
    * other questions are in flight.
    */
   refresh(): Promise<void>;
-  /** Stop the long-lived git processes. */
+  /**
+   * The History of another repository (the tree this one mirrors), opened on first use with the same
+   * cache and closed with this one; a path that is no repository rejects with one line.
+   */
+  other(path: string): Promise<History>;
+  /** Stop the long-lived git processes (and those of the other Histories opened through this one). */
   close(): Promise<void>;
   /** A shallow clone: commits older than its boundary are not here, so an id not found may still be real. */
   readonly shallow?: boolean;

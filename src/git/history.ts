@@ -36,7 +36,7 @@ export async function openHistory(repo: string, opts: OpenHistoryOptions = {}): 
   const gitDir = await realpath(resolvePath(dir, r.stdout.trim()));
   const identity = await identityOf(gitDir);
   const index = HistoryIndex.open(dir, gitDir, opts.cacheDir ?? defaultCacheDir());
-  const history = new GitHistory(dir, index, opts.progress, gitDir, identity);
+  const history = new GitHistory(dir, index, opts, gitDir, identity);
   try {
     await history.refresh();
   } catch (e) {
@@ -77,15 +77,18 @@ class GitHistory implements History, DiffSource {
   /** Listings by tree id (a tree's content never changes); the latest few hundred. */
   private trees = new Map<string, string[]>();
   private updating: Promise<unknown> = Promise.resolve();
-  private releases = new Map<string, { names: string[]; labels: Int32Array }>();
+  private releases = new Map<string, { names: string[]; ids: number[]; labels: Int32Array }>();
+
+  private readonly progress: ((msg: string) => void) | undefined;
 
   constructor(
     readonly repo: string,
     private readonly index: HistoryIndex,
-    private readonly progress: ((msg: string) => void) | undefined,
+    private readonly opts: OpenHistoryOptions,
     private readonly gitDir: string,
     private readonly identity: string,
   ) {
+    this.progress = opts.progress;
     this.check = new CatFile(repo, 'batch-check');
     this.batch = new CatFile(repo, 'batch');
     this.differ = new DiffTree(repo);
@@ -177,9 +180,22 @@ class GitHistory implements History, DiffSource {
     return r.status === 'found' && r.content ? parseCommitObject(r.content).message : null;
   }
 
+  /** Names (tags, branches) resolved since the last refresh: a range asks for the same release again and again. */
+  private names = new Map<string, Promise<string | null>>();
+
   async revParse(rev: string): Promise<string | null> {
     assertSafeRev(rev);
-    return this.commitOid(rev);
+    // An abbreviated id may become ambiguous as objects arrive; a name changes only with the refs.
+    if (HEX.test(rev)) return this.commitOid(rev);
+    let hit = this.names.get(rev);
+    if (!hit) {
+      hit = this.commitOid(rev);
+      if (this.names.size >= 4096) this.names.clear();
+      this.names.set(rev, hit);
+      // A git that died is asked again next time.
+      hit.catch(() => this.names.delete(rev));
+    }
+    return hit;
   }
 
   /**
@@ -195,6 +211,7 @@ class GitHistory implements History, DiffSource {
       const now = await identityOf(this.gitDir).catch(() => null);
       if (now !== this.identity) throw new KreviewError(`${this.repo} is not the repository this History was opened on; open it again`);
       const refs = await listRefs(this.repo);
+      this.names.clear();
       const head = await this.check.request('HEAD^{commit}');
       const tips = new Set<string>();
       for (const r of refs) if (r.commit) tips.add(r.commit);
@@ -289,22 +306,33 @@ class GitHistory implements History, DiffSource {
     const baseId = await this.indexed(b);
     const targetId = this.index.idOf(target);
     if (baseId === null || targetId === null || !this.ancestry.isReachable(targetId, baseId)) return null;
+    // The first of all tags containing the target is also the first of those the base reaches, when
+    // the base reaches it: one labelling for every base of a range, not one per base. Otherwise (a
+    // tag on another branch) the base's own tags are labelled.
+    const all = await this.releaseLabels(null, pattern);
+    const first = targetId < all.labels.length ? all.labels[targetId] : -1;
+    if (first < 0) return null;
+    if (this.ancestry.isReachable(all.ids[first], baseId)) return all.names[first];
     const { names, labels } = await this.releaseLabels(baseId, pattern);
     // A commit indexed after the labelling is in none of its tags (they are all older).
     const t = targetId < labels.length ? labels[targetId] : -1;
     return t >= 0 ? names[t] : null;
   }
 
-  /** Release tags before a base, oldest first, and the label array naming each commit's first one. */
-  private async releaseLabels(baseId: number, pattern: string): Promise<{ names: string[]; labels: Int32Array }> {
-    const key = `${baseId}\0${pattern}\0${this.tagsVersion}`;
+  /**
+   * Release tags before a base (every tag for null), oldest first, with their rows, and the label
+   * array naming each commit's first one.
+   */
+  private async releaseLabels(baseId: number | null, pattern: string): Promise<{ names: string[]; ids: number[]; labels: Int32Array }> {
+    const key = `${baseId ?? 'all'}\0${pattern}\0${this.tagsVersion}\0${this.index.generation}`;
     const hit = this.releases.get(key);
     if (hit) return hit;
-    const tags = (await this.releaseTags(pattern)).filter((t) => t.id !== null && this.ancestry.isReachable(t.id, baseId)) as { name: string; id: number }[];
+    const tags = (await this.releaseTags(pattern)).filter((t) => t.id !== null && (baseId === null || this.ancestry.isReachable(t.id, baseId))) as { name: string; id: number }[];
     const names = tags.map((t) => t.name);
+    const ids = tags.map((t) => t.id);
     // Bases that see the same tags share one labelling.
-    const labels = this.ancestry.releaseLabels(pattern + '\0' + names.join('\0'), tags.map((t) => t.id));
-    const value = { names, labels };
+    const labels = this.ancestry.releaseLabels(pattern + '\0' + names.join('\0'), ids);
+    const value = { names, ids, labels };
     this.releases.set(key, value);
     // A History kept between reviews meets a new base with every push: keep the latest few hundred.
     if (this.releases.size > 256) this.releases.delete(this.releases.keys().next().value as string);
@@ -495,8 +523,23 @@ class GitHistory implements History, DiffSource {
     return this.differ.diff(commit, parent);
   }
 
+  private others = new Map<string, Promise<History>>();
+
+  other(path: string): Promise<History> {
+    let h = this.others.get(path);
+    if (!h) {
+      h = openHistory(path, this.opts);
+      // A failed open is remembered: every patch gets the same one line, without trying again.
+      h.catch(() => undefined);
+      this.others.set(path, h);
+    }
+    return h;
+  }
+
   async close(): Promise<void> {
-    await Promise.all([this.check.close(), this.batch.close(), this.differ.close()]);
+    const others = [...this.others.values()];
+    this.others.clear();
+    await Promise.all([this.check.close(), this.batch.close(), this.differ.close(), ...others.map((o) => o.then((h) => h.close(), () => undefined))]);
     this.index.close();
   }
 }

@@ -133,6 +133,16 @@ describe('bad input', () => {
     expect(r.stderr).toContain('bad-rules.yml:');
   });
 
+  it('a review without the lock check does not read the lock rules (a broken file included)', () => {
+    const rules = join(work, 'bad-rules-unread.yml');
+    writeFileSync(rules, 'rules:\n  - id: reserve-under-page-lock\n    calls: [unclosed\n');
+    const config = join(work, 'kreview-fixes-only.yml');
+    writeFileSync(config, `lock:\n  ruleFiles: [${rules}]\n`);
+    const r = runCli(['review', '--repo', repo.dir, '--config', config, '--checks', 'fixes', '--format', 'json', `${bad}^!`]);
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout).summary.patches).toBe(1);
+  });
+
   it('a missing base is one line and exit 2', () => {
     const r = runCli(['review', '--repo', repo.dir, '--base', 'no-such-branch', `${bad}^!`]);
     expect(r.code).toBe(2);
