@@ -1,6 +1,6 @@
 #!/bin/sh
 # Installs the Debian packages the integration tests run for real: public-inbox (with its httpd and
-# nntpd), b4 and dovecot-imapd. Idempotent: installs only what is missing, does nothing when all are
+# nntpd), b4, dovecot-imapd and redis-server (the job queue's tests start their own). Idempotent: installs only what is missing, does nothing when all are
 # present. `npm test` runs it by itself when run as root (test/global-setup.ts).
 set -eu
 
@@ -8,6 +8,7 @@ missing=""
 command -v public-inbox-init >/dev/null 2>&1 || missing="$missing public-inbox"
 command -v b4 >/dev/null 2>&1 || missing="$missing b4"
 [ -x /usr/sbin/dovecot ] || missing="$missing dovecot-imapd"
+command -v redis-server >/dev/null 2>&1 || missing="$missing redis-server"
 
 if [ -z "$missing" ]; then
   exit 0
@@ -21,6 +22,6 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 echo "setup-system: installing$missing" >&2
 $SUDO apt-get update -qq >/dev/null
-# dovecot's package starts a system service where an init system exists; tests run their own instance.
+# dovecot's and redis' packages start a system service where an init system exists; tests run their own instances.
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -16,6 +16,7 @@ export const SYSTEM_TOOLS: readonly SystemTool[] = [
   { pkg: 'public-inbox', bin: 'public-inbox-init' },
   { pkg: 'b4', bin: 'b4' },
   { pkg: 'dovecot-imapd', bin: '/usr/sbin/dovecot' },
+  { pkg: 'redis-server', bin: 'redis-server' },
 ];
 
 export const SETUP_SCRIPT = '.ci/setup-system.sh';

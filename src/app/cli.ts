@@ -21,11 +21,13 @@ export function registerServeCommand(program: Command): void {
       (v: string, all: string[]) => [...all, v],
       [] as string[],
     )
+    .option('--queue <redis-url>', 'put review jobs on Redis (BullMQ) for `kreview worker` processes on any machine (default: SQLite in the cache dir, reviewed here; also $KREVIEW_QUEUE)')
+    .option('--workers <n>', 'reviews run at once in this process (default 2 with the SQLite queue, 0 with --queue)')
     .option(
       '--mail-policy <policy.yml>',
       'mail the review of a series PR (its body names the Message-ID) back to the list, under this `kreview watch` policy (default: $KREVIEW_MAIL_POLICY)',
     )
-    .action(async (o: { port?: string; host?: string; cache?: string; cloneMaxMb?: string; mailPolicy?: string; mirror: string[] }) => {
+    .action(async (o: { port?: string; host?: string; cache?: string; cloneMaxMb?: string; mailPolicy?: string; mirror: string[]; queue?: string; workers?: string }) => {
       // probot reads .env in the working directory over the environment; so do these checks.
       const dotenv = join(process.cwd(), '.env');
       if (existsSync(dotenv)) Object.assign(process.env, parseEnv(readFileSync(dotenv, 'utf8')));
@@ -47,6 +49,9 @@ export function registerServeCommand(program: Command): void {
         if (!/^\d+$/.test(o.cloneMaxMb)) throw new KreviewError(`--clone-max-mb ${o.cloneMaxMb}: not a whole number`);
         process.env.KREVIEW_CLONE_MAX_MB = o.cloneMaxMb;
       }
+      const queueUrl = o.queue ?? process.env.KREVIEW_QUEUE;
+      const jobs = queueUrl ? await openRedisQueue(queueUrl) : undefined;
+      const workers = wholeNumber('--workers', o.workers) ?? (jobs ? 0 : 2);
       // Rule files ship with kreview: a broken one stops the server at start-up with its file and line.
       (await import('../../checks/lock/index.js')).validateLockRules();
       // The mail side opens its policy and state now: a broken policy stops the server with one line.
@@ -54,15 +59,60 @@ export function registerServeCommand(program: Command): void {
       const mail = policyFile ? await startMailer(policyFile) : null;
       // Loaded here, not at the top: `kreview review` never pays for probot.
       const [{ run }, { createKreviewApp }] = await Promise.all([import('probot'), import('./index.js')]);
-      // probot's Octokit keeps its throttling, its write group shaped like the ContentQueue (a short
-      // burst, then one a second); the queue adds order across events and Retry-After.
-      const [{ kreviewOctokit }, { spacingFromEnv }] = await Promise.all([import('./octokit.js'), import('./content-queue.js')]);
+      // probot's Octokit keeps its retries; kreview's ContentQueue paces writes per installation.
+      const { kreviewOctokit } = await import('./octokit.js');
       // kreview's intake answers the public path and validates payloads; probot's middleware sits behind it.
       const intakePath = env.WEBHOOK_PATH || '/api/github/webhooks';
       const { PROBOT_PATH_SUFFIX } = await import('./server.js');
       env.WEBHOOK_PATH = intakePath + PROBOT_PATH_SUFFIX;
-      await run(createKreviewApp({ webUrl, mirrors, intakePath, ...(mail ? { mail } : {}) }), { env, Octokit: kreviewOctokit(spacingFromEnv()) });
+      await run(createKreviewApp({ webUrl, mirrors, intakePath, workers, ...(jobs ? { jobs } : {}), ...(mail ? { mail } : {}) }), { env, Octokit: kreviewOctokit() });
     });
+
+  program
+    .command('worker')
+    .description('review jobs that `kreview serve --queue redis://...` puts on Redis; run any number, on any machine')
+    .requiredOption('--queue <redis-url>', 'the Redis that serve feeds (redis://host:port[/db]; also $KREVIEW_QUEUE)', process.env.KREVIEW_QUEUE)
+    .option('--concurrency <n>', 'reviews run at once (default 2)')
+    .option('--cache <dir>', 'clones, state and indexes (default: $KREVIEW_CACHE or ~/.cache/kreview)')
+    .option('--clone-max-mb <n>', 'largest repository cloned on first contact; bigger ones are reviewed from the API (0: no limit)')
+    .option('--mirror <url=path>', 'a local repository holding most of https://host/owner/repo (repeatable; also $KREVIEW_MIRRORS)', (v: string, all: string[]) => [...all, v], [] as string[])
+    .action(async (o: { queue: string; concurrency?: string; cache?: string; cloneMaxMb?: string; mirror: string[] }) => {
+      const dotenv = join(process.cwd(), '.env');
+      if (existsSync(dotenv)) Object.assign(process.env, parseEnv(readFileSync(dotenv, 'utf8')));
+      const env = { ...process.env };
+      const { assertAppIdentity } = await import('./server.js');
+      assertAppIdentity(env.APP_ID, env.WEBHOOK_SECRET);
+      if (o.cache !== undefined) process.env.KREVIEW_CACHE = o.cache;
+      if (o.cloneMaxMb !== undefined) process.env.KREVIEW_CLONE_MAX_MB = String(wholeNumber('--clone-max-mb', o.cloneMaxMb));
+      const concurrency = wholeNumber('--concurrency', o.concurrency) ?? 2;
+      const { githubWebUrl } = await import('./github-host.js');
+      const { mirrorSpecsFromEnv, resolveMirrors } = await import('./mirrors.js');
+      const mirrors = await resolveMirrors([...mirrorSpecsFromEnv(env), ...o.mirror]);
+      (await import('../../checks/lock/index.js')).validateLockRules();
+      const jobs = await openRedisQueue(o.queue);
+      const [{ createProbot }, { createService, fullOptions }, { kreviewOctokit }] = await Promise.all([import('probot'), import('./index.js'), import('./octokit.js')]);
+      const probot = createProbot({ env, overrides: { Octokit: kreviewOctokit() } });
+      const service = createService(probot, fullOptions({ webUrl: githubWebUrl(env), mirrors, jobs, workers: Math.max(1, concurrency) }));
+      process.stderr.write(`kreview worker: taking jobs from ${o.queue}, ${Math.max(1, concurrency)} at a time\n`);
+      // SIGTERM: stop taking jobs; one still running is handed to another worker when its lock lapses.
+      await new Promise<void>((resolve) => process.once('SIGTERM', resolve).once('SIGINT', resolve));
+      await service.close();
+    });
+}
+
+function wholeNumber(flag: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v)) throw new KreviewError(`${flag} ${v}: not a whole number`);
+  return Number(v);
+}
+
+async function openRedisQueue(url: string) {
+  const { RedisJobQueue } = await import('../queue/redis-queue.js');
+  const { parseRedisUrl } = await import('../queue/resp-client.js');
+  parseRedisUrl(url);
+  const q = new RedisJobQueue(url);
+  await q.ready();
+  return q;
 }
 
 /**

@@ -29,6 +29,11 @@ CREATE TABLE IF NOT EXISTS heads (
   reviewed_at INTEGER NOT NULL,
   PRIMARY KEY (repo, pr, head_sha)
 );
+CREATE TABLE IF NOT EXISTS starts (
+  key TEXT PRIMARY KEY,
+  job TEXT NOT NULL,
+  added_at INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS mailed (
   repo TEXT NOT NULL,
   pr INTEGER NOT NULL,
@@ -109,6 +114,25 @@ export class AppState {
     return (
       this.db.prepare('SELECT pr FROM heads WHERE repo = ? AND head_sha = ?').all(repo, headSha) as { pr: number }[]
     ).map((r) => r.pr);
+  }
+
+  /** Run `fn` as one transaction (one disk sync for the intake's writes). */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  /** A job the intake accepted and has not yet handed to the queue (its check run may be on the way). */
+  addStart(key: string, job: string): void {
+    this.db.prepare('INSERT OR IGNORE INTO starts (key, job, added_at) VALUES (?, ?, ?)').run(key, job, Date.now());
+  }
+
+  doneStart(key: string): void {
+    this.db.prepare('DELETE FROM starts WHERE key = ?').run(key);
+  }
+
+  /** Accepted jobs a previous process did not hand over before it stopped, oldest first. */
+  pendingStarts(): string[] {
+    return (this.db.prepare('SELECT job FROM starts ORDER BY added_at').all() as { job: string }[]).map((r) => r.job);
   }
 
   /** Claim the one mail reply of a PR's series; false when it went out before. */
