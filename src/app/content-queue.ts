@@ -26,6 +26,11 @@ export interface ContentQueueOptions {
   fallbackWaitMs: number;
   sleep: (ms: number) => Promise<void>;
   now: () => number;
+  /**
+   * Takes a slot from a budget shared with other processes (src/queue/redis-budget.ts): 0 when the
+   * call may go, else the ms to wait. Without it the caps are this process's own.
+   */
+  take?: (caps: Pick<ContentQueueOptions, 'spacingMs' | 'perMinute' | 'perHour'>) => Promise<number>;
 }
 
 interface HttpErrorLike {
@@ -140,6 +145,16 @@ export class ContentQueue {
   }
 
   private async slot(): Promise<void> {
+    if (this.opts.spacingMs <= 0) return;
+    const shared = this.opts.take;
+    if (shared) {
+      try {
+        for (let wait = await shared(this.opts); wait > 0; wait = await shared(this.opts)) await this.opts.sleep(wait);
+        return;
+      } catch {
+        // The shared budget is out of reach (Redis down): this process's own caps still hold.
+      }
+    }
     for (;;) {
       const now = this.opts.now();
       while (this.sent.length && this.sent[0] <= now - 3_600_000) this.sent.shift();
@@ -147,7 +162,7 @@ export class ContentQueue {
       if (wait <= 0) break;
       await this.opts.sleep(wait);
     }
-    if (this.opts.spacingMs > 0) this.sent.push(this.opts.now());
+    this.sent.push(this.opts.now());
   }
 
   private async attempt<T>(fn: () => Promise<T>): Promise<T> {

@@ -15,6 +15,7 @@ import type { Mirrors } from './mirrors.js';
 import { ReviewService } from './service.js';
 import type { JobObserver, JobQueue } from '../queue/job.js';
 import { SqliteJobQueue } from '../queue/sqlite-queue.js';
+import type { RedisWriteBudget } from '../queue/redis-budget.js';
 
 export { pullRequestRef } from './pull-ref.js';
 
@@ -41,6 +42,8 @@ export interface AppOptions {
   intakePath?: string;
   /** Where jobs wait (default: SQLite in the cache dir, `jobs.sqlite`). */
   jobs?: JobQueue;
+  /** Write caps shared with the other processes on the same Redis (default: this process's own). */
+  writeBudget?: RedisWriteBudget;
   /** Reviews this process runs at once (default 2; 0: intake only, workers elsewhere). */
   workers: number;
   /** Told about every job finished here. */
@@ -78,7 +81,7 @@ export function buildDeps(opts: AppOptions): ReviewDeps {
     histories: opts.histories ?? new HistoryPool(),
     queueFor: (id) => {
       let q = queues.get(id);
-      if (!q) queues.set(id, (q = new ContentQueue(opts.queue)));
+      if (!q) queues.set(id, (q = new ContentQueue({ ...opts.queue, ...(opts.writeBudget ? { take: opts.writeBudget.forInstallation(id) } : {}) })));
       return q;
     },
     writesWaiting: () => [...queues.values()].reduce((n, q) => n + q.depth, 0),

@@ -16,11 +16,27 @@ async function loadConfig(octokit: Octokit, owner: string, repo: string): Promis
   return files.some((f) => f.config !== null) ? config : null;
 }
 
-export function jobRunner(probot: Probot, deps: ReviewDeps) {
+/**
+ * One Octokit per installation, made once: its auth hook renews the installation token as it
+ * expires, and making a client per job cost a token request and plugin set-up each time.
+ */
+export function installationOctokits(probot: Probot): (installationId: number) => Promise<Octokit> {
+  const made = new Map<number, Promise<Octokit>>();
+  return (id) => {
+    let o = made.get(id);
+    if (!o) {
+      made.set(id, (o = probot.auth(id) as Promise<Octokit>));
+      o.catch(() => made.delete(id));
+    }
+    return o;
+  };
+}
+
+export function jobRunner(probot: Probot, deps: ReviewDeps, octokitFor = installationOctokits(probot)) {
   return async (job: ReviewJob): Promise<void> => {
     const log = probot.log.child({ delivery: job.deliveryId, job: job.key });
     log.info(`review started (${job.key})`);
-    const octokit = (await probot.auth(job.installationId)) as Octokit;
+    const octokit = await octokitFor(job.installationId);
     const review = async (pr: PullRequestRef, force: boolean, checkRunId: number | null) => {
       const result = await reviewPullRequest(
         { octokit, log, installationId: job.installationId, loadConfig: () => loadConfig(octokit, pr.owner, pr.repo), pr, force, jobKey: job.key, checkRunId },

@@ -10,8 +10,8 @@ import type { JobObserver, JobQueue, QueueStats, ReviewJob } from '../queue/job.
 import { dispatch } from './dispatch.js';
 import { findCheckRun, startCheckRun, type GitHubTarget } from './publish.js';
 import { validPull, validRepository } from './payload.js';
-import type { ReviewDeps, ReviewRequest } from './review-pr.js';
-import { jobRunner } from './run-job.js';
+import type { ReviewDeps } from './review-pr.js';
+import { installationOctokits, jobRunner } from './run-job.js';
 
 export interface Accepted {
   /** 202: a job was queued; 200: nothing to do (the reason in `message`). */
@@ -40,14 +40,16 @@ export class ReviewService {
   private starting = 0;
   private readonly inFlight = new Set<Promise<void>>();
   private closed = false;
+  private readonly octokitFor: ReturnType<typeof installationOctokits>;
 
   constructor(
     private readonly probot: Probot,
     private readonly deps: ReviewDeps,
     private readonly o: ServiceOptions,
   ) {
+    this.octokitFor = installationOctokits(probot);
     for (const raw of deps.state.pendingStarts()) this.track(this.start(JSON.parse(raw) as ReviewJob, true));
-    if (o.workers > 0) o.queue.work(jobRunner(probot, deps), o.workers, o.observe);
+    if (o.workers > 0) o.queue.work(jobRunner(probot, deps, this.octokitFor), o.workers, o.observe);
   }
 
   /** Decide and record; never waits on GitHub or the queue. */
@@ -105,7 +107,7 @@ export class ReviewService {
     const repository = validRepository(job.payload.repository);
     const pull = validPull(job.payload.pull_request);
     const target: GitHubTarget = {
-      octokit: (await this.probot.auth(job.installationId)) as ReviewRequest['octokit'],
+      octokit: await this.octokitFor(job.installationId),
       queue: this.deps.queueFor(job.installationId),
       owner: repository.owner.login,
       repo: repository.name,

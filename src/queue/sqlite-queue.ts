@@ -38,7 +38,7 @@ export interface SqliteQueueOptions {
 
 const defaults: SqliteQueueOptions = {
   leaseMs: 60_000,
-  pollMs: 500,
+  pollMs: 200,
   maxAttempts: 5,
   keepDoneMs: 14 * 86_400_000,
   log: (line) => process.stderr.write(`kreview queue: ${line}\n`),
@@ -72,6 +72,8 @@ export class SqliteJobQueue implements JobQueue {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
+    // Durable against a killed process (what the queue is for); an OS crash may lose the last commits.
+    this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
     this.recover();
@@ -82,7 +84,8 @@ export class SqliteJobQueue implements JobQueue {
     const held = this.db.prepare("SELECT seq, owner FROM jobs WHERE state = 'running'").all() as { seq: number; owner: string | null }[];
     const back = this.db.prepare("UPDATE jobs SET state = 'ready', owner = NULL, lease_until = NULL WHERE seq = ? AND state = 'running'");
     let n = 0;
-    for (const h of held) if (!ownerAlive(h.owner)) n += back.run(h.seq).changes;
+    // A job held under this process's own name is a previous process's that had the same pid.
+    for (const h of held) if (h.owner === this.owner || !ownerAlive(h.owner)) n += back.run(h.seq).changes;
     if (n) this.o.log(`${n} job${n === 1 ? '' : 's'} interrupted by a process that is gone: queued again`);
     this.db.prepare("DELETE FROM jobs WHERE state IN ('done', 'failed') AND finished_at < ?").run(Date.now() - this.o.keepDoneMs);
   }

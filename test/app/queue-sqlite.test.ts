@@ -1,7 +1,8 @@
-// The default queue, SQLite in the cache dir: `kreview serve` killed with SIGKILL in the middle of a
-// review picks the job up again when it is started again, and the pull request still gets one check
-// run, completed once, and one review.
+// The default queue, SQLite in the cache dir: `kreview serve` and the worker process it starts both
+// killed with SIGKILL in the middle of a review (the machine going down) pick the job up again when
+// serve is started again, and the pull request still gets one check run, completed once, and one review.
 import { afterAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { FakeGitHub } from './github-api.js';
 import { deliver, pullRequestPayload } from './webhooks.js';
@@ -38,6 +39,8 @@ describe('kreview serve with its SQLite queue', () => {
     gh.beforeAnswer = async (c) => {
       if (killed || c.method !== 'GET' || !/\/pulls\/\d+\/reviews$/.test(c.path)) return;
       killed = true;
+      // The worker process first (it asked), then the server.
+      for (const pid of execFileSync('pgrep', ['-P', String(first.child.pid)], { encoding: 'utf8' }).split('\n').filter(Boolean)) process.kill(Number(pid), 'SIGKILL');
       await first.kill('SIGKILL');
     };
     const answers = await Promise.all(

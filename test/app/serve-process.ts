@@ -54,24 +54,24 @@ export class KreviewProcess {
   readonly child: ChildProcess;
   readonly exited: Promise<number | null>;
 
-  constructor(args: string[], gh: FakeGitHub, cwd: string, env: Record<string, string> = {}) {
+  /** `root`: the kreview checkout to run (a bench runs an older one beside this one). */
+  constructor(args: string[], gh: FakeGitHub, cwd: string, env: Record<string, string> = {}, root = ROOT) {
+    const merged: NodeJS.ProcessEnv = {
+      ...process.env,
+      APP_ID: '99',
+      PRIVATE_KEY: KEY,
+      WEBHOOK_SECRET: SERVE_SECRET,
+      GHE_HOST: gh.url.replace('http://', ''),
+      GHE_PROTOCOL: 'http',
+      LOG_LEVEL: 'info',
+      KREVIEW_GITHUB_SPACING_MS: '0',
+      KREVIEW_FROM_SOURCES: '1',
+      ...env,
+    };
+    // An empty value in `env` unsets the variable (the program's own default applies).
+    for (const [k, v] of Object.entries(env)) if (v === '') delete merged[k];
     // One process (no tsx wrapper process): a SIGKILL reaches the server itself.
-    this.child = spawn(process.execPath, [join(ROOT, 'bin', 'kreview.js'), ...args], {
-      cwd,
-      env: {
-        ...process.env,
-        APP_ID: '99',
-        PRIVATE_KEY: KEY,
-        WEBHOOK_SECRET: SERVE_SECRET,
-        GHE_HOST: gh.url.replace('http://', ''),
-        GHE_PROTOCOL: 'http',
-        LOG_LEVEL: 'info',
-        KREVIEW_GITHUB_SPACING_MS: '0',
-        KREVIEW_FROM_SOURCES: '1',
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    this.child = spawn(process.execPath, [join(root, 'bin', 'kreview.js'), ...args], { cwd, env: merged, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout!.on('data', (b) => (this.output += b));
     this.child.stderr!.on('data', (b) => (this.output += b));
     this.exited = new Promise((r) => this.child.once('exit', (code) => r(code)));
