@@ -38,11 +38,19 @@ interface RunFigures {
   load: string;
 }
 
-/** CPU seconds of a process and its waited-for children (git), from /proc. */
+/** CPU seconds of a process, its waited-for children (git) and its running children (serve's worker process), from /proc. */
 function cpuSeconds(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').slice(readFileSync(`/proc/${pid}/stat`, 'utf8').lastIndexOf(')') + 2).split(' ');
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // Fields 14-17 of stat (utime, stime, cutime, cstime), counted from `state` as field 3.
-  return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100;
+  const own = (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100;
+  let kids: string[] = [];
+  try {
+    kids = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  } catch {
+    // pgrep exits 1 when there is no child.
+  }
+  return own + kids.reduce((n, k) => n + cpuSeconds(Number(k)), 0);
 }
 
 const pct = (xs: number[], p: number) => {

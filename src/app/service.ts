@@ -65,8 +65,11 @@ export class ReviewService {
       log.info(`${name}: ${decided.ignored}; nothing to do`);
       return { status: 200, message: decided.ignored };
     }
-    this.track(this.start(decided.job, false));
-    return { status: 202, message: `queued as ${decided.job.key}` };
+    // After the answer is written and the webhooks already waiting are read: a burst is answered
+    // first, and its check runs started right after.
+    const job = decided.job;
+    this.track(new Promise<void>((resolve) => setImmediate(() => void this.start(job, false).finally(resolve))));
+    return { status: 202, message: `queued as ${job.key}` };
   }
 
   private track(p: Promise<void>): void {
