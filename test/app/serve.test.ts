@@ -135,5 +135,5 @@ describe('kreview serve', () => {
     expect(lockReply).toMatch(/^To: Dana Whitfield <dana@example\.com>\r?$/m);
     expect(lockReply).toMatch(/^Cc: .*linux-btrfs@vger\.kernel\.org/m);
     expect(lockReply!.replace(/\s+/g, ' ')).toContain(`The same review is on the pull request: ${gh.url}/acme/linux/pull/7`);
-  });
+  }, 240_000);
 });
