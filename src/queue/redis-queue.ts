@@ -59,6 +59,9 @@ export class RedisJobQueue implements JobQueue {
     });
     try {
       await Promise.race([this.queue.waitUntilReady(), late]);
+    } catch (e) {
+      if (e instanceof KreviewError) throw e;
+      throw new KreviewError(`--queue ${this.url}: Redis cannot be reached (${e instanceof Error ? e.message : String(e)})`);
     } finally {
       clearTimeout(timer);
     }
