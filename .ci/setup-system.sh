@@ -1,14 +1,16 @@
 #!/bin/sh
 # Installs the Debian packages the integration tests run for real: public-inbox (with its httpd and
-# nntpd), b4, dovecot-imapd, chromium (the web view's browser tests), and systemd-analyze, curl and jq
-# (docs/deploy.md's commands). Idempotent: installs only
-# what is missing, does nothing when all are present. `npm test` runs it by itself when run as root (test/global-setup.ts).
+# nntpd), b4, dovecot-imapd, redis-server (the job queue's tests start their own), chromium (the web
+# view's browser tests), and systemd-analyze, curl and jq (docs/deploy.md's commands). Idempotent:
+# installs only what is missing, does nothing when all are present. `npm test` runs it by itself when
+# run as root (test/global-setup.ts).
 set -eu
 
 missing=""
 command -v public-inbox-init >/dev/null 2>&1 || missing="$missing public-inbox"
 command -v b4 >/dev/null 2>&1 || missing="$missing b4"
 [ -x /usr/sbin/dovecot ] || missing="$missing dovecot-imapd"
+command -v redis-server >/dev/null 2>&1 || missing="$missing redis-server"
 [ -x /usr/bin/chromium ] || missing="$missing chromium"
 # docs/deploy.md's commands, done by test/ops/deploy-doc.test.ts
 command -v systemd-analyze >/dev/null 2>&1 || missing="$missing systemd"
@@ -27,6 +29,6 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 echo "setup-system: installing$missing" >&2
 $SUDO apt-get update -qq >/dev/null
-# dovecot's package starts a system service where an init system exists; tests run their own instance.
+# dovecot's and redis' packages start a system service where an init system exists; tests run their own instances.
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -16,6 +16,7 @@ export const SYSTEM_TOOLS: readonly SystemTool[] = [
   { pkg: 'public-inbox', bin: 'public-inbox-init' },
   { pkg: 'b4', bin: 'b4' },
   { pkg: 'dovecot-imapd', bin: '/usr/sbin/dovecot' },
+  { pkg: 'redis-server', bin: 'redis-server' },
   // The web view's browser tests (test/web/web-browser.test.ts) drive Debian's Chromium.
   { pkg: 'chromium', bin: '/usr/bin/chromium' },
   // docs/deploy.md as written (test/ops/deploy-doc.test.ts): unit files, curl and jq lines.

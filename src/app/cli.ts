@@ -2,6 +2,8 @@
 // documents (APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, WEBHOOK_SECRET, WEBHOOK_PROXY_URL, PORT).
 import type { Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
 import { errorMessage } from '../core/errors.js';
@@ -23,12 +25,14 @@ export function registerServeCommand(program: Command): void {
       (v: string, all: string[]) => [...all, v],
       [] as string[],
     )
+    .option('--queue <redis-url>', 'put review jobs on Redis (BullMQ) for `kreview worker` processes on any machine (default: SQLite in the cache dir, reviewed by a worker process this server starts; also $KREVIEW_QUEUE)')
+    .option('--workers <n>', 'reviews run at once by the worker process this server starts (default 2 with the SQLite queue, 0 with --queue)')
     .option(
       '--mail-policy <policy.yml>',
       'mail the review of a series PR (its body names the Message-ID) back to the list, under this `kreview watch` policy, and serve the web view of its state (default: $KREVIEW_MAIL_POLICY)',
     )
     .option('--log-format <text|json>', "probot's readable lines (default), or one JSON object a line, each line of a delivery's work with its id (also $KREVIEW_LOG_FORMAT; probot's LOG_FORMAT=json too)")
-    .action(async (o: { port?: string; host?: string; cache?: string; cloneMaxMb?: string; mailPolicy?: string; mirror: string[]; logFormat?: string }) => {
+    .action(async (o: { port?: string; host?: string; cache?: string; cloneMaxMb?: string; mailPolicy?: string; mirror: string[]; logFormat?: string; queue?: string; workers?: string }) => {
       // probot reads .env in the working directory over the environment; so do these checks.
       const dotenv = join(process.cwd(), '.env');
       if (existsSync(dotenv)) Object.assign(process.env, parseEnv(readFileSync(dotenv, 'utf8')));
@@ -54,27 +58,124 @@ export function registerServeCommand(program: Command): void {
         if (!/^\d+$/.test(o.cloneMaxMb)) throw new KreviewError(`--clone-max-mb ${o.cloneMaxMb}: not a whole number`);
         process.env.KREVIEW_CLONE_MAX_MB = o.cloneMaxMb;
       }
+      const queueUrl = o.queue ?? process.env.KREVIEW_QUEUE;
+      const jobs = queueUrl ? await openRedisQueue(queueUrl) : undefined;
+      const workers = wholeNumber('--workers', o.workers) ?? (jobs ? 0 : 2);
       // Rule files ship with kreview: a broken one stops the server at start-up with its file and line.
       (await import('../../checks/lock/index.js')).validateLockRules();
       // The mail side opens its policy and state now: a broken policy stops the server with one line.
+      // With a local worker process, that process mails (and flushes the outbox), not this one.
       const policyFile = o.mailPolicy ?? process.env.KREVIEW_MAIL_POLICY;
+      const local = !jobs && workers > 0;
       // One registry for the process: /metrics and /healthz are served beside the webhook path.
       const { Metrics } = await import('../ops/metrics.js');
       const metrics = new Metrics();
+      // This process's mailer serves the web view and sends what the outbox holds back; the worker
+      // mails the reviews it makes (the outbox claims each reply, so two senders never send one twice).
       const mail = policyFile ? await startMailer(policyFile, log, metrics) : null;
       // Loaded here, not at the top: `kreview review` never pays for probot.
       const [{ run }, { createKreviewApp }] = await Promise.all([import('probot'), import('./index.js')]);
-      // probot's Octokit keeps its throttling, its write group shaped like the ContentQueue (a short
-      // burst, then one a second); the queue adds order across events and Retry-After.
-      const [{ kreviewOctokit }, { spacingFromEnv }] = await Promise.all([import('./octokit.js'), import('./content-queue.js')]);
+      // probot's Octokit keeps its retries; kreview's ContentQueue paces writes per installation.
+      const { kreviewOctokit } = await import('./octokit.js');
       // kreview's intake answers the public path and validates payloads; probot's middleware sits behind it.
       const intakePath = env.WEBHOOK_PATH || '/api/github/webhooks';
       const { PROBOT_PATH_SUFFIX } = await import('./server.js');
       env.WEBHOOK_PATH = intakePath + PROBOT_PATH_SUFFIX;
+      const writeBudget = queueUrl ? new (await import('../queue/redis-budget.js')).RedisWriteBudget(queueUrl) : undefined;
+      // Reviews run in a worker process of their own, so that no review holds up the answer to a webhook.
+      if (local) startLocalWorker({ cache: process.env.KREVIEW_CACHE, workers, mirrors: o.mirror, cloneMaxMb: o.cloneMaxMb, mailPolicy: policyFile });
       // With a mail policy, the web view of its state (docs/web.md) is served beside the webhooks.
       const routes = mail ? [await mailWebView(mail)] : [];
-      await run(createKreviewApp({ webUrl, mirrors, intakePath, routes, metrics, ...(mail ? { mail } : {}) }), { env, Octokit: kreviewOctokit(spacingFromEnv(), metrics) });
+      await run(createKreviewApp({ webUrl, mirrors, intakePath, routes, metrics, workers: 0, ...(jobs ? { jobs, writeBudget } : {}), ...(mail ? { mail } : {}) }), {
+        env,
+        Octokit: kreviewOctokit(metrics),
+      });
     });
+
+  program
+    .command('worker')
+    .description('review jobs that `kreview serve --queue redis://...` puts on Redis; run any number, on any machine')
+    .requiredOption('--queue <url>', 'the Redis that serve feeds (redis://host:port[/db]; also $KREVIEW_QUEUE), or sqlite:FILE, the local queue serve starts its own worker on', process.env.KREVIEW_QUEUE)
+    .option('--mail-policy <policy.yml>', 'mail the review of a series PR back to the list, under this `kreview watch` policy')
+    .option('--concurrency <n>', 'reviews run at once (default 2)')
+    .option('--cache <dir>', 'clones, state and indexes (default: $KREVIEW_CACHE or ~/.cache/kreview)')
+    .option('--clone-max-mb <n>', 'largest repository cloned on first contact; bigger ones are reviewed from the API (0: no limit)')
+    .option('--mirror <url=path>', 'a local repository holding most of https://host/owner/repo (repeatable; also $KREVIEW_MIRRORS)', (v: string, all: string[]) => [...all, v], [] as string[])
+    .action(async (o: { queue: string; concurrency?: string; cache?: string; cloneMaxMb?: string; mirror: string[]; mailPolicy?: string }) => {
+      const dotenv = join(process.cwd(), '.env');
+      if (existsSync(dotenv)) Object.assign(process.env, parseEnv(readFileSync(dotenv, 'utf8')));
+      const env = { ...process.env };
+      const { assertAppIdentity } = await import('./server.js');
+      assertAppIdentity(env.APP_ID, env.WEBHOOK_SECRET);
+      if (o.cache !== undefined) process.env.KREVIEW_CACHE = o.cache;
+      if (o.cloneMaxMb !== undefined) process.env.KREVIEW_CLONE_MAX_MB = String(wholeNumber('--clone-max-mb', o.cloneMaxMb));
+      const concurrency = wholeNumber('--concurrency', o.concurrency) ?? 2;
+      const { githubWebUrl } = await import('./github-host.js');
+      const { mirrorSpecsFromEnv, resolveMirrors } = await import('./mirrors.js');
+      const mirrors = await resolveMirrors([...mirrorSpecsFromEnv(env), ...o.mirror]);
+      (await import('../../checks/lock/index.js')).validateLockRules();
+      const sqlite = o.queue.startsWith('sqlite:') ? o.queue.slice('sqlite:'.length) : null;
+      const jobs = sqlite ? new (await import('../queue/sqlite-queue.js')).SqliteJobQueue(sqlite) : await openRedisQueue(o.queue);
+      const { Metrics } = await import('../ops/metrics.js');
+      const { createLogger, logFormatOf } = await import('../ops/log.js');
+      const log = createLogger({ name: 'kreview worker', format: logFormatOf(undefined, env) });
+      const mail = o.mailPolicy ? await startMailer(o.mailPolicy, log, new Metrics()) : null;
+      const [{ createProbot }, { createService, fullOptions }, { kreviewOctokit }] = await Promise.all([import('probot'), import('./index.js'), import('./octokit.js')]);
+      const probot = createProbot({ env, overrides: { Octokit: kreviewOctokit() } });
+      // probot sets up its logger and clients asynchronously; auth() waits for that (no API call).
+      await probot.auth();
+      const writeBudget = sqlite ? undefined : new (await import('../queue/redis-budget.js')).RedisWriteBudget(o.queue);
+      const service = createService(
+        probot,
+        fullOptions({ webUrl: githubWebUrl(env), mirrors, jobs, ...(writeBudget ? { writeBudget } : {}), ...(mail ? { mail } : {}), workers: Math.max(1, concurrency) }),
+      );
+      // Started by `kreview serve`: gone with it, even when it was killed.
+      if (process.send) process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+      process.stderr.write(`kreview worker: taking jobs from ${o.queue}, ${Math.max(1, concurrency)} at a time\n`);
+      // SIGTERM: stop taking jobs; one still running is handed to another worker when its lock lapses.
+      await new Promise<void>((resolve) => process.once('SIGTERM', resolve).once('SIGINT', resolve));
+      await service.close();
+      writeBudget?.close();
+      process.exit(0);
+    });
+}
+
+/** `kreview worker` on the SQLite queue in the cache dir, as a child that ends when this process ends. */
+function startLocalWorker(o: { cache: string | undefined; workers: number; mirrors: string[]; cloneMaxMb: string | undefined; mailPolicy: string | undefined }): void {
+  const cache = o.cache ?? join(homedir(), '.cache', 'kreview');
+  const args = ['worker', '--queue', `sqlite:${join(cache, 'jobs.sqlite')}`, '--concurrency', String(o.workers), '--cache', cache];
+  for (const m of o.mirrors) args.push('--mirror', m);
+  if (o.cloneMaxMb !== undefined) args.push('--clone-max-mb', o.cloneMaxMb);
+  if (o.mailPolicy) args.push('--mail-policy', o.mailPolicy);
+  let child: ReturnType<typeof spawn> | null = null;
+  process.once('exit', () => child?.kill('SIGTERM'));
+  const start = () => {
+    child = spawn(process.execPath, [...process.execArgv, process.argv[1], ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    child.once('exit', (code, signal) => {
+      child = null;
+      // Killed (out of memory, by hand): another one takes the jobs over. Exited with an error (a broken
+      // mail policy, its one line already printed): so does the server, rather than loop.
+      if (signal === null && code !== 0) process.exit(code ?? 1);
+      process.stderr.write(`kreview serve: the worker process ended (${signal ?? 'exit 0'}); starting another\n`);
+      setTimeout(start, 1000).unref();
+    });
+  };
+  start();
+}
+
+function wholeNumber(flag: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v)) throw new KreviewError(`${flag} ${v}: not a whole number`);
+  return Number(v);
+}
+
+async function openRedisQueue(url: string) {
+  const { RedisJobQueue } = await import('../queue/redis-queue.js');
+  const { parseRedisUrl } = await import('../queue/resp-client.js');
+  parseRedisUrl(url);
+  const q = new RedisJobQueue(url);
+  await q.ready();
+  return q;
 }
 
 /** The web view over the mailer's state; an approved reply is sent at once. */

@@ -1,26 +1,28 @@
-// The kreview GitHub App: a thin probot function that routes pull-request, comment and
-// check events to reviewPullRequest. No review logic lives here.
-import type { Context, Probot } from 'probot';
+// The kreview GitHub App: webhooks become review jobs (service.ts), workers review them
+// (run-job.ts, review-pr.ts). No review logic lives here: only the options and how they are wired.
+import type { Probot } from 'probot';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Check } from '../core/check.js';
-import { errorMessage } from '../core/errors.js';
-import { isRecheck, mayRecheck } from './commands.js';
 import { ContentQueue, spacingFromEnv, type ContentQueueOptions } from './content-queue.js';
 import { HistoryPool } from '../git/history-pool.js';
 import type { MailForwarder } from './mail-forward.js';
-import { reviewPullRequest, type PullRequestRef, type ReviewDeps, type ReviewSeriesFn } from './review-pr.js';
+import type { ReviewDeps, ReviewSeriesFn } from './review-pr.js';
 import { AppState } from './state.js';
 import { githubWebUrl } from './github-host.js';
 import { webhookIntake } from './intake.js';
 import type { Mirrors } from './mirrors.js';
 import type { RouteHandler } from '../web/server.js';
-import { installationId, validCheckEvent, validComment, validPull, validRepository, type PullPayload, type RepositoryPayload } from './payload.js';
 import { stateReadable } from '../ops/health.js';
 import { opsHandler } from '../ops/http.js';
-import { withLogContext } from '../ops/log.js';
 import type { Metrics } from '../ops/metrics.js';
 import { StateFile } from '../state/open-state.js';
+import { ReviewService } from './service.js';
+import type { JobObserver, JobQueue } from '../queue/job.js';
+import { SqliteJobQueue } from '../queue/sqlite-queue.js';
+import type { RedisWriteBudget } from '../queue/redis-budget.js';
+
+export { pullRequestRef } from './pull-ref.js';
 
 export interface AppOptions {
   /** Clones, state and history indexes (default: $KREVIEW_CACHE or ~/.cache/kreview). */
@@ -32,6 +34,7 @@ export interface AppOptions {
   webUrl: string;
   /** Local mirrors a first clone borrows objects from (`--mirror URL=PATH`, KREVIEW_MIRRORS; resolved by resolveMirrors). */
   mirrors?: Mirrors;
+  /** Pacing of content-creating calls, per installation. */
   queue: Partial<ContentQueueOptions>;
   /** The review pipeline (default: src/review/pipeline.ts). */
   reviewSeries?: ReviewSeriesFn;
@@ -42,31 +45,20 @@ export interface AppOptions {
   histories?: HistoryPool;
   /** The public webhook path kreview's intake (intake.ts) answers, registered through probot's addHandler (`kreview serve`). */
   intakePath?: string;
-  /** More HTTP handlers mounted beside the webhooks through probot's addHandler (the web view; health and metrics). */
+  /** More HTTP handlers mounted beside the webhooks through probot's addHandler (the web view). */
   routes?: RouteHandler[];
-  /** Told about every webhook's work; lets a server wait until the app is idle (probot answers 202 after its webhook timeout and goes on). */
-  track?: (work: Promise<unknown>) => void;
   /** This process's counters: with them, /healthz and /metrics are served beside the intake (src/ops/). */
   metrics?: Metrics;
-}
-
-/** A pull request from a payload or an API answer, checked first: nothing unchecked reaches the API or git. */
-export function pullRequestRef(rawRepository: unknown, rawPull: unknown): PullRequestRef {
-  const repository: RepositoryPayload = validRepository(rawRepository);
-  const pull: PullPayload = validPull(rawPull);
-  return {
-    owner: repository.owner.login,
-    repo: repository.name,
-    number: pull.number,
-    headSha: pull.head.sha,
-    baseSha: pull.base.sha,
-    baseRef: pull.base.ref,
-    defaultBranch: repository.default_branch ?? pull.base.ref,
-    title: pull.title,
-    body: pull.body,
-    sizeKb: typeof repository.size === 'number' ? repository.size : null,
-    draft: pull.draft ?? false,
-  };
+  /** Where jobs wait (default: SQLite in the cache dir, `jobs.sqlite`). */
+  jobs?: JobQueue;
+  /** Write caps shared with the other processes on the same Redis (default: this process's own). */
+  writeBudget?: RedisWriteBudget;
+  /** Reviews this process runs at once (default 2; 0: intake only, workers elsewhere). */
+  workers: number;
+  /** Told about every job finished here. */
+  observe?: JobObserver;
+  /** Given the service once it exists (a server waits on it and closes it). */
+  onService?: (s: ReviewService) => void;
 }
 
 function defaultOptions(): AppOptions {
@@ -78,13 +70,14 @@ function defaultOptions(): AppOptions {
     webUrl: githubWebUrl(),
     queue: { spacingMs: spacingFromEnv() },
     mail: null,
+    workers: 2,
   };
 }
 
 /** The app's state database, in the cache dir. */
 const statePath = (opts: AppOptions): string => join(opts.cacheDir, 'github-app.sqlite');
 
-function buildDeps(opts: AppOptions): ReviewDeps {
+export function buildDeps(opts: AppOptions): ReviewDeps {
   const queues = new Map<number, ContentQueue>();
   const metrics = opts.metrics;
   return {
@@ -101,137 +94,56 @@ function buildDeps(opts: AppOptions): ReviewDeps {
     histories: opts.histories ?? new HistoryPool(),
     queueFor: (id) => {
       let q = queues.get(id);
-      if (!q) queues.set(id, (q = new ContentQueue({ ...opts.queue, ...(metrics ? { onWait: (ms: number) => metrics.rateLimited('retry-after', ms / 1000) } : {}) })));
+      if (!q) {
+        const onWait = metrics ? { onWait: (ms: number) => metrics.rateLimited('retry-after', ms / 1000) } : {};
+        queues.set(id, (q = new ContentQueue({ ...opts.queue, ...onWait, ...(opts.writeBudget ? { take: opts.writeBudget.forInstallation(id) } : {}) })));
+      }
       return q;
     },
+    writesWaiting: () => [...queues.values()].reduce((n, q) => n + q.depth, 0),
     ...(metrics ? { metrics } : {}),
     ...(opts.checks ? { checks: opts.checks } : {}),
     mail: opts.mail,
   };
 }
 
-type AnyContext = Context<'pull_request' | 'issue_comment' | 'check_run' | 'check_suite'>;
+export function fullOptions(overrides: Partial<AppOptions>): AppOptions {
+  return { ...defaultOptions(), ...overrides };
+}
 
+/** The service for `app`: intake decisions, the start of check runs, and (workers > 0) reviews. */
+export function createService(app: Probot, opts: AppOptions, deps: ReviewDeps = buildDeps(opts)): ReviewService {
+  const jobs = opts.jobs ?? new SqliteJobQueue(join(opts.cacheDir, 'jobs.sqlite'));
+  const service = new ReviewService(app, deps, { queue: jobs, workers: opts.workers, ...(opts.observe ? { observe: opts.observe } : {}) });
+  opts.onService?.(service);
+  return service;
+}
+
+/** The app as probot's `run` loads it (`kreview serve`): kreview's intake on the public webhook path. */
 export function createKreviewApp(overrides: Partial<AppOptions> = {}) {
   return (app: Probot, loader?: { addHandler?: (h: ReturnType<typeof webhookIntake>) => void }): void => {
-    const opts = { ...defaultOptions(), ...overrides };
-    const deps = buildDeps(opts);
+    const opts = fullOptions(overrides);
     const metrics = opts.metrics;
-    if (opts.intakePath && loader?.addHandler) loader.addHandler(webhookIntake(app, opts.intakePath, metrics));
+    const deps = buildDeps(opts);
+    // Jobs finished in this process are counted; with the SQLite queue they run in the worker process serve starts.
+    const observe: JobObserver | undefined = metrics
+      ? (o) => {
+          opts.observe?.(o);
+          metrics.reviews.inc({ source: 'github', result: o.ok ? 'reviewed' : 'failed' });
+          metrics.jobSeconds.observe({ source: 'github' }, o.ranMs / 1000);
+          if (!o.ok) metrics.errors.inc({ where: 'review' });
+        }
+      : opts.observe;
+    const service = createService(app, { ...opts, ...(observe ? { observe } : {}) }, deps);
+    if (opts.intakePath && loader?.addHandler) loader.addHandler(webhookIntake(app, opts.intakePath, service, metrics));
     for (const r of opts.routes ?? []) loader?.addHandler?.(async (req, res) => r(req, res));
-    let reviewing = 0;
     if (metrics) {
-      metrics.queueDepthFrom('github-reviews', () => reviewing);
+      metrics.queueDepthFrom('github-jobs', async () => (await service.stats()).queue.waiting);
       const file = new StateFile(statePath(opts));
       const health = { state: stateReadable(() => deps.state.tableCount(), () => file.check()) };
-      // Through probot's addHandler: `kreview serve` (probot's Server) and startAppServer (createNodeMiddleware) both pass one.
+      // Through probot's addHandler: `kreview serve` (probot's Server) passes one.
       loader?.addHandler?.(opsHandler({ metrics, health }));
     }
-
-    const review = (context: AnyContext, pr: PullRequestRef, force: boolean) => {
-      const work = reviewOne(context, pr, force);
-      opts.track?.(work);
-      return work;
-    };
-
-    const reviewOne = async (context: AnyContext, pr: PullRequestRef, force: boolean) => {
-      reviewing++;
-      const started = Date.now();
-      // probot's context.log carries the delivery id; kreview's own logger (the mail side) takes it from here.
-      const result = await withLogContext({ id: context.id }, () =>
-        reviewPullRequest(
-          {
-            octokit: context.octokit,
-            log: context.log,
-            installationId: installationId(context.payload),
-            loadConfig: () => context.config('kreview.yml'),
-            pr,
-            force,
-          },
-          deps,
-        ),
-      ).finally(() => reviewing--);
-      metrics?.reviews.inc({ source: 'github', result });
-      if (result === 'reviewed' || result === 'failed') metrics?.jobSeconds.observe({ source: 'github' }, (Date.now() - started) / 1000);
-      if (result === 'failed') metrics?.errors.inc({ where: 'review' });
-      context.log.info(`${pr.owner}/${pr.repo}#${pr.number}@${pr.headSha.slice(0, 12)}: ${result}`);
-    };
-
-    /** A redelivered webhook (same delivery id) is acknowledged and ignored. */
-    const fresh = (context: AnyContext): boolean => {
-      if (deps.state.claimDelivery(context.id, context.name)) return true;
-      context.log.info(`delivery ${context.id} seen before; ignored`);
-      return false;
-    };
-
-    const rerun = async (context: AnyContext, headSha: string, numbers: number[]) => {
-      const repository = validRepository(context.payload.repository);
-      const [owner, repo] = [repository.owner.login, repository.name];
-      const prs = numbers.length ? numbers : deps.state.prsForHead(`${owner}/${repo}`, headSha);
-      for (const number of prs) {
-        const pull = (await context.octokit.rest.pulls.get({ owner, repo, pull_number: number })).data;
-        // A newer push has its own check run; the old head is not reviewed again.
-        if (pull.head.sha !== headSha) continue;
-        await review(context, pullRequestRef(repository, pull), true);
-      }
-    };
-
-    app.on(
-      ['pull_request.opened', 'pull_request.synchronize', 'pull_request.reopened', 'pull_request.ready_for_review'],
-      async (context) => {
-        // Checked before the delivery is claimed: a malformed payload is refused, not remembered.
-        installationId(context.payload);
-        const pr = pullRequestRef(context.payload.repository, context.payload.pull_request);
-        if (!fresh(context)) return;
-        await review(context, pr, false);
-      },
-    );
-
-    app.on('issue_comment.created', async (context) => {
-      const p = context.payload;
-      const repository = validRepository(p.repository);
-      installationId(p);
-      const c = validComment(p as unknown as Record<string, unknown>);
-      if (!c || context.isBot || !isRecheck(c.body) || !fresh(context)) return;
-      const [owner, repo] = [repository.owner.login, repository.name];
-      const commenter = c.user;
-      const pull = (await context.octokit.rest.pulls.get({ owner, repo, pull_number: c.number })).data;
-      const allowed = commenter !== '' && (await mayRecheck(context.octokit, { owner, repo }, commenter, pull.user?.login ?? null));
-      await deps.queueFor(installationId(p)).run(() =>
-        context.octokit.rest.reactions.createForIssueComment({
-          owner,
-          repo,
-          comment_id: c.commentId,
-          content: allowed ? '+1' : 'confused',
-        }),
-      );
-      if (!allowed) {
-        context.log.info(`${owner}/${repo}#${c.number}: recheck by ${commenter || 'a deleted user'} refused (no write access)`);
-        return;
-      }
-      await review(context, pullRequestRef(repository, pull), true);
-    });
-
-    app.on('check_run.rerequested', async (context) => {
-      validRepository(context.payload.repository);
-      installationId(context.payload);
-      const run = validCheckEvent(context.payload.check_run, 'check_run');
-      if (run.name !== 'kreview' || !fresh(context)) return;
-      await rerun(context, run.headSha, run.numbers);
-    });
-
-    app.on('check_suite.rerequested', async (context) => {
-      validRepository(context.payload.repository);
-      installationId(context.payload);
-      const suite = validCheckEvent(context.payload.check_suite, 'check_suite');
-      if (!fresh(context)) return;
-      await rerun(context, suite.headSha, suite.numbers);
-    });
-
-    app.onError(async (err) => {
-      metrics?.errors.inc({ where: 'webhook' });
-      app.log.error(`webhook handler failed: ${errorMessage(err)}`);
-    });
   };
 }
 

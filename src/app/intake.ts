@@ -1,17 +1,16 @@
-// The webhook endpoint in front of probot's handlers: signature first, then the payload's shape
-// (payload.ts), so a malformed signed payload is a 400 with one log line and never reaches a
-// handler, the API or git. Then probot's webhooks run the handlers, answered 202 if they take
-// longer than GitHub waits.
+// The webhook endpoint: signature first, then the payload's shape (payload.ts), so a malformed
+// signed payload is a 400 with one log line and never reaches the API or git. Then the service
+// records the job and the delivery is answered at once (202: queued; 200: nothing to do); the review
+// runs later, in a worker.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Probot } from 'probot';
 import { errorMessage } from '../core/errors.js';
+import type { Accepted } from './service.js';
 import { installationId, PayloadError, validCheckEvent, validComment, validPull, validRepository } from './payload.js';
 import type { Metrics } from '../ops/metrics.js';
 
 /** GitHub caps webhook payloads at 25 MB. */
 const MAX_BODY = 25 << 20;
-/** GitHub gives up on a delivery after 10 s; probot's own middleware answers at 9 s too. */
-const ANSWER_WITHIN_MS = 9_000;
 
 /** Throw PayloadError unless the events kreview handles carry what it reads. */
 export function validateEvent(name: string, payload: unknown): void {
@@ -56,7 +55,7 @@ async function readBody(req: IncomingMessage): Promise<string | null> {
 }
 
 /** A node request handler for `path`: true when it answered the request. */
-export function webhookIntake(app: Probot, path: string, metrics?: Metrics) {
+export function webhookIntake(app: Probot, path: string, service: { accept(id: string, name: string, payload: Record<string, unknown>): Accepted }, metrics?: Metrics) {
   const answer = (res: ServerResponse, status: number, body: string, event = '') => {
     if (res.headersSent) return;
     res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(status < 300 ? { ok: body } : { error: body }));
@@ -89,21 +88,13 @@ export function webhookIntake(app: Probot, path: string, metrics?: Metrics) {
     } catch (e) {
       return refuse(400, e instanceof PayloadError ? e.message : 'malformed webhook payload: not JSON');
     }
-    let late: NodeJS.Timeout | null = null;
-    const timedOut = new Promise<'late'>((r) => (late = setTimeout(() => r('late'), ANSWER_WITHIN_MS)));
-    const work = app.webhooks.receive({ id, name, payload } as Parameters<Probot['webhooks']['receive']>[0]).then(
-      () => 'done' as const,
-      (e: unknown) => e,
-    );
-    const first = await Promise.race([work, timedOut]);
-    clearTimeout(late!);
-    if (first === 'late') answer(res, 202, 'still processing', name);
-    else if (first === 'done') answer(res, 200, 'ok', name);
-    else {
-      // Handlers' errors are logged by the app's onError; here only the status.
-      const errs = (first as { errors?: { status?: unknown }[] }).errors ?? [];
-      const status = typeof errs[0]?.status === 'number' ? errs[0].status : 500;
-      answer(res, status, errorMessage(first), name);
+    try {
+      const r = service.accept(id, name, payload as Record<string, unknown>);
+      answer(res, r.status, r.message, name);
+    } catch (e) {
+      // The state could not be written (disk full, a locked database): GitHub may redeliver later.
+      app.log.error(`delivery ${id} (${name}) not recorded: ${errorMessage(e)}`);
+      answer(res, 503, 'the job could not be recorded; redeliver later', name);
     }
     return true;
   };

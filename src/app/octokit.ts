@@ -1,12 +1,12 @@
-// probot's Octokit with its write throttle shaped like kreview's ContentQueue: probot spaces every
-// write of an installation 1 s apart (plugin-throttling's `write` group); kreview lets a short
-// burst through after a quiet spell and settles at one a second, which stays under GitHub's
-// documented 80 content-creating requests a minute (see content-queue.ts). With metrics, every
+// probot's Octokit without plugin-throttling's pacing of writes: that plugin spaces every write 1 s
+// apart and every notifying write (reviews, comments) 3 s apart in one queue for all installations
+// (its groups are keyed by a throttle id probot never sets), so one installation's reviews held up
+// every other's check runs. kreview paces content-creating calls itself, per installation and by
+// priority (content-queue.ts); the plugin still retries rate-limit answers. With metrics, every
 // request is counted by method and status, and every rate limit waited out by which limit.
 import Bottleneck from 'bottleneck';
 import { ProbotOctokit } from 'probot';
 import type { Metrics } from '../ops/metrics.js';
-import { WRITE_BURST } from './content-queue.js';
 
 /** plugin-throttling's handler: true asks for a retry after `retryAfter` seconds. */
 type LimitHandler = (retryAfter: number, ...rest: unknown[]) => unknown;
@@ -28,13 +28,9 @@ function counted(metrics: Metrics, limit: string, handler: LimitHandler): LimitH
   };
 }
 
-export function kreviewOctokit(spacingMs = 1000, metrics?: Metrics): typeof ProbotOctokit {
-  // spacingMs 0 (KREVIEW_GITHUB_SPACING_MS=0, for tests and GitHub Enterprise without limits): one at a time, unspaced.
-  const write = new Bottleneck.Group(
-    spacingMs > 0
-      ? { id: 'kreview-write', maxConcurrent: 1, minTime: 0, reservoir: WRITE_BURST, reservoirIncreaseAmount: 1, reservoirIncreaseInterval: spacingMs, reservoirIncreaseMaximum: WRITE_BURST }
-      : { id: 'kreview-write', maxConcurrent: 1, minTime: 0 },
-  );
+export function kreviewOctokit(metrics?: Metrics): typeof ProbotOctokit {
+  const unpaced = () => new Bottleneck.Group({ maxConcurrent: null, minTime: 0 });
+  const [write, notifications] = [unpaced(), unpaced()];
   const limits = (t: ThrottleOptions | undefined): ThrottleOptions => {
     if (!metrics) return {};
     const out: ThrottleOptions = {};
@@ -43,8 +39,8 @@ export function kreviewOctokit(spacingMs = 1000, metrics?: Metrics): typeof Prob
     return out;
   };
   // A function, not an object: Octokit merges object defaults shallowly, and any `throttle` given at
-  // construction (probot gives one to every installation's Octokit) would drop this one.
-  const Base = ProbotOctokit.defaults((options: { throttle?: ThrottleOptions }) => ({ ...options, throttle: { ...options.throttle, write, ...limits(options.throttle) } }));
+  // construction (probot gives one to every installation's Octokit) would drop these.
+  const Base = ProbotOctokit.defaults((options: { throttle?: ThrottleOptions }) => ({ ...options, throttle: { ...options.throttle, write, notifications, ...limits(options.throttle) } }));
   if (!metrics) return Base;
   return Base.plugin((octokit) => {
     octokit.hook.after('request', (res, o) => void metrics.apiCalls.inc({ method: o.method, status: String(res.status) }));

@@ -66,28 +66,54 @@ export function annotationsOf(placed: PlacedFinding[]): Annotation[] {
   return out;
 }
 
-export async function startCheckRun(t: GitHubTarget, existingId: number | null): Promise<number> {
+/**
+ * The kreview check run of this head: the one made for `externalId` (a job's key) when given, else the
+ * newest. Asked of GitHub, not of local state, so that a job taken over by another worker or machine
+ * finds what the first one made.
+ */
+export async function findCheckRun(t: GitHubTarget, externalId: string | null): Promise<{ id: number; status: string } | null> {
+  const runs = await t.octokit.paginate(t.octokit.rest.checks.listForRef, {
+    owner: t.owner,
+    repo: t.repo,
+    ref: t.headSha,
+    check_name: CHECK_NAME,
+    filter: 'all',
+    per_page: 100,
+  });
+  const mine = runs.filter((r) => r.name === CHECK_NAME && (externalId === null || r.external_id === externalId));
+  if (mine.length === 0) return null;
+  const newest = mine.reduce((a, b) => (b.id > a.id ? b : a));
+  return { id: newest.id, status: newest.status };
+}
+
+/** Put the check run "in progress": the existing one again, or a new one tagged with `externalId`. */
+export async function startCheckRun(t: GitHubTarget, existingId: number | null, externalId?: string): Promise<number> {
   if (existingId !== null) {
-    await t.queue.run(() =>
-      t.octokit.rest.checks.update({
-        owner: t.owner,
-        repo: t.repo,
-        check_run_id: existingId,
-        status: 'in_progress',
-        started_at: new Date().toISOString(),
-      }),
+    await t.queue.run(
+      () =>
+        t.octokit.rest.checks.update({
+          owner: t.owner,
+          repo: t.repo,
+          check_run_id: existingId,
+          status: 'in_progress',
+          started_at: new Date().toISOString(),
+        }),
+      'start',
     );
     return existingId;
   }
-  const r = await t.queue.run(() =>
-    t.octokit.rest.checks.create({
-      owner: t.owner,
-      repo: t.repo,
-      name: CHECK_NAME,
-      head_sha: t.headSha,
-      status: 'in_progress',
-      started_at: new Date().toISOString(),
-    }),
+  const r = await t.queue.run(
+    () =>
+      t.octokit.rest.checks.create({
+        owner: t.owner,
+        repo: t.repo,
+        name: CHECK_NAME,
+        head_sha: t.headSha,
+        status: 'in_progress',
+        started_at: new Date().toISOString(),
+        ...(externalId ? { external_id: externalId } : {}),
+      }),
+    'start',
   );
   return r.data.id;
 }
@@ -103,15 +129,17 @@ export async function completeCheckRun(
   if (batches.length === 0) batches.push([]);
   for (let i = 0; i < batches.length; i++) {
     const last = i === batches.length - 1;
-    await t.queue.run(() =>
-      t.octokit.rest.checks.update({
-        owner: t.owner,
-        repo: t.repo,
-        check_run_id: id,
-        output: { title: out.title, summary: out.summary, ...(batches[i].length ? { annotations: batches[i] } : {}) },
-        ...(last ? { status: 'completed' as const, conclusion: out.conclusion, completed_at: new Date().toISOString() } : {}),
-        ...(last && out.detailsUrl ? { details_url: out.detailsUrl } : {}),
-      }),
+    await t.queue.run(
+      () =>
+        t.octokit.rest.checks.update({
+          owner: t.owner,
+          repo: t.repo,
+          check_run_id: id,
+          output: { title: out.title, summary: out.summary, ...(batches[i].length ? { annotations: batches[i] } : {}) },
+          ...(last ? { status: 'completed' as const, conclusion: out.conclusion, completed_at: new Date().toISOString() } : {}),
+          ...(last && out.detailsUrl ? { details_url: out.detailsUrl } : {}),
+        }),
+      'complete',
     );
   }
 }

@@ -19,7 +19,7 @@ import type { ContentQueue } from './content-queue.js';
 import { hunkHeaders, mapLineThroughHunks } from './line-map.js';
 import { placeFindings, type LineMapper } from './placement.js';
 import { prDiffFromFiles, type PrFileEntry } from './pr-diff.js';
-import { annotationsOf, completeCheckRun, conclusionOf, publishReview, startCheckRun, type GitHubTarget } from './publish.js';
+import { annotationsOf, completeCheckRun, conclusionOf, findCheckRun, publishReview, startCheckRun, type GitHubTarget } from './publish.js';
 import { renderSummary, routeLines } from './render.js';
 import type { AppState } from './state.js';
 import { commitMessageId, seriesMessageId, type MailForwarder } from './mail-forward.js';
@@ -65,6 +65,8 @@ export interface ReviewDeps {
   /** Histories kept open across reviews, one per clone (refreshed after each fetch). */
   histories: HistoryPool;
   queueFor: (installationId: number) => ContentQueue;
+  /** Content-creating calls waiting in all installations' queues. */
+  writesWaiting: () => number;
   mail: MailForwarder | null;
   /** Counts findings by id (src/ops/metrics.ts). */
   metrics?: Metrics;
@@ -79,6 +81,10 @@ export interface ReviewRequest {
   pr: PullRequestRef;
   /** A recheck or re-run: review again even when this head was reviewed before. */
   force: boolean;
+  /** The job this review runs for (src/queue/job.ts): a check run made for it is tagged with its key. */
+  jobKey: string;
+  /** The check run the intake already put "in progress" for this head, if it did. */
+  checkRunId: number | null;
 }
 
 export type ReviewResult = 'reviewed' | 'already-reviewed' | 'draft' | 'failed';
@@ -227,12 +233,16 @@ export async function reviewPullRequest(req: ReviewRequest, deps: ReviewDeps): P
   }
 }
 
-/** Review `req.pr` at its head commit and publish the result; never posts twice for one head unless forced. */
+/**
+ * Review `req.pr` at its head commit and publish the result. The job may be run again (its worker
+ * died): every effect is looked up on GitHub first, so a second run posts no second check run,
+ * review or comment. Whether a head is to be reviewed at all the intake decided (src/app/dispatch.ts).
+ */
 async function reviewHead(req: ReviewRequest, deps: ReviewDeps): Promise<ReviewResult> {
   const { pr } = req;
   const repoName = `${pr.owner}/${pr.repo}`;
   if (pr.draft && !req.force) return 'draft';
-  if (!deps.state.claimHead(repoName, pr.number, pr.headSha, req.force)) return 'already-reviewed';
+  if (req.force) deps.state.claimHead(repoName, pr.number, pr.headSha, true);
 
   const target: GitHubTarget = {
     octokit: req.octokit,
@@ -246,7 +256,15 @@ async function reviewHead(req: ReviewRequest, deps: ReviewDeps): Promise<ReviewR
   let checkRunId: number | null = null;
   let source: Source | null = null;
   try {
-    checkRunId = await startCheckRun(target, deps.state.head(repoName, pr.number, pr.headSha)?.checkRunId ?? null);
+    // A recheck puts the head's check run back in progress; a push's was started by the intake, or by
+    // an earlier run of this job, found by the job's key.
+    let alreadyCompleted = false;
+    if (req.checkRunId !== null) {
+      checkRunId = req.checkRunId;
+    } else {
+      const found = await findCheckRun(target, req.force ? null : req.jobKey);
+      checkRunId = await startCheckRun(target, found?.id ?? null, req.jobKey);
+    }
     deps.state.recordHead({ repo: repoName, pr: pr.number, headSha: pr.headSha, checkRunId, reviewId: null, conclusion: null });
 
     let rawConfig: unknown = null;
@@ -292,22 +310,30 @@ async function reviewHead(req: ReviewRequest, deps: ReviewDeps): Promise<ReviewR
     // A late delivery for an older head must not retire the comments of the newer one: such a
     // head gets its check run, and the PR's review is left to the head it now has.
     const current = (await req.octokit.rest.pulls.get({ owner: pr.owner, repo: pr.repo, pull_number: pr.number })).data.head.sha;
-    // The review first: the completed check run is the sign that everything for this head is done.
+    if (current !== pr.headSha) notes.push(`The pull request has moved on to ${current.slice(0, 12)}; no review comments were posted for this commit.`);
+    // The check run first, at its own priority: its completion never waits behind another pull
+    // request's review. A run of this job that died after completing it does not complete it again
+    // (GitHub would append its annotations a second time); the review below is idempotent by itself.
+    if (req.checkRunId !== null) {
+      const run = await req.octokit.rest.checks.get({ owner: pr.owner, repo: pr.repo, check_run_id: checkRunId });
+      alreadyCompleted = run.data.status === 'completed';
+    }
+    // The PR body's Message-ID (kernel-patches-daemon, b4), else the first commit that names the mail it was applied from.
+    const messageId = seriesMessageId(pr.body) ?? review.patches.map((p) => commitMessageId(p.patch.message)).find((id) => id !== null) ?? null;
+    if (!alreadyCompleted) {
+      await completeCheckRun(target, checkRunId, {
+        conclusion,
+        title: findings.length === 0 ? 'No findings' : `${findings.length} finding${findings.length === 1 ? '' : 's'}`,
+        summary: renderSummary({ review, headSha: pr.headSha, total: findings.length, failOn: settings.failOn, notes }),
+        annotations: annotationsOf(placement.all),
+        // A series from a list: its page in the web view (kreview serve --mail-policy with web.url).
+        detailsUrl: messageId && settings.mailReply ? (deps.mail?.permalink?.(messageId) ?? null) : null,
+      });
+    }
     const outcome =
       current === pr.headSha
         ? await publishReview(target, placement, { patchCount: review.patches.length, total: findings.length, notes: [...routeLines(review.route), ...notes] })
         : null;
-    if (!outcome) notes.push(`The pull request has moved on to ${current.slice(0, 12)}; no review comments were posted for this commit.`);
-    // The PR body's Message-ID (kernel-patches-daemon, b4), else the first commit that names the mail it was applied from.
-    const messageId = seriesMessageId(pr.body) ?? review.patches.map((p) => commitMessageId(p.patch.message)).find((id) => id !== null) ?? null;
-    await completeCheckRun(target, checkRunId, {
-      conclusion,
-      title: findings.length === 0 ? 'No findings' : `${findings.length} finding${findings.length === 1 ? '' : 's'}`,
-      summary: renderSummary({ review, headSha: pr.headSha, total: findings.length, failOn: settings.failOn, notes }),
-      annotations: annotationsOf(placement.all),
-      // A series from a list: its page in the web view (kreview serve --mail-policy with web.url).
-      detailsUrl: messageId && settings.mailReply ? (deps.mail?.permalink?.(messageId) ?? null) : null,
-    });
     deps.state.recordHead({ repo: repoName, pr: pr.number, headSha: pr.headSha, checkRunId, reviewId: outcome?.reviewId ?? null, conclusion });
     req.log.info(
       `${repoName}#${pr.number}@${pr.headSha.slice(0, 12)}: ${conclusion}, ` +
@@ -330,9 +356,7 @@ async function reviewHead(req: ReviewRequest, deps: ReviewDeps): Promise<ReviewR
   } catch (e) {
     const why = errorMessage(e);
     req.log.error(`${repoName}#${pr.number}@${pr.headSha.slice(0, 12)}: review failed: ${why}`);
-    if (checkRunId === null) {
-      deps.state.releaseHead(repoName, pr.number, pr.headSha);
-    } else {
+    if (checkRunId !== null) {
       try {
         await completeCheckRun(target, checkRunId, {
           conclusion: 'neutral',

@@ -1,18 +1,19 @@
-// The app on a plain node:http server (probot's createNodeMiddleware): used by tests and the
-// bench on loopback at any port, and by anyone mounting kreview beside other handlers.
-import { createServer, type Server } from 'node:http';
+// The app on a plain node:http server: kreview's intake, the service and its in-process workers
+// (jobs in SQLite in the cache dir unless `app.jobs` says otherwise). Used by tests and the bench on
+// loopback at any port, and by anyone mounting kreview beside other handlers.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createNodeMiddleware, Probot, ProbotOctokit } from 'probot';
+import { Probot, ProbotOctokit } from 'probot';
 import { createKreviewApp, type AppOptions } from './index.js';
+import type { ReviewService } from './service.js';
 import { kreviewOctokit } from './octokit.js';
 import { HistoryPool } from '../git/history-pool.js';
 import { KreviewError } from '../core/types.js';
 import { githubWebUrl, webUrlOfApi } from './github-host.js';
-import { webhookIntake } from './intake.js';
 import type { RouteHandler } from '../web/server.js';
 import type { Metrics } from '../ops/metrics.js';
 
-/** Where probot's own middleware listens: behind kreview's intake, which validates payloads first. */
+/** Where probot's own middleware listens under `kreview serve`: behind kreview's intake, which answers every webhook itself. */
 export const PROBOT_PATH_SUFFIX = '/_probot';
 
 export interface AppServerOptions {
@@ -39,6 +40,7 @@ export interface AppServer {
   url: string;
   webhookUrl: string;
   probot: Probot;
+  service: ReviewService;
   /** Resolves when no review started by a webhook is still running. */
   idle(): Promise<void>;
   close(): Promise<void>;
@@ -60,32 +62,33 @@ export async function startAppServer(o: AppServerOptions): Promise<AppServer> {
     secret: o.secret,
     baseUrl: o.baseUrl,
     logLevel: o.logLevel ?? 'warn',
-    Octokit: o.Octokit ?? kreviewOctokit(o.app?.queue?.spacingMs ?? 1000, o.metrics),
+    Octokit: o.Octokit ?? kreviewOctokit(o.metrics),
   });
   const webhookPath = o.webhookPath ?? '/api/github/webhooks';
-  const running = new Set<Promise<unknown>>();
-  const track = (work: Promise<unknown>) => {
-    running.add(work);
-    void work.catch(() => undefined).finally(() => running.delete(work));
-  };
   // The clones' Histories stay open between reviews and are closed with the server.
   const histories = o.app?.histories ?? new HistoryPool();
-  const intake = webhookIntake(probot, webhookPath, o.metrics);
-  const middleware = await createNodeMiddleware(createKreviewApp({
-      // Repositories are fetched from the web host that goes with the API.
-      webUrl: o.baseUrl ? webUrlOfApi(o.baseUrl) : githubWebUrl(),
-      ...o.app,
-      ...(o.metrics ? { metrics: o.metrics } : {}),
-      track,
-      histories,
-    }), { probot, webhooksPath: webhookPath + PROBOT_PATH_SUFFIX });
+  // The app mounted as `kreview serve` mounts it: the intake, the extra routes, /healthz and /metrics.
+  const handlers: ((req: IncomingMessage, res: ServerResponse) => Promise<boolean>)[] = [];
+  let service: ReviewService | null = null;
+  createKreviewApp({
+    // Repositories are fetched from the web host that goes with the API.
+    webUrl: o.baseUrl ? webUrlOfApi(o.baseUrl) : githubWebUrl(),
+    ...o.app,
+    histories,
+    intakePath: webhookPath,
+    ...(o.routes ? { routes: o.routes } : {}),
+    ...(o.metrics ? { metrics: o.metrics } : {}),
+    onService: (s) => {
+      service = s;
+      o.app?.onService?.(s);
+    },
+  })(probot, { addHandler: (h) => handlers.push(h) });
+  const svc = service as ReviewService | null;
+  if (!svc) throw new KreviewError('the app did not create its review service');
   const server: Server = createServer((req, res) => {
     void (async () => {
-      if (await intake(req, res)) return;
-      for (const r of o.routes ?? []) if (await r(req, res)) return;
-      await middleware(req, res, () => {
-        res.writeHead(req.url === '/ping' ? 200 : 404, { 'content-type': 'text/plain' }).end(req.url === '/ping' ? 'PONG' : 'not found\n');
-      });
+      for (const h of handlers) if (await h(req, res)) return;
+      res.writeHead(req.url === '/ping' ? 200 : 404, { 'content-type': 'text/plain' }).end(req.url === '/ping' ? 'PONG' : 'not found\n');
     })();
   });
   await new Promise<void>((resolve, reject) => {
@@ -99,11 +102,11 @@ export async function startAppServer(o: AppServerOptions): Promise<AppServer> {
     url,
     webhookUrl: url + webhookPath,
     probot,
-    idle: async () => {
-      while (running.size) await Promise.allSettled([...running]);
-    },
+    service: svc,
+    idle: () => svc.drained(),
     close: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await svc.close();
       await histories.close();
     },
   };

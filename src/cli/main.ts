@@ -18,7 +18,7 @@ async function registerCommands(program: Command, sub: string | undefined): Prom
   registerConventionsCommand(program);
   const all = sub === undefined || sub === 'help' || sub.startsWith('-');
   if (all || sub === 'watch' || sub === 'ingest') (await import('../watch/cli.js')).registerWatchCommands(program);
-  if (all || sub === 'serve') (await import('../app/cli.js')).registerServeCommand(program);
+  if (all || sub === 'serve' || sub === 'worker') (await import('../app/cli.js')).registerServeCommand(program);
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -11,6 +11,8 @@ export interface RecordedCall {
   query: URLSearchParams;
   body: any; // JSON as sent by the app: tests read whatever fields they assert on.
   auth: string | undefined;
+  /** When the call arrived (ms since the epoch). */
+  at: number;
 }
 
 export interface FakePull {
@@ -59,6 +61,8 @@ export interface FakeCheckRun {
   id: number;
   name: string;
   head_sha: string;
+  /** The job key kreview tags its check run with (found again after a crash). */
+  external_id?: string;
   status: string;
   conclusion?: string;
   output?: { title: string; summary: string };
@@ -85,6 +89,8 @@ export class FakeGitHub {
   pathPrefix = '';
   /** Answer the next N content-creating calls with a secondary rate limit. */
   rateLimitNext = 0;
+  /** Called with each API call before it is answered (a test may hold the answer, or kill the caller). */
+  beforeAnswer: (c: RecordedCall) => void | Promise<void> = () => undefined;
   /** Requests of git's smart HTTP protocol (the app's fetches), with what they carried. */
   readonly gitRequests: GitRequest[] = [];
   /** The token a fetch must carry: the one the access_tokens call gives out. */
@@ -107,6 +113,8 @@ export class FakeGitHub {
   }
 
   close(): Promise<void> {
+    // Clients' keep-alive connections would hold close() open.
+    this.server?.closeAllConnections();
     return new Promise((r) => (this.server ? this.server.close(() => r()) : r()));
   }
 
@@ -193,8 +201,10 @@ export class FakeGitHub {
       query: u.searchParams,
       body: text ? JSON.parse(text) : null,
       auth: req.headers.authorization,
+      at: Date.now(),
     };
     this.calls.push(call);
+    await this.beforeAnswer(call);
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       const raw = typeof body === 'string' ? body : JSON.stringify(body);
       res.writeHead(status, { 'content-type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8', ...headers });
@@ -229,6 +239,15 @@ export class FakeGitHub {
       const id = this.nextId++;
       this.checkRuns.set(id, { id, ...c.body, annotations: [] });
       return send(201, { id, ...c.body });
+    }
+    if (c.method === 'GET' && (r = m(/^\/commits\/([0-9a-f]{40})\/check-runs$/))) {
+      const name = c.query.get('check_name');
+      const runs = [...this.checkRuns.values()].filter((x) => x.head_sha === r![1] && (!name || x.name === name));
+      return send(200, { total_count: runs.length, check_runs: this.page(c, runs) });
+    }
+    if (c.method === 'GET' && (r = m(/^\/check-runs\/(\d+)$/))) {
+      const run = this.checkRuns.get(Number(r[1]));
+      return run ? send(200, run) : send(404, { message: 'Not Found' });
     }
     if (c.method === 'PATCH' && (r = m(/\/check-runs\/(\d+)$/))) {
       const run = this.checkRuns.get(Number(r[1]));

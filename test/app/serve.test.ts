@@ -114,7 +114,8 @@ describe('kreview serve', () => {
     const lock = run.annotations.find((a: { title: string }) => a.title === 'lock/reserve-under-page-lock');
     expect(lock).toMatchObject({ path: 'fs/btrfs/inode.c', annotation_level: 'failure' });
 
-    const inline = gh.comments.find((c) => c.body.includes('lock/reserve-under-page-lock'))!;
+    // The check run is completed first, the review posted right after it.
+    const inline = await until('the review', () => gh!.comments.find((c) => c.body.includes('lock/reserve-under-page-lock')) ?? null);
     expect(inline).toMatchObject({ path: 'fs/btrfs/inode.c', side: 'RIGHT' });
     const headFile = git(bare, 'show', `${pull.headSha}:fs/btrfs/inode.c`).split('\n');
     expect(headFile[inline.line - 1]).toMatch(/btrfs_delalloc_reserve_space/);
@@ -134,5 +135,5 @@ describe('kreview serve', () => {
     expect(lockReply).toMatch(/^To: Dana Whitfield <dana@example\.com>\r?$/m);
     expect(lockReply).toMatch(/^Cc: .*linux-btrfs@vger\.kernel\.org/m);
     expect(lockReply!.replace(/\s+/g, ' ')).toContain(`The same review is on the pull request: ${gh.url}/acme/linux/pull/7`);
-  });
+  }, 240_000);
 });

@@ -1,0 +1,127 @@
+// Jobs on Redis through BullMQ, for reviews spread over machines: `kreview serve --queue redis://...`
+// adds jobs, `kreview worker --queue redis://...` (any number, anywhere) takes them. A job's BullMQ id
+// is its key, so a redelivered webhook or a second event for the same head adds nothing. A worker that
+// dies mid-job stops renewing its lock; BullMQ's stalled-job check hands the job to another worker.
+import { createBunRedisClient, Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { KreviewError } from '../core/types.js';
+import type { JobHandler, JobObserver, JobQueue, QueueStats, ReviewJob } from './job.js';
+import { RespClient } from './resp-client.js';
+
+export const QUEUE_NAME = 'kreview-reviews';
+
+export interface RedisQueueOptions {
+  /** A held job's lock; a worker that stops renewing it (killed) loses the job after this long. */
+  lockMs: number;
+  /** How many times a job may be found stalled (its worker died) before it is failed. */
+  maxStalled: number;
+  log: (line: string) => void;
+}
+
+/** $KREVIEW_QUEUE_LOCK_MS (default 30 s): how soon a dead worker's job goes to another. */
+function lockFromEnv(): number {
+  const ms = Number(process.env.KREVIEW_QUEUE_LOCK_MS ?? 30_000);
+  return Number.isFinite(ms) && ms >= 1000 ? ms : 30_000;
+}
+
+const defaults = (): RedisQueueOptions => ({
+  lockMs: lockFromEnv(),
+  maxStalled: 5,
+  log: (line) => process.stderr.write(`kreview queue: ${line}\n`),
+});
+
+export class RedisJobQueue implements JobQueue {
+  private readonly o: RedisQueueOptions;
+  /** BullMQ leaves clients it was given open: they are closed here. */
+  private readonly clients: ReturnType<typeof createBunRedisClient>[] = [];
+  private readonly queue: Queue;
+  private readonly workers: Worker[] = [];
+
+  constructor(
+    private readonly url: string,
+    opts: Partial<RedisQueueOptions> = {},
+  ) {
+    this.o = { ...defaults(), ...opts };
+    this.queue = new Queue(QUEUE_NAME, { connection: this.connection() });
+    this.queue.on('error', (e) => this.o.log(`redis: ${e.message}`));
+  }
+
+  private connection(): ConnectionOptions {
+    const c = createBunRedisClient(new RespClient(this.url) as unknown as Parameters<typeof createBunRedisClient>[0]);
+    this.clients.push(c);
+    return c as unknown as ConnectionOptions;
+  }
+
+  /** Fails with one line when Redis does not answer. */
+  async ready(timeoutMs = 10_000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new KreviewError(`--queue ${this.url}: Redis did not answer within ${timeoutMs / 1000} s`)), timeoutMs);
+    });
+    try {
+      await Promise.race([this.queue.waitUntilReady(), late]);
+    } catch (e) {
+      if (e instanceof KreviewError) throw e;
+      throw new KreviewError(`--queue ${this.url}: Redis cannot be reached (${e instanceof Error ? e.message : String(e)})`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async add(job: ReviewJob): Promise<boolean> {
+    if (await this.queue.getJob(job.key)) return false;
+    await this.queue.add(job.event, job, {
+      jobId: job.key,
+      // A job that throws has already told GitHub (a neutral check run); only dead workers retry it.
+      attempts: 1,
+      // Kept so that a late redelivery of the same head still finds its job (keys are the dedup).
+      removeOnComplete: { age: 14 * 86_400 },
+      removeOnFail: { age: 14 * 86_400 },
+    });
+    return true;
+  }
+
+  work(handler: JobHandler, concurrency: number, observe?: JobObserver): void {
+    const worker = new Worker(
+      QUEUE_NAME,
+      async (j: Job<ReviewJob>) => {
+        const t0 = Date.now();
+        let ok = false;
+        try {
+          await handler(j.data);
+          ok = true;
+        } finally {
+          observe?.({ job: j.data, ok, waitedMs: t0 - j.data.receivedAt, ranMs: Date.now() - t0 });
+        }
+      },
+      {
+        connection: this.connection(),
+        concurrency: Math.max(1, concurrency),
+        lockDuration: this.o.lockMs,
+        stalledInterval: Math.max(1000, Math.floor(this.o.lockMs / 2)),
+        maxStalledCount: this.o.maxStalled,
+      },
+    );
+    worker.on('error', (e) => this.o.log(`redis: ${e.message}`));
+    worker.on('failed', (j, e) => this.o.log(`${j?.id ?? '?'} (delivery ${j?.data.deliveryId ?? '?'}) failed: ${e.message}`));
+    this.workers.push(worker);
+  }
+
+  async stats(): Promise<QueueStats> {
+    const c = await this.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+    return { waiting: (c.waiting ?? 0) + (c.delayed ?? 0) + (c.prioritized ?? 0), running: c.active ?? 0 };
+  }
+
+  async drained(): Promise<void> {
+    for (;;) {
+      const s = await this.stats();
+      if (s.waiting + s.running === 0) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.close()));
+    await this.queue.close();
+    await Promise.all(this.clients.map((c) => c.quit()));
+  }
+}
