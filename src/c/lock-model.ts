@@ -19,6 +19,8 @@ export interface PrimitiveSpec {
   key?: string;
   /** Applies only when some argument matches (FGP_LOCK in the flags). */
   argMatches?: RegExp;
+  /** The one argument `argMatches` tests (a mode argument: `xfs_iunlock(ip, XFS_ILOCK_EXCL)`); default any. */
+  matchesArg?: number;
   success?: Success;
   /** Lock class for the order graph, when the argument does not show it (inode_lock(inode) -> i_rwsem). */
   cls?: string;
@@ -126,7 +128,7 @@ export function buildLockModel(kinds: KindSpec[], primitives: PrimitiveSpec[], s
     lookup(callee, args) {
       const found = matcher.match(callee);
       if (found.length === 0) return found;
-      return found.filter((p) => !p.argMatches || args.some((a) => p.argMatches!.test(a)));
+      return found.filter((p) => !p.argMatches || (p.matchesArg !== undefined ? p.argMatches.test(args[p.matchesArg] ?? '') : args.some((a) => p.argMatches!.test(a))));
     },
   };
 }
