@@ -334,7 +334,19 @@ const SYNTAX_LISTS: [string, keyof SyntaxSpec][] = [
 
 function readSyntax(src: Source, c: Collected): void {
   if (src.get(['syntax']) === undefined) return;
-  src.keys(['syntax'], [...SYNTAX_LISTS.map(([k]) => k), 'guard-classes', 'define-macros']);
+  src.keys(['syntax'], [...SYNTAX_LISTS.map(([k]) => k), 'guard-classes', 'define-macros', 'lock-types', 'lock-fields']);
+  for (const [yamlKey, key] of [['lock-types', 'lockTypes'], ['lock-fields', 'lockFields']] as const) {
+    const map = src.get(['syntax', yamlKey]);
+    if (map === undefined) continue;
+    if (typeof map !== 'object' || map === null || Array.isArray(map)) src.fail(['syntax', yamlKey], 'expected a mapping of names to lock kinds');
+    const out: Record<string, string> = { ...(c.syntax[key] ?? {}) };
+    for (const name of Object.keys(map as object)) {
+      const kind = src.str(['syntax', yamlKey, name])!;
+      c.kindRefs.push([src, ['syntax', yamlKey, name], kind]);
+      out[name] = kind;
+    }
+    c.syntax[key] = out;
+  }
   const s = c.syntax as Record<string, unknown>;
   for (const [yamlKey, key] of SYNTAX_LISTS) {
     if (src.get(['syntax', yamlKey]) !== undefined) s[key] = [...((s[key] as string[] | undefined) ?? []), ...src.strList(['syntax', yamlKey])];
@@ -405,6 +417,8 @@ export function parseRuleFiles(files: { file: string; text: string }[], limits: 
     errorTests: s.errorTests ?? [],
     unwrap: s.unwrap ?? [],
     genericFields: s.genericFields ?? [],
+    lockTypes: s.lockTypes ?? {},
+    lockFields: s.lockFields ?? {},
   };
   return {
     model: buildLockModel(c.kinds, c.primitives, syntax),

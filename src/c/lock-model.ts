@@ -83,6 +83,10 @@ export interface SyntaxSpec {
   unwrap: string[];
   /** Lock field names too common to be a class alone (`->lock`): the owner is kept (`cache->lock`). */
   genericFields: string[];
+  /** Kind of a lock named by an annotation, by its parameter's type (`spinlock_t` -> atomic; `RCU`). */
+  lockTypes?: Record<string, string>;
+  /** Kind of a lock named by an annotation as a field (`&inode->i_lock`), by the field's name. */
+  lockFields?: Record<string, string>;
 }
 
 export interface LockModel {
