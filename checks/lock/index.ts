@@ -17,6 +17,7 @@ import { loadRules } from './rules-load.js';
 import type { RuleSet } from './rule-types.js';
 import { LineIndex } from './line-index.js';
 import { headerContracts } from './tree-contracts.js';
+import { globOverreach, newOverreachNotes } from './glob-report.js';
 import type { PrimitiveSpec } from '../../src/c/lock-model.js';
 
 const C_FILE = /\.(c|h)$/;
@@ -203,6 +204,7 @@ export async function runLockCheck(ctx: CheckContext): Promise<Finding[]> {
         return [...headers.primitives.filter((p) => !known(p.name)), ...derived.filter((p) => !annotated.has(p.name))];
       };
       const postIndex = summaryIndexFor([...postFacts, ...headers.facts], tagger, depth);
+      for (const line of newOverreachNotes(globOverreach(rules, [...postFacts, ...headers.facts], postIndex, tagger))) budget.note(line);
       postCtx = { ...preCtx, summaries: postIndex, model: extendLockModel(rules.model, withContracts(postIndex.derivedPrimitives(known))) };
       // Pre-images are analysed only for files the patch did not add.
       if (touched.some((t) => pres.get(t.path))) {
