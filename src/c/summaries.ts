@@ -177,8 +177,8 @@ export class SummaryIndex {
   get(name: string, path?: string): Summary | undefined {
     const list = this.byName.get(name);
     if (!list) return undefined;
-    // A static function is only what its own file's callers call, or the includers' of its header.
-    return (path && list.find((s) => s.path === path)) || list.find((s) => !s.facts.isStatic) || list.find((s) => s.path.endsWith('.h'));
+    // A static function is only what its own file's callers call.
+    return (path && list.find((s) => s.path === path)) || list.find((s) => !s.facts.isStatic);
   }
 
   /** Lock primitives the tree's helpers amount to (take a lock on an argument, return a locked object). */
