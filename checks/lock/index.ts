@@ -197,7 +197,7 @@ export async function runLockCheck(ctx: CheckContext): Promise<Finding[]> {
       const preTexts = new Map(touched.map((t) => [t.path, pres.get(t.path)?.text ?? null]));
       // The headers the touched files include: their inline helpers and annotated prototypes (tree-contracts.ts).
       const postFacts = await treeFacts(ws, touched, postTexts, rules, cacheDir, budget);
-      const headers = await headerContracts(ws, postTexts, rules, cacheDir, budget);
+      const headers = await headerContracts(ws, postTexts, new Set(postFacts.map((f) => f.path)), rules, cacheDir, budget);
       // An annotation is the author's word on a function: it wins over what its body seemed to do.
       const withContracts = (derived: PrimitiveSpec[]): PrimitiveSpec[] => {
         const annotated = new Set(headers.primitives.map((p) => p.name));

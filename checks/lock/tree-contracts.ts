@@ -63,13 +63,14 @@ function trustedPart(f: FileFacts, named: Set<string>, helpers: Set<string>): Fi
 
 /**
  * Facts (their trusted part) and annotation contracts of the headers that `files` (path -> text)
- * include. Past the review deadline the rest is skipped.
+ * include, but for the paths in `have` (summarised already). Past the review deadline the rest is
+ * skipped.
  */
-export async function headerContracts(ws: Workspace, files: Map<string, string | null>, rules: RuleSet, cacheDir: string, budget: PatchBudget): Promise<HeaderContracts> {
+export async function headerContracts(ws: Workspace, files: Map<string, string | null>, have: Set<string>, rules: RuleSet, cacheDir: string, budget: PatchBudget): Promise<HeaderContracts> {
   const paths = new Set<string>();
-  // A header of the touched directory is summarised already, its static helpers for its own
-  // callers only; here it gets its trusted part too, for the files that include it.
-  for (const [path, text] of files) if (text !== null) for (const h of includedHeaders(path, text)) paths.add(h);
+  // A header of the touched directory is summarised already (a second, trimmed copy of its
+  // helpers would make their names ambiguous and hide what their bodies were inferred to do).
+  for (const [path, text] of files) if (text !== null) for (const h of includedHeaders(path, text)) if (!have.has(h)) paths.add(h);
   const facts: FileFacts[] = [];
   const primitives: PrimitiveSpec[] = [];
   for (const p of paths) {
