@@ -162,6 +162,7 @@ const byRule = new Map<string, number>();
 const bySeverity = new Map<string, number>();
 const unparsed: string[] = [];
 const unlabelled: string[] = [];
+const shown: string[] = [];
 const seenKeys = new Set<string>();
 const verdicts = { true: 0, false: 0, debatable: 0, unlabelled: 0 };
 let falseErrorsBtrfs = 0;
@@ -188,6 +189,7 @@ for (const path of files) {
     for (let n = 2; seenKeys.has(key); n++) key = `${path} ${fn} ${f.id} ${subjectOf(f)} #${n}`;
     seenKeys.add(key);
     const l = labels.get(key);
+    if (argv.includes('--show')) shown.push(`${key} [${l?.label ?? 'unlabelled'}]\n  ${f.severity}/${f.confidence ?? '-'} line ${f.location.line}: ${f.message}\n  path: ${f.basis?.path.join('; ') ?? ''}`);
     if (!l) {
       verdicts.unlabelled++;
       unlabelled.push(`- key: ${key}\n  # ${f.severity}/${f.confidence ?? '-'} line ${f.location.line}: ${f.message}`);
@@ -214,6 +216,7 @@ console.log(`unparsed: ${unparsed.length} functions (${((unparsed.length / Math.
 for (const u of unparsed.slice(0, 10)) console.log(`  ${u}`);
 const stale = [...labels.keys()].filter((k) => !seenKeys.has(k) && dirs.some((d) => k.startsWith(d)));
 if (stale.length) console.log(`labels no longer matched by a finding: ${stale.length} (${(argv.includes('--list') ? stale : stale.slice(0, 3)).join('; ')})`);
+if (shown.length) console.log(`every finding (--show):\n${shown.join('\n')}`);
 if (unlabelled.length) {
   console.log(`unlabelled findings (add to ${relative(process.cwd(), labelsFile)}):`);
   for (const u of argv.includes('--list') ? unlabelled : unlabelled.slice(0, 20)) console.log(u);

@@ -142,32 +142,57 @@ function orderIssues(fn: CFunction, walk: WalkResult, path: string, ctx: Analyse
 
 const SUCCESS = /^(0|1|true)$/;
 const FAILURE = /^(-E[A-Z0-9]+|-\d+|ERR_PTR\(.*\)|NULL|false|ret|err|error|rc)$/;
+/** A pointer or object handed back: `sb`, `ctx->page` (not a status variable). */
+const OBJECT = /^[A-Za-z_]\w*(?:(?:->|\.)[A-Za-z_]\w*)*$/;
 
 /**
  * Functions whose job is to take a lock for their caller: the name says so (`foo_lock`,
- * `lock_foo_range`), or they return success with the lock held and failure without it.
+ * `lock_foo_range`), or they return success with the lock held and failure without it: 0 or 1
+ * against an error, true against false, an object against NULL or an error pointer.
  */
 function locksForCaller(name: string, heldReturn: string | null, releasedReturns: (string | null)[]): boolean {
   if (/(^|_)(try)?lock(_|$)/.test(name)) return true;
   if (heldReturn === null) return false;
-  if (SUCCESS.test(heldReturn) && releasedReturns.every((r) => r !== null && FAILURE.test(r))) return true;
+  const failed = (r: string | null): boolean => r !== null && r !== heldReturn && (FAILURE.test(r) || r === '0');
+  if (SUCCESS.test(heldReturn) && releasedReturns.every((r) => r !== null && (FAILURE.test(r) || (heldReturn !== '0' && r === '0')))) return true;
+  if (OBJECT.test(heldReturn) && !FAILURE.test(heldReturn) && releasedReturns.every(failed)) return true;
   // A boolean contract either way: `return false` with the lock held, `return true` without it.
   const bool = /^(true|false)$/;
   return bool.test(heldReturn) && releasedReturns.every((r) => r !== null && bool.test(r) && r !== heldReturn);
 }
 
+/** The object a lock expression belongs to: `sb` for `sb->s_umount`, null for a plain name. */
+const ownerOf = (key: string): string | null => /^([A-Za-z_]\w*)(?:->|\.)/.exec(key)?.[1] ?? null;
+
+/**
+ * The return hands the lock to the caller: it returns the lock, the object the lock belongs to, or
+ * the value the acquiring call returned (`eb = lock_root_node(root); ... return eb;`); or it returns
+ * what a callee returns, a callee given the rest of the job (`return finish_locked(...)`), which the
+ * kernel uses to pass a lock on.
+ */
+function handedBack(h: Held, returns: string | null, model: LockModel): boolean {
+  if (returns === null) return false;
+  if (returns === h.key || returns === h.bound || returns === ownerOf(h.key)) return true;
+  const call = /^([A-Za-z_]\w*)\(.*\)$/.exec(returns);
+  return call !== null && !/^(ERR_PTR|ERR_CAST|PTR_ERR|IS_ERR|PTR_ERR_OR_ZERO)$/.test(call[1]) && model.lookup(call[1], []).length === 0;
+}
+
 const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
- * The lock is handed to the caller through an out-parameter: the locked object is stored through
- * one (`*pagep = page`), or a flag through one says so (`*locked = true`).
+ * The lock is handed to the caller through a parameter: the locked object (or the object the lock
+ * belongs to) is stored through one (`*pagep = page`, `ac->inode = inode`), or a flag through one
+ * says so (`*locked = true`).
  */
 function handedOut(fn: CFunction, key: string): boolean {
   const text = fn.body.text;
-  const params = fn.params.map((p) => p.name).filter((n) => new RegExp(`\\*\\s*${escapeRe(n)}\\b`).test(fn.params.find((q) => q.name === n)!.text));
-  return params.some((n) => {
+  const owner = ownerOf(key);
+  const value = `(&\\s*)?(${escapeRe(key)}${owner ? `|${escapeRe(owner)}` : ''})\\s*;`;
+  const pointers = fn.params.map((p) => p.name).filter((n) => new RegExp(`\\*\\s*${escapeRe(n)}\\b`).test(fn.params.find((q) => q.name === n)!.text));
+  return pointers.some((n) => {
     const out = `\\*\\s*${escapeRe(n)}\\s*=\\s*`;
-    return new RegExp(`${out}(&\\s*)?${escapeRe(key)}\\s*;`).test(text) || (/lock/i.test(n) && new RegExp(`${out}(true|1)\\s*;`).test(text));
+    const field = `\\b${escapeRe(n)}\\s*->\\s*\\w+\\s*=\\s*`;
+    return new RegExp(`(${out}|${field})${value}`).test(text) || (/lock/i.test(n) && new RegExp(`${out}(true|1)\\s*;`).test(text));
   });
 }
 
@@ -191,8 +216,10 @@ function balanceIssues(fn: CFunction, walk: WalkResult, members: Map<string, str
     for (const h of exit.locks) {
       // Contexts (rcu, irq, preemption) are handed between functions by design (page_ext_get/put).
       if (h.status !== 'held' || !h.definite || h.scoped || h.entry || h.unordered || ctx.model.kinds.get(h.kind)?.pseudo) continue;
-      if (exit.returns === h.key || acquiresAnnotated.has(h.key)) continue;
+      if (handedBack(h, exit.returns, ctx.model) || acquiresAnnotated.has(h.key)) continue;
       if (contractCovers(fn, members, h.kind, exit.returns, ctx) || handedOut(fn, h.key)) continue;
+      // Given to a helper on the way to this return (`xlog_wait(&wq, &log->l_icloglock)`): it may have dropped it.
+      if (walk.passes.some((p) => p.key === h.key && p.kind === h.kind && p.line >= h.line && p.line <= exit.line)) continue;
       const key = `unbalanced|${h.kind}|${h.key}`;
       if (seen.has(key)) continue;
       const releasing = walk.exits.filter((e) => e !== exit && e.locks.some((x) => x.kind === h.kind && x.key === h.key && x.status === 'released'));

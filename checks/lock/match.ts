@@ -28,9 +28,18 @@ const min = (a: Confidence, b: Confidence): Confidence => (RANK[a] <= RANK[b] ? 
 
 const underPath = (path: string, prefixes: string[]): boolean => prefixes.some((p) => path === p || path.startsWith(p.endsWith('/') ? p : `${p}/`));
 
+/**
+ * A lock a finding may rest on: held on every path here, or held across lines not seen (the gap
+ * rule), or taken under a plain flag (`if (!locked) lock_page(page)`: the caller holds it when the
+ * flag is set, so it is held on every path after all). A lock held on some merged paths only,
+ * for conditions the walk does not correlate, is no evidence: on the real tree such findings were
+ * false on every path that reaches the call.
+ */
+const evidence = (h: Held): boolean => h.definite || h.gap !== undefined || h.cond !== undefined;
+
 /** Hits sort strongest first: a definite lock, taken most recently. */
 function strongest(locks: Held[]): Held | undefined {
-  return [...locks].sort((a, b) => Number(b.definite) - Number(a.definite) || b.line - a.line)[0];
+  return locks.filter(evidence).sort((a, b) => Number(b.definite) - Number(a.definite) || b.line - a.line)[0];
 }
 
 const matchers = new WeakMap<RuleSet, RuleMatcher>();

@@ -24,6 +24,8 @@ export interface Held {
   unordered?: boolean;
   /** Taken by a helper of the tree whose effect was inferred from its body: where that body is. */
   inferred?: string;
+  /** The variable the acquiring call's value was stored in (`eb = lock_root_node(root)`): returning it hands the lock over. */
+  bound?: string;
   /** The test (a plain flag such as `locked` or `!nowait`) under which it was taken, for correlated tests later. */
   cond?: string;
   /**

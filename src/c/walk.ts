@@ -47,8 +47,18 @@ export interface ExitEvent {
   returns: string | null;
 }
 
+/** A held lock given by its own expression to a callee the rules do not know (`xlog_wait(&wq, &log->lock)`). */
+export interface PassEvent {
+  key: string;
+  kind: string;
+  callee: string;
+  line: number;
+}
+
 export interface WalkResult {
   calls: CallEvent[];
+  /** Held locks passed to unknown callees, which may drop them (sleep-and-relock helpers). */
+  passes: PassEvent[];
   acquires: AcquireEvent[];
   releases: ReleaseEvent[];
   exits: ExitEvent[];
@@ -173,6 +183,9 @@ function flagOf(text: string | undefined): string | null {
   return FLAG.test(flag) ? flag : null;
 }
 
+/** Calls that look at a lock without taking or dropping it (`lockdep_assert_held(&x->lock)`). */
+const ASSERTS = /assert|held|is_locked|lockdep|might_lock|WARN|BUG|^__(acquire|release|cond_lock)/;
+
 const isZero = (n: SyntaxNode): boolean => /^(0|NULL|false|0L|0UL)$/.test(n.text.trim());
 
 class Walker {
@@ -180,6 +193,7 @@ class Walker {
   private acquires: AcquireEvent[] = [];
   private releases: ReleaseEvent[] = [];
   private exits: ExitEvent[] = [];
+  private passes: PassEvent[] = [];
   private gaps: number[] = [];
   private recording = false;
   private mute = 0;
@@ -216,7 +230,7 @@ class Walker {
     }
     this.recording = true;
     this.pass(start);
-    return { calls: this.calls, acquires: this.acquires, releases: this.releases, exits: this.exits, gaps: this.gaps };
+    return { calls: this.calls, passes: this.passes, acquires: this.acquires, releases: this.releases, exits: this.exits, gaps: this.gaps };
   }
 
   private pass(start: LockState): void {
@@ -574,10 +588,24 @@ class Walker {
       this.calls.push({ callee, args, line: at, held: heldLocks(st), inLoop: this.loopDepth > 0, conditions: [...this.conditions] });
     }
     let result: { state: LockState; binding?: Binding; conditional?: { held: LockState; success: Success } } = { state: st };
-    for (const p of this.model.lookup(callee, args)) {
+    const prims = this.model.lookup(callee, args);
+    if (prims.length === 0 && this.live && !ASSERTS.test(callee)) this.notePasses(callee, args, at, st);
+    for (const p of prims) {
       result = this.apply(p, args, at, result.state, assignedTo);
     }
     return result;
+  }
+
+  /**
+   * A held lock given by its own expression (a field: `&log->l_icloglock`, not the object `page`
+   * that every helper is given) to a callee the rules do not know: the callee may drop it.
+   */
+  private notePasses(callee: string, args: string[], at: number, s: ReadonlyMap<string, Held>): void {
+    for (const a of args) {
+      if (!/->|\./.test(a)) continue;
+      const key = normaliseLockExpr(a, this.syntax.unwrap);
+      for (const h of s.values()) if (h.status === 'held' && h.key === key) this.passes.push({ key, kind: h.kind, callee, line: at });
+    }
   }
 
   /** Lines not seen (hunk-only mode) may take or drop any lock: nothing is definite after them. */
@@ -618,6 +646,7 @@ class Walker {
     if (p.try) held.try = true;
     if (p.unordered) held.unordered = true;
     if (p.inferred) held.inferred = p.inferred;
+    if (assignedTo) held.bound = normaliseLockExpr(assignedTo, this.syntax.unwrap);
     const flag = flagOf(this.conditions.at(-1));
     if (flag) held.cond = flag;
     const after = this.acquire(held, s);
@@ -643,9 +672,19 @@ class Walker {
     // The same lock written another way (`unlock_page(&folio->page)`): the only one of its kind,
     // unless the two expressions plainly name two different objects (`from->lock`, `to->lock`).
     const same = [...s.entries()].filter(([, h]) => h.kind === p.kind && h.status === 'held');
-    if (same.length === 1 && mayBeSameLock(same[0][1].key, key)) return same[0][0];
+    if (same.length === 1 && (mayBeSameLock(same[0][1].key, key) || this.sameField(same[0][1].key, key))) return same[0][0];
     const anyKind = [...s.entries()].filter(([, h]) => h.key === key && h.status === 'held');
     return anyKind.length === 1 ? anyKind[0][0] : null;
+  }
+
+  /**
+   * `EXT4_SB(sb)->s_fc_lock` and `sbi->s_fc_lock`: one lock reached two ways, when the field is
+   * named for it (not a generic `->lock`, which `from->lock` and `to->lock` share).
+   */
+  private sameField(a: string, b: string): boolean {
+    const last = (k: string): string | undefined => /(?:->|\.)([A-Za-z_]\w*)$/.exec(k)?.[1];
+    const f = last(a);
+    return f !== undefined && f === last(b) && !this.syntax.genericFields.includes(f);
   }
 
   private release(p: PrimitiveSpec, key: string, sk: string, at: number, s: ReadonlyMap<string, Held>): LockState {
