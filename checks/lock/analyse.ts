@@ -2,6 +2,7 @@
 // into issues (rule hits, order inversions, unbalanced locks), each with a key to compare images by.
 import type { LockModel } from '../../src/c/lock-model.js';
 import type { Held } from '../../src/c/lock-state.js';
+import { lockOwner } from '../../src/c/facts.js';
 import { parseC, type CFunction } from '../../src/c/parse.js';
 import { hunkFunctions, sliceFunctions, WRAPPER_PREFIX } from '../../src/c/slice.js';
 import type { SummaryIndex, TreeEdge } from '../../src/c/summaries.js';
@@ -131,7 +132,12 @@ function orderIssues(fn: CFunction, walk: WalkResult, path: string, ctx: Analyse
       // The documented order is the authority: a tree function that disagrees is its own bug.
       if (ctx.rules.orders.some((o) => o.first === b.cls && o.then === a.lock.cls && inScope(o))) continue;
       const documented = ctx.rules.orders.find((o) => o.first === a.lock.cls && o.then === b.cls && inScope(o));
-      const tree = documented ? undefined : ctx.summaries?.edges.find((e) => e.from === a.lock.cls && e.to === b.cls && !(e.path === path && e.fn === fn.name));
+      // Two fields of one class on objects named differently (`daemon->mux`, `msg_ctx->mux`) are
+      // usually two kinds of object: the other order is evidence only for the same owners.
+      const owners = (x: string | undefined, y: string | undefined): boolean => x === undefined || y === undefined || x === y;
+      const tree = documented
+        ? undefined
+        : ctx.summaries?.edges.find((e) => e.from === a.lock.cls && e.to === b.cls && !(e.path === path && e.fn === fn.name) && owners(e.fromOwner, lockOwner(a.lock.key)) && owners(e.toOwner, lockOwner(b.key)));
       if (!documented && !tree) continue;
       seen.add(key);
       out.push({ key, rule, fn: fn.name, line: a.line, lockLine: b.line, lock: b, reverse: { tree, documented, from: b.cls, to: a.lock.cls } });
@@ -143,17 +149,19 @@ function orderIssues(fn: CFunction, walk: WalkResult, path: string, ctx: Analyse
 const SUCCESS = /^(0|1|true)$/;
 const FAILURE = /^(-E[A-Z0-9]+|-\d+|ERR_PTR\(.*\)|NULL|false|ret|err|error|rc)$/;
 /** A pointer or object handed back: `sb`, `ctx->page` (not a status variable). */
-const OBJECT = /^[A-Za-z_]\w*(?:(?:->|\.)[A-Za-z_]\w*)*$/;
+const OBJECT = /^(?!(?:true|false|NULL)$)[A-Za-z_]\w*(?:(?:->|\.)[A-Za-z_]\w*)*$/;
 
 /**
  * Functions whose job is to take a lock for their caller: the name says so (`foo_lock`,
  * `lock_foo_range`), or they return success with the lock held and failure without it: 0 or 1
  * against an error, true against false, an object against NULL or an error pointer.
  */
-function locksForCaller(name: string, heldReturn: string | null, releasedReturns: (string | null)[]): boolean {
+function locksForCaller(name: string, heldReturn: string | null, releasedReturns: (string | null)[], context: boolean): boolean {
   if (/(^|_)(try)?lock(_|$)/.test(name)) return true;
   if (heldReturn === null) return false;
   const failed = (r: string | null): boolean => r !== null && r !== heldReturn && (FAILURE.test(r) || r === '0');
+  // A context (rcu_read_lock) is never try-taken for a caller: a status returned inside it is a leak.
+  if (context) return OBJECT.test(heldReturn) && !FAILURE.test(heldReturn) && releasedReturns.every(failed);
   if (SUCCESS.test(heldReturn) && releasedReturns.every((r) => r !== null && (FAILURE.test(r) || (heldReturn !== '0' && r === '0')))) return true;
   if (OBJECT.test(heldReturn) && !FAILURE.test(heldReturn) && releasedReturns.every(failed)) return true;
   // A boolean contract either way: `return false` with the lock held, `return true` without it.
@@ -214,8 +222,9 @@ function balanceIssues(fn: CFunction, walk: WalkResult, members: Map<string, str
   const seen = new Set<string>();
   for (const exit of walk.exits) {
     for (const h of exit.locks) {
-      // Contexts (rcu, irq, preemption) are handed between functions by design (page_ext_get/put).
-      if (h.status !== 'held' || !h.definite || h.scoped || h.entry || h.unordered || ctx.model.kinds.get(h.kind)?.pseudo) continue;
+      // A declared nesting (`*_nested`) is not a context; contexts (rcu, irq, preemption) handed on
+      // by design (page_ext_get/put) return an object, which locksForCaller reads as a contract.
+      if (h.status !== 'held' || !h.definite || h.scoped || h.entry || (h.unordered && !h.context) || ctx.model.kinds.get(h.kind)?.pseudo) continue;
       if (handedBack(h, exit.returns, ctx.model) || acquiresAnnotated.has(h.key)) continue;
       if (contractCovers(fn, members, h.kind, exit.returns, ctx) || handedOut(fn, h.key)) continue;
       // Given to a helper on the way to this return (`xlog_wait(&wq, &log->l_icloglock)`): it may have dropped it.
@@ -223,7 +232,7 @@ function balanceIssues(fn: CFunction, walk: WalkResult, members: Map<string, str
       const key = `unbalanced|${h.kind}|${h.key}`;
       if (seen.has(key)) continue;
       const releasing = walk.exits.filter((e) => e !== exit && e.locks.some((x) => x.kind === h.kind && x.key === h.key && x.status === 'released'));
-      if (releasing.length === 0 || locksForCaller(fn.name, exit.returns, releasing.map((e) => e.returns))) continue;
+      if (releasing.length === 0 || locksForCaller(fn.name, exit.returns, releasing.map((e) => e.returns), h.context === true)) continue;
       seen.add(key);
       out.push({ key, rule, fn: fn.name, line: exit.line, lockLine: h.line, lock: h, leak: 'return' });
     }

@@ -13,6 +13,8 @@ export interface CallFact {
   dropped: string[];
   /** Under an `if`, inside a loop or a `switch`: not made every time the function runs. */
   conditional?: boolean;
+  /** Through a function pointer: the name is a field's, not a tree function's. */
+  indirect?: boolean;
   /** Locks (keys) this function holds at the call, when any: a helper that drops one drops this function's own lock. */
   holding?: string[];
 }
@@ -22,7 +24,13 @@ export interface EdgeFact {
   from: string;
   to: string;
   line: number;
+  /** The objects the two locks belong to, when written as a field (`daemon` for `daemon->mux`). */
+  fromOwner?: string;
+  toOwner?: string;
 }
+
+/** The variable a lock expression is a field of: `daemon` for `daemon->mux`, `arr` for `arr[i].mux`. */
+export const lockOwner = (key: string): string | undefined => /^([A-Za-z_]\w*)(?:\[[^\]]*\])?(?:->|\.)/.exec(key)?.[1];
 
 export interface FunctionFacts {
   name: string;
@@ -87,6 +95,7 @@ export function collectFacts(path: string, text: string, model: LockModel): File
       const call: CallFact = { callee: c.callee, args: c.args, line: c.line, dropped };
       if (c.conditions.length || c.inLoop) call.conditional = true;
       if (c.held.length) call.holding = c.held.map((h) => h.key);
+      if (c.indirect) call.indirect = true;
       calls.push(call);
     }
     const edges: EdgeFact[] = [];
@@ -96,7 +105,12 @@ export function collectFacts(path: string, text: string, model: LockModel): File
       for (const b of a.before) {
         // Only a lock held on every path orders the next one; contexts order nothing.
         if (b.cls === a.lock.cls || !b.definite || b.unordered || model.kinds.get(b.kind)?.pseudo) continue;
-        edges.push({ from: b.cls, to: a.lock.cls, line: a.line });
+        const edge: EdgeFact = { from: b.cls, to: a.lock.cls, line: a.line };
+        const fromOwner = lockOwner(b.key);
+        const toOwner = lockOwner(a.lock.key);
+        if (fromOwner) edge.fromOwner = fromOwner;
+        if (toOwner) edge.toOwner = toOwner;
+        edges.push(edge);
       }
     }
     const facts: FunctionFacts = { name: fn.name, line: fn.startLine, calls, edges, partial: fn.errorLines.length > 0 };

@@ -22,6 +22,8 @@ export interface Held {
   try?: boolean;
   /** A context (rcu, preemption off) or a declared nesting: not part of any lock order. */
   unordered?: boolean;
+  /** A context with one identity everywhere (rcu, irq, preempt): nobody try-locks it for a caller. */
+  context?: boolean;
   /** Taken by a helper of the tree whose effect was inferred from its body: where that body is. */
   inferred?: string;
   /** The variable the acquiring call's value was stored in (`eb = lock_root_node(root)`): returning it hands the lock over. */

@@ -26,13 +26,15 @@ export interface Summary {
 export interface TreeEdge {
   from: string;
   to: string;
+  fromOwner?: string;
+  toOwner?: string;
   path: string;
   line: number;
   fn: string;
 }
 
 /** Bump when facts change shape, so old cache entries are ignored. */
-const FACTS_VERSION = 6;
+const FACTS_VERSION = 7;
 
 export function defaultCacheDir(): string {
   return process.env.KREVIEW_CACHE ?? join(homedir(), '.cache', 'kreview');
@@ -155,7 +157,7 @@ export class SummaryIndex {
       for (const list of this.byName.values()) {
         for (const s of list) {
           for (const c of s.facts.calls) {
-            if (c.callee === s.name || c.conditional) continue;
+            if (c.callee === s.name || c.conditional || c.indirect) continue;
             const callee = this.get(c.callee, s.path);
             if (!callee) continue;
             for (const [tag, chain] of callee.tags) {
@@ -235,7 +237,7 @@ function releasesThroughCalls(defs: Map<string, Summary>): Map<string, Drop> {
       if (out.has(name)) continue;
       const params = def.facts.params ?? [];
       for (const c of def.facts.calls) {
-        const d = c.callee === name ? undefined : out.get(c.callee);
+        const d = c.callee === name || c.indirect ? undefined : out.get(c.callee);
         if (!d) continue;
         const always = d.always && !c.conditional;
         if (d.key) {
