@@ -1,11 +1,15 @@
 // Lock check on real kernel code, run by hand:
-//   npx tsx bench/kernel-lock-bench.ts [--quick] [--tree DIR] [--labels FILE] [--dirs a,b] [--list]
+//   npx tsx bench/kernel-lock-bench.ts [--quick] [--tree DIR] [--labels FILE] [--dirs a,b] [--list] [--show]
+//     [--baseline REF [--baseline-dirs a,b]]
 // Every C file of fs/, mm/, kernel/, net/core and drivers/block of a real kernel tree (Debian's
 // linux-source-6.1) is reviewed as a patch that adds the file, through the lock check's own entry
 // point (lockCheck.run, the code `kreview review --repo` runs) with the tree as the base: helper
 // summaries come from the file's directory as they would in repository mode. The data is real.
 // Prints findings per 1,000 functions by rule, functions/s, unparsed functions with examples, and
-// every finding not classified in the labels file (bench/kernel-lock-labels.yml).
+// every finding not classified in the labels file (bench/kernel-lock-labels.yml); --show prints every
+// finding with its label. --baseline REF (the previous release: c965477) then runs REF's bench and
+// this tree's, as child processes in this same run, over --baseline-dirs (the --quick subset unless
+// given), and prints the ratio of their speeds and finding counts.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -16,6 +20,7 @@ import type { FileImage, Workspace } from '../src/core/check.js';
 import { defaultConfig } from '../src/core/config.js';
 import type { FileDiff, Finding, Patch, Series } from '../src/core/types.js';
 import { clearFactsMemory, factsFor } from '../src/c/summaries.js';
+import { compareWithBaseline } from './baseline-run.js';
 
 const argv = process.argv.slice(2);
 const opt = (name: string): string | undefined => {
@@ -220,4 +225,15 @@ if (shown.length) console.log(`every finding (--show):\n${shown.join('\n')}`);
 if (unlabelled.length) {
   console.log(`unlabelled findings (add to ${relative(process.cwd(), labelsFile)}):`);
   for (const u of argv.includes('--list') ? unlabelled : unlabelled.slice(0, 20)) console.log(u);
+}
+
+const baselineRef = opt('--baseline');
+if (baselineRef) {
+  const bdirs = opt('--baseline-dirs')?.split(',') ?? QUICK;
+  const repo = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
+  const { current, baseline } = await compareWithBaseline(repo, baselineRef, tree, bdirs);
+  const rate = (f: { functions: number; cpu: number }): number => f.functions / Math.max(0.001, f.cpu);
+  console.log(`baseline, same run, real data (${bdirs.join(' ')}; each a fresh process, cold facts cache; load average ${loadavg()[0].toFixed(1)}):`);
+  for (const f of [baseline, current]) console.log(`  ${f.label}: ${f.functions} functions, ${f.cpu.toFixed(1)} s cpu (${f.wall.toFixed(1)} s wall) = ${rate(f).toFixed(0)} per cpu second; ${f.findings} findings`);
+  console.log(`  ratio this tree / ${baselineRef}: speed ${(rate(current) / rate(baseline)).toFixed(2)}x per cpu second, findings ${(current.findings / Math.max(1, baseline.findings)).toFixed(2)}x`);
 }

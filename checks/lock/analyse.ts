@@ -1,6 +1,6 @@
 // Runs the walk over the functions of one file image that the patch touches and turns the events
 // into issues (rule hits, order inversions, unbalanced locks), each with a key to compare images by.
-import type { LockModel } from '../../src/c/lock-model.js';
+import { mentionsPrimitive, type LockModel } from '../../src/c/lock-model.js';
 import type { Held } from '../../src/c/lock-state.js';
 import { lockOwner } from '../../src/c/facts.js';
 import { parseC, type CFunction } from '../../src/c/parse.js';
@@ -111,7 +111,7 @@ function hunkOnlyFunctions(input: ImageInput, ctx: AnalyseContext): { fn: CFunct
     if (!input.lines.some((l) => l >= fn.startLine && l <= fn.endLine)) continue;
     const n = fn.name.startsWith(WRAPPER_PREFIX) ? Number(fn.name.slice(WRAPPER_PREFIX.length)) : -1;
     const w = laid.wrappers[n];
-    if (w) out.push({ fn: { name: w.name, startLine: fn.startLine, endLine: fn.endLine, node: fn.node, body: fn.body, params: fn.params, annotations: fn.annotations, errorLines: fn.errorLines }, key: `${w.name}#hunk${w.hunks[0]}` });
+    if (w) out.push({ fn: { name: w.name, startLine: fn.startLine, endLine: fn.endLine, node: fn.node, body: fn.body, params: fn.params, annotations: fn.annotations, errorLines: fn.errorLines, text: fn.text }, key: `${w.name}#hunk${w.hunks[0]}` });
     else if (n < 0) out.push({ fn, key: `${fn.name}#hunks` });
   }
   return out;
@@ -294,7 +294,10 @@ export function analyseImage(input: ImageInput, ctx: AnalyseContext): FunctionAn
     if (ctx.expired?.()) return out;
     if (!input.complete && fn.errorLines.length) continue;
     for (const l of input.lines) if (l >= fn.startLine && l <= fn.endLine) covered.add(l);
-    const issues = fn.errorLines.length ? [] : analyseFunction(fn, input.path, entryState(fn, members, ctx), members, ctx);
+    const entry = fn.errorLines.length ? [] : entryState(fn, members, ctx);
+    // Nothing held on entry and no call that takes or drops a lock: nothing to walk for.
+    const idle = entry.length === 0 && fn.annotations.length === 0 && !mentionsPrimitive(fn.text, ctx.model);
+    const issues = fn.errorLines.length || idle ? [] : analyseFunction(fn, input.path, entry, members, ctx);
     out.push({ name: fn.name, key: fn.name, startLine: fn.startLine, endLine: fn.endLine, errorLines: fn.errorLines, issues, hunkOnly: false });
   }
   if (!input.complete && input.lines.some((l) => !covered.has(l))) {
