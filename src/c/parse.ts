@@ -125,6 +125,7 @@ export function maskMacros(text: string, syntax: SyntaxSpec): { masked: string; 
   if (pats.defines) out = rewriteDefineMacros(out, pats.defines);
   if (pats.loopHead) out = rewriteBracelessLoops(out, pats.loopHead);
   out = rewriteCaseRanges(out);
+  out = blankTypeArguments(out);
   out = blankStaticDefines(out);
   if (pats.words) out = out.replace(pats.words, (w) => ' '.repeat(w.length));
   return { masked: out, annotations };
@@ -174,6 +175,17 @@ function blankStaticDefines(text: string): string {
     head.lastIndex = stop;
   }
   return out;
+}
+
+/**
+ * A type given to a macro as an argument (`offsetof(struct foo, bar[n])`, `list_entry(p, struct
+ * foo, node)`, `sizeof_field(struct foo, f)`) is no expression tree-sitter can read: the keyword
+ * goes (same length), leaving the type's name, an identifier. Casts (`(struct foo *)p`) are left.
+ */
+function blankTypeArguments(text: string): string {
+  // tree-sitter reads `offsetof` as a keyword whose member is a plain field: `off[n]` or `a.b` fail.
+  // As an ordinary call (same length) it takes any expression.
+  return text.replace(/\boffsetof(?=\s*\()/g, 'offset_f').replace(/([(,]\s*)(struct|union)(\s+[A-Za-z_]\w*\s*)(?=[,)])/g, (_m, before: string, kw: string, rest: string) => `${before}${' '.repeat(kw.length)}${rest}`);
 }
 
 /** GNU case ranges (`case 'a' ... 'z':`) as an expression tree-sitter reads, same length. */
