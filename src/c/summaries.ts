@@ -221,8 +221,8 @@ const plainArg = (a: string): string => a.replace(/\s+/g, '').replace(/^&/, '');
 
 /**
  * What each helper drops of its caller's locks: its own unlocks (facts), and those of helpers it
- * calls with a parameter, to a few calls deep (`timer_wait_running -> unlock_timer`). A drop
- * through a call that is not made every time is a drop on some paths only.
+ * calls with a parameter, to a few calls deep (`timer_wait_running -> unlock_timer`); a drop
+ * through a call leaves the lock's state unknown (`forget`), never a definite release.
  */
 function releasesThroughCalls(defs: Map<string, Summary>): Map<string, Drop> {
   const out = new Map<string, Drop>();
@@ -239,7 +239,9 @@ function releasesThroughCalls(defs: Map<string, Summary>): Map<string, Drop> {
       for (const c of def.facts.calls) {
         const d = c.callee === name || c.indirect ? undefined : out.get(c.callee);
         if (!d) continue;
-        const always = d.always && !c.conditional;
+        // Through a call the drop is a guess about the callee's own locking (it may take the lock
+        // back through a helper the facts do not know): afterwards the lock's state is unknown.
+        const always = false;
         if (d.key) {
           if (c.holding?.includes(d.key)) continue;
           out.set(name, { kind: d.kind, always, key: d.key });

@@ -707,6 +707,8 @@ class Walker {
   /** The state entry a release of `key` refers to: the same expression, or the same lock written another way. */
   private releaseTarget(p: PrimitiveSpec, key: string, sk: string, s: ReadonlyMap<string, Held>): string | null {
     if (s.get(sk)) return sk;
+    // A helper of the tree that drops a global (`sb_lock`) drops that lock only.
+    if (p.key && p.inferred) return null;
     // The same lock written another way (`unlock_page(&folio->page)`): the only one of its kind,
     // unless the two expressions plainly name two different objects (`from->lock`, `to->lock`).
     const same = [...s.entries()].filter(([, h]) => h.kind === p.kind && h.status === 'held');
