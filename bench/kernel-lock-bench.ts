@@ -1,11 +1,15 @@
 // Lock check on real kernel code, run by hand:
-//   npx tsx bench/kernel-lock-bench.ts [--quick] [--tree DIR] [--labels FILE] [--dirs a,b] [--list]
+//   npx tsx bench/kernel-lock-bench.ts [--quick] [--tree DIR] [--labels FILE] [--dirs a,b] [--list] [--show]
+//     [--baseline REF [--baseline-dirs a,b]]
 // Every C file of fs/, mm/, kernel/, net/core and drivers/block of a real kernel tree (Debian's
 // linux-source-6.1) is reviewed as a patch that adds the file, through the lock check's own entry
 // point (lockCheck.run, the code `kreview review --repo` runs) with the tree as the base: helper
 // summaries come from the file's directory as they would in repository mode. The data is real.
 // Prints findings per 1,000 functions by rule, functions/s, unparsed functions with examples, and
-// every finding not classified in the labels file (bench/kernel-lock-labels.yml).
+// every finding not classified in the labels file (bench/kernel-lock-labels.yml); --show prints every
+// finding with its label. --baseline REF (the previous release: c965477) then runs REF's bench and
+// this tree's, as child processes in this same run, over --baseline-dirs (the --quick subset unless
+// given), and prints the ratio of their speeds and finding counts.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -16,6 +20,7 @@ import type { FileImage, Workspace } from '../src/core/check.js';
 import { defaultConfig } from '../src/core/config.js';
 import type { FileDiff, Finding, Patch, Series } from '../src/core/types.js';
 import { clearFactsMemory, factsFor } from '../src/c/summaries.js';
+import { compareWithBaseline } from './baseline-run.js';
 
 const argv = process.argv.slice(2);
 const opt = (name: string): string | undefined => {
@@ -162,6 +167,7 @@ const byRule = new Map<string, number>();
 const bySeverity = new Map<string, number>();
 const unparsed: string[] = [];
 const unlabelled: string[] = [];
+const shown: string[] = [];
 const seenKeys = new Set<string>();
 const verdicts = { true: 0, false: 0, debatable: 0, unlabelled: 0 };
 let falseErrorsBtrfs = 0;
@@ -188,6 +194,7 @@ for (const path of files) {
     for (let n = 2; seenKeys.has(key); n++) key = `${path} ${fn} ${f.id} ${subjectOf(f)} #${n}`;
     seenKeys.add(key);
     const l = labels.get(key);
+    if (argv.includes('--show')) shown.push(`${key} [${l?.label ?? 'unlabelled'}]\n  ${f.severity}/${f.confidence ?? '-'} line ${f.location.line}: ${f.message}\n  path: ${f.basis?.path.join('; ') ?? ''}`);
     if (!l) {
       verdicts.unlabelled++;
       unlabelled.push(`- key: ${key}\n  # ${f.severity}/${f.confidence ?? '-'} line ${f.location.line}: ${f.message}`);
@@ -214,7 +221,19 @@ console.log(`unparsed: ${unparsed.length} functions (${((unparsed.length / Math.
 for (const u of unparsed.slice(0, 10)) console.log(`  ${u}`);
 const stale = [...labels.keys()].filter((k) => !seenKeys.has(k) && dirs.some((d) => k.startsWith(d)));
 if (stale.length) console.log(`labels no longer matched by a finding: ${stale.length} (${(argv.includes('--list') ? stale : stale.slice(0, 3)).join('; ')})`);
+if (shown.length) console.log(`every finding (--show):\n${shown.join('\n')}`);
 if (unlabelled.length) {
   console.log(`unlabelled findings (add to ${relative(process.cwd(), labelsFile)}):`);
   for (const u of argv.includes('--list') ? unlabelled : unlabelled.slice(0, 20)) console.log(u);
+}
+
+const baselineRef = opt('--baseline');
+if (baselineRef) {
+  const bdirs = opt('--baseline-dirs')?.split(',') ?? QUICK;
+  const repo = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
+  const { current, baseline } = await compareWithBaseline(repo, baselineRef, tree, bdirs);
+  const rate = (f: { functions: number; cpu: number }): number => f.functions / Math.max(0.001, f.cpu);
+  console.log(`baseline, same run, real data (${bdirs.join(' ')}; each a fresh process, cold facts cache; load average ${loadavg()[0].toFixed(1)}):`);
+  for (const f of [baseline, current]) console.log(`  ${f.label}: ${f.functions} functions, ${f.cpu.toFixed(1)} s cpu (${f.wall.toFixed(1)} s wall) = ${rate(f).toFixed(0)} per cpu second; ${f.findings} findings`);
+  console.log(`  ratio this tree / ${baselineRef}: speed ${(rate(current) / rate(baseline)).toFixed(2)}x per cpu second, findings ${(current.findings / Math.max(1, baseline.findings)).toFixed(2)}x`);
 }

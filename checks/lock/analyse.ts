@@ -1,7 +1,8 @@
 // Runs the walk over the functions of one file image that the patch touches and turns the events
 // into issues (rule hits, order inversions, unbalanced locks), each with a key to compare images by.
-import type { LockModel } from '../../src/c/lock-model.js';
+import { mentionsPrimitive, type LockModel } from '../../src/c/lock-model.js';
 import type { Held } from '../../src/c/lock-state.js';
+import { lockOwner } from '../../src/c/facts.js';
 import { parseC, type CFunction } from '../../src/c/parse.js';
 import { hunkFunctions, sliceFunctions, WRAPPER_PREFIX } from '../../src/c/slice.js';
 import type { SummaryIndex, TreeEdge } from '../../src/c/summaries.js';
@@ -110,7 +111,7 @@ function hunkOnlyFunctions(input: ImageInput, ctx: AnalyseContext): { fn: CFunct
     if (!input.lines.some((l) => l >= fn.startLine && l <= fn.endLine)) continue;
     const n = fn.name.startsWith(WRAPPER_PREFIX) ? Number(fn.name.slice(WRAPPER_PREFIX.length)) : -1;
     const w = laid.wrappers[n];
-    if (w) out.push({ fn: { name: w.name, startLine: fn.startLine, endLine: fn.endLine, node: fn.node, body: fn.body, params: fn.params, annotations: fn.annotations, errorLines: fn.errorLines }, key: `${w.name}#hunk${w.hunks[0]}` });
+    if (w) out.push({ fn: { name: w.name, startLine: fn.startLine, endLine: fn.endLine, node: fn.node, body: fn.body, params: fn.params, annotations: fn.annotations, errorLines: fn.errorLines, text: fn.text }, key: `${w.name}#hunk${w.hunks[0]}` });
     else if (n < 0) out.push({ fn, key: `${fn.name}#hunks` });
   }
   return out;
@@ -131,7 +132,12 @@ function orderIssues(fn: CFunction, walk: WalkResult, path: string, ctx: Analyse
       // The documented order is the authority: a tree function that disagrees is its own bug.
       if (ctx.rules.orders.some((o) => o.first === b.cls && o.then === a.lock.cls && inScope(o))) continue;
       const documented = ctx.rules.orders.find((o) => o.first === a.lock.cls && o.then === b.cls && inScope(o));
-      const tree = documented ? undefined : ctx.summaries?.edges.find((e) => e.from === a.lock.cls && e.to === b.cls && !(e.path === path && e.fn === fn.name));
+      // Two fields of one class on objects named differently (`daemon->mux`, `msg_ctx->mux`) are
+      // usually two kinds of object: the other order is evidence only for the same owners.
+      const owners = (x: string | undefined, y: string | undefined): boolean => x === undefined || y === undefined || x === y;
+      const tree = documented
+        ? undefined
+        : ctx.summaries?.edges.find((e) => e.from === a.lock.cls && e.to === b.cls && !(e.path === path && e.fn === fn.name) && owners(e.fromOwner, lockOwner(a.lock.key)) && owners(e.toOwner, lockOwner(b.key)));
       if (!documented && !tree) continue;
       seen.add(key);
       out.push({ key, rule, fn: fn.name, line: a.line, lockLine: b.line, lock: b, reverse: { tree, documented, from: b.cls, to: a.lock.cls } });
@@ -142,32 +148,65 @@ function orderIssues(fn: CFunction, walk: WalkResult, path: string, ctx: Analyse
 
 const SUCCESS = /^(0|1|true)$/;
 const FAILURE = /^(-E[A-Z0-9]+|-\d+|ERR_PTR\(.*\)|NULL|false|ret|err|error|rc)$/;
+/** A pointer or object handed back: `sb`, `ctx->page` (not a status variable). */
+const OBJECT = /^(?!(?:true|false|NULL)$)[A-Za-z_]\w*(?:(?:->|\.)[A-Za-z_]\w*)*$/;
 
 /**
  * Functions whose job is to take a lock for their caller: the name says so (`foo_lock`,
- * `lock_foo_range`), or they return success with the lock held and failure without it.
+ * `lock_foo_range`), or they return success with the lock held and failure without it: 0 or 1
+ * against an error, true against false, an object against NULL or an error pointer.
  */
-function locksForCaller(name: string, heldReturn: string | null, releasedReturns: (string | null)[]): boolean {
+function locksForCaller(name: string, heldReturn: string | null, releasedReturns: (string | null)[], context: boolean): boolean {
   if (/(^|_)(try)?lock(_|$)/.test(name)) return true;
   if (heldReturn === null) return false;
-  if (SUCCESS.test(heldReturn) && releasedReturns.every((r) => r !== null && FAILURE.test(r))) return true;
+  const failed = (r: string | null): boolean => r !== null && r !== heldReturn && (FAILURE.test(r) || r === '0');
+  // An rcu read section is never try-taken for a caller: a status returned inside it is a leak,
+  // unless the function is named for opening something its pair closes (`__perf_output_begin`).
+  if (context) return OPENS.test(name) || (OBJECT.test(heldReturn) && !FAILURE.test(heldReturn) && releasedReturns.every(failed));
+  if (SUCCESS.test(heldReturn) && releasedReturns.every((r) => r !== null && (FAILURE.test(r) || (heldReturn !== '0' && r === '0')))) return true;
+  if (OBJECT.test(heldReturn) && !FAILURE.test(heldReturn) && releasedReturns.every(failed)) return true;
   // A boolean contract either way: `return false` with the lock held, `return true` without it.
   const bool = /^(true|false)$/;
   return bool.test(heldReturn) && releasedReturns.every((r) => r !== null && bool.test(r) && r !== heldReturn);
 }
 
+/** An rcu read section held on a return (a context with one identity everywhere). */
+const RCU = (h: Held): boolean => h.context === true && h.key === 'rcu';
+/** Names of functions that open something for their caller to close. */
+const OPENS = /(^|_)(begin|start|get|grab|reserve|prepare|enter|acquire|open)(_|$)/;
+
+/** The object a lock expression belongs to: `sb` for `sb->s_umount`, null for a plain name. */
+const ownerOf = (key: string): string | null => /^([A-Za-z_]\w*)(?:->|\.)/.exec(key)?.[1] ?? null;
+
+/**
+ * The return hands the lock to the caller: it returns the lock, the object the lock belongs to, or
+ * the value the acquiring call returned (`eb = lock_root_node(root); ... return eb;`); or it returns
+ * what a callee returns, a callee given the rest of the job (`return finish_locked(...)`), which the
+ * kernel uses to pass a lock on.
+ */
+function handedBack(h: Held, returns: string | null, model: LockModel): boolean {
+  if (returns === null) return false;
+  if (returns === h.key || returns === h.bound || returns === ownerOf(h.key)) return true;
+  const call = /^([A-Za-z_]\w*)\(.*\)$/.exec(returns);
+  return call !== null && !/^(ERR_PTR|ERR_CAST|PTR_ERR|IS_ERR|PTR_ERR_OR_ZERO)$/.test(call[1]) && model.lookup(call[1], []).length === 0;
+}
+
 const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
- * The lock is handed to the caller through an out-parameter: the locked object is stored through
- * one (`*pagep = page`), or a flag through one says so (`*locked = true`).
+ * The lock is handed to the caller through a parameter: the locked object (or the object the lock
+ * belongs to) is stored through one (`*pagep = page`, `ac->inode = inode`), or a flag through one
+ * says so (`*locked = true`).
  */
 function handedOut(fn: CFunction, key: string): boolean {
   const text = fn.body.text;
-  const params = fn.params.map((p) => p.name).filter((n) => new RegExp(`\\*\\s*${escapeRe(n)}\\b`).test(fn.params.find((q) => q.name === n)!.text));
-  return params.some((n) => {
+  const owner = ownerOf(key);
+  const value = `(&\\s*)?(${escapeRe(key)}${owner ? `|${escapeRe(owner)}` : ''})\\s*;`;
+  const pointers = fn.params.map((p) => p.name).filter((n) => new RegExp(`\\*\\s*${escapeRe(n)}\\b`).test(fn.params.find((q) => q.name === n)!.text));
+  return pointers.some((n) => {
     const out = `\\*\\s*${escapeRe(n)}\\s*=\\s*`;
-    return new RegExp(`${out}(&\\s*)?${escapeRe(key)}\\s*;`).test(text) || (/lock/i.test(n) && new RegExp(`${out}(true|1)\\s*;`).test(text));
+    const field = `\\b${escapeRe(n)}\\s*->\\s*\\w+\\s*=\\s*`;
+    return new RegExp(`(${out}|${field})${value}`).test(text) || (/lock/i.test(n) && new RegExp(`${out}(true|1)\\s*;`).test(text));
   });
 }
 
@@ -189,14 +228,18 @@ function balanceIssues(fn: CFunction, walk: WalkResult, members: Map<string, str
   const seen = new Set<string>();
   for (const exit of walk.exits) {
     for (const h of exit.locks) {
-      // Contexts (rcu, irq, preemption) are handed between functions by design (page_ext_get/put).
-      if (h.status !== 'held' || !h.definite || h.scoped || h.entry || h.unordered || ctx.model.kinds.get(h.kind)?.pseudo) continue;
-      if (exit.returns === h.key || acquiresAnnotated.has(h.key)) continue;
+      // Contexts (irq, preemption) and declared nestings are handed between functions by design, and
+      // restored by macros the rules do not all know; of them only an rcu read section is checked,
+      // and handing it on takes an object returned (page_ext_get) or a function named for it.
+      if (h.status !== 'held' || !h.definite || h.scoped || h.entry || (h.unordered && !RCU(h)) || ctx.model.kinds.get(h.kind)?.pseudo) continue;
+      if (handedBack(h, exit.returns, ctx.model) || acquiresAnnotated.has(h.key)) continue;
       if (contractCovers(fn, members, h.kind, exit.returns, ctx) || handedOut(fn, h.key)) continue;
+      // Given to a helper on the way to this return (`xlog_wait(&wq, &log->l_icloglock)`): it may have dropped it.
+      if (walk.passes.some((p) => p.key === h.key && p.kind === h.kind && p.line >= h.line && p.line <= exit.line)) continue;
       const key = `unbalanced|${h.kind}|${h.key}`;
       if (seen.has(key)) continue;
       const releasing = walk.exits.filter((e) => e !== exit && e.locks.some((x) => x.kind === h.kind && x.key === h.key && x.status === 'released'));
-      if (releasing.length === 0 || locksForCaller(fn.name, exit.returns, releasing.map((e) => e.returns))) continue;
+      if (releasing.length === 0 || locksForCaller(fn.name, exit.returns, releasing.map((e) => e.returns), RCU(h))) continue;
       seen.add(key);
       out.push({ key, rule, fn: fn.name, line: exit.line, lockLine: h.line, lock: h, leak: 'return' });
     }
@@ -258,7 +301,10 @@ export function analyseImage(input: ImageInput, ctx: AnalyseContext): FunctionAn
     if (ctx.expired?.()) return out;
     if (!input.complete && fn.errorLines.length) continue;
     for (const l of input.lines) if (l >= fn.startLine && l <= fn.endLine) covered.add(l);
-    const issues = fn.errorLines.length ? [] : analyseFunction(fn, input.path, entryState(fn, members, ctx), members, ctx);
+    const entry = fn.errorLines.length ? [] : entryState(fn, members, ctx);
+    // Nothing held on entry and no call that takes or drops a lock: nothing to walk for.
+    const idle = entry.length === 0 && fn.annotations.length === 0 && !mentionsPrimitive(fn.text, ctx.model);
+    const issues = fn.errorLines.length || idle ? [] : analyseFunction(fn, input.path, entry, members, ctx);
     out.push({ name: fn.name, key: fn.name, startLine: fn.startLine, endLine: fn.endLine, errorLines: fn.errorLines, issues, hunkOnly: false });
   }
   if (!input.complete && input.lines.some((l) => !covered.has(l))) {

@@ -16,6 +16,9 @@ import { matcherFor } from './match.js';
 import { loadRules } from './rules-load.js';
 import type { RuleSet } from './rule-types.js';
 import { LineIndex } from './line-index.js';
+import { headerContracts } from './tree-contracts.js';
+import { globOverreach, newOverreachNotes } from './glob-report.js';
+import type { PrimitiveSpec } from '../../src/c/lock-model.js';
 
 const C_FILE = /\.(c|h)$/;
 /** Most base files read for summaries per patch: a bound on time for very large directories. */
@@ -192,12 +195,21 @@ export async function runLockCheck(ctx: CheckContext): Promise<Finding[]> {
       const known = (n: string): boolean => rules.model.lookup(n, []).length > 0;
       const postTexts = new Map(touched.map((t) => [t.path, posts.get(t.path)?.text ?? null]));
       const preTexts = new Map(touched.map((t) => [t.path, pres.get(t.path)?.text ?? null]));
-      const postIndex = summaryIndexFor(await treeFacts(ws, touched, postTexts, rules, cacheDir, budget), tagger, depth);
-      postCtx = { ...preCtx, summaries: postIndex, model: extendLockModel(rules.model, postIndex.derivedPrimitives(known)) };
+      // The headers the touched files include: their inline helpers and annotated prototypes (tree-contracts.ts).
+      const postFacts = await treeFacts(ws, touched, postTexts, rules, cacheDir, budget);
+      const headers = await headerContracts(ws, postTexts, new Set(postFacts.map((f) => f.path)), rules, cacheDir, budget);
+      // An annotation is the author's word on a function: it wins over what its body seemed to do.
+      const withContracts = (derived: PrimitiveSpec[]): PrimitiveSpec[] => {
+        const annotated = new Set(headers.primitives.map((p) => p.name));
+        return [...headers.primitives.filter((p) => !known(p.name)), ...derived.filter((p) => !annotated.has(p.name))];
+      };
+      const postIndex = summaryIndexFor([...postFacts, ...headers.facts], tagger, depth);
+      for (const line of newOverreachNotes(globOverreach(rules, [...postFacts, ...headers.facts], postIndex, tagger))) budget.note(line);
+      postCtx = { ...preCtx, summaries: postIndex, model: extendLockModel(rules.model, withContracts(postIndex.derivedPrimitives(known))) };
       // Pre-images are analysed only for files the patch did not add.
       if (touched.some((t) => pres.get(t.path))) {
-        const preIndex = summaryIndexFor(await treeFacts(ws, touched, preTexts, rules, cacheDir, budget), tagger, depth);
-        preCtx = { ...preCtx, summaries: preIndex, model: extendLockModel(rules.model, preIndex.derivedPrimitives(known)) };
+        const preIndex = summaryIndexFor([...(await treeFacts(ws, touched, preTexts, rules, cacheDir, budget)), ...headers.facts], tagger, depth);
+        preCtx = { ...preCtx, summaries: preIndex, model: extendLockModel(rules.model, withContracts(preIndex.derivedPrimitives(known))) };
       }
     } catch (e) {
       if (e instanceof DeadlinePassed) budget.stopped('helpers elsewhere in the tree were not summarised');

@@ -28,9 +28,18 @@ const min = (a: Confidence, b: Confidence): Confidence => (RANK[a] <= RANK[b] ? 
 
 const underPath = (path: string, prefixes: string[]): boolean => prefixes.some((p) => path === p || path.startsWith(p.endsWith('/') ? p : `${p}/`));
 
+/**
+ * A lock a finding may rest on: held on every path here, or held across lines not seen (the gap
+ * rule), or taken under a plain flag (`if (!locked) lock_page(page)`, a flag named for the lock: the
+ * caller holds it when the flag is set, so it is held on every path after all). A lock held on some merged paths only,
+ * for conditions the walk does not correlate, is no evidence: on the real tree such findings were
+ * false on every path that reaches the call.
+ */
+const evidence = (h: Held): boolean => h.definite || h.gap !== undefined || (h.cond !== undefined && /lock/i.test(h.cond));
+
 /** Hits sort strongest first: a definite lock, taken most recently. */
 function strongest(locks: Held[]): Held | undefined {
-  return [...locks].sort((a, b) => Number(b.definite) - Number(a.definite) || b.line - a.line)[0];
+  return locks.filter(evidence).sort((a, b) => Number(b.definite) - Number(a.definite) || b.line - a.line)[0];
 }
 
 const matchers = new WeakMap<RuleSet, RuleMatcher>();
@@ -136,7 +145,8 @@ export class RuleMatcher {
       done.add(rule.id);
       hits.push({ rule, line: ev.line, callee: ev.callee, args: ev.args, lock, confidence: this.confidence(rule, call, lock, ev.held, 1), chain: [ev.callee], via: call.via, label: call.label });
     }
-    const summary = summaries?.get(ev.callee, path);
+    // A call through a function pointer is not the tree function of the field's name.
+    const summary = ev.indirect ? undefined : summaries?.get(ev.callee, path);
     if (summary && this.rules.model.lookup(ev.callee, ev.args).length === 0) {
       for (const [tag, chain] of summary.tags) {
         const rule = this.rule(tag);

@@ -137,7 +137,7 @@ function readPrimitives(src: Source, path: Path, kind: string, op: PrimitiveOp, 
     else if (Array.isArray(item)) {
       src.strList(p).forEach((name) => out.push({ ...base, name }));
     } else {
-      src.keys(p, ['name', 'arg', 'key', 'arg-matches', 'success', 'class', 'try', 'unordered']);
+      src.keys(p, ['name', 'arg', 'key', 'arg-matches', 'matches-arg', 'success', 'class', 'try', 'unordered']);
       const spec: PrimitiveSpec = { ...base, name: src.str([...p, 'name'])! };
       const arg = src.get([...p, 'arg']);
       if (arg !== undefined) {
@@ -150,6 +150,12 @@ function readPrimitives(src: Source, path: Path, kind: string, op: PrimitiveOp, 
         spec.arg = null;
       }
       spec.argMatches = src.regex([...p, 'arg-matches']);
+      const matchesArg = src.get([...p, 'matches-arg']);
+      if (matchesArg !== undefined) {
+        if (typeof matchesArg !== 'number' || !Number.isInteger(matchesArg) || matchesArg < 0) src.fail([...p, 'matches-arg'], 'expected an argument index (0, 1, ...)');
+        if (!spec.argMatches) src.fail([...p, 'matches-arg'], 'matches-arg says which argument arg-matches tests: give arg-matches too');
+        spec.matchesArg = matchesArg;
+      }
       if (op === 'conditional') spec.success = src.oneOf<Success>([...p, 'success'], ['true', 'zero'], 'true');
       else if (src.get([...p, 'success']) !== undefined) src.fail([...p, 'success'], 'only conditional acquires have a success value');
       const cls = src.str([...p, 'class'], false);
@@ -172,7 +178,7 @@ function readPrimitives(src: Source, path: Path, kind: string, op: PrimitiveOp, 
 function readKinds(src: Source, c: Collected): void {
   src.list(['kinds']).forEach((_, i) => {
     const p: Path = ['kinds', i];
-    src.keys(p, ['id', 'label', 'atomic', 'same-class', 'pseudo', 'acquire', 'conditional', 'returns-locked', 'release']);
+    src.keys(p, ['id', 'label', 'atomic', 'same-class', 'pseudo', 'acquire', 'conditional', 'returns-locked', 'release', 'forget']);
     const id = src.str([...p, 'id'])!;
     if (c.kinds.some((k) => k.id === id)) src.fail([...p, 'id'], `lock kind "${id}" is defined twice`);
     const flag = (k: string): boolean => {
@@ -185,6 +191,7 @@ function readKinds(src: Source, c: Collected): void {
     readPrimitives(src, [...p, 'conditional'], id, 'conditional', c.primitives);
     readPrimitives(src, [...p, 'returns-locked'], id, 'returns-locked', c.primitives);
     readPrimitives(src, [...p, 'release'], id, 'release', c.primitives);
+    readPrimitives(src, [...p, 'forget'], id, 'forget', c.primitives);
   });
 }
 
@@ -327,7 +334,19 @@ const SYNTAX_LISTS: [string, keyof SyntaxSpec][] = [
 
 function readSyntax(src: Source, c: Collected): void {
   if (src.get(['syntax']) === undefined) return;
-  src.keys(['syntax'], [...SYNTAX_LISTS.map(([k]) => k), 'guard-classes', 'define-macros']);
+  src.keys(['syntax'], [...SYNTAX_LISTS.map(([k]) => k), 'guard-classes', 'define-macros', 'lock-types', 'lock-fields']);
+  for (const [yamlKey, key] of [['lock-types', 'lockTypes'], ['lock-fields', 'lockFields']] as const) {
+    const map = src.get(['syntax', yamlKey]);
+    if (map === undefined) continue;
+    if (typeof map !== 'object' || map === null || Array.isArray(map)) src.fail(['syntax', yamlKey], 'expected a mapping of names to lock kinds');
+    const out: Record<string, string> = { ...(c.syntax[key] ?? {}) };
+    for (const name of Object.keys(map as object)) {
+      const kind = src.str(['syntax', yamlKey, name])!;
+      c.kindRefs.push([src, ['syntax', yamlKey, name], kind]);
+      out[name] = kind;
+    }
+    c.syntax[key] = out;
+  }
   const s = c.syntax as Record<string, unknown>;
   for (const [yamlKey, key] of SYNTAX_LISTS) {
     if (src.get(['syntax', yamlKey]) !== undefined) s[key] = [...((s[key] as string[] | undefined) ?? []), ...src.strList(['syntax', yamlKey])];
@@ -398,6 +417,8 @@ export function parseRuleFiles(files: { file: string; text: string }[], limits: 
     errorTests: s.errorTests ?? [],
     unwrap: s.unwrap ?? [],
     genericFields: s.genericFields ?? [],
+    lockTypes: s.lockTypes ?? {},
+    lockFields: s.lockFields ?? {},
   };
   return {
     model: buildLockModel(c.kinds, c.primitives, syntax),

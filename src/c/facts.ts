@@ -13,6 +13,10 @@ export interface CallFact {
   dropped: string[];
   /** Under an `if`, inside a loop or a `switch`: not made every time the function runs. */
   conditional?: boolean;
+  /** Through a function pointer: the name is a field's, not a tree function's. */
+  indirect?: boolean;
+  /** Locks (keys) this function holds at the call, when any: a helper that drops one drops this function's own lock. */
+  holding?: string[];
 }
 
 export interface EdgeFact {
@@ -20,17 +24,27 @@ export interface EdgeFact {
   from: string;
   to: string;
   line: number;
+  /** The objects the two locks belong to, when written as a field (`daemon` for `daemon->mux`). */
+  fromOwner?: string;
+  toOwner?: string;
 }
+
+/** The variable a lock expression is a field of: `daemon` for `daemon->mux`, `arr` for `arr[i].mux`. */
+export const lockOwner = (key: string): string | undefined => /^([A-Za-z_]\w*)(?:\[[^\]]*\])?(?:->|\.)/.exec(key)?.[1];
 
 export interface FunctionFacts {
   name: string;
   line: number;
   calls: CallFact[];
   edges: EdgeFact[];
-  /** The function returns with a lock on parameter `arg` taken (every exit holds it). */
-  acquires?: { kind: string; arg: number };
+  /** The function returns with a lock on parameter `arg` taken (every exit holds it), taken at `line`. */
+  acquires?: { kind: string; arg: number; line: number };
   /** The function drops a lock on parameter `arg` it did not take: on every path, or on some only. */
   releases?: { kind: string; arg: number; always: boolean; suffix?: string };
+  /** The function drops a lock it did not take that no parameter names: a global (`sb_lock`). */
+  releasesGlobal?: { kind: string; key: string; always: boolean };
+  /** Parameter names, in order: what a call's arguments stand for inside. */
+  params?: string[];
   /** Every value-returning exit returns a lock it holds (a lookup that returns a locked page). */
   returnsLocked?: { kind: string };
   partial: boolean;
@@ -46,10 +60,22 @@ const paramIndex = (key: string, params: { name: string }[]): number => params.f
 
 /** A lock reached from a parameter: `f->lock` is parameter `f` plus `->lock`. */
 function paramPath(key: string, params: { name: string }[]): { arg: number; suffix: string } | null {
-  const m = /^([A-Za-z_]\w*)((?:->|\.)[\w.>-]*)?$/.exec(key);
+  const m = /^([A-Za-z_]\w*)((?:->|\.)[\w.>[\]-]*)?$/.exec(key);
   if (!m) return null;
   const arg = paramIndex(m[1], params);
   return arg < 0 ? null : { arg, suffix: m[2] ?? '' };
+}
+
+/**
+ * A lock named by a bare identifier the function does not declare (`spin_unlock(&sb_lock)`): a
+ * global, the same lock in every caller.
+ */
+function isGlobal(key: string, body: string): boolean {
+  if (!/^[A-Za-z_]\w*$/.test(key)) return false;
+  for (const m of body.matchAll(new RegExp(`\\b([A-Za-z_]\\w*)[\\s*]+${key}\\s*[=;,[)]`, 'g'))) {
+    if (!/^(return|goto|case|sizeof|else)$/.test(m[1])) return false;
+  }
+  return true;
 }
 
 /** Parse one file and collect its facts. Never throws on bad C: unparseable parts are marked partial. */
@@ -68,6 +94,8 @@ export function collectFacts(path: string, text: string, model: LockModel): File
       seen.add(sig);
       const call: CallFact = { callee: c.callee, args: c.args, line: c.line, dropped };
       if (c.conditions.length || c.inLoop) call.conditional = true;
+      if (c.held.length) call.holding = c.held.map((h) => h.key);
+      if (c.indirect) call.indirect = true;
       calls.push(call);
     }
     const edges: EdgeFact[] = [];
@@ -77,7 +105,12 @@ export function collectFacts(path: string, text: string, model: LockModel): File
       for (const b of a.before) {
         // Only a lock held on every path orders the next one; contexts order nothing.
         if (b.cls === a.lock.cls || !b.definite || b.unordered || model.kinds.get(b.kind)?.pseudo) continue;
-        edges.push({ from: b.cls, to: a.lock.cls, line: a.line });
+        const edge: EdgeFact = { from: b.cls, to: a.lock.cls, line: a.line };
+        const fromOwner = lockOwner(b.key);
+        const toOwner = lockOwner(a.lock.key);
+        if (fromOwner) edge.fromOwner = fromOwner;
+        if (toOwner) edge.toOwner = toOwner;
+        edges.push(edge);
       }
     }
     const facts: FunctionFacts = { name: fn.name, line: fn.startLine, calls, edges, partial: fn.errorLines.length > 0 };
@@ -89,7 +122,7 @@ export function collectFacts(path: string, text: string, model: LockModel): File
       );
       for (const h of heldEverywhere) {
         const idx = paramIndex(h.key, fn.params);
-        if (idx >= 0 && !model.kinds.get(h.kind)?.pseudo) facts.acquires = { kind: h.kind, arg: idx };
+        if (idx >= 0 && !model.kinds.get(h.kind)?.pseudo) facts.acquires = { kind: h.kind, arg: idx, line: h.line };
       }
       const valued = exits.filter((e) => e.returns !== null);
       if (valued.length > 0) {
@@ -104,14 +137,18 @@ export function collectFacts(path: string, text: string, model: LockModel): File
     }
     for (const r of unmatched) {
       const at = paramPath(r.key, fn.params);
-      if (!at) continue;
+      const global = !at && isGlobal(r.key, fn.body.text);
+      if (!at && !global) continue;
       // Walk again with the caller's lock held: does every return drop it, or only some (an -EAGAIN path)?
       const held = { key: r.key, kind: r.kind, cls: r.kind, line: fn.startLine, via: 'entry', status: 'held' as const, definite: true, entry: true };
       const again = walkFunction(fn, model, { entry: [held] });
       const always = again.exits.length > 0 && again.exits.every((e) => e.locks.some((x) => x.key === r.key && x.kind === r.kind && x.status === 'released' && x.definite));
-      facts.releases = { kind: r.kind, arg: at.arg, always };
-      if (at.suffix) facts.releases.suffix = at.suffix;
+      if (at) {
+        facts.releases = { kind: r.kind, arg: at.arg, always };
+        if (at.suffix) facts.releases.suffix = at.suffix;
+      } else facts.releasesGlobal = { kind: r.kind, key: r.key, always };
     }
+    if (fn.params.length) facts.params = fn.params.map((p) => p.name);
     functions.push(facts);
   }
   return { path, functions };

@@ -19,6 +19,8 @@ export interface PrimitiveSpec {
   key?: string;
   /** Applies only when some argument matches (FGP_LOCK in the flags). */
   argMatches?: RegExp;
+  /** The one argument `argMatches` tests (a mode argument: `xfs_iunlock(ip, XFS_ILOCK_EXCL)`); default any. */
+  matchesArg?: number;
   success?: Success;
   /** Lock class for the order graph, when the argument does not show it (inode_lock(inode) -> i_rwsem). */
   cls?: string;
@@ -81,6 +83,10 @@ export interface SyntaxSpec {
   unwrap: string[];
   /** Lock field names too common to be a class alone (`->lock`): the owner is kept (`cache->lock`). */
   genericFields: string[];
+  /** Kind of a lock named by an annotation, by its parameter's type (`spinlock_t` -> atomic; `RCU`). */
+  lockTypes?: Record<string, string>;
+  /** Kind of a lock named by an annotation as a field (`&inode->i_lock`), by the field's name. */
+  lockFields?: Record<string, string>;
 }
 
 export interface LockModel {
@@ -88,11 +94,24 @@ export interface LockModel {
   syntax: SyntaxSpec;
   /** The primitives a call matches (usually zero or one). */
   lookup(callee: string, args: string[]): PrimitiveSpec[];
+  /** Could a call of this name be a primitive, whatever its arguments? (memoised) */
+  names(callee: string): boolean;
 }
 
 /** Compile a shell-style glob (`*` and `?`) from a rule file into an anchored pattern matched in linear time. */
 export function globToRegExp(glob: string): RegExp {
   return linearGlob(glob);
+}
+
+const CALLED = /\b([A-Za-z_]\w*)\s*\(/g;
+
+/**
+ * Does this code call anything that can take or drop a lock? A function that does not, and holds
+ * nothing on entry, has no lock to report on: its walk can be skipped.
+ */
+export function mentionsPrimitive(code: string, model: LockModel): boolean {
+  for (const m of code.matchAll(CALLED)) if (model.names(m[1])) return true;
+  return false;
 }
 
 /** Names matcher: exact names in a Set, globs as RegExps, so the common case is one lookup. */
@@ -120,13 +139,22 @@ export class NameMatcher<T> {
 export function buildLockModel(kinds: KindSpec[], primitives: PrimitiveSpec[], syntax: SyntaxSpec): LockModel {
   const matcher = new NameMatcher<PrimitiveSpec>();
   for (const p of primitives) matcher.add(p.name, p);
+  const seen = new Map<string, boolean>();
   return {
     kinds: new Map(kinds.map((k) => [k.id, k])),
     syntax,
     lookup(callee, args) {
       const found = matcher.match(callee);
       if (found.length === 0) return found;
-      return found.filter((p) => !p.argMatches || args.some((a) => p.argMatches!.test(a)));
+      return found.filter((p) => !p.argMatches || (p.matchesArg !== undefined ? p.argMatches.test(args[p.matchesArg] ?? '') : args.some((a) => p.argMatches!.test(a))));
+    },
+    names(callee) {
+      let hit = seen.get(callee);
+      if (hit === undefined) {
+        hit = matcher.match(callee).length > 0 || syntax.guardMacros.includes(callee) || syntax.scopedGuardMacros.includes(callee);
+        seen.set(callee, hit);
+      }
+      return hit;
     },
   };
 }
@@ -142,6 +170,9 @@ export function extendLockModel(model: LockModel, extra: PrimitiveSpec[]): LockM
     lookup(callee, args) {
       const found = model.lookup(callee, args);
       return found.length ? found : matcher.match(callee);
+    },
+    names(callee) {
+      return model.names(callee) || matcher.match(callee).length > 0;
     },
   };
 }

@@ -22,8 +22,12 @@ export interface Held {
   try?: boolean;
   /** A context (rcu, preemption off) or a declared nesting: not part of any lock order. */
   unordered?: boolean;
+  /** A context with one identity everywhere (rcu, irq, preempt): nobody try-locks it for a caller. */
+  context?: boolean;
   /** Taken by a helper of the tree whose effect was inferred from its body: where that body is. */
   inferred?: string;
+  /** The variable the acquiring call's value was stored in (`eb = lock_root_node(root)`): returning it hands the lock over. */
+  bound?: string;
   /** The test (a plain flag such as `locked` or `!nowait`) under which it was taken, for correlated tests later. */
   cond?: string;
   /**

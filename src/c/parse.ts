@@ -33,6 +33,8 @@ export interface CFunction {
   errorLines: number[];
   /** Declared `static`: callers in other files cannot mean this definition. */
   isStatic?: boolean;
+  /** The definition's text (as parsed: masked macros blanked). */
+  text: string;
 }
 
 export interface CFile {
@@ -64,51 +66,47 @@ function closeParen(text: string, open: number): number {
 
 const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-interface DefinePatterns {
-  /** Lines that start with one of the macros. */
-  head: RegExp;
-  globs: { re: RegExp; prefix: string }[];
-}
-
-/** The patterns a syntax spec's macro lists make, built once per spec rather than once per file parsed. */
+/** Blank annotation and attribute macros, collecting the lock annotations. */
+/** The patterns maskMacros needs for one rule set, compiled once (RE2 construction was a measured cost per file). */
 interface MaskPatterns {
   kindOf: Map<string, Annotation['kind']>;
   calls: RegExp | null;
-  defines: DefinePatterns | null;
-  loops: RegExp | null;
-  ignoreWords: RegExp | null;
+  words: RegExp | null;
+  loopHead: RegExp | null;
+  defines: { head: RegExp; globs: { re: RegExp; prefix: string }[] } | null;
 }
 
-const maskPatterns = new WeakMap<SyntaxSpec, MaskPatterns>();
+const maskCache = new WeakMap<SyntaxSpec, MaskPatterns>();
 
-function patternsOf(syntax: SyntaxSpec): MaskPatterns {
-  const hit = maskPatterns.get(syntax);
-  if (hit) return hit;
+/** Glob names (letters, digits, _, * and ?) as an alternation of name patterns, for a V8 regex on trusted rule names. */
+const globAlternation = (globs: string[]): string => globs.map((g) => g.replace(/\*/g, '\\w*').replace(/\?/g, '\\w')).join('|');
+
+function maskPatterns(syntax: SyntaxSpec): MaskPatterns {
+  let p = maskCache.get(syntax);
+  if (p) return p;
   const kindOf = new Map<string, Annotation['kind']>();
   for (const n of syntax.acquires) kindOf.set(n, 'acquires');
   for (const n of syntax.releases) kindOf.set(n, 'releases');
   for (const n of syntax.mustHold) kindOf.set(n, 'must-hold');
   const callNames = [...kindOf.keys(), ...syntax.ignoreCalls];
-  // Globs are validated names (letters, digits, _, * and ?): their wildcards stand for name characters here.
-  const wordGlobs = (globs: string[]): string => globs.map((g) => g.replace(/\*/g, '\\w*').replace(/\?/g, '\\w')).join('|');
   const defines = syntax.defineMacros ?? {};
-  const out: MaskPatterns = {
+  p = {
     kindOf,
     calls: callNames.length ? new RegExp(`\\b(${callNames.map(escapeRe).join('|')})\\s*\\(`, 'g') : null,
+    words: syntax.ignoreWords.length ? new RegExp(`\\b(${syntax.ignoreWords.map(escapeRe).join('|')})\\b`, 'g') : null,
+    loopHead: syntax.loopMacros.length ? new RegExp(`^[ \\t]*(${globAlternation(syntax.loopMacros)})[ \\t]*\\(`, 'gm') : null,
     defines: Object.keys(defines).length
-      ? { head: new RegExp(`^[ \\t]*(${wordGlobs(Object.keys(defines))})[ \\t]*\\(`, 'gm'), globs: Object.entries(defines).map(([g, prefix]) => ({ re: globToRegExp(g), prefix })) }
+      ? { head: new RegExp(`^[ \\t]*(${globAlternation(Object.keys(defines))})[ \\t]*\\(`, 'gm'), globs: Object.entries(defines).map(([g, prefix]) => ({ re: globToRegExp(g), prefix })) }
       : null,
-    loops: syntax.loopMacros.length ? new RegExp(`^[ \\t]*(${wordGlobs(syntax.loopMacros)})[ \\t]*\\(`, 'gm') : null,
-    ignoreWords: syntax.ignoreWords.length ? new RegExp(`\\b(${syntax.ignoreWords.map(escapeRe).join('|')})\\b`, 'g') : null,
   };
-  maskPatterns.set(syntax, out);
-  return out;
+  maskCache.set(syntax, p);
+  return p;
 }
 
-/** Blank annotation and attribute macros, collecting the lock annotations. */
 export function maskMacros(text: string, syntax: SyntaxSpec): { masked: string; annotations: Annotation[] } {
   const annotations: Annotation[] = [];
-  const pats = patternsOf(syntax);
+  const pats = maskPatterns(syntax);
+  const kindOf = pats.kindOf;
   let out = text;
   if (pats.calls) {
     const re = pats.calls;
@@ -118,17 +116,18 @@ export function maskMacros(text: string, syntax: SyntaxSpec): { masked: string; 
       const open = m.index + m[0].length - 1;
       const end = closeParen(text, open);
       if (end < 0) continue;
-      const kind = pats.kindOf.get(m[1]);
+      const kind = kindOf.get(m[1]);
       if (kind) annotations.push({ kind, expr: text.slice(open + 1, end - 1).trim(), offset: m.index });
       out = out.slice(0, m.index) + blank(text.slice(m.index, end)) + out.slice(end);
       re.lastIndex = end;
     }
   }
   if (pats.defines) out = rewriteDefineMacros(out, pats.defines);
-  if (pats.loops) out = rewriteBracelessLoops(out, pats.loops);
+  if (pats.loopHead) out = rewriteBracelessLoops(out, pats.loopHead);
   out = rewriteCaseRanges(out);
+  out = blankTypeArguments(out);
   out = blankStaticDefines(out);
-  if (pats.ignoreWords) out = out.replace(pats.ignoreWords, (w) => ' '.repeat(w.length));
+  if (pats.words) out = out.replace(pats.words, (w) => ' '.repeat(w.length));
   return { masked: out, annotations };
 }
 
@@ -178,6 +177,17 @@ function blankStaticDefines(text: string): string {
   return out;
 }
 
+/**
+ * A type given to a macro as an argument (`offsetof(struct foo, bar[n])`, `list_entry(p, struct
+ * foo, node)`, `sizeof_field(struct foo, f)`) is no expression tree-sitter can read: the keyword
+ * goes (same length), leaving the type's name, an identifier. Casts (`(struct foo *)p`) are left.
+ */
+function blankTypeArguments(text: string): string {
+  // tree-sitter reads `offsetof` as a keyword whose member is a plain field: `off[n]` or `a.b` fail.
+  // As an ordinary call (same length) it takes any expression.
+  return text.replace(/\boffsetof(?=\s*\()/g, 'offset_f').replace(/([(,]\s*)(struct|union)(\s+[A-Za-z_]\w*\s*)(?=[,)])/g, (_m, before: string, kw: string, rest: string) => `${before}${' '.repeat(kw.length)}${rest}`);
+}
+
 /** GNU case ranges (`case 'a' ... 'z':`) as an expression tree-sitter reads, same length. */
 function rewriteCaseRanges(text: string): string {
   return text.replace(/^([ \t]*case[^:\n]*?) \.\.\. /gm, '$1 ||  ');
@@ -225,8 +235,9 @@ function overlayKeepingLines(segment: string, text: string): string | null {
  * `SYSCALL_DEFINE2(name, int, fd, struct page *, page)` becomes `long sys_name(int fd, struct page * page)`
  * in place (same length, same line breaks), so that tree-sitter sees the function it defines.
  */
-function rewriteDefineMacros(text: string, { head, globs }: DefinePatterns): string {
+function rewriteDefineMacros(text: string, { head, globs }: { head: RegExp; globs: { re: RegExp; prefix: string }[] }): string {
   // Only lines that start with one of the macros: a file's thousands of calls are not looked at.
+  // Globs are validated names (letters, digits, _, * and ?): their wildcards stand for name characters here.
   head.lastIndex = 0;
   let out = text;
   let m: RegExpExecArray | null;
@@ -296,7 +307,6 @@ function functionDeclarator<T extends DeclNode<T>>(node: T): T | null {
 /** A function definition whose syntax tree is copied to JavaScript only when a walk needs it. */
 class ParsedFunction implements CFunction {
   private copy: CNode | null = null;
-  private extra: { params: CParam[]; annotations: Annotation[]; errorLines: number[] } | null = null;
 
   constructor(
     private native: Parser.SyntaxNode,
@@ -318,35 +328,41 @@ class ParsedFunction implements CFunction {
     return this.node.childForFieldName('body')!;
   }
 
-  private details(): { params: CParam[]; annotations: Annotation[]; errorLines: number[] } {
-    if (this.extra) return this.extra;
-    const node = this.node;
+  private paramList: CParam[] | null = null;
+  private annotationList: Annotation[] | null = null;
+  private errors: number[] | null = null;
+
+  get text(): string {
+    return this.source.slice(this.native.startIndex, this.native.endIndex);
+  }
+
+  // Each detail is computed on its own, from the native tree where it can be: a function that
+  // parsed cleanly and takes no lock is never copied to JavaScript.
+  get params(): CParam[] {
+    if (this.paramList) return this.paramList;
     const params: CParam[] = [];
-    for (const p of functionDeclarator(node)?.childForFieldName('parameters')?.namedChildren ?? []) {
+    for (const p of functionDeclarator(this.node)?.childForFieldName('parameters')?.namedChildren ?? []) {
       if (p.type !== 'parameter_declaration') continue;
       const pname = declaratorName(p.childForFieldName('declarator'));
       if (pname) params.push({ name: pname, text: p.text });
     }
-    const bodyStart = this.body.startIndex;
-    this.extra = {
-      params,
-      annotations: this.fileAnnotations.filter((a) => a.offset >= node.startIndex && a.offset < bodyStart),
-      // Only the body matters to the walk: an unknown macro before the return type (SQLITE_API) does not.
-      errorLines: structuralErrorLines(this.body, this.native.hasError),
-    };
-    return this.extra;
-  }
-
-  get params(): CParam[] {
-    return this.details().params;
+    this.paramList = params;
+    return params;
   }
 
   get annotations(): Annotation[] {
-    return this.details().annotations;
+    if (!this.annotationList) {
+      const start = this.native.startIndex;
+      const bodyStart = this.native.childForFieldName('body')?.startIndex ?? this.native.endIndex;
+      this.annotationList = this.fileAnnotations.filter((a) => a.offset >= start && a.offset < bodyStart);
+    }
+    return this.annotationList;
   }
 
   get errorLines(): number[] {
-    return this.details().errorLines;
+    // Only the body matters to the walk: an unknown macro before the return type (SQLITE_API) does not.
+    this.errors ??= this.native.hasError ? structuralErrorLines(this.body, true) : [];
+    return this.errors;
   }
 }
 

@@ -26,13 +26,15 @@ export interface Summary {
 export interface TreeEdge {
   from: string;
   to: string;
+  fromOwner?: string;
+  toOwner?: string;
   path: string;
   line: number;
   fn: string;
 }
 
 /** Bump when facts change shape, so old cache entries are ignored. */
-const FACTS_VERSION = 5;
+const FACTS_VERSION = 7;
 
 export function defaultCacheDir(): string {
   return process.env.KREVIEW_CACHE ?? join(homedir(), '.cache', 'kreview');
@@ -155,7 +157,7 @@ export class SummaryIndex {
       for (const list of this.byName.values()) {
         for (const s of list) {
           for (const c of s.facts.calls) {
-            if (c.callee === s.name || c.conditional) continue;
+            if (c.callee === s.name || c.conditional || c.indirect) continue;
             const callee = this.get(c.callee, s.path);
             if (!callee) continue;
             for (const [tag, chain] of callee.tags) {
@@ -181,20 +183,91 @@ export class SummaryIndex {
     return (path && list.find((s) => s.path === path)) || list.find((s) => !s.facts.isStatic);
   }
 
-  /** Lock primitives the tree's helpers amount to (take a lock on an argument, return a locked object). */
+  /** Lock primitives the tree's helpers amount to (take a lock on an argument, return a locked object, drop one). */
   derivedPrimitives(known: (name: string) => boolean): PrimitiveSpec[] {
-    const out: PrimitiveSpec[] = [];
+    // Several definitions of one name (static helpers of different files): only an unambiguous one counts.
+    const defs = new Map<string, Summary>();
     for (const [name, list] of this.byName) {
       if (known(name)) continue;
-      // Several definitions of one name (static helpers of different files): only an unambiguous one counts.
       const def = list.length === 1 ? list[0] : list.filter((x) => !x.facts.isStatic).length === 1 ? list.find((x) => !x.facts.isStatic)! : null;
-      if (!def) continue;
+      if (def) defs.set(name, def);
+    }
+    const releases = releasesThroughCalls(defs);
+    const out: PrimitiveSpec[] = [];
+    for (const [name, def] of defs) {
       const f = def.facts;
       const inferred = `${def.path}:${f.line}`;
-      if (f.acquires) out.push({ kind: f.acquires.kind, op: 'acquire', name, arg: f.acquires.arg, inferred });
-      if (f.releases) out.push({ kind: f.releases.kind, op: f.releases.always ? 'release' : 'forget', name, arg: f.releases.arg, inferred, ...(f.releases.suffix ? { suffix: f.releases.suffix } : {}) });
+      // A lock taken on a parameter and then given to a helper that drops it is not handed back (set_link -> commit_chunk).
+      if (f.acquires && !droppedLater(f, f.acquires, releases)) out.push({ kind: f.acquires.kind, op: 'acquire', name, arg: f.acquires.arg, inferred });
+      const r = releases.get(name);
+      if (r?.arg !== undefined) out.push({ kind: r.kind, op: r.always ? 'release' : 'forget', name, arg: r.arg, inferred, ...(r.suffix ? { suffix: r.suffix } : {}) });
+      else if (r?.key) out.push({ kind: r.kind, op: r.always ? 'release' : 'forget', name, arg: null, key: r.key, inferred });
       if (f.returnsLocked) out.push({ kind: f.returnsLocked.kind, op: 'returns-locked', name, arg: null, success: 'pointer', inferred });
     }
     return out;
   }
+}
+
+interface Drop {
+  kind: string;
+  always: boolean;
+  arg?: number;
+  suffix?: string;
+  key?: string;
+}
+
+const MAX_RELEASE_DEPTH = 3;
+const plainArg = (a: string): string => a.replace(/\s+/g, '').replace(/^&/, '');
+
+/**
+ * What each helper drops of its caller's locks: its own unlocks (facts), and those of helpers it
+ * calls with a parameter, to a few calls deep (`timer_wait_running -> unlock_timer`); a drop
+ * through a call leaves the lock's state unknown (`forget`), never a definite release.
+ */
+function releasesThroughCalls(defs: Map<string, Summary>): Map<string, Drop> {
+  const out = new Map<string, Drop>();
+  for (const [name, def] of defs) {
+    const f = def.facts;
+    if (f.releases) out.set(name, { kind: f.releases.kind, always: f.releases.always, arg: f.releases.arg, suffix: f.releases.suffix });
+    else if (f.releasesGlobal) out.set(name, { kind: f.releasesGlobal.kind, always: f.releasesGlobal.always, key: f.releasesGlobal.key });
+  }
+  for (let round = 0; round < MAX_RELEASE_DEPTH; round++) {
+    let changed = false;
+    for (const [name, def] of defs) {
+      if (out.has(name)) continue;
+      const params = def.facts.params ?? [];
+      for (const c of def.facts.calls) {
+        const d = c.callee === name || c.indirect ? undefined : out.get(c.callee);
+        if (!d) continue;
+        // Through a call the drop is a guess about the callee's own locking (it may take the lock
+        // back through a helper the facts do not know): afterwards the lock's state is unknown.
+        const always = false;
+        if (d.key) {
+          if (c.holding?.includes(d.key)) continue;
+          out.set(name, { kind: d.kind, always, key: d.key });
+        } else {
+          const m = /^([A-Za-z_]\w*)(.*)$/.exec(plainArg(c.args[d.arg!] ?? ''));
+          const arg = m ? params.indexOf(m[1]) : -1;
+          // The helper drops a lock this function took itself: nothing of the caller's is dropped.
+          if (arg < 0 || c.holding?.includes(`${m![1]}${m![2]}${d.suffix ?? ''}`)) continue;
+          const suffix = `${m![2]}${d.suffix ?? ''}`;
+          out.set(name, { kind: d.kind, always, arg, ...(suffix ? { suffix } : {}) });
+        }
+        changed = true;
+        break;
+      }
+    }
+    if (!changed) break;
+  }
+  return out;
+}
+
+/** The parameter's lock is given, after it was taken, to a helper that drops it. */
+function droppedLater(f: FunctionFacts, acq: { kind: string; arg: number; line: number }, releases: Map<string, Drop>): boolean {
+  const param = f.params?.[acq.arg];
+  if (!param) return false;
+  return f.calls.some((c) => {
+    const d = releases.get(c.callee);
+    return c.line > acq.line && d?.arg !== undefined && d.kind === acq.kind && !d.suffix && plainArg(c.args[d.arg] ?? '') === param;
+  });
 }

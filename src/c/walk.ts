@@ -17,6 +17,8 @@ export interface CallEvent {
   inLoop: boolean;
   /** Texts of the conditions guarding this call. */
   conditions: string[];
+  /** Through a function pointer (`map->ops->lookup(...)`): the name is a field's, not a function's. */
+  indirect?: boolean;
 }
 
 export interface AcquireEvent {
@@ -47,8 +49,18 @@ export interface ExitEvent {
   returns: string | null;
 }
 
+/** A held lock given by its own expression to a callee the rules do not know (`xlog_wait(&wq, &log->lock)`). */
+export interface PassEvent {
+  key: string;
+  kind: string;
+  callee: string;
+  line: number;
+}
+
 export interface WalkResult {
   calls: CallEvent[];
+  /** Held locks passed to unknown callees, which may drop them (sleep-and-relock helpers). */
+  passes: PassEvent[];
   acquires: AcquireEvent[];
   releases: ReleaseEvent[];
   exits: ExitEvent[];
@@ -142,13 +154,20 @@ const bare = (k: string): string => k.replace(/\b[A-Za-z_]\w*\(([^()]*)\)/g, '$1
  * Could two lock expressions name one lock? `folio` and `folio->page`, `page` and `folio` (an alias
  * the walk cannot follow) may; `from->lock` and `to->lock` (two objects' fields) do not.
  */
-function mayBeSameLock(a: string, b: string): boolean {
-  const x = bare(a);
+function mayBeSameLock(held: Held, b: string): boolean {
+  const x = bare(held.key);
   const y = bare(b);
-  if (x === y || x.startsWith(`${y}->`) || x.startsWith(`${y}.`) || y.startsWith(`${x}->`) || y.startsWith(`${x}.`)) return true;
+  if (x === y) return true;
+  // An object and a field of it (`folio` and `folio->page`, `inode` and `inode->i_rwsem`) are one
+  // lock when the field is the object's lock itself, not another lock kept in it (`inode->i_gc_rwsem`).
+  const inner = x.startsWith(`${y}->`) || x.startsWith(`${y}.`) ? x.slice(y.length) : y.startsWith(`${x}->`) || y.startsWith(`${x}.`) ? y.slice(x.length) : null;
+  if (inner !== null) return inner.replace(/^(->|\.)/, '') === held.cls || !LOCKISH.test(inner);
   const field = /->|\./;
   return !(field.test(x) && field.test(y));
 }
+
+/** A field that names a lock of its own (`->i_gc_rwsem`, `->wait_lock`). */
+const LOCKISH = /lock|sem|mutex|mux|spin/i;
 
 /** A plain flag test: `locked`, `!nowait`, `ctx->have_lock`. */
 const FLAG = /^!?[A-Za-z_][\w]*(?:(?:->|\.)[A-Za-z_]\w*)*$/;
@@ -173,6 +192,9 @@ function flagOf(text: string | undefined): string | null {
   return FLAG.test(flag) ? flag : null;
 }
 
+/** Calls that look at a lock without taking or dropping it (`lockdep_assert_held(&x->lock)`). */
+const ASSERTS = /assert|held|is_locked|lockdep|might_lock|WARN|BUG|^__(acquire|release|cond_lock)/;
+
 const isZero = (n: SyntaxNode): boolean => /^(0|NULL|false|0L|0UL)$/.test(n.text.trim());
 
 class Walker {
@@ -180,6 +202,7 @@ class Walker {
   private acquires: AcquireEvent[] = [];
   private releases: ReleaseEvent[] = [];
   private exits: ExitEvent[] = [];
+  private passes: PassEvent[] = [];
   private gaps: number[] = [];
   private recording = false;
   private mute = 0;
@@ -216,7 +239,7 @@ class Walker {
     }
     this.recording = true;
     this.pass(start);
-    return { calls: this.calls, acquires: this.acquires, releases: this.releases, exits: this.exits, gaps: this.gaps };
+    return { calls: this.calls, passes: this.passes, acquires: this.acquires, releases: this.releases, exits: this.exits, gaps: this.gaps };
   }
 
   private pass(start: LockState): void {
@@ -342,9 +365,35 @@ class Walker {
       }
       case 'case_statement':
         return this.caseBody(n, s);
+      case 'preproc_if':
+      case 'preproc_ifdef':
+      case 'preproc_elif':
+      case 'preproc_elifdef':
+      case 'preproc_else':
+        return this.preprocBranch(n, s);
       default:
         return n.namedChildren.reduce<LockState>((acc, c) => this.expr(c, acc), s);
     }
+  }
+
+  /**
+   * `#ifdef X ... #else ... #endif` inside a function: one of the two is compiled, never both in a
+   * row, so each starts from the state before and they merge after, as an `if` with an unknown test.
+   */
+  private preprocBranch(n: SyntaxNode, s: LockState): LockState {
+    const alt = n.childForFieldName('alternative');
+    const skip = new Set([alt, n.childForFieldName('name'), n.childForFieldName('condition')]);
+    let st = s;
+    const kids = n.namedChildren.filter((c) => !skip.has(c) && c.type !== 'comment');
+    for (let i = 0; i < kids.length; i++) {
+      const macro = this.macroHead(kids[i]);
+      if (macro && i + 1 < kids.length) {
+        st = this.macroStatement(macro, kids[i + 1], st);
+        i++;
+      } else st = this.stmt(kids[i], st);
+    }
+    if (n.type === 'preproc_else') return st;
+    return mergeStates(st, alt ? this.stmt(alt, s) : s);
   }
 
   private declaration(n: SyntaxNode, s: LockState): LockState {
@@ -571,13 +620,29 @@ class Walker {
       return { state: this.unseen(st, at) };
     }
     if (this.live) {
-      this.calls.push({ callee, args, line: at, held: heldLocks(st), inLoop: this.loopDepth > 0, conditions: [...this.conditions] });
+      const ev: CallEvent = { callee, args, line: at, held: heldLocks(st), inLoop: this.loopDepth > 0, conditions: [...this.conditions] };
+      if (fnNode.type !== 'identifier') ev.indirect = true;
+      this.calls.push(ev);
     }
     let result: { state: LockState; binding?: Binding; conditional?: { held: LockState; success: Success } } = { state: st };
-    for (const p of this.model.lookup(callee, args)) {
+    const prims = this.model.lookup(callee, args);
+    if (prims.length === 0 && this.live && !ASSERTS.test(callee)) this.notePasses(callee, args, at, st);
+    for (const p of prims) {
       result = this.apply(p, args, at, result.state, assignedTo);
     }
     return result;
+  }
+
+  /**
+   * A held lock given by its own expression (a field: `&log->l_icloglock`, not the object `page`
+   * that every helper is given) to a callee the rules do not know: the callee may drop it.
+   */
+  private notePasses(callee: string, args: string[], at: number, s: ReadonlyMap<string, Held>): void {
+    for (const a of args) {
+      if (!/->|\./.test(a)) continue;
+      const key = normaliseLockExpr(a, this.syntax.unwrap);
+      for (const h of s.values()) if (h.status === 'held' && h.key === key) this.passes.push({ key, kind: h.kind, callee, line: at });
+    }
   }
 
   /** Lines not seen (hunk-only mode) may take or drop any lock: nothing is definite after them. */
@@ -617,7 +682,9 @@ class Walker {
     const held: Held = { key: id.key, kind: p.kind, cls: id.cls, line: at, via: p.name.replace(/[*?]/g, ''), status: 'held', definite: true };
     if (p.try) held.try = true;
     if (p.unordered) held.unordered = true;
+    if (p.unordered && p.key) held.context = true;
     if (p.inferred) held.inferred = p.inferred;
+    if (assignedTo) held.bound = normaliseLockExpr(assignedTo, this.syntax.unwrap);
     const flag = flagOf(this.conditions.at(-1));
     if (flag) held.cond = flag;
     const after = this.acquire(held, s);
@@ -640,12 +707,24 @@ class Walker {
   /** The state entry a release of `key` refers to: the same expression, or the same lock written another way. */
   private releaseTarget(p: PrimitiveSpec, key: string, sk: string, s: ReadonlyMap<string, Held>): string | null {
     if (s.get(sk)) return sk;
+    // A helper of the tree that drops a global (`sb_lock`) drops that lock only.
+    if (p.key && p.inferred) return null;
     // The same lock written another way (`unlock_page(&folio->page)`): the only one of its kind,
     // unless the two expressions plainly name two different objects (`from->lock`, `to->lock`).
     const same = [...s.entries()].filter(([, h]) => h.kind === p.kind && h.status === 'held');
-    if (same.length === 1 && mayBeSameLock(same[0][1].key, key)) return same[0][0];
+    if (same.length === 1 && (mayBeSameLock(same[0][1], key) || this.sameField(same[0][1].key, key))) return same[0][0];
     const anyKind = [...s.entries()].filter(([, h]) => h.key === key && h.status === 'held');
     return anyKind.length === 1 ? anyKind[0][0] : null;
+  }
+
+  /**
+   * `EXT4_SB(sb)->s_fc_lock` and `sbi->s_fc_lock`: one lock reached two ways, when the field is
+   * named for it (not a generic `->lock`, which `from->lock` and `to->lock` share).
+   */
+  private sameField(a: string, b: string): boolean {
+    const last = (k: string): string | undefined => /(?:->|\.)([A-Za-z_]\w*)$/.exec(k)?.[1];
+    const f = last(a);
+    return f !== undefined && f === last(b) && !this.syntax.genericFields.includes(f);
   }
 
   private release(p: PrimitiveSpec, key: string, sk: string, at: number, s: ReadonlyMap<string, Held>): LockState {

@@ -1,0 +1,67 @@
+// A rule glob that matches a function the tree defines without any call the rule is about is
+// reported (once per process) when that part of the tree is summarised: the pattern needs review.
+import { describe, expect, it } from 'vitest';
+import { defaultConfig } from '../../src/core/config.js';
+import { PatchBudget } from '../../src/core/limits.js';
+import type { Patch } from '../../src/core/types.js';
+import { openHistory } from '../../src/git/history.js';
+import { createWorkspace } from '../../src/git/workspace.js';
+import { readRange } from '../../src/sources/git-range.js';
+import { TestRepo } from '../../test/helpers/git-repo.js';
+import { lockCheck } from './index.js';
+
+// Re-told from the `schedule*` lesson: a helper whose name fits a sleeping-call pattern
+// (`wait_for_completion*`) but which only tests a flag and never waits.
+const HELPERS = `#include <linux/completion.h>
+
+bool wait_for_completion_done_flag(struct completion *x)
+{
+	return READ_ONCE(x->done) != 0;
+}
+
+void wait_for_completion_gad(struct completion *x)
+{
+	might_sleep();
+	gad_wait_slowpath(x);
+}
+`;
+
+const user = (extra: string): string => `void gad_poll(struct gad *g)
+{
+	spin_lock(&g->lock);
+	g->polls++;${extra}
+	spin_unlock(&g->lock);
+}
+`;
+
+async function notesOf(files: Record<string, string>, after: Record<string, string>): Promise<string[]> {
+  const repo = new TestRepo();
+  try {
+    repo.commit('base\n', { files });
+    repo.commit('change\n', { files: after });
+    const patches: Patch[] = [];
+    for await (const p of readRange(repo.dir, ['HEAD~1..HEAD'])) patches.push(p);
+    const history = await openHistory(repo.dir);
+    try {
+      const workspace = await createWorkspace(patches[0], { repo: repo.dir, history });
+      const config = defaultConfig();
+      const budget = new PatchBudget(config.limits);
+      const series = { id: patches[0].id, version: 1, subject: patches[0].subject, cover: null, patches, total: 1, missing: [], complete: true };
+      await lockCheck.run({ patch: patches[0], series, workspace, config, budget });
+      return budget.notes;
+    } finally {
+      await history.close();
+    }
+  } finally {
+    repo.remove();
+  }
+}
+
+describe('rule globs checked against the tree', () => {
+  it('names a tree function a sleeping-call glob matches though it never sleeps, and not one that does', async () => {
+    const notes = await notesOf({ 'kernel/gad/helpers.c': HELPERS, 'kernel/gad/poll.c': user('') }, { 'kernel/gad/poll.c': user('\n\tg->last = jiffies;') });
+    const globs = notes.filter((n) => n.startsWith('lock rule pattern'));
+    expect(globs).toHaveLength(1);
+    expect(globs[0]).toMatch(/'wait_for_completion\*' \(sleep-in-atomic, checks\/rules\/atomic\.yml\) matches wait_for_completion_done_flag\(\) at kernel\/gad\/helpers\.c:3/);
+  });
+});

@@ -1,0 +1,65 @@
+// Rule patterns checked against the tree: a glob in a rule's call list (`wait_for_completion*`)
+// that matches a function the tree defines, whose body makes none of the calls the rule is about,
+// is a pattern that says more than it knows (`schedule*` matched schedule_work(), which only
+// queues). Such matches are reported once per process, so that the pattern gets reviewed; the
+// finding itself is not suppressed, since the function may still be what the rule means.
+import { globToRegExp } from '../../src/c/lock-model.js';
+import type { FileFacts } from '../../src/c/facts.js';
+import type { SummaryIndex, Tagger } from '../../src/c/summaries.js';
+import type { RuleSet } from './rule-types.js';
+
+export interface GlobOverreach {
+  glob: string;
+  rule: string;
+  /** The rule file that holds the pattern. */
+  file: string;
+  fn: string;
+  path: string;
+  line: number;
+}
+
+const compiled = new WeakMap<RuleSet, { glob: string; re: RegExp; rule: string; file: string }[]>();
+
+function globsOf(rules: RuleSet): { glob: string; re: RegExp; rule: string; file: string }[] {
+  let out = compiled.get(rules);
+  if (!out) {
+    out = [];
+    for (const r of rules.rules) for (const c of r.calls) if (c.name && /[*?]/.test(c.name) && c.name !== '*') out.push({ glob: c.name, re: globToRegExp(c.name), rule: r.id, file: r.file });
+    compiled.set(rules, out);
+  }
+  return out;
+}
+
+/**
+ * Functions defined in `files` that a rule glob matches though no call of theirs (made on any
+ * path, directly or through a summarised helper) carries the rule: the glob reaches too far.
+ */
+export function globOverreach(rules: RuleSet, files: FileFacts[], index: SummaryIndex, tagger: Tagger): GlobOverreach[] {
+  const globs = globsOf(rules);
+  const out: GlobOverreach[] = [];
+  if (globs.length === 0) return out;
+  for (const f of files) {
+    for (const fn of f.functions) {
+      for (const g of globs) {
+        if (!g.re.test(fn.name)) continue;
+        const reaches = fn.calls.some((c) => tagger(c.callee, c.args, f.path, []).includes(g.rule) || index.get(c.callee, f.path)?.tags.has(g.rule));
+        if (!reaches) out.push({ glob: g.glob, rule: g.rule, file: g.file, fn: fn.name, path: f.path, line: fn.line });
+      }
+    }
+  }
+  return out;
+}
+
+const reported = new Set<string>();
+
+/** One line per overreaching match not reported before in this process. */
+export function newOverreachNotes(found: GlobOverreach[]): string[] {
+  const lines: string[] = [];
+  for (const o of found) {
+    const key = `${o.glob}\0${o.fn}`;
+    if (reported.has(key)) continue;
+    reported.add(key);
+    lines.push(`lock rule pattern '${o.glob}' (${o.rule}, ${o.file}) matches ${o.fn}() at ${o.path}:${o.line}, which the tree defines without any call that rule is about: review the pattern`);
+  }
+  return lines;
+}

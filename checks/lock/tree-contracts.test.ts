@@ -1,0 +1,120 @@
+// Contracts from the tree: the headers a changed file includes are read from the repository, their
+// annotated prototypes become lock primitives and their inline helpers are summarised (whether they
+// sleep). Each case re-tells a real kernel pattern in our own code; the headers are our own too.
+import { describe, expect, it } from 'vitest';
+import type { Finding } from '../../src/core/types.js';
+import { runLockCase } from '../../test/c/lock-harness.js';
+import { includedHeaders } from '../../src/c/includes.js';
+import { annotationContracts } from '../../src/c/contracts.js';
+import { loadRules } from './rules-load.js';
+
+const problems = (fs: Finding[]): Finding[] => fs.filter((f) => f.id !== 'lock/unparsed' && !/looks like a fix/.test(f.message));
+
+// The writeback code attaches an inode to a wb and drops the inode's i_lock in one call, annotated
+// __releases(&inode->i_lock) in its header.
+const WRITEBACK_H = `#ifndef GAD_WRITEBACK_H
+#define GAD_WRITEBACK_H
+struct inode;
+struct writeback_control;
+void wbc_attach_and_unlock_inode(struct writeback_control *wbc,
+				 struct inode *inode)
+	__releases(&inode->i_lock);
+#endif
+`;
+
+const attach = (combined: boolean): string => `#include <linux/spinlock.h>
+#include <linux/writeback.h>
+
+int gad_write_one(struct inode *inode, struct writeback_control *wbc)
+{
+	spin_lock(&inode->i_lock);
+	if (gad_inode_clean(inode)) {
+		spin_unlock(&inode->i_lock);
+		return 0;
+	}
+	gad_mark_syncing(inode);
+${combined ? '\twbc_attach_and_unlock_inode(wbc, inode);\n' : '\tgad_attach_wb(wbc, inode);\n\tspin_unlock(&inode->i_lock);\n'}	return gad_write_inode(inode, wbc);
+}
+`;
+
+// refcount_dec_and_lock() returns true with the lock taken when the count dropped to zero.
+const REFCOUNT_H = `#ifndef GAD_REFCOUNT_H
+#define GAD_REFCOUNT_H
+typedef struct { int refs; } refcount_t;
+extern bool refcount_dec_and_lock(refcount_t *r, spinlock_t *lock) __cond_acquires(lock);
+#endif
+`;
+
+const release = (leak: boolean): string => `#include <linux/refcount.h>
+
+static DEFINE_SPINLOCK(gad_table_lock);
+
+void gad_put_entry(struct gad_entry *e)
+{
+	if (!refcount_dec_and_lock(&e->refs, &gad_table_lock))
+		return;
+	if (e->pinned) {${leak ? '' : '\n\t\tspin_unlock(&gad_table_lock);'}
+		return;
+	}
+	list_del(&e->node);
+	spin_unlock(&gad_table_lock);
+	kfree(e);
+}
+`;
+
+// lock_buffer() is an inline helper that starts with might_sleep(): re-told as our own header helper.
+const BUF_H = `#ifndef GAD_BUF_H
+#define GAD_BUF_H
+static inline void gad_lock_buf(struct gad_buf *b)
+{
+	might_sleep();
+	if (!gad_trylock_buf(b))
+		__gad_lock_buf(b);
+}
+#endif
+`;
+
+const stamp = (call: string): string => `#include "../gadget/gad_buf.h"
+
+void gad_stamp(struct gad_sb *sb, struct gad_buf *b)
+{
+	spin_lock(&sb->stamp_lock);
+	sb->stamp++;${call}
+	spin_unlock(&sb->stamp_lock);
+}
+`;
+
+describe('lock contracts from the tree', () => {
+  it('reads the headers a file includes, one level, inside the tree', () => {
+    const text = '#include <linux/fs.h>\n#include "internal.h"\n#include "../mount.h"\n#include "../../../x.h"\n#include <linux/fs.h>\n';
+    expect(includedHeaders('fs/ext4/inode.c', text)).toEqual(['include/linux/fs.h', 'fs/ext4/internal.h', 'fs/mount.h']);
+  });
+
+  it('turns annotated prototypes into primitives whose kind the parameter type or field says', () => {
+    const syntax = loadRules().model.syntax;
+    const got = annotationContracts('include/x.h', `${WRITEBACK_H}${REFCOUNT_H}void gad_odd(struct gad *g) __acquires(&g->strange);\nvoid gad_rcu_walk(struct gad *g) __acquires(RCU);\n`, syntax);
+    expect(got.map((p) => [p.name, p.op, p.kind, p.arg, p.suffix ?? p.key ?? ''])).toEqual([
+      ['wbc_attach_and_unlock_inode', 'release', 'atomic', 1, '->i_lock'],
+      ['refcount_dec_and_lock', 'conditional', 'atomic', 1, ''],
+      ['gad_rcu_walk', 'acquire', 'atomic', null, 'rcu'],
+    ]);
+  });
+
+  it('a helper annotated __releases() drops the lock for its caller: no leak on that path', async () => {
+    const hits = problems(await runLockCase({ before: { 'include/linux/writeback.h': WRITEBACK_H, 'fs/gadget/write.c': attach(false) }, after: { 'fs/gadget/write.c': attach(true) } }));
+    expect(hits).toEqual([]);
+  });
+
+  it('a __cond_acquires() lock kept on one return fires; released on both stays quiet', async () => {
+    const bug = problems(await runLockCase({ before: { 'include/linux/refcount.h': REFCOUNT_H, 'fs/gadget/entry.c': release(false) }, after: { 'fs/gadget/entry.c': release(true) } }));
+    expect(bug.map((f) => f.id)).toEqual(['lock/unbalanced']);
+    const fix = problems(await runLockCase({ before: { 'include/linux/refcount.h': REFCOUNT_H, 'fs/gadget/entry.c': release(true) }, after: { 'fs/gadget/entry.c': release(false) } }));
+    expect(fix).toEqual([]);
+  });
+
+  it('an inline helper of an included header that starts with might_sleep() is a sleeping call', async () => {
+    const hits = problems(await runLockCase({ before: { 'fs/gadget/gad_buf.h': BUF_H, 'fs/other/stamp.c': stamp('') }, after: { 'fs/other/stamp.c': stamp('\n\tgad_lock_buf(b);') } }));
+    expect(hits.map((f) => f.id)).toEqual(['lock/sleep-in-atomic']);
+    expect(hits[0].message).toMatch(/gad_lock_buf/);
+  });
+});
