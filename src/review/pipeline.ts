@@ -45,8 +45,12 @@ function activeChecks(checks: Check[], config: KreviewConfig): Check[] {
   return checks.filter((c) => isEnabled(c.id, config) || config.enable.some((p) => p.startsWith(c.id + '/')));
 }
 
-/** Commits of a range stand on their own trees, so several can be in review at once. */
-const COMMITS_IN_FLIGHT = 16;
+/**
+ * Commits of a range stand on their own trees, so several can be in review at once: enough to
+ * overlap git's answers with the checks' work. More only thrash the per-file caches and raise the
+ * peak: on btrfs-progs (300 commits, all checks) 16 took 16.5 CPU s and 356 MB, 4 took 14.9 s and 267 MB.
+ */
+const COMMITS_IN_FLIGHT = 4;
 
 export async function reviewSeries(series: Series, opts: ReviewOptions): Promise<Review> {
   const ownHistory = opts.history === undefined && opts.repo !== null;
