@@ -34,7 +34,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   findingsPerMail: 5,
   regexMs: 50,
   reviewMsPerPatch: 30_000,
-  cacheBytes: 128 << 20,
+  cacheBytes: 64 << 20,
 });
 
 /**
