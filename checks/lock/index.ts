@@ -7,7 +7,7 @@ import { PatchBudget } from '../../src/core/limits.js';
 import type { FileDiff, Finding, Severity } from '../../src/core/types.js';
 import { deletionPoints } from '../../src/git/apply-hunks.js';
 import { extendLockModel } from '../../src/c/lock-model.js';
-import { defaultCacheDir, factsFor, summaryIndexFor } from '../../src/c/summaries.js';
+import { defaultCacheDir, factsFor, factsForBlob, setFactsMemoryBudget, summaryIndexFor } from '../../src/c/summaries.js';
 import type { FileFacts } from '../../src/c/facts.js';
 import { assess } from './confidence.js';
 import { analyseImage, type AnalyseContext, type FunctionAnalysis, type Issue } from './analyse.js';
@@ -37,11 +37,15 @@ class DeadlinePassed extends Error {}
 /** Facts of the C files in the directories the patch touches, touched files taken from `images`. */
 async function treeFacts(ws: Workspace, touched: Touched[], images: Map<string, string | null>, rules: RuleSet, cacheDir: string, budget: PatchBudget): Promise<FileFacts[]> {
   const paths = new Set<string>();
+  // Blob ids of the base tree, when the workspace knows them: unchanged files are not read again.
+  const ids = new Map<string, string>();
   for (const dir of new Set(touched.map((t) => dirname(t.path)))) {
     const root = dir === '.';
     const depth = (p: string): number => p.split('/').length;
+    const listed = ws.baseFileIds ? await ws.baseFileIds(root ? '' : dir) : null;
+    if (listed) for (const [p, id] of listed) ids.set(p, id);
     // The directory's own files first, then its subtree; at the top of the tree only its own files.
-    const files = (await ws.listBaseFiles(root ? '' : dir))
+    const files = (listed ? [...listed.keys()] : await ws.listBaseFiles(root ? '' : dir))
       .filter((p) => C_FILE.test(p) && (!root || !p.includes('/')))
       .sort((a, b) => depth(a) - depth(b));
     for (const p of files) if (paths.size < MAX_SUMMARY_FILES) paths.add(p);
@@ -50,6 +54,12 @@ async function treeFacts(ws: Workspace, touched: Touched[], images: Map<string, 
   const out: FileFacts[] = [];
   for (const p of paths) {
     if (budget.expired()) throw new DeadlinePassed();
+    const id = images.has(p) ? undefined : ids.get(p);
+    if (id !== undefined) {
+      const facts = await factsForBlob(p, id, () => ws.readBaseFile(p), rules.model, rules.hash, cacheDir);
+      if (facts) out.push(facts);
+      continue;
+    }
     const text = images.has(p) ? images.get(p)! : await ws.readBaseFile(p);
     if (text === null) continue;
     out.push(factsFor(p, text, rules.model, rules.hash, cacheDir));
@@ -163,6 +173,7 @@ export async function runLockCheck(ctx: CheckContext): Promise<Finding[]> {
   const ws = ctx.workspace;
   const budget = ctx.budget ?? new PatchBudget(ctx.config.limits);
   const rules = loadRules(ctx.config.lock.ruleFiles, budget.limits);
+  setFactsMemoryBudget(budget.limits.cacheBytes);
   const matcher = matcherFor(rules);
   const diffs = await ws.files();
   const touched: Touched[] = diffs

@@ -5,6 +5,8 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { ByteLru } from '../core/byte-lru.js';
+import { DEFAULT_LIMITS } from '../core/limits.js';
 import { collectFacts, type FileFacts, type FunctionFacts } from './facts.js';
 import type { LockModel, PrimitiveSpec } from './lock-model.js';
 
@@ -40,20 +42,38 @@ export function defaultCacheDir(): string {
   return process.env.KREVIEW_CACHE ?? join(homedir(), '.cache', 'kreview');
 }
 
-const memory = new Map<string, FileFacts>();
+/**
+ * Facts kept in memory between patches, least recently used dropped first past a byte budget
+ * (limits.cacheBytes): a long range review meets a new version of some file with nearly every
+ * commit, and keeping every one made memory grow with the range. Keyed by content id or by blob id.
+ */
+const memory = new ByteLru<string, { facts: FileFacts; bytes: number }>(DEFAULT_LIMITS.cacheBytes);
 /** The last content id computed per path: comparing texts is much cheaper than hashing them again. */
-const lastId = new Map<string, { text: string; salt: string; id: string }>();
+const lastId = new ByteLru<string, { text: string; salt: string; id: string }>(DEFAULT_LIMITS.cacheBytes / 4);
+/** Heap bytes of parsed facts per byte of their JSON (objects, arrays and strings), measured on btrfs-progs. */
+const HEAP_PER_JSON_BYTE = 3;
+
+/** The budget of the facts kept in memory (limits.cacheBytes of the run); the texts compared by path get a quarter. */
+export function setFactsMemoryBudget(bytes: number): void {
+  memory.resize(bytes);
+  lastId.resize(Math.floor(bytes / 4));
+}
 
 function contentId(path: string, text: string, salt: string): string {
   const last = lastId.get(path);
   if (last && last.salt === salt && last.text === text) return last.id;
   const id = createHash('sha256').update(`${FACTS_VERSION}\0${salt}\0`).update(text).digest('hex').slice(0, 40);
-  lastId.set(path, { text, salt, id });
+  lastId.set(path, { text, salt, id }, text.length + path.length);
   return id;
 }
 
 /** Facts for one file, from memory, the disk cache, or a parse. `salt` ties them to the rules. */
 export function factsFor(path: string, text: string, model: LockModel, salt: string, cacheDir: string | null): FileFacts {
+  return sizedFacts(path, text, model, salt, cacheDir).facts;
+}
+
+/** factsFor, with the estimated heap bytes the facts hold. */
+function sizedFacts(path: string, text: string, model: LockModel, salt: string, cacheDir: string | null): { facts: FileFacts; bytes: number } {
   const id = contentId(path, text, salt);
   const key = `${id}\0${path}`;
   const hit = memory.get(key);
@@ -61,27 +81,45 @@ export function factsFor(path: string, text: string, model: LockModel, salt: str
   const file = cacheDir ? join(cacheDir, 'lock-facts', id.slice(0, 2), `${id}.json`) : null;
   if (file) {
     try {
-      const facts = JSON.parse(readFileSync(file, 'utf8')) as FileFacts;
-      const withPath = { ...facts, path };
-      memory.set(key, withPath);
-      return withPath;
+      const json = readFileSync(file, 'utf8');
+      const found = { facts: { ...(JSON.parse(json) as FileFacts), path }, bytes: json.length * HEAP_PER_JSON_BYTE };
+      memory.set(key, found, found.bytes);
+      return found;
     } catch {
       // Not cached yet (or a torn write from a killed run): parse below.
     }
   }
   const facts = collectFacts(path, text, model);
-  memory.set(key, facts);
+  const json = JSON.stringify(facts);
+  const made = { facts, bytes: json.length * HEAP_PER_JSON_BYTE };
+  memory.set(key, made, made.bytes);
   if (file) {
     try {
       mkdirSync(join(file, '..'), { recursive: true });
       const tmp = `${file}.${process.pid}.tmp`;
-      writeFileSync(tmp, JSON.stringify(facts));
+      writeFileSync(tmp, json);
       renameSync(tmp, file);
     } catch {
       // A read-only or full cache only costs speed.
     }
   }
-  return facts;
+  return made;
+}
+
+/**
+ * Facts of a file of a tree known by its blob id: from memory without reading the file when that
+ * blob was met before (commits of a range share most of their files), else as factsFor does.
+ */
+export async function factsForBlob(path: string, blob: string, read: () => Promise<string | null>, model: LockModel, salt: string, cacheDir: string | null): Promise<FileFacts | null> {
+  const key = `blob:${blob}\0${salt}\0${path}`;
+  const hit = memory.get(key);
+  if (hit) return hit.facts;
+  const text = await read();
+  if (text === null) return null;
+  const found = sizedFacts(path, text, model, salt, cacheDir);
+  // The same object as under its content id, counted again: the budget errs on the side of less.
+  memory.set(key, found, found.bytes);
+  return found.facts;
 }
 
 /** Forget in-memory facts (for cold-run measurements). */

@@ -1,6 +1,6 @@
 // `kreview review`: read patches (files, mboxes, directories, stdin, or revisions of --repo),
 // group them into series, review each against the repository, print in the chosen format.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { Command } from 'commander';
 import { Option } from 'commander';
@@ -16,14 +16,15 @@ import { classifyMessage } from '../series/classify.js';
 import { readInputs, readStream } from '../sources/files.js';
 import { DEFAULT_LORE_LIST, DEFAULT_LORE_URL, fetchThreadMbox, parseThreadRef, type ThreadRef } from '../sources/lore-http.js';
 import { pickNewestComplete } from '../series/pick-version.js';
-import { readRange } from '../sources/git-range.js';
-import { reviewSeries } from '../review/pipeline.js';
-import { renderText } from '../review/render-text.js';
-import { renderJson } from '../review/render-json.js';
-import { renderSarif } from '../review/render-sarif.js';
+import { listRange, readCommits } from '../sources/git-range.js';
+import { reviewCommits, reviewSeries } from '../review/pipeline.js';
+import { ReviewCollector, ReviewTally, sendReview, teeSinks, type ReviewSink } from '../review/review-stream.js';
+import { renderText, TextWriter } from '../review/render-text.js';
+import { JsonWriter, renderJson } from '../review/render-json.js';
+import { renderSarif, SarifWriter } from '../review/render-sarif.js';
 import { renderB4 } from '../review/render-b4.js';
-import { renderRdjsonl } from '../review/render-rdjsonl.js';
-import { groupRemarks, type GroupedRemark } from '../review/group-remarks.js';
+import { RdjsonlWriter, renderRdjsonl } from '../review/render-rdjsonl.js';
+import { RemarkGrouper, type GroupedRemark } from '../review/group-remarks.js';
 import { isEnabled } from '../review/filter.js';
 import { toolVersion } from './version.js';
 import { validateLockRules } from '../../checks/lock/index.js';
@@ -50,8 +51,6 @@ export interface ReviewCommandOptions {
   loreList?: string;
   /** Review every version and series of a fetched thread, not only the newest complete one. */
   thread?: boolean;
-  /** Commits of a range reviewed at a time (tests); default RANGE_CHUNK. */
-  rangeChunk?: number;
 }
 
 export interface ReviewRun {
@@ -81,13 +80,30 @@ export function buildConfig(opts: Pick<ReviewCommandOptions, 'config' | 'strictS
   return config;
 }
 
-/** Reviews every input; errors in one input never stop the others. */
+/** Reviews every input; errors in one input never stop the others. The whole run, kept. */
 export async function runReview(
   inputs: string[],
-  opts: Pick<ReviewCommandOptions, 'repo' | 'base' | 'lore' | 'loreList' | 'thread' | 'rangeChunk'>,
+  opts: Pick<ReviewCommandOptions, 'repo' | 'base' | 'lore' | 'loreList' | 'thread'>,
   config: KreviewConfig,
   progress?: (msg: string) => void,
 ): Promise<ReviewRun> {
+  const collector = new ReviewCollector();
+  await streamReview(inputs, opts, config, collector, progress);
+  return { reviews: collector.reviews, inputErrors: collector.inputErrors };
+}
+
+/**
+ * Reviews every input, handing each review to `sink` as it is done: mailed series first, then the
+ * commits of each range one at a time in their order (a range is never held whole in memory).
+ * Errors in one input never stop the others; they reach the sink's end.
+ */
+export async function streamReview(
+  inputs: string[],
+  opts: Pick<ReviewCommandOptions, 'repo' | 'base' | 'lore' | 'loreList' | 'thread'>,
+  config: KreviewConfig,
+  sink: ReviewSink,
+  progress?: (msg: string) => void,
+): Promise<void> {
   if (inputs.length === 0) throw new KreviewError('nothing to review: give patch files, an mbox, a directory, - for stdin, a Message-ID or lore URL, or revisions with --repo');
   const inputErrors: string[] = [];
   let repo: string | null = null;
@@ -112,7 +128,6 @@ export async function runReview(
   if (isEnabled('lock', config) || config.enable.some((p) => p.startsWith('lock/'))) validateLockRules(config.lock.ruleFiles);
 
   let history: History | null = null;
-  const reviews: Review[] = [];
   try {
     if (repo) history = await openHistory(repo, { progress });
     if (opts.base && history && !(await history.revParse(opts.base)))
@@ -140,12 +155,22 @@ export async function runReview(
         inputErrors.push(`${printable(s.subject)}: ${errorMessage(e)}`);
       }
     }
-    reviews.push(...mailReviews);
+    // Every range is listed before anything is written: the output says up front how many series follow.
+    const ranges: { rev: string; oids: string[] }[] = [];
     for (const rev of revs) {
       try {
-        const r = await reviewRange(repo!, rev, { base: opts.base, config, history }, opts.rangeChunk ?? RANGE_CHUNK);
-        if (r) reviews.push(r);
+        const oids = await listRange(repo!, [rev]);
+        if (oids.length) ranges.push({ rev, oids });
         else inputErrors.push(`${printable(rev)}: no commits in that range`);
+      } catch (e) {
+        inputErrors.push(`${printable(rev)}: ${errorMessage(e)}`);
+      }
+    }
+    sink.begin(mailReviews.length + ranges.length);
+    for (const r of mailReviews) sendReview(sink, r);
+    for (const { rev, oids } of ranges) {
+      try {
+        await reviewRange(repo!, rev, oids, { base: opts.base, config, history }, sink);
       } catch (e) {
         inputErrors.push(`${printable(rev)}: ${errorMessage(e)}`);
       }
@@ -153,32 +178,30 @@ export async function runReview(
   } finally {
     await history?.close();
   }
-  return { reviews, inputErrors };
+  sink.end(inputErrors);
 }
 
-/** Commits of a range read and reviewed this many at a time, so memory follows the chunk, not the range. */
-const RANGE_CHUNK = 256;
-
 /**
- * One range as one series, read and reviewed a chunk at a time. What is kept of each commit is its
- * review and the hunks its findings quote: a whole history's diffs are never in memory at once.
+ * One range as one series, each commit handed to the sink as soon as it and those before it are
+ * reviewed. What is handed on of a commit is its review and the hunks its findings quote; a
+ * commit that cannot be read ends the range there (the commits before it stay reported).
  */
-async function reviewRange(repo: string, rev: string, opts: { base?: string; config: KreviewConfig; history: History | null }, chunkSize: number): Promise<Review | null> {
-  const done: PatchReview[] = [];
-  let chunk: Patch[] = [];
-  const flush = async () => {
-    if (!chunk.length) return;
-    const r = await reviewSeries(commitSeries(chunk), { repo, ...opts });
-    done.push(...r.patches.map(keepQuotedHunks));
-    chunk = [];
-  };
-  for await (const p of readRange(repo, [rev])) {
-    chunk.push(p);
-    if (chunk.length >= chunkSize) await flush();
+async function reviewRange(repo: string, rev: string, oids: string[], opts: { base?: string; config: KreviewConfig; history: History | null }, sink: ReviewSink): Promise<void> {
+  const commits = readCommits(repo, oids, rev)[Symbol.asyncIterator]();
+  const first = await commits.next();
+  if (first.done) return;
+  const { patches: _one, ...head } = commitSeries([first.value]);
+  sink.seriesStart({ series: { ...head, total: oids.length }, patches: oids.length, commits: oids.length });
+  try {
+    const all = (async function* () {
+      yield first.value;
+      for (let n = await commits.next(); !n.done; n = await commits.next()) yield n.value;
+    })();
+    for await (const pr of reviewCommits(all, { repo, ...opts })) sink.patch(keepQuotedHunks(pr));
+  } finally {
+    await commits.return?.(undefined);
+    sink.seriesEnd();
   }
-  await flush();
-  if (!done.length) return null;
-  return { series: commitSeries(done.map((pr) => pr.patch)), patches: done };
 }
 
 /** The review with only the hunks its code findings quote (the rest of the diff is not shown). */
@@ -247,6 +270,24 @@ export function exitCode(run: ReviewRun, failOn: FailOn): number {
   return hit ? 1 : 0;
 }
 
+/** The formats written as the reviews come (the others need the whole run first: b4's and the mail preview's layout). */
+function streamingWriter(format: OutputFormat, write: (text: string) => void, opts: { colour: boolean; terse: boolean }): ReviewSink | null {
+  switch (format) {
+    case 'text': return new TextWriter(write, { colour: opts.colour, verbose: !opts.terse });
+    case 'json': return new JsonWriter(write, toolVersion());
+    case 'sarif': return new SarifWriter(write, toolVersion());
+    case 'rdjsonl': return new RdjsonlWriter(write);
+    default: return null;
+  }
+}
+
+/** exitCode, from what was counted while the run streamed by. */
+function tallyExitCode(t: ReviewTally, failOn: FailOn): number {
+  if (t.inputErrors || t.patchErrors) return 2;
+  if (failOn === 'never' || t.worst === null) return 0;
+  return SEVERITY_RANK[t.worst] >= SEVERITY_RANK[failOn] ? 1 : 0;
+}
+
 export function terminalProgress(): ((msg: string) => void) | undefined {
   if (!process.stderr.isTTY) return undefined;
   return (msg) => process.stderr.write(`\r\x1b[K${msg}`);
@@ -280,12 +321,27 @@ export function registerReviewCommand(program: Command): void {
   ).action(async (inputs: string[], opts: ReviewCommandOptions) => {
     const config = buildConfig(opts);
     const progress = opts.format === 'text' ? terminalProgress() : undefined;
-    const reviewed = await runReview(inputs, opts, config, progress);
-    const run = opts.verbose ? reviewed : { ...reviewed, ...groupRemarks(reviewed.reviews) };
-    if (progress) process.stderr.write('\r\x1b[K');
-    const text = await render(run, opts.format, { colour: opts.color !== false && !opts.output && Boolean(process.stdout.isTTY) && !process.env.NO_COLOR, terse: Boolean(opts.terse) });
-    if (opts.output) writeFileSync(opts.output, text);
-    else process.stdout.write(text);
-    process.exitCode = exitCode(run, opts.failOn);
+    const colour = opts.color !== false && !opts.output && Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+    const tally = new ReviewTally();
+    const out = opts.output ? openSync(opts.output, 'w') : null;
+    let cleared = !progress;
+    const write = (text: string): void => {
+      if (!cleared) process.stderr.write('\r\x1b[K');
+      cleared = true;
+      // Synchronous: a stream written faster than it is read waits here instead of piling up in memory.
+      if (out !== null) writeSync(out, text);
+      else process.stdout.write(text);
+    };
+    try {
+      const writer = streamingWriter(opts.format, write, { colour, terse: Boolean(opts.terse) });
+      const collector = writer ? null : new ReviewCollector();
+      const both = teeSinks(writer ?? collector!, tally);
+      await streamReview(inputs, opts, config, opts.verbose ? both : new RemarkGrouper(both), progress);
+      if (collector) write(await render({ reviews: collector.reviews, inputErrors: collector.inputErrors, grouped: collector.grouped }, opts.format, { colour, terse: Boolean(opts.terse) }));
+      if (!cleared) process.stderr.write('\r\x1b[K');
+    } finally {
+      if (out !== null) closeSync(out);
+    }
+    process.exitCode = tallyExitCode(tally, opts.failOn);
   });
 }

@@ -29,6 +29,12 @@ export interface Workspace {
   readBaseFile(path: string): Promise<string | null>;
   /** Paths under a directory of the base tree (non-recursive=false lists the whole subtree). */
   listBaseFiles(dir: string): Promise<string[]>;
+  /**
+   * Path -> blob id of every file below `dir` in the base tree, when the base is a tree of the
+   * repository (absent otherwise): a blob id names a content, so what was learnt from a file can be
+   * kept by it without reading the file again.
+   */
+  baseFileIds?(dir: string): Promise<Map<string, string>>;
 }
 
 export interface CheckContext {

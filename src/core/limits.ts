@@ -18,6 +18,12 @@ export interface Limits {
   regexMs: number;
   /** Milliseconds of check work for one patch; the checks stop at this deadline and say so. */
   reviewMsPerPatch: number;
+  /**
+   * Bytes (an estimate of the heap they take) of what is learnt from files and kept between
+   * patches: the lock check's per-file facts. The least recently used go first past it, so a long
+   * range review stays within it however many versions of a file it meets.
+   */
+  cacheBytes: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
@@ -28,6 +34,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   findingsPerMail: 5,
   regexMs: 50,
   reviewMsPerPatch: 30_000,
+  cacheBytes: 64 << 20,
 });
 
 /**

@@ -71,6 +71,8 @@ export interface History {
   readFile(rev: string, path: string): Promise<string | null>;
   /** Paths of the files below `dir` at `rev` (recursive). */
   listFiles(rev: string, dir: string): Promise<string[]>;
+  /** The same files with their blob ids (path -> id). */
+  listFileIds(rev: string, dir: string): Promise<Map<string, string>>;
   /**
    * Catch up with the repository after a fetch or commit: index the commits its refs now reach,
    * re-read its tags. Cheaper than opening it again (caches about older commits stay); safe while

@@ -3,6 +3,8 @@
 import { existsSync } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
+import { ByteLru } from '../core/byte-lru.js';
+import { DEFAULT_LIMITS } from '../core/limits.js';
 import { KreviewError } from '../core/types.js';
 import type { CommitInfo, History, HistoryImport, ObjectType, ResolvedObject } from './history-types.js';
 import { Ancestry } from './ancestry.js';
@@ -74,8 +76,8 @@ class GitHistory implements History, DiffSource {
   private tags: Promise<ReleaseTag[]> | null = null;
   /** Bumped when the release tags change, so release answers cached under the old ones are not used. */
   private tagsVersion = 0;
-  /** Listings by tree id (a tree's content never changes); the latest few hundred. */
-  private trees = new Map<string, string[]>();
+  /** Listings by tree id (a tree's content never changes); the latest, within a byte budget. */
+  private trees = new ByteLru<string, Map<string, string>>(DEFAULT_LIMITS.cacheBytes / 8);
   private updating: Promise<unknown> = Promise.resolve();
   private releases = new Map<string, { names: string[]; ids: number[]; labels: Int32Array }>();
 
@@ -505,16 +507,22 @@ class GitHistory implements History, DiffSource {
   }
 
   async listFiles(rev: string, dir: string): Promise<string[]> {
+    return [...(await this.listFileIds(rev, dir)).keys()];
+  }
+
+  async listFileIds(rev: string, dir: string): Promise<Map<string, string>> {
     assertSafeRev(rev);
     const clean = dir.replace(/^\/+|\/+$/g, '');
-    if (/[\0-\x1f]/.test(clean)) return [];
+    if (/[\0-\x1f]/.test(clean)) return new Map();
     const tree = await this.check.request(clean ? `${rev}:${clean}` : `${rev}^{tree}`);
-    if (tree.status !== 'found' || tree.type !== 'tree') return [];
+    if (tree.status !== 'found' || tree.type !== 'tree') return new Map();
     const hit = this.trees.get(tree.oid);
     if (hit) return hit;
     const files = await listTree(this.batch, tree.oid, clean);
-    this.trees.set(tree.oid, files);
-    if (this.trees.size > 256) this.trees.delete(this.trees.keys().next().value as string);
+    let bytes = 0;
+    // A path and a hex id as strings, and a Map entry: roughly twice their characters plus 64.
+    for (const p of files.keys()) bytes += 2 * p.length + 144;
+    this.trees.set(tree.oid, files, bytes);
     return files;
   }
 

@@ -2,10 +2,10 @@
 // (no `git ls-tree` per question): raw entries are `<mode> <name>\0<hash bytes>`.
 import type { CatFile } from './cat-file.js';
 
-/** Paths (joined to `prefix`) of every non-directory entry below `treeOid`, submodules left out. */
-export async function listTree(batch: CatFile, treeOid: string, prefix: string): Promise<string[]> {
+/** Path (joined to `prefix`) -> object id of every non-directory entry below `treeOid`, submodules left out; sorted by path. */
+export async function listTree(batch: CatFile, treeOid: string, prefix: string): Promise<Map<string, string>> {
   const hashBytes = treeOid.length / 2;
-  const out: string[] = [];
+  const out: [string, string][] = [];
   let level: { oid: string; path: string }[] = [{ oid: treeOid, path: prefix }];
   while (level.length) {
     // One breadth-first level at a time: all its trees are asked for in one pipelined batch.
@@ -25,10 +25,10 @@ export async function listTree(batch: CatFile, treeOid: string, prefix: string):
         pos = nul + 1 + hashBytes;
         const path = level[i].path ? `${level[i].path}/${name}` : name;
         if (mode === '40000') next.push({ oid, path });
-        else if (mode !== '160000') out.push(path);
+        else if (mode !== '160000') out.push([path, oid]);
       }
     });
     level = next;
   }
-  return out.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return new Map(out.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

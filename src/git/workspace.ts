@@ -91,6 +91,12 @@ function baseReaders(history: History | null, base: BaseInfo, previous: Workspac
     async listBaseFiles(dir: string): Promise<string[]> {
       return history && base.commit ? history.listFiles(base.commit, dir) : [];
     },
+    // A file the previous patch changed is not the base tree's blob: ids only without one.
+    ...(previous ? {} : {
+      async baseFileIds(dir: string): Promise<Map<string, string>> {
+        return history && base.commit ? history.listFileIds(base.commit, dir) : new Map();
+      },
+    }),
   };
 }
 

@@ -8,6 +8,7 @@ import { openHistory } from '../git/history.js';
 import type { Maintainers } from '../git/maintainers.js';
 import { baseCandidates, chooseBase, routePatch, type PatchRoute } from '../git/route.js';
 import { createWorkspace, type GitWorkspace } from '../git/workspace.js';
+import { commitSeries } from '../series/group.js';
 import { filterFindings, isEnabled } from './filter.js';
 import { errorMessage } from '../core/errors.js';
 import { PatchBudget } from '../core/limits.js';
@@ -44,8 +45,12 @@ function activeChecks(checks: Check[], config: KreviewConfig): Check[] {
   return checks.filter((c) => isEnabled(c.id, config) || config.enable.some((p) => p.startsWith(c.id + '/')));
 }
 
-/** Commits of a range stand on their own trees, so several can be in review at once. */
-const COMMITS_IN_FLIGHT = 16;
+/**
+ * Commits of a range stand on their own trees, so several can be in review at once: enough to
+ * overlap git's answers with the checks' work. More only thrash the per-file caches and raise the
+ * peak: on btrfs-progs (300 commits, all checks) 16 took 16.5 CPU s and 356 MB, 4 took 14.9 s and 267 MB.
+ */
+const COMMITS_IN_FLIGHT = 4;
 
 export async function reviewSeries(series: Series, opts: ReviewOptions): Promise<Review> {
   const ownHistory = opts.history === undefined && opts.repo !== null;
@@ -78,6 +83,37 @@ export async function reviewSeries(series: Series, opts: ReviewOptions): Promise
     return routed ? { series, patches, route: routed.route } : { series, patches };
   } finally {
     if (ownHistory && history) await history.close();
+  }
+}
+
+/**
+ * The commits of a range reviewed as they are read, COMMITS_IN_FLIGHT at a time, handed back one
+ * by one in their order: the caller writes each out while later ones are in review, and nothing of
+ * a commit is kept here once it is handed back.
+ */
+export async function* reviewCommits(commits: AsyncIterable<Patch>, opts: ReviewOptions & { history: History | null }): AsyncGenerator<PatchReview> {
+  const checks = activeChecks(opts.checks ?? (await allChecks()), opts.config);
+  const source = commits[Symbol.asyncIterator]();
+  const inFlight: Promise<PatchReview>[] = [];
+  let exhausted = false;
+  try {
+    for (;;) {
+      while (!exhausted && inFlight.length < COMMITS_IN_FLIGHT) {
+        const next = await source.next();
+        if (next.done) exhausted = true;
+        else {
+          const review = reviewPatch(next.value, commitSeries([next.value]), opts, checks, undefined).then((r) => r.review);
+          // Awaited in order below; a rejection meanwhile is not an unhandled one.
+          review.catch(() => undefined);
+          inFlight.push(review);
+        }
+      }
+      const first = inFlight.shift();
+      if (!first) return;
+      yield await first;
+    }
+  } finally {
+    await source.return?.();
   }
 }
 

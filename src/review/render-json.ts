@@ -1,5 +1,6 @@
 // kreview's own JSON: documented in docs/json-schema.md; fields are only ever added.
-import type { Finding, Review, SeriesRoute } from '../core/types.js';
+import type { Finding, PatchReview, Review, SeriesRoute } from '../core/types.js';
+import { seriesStartOf, type ReviewSink, type SeriesStart } from './review-stream.js';
 import { countBySeverity } from './locate.js';
 import type { GroupedRemark } from './group-remarks.js';
 
@@ -52,31 +53,34 @@ function finding(f: Finding): JsonFinding {
   return { ...rest, location: { ...location }, ...(related ? { related: related.map((r) => ({ label: r.label, location: { ...r.location } })) } : {}) };
 }
 
+/** A series' fields as the report has them, before its patches. */
+function jsonSeriesHead(h: SeriesStart): Omit<JsonSeries, 'patches'> {
+  const s = h.series;
+  return { id: s.id, subject: s.subject, version: s.version, total: s.total, complete: s.complete, missing: s.missing, cover: s.cover?.id ?? null, ...(h.route ? { route: { ...h.route } } : {}) };
+}
+
+function jsonPatch(pr: PatchReview): JsonPatch {
+  return {
+    id: pr.patch.id,
+    kind: pr.patch.kind,
+    source: pr.patch.source,
+    subject: pr.patch.subject,
+    author: pr.patch.author,
+    base: { ...pr.base },
+    applied: pr.applied,
+    notes: pr.notes,
+    errors: pr.errors,
+    findings: pr.findings.map(finding),
+  };
+}
+
 export function toJsonReport(reviews: Review[], inputErrors: string[], toolVersion: string, grouped: GroupedRemark[] = []): JsonReport {
   const all: Finding[] = [];
   const series = reviews.map((r): JsonSeries => ({
-    id: r.series.id,
-    subject: r.series.subject,
-    version: r.series.version,
-    total: r.series.total,
-    complete: r.series.complete,
-    missing: r.series.missing,
-    cover: r.series.cover?.id ?? null,
-    ...(r.route ? { route: { ...r.route } } : {}),
+    ...jsonSeriesHead(seriesStartOf(r)),
     patches: r.patches.map((pr) => {
       all.push(...pr.findings);
-      return {
-        id: pr.patch.id,
-        kind: pr.patch.kind,
-        source: pr.patch.source,
-        subject: pr.patch.subject,
-        author: pr.patch.author,
-        base: { ...pr.base },
-        applied: pr.applied,
-        notes: pr.notes,
-        errors: pr.errors,
-        findings: pr.findings.map(finding),
-      };
+      return jsonPatch(pr);
     }),
   }));
   const c = countBySeverity(all);
@@ -93,4 +97,55 @@ export function toJsonReport(reviews: Review[], inputErrors: string[], toolVersi
 
 export function renderJson(reviews: Review[], inputErrors: string[], toolVersion: string, grouped: GroupedRemark[] = []): string {
   return JSON.stringify(toJsonReport(reviews, inputErrors, toolVersion, grouped), null, 2) + '\n';
+}
+
+/** `value` as JSON.stringify(value, null, 2) writes it `depth` levels deep in a document. */
+function nested(value: unknown, depth: number): string {
+  return JSON.stringify(value, null, 2).replace(/\n/g, '\n' + '  '.repeat(depth));
+}
+
+/**
+ * The same document as renderJson, byte for byte, written as the reviews come: the head at once,
+ * each patch when it is done, errors and summary at the end. Nothing of a patch is kept once it is
+ * written, so a whole history's report takes no more memory than one patch.
+ */
+export class JsonWriter implements ReviewSink {
+  private seriesCount = 0;
+  private patchCount = 0;
+  private patchesInSeries = 0;
+  private readonly counts = { error: 0, warning: 0, note: 0 };
+
+  constructor(
+    private readonly write: (text: string) => void,
+    private readonly toolVersion: string,
+  ) {}
+
+  begin(_series?: number): void {
+    this.write(`{\n  "schema": "kreview-review",\n  "version": ${JSON_SCHEMA_VERSION},\n  "tool": ${nested({ name: 'kreview', version: this.toolVersion }, 1)},\n  "series": [`);
+  }
+
+  seriesStart(h: SeriesStart): void {
+    const head = Object.entries(jsonSeriesHead(h)).map(([k, v]) => `\n      ${JSON.stringify(k)}: ${nested(v, 3)},`);
+    this.write(`${this.seriesCount++ ? ',' : ''}\n    {${head.join('')}\n      "patches": [`);
+    this.patchesInSeries = 0;
+  }
+
+  patch(pr: PatchReview): void {
+    for (const f of pr.findings) this.counts[f.severity]++;
+    this.patchCount++;
+    this.write(`${this.patchesInSeries++ ? ',' : ''}\n        ${nested(jsonPatch(pr), 4)}`);
+  }
+
+  seriesEnd(): void {
+    this.write(`${this.patchesInSeries ? '\n      ' : ''}]\n    }`);
+  }
+
+  end(inputErrors: string[], grouped: GroupedRemark[] = []): void {
+    const summary = { patches: this.patchCount, ...this.counts, inputErrors: inputErrors.length };
+    this.write(
+      `${this.seriesCount ? '\n  ' : ''}],\n  "errors": ${nested(inputErrors, 1)},\n  "summary": ${nested(summary, 1)}` +
+        (grouped.length ? `,\n  "grouped": ${nested(grouped, 1)}` : '') +
+        '\n}\n',
+    );
+  }
 }

@@ -1,5 +1,6 @@
 // checkpatch-shaped terminal output: `WARNING: <message>`, then where, then the line itself.
-import type { Finding, Review, Severity } from '../core/types.js';
+import type { Finding, PatchReview, Review, Severity } from '../core/types.js';
+import { sendReview, type ReviewSink, type SeriesStart } from './review-stream.js';
 import { countBySeverity, quoteLocation } from './locate.js';
 import { wrapProse } from './wrap.js';
 import { groupedLines, type GroupedRemark } from './group-remarks.js';
@@ -36,32 +37,67 @@ function renderFinding(f: Finding, lineText: string | null, opts: TextOptions): 
 
 export function renderText(reviews: Review[], inputErrors: string[], opts: TextOptions): string {
   const out: string[] = [];
-  const all: Finding[] = [];
-  let patches = 0;
-  for (const review of reviews) {
-    const s = review.series;
-    if (reviews.length > 1 || s.patches.length > 1)
-      out.push(paint(opts.colour, BOLD, `=== ${s.subject}`) + (s.missing.length ? ` (missing: ${s.missing.map((n) => `${n}/${s.total}`).join(', ')})` : ''), '');
-    for (const pr of review.patches) {
-      patches++;
-      const p = pr.patch;
-      out.push(paint(opts.colour, BOLD, `--- ${p.subject}`));
-      out.push(`    ${p.kind === 'commit' ? 'commit' : 'message'} ${p.id}`);
-      out.push(`    base: ${pr.base.label}${pr.applied === false ? ' (the patch does not apply there)' : ''}`);
-      for (const n of pr.notes) out.push(`    note: ${n}`);
-      for (const e of pr.errors) out.push(`    ${paint(opts.colour, COLOUR.error, 'error:')} ${e}`);
-      out.push('');
-      for (const f of pr.findings) out.push(...renderFinding(f, quoteLocation(p, p.files, f.location)?.text ?? null, opts));
-      const c = countBySeverity(pr.findings);
-      if (pr.findings.length === 0) out.push('    no problems found', '');
-      else out.push(`total: ${c.error} errors, ${c.warning} warnings, ${c.note} notes`, '');
-      all.push(...pr.findings);
-    }
+  const writer = new TextWriter((s) => out.push(s), opts);
+  writer.begin(reviews.length);
+  for (const r of reviews) sendReview(writer, r);
+  writer.end(inputErrors, opts.grouped);
+  return out.join('');
+}
+
+/** The terminal report written as the reviews come: each patch's block as soon as it is done. */
+export class TextWriter implements ReviewSink {
+  private several = false;
+  private patches = 0;
+  private readonly counts = { error: 0, warning: 0, note: 0 };
+
+  constructor(
+    private readonly write: (text: string) => void,
+    private readonly opts: TextOptions,
+  ) {}
+
+  private lines(out: string[]): void {
+    this.write(out.map((l) => l + '\n').join(''));
   }
-  for (const e of inputErrors) out.push(`${paint(opts.colour, COLOUR.error, 'error:')} ${e}`);
-  out.push(...groupedLines(opts.grouped ?? []));
-  const c = countBySeverity(all);
-  out.push(`kreview: ${patches} patch${patches === 1 ? '' : 'es'} reviewed, ${c.error} errors, ${c.warning} warnings, ${c.note} notes` +
-    (inputErrors.length ? `, ${inputErrors.length} input error${inputErrors.length === 1 ? '' : 's'}` : ''));
-  return out.join('\n') + '\n';
+
+  begin(series: number): void {
+    this.several = series > 1;
+  }
+
+  seriesStart(h: SeriesStart): void {
+    const s = h.series;
+    if (this.several || h.patches > 1)
+      this.lines([paint(this.opts.colour, BOLD, `=== ${s.subject}`) + (s.missing.length ? ` (missing: ${s.missing.map((n) => `${n}/${s.total}`).join(', ')})` : ''), '']);
+  }
+
+  patch(pr: PatchReview): void {
+    const { opts } = this;
+    const out: string[] = [];
+    this.patches++;
+    const p = pr.patch;
+    out.push(paint(opts.colour, BOLD, `--- ${p.subject}`));
+    out.push(`    ${p.kind === 'commit' ? 'commit' : 'message'} ${p.id}`);
+    out.push(`    base: ${pr.base.label}${pr.applied === false ? ' (the patch does not apply there)' : ''}`);
+    for (const n of pr.notes) out.push(`    note: ${n}`);
+    for (const e of pr.errors) out.push(`    ${paint(opts.colour, COLOUR.error, 'error:')} ${e}`);
+    out.push('');
+    for (const f of pr.findings) out.push(...renderFinding(f, quoteLocation(p, p.files, f.location)?.text ?? null, opts));
+    const c = countBySeverity(pr.findings);
+    if (pr.findings.length === 0) out.push('    no problems found', '');
+    else out.push(`total: ${c.error} errors, ${c.warning} warnings, ${c.note} notes`, '');
+    for (const f of pr.findings) this.counts[f.severity]++;
+    this.lines(out);
+  }
+
+  seriesEnd(): void {}
+
+  end(inputErrors: string[], grouped?: GroupedRemark[]): void {
+    const { opts, patches } = this;
+    const out: string[] = [];
+    for (const e of inputErrors) out.push(`${paint(opts.colour, COLOUR.error, 'error:')} ${e}`);
+    out.push(...groupedLines(grouped ?? []));
+    const c = this.counts;
+    out.push(`kreview: ${patches} patch${patches === 1 ? '' : 'es'} reviewed, ${c.error} errors, ${c.warning} warnings, ${c.note} notes` +
+      (inputErrors.length ? `, ${inputErrors.length} input error${inputErrors.length === 1 ? '' : 's'}` : ''));
+    this.lines(out);
+  }
 }

@@ -9,6 +9,11 @@ import { patchFromCommit } from '../patch/commit.js';
 const WINDOW = 256;
 
 export async function* readRange(repo: string, revs: string[]): AsyncIterable<Patch> {
+  yield* readCommits(repo, await listRange(repo, revs), revs.join(' '));
+}
+
+/** The commits of `revs`, oldest first (one `git rev-list`): a range's length is known before any is read. */
+export async function listRange(repo: string, revs: string[]): Promise<string[]> {
   if (revs.length === 0) throw new KreviewError('no revisions given');
   for (const r of revs) assertSafeRev(r);
   await assertGitRepo(repo);
@@ -16,8 +21,11 @@ export async function* readRange(repo: string, revs: string[]): AsyncIterable<Pa
   if (list.code !== 0) {
     throw new KreviewError(`cannot list the commits of ${revs.join(' ')} in ${repo}: ${list.stderr.split('\n')[0]}`);
   }
-  const oids = list.stdout.split('\n').filter(isFullOid);
-  const label = revs.join(' ');
+  return list.stdout.split('\n').filter(isFullOid);
+}
+
+/** Those commits as Patches, in their order; `label` names the range in each patch's source. */
+export async function* readCommits(repo: string, oids: string[], label: string): AsyncIterable<Patch> {
   const cat = new CatFile(repo, 'batch');
   try {
     for (let start = 0; start < oids.length; start += WINDOW) {

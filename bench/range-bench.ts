@@ -1,0 +1,98 @@
+// Range reviews on real histories: `kreview review --repo R HEAD~N..HEAD --format json` with all
+// checks, at two range lengths, against the same ranges with `--checks fixes` (the baseline, measured
+// in this run). Prints commits per second (wall and CPU), peak RSS, when the first commit's review
+// was written (the output streams), and the ratios. Real data: a git history given with --repo
+// (e.g. /work/hist/btrfs-progs.git, a bare clone of btrfs-progs); nothing generated.
+//
+//   npx tsx bench/range-bench.ts [--repo DIR] [--ranges 300,1200] [--warm]
+//
+// --warm reviews the longest range once, untimed, first: the History index and the lock check's
+// facts cache (KREVIEW_CACHE, default ~/.cache/kreview) are then on disk, as for a daemon.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const BIN = fileURLToPath(new URL('../bin/kreview.js', import.meta.url));
+const TIME = '/usr/bin/time';
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : fallback;
+}
+
+const repo = arg('--repo', '/work/hist/btrfs-progs.git');
+const ranges = arg('--ranges', '300,1200').split(',').map(Number);
+if (!existsSync(repo)) throw new Error(`--repo ${repo}: no such directory (a real history is needed)`);
+if (!existsSync(TIME)) throw new Error(`${TIME} is needed for the CPU and peak RSS of the child (Debian package time)`);
+
+interface Run {
+  wallS: number;
+  cpuS: number;
+  peakMb: number;
+  /** Seconds from start to the first commit's review on stdout. */
+  firstS: number | null;
+  patches: number;
+  findings: number;
+}
+
+/** One review as a child process; its stdout read as it comes. */
+function review(range: string, checks: string | null): Promise<Run> {
+  const dir = mkdtempSync(join(tmpdir(), 'kreview-range-bench-'));
+  const timeFile = join(dir, 'time');
+  const args = [TIME, '-o', timeFile, '-f', '%U %S %M', process.execPath, BIN, 'review', '--repo', repo, range, '--format', 'json', '--fail-on', 'never', ...(checks ? ['--checks', checks] : [])];
+  return new Promise((resolve, reject) => {
+    const t0 = Date.now();
+    let firstAt: number | null = null;
+    let out = '';
+    const child = spawn(args[0], args.slice(1), { env: { ...process.env, KREVIEW_FROM_SOURCES: '1' }, stdio: ['ignore', 'pipe', 'inherit'] });
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (s: string) => {
+      out += s;
+      if (firstAt === null && out.includes('"patches": [\n        {')) firstAt = Date.now();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const wall = (Date.now() - t0) / 1000;
+      try {
+        if (code !== 0) throw new Error(`review ${range} exited ${code}`);
+        const [user, sys, kb] = readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+        const report = JSON.parse(out) as { summary: { patches: number; error: number; warning: number; note: number } };
+        const s = report.summary;
+        resolve({ wallS: wall, cpuS: user + sys, peakMb: kb / 1024, firstS: firstAt === null ? null : (firstAt - t0) / 1000, patches: s.patches, findings: s.error + s.warning + s.note });
+      } catch (e) {
+        reject(e);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  });
+}
+
+const longest = `HEAD~${Math.max(...ranges)}..HEAD`;
+if (process.argv.includes('--warm')) {
+  console.log(`warming: ${longest} once, untimed`);
+  await review(longest, null);
+}
+
+const load0 = loadavg()[0];
+const rows: { range: string; all: Run; fixes: Run }[] = [];
+for (const n of ranges) {
+  const range = `HEAD~${n}..HEAD`;
+  rows.push({ range, all: await review(range, null), fixes: await review(range, 'fixes') });
+}
+
+const fmt = (x: number, d = 1): string => x.toFixed(d);
+console.log(`range reviews, real data: ${repo} (load average ${fmt(load0)} -> ${fmt(loadavg()[0])} on this machine; CPU is user+sys of the child)`);
+for (const { range, all, fixes } of rows) {
+  console.log(`  ${range}: ${all.patches} commits, ${all.findings} findings with all checks`);
+  for (const [label, r] of [['all checks', all], ['--checks fixes (baseline)', fixes]] as const) {
+    console.log(`    ${label.padEnd(26)} ${fmt(r.patches / r.wallS).padStart(6)} commits/s wall (${fmt(r.wallS)} s), ${fmt(r.patches / r.cpuS).padStart(6)} commits/CPU-s (${fmt(r.cpuS)} s), peak RSS ${fmt(r.peakMb, 0)} MB, first commit written after ${r.firstS === null ? '-' : fmt(r.firstS)} s`);
+  }
+  console.log(`    all checks cost ${fmt(all.cpuS / fixes.cpuS)}x the CPU of the baseline`);
+}
+if (rows.length > 1) {
+  const [a, b] = [rows[0], rows[rows.length - 1]];
+  console.log(`  peak RSS, all checks: ${fmt(a.all.peakMb, 0)} MB for ${a.all.patches} commits, ${fmt(b.all.peakMb, 0)} MB for ${b.all.patches}: ${fmt(b.all.peakMb / a.all.peakMb, 2)}x for ${fmt(b.all.patches / a.all.patches)}x the commits`);
+}

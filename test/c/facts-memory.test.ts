@@ -1,0 +1,65 @@
+// What the lock check keeps in memory between patches is bounded by bytes (limits.cacheBytes):
+// a long range review meets a new version of some file with nearly every commit (issue 9 row 17).
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadRules } from '../../checks/lock/rules-load.js';
+import { ByteLru } from '../../src/core/byte-lru.js';
+import { DEFAULT_LIMITS } from '../../src/core/limits.js';
+import { clearFactsMemory, factsFor, factsForBlob, setFactsMemoryBudget } from '../../src/c/summaries.js';
+
+const model = loadRules().model;
+const source = (i: number): string => `int helper_${i}(struct page *page)\n{\n\tlock_page(page);\n\treturn ${i};\n}\n`;
+
+afterEach(() => {
+  setFactsMemoryBudget(DEFAULT_LIMITS.cacheBytes);
+  clearFactsMemory();
+});
+
+describe('ByteLru', () => {
+  it('drops the least recently used past its byte budget, and a read makes an entry recent', () => {
+    const lru = new ByteLru<string, number>(100);
+    lru.set('a', 1, 40);
+    lru.set('b', 2, 40);
+    expect(lru.get('a')).toBe(1);
+    lru.set('c', 3, 40);
+    expect([lru.get('a'), lru.get('b'), lru.get('c')]).toEqual([1, undefined, 3]);
+    expect(lru.bytes).toBe(80);
+    lru.resize(50);
+    expect([lru.size, lru.bytes]).toEqual([1, 40]);
+    // One entry larger than the whole budget is still kept while it is the newest.
+    lru.set('huge', 4, 500);
+    expect([lru.size, lru.get('huge')]).toEqual([1, 4]);
+  });
+});
+
+describe('facts kept in memory', () => {
+  it('stay within the byte budget: the oldest file is parsed again after many others', () => {
+    setFactsMemoryBudget(20_000);
+    const first = factsFor('a0.c', source(0), model, 'salt', null);
+    expect(factsFor('a0.c', source(0), model, 'salt', null)).toBe(first);
+    for (let i = 1; i < 200; i++) factsFor(`a${i}.c`, source(i), model, 'salt', null);
+    const again = factsFor('a0.c', source(0), model, 'salt', null);
+    expect(again).not.toBe(first);
+    expect(again).toEqual(first);
+  });
+
+  it('are kept while the budget allows', () => {
+    const first = factsFor('a0.c', source(0), model, 'salt', null);
+    for (let i = 1; i < 200; i++) factsFor(`a${i}.c`, source(i), model, 'salt', null);
+    expect(factsFor('a0.c', source(0), model, 'salt', null)).toBe(first);
+  });
+
+  it('of a blob met before are found by its id without reading the file', async () => {
+    let reads = 0;
+    const read = async (): Promise<string> => {
+      reads++;
+      return source(7);
+    };
+    const a = await factsForBlob('x.c', 'b'.repeat(40), read, model, 'salt', null);
+    const b = await factsForBlob('x.c', 'b'.repeat(40), read, model, 'salt', null);
+    expect(reads).toBe(1);
+    expect(b).toBe(a);
+    expect(a).toEqual(factsFor('x.c', source(7), model, 'salt', null));
+    // Another path with the same blob has its own facts (paths are part of what they say).
+    expect((await factsForBlob('y.c', 'b'.repeat(40), read, model, 'salt', null))?.path).toBe('y.c');
+  });
+});
