@@ -171,7 +171,7 @@ function wholeNumber(flag: string, v: string | undefined): number | undefined {
 
 async function openRedisQueue(url: string) {
   const { RedisJobQueue } = await import('../queue/redis-queue.js');
-  const { parseRedisUrl } = await import('../queue/resp-client.js');
+  const { parseRedisUrl } = await import('../queue/redis-url.js');
   parseRedisUrl(url);
   const q = new RedisJobQueue(url);
   await q.ready();

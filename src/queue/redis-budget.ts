@@ -4,7 +4,7 @@
 // times (Redis's own clock, so machines' clocks need not agree), checked and taken in one script.
 import { randomUUID } from 'node:crypto';
 import type { ContentQueueOptions } from '../app/content-queue.js';
-import { RespClient } from './resp-client.js';
+import { Redis } from 'ioredis';
 
 /** Returns 0 when a call may go now (and counts it), else the ms to wait. */
 const TAKE = `
@@ -36,24 +36,24 @@ return wait
 `;
 
 export class RedisWriteBudget {
-  private readonly client: RespClient;
-  private connecting: Promise<void> | null = null;
+  private readonly client: Redis;
 
   constructor(url: string) {
-    this.client = new RespClient(url);
+    // A slot not taken in time fails the call's wait (the queue then retries): never block forever.
+    this.client = new Redis(url, { maxRetriesPerRequest: 3, lazyConnect: true });
+    this.client.on('error', () => undefined); // each failed take reports itself to the caller
   }
 
   /** A `take` for one installation's ContentQueue. */
   forInstallation(installationId: number): (o: Pick<ContentQueueOptions, 'spacingMs' | 'perMinute' | 'perHour'>) => Promise<number> {
     const key = `kreview:writes:${installationId}`;
     return async (o) => {
-      if (!this.client.connected) await (this.connecting ??= this.client.connect().finally(() => (this.connecting = null)));
-      const wait = await this.client.send('EVAL', [TAKE, '1', key, String(o.spacingMs), String(o.perMinute), String(o.perHour), randomUUID()]);
+      const wait = await this.client.eval(TAKE, 1, key, o.spacingMs, o.perMinute, o.perHour, randomUUID());
       return Number(wait);
     };
   }
 
   close(): void {
-    this.client.close();
+    this.client.disconnect();
   }
 }

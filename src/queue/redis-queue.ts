@@ -2,10 +2,11 @@
 // adds jobs, `kreview worker --queue redis://...` (any number, anywhere) takes them. A job's BullMQ id
 // is its key, so a redelivered webhook or a second event for the same head adds nothing. A worker that
 // dies mid-job stops renewing its lock; BullMQ's stalled-job check hands the job to another worker.
-import { createBunRedisClient, Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { Queue, Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
 import { KreviewError } from '../core/types.js';
 import type { JobHandler, JobObserver, JobQueue, QueueStats, ReviewJob } from './job.js';
-import { RespClient } from './resp-client.js';
+import { parseRedisUrl } from './redis-url.js';
 
 export const QUEUE_NAME = 'kreview-reviews';
 
@@ -31,8 +32,8 @@ const defaults = (): RedisQueueOptions => ({
 
 export class RedisJobQueue implements JobQueue {
   private readonly o: RedisQueueOptions;
-  /** BullMQ leaves clients it was given open: they are closed here. */
-  private readonly clients: ReturnType<typeof createBunRedisClient>[] = [];
+  /** BullMQ leaves connections it was given open: they are closed here. */
+  private readonly clients: Redis[] = [];
   private readonly queue: Queue;
   private readonly workers: Worker[] = [];
 
@@ -41,14 +42,22 @@ export class RedisJobQueue implements JobQueue {
     opts: Partial<RedisQueueOptions> = {},
   ) {
     this.o = { ...defaults(), ...opts };
+    parseRedisUrl(url);
     this.queue = new Queue(QUEUE_NAME, { connection: this.connection() });
     this.queue.on('error', (e) => this.o.log(`redis: ${e.message}`));
   }
 
-  private connection(): ConnectionOptions {
-    const c = createBunRedisClient(new RespClient(this.url) as unknown as Parameters<typeof createBunRedisClient>[0]);
+  /** One ioredis connection per Queue and Worker (a worker blocks on its own); BullMQ needs unlimited retries per request. */
+  private connection(): Redis {
+    const c = new Redis(this.url, { maxRetriesPerRequest: null });
+    let said = '';
+    // ioredis retries on its own; each distinct error is said once, not at every retry.
+    c.on('error', (e: Error) => {
+      if (e.message !== said) this.o.log(`redis: ${(said = e.message)}`);
+    });
+    c.on('ready', () => (said = ''));
     this.clients.push(c);
-    return c as unknown as ConnectionOptions;
+    return c;
   }
 
   /** Fails with one line when Redis does not answer. */
@@ -122,6 +131,6 @@ export class RedisJobQueue implements JobQueue {
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.close()));
     await this.queue.close();
-    await Promise.all(this.clients.map((c) => c.quit()));
+    await Promise.all(this.clients.map((c) => c.quit().catch(() => c.disconnect())));
   }
 }
