@@ -22,6 +22,21 @@ function heldAt(src: string, callee: string, fnName?: string): string[][] {
 }
 
 describe('parsing kernel C', () => {
+  it('reads types given to macros as arguments and offsetof of an indexed member (fscrypt, dcache, bpf, ecryptfs)', () => {
+    const src = `static void *name_buf(struct qstr *name, struct list_head *p, int n)
+{
+	size_t size = offsetof(struct ext_name, name[n]);
+	struct item *it = list_entry(p, struct item, node);
+
+	if (size > sizeof_field(struct item, data))
+		return NULL;
+	return it;
+}
+`;
+    const file = parseC(src, model.syntax);
+    expect(file.functions.map((f) => [f.name, f.errorLines])).toEqual([['name_buf', []]]);
+  });
+
   it('sees through __acquires(), attributes and __cold/noinline, keeping line numbers', () => {
     const src = `static void __cold noinline take(struct foo *f) __acquires(&f->lock)\n{\n\tspin_lock(&f->lock);\n}\n\nstatic int __attribute__((unused)) other(void)\n{\n\treturn 0;\n}\n`;
     const file = parseC(src, model.syntax);
