@@ -95,4 +95,9 @@ for (const { range, all, fixes } of rows) {
 if (rows.length > 1) {
   const [a, b] = [rows[0], rows[rows.length - 1]];
   console.log(`  peak RSS, all checks: ${fmt(a.all.peakMb, 0)} MB for ${a.all.patches} commits, ${fmt(b.all.peakMb, 0)} MB for ${b.all.patches}: ${fmt(b.all.peakMb / a.all.peakMb, 2)}x for ${fmt(b.all.patches / a.all.patches)}x the commits`);
+  // The peak follows the largest commits met (their files parsed), not the count: the oldest commits
+  // of the long range, as many as the short one has, reviewed alone.
+  const [short, long] = [Math.min(...ranges), Math.max(...ranges)];
+  const oldest = await review(`HEAD~${long}..HEAD~${long - short}`, null);
+  console.log(`  the oldest ${short} commits of the long range alone (HEAD~${long}..HEAD~${long - short}): peak RSS ${fmt(oldest.peakMb, 0)} MB, ${fmt(oldest.patches / oldest.cpuS)} commits/CPU-s`);
 }
