@@ -9,7 +9,7 @@ import { parseEnv } from 'node:util';
 import { errorMessage } from '../core/errors.js';
 import { KreviewError } from '../core/types.js';
 import type { Logger } from '../ops/log.js';
-import type { Metrics } from '../ops/metrics.js';
+import type { Metrics, MetricsJson } from '../ops/metrics.js';
 
 export function registerServeCommand(program: Command): void {
   program
@@ -83,7 +83,7 @@ export function registerServeCommand(program: Command): void {
       env.WEBHOOK_PATH = intakePath + PROBOT_PATH_SUFFIX;
       const writeBudget = queueUrl ? new (await import('../queue/redis-budget.js')).RedisWriteBudget(queueUrl) : undefined;
       // Reviews run in a worker process of their own, so that no review holds up the answer to a webhook.
-      if (local) startLocalWorker({ cache: process.env.KREVIEW_CACHE, workers, mirrors: o.mirror, cloneMaxMb: o.cloneMaxMb, mailPolicy: policyFile });
+      if (local) metrics.addRemote(startLocalWorker({ cache: process.env.KREVIEW_CACHE, workers, mirrors: o.mirror, cloneMaxMb: o.cloneMaxMb, mailPolicy: policyFile, logFormat: format }));
       // With a mail policy, the web view of its state (docs/web.md) is served beside the webhooks.
       const routes = mail ? [await mailWebView(mail)] : [];
       await run(createKreviewApp({ webUrl, mirrors, intakePath, routes, metrics, workers: 0, ...(jobs ? { jobs, writeBudget } : {}), ...(mail ? { mail } : {}) }), {
@@ -118,20 +118,31 @@ export function registerServeCommand(program: Command): void {
       const jobs = sqlite ? new (await import('../queue/sqlite-queue.js')).SqliteJobQueue(sqlite) : await openRedisQueue(o.queue);
       const { Metrics } = await import('../ops/metrics.js');
       const { createLogger, logFormatOf } = await import('../ops/log.js');
-      const log = createLogger({ name: 'kreview worker', format: logFormatOf(undefined, env) });
-      const mail = o.mailPolicy ? await startMailer(o.mailPolicy, log, new Metrics()) : null;
-      const [{ createProbot }, { createService, fullOptions }, { kreviewOctokit }] = await Promise.all([import('probot'), import('./index.js'), import('./octokit.js')]);
-      const probot = createProbot({ env, overrides: { Octokit: kreviewOctokit() } });
+      // Started by serve, the worker logs as serve does (serve passes its format in the environment).
+      const format = env.LOG_FORMAT === 'json' ? 'json' : logFormatOf(undefined, env);
+      const log = createLogger({ name: 'kreview worker', format });
+      // This process's counts; started by `kreview serve`, it answers serve's scrapes over the IPC channel.
+      const metrics = new Metrics({ processMetrics: false });
+      if (process.send) {
+        process.on('message', (m: unknown) => {
+          const ask = m as { kind?: unknown; id?: unknown };
+          if (ask?.kind !== 'metrics?') return;
+          void metrics.registry.getMetricsAsJSON().then((data) => process.send?.({ kind: 'metrics', id: ask.id, data }));
+        });
+      }
+      const mail = o.mailPolicy ? await startMailer(o.mailPolicy, log, metrics) : null;
+      const [{ createProbot }, { countJobs, createService, fullOptions }, { kreviewOctokit }] = await Promise.all([import('probot'), import('./index.js'), import('./octokit.js')]);
+      const probot = createProbot({ env, overrides: { Octokit: kreviewOctokit(metrics) } });
       // probot sets up its logger and clients asynchronously; auth() waits for that (no API call).
       await probot.auth();
       const writeBudget = sqlite ? undefined : new (await import('../queue/redis-budget.js')).RedisWriteBudget(o.queue);
       const service = createService(
         probot,
-        fullOptions({ webUrl: githubWebUrl(env), mirrors, jobs, ...(writeBudget ? { writeBudget } : {}), ...(mail ? { mail } : {}), workers: Math.max(1, concurrency) }),
+        fullOptions({ webUrl: githubWebUrl(env), mirrors, jobs, metrics, observe: countJobs(metrics), ...(writeBudget ? { writeBudget } : {}), ...(mail ? { mail } : {}), workers: Math.max(1, concurrency) }),
       );
       // Started by `kreview serve`: gone with it, even when it was killed.
       if (process.send) process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
-      process.stderr.write(`kreview worker: taking jobs from ${o.queue}, ${Math.max(1, concurrency)} at a time\n`);
+      log.info(`taking jobs from ${o.queue}, ${Math.max(1, concurrency)} at a time`);
       // SIGTERM: stop taking jobs; one still running is handed to another worker when its lock lapses.
       await new Promise<void>((resolve) => process.once('SIGTERM', resolve).once('SIGINT', resolve));
       await service.close();
@@ -141,7 +152,14 @@ export function registerServeCommand(program: Command): void {
 }
 
 /** `kreview worker` on the SQLite queue in the cache dir, as a child that ends when this process ends. */
-function startLocalWorker(o: { cache: string | undefined; workers: number; mirrors: string[]; cloneMaxMb: string | undefined; mailPolicy: string | undefined }): void {
+function startLocalWorker(o: {
+  cache: string | undefined;
+  workers: number;
+  mirrors: string[];
+  cloneMaxMb: string | undefined;
+  mailPolicy: string | undefined;
+  logFormat: 'text' | 'json';
+}): () => Promise<MetricsJson | null> {
   const cache = o.cache ?? join(homedir(), '.cache', 'kreview');
   const args = ['worker', '--queue', `sqlite:${join(cache, 'jobs.sqlite')}`, '--concurrency', String(o.workers), '--cache', cache];
   for (const m of o.mirrors) args.push('--mirror', m);
@@ -150,7 +168,9 @@ function startLocalWorker(o: { cache: string | undefined; workers: number; mirro
   let child: ReturnType<typeof spawn> | null = null;
   process.once('exit', () => child?.kill('SIGTERM'));
   const start = () => {
-    child = spawn(process.execPath, [...process.execArgv, process.argv[1], ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // Its log lines in serve's format: probot's (LOG_FORMAT) and kreview's own (KREVIEW_LOG_FORMAT).
+    const env: NodeJS.ProcessEnv = { ...process.env, KREVIEW_LOG_FORMAT: o.logFormat, ...(o.logFormat === 'json' ? { LOG_FORMAT: 'json' as const } : {}) };
+    child = spawn(process.execPath, [...process.execArgv, process.argv[1], ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env });
     child.once('exit', (code, signal) => {
       child = null;
       // Killed (out of memory, by hand): another one takes the jobs over. Exited with an error (a broken
@@ -161,6 +181,27 @@ function startLocalWorker(o: { cache: string | undefined; workers: number; mirro
     });
   };
   start();
+  // The worker's counts, asked over its IPC channel at each scrape; a worker that is restarting or
+  // does not answer within a second is left out of that scrape.
+  let asked = 0;
+  return () =>
+    new Promise((resolve) => {
+      const c = child as ReturnType<typeof spawn> | null;
+      if (!c?.connected) return resolve(null);
+      const id = ++asked;
+      const done = (data: MetricsJson | null) => {
+        clearTimeout(timer);
+        c.off('message', onMessage);
+        resolve(data);
+      };
+      const onMessage = (m: unknown) => {
+        const a = m as { kind?: unknown; id?: unknown; data?: MetricsJson };
+        if (a?.kind === 'metrics' && a.id === id) done(a.data ?? null);
+      };
+      const timer = setTimeout(() => done(null), 1000);
+      c.on('message', onMessage);
+      c.send({ kind: 'metrics?', id });
+    });
 }
 
 function wholeNumber(flag: string, v: string | undefined): number | undefined {

@@ -111,6 +111,16 @@ export function fullOptions(overrides: Partial<AppOptions>): AppOptions {
   return { ...defaultOptions(), ...overrides };
 }
 
+/** A job observer that counts finished jobs in `metrics`, then tells `then`. */
+export function countJobs(metrics: Metrics, then?: JobObserver): JobObserver {
+  return (o) => {
+    then?.(o);
+    metrics.reviews.inc({ source: 'github', result: o.ok ? 'reviewed' : 'failed' });
+    metrics.jobSeconds.observe({ source: 'github' }, o.ranMs / 1000);
+    if (!o.ok) metrics.errors.inc({ where: 'review' });
+  };
+}
+
 /** The service for `app`: intake decisions, the start of check runs, and (workers > 0) reviews. */
 export function createService(app: Probot, opts: AppOptions, deps: ReviewDeps = buildDeps(opts)): ReviewService {
   const jobs = opts.jobs ?? new SqliteJobQueue(join(opts.cacheDir, 'jobs.sqlite'));
@@ -125,15 +135,9 @@ export function createKreviewApp(overrides: Partial<AppOptions> = {}) {
     const opts = fullOptions(overrides);
     const metrics = opts.metrics;
     const deps = buildDeps(opts);
-    // Jobs finished in this process are counted; with the SQLite queue they run in the worker process serve starts.
-    const observe: JobObserver | undefined = metrics
-      ? (o) => {
-          opts.observe?.(o);
-          metrics.reviews.inc({ source: 'github', result: o.ok ? 'reviewed' : 'failed' });
-          metrics.jobSeconds.observe({ source: 'github' }, o.ranMs / 1000);
-          if (!o.ok) metrics.errors.inc({ where: 'review' });
-        }
-      : opts.observe;
+    // Jobs finished in this process are counted; with the SQLite queue they run in the worker process
+    // serve starts, which counts them and answers serve's scrapes (src/app/cli.ts).
+    const observe = metrics ? countJobs(metrics, opts.observe) : opts.observe;
     const service = createService(app, { ...opts, ...(observe ? { observe } : {}) }, deps);
     if (opts.intakePath && loader?.addHandler) loader.addHandler(webhookIntake(app, opts.intakePath, service, metrics));
     for (const r of opts.routes ?? []) loader?.addHandler?.(async (req, res) => r(req, res));

@@ -1,6 +1,7 @@
 // A worker's side of a review job: the same work whether the job came from SQLite in this process or
 // from Redis on another machine. The installation's Octokit comes from the app's credentials; the
 // job carries everything else. Jobs may run twice (at-least-once): see reviewPullRequest.
+import { withLogContext } from '../ops/log.js';
 import type { Probot } from 'probot';
 import { mayRecheck } from './commands.js';
 import { validCheckEvent, validComment, validRepository } from './payload.js';
@@ -33,8 +34,11 @@ export function installationOctokits(probot: Probot): (installationId: number) =
 }
 
 export function jobRunner(probot: Probot, deps: ReviewDeps, octokitFor = installationOctokits(probot)) {
-  return async (job: ReviewJob): Promise<void> => {
-    const log = probot.log.child({ delivery: job.deliveryId, job: job.key });
+  // Every line of a job carries its delivery id as `id`, the field probot's own handlers use: probot's
+  // logger through the child, kreview's (the mail side) through the log context.
+  return (job: ReviewJob): Promise<void> => withLogContext({ id: job.deliveryId }, () => runJob(job));
+  async function runJob(job: ReviewJob): Promise<void> {
+    const log = probot.log.child({ id: job.deliveryId, job: job.key });
     log.info(`review started (${job.key})`);
     const octokit = await octokitFor(job.installationId);
     const review = async (pr: PullRequestRef, force: boolean, checkRunId: number | null) => {
@@ -75,5 +79,5 @@ export function jobRunner(probot: Probot, deps: ReviewDeps, octokitFor = install
       if (pull.head.sha !== ev.headSha) continue;
       await review(pullRequestRef(repository, pull), true, null);
     }
-  };
+  }
 }

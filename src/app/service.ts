@@ -79,7 +79,7 @@ export class ReviewService {
 
   /** The push's check run "in progress", then the job into the queue; retried until the queue takes it. */
   private async start(job: ReviewJob, resumed: boolean): Promise<void> {
-    const log = this.probot.log.child({ delivery: job.deliveryId, job: job.key });
+    const log = this.probot.log.child({ id: job.deliveryId, job: job.key });
     this.starting++;
     try {
       if (job.event === 'pull_request' && job.checkRunId === null) {

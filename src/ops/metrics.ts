@@ -1,7 +1,10 @@
 // The Prometheus metrics of one process (`kreview serve`, `kreview watch`, a worker): every metric
 // lives in this object's own registry, never prom-client's global one, so two servers in one test
 // process (or one test after another) never see each other's counts.
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
+
+/** One registry's metrics as JSON, as another process sends them. */
+export type MetricsJson = MetricObjectWithValues<MetricValue<string>>[];
 
 /** Where a review came from: a pull request (serve) or a mailed series (watch). */
 export type JobSource = 'github' | 'mail';
@@ -32,6 +35,8 @@ export class Metrics {
   /** Read at each scrape from whoever holds the queue (see queueDepthFrom). */
   readonly queueDepth: Gauge<'queue'>;
   private readonly depthSources = new Map<string, () => number | Promise<number>>();
+  /** Other processes whose counts this one reports as its own (the worker `kreview serve` starts). */
+  private readonly remotes = new Set<() => Promise<MetricsJson | null>>();
 
   constructor(opts: { processMetrics?: boolean } = {}) {
     const sources = this.depthSources;
@@ -72,8 +77,20 @@ export class Metrics {
     if (seconds > 0) this.rateLimitWaitSeconds.inc({ limit }, seconds);
   }
 
-  /** The text Prometheus scrapes. */
+  /**
+   * Adds another process's counts to this one's scrape: `kreview serve` reviews in a worker process
+   * of its own, and one scrape of serve should show the reviews, findings and API calls of both.
+   * `ask` resolves null when that process cannot answer (restarting); its counts are then left out.
+   */
+  addRemote(ask: () => Promise<MetricsJson | null>): void {
+    this.remotes.add(ask);
+  }
+
+  /** The text Prometheus scrapes: this registry's, summed with the remotes' (prom-client's own aggregation). */
   async text(): Promise<string> {
-    return this.registry.metrics();
+    if (!this.remotes.size) return this.registry.metrics();
+    const own = (await this.registry.getMetricsAsJSON()) as MetricsJson;
+    const others = (await Promise.all([...this.remotes].map((ask) => ask()))).filter((m): m is MetricsJson => m !== null);
+    return AggregatorRegistry.aggregate([own, ...others]).metrics();
   }
 }

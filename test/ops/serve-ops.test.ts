@@ -145,9 +145,10 @@ describe('kreview serve: operable', () => {
       }
     });
     const ofThePr = lines.filter((l) => String(l.msg).includes('acme/linux#7'));
-    // The review's summary line (probot's logger) and the mail side's line (kreview's).
+    // The review's summary line (probot's logger) and the mail side's line (kreview's), both from the
+    // worker process serve starts, which reviews and mails; its counts are in serve's /metrics too.
     expect(ofThePr.some((l) => /: failure, \d+ inline/.test(String(l.msg)))).toBe(true);
-    expect(ofThePr.some((l) => l.name === 'kreview serve' && /^mail: acme\/linux#7: series/.test(String(l.msg)))).toBe(true);
+    expect(ofThePr.some((l) => l.name === 'kreview worker' && /^mail: acme\/linux#7: series/.test(String(l.msg)))).toBe(true);
     for (const l of ofThePr) expect(l.id, JSON.stringify(l)).toBe(id);
     const refusal = lines.find((l) => /refused: signature does not match/.test(String(l.msg)));
     expect(refusal).toMatchObject({ level: 40, id: expect.any(String) });
