@@ -64,7 +64,6 @@ export function registerServeCommand(program: Command): void {
       // Rule files ship with kreview: a broken one stops the server at start-up with its file and line.
       (await import('../../checks/lock/index.js')).validateLockRules();
       // The mail side opens its policy and state now: a broken policy stops the server with one line.
-      // With a local worker process, that process mails (and flushes the outbox), not this one.
       const policyFile = o.mailPolicy ?? process.env.KREVIEW_MAIL_POLICY;
       const local = !jobs && workers > 0;
       // One registry for the process: /metrics and /healthz are served beside the webhook path.
