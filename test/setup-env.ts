@@ -3,6 +3,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 
 const dir = mkdtempSync(join(tmpdir(), 'kreview-gitcfg-'));
 const cfg = join(dir, 'gitconfig');
@@ -18,3 +19,8 @@ Object.assign(process.env, {
   TZ: 'UTC',
   KREVIEW_CACHE: join(dir, 'cache'),
 });
+
+// Property tests draw the same inputs on every run, so CI never fails by the luck of a draw; a
+// failure prints its seed and path. KREVIEW_FC_SEED=random explores (as bench/fuzz.ts does longer).
+const seed = process.env.KREVIEW_FC_SEED;
+if (seed !== 'random') fc.configureGlobal({ seed: seed ? Number(seed) : 20261206 });

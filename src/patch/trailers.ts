@@ -160,7 +160,12 @@ export function parseTrailers(message: string): Trailer[] {
   let previousValue = '';
   for (let i = block.start; i < block.end; i++) {
     const line = lines[i];
-    if (isComment(line)) continue;
+    // git keeps a comment line as a line of its own (dropped later): an indented line after it
+    // continues the comment, not the trailer above it.
+    if (isComment(line)) {
+      previous = null;
+      continue;
+    }
     if (startsIndented(line) && previous) {
       // A continuation line belongs to the trailer above it.
       previous.raw += `\n${line}`;

@@ -34,6 +34,8 @@ describe('parseTrailers agrees with git interpret-trailers', () => {
           [['Signed-off-by: a', 'one', 'two', 'three', 'four'], true],
           [['Some prose line.', '  continued value', 'Signed-off-by: a'], false],
           [['Reviewed-by: R <r@x>', 'Some prose line.'], true],
+          // Found by a random run: a continuation after a comment line is not the trailer's.
+          [['a: ', '#include <linux/fs.h>', '  continued value', 'Signed-off-by: Jane Dev <jane@example.org>', 'A: '], false],
         ],
       },
     );
