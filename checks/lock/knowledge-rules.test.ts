@@ -3,30 +3,18 @@
 // findings must match its case, as in lock-rules.test.ts.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Finding } from '../../src/core/types.js';
-import { runLockCase } from '../../test/c/lock-harness.js';
+import { runCaseTable } from '../../test/c/lock-harness.js';
 import { KNOWLEDGE_CASES } from '../../test/c/knowledge-cases.js';
-import { caseTexts } from '../../test/c/rule-cases.js';
 
 const casePath = (i: number): string => `${KNOWLEDGE_CASES[i].dir ?? 'fs/gadget'}/knowledge-${i}.c`;
 const problems = (fs: Finding[]): Finding[] => fs.filter((f) => f.id !== 'lock/unparsed' && !/looks like a fix/.test(f.message));
 
 describe('lock knowledge from the rule files, case by case', () => {
-  const byPath = new Map<string, Finding[]>();
-  const afterTexts = new Map<string, string>();
+  let byPath = new Map<string, Finding[]>();
+  let afterTexts = new Map<string, string>();
 
   beforeAll(async () => {
-    const before: Record<string, string> = {};
-    const after: Record<string, string> = {};
-    KNOWLEDGE_CASES.forEach((c, i) => {
-      const t = caseTexts(c.code, `case_${i}`);
-      before[casePath(i)] = t.before;
-      after[casePath(i)] = t.after;
-      afterTexts.set(casePath(i), t.after);
-    });
-    for (const f of await runLockCase({ before, after })) {
-      const path = f.location.kind === 'file' ? f.location.path : '(patch)';
-      byPath.set(path, [...(byPath.get(path) ?? []), f]);
-    }
+    ({ byPath, afterTexts } = await runCaseTable(KNOWLEDGE_CASES, casePath));
   });
 
   KNOWLEDGE_CASES.forEach((c, i) => {

@@ -2,28 +2,17 @@
 // case as its own file, one commit changes them all, and each file's findings must match its case.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Finding } from '../../src/core/types.js';
-import { runLockCase } from '../../test/c/lock-harness.js';
-import { caseTexts, RULE_CASES } from '../../test/c/rule-cases.js';
+import { runCaseTable } from '../../test/c/lock-harness.js';
+import { RULE_CASES } from '../../test/c/rule-cases.js';
 
 const casePath = (i: number): string => `${RULE_CASES[i].dir ?? 'fs/btrfs'}/case-${i}.c`;
 
 describe('lock rules, case by case', () => {
-  const byPath = new Map<string, Finding[]>();
-  const afterTexts = new Map<string, string>();
+  let byPath = new Map<string, Finding[]>();
+  let afterTexts = new Map<string, string>();
 
   beforeAll(async () => {
-    const before: Record<string, string> = {};
-    const after: Record<string, string> = {};
-    RULE_CASES.forEach((c, i) => {
-      const t = caseTexts(c.code, `case_${i}`);
-      before[casePath(i)] = t.before;
-      after[casePath(i)] = t.after;
-      afterTexts.set(casePath(i), t.after);
-    });
-    for (const f of await runLockCase({ before, after })) {
-      const path = f.location.kind === 'file' ? f.location.path : '(patch)';
-      byPath.set(path, [...(byPath.get(path) ?? []), f]);
-    }
+    ({ byPath, afterTexts } = await runCaseTable(RULE_CASES, casePath));
   });
 
   RULE_CASES.forEach((c, i) => {

@@ -8,6 +8,7 @@ import { createWorkspace } from '../../src/git/workspace.js';
 import { parseMail } from '../../src/patch/mail.js';
 import { readRange } from '../../src/sources/git-range.js';
 import { TestRepo } from '../helpers/git-repo.js';
+import { caseTexts } from './rule-cases.js';
 
 const seriesOf = (patch: Patch): Series => ({ id: patch.id, version: 1, subject: patch.subject, cover: null, patches: [patch], total: 1, missing: [], complete: true });
 
@@ -55,4 +56,27 @@ export async function runHunkOnly(c: LockCase, ...formatArgs: string[]): Promise
   } finally {
     repo.remove();
   }
+}
+
+/**
+ * A table of cases through the real check in one repository: each case's `code` becomes its own file
+ * (at `pathOf(i)`, before and after as caseTexts makes them), one commit changes them all. Findings
+ * come back grouped by file, with each file's after-text for anchors.
+ */
+export async function runCaseTable(cases: readonly { code: string }[], pathOf: (i: number) => string): Promise<{ byPath: Map<string, Finding[]>; afterTexts: Map<string, string> }> {
+  const before: Record<string, string> = {};
+  const after: Record<string, string> = {};
+  const afterTexts = new Map<string, string>();
+  cases.forEach((c, i) => {
+    const t = caseTexts(c.code, `case_${i}`);
+    before[pathOf(i)] = t.before;
+    after[pathOf(i)] = t.after;
+    afterTexts.set(pathOf(i), t.after);
+  });
+  const byPath = new Map<string, Finding[]>();
+  for (const f of await runLockCase({ before, after })) {
+    const path = f.location.kind === 'file' ? f.location.path : '(patch)';
+    byPath.set(path, [...(byPath.get(path) ?? []), f]);
+  }
+  return { byPath, afterTexts };
 }
