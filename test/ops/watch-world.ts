@@ -1,9 +1,9 @@
 // A mail daemon's world for the ops tests: the kernel-like repository and two-patch series of
 // WatchWorld, delivered to a Maildir, answered into a directory; optionally a single patch before
 // it whose subject says POISON (a test's review function fails on it).
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LIST, WatchWorld, type Mail } from '../watch/watch-fixture.js';
+import { WatchWorld, makeMaildir, repoListLines, writePassPolicy, type Mail } from '../watch/watch-fixture.js';
 
 export interface OpsWorld {
   world: WatchWorld;
@@ -16,8 +16,7 @@ export interface OpsWorld {
 
 export function opsWorld(opts: { poison?: boolean } = {}): OpsWorld {
   const world = new WatchWorld();
-  const md = join(world.inbox.root, 'md');
-  for (const d of ['new', 'cur', 'tmp']) mkdirSync(join(md, d), { recursive: true });
+  const md = makeMaildir(join(world.inbox.root, 'md'));
   const series = world.series(1);
   let poison: string | null = null;
   if (opts.poison) {
@@ -31,20 +30,6 @@ export function opsWorld(opts: { poison?: boolean } = {}): OpsWorld {
   }
   series.forEach((m, i) => writeFileSync(join(md, 'new', `${i + 1}-series`), m.raw));
   const policy = join(world.inbox.root, 'policy.yml');
-  writeFileSync(
-    policy,
-    `bot: { name: kreview, address: kreview@bots.example.org }
-state: state.db
-sink: { type: directory, dir: outbox }
-sources: [ { type: maildir, path: ${md}, name: md } ]
-timing: { settleSeconds: 0, partialWaitMinutes: 0 }
-lists:
-  - address: ${LIST}
-    mode: enabled
-    minSeverity: note
-    repo: ${world.repo.dir}
-    bases: { default: master }
-`,
-  );
+  writePassPolicy(policy, { sources: `[ { type: maildir, path: ${md}, name: md } ]`, list: repoListLines(world.repo.dir) });
   return { world, policy, state: join(world.inbox.root, 'state.db'), outbox: join(world.inbox.root, 'outbox'), series, poison };
 }

@@ -3,12 +3,13 @@
 // finalizers that run on a turn) piled up to hundreds of MB on a real list's backlog, and timers
 // and signals waited for the whole backlog.
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { reviewSeries } from '../../src/review/pipeline.js';
 import { Watcher } from '../../src/watch/daemon.js';
 import { fixupDiff, mailText } from './mail-fixtures.js';
+import { makeMaildir, writePassPolicy } from './watch-fixture.js';
 
 const dirs: string[] = [];
 const watchers: Watcher[] = [];
@@ -21,24 +22,12 @@ describe('a backlog of series', () => {
   it('turns the event loop between one series and the next', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kreview-turns-'));
     dirs.push(dir);
-    const md = join(dir, 'md');
-    for (const d of ['new', 'cur', 'tmp']) mkdirSync(join(md, d), { recursive: true });
+    const md = makeMaildir(join(dir, 'md'));
     // Three one-patch series from three senders, no repository: nothing in their review waits for I/O.
     for (const who of ['ann', 'bob', 'cyd'])
       writeFileSync(join(md, 'new', who), mailText({ messageId: `${who}@example.org`, subject: `[PATCH] btrfs: reserve space (${who})`, from: `${who} <${who}@example.org>`, diff: fixupDiff() }));
     const policy = join(dir, 'policy.yml');
-    writeFileSync(
-      policy,
-      `bot: { name: kreview, address: kreview@bots.example.org }
-state: state.db
-sink: { type: directory, dir: outbox }
-sources: [ { type: maildir, path: ${md}, name: md } ]
-timing: { settleSeconds: 0, partialWaitMinutes: 0 }
-lists:
-  - address: linux-btrfs@vger.kernel.org
-    mode: enabled
-`,
-    );
+    writePassPolicy(policy, { sources: `[ { type: maildir, path: ${md}, name: md } ]`, address: 'linux-btrfs@vger.kernel.org' });
     let turns = 0;
     const atReview: number[] = [];
     const w = new Watcher({

@@ -1,45 +1,20 @@
 // `kreview ingest` from an MTA pipe and `kreview watch --once` through the real CLI: a patch on
 // stdin is queued, reviewed against a real repository, and its reply lands in the directory outbox.
 import { describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WatchWorld, LIST } from './watch-fixture.js';
+import { runCliAsync } from '../helpers/run-cli.js';
+import { WatchWorld, repoListLines, writePassPolicy } from './watch-fixture.js';
 
-const MAIN = join(import.meta.dirname, '../../src/cli/main.ts');
-
-function kreview(args: string[], input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input ?? '');
-  });
-}
+const kreview = (args: string[], input?: string) => runCliAsync(args, { input });
 
 describe('kreview ingest and kreview watch --once', { timeout: 240_000 }, () => {
   it('queues a mail from stdin; one pass reviews it and writes the reply to the outbox directory', async () => {
     const world = new WatchWorld();
     const dir = mkdtempSync(join(tmpdir(), 'kreview-cli-'));
     const policy = join(dir, 'policy.yml');
-    writeFileSync(
-      policy,
-      `bot: { name: kreview, address: kreview@bots.example.org }
-state: state.db
-sink: { type: directory, dir: outbox }
-timing: { settleSeconds: 0, partialWaitMinutes: 0 }
-lists:
-  - address: ${LIST}
-    mode: enabled
-    minSeverity: note
-    repo: ${world.repo.dir}
-    bases: { default: master }
-`,
-    );
+    writePassPolicy(policy, { list: repoListLines(world.repo.dir) });
     const [cover, p1, p2] = world.series(1);
     for (const m of [p2, cover, p1]) {
       const r = await kreview(['ingest', '--config', policy], m.raw);

@@ -3,11 +3,11 @@
 // passes, and every patch mail is answered exactly once.
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PublicInboxDaemon, freePort } from '../helpers/public-inbox-daemon.js';
 import { KREVIEW_BIN } from '../helpers/run-cli.js';
-import { LIST, WatchWorld } from './watch-fixture.js';
+import { WatchWorld, repoListLines, writePassPolicy } from './watch-fixture.js';
 
 const once = (policy: string) => spawnSync(process.execPath, [KREVIEW_BIN, 'watch', '--once', '--config', policy], { encoding: 'utf8', timeout: 180_000 });
 
@@ -18,22 +18,12 @@ describe('kreview watch over NNTP', { timeout: 300_000 }, () => {
     const port = await freePort();
     let nntpd = await PublicInboxDaemon.start(world.inbox, 'nntpd', port);
     const policy = join(world.inbox.root, 'nntp-policy.yml');
-    writeFileSync(
-      policy,
-      `bot: { name: kreview, address: kreview@bots.example.org }
-state: nntp-state.db
-sink: { type: directory, dir: nntp-outbox }
-sources:
-  - { type: nntp, host: 127.0.0.1, port: ${port}, group: ${group}, since: '2000-01-01', name: lore-btrfs }
-timing: { settleSeconds: 0, partialWaitMinutes: 0 }
-lists:
-  - address: ${LIST}
-    mode: enabled
-    minSeverity: note
-    repo: ${world.repo.dir}
-    bases: { default: master }
-`,
-    );
+    writePassPolicy(policy, {
+      state: 'nntp-state.db',
+      sink: '{ type: directory, dir: nntp-outbox }',
+      sources: `[ { type: nntp, host: 127.0.0.1, port: ${port}, group: ${group}, since: '2000-01-01', name: lore-btrfs } ]`,
+      list: repoListLines(world.repo.dir),
+    });
     const outbox = join(world.inbox.root, 'nntp-outbox');
     const replies = () => readdirSync(outbox).filter((f) => f.endsWith('.eml')).map((f) => readFileSync(join(outbox, f), 'utf8'));
     try {

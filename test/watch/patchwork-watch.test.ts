@@ -1,12 +1,10 @@
 // `kreview watch` on a list whose policy names a patchwork instance: the real CLI, a real public-inbox,
 // and a local server following patchwork's REST API 1.2. One check per patch, once, across passes.
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FakePatchwork } from '../helpers/fake-patchwork.js';
-import { KREVIEW_BIN } from '../helpers/run-cli.js';
-import { LIST, WatchWorld } from './watch-fixture.js';
+import { runCliAsync } from '../helpers/run-cli.js';
+import { WatchWorld, writePassPolicy } from './watch-fixture.js';
 
 describe('kreview watch posting patchwork checks', { timeout: 300_000 }, () => {
   const pw = new FakePatchwork('pw-token');
@@ -21,36 +19,22 @@ describe('kreview watch posting patchwork checks', { timeout: 300_000 }, () => {
     const id1 = pw.addPatch(p1.id, 'linux-btrfs');
     const id2 = pw.addPatch(p2.id, 'linux-btrfs');
     const policy = join(world.inbox.root, 'pw-policy.yml');
-    writeFileSync(
-      policy,
-      `bot: { name: kreview, address: kreview@bots.example.org }
-state: pw-state.db
-sink: { type: directory, dir: pw-outbox }
-sources:
-  - { type: public-inbox, path: ${world.inbox.dir}, name: lore-btrfs, since: 2000-01-01 }
-timing: { settleSeconds: 0, partialWaitMinutes: 0 }
-lists:
-  - address: ${LIST}
-    mode: enabled
-    repo: ${world.repo.dir}
-    bases: { default: master }
-    patchwork: { url: '${pw.url}', project: linux-btrfs, tokenEnv: PW_TOKEN, targetUrl: 'https://kreview.example.org/m/{msgid}' }
-`,
-    );
+    writePassPolicy(policy, {
+      state: 'pw-state.db',
+      sink: '{ type: directory, dir: pw-outbox }',
+      sources: `[ { type: public-inbox, path: ${world.inbox.dir}, name: lore-btrfs, since: 2000-01-01 } ]`,
+      list: [
+        `repo: ${world.repo.dir}`,
+        'bases: { default: master }',
+        `patchwork: { url: '${pw.url}', project: linux-btrfs, tokenEnv: PW_TOKEN, targetUrl: 'https://kreview.example.org/m/{msgid}' }`,
+      ],
+    });
     for (const m of [cover, p1, p2]) world.inbox.deliver(m.raw);
     // Not spawnSync: the patchwork stand-in answers from this process's event loop.
-    const run = () =>
-      new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-        const child = spawn(process.execPath, [KREVIEW_BIN, 'watch', '--once', '--config', policy], { env: { ...process.env, PW_TOKEN: 'pw-token' } });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-        child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-        child.on('close', (status) => resolve({ status, stdout, stderr }));
-      });
+    const run = () => runCliAsync(['watch', '--once', '--config', policy], { env: { PW_TOKEN: 'pw-token' } });
     const first = await run();
     expect(first.stderr).toBe('');
-    expect(first.status).toBe(0);
+    expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/; posted 2 patchwork checks\n$/);
     const byPatch = new Map(pw.checks.map((c) => [c.patch, c]));
     expect(pw.checks).toHaveLength(2);
@@ -60,7 +44,7 @@ lists:
     expect(byPatch.get(id2)).toMatchObject({ state: 'success', description: 'no problems found in Fixes: tags or lock order' });
 
     const second = await run();
-    expect(second.status).toBe(0);
+    expect(second.code).toBe(0);
     expect(second.stdout).not.toMatch(/patchwork/);
     expect(pw.checks).toHaveLength(2);
   });

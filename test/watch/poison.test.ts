@@ -2,24 +2,15 @@
 // quarantined after that one attempt (recorded with its reason, shown by --status), never tried
 // again, and the series behind it are reviewed and answered.
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { reviewSeries } from '../../src/review/pipeline.js';
 import { Watcher } from '../../src/watch/daemon.js';
 import type { ReviewFn } from '../../src/watch/series-reviewer.js';
-import { LIST, WatchWorld } from './watch-fixture.js';
+import { runNodeAsync } from '../helpers/run-cli.js';
+import { WatchWorld, makeMaildir, repoListLines, writePassPolicy } from './watch-fixture.js';
 
-function node(args: string[]): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-}
+const node = (args: string[]) => runNodeAsync(['--import', 'tsx', ...args]);
 
 const watchers: Watcher[] = [];
 afterEach(async () => {
@@ -29,8 +20,7 @@ afterEach(async () => {
 /** A good two-patch series and, before it in the Maildir, a single patch that poisons its review. */
 function setup(): { world: WatchWorld; policy: string; outbox: string; md: string; good: string; poison: string } {
   const world = new WatchWorld();
-  const md = join(world.inbox.root, 'md');
-  for (const d of ['new', 'cur', 'tmp']) mkdirSync(join(md, d), { recursive: true });
+  const md = makeMaildir(join(world.inbox.root, 'md'));
   const [cover, p1, p2] = world.series(1);
   const poison = p1.raw
     .replace(/\[PATCH 1\/2\] btrfs: reserve delalloc space in the fixup worker/, '[PATCH] btrfs: POISON for the review')
@@ -41,21 +31,7 @@ function setup(): { world: WatchWorld; policy: string; outbox: string; md: strin
   writeFileSync(join(md, 'new', '0-poison'), poison);
   [cover, p1, p2].forEach((m, i) => writeFileSync(join(md, 'new', `${i + 1}-good`), m.raw));
   const policy = join(world.inbox.root, 'policy.yml');
-  writeFileSync(
-    policy,
-    `bot: { name: kreview, address: kreview@bots.example.org }
-state: state.db
-sink: { type: directory, dir: outbox }
-sources: [ { type: maildir, path: ${md}, name: md } ]
-timing: { settleSeconds: 0, partialWaitMinutes: 0 }
-lists:
-  - address: ${LIST}
-    mode: enabled
-    minSeverity: note
-    repo: ${world.repo.dir}
-    bases: { default: master }
-`,
-  );
+  writePassPolicy(policy, { sources: `[ { type: maildir, path: ${md}, name: md } ]`, list: repoListLines(world.repo.dir) });
   return { world, policy, outbox: join(world.inbox.root, 'outbox'), md, good: p1.id, poison: 'poison-1@example.org' };
 }
 

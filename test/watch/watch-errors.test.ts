@@ -1,25 +1,14 @@
 // A tick's errors are not silent: `kreview watch --once` prints them and exits non-zero, and the
 // long-running daemon logs them. The error here: an SMTP server that never greets.
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Watcher } from '../../src/watch/daemon.js';
 import { startSilentServer, type SilentServer } from '../sinks/silent-server.js';
-import { LIST, WatchWorld } from './watch-fixture.js';
+import { runCliAsync } from '../helpers/run-cli.js';
+import { WatchWorld, makeMaildir, repoListLines, writePassPolicy } from './watch-fixture.js';
 
-const MAIN = join(import.meta.dirname, '../../src/cli/main.ts');
-
-function kreview(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const kreview = (args: string[]) => runCliAsync(args);
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -31,25 +20,15 @@ async function setup(timing: string): Promise<{ world: WatchWorld; dead: SilentS
   const world = new WatchWorld();
   const dead = await startSilentServer();
   cleanups.push(() => dead.close());
-  const maildir = join(world.inbox.root, 'md');
-  for (const d of ['new', 'cur', 'tmp']) mkdirSync(join(maildir, d), { recursive: true });
+  const maildir = makeMaildir(join(world.inbox.root, 'md'));
   world.series(1).forEach((m, i) => writeFileSync(join(maildir, 'new', `m${i}`), m.raw));
   const policy = join(world.inbox.root, 'policy.yml');
-  writeFileSync(
-    policy,
-    `bot: { name: kreview, address: kreview@bots.example.org }
-state: state.db
-sink: { type: smtp, host: 127.0.0.1, port: ${dead.port}, greetingTimeoutSeconds: 0.5 }
-sources: [ { type: maildir, path: ${maildir}, name: md } ]
-timing: { ${timing} }
-lists:
-  - address: ${LIST}
-    mode: enabled
-    minSeverity: note
-    repo: ${world.repo.dir}
-    bases: { default: master }
-`,
-  );
+  writePassPolicy(policy, {
+    sink: `{ type: smtp, host: 127.0.0.1, port: ${dead.port}, greetingTimeoutSeconds: 0.5 }`,
+    sources: `[ { type: maildir, path: ${maildir}, name: md } ]`,
+    timing,
+    list: repoListLines(world.repo.dir),
+  });
   return { world, dead, policy };
 }
 

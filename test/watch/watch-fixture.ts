@@ -143,3 +143,37 @@ ${listExtra}${extra}`,
     await this.smtp?.close();
   }
 }
+
+/** A Maildir (new, cur, tmp) at `dir`; returns `dir`. */
+export function makeMaildir(dir: string): string {
+  for (const d of ['new', 'cur', 'tmp']) mkdirSync(join(dir, d), { recursive: true });
+  return dir;
+}
+
+/** The list entry's lines that review against a test repository's master. */
+export function repoListLines(repoDir: string): string[] {
+  return ['minSeverity: note', `repo: ${repoDir}`, 'bases: { default: master }'];
+}
+
+/**
+ * A policy for a test's `watch --once` passes: nothing waits to settle, replies go to a directory,
+ * one list is enabled. `sources` is the YAML of the sources list (none: mail comes by `ingest`).
+ */
+export function writePassPolicy(
+  file: string,
+  o: { sources?: string; state?: string; sink?: string; timing?: string; address?: string; list?: string[] } = {},
+): void {
+  const lines = [
+    'bot: { name: kreview, address: kreview@bots.example.org }',
+    `state: ${o.state ?? 'state.db'}`,
+    `sink: ${o.sink ?? '{ type: directory, dir: outbox }'}`,
+    ...(o.sources ? [`sources: ${o.sources}`] : []),
+    `timing: { ${o.timing ?? 'settleSeconds: 0, partialWaitMinutes: 0'} }`,
+    'lists:',
+    `  - address: ${o.address ?? LIST}`,
+    '    mode: enabled',
+    ...(o.list ?? []).map((l) => `    ${l}`),
+  ];
+  writeFileSync(file, `${lines.join('\n')}\n`);
+}
+
