@@ -261,9 +261,9 @@ export async function render(run: ReviewRun, format: OutputFormat, opts: { colou
   }
 }
 
-/** 2 for input errors, 1 when a finding reaches --fail-on, else 0. */
+/** 2 for input errors (a patch decoded with warnings among them), 1 when a finding reaches --fail-on, else 0. */
 export function exitCode(run: ReviewRun, failOn: FailOn): number {
-  if (run.inputErrors.length || run.reviews.some((r) => r.patches.some((p) => p.errors.length))) return 2;
+  if (run.inputErrors.length || run.reviews.some((r) => r.patches.some((p) => p.errors.length || p.warnings?.length))) return 2;
   if (failOn === 'never') return 0;
   const reaches = (s: Severity) => SEVERITY_RANK[s] >= SEVERITY_RANK[failOn];
   const hit = run.reviews.some((r) => r.patches.some((p) => p.findings.some((f) => reaches(f.severity)))) || (run.grouped ?? []).some((g) => reaches(g.severity));

@@ -111,7 +111,7 @@ export interface Patch {
   mail: MailInfo | null;
   /**
    * Problems met while decoding this patch that did not stop it but may have lost part of it (a
-   * dropped file, a hunk cut short, a truncated message): one line each, reported as input errors.
+   * dropped file, a hunk cut short, a truncated message): one line each, the review's `warnings`.
    */
   warnings: string[];
   /** Harmless facts about the decoding (a latin1 body, format=flowed): shown as notes, never errors. */
@@ -190,6 +190,11 @@ export interface PatchReview {
   notes: string[];
   /** One-line errors for this patch; the review of other patches went on. */
   errors: string[];
+  /**
+   * Problems met decoding the patch that did not stop its review (hunk counts that do not match, no
+   * From:): the patch was malformed but reviewable, so they are no error of the review. Absent: none.
+   */
+  warnings?: string[];
 }
 
 export interface Review {

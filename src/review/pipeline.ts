@@ -182,7 +182,10 @@ async function reviewPatch(
   checks: Check[],
   previous: Workspace | undefined,
 ): Promise<{ review: PatchReview; workspace: GitWorkspace }> {
-  const errors = [...patch.warnings.map((w) => `${patch.source}: ${w}`)];
+  // A malformed but reviewable patch (hunk counts that do not match) is reviewed: its decoding
+  // problems are warnings of the review, not errors (errors fail a `kreview watch --once` pass).
+  const warnings = patch.warnings.map((w) => `${patch.source}: ${w}`);
+  const errors: string[] = [];
   let workspace: GitWorkspace;
   try {
     workspace = await createWorkspace(patch, { repo: opts.repo, history: opts.history, base: opts.base, baseWhy: opts.baseWhy, previous, limits: opts.config.limits });
@@ -233,6 +236,7 @@ async function reviewPatch(
         ...budget.notes,
       ],
       errors,
+      warnings,
     },
     workspace,
   };

@@ -7,10 +7,12 @@ export function renderB4(reviews: Review[], inputErrors: string[]): string {
   for (const review of reviews)
     for (const pr of review.patches) {
       const c = countBySeverity(pr.findings);
-      const status = c.error > 0 || pr.errors.length > 0 ? 'fail' : c.warning > 0 ? 'warn' : 'pass';
+      const warnings = pr.warnings ?? [];
+      const status = c.error > 0 || pr.errors.length > 0 ? 'fail' : c.warning > 0 || warnings.length > 0 ? 'warn' : 'pass';
       const summary = status === 'pass' && c.note === 0 ? `${pr.patch.subject}: no problems found` : `${pr.patch.subject}: ${c.error} errors, ${c.warning} warnings, ${c.note} notes`;
       const details = [
         ...pr.errors,
+        ...warnings.map((w) => `WARNING: ${w}`),
         ...pr.findings.map((f) => `${f.severity.toUpperCase()}: ${describeLocation(f.location)}: ${f.message} [${f.id}]${f.suggestion ? `\n  suggested: ${f.suggestion}` : ''}`),
       ].join('\n');
       out.push({ tool: 'kreview', status, summary, details });

@@ -40,6 +40,8 @@ interface JsonPatch {
   applied: boolean | null;
   notes: string[];
   errors: string[];
+  /** Problems decoding the patch that did not stop its review (hunk counts that do not match). */
+  warnings: string[];
   findings: JsonFinding[];
 }
 
@@ -70,6 +72,7 @@ function jsonPatch(pr: PatchReview): JsonPatch {
     applied: pr.applied,
     notes: pr.notes,
     errors: pr.errors,
+    warnings: pr.warnings ?? [],
     findings: pr.findings.map(finding),
   };
 }

@@ -79,6 +79,7 @@ export class TextWriter implements ReviewSink {
     out.push(`    base: ${pr.base.label}${pr.applied === false ? ' (the patch does not apply there)' : ''}`);
     for (const n of pr.notes) out.push(`    note: ${n}`);
     for (const e of pr.errors) out.push(`    ${paint(opts.colour, COLOUR.error, 'error:')} ${e}`);
+    for (const w of pr.warnings ?? []) out.push(`    ${paint(opts.colour, COLOUR.warning, 'warning:')} ${w}`);
     out.push('');
     for (const f of pr.findings) out.push(...renderFinding(f, quoteLocation(p, p.files, f.location)?.text ?? null, opts));
     const c = countBySeverity(pr.findings);

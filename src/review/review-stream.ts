@@ -85,7 +85,8 @@ export class ReviewTally implements ReviewSink {
   seriesEnd(): void {}
 
   patch(pr: PatchReview): void {
-    if (pr.errors.length) this.patchErrors++;
+    // A patch decoded with warnings (a truncated mail, hunk counts that do not match) is still an input error of `kreview review`.
+    if (pr.errors.length || pr.warnings?.length) this.patchErrors++;
     for (const f of pr.findings) this.see(f.severity);
   }
 

@@ -142,7 +142,15 @@ export class Watcher {
     const review = opts.review ?? reviewSeries;
     // The policy's limit, as it is when the review starts (a reloaded policy applies to the next one).
     const perPatch = (): number => opts.reviewMsPerPatch ?? this.policy.current.limits.reviewMsPerPatch;
-    this.reviewer = new SeriesReviewer(this.db, this.messages, this.seriesStore, this.outbox, (m) => this.problem(m), (series, o) => this.guarded(review, perPatch(), series, o));
+    this.reviewer = new SeriesReviewer(
+      this.db,
+      this.messages,
+      this.seriesStore,
+      this.outbox,
+      (m) => this.problem(m),
+      (series, o) => this.guarded(review, perPatch(), series, o),
+      this.warn,
+    );
     // A review the last process never finished is what killed it (or what it was killed in): its
     // messages are not tried again, or each restart would die the same way.
     const interrupted = this.messages.recoverInterrupted();

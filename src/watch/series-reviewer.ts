@@ -155,8 +155,11 @@ export class SeriesReviewer {
     private readonly messages: MessageStore,
     private readonly seriesStore: SeriesStore,
     private readonly outbox: Outbox,
-    private readonly warn: (msg: string) => void,
+    /** An error of the pass (a review that failed). */
+    private readonly problem: (msg: string) => void,
     private readonly review: ReviewFn = reviewSeries,
+    /** A warning: logged and kept for --status, not an error of the pass. */
+    private readonly warn: (msg: string) => void = () => {},
   ) {
     this.checks = new PatchworkChecks(db);
     this.views = new ReviewStore(db);
@@ -183,11 +186,13 @@ export class SeriesReviewer {
     } catch (e) {
       // The series is not retried forever: the caller quarantines it or marks it reviewed, with the error logged.
       outcome.errors.push(`${key}: review failed: ${(e as Error).message.split('\n')[0]}`);
-      this.warn(outcome.errors[0]);
+      this.problem(outcome.errors[0]);
       outcome.failed = true;
       return outcome;
     }
     for (const pr of review.patches) outcome.errors.push(...pr.errors);
+    // A malformed but reviewable patch: said as it happens and kept for --status, no error of the pass.
+    for (const pr of review.patches) for (const w of pr.warnings ?? []) this.warn(w);
 
     const ctx: EmailContext = {
       // Late parts: the earlier reply already said what was missing; these say nothing about it.
