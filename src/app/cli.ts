@@ -162,10 +162,10 @@ export function registerServeCommand(program: Command): void {
       seriesJobs.work(
         (job) =>
           withLogContext({ messageId: job.messageId }, async () => {
-            log.info(`series review started (${job.key})`);
+            log.info(`series review started: <${job.messageId}> (${job.key})`);
             const review = await runSeries(job);
             metrics.countFindings('mail', review.patches.flatMap((p) => p.findings.map((f) => f.id)));
-            log.info(`series review done (${job.key}): ${review.patches.length} patches`);
+            log.info(`series review done: <${job.messageId}>, ${review.patches.length} patches`);
             return review;
           }),
         concurrency,
