@@ -181,7 +181,7 @@ export function registerServeCommand(program: Command): void {
       if (ops) log.info(`/healthz and /metrics on ${ops.url}`);
       // Started by `kreview serve`: gone with it, even when it was killed.
       if (process.send) process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
-      log.info(`taking ${jobs ? 'pull request and series' : 'series'} jobs from ${o.queue}, ${concurrency} at a time`);
+      log.info(`taking jobs from ${o.queue}, ${concurrency} at a time: ${jobs ? 'pull requests and mailed series' : 'mailed series only (no APP_ID)'}`);
       // SIGTERM: stop taking jobs; one still running is handed to another worker when its lock lapses.
       await new Promise<void>((resolve) => process.once('SIGTERM', resolve).once('SIGINT', resolve));
       await ops?.close();

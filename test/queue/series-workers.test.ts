@@ -82,7 +82,7 @@ ${list(LIST)}${list(VICTIM_LIST, `, maintainers: ${fifo}`)}`,
     // A dead worker's job goes to the other once its 2 s lock lapses.
     const env = { KREVIEW_QUEUE_LOCK_MS: '2000' };
     const workers = ['a', 'b'].map((w) => run(['worker', '--queue', redis!.url, '--concurrency', '1', '--cache', join(root, `worker-${w}`)], env));
-    await until(`the workers (${workers.map((w) => w.out()).join('\n')})`, () => workers.every((w) => w.out().includes('taking series jobs')));
+    await until(`the workers (${workers.map((w) => w.out()).join('\n')})`, () => workers.every((w) => w.out().includes('mailed series only')));
     const watch = run(['watch', '--config', policy, '--queue', redis.url], env);
     const everyone = () => [watch, ...workers].map((p) => p.out()).join('\n');
 
