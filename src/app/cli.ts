@@ -153,8 +153,9 @@ export function registerServeCommand(program: Command): void {
         const opts = fullOptions({ webUrl: githubWebUrl(env), mirrors, jobs, metrics, histories, observe: countJobs(metrics), ...(budget ? { writeBudget: budget } : {}), ...(mail ? { mail } : {}), workers: concurrency });
         const deps = buildDeps(opts);
         service = createService(probot, opts, deps);
-        const { stateReadable } = await import('../ops/health.js');
-        health.state = stateReadable(() => deps.state.tableCount());
+        const [{ stateReadable }, { StateFile }] = await Promise.all([import('../ops/health.js'), import('../state/open-state.js')]);
+        const file = new StateFile(join(opts.cacheDir, 'github-app.sqlite'));
+        health.state = stateReadable(() => deps.state.tableCount(), () => file.check());
         metrics.queueDepthFrom('github-jobs', async () => (await jobs.stats()).waiting);
       }
       const { seriesJobRunner } = await import('../queue/series-job.js');
