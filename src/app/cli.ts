@@ -93,35 +93,43 @@ export function registerServeCommand(program: Command): void {
 
   program
     .command('worker')
-    .description('review jobs that `kreview serve --queue redis://...` puts on Redis; run any number, on any machine')
-    .requiredOption('--queue <url>', 'the Redis that serve feeds (redis://host:port[/db]; also $KREVIEW_QUEUE), or sqlite:FILE, the local queue serve starts its own worker on', process.env.KREVIEW_QUEUE)
+    .description('review the jobs that `kreview serve --queue` (pull requests) and `kreview watch --queue` (mailed series) put on a queue; run any number, on any machine')
+    .requiredOption('--queue <url>', 'the queue its feeders use: redis://host:port[/db] (also $KREVIEW_QUEUE), or sqlite:FILE on the feeders\' machine', process.env.KREVIEW_QUEUE)
     .option('--mail-policy <policy.yml>', 'mail the review of a series PR back to the list, under this `kreview watch` policy')
-    .option('--concurrency <n>', 'reviews run at once (default 2)')
+    .option('--concurrency <n>', 'reviews run at once, of each kind (default 2)')
     .option('--cache <dir>', 'clones, state and indexes (default: $KREVIEW_CACHE or ~/.cache/kreview)')
     .option('--clone-max-mb <n>', 'largest repository cloned on first contact; bigger ones are reviewed from the API (0: no limit)')
     .option('--mirror <url=path>', 'a local repository holding most of https://host/owner/repo (repeatable; also $KREVIEW_MIRRORS)', (v: string, all: string[]) => [...all, v], [] as string[])
-    .action(async (o: { queue: string; concurrency?: string; cache?: string; cloneMaxMb?: string; mirror: string[]; mailPolicy?: string }) => {
+    .option('--metrics-port <port>', 'serve /healthz and Prometheus /metrics on this port (0: any free port, printed at start)')
+    .option('--metrics-host <addr>', 'address for --metrics-port', '127.0.0.1')
+    .action(async (o: { queue: string; concurrency?: string; cache?: string; cloneMaxMb?: string; mirror: string[]; mailPolicy?: string; metricsPort?: string; metricsHost: string }) => {
       const dotenv = join(process.cwd(), '.env');
       if (existsSync(dotenv)) Object.assign(process.env, parseEnv(readFileSync(dotenv, 'utf8')));
       const env = { ...process.env };
+      // Pull requests need the GitHub App's identity; a worker without one reviews mailed series only.
+      const github = env.APP_ID !== undefined && env.APP_ID !== '';
       const { assertAppIdentity } = await import('./server.js');
-      assertAppIdentity(env.APP_ID, env.WEBHOOK_SECRET);
+      if (github) assertAppIdentity(env.APP_ID, env.WEBHOOK_SECRET);
       if (o.cache !== undefined) process.env.KREVIEW_CACHE = o.cache;
       if (o.cloneMaxMb !== undefined) process.env.KREVIEW_CLONE_MAX_MB = String(wholeNumber('--clone-max-mb', o.cloneMaxMb));
-      const concurrency = wholeNumber('--concurrency', o.concurrency) ?? 2;
+      const metricsPort = o.metricsPort === undefined ? undefined : portNumber('--metrics-port', o.metricsPort);
+      const concurrency = Math.max(1, wholeNumber('--concurrency', o.concurrency) ?? 2);
       const { githubWebUrl } = await import('./github-host.js');
       const { mirrorSpecsFromEnv, resolveMirrors } = await import('./mirrors.js');
       const mirrors = await resolveMirrors([...mirrorSpecsFromEnv(env), ...o.mirror]);
       (await import('../../checks/lock/index.js')).validateLockRules();
-      const sqlite = o.queue.startsWith('sqlite:') ? o.queue.slice('sqlite:'.length) : null;
-      const jobs = sqlite ? new (await import('../queue/sqlite-queue.js')).SqliteJobQueue(sqlite) : await openRedisQueue(o.queue);
+      const { sqliteFileOf, openSeriesQueue } = await import('../queue/open-queue.js');
+      const sqlite = sqliteFileOf(o.queue);
+      const jobs = !github ? undefined : sqlite ? new (await import('../queue/sqlite-queue.js')).SqliteJobQueue(sqlite) : await openRedisQueue(o.queue);
+      const seriesJobs = await openSeriesQueue(o.queue);
       const { Metrics } = await import('../ops/metrics.js');
-      const { createLogger, logFormatOf } = await import('../ops/log.js');
+      const { createLogger, logFormatOf, withLogContext } = await import('../ops/log.js');
       // Started by serve, the worker logs as serve does (serve passes its format in the environment).
       const format = env.LOG_FORMAT === 'json' ? 'json' : logFormatOf(undefined, env);
       const log = createLogger({ name: 'kreview worker', format });
-      // This process's counts; started by `kreview serve`, it answers serve's scrapes over the IPC channel.
-      const metrics = new Metrics({ processMetrics: false });
+      // This process's counts; started by `kreview serve`, it answers serve's scrapes over the IPC channel
+      // (serve reports its own process figures); on its own, it reports them on --metrics-port.
+      const metrics = new Metrics({ processMetrics: !process.send });
       if (process.send) {
         process.on('message', (m: unknown) => {
           const ask = m as { kind?: unknown; id?: unknown };
@@ -130,24 +138,83 @@ export function registerServeCommand(program: Command): void {
         });
       }
       const mail = o.mailPolicy ? await startMailer(o.mailPolicy, log, metrics) : null;
-      const [{ createProbot }, { countJobs, createService, fullOptions }, { kreviewOctokit }] = await Promise.all([import('probot'), import('./index.js'), import('./octokit.js')]);
-      const probot = createProbot({ env, overrides: { Octokit: kreviewOctokit(metrics) } });
-      // probot sets up its logger and clients asynchronously; auth() waits for that (no API call).
-      await probot.auth();
-      const writeBudget = sqlite ? undefined : new (await import('../queue/redis-budget.js')).RedisWriteBudget(o.queue);
-      const service = createService(
-        probot,
-        fullOptions({ webUrl: githubWebUrl(env), mirrors, jobs, metrics, observe: countJobs(metrics), ...(writeBudget ? { writeBudget } : {}), ...(mail ? { mail } : {}), workers: Math.max(1, concurrency) }),
+      const { HistoryPool } = await import('../git/history-pool.js');
+      const histories = new HistoryPool();
+      let service: { close(): Promise<void> } | null = null;
+      let writeBudget: { close(): void } | null = null;
+      const health: Record<string, import('../ops/health.js').HealthCheck> = {};
+      if (jobs) {
+        const [{ createProbot }, { buildDeps, countJobs, createService, fullOptions }, { kreviewOctokit }] = await Promise.all([import('probot'), import('./index.js'), import('./octokit.js')]);
+        const probot = createProbot({ env, overrides: { Octokit: kreviewOctokit(metrics) } });
+        // probot sets up its logger and clients asynchronously; auth() waits for that (no API call).
+        await probot.auth();
+        const budget = sqlite ? undefined : new (await import('../queue/redis-budget.js')).RedisWriteBudget(o.queue);
+        writeBudget = budget ?? null;
+        const opts = fullOptions({ webUrl: githubWebUrl(env), mirrors, jobs, metrics, histories, observe: countJobs(metrics), ...(budget ? { writeBudget: budget } : {}), ...(mail ? { mail } : {}), workers: concurrency });
+        const deps = buildDeps(opts);
+        service = createService(probot, opts, deps);
+        const [{ stateReadable }, { StateFile }] = await Promise.all([import('../ops/health.js'), import('../state/open-state.js')]);
+        const file = new StateFile(join(opts.cacheDir, 'github-app.sqlite'));
+        health.state = stateReadable(() => deps.state.tableCount(), () => file.check());
+        metrics.queueDepthFrom('github-jobs', async () => (await jobs.stats()).waiting);
+      }
+      const { seriesJobRunner } = await import('../queue/series-job.js');
+      const runSeries = seriesJobRunner(histories);
+      seriesJobs.work(
+        (job) =>
+          withLogContext({ messageId: job.messageId }, async () => {
+            log.info(`series review started: <${job.messageId}> (${job.key})`);
+            const review = await runSeries(job);
+            metrics.countFindings('mail', review.patches.flatMap((p) => p.findings.map((f) => f.id)));
+            log.info(`series review done: <${job.messageId}>, ${review.patches.length} patches`);
+            return review;
+          }),
+        concurrency,
+        (d) => {
+          metrics.reviews.inc({ source: 'mail', result: d.ok ? 'reviewed' : 'failed' });
+          metrics.jobSeconds.observe({ source: 'mail' }, d.ranMs / 1000);
+          if (!d.ok) metrics.errors.inc({ where: 'review' });
+        },
       );
+      metrics.queueDepthFrom('series-jobs', async () => (await seriesJobs.stats()).waiting);
+      health.queue = queueAnswers(() => seriesJobs.stats());
+      const ops = metricsPort === undefined ? null : await startOps(metrics, health, metricsPort, o.metricsHost);
+      if (ops) log.info(`/healthz and /metrics on ${ops.url}`);
       // Started by `kreview serve`: gone with it, even when it was killed.
       if (process.send) process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
-      log.info(`taking jobs from ${o.queue}, ${Math.max(1, concurrency)} at a time`);
+      log.info(`taking jobs from ${o.queue}, ${concurrency} at a time: ${jobs ? 'pull requests and mailed series' : 'mailed series only (no APP_ID)'}`);
       // SIGTERM: stop taking jobs; one still running is handed to another worker when its lock lapses.
       await new Promise<void>((resolve) => process.once('SIGTERM', resolve).once('SIGINT', resolve));
-      await service.close();
+      await ops?.close();
+      await service?.close();
+      await seriesJobs.close();
       writeBudget?.close();
       process.exit(0);
     });
+}
+
+/** The queue answers a count within 2 s (a Redis that is down would keep BullMQ's request waiting forever). */
+function queueAnswers(stats: () => Promise<{ waiting: number; running: number }>): import('../ops/health.js').HealthCheck {
+  return async () => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('the queue did not answer within 2 s')), 2000)));
+    try {
+      const s = await Promise.race([stats(), late]);
+      return { ok: true, detail: `${s.waiting} waiting, ${s.running} running` };
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+}
+
+async function startOps(metrics: Metrics, health: Record<string, import('../ops/health.js').HealthCheck>, port: number, host: string) {
+  const { opsHandler, startOpsServer } = await import('../ops/http.js');
+  return startOpsServer(opsHandler({ metrics, health }), port, host);
+}
+
+function portNumber(flag: string, v: string): number {
+  if (!/^\d{1,5}$/.test(v) || Number(v) > 65535) throw new KreviewError(`${flag} ${v}: not a port number`);
+  return Number(v);
 }
 
 /** `kreview worker` on the SQLite queue in the cache dir, as a child that ends when this process ends. */

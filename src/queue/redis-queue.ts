@@ -5,16 +5,22 @@
 import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { KreviewError } from '../core/types.js';
-import type { JobHandler, JobObserver, JobQueue, QueueStats, ReviewJob } from './job.js';
+import { jobName, type JobHandler, type JobObserver, type JobQueue, type JobStatus, type QueueStats, type QueuedJob, type ReviewJob } from './job.js';
 import { parseRedisUrl } from './redis-url.js';
 
+/** BullMQ's queues: pull request reviews (serve's), series reviews (watch's). */
 export const QUEUE_NAME = 'kreview-reviews';
+export const SERIES_QUEUE_NAME = 'kreview-series';
 
 export interface RedisQueueOptions {
   /** A held job's lock; a worker that stops renewing it (killed) loses the job after this long. */
   lockMs: number;
   /** How many times a job may be found stalled (its worker died) before it is failed. */
   maxStalled: number;
+  /** The BullMQ queue (one per kind of job). */
+  name: string;
+  /** How long a finished job (and its result) is kept, in seconds: a redelivery or a feeder that restarted finds it. */
+  keepS: number;
   log: (line: string) => void;
 }
 
@@ -27,10 +33,12 @@ function lockFromEnv(): number {
 const defaults = (): RedisQueueOptions => ({
   lockMs: lockFromEnv(),
   maxStalled: 5,
+  name: QUEUE_NAME,
+  keepS: 14 * 86_400,
   log: (line) => process.stderr.write(`kreview queue: ${line}\n`),
 });
 
-export class RedisJobQueue implements JobQueue {
+export class RedisJobQueue<J extends QueuedJob = ReviewJob, R = void> implements JobQueue<J, R> {
   private readonly o: RedisQueueOptions;
   /** BullMQ leaves connections it was given open: they are closed here. */
   private readonly clients: Redis[] = [];
@@ -43,7 +51,7 @@ export class RedisJobQueue implements JobQueue {
   ) {
     this.o = { ...defaults(), ...opts };
     parseRedisUrl(url);
-    this.queue = new Queue(QUEUE_NAME, { connection: this.connection() });
+    this.queue = new Queue(this.o.name, { connection: this.connection() });
     this.queue.on('error', (e) => this.o.log(`redis: ${e.message}`));
   }
 
@@ -76,28 +84,44 @@ export class RedisJobQueue implements JobQueue {
     }
   }
 
-  async add(job: ReviewJob): Promise<boolean> {
+  async add(job: J): Promise<boolean> {
     if (await this.queue.getJob(job.key)) return false;
-    await this.queue.add(job.event, job, {
+    await this.queue.add('event' in job ? String(job.event) : 'series', job, {
       jobId: job.key,
       // A job that throws has already told GitHub (a neutral check run); only dead workers retry it.
       attempts: 1,
       // Kept so that a late redelivery of the same head still finds its job (keys are the dedup).
-      removeOnComplete: { age: 14 * 86_400 },
-      removeOnFail: { age: 14 * 86_400 },
+      removeOnComplete: { age: this.o.keepS },
+      removeOnFail: { age: this.o.keepS },
     });
     return true;
   }
 
-  work(handler: JobHandler, concurrency: number, observe?: JobObserver): void {
+  async status(key: string): Promise<JobStatus<R>> {
+    const j = (await this.queue.getJob(key)) as Job<J, R> | undefined;
+    if (!j) return { state: 'missing' };
+    const state = await j.getState();
+    if (state === 'completed') return { state: 'done', result: j.returnvalue };
+    if (state === 'failed') return { state: 'failed', error: j.failedReason || 'failed' };
+    if (state === 'active') return { state: 'running', since: j.processedOn ?? Date.now() };
+    return state === 'unknown' ? { state: 'missing' } : { state: 'waiting' };
+  }
+
+  async retry(key: string): Promise<void> {
+    const j = await this.queue.getJob(key);
+    if (j && (await j.isFailed())) await j.retry('failed');
+  }
+
+  work(handler: JobHandler<J, R>, concurrency: number, observe?: JobObserver<J>): void {
     const worker = new Worker(
-      QUEUE_NAME,
-      async (j: Job<ReviewJob>) => {
+      this.o.name,
+      async (j: Job<J>) => {
         const t0 = Date.now();
         let ok = false;
         try {
-          await handler(j.data);
+          const r = await handler(j.data);
           ok = true;
+          return r;
         } finally {
           observe?.({ job: j.data, ok, waitedMs: t0 - j.data.receivedAt, ranMs: Date.now() - t0 });
         }
@@ -111,7 +135,7 @@ export class RedisJobQueue implements JobQueue {
       },
     );
     worker.on('error', (e) => this.o.log(`redis: ${e.message}`));
-    worker.on('failed', (j, e) => this.o.log(`${j?.id ?? '?'} (delivery ${j?.data.deliveryId ?? '?'}) failed: ${e.message}`));
+    worker.on('failed', (j, e) => this.o.log(`${j ? jobName(j.data) : '?'} failed: ${e.message}`));
     this.workers.push(worker);
   }
 

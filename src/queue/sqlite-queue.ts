@@ -7,10 +7,11 @@ import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { errorMessage } from '../core/errors.js';
-import type { JobHandler, JobObserver, JobQueue, QueueStats, ReviewJob } from './job.js';
+import { jobName, type JobHandler, type JobObserver, type JobQueue, type JobStatus, type QueueStats, type QueuedJob, type ReviewJob } from './job.js';
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS jobs (
+/** One table per kind of job (`jobs`: pull requests; `series_jobs`: mailed series), in one file. */
+const schema = (t: string) => `
+CREATE TABLE IF NOT EXISTS ${t} (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   key TEXT NOT NULL UNIQUE,
   data TEXT NOT NULL,
@@ -19,10 +20,16 @@ CREATE TABLE IF NOT EXISTS jobs (
   lease_until INTEGER,
   attempts INTEGER NOT NULL DEFAULT 0,
   added_at INTEGER NOT NULL,
-  finished_at INTEGER
+  finished_at INTEGER,
+  started_at INTEGER,
+  result TEXT,
+  error TEXT
 );
-CREATE INDEX IF NOT EXISTS jobs_state ON jobs (state, seq);
+CREATE INDEX IF NOT EXISTS ${t}_state ON ${t} (state, seq);
 `;
+
+/** Columns added after the first release of the table: a queue file from then gets them on open. */
+const LATER_COLUMNS = ['started_at INTEGER', 'result TEXT', 'error TEXT'];
 
 export interface SqliteQueueOptions {
   /** A held job's lease; renewed at a third of it while the job runs. */
@@ -33,6 +40,8 @@ export interface SqliteQueueOptions {
   maxAttempts: number;
   /** Finished jobs are kept this long, so a late redelivery of the same head is still recognised. */
   keepDoneMs: number;
+  /** The table of this kind of job. */
+  table: 'jobs' | 'series_jobs';
   log: (line: string) => void;
 }
 
@@ -41,6 +50,7 @@ const defaults: SqliteQueueOptions = {
   pollMs: 200,
   maxAttempts: 5,
   keepDoneMs: 14 * 86_400_000,
+  table: 'jobs',
   log: (line) => process.stderr.write(`kreview queue: ${line}\n`),
 };
 
@@ -59,13 +69,16 @@ function ownerAlive(owner: string | null): boolean {
   }
 }
 
-export class SqliteJobQueue implements JobQueue {
+export class SqliteJobQueue<J extends QueuedJob = ReviewJob, R = void> implements JobQueue<J, R> {
   private readonly db: Database.Database;
   private readonly o: SqliteQueueOptions;
   private readonly owner = `${HOST}:${process.pid}`;
   private readonly wakers = new Set<() => void>();
   private closed = false;
   private readonly loops: Promise<void>[] = [];
+  private get t(): string {
+    return this.o.table;
+  }
 
   constructor(file: string, opts: Partial<SqliteQueueOptions> = {}) {
     this.o = { ...defaults, ...opts };
@@ -75,46 +88,66 @@ export class SqliteJobQueue implements JobQueue {
     // Durable against a killed process (what the queue is for); an OS crash may lose the last commits.
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
-    this.db.exec(SCHEMA);
+    this.db.exec(schema(this.t));
+    const have = new Set((this.db.prepare(`PRAGMA table_info(${this.t})`).all() as { name: string }[]).map((c) => c.name));
+    for (const c of LATER_COLUMNS) if (!have.has(c.split(' ')[0])) this.db.exec(`ALTER TABLE ${this.t} ADD COLUMN ${c}`);
     this.recover();
   }
 
   /** Jobs held by processes that are gone go back to the queue; old finished jobs are forgotten. */
   private recover(): void {
-    const held = this.db.prepare("SELECT seq, owner FROM jobs WHERE state = 'running'").all() as { seq: number; owner: string | null }[];
-    const back = this.db.prepare("UPDATE jobs SET state = 'ready', owner = NULL, lease_until = NULL WHERE seq = ? AND state = 'running'");
+    const held = this.db.prepare(`SELECT seq, owner FROM ${this.t} WHERE state = 'running'`).all() as { seq: number; owner: string | null }[];
+    const back = this.db.prepare(`UPDATE ${this.t} SET state = 'ready', owner = NULL, lease_until = NULL WHERE seq = ? AND state = 'running'`);
     let n = 0;
     // A job held under this process's own name is a previous process's that had the same pid.
     for (const h of held) if (h.owner === this.owner || !ownerAlive(h.owner)) n += back.run(h.seq).changes;
     if (n) this.o.log(`${n} job${n === 1 ? '' : 's'} interrupted by a process that is gone: queued again`);
-    this.db.prepare("DELETE FROM jobs WHERE state IN ('done', 'failed') AND finished_at < ?").run(Date.now() - this.o.keepDoneMs);
+    this.db.prepare(`DELETE FROM ${this.t} WHERE state IN ('done', 'failed') AND finished_at < ?`).run(Date.now() - this.o.keepDoneMs);
   }
 
-  async add(job: ReviewJob): Promise<boolean> {
+  async add(job: J): Promise<boolean> {
     const r = this.db
-      .prepare("INSERT OR IGNORE INTO jobs (key, data, state, added_at) VALUES (?, ?, 'ready', ?)")
+      .prepare(`INSERT OR IGNORE INTO ${this.t} (key, data, state, added_at) VALUES (?, ?, 'ready', ?)`)
       .run(job.key, JSON.stringify(job), Date.now());
     if (r.changes === 1) for (const wake of this.wakers) wake();
     return r.changes === 1;
   }
 
-  private claim(): { seq: number; job: ReviewJob; attempts: number } | null {
+  private claim(): { seq: number; job: J; attempts: number } | null {
     const now = Date.now();
     const row = this.db
       .prepare(
-        `UPDATE jobs SET state = 'running', owner = ?, lease_until = ?, attempts = attempts + 1
-         WHERE seq = (SELECT seq FROM jobs WHERE state = 'ready' OR (state = 'running' AND lease_until < ?) ORDER BY seq LIMIT 1)
+        `UPDATE ${this.t} SET state = 'running', owner = ?, lease_until = ?, started_at = ?, attempts = attempts + 1
+         WHERE seq = (SELECT seq FROM ${this.t} WHERE state = 'ready' OR (state = 'running' AND lease_until < ?) ORDER BY seq LIMIT 1)
          RETURNING seq, data, attempts`,
       )
-      .get(this.owner, now + this.o.leaseMs, now) as { seq: number; data: string; attempts: number } | undefined;
-    return row ? { seq: row.seq, job: JSON.parse(row.data) as ReviewJob, attempts: row.attempts } : null;
+        .get(this.owner, now + this.o.leaseMs, now, now) as { seq: number; data: string; attempts: number } | undefined;
+    return row ? { seq: row.seq, job: JSON.parse(row.data) as J, attempts: row.attempts } : null;
   }
 
-  private finish(seq: number, state: 'done' | 'failed'): void {
-    this.db.prepare('UPDATE jobs SET state = ?, owner = NULL, lease_until = NULL, finished_at = ? WHERE seq = ? AND owner = ?').run(state, Date.now(), seq, this.owner);
+  private finish(seq: number, state: 'done' | 'failed', result: R | undefined, error: string | null): void {
+    this.db
+      .prepare(`UPDATE ${this.t} SET state = ?, owner = NULL, lease_until = NULL, finished_at = ?, result = ?, error = ? WHERE seq = ? AND owner = ?`)
+      .run(state, Date.now(), result === undefined ? null : JSON.stringify(result), error, seq, this.owner);
   }
 
-  work(handler: JobHandler, concurrency: number, observe?: JobObserver): void {
+  async status(key: string): Promise<JobStatus<R>> {
+    const row = this.db.prepare(`SELECT state, started_at, result, error FROM ${this.t} WHERE key = ?`).get(key) as
+      | { state: string; started_at: number | null; result: string | null; error: string | null }
+      | undefined;
+    if (!row) return { state: 'missing' };
+    if (row.state === 'ready') return { state: 'waiting' };
+    if (row.state === 'running') return { state: 'running', since: row.started_at ?? Date.now() };
+    if (row.state === 'done') return { state: 'done', result: (row.result === null ? undefined : JSON.parse(row.result)) as R };
+    return { state: 'failed', error: row.error ?? 'failed' };
+  }
+
+  async retry(key: string): Promise<void> {
+    const r = this.db.prepare(`UPDATE ${this.t} SET state = 'ready', attempts = 0, error = NULL, finished_at = NULL WHERE key = ? AND state = 'failed'`).run(key);
+    if (r.changes) for (const wake of this.wakers) wake();
+  }
+
+  work(handler: JobHandler<J, R>, concurrency: number, observe?: JobObserver<J>): void {
     for (let i = 0; i < Math.max(1, concurrency); i++) this.loops.push(this.loop(handler, observe));
   }
 
@@ -130,7 +163,7 @@ export class SqliteJobQueue implements JobQueue {
     });
   }
 
-  private async loop(handler: JobHandler, observe?: JobObserver): Promise<void> {
+  private async loop(handler: JobHandler<J, R>, observe?: JobObserver<J>): Promise<void> {
     while (!this.closed) {
       const got = this.claim();
       if (!got) {
@@ -139,32 +172,35 @@ export class SqliteJobQueue implements JobQueue {
       }
       const { seq, job, attempts } = got;
       if (attempts > this.o.maxAttempts) {
-        this.o.log(`${job.key} (delivery ${job.deliveryId}): its worker died ${attempts - 1} times; set aside as failed`);
-        this.finish(seq, 'failed');
+        const why = `its worker died ${attempts - 1} times; set aside as failed`;
+        this.o.log(`${jobName(job)}: ${why}`);
+        this.finish(seq, 'failed', undefined, why);
         continue;
       }
       const renew = setInterval(
-        () => this.closed || this.db.prepare('UPDATE jobs SET lease_until = ? WHERE seq = ? AND owner = ?').run(Date.now() + this.o.leaseMs, seq, this.owner),
+        () => this.closed || this.db.prepare(`UPDATE ${this.t} SET lease_until = ? WHERE seq = ? AND owner = ?`).run(Date.now() + this.o.leaseMs, seq, this.owner),
         Math.max(1000, this.o.leaseMs / 3),
       );
       const t0 = Date.now();
-      let ok = true;
+      let result: R | undefined;
+      let error: string | null = null;
       try {
-        await handler(job);
+        result = await handler(job);
       } catch (e) {
-        ok = false;
-        this.o.log(`${job.key} (delivery ${job.deliveryId}) failed: ${errorMessage(e)}`);
+        error = errorMessage(e).split('\n')[0];
+        this.o.log(`${jobName(job)} failed: ${error}`);
       } finally {
         clearInterval(renew);
       }
       if (this.closed) return;
-      this.finish(seq, ok ? 'done' : 'failed');
+      const ok = error === null;
+      this.finish(seq, ok ? 'done' : 'failed', result, error);
       observe?.({ job, ok, waitedMs: t0 - job.receivedAt, ranMs: Date.now() - t0 });
     }
   }
 
   async stats(): Promise<QueueStats> {
-    const rows = this.db.prepare("SELECT state, count(*) AS n FROM jobs WHERE state IN ('ready', 'running') GROUP BY state").all() as { state: string; n: number }[];
+    const rows = this.db.prepare(`SELECT state, count(*) AS n FROM ${this.t} WHERE state IN ('ready', 'running') GROUP BY state`).all() as { state: string; n: number }[];
     const n = (s: string) => rows.find((r) => r.state === s)?.n ?? 0;
     return { waiting: n('ready'), running: n('running') };
   }

@@ -25,6 +25,12 @@ async function startWatchWeb(w: Watcher, port: number, host: string | undefined,
   return server;
 }
 
+/** The queue of `--queue`, waited on for each series' review; a dead worker's job goes to another after twice its lock. */
+async function seriesFeeder(url: string) {
+  const [{ openSeriesQueue, lockMsOf }, { SeriesJobFeeder }] = await Promise.all([import('../queue/open-queue.js'), import('../queue/series-job.js')]);
+  return new SeriesJobFeeder(await openSeriesQueue(url), { pollMs: 200, graceMs: 2 * lockMsOf(url) });
+}
+
 /** sysexits' EX_TEMPFAIL: the MTA keeps the message and tries again later. */
 const EX_TEMPFAIL = 75;
 
@@ -39,6 +45,7 @@ interface WatchOptions {
   metricsPort?: string;
   metricsHost: string;
   logFormat?: string;
+  queue?: string;
 }
 
 function portOf(v: string, option: string): number {
@@ -65,6 +72,7 @@ export function registerWatchCommands(program: Command): void {
     .option('--metrics-port <port>', 'serve /healthz and Prometheus /metrics on this port (0: any free port, printed at start)')
     .option('--metrics-host <addr>', 'address for --metrics-port', '127.0.0.1')
     .option('--log-format <text|json>', 'text lines (default), or one JSON object a line with the Message-ID of the series under review (also $KREVIEW_LOG_FORMAT)')
+    .option('--queue <url>', 'hand each complete series to `kreview worker --queue <url>` processes and wait for their reviews: redis://host:port[/db] (any machine) or sqlite:FILE (this one); default: review here')
     .action(async (o: WatchOptions) => {
       const port = o.http === undefined ? null : portOf(o.http, '--http');
       if (port !== null && (o.once || o.status)) throw new KreviewError('--http serves the web view while the daemon runs: not with --once or --status');
@@ -97,7 +105,12 @@ export function registerWatchCommands(program: Command): void {
       const metrics = o.metricsPort === undefined && port === null ? undefined : new Metrics();
       // JSON lines carry every level (a collector filters them); the terminal gets info and above.
       const logger = createLogger({ name: 'kreview watch', format, level: format === 'json' ? 'debug' : 'info' });
-      const w = new Watcher({ policyFile: o.config, logger, ...(metrics ? { metrics } : {}) });
+      const jobs = o.queue === undefined ? undefined : await seriesFeeder(o.queue);
+      const w = new Watcher({ policyFile: o.config, logger, ...(metrics ? { metrics } : {}), ...(jobs ? { jobs } : {}) });
+      if (jobs) {
+        metrics?.queueDepthFrom('series-jobs', async () => (await jobs.stats()).waiting);
+        logger.info(`series are reviewed by the workers of ${o.queue}`);
+      }
       let ops: OpsServer | null = null;
       try {
         if (metrics && o.metricsPort !== undefined) {
@@ -133,6 +146,7 @@ export function registerWatchCommands(program: Command): void {
       } finally {
         await ops?.close();
         await w.close();
+        await jobs?.close();
       }
     });
 

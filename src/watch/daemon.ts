@@ -24,7 +24,8 @@ import { Intake, type IntakeCounts } from './intake.js';
 import { MboxTailSource } from './mbox-tail.js';
 import { PolicyWatcher, type SinkConfig, type SourceConfig, type WatchPolicy } from './policy.js';
 import type { WatchSource } from './raw-message.js';
-import { SeriesReviewer, type ReviewFn, type ReviewOutcome } from './series-reviewer.js';
+import { SeriesReviewer, type RemoteReviewInput, type ReviewFn, type ReviewOutcome } from './series-reviewer.js';
+import { seriesJob, type SeriesJobFeeder } from '../queue/series-job.js';
 import { PatchworkClient, patchworkInstance, type PatchworkConfig } from '../sinks/patchwork.js';
 import type { HealthCheck } from '../ops/health.js';
 import { countTables, progressFresh, stateReadable } from '../ops/health.js';
@@ -46,6 +47,8 @@ export interface WatcherOptions {
   review?: ReviewFn;
   /** A series' review may take this long per patch (plus one) before it counts as failed; default: the policy's limits.reviewMsPerPatch. */
   reviewMsPerPatch?: number;
+  /** Series reviewed by `kreview worker` processes through this queue (`--queue`), not here. */
+  jobs?: SeriesJobFeeder;
   /** Replaces the sink the policy names. */
   sink?: Sink;
   /** Extra sources next to the policy's (tests, `--maildir`). */
@@ -142,15 +145,12 @@ export class Watcher {
     const review = opts.review ?? reviewSeries;
     // The policy's limit, as it is when the review starts (a reloaded policy applies to the next one).
     const perPatch = (): number => opts.reviewMsPerPatch ?? this.policy.current.limits.reviewMsPerPatch;
-    this.reviewer = new SeriesReviewer(
-      this.db,
-      this.messages,
-      this.seriesStore,
-      this.outbox,
-      (m) => this.problem(m),
-      (series, o) => this.guarded(review, perPatch(), series, o),
-      this.warn,
-    );
+    const limit = (series: Series): number => perPatch() * (series.patches.length + 1);
+    // With workers, a review's limit runs from when a worker takes it: the queue (SeriesJobFeeder) times it.
+    const jobs = opts.jobs;
+    const job = (i: RemoteReviewInput) => seriesJob({ ...i, limitMs: limit(i.series) }, this.now());
+    const remote = jobs ? { submit: (i: RemoteReviewInput) => jobs.submit(job(i)), review: (i: RemoteReviewInput) => this.guarded(() => jobs.review(job(i)), null) } : null;
+    this.reviewer = new SeriesReviewer(this.db, this.messages, this.seriesStore, this.outbox, (m) => this.problem(m), (series, o) => this.guarded(() => review(series, o), limit(series)), this.warn, remote);
     // A review the last process never finished is what killed it (or what it was killed in): its
     // messages are not tried again, or each restart would die the same way.
     const interrupted = this.messages.recoverInterrupted();
@@ -190,17 +190,16 @@ export class Watcher {
   };
 
   /**
-   * Runs one series' review within its time limit; a failure (thrown, or past the limit) is noted
-   * for reviewReady, which quarantines the series' messages.
+   * Runs one series' review within its time limit (null: timed by whoever runs it); a failure
+   * (thrown, or past the limit) is noted for reviewReady, which quarantines the series' messages.
    */
-  private async guarded(review: ReviewFn, perPatch: number, series: Series, o: Parameters<ReviewFn>[1]): Promise<Review> {
-    const limit = perPatch * (series.patches.length + 1);
+  private async guarded(review: () => Promise<Review>, limit: number | null): Promise<Review> {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new KreviewError(`the review ran past its limit of ${limit / 1000} s (limits.reviewMsPerPatch per patch, plus one)`)), limit);
+      if (limit !== null) timer = setTimeout(() => reject(new KreviewError(`the review ran past its limit of ${limit / 1000} s (limits.reviewMsPerPatch per patch, plus one)`)), limit);
     });
     try {
-      const done = await Promise.race([review(series, o), late]);
+      const done = await Promise.race([review(), late]);
       this.metrics?.countFindings('mail', done.patches.flatMap((pr) => pr.findings.map((f) => f.id)));
       return done;
     } catch (e) {
@@ -277,6 +276,7 @@ export class Watcher {
     this.messages.setState(a.superseded, 'superseded');
     this.messages.setState(a.abandoned, 'done');
     out.superseded += a.superseded.length;
+    await this.reviewer.submit(a.ready, p);
     // Newest versions first, so that an older version in the same tick sees itself superseded.
     for (const r of a.ready.sort((x, y) => y.series.version - x.series.version)) {
       // A review without a repository never waits for I/O, so a backlog would otherwise run without

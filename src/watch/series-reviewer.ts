@@ -18,11 +18,21 @@ import { listsFor, type ListPolicy, type WatchPolicy } from './policy.js';
 import { checkFor, patchworkInstance } from '../sinks/patchwork.js';
 import { PatchworkChecks } from '../state/patchwork-checks.js';
 import { ReviewStore } from '../state/review-store.js';
+import type { SeriesJob } from '../queue/series-job.js';
 
 export type ReviewFn = (
   series: ReadySeries['series'],
   opts: { repo: string | null; base?: string; config: KreviewConfig; history: History | null; route?: ReviewOptions['route'] },
 ) => Promise<Review>;
+
+/** What a series' review on a worker needs (src/queue/series-job.ts), but its limit. */
+export type RemoteReviewInput = Pick<SeriesJob, 'messageId' | 'series' | 'repo' | 'config' | 'maintainersFile' | 'bases'>;
+
+/** Reviews made by workers (`kreview watch --queue`): every ready series handed over first, then each Review waited for. */
+export interface RemoteReviews {
+  submit(input: RemoteReviewInput): Promise<void>;
+  review(input: RemoteReviewInput): Promise<Review>;
+}
 
 export interface ReviewOutcome {
   key: string;
@@ -160,28 +170,47 @@ export class SeriesReviewer {
     private readonly review: ReviewFn = reviewSeries,
     /** A warning: logged and kept for --status, not an error of the pass. */
     private readonly warn: (msg: string) => void = () => {},
+    private readonly remote: RemoteReviews | null = null,
   ) {
     this.checks = new PatchworkChecks(db);
     this.views = new ReviewStore(db);
   }
 
-  async reviewReady(r: ReadySeries, policy: WatchPolicy, now: number): Promise<ReviewOutcome> {
-    const { series } = r;
+  /** The list whose rules apply to a series, and the review configuration they make. */
+  private rulesFor(series: Series, policy: WatchPolicy): { list: ListPolicy; config: KreviewConfig; input: RemoteReviewInput } {
     const lead = series.cover ?? series.patches[0];
     const list = governingList(lead, policy);
+    const config: KreviewConfig = list.checks.length ? { ...policy.review, enable: list.checks } : policy.review;
+    const input = { messageId: lead?.mail?.messageId ?? series.id, series, repo: list.repo, config, maintainersFile: list.maintainers, bases: list.bases };
+    return { list, config, input };
+  }
+
+  /** With workers: hands every ready series over at once (the newest version of each), so that they are reviewed side by side. */
+  async submit(ready: ReadySeries[], policy: WatchPolicy): Promise<void> {
+    if (!this.remote) return;
+    const newest = new Map<string, ReadySeries>();
+    for (const r of ready) if ((newest.get(r.identity)?.series.version ?? -1) < r.series.version) newest.set(r.identity, r);
+    for (const r of newest.values()) await this.remote.submit(this.rulesFor(r.series, policy).input);
+  }
+
+  async reviewReady(r: ReadySeries, policy: WatchPolicy, now: number): Promise<ReviewOutcome> {
+    const { series } = r;
     const key = seriesKey(series);
     const outcome: ReviewOutcome = { key, queued: [], cancelled: 0, errors: [] };
-    const config: KreviewConfig = list.checks.length ? { ...policy.review, enable: list.checks } : policy.review;
+    const { list, config, input } = this.rulesFor(series, policy);
     let review: Review;
     try {
       const repo = list.repo;
-      // The tree of each patch and the base its series applies to are decided in the pipeline (src/git/route.ts).
-      const route = { maintainers: await loadMaintainers(list.maintainers, repo), bases: list.bases };
-      const lease = repo ? await this.histories.acquire(repo, () => openHistory(repo)) : null;
-      try {
-        review = await this.review(series, { repo, config, history: lease?.history ?? null, route });
-      } finally {
-        lease?.release();
+      if (this.remote) review = await this.remote.review(input);
+      else {
+        // The tree of each patch and the base its series applies to are decided in the pipeline (src/git/route.ts).
+        const route = { maintainers: await loadMaintainers(list.maintainers, repo), bases: list.bases };
+        const lease = repo ? await this.histories.acquire(repo, () => openHistory(repo)) : null;
+        try {
+          review = await this.review(series, { repo, config, history: lease?.history ?? null, route });
+        } finally {
+          lease?.release();
+        }
       }
     } catch (e) {
       // The series is not retried forever: the caller quarantines it or marks it reviewed, with the error logged.

@@ -14,6 +14,7 @@ import { parse as parseYaml } from 'yaml';
 import { buildExample } from '../../src/example/build.js';
 import { rsaPrivateKey } from '../app/webhooks.js';
 import { parseProm } from '../helpers/prom-text.js';
+import { startRedis, type RedisServer } from '../helpers/redis-server.js';
 import { KREVIEW_BIN } from '../helpers/run-cli.js';
 import { splitFormatPatch } from '../watch/watch-fixture.js';
 
@@ -21,16 +22,17 @@ const ROOT = join(import.meta.dirname, '..', '..');
 const DOC = readFileSync(join(ROOT, 'docs', 'deploy.md'), 'utf8');
 const tmp = mkdtempSync(join(tmpdir(), 'kreview-deploy-'));
 const running = new Map<string, { child: ChildProcess; output: string }>();
+let redis: RedisServer | null = null;
 
-afterAll(() => {
+afterAll(async () => {
   for (const r of running.values()) if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
+  await redis?.stop();
   rmSync(tmp, { recursive: true, force: true });
 });
 
 interface Block {
   lang: string;
   file: string | null;
-  pending: boolean;
   body: string;
 }
 
@@ -38,7 +40,6 @@ function blocks(md: string): Block[] {
   return [...md.matchAll(/^```(\w+)([^\n]*)\n([\s\S]*?)^```$/gm)].map((m) => ({
     lang: m[1],
     file: /\bfile=(\S+)/.exec(m[2])?.[1] ?? null,
-    pending: /\bpending=h\/queue\b/.test(m[2]),
     body: m[3],
   }));
 }
@@ -77,7 +78,6 @@ describe('docs/deploy.md', () => {
     const files = new Map(all.filter((b) => b.file).map((b) => [b.file!, b]));
     const units = [...files.values()].filter((b) => b.file!.endsWith('.service'));
     expect(units.map((u) => basename(u.file!)).sort()).toEqual(['kreview-serve.service', 'kreview-watch.service', 'kreview-worker.service']);
-    expect(all.filter((b) => b.pending).map((b) => b.file ?? b.body.trim())).toEqual(['/etc/kreview/queue.env', '/etc/systemd/system/kreview-worker.service', 'sudo systemctl enable --now kreview-worker.service']);
 
     // Every unit as systemd reads it: no unknown key, the programs it runs exist.
     const unitDir = join(tmp, 'units');
@@ -92,6 +92,9 @@ describe('docs/deploy.md', () => {
     // The paths of the doc, moved into the temporary root; the ports of the doc, made free.
     const servePort = await freePort();
     const watchPort = await freePort();
+    const workerPort = await freePort();
+    // The doc's Redis (10.0.0.5) is a real redis-server here; its worker machine (10.0.0.7) is loopback.
+    redis = await startRedis();
     const at = (p: string) => join(tmp, p);
     const moved = (s: string) =>
       s
@@ -103,7 +106,10 @@ describe('docs/deploy.md', () => {
         .replaceAll('127.0.0.1:3000', `127.0.0.1:${servePort}`)
         .replaceAll('--port 3000', `--port ${servePort}`)
         .replaceAll('127.0.0.1:9464', `127.0.0.1:${watchPort}`)
-        .replaceAll('--metrics-port 9464', `--metrics-port ${watchPort}`);
+        .replaceAll('--metrics-port 9464', `--metrics-port ${watchPort}`)
+        .replaceAll('redis://10.0.0.5:6379', redis!.url)
+        .replaceAll('10.0.0.7:9465', `127.0.0.1:${workerPort}`)
+        .replaceAll('--metrics-port 9465 --metrics-host 10.0.0.7', `--metrics-port ${workerPort} --metrics-host 127.0.0.1`);
     for (const d of ['var/lib/kreview', 'var/backups', 'etc/kreview']) mkdirSync(at(d), { recursive: true });
     for (const [file, b] of files) if (file.startsWith('/etc/kreview/')) writeFileSync(moved(file), moved(b.body));
     writeFileSync(at('etc/kreview/app.private-key.pem'), rsaPrivateKey());
@@ -130,7 +136,6 @@ describe('docs/deploy.md', () => {
     };
     const start = (name: string) => {
       const u = unitFor(name);
-      if (u.pending) throw new Error(`${name} is pending=h/queue: not started`);
       let env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
       // The environment files were written with their paths moved; Environment= lines are moved here.
       for (const f of unitValues(u.body, 'EnvironmentFile')) env = { ...env, ...envOf(readFileSync(moved(f), 'utf8')) };
@@ -154,12 +159,12 @@ describe('docs/deploy.md', () => {
       expect(r.child.exitCode === 0 || r.child.signalCode === 'SIGTERM', r.output).toBe(true);
     };
 
-    const commands = all.filter((b) => b.lang === 'sh').flatMap((b) => b.body.trim().split('\n').map((line) => ({ line, pending: b.pending })));
+    const commands = all.filter((b) => b.lang === 'sh').flatMap((b) => b.body.trim().split('\n').map((line) => ({ line })));
     const exercised: string[] = [];
     const outbox = at('var/lib/kreview/outbox');
     const replies = () => (existsSync(outbox) ? readdirSync(outbox).filter((f) => f.endsWith('.eml')).length : 0);
     let repliesBeforeUpgrade = 0;
-    for (const { line, pending } of commands) {
+    for (const { line } of commands) {
       let m: RegExpExecArray | null;
       if ((m = /^sudo useradd --system --home-dir (\S+) --shell \/usr\/sbin\/nologin (\w+)$/.exec(line))) {
         expect(m[2]).toBe('kreview');
@@ -176,8 +181,7 @@ describe('docs/deploy.md', () => {
         // The units were verified above.
       } else if ((m = /^sudo systemctl (enable --now|start|stop) ((?:kreview-\w+\.service ?)+)$/.exec(line))) {
         for (const name of m[2].trim().split(' ')) {
-          if (pending) expect(unitFor(name).pending).toBe(true);
-          else if (m[1] === 'stop') await stop(name);
+          if (m[1] === 'stop') await stop(name);
           else start(name);
         }
       } else if ((m = /^curl -fsS (\S+)$/.exec(line))) {
@@ -212,22 +216,26 @@ describe('docs/deploy.md', () => {
     }
     expect(exercised).toHaveLength(commands.length);
 
-    // After the upgrade's start: both answer again, and Prometheus' job scrapes both.
-    const scrape = parseYaml(files.get('/etc/prometheus/kreview.yml')!.body) as { scrape_configs: { static_configs: { targets: string[] }[] }[] };
-    const targets = scrape.scrape_configs.flatMap((c) => c.static_configs.flatMap((s) => s.targets));
+    // After the upgrade's start: both answer again, Prometheus' job scrapes both, and its workers' job the worker.
+    const targetsOf = (file: string) =>
+      (parseYaml(files.get(file)!.body) as { scrape_configs: { static_configs: { targets: string[] }[] }[] }).scrape_configs.flatMap((c) => c.static_configs.flatMap((s) => s.targets));
+    const targets = targetsOf('/etc/prometheus/kreview.yml');
     expect(targets).toEqual(['127.0.0.1:3000', '127.0.0.1:9464']);
-    for (const t of targets) {
+    const workerTargets = targetsOf('/etc/prometheus/kreview-workers.yml');
+    expect(workerTargets).toEqual(['10.0.0.7:9465']);
+    for (const t of [...targets, ...workerTargets]) {
       const base = `http://${moved(t)}`;
       const text = await until(`${base}/metrics`, async () => {
         const r = await fetch(`${base}/metrics`).catch(() => null);
         return r?.ok ? r.text() : null;
       });
+      if (workerTargets.includes(t)) expect(parseProm(text).some((s) => s.name === 'kreview_queue_depth' && s.labels.queue === 'series-jobs')).toBe(true);
       expect(parseProm(text).some((s) => s.name === 'kreview_process_cpu_seconds_total')).toBe(true);
     }
     // The restarted daemon made a pass (its /healthz says so) and answered nothing a second time.
     expect(JSON.parse(spawnSync('curl', ['-fsS', `http://127.0.0.1:${watchPort}/healthz`], { encoding: 'utf8' }).stdout)).toMatchObject({ ok: true });
     expect(replies()).toBe(repliesBeforeUpgrade);
-    for (const name of ['kreview-serve.service', 'kreview-watch.service']) await stop(name);
+    for (const name of ['kreview-serve.service', 'kreview-watch.service', 'kreview-worker.service']) await stop(name);
     expect(dirname(policyFile)).toBe(at('etc/kreview'));
   });
 });
