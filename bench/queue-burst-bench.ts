@@ -1,7 +1,7 @@
 // A burst of 20 pull requests opened at once, delivered as signed webhooks to the real `kreview serve`
 // in front of the fake GitHub (test/app/github-api.ts), twice in the same run: first the code of a
-// baseline commit (default: main, today's serial path: the webhook awaits the review, one write queue
-// for all installations at one a second), then this checkout (the job queue). Per webhook: the time
+// baseline commit (default: fd7e913, main before the job queue was merged: the webhook awaits the
+// review, one write queue for all installations at one a second), then this checkout (the job queue). Per webhook: the time
 // to its answer, to its check run showing "in progress" and to the check run's completion, p50/p95/p99,
 // with the ratio baseline / now. --redis adds a third run: serve --queue on a real redis-server
 // feeding two `kreview worker` processes.
@@ -11,9 +11,9 @@
 // and a review. The GitHub API is the test fake on loopback (answers at once); the pacing of writes
 // is each version's production default. Real: the kreview processes, HTTP, git, SQLite, Redis.
 //
-// Run by hand: npx tsx bench/queue-burst-bench.ts [--prs 20] [--baseline main] [--redis] [--workers 2]
+// Run by hand: npx tsx bench/queue-burst-bench.ts [--prs 20] [--baseline fd7e913] [--redis] [--no-baseline] [--workers 2]
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { FakeGitHub, type FakePull } from '../test/app/github-api.js';
@@ -24,8 +24,10 @@ import { freePort, startRedis } from '../test/helpers/redis-server.js';
 const argv = process.argv.slice(2);
 const arg = (flag: string, dflt: string) => (argv.includes(flag) ? argv[argv.indexOf(flag) + 1] : dflt);
 const PRS = Number(arg('--prs', '20'));
-const BASELINE = arg('--baseline', 'main');
+const BASELINE = arg('--baseline', 'fd7e913');
 const WORKERS = arg('--workers', '2');
+/** Keep each process's log (info level, JSON lines) here, to see where a PR's time went. */
+const LOGS = arg('--logs', '');
 const ROOT = join(import.meta.dirname, '..');
 const say = (s: string) => console.log(s);
 
@@ -77,7 +79,7 @@ async function burst(label: string, root: string, work: string, pulls: FakePull[
   const base = `http://127.0.0.1:${port}`;
   const cache = join(work, `cache-${label}`);
   // Production pacing: the spacing variable unset, each version's own default.
-  const env = { LOG_LEVEL: 'warn', KREVIEW_GITHUB_SPACING_MS: '' };
+  const env = { LOG_LEVEL: LOGS ? 'info' : 'warn', KREVIEW_GITHUB_SPACING_MS: '', ...(LOGS ? { LOG_FORMAT: 'json', KREVIEW_LOG_FORMAT: 'json' } : {}) };
   const procs: KreviewProcess[] = [];
   const serveArgs = ['serve', '--port', String(port), '--host', '127.0.0.1', '--cache', cache];
   if (redisUrl) serveArgs.push('--queue', redisUrl);
@@ -89,7 +91,11 @@ async function burst(label: string, root: string, work: string, pulls: FakePull[
   }
   try {
     await until(`serve (${procs[0].output})`, () => servePing(base), 60_000);
+    // Workers are ready before the burst, as in a deployment: serve's own worker process (its lines in
+    // serve's output) or the Redis workers. Measured before this wait, the SQLite run's burst met a
+    // worker still loading its modules beside serve, 14 s at load 22.
     if (redisUrl) await until('the workers', () => procs.slice(1).every((p) => p.output.includes('taking jobs')), 60_000);
+    else if (root === ROOT) await until(`serve's worker (${procs[0].output})`, () => procs[0].output.includes('taking jobs'), 60_000);
     const load = loadavg().map((l) => l.toFixed(1)).join(' ');
     const t0 = Date.now();
     const sent = new Map<number, number>();
@@ -118,6 +124,11 @@ async function burst(label: string, root: string, work: string, pulls: FakePull[
     return { answer: answered, inProgress, completed, cpuS, wallS, load };
   } finally {
     for (const x of procs) await x.kill('SIGTERM');
+    if (LOGS) {
+      mkdirSync(LOGS, { recursive: true });
+      procs.forEach((x, i) => writeFileSync(join(LOGS, `${label}-${i}.log`), x.output));
+      writeFileSync(join(LOGS, `${label}-calls.json`), JSON.stringify(gh.calls.map((c) => ({ at: c.at, method: c.method, path: c.path, status: c.body?.status ?? null, head: c.body?.head_sha ?? null }))));
+    }
     await gh.close();
   }
 }
@@ -147,8 +158,7 @@ async function main(): Promise<void> {
     const { bare, pulls } = repositoryWithPulls(tmp.dir, PRS);
     say(`generated: a repository with ${PRS} one-commit pull requests (each a Fixes: tag naming no commit); fake GitHub on loopback`);
     const runs: [string, RunFigures][] = [];
-    const baseline = checkoutOf(BASELINE, tmp.dir);
-    runs.push([`${BASELINE} (serial)`, await burst('baseline', baseline, tmp.dir, pulls, bare, null)]);
+    if (!argv.includes('--no-baseline')) runs.push([`${BASELINE} (serial)`, await burst('baseline', checkoutOf(BASELINE, tmp.dir), tmp.dir, pulls, bare, null)]);
     runs.push([`queue, SQLite, ${WORKERS} workers`, await burst('sqlite', ROOT, tmp.dir, pulls, bare, null)]);
     if (argv.includes('--redis')) {
       const redis = await startRedis();

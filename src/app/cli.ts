@@ -118,7 +118,7 @@ export function registerServeCommand(program: Command): void {
       const { mirrorSpecsFromEnv, resolveMirrors } = await import('./mirrors.js');
       const mirrors = await resolveMirrors([...mirrorSpecsFromEnv(env), ...o.mirror]);
       (await import('../../checks/lock/index.js')).validateLockRules();
-      const { sqliteFileOf, openSeriesQueue } = await import('../queue/open-queue.js');
+      const { sqliteFileOf, openSeriesQueue, lockMsOf } = await import('../queue/open-queue.js');
       const sqlite = sqliteFileOf(o.queue);
       const jobs = !github ? undefined : sqlite ? new (await import('../queue/sqlite-queue.js')).SqliteJobQueue(sqlite) : await openRedisQueue(o.queue);
       const seriesJobs = await openSeriesQueue(o.queue);
@@ -142,6 +142,7 @@ export function registerServeCommand(program: Command): void {
       const histories = new HistoryPool();
       let service: { close(): Promise<void> } | null = null;
       let writeBudget: { close(): void } | null = null;
+      let locks: { close(): void } | null = null;
       const health: Record<string, import('../ops/health.js').HealthCheck> = {};
       if (jobs) {
         const [{ createProbot }, { buildDeps, countJobs, createService, fullOptions }, { kreviewOctokit }] = await Promise.all([import('probot'), import('./index.js'), import('./octokit.js')]);
@@ -150,7 +151,21 @@ export function registerServeCommand(program: Command): void {
         await probot.auth();
         const budget = sqlite ? undefined : new (await import('../queue/redis-budget.js')).RedisWriteBudget(o.queue);
         writeBudget = budget ?? null;
-        const opts = fullOptions({ webUrl: githubWebUrl(env), mirrors, jobs, metrics, histories, observe: countJobs(metrics), ...(budget ? { writeBudget: budget } : {}), ...(mail ? { mail } : {}), workers: concurrency });
+        // One review of a PR at a time among all the workers of this Redis (one process: its own chain).
+        const prLocks = sqlite ? undefined : new (await import('../queue/redis-lock.js')).RedisLocks(o.queue, { leaseMs: lockMsOf(o.queue) });
+        locks = prLocks ?? null;
+        const opts = fullOptions({
+          webUrl: githubWebUrl(env),
+          mirrors,
+          jobs,
+          metrics,
+          histories,
+          observe: countJobs(metrics),
+          ...(budget ? { writeBudget: budget } : {}),
+          ...(prLocks ? { prLocks } : {}),
+          ...(mail ? { mail } : {}),
+          workers: concurrency,
+        });
         const deps = buildDeps(opts);
         service = createService(probot, opts, deps);
         const [{ stateReadable }, { StateFile }] = await Promise.all([import('../ops/health.js'), import('../state/open-state.js')]);
@@ -189,6 +204,7 @@ export function registerServeCommand(program: Command): void {
       await service?.close();
       await seriesJobs.close();
       writeBudget?.close();
+      locks?.close();
       process.exit(0);
     });
 }

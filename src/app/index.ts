@@ -21,6 +21,7 @@ import { ReviewService } from './service.js';
 import type { JobObserver, JobQueue } from '../queue/job.js';
 import { SqliteJobQueue } from '../queue/sqlite-queue.js';
 import type { RedisWriteBudget } from '../queue/redis-budget.js';
+import type { RedisLocks } from '../queue/redis-lock.js';
 
 export { pullRequestRef } from './pull-ref.js';
 
@@ -53,6 +54,8 @@ export interface AppOptions {
   jobs?: JobQueue;
   /** Write caps shared with the other processes on the same Redis (default: this process's own). */
   writeBudget?: RedisWriteBudget;
+  /** Locks shared with the other workers on the same Redis: one review of a PR at a time among them all. */
+  prLocks?: RedisLocks;
   /** Reviews this process runs at once (default 2; 0: intake only, workers elsewhere). */
   workers: number;
   /** Told about every job finished here. */
@@ -102,6 +105,7 @@ export function buildDeps(opts: AppOptions): ReviewDeps {
     },
     writesWaiting: () => [...queues.values()].reduce((n, q) => n + q.depth, 0),
     ...(metrics ? { metrics } : {}),
+    ...(opts.prLocks ? { sharedLock: opts.prLocks.with.bind(opts.prLocks) } : {}),
     ...(opts.checks ? { checks: opts.checks } : {}),
     mail: opts.mail,
   };

@@ -70,6 +70,8 @@ export interface ReviewDeps {
   mail: MailForwarder | null;
   /** Counts findings by id (src/ops/metrics.ts). */
   metrics?: Metrics;
+  /** Holds a PR's lock shared by every worker on the same Redis while `fn` runs (src/queue/redis-lock.ts). */
+  sharedLock?: <T>(pr: string, fn: () => Promise<T>, onWait: () => void) => Promise<T>;
 }
 
 export interface ReviewRequest {
@@ -219,11 +221,15 @@ const prLocks = new Map<string, Promise<unknown>>();
 
 /**
  * Reviews of one PR run one after the other: two quick pushes must not race, or the older
- * head's review could mark the newer one's comments outdated.
+ * head's review could mark the newer one's comments outdated. In one process by a chain; across
+ * the workers of one Redis by its lock as well.
  */
 export async function reviewPullRequest(req: ReviewRequest, deps: ReviewDeps): Promise<ReviewResult> {
   const key = `${req.pr.owner}/${req.pr.repo}#${req.pr.number}`;
-  const run = (prLocks.get(key) ?? Promise.resolve()).then(() => reviewHead(req, deps));
+  const shared = deps.sharedLock;
+  const head = () => reviewHead(req, deps);
+  const locked = shared ? () => shared(key, head, () => req.log.info(`${key}: another worker is reviewing it; waiting for it`)) : head;
+  const run = (prLocks.get(key) ?? Promise.resolve()).then(locked);
   const tail = run.catch(() => undefined);
   prLocks.set(key, tail);
   try {

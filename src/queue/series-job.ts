@@ -78,9 +78,9 @@ export class SeriesJobFeeder {
     if ((await this.queue.status(job.key)).state === 'failed') await this.queue.retry(job.key);
   }
 
-  /** The job's Review, queued first when it is not there; throws with the worker's one line when it failed. */
+  /** The job's Review, queued first when it is not there; throws with the worker's one line when it failed (not tried again: see submit). */
   async review(job: SeriesJob): Promise<Review> {
-    await this.submit(job);
+    await this.queue.add(job);
     for (;;) {
       const s = await this.queue.status(job.key);
       if (s.state === 'done') return s.result;

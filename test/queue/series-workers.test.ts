@@ -130,5 +130,40 @@ ${list(LIST)}${list(VICTIM_LIST, `, maintainers: ${fifo}`)}`,
   });
 });
 
+describe('kreview watch --queue sqlite:FILE', () => {
+  it('one pass hands the series to a worker on the same file and mails its review from the daemon\'s outbox', { timeout: 240_000 }, async () => {
+    const world = new WatchWorld();
+    const root = world.inbox.root;
+    const md = join(root, 'md');
+    for (const d of ['new', 'cur', 'tmp']) mkdirSync(join(md, d), { recursive: true });
+    const mails = world.series(1);
+    mails.forEach((m, i) => writeFileSync(join(md, 'new', `${i}.eml`), m.raw));
+    const policy = join(root, 'policy.yml');
+    writeFileSync(
+      policy,
+      `bot: { name: kreview, address: kreview@bots.example.org }
+state: state.db
+sink: { type: directory, dir: outbox }
+sources: [ { type: maildir, path: ${md}, name: md } ]
+timing: { settleSeconds: 0, partialWaitMinutes: 0 }
+lists:
+  - { address: ${LIST}, mode: enabled, minSeverity: note, repo: ${world.repo.dir}, bases: { default: master } }
+`,
+    );
+    const queue = `sqlite:${join(root, 'jobs.sqlite')}`;
+    const worker = run(['worker', '--queue', queue, '--concurrency', '1', '--cache', join(root, 'worker')], {});
+    const once = run(['watch', '--config', policy, '--queue', queue, '--once'], {});
+    await until(`the pass (${once.out()}\n${worker.out()})`, () => once.child.exitCode !== null, 180_000);
+    expect(once.child.exitCode, once.out()).toBe(0);
+    expect(once.out()).toMatch(/reviewed 1 series; queued 1 replies; sent 1/);
+    expect(worker.out()).toContain(`series review done: <${mails[0].id}>`);
+    const replies = readdirSync(join(root, 'outbox')).filter((f) => f.endsWith('.eml'));
+    expect(replies).toHaveLength(1);
+    expect(readFileSync(join(root, 'outbox', replies[0]), 'utf8')).toMatch(new RegExp(`^In-Reply-To: <${mails[1].id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}>`, 'im'));
+    worker.child.kill('SIGTERM');
+    await until('the worker to stop', () => worker.child.exitCode !== null, 30_000);
+  });
+});
+
 /** Has this worker started the review of the series led by `messageId`? */
 const startedOn = (w: { out: () => string }, messageId: string): boolean => w.out().includes(`series review started: <${messageId}>`);
