@@ -130,10 +130,11 @@ export class ReviewStore {
       `INSERT OR REPLACE INTO patch_reviews (message_id, series_key, part, subject, author, applied, base, findings, more, notes, errors)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
+    // A decoding warning (hunk counts that do not match) is shown with the notes: it is no error of the review.
     for (const pr of review.patches) {
       const kept = pr.findings.slice(0, FINDINGS_KEPT).map((f) => shown(pr, f, mailed));
       st.run(pr.patch.id, key, pr.patch.prefix.index, pr.patch.subject, person(pr.patch.author), pr.applied === null ? null : pr.applied ? 1 : 0,
-        pr.base.label, JSON.stringify(kept), Math.max(0, pr.findings.length - FINDINGS_KEPT), JSON.stringify(pr.notes), JSON.stringify(pr.errors));
+        pr.base.label, JSON.stringify(kept), Math.max(0, pr.findings.length - FINDINGS_KEPT), JSON.stringify([...pr.notes, ...(pr.warnings ?? []).map((w) => `warning: ${w}`)]), JSON.stringify(pr.errors));
     }
   }
 
