@@ -11,6 +11,20 @@ import { StateError, stateError } from './state-errors.js';
 
 export type Db = Database.Database;
 
+const statements = new WeakMap<Db, Map<string, Database.Statement>>();
+
+/**
+ * `db.prepare(sql)`, compiled once per connection: the daemon runs the same few statements for
+ * every series of a backlog, and compiling one costs more than running it.
+ */
+export function prepared(db: Db, sql: string): Database.Statement {
+  let byText = statements.get(db);
+  if (!byText) statements.set(db, (byText = new Map()));
+  let st = byText.get(sql);
+  if (!st) byText.set(sql, (st = db.prepare(sql)));
+  return st;
+}
+
 export function openState(path: string): Db {
   let db: Db;
   try {
@@ -81,10 +95,10 @@ export class StateFile {
  */
 export function relaxedTransaction<T>(db: Db, fn: () => T): T {
   if (db.inTransaction) return fn();
-  db.pragma('synchronous = NORMAL');
+  prepared(db, 'PRAGMA synchronous = NORMAL').run();
   try {
     return db.transaction(fn)();
   } finally {
-    db.pragma('synchronous = FULL');
+    prepared(db, 'PRAGMA synchronous = FULL').run();
   }
 }

@@ -18,7 +18,7 @@
 //     clients collapse a duplicate; losing a reply silently would be worse.
 import { randomUUID } from 'node:crypto';
 import { SinkUncertain, SinkUnreachable, type Sink } from '../sinks/sink.js';
-import type { Db } from './open-state.js';
+import { prepared, type Db } from './open-state.js';
 
 /**
  * `held`: a reply to a list in `mode: moderated`, waiting for a maintainer's decision in the web view;
@@ -90,27 +90,24 @@ export class Outbox {
 
   /** Adds a reply; returns false if this Message-ID is already in the outbox (in any state). */
   enqueue(e: OutboxEntry, now = Date.now()): boolean {
-    const r = this.db
-      .prepare(
-        `INSERT OR IGNORE INTO outbox (message_id, in_reply_to, series_key, series_identity, version, list, thread,
+    const r = prepared(
+      this.db,
+      `INSERT OR IGNORE INTO outbox (message_id, in_reply_to, series_key, series_identity, version, list, thread,
            env_from, env_to, raw, state, not_before, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(e.messageId, e.inReplyTo, e.seriesKey, e.seriesIdentity, e.version, e.list, e.thread, e.envFrom,
+    ).run(e.messageId, e.inReplyTo, e.seriesKey, e.seriesIdentity, e.version, e.list, e.thread, e.envFrom,
         JSON.stringify(e.envTo), e.raw, e.held ? 'held' : 'pending', e.notBefore, now);
     return r.changes === 1;
   }
 
   /** Was a reply to this message already queued, held, sent or dropped (cancelled ones do not count)? A dropped reply is not written again. */
   answered(inReplyTo: string): boolean {
-    return this.db.prepare(`SELECT 1 FROM outbox WHERE in_reply_to = ? AND state != 'cancelled'`).pluck().get(inReplyTo) !== undefined;
+    return prepared(this.db, `SELECT 1 FROM outbox WHERE in_reply_to = ? AND state != 'cancelled'`).pluck().get(inReplyTo) !== undefined;
   }
 
   /** Cancels unsent (pending or held) replies for older versions of a series identity. Returns how many. */
   cancelOlder(identity: string, newerThan: number): number {
-    return this.db
-      .prepare(`UPDATE outbox SET state = 'cancelled', last_error = 'superseded by v' || ? WHERE series_identity = ? AND version < ? AND state IN ('pending', 'held')`)
-      .run(newerThan, identity, newerThan).changes;
+    return prepared(this.db, `UPDATE outbox SET state = 'cancelled', last_error = 'superseded by v' || ? WHERE series_identity = ? AND version < ? AND state IN ('pending', 'held')`).run(newerThan, identity, newerThan).changes;
   }
 
   /**

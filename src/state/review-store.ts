@@ -3,7 +3,7 @@
 // Written in the reviewer's transaction, pruned with the series (prune.ts).
 import type { Finding, Location, PatchReview, Review } from '../core/types.js';
 import { quoteFinding } from '../review/render-email.js';
-import type { Db } from './open-state.js';
+import { prepared, type Db } from './open-state.js';
 
 /** Findings kept per patch: a patch with 10,000 bad tags keeps a page's worth and a count of the rest. */
 export const FINDINGS_KEPT = 200;
@@ -119,21 +119,22 @@ export class ReviewStore {
   record(key: string, identity: string, list: string, review: Review, mailed: (f: Finding) => boolean, at: number, origin: string | null = null): void {
     const s = review.series;
     const lead = s.cover ?? s.patches[0];
-    this.db
-      .prepare(
-        `INSERT OR REPLACE INTO series_views (key, lead, identity, version, reviewed_at, missing, subject, author, list, total, route, origin)
+    prepared(
+      this.db,
+      `INSERT OR REPLACE INTO series_views (key, lead, identity, version, reviewed_at, missing, subject, author, list, total, route, origin)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(key, s.id, identity, s.version, at, JSON.stringify(s.missing), s.subject, lead ? person(lead.author) : '', list, s.total,
+    ).run(key, s.id, identity, s.version, at, JSON.stringify(s.missing), s.subject, lead ? person(lead.author) : '', list, s.total,
         review.route ? JSON.stringify(review.route) : null, origin);
-    const st = this.db.prepare(
+    const st = prepared(
+      this.db,
       `INSERT OR REPLACE INTO patch_reviews (message_id, series_key, part, subject, author, applied, base, findings, more, notes, errors)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
+    // A decoding warning (hunk counts that do not match) is shown with the notes: it is no error of the review.
     for (const pr of review.patches) {
       const kept = pr.findings.slice(0, FINDINGS_KEPT).map((f) => shown(pr, f, mailed));
       st.run(pr.patch.id, key, pr.patch.prefix.index, pr.patch.subject, person(pr.patch.author), pr.applied === null ? null : pr.applied ? 1 : 0,
-        pr.base.label, JSON.stringify(kept), Math.max(0, pr.findings.length - FINDINGS_KEPT), JSON.stringify(pr.notes), JSON.stringify(pr.errors));
+        pr.base.label, JSON.stringify(kept), Math.max(0, pr.findings.length - FINDINGS_KEPT), JSON.stringify([...pr.notes, ...(pr.warnings ?? []).map((w) => `warning: ${w}`)]), JSON.stringify(pr.errors));
     }
   }
 

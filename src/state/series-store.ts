@@ -1,17 +1,17 @@
 // Series already reviewed (by identity across versions) and the problems already reported for them.
-import type { Db } from './open-state.js';
+import { prepared, type Db } from './open-state.js';
 
 export class SeriesStore {
   constructor(private readonly db: Db) {}
 
   /** The newest version of this series identity reviewed so far, or null. */
   reviewedVersion(identity: string): number | null {
-    return (this.db.prepare(`SELECT max(version) FROM series WHERE identity = ?`).pluck().get(identity) as number | null) ?? null;
+    return (prepared(this.db, `SELECT max(version) FROM series WHERE identity = ?`).pluck().get(identity) as number | null) ?? null;
   }
 
   /** The reviewed series of this version that one of `messageIds` belonged to, or null. */
   reviewedWith(messageIds: string[], version: number): string | null {
-    const st = this.db.prepare(`SELECT key FROM series_members WHERE message_id = ? AND version = ?`).pluck();
+    const st = prepared(this.db, `SELECT key FROM series_members WHERE message_id = ? AND version = ?`).pluck();
     for (const id of messageIds) {
       const key = st.get(id, version) as string | undefined;
       if (key !== undefined) return key;
@@ -20,22 +20,20 @@ export class SeriesStore {
   }
 
   record(key: string, identity: string, version: number, missing: number[], at: number, members: string[] = [], state = 'reviewed'): void {
-    const member = this.db.prepare(`INSERT OR IGNORE INTO series_members (message_id, key, version) VALUES (?, ?, ?)`);
+    const member = prepared(this.db, `INSERT OR IGNORE INTO series_members (message_id, key, version) VALUES (?, ?, ?)`);
     for (const id of members) member.run(id, key, version);
-    this.db
-      .prepare(`INSERT INTO series (key, identity, version, state, reviewed_at, missing) VALUES (?, ?, ?, ?, ?, ?)
-                ON CONFLICT(key) DO UPDATE SET reviewed_at = excluded.reviewed_at, missing = excluded.missing, state = excluded.state`)
-      .run(key, identity, version, state, at, JSON.stringify(missing));
+    prepared(this.db, `INSERT INTO series (key, identity, version, state, reviewed_at, missing) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT(key) DO UPDATE SET reviewed_at = excluded.reviewed_at, missing = excluded.missing, state = excluded.state`).run(key, identity, version, state, at, JSON.stringify(missing));
   }
 
   /** The first earlier version that reported this problem, or null if it is new in `version`. */
   reportedBefore(identity: string, findingKey: string, version: number): number | null {
-    const v = this.db.prepare(`SELECT first_version FROM reported WHERE identity = ? AND finding_key = ?`).pluck().get(identity, findingKey) as number | undefined;
+    const v = prepared(this.db, `SELECT first_version FROM reported WHERE identity = ? AND finding_key = ?`).pluck().get(identity, findingKey) as number | undefined;
     return v !== undefined && v < version ? v : null;
   }
 
   addReported(identity: string, keys: string[], version: number): void {
-    const st = this.db.prepare(`INSERT INTO reported (identity, finding_key, first_version, last_version) VALUES (?, ?, ?, ?)
+    const st = prepared(this.db, `INSERT INTO reported (identity, finding_key, first_version, last_version) VALUES (?, ?, ?, ?)
       ON CONFLICT(identity, finding_key) DO UPDATE SET last_version = max(last_version, excluded.last_version),
         first_version = min(first_version, excluded.first_version)`);
     for (const k of keys) st.run(identity, k, version, version);

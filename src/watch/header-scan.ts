@@ -10,10 +10,19 @@ export interface HeaderPeek {
 
 const MAX_HEADER_BYTES = 256 * 1024;
 
+/** Where the header block ends (the first empty line), or the bytes looked at when none does. */
+function headerLength(raw: Buffer): number {
+  const head = raw.subarray(0, MAX_HEADER_BYTES);
+  // An empty line is `\n\n` or `\n\r\n`: searched in the bytes, so a large message's body is never decoded.
+  const lf = head.indexOf('\n\n');
+  let crlf = head.indexOf('\n\r\n');
+  if (crlf > 0 && head[crlf - 1] === 0x0d) crlf--;
+  const ends = [lf, crlf].filter((i) => i >= 0);
+  return ends.length ? Math.min(...ends) : head.length;
+}
+
 export function peekHeaders(raw: Buffer): HeaderPeek {
-  const head = raw.subarray(0, MAX_HEADER_BYTES).toString('latin1');
-  const end = head.search(/\r?\n\r?\n/);
-  const block = (end < 0 ? head : head.slice(0, end)).replace(/\r?\n[ \t]+/g, ' ');
+  const block = raw.subarray(0, headerLength(raw)).toString('latin1').replace(/\r?\n[ \t]+/g, ' ');
   let messageId: string | null = null;
   let subject: string | null = null;
   const listIds: string[] = [];
