@@ -68,13 +68,6 @@ const IMPORT_COMMITS = 1000;
 /** A root commit bringing at least this many files is an imported tree, not the start of a project. */
 const IMPORT_FILES = 1000;
 
-/** Release tags oldest first, their rows, and each commit's first tag among them (an index; -1, or one at or past their count, means none). */
-interface ReleaseLabelling {
-  names: string[];
-  ids: number[];
-  labels: Int32Array;
-}
-
 class GitHistory implements History, DiffSource {
   private readonly check: CatFile;
   private readonly batch: CatFile;
@@ -86,7 +79,7 @@ class GitHistory implements History, DiffSource {
   /** Listings by tree id (a tree's content never changes); the latest, within a byte budget. */
   private trees = new ByteLru<string, Map<string, string>>(DEFAULT_LIMITS.cacheBytes / 8);
   private updating: Promise<unknown> = Promise.resolve();
-  private releases = new Map<string, ReleaseLabelling>();
+  private releases = new Map<string, { names: string[]; ids: number[]; labels: Int32Array }>();
 
   private readonly progress: ((msg: string) => void) | undefined;
 
@@ -325,40 +318,27 @@ class GitHistory implements History, DiffSource {
     const { names, labels } = await this.releaseLabels(baseId, pattern);
     // A commit indexed after the labelling is in none of its tags (they are all older).
     const t = targetId < labels.length ? labels[targetId] : -1;
-    return t >= 0 && t < names.length ? names[t] : null;
+    return t >= 0 ? names[t] : null;
   }
 
   /**
    * Release tags before a base (every tag for null), oldest first, with their rows, and the label
    * array naming each commit's first one.
    */
-  private async releaseLabels(baseId: number | null, pattern: string): Promise<ReleaseLabelling> {
+  private async releaseLabels(baseId: number | null, pattern: string): Promise<{ names: string[]; ids: number[]; labels: Int32Array }> {
     const key = `${baseId ?? 'all'}\0${pattern}\0${this.tagsVersion}\0${this.index.generation}`;
     const hit = this.releases.get(key);
     if (hit) return hit;
     const tags = (await this.releaseTags(pattern)).filter((t) => t.id !== null && (baseId === null || this.ancestry.isReachable(t.id, baseId))) as { name: string; id: number }[];
     const names = tags.map((t) => t.name);
     const ids = tags.map((t) => t.id);
-    const value = { names, ids, labels: await this.labelsOf(baseId, pattern, names, ids) };
+    // Bases that see the same tags share one labelling.
+    const labels = this.ancestry.releaseLabels(pattern + '\0' + names.join('\0'), ids);
+    const value = { names, ids, labels };
     this.releases.set(key, value);
     // A History kept between reviews meets a new base with every push: keep the latest few hundred.
     if (this.releases.size > 256) this.releases.delete(this.releases.keys().next().value as string);
     return value;
-  }
-
-  /**
-   * The label array for a base's tags. A base that reaches the oldest tags and none after them (a
-   * history that grows release by release: nearly every base of a range) has the labelling of all
-   * tags, its labels past its own tags meaning "none of them": a commit's first tag among a prefix
-   * of the tags is its first of all tags when that is in the prefix. So most bases walk nothing;
-   * the others (tags on a side branch) are labelled on their own, bases with the same tags once.
-   */
-  private async labelsOf(baseId: number | null, pattern: string, names: string[], ids: number[]): Promise<Int32Array> {
-    if (baseId !== null) {
-      const all = await this.releaseLabels(null, pattern);
-      if (names.length <= all.names.length && ids.every((id, i) => all.ids[i] === id && all.names[i] === names[i])) return all.labels;
-    }
-    return this.ancestry.releaseLabels(pattern + '\0' + names.join('\0'), ids);
   }
 
   private sortedTags = new Map<string, Promise<{ name: string; id: number | null }[]>>();
