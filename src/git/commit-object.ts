@@ -57,11 +57,17 @@ export function parseCommitObject(raw: Buffer | string): CommitObject {
 
 /** git's %s: the first paragraph of the message with its lines joined by spaces. */
 export function subjectOf(message: string): string {
-  const lines = message.replace(/^\s*\n/, '').split('\n');
+  const text = message.replace(/^\s*\n/, '');
   const para: string[] = [];
-  for (const l of lines) {
-    if (l.trim() === '') break;
-    para.push(l.trim());
+  // Line by line up to the first blank one: a whole history is read, and the rest of a message is
+  // most of it.
+  for (let pos = 0; ; ) {
+    const nl = text.indexOf('\n', pos);
+    const line = text.slice(pos, nl < 0 ? text.length : nl).trim();
+    if (line === '') break;
+    para.push(line);
+    if (nl < 0) break;
+    pos = nl + 1;
   }
   return para.join(' ');
 }

@@ -37,6 +37,7 @@ CREATE INDEX IF NOT EXISTS upstream_target ON upstream(target);
 CREATE TABLE IF NOT EXISTS tips(oid TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS patch_ids(oid TEXT PRIMARY KEY, patch_id TEXT);
 CREATE TABLE IF NOT EXISTS conventions(key TEXT PRIMARY KEY, n INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS blames(key TEXT PRIMARY KEY, owners TEXT NOT NULL);
 `;
 
 /** One row of the commits table with its parents as full ids. */
@@ -129,7 +130,7 @@ export class HistoryIndex {
         ? (db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: string } | undefined)?.value
         : undefined;
       if (version !== undefined && version !== SCHEMA_VERSION) {
-        for (const t of ['meta', 'commits', 'fixes', 'reverts', 'upstream', 'tips', 'patch_ids', 'conventions']) db.exec(`DROP TABLE IF EXISTS ${t}`);
+        for (const t of ['meta', 'commits', 'fixes', 'reverts', 'upstream', 'tips', 'patch_ids', 'conventions', 'blames']) db.exec(`DROP TABLE IF EXISTS ${t}`);
       }
       db.exec(SCHEMA);
       db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema', ?), ('repo', ?)").run(SCHEMA_VERSION, gitDir);
@@ -458,6 +459,16 @@ export class HistoryIndex {
 
   setPatchId(oid: string, patchId: string | null): void {
     this.stmt('INSERT OR REPLACE INTO patch_ids(oid, patch_id) VALUES (?, ?)').run(oid, patchId);
+  }
+
+  /** Owners of blamed lines (see History.blame), by the question's key; undefined when never asked. */
+  getBlame(key: string): string[] | undefined {
+    const r = this.stmt('SELECT owners FROM blames WHERE key = ?').pluck().get(key) as string | undefined;
+    return r === undefined ? undefined : r === '' ? [] : r.split(' ');
+  }
+
+  setBlame(key: string, owners: string[]): void {
+    this.stmt('INSERT OR REPLACE INTO blames(key, owners) VALUES (?, ?)').run(key, owners.join(' '));
   }
 
   /** The parents (row ids) of the visible rows after `after`, in id order (for the in-memory graph); null for a stub. */

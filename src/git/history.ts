@@ -477,9 +477,21 @@ class GitHistory implements History, DiffSource {
   async blame(rev: string, path: string, ranges: [number, number][]): Promise<string[]> {
     assertSafeRev(rev);
     if (/[\0-\x1f]/.test(path) || ranges.length === 0) return [];
-    const args = (rs: [number, number][]) => ['blame', '--porcelain', ...rs.flatMap(([a, b]) => ['-L', `${a},${b}`]), rev, '--', path];
     const valid = ranges.filter(([a, b]) => Number.isInteger(a) && Number.isInteger(b) && a >= 1 && b >= a);
     if (valid.length === 0) return [];
+    // The lines of a path at a commit, blamed without textconv or ignore-revs (git-safety), never
+    // change owners: the answer is kept with the index, so a range reviewed again (or a check run
+    // again on the same base) spawns no blame. A revision that is a name can move: not kept.
+    const key = isFullOid(rev) ? `${rev}\0${path}\0${valid.map(([a, b]) => `${a},${b}`).join(' ')}` : null;
+    const kept = key === null ? undefined : this.index.getBlame(key);
+    if (kept !== undefined) return kept;
+    const owners = await this.blameWithGit(rev, path, valid);
+    if (key !== null) this.index.setBlame(key, owners);
+    return owners;
+  }
+
+  private async blameWithGit(rev: string, path: string, valid: [number, number][]): Promise<string[]> {
+    const args = (rs: [number, number][]) => ['blame', '--porcelain', ...rs.flatMap(([a, b]) => ['-L', `${a},${b}`]), rev, '--', path];
     let r = await runGit(this.repo, args(valid));
     const short = /has only (\d+) lines?/.exec(r.stderr);
     if (r.code !== 0 && short) {

@@ -18,7 +18,10 @@ export interface CommitArgs {
 
 /** A commit's subject is its first paragraph joined into one line, the way `%s` prints it. */
 function commitSubject(message: string): string {
-  const para = message.replace(/^\s*\n/, '').split(/\n[ \t]*\n/)[0] ?? '';
+  const text = message.replace(/^\s*\n/, '');
+  // The text before the first blank line, found without splitting the whole message.
+  const blank = /\n[ \t]*\n/.exec(text);
+  const para = blank ? text.slice(0, blank.index) : text;
   return para.split('\n').map((l) => l.trim()).join(' ').trim();
 }
 
@@ -28,7 +31,8 @@ function commitPrefix(subject: string): SubjectPrefix {
 }
 
 export function patchFromCommit(args: CommitArgs): Patch {
-  const message = args.rawMessage.replace(/\r\n?/g, '\n').replace(/\s+$/, '');
+  // trimEnd() removes what /\s+$/ matches (white space and line terminators), without a regex scan.
+  const message = args.rawMessage.replace(/\r\n?/g, '\n').trimEnd();
   const subject = commitSubject(message);
   const diff = args.diffText === undefined ? { files: [], warnings: [] } : parseDiff(args.diffText);
   const date = typeof args.date === 'number' ? new Date(args.date * 1000).toISOString() : args.date;

@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { TestRepo } from '../helpers/git-repo.js';
 import { patchFromCommit } from '../../src/patch/commit.js';
 import { parseDiff } from '../../src/patch/diff.js';
+import { subjectOf } from '../../src/git/commit-object.js';
 
 const repo = new TestRepo();
 afterAll(() => repo.remove());
@@ -46,5 +47,22 @@ describe('patchFromCommit', () => {
   it('leaves files empty when the diff is loaded later', () => {
     const p = patchFromCommit({ oid: base, parents: [], author: { name: 'a', email: 'b' }, date: null, rawMessage: 'base\n', source: 's' });
     expect(p).toMatchObject({ files: [], parent: null, subject: 'base', message: 'base', trailers: [] });
+  });
+
+  it('reads the subject as the first paragraph and trims the message end, whatever the blank lines and line ends', () => {
+    const cases: [string, string, string][] = [
+      // raw message, kreview's subject, git's %s (subjectOf)
+      ['\n\n  net: fix\r\n  the leak \r\n\r\nbody\r\n\u00a0\t\n', 'net: fix the leak', 'net: fix the leak'],
+      ['one line', 'one line', 'one line'],
+      ['a\n \t\nb', 'a', 'a'],
+      ['a\nb\n\v\n', 'a b', 'a b'],
+      ['\n \n', '', ''],
+      ['', '', ''],
+    ];
+    for (const [raw, subject, gitSubject] of cases) {
+      const p = patchFromCommit({ oid: base, parents: [], author: { name: 'a', email: 'b' }, date: null, rawMessage: raw, source: 's' });
+      expect([p.subject, subjectOf(raw)]).toEqual([subject, gitSubject]);
+      expect(p.message).toBe(raw.replace(/\r\n?/g, '\n').replace(/\s+$/, ''));
+    }
   });
 });
