@@ -39,4 +39,61 @@ static int FN(struct gad_tree *tree, struct address_space *cache, struct page *p
 }`,
     fire: ['lock/sleep-in-atomic'],
   },
+  // A lock released inside a callee: one annotated __must_hold that drops it on its failure path.
+  {
+    name: 'a helper annotated __must_hold drops the lock in a loop and returns without it on failure: the caller returns at once (hugetlb region_chg, region_add)',
+    dir: 'mm',
+    code: `
+static int FN_refill(struct gad_map *map, int need)
+	__must_hold(&map->lock)
+{
+	struct gad_ent *e;
+
+	while (map->spare < need) {
+		spin_unlock(&map->lock);
+		e = kmalloc(sizeof(*e), GFP_KERNEL);
+		if (!e)
+			goto nomem;
+		spin_lock(&map->lock);
+		list_add(&e->link, &map->spares);
+		map->spare++;
+	}
+	return 0;
+
+nomem:
+	return -ENOMEM;
+}
+
+static long FN(struct gad_map *map, long from, long to)
+{
+	long chg;
+
+	spin_lock(&map->lock);
+	chg = gad_count_missing(map, from, to);
+	if (FN_refill(map, 1))
+		return -ENOMEM;
+	map->pending++;
+	spin_unlock(&map->lock);
+	return chg;
+}`,
+    fire: [],
+  },
+  {
+    name: 'control: without such a helper, the early return leaks the lock',
+    dir: 'mm',
+    code: `
+static long FN(struct gad_map *map, long from, long to)
+{
+	long chg;
+
+	spin_lock(&map->lock);
+	chg = gad_count_missing(map, from, to);
+	if (gad_full(map))
+		return -ENOMEM;
+	map->pending++;
+	spin_unlock(&map->lock);
+	return chg;
+}`,
+    fire: ['lock/unbalanced'],
+  },
 ];
