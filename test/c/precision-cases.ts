@@ -96,4 +96,31 @@ static long FN(struct gad_map *map, long from, long to)
 }`,
     fire: ['lock/unbalanced'],
   },
+  // A second page lock taken in an order fixed by an index test before it.
+  {
+    name: 'two folios locked after a test of their indexes swapped them into ascending order (remap_range lock two folios)',
+    dir: 'fs',
+    code: `
+static void FN(struct folio *a, struct folio *b)
+{
+	if (a->index > b->index)
+		swap(a, b);
+	folio_lock(a);
+	if (a != b)
+		folio_lock(b);
+}`,
+    fire: [],
+  },
+  {
+    name: 'control: two folios locked with no order between them still fire',
+    dir: 'fs',
+    code: `
+static void FN(struct folio *a, struct folio *b)
+{
+	folio_lock(a);
+	if (a != b)
+		folio_lock(b);
+}`,
+    fire: ['lock/second-page-lock'],
+  },
 ];
