@@ -123,4 +123,47 @@ static void FN(struct folio *a, struct folio *b)
 }`,
     fire: ['lock/second-page-lock'],
   },
+  // A second page lock on a page this function has just allocated.
+  {
+    name: 'a page allocated a moment ago is locked while another is held: no one else can hold it yet (migrate a device page back)',
+    dir: 'mm',
+    code: `
+static int FN(struct page *page)
+{
+	struct page *dpage;
+	int ret;
+
+	lock_page(page);
+	dpage = alloc_page(GFP_USER | __GFP_NOWARN);
+	if (dpage)
+		lock_page(dpage);
+	ret = gad_move_page(page, dpage);
+	if (dpage)
+		unlock_page(dpage);
+	unlock_page(page);
+	return ret;
+}`,
+    fire: [],
+  },
+  {
+    name: 'control: a page looked up in a mapping is locked while another is held: still fires',
+    dir: 'mm',
+    code: `
+static int FN(struct page *page, struct address_space *mapping, pgoff_t idx)
+{
+	struct page *other;
+	int ret;
+
+	lock_page(page);
+	other = find_get_page(mapping, idx);
+	if (other)
+		lock_page(other);
+	ret = gad_move_page(page, other);
+	if (other)
+		unlock_page(other);
+	unlock_page(page);
+	return ret;
+}`,
+    fire: ['lock/second-page-lock'],
+  },
 ];
