@@ -5,7 +5,7 @@
 // linux-source-6.1) is reviewed as a patch that adds the file, through the lock check's own entry
 // point (lockCheck.run, the code `kreview review --repo` runs) with the tree as the base: helper
 // summaries come from the file's directory as they would in repository mode. The data is real.
-// Prints findings per 1,000 functions by rule, functions/s, unparsed functions with examples, and
+// Prints findings per 1,000 functions by rule, functions/s, unparsed functions by cause (all with --list), and
 // every finding not classified in the labels file (bench/kernel-lock-labels.yml); --show prints every
 // finding with its label. --baseline REF (the previous release: c965477) then runs REF's bench and
 // this tree's, as child processes in this same run, over --baseline-dirs (the --quick subset unless
@@ -21,6 +21,7 @@ import { defaultConfig } from '../src/core/config.js';
 import type { FileDiff, Finding, Patch, Series } from '../src/core/types.js';
 import { clearFactsMemory, factsFor } from '../src/c/summaries.js';
 import { compareWithBaseline } from './baseline-run.js';
+import { unparsedCause } from './unparsed-causes.js';
 
 const argv = process.argv.slice(2);
 const opt = (name: string): string | undefined => {
@@ -165,7 +166,7 @@ process.env.KREVIEW_CACHE = cacheDir;
 let functions = 0;
 const byRule = new Map<string, number>();
 const bySeverity = new Map<string, number>();
-const unparsed: string[] = [];
+const unparsed: { cause: string; line: string }[] = [];
 const unlabelled: string[] = [];
 const shown: string[] = [];
 const seenKeys = new Set<string>();
@@ -185,7 +186,8 @@ for (const path of files) {
     if (f.location.kind !== 'file') continue;
     const fn = functionAt(starts, f.location.line);
     if (f.id === 'lock/unparsed') {
-      unparsed.push(`${path}:${f.location.line} ${f.message}`);
+      const at = Number(/\(line (\d+)\)/.exec(f.message)?.[1] ?? f.location.line);
+      unparsed.push({ cause: unparsedCause(text, at), line: `${path}:${at} ${f.message}` });
       continue;
     }
     byRule.set(f.id, (byRule.get(f.id) ?? 0) + 1);
@@ -218,7 +220,13 @@ console.log(`findings: ${total} = ${per1k(total)} per 1,000 functions (${[...byS
 for (const [id, n] of [...byRule].sort((a, b) => b[1] - a[1])) console.log(`  ${id}: ${n} (${per1k(n)} per 1,000)`);
 console.log(`labelled: ${verdicts.true} true, ${verdicts.false} false (${per1k(verdicts.false)} false alarms per 1,000 functions), ${verdicts.debatable} debatable, ${verdicts.unlabelled} unlabelled; false errors in fs/btrfs: ${falseErrorsBtrfs}`);
 console.log(`unparsed: ${unparsed.length} functions (${((unparsed.length / Math.max(1, functions)) * 100).toFixed(3)}%)`);
-for (const u of unparsed.slice(0, 10)) console.log(`  ${u}`);
+// By cause, biggest first; every function with --list, else a few of each cause.
+const causes = new Map<string, string[]>();
+for (const u of unparsed) causes.set(u.cause, [...(causes.get(u.cause) ?? []), u.line]);
+for (const [cause, list] of [...causes].sort((a, b) => b[1].length - a[1].length)) {
+  console.log(`  ${cause}: ${list.length}`);
+  for (const l of argv.includes('--list') ? list : list.slice(0, 3)) console.log(`    ${l}`);
+}
 const stale = [...labels.keys()].filter((k) => !seenKeys.has(k) && dirs.some((d) => k.startsWith(d)));
 if (stale.length) console.log(`labels no longer matched by a finding: ${stale.length} (${(argv.includes('--list') ? stale : stale.slice(0, 3)).join('; ')})`);
 if (shown.length) console.log(`every finding (--show):\n${shown.join('\n')}`);

@@ -256,6 +256,23 @@ function balanceIssues(fn: CFunction, walk: WalkResult, members: Map<string, str
   return out;
 }
 
+/** A test of an object's `index` against another's before `line` (`if (a->index > b->index) swap(a, b);`): locks taken after it are in ascending order. */
+const INDEX_TEST = /\bif\s*\(.*(?:->|\.)index\s*[<>]=?.*(?:->|\.)index\b/;
+
+function indexOrderedBefore(fn: CFunction, line: number): boolean {
+  return fn.text.split('\n').slice(0, Math.max(0, line - fn.startLine)).some((l) => INDEX_TEST.test(l));
+}
+
+/**
+ * The object was just allocated by this function (`dpage = alloc_page(...)`, any callee named for
+ * allocating): nobody else can see it yet, so locking it waits for no one.
+ */
+function freshBefore(fn: CFunction, key: string, line: number): boolean {
+  if (!/^[A-Za-z_]\w*$/.test(key)) return false;
+  const assigned = new RegExp(`\\b${key}\\s*=\\s*(?:\\([^()]*\\)\\s*)?\\w*alloc\\w*\\s*\\(`);
+  return fn.text.split('\n').slice(0, Math.max(0, line - fn.startLine)).some((l) => assigned.test(l));
+}
+
 function analyseFunction(fn: CFunction, path: string, entry: Held[], members: Map<string, string[]>, ctx: AnalyseContext): Issue[] {
   let walk = walkFunction(fn, ctx.model, { entry });
   if (fn.annotations.some((a) => a.kind !== 'acquires')) {
@@ -271,6 +288,7 @@ function analyseFunction(fn: CFunction, path: string, entry: Held[], members: Ma
     }
   }
   for (const ev of walk.acquires) {
+    if (indexOrderedBefore(fn, ev.line) || freshBefore(fn, ev.lock.key, ev.line)) continue;
     for (const hit of ctx.matcher.hitsForAcquire(ev, path)) {
       issues.push({ key: `${hit.rule.id}|${hit.callee}|${hit.lock.kind}:${hit.lock.key}`, rule: hit.rule, fn: fn.name, line: hit.line, lockLine: hit.lock.line, lock: hit.lock, hit });
     }

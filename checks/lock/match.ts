@@ -80,9 +80,16 @@ export class RuleMatcher {
     return !rule.notPaths.some((n) => underPath(path, [n.path]));
   }
 
-  /** Is this call fine under a lock of `kind`, whatever the rules say? */
-  never(kind: string, callee: string, args: string[]): boolean {
-    return this.rules.never.some((n) => n.held === kind && (n.calls.match(callee).length > 0 || args.some((a) => n.args.some((re) => re.test(a)))));
+  /**
+   * Is this call fine under a lock of `kind`, whatever the rules say? With the held lock, an entry
+   * for the lock an argument names (`lock-arg`) counts too; without it (a helper's summary) it does not.
+   */
+  never(kind: string, callee: string, args: string[], held?: Held): boolean {
+    return this.rules.never.some((n) => {
+      if (n.held !== kind) return false;
+      if (n.lockArg !== undefined && (!held || normaliseLockExpr(args[n.lockArg] ?? '', this.rules.model.syntax.unwrap) !== held.key)) return false;
+      return n.calls.match(callee).length > 0 || args.some((a) => n.args.some((re) => re.test(a)));
+    });
   }
 
   private named = new Map<string, { rule: LockRule; call: CallRule }[]>();
@@ -135,7 +142,7 @@ export class RuleMatcher {
     for (const { rule, call } of this.candidates(ev.callee, ev.args, path)) {
       if (done.has(rule.id)) continue;
       // The never-list exempts the same lock (this page's writeback); another one is what the call is listed for.
-      let locks = ev.held.filter((h) => rule.held.includes(h.kind) && (call.otherThanHeld !== undefined || !this.never(h.kind, ev.callee, ev.args)));
+      let locks = ev.held.filter((h) => rule.held.includes(h.kind) && (call.otherThanHeld !== undefined || !this.never(h.kind, ev.callee, ev.args, h)));
       if (call.otherThanHeld !== undefined) {
         const other = normaliseLockExpr(ev.args[call.otherThanHeld] ?? '', this.rules.model.syntax.unwrap);
         locks = locks.filter((h) => h.key !== other);
@@ -152,7 +159,7 @@ export class RuleMatcher {
         const rule = this.rule(tag);
         if (!rule || done.has(tag) || !this.applies(rule, path)) continue;
         const last = chain.at(-1) ?? '';
-        const lock = strongest(ev.held.filter((h) => rule.held.includes(h.kind) && !this.never(h.kind, ev.callee, ev.args) && !this.never(h.kind, last, [])));
+        const lock = strongest(ev.held.filter((h) => rule.held.includes(h.kind) && !this.never(h.kind, ev.callee, ev.args, h) && !this.never(h.kind, last, [])));
         if (!lock) continue;
         done.add(tag);
         const full = [ev.callee, ...chain];

@@ -57,6 +57,8 @@ export interface NeverEntry {
   held: string;
   calls: NameMatcher<true>;
   args: RegExp[];
+  /** Only for the lock this argument names (`__xa_store(xa, ...)` drops xa's own lock to allocate, no other). */
+  lockArg?: number;
 }
 
 export interface DocumentedOrder {

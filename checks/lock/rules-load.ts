@@ -275,13 +275,15 @@ function readRules(src: Source, c: Collected): void {
 function readNever(src: Source, c: Collected): void {
   src.list(['never']).forEach((_, i) => {
     const p: Path = ['never', i];
-    src.keys(p, ['held', 'calls', 'args']);
+    src.keys(p, ['held', 'calls', 'args', 'lock-arg']);
     const held = src.str([...p, 'held'])!;
     c.kindRefs.push([src, [...p, 'held'], held]);
     const calls = new NameMatcher<true>();
     src.strList([...p, 'calls']).forEach((n) => calls.add(n, true));
     const args = src.list([...p, 'args']).map((_, j) => src.regex([...p, 'args', j], true)!);
-    c.never.push({ held, calls, args });
+    const lockArg = src.get([...p, 'lock-arg']);
+    if (lockArg !== undefined && (typeof lockArg !== 'number' || !Number.isInteger(lockArg) || lockArg < 0)) src.fail([...p, 'lock-arg'], 'expected an argument index');
+    c.never.push({ held, calls, args, ...(typeof lockArg === 'number' ? { lockArg } : {}) });
   });
 }
 

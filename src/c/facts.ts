@@ -3,7 +3,7 @@
 // Facts are pure data (JSON), cached on disk by content hash in summaries.ts.
 import type { LockModel } from './lock-model.js';
 import { parseC } from './parse.js';
-import { walkFunction } from './walk.js';
+import { normaliseLockExpr, walkFunction } from './walk.js';
 
 export interface CallFact {
   callee: string;
@@ -135,7 +135,11 @@ export function collectFacts(path: string, text: string, model: LockModel): File
         }
       }
     }
-    for (const r of unmatched) {
+    // A lock the function is annotated to be called with (`__must_hold(&resv->lock)`) is the
+    // caller's, even where a loop drops and retakes it (the walk then matched the drop to the retake).
+    const mustHold = fn.annotations.filter((a) => a.kind === 'must-hold').map((a) => normaliseLockExpr(a.expr, model.syntax.unwrap));
+    const callers = [...unmatched, ...walk.releases.filter((r) => r.matched && mustHold.includes(r.key) && !unmatched.some((u) => u.key === r.key))];
+    for (const r of callers) {
       const at = paramPath(r.key, fn.params);
       const global = !at && isGlobal(r.key, fn.body.text);
       if (!at && !global) continue;

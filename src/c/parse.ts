@@ -3,6 +3,8 @@
 import Parser from 'tree-sitter';
 import C from 'tree-sitter-c';
 import { CNode, copyTree, rowFinder } from './ast.js';
+import { resolveConditionals } from './conditionals.js';
+import { rewriteStatementMacros } from './statement-macros.js';
 import { globToRegExp, type SyntaxSpec } from './lock-model.js';
 
 export type SyntaxNode = CNode;
@@ -125,6 +127,7 @@ export function maskMacros(text: string, syntax: SyntaxSpec): { masked: string; 
   if (pats.defines) out = rewriteDefineMacros(out, pats.defines);
   if (pats.loopHead) out = rewriteBracelessLoops(out, pats.loopHead);
   out = rewriteCaseRanges(out);
+  out = rewriteStatementMacros(out);
   out = blankTypeArguments(out);
   out = blankStaticDefines(out);
   if (pats.words) out = out.replace(pats.words, (w) => ' '.repeat(w.length));
@@ -146,9 +149,11 @@ function rewriteBracelessLoops(text: string, head: RegExp): string {
     const open = m.index + m[0].length - 1;
     const end = closeParen(text, open);
     if (end < 0) continue;
-    // A brace-less body: the next thing after the macro is a statement, not `{` or `;`.
+    // A brace-less body: the next thing after the macro is a statement, not `{` or `;`. Or a
+    // braced one right after a label (`err: for_each_cpu(c) {`), which tree-sitter cannot read either.
     const next = /\S/.exec(text.slice(end, end + 400));
-    if (!next || next[0] === '{' || next[0] === ';' || /^[^\n]*\S/.test(text.slice(end).split('\n')[0] ?? '')) continue;
+    const afterLabel = /(?:^|[;{}]\s*)[A-Za-z_]\w*[ \t]*:[ \t]*\n\s*$/.test(text.slice(Math.max(0, start - 200), start)) && !/\b(?:default|public|private)\s*:\s*$/.test(text.slice(Math.max(0, start - 40), start));
+    if (!next || (next[0] === '{' && !afterLabel) || next[0] === ';' || (!afterLabel && /^[^\n]*\S/.test(text.slice(end).split('\n')[0] ?? ''))) continue;
     const segment = text.slice(start, end);
     const loop = 'for(;_;)';
     const firstLine = segment.split('\n')[0];
@@ -185,12 +190,12 @@ function blankStaticDefines(text: string): string {
 function blankTypeArguments(text: string): string {
   // tree-sitter reads `offsetof` as a keyword whose member is a plain field: `off[n]` or `a.b` fail.
   // As an ordinary call (same length) it takes any expression.
-  return text.replace(/\boffsetof(?=\s*\()/g, 'offset_f').replace(/([(,]\s*)(struct|union)(\s+[A-Za-z_]\w*\s*)(?=[,)])/g, (_m, before: string, kw: string, rest: string) => `${before}${' '.repeat(kw.length)}${rest}`);
+  return text.replace(/\boffsetof(?=\s*\()/g, 'offset_f').replace(/\b__alignof__(?=\s*\()/g, '_alignof_f_').replace(/([(,]\s*)(struct|union)(\s+[A-Za-z_]\w*\s*)(?=[,)])/g, (_m, before: string, kw: string, rest: string) => `${before}${' '.repeat(kw.length)}${rest}`);
 }
 
 /** GNU case ranges (`case 'a' ... 'z':`) as an expression tree-sitter reads, same length. */
 function rewriteCaseRanges(text: string): string {
-  return text.replace(/^([ \t]*case[^:\n]*?) \.\.\. /gm, '$1 ||  ');
+  return text.replace(/^([ \t]*case[^:\n]*?) \.\.\.( |(?=\n))/gm, (_m, head: string, after: string) => `${head} ||${after ? '  ' : ' '}`);
 }
 
 /** The top-level arguments of a call's parenthesised group (without the parentheses). */
@@ -391,9 +396,19 @@ export function parseC(text: string, syntax: SyntaxSpec): CFile {
 
 function parseUncached(text: string, syntax: SyntaxSpec): CFile {
   const { masked, annotations } = maskMacros(text, syntax);
+  const rowOf = rowFinder(masked);
+  const functions = functionsOf(masked, rowOf, annotations);
+  // A function that failed to parse, read again with its #if groups resolved to one arm each
+  // (conditionals.ts): the others keep their tree, where both arms of an #if are walked.
+  const failed = functions.flatMap((f, i) => (f.errorLines.length ? [[f.startLine - 1, (functions[i + 1]?.startLine ?? Infinity) - 1] as [number, number]] : []));
+  if (failed.length === 0) return { text, functions };
+  const resolved = resolveConditionals(masked, failed);
+  return { text, functions: resolved === masked ? functions : functionsOf(resolved, rowOf, annotations) };
+}
+
+function functionsOf(masked: string, rowOf: (i: number) => number, annotations: Annotation[]): CFunction[] {
   const tree = getParser().parse(masked, undefined, { bufferSize: masked.length * 2 + 1024 });
   const functions: CFunction[] = [];
-  const rowOf = rowFinder(masked);
   const visit = (n: Parser.SyntaxNode): void => {
     for (const c of n.namedChildren) {
       if (c.type === 'function_definition') {
@@ -405,5 +420,5 @@ function parseUncached(text: string, syntax: SyntaxSpec): CFile {
     }
   };
   visit(tree.rootNode);
-  return { text, functions };
+  return functions;
 }

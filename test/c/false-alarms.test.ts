@@ -6,8 +6,9 @@ import type { Finding } from '../../src/core/types.js';
 import { runLockCase } from './lock-harness.js';
 import { FALSE_ALARM_CASES as FIRST_ROUND } from './false-alarm-cases.js';
 import { REAL_TREE_CASES } from './real-tree-cases.js';
+import { PRECISION_CASES } from './precision-cases.js';
 
-const FALSE_ALARM_CASES = [...FIRST_ROUND, ...REAL_TREE_CASES];
+const FALSE_ALARM_CASES = [...FIRST_ROUND, ...REAL_TREE_CASES, ...PRECISION_CASES];
 
 const casePath = (i: number): string => `${FALSE_ALARM_CASES[i].dir}/false-alarm-${i}.c`;
 const text = (i: number): string => `// SPDX-License-Identifier: GPL-2.0\n#include <linux/fs.h>\n${FALSE_ALARM_CASES[i].code.replace(/\bFN\b/g, `case_${i}`).replace(/\bFN_/g, `case_${i}_`)}\n`;

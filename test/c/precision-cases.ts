@@ -1,0 +1,169 @@
+// False alarms of the lock check on the real 6.1 tree, third round (bench/kernel-lock-bench.ts),
+// one case per cause; each re-tells a kernel function in our own words, and a control keeps a real
+// bug that must still fire. Same format and harness as false-alarm-cases.ts.
+import type { FalseAlarmCase } from './false-alarm-cases.js';
+
+export const PRECISION_CASES: FalseAlarmCase[] = [
+  // The xarray's locked-variant calls drop the xarray's own lock while they allocate.
+  {
+    name: "an xarray store under the xarray's own lock may allocate: the call drops that lock to do it (nilfs2 btnode key change, erofs workgroup insert)",
+    dir: 'fs/nilfs2',
+    code: `
+static int FN(struct address_space *cache, struct page *page, unsigned long newkey)
+{
+	int err;
+
+	xa_lock_irq(&cache->i_pages);
+	err = __xa_insert(&cache->i_pages, newkey, page, GFP_NOFS);
+	if (!err)
+		page->index = newkey;
+	xa_unlock_irq(&cache->i_pages);
+	return err;
+}`,
+    fire: [],
+  },
+  {
+    name: 'control: the same store under another spinlock still sleeps with that lock held',
+    dir: 'fs/nilfs2',
+    code: `
+static int FN(struct gad_tree *tree, struct address_space *cache, struct page *page, unsigned long key)
+{
+	int err;
+
+	spin_lock(&tree->lock);
+	xa_lock_irq(&cache->i_pages);
+	err = __xa_insert(&cache->i_pages, key, page, GFP_NOFS);
+	xa_unlock_irq(&cache->i_pages);
+	spin_unlock(&tree->lock);
+	return err;
+}`,
+    fire: ['lock/sleep-in-atomic'],
+  },
+  // A lock released inside a callee: one annotated __must_hold that drops it on its failure path.
+  {
+    name: 'a helper annotated __must_hold drops the lock in a loop and returns without it on failure: the caller returns at once (hugetlb region_chg, region_add)',
+    dir: 'mm',
+    code: `
+static int FN_refill(struct gad_map *map, int need)
+	__must_hold(&map->lock)
+{
+	struct gad_ent *e;
+
+	while (map->spare < need) {
+		spin_unlock(&map->lock);
+		e = kmalloc(sizeof(*e), GFP_KERNEL);
+		if (!e)
+			goto nomem;
+		spin_lock(&map->lock);
+		list_add(&e->link, &map->spares);
+		map->spare++;
+	}
+	return 0;
+
+nomem:
+	return -ENOMEM;
+}
+
+static long FN(struct gad_map *map, long from, long to)
+{
+	long chg;
+
+	spin_lock(&map->lock);
+	chg = gad_count_missing(map, from, to);
+	if (FN_refill(map, 1))
+		return -ENOMEM;
+	map->pending++;
+	spin_unlock(&map->lock);
+	return chg;
+}`,
+    fire: [],
+  },
+  {
+    name: 'control: without such a helper, the early return leaks the lock',
+    dir: 'mm',
+    code: `
+static long FN(struct gad_map *map, long from, long to)
+{
+	long chg;
+
+	spin_lock(&map->lock);
+	chg = gad_count_missing(map, from, to);
+	if (gad_full(map))
+		return -ENOMEM;
+	map->pending++;
+	spin_unlock(&map->lock);
+	return chg;
+}`,
+    fire: ['lock/unbalanced'],
+  },
+  // A second page lock taken in an order fixed by an index test before it.
+  {
+    name: 'two folios locked after a test of their indexes swapped them into ascending order (remap_range lock two folios)',
+    dir: 'fs',
+    code: `
+static void FN(struct folio *a, struct folio *b)
+{
+	if (a->index > b->index)
+		swap(a, b);
+	folio_lock(a);
+	if (a != b)
+		folio_lock(b);
+}`,
+    fire: [],
+  },
+  {
+    name: 'control: two folios locked with no order between them still fire',
+    dir: 'fs',
+    code: `
+static void FN(struct folio *a, struct folio *b)
+{
+	folio_lock(a);
+	if (a != b)
+		folio_lock(b);
+}`,
+    fire: ['lock/second-page-lock'],
+  },
+  // A second page lock on a page this function has just allocated.
+  {
+    name: 'a page allocated a moment ago is locked while another is held: no one else can hold it yet (migrate a device page back)',
+    dir: 'mm',
+    code: `
+static int FN(struct page *page)
+{
+	struct page *dpage;
+	int ret;
+
+	lock_page(page);
+	dpage = alloc_page(GFP_USER | __GFP_NOWARN);
+	if (dpage)
+		lock_page(dpage);
+	ret = gad_move_page(page, dpage);
+	if (dpage)
+		unlock_page(dpage);
+	unlock_page(page);
+	return ret;
+}`,
+    fire: [],
+  },
+  {
+    name: 'control: a page looked up in a mapping is locked while another is held: still fires',
+    dir: 'mm',
+    code: `
+static int FN(struct page *page, struct address_space *mapping, pgoff_t idx)
+{
+	struct page *other;
+	int ret;
+
+	lock_page(page);
+	other = find_get_page(mapping, idx);
+	if (other)
+		lock_page(other);
+	ret = gad_move_page(page, other);
+	if (other)
+		unlock_page(other);
+	unlock_page(page);
+	return ret;
+}`,
+    fire: ['lock/second-page-lock'],
+  },
+];
