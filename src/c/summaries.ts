@@ -7,7 +7,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ByteLru } from '../core/byte-lru.js';
 import { DEFAULT_LIMITS } from '../core/limits.js';
-import { collectFacts, type FileFacts, type FunctionFacts } from './facts.js';
+import { collectFacts, type CallFact, type FileFacts, type FunctionFacts } from './facts.js';
 import type { LockModel, PrimitiveSpec } from './lock-model.js';
 
 /** Tags (rule ids) of one direct call, given where it is and which caller locks were dropped first. */
@@ -45,18 +45,24 @@ export function defaultCacheDir(): string {
 /**
  * Facts kept in memory between patches, least recently used dropped first past a byte budget
  * (limits.cacheBytes): a long range review meets a new version of some file with nearly every
- * commit, and keeping every one made memory grow with the range. Keyed by content id or by blob id.
+ * commit, and keeping every one made memory grow with the range. Keyed by content id and path.
  */
 const memory = new ByteLru<string, { facts: FileFacts; bytes: number }>(DEFAULT_LIMITS.cacheBytes);
+/**
+ * Blob id (with the rules' salt and the path) -> the key its facts are kept under in `memory`: a
+ * blob met again is found without reading it, and its facts are in memory, and counted, once.
+ */
+const blobKeys = new ByteLru<string, string>(DEFAULT_LIMITS.cacheBytes / 4);
 /** The last content id computed per path: comparing texts is much cheaper than hashing them again. */
 const lastId = new ByteLru<string, { text: string; salt: string; id: string }>(DEFAULT_LIMITS.cacheBytes / 4);
 /** Heap bytes of parsed facts per byte of their JSON (objects, arrays and strings), measured on btrfs-progs. */
 const HEAP_PER_JSON_BYTE = 3;
 
-/** The budget of the facts kept in memory (limits.cacheBytes of the run); the texts compared by path get a quarter. */
+/** The budget of the facts kept in memory (limits.cacheBytes of the run); the texts compared by path and the blob ids get a quarter each. */
 export function setFactsMemoryBudget(bytes: number): void {
   memory.resize(bytes);
   lastId.resize(Math.floor(bytes / 4));
+  blobKeys.resize(Math.floor(bytes / 4));
 }
 
 function contentId(path: string, text: string, salt: string): string {
@@ -69,22 +75,22 @@ function contentId(path: string, text: string, salt: string): string {
 
 /** Facts for one file, from memory, the disk cache, or a parse. `salt` ties them to the rules. */
 export function factsFor(path: string, text: string, model: LockModel, salt: string, cacheDir: string | null): FileFacts {
-  return sizedFacts(path, text, model, salt, cacheDir).facts;
+  return keyedFacts(path, text, model, salt, cacheDir).facts;
 }
 
-/** factsFor, with the estimated heap bytes the facts hold. */
-function sizedFacts(path: string, text: string, model: LockModel, salt: string, cacheDir: string | null): { facts: FileFacts; bytes: number } {
+/** factsFor, with the key the facts are kept under in memory. */
+function keyedFacts(path: string, text: string, model: LockModel, salt: string, cacheDir: string | null): { facts: FileFacts; key: string } {
   const id = contentId(path, text, salt);
   const key = `${id}\0${path}`;
   const hit = memory.get(key);
-  if (hit) return hit;
+  if (hit) return { facts: hit.facts, key };
   const file = cacheDir ? join(cacheDir, 'lock-facts', id.slice(0, 2), `${id}.json`) : null;
   if (file) {
     try {
       const json = readFileSync(file, 'utf8');
       const found = { facts: { ...(JSON.parse(json) as FileFacts), path }, bytes: json.length * HEAP_PER_JSON_BYTE };
       memory.set(key, found, found.bytes);
-      return found;
+      return { facts: found.facts, key };
     } catch {
       // Not cached yet (or a torn write from a killed run): parse below.
     }
@@ -103,7 +109,7 @@ function sizedFacts(path: string, text: string, model: LockModel, salt: string, 
       // A read-only or full cache only costs speed.
     }
   }
-  return made;
+  return { facts, key };
 }
 
 /**
@@ -111,14 +117,14 @@ function sizedFacts(path: string, text: string, model: LockModel, salt: string, 
  * blob was met before (commits of a range share most of their files), else as factsFor does.
  */
 export async function factsForBlob(path: string, blob: string, read: () => Promise<string | null>, model: LockModel, salt: string, cacheDir: string | null): Promise<FileFacts | null> {
-  const key = `blob:${blob}\0${salt}\0${path}`;
-  const hit = memory.get(key);
+  const bkey = `${blob}\0${salt}\0${path}`;
+  const known = blobKeys.get(bkey);
+  const hit = known === undefined ? undefined : memory.get(known);
   if (hit) return hit.facts;
   const text = await read();
   if (text === null) return null;
-  const found = sizedFacts(path, text, model, salt, cacheDir);
-  // The same object as under its content id, counted again: the budget errs on the side of less.
-  memory.set(key, found, found.bytes);
+  const found = keyedFacts(path, text, model, salt, cacheDir);
+  blobKeys.set(bkey, found.key, bkey.length + found.key.length);
   return found.facts;
 }
 
@@ -126,6 +132,7 @@ export async function factsForBlob(path: string, blob: string, read: () => Promi
 export function clearFactsMemory(): void {
   memory.clear();
   lastId.clear();
+  blobKeys.clear();
   indexes.clear();
 }
 
@@ -189,24 +196,41 @@ export class SummaryIndex {
         for (const e of fn.edges) this.edges.push({ ...e, path: f.path, fn: fn.name });
       }
     }
-    // Each round lets a tag climb one more call up; chains grow from the callee side.
-    for (let round = 1; round < depth; round++) {
-      let changed = false;
+    // The calls a tag can climb through, each callee resolved once, in the order the rounds visit
+    // them (tags set earlier in a round are seen later in it, so the order is part of the result).
+    const callers: Summary[] = [];
+    const calls: CallFact[] = [];
+    const callees: Summary[] = [];
+    if (depth > 1) {
       for (const list of this.byName.values()) {
         for (const s of list) {
           for (const c of s.facts.calls) {
             if (c.callee === s.name || c.conditional || c.indirect) continue;
             const callee = this.get(c.callee, s.path);
             if (!callee) continue;
-            for (const [tag, chain] of callee.tags) {
-              if (s.tags.has(tag) || chain.length >= depth) continue;
-              // The helper dropped the caller's lock before this call (expand_files() unlocks around the allocation).
-              const kinds = c.dropped.length ? this.tagger.held?.(tag) : undefined;
-              if (kinds?.length && kinds.every((k) => c.dropped.includes(k))) continue;
-              s.tags.set(tag, [c.callee, ...chain]);
-              changed = true;
-            }
+            callers.push(s);
+            calls.push(c);
+            callees.push(callee);
           }
+        }
+      }
+    }
+    // Each round lets a tag climb one more call up; chains grow from the callee side.
+    for (let round = 1; round < depth; round++) {
+      let changed = false;
+      for (let i = 0; i < callees.length; i++) {
+        const callee = callees[i];
+        // Most helpers reach no tagged call: nothing to climb.
+        if (callee.tags.size === 0) continue;
+        const s = callers[i];
+        const c = calls[i];
+        for (const [tag, chain] of callee.tags) {
+          if (s.tags.has(tag) || chain.length >= depth) continue;
+          // The helper dropped the caller's lock before this call (expand_files() unlocks around the allocation).
+          const kinds = c.dropped.length ? this.tagger.held?.(tag) : undefined;
+          if (kinds?.length && kinds.every((k) => c.dropped.includes(k))) continue;
+          s.tags.set(tag, [c.callee, ...chain]);
+          changed = true;
         }
       }
       if (!changed) break;
@@ -221,8 +245,19 @@ export class SummaryIndex {
     return (path && list.find((s) => s.path === path)) || list.find((s) => !s.facts.isStatic);
   }
 
-  /** Lock primitives the tree's helpers amount to (take a lock on an argument, return a locked object, drop one). */
+  private derived: { known: (name: string) => boolean; primitives: PrimitiveSpec[] } | null = null;
+
+  /**
+   * Lock primitives the tree's helpers amount to (take a lock on an argument, return a locked
+   * object, drop one). Kept with the index, which consecutive patches of a directory share: pass
+   * the same `known` to get them again without the work.
+   */
   derivedPrimitives(known: (name: string) => boolean): PrimitiveSpec[] {
+    if (this.derived?.known !== known) this.derived = { known, primitives: this.derive(known) };
+    return this.derived.primitives;
+  }
+
+  private derive(known: (name: string) => boolean): PrimitiveSpec[] {
     // Several definitions of one name (static helpers of different files): only an unambiguous one counts.
     const defs = new Map<string, Summary>();
     for (const [name, list] of this.byName) {

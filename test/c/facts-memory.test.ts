@@ -62,4 +62,19 @@ describe('facts kept in memory', () => {
     // Another path with the same blob has its own facts (paths are part of what they say).
     expect((await factsForBlob('y.c', 'b'.repeat(40), read, model, 'salt', null))?.path).toBe('y.c');
   });
+
+  it('of a blob count once against the budget: a directory that fits is not read again', async () => {
+    const bytes = 3 * JSON.stringify(factsFor('probe.c', source(0), model, 'other', null)).length;
+    clearFactsMemory();
+    // Room for the 20 files' facts once, not twice (under their blob ids and their content ids).
+    setFactsMemoryBudget(Math.floor(bytes * 20 * 1.5));
+    let reads = 0;
+    const read = (i: number) => async (): Promise<string> => {
+      reads++;
+      return source(i);
+    };
+    const id = (i: number): string => i.toString(16).padStart(40, '0');
+    for (let round = 0; round < 2; round++) for (let i = 0; i < 20; i++) await factsForBlob(`d/f${i}.c`, id(i), read(i), model, 'salt', null);
+    expect(reads).toBe(20);
+  });
 });
