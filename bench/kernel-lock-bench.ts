@@ -20,6 +20,7 @@ import type { FileImage, Workspace } from '../src/core/check.js';
 import { defaultConfig } from '../src/core/config.js';
 import type { FileDiff, Finding, Patch, Series } from '../src/core/types.js';
 import { clearFactsMemory, factsFor } from '../src/c/summaries.js';
+import { runGit } from '../src/git/run-git.js';
 import { compareWithBaseline } from './baseline-run.js';
 
 const argv = process.argv.slice(2);
@@ -76,6 +77,35 @@ class TreeWorkspace implements Workspace {
   async listBaseFiles(dir: string): Promise<string[]> {
     return listing(dir);
   }
+
+  // A git workspace names the base tree's files by blob id (kreview review --repo keys their facts
+  // by it, never hashing an unchanged file again): so does this one when the tree is committed.
+  readonly baseFileIds = blobIds ? async (dir: string): Promise<Map<string, string>> => idsOf(dir) : undefined;
+}
+
+/** Blob ids of the tree's files when it is a git repository whose files are as committed, else null. */
+async function treeBlobIds(): Promise<Map<string, string> | null> {
+  const dirty = await runGit(tree, ['status', '--porcelain', '--untracked-files=no']);
+  if (dirty.code !== 0 || dirty.stdout.trim() !== '') return null;
+  const r = await runGit(tree, ['ls-tree', '-r', '-z', 'HEAD']);
+  if (r.code !== 0) return null;
+  const ids = new Map<string, string>();
+  for (const entry of r.stdout.split('\0')) {
+    const m = /^100[0-7]{3} blob ([0-9a-f]{40,64})\t(.*)$/s.exec(entry);
+    if (m) ids.set(m[2], m[1]);
+  }
+  return ids;
+}
+
+/** The ids of a directory's files, in the order listBaseFiles gives them (the summaries follow that order). */
+function idsOf(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const p of listing(dir)) {
+    const id = blobIds!.get(p);
+    if (id === undefined) throw new Error(`${p}: no blob id in ${tree}'s HEAD (not committed, or not a regular file)`);
+    out.set(p, id);
+  }
+  return out;
 }
 
 // The tree does not change during a run: each file is read once (a git workspace reads blobs).
@@ -153,6 +183,7 @@ function subjectOf(f: Finding): string {
   return m ? m[1] : '';
 }
 
+const blobIds = await treeBlobIds();
 const rules = loadRules();
 const files = dirs.flatMap(cFiles);
 const labels = readLabels();
@@ -212,7 +243,7 @@ const per1k = (n: number): string => ((n / Math.max(1, functions)) * 1000).toFix
 const total = [...byRule.values()].reduce((a, b) => a + b, 0);
 
 console.log(`real data: ${tree}, ${dirs.join(' ')}${quick ? ' (--quick)' : ''}`);
-console.log(`${files.length} files, ${functions} functions, reviewed each as a patch adding the file (lockCheck.run, tree as base)`);
+console.log(`${files.length} files, ${functions} functions, reviewed each as a patch adding the file (lockCheck.run, tree as base${blobIds ? ', its files named by blob id as in a git workspace' : ''})`);
 console.log(`speed: ${wall.toFixed(1)} s wall, ${cpu.toFixed(1)} s cpu = ${(functions / wall).toFixed(0)} functions/s wall, ${(functions / cpu).toFixed(0)} per cpu second (load average ${loadavg()[0].toFixed(1)})`);
 console.log(`findings: ${total} = ${per1k(total)} per 1,000 functions (${[...bySeverity].map(([s, n]) => `${n} ${s}`).join(', ')})`);
 for (const [id, n] of [...byRule].sort((a, b) => b[1] - a[1])) console.log(`  ${id}: ${n} (${per1k(n)} per 1,000)`);
