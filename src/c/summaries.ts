@@ -188,8 +188,8 @@ export class SummaryIndex {
   ) {
     for (const f of files) {
       for (const fn of f.functions) {
-        const tags = new Map(directTags(fn, f.path, tagger));
-        const s: Summary = { name: fn.name, path: f.path, line: fn.line, tags, facts: fn };
+        // The memoised direct tags, copied only when a tag climbs into this function (few do).
+        const s: Summary = { name: fn.name, path: f.path, line: fn.line, tags: directTags(fn, f.path, tagger), facts: fn };
         const list = this.byName.get(fn.name);
         if (list) list.push(s);
         else this.byName.set(fn.name, [s]);
@@ -215,6 +215,7 @@ export class SummaryIndex {
         }
       }
     }
+    const own = new Set<Summary>();
     // Each round lets a tag climb one more call up; chains grow from the callee side.
     for (let round = 1; round < depth; round++) {
       let changed = false;
@@ -229,6 +230,10 @@ export class SummaryIndex {
           // The helper dropped the caller's lock before this call (expand_files() unlocks around the allocation).
           const kinds = c.dropped.length ? this.tagger.held?.(tag) : undefined;
           if (kinds?.length && kinds.every((k) => c.dropped.includes(k))) continue;
+          if (!own.has(s)) {
+            s.tags = new Map(s.tags);
+            own.add(s);
+          }
           s.tags.set(tag, [c.callee, ...chain]);
           changed = true;
         }
@@ -269,10 +274,11 @@ export class SummaryIndex {
     const out: PrimitiveSpec[] = [];
     for (const [name, def] of defs) {
       const f = def.facts;
+      const r = releases.get(name);
+      if (!f.acquires && !r && !f.returnsLocked) continue;
       const inferred = `${def.path}:${f.line}`;
       // A lock taken on a parameter and then given to a helper that drops it is not handed back (set_link -> commit_chunk).
       if (f.acquires && !droppedLater(f, f.acquires, releases)) out.push({ kind: f.acquires.kind, op: 'acquire', name, arg: f.acquires.arg, inferred });
-      const r = releases.get(name);
       if (r?.arg !== undefined) out.push({ kind: r.kind, op: r.always ? 'release' : 'forget', name, arg: r.arg, inferred, ...(r.suffix ? { suffix: r.suffix } : {}) });
       else if (r?.key) out.push({ kind: r.kind, op: r.always ? 'release' : 'forget', name, arg: null, key: r.key, inferred });
       if (f.returnsLocked) out.push({ kind: f.returnsLocked.kind, op: 'returns-locked', name, arg: null, success: 'pointer', inferred });
@@ -304,13 +310,20 @@ function releasesThroughCalls(defs: Map<string, Summary>): Map<string, Drop> {
     if (f.releases) out.set(name, { kind: f.releases.kind, always: f.releases.always, arg: f.releases.arg, suffix: f.releases.suffix });
     else if (f.releasesGlobal) out.set(name, { kind: f.releasesGlobal.kind, always: f.releasesGlobal.always, key: f.releasesGlobal.key });
   }
+  // Only a call of another helper of `defs` can pass a drop on: each helper's such calls, listed once.
+  const through: [string, Summary, CallFact[]][] = [];
+  for (const [name, def] of defs) {
+    if (out.has(name)) continue;
+    const calls = def.facts.calls.filter((c) => c.callee !== name && !c.indirect && defs.has(c.callee));
+    if (calls.length) through.push([name, def, calls]);
+  }
   for (let round = 0; round < MAX_RELEASE_DEPTH; round++) {
     let changed = false;
-    for (const [name, def] of defs) {
+    for (const [name, def, calls] of through) {
       if (out.has(name)) continue;
       const params = def.facts.params ?? [];
-      for (const c of def.facts.calls) {
-        const d = c.callee === name || c.indirect ? undefined : out.get(c.callee);
+      for (const c of calls) {
+        const d = out.get(c.callee);
         if (!d) continue;
         // Through a call the drop is a guess about the callee's own locking (it may take the lock
         // back through a helper the facts do not know): afterwards the lock's state is unknown.
