@@ -97,32 +97,62 @@ const OPAQUE = new Set(['string_literal', 'concatenated_string', 'char_literal',
 const typeNames: string[] = [];
 const fieldNames: string[] = [];
 
-/** Copy `node` and everything below it (comments dropped). `source` is the string that was parsed. */
-export function copyTree(node: Parser.SyntaxNode, source: string, rowOf: (index: number) => number): CNode {
+/**
+ * Inside a function body, nodes of these types whose text holds no call, assignment, conditional or
+ * block (none of `(` `=` `?` `{`) are copied without their insides: the walk reads only their text
+ * (`a->b`, `*p`, `v[i]`, a declaration without initialiser), and nothing below them can take or drop
+ * a lock, return, jump or carry a label. A field expression that is the function of a call keeps
+ * its insides (the walk names the callee by its field).
+ */
+const PLAIN_WHEN_SIMPLE = new Set(['field_expression', 'pointer_expression', 'subscript_expression', 'update_expression', 'declaration', 'pointer_declarator', 'array_declarator']);
+
+/** No `(`, `=`, `?` or `{` in source[s, e). */
+function simple(source: string, s: number, e: number): boolean {
+  for (let i = s; i < e; i++) {
+    const c = source.charCodeAt(i);
+    if (c === 40 || c === 61 || c === 63 || c === 123) return false;
+  }
+  return true;
+}
+
+/**
+ * Copy `node` (a function definition) and everything below it (comments dropped). `source` is the
+ * string that was parsed. `hasError`: the definition holds an ERROR node, then every node is copied
+ * whole (the error lines are searched for in the copy).
+ */
+export function copyTree(node: Parser.SyntaxNode, source: string, rowOf: (index: number) => number, hasError = true): CNode {
   const src: Source = { text: source, rowOf };
   const cursor = node.walk();
   const root = new CNode(cursor.nodeType, cursor.nodeIsNamed, false, cursor.startIndex, cursor.endIndex, src);
   const stack: CNode[][] = [];
   let kids: CNode[] = [];
   const parents: CNode[] = [root];
+  // The body's range once met (the last child of the definition): where nodes may be copied plain.
+  let bodyStart = -1;
+  let bodyEnd = -1;
   if (!cursor.gotoFirstChild()) return root;
   for (;;) {
-    const typeId = cursor.nodeTypeId;
-    const type = (typeNames[typeId] ??= cursor.nodeType);
-    if (type !== 'comment') {
-      const named = cursor.nodeIsNamed;
-      const s = cursor.startIndex;
-      const e = cursor.endIndex;
-      const fieldId = cursor.currentFieldId;
-      // The binding answers undefined for no field (typed as a number).
-      const field = fieldId ? (fieldNames[fieldId] ??= cursor.currentFieldName) : null;
-      // Punctuation and keywords are not copied: the walk reads only named nodes, operators (a
-      // field) and tokens tree-sitter made up (MISSING ";", zero-width). Their text stays in `text`.
-      if (named || field !== null || s === e) {
+    // Each question to the cursor crosses into C++: punctuation and keywords, copied only with a
+    // field (an operator) or zero-width (a MISSING token), are asked no more than that.
+    const named = cursor.nodeIsNamed;
+    const fieldId = cursor.currentFieldId;
+    // The binding answers undefined for no field (typed as a number).
+    const field = fieldId ? (fieldNames[fieldId] ??= cursor.currentFieldName) : null;
+    const s = cursor.startIndex;
+    const e = cursor.endIndex;
+    if (named || field !== null || s === e) {
+      const typeId = cursor.nodeTypeId;
+      const type = (typeNames[typeId] ??= cursor.nodeType);
+      if (type !== 'comment') {
         const n = new CNode(type, named, s === e, s, e, src);
         n.field = field;
         kids.push(n);
-        if (named && !OPAQUE.has(type) && cursor.gotoFirstChild()) {
+        if (field === 'body' && parents.length === 1) {
+          bodyStart = s;
+          bodyEnd = e;
+        }
+        const plain = !hasError && s >= bodyStart && e <= bodyEnd && bodyStart >= 0 && field !== 'function' && PLAIN_WHEN_SIMPLE.has(type) && simple(source, s, e);
+        if (named && !plain && !OPAQUE.has(type) && cursor.gotoFirstChild()) {
           stack.push(kids);
           parents.push(n);
           kids = [];

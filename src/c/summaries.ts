@@ -48,6 +48,33 @@ export function defaultCacheDir(): string {
  * commit, and keeping every one made memory grow with the range. Keyed by content id and path.
  */
 const memory = new ByteLru<string, { facts: FileFacts; bytes: number }>(DEFAULT_LIMITS.cacheBytes);
+/** The key and estimated bytes of facts that were in `memory`, to find them again in a kept index. */
+const keptAs = new WeakMap<FileFacts, { key: string; bytes: number }>();
+
+function remember(key: string, facts: FileFacts, bytes: number): void {
+  memory.set(key, { facts, bytes }, bytes);
+  keptAs.set(facts, { key, bytes });
+}
+
+/**
+ * Facts kept under `key`: in memory, or held by one of the summary indexes kept for the next
+ * patches (they hold a whole directory's facts, more than the budget when the directory is large:
+ * found there, they are not read and parsed from the cache file again at every patch).
+ */
+function recall(key: string): FileFacts | undefined {
+  const hit = memory.get(key);
+  if (hit) return hit.facts;
+  for (const { byKey } of indexes.values()) {
+    const facts = byKey.get(key);
+    if (facts) {
+      const { bytes } = keptAs.get(facts)!;
+      memory.set(key, { facts, bytes }, bytes);
+      return facts;
+    }
+  }
+  return undefined;
+}
+
 /**
  * Blob id (with the rules' salt and the path) -> the key its facts are kept under in `memory`: a
  * blob met again is found without reading it, and its facts are in memory, and counted, once.
@@ -82,23 +109,22 @@ export function factsFor(path: string, text: string, model: LockModel, salt: str
 function keyedFacts(path: string, text: string, model: LockModel, salt: string, cacheDir: string | null): { facts: FileFacts; key: string } {
   const id = contentId(path, text, salt);
   const key = `${id}\0${path}`;
-  const hit = memory.get(key);
-  if (hit) return { facts: hit.facts, key };
+  const hit = recall(key);
+  if (hit) return { facts: hit, key };
   const file = cacheDir ? join(cacheDir, 'lock-facts', id.slice(0, 2), `${id}.json`) : null;
   if (file) {
     try {
       const json = readFileSync(file, 'utf8');
-      const found = { facts: { ...(JSON.parse(json) as FileFacts), path }, bytes: json.length * HEAP_PER_JSON_BYTE };
-      memory.set(key, found, found.bytes);
-      return { facts: found.facts, key };
+      const facts = { ...(JSON.parse(json) as FileFacts), path };
+      remember(key, facts, json.length * HEAP_PER_JSON_BYTE);
+      return { facts, key };
     } catch {
       // Not cached yet (or a torn write from a killed run): parse below.
     }
   }
   const facts = collectFacts(path, text, model);
   const json = JSON.stringify(facts);
-  const made = { facts, bytes: json.length * HEAP_PER_JSON_BYTE };
-  memory.set(key, made, made.bytes);
+  remember(key, facts, json.length * HEAP_PER_JSON_BYTE);
   if (file) {
     try {
       mkdirSync(join(file, '..'), { recursive: true });
@@ -119,8 +145,8 @@ function keyedFacts(path: string, text: string, model: LockModel, salt: string, 
 export async function factsForBlob(path: string, blob: string, read: () => Promise<string | null>, model: LockModel, salt: string, cacheDir: string | null): Promise<FileFacts | null> {
   const bkey = `${blob}\0${salt}\0${path}`;
   const known = blobKeys.get(bkey);
-  const hit = known === undefined ? undefined : memory.get(known);
-  if (hit) return hit.facts;
+  const hit = known === undefined ? undefined : recall(known);
+  if (hit) return hit;
   const text = await read();
   if (text === null) return null;
   const found = keyedFacts(path, text, model, salt, cacheDir);
@@ -159,7 +185,7 @@ function directTags(fn: FunctionFacts, path: string, tagger: Tagger): Map<string
   return tags;
 }
 
-const indexes = new Map<string, { files: FileFacts[]; index: SummaryIndex }>();
+const indexes = new Map<string, { files: FileFacts[]; index: SummaryIndex; byKey: Map<string, FileFacts> }>();
 const MAX_INDEXES = 4;
 
 /**
@@ -171,8 +197,13 @@ export function summaryIndexFor(files: FileFacts[], tagger: Tagger, depth: numbe
   const hit = indexes.get(key);
   if (hit && hit.files.length === files.length && hit.files.every((f, i) => f === files[i]) && hit.index.tagger === tagger) return hit.index;
   const index = new SummaryIndex(files, tagger, depth);
+  const byKey = new Map<string, FileFacts>();
+  for (const f of files) {
+    const kept = keptAs.get(f);
+    if (kept) byKey.set(kept.key, f);
+  }
   indexes.delete(key);
-  indexes.set(key, { files, index });
+  indexes.set(key, { files, index, byKey });
   while (indexes.size > MAX_INDEXES) indexes.delete(indexes.keys().next().value!);
   return index;
 }

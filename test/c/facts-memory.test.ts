@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadRules } from '../../checks/lock/rules-load.js';
 import { ByteLru } from '../../src/core/byte-lru.js';
 import { DEFAULT_LIMITS } from '../../src/core/limits.js';
-import { clearFactsMemory, factsFor, factsForBlob, setFactsMemoryBudget } from '../../src/c/summaries.js';
+import type { FileFacts } from '../../src/c/facts.js';
+import { clearFactsMemory, factsFor, factsForBlob, setFactsMemoryBudget, summaryIndexFor, type Tagger } from '../../src/c/summaries.js';
 
 const model = loadRules().model;
 const source = (i: number): string => `int helper_${i}(struct page *page)\n{\n\tlock_page(page);\n\treturn ${i};\n}\n`;
@@ -76,5 +77,29 @@ describe('facts kept in memory', () => {
     const id = (i: number): string => i.toString(16).padStart(40, '0');
     for (let round = 0; round < 2; round++) for (let i = 0; i < 20; i++) await factsForBlob(`d/f${i}.c`, id(i), read(i), model, 'salt', null);
     expect(reads).toBe(20);
+  });
+
+  it('held by the summary index of the last patch are not read again, though more than the budget', async () => {
+    const bytes = 3 * JSON.stringify(factsFor('d/f0.c', source(0), model, 'other', null)).length;
+    clearFactsMemory();
+    // Room for three quarters of the 20 files' facts (and for all their blob ids).
+    setFactsMemoryBudget(Math.floor(bytes * 20 * 0.75));
+    let reads = 0;
+    const read = (i: number) => async (): Promise<string> => {
+      reads++;
+      return source(i);
+    };
+    const id = (i: number): string => i.toString(16).padStart(40, '0');
+    const all = async (): Promise<FileFacts[]> => {
+      const out: FileFacts[] = [];
+      for (let i = 0; i < 20; i++) out.push((await factsForBlob(`d/f${i}.c`, id(i), read(i), model, 'salt', null))!);
+      return out;
+    };
+    const first = await all();
+    const tagger: Tagger = () => [];
+    summaryIndexFor(first, tagger, 3);
+    const again = await all();
+    expect(reads).toBe(20);
+    expect(again.every((f, i) => f === first[i])).toBe(true);
   });
 });
