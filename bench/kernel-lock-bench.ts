@@ -1,6 +1,6 @@
 // Lock check on real kernel code, run by hand:
 //   npx tsx bench/kernel-lock-bench.ts [--quick] [--tree DIR] [--labels FILE] [--dirs a,b] [--list] [--show]
-//     [--baseline REF [--baseline-dirs a,b]]
+//     [--baseline REF [--baseline-dirs a,b]] [--summarise DIR]
 // Every C file of fs/, mm/, kernel/, net/core and drivers/block of a real kernel tree (Debian's
 // linux-source-6.1) is reviewed as a patch that adds the file, through the lock check's own entry
 // point (lockCheck.run, the code `kreview review --repo` runs) with the tree as the base: helper
@@ -9,7 +9,8 @@
 // every finding not classified in the labels file (bench/kernel-lock-labels.yml); --show prints every
 // finding with its label. --baseline REF (the previous release: c965477) then runs REF's bench and
 // this tree's, as child processes in this same run, over --baseline-dirs (the --quick subset unless
-// given), and prints the ratio of their speeds and finding counts.
+// given), and prints the ratio of their speeds and finding counts. --summarise DIR times the facts of
+// DIR's C files alone, cold (empty cache) and warm (from the disk cache).
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -185,6 +186,32 @@ function subjectOf(f: Finding): string {
 
 const blobIds = await treeBlobIds();
 const rules = loadRules();
+
+/**
+ * --summarise DIR: the facts of every C file of DIR (what a patch there summarises), first with an
+ * empty cache (cold: every file parsed and walked), then from the disk cache alone (warm: a new
+ * process's first patch), each timed in CPU and wall time.
+ */
+const summariseDir = opt('--summarise');
+if (summariseDir) {
+  const paths = listing(summariseDir);
+  const dir = mkdtempSync(join(tmpdir(), 'kreview-summarise-'));
+  const lines = paths.reduce((n, p) => n + (readTreeFile(p) ?? '').split('\n').length, 0);
+  const time = (label: string): void => {
+    clearFactsMemory();
+    const w0 = process.hrtime.bigint();
+    const u0 = process.cpuUsage();
+    let fns = 0;
+    for (const p of paths) fns += factsFor(p, readTreeFile(p) ?? '', rules.model, rules.hash, dir).functions.length;
+    const u = process.cpuUsage(u0);
+    console.log(`  ${label}: ${((u.user + u.system) / 1e6).toFixed(2)} s cpu, ${(Number(process.hrtime.bigint() - w0) / 1e9).toFixed(2)} s wall (${fns} functions)`);
+  };
+  console.log(`summarise ${summariseDir} of ${tree} (real data): ${paths.length} C files, ${lines} lines (load average ${loadavg()[0].toFixed(1)})`);
+  time('cold, empty cache');
+  time('warm, from the disk cache');
+  rmSync(dir, { recursive: true, force: true });
+  process.exit(0);
+}
 const files = dirs.flatMap(cFiles);
 const labels = readLabels();
 const config = defaultConfig();
