@@ -109,33 +109,46 @@ export function factsFor(path: string, text: string, model: LockModel, salt: str
 function keyedFacts(path: string, text: string, model: LockModel, salt: string, cacheDir: string | null): { facts: FileFacts; key: string } {
   const id = contentId(path, text, salt);
   const key = `${id}\0${path}`;
-  const hit = recall(key);
+  const hit = recall(key) ?? (cacheDir ? cached(id, path, cacheDir) : undefined);
   if (hit) return { facts: hit, key };
-  const file = cacheDir ? join(cacheDir, 'lock-facts', id.slice(0, 2), `${id}.json`) : null;
-  if (file) {
-    try {
-      const json = readFileSync(file, 'utf8');
-      const facts = { ...(JSON.parse(json) as FileFacts), path };
-      remember(key, facts, json.length * HEAP_PER_JSON_BYTE);
-      return { facts, key };
-    } catch {
-      // Not cached yet (or a torn write from a killed run): parse below.
-    }
-  }
   const facts = collectFacts(path, text, model);
   const json = JSON.stringify(facts);
   remember(key, facts, json.length * HEAP_PER_JSON_BYTE);
-  if (file) {
-    try {
-      mkdirSync(join(file, '..'), { recursive: true });
-      const tmp = `${file}.${process.pid}.tmp`;
-      writeFileSync(tmp, json);
-      renameSync(tmp, file);
-    } catch {
-      // A read-only or full cache only costs speed.
-    }
-  }
+  if (cacheDir) writeAtomically(join(cacheDir, 'lock-facts', id.slice(0, 2), `${id}.json`), json);
   return { facts, key };
+}
+
+/** Facts of content `id` from the disk cache, now kept in memory; undefined when not cached. */
+function cached(id: string, path: string, cacheDir: string): FileFacts | undefined {
+  try {
+    const json = readFileSync(join(cacheDir, 'lock-facts', id.slice(0, 2), `${id}.json`), 'utf8');
+    const facts = { ...(JSON.parse(json) as FileFacts), path };
+    remember(`${id}\0${path}`, facts, json.length * HEAP_PER_JSON_BYTE);
+    return facts;
+  } catch {
+    // Not cached yet (or a torn write from a killed run).
+    return undefined;
+  }
+}
+
+function writeAtomically(file: string, text: string): void {
+  try {
+    mkdirSync(join(file, '..'), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, text);
+    renameSync(tmp, file);
+  } catch {
+    // A read-only or full cache only costs speed.
+  }
+}
+
+/**
+ * The disk cache's note of which content a blob holds (facts are filed by content id, which takes
+ * the text to compute): a new process finds an unchanged file's facts without reading it.
+ */
+function blobNote(blob: string, salt: string, cacheDir: string): string {
+  const name = createHash('sha256').update(`${FACTS_VERSION}\0${salt}\0${blob}`).digest('hex').slice(0, 40);
+  return join(cacheDir, 'lock-blobs', name.slice(0, 2), name);
 }
 
 /**
@@ -147,10 +160,24 @@ export async function factsForBlob(path: string, blob: string, read: () => Promi
   const known = blobKeys.get(bkey);
   const hit = known === undefined ? undefined : recall(known);
   if (hit) return hit;
+  if (cacheDir && known === undefined) {
+    let id: string | null = null;
+    try {
+      id = readFileSync(blobNote(blob, salt, cacheDir), 'utf8');
+    } catch {
+      // Not met by an earlier run.
+    }
+    const facts = id && /^[0-9a-f]{40}$/.test(id) ? (recall(`${id}\0${path}`) ?? cached(id, path, cacheDir)) : undefined;
+    if (facts) {
+      blobKeys.set(bkey, `${id}\0${path}`, bkey.length + path.length + 41);
+      return facts;
+    }
+  }
   const text = await read();
   if (text === null) return null;
   const found = keyedFacts(path, text, model, salt, cacheDir);
   blobKeys.set(bkey, found.key, bkey.length + found.key.length);
+  if (cacheDir) writeAtomically(blobNote(blob, salt, cacheDir), found.key.slice(0, found.key.indexOf('\0')));
   return found.facts;
 }
 

@@ -1,5 +1,8 @@
 // What the lock check keeps in memory between patches is bounded by bytes (limits.cacheBytes):
 // a long range review meets a new version of some file with nearly every commit (issue 9 row 17).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadRules } from '../../checks/lock/rules-load.js';
 import { ByteLru } from '../../src/core/byte-lru.js';
@@ -77,6 +80,28 @@ describe('facts kept in memory', () => {
     const id = (i: number): string => i.toString(16).padStart(40, '0');
     for (let round = 0; round < 2; round++) for (let i = 0; i < 20; i++) await factsForBlob(`d/f${i}.c`, id(i), read(i), model, 'salt', null);
     expect(reads).toBe(20);
+  });
+
+  it('of a blob met by an earlier run are found in the disk cache without reading the file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kreview-facts-'));
+    try {
+      let reads = 0;
+      const read = async (): Promise<string> => {
+        reads++;
+        return source(3);
+      };
+      const first = await factsForBlob('d/x.c', 'c'.repeat(40), read, model, 'salt', dir);
+      // A new process: nothing in memory.
+      clearFactsMemory();
+      const again = await factsForBlob('e/x.c', 'c'.repeat(40), read, model, 'salt', dir);
+      expect(reads).toBe(1);
+      expect(again).toEqual({ ...first, path: 'e/x.c' });
+      // Another rule set (salt) is not answered by it.
+      await factsForBlob('d/x.c', 'c'.repeat(40), read, model, 'other', dir);
+      expect(reads).toBe(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('held by the summary index of the last patch are not read again, though more than the budget', async () => {
