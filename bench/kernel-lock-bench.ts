@@ -1,6 +1,6 @@
 // Lock check on real kernel code, run by hand:
 //   npx tsx bench/kernel-lock-bench.ts [--quick] [--tree DIR] [--labels FILE] [--dirs a,b] [--list] [--show]
-//     [--baseline REF [--baseline-dirs a,b]]
+//     [--baseline REF [--baseline-dirs a,b]] [--summarise DIR]
 // Every C file of fs/, mm/, kernel/, net/core and drivers/block of a real kernel tree (Debian's
 // linux-source-6.1) is reviewed as a patch that adds the file, through the lock check's own entry
 // point (lockCheck.run, the code `kreview review --repo` runs) with the tree as the base: helper
@@ -9,7 +9,8 @@
 // every finding not classified in the labels file (bench/kernel-lock-labels.yml); --show prints every
 // finding with its label. --baseline REF (the previous release: c965477) then runs REF's bench and
 // this tree's, as child processes in this same run, over --baseline-dirs (the --quick subset unless
-// given), and prints the ratio of their speeds and finding counts.
+// given), and prints the ratio of their speeds and finding counts. --summarise DIR times the facts of
+// DIR's C files alone, cold (empty cache) and warm (from the disk cache).
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -20,6 +21,7 @@ import type { FileImage, Workspace } from '../src/core/check.js';
 import { defaultConfig } from '../src/core/config.js';
 import type { FileDiff, Finding, Patch, Series } from '../src/core/types.js';
 import { clearFactsMemory, factsFor } from '../src/c/summaries.js';
+import { runGit } from '../src/git/run-git.js';
 import { compareWithBaseline } from './baseline-run.js';
 import { unparsedCause } from './unparsed-causes.js';
 
@@ -77,6 +79,35 @@ class TreeWorkspace implements Workspace {
   async listBaseFiles(dir: string): Promise<string[]> {
     return listing(dir);
   }
+
+  // A git workspace names the base tree's files by blob id (kreview review --repo keys their facts
+  // by it, never hashing an unchanged file again): so does this one when the tree is committed.
+  readonly baseFileIds = blobIds ? async (dir: string): Promise<Map<string, string>> => idsOf(dir) : undefined;
+}
+
+/** Blob ids of the tree's files when it is a git repository whose files are as committed, else null. */
+async function treeBlobIds(): Promise<Map<string, string> | null> {
+  const dirty = await runGit(tree, ['status', '--porcelain', '--untracked-files=no']);
+  if (dirty.code !== 0 || dirty.stdout.trim() !== '') return null;
+  const r = await runGit(tree, ['ls-tree', '-r', '-z', 'HEAD']);
+  if (r.code !== 0) return null;
+  const ids = new Map<string, string>();
+  for (const entry of r.stdout.split('\0')) {
+    const m = /^100[0-7]{3} blob ([0-9a-f]{40,64})\t(.*)$/s.exec(entry);
+    if (m) ids.set(m[2], m[1]);
+  }
+  return ids;
+}
+
+/** The ids of a directory's files, in the order listBaseFiles gives them (the summaries follow that order). */
+function idsOf(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const p of listing(dir)) {
+    const id = blobIds!.get(p);
+    if (id === undefined) throw new Error(`${p}: no blob id in ${tree}'s HEAD (not committed, or not a regular file)`);
+    out.set(p, id);
+  }
+  return out;
 }
 
 // The tree does not change during a run: each file is read once (a git workspace reads blobs).
@@ -154,7 +185,34 @@ function subjectOf(f: Finding): string {
   return m ? m[1] : '';
 }
 
+const blobIds = await treeBlobIds();
 const rules = loadRules();
+
+/**
+ * --summarise DIR: the facts of every C file of DIR (what a patch there summarises), first with an
+ * empty cache (cold: every file parsed and walked), then from the disk cache alone (warm: a new
+ * process's first patch), each timed in CPU and wall time.
+ */
+const summariseDir = opt('--summarise');
+if (summariseDir) {
+  const paths = listing(summariseDir);
+  const dir = mkdtempSync(join(tmpdir(), 'kreview-summarise-'));
+  const lines = paths.reduce((n, p) => n + (readTreeFile(p) ?? '').split('\n').length, 0);
+  const time = (label: string): void => {
+    clearFactsMemory();
+    const w0 = process.hrtime.bigint();
+    const u0 = process.cpuUsage();
+    let fns = 0;
+    for (const p of paths) fns += factsFor(p, readTreeFile(p) ?? '', rules.model, rules.hash, dir).functions.length;
+    const u = process.cpuUsage(u0);
+    console.log(`  ${label}: ${((u.user + u.system) / 1e6).toFixed(2)} s cpu, ${(Number(process.hrtime.bigint() - w0) / 1e9).toFixed(2)} s wall (${fns} functions)`);
+  };
+  console.log(`summarise ${summariseDir} of ${tree} (real data): ${paths.length} C files, ${lines} lines (load average ${loadavg()[0].toFixed(1)})`);
+  time('cold, empty cache');
+  time('warm, from the disk cache');
+  rmSync(dir, { recursive: true, force: true });
+  process.exit(0);
+}
 const files = dirs.flatMap(cFiles);
 const labels = readLabels();
 const config = defaultConfig();
@@ -214,7 +272,7 @@ const per1k = (n: number): string => ((n / Math.max(1, functions)) * 1000).toFix
 const total = [...byRule.values()].reduce((a, b) => a + b, 0);
 
 console.log(`real data: ${tree}, ${dirs.join(' ')}${quick ? ' (--quick)' : ''}`);
-console.log(`${files.length} files, ${functions} functions, reviewed each as a patch adding the file (lockCheck.run, tree as base)`);
+console.log(`${files.length} files, ${functions} functions, reviewed each as a patch adding the file (lockCheck.run, tree as base${blobIds ? ', its files named by blob id as in a git workspace' : ''})`);
 console.log(`speed: ${wall.toFixed(1)} s wall, ${cpu.toFixed(1)} s cpu = ${(functions / wall).toFixed(0)} functions/s wall, ${(functions / cpu).toFixed(0)} per cpu second (load average ${loadavg()[0].toFixed(1)})`);
 console.log(`findings: ${total} = ${per1k(total)} per 1,000 functions (${[...bySeverity].map(([s, n]) => `${n} ${s}`).join(', ')})`);
 for (const [id, n] of [...byRule].sort((a, b) => b[1] - a[1])) console.log(`  ${id}: ${n} (${per1k(n)} per 1,000)`);

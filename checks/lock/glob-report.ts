@@ -18,9 +18,10 @@ export interface GlobOverreach {
   line: number;
 }
 
-const compiled = new WeakMap<RuleSet, { glob: string; re: RegExp; rule: string; file: string }[]>();
+type Glob = { glob: string; re: RegExp; rule: string; file: string };
+const compiled = new WeakMap<RuleSet, Glob[]>();
 
-function globsOf(rules: RuleSet): { glob: string; re: RegExp; rule: string; file: string }[] {
+function globsOf(rules: RuleSet): Glob[] {
   let out = compiled.get(rules);
   if (!out) {
     out = [];
@@ -28,6 +29,28 @@ function globsOf(rules: RuleSet): { glob: string; re: RegExp; rule: string; file
     compiled.set(rules, out);
   }
   return out;
+}
+
+const matchers = new WeakMap<RuleSet, (name: string) => Glob[]>();
+
+/** The globs matching a function name, kept per name: every patch asks again of every function of its directory. */
+function matchingOf(rules: RuleSet): (name: string) => Glob[] {
+  let m = matchers.get(rules);
+  if (!m) {
+    const globs = globsOf(rules);
+    const memo = new Map<string, Glob[]>();
+    m = (name) => {
+      let hit = memo.get(name);
+      if (!hit) {
+        hit = globs.filter((g) => g.re.test(name));
+        if (memo.size >= 200_000) memo.clear();
+        memo.set(name, hit);
+      }
+      return hit;
+    };
+    matchers.set(rules, m);
+  }
+  return m;
 }
 
 /**
@@ -38,10 +61,10 @@ export function globOverreach(rules: RuleSet, files: FileFacts[], index: Summary
   const globs = globsOf(rules);
   const out: GlobOverreach[] = [];
   if (globs.length === 0) return out;
+  const matching = matchingOf(rules);
   for (const f of files) {
     for (const fn of f.functions) {
-      for (const g of globs) {
-        if (!g.re.test(fn.name)) continue;
+      for (const g of matching(fn.name)) {
         const reaches = fn.calls.some((c) => tagger(c.callee, c.args, f.path, []).includes(g.rule) || index.get(c.callee, f.path)?.tags.has(g.rule));
         if (!reaches) out.push({ glob: g.glob, rule: g.rule, file: g.file, fn: fn.name, path: f.path, line: fn.line });
       }

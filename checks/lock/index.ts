@@ -18,7 +18,7 @@ import type { RuleSet } from './rule-types.js';
 import { LineIndex } from './line-index.js';
 import { headerContracts } from './tree-contracts.js';
 import { globOverreach, newOverreachNotes } from './glob-report.js';
-import type { PrimitiveSpec } from '../../src/c/lock-model.js';
+import type { LockModel, PrimitiveSpec } from '../../src/c/lock-model.js';
 
 const C_FILE = /\.(c|h)$/;
 /** Most base files read for summaries per patch: a bound on time for very large directories. */
@@ -29,6 +29,31 @@ interface Touched {
   diff: FileDiff;
   path: string;
   added: LineIndex;
+}
+
+const knowns = new WeakMap<LockModel, (name: string) => boolean>();
+
+/**
+ * Does the rules' model name this function, whatever its arguments? One function per model, its
+ * answers kept: it is asked of every helper of the tree at every patch, and the index keeps the
+ * primitives it derived for the same function (SummaryIndex.derivedPrimitives).
+ */
+function knownTo(model: LockModel): (name: string) => boolean {
+  let known = knowns.get(model);
+  if (!known) {
+    const memo = new Map<string, boolean>();
+    known = (n) => {
+      let k = memo.get(n);
+      if (k === undefined) {
+        k = model.lookup(n, []).length > 0;
+        if (memo.size >= 200_000) memo.clear();
+        memo.set(n, k);
+      }
+      return k;
+    };
+    knowns.set(model, known);
+  }
+  return known;
 }
 
 /** Thrown inside a step that stops at the review deadline; caught where the step's result is dropped. */
@@ -203,7 +228,7 @@ export async function runLockCheck(ctx: CheckContext): Promise<Finding[]> {
       const cacheDir = defaultCacheDir();
       const depth = ctx.config.lock.summaryDepth;
       const tagger = matcher.tagger();
-      const known = (n: string): boolean => rules.model.lookup(n, []).length > 0;
+      const known = knownTo(rules.model);
       const postTexts = new Map(touched.map((t) => [t.path, posts.get(t.path)?.text ?? null]));
       const preTexts = new Map(touched.map((t) => [t.path, pres.get(t.path)?.text ?? null]));
       // The headers the touched files include: their inline helpers and annotated prototypes (tree-contracts.ts).

@@ -2,11 +2,21 @@
 // nodes several times (loops, labels), and every native node access crosses into C++.
 import type Parser from 'tree-sitter';
 
+/** What every node of one copied tree shares: the parsed text and its row lookup. */
+interface Source {
+  text: string;
+  rowOf: (index: number) => number;
+}
+
+/** A leaf's children: shared, never written (half the nodes copied are leaves). */
+const NONE: readonly CNode[] = Object.freeze([]);
+
 export class CNode {
-  readonly children: CNode[] = [];
-  /** Field name of each child (`condition`, `body`), or null. */
-  readonly fields: (string | null)[] = [];
-  private named: CNode[] | null = null;
+  /** Children in order (punctuation, keywords and comments left out). */
+  children: readonly CNode[] = NONE;
+  /** The field this node is in its parent (`condition`, `body`), or null. */
+  field: string | null = null;
+  private named: readonly CNode[] | null = null;
 
   constructor(
     readonly type: string,
@@ -14,26 +24,30 @@ export class CNode {
     readonly isMissing: boolean,
     readonly startIndex: number,
     readonly endIndex: number,
-    private readonly source: string,
-    private readonly rowOf: (index: number) => number,
+    private readonly source: Source,
   ) {}
 
   // Rows are computed when asked (a few nodes per statement), not for every node copied: the copy
   // was the largest cost of the check on real files, and most of it allocation.
   get startPosition(): { row: number } {
-    return { row: this.rowOf(this.startIndex) };
+    return { row: this.source.rowOf(this.startIndex) };
   }
 
   get endPosition(): { row: number } {
-    return { row: this.rowOf(this.endIndex) };
+    return { row: this.source.rowOf(this.endIndex) };
   }
 
   get text(): string {
-    return this.source.substring(this.startIndex, this.endIndex);
+    return this.source.text.substring(this.startIndex, this.endIndex);
   }
 
-  get namedChildren(): CNode[] {
-    this.named ??= this.children.filter((c) => c.isNamed);
+  get namedChildren(): readonly CNode[] {
+    if (this.named === null) {
+      const kids = this.children;
+      let all = true;
+      for (let i = 0; i < kids.length && all; i++) all = kids[i].isNamed;
+      this.named = all ? kids : kids.filter((c) => c.isNamed);
+    }
     return this.named;
   }
 
@@ -42,8 +56,8 @@ export class CNode {
   }
 
   childForFieldName(name: string): CNode | null {
-    const i = this.fields.indexOf(name);
-    return i < 0 ? null : this.children[i];
+    for (const c of this.children) if (c.field === name) return c;
+    return null;
   }
 
   descendantsOfType(type: string): CNode[] {
@@ -78,35 +92,79 @@ export function rowFinder(source: string): (index: number) => number {
 /** Nodes whose insides never matter to a lock walk (their text is still there). */
 const OPAQUE = new Set(['string_literal', 'concatenated_string', 'char_literal', 'type_descriptor', 'struct_specifier', 'union_specifier', 'enum_specifier', 'primitive_type', 'sized_type_specifier', 'type_qualifier', 'storage_class_specifier', 'preproc_arg']);
 
-/** Copy `node` and everything below it (comments dropped). `source` is the string that was parsed. */
-export function copyTree(node: Parser.SyntaxNode, source: string, rowOf: (index: number) => number): CNode {
+// Type and field names by id, learnt the first time each id is met: asking the cursor for a name
+// makes a new string per node, its id is a number (names are a function of the id in tree-sitter).
+const typeNames: string[] = [];
+const fieldNames: string[] = [];
+
+/**
+ * Inside a function body, nodes of these types whose text holds no call, assignment, conditional or
+ * block (none of `(` `=` `?` `{`) are copied without their insides: the walk reads only their text
+ * (`a->b`, `*p`, `v[i]`, a declaration without initialiser), and nothing below them can take or drop
+ * a lock, return, jump or carry a label. A field expression that is the function of a call keeps
+ * its insides (the walk names the callee by its field).
+ */
+const PLAIN_WHEN_SIMPLE = new Set(['field_expression', 'pointer_expression', 'subscript_expression', 'update_expression', 'declaration', 'pointer_declarator', 'array_declarator']);
+
+/** No `(`, `=`, `?` or `{` in source[s, e). */
+function simple(source: string, s: number, e: number): boolean {
+  for (let i = s; i < e; i++) {
+    const c = source.charCodeAt(i);
+    if (c === 40 || c === 61 || c === 63 || c === 123) return false;
+  }
+  return true;
+}
+
+/**
+ * Copy `node` (a function definition) and everything below it (comments dropped). `source` is the
+ * string that was parsed. `hasError`: the definition holds an ERROR node, then every node is copied
+ * whole (the error lines are searched for in the copy).
+ */
+export function copyTree(node: Parser.SyntaxNode, source: string, rowOf: (index: number) => number, hasError = true): CNode {
+  const src: Source = { text: source, rowOf };
   const cursor = node.walk();
-  const root = new CNode(cursor.nodeType, cursor.nodeIsNamed, false, cursor.startIndex, cursor.endIndex, source, rowOf);
-  const stack: CNode[] = [root];
+  const root = new CNode(cursor.nodeType, cursor.nodeIsNamed, false, cursor.startIndex, cursor.endIndex, src);
+  const stack: CNode[][] = [];
+  let kids: CNode[] = [];
+  const parents: CNode[] = [root];
+  // The body's range once met (the last child of the definition): where nodes may be copied plain.
+  let bodyStart = -1;
+  let bodyEnd = -1;
   if (!cursor.gotoFirstChild()) return root;
   for (;;) {
-    const parent = stack[stack.length - 1];
-    const type = cursor.nodeType;
-    if (type !== 'comment') {
-      const named = cursor.nodeIsNamed;
-      const s = cursor.startIndex;
-      const e = cursor.endIndex;
-      const field = cursor.currentFieldName ?? null;
-      // Punctuation and keywords are not copied: the walk reads only named nodes, operators (a
-      // field) and tokens tree-sitter made up (MISSING ";", zero-width). Their text stays in `text`.
-      if (named || field !== null || s === e) {
-        const n = new CNode(type, named, s === e, s, e, source, rowOf);
-        parent.children.push(n);
-        parent.fields.push(field);
-        if (named && !OPAQUE.has(type) && cursor.gotoFirstChild()) {
-          stack.push(n);
+    // Each question to the cursor crosses into C++: punctuation and keywords, copied only with a
+    // field (an operator) or zero-width (a MISSING token), are asked no more than that.
+    const named = cursor.nodeIsNamed;
+    const fieldId = cursor.currentFieldId;
+    // The binding answers undefined for no field (typed as a number).
+    const field = fieldId ? (fieldNames[fieldId] ??= cursor.currentFieldName) : null;
+    const s = cursor.startIndex;
+    const e = cursor.endIndex;
+    if (named || field !== null || s === e) {
+      const typeId = cursor.nodeTypeId;
+      const type = (typeNames[typeId] ??= cursor.nodeType);
+      if (type !== 'comment') {
+        const n = new CNode(type, named, s === e, s, e, src);
+        n.field = field;
+        kids.push(n);
+        if (field === 'body' && parents.length === 1) {
+          bodyStart = s;
+          bodyEnd = e;
+        }
+        const plain = !hasError && s >= bodyStart && e <= bodyEnd && bodyStart >= 0 && field !== 'function' && PLAIN_WHEN_SIMPLE.has(type) && simple(source, s, e);
+        if (named && !plain && !OPAQUE.has(type) && cursor.gotoFirstChild()) {
+          stack.push(kids);
+          parents.push(n);
+          kids = [];
           continue;
         }
       }
     }
     while (!cursor.gotoNextSibling()) {
-      if (!cursor.gotoParent() || stack.length === 1) return root;
-      stack.pop();
+      const parent = parents.pop()!;
+      if (kids.length) parent.children = kids;
+      if (!cursor.gotoParent() || parents.length === 0) return root;
+      kids = stack.pop()!;
     }
   }
 }

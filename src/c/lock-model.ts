@@ -114,12 +114,18 @@ export function mentionsPrimitive(code: string, model: LockModel): boolean {
   return false;
 }
 
+const GLOB_MEMO_MAX = 200_000;
+
 /** Names matcher: exact names in a Set, globs as RegExps, so the common case is one lookup. */
 export class NameMatcher<T> {
   private exact = new Map<string, T[]>();
   private globs: { re: RegExp; value: T }[] = [];
 
+  /** Glob matches per name: globs run on RE2 (rule files are not trusted), and a name recurs in every walk. */
+  private globHits = new Map<string, T[]>();
+
   add(name: string, value: T): void {
+    this.globHits.clear();
     if (/[*?]/.test(name)) this.globs.push({ re: globToRegExp(name), value });
     else {
       const list = this.exact.get(name);
@@ -131,7 +137,13 @@ export class NameMatcher<T> {
   match(name: string): T[] {
     const out = this.exact.get(name) ?? [];
     if (this.globs.length === 0) return out;
-    const extra = this.globs.filter((g) => g.re.test(name)).map((g) => g.value);
+    let extra = this.globHits.get(name);
+    if (!extra) {
+      extra = this.globs.filter((g) => g.re.test(name)).map((g) => g.value);
+      // Bounded: a long-running process meets every name of the trees it reviews.
+      if (this.globHits.size >= GLOB_MEMO_MAX) this.globHits.clear();
+      this.globHits.set(name, extra);
+    }
     return extra.length ? [...out, ...extra] : out;
   }
 }

@@ -325,7 +325,7 @@ class ParsedFunction implements CFunction {
   ) {}
 
   get node(): CNode {
-    this.copy ??= copyTree(this.native, this.source, this.rowOf);
+    this.copy ??= copyTree(this.native, this.source, this.rowOf, this.native.hasError);
     return this.copy;
   }
 

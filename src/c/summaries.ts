@@ -7,7 +7,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ByteLru } from '../core/byte-lru.js';
 import { DEFAULT_LIMITS } from '../core/limits.js';
-import { collectFacts, type FileFacts, type FunctionFacts } from './facts.js';
+import { collectFacts, type CallFact, type FileFacts, type FunctionFacts } from './facts.js';
 import type { LockModel, PrimitiveSpec } from './lock-model.js';
 
 /** Tags (rule ids) of one direct call, given where it is and which caller locks were dropped first. */
@@ -45,18 +45,51 @@ export function defaultCacheDir(): string {
 /**
  * Facts kept in memory between patches, least recently used dropped first past a byte budget
  * (limits.cacheBytes): a long range review meets a new version of some file with nearly every
- * commit, and keeping every one made memory grow with the range. Keyed by content id or by blob id.
+ * commit, and keeping every one made memory grow with the range. Keyed by content id and path.
  */
 const memory = new ByteLru<string, { facts: FileFacts; bytes: number }>(DEFAULT_LIMITS.cacheBytes);
+/** The key and estimated bytes of facts that were in `memory`, to find them again in a kept index. */
+const keptAs = new WeakMap<FileFacts, { key: string; bytes: number }>();
+
+function remember(key: string, facts: FileFacts, bytes: number): void {
+  memory.set(key, { facts, bytes }, bytes);
+  keptAs.set(facts, { key, bytes });
+}
+
+/**
+ * Facts kept under `key`: in memory, or held by one of the summary indexes kept for the next
+ * patches (they hold a whole directory's facts, more than the budget when the directory is large:
+ * found there, they are not read and parsed from the cache file again at every patch).
+ */
+function recall(key: string): FileFacts | undefined {
+  const hit = memory.get(key);
+  if (hit) return hit.facts;
+  for (const { byKey } of indexes.values()) {
+    const facts = byKey.get(key);
+    if (facts) {
+      const { bytes } = keptAs.get(facts)!;
+      memory.set(key, { facts, bytes }, bytes);
+      return facts;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Blob id (with the rules' salt and the path) -> the key its facts are kept under in `memory`: a
+ * blob met again is found without reading it, and its facts are in memory, and counted, once.
+ */
+const blobKeys = new ByteLru<string, string>(DEFAULT_LIMITS.cacheBytes / 4);
 /** The last content id computed per path: comparing texts is much cheaper than hashing them again. */
 const lastId = new ByteLru<string, { text: string; salt: string; id: string }>(DEFAULT_LIMITS.cacheBytes / 4);
 /** Heap bytes of parsed facts per byte of their JSON (objects, arrays and strings), measured on btrfs-progs. */
 const HEAP_PER_JSON_BYTE = 3;
 
-/** The budget of the facts kept in memory (limits.cacheBytes of the run); the texts compared by path get a quarter. */
+/** The budget of the facts kept in memory (limits.cacheBytes of the run); the texts compared by path and the blob ids get a quarter each. */
 export function setFactsMemoryBudget(bytes: number): void {
   memory.resize(bytes);
   lastId.resize(Math.floor(bytes / 4));
+  blobKeys.resize(Math.floor(bytes / 4));
 }
 
 function contentId(path: string, text: string, salt: string): string {
@@ -69,41 +102,53 @@ function contentId(path: string, text: string, salt: string): string {
 
 /** Facts for one file, from memory, the disk cache, or a parse. `salt` ties them to the rules. */
 export function factsFor(path: string, text: string, model: LockModel, salt: string, cacheDir: string | null): FileFacts {
-  return sizedFacts(path, text, model, salt, cacheDir).facts;
+  return keyedFacts(path, text, model, salt, cacheDir).facts;
 }
 
-/** factsFor, with the estimated heap bytes the facts hold. */
-function sizedFacts(path: string, text: string, model: LockModel, salt: string, cacheDir: string | null): { facts: FileFacts; bytes: number } {
+/** factsFor, with the key the facts are kept under in memory. */
+function keyedFacts(path: string, text: string, model: LockModel, salt: string, cacheDir: string | null): { facts: FileFacts; key: string } {
   const id = contentId(path, text, salt);
   const key = `${id}\0${path}`;
-  const hit = memory.get(key);
-  if (hit) return hit;
-  const file = cacheDir ? join(cacheDir, 'lock-facts', id.slice(0, 2), `${id}.json`) : null;
-  if (file) {
-    try {
-      const json = readFileSync(file, 'utf8');
-      const found = { facts: { ...(JSON.parse(json) as FileFacts), path }, bytes: json.length * HEAP_PER_JSON_BYTE };
-      memory.set(key, found, found.bytes);
-      return found;
-    } catch {
-      // Not cached yet (or a torn write from a killed run): parse below.
-    }
-  }
+  const hit = recall(key) ?? (cacheDir ? cached(id, path, cacheDir) : undefined);
+  if (hit) return { facts: hit, key };
   const facts = collectFacts(path, text, model);
   const json = JSON.stringify(facts);
-  const made = { facts, bytes: json.length * HEAP_PER_JSON_BYTE };
-  memory.set(key, made, made.bytes);
-  if (file) {
-    try {
-      mkdirSync(join(file, '..'), { recursive: true });
-      const tmp = `${file}.${process.pid}.tmp`;
-      writeFileSync(tmp, json);
-      renameSync(tmp, file);
-    } catch {
-      // A read-only or full cache only costs speed.
-    }
+  remember(key, facts, json.length * HEAP_PER_JSON_BYTE);
+  if (cacheDir) writeAtomically(join(cacheDir, 'lock-facts', id.slice(0, 2), `${id}.json`), json);
+  return { facts, key };
+}
+
+/** Facts of content `id` from the disk cache, now kept in memory; undefined when not cached. */
+function cached(id: string, path: string, cacheDir: string): FileFacts | undefined {
+  try {
+    const json = readFileSync(join(cacheDir, 'lock-facts', id.slice(0, 2), `${id}.json`), 'utf8');
+    const facts = { ...(JSON.parse(json) as FileFacts), path };
+    remember(`${id}\0${path}`, facts, json.length * HEAP_PER_JSON_BYTE);
+    return facts;
+  } catch {
+    // Not cached yet (or a torn write from a killed run).
+    return undefined;
   }
-  return made;
+}
+
+function writeAtomically(file: string, text: string): void {
+  try {
+    mkdirSync(join(file, '..'), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, text);
+    renameSync(tmp, file);
+  } catch {
+    // A read-only or full cache only costs speed.
+  }
+}
+
+/**
+ * The disk cache's note of which content a blob holds (facts are filed by content id, which takes
+ * the text to compute): a new process finds an unchanged file's facts without reading it.
+ */
+function blobNote(blob: string, salt: string, cacheDir: string): string {
+  const name = createHash('sha256').update(`${FACTS_VERSION}\0${salt}\0${blob}`).digest('hex').slice(0, 40);
+  return join(cacheDir, 'lock-blobs', name.slice(0, 2), name);
 }
 
 /**
@@ -111,14 +156,28 @@ function sizedFacts(path: string, text: string, model: LockModel, salt: string, 
  * blob was met before (commits of a range share most of their files), else as factsFor does.
  */
 export async function factsForBlob(path: string, blob: string, read: () => Promise<string | null>, model: LockModel, salt: string, cacheDir: string | null): Promise<FileFacts | null> {
-  const key = `blob:${blob}\0${salt}\0${path}`;
-  const hit = memory.get(key);
-  if (hit) return hit.facts;
+  const bkey = `${blob}\0${salt}\0${path}`;
+  const known = blobKeys.get(bkey);
+  const hit = known === undefined ? undefined : recall(known);
+  if (hit) return hit;
+  if (cacheDir && known === undefined) {
+    let id: string | null = null;
+    try {
+      id = readFileSync(blobNote(blob, salt, cacheDir), 'utf8');
+    } catch {
+      // Not met by an earlier run.
+    }
+    const facts = id && /^[0-9a-f]{40}$/.test(id) ? (recall(`${id}\0${path}`) ?? cached(id, path, cacheDir)) : undefined;
+    if (facts) {
+      blobKeys.set(bkey, `${id}\0${path}`, bkey.length + path.length + 41);
+      return facts;
+    }
+  }
   const text = await read();
   if (text === null) return null;
-  const found = sizedFacts(path, text, model, salt, cacheDir);
-  // The same object as under its content id, counted again: the budget errs on the side of less.
-  memory.set(key, found, found.bytes);
+  const found = keyedFacts(path, text, model, salt, cacheDir);
+  blobKeys.set(bkey, found.key, bkey.length + found.key.length);
+  if (cacheDir) writeAtomically(blobNote(blob, salt, cacheDir), found.key.slice(0, found.key.indexOf('\0')));
   return found.facts;
 }
 
@@ -126,6 +185,7 @@ export async function factsForBlob(path: string, blob: string, read: () => Promi
 export function clearFactsMemory(): void {
   memory.clear();
   lastId.clear();
+  blobKeys.clear();
   indexes.clear();
 }
 
@@ -152,7 +212,7 @@ function directTags(fn: FunctionFacts, path: string, tagger: Tagger): Map<string
   return tags;
 }
 
-const indexes = new Map<string, { files: FileFacts[]; index: SummaryIndex }>();
+const indexes = new Map<string, { files: FileFacts[]; index: SummaryIndex; byKey: Map<string, FileFacts> }>();
 const MAX_INDEXES = 4;
 
 /**
@@ -164,8 +224,13 @@ export function summaryIndexFor(files: FileFacts[], tagger: Tagger, depth: numbe
   const hit = indexes.get(key);
   if (hit && hit.files.length === files.length && hit.files.every((f, i) => f === files[i]) && hit.index.tagger === tagger) return hit.index;
   const index = new SummaryIndex(files, tagger, depth);
+  const byKey = new Map<string, FileFacts>();
+  for (const f of files) {
+    const kept = keptAs.get(f);
+    if (kept) byKey.set(kept.key, f);
+  }
   indexes.delete(key);
-  indexes.set(key, { files, index });
+  indexes.set(key, { files, index, byKey });
   while (indexes.size > MAX_INDEXES) indexes.delete(indexes.keys().next().value!);
   return index;
 }
@@ -181,32 +246,54 @@ export class SummaryIndex {
   ) {
     for (const f of files) {
       for (const fn of f.functions) {
-        const tags = new Map(directTags(fn, f.path, tagger));
-        const s: Summary = { name: fn.name, path: f.path, line: fn.line, tags, facts: fn };
+        // The memoised direct tags, copied only when a tag climbs into this function (few do).
+        const s: Summary = { name: fn.name, path: f.path, line: fn.line, tags: directTags(fn, f.path, tagger), facts: fn };
         const list = this.byName.get(fn.name);
         if (list) list.push(s);
         else this.byName.set(fn.name, [s]);
         for (const e of fn.edges) this.edges.push({ ...e, path: f.path, fn: fn.name });
       }
     }
-    // Each round lets a tag climb one more call up; chains grow from the callee side.
-    for (let round = 1; round < depth; round++) {
-      let changed = false;
+    // The calls a tag can climb through, each callee resolved once, in the order the rounds visit
+    // them (tags set earlier in a round are seen later in it, so the order is part of the result).
+    const callers: Summary[] = [];
+    const calls: CallFact[] = [];
+    const callees: Summary[] = [];
+    if (depth > 1) {
       for (const list of this.byName.values()) {
         for (const s of list) {
           for (const c of s.facts.calls) {
             if (c.callee === s.name || c.conditional || c.indirect) continue;
             const callee = this.get(c.callee, s.path);
             if (!callee) continue;
-            for (const [tag, chain] of callee.tags) {
-              if (s.tags.has(tag) || chain.length >= depth) continue;
-              // The helper dropped the caller's lock before this call (expand_files() unlocks around the allocation).
-              const kinds = c.dropped.length ? this.tagger.held?.(tag) : undefined;
-              if (kinds?.length && kinds.every((k) => c.dropped.includes(k))) continue;
-              s.tags.set(tag, [c.callee, ...chain]);
-              changed = true;
-            }
+            callers.push(s);
+            calls.push(c);
+            callees.push(callee);
           }
+        }
+      }
+    }
+    const own = new Set<Summary>();
+    // Each round lets a tag climb one more call up; chains grow from the callee side.
+    for (let round = 1; round < depth; round++) {
+      let changed = false;
+      for (let i = 0; i < callees.length; i++) {
+        const callee = callees[i];
+        // Most helpers reach no tagged call: nothing to climb.
+        if (callee.tags.size === 0) continue;
+        const s = callers[i];
+        const c = calls[i];
+        for (const [tag, chain] of callee.tags) {
+          if (s.tags.has(tag) || chain.length >= depth) continue;
+          // The helper dropped the caller's lock before this call (expand_files() unlocks around the allocation).
+          const kinds = c.dropped.length ? this.tagger.held?.(tag) : undefined;
+          if (kinds?.length && kinds.every((k) => c.dropped.includes(k))) continue;
+          if (!own.has(s)) {
+            s.tags = new Map(s.tags);
+            own.add(s);
+          }
+          s.tags.set(tag, [c.callee, ...chain]);
+          changed = true;
         }
       }
       if (!changed) break;
@@ -221,8 +308,19 @@ export class SummaryIndex {
     return (path && list.find((s) => s.path === path)) || list.find((s) => !s.facts.isStatic);
   }
 
-  /** Lock primitives the tree's helpers amount to (take a lock on an argument, return a locked object, drop one). */
+  private derived: { known: (name: string) => boolean; primitives: PrimitiveSpec[] } | null = null;
+
+  /**
+   * Lock primitives the tree's helpers amount to (take a lock on an argument, return a locked
+   * object, drop one). Kept with the index, which consecutive patches of a directory share: pass
+   * the same `known` to get them again without the work.
+   */
   derivedPrimitives(known: (name: string) => boolean): PrimitiveSpec[] {
+    if (this.derived?.known !== known) this.derived = { known, primitives: this.derive(known) };
+    return this.derived.primitives;
+  }
+
+  private derive(known: (name: string) => boolean): PrimitiveSpec[] {
     // Several definitions of one name (static helpers of different files): only an unambiguous one counts.
     const defs = new Map<string, Summary>();
     for (const [name, list] of this.byName) {
@@ -234,10 +332,11 @@ export class SummaryIndex {
     const out: PrimitiveSpec[] = [];
     for (const [name, def] of defs) {
       const f = def.facts;
+      const r = releases.get(name);
+      if (!f.acquires && !r && !f.returnsLocked) continue;
       const inferred = `${def.path}:${f.line}`;
       // A lock taken on a parameter and then given to a helper that drops it is not handed back (set_link -> commit_chunk).
       if (f.acquires && !droppedLater(f, f.acquires, releases)) out.push({ kind: f.acquires.kind, op: 'acquire', name, arg: f.acquires.arg, inferred });
-      const r = releases.get(name);
       if (r?.arg !== undefined) out.push({ kind: r.kind, op: r.always ? 'release' : 'forget', name, arg: r.arg, inferred, ...(r.suffix ? { suffix: r.suffix } : {}) });
       else if (r?.key) out.push({ kind: r.kind, op: r.always ? 'release' : 'forget', name, arg: null, key: r.key, inferred });
       if (f.returnsLocked) out.push({ kind: f.returnsLocked.kind, op: 'returns-locked', name, arg: null, success: 'pointer', inferred });
@@ -269,13 +368,20 @@ function releasesThroughCalls(defs: Map<string, Summary>): Map<string, Drop> {
     if (f.releases) out.set(name, { kind: f.releases.kind, always: f.releases.always, arg: f.releases.arg, suffix: f.releases.suffix });
     else if (f.releasesGlobal) out.set(name, { kind: f.releasesGlobal.kind, always: f.releasesGlobal.always, key: f.releasesGlobal.key });
   }
+  // Only a call of another helper of `defs` can pass a drop on: each helper's such calls, listed once.
+  const through: [string, Summary, CallFact[]][] = [];
+  for (const [name, def] of defs) {
+    if (out.has(name)) continue;
+    const calls = def.facts.calls.filter((c) => c.callee !== name && !c.indirect && defs.has(c.callee));
+    if (calls.length) through.push([name, def, calls]);
+  }
   for (let round = 0; round < MAX_RELEASE_DEPTH; round++) {
     let changed = false;
-    for (const [name, def] of defs) {
+    for (const [name, def, calls] of through) {
       if (out.has(name)) continue;
       const params = def.facts.params ?? [];
-      for (const c of def.facts.calls) {
-        const d = c.callee === name || c.indirect ? undefined : out.get(c.callee);
+      for (const c of calls) {
+        const d = out.get(c.callee);
         if (!d) continue;
         // Through a call the drop is a guess about the callee's own locking (it may take the lock
         // back through a helper the facts do not know): afterwards the lock's state is unknown.

@@ -547,7 +547,7 @@ class Walker {
 
   // ---- expressions ----
 
-  private exprList(nodes: SyntaxNode[], s: LockState): LockState {
+  private exprList(nodes: readonly SyntaxNode[], s: LockState): LockState {
     return nodes.reduce<LockState>((acc, c) => this.expr(c, acc), s);
   }
 

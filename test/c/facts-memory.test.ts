@@ -1,10 +1,14 @@
 // What the lock check keeps in memory between patches is bounded by bytes (limits.cacheBytes):
 // a long range review meets a new version of some file with nearly every commit (issue 9 row 17).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadRules } from '../../checks/lock/rules-load.js';
 import { ByteLru } from '../../src/core/byte-lru.js';
 import { DEFAULT_LIMITS } from '../../src/core/limits.js';
-import { clearFactsMemory, factsFor, factsForBlob, setFactsMemoryBudget } from '../../src/c/summaries.js';
+import type { FileFacts } from '../../src/c/facts.js';
+import { clearFactsMemory, factsFor, factsForBlob, setFactsMemoryBudget, summaryIndexFor, type Tagger } from '../../src/c/summaries.js';
 
 const model = loadRules().model;
 const source = (i: number): string => `int helper_${i}(struct page *page)\n{\n\tlock_page(page);\n\treturn ${i};\n}\n`;
@@ -61,5 +65,66 @@ describe('facts kept in memory', () => {
     expect(a).toEqual(factsFor('x.c', source(7), model, 'salt', null));
     // Another path with the same blob has its own facts (paths are part of what they say).
     expect((await factsForBlob('y.c', 'b'.repeat(40), read, model, 'salt', null))?.path).toBe('y.c');
+  });
+
+  it('of a blob count once against the budget: a directory that fits is not read again', async () => {
+    const bytes = 3 * JSON.stringify(factsFor('probe.c', source(0), model, 'other', null)).length;
+    clearFactsMemory();
+    // Room for the 20 files' facts once, not twice (under their blob ids and their content ids).
+    setFactsMemoryBudget(Math.floor(bytes * 20 * 1.5));
+    let reads = 0;
+    const read = (i: number) => async (): Promise<string> => {
+      reads++;
+      return source(i);
+    };
+    const id = (i: number): string => i.toString(16).padStart(40, '0');
+    for (let round = 0; round < 2; round++) for (let i = 0; i < 20; i++) await factsForBlob(`d/f${i}.c`, id(i), read(i), model, 'salt', null);
+    expect(reads).toBe(20);
+  });
+
+  it('of a blob met by an earlier run are found in the disk cache without reading the file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kreview-facts-'));
+    try {
+      let reads = 0;
+      const read = async (): Promise<string> => {
+        reads++;
+        return source(3);
+      };
+      const first = await factsForBlob('d/x.c', 'c'.repeat(40), read, model, 'salt', dir);
+      // A new process: nothing in memory.
+      clearFactsMemory();
+      const again = await factsForBlob('e/x.c', 'c'.repeat(40), read, model, 'salt', dir);
+      expect(reads).toBe(1);
+      expect(again).toEqual({ ...first, path: 'e/x.c' });
+      // Another rule set (salt) is not answered by it.
+      await factsForBlob('d/x.c', 'c'.repeat(40), read, model, 'other', dir);
+      expect(reads).toBe(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('held by the summary index of the last patch are not read again, though more than the budget', async () => {
+    const bytes = 3 * JSON.stringify(factsFor('d/f0.c', source(0), model, 'other', null)).length;
+    clearFactsMemory();
+    // Room for three quarters of the 20 files' facts (and for all their blob ids).
+    setFactsMemoryBudget(Math.floor(bytes * 20 * 0.75));
+    let reads = 0;
+    const read = (i: number) => async (): Promise<string> => {
+      reads++;
+      return source(i);
+    };
+    const id = (i: number): string => i.toString(16).padStart(40, '0');
+    const all = async (): Promise<FileFacts[]> => {
+      const out: FileFacts[] = [];
+      for (let i = 0; i < 20; i++) out.push((await factsForBlob(`d/f${i}.c`, id(i), read(i), model, 'salt', null))!);
+      return out;
+    };
+    const first = await all();
+    const tagger: Tagger = () => [];
+    summaryIndexFor(first, tagger, 3);
+    const again = await all();
+    expect(reads).toBe(20);
+    expect(again.every((f, i) => f === first[i])).toBe(true);
   });
 });
