@@ -313,7 +313,7 @@ function analyseFunction(fn: CFunction, path: string, entry: Held[], members: Ma
     // its release is still ahead of counts (walk.ts, gapEvidence).
     walk = walkFunction(fn, ctx.model, { entry: [...start, ...above.map((a) => aboveHeld(a, fn, true))] });
   }
-  if (hunkOnly) {
+  if (hunkOnly || above.length) {
     // Paths leaving the seen code, with a lock from above definitely held: once with paths merged
     // at labels (where it is released) and once with paths told apart at labels (where it is kept).
     const sure = [...start, ...above.map((a) => aboveHeld(a, fn, false))];
@@ -463,7 +463,7 @@ export function analyseImage(input: ImageInput, ctx: AnalyseContext): FunctionAn
     const entry = fn.errorLines.length ? [] : entryState(fn, members, ctx);
     // Nothing held on entry and no call that takes or drops a lock: nothing to walk for.
     const idle = entry.length === 0 && fn.annotations.length === 0 && !mentionsPrimitive(fn.text, ctx.model);
-    const r = fn.errorLines.length || idle ? { issues: [], unmatched: [], releasedAt: [] } : analyseFunction(fn, input.path, entry, members, ctx, input.assumed?.get(fn.name));
+    const r = fn.errorLines.length || idle ? { issues: [], unmatched: [], releasedAt: [] } : analyseFunction(fn, input.path, entry, members, ctx, input.assumed?.get(fn.name), false, input.lineIds);
     out.push({ name: fn.name, key: fn.name, startLine: fn.startLine, endLine: fn.endLine, errorLines: fn.errorLines, hunkOnly: false, ...r });
   }
   if (!input.complete && input.lines.some((l) => !covered.has(l))) {
