@@ -245,7 +245,9 @@ function contractCovers(fn: CFunction, members: Map<string, string[]>, kind: str
   return ctx.rules.exit.some((e) => {
     if (!e.holds.includes(kind)) return false;
     const byName = e.names.some((re) => re.test(fn.name)) || (members.get(fn.name) ?? []).some((m) => e.callbacks.includes(m));
-    const byReturn = e.returns !== undefined && returns !== null && e.returns.test(returns);
+    // `ret = VM_FAULT_LOCKED; goto out; ... out: return ret;`: the variable returned is given the value.
+    const assigned = (re: RegExp): boolean => returns !== null && /^[A-Za-z_]\w*$/.test(returns) && [...fn.body.text.matchAll(new RegExp(`\\b${returns}\\s*\\|?=\\s*([^;]*);`, 'g'))].some((m) => re.test(m[1]));
+    const byReturn = e.returns !== undefined && returns !== null && (e.returns.test(returns) || assigned(e.returns));
     return e.callbacks.length || e.names.length ? byName && (!e.returns || byReturn) : byReturn;
   });
 }

@@ -41,6 +41,11 @@ export interface Held {
    * sight, which says it is held from the start of what was seen.
    */
   above?: boolean;
+  /**
+   * Other objects the acquiring call was given by address (`&cached_state` of lock_extent()): a
+   * helper given one of them may drop the lock with it.
+   */
+  handles?: string[];
   /** Kept held at a label (walk option held-wins) where another path arrived with it released. */
   releasedElsewhere?: boolean;
 }

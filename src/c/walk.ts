@@ -208,6 +208,9 @@ function flagOf(text: string | undefined): string | null {
   return FLAG.test(flag) ? flag : null;
 }
 
+/** Helpers named for undoing what was set up (`cleanup_write_cache_enospc`): they may drop a lock too. */
+const UNDOES = /(^|_)(unlock|release|cleanup|clear|drop|undo|abort|end|finish)(_|$)/;
+
 /** Calls that look at a lock without taking or dropping it (`lockdep_assert_held(&x->lock)`). */
 const ASSERTS = /assert|held|is_locked|lockdep|might_lock|WARN|BUG|^__(acquire|release|cond_lock)/;
 
@@ -673,7 +676,8 @@ class Walker {
     }
     let result: { state: LockState; binding?: Binding; conditional?: { held: LockState; success: Success } } = { state: st };
     const prims = this.model.lookup(callee, args);
-    if (prims.length === 0 && this.live && !ASSERTS.test(callee)) this.notePasses(callee, args, at, st);
+    // A helper of the tree summarised as dropping some other lock may drop this one too.
+    if (prims.every((p) => p.inferred) && this.live && !ASSERTS.test(callee)) this.notePasses(callee, args, at, st);
     for (const p of prims) {
       result = this.apply(p, args, at, result.state, assignedTo);
     }
@@ -686,9 +690,12 @@ class Walker {
    */
   private notePasses(callee: string, args: string[], at: number, s: ReadonlyMap<string, Held>): void {
     for (const a of args) {
-      if (!/->|\./.test(a)) continue;
       const key = normaliseLockExpr(a, this.syntax.unwrap);
-      for (const h of s.values()) if (h.status === 'held' && h.key === key) this.passes.push({ key, kind: h.kind, callee, line: at });
+      // The lock's own expression (a field, not the object every helper is given), or an object the
+      // acquiring call was given by address (`&cached_state`) handed to a helper named for undoing.
+      const own = /->|\./.test(a);
+      const undoes = UNDOES.test(callee);
+      for (const h of s.values()) if (h.status === 'held' && ((own && h.key === key) || (undoes && h.handles?.includes(key)))) this.passes.push({ key: h.key, kind: h.kind, callee, line: at });
     }
   }
 
@@ -732,6 +739,8 @@ class Walker {
     if (p.unordered && p.key) held.context = true;
     if (p.inferred) held.inferred = p.inferred;
     if (assignedTo) held.bound = normaliseLockExpr(assignedTo, this.syntax.unwrap);
+    const handles = args.filter((a, i) => i !== p.arg && /^&\s*[A-Za-z_]\w*$/.test(a.trim())).map((a) => a.replace(/[&\s]/g, ''));
+    if (handles.length) held.handles = handles;
     const flag = flagOf(this.conditions.at(-1));
     if (flag) held.cond = flag;
     const after = this.acquire(held, s);
