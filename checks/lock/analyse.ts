@@ -407,7 +407,8 @@ function placesReleased(fn: CFunction, walk: WalkResult, lineIds: ReadonlyMap<nu
   const out = new Set<string>();
   for (const l of leavesOf(fn, walk, lineIds)) {
     for (const h of l.locks) {
-      if (h.status === 'held' && h.definite) continue;
+      // Released on this way out (on some paths at least); a lock only possibly held says nothing.
+      if (h.status !== 'released') continue;
       out.add(`${h.kind}|${h.key}|${l.sig}`);
       out.add(`${h.kind}|${h.key}|${l.at}`);
     }
