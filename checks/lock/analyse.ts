@@ -7,6 +7,7 @@ import { parseC, type CFunction } from '../../src/c/parse.js';
 import { hunkFunctions, sliceFunctions, WRAPPER_PREFIX } from '../../src/c/slice.js';
 import type { SummaryIndex, TreeEdge } from '../../src/c/summaries.js';
 import { lockClass, normaliseLockExpr, walkFunction, type WalkResult } from '../../src/c/walk.js';
+import { callName } from './explain.js';
 import type { Hit, RuleMatcher } from './match.js';
 import type { DocumentedOrder, LockRule, RuleSet } from './rule-types.js';
 
@@ -23,8 +24,25 @@ export interface Issue {
   hit?: Hit;
   /** For an inversion: where the tree (or the documentation) has the opposite order. */
   reverse?: { tree?: TreeEdge; documented?: DocumentedOrder; from: string; to: string };
-  /** For an unbalanced lock: leaked on a return, or released twice. */
-  leak?: 'return' | 'double';
+  /**
+   * For an unbalanced lock: leaked on a return, released twice, or (a lock taken above the lines
+   * seen) kept on a path that leaves them (`path`).
+   */
+  leak?: 'return' | 'double' | 'path';
+  /** For a `path` leak: where the path leaves (`return err`, `goto out`, `gap`) and what says the lock should be dropped there. */
+  leaves?: { sig: string; at: string; line: number; evidence: 'same-image' | 'other-image' | null };
+}
+
+/** A lock a function releases with no acquire in sight: taken above the lines seen, or by the caller. */
+export interface AboveLock {
+  kind: string;
+  key: string;
+  cls: string;
+  /** The release that says so. */
+  line: number;
+  via: string;
+  /** A context with one identity everywhere (rcu, irq): its release names no lock (`rcu_read_unlock()`). */
+  context?: boolean;
 }
 
 export interface FunctionAnalysis {
@@ -38,6 +56,10 @@ export interface FunctionAnalysis {
   issues: Issue[];
   /** The walk covered only a hunk and its context. */
   hunkOnly: boolean;
+  /** Locks released with no acquire in sight (see AboveLock). */
+  unmatched: AboveLock[];
+  /** `kind|key|sig` of the places a lock from above leaves the seen code released (or released on some paths). */
+  releasedAt: string[];
 }
 
 export interface ImageInput {
@@ -48,6 +70,14 @@ export interface ImageInput {
   lines: number[];
   /** Hunk ranges in this image, for hunk-only mode: first line, line count, the @@ section. */
   hunks: { start: number; count: number; section: string }[];
+  /**
+   * Per function key: locks taken above what either image shows, from the releases of both images
+   * (checkFile). Only given where the function is in both images: a patch's change is judged against
+   * the same assumption on both sides.
+   */
+  assumed?: Map<string, AboveLock[]>;
+  /** Lines both images share (the hunks' context), by an id the same in both: `c<old line>`. */
+  lineIds?: ReadonlyMap<number, string>;
 }
 
 export interface AnalyseContext {
@@ -215,7 +245,9 @@ function contractCovers(fn: CFunction, members: Map<string, string[]>, kind: str
   return ctx.rules.exit.some((e) => {
     if (!e.holds.includes(kind)) return false;
     const byName = e.names.some((re) => re.test(fn.name)) || (members.get(fn.name) ?? []).some((m) => e.callbacks.includes(m));
-    const byReturn = e.returns !== undefined && returns !== null && e.returns.test(returns);
+    // `ret = VM_FAULT_LOCKED; goto out; ... out: return ret;`: the variable returned is given the value.
+    const assigned = (re: RegExp): boolean => returns !== null && /^[A-Za-z_]\w*$/.test(returns) && [...fn.body.text.matchAll(new RegExp(`\\b${returns}\\s*\\|?=\\s*([^;]*);`, 'g'))].some((m) => re.test(m[1]));
+    const byReturn = e.returns !== undefined && returns !== null && (e.returns.test(returns) || assigned(e.returns));
     return e.callbacks.length || e.names.length ? byName && (!e.returns || byReturn) : byReturn;
   });
 }
@@ -239,6 +271,8 @@ function balanceIssues(fn: CFunction, walk: WalkResult, members: Map<string, str
       const key = `unbalanced|${h.kind}|${h.key}`;
       if (seen.has(key)) continue;
       const releasing = walk.exits.filter((e) => e !== exit && e.locks.some((x) => x.kind === h.kind && x.key === h.key && x.status === 'released'));
+      // Through a shared label, the paths that dropped it first leave by this same return.
+      if (h.releasedElsewhere) releasing.push(exit);
       if (releasing.length === 0 || locksForCaller(fn.name, exit.returns, releasing.map((e) => e.returns), RCU(h))) continue;
       seen.add(key);
       out.push({ key, rule, fn: fn.name, line: exit.line, lockLine: h.line, lock: h, leak: 'return' });
@@ -273,13 +307,38 @@ function freshBefore(fn: CFunction, key: string, line: number): boolean {
   return fn.text.split('\n').slice(0, Math.max(0, line - fn.startLine)).some((l) => assigned.test(l));
 }
 
-function analyseFunction(fn: CFunction, path: string, entry: Held[], members: Map<string, string[]>, ctx: AnalyseContext): Issue[] {
+interface FunctionResult {
+  issues: Issue[];
+  unmatched: AboveLock[];
+  releasedAt: string[];
+}
+
+function analyseFunction(fn: CFunction, path: string, entry: Held[], members: Map<string, string[]>, ctx: AnalyseContext, above: AboveLock[] = [], hunkOnly = false, lineIds?: ReadonlyMap<number, string>): FunctionResult {
   let walk = walkFunction(fn, ctx.model, { entry });
+  let start = entry;
   if (fn.annotations.some((a) => a.kind !== 'acquires')) {
     const more = annotatedEntry(fn, walk, ctx);
-    if (more.length) walk = walkFunction(fn, ctx.model, { entry: [...entry, ...more] });
+    if (more.length) {
+      start = [...entry, ...more];
+      walk = walkFunction(fn, ctx.model, { entry: start });
+    }
   }
+  const unmatched = unmatchedReleases(walk, ctx);
+  const first = walk;
   const issues: Issue[] = [];
+  let releasedAt: string[] = [];
+  if (above.length) {
+    // Calls are judged with the lock as if held across unseen lines from the start: only a call
+    // its release is still ahead of counts (walk.ts, gapEvidence).
+    walk = walkFunction(fn, ctx.model, { entry: [...start, ...above.map((a) => aboveHeld(a, fn, true))] });
+  }
+  if (hunkOnly || above.length) {
+    // Paths leaving the seen code, with a lock from above definitely held: once with paths merged
+    // at labels (where it is released) and once with paths told apart at labels (where it is kept).
+    const sure = [...start, ...above.map((a) => aboveHeld(a, fn, false))];
+    releasedAt = placesReleased(fn, walkFunction(fn, ctx.model, { entry: sure, checkpoints: 'merge' }), lineIds);
+    issues.push(...pathLeaks(fn, walkFunction(fn, ctx.model, { entry: sure, checkpoints: 'held-wins' }), releasedAt, members, ctx, lineIds));
+  }
   const calledBefore = (names: string[], line: number): boolean => names.length > 0 && walk.calls.some((c) => c.line < line && names.includes(c.callee));
   for (const ev of walk.calls) {
     for (const hit of ctx.matcher.hitsForCall(ev, path, ctx.summaries)) {
@@ -295,8 +354,111 @@ function analyseFunction(fn: CFunction, path: string, entry: Held[], members: Ma
   }
   const callLines = new Set(issues.map((i) => i.line));
   issues.push(...orderIssues(fn, walk, path, ctx).filter((i) => !callLines.has(i.line)));
-  issues.push(...balanceIssues(fn, walk, members, ctx));
-  return issues;
+  // Leaks through a shared label: the paths meeting there are told apart (walk.ts, held-wins).
+  const split = fn.body.descendantsOfType('goto_statement').length ? walkFunction(fn, ctx.model, { entry: walk === first ? start : [...start, ...above.map((a) => aboveHeld(a, fn, true))], checkpoints: 'held-wins' }) : walk;
+  issues.push(...balanceIssues(fn, split, members, ctx));
+  return { issues, unmatched, releasedAt };
+}
+
+/** Releases of locks no path seen took (the first walk, nothing assumed): see AboveLock. */
+function unmatchedReleases(walk: WalkResult, ctx: AnalyseContext): AboveLock[] {
+  const out = new Map<string, AboveLock>();
+  for (const r of walk.releases) {
+    const kind = ctx.model.kinds.get(r.kind);
+    if (r.matched || kind?.pseudo || out.has(`${r.kind}|${r.key}`)) continue;
+    const context = ctx.model.lookup(r.callee, []).some((p) => p.op === 'release' && p.kind === r.kind && p.key !== undefined);
+    out.set(`${r.kind}|${r.key}`, { kind: r.kind, key: r.key, cls: lockClass(r.kind, r.key, kind?.sameClass ?? false, undefined, ctx.model.syntax.genericFields), line: r.line, via: r.callee.replace(/[*?]/g, ''), context });
+  }
+  return [...out.values()];
+}
+
+/** The lock from above as held at the function's first seen line: across an unseen start (`gap`), or definitely. */
+function aboveHeld(a: AboveLock, fn: CFunction, acrossGap: boolean): Held {
+  const h: Held = { key: a.key, kind: a.kind, cls: a.cls, line: fn.startLine, via: a.via, status: 'held', definite: !acrossGap, above: true, origin: `${callName(a.via)} releases it at line ${a.line} with no acquire in the lines seen` };
+  if (acrossGap) h.gap = { line: fn.startLine, definite: true, releasedAfter: false };
+  if (a.context) {
+    h.unordered = true;
+    h.context = true;
+  }
+  return h;
+}
+
+interface Leave {
+  /** How it leaves: `return err`, `goto out`, `gap` (the unseen rest of the function). */
+  sig: string;
+  /** `sig@c<old line>` when on a line both images share (a context line), else `sig`. */
+  at: string;
+  line: number;
+  locks: Held[];
+  returns: string | null;
+}
+
+/** Where a path leaves the seen code: a return, a goto to a label not shown, the unseen rest of the function. */
+function leavesOf(fn: CFunction, walk: WalkResult, lineIds: ReadonlyMap<number, string> | undefined): Leave[] {
+  const at = (sig: string, line: number): string => {
+    const id = lineIds?.get(line);
+    return id ? `${sig}@${id}` : sig;
+  };
+  const out: Leave[] = walk.exits
+    .filter((e) => e.returns !== null || e.line !== fn.endLine)
+    .map((e) => {
+      const sig = `return ${e.returns ?? ''}`.trim();
+      return { sig, at: at(sig, e.line), line: e.line, locks: e.locks, returns: e.returns };
+    });
+  // Of the unseen lines only the rest after the last hunk is a way out: a gap between hunks leads back into seen code.
+  for (const l of walk.leaves) if (l.sig !== 'gap' || l.line === fn.endLine) out.push({ sig: l.sig, at: at(l.sig, l.line), line: l.line, locks: l.locks, returns: null });
+  return out;
+}
+
+/**
+ * Does a path leaving this way release the lock? `at` names one place both images share, else
+ * any path leaving by `sig` will do. For an rcu read section any way out that releases it will do:
+ * nobody hands one to a caller by a status return (see locksForCaller).
+ */
+export function releasedThere(h: Held, leave: { sig: string; at: string }, releasedAt: readonly string[], exact: boolean): boolean {
+  const prefix = `${h.kind}|${h.key}|`;
+  if (RCU(h) && leave.sig.startsWith('return')) return releasedAt.some((r) => r.startsWith(prefix));
+  return releasedAt.includes(prefix + (exact ? leave.at : leave.sig));
+}
+
+function placesReleased(fn: CFunction, walk: WalkResult, lineIds: ReadonlyMap<number, string> | undefined): string[] {
+  const out = new Set<string>();
+  for (const l of leavesOf(fn, walk, lineIds)) {
+    for (const h of l.locks) {
+      // Released on this way out (on some paths at least); a lock only possibly held says nothing.
+      if (h.status !== 'released') continue;
+      out.add(`${h.kind}|${h.key}|${l.sig}`);
+      out.add(`${h.kind}|${h.key}|${l.at}`);
+    }
+  }
+  return [...out];
+}
+
+/**
+ * A lock from above still definitely held where a path leaves the seen code. Kept as an issue with
+ * its evidence: another path leaving the same way releases it (same image); checkFile also accepts
+ * the other image's paths (the patch dropped the release from this one).
+ */
+function pathLeaks(fn: CFunction, walk: WalkResult, releasedAt: string[], members: Map<string, string[]>, ctx: AnalyseContext, lineIds: ReadonlyMap<number, string> | undefined): Issue[] {
+  const rule = ctx.matcher.rule('unbalanced');
+  if (!rule) return [];
+  const out = new Map<string, Issue>();
+  for (const l of leavesOf(fn, walk, lineIds)) {
+    for (const h of l.locks) {
+      if (h.status !== 'held' || !h.definite || h.scoped || h.entry || (h.unordered && !RCU(h)) || ctx.model.kinds.get(h.kind)?.pseudo) continue;
+      // A lock taken in the seen lines and kept on a return is balanceIssues' case.
+      if (!h.above && l.sig.startsWith('return')) continue;
+      if (handedBack(h, l.returns, ctx.model) || contractCovers(fn, members, h.kind, l.returns, ctx) || handedOut(fn, h.key)) continue;
+      if (walk.passes.some((p) => p.key === h.key && p.kind === h.kind && p.line <= l.line)) continue;
+      const releasing = walk.exits.filter((e) => e.locks.some((x) => x.kind === h.kind && x.key === h.key && x.status === 'released'));
+      if (l.sig.startsWith('return') && releasing.length && locksForCaller(fn.name, l.returns, releasing.map((e) => e.returns), RCU(h))) continue;
+      const key = `unbalanced-path|${h.kind}|${h.key}|${l.at}`;
+      if (out.has(key)) continue;
+      const evidence = releasedThere(h, l, releasedAt, false) ? 'same-image' : null;
+      out.set(key, { key, rule, fn: fn.name, line: l.line, lockLine: h.line, lock: h, leak: 'path', leaves: { sig: l.sig, at: l.at, line: l.line, evidence } });
+    }
+  }
+  return [...out.values()];
 }
 
 /** Analyse the functions of one image that contain the wanted lines. */
@@ -322,15 +484,15 @@ export function analyseImage(input: ImageInput, ctx: AnalyseContext): FunctionAn
     const entry = fn.errorLines.length ? [] : entryState(fn, members, ctx);
     // Nothing held on entry and no call that takes or drops a lock: nothing to walk for.
     const idle = entry.length === 0 && fn.annotations.length === 0 && !mentionsPrimitive(fn.text, ctx.model);
-    const issues = fn.errorLines.length || idle ? [] : analyseFunction(fn, input.path, entry, members, ctx);
-    out.push({ name: fn.name, key: fn.name, startLine: fn.startLine, endLine: fn.endLine, errorLines: fn.errorLines, issues, hunkOnly: false });
+    const r = fn.errorLines.length || idle ? { issues: [], unmatched: [], releasedAt: [] } : analyseFunction(fn, input.path, entry, members, ctx, input.assumed?.get(fn.name), false, input.lineIds);
+    out.push({ name: fn.name, key: fn.name, startLine: fn.startLine, endLine: fn.endLine, errorLines: fn.errorLines, hunkOnly: false, ...r });
   }
   if (!input.complete && input.lines.some((l) => !covered.has(l))) {
     const rest = { ...input, lines: input.lines.filter((l) => !covered.has(l)) };
     for (const { fn, key } of hunkOnlyFunctions(rest, ctx)) {
       if (ctx.expired?.()) return out;
       // Hunk-only: errors from the cut are expected; the note says how little was seen.
-      out.push({ name: fn.name, key, startLine: fn.startLine, endLine: fn.endLine, errorLines: [], issues: analyseFunction(fn, input.path, [], new Map(), ctx), hunkOnly: true });
+      out.push({ name: fn.name, key, startLine: fn.startLine, endLine: fn.endLine, errorLines: [], hunkOnly: true, ...analyseFunction(fn, input.path, [], new Map(), ctx, input.assumed?.get(key), true, input.lineIds) });
     }
   }
   return out;

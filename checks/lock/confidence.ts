@@ -33,14 +33,17 @@ export function assess(issue: Issue, kinds: Map<string, KindSpec>, hunkOnly: boo
   const unknown: string[] = [];
 
   if (hunkOnly) path.push('seen: only the hunk and its context, not the whole function');
-  if (l.entry) {
+  if (l.above) {
+    path.push(`${call(l.via)} releases the ${label} on ${l.key} with no acquire in the lines seen: it is taken above them or by the caller`);
+    unknown.push('what the lines the patch does not show do to the lock');
+  } else if (l.entry) {
     path.push(`${issue.fn}() starts with the ${label} on ${l.key} held (${l.origin ?? 'entry state'})`);
     if (l.origin?.startsWith('name')) inferred.push(`the ${label} is held on entry because the function's name says so`);
   } else if (issue.leak !== 'double') {
     path.push(`${call(l.via)} takes the ${label} on ${l.key} at line ${l.line}`);
   }
   if (l.inferred) inferred.push(`${call(l.via)} takes the lock: inferred from its body (${l.inferred})`);
-  if (!l.definite && issue.leak !== 'double') unknown.push(l.gap ? `what the lines the patch does not show after line ${l.gap.line} do to the lock` : 'whether the lock is held on every path (it is taken on some paths only)');
+  if (!l.definite && !l.above && issue.leak !== 'double') unknown.push(l.gap ? `what the lines the patch does not show after line ${l.gap.line} do to the lock` : 'whether the lock is held on every path (it is taken on some paths only)');
 
   let confidence: Confidence = issue.hit?.confidence ?? (l.definite ? issue.rule.confidence : 'low');
   const h = issue.hit;
@@ -53,6 +56,8 @@ export function assess(issue: Issue, kinds: Map<string, KindSpec>, hunkOnly: boo
     if (issue.reverse.documented) path.push(`${issue.reverse.documented.source} documents the order ${issue.reverse.to} -> ${issue.reverse.from}`);
     if (issue.reverse.tree) inferred.push(`${issue.reverse.tree.fn}() (${issue.reverse.tree.path}:${issue.reverse.tree.line}) takes them the other way round`);
     if (issue.reverse.tree) unknown.push(RULE_UNKNOWN['lock-order-inversion']);
+  } else if (issue.leak === 'path' && issue.leaves) {
+    path.push(`${issue.fn}() leaves the lines seen at line ${issue.line} (${issue.leaves.sig}) with it held, where ${issue.leaves.evidence === 'other-image' ? 'the same path released it before the patch' : 'other paths leaving the same way release it'}`);
   } else if (issue.leak === 'double') {
     path.push(`${issue.fn}() releases ${l.key} at line ${issue.line} after releasing it already on this path`);
   } else {

@@ -31,6 +31,7 @@ const full = (s: string): string => (/[.?!]$/.test(s) ? s : `${s}.`);
 /** Where the lock came from, named by function: "taken by lock_page() earlier in foo()". */
 function origin(issue: Issue): string {
   const l = issue.lock;
+  if (l.above) return `taken above the lines shown or by the caller of ${issue.fn}(): ${callName(l.via)} releases it with no acquire in sight`;
   if (l.entry) return `${issue.fn}() is ${l.origin?.startsWith('a ->') ? l.origin : 'called with it held'}`;
   return `taken by ${callName(l.via)} ${l.line <= issue.line ? 'earlier' : 'later in a loop'} in ${issue.fn}()`;
 }
@@ -39,13 +40,17 @@ function origin(issue: Issue): string {
  * The first sentence of the note, complete on its own: what is called (or taken, or returned) with
  * which lock held, and where the lock comes from, by function name. The explanation goes on from it.
  */
+/** Contexts are named for what they are, not for the lock kind their rules file them under. */
+const CONTEXTS: Record<string, string> = { rcu: 'the rcu read lock', irq: 'interrupts disabled', preempt: 'preemption disabled', bh: 'bottom halves disabled' };
+
 export function message(issue: Issue, ctx: ExplainContext): string {
   const l = issue.lock;
-  const lock = `the ${label(ctx, l.kind)} on ${l.key}`;
+  const lock = (l.context && CONTEXTS[l.key]) || `the ${label(ctx, l.kind)} on ${l.key}`;
   if (issue.hit) {
     const h = issue.hit;
     if (issue.rule.id === 'second-page-lock') return `${issue.fn}() ${h.callee === l.via ? 'locks' : `calls ${h.callee}() on`} ${h.args[0] ?? 'another page'} while ${l.key} is locked (${origin(issue)}).`;
     if (l.entry) return `${h.callee}() is called with ${lock} held: ${origin(issue)}.`;
+    if (l.above) return `${h.callee}() is called with ${lock} held: it is taken above the lines shown, and ${callName(l.via)} releases it after this call in ${issue.fn}().`;
     if (!l.definite) return `${h.callee}() can be called with ${lock} held: ${callName(l.via)} takes it on some paths through ${issue.fn}().`;
     return `${h.callee}() is called with ${lock} held, ${origin(issue)}.`;
   }
@@ -54,7 +59,16 @@ export function message(issue: Issue, ctx: ExplainContext): string {
     return `${issue.fn}() takes ${issue.reverse.to} while holding ${issue.reverse.from}, the opposite order to ${against}.`;
   }
   if (issue.leak === 'double') return `${issue.fn}() releases ${l.key} twice on one path (${callName(l.via)}).`;
-  return `${issue.fn}() can return with ${lock} held (${origin(issue)}), where its other returns release it.`;
+  if (issue.leak === 'path' && issue.leaves) return `${issue.fn}() ${leaving(issue.leaves.sig)} with ${lock} held, where ${issue.leaves.evidence === 'other-image' ? 'before the patch this path released it' : 'other paths out of it release it first'}.`;
+  return `${issue.fn}() can return with ${lock} held (${origin(issue)}), where ${l.releasedElsewhere ? 'other paths to the same return release it first' : 'its other returns release it'}.`;
+}
+
+/** How a path leaves the seen code, from its signature (analyse.ts, leavesOf). */
+function leaving(sig: string): string {
+  if (sig === 'gap') return 'goes on into the lines after the hunk';
+  if (sig.startsWith('goto ')) return `jumps to ${sig.slice(5)}`;
+  const value = sig.slice('return'.length).trim();
+  return value ? `returns ${value} here` : 'returns here';
 }
 
 /** One sentence on what the finding could not see, or nothing when it rests on the quoted code alone. */
@@ -80,6 +94,9 @@ export function explanation(issue: Issue, ctx: ExplainContext): string {
     if (issue.reverse.documented) parts.push(`${issue.reverse.documented.source} documents the order ${issue.reverse.to} -> ${issue.reverse.from}.`);
     parts.push(full(sentence(r.waits)));
   } else if (issue.leak === 'return') {
+    parts.push(full(sentence(r.waits)));
+  } else if (issue.leak === 'path') {
+    parts.push(`The lock is taken above the lines shown or by the caller: ${callName(issue.lock.via)} releases it with no acquire in sight.`);
     parts.push(full(sentence(r.waits)));
   }
   const seen = unseen(issue, ctx);

@@ -10,7 +10,7 @@ import { extendLockModel } from '../../src/c/lock-model.js';
 import { defaultCacheDir, factsFor, factsForBlob, setFactsMemoryBudget, summaryIndexFor } from '../../src/c/summaries.js';
 import type { FileFacts } from '../../src/c/facts.js';
 import { assess } from './confidence.js';
-import { analyseImage, type AnalyseContext, type FunctionAnalysis, type Issue } from './analyse.js';
+import { analyseImage, releasedThere, type AboveLock, type AnalyseContext, type FunctionAnalysis, type Issue } from './analyse.js';
 import { callName, explanation, fixedExplanation, fixedMessage, message, precedents, type ExplainContext } from './explain.js';
 import { matcherFor } from './match.js';
 import { loadRules } from './rules-load.js';
@@ -291,10 +291,30 @@ function checkFile(
     if (cut.cut) budget.note(`${t.path}: lines longer than ${lineLength} characters (limits.lineLength) were cut there for the lock check`);
     return cut.text;
   };
-  const after = analyseImage({ path: t.path, text: image(post.text, post.complete, postHunks), complete: post.complete, lines: [...t.added.all], hunks: postHunks }, postCtx);
+  // The hunks' context lines, named alike in both images: a path leaving on one is the same path in both.
+  const postIds = new Map<number, string>();
+  const preIds = new Map<number, string>();
+  for (const h of t.diff.hunks) {
+    for (const l of h.lines) {
+      if (l.kind !== 'ctx' || l.oldLine === null || l.newLine === null) continue;
+      postIds.set(l.newLine, `c${l.oldLine}`);
+      preIds.set(l.oldLine, `c${l.oldLine}`);
+    }
+  }
+  const postInput = { path: t.path, text: image(post.text, post.complete, postHunks), complete: post.complete, lines: [...t.added.all], hunks: postHunks, lineIds: postIds };
+  const preInput = pre ? { path: t.diff.oldPath ?? t.path, text: image(pre.text, pre.complete, preHunks), complete: pre.complete, lines: oldHunkLines(t.diff).filter((l) => l <= linesPerFile), hunks: preHunks, lineIds: preIds } : null;
+  let after = analyseImage(postInput, postCtx);
   if (budget.expired()) throw new DeadlinePassed();
-  const before = pre ? analyseImage({ path: t.diff.oldPath ?? t.path, text: image(pre.text, pre.complete, preHunks), complete: pre.complete, lines: oldHunkLines(t.diff).filter((l) => l <= linesPerFile), hunks: preHunks }, preCtx) : [];
+  let before = preInput ? analyseImage(preInput, preCtx) : [];
   if (budget.expired()) throw new DeadlinePassed();
+  // A function of both images that releases a lock it was not seen to take: judge both images again
+  // with it held from the start of what was seen, so a path the patch left holding it shows.
+  const assumed = assumedAbove(after, before);
+  if (preInput && assumed.size) {
+    after = analyseImage({ ...postInput, assumed }, postCtx);
+    before = analyseImage({ ...preInput, assumed }, preCtx);
+    if (budget.expired()) throw new DeadlinePassed();
+  }
   const beforeByKey = new Map(before.map((f) => [f.key, f]));
   // A problem the pre-image had in any changed function moved with the code: it is not new.
   const movedKeys = new Set(before.flatMap((f) => f.issues.map((i) => i.key)));
@@ -315,7 +335,7 @@ function checkFile(
     const oldKeys = new Set(old?.issues.map((i) => i.key) ?? []);
     const newKeys = new Set(fn.issues.map((i) => i.key));
     const reported = new Set<string>();
-    for (const issue of outermostPerCall(fn.issues)) {
+    for (const issue of outermostPerCall(fn.issues.filter((i) => leakEvidenced(i, old)))) {
       if (oldKeys.has(issue.key) || movedKeys.has(issue.key) || reported.has(issue.key)) continue;
       reported.add(issue.key);
       const line = anchorLine(issue, fn, t.added);
@@ -335,7 +355,7 @@ function checkFile(
         evidence: issue.rule.precedent.length ? precedents(issue.rule, explainCtx.subjects) : undefined,
       });
     }
-    for (const issue of outermostPerCall(old?.issues ?? [])) {
+    for (const issue of outermostPerCall((old?.issues ?? []).filter((i) => leakEvidenced(i, fn)))) {
       if (newKeys.has(issue.key) || reported.has(`fixed|${issue.key}`)) continue;
       reported.add(`fixed|${issue.key}`);
       findings.push({
@@ -349,6 +369,35 @@ function checkFile(
     }
   }
   return findings;
+}
+
+/**
+ * Per function key of both images: the locks either image releases with no acquire in sight
+ * (analyse.ts, AboveLock), to be assumed held from the start of what was seen in both.
+ */
+function assumedAbove(after: FunctionAnalysis[], before: FunctionAnalysis[]): Map<string, AboveLock[]> {
+  const out = new Map<string, AboveLock[]>();
+  const old = new Map(before.map((f) => [f.key, f]));
+  for (const fn of after) {
+    const o = old.get(fn.key);
+    if (!o) continue;
+    const all = new Map<string, AboveLock>();
+    for (const a of [...fn.unmatched, ...o.unmatched]) if (!all.has(`${a.kind}|${a.key}`)) all.set(`${a.kind}|${a.key}`, a);
+    if (all.size) out.set(fn.key, [...all.values()]);
+  }
+  return out;
+}
+
+/**
+ * A lock from above kept on a path out of the seen code counts only with evidence that the path
+ * should drop it: another path out the same way does, in this image or in the other one.
+ */
+function leakEvidenced(issue: Issue, other: FunctionAnalysis | undefined): boolean {
+  if (issue.leak !== 'path' || !issue.leaves) return true;
+  if (issue.leaves.evidence) return true;
+  if (!other || !releasedThere(issue.lock, issue.leaves, other.releasedAt, true)) return false;
+  issue.leaves.evidence = 'other-image';
+  return true;
 }
 
 export const lockCheck: Check = {

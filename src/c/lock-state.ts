@@ -36,6 +36,18 @@ export interface Held {
    * release of it is seen after the point in question (evidence it is still held there).
    */
   gap?: { line: number; definite: boolean; releasedAfter: boolean };
+  /**
+   * Taken above the lines seen (or by the caller): the function releases it with no acquire in
+   * sight, which says it is held from the start of what was seen.
+   */
+  above?: boolean;
+  /**
+   * Other objects the acquiring call was given by address (`&cached_state` of lock_extent()): a
+   * helper given one of them may drop the lock with it.
+   */
+  handles?: string[];
+  /** Kept held at a label (walk option held-wins) where another path arrived with it released. */
+  releasedElsewhere?: boolean;
 }
 
 /** null is an unreachable point (after return, goto, break). */

@@ -40,6 +40,12 @@ export interface HunkRange {
 
 /** The call the assembled text puts where lines were not seen; the walk treats it as unknown code. */
 export const GAP_MARKER = '__kreview_gap';
+/**
+ * The test of the blocks a wrapper opens to reach a hunk's first line: the hunk starts inside them,
+ * so when the seen part of such a block leaves it (`goto out; }`), the code after it is still
+ * reached, by the block's unseen other paths (walk.ts).
+ */
+export const LEAD_MARKER = '__kreview_lead';
 /** Prefix of the wrapper functions put around hunks that start inside a function body. */
 export const WRAPPER_PREFIX = '__kreview_fn_';
 
@@ -194,7 +200,7 @@ export function hunkFunctions(text: string, hunks: HunkRange[], wanted: number[]
       } else if (depth === 0 && target > 0) {
         wrapper = wrappers.length;
         wrappers.push({ name, hunks: [] });
-        prefix += ` void ${WRAPPER_PREFIX}${wrapper}(void) ${'{'.repeat(target)}`;
+        prefix += ` void ${WRAPPER_PREFIX}${wrapper}(void) {${` if (${LEAD_MARKER}) {`.repeat(target - 1)}`;
       } else if (target > depth) prefix += ` if (${GAP_MARKER}()) {`.repeat(target - depth);
       else if (target < depth) prefix += ` ${'}'.repeat(depth - target)}`;
       if (wrapper >= 0) wrappers[wrapper].hunks.push(h.index);

@@ -2,7 +2,7 @@
 // loops (also iterator macros), goto and labels (to a fixpoint, so backward `goto again` works),
 // returns, conditional acquires, locked-returning lookups, cleanup.h guards and statement expressions.
 import type { CFunction, SyntaxNode } from './parse.js';
-import { GAP_MARKER } from './slice.js';
+import { GAP_MARKER, LEAD_MARKER } from './slice.js';
 import { globToRegExp, type LockModel, type PrimitiveSpec, type Success } from './lock-model.js';
 import { heldLocks, mergeStates, stateKey, stateSignature, type Held, type LockState } from './lock-state.js';
 
@@ -57,6 +57,14 @@ export interface PassEvent {
   line: number;
 }
 
+/** A path leaving what was seen: a `goto` to a label not shown, or into lines not shown (hunk-only). */
+export interface LeaveEvent {
+  line: number;
+  locks: Held[];
+  /** `goto out` or `gap`. */
+  sig: string;
+}
+
 export interface WalkResult {
   calls: CallEvent[];
   /** Held locks passed to unknown callees, which may drop them (sleep-and-relock helpers). */
@@ -66,11 +74,19 @@ export interface WalkResult {
   exits: ExitEvent[];
   /** Lines of unseen code (hunk-only mode: GAP_MARKER calls), in walk order. */
   gaps: number[];
+  /** With `checkpoints`: every path leaving the seen code other than by a return. */
+  leaves: LeaveEvent[];
 }
 
 export interface WalkOptions {
   /** Locks held when the function starts (callbacks called with the page locked, __must_hold). */
   entry?: Held[];
+  /**
+   * Record the paths that leave the seen code (`leaves`). With 'held-wins', a lock that arrives at a
+   * label definitely held on one path stays definitely held there: a path through a shared error
+   * label that keeps the lock is told apart from the paths that dropped it first.
+   */
+  checkpoints?: 'merge' | 'held-wins';
 }
 
 interface Binding {
@@ -192,6 +208,9 @@ function flagOf(text: string | undefined): string | null {
   return FLAG.test(flag) ? flag : null;
 }
 
+/** Helpers named for undoing what was set up (`cleanup_write_cache_enospc`): they may drop a lock too. */
+const UNDOES = /(^|_)(unlock|release|cleanup|clear|drop|undo|abort|end|finish)(_|$)/;
+
 /** Calls that look at a lock without taking or dropping it (`lockdep_assert_held(&x->lock)`). */
 const ASSERTS = /assert|held|is_locked|lockdep|might_lock|WARN|BUG|^__(acquire|release|cond_lock)/;
 
@@ -204,6 +223,8 @@ class Walker {
   private exits: ExitEvent[] = [];
   private passes: PassEvent[] = [];
   private gaps: number[] = [];
+  private leaves: LeaveEvent[] = [];
+  private labels: Set<string> | null = null;
   private recording = false;
   private mute = 0;
   private labelIn = new Map<string, LockState>();
@@ -220,6 +241,7 @@ class Walker {
   constructor(
     private fn: CFunction,
     private model: LockModel,
+    private checkpoints: WalkOptions['checkpoints'] = undefined,
   ) {
     this.syntax = model.syntax;
     this.loopRes = loopPatterns(model.syntax);
@@ -239,7 +261,7 @@ class Walker {
     }
     this.recording = true;
     this.pass(start);
-    return { calls: this.calls, passes: this.passes, acquires: this.acquires, releases: this.releases, exits: this.exits, gaps: this.gaps };
+    return { calls: this.calls, passes: this.passes, acquires: this.acquires, releases: this.releases, exits: this.exits, gaps: this.gaps, leaves: this.leaves };
   }
 
   private pass(start: LockState): void {
@@ -255,6 +277,29 @@ class Walker {
 
   private exit(at: number, s: LockState, returns: string | null): void {
     if (this.live && s) this.exits.push({ line: at, locks: [...s.values()], returns });
+  }
+
+  private leave(at: number, s: LockState, sig: string): void {
+    if (this.checkpoints && this.live && s) this.leaves.push({ line: at, locks: [...s.values()], sig });
+  }
+
+  /** Paths meeting at a label: with 'held-wins', a lock held on either path stays held. */
+  private mergeAtLabel(a: LockState, b: LockState): LockState {
+    const m = mergeStates(a, b);
+    if (this.checkpoints !== 'held-wins' || !m || !a || !b) return m;
+    let out: Map<string, Held> | null = null;
+    for (const [k, h] of m) {
+      if (h.status === 'held' && h.definite) continue;
+      const pair = [a.get(k), b.get(k)];
+      const won = pair.find((x) => x?.status === 'held' && x.definite);
+      if (won) (out ??= new Map(m)).set(k, pair.some((x) => x?.status === 'released') ? { ...won, releasedElsewhere: true } : won);
+    }
+    return out ?? m;
+  }
+
+  private definedLabel(label: string): boolean {
+    this.labels ??= new Set(this.fn.body.descendantsOfType('labeled_statement').map((l) => l.childForFieldName('label')?.text ?? ''));
+    return this.labels.has(label);
   }
 
   // ---- statements ----
@@ -354,12 +399,13 @@ class Walker {
       }
       case 'goto_statement': {
         const label = n.childForFieldName('label')?.text ?? '';
-        this.labelOut.set(label, mergeStates(this.labelOut.get(label) ?? null, s));
+        if (this.checkpoints && !this.definedLabel(label)) this.leave(line(n), s, `goto ${label}`);
+        this.labelOut.set(label, this.mergeAtLabel(this.labelOut.get(label) ?? null, s));
         return null;
       }
       case 'labeled_statement': {
         const label = n.childForFieldName('label')?.text ?? '';
-        const st = mergeStates(s, this.labelIn.get(label) ?? null);
+        const st = this.mergeAtLabel(s, this.labelIn.get(label) ?? null);
         const inner = n.namedChildren.filter((c) => c.type !== 'statement_identifier');
         return inner.reduce<LockState>((acc, c) => this.stmt(c, acc), st);
       }
@@ -411,6 +457,9 @@ class Walker {
 
   private ifStmt(n: SyntaxNode, s: LockState): LockState {
     const condText = n.childForFieldName('condition')!.text;
+    // A block the hunk starts inside (slice.ts): what follows it is reached through it, or, when its
+    // seen part leaves, through its unseen other paths.
+    if (condText === `(${LEAD_MARKER})`) return this.stmt(n.childForFieldName('consequence')!, s) ?? s;
     const c = this.correlate(condText, this.cond(n.childForFieldName('condition')!, s));
     this.conditions.push(condText);
     const t = this.stmt(n.childForFieldName('consequence')!, c.t);
@@ -617,6 +666,7 @@ class Walker {
     const at = line(n);
     if (callee === GAP_MARKER) {
       if (this.live) this.gaps.push(at);
+      this.leave(at, st, 'gap');
       return { state: this.unseen(st, at) };
     }
     if (this.live) {
@@ -626,7 +676,8 @@ class Walker {
     }
     let result: { state: LockState; binding?: Binding; conditional?: { held: LockState; success: Success } } = { state: st };
     const prims = this.model.lookup(callee, args);
-    if (prims.length === 0 && this.live && !ASSERTS.test(callee)) this.notePasses(callee, args, at, st);
+    // A helper of the tree summarised as dropping some other lock may drop this one too.
+    if (prims.every((p) => p.inferred) && this.live && !ASSERTS.test(callee)) this.notePasses(callee, args, at, st);
     for (const p of prims) {
       result = this.apply(p, args, at, result.state, assignedTo);
     }
@@ -639,9 +690,12 @@ class Walker {
    */
   private notePasses(callee: string, args: string[], at: number, s: ReadonlyMap<string, Held>): void {
     for (const a of args) {
-      if (!/->|\./.test(a)) continue;
       const key = normaliseLockExpr(a, this.syntax.unwrap);
-      for (const h of s.values()) if (h.status === 'held' && h.key === key) this.passes.push({ key, kind: h.kind, callee, line: at });
+      // The lock's own expression (a field, not the object every helper is given), or an object the
+      // acquiring call was given by address (`&cached_state`) handed to a helper named for undoing.
+      const own = /->|\./.test(a);
+      const undoes = UNDOES.test(callee);
+      for (const h of s.values()) if (h.status === 'held' && ((own && h.key === key) || (undoes && h.handles?.includes(key)))) this.passes.push({ key: h.key, kind: h.kind, callee, line: at });
     }
   }
 
@@ -685,6 +739,8 @@ class Walker {
     if (p.unordered && p.key) held.context = true;
     if (p.inferred) held.inferred = p.inferred;
     if (assignedTo) held.bound = normaliseLockExpr(assignedTo, this.syntax.unwrap);
+    const handles = args.filter((a, i) => i !== p.arg && /^&\s*[A-Za-z_]\w*$/.test(a.trim())).map((a) => a.replace(/[&\s]/g, ''));
+    if (handles.length) held.handles = handles;
     const flag = flagOf(this.conditions.at(-1));
     if (flag) held.cond = flag;
     const after = this.acquire(held, s);
@@ -859,7 +915,7 @@ function sig(m: Map<string, LockState>): string {
 
 /** Walk one function and report every call with the locks held before it, every acquire, release and exit. */
 export function walkFunction(fn: CFunction, model: LockModel, opts: WalkOptions = {}): WalkResult {
-  return gapEvidence(new Walker(fn, model).run(opts.entry ?? []));
+  return gapEvidence(new Walker(fn, model, opts.checkpoints).run(opts.entry ?? []));
 }
 
 /**
@@ -877,7 +933,8 @@ function gapEvidence(r: WalkResult): WalkResult {
       // Evidence only for a point after the gap in the text: one reached back across it (a loop,
       // `goto again`) usually comes after the gap dropped the lock.
       const releaseAfter = r.releases.some((x) => x.matched && x.kind === h.kind && (x.key === h.key || sameKind) && x.line > at);
-      if (!releaseAfter && !r.gaps.some((g) => g > at)) return [];
+      // A lock assumed from a release below it is evidence only where that release is still ahead.
+      if (!releaseAfter && (h.above || !r.gaps.some((g) => g > at))) return [];
       return [{ ...h, gap: { ...h.gap, releasedAfter: at > h.gap.line && releaseAfter } }];
     });
   return {
