@@ -21,6 +21,7 @@ import { defaultConfig } from '../src/core/config.js';
 import type { FileDiff, Finding, Patch, Series } from '../src/core/types.js';
 import { clearFactsMemory, factsFor } from '../src/c/summaries.js';
 import { compareWithBaseline } from './baseline-run.js';
+import { runGit } from '../src/git/run-git.js';
 
 const argv = process.argv.slice(2);
 const opt = (name: string): string | undefined => {
@@ -76,6 +77,28 @@ class TreeWorkspace implements Workspace {
   async listBaseFiles(dir: string): Promise<string[]> {
     return listing(dir);
   }
+
+  // The tree is committed as HEAD of a git repository: its blob ids key what is learnt from it (the
+  // tree's sleeping-call index among them), as a git workspace's do.
+  async baseFileIds(dir: string): Promise<Map<string, string>> {
+    const all = await headIds();
+    if (!dir) return all;
+    const prefix = `${dir.replace(/\/+$/, '')}/`;
+    return new Map([...all].filter(([p]) => p.startsWith(prefix)));
+  }
+}
+
+let ids: Promise<Map<string, string>> | null = null;
+function headIds(): Promise<Map<string, string>> {
+  ids ??= runGit(tree, ['ls-tree', '-r', '-z', 'HEAD']).then((r) => {
+    const out = new Map<string, string>();
+    for (const e of r.stdout.split('\0')) {
+      const m = /^\d+ blob ([0-9a-f]+)\t(.*)$/s.exec(e);
+      if (m) out.set(m[2], m[1]);
+    }
+    return out;
+  });
+  return ids;
 }
 
 // The tree does not change during a run: each file is read once (a git workspace reads blobs).

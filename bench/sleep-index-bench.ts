@@ -1,7 +1,7 @@
 // Cost of the tree's sleeping-call index (src/c/sleep-index.ts) on a real kernel tree, run by hand:
-//   npx tsx bench/sleep-index-bench.ts [--tree /work/linux/linux-source-6.1] [--show name,...]
+//   npx tsx bench/sleep-index-bench.ts [--tree /work/linux/linux-source-6.1] [--show name,...] [--keep DIR]
 // Builds the index of the tree's HEAD cold (no disk cache, nothing in memory), then loads it from
-// the disk cache as a second review would, and prints CPU seconds (this process; git's own CPU is
+// the disk cache as a second review would (--keep DIR: in DIR/sleep-index, kept for later runs), and prints CPU seconds (this process; git's own CPU is
 // in `/usr/bin/time -v` around the run), peak RSS, the counts, and the chains of the --show names.
 // The data is real (Debian's linux-source-6.1 committed as one commit).
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -27,7 +27,8 @@ const cpu = (): number => {
 };
 
 async function main(): Promise<void> {
-  const cacheDir = mkdtempSync(join(tmpdir(), 'sleep-index-bench-'));
+  const keep = opt('--keep');
+  const cacheDir = keep ?? mkdtempSync(join(tmpdir(), 'sleep-index-bench-'));
   const history = await openHistory(tree, { cacheDir });
   try {
     const rules = loadRules([]);
@@ -59,7 +60,7 @@ async function main(): Promise<void> {
     for (const q of quiet.slice(0, 40)) console.log(`  ${q.fn} ${q.path}:${q.line}`);
   } finally {
     await history.close();
-    rmSync(cacheDir, { recursive: true, force: true });
+    if (!keep) rmSync(cacheDir, { recursive: true, force: true });
   }
 }
 

@@ -17,7 +17,7 @@ import { loadRules } from './rules-load.js';
 import type { RuleSet } from './rule-types.js';
 import { LineIndex } from './line-index.js';
 import { headerContracts } from './tree-contracts.js';
-import { globOverreach, newOverreachNotes } from './glob-report.js';
+import { globOverreach, newOverreachNotes, sleepOverreach } from './glob-report.js';
 import { treeSleepIndex } from './tree-sleep.js';
 import { setSleepRecordBudget } from '../../src/c/sleep-index.js';
 import type { PrimitiveSpec } from '../../src/c/lock-model.js';
@@ -222,6 +222,7 @@ export async function runLockCheck(ctx: CheckContext): Promise<Finding[]> {
       // The base tree's sleeping functions, for both images: built once per tree, then read from the cache.
       const sleeps = await treeSleepIndex(ws, rules, matcher, cacheDir, () => budget.expired());
       if (sleeps === null && ws.baseFileIds && budget.expired()) budget.stopped("the tree's sleeping functions were not indexed (the next review goes on from there)");
+      if (sleeps) for (const line of newOverreachNotes(sleepOverreach(sleeps, rules))) budget.note(line);
       preCtx = { ...preCtx, sleeps };
       postCtx = { ...preCtx, summaries: postIndex, model: extendLockModel(rules.model, withContracts(postIndex.derivedPrimitives(known))) };
       // Pre-images are analysed only for files the patch did not add.

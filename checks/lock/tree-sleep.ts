@@ -4,8 +4,12 @@
 // by the base tree's blob ids and kept on disk, so only the first review of a tree builds it.
 import type { Workspace } from '../../src/core/check.js';
 import { globToRegExp } from '../../src/c/lock-model.js';
-import { sleepIndexFor, type SleepIndex, type SleepRules } from '../../src/c/sleep-index.js';
-import type { RuleMatcher } from './match.js';
+import { cachedSleepIndex, indexedFiles, sleepIndexFor, treeKey, type SleepIndex, type SleepRules } from '../../src/c/sleep-index.js';
+import { defaultCacheDir } from '../../src/c/summaries.js';
+import type { History } from '../../src/git/history-types.js';
+import { newOverreachNotes, sleepOverreach } from './glob-report.js';
+import { matcherFor, type RuleMatcher } from './match.js';
+import { loadRules } from './rules-load.js';
 import type { LockRule, RuleSet } from './rule-types.js';
 
 const adapted = new WeakMap<RuleSet, SleepRules>();
@@ -64,4 +68,18 @@ export async function treeSleepIndex(ws: Workspace, rules: RuleSet, matcher: Rul
   const ids = await ws.baseFileIds('');
   if (ids.size === 0) return null;
   return sleepIndexFor({ ids, read: (p) => ws.readBaseFile(p) }, sleepRulesOf(rules, matcher), { cacheDir, stop, patterns: sleepingGlobs(rules).map((g) => g.re) });
+}
+
+/**
+ * The start-up report of a repository's tree: sleeping-rule globs that match functions the tree
+ * defines as not sleeping, one line each, from the tree's index when a review has built it before
+ * (nothing is built here). Each line is said once per process; reviews report what is left.
+ */
+export async function startupGlobReport(history: History, rev: string, ruleFiles: string[], cacheDir = defaultCacheDir()): Promise<string[]> {
+  const rules = loadRules(ruleFiles);
+  const sleepRules = sleepRulesOf(rules, matcherFor(rules));
+  const ids = await history.listFileIds(rev, '');
+  if (ids.size === 0) return [];
+  const index = cachedSleepIndex(treeKey(indexedFiles(ids), sleepRules.salt, sleepingGlobs(rules).map((g) => g.re)), cacheDir);
+  return index ? newOverreachNotes(sleepOverreach(index, rules)) : [];
 }
