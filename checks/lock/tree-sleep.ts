@@ -4,7 +4,7 @@
 // by the base tree's blob ids and kept on disk, so only the first review of a tree builds it.
 import type { Workspace } from '../../src/core/check.js';
 import { globToRegExp } from '../../src/c/lock-model.js';
-import { cachedSleepIndex, indexedFiles, sleepIndexFor, treeKey, type SleepIndex, type SleepRules } from '../../src/c/sleep-index.js';
+import { cachedSleepIndex, indexedFiles, rememberCommit, sleepIndexFor, sleepIndexOfCommit, treeKey, type SleepIndex, type SleepRules } from '../../src/c/sleep-index.js';
 import { defaultCacheDir } from '../../src/c/summaries.js';
 import type { History } from '../../src/git/history-types.js';
 import { newOverreachNotes, sleepOverreach } from './glob-report.js';
@@ -65,9 +65,16 @@ export function sleepRulesOf(rules: RuleSet, matcher: RuleMatcher): SleepRules {
  */
 export async function treeSleepIndex(ws: Workspace, rules: RuleSet, matcher: RuleMatcher, cacheDir: string, stop: () => boolean): Promise<SleepIndex | null> {
   if (!ws.baseFileIds) return null;
+  const sleepRules = sleepRulesOf(rules, matcher);
+  // A base commit names its tree: once its index is known, the tree is not listed again.
+  const commit = ws.base.commit;
+  const known = commit ? sleepIndexOfCommit(commit, sleepRules.salt, cacheDir) : null;
+  if (known) return known;
   const ids = await ws.baseFileIds('');
   if (ids.size === 0) return null;
-  return sleepIndexFor({ ids, read: (p) => ws.readBaseFile(p) }, sleepRulesOf(rules, matcher), { cacheDir, stop, patterns: sleepingGlobs(rules).map((g) => g.re) });
+  const index = await sleepIndexFor({ ids, read: (p) => ws.readBaseFile(p) }, sleepRules, { cacheDir, stop, patterns: sleepingGlobs(rules).map((g) => g.re) });
+  if (index && commit) rememberCommit(commit, sleepRules.salt, index, cacheDir);
+  return index;
 }
 
 /**

@@ -221,6 +221,34 @@ export function cachedSleepIndex(key: string, cacheDir: string | null): SleepInd
   }
 }
 
+/**
+ * The index key last found for a commit (its tree is fixed): a review of a cached tree then need
+ * not list the whole tree to compute the key (52,000 C files in a kernel tree).
+ */
+const byCommit = new Map<string, string>();
+
+/** The index of a commit's tree when it was built or found before (memory or disk), without listing the tree. */
+export function sleepIndexOfCommit(commit: string, salt: string, cacheDir: string | null): SleepIndex | null {
+  const name = createHash('sha256').update(`${INDEX_VERSION}\0${salt}\0${commit}`).digest('hex').slice(0, 40);
+  let key = byCommit.get(name);
+  if (key === undefined && cacheDir) {
+    try {
+      key = readFileSync(join(cacheDir, 'sleep-index', 'commits', name), 'utf8').trim();
+    } catch {
+      return null;
+    }
+  }
+  return key ? cachedSleepIndex(key, cacheDir) : null;
+}
+
+/** Remember which index a commit's tree has. */
+export function rememberCommit(commit: string, salt: string, index: SleepIndex, cacheDir: string | null): void {
+  const name = createHash('sha256').update(`${INDEX_VERSION}\0${salt}\0${commit}`).digest('hex').slice(0, 40);
+  if (byCommit.get(name) === index.key) return;
+  byCommit.set(name, index.key);
+  if (cacheDir) writeAtomic(join(cacheDir, 'sleep-index', 'commits', name), index.key);
+}
+
 /** The sleeping-call index of a tree: from memory, the disk cache, or built (then stored). */
 export async function sleepIndexFor(tree: TreeFiles, rules: SleepRules, opts: BuildOptions): Promise<SleepIndex | null> {
   const files = indexedFiles(tree.ids);

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { matcherFor } from '../../checks/lock/match.js';
 import { loadRules } from '../../checks/lock/rules-load.js';
 import { sleepingGlobs, sleepRulesOf } from '../../checks/lock/tree-sleep.js';
-import { sleepIndexFor, type SleepIndex } from '../../src/c/sleep-index.js';
+import { rememberCommit, sleepIndexFor, sleepIndexOfCommit, type SleepIndex } from '../../src/c/sleep-index.js';
 import { scanFunctions } from '../../src/c/sleep-scan.js';
 
 const rules = loadRules([]);
@@ -190,5 +190,13 @@ describe('the tree index', () => {
     expect(index.sleeps('flush_things', 'drivers/x.c')?.chain).toEqual(['might_sleep']);
     // The new tree's index is on disk for the next process.
     expect(readdirSync(join(cacheDir!, 'sleep-index')).filter((f) => f.endsWith('.json'))).toHaveLength(1);
+  });
+
+  it('is found again by the base commit, without listing the tree', async () => {
+    const index = await build(TREE);
+    expect(sleepIndexOfCommit('c0ffee', sleepRules.salt, cacheDir)).toBeNull();
+    rememberCommit('c0ffee', sleepRules.salt, index, cacheDir);
+    expect(sleepIndexOfCommit('c0ffee', sleepRules.salt, cacheDir)?.key).toBe(index.key);
+    expect(sleepIndexOfCommit('c0ffee', 'other rules', cacheDir)).toBeNull();
   });
 });
