@@ -226,6 +226,7 @@ export function cachedSleepIndex(key: string, cacheDir: string | null): SleepInd
  * not list the whole tree to compute the key (52,000 C files in a kernel tree).
  */
 const byCommit = new Map<string, string>();
+const keyOfListing = new WeakMap<Map<string, string>, { salt: string; key: string }>();
 
 /** The index of a commit's tree when it was built or found before (memory or disk), without listing the tree. */
 export function sleepIndexOfCommit(commit: string, salt: string, cacheDir: string | null): SleepIndex | null {
@@ -251,8 +252,13 @@ export function rememberCommit(commit: string, salt: string, index: SleepIndex, 
 
 /** The sleeping-call index of a tree: from memory, the disk cache, or built (then stored). */
 export async function sleepIndexFor(tree: TreeFiles, rules: SleepRules, opts: BuildOptions): Promise<SleepIndex | null> {
+  // The same listing object again (a workspace's cached listing): its key is known.
+  const seen = keyOfListing.get(tree.ids);
+  const known = seen?.salt === rules.salt ? cachedSleepIndex(seen.key, opts.cacheDir) : null;
+  if (known) return known;
   const files = indexedFiles(tree.ids);
   const key = treeKey(files, rules.salt, opts.patterns);
+  keyOfListing.set(tree.ids, { salt: rules.salt, key });
   const hit = cachedSleepIndex(key, opts.cacheDir);
   if (hit) return hit;
   const recs: FileRecord[] = [];
