@@ -1,6 +1,6 @@
 // Lock check on real kernel code, run by hand:
 //   npx tsx bench/kernel-lock-bench.ts [--quick] [--tree DIR] [--labels FILE] [--dirs a,b] [--list] [--show]
-//     [--baseline REF [--baseline-dirs a,b]]
+//     [--baseline REF [--baseline-dirs a,b]] [--sleep-index DIR]
 // Every C file of fs/, mm/, kernel/, net/core and drivers/block of a real kernel tree (Debian's
 // linux-source-6.1) is reviewed as a patch that adds the file, through the lock check's own entry
 // point (lockCheck.run, the code `kreview review --repo` runs) with the tree as the base: helper
@@ -10,7 +10,7 @@
 // finding with its label. --baseline REF (the previous release: c965477) then runs REF's bench and
 // this tree's, as child processes in this same run, over --baseline-dirs (the --quick subset unless
 // given), and prints the ratio of their speeds and finding counts.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -184,6 +184,10 @@ clearFactsMemory();
 // A fresh facts cache: the run is cold, as a first review of the tree would be.
 const cacheDir = mkdtempSync(join(tmpdir(), 'kreview-kernel-bench-'));
 process.env.KREVIEW_CACHE = cacheDir;
+// --sleep-index DIR: the tree's sleeping-call index built before (bench/sleep-index-bench.ts --keep DIR),
+// so that the reviews measure the check with the index, not the one-time build inside them.
+const sleepIndexFrom = opt('--sleep-index');
+if (sleepIndexFrom) cpSync(join(sleepIndexFrom, 'sleep-index'), join(cacheDir, 'sleep-index'), { recursive: true });
 
 let functions = 0;
 const byRule = new Map<string, number>();
