@@ -19,7 +19,7 @@ import { DEFAULT_LIMITS } from '../core/limits.js';
 import { scanFunctions, type ScanSyntax } from './sleep-scan.js';
 
 /** Bump when the scan or the index change shape, so old cache entries are ignored. */
-const INDEX_VERSION = 1;
+const INDEX_VERSION = 2;
 /** Longest chain from a function down to its sleeping call, the call included. */
 export const MAX_CHAIN = 6;
 /** Generated files (register tables, firmware) are larger and hold no helpers worth a scan. */
@@ -162,7 +162,9 @@ function recordOf(path: string, text: string, rules: SleepRules): FileRecord {
         calls.push(intern(c.callee));
       }
     }
-    const def: DefRecord = { name: intern(fn.name), line: fn.line, global: !fn.isStatic || path.endsWith('.h'), trivial: fn.calls.length === 0, drops, calls };
+    // A function that returns a gfp mask computes one (`current_gfp_context(GFP_KERNEL)`): it allocates nothing.
+    if (fn.returns && /\bgfp_t\s*$/.test(fn.returns)) seed = undefined;
+    const def: DefRecord = { name: intern(fn.name), line: fn.line, global: !fn.isStatic || path.endsWith('.h'), trivial: fn.calls.length === 0, drops: drops || Boolean(fn.returns && /\bgfp_t\s*$/.test(fn.returns)), calls };
     if (seed !== undefined) def.seed = seed;
     defs.push(def);
   }

@@ -23,6 +23,8 @@ export interface ScannedFunction {
   isStatic: boolean;
   /** A function-like macro (`#define name(args) body`). */
   macro?: boolean;
+  /** The declaration's words before the name (`static inline gfp_t`), for functions. */
+  returns?: string;
   calls: ScannedCall[];
 }
 
@@ -387,6 +389,8 @@ export function scanFunctions(source: string | Uint8Array, syntax: ScanSyntax, i
             while (k < i && isSpace(b[k])) k++;
           }
           const fn: ScannedFunction = { name, line: headerLine + 1, isStatic: /\bstatic\b/.test(header), calls: [] };
+          const at = header.lastIndexOf(name);
+          if (at > 0) fn.returns = header.slice(Math.max(0, at - 80), at).replace(/\s+/g, ' ').trim();
           const r = scanBody(b, i + 1, n, line, { fn, depth: 1, pp: open[line], stmtStart: true, stmtCond: false, afterLabel: false }, open);
           out.push(fn);
           i = r.end;

@@ -102,6 +102,11 @@ static int only_sometimes(struct path *p, unsigned int flags)
 	return 0;
 }
 
+static inline gfp_t io_gfp_mask(void)
+{
+	return current_gfp_context(GFP_KERNEL);
+}
+
 int alloc_with(gfp_t gfp)
 {
 	return do_alloc(kmalloc(64, gfp));
@@ -167,6 +172,8 @@ describe('the tree index', () => {
     const index = await build(TREE);
     expect(index.sleeps('only_sometimes', 'fs/namei.c')).toBeNull();
     expect(index.sleeps('alloc_with', 'drivers/x.c')).toBeNull();
+    // A function that returns a gfp mask computes it from GFP_KERNEL: it allocates nothing.
+    expect(index.sleeps('io_gfp_mask', 'fs/namei.c')).toBeNull();
     expect(index.sleeps('drops_caller_lock', 'drivers/x.c')).toBeNull();
     expect(index.sleeps('flush_things', 'drivers/x.c')).toBeNull();
     expect(index.sleeps('tool_sleeps', 'drivers/x.c')).toBeNull();
