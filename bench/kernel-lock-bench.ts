@@ -1,6 +1,6 @@
 // Lock check on real kernel code, run by hand:
 //   npx tsx bench/kernel-lock-bench.ts [--quick] [--tree DIR] [--labels FILE] [--dirs a,b] [--list] [--show]
-//     [--baseline REF [--baseline-dirs a,b]] [--summarise DIR]
+//     [--baseline REF [--baseline-dirs a,b]] [--summarise DIR] [--sleep-index DIR]
 // Every C file of fs/, mm/, kernel/, net/core and drivers/block of a real kernel tree (Debian's
 // linux-source-6.1) is reviewed as a patch that adds the file, through the lock check's own entry
 // point (lockCheck.run, the code `kreview review --repo` runs) with the tree as the base: helper
@@ -11,7 +11,7 @@
 // this tree's, as child processes in this same run, over --baseline-dirs (the --quick subset unless
 // given), and prints the ratio of their speeds and finding counts. --summarise DIR times the facts of
 // DIR's C files alone, cold (empty cache) and warm (from the disk cache).
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -82,7 +82,8 @@ class TreeWorkspace implements Workspace {
 
   // A git workspace names the base tree's files by blob id (kreview review --repo keys their facts
   // by it, never hashing an unchanged file again): so does this one when the tree is committed.
-  readonly baseFileIds = blobIds ? async (dir: string): Promise<Map<string, string>> => idsOf(dir) : undefined;
+  // The whole tree's ids (dir '') key the tree's sleeping-call index.
+  readonly baseFileIds = blobIds ? async (dir: string): Promise<Map<string, string>> => (dir ? idsOf(dir) : new Map(blobIds)) : undefined;
 }
 
 /** Blob ids of the tree's files when it is a git repository whose files are as committed, else null. */
@@ -220,6 +221,10 @@ clearFactsMemory();
 // A fresh facts cache: the run is cold, as a first review of the tree would be.
 const cacheDir = mkdtempSync(join(tmpdir(), 'kreview-kernel-bench-'));
 process.env.KREVIEW_CACHE = cacheDir;
+// --sleep-index DIR: the tree's sleeping-call index built before (bench/sleep-index-bench.ts --keep DIR),
+// so that the reviews measure the check with the index, not the one-time build inside them.
+const sleepIndexFrom = opt('--sleep-index');
+if (sleepIndexFrom) cpSync(join(sleepIndexFrom, 'sleep-index'), join(cacheDir, 'sleep-index'), { recursive: true });
 
 let functions = 0;
 const byRule = new Map<string, number>();

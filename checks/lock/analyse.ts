@@ -5,6 +5,7 @@ import type { Held } from '../../src/c/lock-state.js';
 import { lockOwner } from '../../src/c/facts.js';
 import { parseC, type CFunction } from '../../src/c/parse.js';
 import { hunkFunctions, sliceFunctions, WRAPPER_PREFIX } from '../../src/c/slice.js';
+import type { SleepIndex } from '../../src/c/sleep-index.js';
 import type { SummaryIndex, TreeEdge } from '../../src/c/summaries.js';
 import { lockClass, normaliseLockExpr, walkFunction, type WalkResult } from '../../src/c/walk.js';
 import { callName } from './explain.js';
@@ -85,6 +86,8 @@ export interface AnalyseContext {
   model: LockModel;
   matcher: RuleMatcher;
   summaries: SummaryIndex | null;
+  /** The base tree's sleeping functions (repository mode, checks/lock/tree-sleep.ts). */
+  sleeps?: SleepIndex | null;
   /** The patch's review deadline: asked between functions; past it the rest is not walked. */
   expired?: () => boolean;
 }
@@ -341,7 +344,7 @@ function analyseFunction(fn: CFunction, path: string, entry: Held[], members: Ma
   }
   const calledBefore = (names: string[], line: number): boolean => names.length > 0 && walk.calls.some((c) => c.line < line && names.includes(c.callee));
   for (const ev of walk.calls) {
-    for (const hit of ctx.matcher.hitsForCall(ev, path, ctx.summaries)) {
+    for (const hit of ctx.matcher.hitsForCall(ev, path, ctx.summaries, ctx.sleeps)) {
       if (calledBefore(hit.rule.unlessAfter, hit.line)) continue;
       issues.push({ key: `${hit.rule.id}|${hit.callee}|${hit.lock.kind}:${hit.lock.key}`, rule: hit.rule, fn: fn.name, line: hit.line, lockLine: hit.lock.line, lock: hit.lock, hit });
     }

@@ -49,7 +49,7 @@ export function assess(issue: Issue, kinds: Map<string, KindSpec>, hunkOnly: boo
   const h = issue.hit;
   if (h) {
     path.push(`${issue.fn}() calls ${h.callee}() at line ${h.line} with it held`);
-    if (h.chain.length > 1) inferred.push(`${h.callee}() reaches ${h.chain.at(-1)}() (${h.chain.join(' -> ')}): inferred from the tree's function bodies, on paths not known to be taken`);
+    if (h.chain.length > 1) inferred.push(`${h.callee}() reaches ${h.chain.at(-1)}() (${h.chain.join(' -> ')}): inferred from the tree's function bodies${h.where ? ` (${h.callee}() at ${h.where}, every call of the chain made each time its caller runs)` : ', on paths not known to be taken'}`);
     if (confidence !== 'high' && h.chain.length === 1 && l.definite) unknown.push(RULE_UNKNOWN[issue.rule.id] ?? `how likely ${h.callee}() is to block here (the rule rates it ${confidence})`);
   } else if (issue.reverse) {
     path.push(`${issue.fn}() takes ${issue.reverse.to} at line ${issue.line} while holding ${issue.reverse.from}`);

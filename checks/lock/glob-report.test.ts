@@ -9,6 +9,11 @@ import { createWorkspace } from '../../src/git/workspace.js';
 import { readRange } from '../../src/sources/git-range.js';
 import { TestRepo } from '../../test/helpers/git-repo.js';
 import { lockCheck } from './index.js';
+import { matcherFor } from './match.js';
+import { loadRules } from './rules-load.js';
+import { sleepingGlobs, sleepRulesOf, startupGlobReport } from './tree-sleep.js';
+import { sleepIndexFor } from '../../src/c/sleep-index.js';
+import { defaultCacheDir } from '../../src/c/summaries.js';
 
 // Re-told from the `schedule*` lesson: a helper whose name fits a sleeping-call pattern
 // (`wait_for_completion*`) but which only tests a flag and never waits.
@@ -63,5 +68,39 @@ describe('rule globs checked against the tree', () => {
     const globs = notes.filter((n) => n.startsWith('lock rule pattern'));
     expect(globs).toHaveLength(1);
     expect(globs[0]).toMatch(/'wait_for_completion\*' \(sleep-in-atomic, checks\/rules\/atomic\.yml\) matches wait_for_completion_done_flag\(\) at kernel\/gad\/helpers\.c:3/);
+  });
+});
+
+// The whole tree, not only the summarised directory: the helper lives in another part of the tree.
+const ELSEWHERE = HELPERS.replace(/wait_for_completion_done_flag/g, 'wait_for_completion_peek_flag').replace(/gad_wait_slowpath/g, 'elsewhere_slowpath');
+
+describe('rule globs checked against the whole tree', () => {
+  it('names a function anywhere in the tree that a sleeping glob matches and the tree defines as not sleeping', async () => {
+    const notes = await notesOf({ 'kernel/sched/gad-helpers.c': ELSEWHERE, 'drivers/gad/poll.c': user('') }, { 'drivers/gad/poll.c': user('\n\tg->last = jiffies;') });
+    const globs = notes.filter((n) => n.startsWith('lock rule pattern'));
+    expect(globs).toEqual([
+      "lock rule pattern 'wait_for_completion*' (sleep-in-atomic, checks/rules/atomic.yml) matches wait_for_completion_peek_flag() at kernel/sched/gad-helpers.c:3, which the tree defines as not sleeping (no sleeping call made every time it runs): review the pattern",
+    ]);
+  });
+
+  it('reports them at start-up from the index a review of that tree left on disk', async () => {
+    const repo = new TestRepo();
+    try {
+      repo.commit('base\n', { files: { 'kernel/sched/gad-helpers.c': ELSEWHERE.replace(/peek_flag/g, 'poll_flag') } });
+      const history = await openHistory(repo.dir);
+      try {
+        expect(await startupGlobReport(history, 'HEAD', [])).toEqual([]);
+        const rules = loadRules([]);
+        const ids = await history.listFileIds('HEAD', '');
+        await sleepIndexFor({ ids, read: (p) => history.readFile('HEAD', p) }, sleepRulesOf(rules, matcherFor(rules)), { cacheDir: defaultCacheDir(), patterns: sleepingGlobs(rules).map((g) => g.re) });
+        const lines = await startupGlobReport(history, 'HEAD', []);
+        expect(lines).toHaveLength(1);
+        expect(lines[0]).toMatch(/matches wait_for_completion_poll_flag\(\) at kernel\/sched\/gad-helpers\.c:3, which the tree defines as not sleeping/);
+      } finally {
+        await history.close();
+      }
+    } finally {
+      repo.remove();
+    }
   });
 });

@@ -6,7 +6,9 @@
 import { globToRegExp } from '../../src/c/lock-model.js';
 import type { FileFacts } from '../../src/c/facts.js';
 import type { SummaryIndex, Tagger } from '../../src/c/summaries.js';
+import type { SleepIndex } from '../../src/c/sleep-index.js';
 import type { RuleSet } from './rule-types.js';
+import { sleepingGlobs } from './tree-sleep.js';
 
 export interface GlobOverreach {
   glob: string;
@@ -16,6 +18,8 @@ export interface GlobOverreach {
   fn: string;
   path: string;
   line: number;
+  /** What the tree says of the function, when not "without any call that rule is about". */
+  why?: string;
 }
 
 type Glob = { glob: string; re: RegExp; rule: string; file: string };
@@ -82,7 +86,20 @@ export function newOverreachNotes(found: GlobOverreach[]): string[] {
     const key = `${o.glob}\0${o.fn}`;
     if (reported.has(key)) continue;
     reported.add(key);
-    lines.push(`lock rule pattern '${o.glob}' (${o.rule}, ${o.file}) matches ${o.fn}() at ${o.path}:${o.line}, which the tree defines without any call that rule is about: review the pattern`);
+    lines.push(`lock rule pattern '${o.glob}' (${o.rule}, ${o.file}) matches ${o.fn}() at ${o.path}:${o.line}, which the tree defines ${o.why ?? 'without any call that rule is about'}: review the pattern`);
   }
   return lines;
+}
+
+/**
+ * Functions of the whole tree (its sleeping-call index, src/c/sleep-index.ts) that a sleeping
+ * rule's glob matches though their bodies are not known to sleep.
+ */
+export function sleepOverreach(index: SleepIndex, rules: RuleSet): GlobOverreach[] {
+  const globs = sleepingGlobs(rules);
+  const out: GlobOverreach[] = [];
+  for (const q of index.nonSleeping()) {
+    for (const g of globs) if (g.re.test(q.fn)) out.push({ glob: g.glob, rule: g.rule.id, file: g.rule.file, fn: q.fn, path: q.path, line: q.line, why: 'as not sleeping (no sleeping call made every time it runs)' });
+  }
+  return out;
 }

@@ -17,7 +17,9 @@ import { loadRules } from './rules-load.js';
 import type { RuleSet } from './rule-types.js';
 import { LineIndex } from './line-index.js';
 import { headerContracts } from './tree-contracts.js';
-import { globOverreach, newOverreachNotes } from './glob-report.js';
+import { globOverreach, newOverreachNotes, sleepOverreach } from './glob-report.js';
+import { treeSleepIndex } from './tree-sleep.js';
+import { setSleepRecordBudget } from '../../src/c/sleep-index.js';
 import type { LockModel, PrimitiveSpec } from '../../src/c/lock-model.js';
 
 const C_FILE = /\.(c|h)$/;
@@ -199,6 +201,7 @@ export async function runLockCheck(ctx: CheckContext): Promise<Finding[]> {
   const budget = ctx.budget ?? new PatchBudget(ctx.config.limits);
   const rules = loadRules(ctx.config.lock.ruleFiles, budget.limits);
   setFactsMemoryBudget(budget.limits.cacheBytes);
+  setSleepRecordBudget(budget.limits.cacheBytes);
   const matcher = matcherFor(rules);
   const diffs = await ws.files();
   const touched: Touched[] = diffs
@@ -241,6 +244,11 @@ export async function runLockCheck(ctx: CheckContext): Promise<Finding[]> {
       };
       const postIndex = summaryIndexFor([...postFacts, ...headers.facts], tagger, depth);
       for (const line of newOverreachNotes(globOverreach(rules, [...postFacts, ...headers.facts], postIndex, tagger))) budget.note(line);
+      // The base tree's sleeping functions, for both images: built once per tree, then read from the cache.
+      const sleeps = await treeSleepIndex(ws, rules, matcher, cacheDir, () => budget.expired());
+      if (sleeps === null && ws.baseFileIds && budget.expired()) budget.stopped("the tree's sleeping functions were not indexed (the next review goes on from there)");
+      if (sleeps) for (const line of newOverreachNotes(sleepOverreach(sleeps, rules))) budget.note(line);
+      preCtx = { ...preCtx, sleeps };
       postCtx = { ...preCtx, summaries: postIndex, model: extendLockModel(rules.model, withContracts(postIndex.derivedPrimitives(known))) };
       // Pre-images are analysed only for files the patch did not add.
       if (touched.some((t) => pres.get(t.path))) {

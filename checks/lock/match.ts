@@ -2,7 +2,9 @@
 // made while a lock of the rule's kind is held, minus the never-flag list and the path scoping.
 import { NameMatcher } from '../../src/c/lock-model.js';
 import type { Held } from '../../src/c/lock-state.js';
+import type { SleepIndex } from '../../src/c/sleep-index.js';
 import type { SummaryIndex, Tagger } from '../../src/c/summaries.js';
+import { sleepingRules } from './tree-sleep.js';
 import { normaliseLockExpr, type AcquireEvent, type CallEvent } from '../../src/c/walk.js';
 import type { CallRule, Confidence, LockRule, RuleSet } from './rule-types.js';
 
@@ -20,6 +22,8 @@ export interface Hit {
   via?: string;
   /** How the rule names the call when it matched by pattern ("an allocation that can reclaim"). */
   label?: string;
+  /** Where the tree's sleeping-call index found the callee defined (`fs/namei.c:2649`), for the basis. */
+  where?: string;
 }
 
 const LOWER: Record<Confidence, Confidence> = { high: 'medium', medium: 'low', low: 'low' };
@@ -134,8 +138,8 @@ export class RuleMatcher {
     return c;
   }
 
-  /** Rule hits of one call, directly or through a summarised helper. */
-  hitsForCall(ev: CallEvent, path: string, summaries: SummaryIndex | null): Hit[] {
+  /** Rule hits of one call, directly, through a summarised helper, or through the tree's sleeping functions. */
+  hitsForCall(ev: CallEvent, path: string, summaries: SummaryIndex | null, sleeps?: SleepIndex | null): Hit[] {
     if (ev.held.length === 0) return [];
     const hits: Hit[] = [];
     const done = new Set<string>();
@@ -164,6 +168,18 @@ export class RuleMatcher {
         done.add(tag);
         const full = [ev.callee, ...chain];
         hits.push({ rule, line: ev.line, callee: ev.callee, args: ev.args, lock, confidence: this.confidence(rule, null, lock, ev.held, full.length), chain: full });
+      }
+    }
+    // A function of the tree that sleeps every time it runs (src/c/sleep-index.ts), further than the summaries reach.
+    const fact = ev.indirect || !sleeps ? null : sleeps.sleeps(ev.callee, path);
+    if (fact && this.rules.model.lookup(ev.callee, ev.args).length === 0) {
+      const full = [ev.callee, ...fact.chain];
+      for (const rule of sleepingRules(this.rules)) {
+        if (done.has(rule.id) || !this.applies(rule, path)) continue;
+        const lock = strongest(ev.held.filter((h) => rule.held.includes(h.kind) && !full.some((n, i) => this.never(h.kind, n, i === 0 ? ev.args : []))));
+        if (!lock) continue;
+        done.add(rule.id);
+        hits.push({ rule, line: ev.line, callee: ev.callee, args: ev.args, lock, confidence: this.confidence(rule, null, lock, ev.held, full.length), chain: full, where: `${fact.path}:${fact.line}` });
       }
     }
     return hits;

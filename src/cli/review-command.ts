@@ -28,6 +28,7 @@ import { RemarkGrouper, type GroupedRemark } from '../review/group-remarks.js';
 import { isEnabled } from '../review/filter.js';
 import { toolVersion } from './version.js';
 import { validateLockRules } from '../../checks/lock/index.js';
+import { startupGlobReport } from '../../checks/lock/tree-sleep.js';
 
 export type OutputFormat = 'text' | 'json' | 'sarif' | 'b4' | 'rdjsonl' | 'email';
 export type FailOn = Severity | 'never';
@@ -125,13 +126,16 @@ export async function streamReview(
   }
   // A broken rule file is a start-up error with its file and line, not an error on every patch;
   // a review without the lock check does not read them (about a third of a second).
-  if (isEnabled('lock', config) || config.enable.some((p) => p.startsWith('lock/'))) validateLockRules(config.lock.ruleFiles);
+  const lockOn = isEnabled('lock', config) || config.enable.some((p) => p.startsWith('lock/'));
+  if (lockOn) validateLockRules(config.lock.ruleFiles);
 
   let history: History | null = null;
   try {
     if (repo) history = await openHistory(repo, { progress });
     if (opts.base && history && !(await history.revParse(opts.base)))
       throw new KreviewError(`--base ${opts.base}: no such revision in ${repo}`);
+    // Rule globs that match functions the tree defines as not sleeping, from the tree's cached index.
+    if (history && lockOn) for (const line of await startupGlobReport(history, opts.base ?? 'HEAD', config.lock.ruleFiles).catch(() => [])) process.stderr.write(`kreview: ${line}\n`);
     const mailPatches: Patch[] = [];
     if (files.length)
       for await (const item of readInputs(files, config.limits.messageBytes)) {
