@@ -224,7 +224,10 @@ process.env.KREVIEW_CACHE = cacheDir;
 // --sleep-index DIR: the tree's sleeping-call index built before (bench/sleep-index-bench.ts --keep DIR),
 // so that the reviews measure the check with the index, not the one-time build inside them.
 const sleepIndexFrom = opt('--sleep-index');
-if (sleepIndexFrom) cpSync(join(sleepIndexFrom, 'sleep-index'), join(cacheDir, 'sleep-index'), { recursive: true });
+if (sleepIndexFrom) {
+  cpSync(join(sleepIndexFrom, 'sleep-index'), join(cacheDir, 'sleep-index'), { recursive: true });
+  config.lock.treeSleepIndex = true;
+}
 
 let functions = 0;
 const byRule = new Map<string, number>();

@@ -50,6 +50,7 @@ async function notesOf(files: Record<string, string>, after: Record<string, stri
     try {
       const workspace = await createWorkspace(patches[0], { repo: repo.dir, history });
       const config = defaultConfig();
+      config.lock.treeSleepIndex = true;
       const budget = new PatchBudget(config.limits);
       const series = { id: patches[0].id, version: 1, subject: patches[0].subject, cover: null, patches, total: 1, missing: [], complete: true };
       await lockCheck.run({ patch: patches[0], series, workspace, config, budget });

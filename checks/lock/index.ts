@@ -245,8 +245,9 @@ export async function runLockCheck(ctx: CheckContext): Promise<Finding[]> {
       const postIndex = summaryIndexFor([...postFacts, ...headers.facts], tagger, depth);
       for (const line of newOverreachNotes(globOverreach(rules, [...postFacts, ...headers.facts], postIndex, tagger))) budget.note(line);
       // The base tree's sleeping functions, for both images: built once per tree, then read from the cache.
-      const sleeps = await treeSleepIndex(ws, rules, matcher, cacheDir, () => budget.expired());
-      if (sleeps === null && ws.baseFileIds && budget.expired()) budget.stopped("the tree's sleeping functions were not indexed (the next review goes on from there)");
+      const wantSleeps = ctx.config.lock.treeSleepIndex;
+      const sleeps = wantSleeps ? await treeSleepIndex(ws, rules, matcher, cacheDir, () => budget.expired()) : null;
+      if (wantSleeps && sleeps === null && ws.baseFileIds && budget.expired()) budget.stopped("the tree's sleeping functions were not indexed (the next review goes on from there)");
       if (sleeps) for (const line of newOverreachNotes(sleepOverreach(sleeps, rules))) budget.note(line);
       preCtx = { ...preCtx, sleeps };
       postCtx = { ...preCtx, summaries: postIndex, model: extendLockModel(rules.model, withContracts(postIndex.derivedPrimitives(known))) };

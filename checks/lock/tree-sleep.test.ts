@@ -63,7 +63,7 @@ ${body}	rcu_read_unlock();
 }
 `;
 
-const run = (body: string) => runLockCase({ before: { ...TREE, 'drivers/watch/check.c': user('') }, after: { 'drivers/watch/check.c': user(body) } });
+const run = (body: string) => runLockCase({ before: { ...TREE, 'drivers/watch/check.c': user('') }, after: { 'drivers/watch/check.c': user(body) }, config: { treeSleepIndex: true } });
 
 describe('sleeping functions inferred from the tree', () => {
   it('a lookup that sleeps three calls down, added inside rcu_read_lock(), is a note with the chain', async () => {
@@ -90,7 +90,7 @@ describe('sleeping functions inferred from the tree', () => {
   it('stays quiet when the call moves out of the RCU section', async () => {
     const before = { ...TREE, 'drivers/watch/check.c': user('\terr = path_by_name(name, 0, &path);\n') };
     const moved = user('').replace('\trcu_read_lock();', '\terr = path_by_name(name, 0, &path);\n\trcu_read_lock();');
-    const findings = await runLockCase({ before, after: { 'drivers/watch/check.c': moved } });
+    const findings = await runLockCase({ before, after: { 'drivers/watch/check.c': moved }, config: { treeSleepIndex: true } });
     expect(findings.filter((x) => x.id === 'lock/sleep-in-atomic' && !/looks like a fix/.test(x.message))).toEqual([]);
   });
 });

@@ -37,6 +37,13 @@ export interface LockConfig {
   summaryDepth: number;
   /** Extra rule files (YAML) on top of checks/rules/. */
   ruleFiles: string[];
+  /**
+   * Infer sleeping functions from the whole base tree (src/c/sleep-index.ts). Off by default: the
+   * first review of a kernel-sized tree builds the index (about 70 s of CPU and 1.4 GB at its peak on
+   * linux 6.1), which a one-patch review or the mail daemon should not pay unasked; later reviews
+   * read it from the cache in a fraction of a second.
+   */
+  treeSleepIndex: boolean;
 }
 
 export interface KreviewConfig {
@@ -70,7 +77,7 @@ export const defaultConfig = (): KreviewConfig => ({
     releaseTagPattern: 'v*',
     suggestFromBlame: true,
   },
-  lock: { summaryDepth: 3, ruleFiles: [] },
+  lock: { summaryDepth: 3, ruleFiles: [], treeSleepIndex: false },
   limits: { ...DEFAULT_LIMITS },
 });
 
