@@ -9,6 +9,7 @@ import { deletionPoints } from '../../src/git/apply-hunks.js';
 import { extendLockModel } from '../../src/c/lock-model.js';
 import { defaultCacheDir, factsFor, factsForBlob, setFactsMemoryBudget, summaryIndexFor } from '../../src/c/summaries.js';
 import type { FileFacts } from '../../src/c/facts.js';
+import { setTreeBudget } from '../../src/c/native-trees.js';
 import { assess } from './confidence.js';
 import { analyseImage, type AnalyseContext, type FunctionAnalysis, type Issue } from './analyse.js';
 import { callName, explanation, fixedExplanation, fixedMessage, message, precedents, type ExplainContext } from './explain.js';
@@ -174,6 +175,7 @@ export async function runLockCheck(ctx: CheckContext): Promise<Finding[]> {
   const budget = ctx.budget ?? new PatchBudget(ctx.config.limits);
   const rules = loadRules(ctx.config.lock.ruleFiles, budget.limits);
   setFactsMemoryBudget(budget.limits.cacheBytes);
+  setTreeBudget(budget.limits.cacheBytes);
   const matcher = matcherFor(rules);
   const diffs = await ws.files();
   const touched: Touched[] = diffs

@@ -4,6 +4,7 @@ import Parser from 'tree-sitter';
 import C from 'tree-sitter-c';
 import { CNode, copyTree, rowFinder } from './ast.js';
 import { globToRegExp, type SyntaxSpec } from './lock-model.js';
+import { treeParsed } from './native-trees.js';
 
 export type SyntaxNode = CNode;
 
@@ -392,6 +393,7 @@ export function parseC(text: string, syntax: SyntaxSpec): CFile {
 function parseUncached(text: string, syntax: SyntaxSpec): CFile {
   const { masked, annotations } = maskMacros(text, syntax);
   const tree = getParser().parse(masked, undefined, { bufferSize: masked.length * 2 + 1024 });
+  treeParsed(masked.length);
   const functions: CFunction[] = [];
   const rowOf = rowFinder(masked);
   const visit = (n: Parser.SyntaxNode): void => {
