@@ -11,7 +11,7 @@ import { defaultCacheDir, factsFor, factsForBlob, setFactsMemoryBudget, summaryI
 import type { FileFacts } from '../../src/c/facts.js';
 import { setTreeBudget } from '../../src/c/native-trees.js';
 import { assess } from './confidence.js';
-import { analyseImage, type AnalyseContext, type FunctionAnalysis, type Issue } from './analyse.js';
+import { analyseImage, type AnalyseContext, type FunctionAnalysis, type FunctionOutline, type Issue } from './analyse.js';
 import { callName, explanation, fixedExplanation, fixedMessage, message, precedents, type ExplainContext } from './explain.js';
 import { matcherFor } from './match.js';
 import { loadRules } from './rules-load.js';
@@ -30,6 +30,12 @@ interface Touched {
   diff: FileDiff;
   path: string;
   added: LineIndex;
+}
+
+/** The functions of the touched files' post- and pre-images, by path, as their facts found them. */
+interface Outlines {
+  post: Map<string, FunctionOutline[]>;
+  pre: Map<string, FunctionOutline[]>;
 }
 
 /** Thrown inside a step that stops at the review deadline; caught where the step's result is dropped. */
@@ -197,6 +203,11 @@ export async function runLockCheck(ctx: CheckContext): Promise<Finding[]> {
     }
   }
 
+  // Where a parse of each touched file's whole images finds its functions (their facts), when summarised.
+  const outlines: Outlines = { post: new Map(), pre: new Map() };
+  const outline = (into: Map<string, FunctionOutline[]>, facts: FileFacts[]): void => {
+    for (const f of facts) if (touched.some((t) => t.path === f.path)) into.set(f.path, f.functions);
+  };
   let preCtx: AnalyseContext = { rules, model: rules.model, matcher, summaries: null, expired: () => budget.expired() };
   let postCtx: AnalyseContext = preCtx;
   const complete = touched.every((t) => posts.get(t.path)?.complete);
@@ -210,6 +221,7 @@ export async function runLockCheck(ctx: CheckContext): Promise<Finding[]> {
       const preTexts = new Map(touched.map((t) => [t.path, pres.get(t.path)?.text ?? null]));
       // The headers the touched files include: their inline helpers and annotated prototypes (tree-contracts.ts).
       const postFacts = await treeFacts(ws, touched, postTexts, rules, cacheDir, budget);
+      outline(outlines.post, postFacts);
       const headers = await headerContracts(ws, postTexts, new Set(postFacts.map((f) => f.path)), rules, cacheDir, budget);
       // An annotation is the author's word on a function: it wins over what its body seemed to do.
       const withContracts = (derived: PrimitiveSpec[]): PrimitiveSpec[] => {
@@ -221,7 +233,9 @@ export async function runLockCheck(ctx: CheckContext): Promise<Finding[]> {
       postCtx = { ...preCtx, summaries: postIndex, model: extendLockModel(rules.model, withContracts(postIndex.derivedPrimitives(known))) };
       // Pre-images are analysed only for files the patch did not add.
       if (touched.some((t) => pres.get(t.path))) {
-        const preIndex = summaryIndexFor([...(await treeFacts(ws, touched, preTexts, rules, cacheDir, budget)), ...headers.facts], tagger, depth);
+        const preFacts = await treeFacts(ws, touched, preTexts, rules, cacheDir, budget);
+        outline(outlines.pre, preFacts);
+        const preIndex = summaryIndexFor([...preFacts, ...headers.facts], tagger, depth);
         preCtx = { ...preCtx, summaries: preIndex, model: extendLockModel(rules.model, withContracts(preIndex.derivedPrimitives(known))) };
       }
     } catch (e) {
@@ -233,7 +247,7 @@ export async function runLockCheck(ctx: CheckContext): Promise<Finding[]> {
   const explainCtx: ExplainContext = { kinds: rules.model.kinds, subjects: await precedentSubjects(ws, rules), hunkOnly: false };
   for (const [i, t] of touched.entries()) {
     try {
-      findings.push(...checkFile(t, posts.get(t.path) ?? null, pres.get(t.path) ?? null, postCtx, preCtx, explainCtx, budget));
+      findings.push(...checkFile(t, posts.get(t.path) ?? null, pres.get(t.path) ?? null, postCtx, preCtx, explainCtx, budget, outlines));
     } catch (e) {
       if (!(e instanceof DeadlinePassed)) {
         findings.push({ id: 'lock/unparsed', severity: 'note', message: `cannot analyse ${t.path}: ${errorMessage(e)}`, location: { kind: 'file', path: t.path, line: t.added.first()! } });
@@ -255,6 +269,7 @@ function checkFile(
   preCtx: AnalyseContext,
   explainCtx: ExplainContext,
   budget: PatchBudget,
+  outlines: Outlines,
 ): Finding[] {
   if (!post) return [];
   const findings: Finding[] = [];
@@ -268,9 +283,13 @@ function checkFile(
     if (cut.cut) budget.note(`${t.path}: lines longer than ${lineLength} characters (limits.lineLength) were cut there for the lock check`);
     return cut.text;
   };
-  const after = analyseImage({ path: t.path, text: image(post.text, post.complete, postHunks), complete: post.complete, lines: [...t.added.all], hunks: postHunks }, postCtx);
+  // The outline holds for the text its facts were made of, not for one cut to the limits.
+  const outlined = (text: string, whole: string, of: Map<string, FunctionOutline[]>) => (text === whole ? { outline: of.get(t.path) } : {});
+  const postText = image(post.text, post.complete, postHunks);
+  const after = analyseImage({ path: t.path, text: postText, complete: post.complete, lines: [...t.added.all], hunks: postHunks, ...outlined(postText, post.text, outlines.post) }, postCtx);
   if (budget.expired()) throw new DeadlinePassed();
-  const before = pre ? analyseImage({ path: t.diff.oldPath ?? t.path, text: image(pre.text, pre.complete, preHunks), complete: pre.complete, lines: oldHunkLines(t.diff).filter((l) => l <= linesPerFile), hunks: preHunks }, preCtx) : [];
+  const preText = pre ? image(pre.text, pre.complete, preHunks) : '';
+  const before = pre ? analyseImage({ path: t.diff.oldPath ?? t.path, text: preText, complete: pre.complete, lines: oldHunkLines(t.diff).filter((l) => l <= linesPerFile), hunks: preHunks, ...outlined(preText, pre.text, outlines.pre) }, preCtx) : [];
   if (budget.expired()) throw new DeadlinePassed();
   const beforeByKey = new Map(before.map((f) => [f.key, f]));
   // A problem the pre-image had in any changed function moved with the code: it is not new.
