@@ -4,18 +4,38 @@
 // was written (the output streams), and the ratios. Real data: a git history given with --repo
 // (e.g. /work/hist/btrfs-progs.git, a bare clone of btrfs-progs); nothing generated.
 //
-//   npx tsx bench/range-bench.ts [--repo DIR] [--ranges 300,1200] [--warm]
+//   npx tsx bench/range-bench.ts [--repo DIR] [--ranges 300,1200] [--warm] [--baseline REF]
 //
 // --warm reviews the longest range once, untimed, first: the History index and the lock check's
 // facts cache (KREVIEW_CACHE, default ~/.cache/kreview) are then on disk, as for a daemon.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+// --baseline REF also reviews each range, all checks, with kreview at REF (exported with git archive
+// and compiled once under $TMPDIR/kreview-range-bench/, this checkout's node_modules), in the same
+// run, and prints this tree's commits per CPU second and peak RSS as ratios against it.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = fileURLToPath(new URL('../bin/kreview.js', import.meta.url));
 const TIME = '/usr/bin/time';
+
+/** The compiled CLI of `ref`: exported and built once, kept for the next run. */
+function baselineCli(ref: string): string {
+  const full = execFileSync('git', ['rev-parse', '--verify', `${ref}^{commit}`], { cwd: ROOT, encoding: 'utf8' }).trim();
+  const tree = join(tmpdir(), 'kreview-range-bench', `baseline-${full.slice(0, 12)}`);
+  const main = join(tree, 'dist', 'src', 'cli', 'main.js');
+  if (!existsSync(main)) {
+    mkdirSync(tree, { recursive: true });
+    execFileSync('sh', ['-c', `git archive ${full} | tar -x -C "${tree}"`], { cwd: ROOT });
+    if (!existsSync(join(tree, 'node_modules'))) symlinkSync(join(ROOT, 'node_modules'), join(tree, 'node_modules'));
+    console.log(`compiling ${ref} into ${tree} ...`);
+    execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(tree, 'tsconfig.build.json')], { cwd: tree, stdio: 'inherit' });
+    writeFileSync(join(tree, 'dist', '.built'), '');
+  }
+  return main;
+}
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);
@@ -23,6 +43,8 @@ function arg(name: string, fallback: string): string {
 }
 
 const repo = arg('--repo', '/work/hist/btrfs-progs.git');
+const baselineRef = process.argv.includes('--baseline') ? arg('--baseline', 'main') : null;
+const baseBin = baselineRef ? baselineCli(baselineRef) : null;
 const ranges = arg('--ranges', '300,1200').split(',').map(Number);
 if (!existsSync(repo)) throw new Error(`--repo ${repo}: no such directory (a real history is needed)`);
 if (!existsSync(TIME)) throw new Error(`${TIME} is needed for the CPU and peak RSS of the child (Debian package time)`);
@@ -38,10 +60,10 @@ interface Run {
 }
 
 /** One review as a child process; its stdout read as it comes. */
-function review(range: string, checks: string | null): Promise<Run> {
+function review(range: string, checks: string | null, bin = BIN): Promise<Run> {
   const dir = mkdtempSync(join(tmpdir(), 'kreview-range-bench-'));
   const timeFile = join(dir, 'time');
-  const args = [TIME, '-o', timeFile, '-f', '%U %S %M', process.execPath, BIN, 'review', '--repo', repo, range, '--format', 'json', '--fail-on', 'never', ...(checks ? ['--checks', checks] : [])];
+  const args = [TIME, '-o', timeFile, '-f', '%U %S %M', process.execPath, bin, 'review', '--repo', repo, range, '--format', 'json', '--fail-on', 'never', ...(checks ? ['--checks', checks] : [])];
   return new Promise((resolve, reject) => {
     const t0 = Date.now();
     let firstAt: number | null = null;
@@ -77,10 +99,10 @@ if (process.argv.includes('--warm')) {
 }
 
 const load0 = loadavg()[0];
-const rows: { range: string; all: Run; fixes: Run }[] = [];
+const rows: { range: string; all: Run; fixes: Run; baseline: Run | null }[] = [];
 for (const n of ranges) {
   const range = `HEAD~${n}..HEAD`;
-  rows.push({ range, all: await review(range, null), fixes: await review(range, 'fixes') });
+  rows.push({ range, all: await review(range, null), fixes: await review(range, 'fixes'), baseline: baseBin ? await review(range, null, baseBin) : null });
 }
 
 const fmt = (x: number, d = 1): string => x.toFixed(d);
@@ -91,6 +113,11 @@ for (const { range, all, fixes } of rows) {
     console.log(`    ${label.padEnd(26)} ${fmt(r.patches / r.wallS).padStart(6)} commits/s wall (${fmt(r.wallS)} s), ${fmt(r.patches / r.cpuS).padStart(6)} commits/CPU-s (${fmt(r.cpuS)} s), peak RSS ${fmt(r.peakMb, 0)} MB, first commit written after ${r.firstS === null ? '-' : fmt(r.firstS)} s`);
   }
   console.log(`    all checks cost ${fmt(all.cpuS / fixes.cpuS)}x the CPU of the baseline`);
+}
+for (const { range, all, baseline } of rows) {
+  if (!baseline) continue;
+  const rate = (r: Run): number => r.patches / r.cpuS;
+  console.log(`  ${range}, all checks, kreview at ${baselineRef}: ${fmt(rate(baseline))} commits/CPU-s (${fmt(baseline.cpuS)} s), peak RSS ${fmt(baseline.peakMb, 0)} MB; this tree ${fmt(rate(all) / rate(baseline), 2)}x the commits per CPU second, ${fmt(all.peakMb / baseline.peakMb, 2)}x the peak`);
 }
 if (rows.length > 1) {
   const [a, b] = [rows[0], rows[rows.length - 1]];

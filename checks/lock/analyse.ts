@@ -3,8 +3,8 @@
 import { mentionsPrimitive, type LockModel } from '../../src/c/lock-model.js';
 import type { Held } from '../../src/c/lock-state.js';
 import { lockOwner } from '../../src/c/facts.js';
-import { parseC, type CFunction } from '../../src/c/parse.js';
-import { hunkFunctions, sliceFunctions, WRAPPER_PREFIX } from '../../src/c/slice.js';
+import { parseC, type CFile, type CFunction } from '../../src/c/parse.js';
+import { hunkFunctions, keepLines, sliceFunctions, WRAPPER_PREFIX } from '../../src/c/slice.js';
 import type { SleepIndex } from '../../src/c/sleep-index.js';
 import type { SummaryIndex, TreeEdge } from '../../src/c/summaries.js';
 import { lockClass, normaliseLockExpr, walkFunction, type WalkResult } from '../../src/c/walk.js';
@@ -79,6 +79,17 @@ export interface ImageInput {
   assumed?: Map<string, AboveLock[]>;
   /** Lines both images share (the hunks' context), by an id the same in both: `c<old line>`. */
   lineIds?: ReadonlyMap<number, string>;
+  /** The functions a parse of the whole of `text` finds (its facts): then only those holding a wanted line are parsed. */
+  outline?: FunctionOutline[];
+}
+
+export interface FunctionOutline {
+  name: string;
+  /** First and last line of the definition. */
+  line: number;
+  endLine: number;
+  /** The whole parse had errors in it. */
+  partial: boolean;
 }
 
 export interface AnalyseContext {
@@ -464,6 +475,24 @@ function pathLeaks(fn: CFunction, walk: WalkResult, releasedAt: string[], member
   return [...out.values()];
 }
 
+/**
+ * What a parse of the whole of `text` gives analyseImage, from its outline (the facts of the same
+ * text): the functions holding a wanted line, parsed with the rest of the file blanked (line numbers
+ * kept). A change at file scope or in a function's head then no longer costs a parse of the whole
+ * file. Null (parse it whole) unless the slice gives exactly those functions, at the same lines and
+ * without errors; a function the whole parse found errors in is read in its context.
+ */
+function parseOutlined(text: string, lines: number[], outline: FunctionOutline[], syntax: LockModel['syntax']): CFile | null {
+  const wanted = outline.filter((f) => lines.some((l) => l >= f.line && l <= f.endLine));
+  if (wanted.some((f) => f.partial)) return null;
+  if (wanted.length === 0) return { text, functions: [] };
+  const file = parseC(keepLines(text, wanted.map((f) => [f.line, f.endLine])), syntax);
+  const same =
+    file.functions.length === wanted.length &&
+    file.functions.every((f, i) => f.name === wanted[i].name && f.startLine === wanted[i].line && f.endLine === wanted[i].endLine && f.errorLines.length === 0);
+  return same ? file : null;
+}
+
 /** Analyse the functions of one image that contain the wanted lines. */
 export function analyseImage(input: ImageInput, ctx: AnalyseContext): FunctionAnalysis[] {
   // Parsing only the wanted functions keeps a patch fast; fall back to the whole file.
@@ -472,9 +501,11 @@ export function analyseImage(input: ImageInput, ctx: AnalyseContext): FunctionAn
   for (let i = input.text.indexOf('\n'); i >= 0; i = input.text.indexOf('\n', i + 1)) lineCount++;
   const most = input.lines.length * 2 > lineCount;
   const sliced = input.complete && !most ? sliceFunctions(input.text, input.lines) : null;
-  let file = parseC(sliced ?? input.text, ctx.model.syntax);
-  if (sliced !== null && !input.lines.every((l) => file.functions.some((f) => l >= f.startLine && l <= f.endLine))) {
-    file = parseC(input.text, ctx.model.syntax);
+  let file = sliced === null ? null : parseC(sliced, ctx.model.syntax);
+  if (file === null || !input.lines.every((l) => file!.functions.some((f) => l >= f.startLine && l <= f.endLine))) {
+    // What a parse of the whole file finds; its facts may already say where (not for most of a file: that parse is shared with them).
+    const outlined = input.complete && !most && input.outline ? parseOutlined(input.text, input.lines, input.outline, ctx.model.syntax) : null;
+    file = outlined ?? parseC(input.text, ctx.model.syntax);
   }
   const members = callbackMembers(input.text);
   const wanted = (f: { startLine: number; endLine: number }): boolean => input.lines.some((l) => l >= f.startLine && l <= f.endLine);

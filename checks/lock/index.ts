@@ -9,8 +9,9 @@ import { deletionPoints } from '../../src/git/apply-hunks.js';
 import { extendLockModel } from '../../src/c/lock-model.js';
 import { defaultCacheDir, factsFor, factsForBlob, setFactsMemoryBudget, summaryIndexFor } from '../../src/c/summaries.js';
 import type { FileFacts } from '../../src/c/facts.js';
+import { setTreeBudget } from '../../src/c/native-trees.js';
 import { assess } from './confidence.js';
-import { analyseImage, releasedThere, type AboveLock, type AnalyseContext, type FunctionAnalysis, type Issue } from './analyse.js';
+import { analyseImage, releasedThere, type AboveLock, type AnalyseContext, type FunctionAnalysis, type FunctionOutline, type Issue } from './analyse.js';
 import { callName, explanation, fixedExplanation, fixedMessage, message, precedents, type ExplainContext } from './explain.js';
 import { matcherFor } from './match.js';
 import { loadRules } from './rules-load.js';
@@ -56,6 +57,12 @@ function knownTo(model: LockModel): (name: string) => boolean {
     knowns.set(model, known);
   }
   return known;
+}
+
+/** The functions of the touched files' post- and pre-images, by path, as their facts found them. */
+interface Outlines {
+  post: Map<string, FunctionOutline[]>;
+  pre: Map<string, FunctionOutline[]>;
 }
 
 /** Thrown inside a step that stops at the review deadline; caught where the step's result is dropped. */
@@ -202,6 +209,7 @@ export async function runLockCheck(ctx: CheckContext): Promise<Finding[]> {
   const rules = loadRules(ctx.config.lock.ruleFiles, budget.limits);
   setFactsMemoryBudget(budget.limits.cacheBytes);
   setSleepRecordBudget(budget.limits.cacheBytes);
+  setTreeBudget(budget.limits.cacheBytes);
   const matcher = matcherFor(rules);
   const diffs = await ws.files();
   const touched: Touched[] = diffs
@@ -223,6 +231,11 @@ export async function runLockCheck(ctx: CheckContext): Promise<Finding[]> {
     }
   }
 
+  // Where a parse of each touched file's whole images finds its functions (their facts), when summarised.
+  const outlines: Outlines = { post: new Map(), pre: new Map() };
+  const outline = (into: Map<string, FunctionOutline[]>, facts: FileFacts[]): void => {
+    for (const f of facts) if (touched.some((t) => t.path === f.path)) into.set(f.path, f.functions);
+  };
   let preCtx: AnalyseContext = { rules, model: rules.model, matcher, summaries: null, expired: () => budget.expired() };
   let postCtx: AnalyseContext = preCtx;
   const complete = touched.every((t) => posts.get(t.path)?.complete);
@@ -236,6 +249,7 @@ export async function runLockCheck(ctx: CheckContext): Promise<Finding[]> {
       const preTexts = new Map(touched.map((t) => [t.path, pres.get(t.path)?.text ?? null]));
       // The headers the touched files include: their inline helpers and annotated prototypes (tree-contracts.ts).
       const postFacts = await treeFacts(ws, touched, postTexts, rules, cacheDir, budget);
+      outline(outlines.post, postFacts);
       const headers = await headerContracts(ws, postTexts, new Set(postFacts.map((f) => f.path)), rules, cacheDir, budget);
       // An annotation is the author's word on a function: it wins over what its body seemed to do.
       const withContracts = (derived: PrimitiveSpec[]): PrimitiveSpec[] => {
@@ -253,7 +267,9 @@ export async function runLockCheck(ctx: CheckContext): Promise<Finding[]> {
       postCtx = { ...preCtx, summaries: postIndex, model: extendLockModel(rules.model, withContracts(postIndex.derivedPrimitives(known))) };
       // Pre-images are analysed only for files the patch did not add.
       if (touched.some((t) => pres.get(t.path))) {
-        const preIndex = summaryIndexFor([...(await treeFacts(ws, touched, preTexts, rules, cacheDir, budget)), ...headers.facts], tagger, depth);
+        const preFacts = await treeFacts(ws, touched, preTexts, rules, cacheDir, budget);
+        outline(outlines.pre, preFacts);
+        const preIndex = summaryIndexFor([...preFacts, ...headers.facts], tagger, depth);
         preCtx = { ...preCtx, summaries: preIndex, model: extendLockModel(rules.model, withContracts(preIndex.derivedPrimitives(known))) };
       }
     } catch (e) {
@@ -265,7 +281,7 @@ export async function runLockCheck(ctx: CheckContext): Promise<Finding[]> {
   const explainCtx: ExplainContext = { kinds: rules.model.kinds, subjects: await precedentSubjects(ws, rules), hunkOnly: false };
   for (const [i, t] of touched.entries()) {
     try {
-      findings.push(...checkFile(t, posts.get(t.path) ?? null, pres.get(t.path) ?? null, postCtx, preCtx, explainCtx, budget));
+      findings.push(...checkFile(t, posts.get(t.path) ?? null, pres.get(t.path) ?? null, postCtx, preCtx, explainCtx, budget, outlines));
     } catch (e) {
       if (!(e instanceof DeadlinePassed)) {
         findings.push({ id: 'lock/unparsed', severity: 'note', message: `cannot analyse ${t.path}: ${errorMessage(e)}`, location: { kind: 'file', path: t.path, line: t.added.first()! } });
@@ -287,6 +303,7 @@ function checkFile(
   preCtx: AnalyseContext,
   explainCtx: ExplainContext,
   budget: PatchBudget,
+  outlines: Outlines,
 ): Finding[] {
   if (!post) return [];
   const findings: Finding[] = [];
@@ -310,8 +327,14 @@ function checkFile(
       preIds.set(l.oldLine, `c${l.oldLine}`);
     }
   }
-  const postInput = { path: t.path, text: image(post.text, post.complete, postHunks), complete: post.complete, lines: [...t.added.all], hunks: postHunks, lineIds: postIds };
-  const preInput = pre ? { path: t.diff.oldPath ?? t.path, text: image(pre.text, pre.complete, preHunks), complete: pre.complete, lines: oldHunkLines(t.diff).filter((l) => l <= linesPerFile), hunks: preHunks, lineIds: preIds } : null;
+  // The outline holds for the text its facts were made of, not for one cut to the limits.
+  const outlined = (text: string, whole: string, of: Map<string, FunctionOutline[]>) => (text === whole ? { outline: of.get(t.path) } : {});
+  const postText = image(post.text, post.complete, postHunks);
+  const postInput = { path: t.path, text: postText, complete: post.complete, lines: [...t.added.all], hunks: postHunks, lineIds: postIds, ...outlined(postText, post.text, outlines.post) };
+  const preText = pre ? image(pre.text, pre.complete, preHunks) : '';
+  const preInput = pre
+    ? { path: t.diff.oldPath ?? t.path, text: preText, complete: pre.complete, lines: oldHunkLines(t.diff).filter((l) => l <= linesPerFile), hunks: preHunks, lineIds: preIds, ...outlined(preText, pre.text, outlines.pre) }
+    : null;
   let after = analyseImage(postInput, postCtx);
   if (budget.expired()) throw new DeadlinePassed();
   let before = preInput ? analyseImage(preInput, preCtx) : [];

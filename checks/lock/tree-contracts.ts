@@ -50,6 +50,7 @@ function trustedPart(f: FileFacts, named: Set<string>, helpers: Set<string>): Fi
     const functions: FunctionFacts[] = f.functions.map((fn) => ({
       name: fn.name,
       line: fn.line,
+      endLine: fn.endLine,
       calls: fn.calls.filter((c) => named.has(c.callee) || helpers.has(c.callee)),
       edges: [],
       partial: fn.partial,

@@ -35,6 +35,8 @@ export const lockOwner = (key: string): string | undefined => /^([A-Za-z_]\w*)(?
 export interface FunctionFacts {
   name: string;
   line: number;
+  /** The definition's last line: with `line`, where a parse of the whole file found it (analyse.ts parses only the changed ones). */
+  endLine: number;
   calls: CallFact[];
   edges: EdgeFact[];
   /** The function returns with a lock on parameter `arg` taken (every exit holds it), taken at `line`. */
@@ -113,7 +115,7 @@ export function collectFacts(path: string, text: string, model: LockModel): File
         edges.push(edge);
       }
     }
-    const facts: FunctionFacts = { name: fn.name, line: fn.startLine, calls, edges, partial: fn.errorLines.length > 0 };
+    const facts: FunctionFacts = { name: fn.name, line: fn.startLine, endLine: fn.endLine, calls, edges, partial: fn.errorLines.length > 0 };
     if (fn.isStatic) facts.isStatic = true;
     const exits = walk.exits;
     if (exits.length > 0) {

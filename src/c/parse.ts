@@ -6,6 +6,7 @@ import { CNode, copyTree, rowFinder } from './ast.js';
 import { resolveConditionals } from './conditionals.js';
 import { rewriteStatementMacros } from './statement-macros.js';
 import { globToRegExp, type SyntaxSpec } from './lock-model.js';
+import { treeParsed } from './native-trees.js';
 
 export type SyntaxNode = CNode;
 
@@ -408,6 +409,7 @@ function parseUncached(text: string, syntax: SyntaxSpec): CFile {
 
 function functionsOf(masked: string, rowOf: (i: number) => number, annotations: Annotation[]): CFunction[] {
   const tree = getParser().parse(masked, undefined, { bufferSize: masked.length * 2 + 1024 });
+  treeParsed(masked.length);
   const functions: CFunction[] = [];
   const visit = (n: Parser.SyntaxNode): void => {
     for (const c of n.namedChildren) {

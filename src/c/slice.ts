@@ -31,6 +31,14 @@ export function sliceFunctions(text: string, lines: number[]): string | null {
   return all.map((l, k) => (keep[k] ? l : '')).join('\n');
 }
 
+/** The text with every line outside the given ranges (first and last line, 1-based) blanked. */
+export function keepLines(text: string, ranges: [number, number][]): string {
+  const all = text.split('\n');
+  const keep = new Uint8Array(all.length);
+  for (const [first, last] of ranges) for (let k = Math.max(first, 1) - 1; k < Math.min(last, all.length); k++) keep[k] = 1;
+  return all.map((l, k) => (keep[k] ? l : '')).join('\n');
+}
+
 /** A hunk of an image seen without the file: its first line, line count and `@@` section text. */
 export interface HunkRange {
   start: number;
