@@ -4,7 +4,7 @@ import Parser from 'tree-sitter';
 import C from 'tree-sitter-c';
 import { CNode, copyTree, rowFinder } from './ast.js';
 import { resolveConditionals } from './conditionals.js';
-import { rewriteStatementMacros } from './statement-macros.js';
+import { blank, closeParen, rewriteStatementMacros } from './statement-macros.js';
 import { globToRegExp, type SyntaxSpec } from './lock-model.js';
 import { treeParsed } from './native-trees.js';
 
@@ -52,19 +52,6 @@ function getParser(): Parser {
     parser.setLanguage(C);
   }
   return parser;
-}
-
-const blank = (s: string): string => s.replace(/[^\n]/g, ' ');
-
-/** Index just past the parenthesised group opening at `open`, or -1 when unbalanced. */
-function closeParen(text: string, open: number): number {
-  let depth = 0;
-  for (let i = open; i < text.length; i++) {
-    const ch = text[i];
-    if (ch === '(') depth++;
-    else if (ch === ')' && --depth === 0) return i + 1;
-  }
-  return -1;
 }
 
 const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -2,13 +2,14 @@
 // cannot read, rewritten in place to C it can (same length, every line break kept). Each shape is
 // told by its syntax, not by the macro's name: the kernel has thousands of such macros.
 
-const blank = (s: string): string => s.replace(/[^\n]/g, ' ');
+/** The text's characters blanked, its line breaks kept: rewrites keep every offset and line number. */
+export const blank = (s: string): string => s.replace(/[^\n]/g, ' ');
 
 /** The text with comments, strings and characters blanked (same length): parentheses and `;` in them are no code. */
 const codeOf = (text: string): string => text.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'/g, (m) => m[0] + blank(m.slice(1, -1)) + m.at(-1));
 
 /** Index just past the parenthesised group opening at `open`, or -1 when unbalanced. */
-function closeParen(text: string, open: number): number {
+export function closeParen(text: string, open: number): number {
   let depth = 0;
   for (let i = open; i < text.length; i++) {
     const ch = text[i];

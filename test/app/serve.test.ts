@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { buildExample } from '../../src/example/build.js';
 import { FakeGitHub, type FakePull } from './github-api.js';
 import { deliver, pullRequestPayload, rsaPrivateKey } from './webhooks.js';
+import { until } from '../helpers/until.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const tmp = mkdtempSync(join(tmpdir(), 'kreview-serve-'));
@@ -28,16 +29,6 @@ function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
-}
-
-async function until<T>(what: string, probe: () => Promise<T | null> | T | null, ms = 90_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe('kreview serve', () => {

@@ -17,6 +17,7 @@ import { parseProm } from '../helpers/prom-text.js';
 import { startRedis, type RedisServer } from '../helpers/redis-server.js';
 import { KREVIEW_BIN } from '../helpers/run-cli.js';
 import { splitFormatPatch } from '../watch/watch-fixture.js';
+import { until } from '../helpers/until.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const DOC = readFileSync(join(ROOT, 'docs', 'deploy.md'), 'utf8');
@@ -51,16 +52,6 @@ function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
-}
-
-async function until<T>(what: string, probe: () => Promise<T | null | undefined> | T | null | undefined, ms = 120_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 /** `key=value` lines of an EnvironmentFile. */

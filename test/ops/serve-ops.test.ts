@@ -13,6 +13,7 @@ import { buildExample } from '../../src/example/build.js';
 import { FakeGitHub, type FakePull } from '../app/github-api.js';
 import { deliver, pullRequestPayload, rsaPrivateKey } from '../app/webhooks.js';
 import { parseProm, sampleValue } from '../helpers/prom-text.js';
+import { until } from '../helpers/until.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const tmp = mkdtempSync(join(tmpdir(), 'kreview-serve-ops-'));
@@ -32,16 +33,6 @@ function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
-}
-
-async function until<T>(what: string, probe: () => Promise<T | null | undefined> | T | null | undefined, ms = 120_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe('kreview serve: operable', () => {

@@ -13,21 +13,12 @@ import type { ReviewFn } from '../../src/watch/series-reviewer.js';
 import { parseProm, sampleValue } from '../helpers/prom-text.js';
 import { KREVIEW_BIN, runCli } from '../helpers/run-cli.js';
 import { opsWorld } from './watch-world.js';
+import { until } from '../helpers/until.js';
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const f of cleanup.splice(0).reverse()) await f();
 });
-
-async function until<T>(what: string, probe: () => Promise<T | null | undefined> | T | null | undefined, ms = 120_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const scrape = async (url: string) => {
   const res = await fetch(`${url}/metrics`);

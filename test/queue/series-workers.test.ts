@@ -13,6 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { KREVIEW_BIN } from '../helpers/run-cli.js';
 import { startRedis, type RedisServer } from '../helpers/redis-server.js';
 import { LIST, WatchWorld, type Mail } from '../watch/watch-fixture.js';
+import { until } from '../helpers/until.js';
 
 const VICTIM_LIST = 'linux-fsdevel@lists.example.org';
 const procs: ChildProcess[] = [];
@@ -22,16 +23,6 @@ afterAll(async () => {
   for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
   await redis?.stop();
 });
-
-async function until<T>(what: string, probe: () => Promise<T | null | undefined> | T | null | undefined, ms = 120_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** The fixture's series made into series `k`: its own Message-IDs and subjects, to `list`. */
 function variant(mails: Mail[], k: number, list: string): Mail[] {
