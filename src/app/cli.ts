@@ -103,6 +103,12 @@ export function registerServeCommand(program: Command): void {
     .option('--metrics-port <port>', 'serve /healthz and Prometheus /metrics on this port (0: any free port, printed at start)')
     .option('--metrics-host <addr>', 'address for --metrics-port', '127.0.0.1')
     .action(async (o: { queue: string; concurrency?: string; cache?: string; cloneMaxMb?: string; mirror: string[]; mailPolicy?: string; metricsPort?: string; metricsHost: string }) => {
+      // Started by `kreview serve`: gone with it, even when it was killed, and even when that was
+      // while this process was still starting (a channel already closed says so; no event comes).
+      if (process.send) {
+        if (!process.connected) process.exit(0);
+        process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+      }
       const dotenv = join(process.cwd(), '.env');
       if (existsSync(dotenv)) Object.assign(process.env, parseEnv(readFileSync(dotenv, 'utf8')));
       const env = { ...process.env };
@@ -195,8 +201,6 @@ export function registerServeCommand(program: Command): void {
       health.queue = queueAnswers(() => seriesJobs.stats());
       const ops = metricsPort === undefined ? null : await startOps(metrics, health, metricsPort, o.metricsHost);
       if (ops) log.info(`/healthz and /metrics on ${ops.url}`);
-      // Started by `kreview serve`: gone with it, even when it was killed.
-      if (process.send) process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
       log.info(`taking jobs from ${o.queue}, ${concurrency} at a time: ${jobs ? 'pull requests and mailed series' : 'mailed series only (no APP_ID)'}`);
       // SIGTERM: stop taking jobs; one still running is handed to another worker when its lock lapses.
       await new Promise<void>((resolve) => process.once('SIGTERM', resolve).once('SIGINT', resolve));
