@@ -11,15 +11,8 @@ const ROOT = join(import.meta.dirname, '..', '..');
 export const SERVE_SECRET = 'queue-secret';
 const KEY = rsaPrivateKey();
 
-export async function until<T>(what: string, probe: () => Promise<T | null | undefined | false> | T | null | undefined | false, ms = 120_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+// Tests import it from here with the rest of the serve set-up.
+export { until } from '../helpers/until.js';
 
 function git(cwd: string, ...args: string[]): string {
   return execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
