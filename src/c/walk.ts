@@ -583,6 +583,9 @@ class Walker {
   private caseBody(n: SyntaxNode, s: LockState): LockState {
     const value = n.childForFieldName('value');
     const kids = n.namedChildren.filter((c) => c !== value && c.type !== 'comment');
+    // One case of several: what it calls is not made every time the function runs (a helper's
+    // cond_resched() under `case -EAGAIN:` is no sleep its callers always pay).
+    this.conditions.push(`case ${value?.text ?? 'default'}`);
     let st = s;
     for (let i = 0; i < kids.length; i++) {
       const macro = this.macroHead(kids[i]);
@@ -591,6 +594,7 @@ class Walker {
         i++;
       } else st = this.stmt(kids[i], st);
     }
+    this.conditions.pop();
     return st;
   }
 

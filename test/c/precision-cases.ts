@@ -166,4 +166,87 @@ static int FN(struct page *page, struct address_space *mapping, pgoff_t idx)
 }`,
     fire: ['lock/second-page-lock'],
   },
+  // A sleeping call in one case of a helper's switch, after the helper dropped the caller's lock.
+  {
+    name: "a helper that drops its caller's raw spinlock and yields only in the -EAGAIN case of a switch, then retakes it (futex pi owner fix-up)",
+    dir: 'kernel/futex',
+    code: `
+static int FN_fixup(struct gad_pi *pi, struct gad_q *q, u32 __user *addr)
+{
+	int err;
+
+retry:
+	err = gad_update_owner(pi, addr);
+	if (err)
+		goto handle_err;
+	return 0;
+
+handle_err:
+	raw_spin_unlock_irq(&pi->mutex.wait_lock);
+	spin_unlock(q->lock_ptr);
+
+	switch (err) {
+	case -EFAULT:
+		err = gad_fault_in(addr);
+		break;
+	case -EAGAIN:
+		cond_resched();
+		err = 0;
+		break;
+	default:
+		WARN_ON_ONCE(1);
+		break;
+	}
+
+	spin_lock(q->lock_ptr);
+	raw_spin_lock_irq(&pi->mutex.wait_lock);
+	if (!err)
+		goto retry;
+	return err;
+}
+
+static int FN(struct gad_q *q, u32 __user *addr)
+{
+	struct gad_pi *pi = q->pi;
+	int ret;
+
+	raw_spin_lock_irq(&pi->mutex.wait_lock);
+	ret = FN_fixup(pi, q, addr);
+	raw_spin_unlock_irq(&pi->mutex.wait_lock);
+	return ret;
+}`,
+    fire: [],
+  },
+  {
+    name: 'control: a helper that yields every time it runs, with the raw spinlock still held, fires through the helper',
+    dir: 'kernel/futex',
+    code: `
+static int FN_settle(struct gad_pi *pi, u32 __user *addr)
+{
+	int err;
+
+	cond_resched();
+	err = gad_update_owner(pi, addr);
+	switch (err) {
+	case -EAGAIN:
+		err = 0;
+		break;
+	default:
+		break;
+	}
+	return err;
+}
+
+static int FN(struct gad_q *q, u32 __user *addr)
+{
+	struct gad_pi *pi = q->pi;
+	int ret;
+
+	raw_spin_lock_irq(&pi->mutex.wait_lock);
+	ret = FN_settle(pi, addr);
+	raw_spin_unlock_irq(&pi->mutex.wait_lock);
+	return ret;
+}`,
+    fire: ['lock/sleep-in-atomic'],
+  },
 ];
