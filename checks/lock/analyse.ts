@@ -1,6 +1,7 @@
 // Runs the walk over the functions of one file image that the patch touches and turns the events
 // into issues (rule hits, order inversions, unbalanced locks), each with a key to compare images by.
 import { mentionsPrimitive, type LockModel } from '../../src/c/lock-model.js';
+import { ANY_KIND } from '../../src/c/contracts.js';
 import type { Held } from '../../src/c/lock-state.js';
 import { lockOwner } from '../../src/c/facts.js';
 import { parseC, type CFile, type CFunction } from '../../src/c/parse.js';
@@ -135,7 +136,10 @@ function annotatedEntry(fn: CFunction, first: WalkResult, ctx: AnalyseContext): 
   for (const a of fn.annotations) {
     if (a.kind === 'acquires') continue;
     const key = normaliseLockExpr(a.expr, ctx.model.syntax.unwrap);
-    const rel = first.releases.find((r) => r.key === key && !r.matched);
+    // A release by a contract that does not tell the kind (ANY_KIND) says nothing of it: another one may.
+    const rels = first.releases.filter((r) => r.key === key && !r.matched);
+    const rel = rels.find((r) => r.kind !== ANY_KIND) ?? rels[0];
+    if (rel?.kind === ANY_KIND) continue;
     if (!rel) continue;
     const kind = ctx.model.kinds.get(rel.kind);
     out.push({ key, kind: rel.kind, cls: lockClass(rel.kind, key, kind?.sameClass ?? false, undefined, ctx.model.syntax.genericFields), line: fn.startLine, via: 'entry', status: 'held', definite: true, entry: true, origin: `annotated ${a.kind === 'must-hold' ? '__must_hold' : '__releases'}(${a.expr})` });
@@ -355,7 +359,7 @@ function analyseFunction(fn: CFunction, path: string, entry: Held[], members: Ma
   }
   const calledBefore = (names: string[], line: number): boolean => names.length > 0 && walk.calls.some((c) => c.line < line && names.includes(c.callee));
   for (const ev of walk.calls) {
-    for (const hit of ctx.matcher.hitsForCall(ev, path, ctx.summaries, ctx.sleeps)) {
+    for (const hit of ctx.matcher.hitsForCall(ev, path, ctx.summaries, ctx.sleeps, ctx.model)) {
       if (calledBefore(hit.rule.unlessAfter, hit.line)) continue;
       issues.push({ key: `${hit.rule.id}|${hit.callee}|${hit.lock.kind}:${hit.lock.key}`, rule: hit.rule, fn: fn.name, line: hit.line, lockLine: hit.lock.line, lock: hit.lock, hit });
     }
@@ -379,7 +383,8 @@ function unmatchedReleases(walk: WalkResult, ctx: AnalyseContext): AboveLock[] {
   const out = new Map<string, AboveLock>();
   for (const r of walk.releases) {
     const kind = ctx.model.kinds.get(r.kind);
-    if (r.matched || kind?.pseudo || out.has(`${r.kind}|${r.key}`)) continue;
+    // A contract's release of a lock of no told kind (ANY_KIND) is no evidence of which lock was held above.
+    if (r.matched || kind?.pseudo || r.kind === ANY_KIND || out.has(`${r.kind}|${r.key}`)) continue;
     const context = ctx.model.lookup(r.callee, []).some((p) => p.op === 'release' && p.kind === r.kind && p.key !== undefined);
     out.set(`${r.kind}|${r.key}`, { kind: r.kind, key: r.key, cls: lockClass(r.kind, r.key, kind?.sameClass ?? false, undefined, ctx.model.syntax.genericFields), line: r.line, via: r.callee.replace(/[*?]/g, ''), context });
   }

@@ -249,4 +249,134 @@ static int FN(struct gad_q *q, u32 __user *addr)
 }`,
     fire: ['lock/sleep-in-atomic'],
   },
+  // A helper annotated as dropping its caller's lock.
+  {
+    name: 'a request is queued by a helper annotated __releases(iq->lock), whose body drops it through an ops pointer, and only then waited for (fuse request send)',
+    dir: 'fs/fuse',
+    code: `
+static void FN_queue_and_unlock(struct gad_iq *iq, struct gad_req *req)
+__releases(iq->lock)
+{
+	list_add_tail(&req->list, &iq->pending);
+	iq->ops->wake_and_unlock(iq);
+}
+
+static void FN_wait_answer(struct gad_req *req)
+{
+	wait_event(req->waitq, test_bit(GAD_FINISHED, &req->flags));
+}
+
+static void FN(struct gad_req *req)
+{
+	struct gad_iq *iq = req->iq;
+
+	spin_lock(&iq->lock);
+	if (!iq->connected) {
+		spin_unlock(&iq->lock);
+		req->error = -ENOTCONN;
+	} else {
+		FN_queue_and_unlock(iq, req);
+		FN_wait_answer(req);
+	}
+}`,
+    fire: [],
+  },
+  {
+    name: 'control: waiting before the annotated helper drops the lock still fires',
+    dir: 'fs/fuse',
+    code: `
+static void FN_queue_and_unlock(struct gad_iq *iq, struct gad_req *req)
+__releases(iq->lock)
+{
+	list_add_tail(&req->list, &iq->pending);
+	iq->ops->wake_and_unlock(iq);
+}
+
+static void FN_wait_answer(struct gad_req *req)
+{
+	wait_event(req->waitq, test_bit(GAD_FINISHED, &req->flags));
+}
+
+static void FN(struct gad_req *req)
+{
+	struct gad_iq *iq = req->iq;
+
+	spin_lock(&iq->lock);
+	FN_wait_answer(req);
+	FN_queue_and_unlock(iq, req);
+}`,
+    fire: ['lock/sleep-in-atomic'],
+  },
+  {
+    name: 'a helper annotated __releases(p->pi_lock) drops it before it waits: its caller, called with it held, is not charged the wait (sched affine move task)',
+    dir: 'kernel/sched',
+    code: `
+static inline void FN_rq_unlock(struct gad_rq *rq, struct task_struct *p, struct gad_rf *rf)
+{
+	raw_spin_unlock(&rq->__lock);
+	raw_spin_unlock_irqrestore(&p->pi_lock, rf->flags);
+}
+
+static int FN_move_task(struct gad_rq *rq, struct task_struct *p, struct gad_rf *rf)
+	__releases(rq->__lock)
+	__releases(p->pi_lock)
+{
+	struct gad_pending *pending = p->gad_pending;
+
+	if (gad_on_right_cpu(p)) {
+		FN_rq_unlock(rq, p, rf);
+		return 0;
+	}
+	FN_rq_unlock(rq, p, rf);
+	wait_for_completion(&pending->done);
+	return 0;
+}
+
+static int FN(struct task_struct *p, struct gad_rq *rq, struct gad_rf *rf)
+	__releases(rq->__lock)
+	__releases(p->pi_lock)
+{
+	if (gad_same_mask(p))
+		goto out;
+	return FN_move_task(rq, p, rf);
+out:
+	FN_rq_unlock(rq, p, rf);
+	return 0;
+}`,
+    fire: [],
+  },
+  {
+    name: 'control: a lock the annotated helper does not drop is still held while it waits',
+    dir: 'kernel/sched',
+    code: `
+static inline void FN_rq_unlock(struct gad_rq *rq, struct task_struct *p, struct gad_rf *rf)
+{
+	raw_spin_unlock(&rq->__lock);
+	raw_spin_unlock_irqrestore(&p->pi_lock, rf->flags);
+}
+
+static int FN_move_task(struct gad_rq *rq, struct task_struct *p, struct gad_rf *rf)
+	__releases(rq->__lock)
+	__releases(p->pi_lock)
+{
+	struct gad_pending *pending = p->gad_pending;
+
+	FN_rq_unlock(rq, p, rf);
+	wait_for_completion(&pending->done);
+	return 0;
+}
+
+static int FN(struct task_struct *p, struct gad_rq *rq, struct gad_rf *rf, struct gad_grp *grp)
+{
+	int ret;
+
+	spin_lock(&grp->lock);
+	raw_spin_lock_irqsave(&p->pi_lock, rf->flags);
+	raw_spin_lock(&rq->__lock);
+	ret = FN_move_task(rq, p, rf);
+	spin_unlock(&grp->lock);
+	return ret;
+}`,
+    fire: ['lock/sleep-in-atomic'],
+  },
 ];
