@@ -249,10 +249,14 @@ const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 function handedOut(fn: CFunction, key: string): boolean {
   const text = fn.body.text;
   const owner = ownerOf(key);
-  const value = `(&\\s*)?(${escapeRe(key)}${owner ? `|${escapeRe(owner)}` : ''})\\s*;`;
+  // The object the lock is a field of (`walker->key` for `walker->key->sem`), stored for the caller.
+  const object = /^(.+?)\s*(?:->|\.)\s*\w+$/.exec(key)?.[1];
+  const value = `(&\\s*)?(${[key, owner, object].filter((v): v is string => !!v).map(escapeRe).join('|')})\\s*;`;
   const pointers = fn.params.map((p) => p.name).filter((n) => new RegExp(`\\*\\s*${escapeRe(n)}\\b`).test(fn.params.find((q) => q.name === n)!.text));
   return pointers.some((n) => {
-    const out = `\\*\\s*${escapeRe(n)}\\s*=\\s*`;
+    // A lock inside the object the out parameter points to (`(*key)->sem`) is the caller's to drop.
+    if (new RegExp(`^\\(?\\s*\\*\\s*${escapeRe(n)}\\s*\\)?\\s*(->|\\.)`).test(key)) return true;
+    const out = `\\(?\\s*\\*\\s*${escapeRe(n)}\\s*\\)?\\s*=\\s*`;
     const field = `\\b${escapeRe(n)}\\s*->\\s*\\w+\\s*=\\s*`;
     return new RegExp(`(${out}|${field})${value}`).test(text) || (/lock/i.test(n) && new RegExp(`${out}(true|1)\\s*;`).test(text));
   });

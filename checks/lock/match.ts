@@ -159,8 +159,7 @@ export class RuleMatcher {
     // A call through a function pointer is not the tree function of the field's name.
     const summary = ev.indirect ? undefined : summaries?.get(ev.callee, path);
     // What a helper reaches is charged to the locks it leaves held: one annotated __releases(x), or
-    // seen dropping x on every path, is given x to drop, and its own review checks its body from x
-    // held (affine_move_task() drops p->pi_lock before it waits for the migration).
+    // seen dropping x, is given x to drop, and its own review checks its body from x held.
     const dropped = model ? droppedBy(model, ev) : [];
     const charged = dropped.length ? ev.held.filter((h) => !dropped.includes(h.key)) : ev.held;
     if (summary && this.rules.model.lookup(ev.callee, ev.args).length === 0) {
@@ -207,11 +206,17 @@ export class RuleMatcher {
   }
 }
 
-/** Locks a called helper of the tree drops for its caller by contract (`release`, not a maybe-drop): their keys at this call. */
+/**
+ * Locks a called helper of the tree drops for its caller (by annotation, or seen in its body, or
+ * through a helper it calls): their keys at this call. A drop on some paths only counts too: what
+ * is charged is a call the helper makes every time it runs, and a helper that always sleeps and
+ * drops its caller's spinlock sleeps after the drop (affine_move_task() drops p->pi_lock through
+ * task_rq_unlock() on each of its branches, then waits).
+ */
 function droppedBy(model: LockModel, ev: CallEvent): string[] {
   const out: string[] = [];
   for (const p of model.lookup(ev.callee, ev.args)) {
-    if (p.op !== 'release' || !p.inferred) continue;
+    if ((p.op !== 'release' && p.op !== 'forget') || !p.inferred) continue;
     if (p.key) out.push(p.key);
     else if (p.arg !== null && ev.args[p.arg] !== undefined) out.push(normaliseLockExpr(ev.args[p.arg], model.syntax.unwrap) + (p.suffix ?? ''));
   }

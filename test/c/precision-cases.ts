@@ -379,4 +379,131 @@ static int FN(struct task_struct *p, struct gad_rq *rq, struct gad_rf *rf, struc
 }`,
     fire: ['lock/sleep-in-atomic'],
   },
+  {
+    name: 'a helper that drops p->pi_lock through another helper on each of its branches, then waits: its caller holding it is not charged the wait (sched affine_move_task through task_rq_unlock)',
+    dir: 'kernel/sched',
+    code: `
+static inline void FN_rq_unlock(struct gad_rq *rq, struct task_struct *p, struct gad_rf *rf)
+{
+	raw_spin_unlock(&rq->__lock);
+	raw_spin_unlock_irqrestore(&p->pi_lock, rf->flags);
+}
+
+static int FN_move_task(struct gad_rq *rq, struct task_struct *p, struct gad_rf *rf, int flags)
+{
+	struct gad_pending *pending = p->gad_pending;
+
+	if (gad_on_cpu(p)) {
+		gad_stop_pending(pending);
+		FN_rq_unlock(rq, p, rf);
+	} else {
+		gad_move_queued(rq, p);
+		FN_rq_unlock(rq, p, rf);
+	}
+	wait_for_completion(&pending->done);
+	return 0;
+}
+
+static int FN(struct task_struct *p, struct gad_rq *rq, struct gad_rf *rf)
+	__releases(rq->__lock)
+	__releases(p->pi_lock)
+{
+	if (gad_same_mask(p))
+		goto out;
+	return FN_move_task(rq, p, rf, 0);
+out:
+	FN_rq_unlock(rq, p, rf);
+	return 0;
+}`,
+    fire: [],
+  },
+  // A lock handed to the caller with the object it belongs to, through an out parameter.
+  {
+    name: "a key found in a list is returned write-locked through (*keyp), the lock a field of the stored key; the error paths unlock it (ecryptfs global auth tok lookup)",
+    dir: 'fs/ecryptfs',
+    code: `
+static int FN(struct gad_list *list, struct key **keyp, char *sig)
+{
+	struct gad_entry *w;
+	int rc = -ENOENT;
+
+	mutex_lock(&list->mutex);
+	list_for_each_entry(w, &list->head, link) {
+		if (strcmp(w->sig, sig))
+			continue;
+		down_write(&(w->key->sem));
+		rc = gad_verify(w->key);
+		if (rc)
+			goto out_unlock;
+		(*keyp) = w->key;
+		key_get(*keyp);
+		goto out;
+	}
+	goto out;
+out_unlock:
+	up_write(&(w->key->sem));
+	w->key = NULL;
+out:
+	mutex_unlock(&list->mutex);
+	return rc;
+}`,
+    fire: [],
+  },
+  {
+    name: 'a key requested into (*keyp) is write-locked there and unlocked only when it fails verification (ecryptfs keyring auth tok for sig)',
+    dir: 'fs/ecryptfs',
+    code: `
+int FN(struct key **keyp, char *sig)
+{
+	int rc;
+
+	(*keyp) = gad_request_key(sig);
+	if (IS_ERR(*keyp)) {
+		rc = PTR_ERR(*keyp);
+		(*keyp) = NULL;
+		goto out;
+	}
+	down_write(&(*keyp)->sem);
+	rc = gad_verify(*keyp);
+	if (rc) {
+		up_write(&(*keyp)->sem);
+		key_put(*keyp);
+		(*keyp) = NULL;
+		goto out;
+	}
+out:
+	return rc;
+}`,
+    fire: [],
+  },
+  {
+    name: 'control: a key locked and never stored for the caller still leaks on the success path',
+    dir: 'fs/ecryptfs',
+    code: `
+static int FN(struct gad_list *list, struct key **keyp, char *sig)
+{
+	struct gad_entry *w;
+	int rc = -ENOENT;
+
+	mutex_lock(&list->mutex);
+	list_for_each_entry(w, &list->head, link) {
+		if (strcmp(w->sig, sig))
+			continue;
+		down_write(&(w->key->sem));
+		rc = gad_verify(w->key);
+		if (rc)
+			goto out_unlock;
+		key_get(w->key);
+		goto out;
+	}
+	goto out;
+out_unlock:
+	up_write(&(w->key->sem));
+	w->key = NULL;
+out:
+	mutex_unlock(&list->mutex);
+	return rc;
+}`,
+    fire: ['lock/unbalanced'],
+  },
 ];
