@@ -36,7 +36,7 @@ export interface TreeEdge {
 }
 
 /** Bump when facts change shape, so old cache entries are ignored. */
-const FACTS_VERSION = 10;
+const FACTS_VERSION = 11;
 
 export function defaultCacheDir(): string {
   return process.env.KREVIEW_CACHE ?? join(homedir(), '.cache', 'kreview');

@@ -773,6 +773,10 @@ class Walker {
     // unless the two expressions plainly name two different objects (`from->lock`, `to->lock`).
     const same = [...s.entries()].filter(([, h]) => h.kind === p.kind && h.status === 'held');
     if (same.length === 1 && (mayBeSameLock(same[0][1], key) || this.sameField(same[0][1].key, key))) return same[0][0];
+    // Among several of its kind, the one whose field is named for this lock (`iinfo->i_data_sem`
+    // beside the inode's i_rwsem, dropped by a helper given `inode`).
+    const named = same.filter(([, h]) => this.sameField(h.key, key));
+    if (named.length === 1) return named[0][0];
     const anyKind = [...s.entries()].filter(([, h]) => h.key === key && h.status === 'held');
     return anyKind.length === 1 ? anyKind[0][0] : null;
   }

@@ -506,4 +506,94 @@ out:
 }`,
     fire: ['lock/unbalanced'],
   },
+  // A helper drops the caller's lock through a local set from its parameter.
+  {
+    name: "a helper given the inode drops the inode info's i_data_sem (iinfo = GAD_I(inode)) before it fails: the caller returns its error at once, with the inode lock also held (udf file write, udf setsize)",
+    dir: 'fs/udf',
+    code: `
+static int FN_expand(struct inode *inode)
+{
+	struct gad_inode_info *iinfo = GAD_I(inode);
+	struct page *page;
+
+	if (!inode->i_data.nrpages) {
+		iinfo->alloc_type = GAD_SHORT;
+		up_write(&iinfo->i_data_sem);
+		return 0;
+	}
+	up_write(&iinfo->i_data_sem);
+	page = find_or_create_page(inode->i_mapping, 0, GFP_NOFS);
+	if (!page)
+		return -ENOMEM;
+	down_write(&iinfo->i_data_sem);
+	iinfo->alloc_type = GAD_LONG;
+	up_write(&iinfo->i_data_sem);
+	unlock_page(page);
+	put_page(page);
+	return 0;
+}
+
+static ssize_t FN(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct inode *inode = file_inode(iocb->ki_filp);
+	struct gad_inode_info *iinfo = GAD_I(inode);
+	ssize_t ret;
+	int err;
+
+	inode_lock(inode);
+	down_write(&iinfo->i_data_sem);
+	if (iinfo->alloc_type == GAD_IN_ICB && gad_too_big(inode, iocb)) {
+		err = FN_expand(inode);
+		if (err) {
+			inode_unlock(inode);
+			return err;
+		}
+	} else
+		up_write(&iinfo->i_data_sem);
+	ret = generic_perform_write(iocb, from);
+	down_write(&iinfo->i_data_sem);
+	iinfo->len_alloc = inode->i_size;
+	up_write(&iinfo->i_data_sem);
+	inode_unlock(inode);
+	return ret;
+}`,
+    fire: [],
+  },
+  {
+    name: 'control: the same early return after a helper that leaves i_data_sem alone leaks it',
+    dir: 'fs/udf',
+    code: `
+static int FN_check(struct inode *inode)
+{
+	struct gad_inode_info *iinfo = GAD_I(inode);
+
+	return iinfo->alloc_type == GAD_BAD ? -EIO : 0;
+}
+
+static ssize_t FN(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct inode *inode = file_inode(iocb->ki_filp);
+	struct gad_inode_info *iinfo = GAD_I(inode);
+	ssize_t ret;
+	int err;
+
+	inode_lock(inode);
+	down_write(&iinfo->i_data_sem);
+	if (iinfo->alloc_type == GAD_IN_ICB && gad_too_big(inode, iocb)) {
+		err = FN_check(inode);
+		if (err) {
+			inode_unlock(inode);
+			return err;
+		}
+	}
+	up_write(&iinfo->i_data_sem);
+	ret = generic_perform_write(iocb, from);
+	down_write(&iinfo->i_data_sem);
+	iinfo->len_alloc = inode->i_size;
+	up_write(&iinfo->i_data_sem);
+	inode_unlock(inode);
+	return ret;
+}`,
+    fire: ['lock/unbalanced'],
+  },
 ];
