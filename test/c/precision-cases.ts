@@ -596,4 +596,78 @@ static ssize_t FN(struct kiocb *iocb, struct iov_iter *from)
 }`,
     fire: ['lock/unbalanced'],
   },
+  // The write side of the mmap lock taken killably: held only when it returns 0.
+  {
+    name: 'the mmap lock read for a check, dropped, then taken for writing with mmap_write_lock_killable() and dropped once at out: (remap_file_pages)',
+    dir: 'mm',
+    code: `
+long FN(struct mm_struct *mm, unsigned long start, unsigned long size)
+{
+	struct vm_area_struct *vma;
+	long ret = -EINVAL;
+
+	mmap_read_lock(mm);
+	vma = vma_lookup(mm, start);
+	if (!vma || !(vma->vm_flags & VM_SHARED)) {
+		mmap_read_unlock(mm);
+		return ret;
+	}
+	mmap_read_unlock(mm);
+
+	if (mmap_write_lock_killable(mm))
+		return -EINTR;
+	vma = vma_lookup(mm, start);
+	if (!vma)
+		goto out;
+	ret = gad_remap(vma, start, size);
+out:
+	mmap_write_unlock(mm);
+	return ret;
+}`,
+    fire: [],
+  },
+  {
+    name: 'control: a second unlock of the write lock on the same path still fires',
+    dir: 'mm',
+    code: `
+long FN(struct mm_struct *mm, unsigned long start, unsigned long size)
+{
+	struct vm_area_struct *vma;
+	long ret = -EINVAL;
+
+	if (mmap_write_lock_killable(mm))
+		return -EINTR;
+	vma = vma_lookup(mm, start);
+	if (vma)
+		ret = gad_remap(vma, start, size);
+	mmap_write_unlock(mm);
+	gad_account(mm, ret);
+	mmap_write_unlock(mm);
+	return ret;
+}`,
+    fire: ['lock/unbalanced'],
+  },
+  {
+    name: "the old mm's write lock taken killably, the new mm's with mmap_write_lock_nested(), each dropped once (fork's dup_mmap)",
+    dir: 'kernel',
+    code: `
+static int FN(struct mm_struct *mm, struct mm_struct *oldmm)
+{
+	int retval = 0;
+
+	if (mmap_write_lock_killable(oldmm)) {
+		retval = -EINTR;
+		goto fail_end;
+	}
+	mmap_write_lock_nested(mm, SINGLE_DEPTH_NESTING);
+	retval = gad_copy_vmas(mm, oldmm);
+	mmap_write_unlock(mm);
+	gad_flush(oldmm);
+	mmap_write_unlock(oldmm);
+fail_end:
+	gad_end(oldmm);
+	return retval;
+}`,
+    fire: [],
+  },
 ];
