@@ -35,6 +35,8 @@ export interface PrimitiveSpec {
   inferred?: string;
   /** Appended to the argument to name the lock: a helper given `f` that unlocks `f->lock`. */
   suffix?: string;
+  /** The suffix names the lock's field only (reached through a local: `iinfo = UDF_I(inode)`): it matches a held lock of that field, nothing else. */
+  byField?: boolean;
 }
 
 export interface KindSpec {

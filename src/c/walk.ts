@@ -769,6 +769,11 @@ class Walker {
     if (s.get(sk)) return sk;
     // A helper of the tree that drops a global (`sb_lock`) drops that lock only.
     if (p.key && p.inferred) return null;
+    // Named by its field only (reached through the helper's local): the held lock of that field, or none.
+    if (p.byField) {
+      const named = [...s.entries()].filter(([, h]) => h.kind === p.kind && h.status === 'held' && this.sameField(h.key, key));
+      return named.length === 1 ? named[0][0] : null;
+    }
     // The same lock written another way (`unlock_page(&folio->page)`): the only one of its kind,
     // unless the two expressions plainly name two different objects (`from->lock`, `to->lock`).
     const same = [...s.entries()].filter(([, h]) => h.kind === p.kind && h.status === 'held');

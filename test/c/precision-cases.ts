@@ -670,4 +670,41 @@ fail_end:
 }`,
     fire: [],
   },
+  {
+    name: "a helper that drops the superblock info's mutex (sbi = GAD_SB(s)) is not taken to drop the inode lock, the one sleeping lock the caller is seen holding (hpfs dir lseek)",
+    dir: 'fs/hpfs',
+    code: `
+static void FN_lock(struct super_block *s)
+{
+	struct gad_sb_info *sbi = GAD_SB(s);
+
+	mutex_lock(&sbi->gad_mutex);
+}
+
+static void FN_unlock(struct super_block *s)
+{
+	struct gad_sb_info *sbi = GAD_SB(s);
+
+	mutex_unlock(&sbi->gad_mutex);
+}
+
+static loff_t FN(struct file *filp, loff_t off)
+{
+	struct inode *i = file_inode(filp);
+	struct super_block *s = i->i_sb;
+
+	inode_lock(i);
+	FN_lock(s);
+	if (gad_add_pos(i, &filp->f_pos) < 0) {
+		FN_unlock(s);
+		inode_unlock(i);
+		return -ENOMEM;
+	}
+	filp->f_pos = off;
+	FN_unlock(s);
+	inode_unlock(i);
+	return off;
+}`,
+    fire: [],
+  },
 ];
