@@ -36,6 +36,7 @@ export function patchFromCommit(args: CommitArgs): Patch {
   const subject = commitSubject(message);
   const diff = args.diffText === undefined ? { files: [], warnings: [] } : parseDiff(args.diffText);
   const date = typeof args.date === 'number' ? new Date(args.date * 1000).toISOString() : args.date;
+  let trailers: Patch['trailers'] | undefined;
   return {
     id: args.oid,
     kind: 'commit',
@@ -45,7 +46,10 @@ export function patchFromCommit(args: CommitArgs): Patch {
     author: args.author,
     date,
     message,
-    trailers: parseTrailers(message),
+    // Parsed when first read: a whole-history review reads the trailers of almost no commit.
+    get trailers() {
+      return (trailers ??= parseTrailers(message));
+    },
     notes: '',
     files: diff.files,
     baseCommit: null,
