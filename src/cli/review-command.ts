@@ -13,7 +13,6 @@ import { openHistory } from '../git/history.js';
 import { isGitRepo } from '../git/run-git.js';
 import { commitSeries, groupSeries } from '../series/group.js';
 import { classifyMessage } from '../series/classify.js';
-import { readInputs, readStream } from '../sources/files.js';
 import { DEFAULT_LORE_LIST, DEFAULT_LORE_URL, fetchThreadMbox, parseThreadRef, type ThreadRef } from '../sources/lore-http.js';
 import { pickNewestComplete } from '../series/pick-version.js';
 import { listRange, readCommits } from '../sources/git-range.js';
@@ -27,8 +26,6 @@ import { RdjsonlWriter, renderRdjsonl } from '../review/render-rdjsonl.js';
 import { RemarkGrouper, type GroupedRemark } from '../review/group-remarks.js';
 import { isEnabled } from '../review/filter.js';
 import { toolVersion } from './version.js';
-import { validateLockRules } from '../../checks/lock/index.js';
-import { startupGlobReport } from '../../checks/lock/tree-sleep.js';
 
 export type OutputFormat = 'text' | 'json' | 'sarif' | 'b4' | 'rdjsonl' | 'email';
 export type FailOn = Severity | 'never';
@@ -127,7 +124,8 @@ export async function streamReview(
   // A broken rule file is a start-up error with its file and line, not an error on every patch;
   // a review without the lock check does not read them (about a third of a second).
   const lockOn = isEnabled('lock', config) || config.enable.some((p) => p.startsWith('lock/'));
-  if (lockOn) validateLockRules(config.lock.ruleFiles);
+  // The lock check's modules (tree-sitter, its rules) and the mail parsers load only when used.
+  if (lockOn) (await import('../../checks/lock/index.js')).validateLockRules(config.lock.ruleFiles);
 
   let history: History | null = null;
   // Each range is listed by git while the History opens (both cores at work); awaited in order below.
@@ -143,10 +141,10 @@ export async function streamReview(
     // Rule globs that match functions the tree defines as not sleeping, from the tree's cached index
     // (only kept when lock.treeSleepIndex asks for it: the look-up lists the whole tree, about 1 s of
     // CPU on linux 6.1).
-    if (history && lockOn && config.lock.treeSleepIndex) for (const line of await startupGlobReport(history, opts.base ?? 'HEAD', config.lock.ruleFiles).catch(() => [])) process.stderr.write(`kreview: ${line}\n`);
+    if (history && lockOn && config.lock.treeSleepIndex) for (const line of await (await import('../../checks/lock/tree-sleep.js')).startupGlobReport(history, opts.base ?? 'HEAD', config.lock.ruleFiles).catch(() => [])) process.stderr.write(`kreview: ${line}\n`);
     const mailPatches: Patch[] = [];
     if (files.length)
-      for await (const item of readInputs(files, config.limits.messageBytes)) {
+      for await (const item of (await import('../sources/files.js')).readInputs(files, config.limits.messageBytes)) {
         if (item instanceof KreviewError) inputErrors.push(item.message);
         else mailPatches.push(item);
       }
@@ -235,6 +233,7 @@ export function keepQuotedHunks(pr: PatchReview): PatchReview {
 async function threadSeries(ref: ThreadRef, all: boolean, inputErrors: string[]): Promise<Series[]> {
   const mbox = await fetchThreadMbox(ref);
   const patches: Patch[] = [];
+  const { readStream } = await import('../sources/files.js');
   for await (const item of readStream(Readable.from([mbox]), `<${ref.messageId}>`)) {
     if (item instanceof KreviewError) inputErrors.push(item.message);
     else patches.push(item);
