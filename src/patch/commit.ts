@@ -32,7 +32,9 @@ function commitPrefix(subject: string): SubjectPrefix {
 
 export function patchFromCommit(args: CommitArgs): Patch {
   // trimEnd() removes what /\s+$/ matches (white space and line terminators), without a regex scan.
-  const message = args.rawMessage.replace(/\r\n?/g, '\n').trimEnd();
+  // Almost no commit message holds a carriage return: no regex pass over those that do not.
+  const raw = args.rawMessage.includes('\r') ? args.rawMessage.replace(/\r\n?/g, '\n') : args.rawMessage;
+  const message = raw.trimEnd();
   const subject = commitSubject(message);
   const diff = args.diffText === undefined ? { files: [], warnings: [] } : parseDiff(args.diffText);
   const date = typeof args.date === 'number' ? new Date(args.date * 1000).toISOString() : args.date;
