@@ -197,7 +197,7 @@ export async function streamReview(
  * commit that cannot be read ends the range there (the commits before it stay reported).
  */
 async function reviewRange(repo: string, rev: string, oids: string[], opts: { base?: string; config: KreviewConfig; history: History | null }, sink: ReviewSink): Promise<void> {
-  const commits = readCommits(repo, oids, rev, opts.history?.commitStore)[Symbol.asyncIterator]();
+  const commits = readCommits(repo, oids, rev)[Symbol.asyncIterator]();
   const first = await commits.next();
   if (first.done) return;
   const { patches: _one, ...head } = commitSeries([first.value]);

@@ -6,7 +6,7 @@ import { join, resolve as resolvePath } from 'node:path';
 import { ByteLru } from '../core/byte-lru.js';
 import { DEFAULT_LIMITS } from '../core/limits.js';
 import { KreviewError } from '../core/types.js';
-import type { CommitInfo, CommitStore, History, HistoryImport, ObjectType, ResolvedObject } from './history-types.js';
+import type { CommitInfo, History, HistoryImport, ObjectType, ResolvedObject } from './history-types.js';
 import { Ancestry } from './ancestry.js';
 import { CatFile } from './cat-file.js';
 import { parseCommitObject } from './commit-object.js';
@@ -97,10 +97,6 @@ class GitHistory implements History, DiffSource {
     this.batch = new CatFile(repo, 'batch');
     this.differ = new DiffTree(repo);
     this.ancestry = new Ancestry(index);
-  }
-
-  get commitStore(): CommitStore {
-    return this.index;
   }
 
   /** Set by refresh(): the history starts with an imported tree (see importedRoot). */

@@ -1,10 +1,8 @@
 // The git-range source: the commits of any `git rev-list` form (`A..B`, `A^!`, a ref), oldest
-// first, as Patches. Messages come in windows through one cat-file process, or from the commits a
-// History keeps with its index; diffs load lazily.
-import { KreviewError, type Patch } from '../core/types.js';
+// first, as Patches. Messages come in windows through one cat-file process; diffs load lazily.
+import { KreviewError, type Patch, type Person } from '../core/types.js';
 import { CatFile } from '../git/cat-file.js';
 import { parseCommitObject } from '../git/commit-object.js';
-import type { CommitStore, StoredCommit } from '../git/history-types.js';
 import { assertGitRepo, assertSafeRev, isFullOid, runGit } from '../git/run-git.js';
 import { patchFromCommit } from '../patch/commit.js';
 
@@ -28,13 +26,12 @@ export async function listRange(repo: string, revs: string[], opts: { checked?: 
 }
 
 /**
- * Those commits as Patches, in their order; `label` names the range in each patch's source. With a
- * store, commits kept there are not read again, and those read are kept. The next window is asked
- * for before the current one is handed on, so git reads while the caller reviews.
+ * Those commits as Patches, in their order; `label` names the range in each patch's source. The
+ * next window is asked for before the current one is handed on, so git reads while the caller reviews.
  */
-export async function* readCommits(repo: string, oids: string[], label: string, store?: CommitStore): AsyncIterable<Patch> {
+export async function* readCommits(repo: string, oids: string[], label: string): AsyncIterable<Patch> {
   const cat = new CatFile(repo, 'batch');
-  const windowAt = (start: number): Promise<Window> => readWindow(cat, oids.slice(start, start + WINDOW), label, repo, store);
+  const windowAt = (start: number): Promise<Window> => readWindow(cat, oids.slice(start, start + WINDOW), label, repo);
   try {
     let next = oids.length ? windowAt(0) : null;
     // A rejection of a window asked ahead is taken when its turn comes.
@@ -54,33 +51,31 @@ export async function* readCommits(repo: string, oids: string[], label: string, 
   }
 }
 
+/** A commit object as read for a Patch. */
+interface ReadCommit {
+  oid: string;
+  parents: string[];
+  author: Person;
+  /** Author date, seconds since the epoch. */
+  adate: number;
+  message: string;
+}
+
 /** The commits of a window in order, up to the first that cannot be read (then `failed` says which). */
 interface Window {
-  commits: StoredCommit[];
+  commits: ReadCommit[];
   failed?: KreviewError;
 }
 
-/** One window of commits: those the store keeps from it, the rest through cat-file (and kept). */
-async function readWindow(cat: CatFile, window: string[], label: string, repo: string, store: CommitStore | undefined): Promise<Window> {
-  const out = store ? store.storedCommits(window) : new Array<StoredCommit | undefined>(window.length);
-  const missing: number[] = [];
-  for (let i = 0; i < window.length; i++) if (!out[i]) missing.push(i);
-  let failed: KreviewError | undefined;
-  if (missing.length) {
-    const replies = await cat.requestAll(missing.map((i) => window[i]));
-    const read: StoredCommit[] = [];
-    for (const [k, reply] of replies.entries()) {
-      if (reply.status !== 'found' || reply.type !== 'commit' || !reply.content) {
-        failed = new KreviewError(`commit ${reply.query} of ${label} cannot be read from ${repo}`);
-        out.length = missing[k];
-        break;
-      }
-      const c = parseCommitObject(reply.content);
-      const commit = { oid: reply.oid, parents: c.parents, author: c.author, adate: c.adate, message: c.message };
-      out[missing[k]] = commit;
-      read.push(commit);
+/** One window of commits, through cat-file. */
+async function readWindow(cat: CatFile, window: string[], label: string, repo: string): Promise<Window> {
+  const commits: ReadCommit[] = [];
+  for (const reply of await cat.requestAll(window)) {
+    if (reply.status !== 'found' || reply.type !== 'commit' || !reply.content) {
+      return { commits, failed: new KreviewError(`commit ${reply.query} of ${label} cannot be read from ${repo}`) };
     }
-    store?.storeCommits(read);
+    const c = parseCommitObject(reply.content);
+    commits.push({ oid: reply.oid, parents: c.parents, author: c.author, adate: c.adate, message: c.message });
   }
-  return { commits: out as StoredCommit[], ...(failed ? { failed } : {}) };
+  return { commits };
 }
