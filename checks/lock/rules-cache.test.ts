@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from '../../src/core/limits.js';
 import { packagePath } from '../../src/core/paths.js';
 import { LinearRegExp } from '../../src/core/safe-regex.js';
+import { NameMatcher } from '../../src/c/lock-model.js';
 import { cachedRuleData } from './rules-cache.js';
 import { parseRuleData, type RuleData } from './rules-load.js';
 
@@ -24,12 +25,20 @@ const bundled = (): { file: string; text: string }[] =>
     .sort()
     .map((f) => ({ file: `checks/rules/${f}`, text: readFileSync(join(RULES, f), 'utf8') }));
 
-/** The data with every pattern written as its source: what must survive the cache. */
-const shape = (d: RuleData): string => JSON.stringify(d, (_k, v: unknown) => (v instanceof LinearRegExp ? `re:${v.pattern}` : v instanceof RegExp ? `v8:${v.source}` : v));
+/** The data with every pattern, name matcher and class written out: what must survive the cache. */
+const shape = (d: RuleData): string =>
+  JSON.stringify(d, (_k, v: unknown) => {
+    if (v instanceof LinearRegExp) return `re:${v.pattern}`;
+    if (v instanceof RegExp) return `v8:${v.source}`;
+    if (v instanceof NameMatcher) return { names: v.entries() };
+    if (v !== null && typeof v === 'object' && !Array.isArray(v) && Object.getPrototypeOf(v) !== Object.prototype) return `class ${(v as object).constructor.name}`;
+    return v;
+  });
 
-/** Every pattern in the data, in order. */
-function patterns(v: unknown, out: RegExp[] = []): RegExp[] {
+/** Every pattern (and name matcher) in the data, in order. */
+function patterns(v: unknown, out: { test(s: string): boolean }[] = []): { test(s: string): boolean }[] {
   if (v instanceof RegExp) out.push(v);
+  else if (v instanceof NameMatcher) out.push({ test: (s) => v.match(s).length > 0 });
   else if (Array.isArray(v)) v.forEach((x) => patterns(x, out));
   else if (v !== null && typeof v === 'object') Object.values(v).forEach((x) => patterns(x, out));
   return out;
@@ -56,16 +65,17 @@ describe('rule cache', () => {
     const first = cachedRuleData(files, DEFAULT_LIMITS, p.parse, cache);
     const again = cachedRuleData(files, DEFAULT_LIMITS, p.parse, cache);
     expect(p.calls()).toBe(1);
+    expect(readdirSync(join(cache, 'lock-rules'))).toHaveLength(1);
     expect(shape(again)).toBe(shape(first));
+    expect(again.never.every((n) => n.calls instanceof NameMatcher)).toBe(true);
     const before = patterns(first);
     const after = patterns(again);
     expect(after.length).toBeGreaterThan(50);
     expect(after.length).toBe(before.length);
     // The same answers on names and lines of C, whether compiled at once or at the first match.
-    const inputs = ['spin_lock', 'mutex_lock_nested', 'lock_page', 'folio_lock', 'GFP_KERNEL', 'btrfs_start_transaction', 'x', '&inode->i_lock'];
+    const inputs = ['spin_lock', 'mutex_lock_nested', 'lock_page', 'folio_lock', 'GFP_KERNEL', 'btrfs_start_transaction', 'kmalloc', 'copy_from_user', 'x', '&inode->i_lock'];
     after.forEach((re, i) => {
-      expect(re).toBeInstanceOf(LinearRegExp);
-      for (const s of inputs) expect(re.test(s), `${re.source} on ${s}`).toBe(before[i].test(s));
+      for (const s of inputs) expect(re.test(s), `pattern ${i} on ${s}`).toBe(before[i].test(s));
     });
   });
 

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Limits } from '../../src/core/limits.js';
 import { LinearRegExp } from '../../src/core/safe-regex.js';
+import { NameMatcher } from '../../src/c/lock-model.js';
 import { defaultCacheDir } from '../../src/c/summaries.js';
 import type { RuleData } from './rules-load.js';
 
@@ -26,22 +27,37 @@ function readersId(): string {
   return codeId;
 }
 
-/** A rule pattern in JSON: its source, compiled again (lazily) when read back. */
-interface SavedPattern {
-  $linear: string;
+/** A rule pattern in JSON: its source, compiled again (lazily) when read back. A name matcher: what was added to it. */
+interface Saved {
+  $linear?: string;
+  $names?: [string, unknown][];
 }
 
+/**
+ * Patterns and name matchers become tagged objects; any other object that is not plain data (a Map,
+ * a class a later rule field may bring) stops the write: the rules are then read from the files
+ * each time, never recalled wrong.
+ */
 function replacer(_key: string, value: unknown): unknown {
-  if (value instanceof LinearRegExp) return { $linear: value.pattern } satisfies SavedPattern;
-  if (value instanceof RegExp) throw new Error(`rule pattern /${value.source}/ is no LinearRegExp`);
+  if (value instanceof LinearRegExp) return { $linear: value.pattern } satisfies Saved;
+  if (value instanceof NameMatcher) return { $names: value.entries() } satisfies Saved;
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    const proto: unknown = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) throw new Error(`rule data holds a ${(value as object).constructor?.name ?? 'non-plain object'}`);
+  }
   return value;
 }
 
 function reviver(_key: string, value: unknown): unknown {
-  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-    const p = value as Partial<SavedPattern>;
+  if (value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 1) {
+    const s = value as Saved;
     // Validated when the files were first read: RE2 builds each program when it is first matched.
-    if (typeof p.$linear === 'string' && Object.keys(value).length === 1) return new LinearRegExp(p.$linear, false);
+    if (typeof s.$linear === 'string') return new LinearRegExp(s.$linear, false);
+    if (Array.isArray(s.$names)) {
+      const m = new NameMatcher<unknown>();
+      for (const [name, v] of s.$names) m.add(name, v);
+      return m;
+    }
   }
   return value;
 }
