@@ -3,10 +3,10 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { createRequire } from 'node:module';
 import type { Document, LineCounter } from 'yaml';
 import { DEFAULT_LIMITS, type Limits } from '../../src/core/limits.js';
 import { linearRegExp } from '../../src/core/safe-regex.js';
+import { yaml } from '../../src/core/lazy-yaml.js';
 import { KreviewError } from '../../src/core/types.js';
 import {
   buildLockModel,
@@ -24,13 +24,6 @@ import { packagePath } from '../../src/core/paths.js';
 import { cachedRuleData } from './rules-cache.js';
 
 const RULES_DIR = packagePath('checks', 'rules');
-
-let yamlLib: typeof import('yaml') | null = null;
-/** The YAML parser, loaded only when a rule file is read, not recalled from the cache (loading it costs 70 ms). */
-function yaml(): typeof import('yaml') {
-  yamlLib ??= createRequire(import.meta.url)('yaml') as typeof import('yaml');
-  return yamlLib;
-}
 
 type Path = (string | number)[];
 

@@ -4,20 +4,22 @@ import type { Command } from 'commander';
 import { errorMessage } from '../core/errors.js';
 import { toolVersion } from './version.js';
 
+/** Each command's module, by the names it registers. */
+const COMMANDS: { names: string[]; register: (program: Command) => Promise<void> }[] = [
+  { names: ['review'], register: async (p) => (await import('./review-command.js')).registerReviewCommand(p) },
+  { names: ['example'], register: async (p) => (await import('./example-command.js')).registerExampleCommand(p) },
+  { names: ['conventions'], register: async (p) => (await import('./conventions-command.js')).registerConventionsCommand(p) },
+  { names: ['watch', 'ingest'], register: async (p) => (await import('../watch/cli.js')).registerWatchCommands(p) },
+  { names: ['serve', 'worker'], register: async (p) => (await import('../app/cli.js')).registerServeCommand(p) },
+];
+
 /**
- * Commands load heavy libraries (tree-sitter, SQLite, probot, nodemailer): each only when it runs or
- * help is asked for.
+ * Commands load heavy libraries (tree-sitter, SQLite, probot, nodemailer) and many modules: only the
+ * one named is loaded; all of them for help, or a name commander must say is unknown.
  */
 async function registerCommands(program: Command, sub: string | undefined): Promise<void> {
-  const { registerReviewCommand } = await import('./review-command.js');
-  const { registerExampleCommand } = await import('./example-command.js');
-  const { registerConventionsCommand } = await import('./conventions-command.js');
-  registerReviewCommand(program);
-  registerExampleCommand(program);
-  registerConventionsCommand(program);
-  const all = sub === undefined || sub === 'help' || sub.startsWith('-');
-  if (all || sub === 'watch' || sub === 'ingest') (await import('../watch/cli.js')).registerWatchCommands(program);
-  if (all || sub === 'serve' || sub === 'worker') (await import('../app/cli.js')).registerServeCommand(program);
+  const named = COMMANDS.find((c) => sub !== undefined && c.names.includes(sub));
+  for (const c of named ? [named] : COMMANDS) await c.register(program);
 }
 
 export async function main(argv: string[]): Promise<number> {
