@@ -1,8 +1,8 @@
 // The rule files, read and validated once per content, kept as JSON in the cache directory: reading
 // them was a third of a one-patch review's CPU (the YAML parser's loading and cold run, and every
 // rule pattern compiled and timed). The key holds the files' names and texts, the pattern limits,
-// and the code that reads them (rules-load and safe-regex, by their own text): an edit to any of
-// these reads the files again. A cache that cannot be read or written is only slower.
+// and the code that reads and revives them (rules-load, this file, safe-regex and lock-model, by
+// their own text): an edit to any of these reads the files again. A cache that cannot be read or written is only slower.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,8 +13,13 @@ import { NameMatcher } from '../../src/c/lock-model.js';
 import { defaultCacheDir } from '../../src/c/summaries.js';
 import type { RuleData } from './rules-load.js';
 
-/** The code that turns rule files into RuleData, as run now (its .ts sources, or the .js built from them). */
-const READERS = [new URL('./rules-load', import.meta.url), new URL('../../src/core/safe-regex', import.meta.url)];
+/** The code that turns rule files into RuleData and back, as run now (its .ts sources, or the .js built from them). */
+const READERS = [
+  new URL('./rules-load', import.meta.url),
+  new URL('./rules-cache', import.meta.url),
+  new URL('../../src/core/safe-regex', import.meta.url),
+  new URL('../../src/c/lock-model', import.meta.url),
+];
 
 let codeId: string | null = null;
 function readersId(): string {
