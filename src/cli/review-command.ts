@@ -4,12 +4,11 @@ import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:f
 import { Readable } from 'node:stream';
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { parse as parseYaml } from 'yaml';
+import { yaml } from '../core/lazy-yaml.js';
 import { defaultConfig, mergeConfig, type KreviewConfig } from '../core/config.js';
 import { errorMessage, printable } from '../core/errors.js';
 import { KreviewError, SEVERITY_RANK, type Patch, type PatchReview, type Review, type Series, type Severity } from '../core/types.js';
 import type { History } from '../git/history-types.js';
-import { openHistory } from '../git/history.js';
 import { isGitRepo } from '../git/run-git.js';
 import { commitSeries, groupSeries } from '../series/group.js';
 import { classifyMessage } from '../series/classify.js';
@@ -64,7 +63,7 @@ export function buildConfig(opts: Pick<ReviewCommandOptions, 'config' | 'strictS
   if (opts.config) {
     let parsed: unknown;
     try {
-      parsed = parseYaml(readFileSync(opts.config, 'utf8'));
+      parsed = yaml().parse(readFileSync(opts.config, 'utf8'));
     } catch (e) {
       throw new KreviewError(`cannot read config ${opts.config}: ${errorMessage(e)}`);
     }
@@ -135,7 +134,8 @@ export async function streamReview(
     return { rev, listed };
   });
   try {
-    if (repo) history = await openHistory(repo, { progress, checked: true });
+    // Loaded with a repository only: the history index brings SQLite.
+    if (repo) history = await (await import('../git/history.js')).openHistory(repo, { progress, checked: true });
     if (opts.base && history && !(await history.revParse(opts.base)))
       throw new KreviewError(`--base ${opts.base}: no such revision in ${repo}`);
     // Rule globs that match functions the tree defines as not sleeping, from the tree's cached index

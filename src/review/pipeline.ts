@@ -4,7 +4,6 @@ import type { Check, Workspace } from '../core/check.js';
 import type { KreviewConfig } from '../core/config.js';
 import type { Finding, Location, Patch, PatchReview, Review, Series, SeriesRoute } from '../core/types.js';
 import type { History } from '../git/history-types.js';
-import { openHistory } from '../git/history.js';
 import type { Maintainers } from '../git/maintainers.js';
 import { baseCandidates, chooseBase, routePatch, type PatchRoute } from '../git/route.js';
 import { createWorkspace, type GitWorkspace } from '../git/workspace.js';
@@ -76,7 +75,7 @@ const MESSAGE_ONLY_IN_FLIGHT = 64;
 
 export async function reviewSeries(series: Series, opts: ReviewOptions): Promise<Review> {
   const ownHistory = opts.history === undefined && opts.repo !== null;
-  const history = opts.history !== undefined ? opts.history : opts.repo ? await openHistory(opts.repo) : null;
+  const history = opts.history !== undefined ? opts.history : opts.repo ? await (await import('../git/history.js')).openHistory(opts.repo) : null;
   const checks = await activeChecks(opts.checks, opts.config);
   const withHistory = { ...opts, history };
   try {
