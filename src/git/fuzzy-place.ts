@@ -34,6 +34,10 @@ export interface Placement {
  */
 export async function placeWithReducedContext(pre: string, f: FileDiff, maxLines: number): Promise<Placement | string> {
   if (f.binary || !f.oldPath || !f.newPath || !f.hunks.length) return 'only a modified text file can be placed';
+  // A file past the line limit is not built by the strict applier either: no copy, no git for it.
+  let lines = 0;
+  for (let i = pre.indexOf('\n'); i >= 0 && lines <= maxLines; i = pre.indexOf('\n', i + 1)) lines++;
+  if (lines > maxLines) return `the base's file has more than ${maxLines} lines (limits.linesPerFile)`;
   const dir = mkdtempSync(join(tmpdir(), 'kreview-place-'));
   try {
     const file = join(dir, 'f');

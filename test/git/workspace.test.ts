@@ -164,6 +164,20 @@ describe('a mailed patch', () => {
     }
   });
 
+  it('does not copy a file past the line limit to place hunks in it', async () => {
+    // A mail that git apply -C1 would place (as above), with a limit below the base file's 31 lines.
+    const mailRepo = new TestRepo();
+    try {
+      const m1 = mailRepo.commit('base\n', { files: { 'fs/file.c': v1.replace('line 1\n', 'line 0\nline 0b\nline 1\n') } });
+      const m2 = mailRepo.commit('change\n', { files: { 'fs/file.c': v1.replace('line 1\n', 'line 0\nline 0b\nline 1\n').replace('line 12\n', 'line 12 changed\n') } });
+      const diff = mailRepo.git('diff', m1, m2).replace(/^index [0-9a-f]+\.\./m, 'index 1234567..') + '\n';
+      const ws = await createWorkspace(mail(diff, c), { repo: repo.dir, history: h, limits: { linesPerFile: 20 } });
+      expect(ws.notes.join('\n')).toMatch(/only its hunks were read \(the base's file has more than 20 lines/);
+    } finally {
+      mailRepo.remove();
+    }
+  });
+
   it('reads both images from the hunks when not even one line of context places them', async () => {
     // Line 25 is both context and changed in the base: the removed line is not there at all.
     const gone = mail(diffBC.replace(/^index [0-9a-f]+\.\./m, 'index 1234567..').replace(/^-line 25$/m, '-line 25 as it never was'), c);
