@@ -62,10 +62,10 @@ for (const repo of histories) {
   const oids = await listRange(repo, ['HEAD']);
   stage('list the range (git rev-list)', 0);
   const patches: Patch[] = [];
-  for await (const p of readCommits(repo, oids, 'HEAD')) patches.push(p);
+  for await (const p of readCommits(repo, oids, 'HEAD', history.commitStore)) patches.push(p);
   const n = patches.length;
   const tagged = patches.filter((p) => /fixes/i.test(p.message)).length;
-  stage('read and parse every commit (cat-file)', n);
+  stage('read every commit (kept with the index, else cat-file)', n);
   const config = defaultConfig();
   const none = { ...config, enable: ['none'] };
   for await (const pr of reviewCommits(fromArray(patches), { repo, config: none, history })) void pr;

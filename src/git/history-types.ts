@@ -25,6 +25,27 @@ export interface CommitInfo {
   date: number;
 }
 
+/** A commit object as the range reader parsed it: what a Patch of a commit is made of. */
+export interface StoredCommit {
+  oid: string;
+  parents: string[];
+  author: Person;
+  /** Author date, seconds since the epoch. */
+  adate: number;
+  /** The message as `git cat-file` prints it (after the header's blank line). */
+  message: string;
+}
+
+/**
+ * Commit objects kept with the history index once read: a range reviewed again streams them from
+ * there instead of reading and parsing every object through cat-file again.
+ */
+export interface CommitStore {
+  /** In the order asked; undefined for a commit never kept. */
+  storedCommits(oids: string[]): (StoredCommit | undefined)[];
+  storeCommits(commits: StoredCommit[]): void;
+}
+
 /** The first commit of a history that starts with an imported tree, and how many files it brought. */
 export interface HistoryImport {
   root: string;
@@ -84,6 +105,8 @@ export interface History {
    * cache and closed with this one; a path that is no repository rejects with one line.
    */
   other(path: string): Promise<History>;
+  /** Where the commits a range review reads are kept between runs (absent: nowhere). */
+  readonly commitStore?: CommitStore;
   /** Stop the long-lived git processes (and those of the other Histories opened through this one). */
   close(): Promise<void>;
   /** A shallow clone: commits older than its boundary are not here, so an id not found may still be real. */
