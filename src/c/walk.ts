@@ -767,7 +767,9 @@ class Walker {
     if (p.key && p.inferred) return null;
     // The same lock written another way (`unlock_page(&folio->page)`): the only one of its kind,
     // unless the two expressions plainly name two different objects (`from->lock`, `to->lock`).
-    const same = [...s.entries()].filter(([, h]) => h.kind === p.kind && h.status === 'held');
+    // A context (an rcu read section) has one name everywhere: a lock of the same kind named
+    // otherwise (`inode->i_lock`, both atomic) is never it written another way.
+    const same = [...s.entries()].filter(([, h]) => h.kind === p.kind && h.status === 'held' && !h.context);
     if (same.length === 1 && (mayBeSameLock(same[0][1], key) || this.sameField(same[0][1].key, key))) return same[0][0];
     const anyKind = [...s.entries()].filter(([, h]) => h.key === key && h.status === 'held');
     return anyKind.length === 1 ? anyKind[0][0] : null;
