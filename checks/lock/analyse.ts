@@ -379,6 +379,14 @@ function analyseFunction(fn: CFunction, path: string, entry: Held[], members: Ma
   // Leaks through a shared label: the paths meeting there are told apart (walk.ts, held-wins).
   const split = fn.body.descendantsOfType('goto_statement').length ? walkFunction(fn, ctx.model, { entry: walk === first ? start : [...start, ...above.map((a) => aboveHeld(a, fn, true))], checkpoints: 'held-wins' }) : walk;
   issues.push(...balanceIssues(fn, split, members, ctx));
+  if (lineIds?.size) {
+    // Where each image releases its locks on the lines both share: a return that kept a lock only
+    // this patch stopped releasing there is a leak even when no other path releases it.
+    if (!hunkOnly && !above.length) releasedAt = placesReleased(fn, walkFunction(fn, ctx.model, { entry: start, checkpoints: 'merge' }), lineIds);
+    // One finding per lock: a leak or a call under it already found there says what the deletion did.
+    const told = new Set(issues.map((i) => `${i.lock.kind}|${i.lock.key}`));
+    issues.push(...droppedReleases(fn, split, members, ctx, lineIds).filter((i) => !told.has(`${i.lock.kind}|${i.lock.key}`)));
+  }
   return { issues, unmatched, releasedAt };
 }
 
@@ -479,6 +487,31 @@ function pathLeaks(fn: CFunction, walk: WalkResult, releasedAt: string[], member
       if (out.has(key)) continue;
       const evidence = releasedThere(h, l, releasedAt, false) ? 'same-image' : null;
       out.set(key, { key, rule, fn: fn.name, line: l.line, lockLine: h.line, lock: h, leak: 'path', leaves: { sig: l.sig, at: l.at, line: l.line, evidence } });
+    }
+  }
+  return [...out.values()];
+}
+
+/**
+ * A lock this function takes, still held on a return on a line both images share, with no other
+ * path releasing it (balanceIssues needs one): kept only if the other image released it on that very
+ * return (checkFile, leakEvidenced): the patch deleted the unlock before it (`rcu_read_unlock();
+ * return ret;`), the shape no releasing path can show.
+ */
+function droppedReleases(fn: CFunction, walk: WalkResult, members: Map<string, string[]>, ctx: AnalyseContext, lineIds: ReadonlyMap<number, string>): Issue[] {
+  const rule = ctx.matcher.rule('unbalanced');
+  if (!rule) return [];
+  const out = new Map<string, Issue>();
+  for (const l of leavesOf(fn, walk, lineIds)) {
+    if (!l.sig.startsWith('return') || l.at === l.sig) continue;
+    for (const h of l.locks) {
+      if (h.status !== 'held' || !h.definite || h.scoped || h.entry || h.above || (h.unordered && !RCU(h)) || ctx.model.kinds.get(h.kind)?.pseudo) continue;
+      if (handedBack(h, l.returns, ctx.model) || contractCovers(fn, members, h.kind, l.returns, ctx) || handedOut(fn, h.key)) continue;
+      if (fn.annotations.some((a) => a.kind === 'acquires')) continue;
+      if (walk.passes.some((p) => p.key === h.key && p.kind === h.kind && p.line >= h.line && p.line <= l.line)) continue;
+      if (walk.exits.some((e) => e.locks.some((x) => x.kind === h.kind && x.key === h.key && x.status === 'released'))) continue;
+      const key = `unbalanced-dropped|${h.kind}|${h.key}|${l.at}`;
+      if (!out.has(key)) out.set(key, { key, rule, fn: fn.name, line: l.line, lockLine: h.line, lock: h, leak: 'path', leaves: { sig: l.sig, at: l.at, line: l.line, evidence: null } });
     }
   }
   return [...out.values()];

@@ -776,7 +776,9 @@ class Walker {
     }
     // The same lock written another way (`unlock_page(&folio->page)`): the only one of its kind,
     // unless the two expressions plainly name two different objects (`from->lock`, `to->lock`).
-    const same = [...s.entries()].filter(([, h]) => h.kind === p.kind && h.status === 'held');
+    // A context (an rcu read section) has one name everywhere: a lock of the same kind named
+    // otherwise (`inode->i_lock`, both atomic) is never it written another way.
+    const same = [...s.entries()].filter(([, h]) => h.kind === p.kind && h.status === 'held' && !h.context);
     if (same.length === 1 && (mayBeSameLock(same[0][1], key) || this.sameField(same[0][1].key, key))) return same[0][0];
     // Among several of its kind, the one whose field is named for this lock (`iinfo->i_data_sem`
     // beside the inode's i_rwsem, dropped by a helper given `inode`).
