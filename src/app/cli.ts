@@ -173,7 +173,8 @@ export function registerServeCommand(program: Command): void {
           workers: concurrency,
         });
         const deps = buildDeps(opts);
-        service = createService(probot, opts, deps);
+        // A worker only takes jobs: the starts in the state are serve's (src/app/service.ts).
+        service = createService(probot, opts, deps, false);
         const [{ stateReadable }, { StateFile }] = await Promise.all([import('../ops/health.js'), import('../state/open-state.js')]);
         const file = new StateFile(join(opts.cacheDir, 'github-app.sqlite'));
         health.state = stateReadable(() => deps.state.tableCount(), () => file.check());

@@ -126,9 +126,10 @@ export function countJobs(metrics: Metrics, then?: JobObserver): JobObserver {
 }
 
 /** The service for `app`: intake decisions, the start of check runs, and (workers > 0) reviews. */
-export function createService(app: Probot, opts: AppOptions, deps: ReviewDeps = buildDeps(opts)): ReviewService {
+/** `intake`: the process takes webhooks (serve, the tests' app), not only jobs (a worker). */
+export function createService(app: Probot, opts: AppOptions, deps: ReviewDeps = buildDeps(opts), intake = true): ReviewService {
   const jobs = opts.jobs ?? new SqliteJobQueue(join(opts.cacheDir, 'jobs.sqlite'));
-  const service = new ReviewService(app, deps, { queue: jobs, workers: opts.workers, ...(opts.observe ? { observe: opts.observe } : {}) });
+  const service = new ReviewService(app, deps, { queue: jobs, workers: opts.workers, intake, ...(opts.observe ? { observe: opts.observe } : {}) });
   opts.onService?.(service);
   return service;
 }
