@@ -42,6 +42,13 @@ export interface ContentQueueOptions {
   onWait?: (ms: number) => void;
 }
 
+/** Write caps shared by the processes of one installation: Redis (src/queue/redis-budget.ts) or serve's SQLite file (sqlite-budget.ts). */
+export interface WriteBudget {
+  /** A `take` for one installation's ContentQueue. */
+  forInstallation(installationId: number): NonNullable<ContentQueueOptions['take']>;
+  close(): void;
+}
+
 interface HttpErrorLike {
   status?: number;
   message?: string;
