@@ -119,6 +119,8 @@ export class ContentQueue {
   private readonly waiting = new Map<WritePriority, Waiting[]>(LANES.map((p) => [p, []]));
   /** Calls of each lane taking a slot or under way. */
   private readonly busy = new Map<WritePriority, number>(LANES.map((p) => [p, 0]));
+  /** Calls that left their lane's queue and wait for a slot under the caps. */
+  private slotting = 0;
   /** Start times of the calls of the last hour, oldest first. */
   private readonly sent: number[] = [];
   /** Waits caused by rate-limit answers, in ms (for logs and tests). */
@@ -128,9 +130,9 @@ export class ContentQueue {
     this.opts = { ...defaults, ...opts };
   }
 
-  /** Calls waiting for their turn (a gauge for the metrics). */
+  /** Calls waiting for their turn or for a slot (a gauge for the metrics). */
   get depth(): number {
-    let n = 0;
+    let n = this.slotting;
     for (const q of this.waiting.values()) n += q.length;
     return n;
   }
@@ -160,7 +162,9 @@ export class ContentQueue {
     while (queue.length > 0 && this.busy.get(lane)! < this.width(lane)) {
       const w = queue.shift()!;
       this.busy.set(lane, this.busy.get(lane)! + 1);
+      this.slotting++;
       void this.slot(lane)
+        .finally(() => this.slotting--)
         .then(() => this.attempt(w.fn, lane))
         .then(w.resolve, w.reject)
         .finally(() => {

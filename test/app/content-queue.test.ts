@@ -76,6 +76,8 @@ describe('ContentQueue', () => {
     for (const n of [1, 2, 3, 4]) void q.run(call(`review ${n}`), 'review');
     await new Promise((r) => setTimeout(r, 100));
     expect(done).toEqual(['review 1', 'review 2', 'review 3']);
+    // The fourth review waits for the minute to move on, and counts as waiting.
+    expect(q.depth).toBe(1);
     await Promise.all([q.run(call('start'), 'start'), q.run(call('complete'), 'complete')]);
     expect(done.slice(3).sort()).toEqual(['complete', 'start']);
     expect(longWaits.length).toBeGreaterThanOrEqual(1);
