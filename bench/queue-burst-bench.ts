@@ -164,7 +164,7 @@ async function main(): Promise<void> {
     const { bare, pulls } = repositoryWithPulls(tmp.dir, PRS);
     say(`generated: a repository with ${PRS} one-commit pull requests (each a Fixes: tag naming no commit); fake GitHub on loopback${API_MS ? `, every answer held ${API_MS} ms` : ''}`);
     const runs: [string, RunFigures][] = [];
-    if (!argv.includes('--no-baseline')) runs.push([`${BASELINE} (serial)`, await burst('baseline', checkoutOf(BASELINE, tmp.dir), tmp.dir, pulls, bare, null)]);
+    if (!argv.includes('--no-baseline')) runs.push([`${BASELINE} (baseline)`, await burst('baseline', checkoutOf(BASELINE, tmp.dir), tmp.dir, pulls, bare, null)]);
     runs.push([`queue, SQLite, ${WORKERS} workers`, await burst('sqlite', ROOT, tmp.dir, pulls, bare, null)]);
     if (argv.includes('--redis')) {
       const redis = await startRedis();
