@@ -1,7 +1,7 @@
 // The review service between GitHub's webhooks and the workers. The intake (intake.ts) hands each
 // verified, validated webhook to accept(), which decides (dispatch.ts) and records the job in SQLite
 // in one transaction and returns at once: GitHub gets 202 in milliseconds. Then, off the answer's
-// path, a push's check run is put "in progress" (first in its installation's write queue) and the
+// path, a push's check run is put "in progress" (in its installation's lane for check-run starts) and the
 // job goes to the queue (SQLite here, or Redis), where workers take it. A job accepted but not yet
 // queued when the process stopped is started again by the next one.
 import type { Probot } from 'probot';
