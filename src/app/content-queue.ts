@@ -64,10 +64,12 @@ export function spacingFromEnv(): number {
 export const WRITE_CAPS = { perMinute: 75, perHour: 480 } as const;
 
 /**
- * Reviews leave 20 calls of every minute (and 80 of every hour) to check runs: ten pull requests'
- * start and completion a minute go out even while reviews fill the rest.
+ * Reviews wait once a minute holds 65 calls (an hour 440): the last 10 (40) are kept for check
+ * runs, so completions go out while reviews wait. Small enough that a burst of 20 pull requests
+ * (60 calls: start, completion and review each) never holds a review back; with 20 kept, the
+ * last reviews of such a burst waited for the minute to move on.
  */
-export const CHECK_RUN_RESERVE = { perMinute: 20, perHour: 80 } as const;
+export const CHECK_RUN_RESERVE = { perMinute: 10, perHour: 40 } as const;
 
 const defaults: ContentQueueOptions = {
   spacingMs: 50,

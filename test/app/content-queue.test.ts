@@ -84,6 +84,19 @@ describe('ContentQueue', () => {
     expect(longWaits[0]).toBeGreaterThan(59_000);
   });
 
+  it('holds nothing back in a burst of twenty pull requests: 20 starts, 20 completions and 20 reviews in one minute', async () => {
+    const longWaits: number[] = [];
+    const sleep = (ms: number) => (ms > 1000 ? new Promise<void>(() => void longWaits.push(ms)) : new Promise<void>((r) => setTimeout(r, ms)));
+    const q = new ContentQueue({ spacingMs: 1, sleep });
+    const burst = (lane: 'start' | 'complete' | 'review') => Array.from({ length: 20 }, () => q.run(async () => undefined, lane));
+    await Promise.all(burst('start'));
+    await Promise.race([
+      Promise.all([...burst('complete'), ...burst('review')]),
+      new Promise((_, reject) => setTimeout(() => reject(new Error(`held back: waits of ${longWaits.join(', ')} ms`)), 5000)),
+    ]);
+    expect(longWaits).toEqual([]);
+  });
+
   it('never lets more calls through in a window than the cap, the gap kept in between', () => {
     const o = { spacingMs: 50, perMinute: 3, perHour: 5 };
     expect(waitForSlot([], 0, o)).toBe(0);
