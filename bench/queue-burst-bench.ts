@@ -10,8 +10,10 @@
 // commit each whose Fixes: tag names a commit that is not there, so each gets a finding, a check run
 // and a review. The GitHub API is the test fake on loopback (answers at once); the pacing of writes
 // is each version's production default. Real: the kreview processes, HTTP, git, SQLite, Redis.
+// --api-ms N holds every API answer N ms, as GitHub's own answer time (the fake answers at once):
+// what calls made one after another cost on a real GitHub.
 //
-// Run by hand: npx tsx bench/queue-burst-bench.ts [--prs 20] [--baseline fd7e913] [--redis] [--no-baseline] [--workers 2]
+// Run by hand: npx tsx bench/queue-burst-bench.ts [--prs 20] [--baseline fd7e913] [--redis] [--no-baseline] [--workers 2] [--api-ms 0] [--logs DIR]
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -28,6 +30,7 @@ const BASELINE = arg('--baseline', 'fd7e913');
 const WORKERS = arg('--workers', '2');
 /** Keep each process's log (info level, JSON lines) here, to see where a PR's time went. */
 const LOGS = arg('--logs', '');
+const API_MS = Number(arg('--api-ms', '0'));
 const ROOT = join(import.meta.dirname, '..');
 const say = (s: string) => console.log(s);
 
@@ -73,6 +76,7 @@ function checkoutOf(ref: string, into: string): string {
 async function burst(label: string, root: string, work: string, pulls: FakePull[], bare: string, redisUrl: string | null): Promise<RunFigures> {
   const gh = new FakeGitHub(bare);
   gh.pathPrefix = '/api/v3';
+  if (API_MS > 0) gh.beforeAnswer = () => new Promise((r) => setTimeout(r, API_MS));
   await gh.start();
   for (const p of pulls) gh.pulls.set(p.number, p);
   const port = await freePort();
@@ -120,7 +124,9 @@ async function burst(label: string, root: string, work: string, pulls: FakePull[
     });
     const reviews = pulls.filter((p) => gh.reviews.some((r) => r.commit_id === p.headSha)).length;
     const cpuS = procs.reduce((n, x) => n + cpuSeconds(x.child.pid!), 0);
-    say(`${label}: ${PRS} webhooks, ${reviews} reviews, ${gh.checkRuns.size} check runs; all completed after ${wallS.toFixed(1)} s wall, ${cpuS.toFixed(1)} CPU s (kreview processes and their git); load average at start ${load}`);
+    const writes = gh.calls.filter((c) => c.method !== 'GET' && !c.path.endsWith('/access_tokens')).length;
+    const loadEnd = loadavg().map((l) => l.toFixed(1)).join(' ');
+    say(`${label}: ${PRS} webhooks, ${reviews} reviews, ${gh.checkRuns.size} check runs, ${writes} content-creating calls; all completed after ${wallS.toFixed(1)} s wall, ${cpuS.toFixed(1)} CPU s (kreview processes and their git); load average at start ${load}, at the end ${loadEnd}`);
     return { answer: answered, inProgress, completed, cpuS, wallS, load };
   } finally {
     for (const x of procs) await x.kill('SIGTERM');
@@ -156,9 +162,9 @@ async function main(): Promise<void> {
   const tmp = tempDir('kreview-burst-');
   try {
     const { bare, pulls } = repositoryWithPulls(tmp.dir, PRS);
-    say(`generated: a repository with ${PRS} one-commit pull requests (each a Fixes: tag naming no commit); fake GitHub on loopback`);
+    say(`generated: a repository with ${PRS} one-commit pull requests (each a Fixes: tag naming no commit); fake GitHub on loopback${API_MS ? `, every answer held ${API_MS} ms` : ''}`);
     const runs: [string, RunFigures][] = [];
-    if (!argv.includes('--no-baseline')) runs.push([`${BASELINE} (serial)`, await burst('baseline', checkoutOf(BASELINE, tmp.dir), tmp.dir, pulls, bare, null)]);
+    if (!argv.includes('--no-baseline')) runs.push([`${BASELINE} (baseline)`, await burst('baseline', checkoutOf(BASELINE, tmp.dir), tmp.dir, pulls, bare, null)]);
     runs.push([`queue, SQLite, ${WORKERS} workers`, await burst('sqlite', ROOT, tmp.dir, pulls, bare, null)]);
     if (argv.includes('--redis')) {
       const redis = await startRedis();

@@ -80,12 +80,18 @@ export function registerServeCommand(program: Command): void {
       const intakePath = env.WEBHOOK_PATH || '/api/github/webhooks';
       const { PROBOT_PATH_SUFFIX } = await import('./server.js');
       env.WEBHOOK_PATH = intakePath + PROBOT_PATH_SUFFIX;
-      const writeBudget = queueUrl ? new (await import('../queue/redis-budget.js')).RedisWriteBudget(queueUrl) : undefined;
+      // One installation's writes counted once, whoever makes them: with the workers on Redis, or with
+      // the worker process below through the queue file both open.
+      const writeBudget = queueUrl
+        ? new (await import('../queue/redis-budget.js')).RedisWriteBudget(queueUrl)
+        : local
+          ? new (await import('../queue/sqlite-budget.js')).SqliteWriteBudget(join(process.env.KREVIEW_CACHE ?? join(homedir(), '.cache', 'kreview'), 'jobs.sqlite'))
+          : undefined;
       // Reviews run in a worker process of their own, so that no review holds up the answer to a webhook.
       if (local) metrics.addRemote(startLocalWorker({ cache: process.env.KREVIEW_CACHE, workers, mirrors: o.mirror, cloneMaxMb: o.cloneMaxMb, mailPolicy: policyFile, logFormat: format }));
       // With a mail policy, the web view of its state (docs/web.md) is served beside the webhooks.
       const routes = mail ? [await mailWebView(mail)] : [];
-      await run(createKreviewApp({ webUrl, mirrors, intakePath, routes, metrics, workers: 0, ...(jobs ? { jobs, writeBudget } : {}), ...(mail ? { mail } : {}) }), {
+      await run(createKreviewApp({ webUrl, mirrors, intakePath, routes, metrics, workers: 0, ...(jobs ? { jobs } : {}), ...(writeBudget ? { writeBudget } : {}), ...(mail ? { mail } : {}) }), {
         env,
         Octokit: kreviewOctokit(metrics),
       });
@@ -155,8 +161,9 @@ export function registerServeCommand(program: Command): void {
         const probot = createProbot({ env, overrides: { Octokit: kreviewOctokit(metrics) } });
         // probot sets up its logger and clients asynchronously; auth() waits for that (no API call).
         await probot.auth();
-        const budget = sqlite ? undefined : new (await import('../queue/redis-budget.js')).RedisWriteBudget(o.queue);
-        writeBudget = budget ?? null;
+        // The caps shared with the feeder (serve puts the check runs "in progress") and other workers.
+        const budget = sqlite ? new (await import('../queue/sqlite-budget.js')).SqliteWriteBudget(sqlite) : new (await import('../queue/redis-budget.js')).RedisWriteBudget(o.queue);
+        writeBudget = budget;
         // One review of a PR at a time among all the workers of this Redis (one process: its own chain).
         const prLocks = sqlite ? undefined : new (await import('../queue/redis-lock.js')).RedisLocks(o.queue, { leaseMs: lockMsOf(o.queue) });
         locks = prLocks ?? null;
@@ -173,7 +180,8 @@ export function registerServeCommand(program: Command): void {
           workers: concurrency,
         });
         const deps = buildDeps(opts);
-        service = createService(probot, opts, deps);
+        // A worker only takes jobs: the starts in the state are serve's (src/app/service.ts).
+        service = createService(probot, opts, deps, false);
         const [{ stateReadable }, { StateFile }] = await Promise.all([import('../ops/health.js'), import('../state/open-state.js')]);
         const file = new StateFile(join(opts.cacheDir, 'github-app.sqlite'));
         health.state = stateReadable(() => deps.state.tableCount(), () => file.check());

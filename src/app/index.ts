@@ -4,7 +4,7 @@ import type { Probot } from 'probot';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Check } from '../core/check.js';
-import { ContentQueue, spacingFromEnv, type ContentQueueOptions } from './content-queue.js';
+import { ContentQueue, spacingFromEnv, type ContentQueueOptions, type WriteBudget } from './content-queue.js';
 import { HistoryPool } from '../git/history-pool.js';
 import type { MailForwarder } from './mail-forward.js';
 import type { ReviewDeps, ReviewSeriesFn } from './review-pr.js';
@@ -20,7 +20,6 @@ import { StateFile } from '../state/open-state.js';
 import { ReviewService } from './service.js';
 import type { JobObserver, JobQueue } from '../queue/job.js';
 import { SqliteJobQueue } from '../queue/sqlite-queue.js';
-import type { RedisWriteBudget } from '../queue/redis-budget.js';
 import type { RedisLocks } from '../queue/redis-lock.js';
 
 export { pullRequestRef } from './pull-ref.js';
@@ -52,8 +51,8 @@ export interface AppOptions {
   metrics?: Metrics;
   /** Where jobs wait (default: SQLite in the cache dir, `jobs.sqlite`). */
   jobs?: JobQueue;
-  /** Write caps shared with the other processes on the same Redis (default: this process's own). */
-  writeBudget?: RedisWriteBudget;
+  /** Write caps shared with the other processes of the installation: on the same Redis, or serve's and its worker's SQLite file (default: this process's own). */
+  writeBudget?: WriteBudget;
   /** Locks shared with the other workers on the same Redis: one review of a PR at a time among them all. */
   prLocks?: RedisLocks;
   /** Reviews this process runs at once (default 2; 0: intake only, workers elsewhere). */
@@ -126,9 +125,10 @@ export function countJobs(metrics: Metrics, then?: JobObserver): JobObserver {
 }
 
 /** The service for `app`: intake decisions, the start of check runs, and (workers > 0) reviews. */
-export function createService(app: Probot, opts: AppOptions, deps: ReviewDeps = buildDeps(opts)): ReviewService {
+/** `intake`: the process takes webhooks (serve, the tests' app), not only jobs (a worker). */
+export function createService(app: Probot, opts: AppOptions, deps: ReviewDeps = buildDeps(opts), intake = true): ReviewService {
   const jobs = opts.jobs ?? new SqliteJobQueue(join(opts.cacheDir, 'jobs.sqlite'));
-  const service = new ReviewService(app, deps, { queue: jobs, workers: opts.workers, ...(opts.observe ? { observe: opts.observe } : {}) });
+  const service = new ReviewService(app, deps, { queue: jobs, workers: opts.workers, intake, ...(opts.observe ? { observe: opts.observe } : {}) });
   opts.onService?.(service);
   return service;
 }

@@ -1,7 +1,7 @@
 // The review service between GitHub's webhooks and the workers. The intake (intake.ts) hands each
 // verified, validated webhook to accept(), which decides (dispatch.ts) and records the job in SQLite
 // in one transaction and returns at once: GitHub gets 202 in milliseconds. Then, off the answer's
-// path, a push's check run is put "in progress" (first in its installation's write queue) and the
+// path, a push's check run is put "in progress" (in its installation's lane for check-run starts) and the
 // job goes to the queue (SQLite here, or Redis), where workers take it. A job accepted but not yet
 // queued when the process stopped is started again by the next one.
 import type { Probot } from 'probot';
@@ -34,6 +34,12 @@ export interface ServiceOptions {
   workers: number;
   /** Told about every job a worker here finished (job latency for metrics). */
   observe?: JobObserver;
+  /**
+   * This process takes webhooks (serve): it resumes the starts a previous one left. A worker never
+   * does: the one serve starts shares serve's state, and one started during a burst (a replacement
+   * for a killed one) took serve's starts still under way and made their check runs a second time.
+   */
+  intake: boolean;
 }
 
 export class ReviewService {
@@ -48,7 +54,7 @@ export class ReviewService {
     private readonly o: ServiceOptions,
   ) {
     this.octokitFor = installationOctokits(probot);
-    for (const raw of deps.state.pendingStarts()) this.track(this.start(JSON.parse(raw) as ReviewJob, true));
+    if (o.intake) for (const raw of deps.state.pendingStarts()) this.track(this.start(JSON.parse(raw) as ReviewJob, true));
     if (o.workers > 0) o.queue.work(jobRunner(probot, deps, this.octokitFor), o.workers, o.observe);
   }
 

@@ -3,7 +3,7 @@
 // together still stay under GitHub's per-installation limits. The window is a sorted set of call
 // times (Redis's own clock, so machines' clocks need not agree), checked and taken in one script.
 import { randomUUID } from 'node:crypto';
-import type { ContentQueueOptions } from '../app/content-queue.js';
+import type { ContentQueueOptions, WriteBudget } from '../app/content-queue.js';
 import { Redis } from 'ioredis';
 
 /** Returns 0 when a call may go now (and counts it), else the ms to wait. */
@@ -35,7 +35,7 @@ end
 return wait
 `;
 
-export class RedisWriteBudget {
+export class RedisWriteBudget implements WriteBudget {
   private readonly client: Redis;
 
   constructor(url: string) {

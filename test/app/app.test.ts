@@ -148,6 +148,26 @@ describe('a new push', () => {
   });
 });
 
+describe('two pull requests', () => {
+  it("leave each other's reviews and comments alone (GitHub lists a PR's own only)", async () => {
+    s = new Scenario();
+    await s.start();
+    await openSeries();
+    await s.send('opened');
+    const first = s.gh.comments.map((c) => c.body);
+    const firstReview = s.gh.reviews[0].body;
+    s.openPull(2, 'mm: another counter');
+    s.push('mm: another counter\n\nSigned-off-by: B <b@example.org>\n', { 'mm/other.c': 'int other;\nint another; /* FIXME four */\n' });
+    expect(accepted((await s.send('opened')).status)).toBe(true);
+    expect(s.gh.reviews.map((r) => r.pull_number)).toEqual([1, 2]);
+    // A bench burst of 20 PRs on a fake that listed every PR's reviews made 27 such edits.
+    expect(s.gh.callsTo('PUT', /\/pulls\/\d+\/reviews\/\d+$/)).toEqual([]);
+    expect(s.gh.callsTo('PATCH', /\/pulls\/comments\/\d+$/)).toEqual([]);
+    expect(s.gh.comments.filter((c) => c.pull_number === 1).map((c) => c.body)).toEqual(first);
+    expect(s.gh.reviews[0].body).toBe(firstReview);
+  });
+});
+
 describe('a late delivery', () => {
   it('for an older head gets its check run but does not retire the newer head\'s comments', async () => {
     s = new Scenario();

@@ -39,20 +39,62 @@ describe('ContentQueue', () => {
     for (let i = 1; i < starts.length; i++) expect(starts[i] - starts[i - 1]).toBeGreaterThanOrEqual(38);
   });
 
-  it('starts and completions of check runs go before reviews queued earlier', async () => {
+  it('completes a check run while another pull request\'s review post is still under way', async () => {
     const q = new ContentQueue({ spacingMs: 10 });
+    let answer!: () => void;
+    const review = q.run(() => new Promise<void>((r) => (answer = r)), 'review');
     const order: string[] = [];
-    const call = (name: string) => async () => void order.push(name);
-    // All five are queued before the first slot: the queue picks by priority, then in order.
-    const all = [
-      q.run(call('review A'), 'review'),
-      q.run(call('review B'), 'review'),
-      q.run(call('complete C'), 'complete'),
-      q.run(call('start D'), 'start'),
-      q.run(call('review E')),
-    ];
-    await Promise.all(all);
-    expect(order).toEqual(['start D', 'complete C', 'review A', 'review B', 'review E']);
+    // GitHub has not answered the review yet: the completion and a start go all the same.
+    await Promise.all([q.run(async () => void order.push('complete'), 'complete'), q.run(async () => void order.push('start'), 'start')]);
+    order.push('review answered');
+    answer();
+    await review;
+    expect(order.slice(0, 2).sort()).toEqual(['complete', 'start']);
+    expect(order[2]).toBe('review answered');
+  });
+
+  it('puts a few check runs "in progress" at once, no more; completions and reviews one at a time', async () => {
+    const q = new ContentQueue({ spacingMs: 5, startsAtOnce: 4 });
+    const most = { start: 0, complete: 0, review: 0 };
+    const now = { start: 0, complete: 0, review: 0 };
+    const call = (lane: 'start' | 'complete' | 'review') => async () => {
+      most[lane] = Math.max(most[lane], ++now[lane]);
+      await new Promise((r) => setTimeout(r, 60));
+      now[lane]--;
+    };
+    await Promise.all((['start', 'complete', 'review'] as const).flatMap((lane) => Array.from({ length: 8 }, () => q.run(call(lane), lane))));
+    expect(most).toEqual({ start: 4, complete: 1, review: 1 });
+  });
+
+  it('stops reviews short of the minute\'s cap: check runs still go when reviews have filled their part', async () => {
+    const longWaits: number[] = [];
+    // A wait for the window to move on is held for good: what goes, goes without it.
+    const sleep = (ms: number) => (ms > 1000 ? new Promise<void>(() => void longWaits.push(ms)) : new Promise<void>((r) => setTimeout(r, ms)));
+    const q = new ContentQueue({ spacingMs: 1, perMinute: 5, perHour: 100, checkRunReserve: { perMinute: 2, perHour: 10 }, sleep });
+    const done: string[] = [];
+    const call = (name: string) => async () => void done.push(name);
+    for (const n of [1, 2, 3, 4]) void q.run(call(`review ${n}`), 'review');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(done).toEqual(['review 1', 'review 2', 'review 3']);
+    // The fourth review waits for the minute to move on, and counts as waiting.
+    expect(q.depth).toBe(1);
+    await Promise.all([q.run(call('start'), 'start'), q.run(call('complete'), 'complete')]);
+    expect(done.slice(3).sort()).toEqual(['complete', 'start']);
+    expect(longWaits.length).toBeGreaterThanOrEqual(1);
+    expect(longWaits[0]).toBeGreaterThan(59_000);
+  });
+
+  it('holds nothing back in a burst of twenty pull requests: 20 starts, 20 completions and 20 reviews in one minute', async () => {
+    const longWaits: number[] = [];
+    const sleep = (ms: number) => (ms > 1000 ? new Promise<void>(() => void longWaits.push(ms)) : new Promise<void>((r) => setTimeout(r, ms)));
+    const q = new ContentQueue({ spacingMs: 1, sleep });
+    const burst = (lane: 'start' | 'complete' | 'review') => Array.from({ length: 20 }, () => q.run(async () => undefined, lane));
+    await Promise.all(burst('start'));
+    await Promise.race([
+      Promise.all([...burst('complete'), ...burst('review')]),
+      new Promise((_, reject) => setTimeout(() => reject(new Error(`held back: waits of ${longWaits.join(', ')} ms`)), 5000)),
+    ]);
+    expect(longWaits).toEqual([]);
   });
 
   it('never lets more calls through in a window than the cap, the gap kept in between', () => {

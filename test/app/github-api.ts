@@ -28,6 +28,8 @@ export interface FakePull {
 
 interface StoredComment {
   id: number;
+  /** The pull request it is on: GitHub lists a PR's own comments only. */
+  pull_number: number;
   review_id: number;
   path: string;
   line: number;
@@ -39,6 +41,8 @@ interface StoredComment {
 
 interface StoredReview {
   id: number;
+  /** The pull request it is on: GitHub lists a PR's own reviews only. */
+  pull_number: number;
   body: string;
   state: string;
   commit_id: string;
@@ -267,8 +271,9 @@ export class FakeGitHub {
         const shas = git(this.bare, 'rev-list', '--reverse', `${pull.baseSha}..${pull.headSha}`).split('\n').filter(Boolean);
         return send(200, this.page(c, shas.map((sha) => ({ sha, parents: [{ sha: git(this.bare, 'rev-parse', `${sha}^`).trim() }] }))));
       }
-      if (c.method === 'GET' && rest === '/comments') return send(200, this.page(c, this.comments));
-      if (c.method === 'GET' && rest === '/reviews') return send(200, this.page(c, this.reviews));
+      // A PR's own, as GitHub lists them (a burst of PRs in one fake must not see each other's).
+      if (c.method === 'GET' && rest === '/comments') return send(200, this.page(c, this.comments.filter((x) => x.pull_number === pull.number)));
+      if (c.method === 'GET' && rest === '/reviews') return send(200, this.page(c, this.reviews.filter((x) => x.pull_number === pull.number)));
       if (c.method === 'POST' && rest === '/reviews') {
         const comments: { path: string; line: number; side: string; body: string }[] = c.body.comments ?? [];
         const bad = comments.filter((x) => !this.commentable(pull, x) || this.refuseComment(x));
@@ -276,15 +281,15 @@ export class FakeGitHub {
           return send(422, { message: 'Unprocessable Entity', errors: ['Pull request review thread line must be part of the diff'] });
         }
         const id = this.nextId++;
-        const review: StoredReview = { id, body: c.body.body ?? '', state: c.body.event ? 'COMMENTED' : 'PENDING', commit_id: c.body.commit_id, user: BOT };
+        const review: StoredReview = { id, pull_number: pull.number, body: c.body.body ?? '', state: c.body.event ? 'COMMENTED' : 'PENDING', commit_id: c.body.commit_id, user: BOT };
         this.reviews.push(review);
         for (const x of comments) {
-          this.comments.push({ id: this.nextId++, review_id: id, path: x.path, line: x.line, side: x.side, body: x.body, commit_id: c.body.commit_id, user: BOT });
+          this.comments.push({ id: this.nextId++, pull_number: pull.number, review_id: id, path: x.path, line: x.line, side: x.side, body: x.body, commit_id: c.body.commit_id, user: BOT });
         }
         return send(200, review);
       }
       if ((r = m(/\/reviews\/(\d+)$/))) {
-        const i = this.reviews.findIndex((x) => x.id === Number(r![1]));
+        const i = this.reviews.findIndex((x) => x.id === Number(r![1]) && x.pull_number === pull.number);
         if (i < 0) return send(404, { message: 'Not Found' });
         if (c.method === 'DELETE') {
           if (this.reviews[i].state !== 'PENDING') return send(422, { message: 'Can not delete a non-pending review' });

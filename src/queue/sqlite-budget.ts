@@ -1,0 +1,45 @@
+// The per-installation write caps of content-queue.ts shared by `kreview serve` and the worker
+// process it starts, through the SQLite queue file they already share: serve puts check runs "in
+// progress", the worker completes them and posts reviews, and GitHub counts both against one
+// installation. Without it each process kept its own window, together up to twice the caps.
+// One machine, so one clock: the window is a table of call times, checked and taken in one
+// immediate transaction.
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { waitForSlot, type ContentQueueOptions, type WriteBudget } from '../app/content-queue.js';
+
+type Caps = Pick<ContentQueueOptions, 'spacingMs' | 'perMinute' | 'perHour'>;
+
+export class SqliteWriteBudget implements WriteBudget {
+  private readonly db: Database.Database;
+  private readonly takeTx: (installationId: number, caps: Caps, now: number) => number;
+
+  constructor(file: string) {
+    mkdirSync(dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec('CREATE TABLE IF NOT EXISTS writes (installation INTEGER NOT NULL, at INTEGER NOT NULL); CREATE INDEX IF NOT EXISTS writes_at ON writes (installation, at);');
+    const forget = this.db.prepare('DELETE FROM writes WHERE installation = ? AND at <= ?');
+    const sent = this.db.prepare('SELECT at FROM writes WHERE installation = ? ORDER BY at').pluck();
+    const add = this.db.prepare('INSERT INTO writes (installation, at) VALUES (?, ?)');
+    const tx = this.db.transaction((installationId: number, caps: Caps, now: number) => {
+      forget.run(installationId, now - 3_600_000);
+      const wait = waitForSlot(sent.all(installationId) as number[], now, caps);
+      if (wait <= 0) add.run(installationId, now);
+      return wait;
+    });
+    // Immediate: the other process cannot read the window between this one's check and its insert.
+    this.takeTx = (id, caps, now) => tx.immediate(id, caps, now);
+  }
+
+  forInstallation(installationId: number): (caps: Caps) => Promise<number> {
+    return async (caps) => Math.max(0, this.takeTx(installationId, caps, Date.now()));
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
