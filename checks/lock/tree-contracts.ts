@@ -5,6 +5,8 @@
 // headers are read from the base tree. Bounded: MAX_INCLUDES headers per file, each header's facts
 // and contracts computed once per content (the facts cache is keyed by content hash on disk).
 import type { Workspace } from '../../src/core/check.js';
+import { ByteLru } from '../../src/core/byte-lru.js';
+import { DEFAULT_LIMITS } from '../../src/core/limits.js';
 import type { PatchBudget } from '../../src/core/limits.js';
 import { annotationContracts } from '../../src/c/contracts.js';
 import type { FileFacts, FunctionFacts } from '../../src/c/facts.js';
@@ -22,15 +24,29 @@ export interface HeaderContracts {
 /** Larger headers are generated register tables (amdgpu's run to megabytes), with no helpers worth a parse. */
 const MAX_HEADER_BYTES = 512 * 1024;
 
-const memo = new Map<string, { text: string; hash: string; primitives: PrimitiveSpec[] }>();
-const MEMO_MAX = 2048;
+/**
+ * Kept by path with the text they were read from, within a byte budget (limits.cacheBytes / 8):
+ * 2,048 of them by count could hold a gigabyte of a kernel tree's headers.
+ */
+const memo = new ByteLru<string, { text: string; hash: string; primitives: PrimitiveSpec[] }>(DEFAULT_LIMITS.cacheBytes / 8);
+/** Heap bytes of one contract (its name, kind and argument). */
+const PRIMITIVE_BYTES = 200;
+
+/** The budget of the headers' texts and contracts kept between patches (limits.cacheBytes of the run). */
+export function setHeaderContractsBudget(cacheBytes: number): void {
+  memo.resize(Math.floor(cacheBytes / 8));
+}
+
+/** Headers whose contracts are kept, and the bytes they are counted for (for tests and benches). */
+export function headerContractsKept(): { count: number; bytes: number } {
+  return { count: memo.size, bytes: memo.bytes };
+}
 
 function contractsOf(path: string, text: string, rules: RuleSet): PrimitiveSpec[] {
   const hit = memo.get(path);
   if (hit && hit.text === text && hit.hash === rules.hash) return hit.primitives;
   const primitives = annotationContracts(path, text, rules.model.syntax);
-  if (memo.size >= MEMO_MAX) memo.delete(memo.keys().next().value!);
-  memo.set(path, { text, hash: rules.hash, primitives });
+  memo.set(path, { text, hash: rules.hash, primitives }, path.length + text.length + primitives.length * PRIMITIVE_BYTES);
   return primitives;
 }
 

@@ -26,6 +26,11 @@ export class ByteLru<K, V> {
     return e.value;
   }
 
+  /** The values, least recently used first; reading them does not make them recent. */
+  *values(): IterableIterator<V> {
+    for (const e of this.entries.values()) yield e.value;
+  }
+
   /** Keep `value` as the most recently used, then drop the least recently used past the budget. */
   set(key: K, value: V, bytes: number): void {
     const old = this.entries.get(key);
