@@ -12,7 +12,7 @@ import { annotationContracts } from '../../src/c/contracts.js';
 import type { FileFacts, FunctionFacts } from '../../src/c/facts.js';
 import { includedHeaders } from '../../src/c/includes.js';
 import type { PrimitiveSpec } from '../../src/c/lock-model.js';
-import { factsFor } from '../../src/c/summaries.js';
+import { factsFor, factsForBlob } from '../../src/c/summaries.js';
 import type { RuleSet } from './rule-types.js';
 
 export interface HeaderContracts {
@@ -35,11 +35,26 @@ const PRIMITIVE_BYTES = 200;
 /** The budget of the headers' texts and contracts kept between patches (limits.cacheBytes of the run). */
 export function setHeaderContractsBudget(cacheBytes: number): void {
   memo.resize(Math.floor(cacheBytes / 8));
+  byBlob.resize(Math.floor(cacheBytes / 32));
 }
 
 /** Headers whose contracts are kept, and the bytes they are counted for (for tests and benches). */
 export function headerContractsKept(): { count: number; bytes: number } {
-  return { count: memo.size, bytes: memo.bytes };
+  return { count: memo.size + byBlob.size, bytes: memo.bytes + byBlob.bytes };
+}
+
+/** Contracts by blob id, path and rules (a blob's contracts name its path): no text kept, so a few bytes each. */
+const byBlob = new ByteLru<string, PrimitiveSpec[]>(DEFAULT_LIMITS.cacheBytes / 32);
+
+async function blobContractsOf(path: string, blob: string, read: () => Promise<string | null>, rules: RuleSet): Promise<PrimitiveSpec[] | null> {
+  const key = `${blob}\0${rules.hash}\0${path}`;
+  const hit = byBlob.get(key);
+  if (hit) return hit;
+  const text = await read();
+  if (text === null) return null;
+  const primitives = annotationContracts(path, text, rules.model.syntax);
+  byBlob.set(key, primitives, key.length + 64 + primitives.length * PRIMITIVE_BYTES);
+  return primitives;
 }
 
 function contractsOf(path: string, text: string, rules: RuleSet): PrimitiveSpec[] {
@@ -92,7 +107,22 @@ export async function headerContracts(ws: Workspace, files: Map<string, string |
   const primitives: PrimitiveSpec[] = [];
   for (const p of paths) {
     if (budget.expired()) break;
-    const text = files.get(p) ?? (await ws.readBaseFile(p));
+    const own = files.get(p);
+    // A header of the base tree by its blob id: the commits of a range include the same headers,
+    // whose facts and contracts are then kept by id, and not read again at every commit.
+    const blob = own == null && ws.baseFileId ? await ws.baseFileId(p) : null;
+    if (blob && blob.size <= MAX_HEADER_BYTES) {
+      let text: Promise<string | null> | null = null;
+      const read = (): Promise<string | null> => (text ??= ws.readBaseFile(p));
+      const bfacts = await factsForBlob(p, blob.oid, read, rules.model, rules.hash, cacheDir);
+      const contracts = bfacts && (await blobContractsOf(p, blob.oid, read, rules));
+      if (bfacts && contracts) {
+        facts.push(bfacts);
+        primitives.push(...contracts);
+      }
+      continue;
+    }
+    const text = own ?? (await ws.readBaseFile(p));
     if (text === null || text.length > MAX_HEADER_BYTES) continue;
     facts.push(factsFor(p, text, rules.model, rules.hash, cacheDir));
     primitives.push(...contractsOf(p, text, rules));

@@ -531,6 +531,13 @@ class GitHistory implements History, DiffSource {
     return r.status === 'found' && r.type === 'blob' && r.content ? r.content.toString('utf8') : null;
   }
 
+  async fileId(rev: string, path: string): Promise<{ oid: string; size: number } | null> {
+    assertSafeRev(rev);
+    if (/[\0-\x1f]/.test(path)) return null;
+    const r = await this.check.request(`${rev}:${path}`);
+    return r.status === 'found' && r.type === 'blob' ? { oid: r.oid, size: r.size } : null;
+  }
+
   async listFiles(rev: string, dir: string): Promise<string[]> {
     return [...(await this.listFileIds(rev, dir)).keys()];
   }
