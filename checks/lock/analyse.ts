@@ -388,7 +388,7 @@ function unmatchedReleases(walk: WalkResult, ctx: AnalyseContext): AboveLock[] {
 
 /** The lock from above as held at the function's first seen line: across an unseen start (`gap`), or definitely. */
 function aboveHeld(a: AboveLock, fn: CFunction, acrossGap: boolean): Held {
-  const h: Held = { key: a.key, kind: a.kind, cls: a.cls, line: fn.startLine, via: a.via, status: 'held', definite: !acrossGap, above: true, origin: `${callName(a.via)} releases it at line ${a.line} with no acquire in the lines seen` };
+  const h: Held = { key: a.key, kind: a.kind, cls: a.cls, line: fn.startLine, via: a.via, status: 'held', definite: !acrossGap, above: true, releaseLine: a.line, origin: `${callName(a.via)} releases it at line ${a.line} with no acquire in the lines seen` };
   if (acrossGap) h.gap = { line: fn.startLine, definite: true, releasedAfter: false };
   if (a.context) {
     h.unordered = true;

@@ -374,7 +374,8 @@ function checkFile(
       const line = anchorLine(issue, fn, t.added);
       const { severity, confidence, basis } = assess(issue, explainCtx.kinds, ex.hunkOnly);
       const related = [];
-      if (!issue.lock.entry && issue.lockLine !== line) related.push({ location: { kind: 'file' as const, path: t.path, line: issue.lockLine }, label: `${callName(issue.lock.via)} takes the lock here` });
+      const lockLine = issue.lock.above ? (issue.lock.releaseLine ?? issue.lockLine) : issue.lockLine;
+      if (!issue.lock.entry && lockLine !== line) related.push({ location: { kind: 'file' as const, path: t.path, line: lockLine }, label: relatedLabel(issue.lock) });
       if (issue.reverse?.tree) related.push({ location: { kind: 'file' as const, path: issue.reverse.tree.path, line: issue.reverse.tree.line }, label: `${issue.reverse.tree.fn}() takes them the other way round` });
       findings.push({
         id: `lock/${issue.rule.id}`,
@@ -442,4 +443,9 @@ export const lockCheck: Check = {
 /** Load the rules once at start-up so an invalid rule file stops the program with file:line: reason. */
 export function validateLockRules(extraFiles: string[] = []): void {
   loadRules(extraFiles);
+}
+
+/** The related place of a finding's lock: where it is taken, or (a lock from above) the release that says it was held. */
+function relatedLabel(lock: Issue['lock']): string {
+  return lock.above ? `${callName(lock.via)} releases the lock here, with no acquire in the lines seen` : `${callName(lock.via)} takes the lock here`;
 }

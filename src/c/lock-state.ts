@@ -41,6 +41,8 @@ export interface Held {
    * sight, which says it is held from the start of what was seen.
    */
   above?: boolean;
+  /** For a lock from above: the line of the release that says it was held. */
+  releaseLine?: number;
   /**
    * Other objects the acquiring call was given by address (`&cached_state` of lock_extent()): a
    * helper given one of them may drop the lock with it.

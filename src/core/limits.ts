@@ -16,7 +16,11 @@ export interface Limits {
   findingsPerMail: number;
   /** Milliseconds one rule regex may take on one input (rule regexes run on a linear-time engine). */
   regexMs: number;
-  /** Milliseconds of check work for one patch; the checks stop at this deadline and say so. */
+  /**
+   * Milliseconds of check work for one patch, counted in CPU time (so the same patch gets the same
+   * review on a busy machine as on a quiet one), with a wall-clock backstop of WALL_FACTOR times
+   * as much for work that waits instead of computing; past it the checks stop and say so.
+   */
   reviewMsPerPatch: number;
   /**
    * Bytes (an estimate of the heap they take) of what is learnt from files and kept between
@@ -53,6 +57,15 @@ export function resolveLimits(over: unknown, where = 'limits', base: Readonly<Li
   return out;
 }
 
+/** Wall time a patch may take, in multiples of its CPU budget, before its checks stop anyway. */
+export const WALL_FACTOR = 10;
+
+/** Milliseconds of CPU this process has used (user and system, all its threads). */
+export function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
 /**
  * What one patch may still spend: the limits, the review deadline, and the one-line notes that say
  * what was left out. The pipeline makes one per patch; checks ask `expired()` between units of work.
@@ -60,16 +73,27 @@ export function resolveLimits(over: unknown, where = 'limits', base: Readonly<Li
 export class PatchBudget {
   readonly notes: string[] = [];
   private readonly deadline: number;
+  private readonly wallDeadline: number;
+  private readonly now: () => number;
+  private readonly wall: () => number;
 
+  /**
+   * `now` is the clock the budget is counted on: this process's CPU milliseconds unless given.
+   * `wall` is the backstop's clock: wall time, or `now` when a test gives its own clock.
+   */
   constructor(
     readonly limits: Readonly<Limits>,
-    private readonly now: () => number = Date.now,
+    now?: () => number,
+    wall?: () => number,
   ) {
-    this.deadline = now() + limits.reviewMsPerPatch;
+    this.now = now ?? cpuMs;
+    this.wall = wall ?? now ?? Date.now;
+    this.deadline = this.now() + limits.reviewMsPerPatch;
+    this.wallDeadline = this.wall() + WALL_FACTOR * limits.reviewMsPerPatch;
   }
 
   expired(): boolean {
-    return this.now() > this.deadline;
+    return this.now() > this.deadline || this.wall() > this.wallDeadline;
   }
 
   /** Records a note once (a limit met in several places is said once). */

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { lockCheck } from '../../checks/lock/index.js';
 import { defaultConfig, type KreviewConfig } from '../../src/core/config.js';
-import { PatchBudget } from '../../src/core/limits.js';
+import { PatchBudget, WALL_FACTOR, cpuMs } from '../../src/core/limits.js';
 import type { Series } from '../../src/core/types.js';
 import { createWorkspace } from '../../src/git/workspace.js';
 import { parseMail } from '../../src/patch/mail.js';
@@ -52,5 +52,23 @@ describe('review time per patch', () => {
     // The default limit leaves room for all of it.
     const full = await reviewSeries(series, { repo: null, config: defaultConfig() });
     expect(full.patches.map((pr) => pr.findings.filter((f) => f.id === 'lock/sleep-in-atomic').length)).toEqual([30, 30, 30]);
+  });
+
+  it('counts CPU time, not wall time: a busy machine gives a patch the same review; a wait past the backstop still stops it', async () => {
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    const limits = { ...defaultConfig().limits, reviewMsPerPatch: 40 };
+    // Waiting (as a review does while other processes have the CPU) spends no budget.
+    const waiting = new PatchBudget(limits);
+    await sleep(120);
+    expect(waiting.expired()).toBe(false);
+    // Computing does.
+    const busy = new PatchBudget(limits);
+    const start = cpuMs();
+    while (cpuMs() - start < 60) Math.sqrt(Math.random());
+    expect(busy.expired()).toBe(true);
+    // Work that only waits (a stuck subprocess) stops at WALL_FACTOR times the limit.
+    const stuck = new PatchBudget(limits);
+    await sleep(WALL_FACTOR * 40 + 50);
+    expect(stuck.expired()).toBe(true);
   });
 });

@@ -104,3 +104,19 @@ ${keep ? '' : '\tunlock_page(page);\n'}	return ret;
     expect(problems(findings).map((f) => [f.id, at(f)])).toEqual([['lock/wait-under-page-lock', lineOf(deleteOnly, 'filemap_write_and_wait_range')]]);
   });
 });
+
+describe('a lock taken above the lines shown', () => {
+  it("points its related place at the release that says so, never calls that release the acquire", async () => {
+    const unlock = '\tfrob_x(page);\n\tunlock_page(page);\n';
+    // Only the second hunk changes: lock_page() stays unseen above it.
+    const before = frob({ top: '', below: unlock, tail: '' });
+    const after = frob({ top: '', below: RESERVE + unlock, tail: '' });
+    const { findings, mbox } = await runHunkOnly({ before: { ...ATTRS, [PATH]: before }, after: { [PATH]: after } });
+    expect(mbox).not.toContain('lock_page(page);\n+');
+    const hits = problems(findings).filter((f) => f.id === 'lock/reserve-under-page-lock');
+    expect(hits).toHaveLength(1);
+    expect(hits[0].related).toEqual([
+      { location: { kind: 'file', path: PATH, line: lineOf(after, 'unlock_page(page)') }, label: 'unlock_page() releases the lock here, with no acquire in the lines seen' },
+    ]);
+  });
+});
