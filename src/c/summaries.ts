@@ -213,6 +213,8 @@ function directTags(fn: FunctionFacts, path: string, tagger: Tagger): Map<string
   return tags;
 }
 
+/** At most this many, too: a file missing from memory is looked for in each (recall), and more held more heap for the collector to mark without more reuse (btrfs-progs). */
+const MAX_INDEXES = 4;
 /**
  * Summary indexes kept for the next patches, within the facts budget (limits.cacheBytes) by the
  * bytes of the facts they hold: an index holds a whole directory's facts, past the memory budget
@@ -220,7 +222,7 @@ function directTags(fn: FunctionFacts, path: string, tagger: Tagger): Map<string
  * Keyed by the content of every file, so the versions of one directory that a range's commits in
  * flight need (one commit's post-image is often the next one's pre-image) are kept side by side.
  */
-const indexes = new ByteLru<string, { files: FileFacts[]; index: SummaryIndex; byKey: Map<string, FileFacts> }>(DEFAULT_LIMITS.cacheBytes);
+const indexes = new ByteLru<string, { files: FileFacts[]; index: SummaryIndex; byKey: Map<string, FileFacts> }>(DEFAULT_LIMITS.cacheBytes, MAX_INDEXES);
 /** Heap bytes of a function's facts not kept in `memory` (a header's trusted part): few calls, no edges. */
 const UNKEPT_FUNCTION_BYTES = 256;
 

@@ -7,7 +7,11 @@ export class ByteLru<K, V> {
   private readonly entries = new Map<K, { value: V; bytes: number }>();
   private total = 0;
 
-  constructor(private budget: number) {}
+  /** `maxEntries` bounds the count as well, for values that are costly to search through. */
+  constructor(
+    private budget: number,
+    private readonly maxEntries = Infinity,
+  ) {}
 
   get bytes(): number {
     return this.total;
@@ -56,7 +60,7 @@ export class ByteLru<K, V> {
 
   private trim(): void {
     // The newest entry always stays, even alone past the budget: it is the one being used.
-    while (this.total > this.budget && this.entries.size > 1) {
+    while ((this.total > this.budget || this.entries.size > this.maxEntries) && this.entries.size > 1) {
       const [k, e] = this.entries.entries().next().value!;
       this.entries.delete(k);
       this.total -= e.bytes;
