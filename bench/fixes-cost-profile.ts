@@ -65,7 +65,7 @@ for (const repo of histories) {
   for await (const p of readCommits(repo, oids, 'HEAD')) patches.push(p);
   const n = patches.length;
   const tagged = patches.filter((p) => /fixes/i.test(p.message)).length;
-  stage('read and parse every commit (cat-file)', n);
+  stage('read every commit (kept with the index, else cat-file)', n);
   const config = defaultConfig();
   const none = { ...config, enable: ['none'] };
   for await (const pr of reviewCommits(fromArray(patches), { repo, config: none, history })) void pr;

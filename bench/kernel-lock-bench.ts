@@ -262,7 +262,7 @@ for (const path of files) {
     for (let n = 2; seenKeys.has(key); n++) key = `${path} ${fn} ${f.id} ${subjectOf(f)} #${n}`;
     seenKeys.add(key);
     const l = labels.get(key);
-    if (argv.includes('--show')) shown.push(`${key} [${l?.label ?? 'unlabelled'}]\n  ${f.severity}/${f.confidence ?? '-'} line ${f.location.line}: ${f.message}\n  path: ${f.basis?.path.join('; ') ?? ''}`);
+    if (argv.includes('--show')) shown.push(`${key} [${l?.label ?? 'unlabelled'}]\n  ${f.severity}/${f.confidence ?? '-'} line ${f.location.line}: ${f.message}\n  path: ${f.basis?.path.join('; ') ?? ''}\n  inferred: ${f.basis?.inferred.join('; ') ?? ''}`);
     if (!l) {
       verdicts.unlabelled++;
       unlabelled.push(`- key: ${key}\n  # ${f.severity}/${f.confidence ?? '-'} line ${f.location.line}: ${f.message}`);

@@ -6,6 +6,9 @@
 // The data is REAL list mail (the archive and the commit range are printed). Run by hand:
 //   npx tsx bench/replay-bench.ts --archive <epoch.git> [--messages 3000] [--skip 0] [--kill review] [--grouping-only]
 //     [--repo /path/to/linux] [--maintainers FILE] [--b4-threads 150] [--no-baseline] [--dir D] [--keep]
+//     [--review-threads N] [--cli DIR]
+// --review-threads passes `--review-threads N` to the daemon (reviews on N worker threads); --cli runs
+// DIR/bin/kreview.js (another checkout's build, e.g. main's, for a figure against it in the same run).
 // The baseline, measured in the same run: the same messages through a daemon whose list is muted.
 // --skip counts back from the newest message: the range is the N messages before the newest --skip.
 // The inbox is a new v2 epoch whose commits are re-made with git fast-import over the archive's own
@@ -29,7 +32,8 @@ const repo = argv.includes('--repo') ? resolve(opt('--repo', '')) : null;
 const maintainers = opt('--maintainers', existsSync(DEBIAN_MAINTAINERS) ? DEBIAN_MAINTAINERS : '');
 const b4Threads = Number(opt('--b4-threads', '150'));
 const root = argv.includes('--dir') ? resolve(opt('--dir', '')) : mkdtempSync(join(tmpdir(), 'kreview-replay-'));
-const here = new URL('..', import.meta.url).pathname;
+const here = argv.includes('--cli') ? resolve(opt('--cli', '')) : new URL('..', import.meta.url).pathname;
+const reviewThreads = argv.includes('--review-threads') ? ['--review-threads', opt('--review-threads', '1')] : [];
 const say = (s: string) => console.log(s);
 
 /** What bin/kreview.js will run: the build when it is newer than every source file, else the sources through tsx. */
@@ -125,7 +129,7 @@ function count(db: string, sql: string): number {
 async function runOnce(policy: string, killWhen: (() => boolean) | null): Promise<RunResult> {
   const t0 = performance.now();
   // bin/kreview.js, as installed: the compiled dist/ when a build is there and newer than the sources.
-  const child = spawn('/usr/bin/time', ['-f', 'maxrss=%M cpu=%U+%S', process.execPath, join(here, 'bin/kreview.js'), 'watch', '--once', '-c', policy], {
+  const child = spawn('/usr/bin/time', ['-f', 'maxrss=%M cpu=%U+%S', process.execPath, join(here, 'bin/kreview.js'), 'watch', '--once', ...reviewThreads, '-c', policy], {
     cwd: here,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -228,7 +232,7 @@ async function main(): Promise<void> {
   const first = git(archive, ['log', '-1', '--format=%ci', range[0].commit]).trim();
   const last = git(archive, ['log', '-1', '--format=%ci', range[range.length - 1].commit]).trim();
   say(`data: REAL list mail, ${range.length} consecutive messages of ${archive}`);
-  say(`CLI: bin/kreview.js running ${cliBuild()}`);
+  say(`CLI: ${join(here, 'bin/kreview.js')} running ${cliBuild()}${reviewThreads.length ? `, --review-threads ${reviewThreads[1]}` : ''}`);
   say(`range: ${range[0].commit.slice(0, 12)}..${range[range.length - 1].commit.slice(0, 12)} (${first} .. ${last}), list ${listId}; repository: ${repo ?? 'none'}; MAINTAINERS: ${maintainers || 'none'}; kill: ${killAt}`);
 
   if (!argv.includes('--grouping-only')) await replay(range, policy, db, outDir);

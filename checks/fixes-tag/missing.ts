@@ -6,9 +6,15 @@ import { RULES, ruleMessage } from './rules.js';
 import { BUG_WORDS, FIX_VERB, NEVER_NEEDS_FIXES, NOT_A_BUG_FIX } from './bug-words.js';
 import { makeTarget, type Target } from './cite.js';
 
+/**
+ * Any word some bug word needs, in any ASCII case: every pattern matches only text holding one of
+ * its words, so a message without any is read no further (most of a history's messages).
+ */
+const ANY_NEEDED = new RegExp(BUG_WORDS.flatMap((w) => w.needs).map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'i');
+
 /** The bug words a message uses, strong ones first; none for a merge, a revert, or a typo or doc change. */
 export function bugSigns(subject: string, message: string): { names: string[]; strong: boolean } {
-  if (NEVER_NEEDS_FIXES.some((r) => r.test(subject))) return { names: [], strong: false };
+  if (NEVER_NEEDS_FIXES.some((r) => r.test(subject)) || !ANY_NEEDED.test(message)) return { names: [], strong: false };
   const lower = message.toLowerCase();
   const hits = BUG_WORDS.filter((w) => w.needs.some((n) => lower.includes(n)) && w.pattern.test(message));
   const strong = hits.some((w) => w.strong);

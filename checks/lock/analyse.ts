@@ -1,6 +1,7 @@
 // Runs the walk over the functions of one file image that the patch touches and turns the events
 // into issues (rule hits, order inversions, unbalanced locks), each with a key to compare images by.
 import { mentionsPrimitive, type LockModel } from '../../src/c/lock-model.js';
+import { ANY_KIND } from '../../src/c/contracts.js';
 import type { Held } from '../../src/c/lock-state.js';
 import { lockOwner } from '../../src/c/facts.js';
 import { parseC, type CFile, type CFunction } from '../../src/c/parse.js';
@@ -135,7 +136,10 @@ function annotatedEntry(fn: CFunction, first: WalkResult, ctx: AnalyseContext): 
   for (const a of fn.annotations) {
     if (a.kind === 'acquires') continue;
     const key = normaliseLockExpr(a.expr, ctx.model.syntax.unwrap);
-    const rel = first.releases.find((r) => r.key === key && !r.matched);
+    // A release by a contract that does not tell the kind (ANY_KIND) says nothing of it: another one may.
+    const rels = first.releases.filter((r) => r.key === key && !r.matched);
+    const rel = rels.find((r) => r.kind !== ANY_KIND) ?? rels[0];
+    if (rel?.kind === ANY_KIND) continue;
     if (!rel) continue;
     const kind = ctx.model.kinds.get(rel.kind);
     out.push({ key, kind: rel.kind, cls: lockClass(rel.kind, key, kind?.sameClass ?? false, undefined, ctx.model.syntax.genericFields), line: fn.startLine, via: 'entry', status: 'held', definite: true, entry: true, origin: `annotated ${a.kind === 'must-hold' ? '__must_hold' : '__releases'}(${a.expr})` });
@@ -245,10 +249,14 @@ const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 function handedOut(fn: CFunction, key: string): boolean {
   const text = fn.body.text;
   const owner = ownerOf(key);
-  const value = `(&\\s*)?(${escapeRe(key)}${owner ? `|${escapeRe(owner)}` : ''})\\s*;`;
+  // The object the lock is a field of (`walker->key` for `walker->key->sem`), stored for the caller.
+  const object = /^(.+?)\s*(?:->|\.)\s*\w+$/.exec(key)?.[1];
+  const value = `(&\\s*)?(${[key, owner, object].filter((v): v is string => !!v).map(escapeRe).join('|')})\\s*;`;
   const pointers = fn.params.map((p) => p.name).filter((n) => new RegExp(`\\*\\s*${escapeRe(n)}\\b`).test(fn.params.find((q) => q.name === n)!.text));
   return pointers.some((n) => {
-    const out = `\\*\\s*${escapeRe(n)}\\s*=\\s*`;
+    // A lock inside the object the out parameter points to (`(*key)->sem`) is the caller's to drop.
+    if (new RegExp(`^\\(?\\s*\\*\\s*${escapeRe(n)}\\s*\\)?\\s*(->|\\.)`).test(key)) return true;
+    const out = `\\(?\\s*\\*\\s*${escapeRe(n)}\\s*\\)?\\s*=\\s*`;
     const field = `\\b${escapeRe(n)}\\s*->\\s*\\w+\\s*=\\s*`;
     return new RegExp(`(${out}|${field})${value}`).test(text) || (/lock/i.test(n) && new RegExp(`${out}(true|1)\\s*;`).test(text));
   });
@@ -355,7 +363,7 @@ function analyseFunction(fn: CFunction, path: string, entry: Held[], members: Ma
   }
   const calledBefore = (names: string[], line: number): boolean => names.length > 0 && walk.calls.some((c) => c.line < line && names.includes(c.callee));
   for (const ev of walk.calls) {
-    for (const hit of ctx.matcher.hitsForCall(ev, path, ctx.summaries, ctx.sleeps)) {
+    for (const hit of ctx.matcher.hitsForCall(ev, path, ctx.summaries, ctx.sleeps, ctx.model)) {
       if (calledBefore(hit.rule.unlessAfter, hit.line)) continue;
       issues.push({ key: `${hit.rule.id}|${hit.callee}|${hit.lock.kind}:${hit.lock.key}`, rule: hit.rule, fn: fn.name, line: hit.line, lockLine: hit.lock.line, lock: hit.lock, hit });
     }
@@ -371,6 +379,14 @@ function analyseFunction(fn: CFunction, path: string, entry: Held[], members: Ma
   // Leaks through a shared label: the paths meeting there are told apart (walk.ts, held-wins).
   const split = fn.body.descendantsOfType('goto_statement').length ? walkFunction(fn, ctx.model, { entry: walk === first ? start : [...start, ...above.map((a) => aboveHeld(a, fn, true))], checkpoints: 'held-wins' }) : walk;
   issues.push(...balanceIssues(fn, split, members, ctx));
+  if (lineIds?.size) {
+    // Where each image releases its locks on the lines both share: a return that kept a lock only
+    // this patch stopped releasing there is a leak even when no other path releases it.
+    if (!hunkOnly && !above.length) releasedAt = placesReleased(fn, walkFunction(fn, ctx.model, { entry: start, checkpoints: 'merge' }), lineIds);
+    // One finding per lock: a leak or a call under it already found there says what the deletion did.
+    const told = new Set(issues.map((i) => `${i.lock.kind}|${i.lock.key}`));
+    issues.push(...droppedReleases(fn, split, members, ctx, lineIds).filter((i) => !told.has(`${i.lock.kind}|${i.lock.key}`)));
+  }
   return { issues, unmatched, releasedAt };
 }
 
@@ -379,7 +395,8 @@ function unmatchedReleases(walk: WalkResult, ctx: AnalyseContext): AboveLock[] {
   const out = new Map<string, AboveLock>();
   for (const r of walk.releases) {
     const kind = ctx.model.kinds.get(r.kind);
-    if (r.matched || kind?.pseudo || out.has(`${r.kind}|${r.key}`)) continue;
+    // A contract's release of a lock of no told kind (ANY_KIND) is no evidence of which lock was held above.
+    if (r.matched || kind?.pseudo || r.kind === ANY_KIND || out.has(`${r.kind}|${r.key}`)) continue;
     const context = ctx.model.lookup(r.callee, []).some((p) => p.op === 'release' && p.kind === r.kind && p.key !== undefined);
     out.set(`${r.kind}|${r.key}`, { kind: r.kind, key: r.key, cls: lockClass(r.kind, r.key, kind?.sameClass ?? false, undefined, ctx.model.syntax.genericFields), line: r.line, via: r.callee.replace(/[*?]/g, ''), context });
   }
@@ -470,6 +487,31 @@ function pathLeaks(fn: CFunction, walk: WalkResult, releasedAt: string[], member
       if (out.has(key)) continue;
       const evidence = releasedThere(h, l, releasedAt, false) ? 'same-image' : null;
       out.set(key, { key, rule, fn: fn.name, line: l.line, lockLine: h.line, lock: h, leak: 'path', leaves: { sig: l.sig, at: l.at, line: l.line, evidence } });
+    }
+  }
+  return [...out.values()];
+}
+
+/**
+ * A lock this function takes, still held on a return on a line both images share, with no other
+ * path releasing it (balanceIssues needs one): kept only if the other image released it on that very
+ * return (checkFile, leakEvidenced): the patch deleted the unlock before it (`rcu_read_unlock();
+ * return ret;`), the shape no releasing path can show.
+ */
+function droppedReleases(fn: CFunction, walk: WalkResult, members: Map<string, string[]>, ctx: AnalyseContext, lineIds: ReadonlyMap<number, string>): Issue[] {
+  const rule = ctx.matcher.rule('unbalanced');
+  if (!rule) return [];
+  const out = new Map<string, Issue>();
+  for (const l of leavesOf(fn, walk, lineIds)) {
+    if (!l.sig.startsWith('return') || l.at === l.sig) continue;
+    for (const h of l.locks) {
+      if (h.status !== 'held' || !h.definite || h.scoped || h.entry || h.above || (h.unordered && !RCU(h)) || ctx.model.kinds.get(h.kind)?.pseudo) continue;
+      if (handedBack(h, l.returns, ctx.model) || contractCovers(fn, members, h.kind, l.returns, ctx) || handedOut(fn, h.key)) continue;
+      if (fn.annotations.some((a) => a.kind === 'acquires')) continue;
+      if (walk.passes.some((p) => p.key === h.key && p.kind === h.kind && p.line >= h.line && p.line <= l.line)) continue;
+      if (walk.exits.some((e) => e.locks.some((x) => x.kind === h.kind && x.key === h.key && x.status === 'released'))) continue;
+      const key = `unbalanced-dropped|${h.kind}|${h.key}|${l.at}`;
+      if (!out.has(key)) out.set(key, { key, rule, fn: fn.name, line: l.line, lockLine: h.line, lock: h, leak: 'path', leaves: { sig: l.sig, at: l.at, line: l.line, evidence: null } });
     }
   }
   return [...out.values()];

@@ -20,6 +20,7 @@ import { LineIndex } from './line-index.js';
 import { headerContracts, setHeaderContractsBudget } from './tree-contracts.js';
 import { globOverreach, newOverreachNotes, sleepOverreach } from './glob-report.js';
 import { treeSleepIndex } from './tree-sleep.js';
+import { onPlacedHunks } from './placed.js';
 import { setSleepRecordBudget } from '../../src/c/sleep-index.js';
 import type { LockModel, PrimitiveSpec } from '../../src/c/lock-model.js';
 
@@ -282,7 +283,9 @@ export async function runLockCheck(ctx: CheckContext): Promise<Finding[]> {
   const explainCtx: ExplainContext = { kinds: rules.model.kinds, subjects: await precedentSubjects(ws, rules), hunkOnly: false };
   for (const [i, t] of touched.entries()) {
     try {
-      findings.push(...checkFile(t, posts.get(t.path) ?? null, pres.get(t.path) ?? null, postCtx, preCtx, explainCtx, budget, outlines));
+      const found = checkFile(t, posts.get(t.path) ?? null, pres.get(t.path) ?? null, postCtx, preCtx, explainCtx, budget, outlines);
+      const assumed = posts.get(t.path)?.assumed;
+      findings.push(...(assumed ? found.map((f) => onPlacedHunks(f, assumed)) : found));
     } catch (e) {
       if (!(e instanceof DeadlinePassed)) {
         findings.push({ id: 'lock/unparsed', severity: 'note', message: `cannot analyse ${t.path}: ${errorMessage(e)}`, location: { kind: 'file', path: t.path, line: t.added.first()! } });

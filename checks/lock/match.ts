@@ -1,6 +1,6 @@
 // Matches the walk's events against the rules: a listed call (or a tree helper that reaches one)
 // made while a lock of the rule's kind is held, minus the never-flag list and the path scoping.
-import { NameMatcher } from '../../src/c/lock-model.js';
+import { NameMatcher, type LockModel } from '../../src/c/lock-model.js';
 import type { Held } from '../../src/c/lock-state.js';
 import type { SleepIndex } from '../../src/c/sleep-index.js';
 import type { SummaryIndex, Tagger } from '../../src/c/summaries.js';
@@ -139,7 +139,7 @@ export class RuleMatcher {
   }
 
   /** Rule hits of one call, directly, through a summarised helper, or through the tree's sleeping functions. */
-  hitsForCall(ev: CallEvent, path: string, summaries: SummaryIndex | null, sleeps?: SleepIndex | null): Hit[] {
+  hitsForCall(ev: CallEvent, path: string, summaries: SummaryIndex | null, sleeps?: SleepIndex | null, model?: LockModel): Hit[] {
     if (ev.held.length === 0) return [];
     const hits: Hit[] = [];
     const done = new Set<string>();
@@ -158,12 +158,16 @@ export class RuleMatcher {
     }
     // A call through a function pointer is not the tree function of the field's name.
     const summary = ev.indirect ? undefined : summaries?.get(ev.callee, path);
+    // What a helper reaches is charged to the locks it leaves held: one annotated __releases(x), or
+    // seen dropping x, is given x to drop, and its own review checks its body from x held.
+    const dropped = model ? droppedBy(model, ev) : [];
+    const charged = dropped.length ? ev.held.filter((h) => !dropped.includes(h.key)) : ev.held;
     if (summary && this.rules.model.lookup(ev.callee, ev.args).length === 0) {
       for (const [tag, chain] of summary.tags) {
         const rule = this.rule(tag);
         if (!rule || done.has(tag) || !this.applies(rule, path)) continue;
         const last = chain.at(-1) ?? '';
-        const lock = strongest(ev.held.filter((h) => rule.held.includes(h.kind) && !this.never(h.kind, ev.callee, ev.args, h) && !this.never(h.kind, last, [])));
+        const lock = strongest(charged.filter((h) => rule.held.includes(h.kind) && !this.never(h.kind, ev.callee, ev.args, h) && !this.never(h.kind, last, [])));
         if (!lock) continue;
         done.add(tag);
         const full = [ev.callee, ...chain];
@@ -176,7 +180,7 @@ export class RuleMatcher {
       const full = [ev.callee, ...fact.chain];
       for (const rule of sleepingRules(this.rules)) {
         if (done.has(rule.id) || !this.applies(rule, path)) continue;
-        const lock = strongest(ev.held.filter((h) => rule.held.includes(h.kind) && !full.some((n, i) => this.never(h.kind, n, i === 0 ? ev.args : []))));
+        const lock = strongest(charged.filter((h) => rule.held.includes(h.kind) && !full.some((n, i) => this.never(h.kind, n, i === 0 ? ev.args : []))));
         if (!lock) continue;
         done.add(rule.id);
         hits.push({ rule, line: ev.line, callee: ev.callee, args: ev.args, lock, confidence: this.confidence(rule, null, lock, ev.held, full.length), chain: full, where: `${fact.path}:${fact.line}` });
@@ -200,4 +204,21 @@ export class RuleMatcher {
     }
     return hits;
   }
+}
+
+/**
+ * Locks a called helper of the tree drops for its caller (by annotation, or seen in its body, or
+ * through a helper it calls): their keys at this call. A drop on some paths only counts too: what
+ * is charged is a call the helper makes every time it runs, and a helper that always sleeps and
+ * drops its caller's spinlock sleeps after the drop (affine_move_task() drops p->pi_lock through
+ * task_rq_unlock() on each of its branches, then waits).
+ */
+function droppedBy(model: LockModel, ev: CallEvent): string[] {
+  const out: string[] = [];
+  for (const p of model.lookup(ev.callee, ev.args)) {
+    if ((p.op !== 'release' && p.op !== 'forget') || !p.inferred) continue;
+    if (p.key) out.push(p.key);
+    else if (p.arg !== null && ev.args[p.arg] !== undefined) out.push(normaliseLockExpr(ev.args[p.arg], model.syntax.unwrap) + (p.suffix ?? ''));
+  }
+  return out;
 }

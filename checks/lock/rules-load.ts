@@ -3,9 +3,10 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import type { Document, LineCounter } from 'yaml';
 import { DEFAULT_LIMITS, type Limits } from '../../src/core/limits.js';
 import { linearRegExp } from '../../src/core/safe-regex.js';
+import { yaml } from '../../src/core/lazy-yaml.js';
 import { KreviewError } from '../../src/core/types.js';
 import {
   buildLockModel,
@@ -20,6 +21,7 @@ import {
 } from '../../src/c/lock-model.js';
 import type { CallRule, Confidence, DocumentedOrder, EntryRule, ExitRule, LockRule, NeverEntry, RuleSet } from './rule-types.js';
 import { packagePath } from '../../src/core/paths.js';
+import { cachedRuleData } from './rules-cache.js';
 
 const RULES_DIR = packagePath('checks', 'rules');
 
@@ -27,7 +29,7 @@ type Path = (string | number)[];
 
 /** Reads one YAML file and reports problems at the line of the offending node. */
 class Source {
-  private lines = new LineCounter();
+  private lines: LineCounter = new (yaml().LineCounter)();
   readonly doc: Document;
   constructor(
     readonly file: string,
@@ -35,7 +37,7 @@ class Source {
     /** Rule patterns are compiled for RE2 and timed against these. */
     private readonly limits: Pick<Limits, 'regexMs' | 'lineLength'> = DEFAULT_LIMITS,
   ) {
-    this.doc = parseDocument(text, { lineCounter: this.lines, uniqueKeys: true });
+    this.doc = yaml().parseDocument(text, { lineCounter: this.lines, uniqueKeys: true });
     const err = this.doc.errors[0];
     if (err) throw new KreviewError(`${file}:${err.linePos?.[0].line ?? 1}: ${err.message.split('\n')[0]}`);
   }
@@ -52,6 +54,7 @@ class Source {
   get(path: Path): unknown {
     const node = this.doc.getIn(path, true);
     if (node === undefined || node === null) return undefined;
+    const { isMap, isScalar, isSeq } = yaml();
     if (isScalar(node)) return node.value;
     if (isMap(node) || isSeq(node)) return node.toJSON();
     return node;
@@ -94,6 +97,7 @@ class Source {
   keys(path: Path, allowed: string[]): void {
     const node = path.length ? this.doc.getIn(path, true) : this.doc.contents;
     if (node === undefined || node === null) return;
+    const { isMap, isScalar } = yaml();
     if (!isMap(node)) this.fail(path, 'expected a mapping');
     for (const item of node.items) {
       const key = isScalar(item.key) ? String(item.key.value) : String(item.key);
@@ -384,6 +388,20 @@ function readSyntax(src: Source, c: Collected): void {
 
 /** Build a RuleSet from rule file texts. Throws KreviewError `file:line: path: reason`. */
 export function parseRuleFiles(files: { file: string; text: string }[], limits: Pick<Limits, 'regexMs' | 'lineLength'> = DEFAULT_LIMITS): RuleSet {
+  return ruleSetOf(parseRuleData(files, limits));
+}
+
+/** What the rule files say, validated: plain data and rule patterns, which JSON can keep (rules-cache.ts). */
+export type RuleData = Omit<RuleSet, 'model'> & { primitives: PrimitiveSpec[]; syntax: SyntaxSpec };
+
+/** The RuleSet of validated rule data. */
+export function ruleSetOf(data: RuleData): RuleSet {
+  const { primitives, syntax, ...rest } = data;
+  return { ...rest, model: buildLockModel(data.kinds, primitives, syntax) };
+}
+
+/** Read and validate rule file texts. Throws KreviewError `file:line: path: reason`. */
+export function parseRuleData(files: { file: string; text: string }[], limits: Pick<Limits, 'regexMs' | 'lineLength'> = DEFAULT_LIMITS): RuleData {
   const c: Collected = { kinds: [], primitives: [], rules: [], never: [], orders: [], entry: [], exit: [], syntax: {}, kindRefs: [] };
   const hash = createHash('sha256');
   for (const { file, text } of files) {
@@ -423,7 +441,8 @@ export function parseRuleFiles(files: { file: string; text: string }[], limits: 
     lockFields: s.lockFields ?? {},
   };
   return {
-    model: buildLockModel(c.kinds, c.primitives, syntax),
+    primitives: c.primitives,
+    syntax,
     kinds: c.kinds,
     rules: c.rules,
     never: c.never,
@@ -455,7 +474,7 @@ export function loadRules(extraFiles: string[] = [], limits: Pick<Limits, 'regex
     const shown = relative(process.cwd(), path);
     return { file: shown.startsWith('..') ? path : shown, text };
   });
-  const set = parseRuleFiles(files, limits);
+  const set = ruleSetOf(cachedRuleData(files, limits, () => parseRuleData(files, limits)));
   loaded.set(cacheKey, set);
   return set;
 }

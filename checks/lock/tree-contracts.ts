@@ -95,8 +95,8 @@ function trustedPart(f: FileFacts, named: Set<string>, helpers: Set<string>): Fi
 
 /**
  * Facts (their trusted part) and annotation contracts of the headers that `files` (path -> text)
- * include, but for the paths in `have` (summarised already). Past the review deadline the rest is
- * skipped.
+ * include, but for the paths in `have` (summarised already), and the annotation contracts of
+ * `files` themselves. Past the review deadline the rest is skipped.
  */
 export async function headerContracts(ws: Workspace, files: Map<string, string | null>, have: Set<string>, rules: RuleSet, cacheDir: string, budget: PatchBudget): Promise<HeaderContracts> {
   const paths = new Set<string>();
@@ -104,7 +104,9 @@ export async function headerContracts(ws: Workspace, files: Map<string, string |
   // helpers would make their names ambiguous and hide what their bodies were inferred to do).
   for (const [path, text] of files) if (text !== null) for (const h of includedHeaders(path, text)) if (!have.has(h)) paths.add(h);
   const facts: FileFacts[] = [];
-  const primitives: PrimitiveSpec[] = [];
+  // The touched files' own annotated definitions are contracts for their callers in the file too
+  // (`queue_request_and_unlock() __releases(fiq->lock)`, whose body drops it through an ops pointer).
+  const primitives: PrimitiveSpec[] = [...files].flatMap(([path, text]) => (text === null ? [] : contractsOf(path, text, rules)));
   for (const p of paths) {
     if (budget.expired()) break;
     const own = files.get(p);

@@ -5,6 +5,9 @@
 // lock-fields); `RCU` is the RCU read-side context. What cannot be told is left out, not guessed.
 import type { PrimitiveSpec, SyntaxSpec } from './lock-model.js';
 
+/** The kind of a released lock the annotation does not tell: the walk matches the held lock by expression. */
+export const ANY_KIND = 'any';
+
 const ANNOTATION = /\b(__acquires|__releases|__cond_acquires)\s*\(([^()]*(?:\([^()]*\)[^()]*)*)\)/g;
 
 interface Param {
@@ -83,6 +86,9 @@ export function annotationContracts(path: string, text: string, syntax: SyntaxSp
   const skip = new Set([...syntax.ignoreCalls, ...syntax.acquires, ...syntax.releases, ...syntax.mustHold, '__cond_acquires', '__attribute__']);
   const out: PrimitiveSpec[] = [];
   const seen = new Set<string>();
+  // Locks a function is annotated to drop and take again (`__releases(t->lock) __acquires(t->lock)`).
+  const retaken = new Set<string>();
+  const exprOf = new Map<PrimitiveSpec, string>();
   for (const m of text.matchAll(ANNOTATION)) {
     // The declaration runs from the end of the previous statement, block or directive to the annotation.
     const before = text.slice(Math.max(0, m.index - 600), m.index);
@@ -91,6 +97,7 @@ export function annotationContracts(path: string, text: string, syntax: SyntaxSp
     if (!fn) continue;
     const expr = m[2].trim().replace(/^&\s*/, '').replace(/\s+/g, '');
     const op = m[1] === '__acquires' ? 'acquire' : m[1] === '__releases' ? 'release' : 'conditional';
+    if (op === 'acquire') retaken.add(`${fn.name}\0${expr}`);
     const inferred = `${path}:${lineAt(text, m.index)} (${m[1]}(${m[2].trim()}))`;
     let spec: PrimitiveSpec | null = null;
     if (/^RCU$/i.test(expr)) {
@@ -102,7 +109,9 @@ export function annotationContracts(path: string, text: string, syntax: SyntaxSp
       if (!at) continue;
       const arg = fn.params.findIndex((p) => p.name === at[1]);
       if (arg < 0) continue;
-      const kind = kindOf(fn.params[arg], at[2] ?? '', syntax);
+      // A release needs no kind: it drops whichever held lock has that expression (`fiq->lock`, a
+      // field too generic to type by name). An acquire of a kind not told is left out.
+      const kind = kindOf(fn.params[arg], at[2] ?? '', syntax) ?? (op === 'release' ? ANY_KIND : null);
       if (!kind) continue;
       spec = { kind, op, name: fn.name, arg, inferred };
       if (at[2]) spec.suffix = at[2];
@@ -112,6 +121,9 @@ export function annotationContracts(path: string, text: string, syntax: SyntaxSp
     if (seen.has(sig)) continue;
     seen.add(sig);
     out.push(spec);
+    exprOf.set(spec, `${fn.name}\0${expr}`);
   }
-  return out;
+  // Dropped and taken again, the caller's lock is held after the call: a release alone, without the
+  // acquire of a kind not told, would say it was dropped.
+  return out.filter((p) => p.kind !== ANY_KIND || !retaken.has(exprOf.get(p)!));
 }

@@ -42,7 +42,7 @@ export interface FunctionFacts {
   /** The function returns with a lock on parameter `arg` taken (every exit holds it), taken at `line`. */
   acquires?: { kind: string; arg: number; line: number };
   /** The function drops a lock on parameter `arg` it did not take: on every path, or on some only. */
-  releases?: { kind: string; arg: number; always: boolean; suffix?: string };
+  releases?: { kind: string; arg: number; always: boolean; suffix?: string; byField?: boolean };
   /** The function drops a lock it did not take that no parameter names: a global (`sb_lock`). */
   releasesGlobal?: { kind: string; key: string; always: boolean };
   /** Parameter names, in order: what a call's arguments stand for inside. */
@@ -60,12 +60,21 @@ export interface FileFacts {
 
 const paramIndex = (key: string, params: { name: string }[]): number => params.findIndex((p) => p.name === key);
 
-/** A lock reached from a parameter: `f->lock` is parameter `f` plus `->lock`. */
-function paramPath(key: string, params: { name: string }[]): { arg: number; suffix: string } | null {
+/**
+ * A lock reached from a parameter: `f->lock` is parameter `f` plus `->lock`. A field of a local
+ * set from one parameter alone (`iinfo = UDF_I(inode)`, `iinfo->i_data_sem`) is that parameter's
+ * lock named by its field: the caller matches it by the field's name (walk.ts, releaseTarget).
+ */
+function paramPath(key: string, params: { name: string }[], body: string, generic: readonly string[]): { arg: number; suffix: string; byField?: true } | null {
   const m = /^([A-Za-z_]\w*)((?:->|\.)[\w.>[\]-]*)?$/.exec(key);
   if (!m) return null;
   const arg = paramIndex(m[1], params);
-  return arg < 0 ? null : { arg, suffix: m[2] ?? '' };
+  if (arg >= 0) return { arg, suffix: m[2] ?? '' };
+  const field = /(?:->|\.)(\w+)$/.exec(m[2] ?? '')?.[1];
+  const init = new RegExp(`\\*?\\s*\\b${m[1]}\\s*=\\s*([^;=]+);`).exec(body)?.[1];
+  if (!field || generic.includes(field) || !init) return null;
+  const from = params.map((p, i) => (new RegExp(`\\b${p.name}\\b`).test(init) ? i : -1)).filter((i) => i >= 0);
+  return from.length === 1 ? { arg: from[0], suffix: `->${field}`, byField: true } : null;
 }
 
 /**
@@ -142,7 +151,7 @@ export function collectFacts(path: string, text: string, model: LockModel): File
     const mustHold = fn.annotations.filter((a) => a.kind === 'must-hold').map((a) => normaliseLockExpr(a.expr, model.syntax.unwrap));
     const callers = [...unmatched, ...walk.releases.filter((r) => r.matched && mustHold.includes(r.key) && !unmatched.some((u) => u.key === r.key))];
     for (const r of callers) {
-      const at = paramPath(r.key, fn.params);
+      const at = paramPath(r.key, fn.params, fn.body.text, model.syntax.genericFields);
       const global = !at && isGlobal(r.key, fn.body.text);
       if (!at && !global) continue;
       // Walk again with the caller's lock held: does every return drop it, or only some (an -EAGAIN path)?
@@ -152,6 +161,7 @@ export function collectFacts(path: string, text: string, model: LockModel): File
       if (at) {
         facts.releases = { kind: r.kind, arg: at.arg, always };
         if (at.suffix) facts.releases.suffix = at.suffix;
+        if (at.byField) facts.releases.byField = true;
       } else facts.releasesGlobal = { kind: r.kind, key: r.key, always };
     }
     if (fn.params.length) facts.params = fn.params.map((p) => p.name);

@@ -115,7 +115,6 @@ export function maskMacros(text: string, syntax: SyntaxSpec): { masked: string; 
   if (pats.defines) out = rewriteDefineMacros(out, pats.defines);
   if (pats.loopHead) out = rewriteBracelessLoops(out, pats.loopHead);
   out = rewriteCaseRanges(out);
-  out = rewriteStatementMacros(out);
   out = blankTypeArguments(out);
   out = blankStaticDefines(out);
   if (pats.words) out = out.replace(pats.words, (w) => ' '.repeat(w.length));
@@ -352,6 +351,11 @@ class ParsedFunction implements CFunction {
     return this.annotationList;
   }
 
+  /** Any ERROR node in the definition, even one harmless to the walk (`min_t(unsigned long, a, b)`). */
+  get hasError(): boolean {
+    return this.native.hasError;
+  }
+
   get errorLines(): number[] {
     // Only the body matters to the walk: an unknown macro before the return type (SQLITE_API) does not.
     this.errors ??= this.native.hasError ? structuralErrorLines(this.body, true) : [];
@@ -359,7 +363,7 @@ class ParsedFunction implements CFunction {
   }
 }
 
-function toFunction(native: Parser.SyntaxNode, source: string, rowOf: (i: number) => number, annotations: Annotation[]): CFunction | null {
+function toFunction(native: Parser.SyntaxNode, source: string, rowOf: (i: number) => number, annotations: Annotation[]): ParsedFunction | null {
   const decl = functionDeclarator(native);
   if (!decl || !native.childForFieldName('body')) return null;
   const name = declaratorName(decl.childForFieldName('declarator'));
@@ -396,22 +400,88 @@ export function recentParsesKept(): { count: number; bytes: number } {
   return { count: recent.length, bytes: recent.reduce((n, r) => n + r.text.length * TREE_BYTES_PER_SOURCE_BYTE, 0) };
 }
 
+/** Line ranges (0-based, end exclusive) of the functions `failed` picks, each up to the next function. */
+function rangesOf(functions: ParsedFunction[], failed: (f: ParsedFunction) => boolean): [number, number][] {
+  return functions.flatMap((f, i) => (failed(f) ? [[f.startLine - 1, (functions[i + 1]?.startLine ?? Infinity) - 1] as [number, number]] : []));
+}
+
+/**
+ * The line ranges (0-based, end exclusive) to rewrite: each function with an ERROR node, from the
+ * end of the function before it (the macros between two functions are part of what failed) to the
+ * start of the next; ranges that meet are merged, so that no line is rewritten twice.
+ */
+function retryRanges(functions: ParsedFunction[]): [number, number][] {
+  const out: [number, number][] = [];
+  functions.forEach((f, i) => {
+    if (!f.hasError) return;
+    const a = i > 0 ? functions[i - 1].endLine : 0;
+    const b = (functions[i + 1]?.startLine ?? Infinity) - 1;
+    const last = out.at(-1);
+    if (last && a <= last[1]) last[1] = Math.max(last[1], b);
+    else out.push([a, b]);
+  });
+  return out;
+}
+
 function parseUncached(text: string, syntax: SyntaxSpec): CFile {
   const { masked, annotations } = maskMacros(text, syntax);
   const rowOf = rowFinder(masked);
-  const functions = functionsOf(masked, rowOf, annotations);
-  // A function that failed to parse, read again with its #if groups resolved to one arm each
-  // (conditionals.ts): the others keep their tree, where both arms of an #if are walked.
-  const failed = functions.flatMap((f, i) => (f.errorLines.length ? [[f.startLine - 1, (functions[i + 1]?.startLine ?? Infinity) - 1] as [number, number]] : []));
+  const parser = getParser();
+  const tree = parse(parser, masked);
+  let functions = functionsOf(tree, masked, rowOf, annotations);
+  // A function with an ERROR node in its tree is read again with the statement macros around it
+  // rewritten (statement-macros.ts); one whose errors still break its structure, with its #if
+  // groups resolved to one arm each (conditionals.ts). The others keep their tree, where both arms
+  // of an #if are walked. The rewrites run only where tree-sitter stumbled (over every file they
+  // cost a fifth of its parse), and the second parse reuses the first tree for the rest: a rewrite
+  // keeps every offset, so only the rewritten stretches are read again.
+  const rewritten = rewriteWithin(masked, retryRanges(functions), rewriteStatementMacros, tree, rowOf);
+  if (rewritten !== masked) functions = functionsOf(parse(parser, rewritten, tree), rewritten, rowOf, annotations);
+  const failed = rangesOf(functions, (f) => f.errorLines.length > 0);
   if (failed.length === 0) return { text, functions };
-  const resolved = resolveConditionals(masked, failed);
-  return { text, functions: resolved === masked ? functions : functionsOf(resolved, rowOf, annotations) };
+  const resolved = resolveConditionals(rewritten, failed);
+  return { text, functions: resolved === rewritten ? functions : functionsOf(parse(parser, resolved), resolved, rowOf, annotations) };
 }
 
-function functionsOf(masked: string, rowOf: (i: number) => number, annotations: Annotation[]): CFunction[] {
-  const tree = getParser().parse(masked, undefined, { bufferSize: masked.length * 2 + 1024 });
-  treeParsed(masked.length);
-  const functions: CFunction[] = [];
+/**
+ * The text with `rewrite` applied to each line range alone (rewrites keep every offset and line
+ * break). Each stretch that changed is marked on `tree` as edited, for an incremental parse.
+ */
+function rewriteWithin(text: string, ranges: [number, number][], rewrite: (s: string) => string, tree: Parser.Tree, rowOf: (i: number) => number): string {
+  if (ranges.length === 0) return text;
+  const lineStarts = [0];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+  let out = text;
+  for (const [a, b] of ranges) {
+    const from = lineStarts[a];
+    const to = b < lineStarts.length ? lineStarts[b] : text.length;
+    if (from === undefined || from >= to) continue;
+    const part = text.slice(from, to);
+    const done = rewrite(part);
+    if (done === part) continue;
+    if (done.length !== part.length) throw new Error('a statement-macro rewrite moved an offset');
+    let first = 0;
+    while (done[first] === part[first]) first++;
+    let last = part.length;
+    while (done[last - 1] === part[last - 1]) last--;
+    out = out.slice(0, from) + done + out.slice(to);
+    const at = (i: number): Parser.Point => {
+      const row = rowOf(i);
+      return { row, column: i - lineStarts[row] };
+    };
+    tree.edit({ startIndex: from + first, oldEndIndex: from + last, newEndIndex: from + last, startPosition: at(from + first), oldEndPosition: at(from + last), newEndPosition: at(from + last) });
+  }
+  return out;
+}
+
+function parse(parser: Parser, text: string, old?: Parser.Tree): Parser.Tree {
+  const tree = parser.parse(text, old, { bufferSize: text.length * 2 + 1024 });
+  treeParsed(text.length);
+  return tree;
+}
+
+function functionsOf(tree: Parser.Tree, masked: string, rowOf: (i: number) => number, annotations: Annotation[]): ParsedFunction[] {
+  const functions: ParsedFunction[] = [];
   const visit = (n: Parser.SyntaxNode): void => {
     for (const c of n.namedChildren) {
       if (c.type === 'function_definition') {

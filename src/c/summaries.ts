@@ -36,7 +36,7 @@ export interface TreeEdge {
 }
 
 /** Bump when facts change shape, so old cache entries are ignored. */
-const FACTS_VERSION = 9;
+const FACTS_VERSION = 12;
 
 export function defaultCacheDir(): string {
   return process.env.KREVIEW_CACHE ?? join(homedir(), '.cache', 'kreview');
@@ -359,7 +359,7 @@ export class SummaryIndex {
       const inferred = `${def.path}:${f.line}`;
       // A lock taken on a parameter and then given to a helper that drops it is not handed back (set_link -> commit_chunk).
       if (f.acquires && !droppedLater(f, f.acquires, releases)) out.push({ kind: f.acquires.kind, op: 'acquire', name, arg: f.acquires.arg, inferred });
-      if (r?.arg !== undefined) out.push({ kind: r.kind, op: r.always ? 'release' : 'forget', name, arg: r.arg, inferred, ...(r.suffix ? { suffix: r.suffix } : {}) });
+      if (r?.arg !== undefined) out.push({ kind: r.kind, op: r.always ? 'release' : 'forget', name, arg: r.arg, inferred, ...(r.suffix ? { suffix: r.suffix } : {}), ...(r.byField ? { byField: true } : {}) });
       else if (r?.key) out.push({ kind: r.kind, op: r.always ? 'release' : 'forget', name, arg: null, key: r.key, inferred });
       if (f.returnsLocked) out.push({ kind: f.returnsLocked.kind, op: 'returns-locked', name, arg: null, success: 'pointer', inferred });
     }
@@ -373,6 +373,7 @@ interface Drop {
   arg?: number;
   suffix?: string;
   key?: string;
+  byField?: boolean;
 }
 
 const MAX_RELEASE_DEPTH = 3;
@@ -387,7 +388,7 @@ function releasesThroughCalls(defs: Map<string, Summary>): Map<string, Drop> {
   const out = new Map<string, Drop>();
   for (const [name, def] of defs) {
     const f = def.facts;
-    if (f.releases) out.set(name, { kind: f.releases.kind, always: f.releases.always, arg: f.releases.arg, suffix: f.releases.suffix });
+    if (f.releases) out.set(name, { kind: f.releases.kind, always: f.releases.always, arg: f.releases.arg, suffix: f.releases.suffix, ...(f.releases.byField ? { byField: true } : {}) });
     else if (f.releasesGlobal) out.set(name, { kind: f.releasesGlobal.kind, always: f.releasesGlobal.always, key: f.releasesGlobal.key });
   }
   // Only a call of another helper of `defs` can pass a drop on: each helper's such calls, listed once.
@@ -417,7 +418,7 @@ function releasesThroughCalls(defs: Map<string, Summary>): Map<string, Drop> {
           // The helper drops a lock this function took itself: nothing of the caller's is dropped.
           if (arg < 0 || c.holding?.includes(`${m![1]}${m![2]}${d.suffix ?? ''}`)) continue;
           const suffix = `${m![2]}${d.suffix ?? ''}`;
-          out.set(name, { kind: d.kind, always, arg, ...(suffix ? { suffix } : {}) });
+          out.set(name, { kind: d.kind, always, arg, ...(suffix ? { suffix } : {}), ...(d.byField ? { byField: true } : {}) });
         }
         changed = true;
         break;

@@ -583,6 +583,9 @@ class Walker {
   private caseBody(n: SyntaxNode, s: LockState): LockState {
     const value = n.childForFieldName('value');
     const kids = n.namedChildren.filter((c) => c !== value && c.type !== 'comment');
+    // One case of several: what it calls is not made every time the function runs (a helper's
+    // cond_resched() under `case -EAGAIN:` is no sleep its callers always pay).
+    this.conditions.push(`case ${value?.text ?? 'default'}`);
     let st = s;
     for (let i = 0; i < kids.length; i++) {
       const macro = this.macroHead(kids[i]);
@@ -591,6 +594,7 @@ class Walker {
         i++;
       } else st = this.stmt(kids[i], st);
     }
+    this.conditions.pop();
     return st;
   }
 
@@ -765,10 +769,21 @@ class Walker {
     if (s.get(sk)) return sk;
     // A helper of the tree that drops a global (`sb_lock`) drops that lock only.
     if (p.key && p.inferred) return null;
+    // Named by its field only (reached through the helper's local): the held lock of that field, or none.
+    if (p.byField) {
+      const named = [...s.entries()].filter(([, h]) => h.kind === p.kind && h.status === 'held' && this.sameField(h.key, key));
+      return named.length === 1 ? named[0][0] : null;
+    }
     // The same lock written another way (`unlock_page(&folio->page)`): the only one of its kind,
     // unless the two expressions plainly name two different objects (`from->lock`, `to->lock`).
-    const same = [...s.entries()].filter(([, h]) => h.kind === p.kind && h.status === 'held');
+    // A context (an rcu read section) has one name everywhere: a lock of the same kind named
+    // otherwise (`inode->i_lock`, both atomic) is never it written another way.
+    const same = [...s.entries()].filter(([, h]) => h.kind === p.kind && h.status === 'held' && !h.context);
     if (same.length === 1 && (mayBeSameLock(same[0][1], key) || this.sameField(same[0][1].key, key))) return same[0][0];
+    // Among several of its kind, the one whose field is named for this lock (`iinfo->i_data_sem`
+    // beside the inode's i_rwsem, dropped by a helper given `inode`).
+    const named = same.filter(([, h]) => this.sameField(h.key, key));
+    if (named.length === 1) return named[0][0];
     const anyKind = [...s.entries()].filter(([, h]) => h.key === key && h.status === 'held');
     return anyKind.length === 1 ? anyKind[0][0] : null;
   }

@@ -1,27 +1,34 @@
 #!/usr/bin/env node
 // The `kreview` command: a thin shell over the pipeline. Usage errors exit 2 with one line.
-import { Command, CommanderError } from 'commander';
+import type { Command } from 'commander';
 import { errorMessage } from '../core/errors.js';
 import { toolVersion } from './version.js';
 
+/** Each command's module, by the names it registers. */
+const COMMANDS: { names: string[]; register: (program: Command) => Promise<void> }[] = [
+  { names: ['review'], register: async (p) => (await import('./review-command.js')).registerReviewCommand(p) },
+  { names: ['example'], register: async (p) => (await import('./example-command.js')).registerExampleCommand(p) },
+  { names: ['conventions'], register: async (p) => (await import('./conventions-command.js')).registerConventionsCommand(p) },
+  { names: ['watch', 'ingest'], register: async (p) => (await import('../watch/cli.js')).registerWatchCommands(p) },
+  { names: ['serve', 'worker'], register: async (p) => (await import('../app/cli.js')).registerServeCommand(p) },
+];
+
 /**
- * Commands load heavy libraries (tree-sitter, SQLite, probot, nodemailer): each only when it runs or
- * help is asked for, and none for `--version`.
+ * Commands load heavy libraries (tree-sitter, SQLite, probot, nodemailer) and many modules: only the
+ * one named is loaded; all of them for help, or a name commander must say is unknown.
  */
 async function registerCommands(program: Command, sub: string | undefined): Promise<void> {
-  if (sub === '--version' || sub === '-V') return;
-  const { registerReviewCommand } = await import('./review-command.js');
-  const { registerExampleCommand } = await import('./example-command.js');
-  const { registerConventionsCommand } = await import('./conventions-command.js');
-  registerReviewCommand(program);
-  registerExampleCommand(program);
-  registerConventionsCommand(program);
-  const all = sub === undefined || sub === 'help' || sub.startsWith('-');
-  if (all || sub === 'watch' || sub === 'ingest') (await import('../watch/cli.js')).registerWatchCommands(program);
-  if (all || sub === 'serve' || sub === 'worker') (await import('../app/cli.js')).registerServeCommand(program);
+  const named = COMMANDS.find((c) => sub !== undefined && c.names.includes(sub));
+  for (const c of named ? [named] : COMMANDS) await c.register(program);
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // A bare `kreview --version` needs no command parser: loading commander is a tenth of the start-up.
+  if (argv.length === 3 && (argv[2] === '--version' || argv[2] === '-V')) {
+    process.stdout.write(`${toolVersion()}\n`);
+    return 0;
+  }
+  const { Command, CommanderError } = await import('commander');
   const program = new Command('kreview')
     .description('review Linux-kernel style patch series: Fixes: trailers against real history, lock order in changed C code')
     .version(toolVersion())

@@ -4,16 +4,14 @@ import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:f
 import { Readable } from 'node:stream';
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { parse as parseYaml } from 'yaml';
+import { yaml } from '../core/lazy-yaml.js';
 import { defaultConfig, mergeConfig, type KreviewConfig } from '../core/config.js';
 import { errorMessage, printable } from '../core/errors.js';
 import { KreviewError, SEVERITY_RANK, type Patch, type PatchReview, type Review, type Series, type Severity } from '../core/types.js';
 import type { History } from '../git/history-types.js';
-import { openHistory } from '../git/history.js';
 import { isGitRepo } from '../git/run-git.js';
 import { commitSeries, groupSeries } from '../series/group.js';
 import { classifyMessage } from '../series/classify.js';
-import { readInputs, readStream } from '../sources/files.js';
 import { DEFAULT_LORE_LIST, DEFAULT_LORE_URL, fetchThreadMbox, parseThreadRef, type ThreadRef } from '../sources/lore-http.js';
 import { pickNewestComplete } from '../series/pick-version.js';
 import { listRange, readCommits } from '../sources/git-range.js';
@@ -27,8 +25,6 @@ import { RdjsonlWriter, renderRdjsonl } from '../review/render-rdjsonl.js';
 import { RemarkGrouper, type GroupedRemark } from '../review/group-remarks.js';
 import { isEnabled } from '../review/filter.js';
 import { toolVersion } from './version.js';
-import { validateLockRules } from '../../checks/lock/index.js';
-import { startupGlobReport } from '../../checks/lock/tree-sleep.js';
 
 export type OutputFormat = 'text' | 'json' | 'sarif' | 'b4' | 'rdjsonl' | 'email';
 export type FailOn = Severity | 'never';
@@ -67,7 +63,7 @@ export function buildConfig(opts: Pick<ReviewCommandOptions, 'config' | 'strictS
   if (opts.config) {
     let parsed: unknown;
     try {
-      parsed = parseYaml(readFileSync(opts.config, 'utf8'));
+      parsed = yaml().parse(readFileSync(opts.config, 'utf8'));
     } catch (e) {
       throw new KreviewError(`cannot read config ${opts.config}: ${errorMessage(e)}`);
     }
@@ -127,20 +123,28 @@ export async function streamReview(
   // A broken rule file is a start-up error with its file and line, not an error on every patch;
   // a review without the lock check does not read them (about a third of a second).
   const lockOn = isEnabled('lock', config) || config.enable.some((p) => p.startsWith('lock/'));
-  if (lockOn) validateLockRules(config.lock.ruleFiles);
+  // The lock check's modules (tree-sitter, its rules) and the mail parsers load only when used.
+  if (lockOn) (await import('../../checks/lock/index.js')).validateLockRules(config.lock.ruleFiles);
 
   let history: History | null = null;
+  // Each range is listed by git while the History opens (both cores at work); awaited in order below.
+  const listings = revs.map((rev) => {
+    const listed = listRange(repo!, [rev], { checked: true });
+    listed.catch(() => undefined);
+    return { rev, listed };
+  });
   try {
-    if (repo) history = await openHistory(repo, { progress });
+    // Loaded with a repository only: the history index brings SQLite.
+    if (repo) history = await (await import('../git/history.js')).openHistory(repo, { progress, checked: true });
     if (opts.base && history && !(await history.revParse(opts.base)))
       throw new KreviewError(`--base ${opts.base}: no such revision in ${repo}`);
     // Rule globs that match functions the tree defines as not sleeping, from the tree's cached index
     // (only kept when lock.treeSleepIndex asks for it: the look-up lists the whole tree, about 1 s of
     // CPU on linux 6.1).
-    if (history && lockOn && config.lock.treeSleepIndex) for (const line of await startupGlobReport(history, opts.base ?? 'HEAD', config.lock.ruleFiles).catch(() => [])) process.stderr.write(`kreview: ${line}\n`);
+    if (history && lockOn && config.lock.treeSleepIndex) for (const line of await (await import('../../checks/lock/tree-sleep.js')).startupGlobReport(history, opts.base ?? 'HEAD', config.lock.ruleFiles).catch(() => [])) process.stderr.write(`kreview: ${line}\n`);
     const mailPatches: Patch[] = [];
     if (files.length)
-      for await (const item of readInputs(files, config.limits.messageBytes)) {
+      for await (const item of (await import('../sources/files.js')).readInputs(files, config.limits.messageBytes)) {
         if (item instanceof KreviewError) inputErrors.push(item.message);
         else mailPatches.push(item);
       }
@@ -163,9 +167,9 @@ export async function streamReview(
     }
     // Every range is listed before anything is written: the output says up front how many series follow.
     const ranges: { rev: string; oids: string[] }[] = [];
-    for (const rev of revs) {
+    for (const { rev, listed } of listings) {
       try {
-        const oids = await listRange(repo!, [rev]);
+        const oids = await listed;
         if (oids.length) ranges.push({ rev, oids });
         else inputErrors.push(`${printable(rev)}: no commits in that range`);
       } catch (e) {
@@ -212,6 +216,8 @@ async function reviewRange(repo: string, rev: string, oids: string[], opts: { ba
 
 /** The review with only the hunks its code findings quote (the rest of the diff is not shown). */
 export function keepQuotedHunks(pr: PatchReview): PatchReview {
+  // A commit whose diff was never loaded (no code finding) has no hunks to drop.
+  if (pr.patch.files.length === 0) return pr;
   const wanted = new Map<string, Set<number>>();
   for (const f of pr.findings)
     for (const loc of [f.location, ...(f.related ?? []).map((r) => r.location)])
@@ -227,6 +233,7 @@ export function keepQuotedHunks(pr: PatchReview): PatchReview {
 async function threadSeries(ref: ThreadRef, all: boolean, inputErrors: string[]): Promise<Series[]> {
   const mbox = await fetchThreadMbox(ref);
   const patches: Patch[] = [];
+  const { readStream } = await import('../sources/files.js');
   for await (const item of readStream(Readable.from([mbox]), `<${ref.messageId}>`)) {
     if (item instanceof KreviewError) inputErrors.push(item.message);
     else patches.push(item);
@@ -331,12 +338,25 @@ export function registerReviewCommand(program: Command): void {
     const tally = new ReviewTally();
     const out = opts.output ? openSync(opts.output, 'w') : null;
     let cleared = !progress;
+    // A report file is written in pieces of about 64 KB, not one system call per patch (45,000 on DPDK).
+    let pending: string[] = [];
+    let pendingLength = 0;
+    const flush = (): void => {
+      if (out === null || pending.length === 0) return;
+      writeSync(out, pending.join(''));
+      pending = [];
+      pendingLength = 0;
+    };
     const write = (text: string): void => {
       if (!cleared) process.stderr.write('\r\x1b[K');
       cleared = true;
       // Synchronous: a stream written faster than it is read waits here instead of piling up in memory.
-      if (out !== null) writeSync(out, text);
-      else process.stdout.write(text);
+      if (out === null) process.stdout.write(text);
+      else {
+        pending.push(text);
+        pendingLength += text.length;
+        if (pendingLength >= 1 << 16) flush();
+      }
     };
     try {
       const writer = streamingWriter(opts.format, write, { colour, terse: Boolean(opts.terse) });
@@ -346,7 +366,10 @@ export function registerReviewCommand(program: Command): void {
       if (collector) write(await render({ reviews: collector.reviews, inputErrors: collector.inputErrors, grouped: collector.grouped }, opts.format, { colour, terse: Boolean(opts.terse) }));
       if (!cleared) process.stderr.write('\r\x1b[K');
     } finally {
-      if (out !== null) closeSync(out);
+      if (out !== null) {
+        flush();
+        closeSync(out);
+      }
     }
     process.exitCode = tallyExitCode(tally, opts.failOn);
   });

@@ -10,6 +10,11 @@ export interface FileImage {
   text: string;
   /** false when only the hunks (and their context) were available. */
   complete: boolean;
+  /**
+   * Set when the image is not the author's tree but a guess at it: the mail did not apply to the
+   * base exactly and its hunks were placed with less context matching. Says what was assumed.
+   */
+  assumed?: string;
 }
 
 /** What a check may ask about the tree the patch applies to. */

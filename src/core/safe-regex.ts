@@ -12,20 +12,33 @@ import { KreviewError } from './types.js';
  * engine. No flags: rule patterns are written without them (`(?i)` inside the pattern works).
  */
 export class LinearRegExp extends RegExp {
-  private readonly re2: RE2JS;
+  private re2: RE2JS | null = null;
+  /** The pattern as given (`source` is V8's rewriting of it). */
+  readonly pattern: string;
 
-  constructor(source: string) {
+  /**
+   * `compileNow` false: the RE2 program is built at the first match, for a pattern known to be valid
+   * (a glob escaped here, a rule pattern validated when its file was first read): a review matches
+   * few of the hundreds of rule patterns, and building them all was a tenth of its start-up.
+   */
+  constructor(source: string, compileNow = true) {
     // V8 checks the syntax (and keeps `source` for messages); it never matches with it.
     super(source);
-    this.re2 = RE2JS.compile(source);
+    this.pattern = source;
+    if (compileNow) this.re2 = RE2JS.compile(source);
+  }
+
+  private get engine(): RE2JS {
+    this.re2 ??= RE2JS.compile(this.pattern);
+    return this.re2;
   }
 
   override test(input: string): boolean {
-    return this.re2.test(String(input));
+    return this.engine.test(String(input));
   }
 
   override exec(input: string): RegExpExecArray | null {
-    return this.re2.exec(String(input)) as RegExpExecArray | null;
+    return this.engine.exec(String(input)) as RegExpExecArray | null;
   }
 }
 
@@ -65,5 +78,6 @@ export function linearRegExp(source: string, limits: Pick<Limits, 'regexMs' | 'l
 /** A shell-style glob (`*`, `?`) on a whole name, matched by RE2: many stars cannot make it backtrack. */
 export function linearGlob(glob: string): RegExp {
   const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new LinearRegExp(`^${body}$`);
+  // Every character that means something to RE2 is escaped: the pattern is valid, built when first matched.
+  return new LinearRegExp(`^${body}$`, false);
 }

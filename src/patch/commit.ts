@@ -32,10 +32,13 @@ function commitPrefix(subject: string): SubjectPrefix {
 
 export function patchFromCommit(args: CommitArgs): Patch {
   // trimEnd() removes what /\s+$/ matches (white space and line terminators), without a regex scan.
-  const message = args.rawMessage.replace(/\r\n?/g, '\n').trimEnd();
+  // Almost no commit message holds a carriage return: no regex pass over those that do not.
+  const raw = args.rawMessage.includes('\r') ? args.rawMessage.replace(/\r\n?/g, '\n') : args.rawMessage;
+  const message = raw.trimEnd();
   const subject = commitSubject(message);
   const diff = args.diffText === undefined ? { files: [], warnings: [] } : parseDiff(args.diffText);
   const date = typeof args.date === 'number' ? new Date(args.date * 1000).toISOString() : args.date;
+  let trailers: Patch['trailers'] | undefined;
   return {
     id: args.oid,
     kind: 'commit',
@@ -45,7 +48,10 @@ export function patchFromCommit(args: CommitArgs): Patch {
     author: args.author,
     date,
     message,
-    trailers: parseTrailers(message),
+    // Parsed when first read: a whole-history review reads the trailers of almost no commit.
+    get trailers() {
+      return (trailers ??= parseTrailers(message));
+    },
     notes: '',
     files: diff.files,
     baseCommit: null,

@@ -7,6 +7,7 @@ import { parseDiff } from './diff.js';
 import { declareLatin1Parts, patchAttachments, plainBody, readInBodyHeaders } from './mail-body.js';
 import { authorOf, isAutoSubmitted, messageIds, oneLine, parsePerson, people } from './mail-headers.js';
 import { parseSubject } from './subject.js';
+import { withoutTrace } from './trace-headers.js';
 import { parseFooters, parseTrailers, splitCommitMessage } from './trailers.js';
 
 /** The first line of a thrown value, for one-line errors. */
@@ -52,8 +53,11 @@ export async function parseMail(raw: Buffer | string, source: string): Promise<P
   const latin1 = buf.toString('latin1');
   if (latin1.trim() === '') throw new KreviewError(`${source}: empty message`);
   const sep = /\r?\n\r?\n/.exec(latin1);
-  const headerBytes = sep ? buf.subarray(0, sep.index + sep[0].length) : buf;
+  const headerAsSent = sep ? buf.subarray(0, sep.index + sep[0].length) : buf;
+  const headerBytes = withoutTrace(headerAsSent);
   const bodyBytes = sep ? buf.subarray(sep.index + sep[0].length) : Buffer.alloc(0);
+  // What postal-mime reads when the body is not plain text: the message without its trace fields.
+  const trimmed = headerBytes === headerAsSent ? buf : Buffer.concat([headerBytes, bodyBytes]);
   let email: Email;
   try {
     // Headers first: a plain single-part body is decoded by plainBody, the rest by postal-mime.
@@ -80,9 +84,9 @@ export async function parseMail(raw: Buffer | string, source: string): Promise<P
         throw new KreviewError(`${source}: cannot decode the message: ${firstLine(e)}`);
       }
     };
-    email = await parse(buf);
+    email = await parse(trimmed);
     text = email.text ?? '';
-    const relabelled = text.includes('\uFFFD') ? declareLatin1Parts(buf) : null;
+    const relabelled = text.includes('\uFFFD') ? declareLatin1Parts(trimmed) : null;
     if (relabelled) {
       email = await parse(relabelled);
       text = email.text ?? '';

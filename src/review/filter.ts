@@ -44,6 +44,8 @@ function withoutNoopSuggestion(f: Finding, messageLines: string[]): Finding {
 }
 
 export function filterFindings(findings: Finding[], files: FileDiff[], config: KreviewConfig, message = ''): Finding[] {
+  // Most commits of a range have nothing to say: none of the work below for them.
+  if (findings.length === 0) return [];
   const messageLines = message.split('\n');
   const added = addedLines(files);
   const fileOrder = new Map(files.map((f, i) => [f.newPath ?? f.oldPath ?? '', i]));

@@ -102,9 +102,19 @@ export function renderJson(reviews: Review[], inputErrors: string[], toolVersion
   return JSON.stringify(toJsonReport(reviews, inputErrors, toolVersion, grouped), null, 2) + '\n';
 }
 
-/** `value` as JSON.stringify(value, null, 2) writes it `depth` levels deep in a document. */
+/**
+ * `value` as JSON.stringify(value, null, 2) writes it `depth` levels deep in a document: stringified
+ * inside `depth` arrays and cut out, so JSON.stringify indents it (no pass over the text to re-indent
+ * it: a whole history's report is tens of megabytes).
+ */
 function nested(value: unknown, depth: number): string {
-  return JSON.stringify(value, null, 2).replace(/\n/g, '\n' + '  '.repeat(depth));
+  let wrapped = value;
+  for (let i = 0; i < depth; i++) wrapped = [wrapped];
+  // Opening: `[` and a newline and 2(i+1) spaces per level; closing: a newline, 2i spaces and `]` per level.
+  const open = 2 * depth + depth * (depth + 1);
+  const close = 2 * depth + depth * (depth - 1);
+  const text = JSON.stringify(wrapped, null, 2);
+  return text.slice(open, text.length - close);
 }
 
 /**

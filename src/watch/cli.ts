@@ -46,10 +46,16 @@ interface WatchOptions {
   metricsHost: string;
   logFormat?: string;
   queue?: string;
+  reviewThreads?: string;
 }
 
 function portOf(v: string, option: string): number {
   if (!/^\d{1,5}$/.test(v) || Number(v) > 65535) throw new KreviewError(`${option} ${v}: not a port number`);
+  return Number(v);
+}
+
+function threadCount(v: string): number {
+  if (!/^\d{1,2}$/.test(v) || Number(v) < 1) throw new KreviewError(`--review-threads ${v}: give a whole number from 1 to 99`);
   return Number(v);
 }
 
@@ -73,6 +79,7 @@ export function registerWatchCommands(program: Command): void {
     .option('--metrics-host <addr>', 'address for --metrics-port', '127.0.0.1')
     .option('--log-format <text|json>', 'text lines (default), or one JSON object a line with the Message-ID of the series under review (also $KREVIEW_LOG_FORMAT)')
     .option('--queue <url>', 'hand each complete series to `kreview worker --queue <url>` processes and wait for their reviews: redis://host:port[/db] (any machine) or sqlite:FILE (this one); default: review here')
+    .option('--review-threads <n>', 'review series on n worker threads of this process, side by side (default: on the daemon\'s own thread)')
     .action(async (o: WatchOptions) => {
       const port = o.http === undefined ? null : portOf(o.http, '--http');
       if (port !== null && (o.once || o.status)) throw new KreviewError('--http serves the web view while the daemon runs: not with --once or --status');
@@ -106,7 +113,9 @@ export function registerWatchCommands(program: Command): void {
       // JSON lines carry every level (a collector filters them); the terminal gets info and above.
       const logger = createLogger({ name: 'kreview watch', format, level: format === 'json' ? 'debug' : 'info' });
       const jobs = o.queue === undefined ? undefined : await seriesFeeder(o.queue);
-      const w = new Watcher({ policyFile: o.config, logger, ...(metrics ? { metrics } : {}), ...(jobs ? { jobs } : {}) });
+      const reviewThreads = o.reviewThreads === undefined ? undefined : threadCount(o.reviewThreads);
+      if (jobs && reviewThreads) throw new KreviewError('--review-threads reviews here; --queue hands reviews to workers: one or the other');
+      const w = new Watcher({ policyFile: o.config, logger, ...(metrics ? { metrics } : {}), ...(jobs ? { jobs } : {}), ...(reviewThreads ? { reviewThreads } : {}) });
       if (jobs) {
         metrics?.queueDepthFrom('series-jobs', async () => (await jobs.stats()).waiting);
         logger.info(`series are reviewed by the workers of ${o.queue}`);

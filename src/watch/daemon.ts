@@ -22,6 +22,7 @@ import { PublicInboxSource } from '../sources/public-inbox.js';
 import { assemble, type ReadySeries } from './assembler.js';
 import { Intake, type IntakeCounts } from './intake.js';
 import { MboxTailSource } from './mbox-tail.js';
+import { ReviewThreads } from './review-threads.js';
 import { PolicyWatcher, type SinkConfig, type SourceConfig, type WatchPolicy } from './policy.js';
 import type { WatchSource } from './raw-message.js';
 import { SeriesReviewer, type RemoteReviewInput, type ReviewFn, type ReviewOutcome } from './series-reviewer.js';
@@ -49,6 +50,8 @@ export interface WatcherOptions {
   reviewMsPerPatch?: number;
   /** Series reviewed by `kreview worker` processes through this queue (`--queue`), not here. */
   jobs?: SeriesJobFeeder;
+  /** Series reviewed on this many worker threads of this process (`--review-threads`); default: on the daemon's own thread. */
+  reviewThreads?: number;
   /** Replaces the sink the policy names. */
   sink?: Sink;
   /** Extra sources next to the policy's (tests, `--maildir`). */
@@ -105,6 +108,7 @@ export class Watcher {
   readonly events: EventLog;
   private readonly intake: Intake;
   private readonly reviewer: SeriesReviewer;
+  private readonly threads: ReviewThreads | null;
   private sink: Sink;
   private sources: WatchSource[] = [];
   private sourcesFor = '';
@@ -149,7 +153,14 @@ export class Watcher {
     // With workers, a review's limit runs from when a worker takes it: the queue (SeriesJobFeeder) times it.
     const jobs = opts.jobs;
     const job = (i: RemoteReviewInput) => seriesJob({ ...i, limitMs: limit(i.series) }, this.now());
-    const remote = jobs ? { submit: (i: RemoteReviewInput) => jobs.submit(job(i)), review: (i: RemoteReviewInput) => this.guarded(() => jobs.review(job(i)), null) } : null;
+    // Threads time each review themselves (and end a thread stuck in one); an injected review function stays on this thread.
+    const threads = !jobs && !opts.review && opts.reviewThreads ? new ReviewThreads(opts.reviewThreads) : null;
+    this.threads = threads;
+    const remote = jobs
+      ? { submit: (i: RemoteReviewInput) => jobs.submit(job(i)), review: (i: RemoteReviewInput) => this.guarded(() => jobs.review(job(i)), null) }
+      : threads
+        ? { submit: async (i: RemoteReviewInput) => threads.submit(job(i)), review: (i: RemoteReviewInput) => this.guarded(() => threads.review(job(i)), null) }
+        : null;
     this.reviewer = new SeriesReviewer(this.db, this.messages, this.seriesStore, this.outbox, (m) => this.problem(m), (series, o) => this.guarded(() => review(series, o), limit(series)), this.warn, remote);
     // A review the last process never finished is what killed it (or what it was killed in): its
     // messages are not tried again, or each restart would die the same way.
@@ -456,6 +467,7 @@ export class Watcher {
     for (const s of this.sources) await s.close();
     this.sources = [];
     await this.reviewer.close();
+    await this.threads?.close();
     await this.sink.close();
     this.db.close();
   }

@@ -59,6 +59,30 @@ export async function runHunkOnly(c: LockCase, ...formatArgs: string[]): Promise
 }
 
 /**
+ * Make the patch in one repository and mail it; review the mail against another repository whose
+ * tree is `base` (the code as it later became, or as another tree has it), at its HEAD, as the
+ * pipeline does for a mail whose base-commit is unknown.
+ */
+export async function runOnOtherBase(c: LockCase & { base: Record<string, string> }): Promise<{ findings: Finding[]; applied: boolean | null; notes: string[] }> {
+  const { mbox } = await runHunkOnly({ before: c.before, after: c.after });
+  const repo = new TestRepo();
+  try {
+    repo.commit('base\n', { files: c.base });
+    const history = await openHistory(repo.dir);
+    try {
+      const patch = await parseMail(mbox, 'test.mbox');
+      const workspace = await createWorkspace(patch, { repo: repo.dir, history });
+      const findings = await lockCheck.run({ patch, series: seriesOf(patch), workspace, config: defaultConfig() });
+      return { findings, applied: workspace.applied, notes: workspace.notes };
+    } finally {
+      await history.close();
+    }
+  } finally {
+    repo.remove();
+  }
+}
+
+/**
  * A table of cases through the real check in one repository: each case's `code` becomes its own file
  * (at `pathOf(i)`, before and after as caseTexts makes them), one commit changes them all. Findings
  * come back grouped by file, with each file's after-text for anchors.

@@ -166,4 +166,545 @@ static int FN(struct page *page, struct address_space *mapping, pgoff_t idx)
 }`,
     fire: ['lock/second-page-lock'],
   },
+  // A sleeping call in one case of a helper's switch, after the helper dropped the caller's lock.
+  {
+    name: "a helper that drops its caller's raw spinlock and yields only in the -EAGAIN case of a switch, then retakes it (futex pi owner fix-up)",
+    dir: 'kernel/futex',
+    code: `
+static int FN_fixup(struct gad_pi *pi, struct gad_q *q, u32 __user *addr)
+{
+	int err;
+
+retry:
+	err = gad_update_owner(pi, addr);
+	if (err)
+		goto handle_err;
+	return 0;
+
+handle_err:
+	raw_spin_unlock_irq(&pi->mutex.wait_lock);
+	spin_unlock(q->lock_ptr);
+
+	switch (err) {
+	case -EFAULT:
+		err = gad_fault_in(addr);
+		break;
+	case -EAGAIN:
+		cond_resched();
+		err = 0;
+		break;
+	default:
+		WARN_ON_ONCE(1);
+		break;
+	}
+
+	spin_lock(q->lock_ptr);
+	raw_spin_lock_irq(&pi->mutex.wait_lock);
+	if (!err)
+		goto retry;
+	return err;
+}
+
+static int FN(struct gad_q *q, u32 __user *addr)
+{
+	struct gad_pi *pi = q->pi;
+	int ret;
+
+	raw_spin_lock_irq(&pi->mutex.wait_lock);
+	ret = FN_fixup(pi, q, addr);
+	raw_spin_unlock_irq(&pi->mutex.wait_lock);
+	return ret;
+}`,
+    fire: [],
+  },
+  {
+    name: 'control: a helper that yields every time it runs, with the raw spinlock still held, fires through the helper',
+    dir: 'kernel/futex',
+    code: `
+static int FN_settle(struct gad_pi *pi, u32 __user *addr)
+{
+	int err;
+
+	cond_resched();
+	err = gad_update_owner(pi, addr);
+	switch (err) {
+	case -EAGAIN:
+		err = 0;
+		break;
+	default:
+		break;
+	}
+	return err;
+}
+
+static int FN(struct gad_q *q, u32 __user *addr)
+{
+	struct gad_pi *pi = q->pi;
+	int ret;
+
+	raw_spin_lock_irq(&pi->mutex.wait_lock);
+	ret = FN_settle(pi, addr);
+	raw_spin_unlock_irq(&pi->mutex.wait_lock);
+	return ret;
+}`,
+    fire: ['lock/sleep-in-atomic'],
+  },
+  // A helper annotated as dropping its caller's lock.
+  {
+    name: 'a request is queued by a helper annotated __releases(iq->lock), whose body drops it through an ops pointer, and only then waited for (fuse request send)',
+    dir: 'fs/fuse',
+    code: `
+static void FN_queue_and_unlock(struct gad_iq *iq, struct gad_req *req)
+__releases(iq->lock)
+{
+	list_add_tail(&req->list, &iq->pending);
+	iq->ops->wake_and_unlock(iq);
+}
+
+static void FN_wait_answer(struct gad_req *req)
+{
+	wait_event(req->waitq, test_bit(GAD_FINISHED, &req->flags));
+}
+
+static void FN(struct gad_req *req)
+{
+	struct gad_iq *iq = req->iq;
+
+	spin_lock(&iq->lock);
+	if (!iq->connected) {
+		spin_unlock(&iq->lock);
+		req->error = -ENOTCONN;
+	} else {
+		FN_queue_and_unlock(iq, req);
+		FN_wait_answer(req);
+	}
+}`,
+    fire: [],
+  },
+  {
+    name: 'control: waiting before the annotated helper drops the lock still fires',
+    dir: 'fs/fuse',
+    code: `
+static void FN_queue_and_unlock(struct gad_iq *iq, struct gad_req *req)
+__releases(iq->lock)
+{
+	list_add_tail(&req->list, &iq->pending);
+	iq->ops->wake_and_unlock(iq);
+}
+
+static void FN_wait_answer(struct gad_req *req)
+{
+	wait_event(req->waitq, test_bit(GAD_FINISHED, &req->flags));
+}
+
+static void FN(struct gad_req *req)
+{
+	struct gad_iq *iq = req->iq;
+
+	spin_lock(&iq->lock);
+	FN_wait_answer(req);
+	FN_queue_and_unlock(iq, req);
+}`,
+    fire: ['lock/sleep-in-atomic'],
+  },
+  {
+    name: 'a helper annotated __releases(p->pi_lock) drops it before it waits: its caller, called with it held, is not charged the wait (sched affine move task)',
+    dir: 'kernel/sched',
+    code: `
+static inline void FN_rq_unlock(struct gad_rq *rq, struct task_struct *p, struct gad_rf *rf)
+{
+	raw_spin_unlock(&rq->__lock);
+	raw_spin_unlock_irqrestore(&p->pi_lock, rf->flags);
+}
+
+static int FN_move_task(struct gad_rq *rq, struct task_struct *p, struct gad_rf *rf)
+	__releases(rq->__lock)
+	__releases(p->pi_lock)
+{
+	struct gad_pending *pending = p->gad_pending;
+
+	if (gad_on_right_cpu(p)) {
+		FN_rq_unlock(rq, p, rf);
+		return 0;
+	}
+	FN_rq_unlock(rq, p, rf);
+	wait_for_completion(&pending->done);
+	return 0;
+}
+
+static int FN(struct task_struct *p, struct gad_rq *rq, struct gad_rf *rf)
+	__releases(rq->__lock)
+	__releases(p->pi_lock)
+{
+	if (gad_same_mask(p))
+		goto out;
+	return FN_move_task(rq, p, rf);
+out:
+	FN_rq_unlock(rq, p, rf);
+	return 0;
+}`,
+    fire: [],
+  },
+  {
+    name: 'control: a lock the annotated helper does not drop is still held while it waits',
+    dir: 'kernel/sched',
+    code: `
+static inline void FN_rq_unlock(struct gad_rq *rq, struct task_struct *p, struct gad_rf *rf)
+{
+	raw_spin_unlock(&rq->__lock);
+	raw_spin_unlock_irqrestore(&p->pi_lock, rf->flags);
+}
+
+static int FN_move_task(struct gad_rq *rq, struct task_struct *p, struct gad_rf *rf)
+	__releases(rq->__lock)
+	__releases(p->pi_lock)
+{
+	struct gad_pending *pending = p->gad_pending;
+
+	FN_rq_unlock(rq, p, rf);
+	wait_for_completion(&pending->done);
+	return 0;
+}
+
+static int FN(struct task_struct *p, struct gad_rq *rq, struct gad_rf *rf, struct gad_grp *grp)
+{
+	int ret;
+
+	spin_lock(&grp->lock);
+	raw_spin_lock_irqsave(&p->pi_lock, rf->flags);
+	raw_spin_lock(&rq->__lock);
+	ret = FN_move_task(rq, p, rf);
+	spin_unlock(&grp->lock);
+	return ret;
+}`,
+    fire: ['lock/sleep-in-atomic'],
+  },
+  {
+    name: 'a helper that drops p->pi_lock through another helper on each of its branches, then waits: its caller holding it is not charged the wait (sched affine_move_task through task_rq_unlock)',
+    dir: 'kernel/sched',
+    code: `
+static inline void FN_rq_unlock(struct gad_rq *rq, struct task_struct *p, struct gad_rf *rf)
+{
+	raw_spin_unlock(&rq->__lock);
+	raw_spin_unlock_irqrestore(&p->pi_lock, rf->flags);
+}
+
+static int FN_move_task(struct gad_rq *rq, struct task_struct *p, struct gad_rf *rf, int flags)
+{
+	struct gad_pending *pending = p->gad_pending;
+
+	if (gad_on_cpu(p)) {
+		gad_stop_pending(pending);
+		FN_rq_unlock(rq, p, rf);
+	} else {
+		gad_move_queued(rq, p);
+		FN_rq_unlock(rq, p, rf);
+	}
+	wait_for_completion(&pending->done);
+	return 0;
+}
+
+static int FN(struct task_struct *p, struct gad_rq *rq, struct gad_rf *rf)
+	__releases(rq->__lock)
+	__releases(p->pi_lock)
+{
+	if (gad_same_mask(p))
+		goto out;
+	return FN_move_task(rq, p, rf, 0);
+out:
+	FN_rq_unlock(rq, p, rf);
+	return 0;
+}`,
+    fire: [],
+  },
+  // A lock handed to the caller with the object it belongs to, through an out parameter.
+  {
+    name: "a key found in a list is returned write-locked through (*keyp), the lock a field of the stored key; the error paths unlock it (ecryptfs global auth tok lookup)",
+    dir: 'fs/ecryptfs',
+    code: `
+static int FN(struct gad_list *list, struct key **keyp, char *sig)
+{
+	struct gad_entry *w;
+	int rc = -ENOENT;
+
+	mutex_lock(&list->mutex);
+	list_for_each_entry(w, &list->head, link) {
+		if (strcmp(w->sig, sig))
+			continue;
+		down_write(&(w->key->sem));
+		rc = gad_verify(w->key);
+		if (rc)
+			goto out_unlock;
+		(*keyp) = w->key;
+		key_get(*keyp);
+		goto out;
+	}
+	goto out;
+out_unlock:
+	up_write(&(w->key->sem));
+	w->key = NULL;
+out:
+	mutex_unlock(&list->mutex);
+	return rc;
+}`,
+    fire: [],
+  },
+  {
+    name: 'a key requested into (*keyp) is write-locked there and unlocked only when it fails verification (ecryptfs keyring auth tok for sig)',
+    dir: 'fs/ecryptfs',
+    code: `
+int FN(struct key **keyp, char *sig)
+{
+	int rc;
+
+	(*keyp) = gad_request_key(sig);
+	if (IS_ERR(*keyp)) {
+		rc = PTR_ERR(*keyp);
+		(*keyp) = NULL;
+		goto out;
+	}
+	down_write(&(*keyp)->sem);
+	rc = gad_verify(*keyp);
+	if (rc) {
+		up_write(&(*keyp)->sem);
+		key_put(*keyp);
+		(*keyp) = NULL;
+		goto out;
+	}
+out:
+	return rc;
+}`,
+    fire: [],
+  },
+  {
+    name: 'control: a key locked and never stored for the caller still leaks on the success path',
+    dir: 'fs/ecryptfs',
+    code: `
+static int FN(struct gad_list *list, struct key **keyp, char *sig)
+{
+	struct gad_entry *w;
+	int rc = -ENOENT;
+
+	mutex_lock(&list->mutex);
+	list_for_each_entry(w, &list->head, link) {
+		if (strcmp(w->sig, sig))
+			continue;
+		down_write(&(w->key->sem));
+		rc = gad_verify(w->key);
+		if (rc)
+			goto out_unlock;
+		key_get(w->key);
+		goto out;
+	}
+	goto out;
+out_unlock:
+	up_write(&(w->key->sem));
+	w->key = NULL;
+out:
+	mutex_unlock(&list->mutex);
+	return rc;
+}`,
+    fire: ['lock/unbalanced'],
+  },
+  // A helper drops the caller's lock through a local set from its parameter.
+  {
+    name: "a helper given the inode drops the inode info's i_data_sem (iinfo = GAD_I(inode)) before it fails: the caller returns its error at once, with the inode lock also held (udf file write, udf setsize)",
+    dir: 'fs/udf',
+    code: `
+static int FN_expand(struct inode *inode)
+{
+	struct gad_inode_info *iinfo = GAD_I(inode);
+	struct page *page;
+
+	if (!inode->i_data.nrpages) {
+		iinfo->alloc_type = GAD_SHORT;
+		up_write(&iinfo->i_data_sem);
+		return 0;
+	}
+	up_write(&iinfo->i_data_sem);
+	page = find_or_create_page(inode->i_mapping, 0, GFP_NOFS);
+	if (!page)
+		return -ENOMEM;
+	down_write(&iinfo->i_data_sem);
+	iinfo->alloc_type = GAD_LONG;
+	up_write(&iinfo->i_data_sem);
+	unlock_page(page);
+	put_page(page);
+	return 0;
+}
+
+static ssize_t FN(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct inode *inode = file_inode(iocb->ki_filp);
+	struct gad_inode_info *iinfo = GAD_I(inode);
+	ssize_t ret;
+	int err;
+
+	inode_lock(inode);
+	down_write(&iinfo->i_data_sem);
+	if (iinfo->alloc_type == GAD_IN_ICB && gad_too_big(inode, iocb)) {
+		err = FN_expand(inode);
+		if (err) {
+			inode_unlock(inode);
+			return err;
+		}
+	} else
+		up_write(&iinfo->i_data_sem);
+	ret = generic_perform_write(iocb, from);
+	down_write(&iinfo->i_data_sem);
+	iinfo->len_alloc = inode->i_size;
+	up_write(&iinfo->i_data_sem);
+	inode_unlock(inode);
+	return ret;
+}`,
+    fire: [],
+  },
+  {
+    name: 'control: the same early return after a helper that leaves i_data_sem alone leaks it',
+    dir: 'fs/udf',
+    code: `
+static int FN_check(struct inode *inode)
+{
+	struct gad_inode_info *iinfo = GAD_I(inode);
+
+	return iinfo->alloc_type == GAD_BAD ? -EIO : 0;
+}
+
+static ssize_t FN(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct inode *inode = file_inode(iocb->ki_filp);
+	struct gad_inode_info *iinfo = GAD_I(inode);
+	ssize_t ret;
+	int err;
+
+	inode_lock(inode);
+	down_write(&iinfo->i_data_sem);
+	if (iinfo->alloc_type == GAD_IN_ICB && gad_too_big(inode, iocb)) {
+		err = FN_check(inode);
+		if (err) {
+			inode_unlock(inode);
+			return err;
+		}
+	}
+	up_write(&iinfo->i_data_sem);
+	ret = generic_perform_write(iocb, from);
+	down_write(&iinfo->i_data_sem);
+	iinfo->len_alloc = inode->i_size;
+	up_write(&iinfo->i_data_sem);
+	inode_unlock(inode);
+	return ret;
+}`,
+    fire: ['lock/unbalanced'],
+  },
+  // The write side of the mmap lock taken killably: held only when it returns 0.
+  {
+    name: 'the mmap lock read for a check, dropped, then taken for writing with mmap_write_lock_killable() and dropped once at out: (remap_file_pages)',
+    dir: 'mm',
+    code: `
+long FN(struct mm_struct *mm, unsigned long start, unsigned long size)
+{
+	struct vm_area_struct *vma;
+	long ret = -EINVAL;
+
+	mmap_read_lock(mm);
+	vma = vma_lookup(mm, start);
+	if (!vma || !(vma->vm_flags & VM_SHARED)) {
+		mmap_read_unlock(mm);
+		return ret;
+	}
+	mmap_read_unlock(mm);
+
+	if (mmap_write_lock_killable(mm))
+		return -EINTR;
+	vma = vma_lookup(mm, start);
+	if (!vma)
+		goto out;
+	ret = gad_remap(vma, start, size);
+out:
+	mmap_write_unlock(mm);
+	return ret;
+}`,
+    fire: [],
+  },
+  {
+    name: 'control: a second unlock of the write lock on the same path still fires',
+    dir: 'mm',
+    code: `
+long FN(struct mm_struct *mm, unsigned long start, unsigned long size)
+{
+	struct vm_area_struct *vma;
+	long ret = -EINVAL;
+
+	if (mmap_write_lock_killable(mm))
+		return -EINTR;
+	vma = vma_lookup(mm, start);
+	if (vma)
+		ret = gad_remap(vma, start, size);
+	mmap_write_unlock(mm);
+	gad_account(mm, ret);
+	mmap_write_unlock(mm);
+	return ret;
+}`,
+    fire: ['lock/unbalanced'],
+  },
+  {
+    name: "the old mm's write lock taken killably, the new mm's with mmap_write_lock_nested(), each dropped once (fork's dup_mmap)",
+    dir: 'kernel',
+    code: `
+static int FN(struct mm_struct *mm, struct mm_struct *oldmm)
+{
+	int retval = 0;
+
+	if (mmap_write_lock_killable(oldmm)) {
+		retval = -EINTR;
+		goto fail_end;
+	}
+	mmap_write_lock_nested(mm, SINGLE_DEPTH_NESTING);
+	retval = gad_copy_vmas(mm, oldmm);
+	mmap_write_unlock(mm);
+	gad_flush(oldmm);
+	mmap_write_unlock(oldmm);
+fail_end:
+	gad_end(oldmm);
+	return retval;
+}`,
+    fire: [],
+  },
+  {
+    name: "a helper that drops the superblock info's mutex (sbi = GAD_SB(s)) is not taken to drop the inode lock, the one sleeping lock the caller is seen holding (hpfs dir lseek)",
+    dir: 'fs/hpfs',
+    code: `
+static void FN_lock(struct super_block *s)
+{
+	struct gad_sb_info *sbi = GAD_SB(s);
+
+	mutex_lock(&sbi->gad_mutex);
+}
+
+static void FN_unlock(struct super_block *s)
+{
+	struct gad_sb_info *sbi = GAD_SB(s);
+
+	mutex_unlock(&sbi->gad_mutex);
+}
+
+static loff_t FN(struct file *filp, loff_t off)
+{
+	struct inode *i = file_inode(filp);
+	struct super_block *s = i->i_sb;
+
+	inode_lock(i);
+	FN_lock(s);
+	if (gad_add_pos(i, &filp->f_pos) < 0) {
+		FN_unlock(s);
+		inode_unlock(i);
+		return -ENOMEM;
+	}
+	filp->f_pos = off;
+	FN_unlock(s);
+	inode_unlock(i);
+	return off;
+}`,
+    fire: [],
+  },
 ];

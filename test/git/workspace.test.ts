@@ -128,13 +128,64 @@ describe('a mailed patch', () => {
     const ws = await createWorkspace(mail(lying), { repo: repo.dir, history: h });
     expect(ws.applied).toBe(false);
     expect(ws.notes.join('\n')).toMatch(/fs\/file.c: the patch does not apply to blob [0-9a-f]+: hunk 1 \(@@ -7,8 \+7,9 @@\)/);
-    expect((await ws.postImage('fs/file.c'))?.complete).toBe(false);
+    // git apply --recount -C2 places it without the stray context line; the image says it is a guess.
+    expect((await ws.postImage('fs/file.c'))?.assumed).toMatch(/git apply -C2\), 1 context line of the mail set aside/);
   });
 
   it('says a patch whose context does not match does not apply', async () => {
     const ws = await createWorkspace(mail(diffAB.replace(/^index [0-9a-f]+\.\./m, 'index 1234567..'), c), { repo: repo.dir, history: h });
     expect(ws.applied).toBe(false);
     expect(ws.notes.join('\n')).toMatch(/does not match the pre-image/);
+  });
+
+  it('places hunks whose outer context moved on, as git apply -C1 would, and numbers them in the base', async () => {
+    // The base (c) has line 25 changed; a mail changing line 23 carries the old line 25 as its last context.
+    const old = v1.replace('line 23\n', 'line 23 changed\n');
+    const mailRepo = new TestRepo();
+    try {
+      const m1 = mailRepo.commit('base\n', { files: { 'fs/file.c': v1.replace('line 1\n', 'line 0\nline 0b\nline 1\n') } });
+      const m2 = mailRepo.commit('change\n', { files: { 'fs/file.c': old.replace('line 1\n', 'line 0\nline 0b\nline 1\n') } });
+      const diff = mailRepo.git('diff', m1, m2).replace(/^index [0-9a-f]+\.\./m, 'index 1234567..') + '\n';
+      const ws = await createWorkspace(mail(diff, c), { repo: repo.dir, history: h });
+      expect(ws.applied).toBe(false);
+      const post = (await ws.postImage('fs/file.c'))!;
+      expect(post.text).toBe(v3.replace('line 23\n', 'line 23 changed\n'));
+      expect(post.assumed).toMatch(/at least 1 line of context match at each end \(git apply -C1\), 4 context lines of the mail set aside/);
+      expect((await ws.preImage('fs/file.c'))?.text).toBe(v3);
+      // The checks see the hunk where it went in the base (line 24 there: line 10 gained a line), without the context that did not match.
+      const hunk = (await ws.files())[0].hunks[0];
+      const added = hunk.lines.find((l) => l.kind === 'add')!;
+      expect(post.text.split('\n')[added.newLine! - 1]).toBe('line 23 changed');
+      expect(hunk.lines.map((l) => l.text)).not.toContain('line 25');
+      // A finding there is told on the mail's own line, 25: the mail's file has two more lines above it, the base one more.
+      expect(ws.toPatchLine!('fs/file.c', added.newLine!)).toBe(25);
+    } finally {
+      mailRepo.remove();
+    }
+  });
+
+  it('does not copy a file past the line limit to place hunks in it', async () => {
+    // A mail that git apply -C1 would place (as above), with a limit below the base file's 31 lines.
+    const mailRepo = new TestRepo();
+    try {
+      const m1 = mailRepo.commit('base\n', { files: { 'fs/file.c': v1.replace('line 1\n', 'line 0\nline 0b\nline 1\n') } });
+      const m2 = mailRepo.commit('change\n', { files: { 'fs/file.c': v1.replace('line 1\n', 'line 0\nline 0b\nline 1\n').replace('line 12\n', 'line 12 changed\n') } });
+      const diff = mailRepo.git('diff', m1, m2).replace(/^index [0-9a-f]+\.\./m, 'index 1234567..') + '\n';
+      const ws = await createWorkspace(mail(diff, c), { repo: repo.dir, history: h, limits: { linesPerFile: 20 } });
+      expect(ws.notes.join('\n')).toMatch(/only its hunks were read \(the base's file has more than 20 lines/);
+    } finally {
+      mailRepo.remove();
+    }
+  });
+
+  it('reads both images from the hunks when not even one line of context places them', async () => {
+    // Line 25 is both context and changed in the base: the removed line is not there at all.
+    const gone = mail(diffBC.replace(/^index [0-9a-f]+\.\./m, 'index 1234567..').replace(/^-line 25$/m, '-line 25 as it never was'), c);
+    const ws = await createWorkspace(gone, { repo: repo.dir, history: h });
+    expect(ws.applied).toBe(false);
+    expect(ws.notes.join('\n')).toMatch(/only its hunks were read \(not even with 1 line of context matching/);
+    expect((await ws.preImage('fs/file.c'))?.complete).toBe(false);
+    expect((await ws.postImage('fs/file.c'))?.complete).toBe(false);
   });
 
   it('lets patch 2 of a series apply on patch 1 post-image', async () => {

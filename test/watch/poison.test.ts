@@ -105,12 +105,12 @@ describe('poison messages', { timeout: 240_000 }, () => {
   it('a review that runs past its limit: quarantined, and the tick goes on', async () => {
     const { policy, outbox, poison } = setup();
     const hook = poisoned(() => new Promise<never>(() => {}));
-    const w = new Watcher({ policyFile: policy, log: () => {}, review: hook.review, reviewMsPerPatch: 300 });
+    const w = new Watcher({ policyFile: policy, log: () => {}, review: hook.review, reviewMsPerPatch: 2000 });
     watchers.push(w);
     const t = await w.tick();
     expect(t.quarantined).toHaveLength(1);
     expect(readdirSync(outbox)).toHaveLength(1);
-    expect(w.messages.quarantined()[0]).toMatchObject({ messageId: poison, reason: 'the review ran past its limit of 0.6 s (limits.reviewMsPerPatch per patch, plus one)' });
+    expect(w.messages.quarantined()[0]).toMatchObject({ messageId: poison, reason: 'the review ran past its limit of 4 s (limits.reviewMsPerPatch per patch, plus one)' });
   });
 
   it("the limit is the policy's limits.reviewMsPerPatch", async () => {

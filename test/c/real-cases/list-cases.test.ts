@@ -3,7 +3,7 @@
 // hunk; and as sent, three lines of context); the real fix must stay quiet. Recall on the real mails is bench/lock-recall.ts.
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../../src/core/types.js';
-import { runHunkOnly, runLockCase } from '../lock-harness.js';
+import { runHunkOnly, runLockCase, runOnOtherBase } from '../lock-harness.js';
 import { RETOLD } from './fixtures/list-cases.js';
 
 /** Findings that say there is a problem (any severity: one resting on a guess is a note), not a fix or a parse note. */
@@ -36,6 +36,40 @@ describe.each(firing('hunk'))('$id, from the mail as sent', (c) => {
     // What rests on unseen lines is never more than a medium-confidence note.
     expect(hits[0].severity).toBe('note');
     expect(hits[0].confidence).not.toBe('high');
+  });
+});
+
+// The real mails did not apply to the 6.1 tree as sent. Placed with less context matching, the
+// function is judged whole with the tree's lines, as a guess (a low note saying so); where not even
+// that places them, the mail's hunks are read alone, as without a repository: never less than that.
+const drifted = RETOLD.filter((c) => c.drift);
+const driftOf = (c: (typeof RETOLD)[number], text: string): string => {
+  const moved = text.replace(c.drift!.from, c.drift!.to);
+  if (moved === text) throw new Error(`${c.id}: the drift text is not in the code`);
+  return moved;
+};
+
+describe.each(drifted)('$id, against a tree that moved on', (c) => {
+  it('the bug put in fires', async () => {
+    const { findings, applied, notes } = await runOnOtherBase({ before: { [c.path]: c.fix }, after: { [c.path]: c.bug }, base: { [c.path]: driftOf(c, c.fix) } });
+    expect(applied).toBe(false);
+    const hits = problems(findings);
+    expect(hits.map((f) => f.id)).toEqual([c.rule]);
+    expect(hits[0].severity).toBe('note');
+    if (c.drift!.placed) {
+      expect(notes.join('\n')).toMatch(/its hunks were placed where at least [12] lines? of context match/);
+      expect(hits[0].confidence).toBe('low');
+      expect(hits[0].message).toMatch(/assumed: the mail does not apply to the base as sent/);
+      expect(hits[0].basis?.unknown.join('\n')).toMatch(/git apply -C[12]/);
+    } else {
+      expect(notes.join('\n')).toMatch(/only its hunks were read \(not even with 1 line of context matching/);
+      expect(hits[0].confidence).not.toBe('high');
+    }
+  });
+
+  it('the fix stays quiet', async () => {
+    const { findings } = await runOnOtherBase({ before: { [c.path]: c.bug }, after: { [c.path]: c.fix }, base: { [c.path]: driftOf(c, c.bug) } });
+    expect(problems(findings)).toEqual([]);
   });
 });
 

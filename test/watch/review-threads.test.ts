@@ -1,0 +1,96 @@
+// Reviews on worker threads (`kreview watch --review-threads`): the same replies as a review on the
+// daemon's own thread, each once; a review past its limit fails its series alone, and a thread
+// stuck in computation is ended so that the next series still gets a thread.
+import { afterEach, describe, expect, it } from 'vitest';
+import { threadId } from 'node:worker_threads';
+import { Watcher } from '../../src/watch/daemon.js';
+import { ReviewThreads } from '../../src/watch/review-threads.js';
+import type { SeriesJob } from '../../src/queue/series-job.js';
+import { WatchWorld } from './watch-fixture.js';
+
+const T0 = Date.parse('2026-11-24T10:00:00Z');
+const worlds: WatchWorld[] = [];
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of closers.splice(0)) await c();
+  for (const w of worlds.splice(0)) await w.close();
+});
+
+const inReplyTo = (raw: string) => /^In-Reply-To:\s*<([^>]+)>/im.exec(raw)?.[1];
+const bodyOf = (raw: string) => raw.slice(raw.indexOf('\r\n\r\n') + 4);
+
+/** One series through a fresh world and a Watcher made by `opts`; the replies it sent. */
+async function replay(reviewThreads?: number) {
+  const world = new WatchWorld();
+  worlds.push(world);
+  await world.start();
+  const mails = world.series(1);
+  for (const m of mails) world.inbox.deliver(m.raw);
+  let now = T0;
+  const w = new Watcher({ policyFile: world.policyFile, now: () => now, log: () => {}, ...(reviewThreads ? { reviewThreads } : {}) });
+  closers.push(() => w.close());
+  await w.tick();
+  now += 31 * 60_000;
+  const t = await w.tick();
+  // A second pass owes nothing more.
+  const again = await w.tick();
+  return { world, mails, t, again, replies: world.smtp.received };
+}
+
+describe('review threads', { timeout: 240_000 }, () => {
+  it('reply for reply what the daemon sends when it reviews on its own thread, each once', async () => {
+    const here = await replay();
+    const threaded = await replay(2);
+    expect(threaded.t.errors).toEqual([]);
+    expect(threaded.t.reviewed).toHaveLength(1);
+    expect(threaded.again.queued).toEqual([]);
+    expect(threaded.again.outbox.sent).toEqual([]);
+    const p1 = threaded.mails[1].id;
+    expect(threaded.replies.map((r) => inReplyTo(r.raw))).toEqual([p1]);
+    expect(here.replies.map((r) => inReplyTo(r.raw))).toEqual([here.mails[1].id]);
+    // The worlds' repositories differ in their commit ids only.
+    const strip = (raw: string) => bodyOf(raw).replace(/\b[0-9a-f]{12,40}\b/g, 'SHA');
+    expect(strip(threaded.replies[0].raw)).toBe(strip(here.replies[0].raw));
+    expect(bodyOf(threaded.replies[0].raw)).toContain('btrfs: do not do delalloc reservation under page lock');
+  });
+
+  it('ends a thread stuck past its limit, fails that job alone, and reviews the next on a new thread', async () => {
+    // A stand-in thread: job `spin` computes forever, any other answers with the thread's id.
+    const script = `
+      const { parentPort, threadId } = require('node:worker_threads');
+      parentPort.on('message', (m) => {
+        if ('close' in m) return parentPort.close();
+        if (m.job.messageId === 'spin') for (;;) {}
+        parentPort.postMessage({ id: m.id, review: { thread: threadId } });
+      });`;
+    const pool = new ReviewThreads(1, 50, script);
+    closers.push(() => pool.close());
+    // Only the job that spins has a short limit: a thread's start counts against the first job it takes.
+    const job = (messageId: string): SeriesJob => ({ key: `series/${messageId}`, messageId, limitMs: messageId === 'spin' ? 200 : 60_000 }) as unknown as SeriesJob;
+    const first = (await pool.review(job('before'))) as unknown as { thread: number };
+    pool.submit(job('spin'));
+    pool.submit(job('after'));
+    const started = Date.now();
+    await expect(pool.review(job('spin'))).rejects.toThrow('the review ran past its limit of 0.2 s (limits.reviewMsPerPatch per patch, plus one)');
+    expect(Date.now() - started).toBeLessThan(10_000);
+    const next = (await pool.review(job('after'))) as unknown as { thread: number };
+    expect(next.thread).not.toBe(first.thread);
+    expect(first.thread).not.toBe(threadId);
+  });
+
+  it('a review past its limit inside a thread quarantines its series with the one line', async () => {
+    const world = new WatchWorld();
+    worlds.push(world);
+    await world.start('limits: { reviewMsPerPatch: 1 }\n');
+    for (const m of world.series(1)) world.inbox.deliver(m.raw);
+    let now = T0;
+    const w = new Watcher({ policyFile: world.policyFile, now: () => now, log: () => {}, reviewThreads: 1 });
+    closers.push(() => w.close());
+    await w.tick();
+    now += 31 * 60_000;
+    const t = await w.tick();
+    expect(t.quarantined).toHaveLength(1);
+    expect(w.messages.quarantined()[0].reason).toMatch(/ran past its limit of 0.003 s/);
+    expect(world.smtp.received).toEqual([]);
+  });
+});
