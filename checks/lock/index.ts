@@ -17,7 +17,7 @@ import { matcherFor } from './match.js';
 import { loadRules } from './rules-load.js';
 import type { RuleSet } from './rule-types.js';
 import { LineIndex } from './line-index.js';
-import { headerContracts } from './tree-contracts.js';
+import { headerContracts, setHeaderContractsBudget } from './tree-contracts.js';
 import { globOverreach, newOverreachNotes, sleepOverreach } from './glob-report.js';
 import { treeSleepIndex } from './tree-sleep.js';
 import { onPlacedHunks } from './placed.js';
@@ -211,6 +211,7 @@ export async function runLockCheck(ctx: CheckContext): Promise<Finding[]> {
   setFactsMemoryBudget(budget.limits.cacheBytes);
   setSleepRecordBudget(budget.limits.cacheBytes);
   setTreeBudget(budget.limits.cacheBytes);
+  setHeaderContractsBudget(budget.limits.cacheBytes);
   const matcher = matcherFor(rules);
   const diffs = await ws.files();
   const touched: Touched[] = diffs

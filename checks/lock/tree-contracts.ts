@@ -5,12 +5,14 @@
 // headers are read from the base tree. Bounded: MAX_INCLUDES headers per file, each header's facts
 // and contracts computed once per content (the facts cache is keyed by content hash on disk).
 import type { Workspace } from '../../src/core/check.js';
+import { ByteLru } from '../../src/core/byte-lru.js';
+import { DEFAULT_LIMITS } from '../../src/core/limits.js';
 import type { PatchBudget } from '../../src/core/limits.js';
 import { annotationContracts } from '../../src/c/contracts.js';
 import type { FileFacts, FunctionFacts } from '../../src/c/facts.js';
 import { includedHeaders } from '../../src/c/includes.js';
 import type { PrimitiveSpec } from '../../src/c/lock-model.js';
-import { factsFor } from '../../src/c/summaries.js';
+import { factsFor, factsForBlob } from '../../src/c/summaries.js';
 import type { RuleSet } from './rule-types.js';
 
 export interface HeaderContracts {
@@ -22,15 +24,44 @@ export interface HeaderContracts {
 /** Larger headers are generated register tables (amdgpu's run to megabytes), with no helpers worth a parse. */
 const MAX_HEADER_BYTES = 512 * 1024;
 
-const memo = new Map<string, { text: string; hash: string; primitives: PrimitiveSpec[] }>();
-const MEMO_MAX = 2048;
+/**
+ * Kept by path with the text they were read from, within a byte budget (limits.cacheBytes / 8):
+ * 2,048 of them by count could hold a gigabyte of a kernel tree's headers.
+ */
+const memo = new ByteLru<string, { text: string; hash: string; primitives: PrimitiveSpec[] }>(DEFAULT_LIMITS.cacheBytes / 8);
+/** Heap bytes of one contract (its name, kind and argument). */
+const PRIMITIVE_BYTES = 200;
+
+/** The budget of the headers' texts and contracts kept between patches (limits.cacheBytes of the run). */
+export function setHeaderContractsBudget(cacheBytes: number): void {
+  memo.resize(Math.floor(cacheBytes / 8));
+  byBlob.resize(Math.floor(cacheBytes / 32));
+}
+
+/** Headers whose contracts are kept, and the bytes they are counted for (for tests and benches). */
+export function headerContractsKept(): { count: number; bytes: number } {
+  return { count: memo.size + byBlob.size, bytes: memo.bytes + byBlob.bytes };
+}
+
+/** Contracts by blob id, path and rules (a blob's contracts name its path): no text kept, so a few bytes each. */
+const byBlob = new ByteLru<string, PrimitiveSpec[]>(DEFAULT_LIMITS.cacheBytes / 32);
+
+async function blobContractsOf(path: string, blob: string, read: () => Promise<string | null>, rules: RuleSet): Promise<PrimitiveSpec[] | null> {
+  const key = `${blob}\0${rules.hash}\0${path}`;
+  const hit = byBlob.get(key);
+  if (hit) return hit;
+  const text = await read();
+  if (text === null) return null;
+  const primitives = annotationContracts(path, text, rules.model.syntax);
+  byBlob.set(key, primitives, key.length + 64 + primitives.length * PRIMITIVE_BYTES);
+  return primitives;
+}
 
 function contractsOf(path: string, text: string, rules: RuleSet): PrimitiveSpec[] {
   const hit = memo.get(path);
   if (hit && hit.text === text && hit.hash === rules.hash) return hit.primitives;
   const primitives = annotationContracts(path, text, rules.model.syntax);
-  if (memo.size >= MEMO_MAX) memo.delete(memo.keys().next().value!);
-  memo.set(path, { text, hash: rules.hash, primitives });
+  memo.set(path, { text, hash: rules.hash, primitives }, path.length + text.length + primitives.length * PRIMITIVE_BYTES);
   return primitives;
 }
 
@@ -78,7 +109,22 @@ export async function headerContracts(ws: Workspace, files: Map<string, string |
   const primitives: PrimitiveSpec[] = [...files].flatMap(([path, text]) => (text === null ? [] : contractsOf(path, text, rules)));
   for (const p of paths) {
     if (budget.expired()) break;
-    const text = files.get(p) ?? (await ws.readBaseFile(p));
+    const own = files.get(p);
+    // A header of the base tree by its blob id: the commits of a range include the same headers,
+    // whose facts and contracts are then kept by id, and not read again at every commit.
+    const blob = own == null && ws.baseFileId ? await ws.baseFileId(p) : null;
+    if (blob && blob.size <= MAX_HEADER_BYTES) {
+      let text: Promise<string | null> | null = null;
+      const read = (): Promise<string | null> => (text ??= ws.readBaseFile(p));
+      const bfacts = await factsForBlob(p, blob.oid, read, rules.model, rules.hash, cacheDir);
+      const contracts = bfacts && (await blobContractsOf(p, blob.oid, read, rules));
+      if (bfacts && contracts) {
+        facts.push(bfacts);
+        primitives.push(...contracts);
+      }
+      continue;
+    }
+    const text = own ?? (await ws.readBaseFile(p));
     if (text === null || text.length > MAX_HEADER_BYTES) continue;
     facts.push(factsFor(p, text, rules.model, rules.hash, cacheDir));
     primitives.push(...contractsOf(p, text, rules));

@@ -22,6 +22,11 @@ export function setTreeBudget(bytes: number): void {
   budget = bytes;
 }
 
+/** The native bytes of trees that may await collection, or be kept alive by a cache of parses. */
+export function treeBudget(): number {
+  return budget;
+}
+
 /** How many collections the parses so far have asked for (for tests and benches). */
 export function treeCollections(): number {
   return collections;

@@ -6,7 +6,7 @@ import { CNode, copyTree, rowFinder } from './ast.js';
 import { resolveConditionals } from './conditionals.js';
 import { blank, closeParen, rewriteStatementMacros } from './statement-macros.js';
 import { globToRegExp, type SyntaxSpec } from './lock-model.js';
-import { treeParsed } from './native-trees.js';
+import { TREE_BYTES_PER_SOURCE_BYTE, treeBudget, treeParsed } from './native-trees.js';
 
 export type SyntaxNode = CNode;
 
@@ -372,7 +372,12 @@ function toFunction(native: Parser.SyntaxNode, source: string, rowOf: (i: number
   return new ParsedFunction(native, source, rowOf, annotations, name, rowOf(native.startIndex) + 1, rowOf(native.endIndex) + 1, /\bstatic\b/.test(head));
 }
 
-/** The last few files parsed: the facts of a file and the analysis of its changed functions share one parse. */
+/**
+ * The last few files parsed: the facts of a file and the analysis of its changed functions share one
+ * parse. Each holds its native tree (TREE_BYTES_PER_SOURCE_BYTE per character, outside V8's heap),
+ * so they are kept within the trees' budget (limits.cacheBytes) as well as by count: four of a
+ * kernel tree's largest files were a hundred megabytes.
+ */
 const recent: { text: string; syntax: SyntaxSpec; file: CFile }[] = [];
 const RECENT = 4;
 
@@ -382,8 +387,17 @@ export function parseC(text: string, syntax: SyntaxSpec): CFile {
   if (hit) return hit.file;
   const file = parseUncached(text, syntax);
   recent.unshift({ text, syntax, file });
-  recent.length = Math.min(recent.length, RECENT);
+  let bytes = 0;
+  let keep = 0;
+  // The newest always stays: it is the one in use.
+  while (keep < Math.min(recent.length, RECENT) && (keep === 0 || bytes + recent[keep].text.length * TREE_BYTES_PER_SOURCE_BYTE <= treeBudget())) bytes += recent[keep++].text.length * TREE_BYTES_PER_SOURCE_BYTE;
+  recent.length = keep;
   return file;
+}
+
+/** Parsed files kept for the next parse of the same text, and their trees' estimated native bytes (for tests). */
+export function recentParsesKept(): { count: number; bytes: number } {
+  return { count: recent.length, bytes: recent.reduce((n, r) => n + r.text.length * TREE_BYTES_PER_SOURCE_BYTE, 0) };
 }
 
 /** Line ranges (0-based, end exclusive) of the functions `failed` picks, each up to the next function. */

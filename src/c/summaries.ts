@@ -88,6 +88,7 @@ const HEAP_PER_JSON_BYTE = 3;
 /** The budget of the facts kept in memory (limits.cacheBytes of the run); the texts compared by path and the blob ids get a quarter each. */
 export function setFactsMemoryBudget(bytes: number): void {
   memory.resize(bytes);
+  indexes.resize(bytes);
   lastId.resize(Math.floor(bytes / 4));
   blobKeys.resize(Math.floor(bytes / 4));
 }
@@ -212,15 +213,32 @@ function directTags(fn: FunctionFacts, path: string, tagger: Tagger): Map<string
   return tags;
 }
 
-const indexes = new Map<string, { files: FileFacts[]; index: SummaryIndex; byKey: Map<string, FileFacts> }>();
+/** At most this many, too: a file missing from memory is looked for in each (recall), and more held more heap for the collector to mark without more reuse (btrfs-progs). */
 const MAX_INDEXES = 4;
+/**
+ * Summary indexes kept for the next patches, within the facts budget (limits.cacheBytes) by the
+ * bytes of the facts they hold: an index holds a whole directory's facts, past the memory budget
+ * when the directory is large, and four of them by count were four kernel directories' worth.
+ * Keyed by the content of every file, so the versions of one directory that a range's commits in
+ * flight need (one commit's post-image is often the next one's pre-image) are kept side by side.
+ */
+const indexes = new ByteLru<string, { files: FileFacts[]; index: SummaryIndex; byKey: Map<string, FileFacts> }>(DEFAULT_LIMITS.cacheBytes, MAX_INDEXES);
+/** Heap bytes of a function's facts not kept in `memory` (a header's trusted part): few calls, no edges. */
+const UNKEPT_FUNCTION_BYTES = 256;
 
 /**
  * The SummaryIndex of these facts, reused while the same facts objects come back (consecutive
  * patches of one directory, and the pre- and post-image of a patch that changes little).
  */
 export function summaryIndexFor(files: FileFacts[], tagger: Tagger, depth: number): SummaryIndex {
-  const key = `${depth}|${files.map((f) => `${f.path}:${f.functions.length}`).join('|')}`;
+  let bytes = 0;
+  const parts: string[] = [String(depth)];
+  for (const f of files) {
+    const kept = keptAs.get(f);
+    bytes += kept ? kept.bytes : f.functions.length * UNKEPT_FUNCTION_BYTES;
+    parts.push(kept ? kept.key : `${f.path}\0${f.functions.length}`);
+  }
+  const key = parts.join('|');
   const hit = indexes.get(key);
   if (hit && hit.files.length === files.length && hit.files.every((f, i) => f === files[i]) && hit.index.tagger === tagger) return hit.index;
   const index = new SummaryIndex(files, tagger, depth);
@@ -229,10 +247,14 @@ export function summaryIndexFor(files: FileFacts[], tagger: Tagger, depth: numbe
     const kept = keptAs.get(f);
     if (kept) byKey.set(kept.key, f);
   }
-  indexes.delete(key);
-  indexes.set(key, { files, index, byKey });
-  while (indexes.size > MAX_INDEXES) indexes.delete(indexes.keys().next().value!);
+  // The index's own summaries and edges weigh about what the facts they were made of do.
+  indexes.set(key, { files, index, byKey }, 2 * bytes);
   return index;
+}
+
+/** Summary indexes kept, and the bytes they are counted for (for tests and benches). */
+export function summaryIndexesKept(): { count: number; bytes: number } {
+  return { count: indexes.size, bytes: indexes.bytes };
 }
 
 export class SummaryIndex {

@@ -7,7 +7,11 @@ export class ByteLru<K, V> {
   private readonly entries = new Map<K, { value: V; bytes: number }>();
   private total = 0;
 
-  constructor(private budget: number) {}
+  /** `maxEntries` bounds the count as well, for values that are costly to search through. */
+  constructor(
+    private budget: number,
+    private readonly maxEntries = Infinity,
+  ) {}
 
   get bytes(): number {
     return this.total;
@@ -24,6 +28,11 @@ export class ByteLru<K, V> {
     this.entries.delete(key);
     this.entries.set(key, e);
     return e.value;
+  }
+
+  /** The values, least recently used first; reading them does not make them recent. */
+  *values(): IterableIterator<V> {
+    for (const e of this.entries.values()) yield e.value;
   }
 
   /** Keep `value` as the most recently used, then drop the least recently used past the budget. */
@@ -51,7 +60,7 @@ export class ByteLru<K, V> {
 
   private trim(): void {
     // The newest entry always stays, even alone past the budget: it is the one being used.
-    while (this.total > this.budget && this.entries.size > 1) {
+    while ((this.total > this.budget || this.entries.size > this.maxEntries) && this.entries.size > 1) {
       const [k, e] = this.entries.entries().next().value!;
       this.entries.delete(k);
       this.total -= e.bytes;

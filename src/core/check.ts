@@ -40,6 +40,8 @@ export interface Workspace {
    * kept by it without reading the file again.
    */
   baseFileIds?(dir: string): Promise<Map<string, string>>;
+  /** The blob id and byte size of one file of the base tree (null when it has none), under the same condition. */
+  baseFileId?(path: string): Promise<{ oid: string; size: number } | null>;
 }
 
 export interface CheckContext {

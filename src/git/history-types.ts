@@ -69,6 +69,8 @@ export interface History {
   readBlob(id: string): Promise<Buffer | null>;
   /** The contents of `path` at `rev`, or null. */
   readFile(rev: string, path: string): Promise<string | null>;
+  /** The blob id and size in bytes of `path` at `rev` (git's answer about the object, not its contents), or null. */
+  fileId(rev: string, path: string): Promise<{ oid: string; size: number } | null>;
   /** Paths of the files below `dir` at `rev` (recursive). */
   listFiles(rev: string, dir: string): Promise<string[]>;
   /** The same files with their blob ids (path -> id). */

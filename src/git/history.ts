@@ -81,7 +81,12 @@ class GitHistory implements History, DiffSource {
   /** Listings by tree id (a tree's content never changes); the latest, within a byte budget. */
   private trees = new ByteLru<string, Map<string, string>>(DEFAULT_LIMITS.cacheBytes / 8);
   private updating: Promise<unknown> = Promise.resolve();
-  private releases = new Map<string, { names: string[]; ids: number[]; labels: Int32Array }>();
+  /**
+   * Release labellings by base, within a byte budget: each holds a label per commit of the history
+   * (4.8 MB on a kernel's), and 256 of them by count could pass a gigabyte. Bases that see the same
+   * tags share one labelling; it is counted with each (shared ones are dropped a little early).
+   */
+  private releases = new ByteLru<string, { names: string[]; ids: number[]; labels: Int32Array }>(DEFAULT_LIMITS.cacheBytes / 8);
 
   private readonly progress: ((msg: string) => void) | undefined;
 
@@ -346,9 +351,8 @@ class GitHistory implements History, DiffSource {
     // Bases that see the same tags share one labelling.
     const labels = this.ancestry.releaseLabels(pattern + '\0' + names.join('\0'), ids);
     const value = { names, ids, labels };
-    this.releases.set(key, value);
-    // A History kept between reviews meets a new base with every push: keep the latest few hundred.
-    if (this.releases.size > 256) this.releases.delete(this.releases.keys().next().value as string);
+    // A History kept between reviews meets a new base with every push: the latest are kept.
+    this.releases.set(key, value, labels.byteLength + names.reduce((n, t) => n + t.length + 16, 0));
     return value;
   }
 
@@ -527,6 +531,13 @@ class GitHistory implements History, DiffSource {
     if (/[\0-\x1f]/.test(path)) return null;
     const r = await this.batch.request(`${rev}:${path}`);
     return r.status === 'found' && r.type === 'blob' && r.content ? r.content.toString('utf8') : null;
+  }
+
+  async fileId(rev: string, path: string): Promise<{ oid: string; size: number } | null> {
+    assertSafeRev(rev);
+    if (/[\0-\x1f]/.test(path)) return null;
+    const r = await this.check.request(`${rev}:${path}`);
+    return r.status === 'found' && r.type === 'blob' ? { oid: r.oid, size: r.size } : null;
   }
 
   async listFiles(rev: string, dir: string): Promise<string[]> {

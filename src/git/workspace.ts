@@ -97,6 +97,9 @@ function baseReaders(history: History | null, base: BaseInfo, previous: Workspac
       async baseFileIds(dir: string): Promise<Map<string, string>> {
         return history && base.commit ? history.listFileIds(base.commit, dir) : new Map();
       },
+      async baseFileId(path: string): Promise<{ oid: string; size: number } | null> {
+        return history && base.commit ? history.fileId(base.commit, path) : null;
+      },
     }),
   };
 }

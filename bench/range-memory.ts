@@ -1,0 +1,66 @@
+// Memory over a long range review, sampled as it streams: `kreview review --repo R RANGE` with all
+// checks, in this process, its JSON written to /dev/null, and every --every commits the RSS, the
+// V8 heap and the external memory, before and after a full collection (what is still held, not
+// what awaits collection). A flat "held" column is a review that keeps nothing per commit; a
+// growing one names what still grows with the range. Real data only: a history given with --repo.
+//
+//   node --expose-gc --import tsx bench/range-memory.ts [--repo DIR] [--range HEAD~1200..HEAD] [--every 100]
+import { existsSync, openSync, writeSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { getHeapSpaceStatistics } from 'node:v8';
+import { buildConfig, streamReview } from '../src/cli/review-command.js';
+import { JsonWriter } from '../src/review/render-json.js';
+import { RemarkGrouper } from '../src/review/group-remarks.js';
+import type { ReviewSink } from '../src/review/review-stream.js';
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : fallback;
+}
+
+const repo = arg('--repo', '/work/hist/btrfs-progs.git');
+const range = arg('--range', 'HEAD~1200..HEAD');
+const every = Number(arg('--every', '100'));
+if (!existsSync(repo)) throw new Error(`--repo ${repo}: no such directory (a real history is needed)`);
+const gc = (globalThis as { gc?: () => void }).gc;
+if (!gc) throw new Error('run with node --expose-gc (the held column needs a full collection)');
+
+const mb = (n: number): string => (n / 2 ** 20).toFixed(0).padStart(5);
+const out = openSync('/dev/null', 'w');
+const writer = new JsonWriter((t) => writeSync(out, t), 'bench');
+let n = 0;
+let peak = 0;
+const cpu0 = process.cpuUsage();
+const t0 = Date.now();
+const sample = (): void => {
+  const before = process.memoryUsage();
+  gc();
+  const after = process.memoryUsage();
+  peak = Math.max(peak, before.rss);
+  const cpu = process.cpuUsage(cpu0);
+  // Where V8's committed heap is (a space much larger than its used part holds pages kept empty or half-used).
+  const spaces = getHeapSpaceStatistics()
+    .filter((s) => s.space_size > 4 << 20)
+    .map((s) => `${s.space_name.replace(/_space$/, '')} ${(s.space_size / 2 ** 20).toFixed(0)}/${(s.space_used_size / 2 ** 20).toFixed(0)}`)
+    .join(', ');
+  console.log(
+    `${String(n).padStart(6)} ${mb(before.rss)} ${mb(after.rss)} ${mb(before.heapUsed)} ${mb(after.heapUsed)} ${mb(after.heapTotal)} ${mb(after.external)} ${mb(after.arrayBuffers)} ${((cpu.user + cpu.system) / 1e6).toFixed(1).padStart(7)} ${((Date.now() - t0) / 1000).toFixed(1).padStart(7)}  ${spaces}`,
+  );
+};
+const counter: ReviewSink = {
+  begin: (s) => writer.begin(s),
+  seriesStart: (h) => writer.seriesStart(h),
+  patch: (pr) => {
+    writer.patch(pr);
+    n++;
+    peak = Math.max(peak, process.memoryUsage.rss());
+    if (n % every === 0) sample();
+  },
+  seriesEnd: () => writer.seriesEnd(),
+  end: (e, g) => writer.end(e, g),
+};
+console.log(`range memory, real data: ${repo} ${range}, all checks (load average ${loadavg()[0].toFixed(1)})`);
+console.log(`commits   rss  rss-held  heap  heap-held  heap-total-held  external  arraybuffers  cpu-s  wall-s  V8 spaces committed/used (MB; "held": after a full collection)`);
+await streamReview([range], { repo }, buildConfig({}), new RemarkGrouper(counter));
+sample();
+console.log(`peak RSS seen between commits: ${mb(peak)} MB; ${n} commits (load average ${loadavg()[0].toFixed(1)})`);
