@@ -1,10 +1,12 @@
 // Rule files: the bundled ones load; a broken one stops start-up naming file, line and reason;
 // a maintainer teaches kreview a new function with YAML alone.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KreviewError } from '../../src/core/types.js';
+import { DEFAULT_LIMITS } from '../../src/core/limits.js';
+import { packagePath } from '../../src/core/paths.js';
 import { runLockCase } from '../../test/c/lock-harness.js';
 import { loadRules, parseRuleFiles } from './rules-load.js';
 import { validateLockRules } from './index.js';
@@ -45,6 +47,21 @@ describe('rule files', () => {
         'flush-under-transaction', 'sleep-in-atomic', 'lock-order-inversion', 'unbalanced',
       ].sort(),
     );
+  });
+
+  it("names kreview's own rule files by their place in the package, from whatever directory it runs in", () => {
+    const away = tempDir();
+    const cwd = process.cwd();
+    process.chdir(away);
+    try {
+      // A limit no other test uses: a fresh load, with the names made from this directory.
+      const files = new Set(loadRules([], { ...DEFAULT_LIMITS, regexMs: DEFAULT_LIMITS.regexMs + 1 }).rules.map((r) => r.file));
+      const bundled = readdirSync(packagePath('checks', 'rules')).map((f) => `checks/rules/${f}`);
+      expect(files.size).toBeGreaterThan(3);
+      for (const f of files) expect(bundled).toContain(f);
+    } finally {
+      process.chdir(cwd);
+    }
   });
 
   it('define-macros must map macro globs to name prefixes', () => {

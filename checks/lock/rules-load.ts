@@ -20,7 +20,7 @@ import {
   type SyntaxSpec,
 } from '../../src/c/lock-model.js';
 import type { CallRule, Confidence, DocumentedOrder, EntryRule, ExitRule, LockRule, NeverEntry, RuleSet } from './rule-types.js';
-import { packagePath } from '../../src/core/paths.js';
+import { packagePath, shownPath } from '../../src/core/paths.js';
 import { cachedRuleData } from './rules-cache.js';
 
 const RULES_DIR = packagePath('checks', 'rules');
@@ -471,8 +471,11 @@ export function loadRules(extraFiles: string[] = [], limits: Pick<Limits, 'regex
     } catch (e) {
       throw new KreviewError(`cannot read lock rule file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
-    const shown = relative(process.cwd(), path);
-    return { file: shown.startsWith('..') ? path : shown, text };
+    // kreview's own rule files by their place in the package, so a review reads the same wherever
+    // kreview is installed and from wherever it runs; another file relative to here when below it.
+    const own = shownPath(path);
+    const here = relative(process.cwd(), path);
+    return { file: own !== path ? own : here.startsWith('..') ? path : here, text };
   });
   const set = ruleSetOf(cachedRuleData(files, limits, () => parseRuleData(files, limits)));
   loaded.set(cacheKey, set);

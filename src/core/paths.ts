@@ -1,7 +1,7 @@
 // Where kreview's own files (templates, rules, examples, package.json) are, whether it runs from the
 // TypeScript sources or from the JavaScript compiled into dist/ at install.
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 function findRoot(): string {
@@ -19,3 +19,9 @@ export const PACKAGE_ROOT = findRoot();
 
 /** A path inside kreview's package directory. */
 export const packagePath = (...parts: string[]): string => join(PACKAGE_ROOT, ...parts);
+
+/**
+ * A path as output shows it: one of kreview's own files relative to its package (`checks/rules/
+ * atomic.yml`), so reviews do not depend on, or tell, where kreview is installed; any other as given.
+ */
+export const shownPath = (file: string): string => (file.startsWith(PACKAGE_ROOT + sep) ? relative(PACKAGE_ROOT, file) : file);
