@@ -35,6 +35,11 @@ export interface WorkspaceOptions {
   previous?: Workspace;
   /** Bounds on the images built (defaults: DEFAULT_LIMITS). */
   limits?: Pick<Limits, 'linesPerFile'>;
+  /**
+   * A mail file that does not apply is placed with less context (git apply -C2/-C1) and judged
+   * whole, for low-confidence findings; false reads it from its hunks only. Default true.
+   */
+  placeUnapplied?: boolean;
 }
 
 interface Images {
@@ -51,7 +56,7 @@ export async function createWorkspace(patch: Patch, opts: WorkspaceOptions): Pro
   if (history && patch.kind === 'commit' && patch.commit && isFullOid(patch.commit)) {
     return commitWorkspace(patch, history, base, notes);
   }
-  return mailWorkspace(patch, history, base, opts.previous, notes, opts.limits?.linesPerFile ?? DEFAULT_LIMITS.linesPerFile);
+  return mailWorkspace(patch, opts.placeUnapplied === false ? null : history, history, base, opts.previous, notes, opts.limits?.linesPerFile ?? DEFAULT_LIMITS.linesPerFile);
 }
 
 /** --base, else base-commit:, else the commit's parent, else HEAD, else none; say which. */
@@ -152,6 +157,8 @@ function commitWorkspace(patch: Patch, history: History, base: BaseInfo, notes: 
 /** A mailed patch (or a commit without a repository): images built by applying its hunks. */
 async function mailWorkspace(
   patch: Patch,
+  /** The History to place files that do not apply with (null: such files are read from their hunks). */
+  placer: History | null,
   history: History | null,
   base: BaseInfo,
   previous: Workspace | undefined,
@@ -197,7 +204,7 @@ async function mailWorkspace(
     if (!applied.ok) {
       failed++;
       // As a maintainer would with git apply -C<n>: the hunks placed where less of their context matches.
-      const placed = history ? await placeWithReducedContext(pre.text, f, maxLines) : 'no repository';
+      const placed = placer ? await placeWithReducedContext(pre.text, f, maxLines) : 'not placed';
       if (typeof placed !== 'string' && f.oldPath && f.newPath) {
         const how = `its hunks were placed where at least ${placed.context} line${placed.context === 1 ? '' : 's'} of context match at each end (git apply -C${placed.context}), ${placed.dropped} context line${placed.dropped === 1 ? '' : 's'} of the mail set aside, and the rest of the file assumed to be the base's`;
         notes.push(`${name}: the patch does not apply to ${pre.label}: ${applied.reason}; ${how}`);
@@ -209,7 +216,7 @@ async function mailWorkspace(
         moved.set(f, { shifted: { ...f, hunks: shiftHunks(placed.hunks, placed.shifts) }, shifts: placed.shifts, placed: placed.hunks });
         continue;
       }
-      notes.push(`${name}: the patch does not apply to ${pre.label}: ${applied.reason}; only its hunks were read${typeof placed === 'string' && history ? ` (${placed})` : ''}`);
+      notes.push(`${name}: the patch does not apply to ${pre.label}: ${applied.reason}; only its hunks were read${typeof placed === 'string' && placer ? ` (${placed})` : ''}`);
       // Both images from the hunks alone, as without a repository: a function read whole on one side
       // and in pieces on the other cannot be compared.
       images.set(f, fromHunks(f, name, null));

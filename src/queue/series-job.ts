@@ -44,7 +44,7 @@ export function seriesJobRunner(histories: HistoryPool): (job: SeriesJob) => Pro
       const maintainers = await loadMaintainers(job.maintainersFile, repo);
       const lease = repo ? await histories.acquire(repo, () => openHistory(repo)) : null;
       try {
-        return await reviewSeries(job.series, { repo, config: job.config, history: lease?.history ?? null, route: { maintainers, bases: job.bases } });
+        return await reviewSeries(job.series, { repo, config: job.config, history: lease?.history ?? null, route: { maintainers, bases: job.bases }, placeUnapplied: false });
       } finally {
         lease?.release();
       }

@@ -26,6 +26,13 @@ export interface ReviewOptions {
    * only on kernel patches; without `base`, the bases are tried until the series applies.
    */
   route?: { maintainers: Maintainers | null; bases: Record<string, string> };
+  /**
+   * Place a mail's file that does not apply with less context and judge it whole (default true). Its
+   * findings are low-confidence notes, which the mail daemon never sends: it turns this off (on
+   * 1,500 real linux-block messages with the 6.1 tree, placing cost 3.5x the CPU and 240 MB more, for
+   * the same replies).
+   */
+  placeUnapplied?: boolean;
 }
 
 /** Every check kreview ships, in the order their findings are usually read; each module loaded on first use. */
@@ -209,7 +216,7 @@ async function reviewPatch(
   const errors: string[] = [];
   let workspace: GitWorkspace;
   try {
-    workspace = await createWorkspace(patch, { repo: opts.repo, history: opts.history, base: opts.base, baseWhy: opts.baseWhy, previous, limits: opts.config.limits });
+    workspace = await createWorkspace(patch, { repo: opts.repo, history: opts.history, base: opts.base, baseWhy: opts.baseWhy, previous, limits: opts.config.limits, placeUnapplied: opts.placeUnapplied });
   } catch (e) {
     errors.push(`${patch.source}: ${errorMessage(e)}`);
     workspace = await createWorkspace(patch, { repo: null, history: null, limits: opts.config.limits });

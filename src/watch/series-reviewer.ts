@@ -22,7 +22,7 @@ import type { SeriesJob } from '../queue/series-job.js';
 
 export type ReviewFn = (
   series: ReadySeries['series'],
-  opts: { repo: string | null; base?: string; config: KreviewConfig; history: History | null; route?: ReviewOptions['route'] },
+  opts: { repo: string | null; base?: string; config: KreviewConfig; history: History | null; route?: ReviewOptions['route']; placeUnapplied?: boolean },
 ) => Promise<Review>;
 
 /** What a series' review on a worker needs (src/queue/series-job.ts), but its limit. */
@@ -207,7 +207,7 @@ export class SeriesReviewer {
         const route = { maintainers: await loadMaintainers(list.maintainers, repo), bases: list.bases };
         const lease = repo ? await this.histories.acquire(repo, () => openHistory(repo)) : null;
         try {
-          review = await this.review(series, { repo, config, history: lease?.history ?? null, route });
+          review = await this.review(series, { repo, config, history: lease?.history ?? null, route, placeUnapplied: false });
         } finally {
           lease?.release();
         }

@@ -159,6 +159,10 @@ describe('a mailed patch', () => {
       expect(hunk.lines.map((l) => l.text)).not.toContain('line 25');
       // A finding there is told on the mail's own line, 25: the mail's file has two more lines above it, the base one more.
       expect(ws.toPatchLine!('fs/file.c', added.newLine!)).toBe(25);
+      // With placing off (the mail daemon, which never mails what a placed file shows), the file is read from its hunks.
+      const off = await createWorkspace(mail(diff, c), { repo: repo.dir, history: h, placeUnapplied: false });
+      expect((await off.postImage('fs/file.c'))?.assumed).toBeUndefined();
+      expect(off.notes.join('\n')).toMatch(/does not apply to .*; only its hunks were read$/m);
     } finally {
       mailRepo.remove();
     }
