@@ -6,6 +6,7 @@
 // and contracts computed once per content (the facts cache is keyed by content hash on disk).
 import type { Workspace } from '../../src/core/check.js';
 import { ByteLru } from '../../src/core/byte-lru.js';
+import { cacheShare } from '../../src/core/cache-shares.js';
 import { DEFAULT_LIMITS } from '../../src/core/limits.js';
 import type { PatchBudget } from '../../src/core/limits.js';
 import { annotationContracts } from '../../src/c/contracts.js';
@@ -25,17 +26,17 @@ export interface HeaderContracts {
 const MAX_HEADER_BYTES = 512 * 1024;
 
 /**
- * Kept by path with the text they were read from, within a byte budget (limits.cacheBytes / 8):
+ * Kept by path with the text they were read from, within a byte budget (their share of limits.cacheBytes):
  * 2,048 of them by count could hold a gigabyte of a kernel tree's headers.
  */
-const memo = new ByteLru<string, { text: string; hash: string; primitives: PrimitiveSpec[] }>(DEFAULT_LIMITS.cacheBytes / 8);
+const memo = new ByteLru<string, { text: string; hash: string; primitives: PrimitiveSpec[] }>(cacheShare('headerTexts', DEFAULT_LIMITS.cacheBytes));
 /** Heap bytes of one contract (its name, kind and argument). */
 const PRIMITIVE_BYTES = 200;
 
 /** The budget of the headers' texts and contracts kept between patches (limits.cacheBytes of the run). */
 export function setHeaderContractsBudget(cacheBytes: number): void {
-  memo.resize(Math.floor(cacheBytes / 8));
-  byBlob.resize(Math.floor(cacheBytes / 32));
+  memo.resize(cacheShare('headerTexts', cacheBytes));
+  byBlob.resize(cacheShare('headerBlobs', cacheBytes));
 }
 
 /** Headers whose contracts are kept, and the bytes they are counted for (for tests and benches). */
@@ -44,7 +45,7 @@ export function headerContractsKept(): { count: number; bytes: number } {
 }
 
 /** Contracts by blob id, path and rules (a blob's contracts name its path): no text kept, so a few bytes each. */
-const byBlob = new ByteLru<string, PrimitiveSpec[]>(DEFAULT_LIMITS.cacheBytes / 32);
+const byBlob = new ByteLru<string, PrimitiveSpec[]>(cacheShare('headerBlobs', DEFAULT_LIMITS.cacheBytes));
 
 async function blobContractsOf(path: string, blob: string, read: () => Promise<string | null>, rules: RuleSet): Promise<PrimitiveSpec[] | null> {
   const key = `${blob}\0${rules.hash}\0${path}`;

@@ -6,6 +6,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ByteLru } from '../core/byte-lru.js';
+import { cacheShare } from '../core/cache-shares.js';
 import { DEFAULT_LIMITS } from '../core/limits.js';
 import { collectFacts, type CallFact, type FileFacts, type FunctionFacts } from './facts.js';
 import type { LockModel, PrimitiveSpec } from './lock-model.js';
@@ -47,7 +48,7 @@ export function defaultCacheDir(): string {
  * (limits.cacheBytes): a long range review meets a new version of some file with nearly every
  * commit, and keeping every one made memory grow with the range. Keyed by content id and path.
  */
-const memory = new ByteLru<string, { facts: FileFacts; bytes: number }>(DEFAULT_LIMITS.cacheBytes);
+const memory = new ByteLru<string, { facts: FileFacts; bytes: number }>(cacheShare('facts', DEFAULT_LIMITS.cacheBytes));
 /** The key and estimated bytes of facts that were in `memory`, to find them again in a kept index. */
 const keptAs = new WeakMap<FileFacts, { key: string; bytes: number }>();
 
@@ -79,18 +80,18 @@ function recall(key: string): FileFacts | undefined {
  * Blob id (with the rules' salt and the path) -> the key its facts are kept under in `memory`: a
  * blob met again is found without reading it, and its facts are in memory, and counted, once.
  */
-const blobKeys = new ByteLru<string, string>(DEFAULT_LIMITS.cacheBytes / 4);
+const blobKeys = new ByteLru<string, string>(cacheShare('blobKeys', DEFAULT_LIMITS.cacheBytes));
 /** The last content id computed per path: comparing texts is much cheaper than hashing them again. */
-const lastId = new ByteLru<string, { text: string; salt: string; id: string }>(DEFAULT_LIMITS.cacheBytes / 4);
+const lastId = new ByteLru<string, { text: string; salt: string; id: string }>(cacheShare('textsByPath', DEFAULT_LIMITS.cacheBytes));
 /** Heap bytes of parsed facts per byte of their JSON (objects, arrays and strings), measured on btrfs-progs. */
 const HEAP_PER_JSON_BYTE = 3;
 
-/** The budget of the facts kept in memory (limits.cacheBytes of the run); the texts compared by path and the blob ids get a quarter each. */
-export function setFactsMemoryBudget(bytes: number): void {
-  memory.resize(bytes);
-  indexes.resize(bytes);
-  lastId.resize(Math.floor(bytes / 4));
-  blobKeys.resize(Math.floor(bytes / 4));
+/** The budgets of the facts, summary indexes, texts by path and blob keys kept in memory: their shares of limits.cacheBytes of the run. */
+export function setFactsMemoryBudget(cacheBytes: number): void {
+  memory.resize(cacheShare('facts', cacheBytes));
+  indexes.resize(cacheShare('summaryIndexes', cacheBytes));
+  lastId.resize(cacheShare('textsByPath', cacheBytes));
+  blobKeys.resize(cacheShare('blobKeys', cacheBytes));
 }
 
 function contentId(path: string, text: string, salt: string): string {
@@ -182,6 +183,12 @@ export async function factsForBlob(path: string, blob: string, read: () => Promi
   return found.facts;
 }
 
+/** The facts caches' entries and estimated bytes (for tests and benches). */
+export function factsMemoryKept(): Record<'facts' | 'indexes' | 'lastIds' | 'blobKeys', { count: number; bytes: number }> {
+  const of = (c: ByteLru<string, unknown>) => ({ count: c.size, bytes: c.bytes });
+  return { facts: of(memory), indexes: of(indexes), lastIds: of(lastId), blobKeys: of(blobKeys) };
+}
+
 /** Forget in-memory facts (for cold-run measurements). */
 export function clearFactsMemory(): void {
   memory.clear();
@@ -222,7 +229,7 @@ const MAX_INDEXES = 4;
  * Keyed by the content of every file, so the versions of one directory that a range's commits in
  * flight need (one commit's post-image is often the next one's pre-image) are kept side by side.
  */
-const indexes = new ByteLru<string, { files: FileFacts[]; index: SummaryIndex; byKey: Map<string, FileFacts> }>(DEFAULT_LIMITS.cacheBytes, MAX_INDEXES);
+const indexes = new ByteLru<string, { files: FileFacts[]; index: SummaryIndex; byKey: Map<string, FileFacts> }>(cacheShare('summaryIndexes', DEFAULT_LIMITS.cacheBytes), MAX_INDEXES);
 /** Heap bytes of a function's facts not kept in `memory` (a header's trusted part): few calls, no edges. */
 const UNKEPT_FUNCTION_BYTES = 256;
 

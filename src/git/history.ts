@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
 import { ByteLru } from '../core/byte-lru.js';
+import { cacheShare } from '../core/cache-shares.js';
 import { DEFAULT_LIMITS } from '../core/limits.js';
 import { KreviewError } from '../core/types.js';
 import type { CommitInfo, History, HistoryImport, ObjectType, ResolvedObject } from './history-types.js';
@@ -80,7 +81,7 @@ class GitHistory implements History, DiffSource {
   /** Bumped when the release tags change, so release answers cached under the old ones are not used. */
   private tagsVersion = 0;
   /** Listings by tree id (a tree's content never changes); the latest, within a byte budget. */
-  private trees = new ByteLru<string, Map<string, string>>(DEFAULT_LIMITS.cacheBytes / 8);
+  private trees = new ByteLru<string, Map<string, string>>(cacheShare('treeListings', DEFAULT_LIMITS.cacheBytes));
   /** Paths of commits' trees, walked through tree objects kept by id (readFile, fileId, listFileIds of a full commit id). */
   private readonly paths: TreePaths;
   private updating: Promise<unknown> = Promise.resolve();
@@ -89,7 +90,7 @@ class GitHistory implements History, DiffSource {
    * (4.8 MB on a kernel's), and 256 of them by count could pass a gigabyte. Bases that see the same
    * tags share one labelling; it is counted with each (shared ones are dropped a little early).
    */
-  private releases = new ByteLru<string, { names: string[]; ids: number[]; labels: Int32Array }>(DEFAULT_LIMITS.cacheBytes / 8);
+  private releases = new ByteLru<string, { names: string[]; ids: number[]; labels: Int32Array }>(cacheShare('releases', DEFAULT_LIMITS.cacheBytes));
 
   private readonly progress: ((msg: string) => void) | undefined;
 
@@ -104,7 +105,7 @@ class GitHistory implements History, DiffSource {
     this.check = new CatFile(repo, 'batch-check');
     this.batch = new CatFile(repo, 'batch');
     this.differ = new DiffTree(repo);
-    this.paths = new TreePaths(this.batch, this.check, DEFAULT_LIMITS.cacheBytes / 8);
+    this.paths = new TreePaths(this.batch, this.check, cacheShare('treePaths', DEFAULT_LIMITS.cacheBytes));
     this.ancestry = new Ancestry(index);
   }
 

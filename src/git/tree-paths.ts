@@ -52,9 +52,9 @@ export class TreePaths {
     private readonly check: ObjectReader,
     budget: number,
   ) {
-    this.roots = new ByteLru(budget / 16);
-    this.trees = new ByteLru(budget);
-    this.sizes = new ByteLru(budget / 16);
+    this.roots = new ByteLru(budget / 8);
+    this.trees = new ByteLru((budget * 3) / 4);
+    this.sizes = new ByteLru(budget / 8);
   }
 
   /** Can `path` (`''`: the root) at `rev` be walked here (else ask git for `rev:path`)? */
