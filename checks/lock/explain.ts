@@ -2,7 +2,7 @@
 // it was taken, what the call can do, who waits for whom, the usual fix, the precedent).
 import type { KindSpec } from '../../src/c/lock-model.js';
 import type { Issue } from './analyse.js';
-import type { LockRule } from './rule-types.js';
+import { INNERMOST, type DocumentedOrder, type LockRule } from './rule-types.js';
 
 export interface ExplainContext {
   kinds: Map<string, KindSpec>;
@@ -42,6 +42,11 @@ function origin(issue: Issue): string {
  */
 /** Contexts are named for what they are, not for the lock kind their rules file them under. */
 const CONTEXTS: Record<string, string> = { rcu: 'the rcu read lock', irq: 'interrupts disabled', preempt: 'preemption disabled', bh: 'bottom halves disabled' };
+
+/** What the documentation says of two locks: their order, or that the held one is innermost. */
+export function documentedWords(o: DocumentedOrder, held: string, taken: string): string {
+  return o.first === INNERMOST ? `${o.source} documents ${held} as innermost: no other lock is taken while it is held` : `${o.source} documents the order ${taken} -> ${held}`;
+}
 
 export function message(issue: Issue, ctx: ExplainContext): string {
   const l = issue.lock;
@@ -91,7 +96,7 @@ export function explanation(issue: Issue, ctx: ExplainContext): string {
     else parts.push(full(`${sentence(r.does)}${h.via ? ` (${h.via})` : ''}`));
     parts.push(full(sentence(r.waits)));
   } else if (issue.reverse) {
-    if (issue.reverse.documented) parts.push(`${issue.reverse.documented.source} documents the order ${issue.reverse.to} -> ${issue.reverse.from}.`);
+    if (issue.reverse.documented) parts.push(`${documentedWords(issue.reverse.documented, issue.reverse.from, issue.reverse.to)}.`);
     parts.push(full(sentence(r.waits)));
   } else if (issue.leak === 'return') {
     parts.push(full(sentence(r.waits)));
