@@ -60,7 +60,9 @@ export function message(issue: Issue, ctx: ExplainContext): string {
     return `${h.callee}() is called with ${lock} held, ${origin(issue)}.`;
   }
   if (issue.reverse) {
-    const against = issue.reverse.documented ? issue.reverse.documented.source : `${issue.reverse.tree!.fn}()`;
+    const d = issue.reverse.documented;
+    if (d?.first === INNERMOST) return `${issue.fn}() takes ${issue.reverse.to} while holding ${issue.reverse.from}, against the lock ranking of ${d.source}.`;
+    const against = d ? d.source : `${issue.reverse.tree!.fn}()`;
     return `${issue.fn}() takes ${issue.reverse.to} while holding ${issue.reverse.from}, the opposite order to ${against}.`;
   }
   if (issue.leak === 'double') return `${issue.fn}() releases ${l.key} twice on one path (${callName(l.via)}).`;
