@@ -17,7 +17,7 @@ import { compareSubject } from '../patch/subject-match.js';
 import { compareVersions, globToRegExp, listTags, type ReleaseTag } from './release-tags.js';
 import { listTree } from './tree-list.js';
 import { DiffTree, type DiffSource } from './diff-tree.js';
-import { assertGitRepo, assertSafeRev, isFullOid, runGit } from './run-git.js';
+import { assertGitRepo, assertSafeRev, isFullOid, runGit, streamGit } from './run-git.js';
 
 export interface OpenHistoryOptions {
   cacheDir?: string;
@@ -268,10 +268,17 @@ class GitHistory implements History, DiffSource {
     if (this.index.visibleMax >= IMPORT_COMMITS) return null;
     const roots = (await runGit(this.repo, ['rev-list', '--max-parents=0', 'HEAD'], { timeoutMs: 30_000 })).stdout.split('\n').filter(isFullOid);
     for (const root of roots.slice(0, 4)) {
-      const listed = await runGit(this.repo, ['ls-tree', '-r', '-z', '--name-only', root], { timeoutMs: 60_000 });
-      if (listed.code !== 0) continue;
+      // Counted as the listing streams by (a kernel tree's is 3 MB): never gathered or decoded.
       let files = 0;
-      for (let i = listed.stdout.indexOf('\0'); i >= 0; i = listed.stdout.indexOf('\0', i + 1)) files++;
+      const listed = await streamGit(
+        this.repo,
+        ['ls-tree', '-r', '-z', '--name-only', root],
+        (b) => {
+          for (let i = b.indexOf(0); i >= 0; i = b.indexOf(0, i + 1)) files++;
+        },
+        { timeoutMs: 60_000 },
+      );
+      if (listed.code !== 0) continue;
       if (files < IMPORT_FILES) continue;
       const info = (await this.commits([root])).get(root);
       return { root, subject: info?.subject ?? '', files };
