@@ -34,9 +34,12 @@ const NO_SUCH_OBJECT = 'f'.repeat(40);
 /** Open the History of `repo`, building or extending its index first. */
 export async function openHistory(repo: string, opts: OpenHistoryOptions = {}): Promise<History> {
   const dir = resolvePath(repo);
-  if (!opts.checked) await assertGitRepo(dir);
+  // One git for both questions: the check that words the error (dubious ownership...) only when it failed.
   const r = await runGit(dir, ['rev-parse', '--git-common-dir']);
-  if (r.code !== 0) throw new KreviewError(`${dir} is not a git repository`);
+  if (r.code !== 0) {
+    if (!opts.checked) await assertGitRepo(dir);
+    throw new KreviewError(`${dir} is not a git repository`);
+  }
   const gitDir = await realpath(resolvePath(dir, r.stdout.trim()));
   const identity = await identityOf(gitDir);
   const index = HistoryIndex.open(dir, gitDir, opts.cacheDir ?? defaultCacheDir());
