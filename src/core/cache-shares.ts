@@ -21,9 +21,7 @@ const SHARES = {
   /** Headers' contracts by blob id (checks/lock/tree-contracts.ts). */
   headerBlobs: 1,
   /** Tree listings of directories (src/git/history.ts). */
-  treeListings: 2,
-  /** Tree objects walked for paths (src/git/tree-paths.ts). */
-  treePaths: 2,
+  treeListings: 4,
   /** Release labellings by base (src/git/history.ts): one is 4.8 MB on a kernel's history. */
   releases: 11,
 } as const;

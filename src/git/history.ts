@@ -17,7 +17,6 @@ import { fixesSubjectsFor, messageRefs } from './message-refs.js';
 import { compareSubject } from '../patch/subject-match.js';
 import { compareVersions, globToRegExp, listTags, type ReleaseTag } from './release-tags.js';
 import { listTree } from './tree-list.js';
-import { TreePaths } from './tree-paths.js';
 import { DiffTree, type DiffSource } from './diff-tree.js';
 import { assertGitRepo, assertSafeRev, isFullOid, runGit, streamGit } from './run-git.js';
 
@@ -85,8 +84,6 @@ class GitHistory implements History, DiffSource {
   private tagsVersion = 0;
   /** Listings by tree id (a tree's content never changes); the latest, within a byte budget. */
   private trees = new ByteLru<string, Map<string, string>>(cacheShare('treeListings', DEFAULT_LIMITS.cacheBytes));
-  /** Paths of commits' trees, walked through tree objects kept by id (readFile, fileId, listFileIds of a full commit id). */
-  private readonly paths: TreePaths;
   private updating: Promise<unknown> = Promise.resolve();
   /**
    * Release labellings by base, within a byte budget: each holds a label per commit of the history
@@ -108,7 +105,6 @@ class GitHistory implements History, DiffSource {
     this.check = new CatFile(repo, 'batch-check');
     this.batch = new CatFile(repo, 'batch');
     this.differ = new DiffTree(repo);
-    this.paths = new TreePaths(this.batch, this.check, cacheShare('treePaths', DEFAULT_LIMITS.cacheBytes));
     this.ancestry = new Ancestry(index);
   }
 
@@ -544,10 +540,6 @@ class GitHistory implements History, DiffSource {
   async readFile(rev: string, path: string): Promise<string | null> {
     assertSafeRev(rev);
     if (/[\0-\x1f]/.test(path)) return null;
-    if (TreePaths.walkable(rev, path)) {
-      const oid = await this.paths.blobId(rev, path);
-      return oid === null ? null : ((await this.readBlob(oid))?.toString('utf8') ?? null);
-    }
     const r = await this.batch.request(`${rev}:${path}`);
     return r.status === 'found' && r.type === 'blob' && r.content ? r.content.toString('utf8') : null;
   }
@@ -555,7 +547,6 @@ class GitHistory implements History, DiffSource {
   async fileId(rev: string, path: string): Promise<{ oid: string; size: number } | null> {
     assertSafeRev(rev);
     if (/[\0-\x1f]/.test(path)) return null;
-    if (TreePaths.walkable(rev, path)) return this.paths.blob(rev, path);
     const r = await this.check.request(`${rev}:${path}`);
     return r.status === 'found' && r.type === 'blob' ? { oid: r.oid, size: r.size } : null;
   }
@@ -568,21 +559,16 @@ class GitHistory implements History, DiffSource {
     assertSafeRev(rev);
     const clean = dir.replace(/^\/+|\/+$/g, '');
     if (/[\0-\x1f]/.test(clean)) return new Map();
-    const treeOid = TreePaths.walkable(rev, clean) ? await this.paths.treeId(rev, clean) : await this.treeIdFromGit(clean ? `${rev}:${clean}` : `${rev}^{tree}`);
-    if (treeOid === null) return new Map();
-    const hit = this.trees.get(treeOid);
+    const tree = await this.check.request(clean ? `${rev}:${clean}` : `${rev}^{tree}`);
+    if (tree.status !== 'found' || tree.type !== 'tree') return new Map();
+    const hit = this.trees.get(tree.oid);
     if (hit) return hit;
-    const files = await listTree(this.batch, treeOid, clean);
+    const files = await listTree(this.batch, tree.oid, clean);
     let bytes = 0;
     // A path and a hex id as strings, and a Map entry: roughly twice their characters plus 64.
     for (const p of files.keys()) bytes += 2 * p.length + 144;
-    this.trees.set(treeOid, files, bytes);
+    this.trees.set(tree.oid, files, bytes);
     return files;
-  }
-
-  private async treeIdFromGit(name: string): Promise<string | null> {
-    const r = await this.check.request(name);
-    return r.status === 'found' && r.type === 'tree' ? r.oid : null;
   }
 
   /** The `-p -M` diff of a commit against a parent (the workspace's lazy Patch.files). */
