@@ -865,4 +865,68 @@ static int FN(struct gad_client *clp, struct gad_server *server, struct list_hea
 }`,
     fire: [],
   },
+  // A field name several structures give their lock keeps its owner in the lock's class.
+  {
+    name: "a daemon's mux and a message context's mux are two locks, each ordered against the lists mutex its own way (ecryptfs exorcise_daemon, send_message_locked)",
+    dir: 'fs/ecryptfs',
+    code: `
+static DEFINE_MUTEX(gad_lists_mux);
+
+int FN_exorcise(struct gad_daemon *daemon)
+{
+	struct gad_ctx *c, *tmp;
+
+	mutex_lock(&daemon->mux);
+	if (daemon->busy) {
+		mutex_unlock(&daemon->mux);
+		return -EBUSY;
+	}
+	mutex_lock(&gad_lists_mux);
+	list_for_each_entry_safe(c, tmp, &daemon->queue, node)
+		gad_ctx_free(c);
+	mutex_unlock(&gad_lists_mux);
+	mutex_unlock(&daemon->mux);
+	kfree(daemon);
+	return 0;
+}
+
+int FN_fail_send(struct gad_ctx **msg_ctx)
+{
+	mutex_lock(&gad_lists_mux);
+	mutex_lock(&(*msg_ctx)->mux);
+	gad_ctx_free(*msg_ctx);
+	mutex_unlock(&(*msg_ctx)->mux);
+	mutex_unlock(&gad_lists_mux);
+	*msg_ctx = NULL;
+	return 0;
+}`,
+    fire: [],
+  },
+  {
+    name: "control: the daemon's own mux taken in both orders against the lists mutex is still an inversion",
+    dir: 'fs/ecryptfs',
+    code: `
+static DEFINE_MUTEX(gad_queue_mux);
+
+int FN_exorcise(struct gad_dmn *dmn)
+{
+	mutex_lock(&dmn->mux);
+	mutex_lock(&gad_queue_mux);
+	gad_drop_queue(dmn);
+	mutex_unlock(&gad_queue_mux);
+	mutex_unlock(&dmn->mux);
+	return 0;
+}
+
+int FN_requeue(struct gad_dmn *dmn)
+{
+	mutex_lock(&gad_queue_mux);
+	mutex_lock(&dmn->mux);
+	gad_requeue(dmn);
+	mutex_unlock(&dmn->mux);
+	mutex_unlock(&gad_queue_mux);
+	return 0;
+}`,
+    fire: ['lock/lock-order-inversion', 'lock/lock-order-inversion'],
+  },
 ];
