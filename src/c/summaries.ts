@@ -14,6 +14,11 @@ import type { LockModel, PrimitiveSpec } from './lock-model.js';
 export type Tagger = ((callee: string, args: string[], path: string, dropped: string[]) => string[]) & {
   /** The lock kinds a tag (rule) is about: a call made after the helper dropped all of them carries no such tag. */
   held?: (tag: string) => string[];
+  /**
+   * Names what the tagger answers (its rules and the code that matches them): when set, the direct
+   * tags of a file's functions are kept on disk under it, and a new process reads them back.
+   */
+  cacheId?: string;
 };
 
 export interface Summary {
@@ -213,6 +218,51 @@ function directTags(fn: FunctionFacts, path: string, tagger: Tagger): Map<string
   return tags;
 }
 
+/** Bump when what is kept of direct tags changes shape. */
+const TAGS_VERSION = 1;
+
+function tagsFile(cacheDir: string, cacheId: string, key: string): string {
+  const name = createHash('sha256').update(`${TAGS_VERSION}\0${cacheId}\0${key}`).digest('hex').slice(0, 40);
+  return join(cacheDir, 'lock-tags', name.slice(0, 2), `${name}.json`);
+}
+
+/**
+ * The direct tags of the files' functions (directTags), read from the disk cache for files whose
+ * facts are kept under a content key, else computed and written there: tagging every call of a
+ * directory against the rules was a fifth of a warm one-patch review with a repository. Per
+ * file, in function order: [index, [[tag, callee], ...]] for the functions with any tag.
+ */
+function loadDirectTags(files: FileFacts[], tagger: Tagger, cacheDir: string | null): void {
+  if (!cacheDir || !tagger.cacheId) return;
+  let perTagger = direct.get(tagger);
+  if (!perTagger) {
+    perTagger = new WeakMap();
+    direct.set(tagger, perTagger);
+  }
+  for (const f of files) {
+    const kept = keptAs.get(f);
+    if (!kept || f.functions.length === 0 || perTagger.has(f.functions[0])) continue;
+    const file = tagsFile(cacheDir, tagger.cacheId, kept.key);
+    let saved: [number, [string, string][]][] | null = null;
+    try {
+      saved = JSON.parse(readFileSync(file, 'utf8')) as [number, [string, string][]][];
+    } catch {
+      // Not kept yet (or a torn write): computed below, then kept.
+    }
+    if (saved) {
+      const byIndex = new Map(saved);
+      f.functions.forEach((fn, i) => perTagger.set(fn, new Map((byIndex.get(i) ?? []).map(([tag, callee]) => [tag, [callee]]))));
+      continue;
+    }
+    const out: [number, [string, string][]][] = [];
+    f.functions.forEach((fn, i) => {
+      const tags = directTags(fn, f.path, tagger);
+      if (tags.size) out.push([i, [...tags].map(([tag, chain]) => [tag, chain[0]])]);
+    });
+    writeAtomically(file, JSON.stringify(out));
+  }
+}
+
 /** At most this many, too: a file missing from memory is looked for in each (recall), and more held more heap for the collector to mark without more reuse (btrfs-progs). */
 const MAX_INDEXES = 4;
 /**
@@ -230,7 +280,7 @@ const UNKEPT_FUNCTION_BYTES = 256;
  * The SummaryIndex of these facts, reused while the same facts objects come back (consecutive
  * patches of one directory, and the pre- and post-image of a patch that changes little).
  */
-export function summaryIndexFor(files: FileFacts[], tagger: Tagger, depth: number): SummaryIndex {
+export function summaryIndexFor(files: FileFacts[], tagger: Tagger, depth: number, cacheDir: string | null = null): SummaryIndex {
   let bytes = 0;
   const parts: string[] = [String(depth)];
   for (const f of files) {
@@ -241,6 +291,7 @@ export function summaryIndexFor(files: FileFacts[], tagger: Tagger, depth: numbe
   const key = parts.join('|');
   const hit = indexes.get(key);
   if (hit && hit.files.length === files.length && hit.files.every((f, i) => f === files[i]) && hit.index.tagger === tagger) return hit.index;
+  loadDirectTags(files, tagger, cacheDir);
   const index = new SummaryIndex(files, tagger, depth);
   const byKey = new Map<string, FileFacts>();
   for (const f of files) {
