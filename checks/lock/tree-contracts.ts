@@ -74,10 +74,15 @@ function contractsOf(path: string, text: string, rules: RuleSet): PrimitiveSpec[
  * are left out: headers hold config stubs and helpers whose contracts their annotations state.
  * Measured on the real tree, the whole facts added six false alarms in fs/ and mm/ and no catch.
  */
-const trimmed = new WeakMap<FileFacts, FileFacts>();
+/**
+ * The trusted part depends on the other headers of the patch (`helpers`): kept with the set it was
+ * cut for, so that a header's part never depends on which patch was reviewed before in the process
+ * (it did: mm.h's page-table helpers kept their vmstat calls after a file that includes vmstat.h).
+ */
+const trimmed = new WeakMap<FileFacts, { sig: string; facts: FileFacts }>();
 
-function trustedPart(f: FileFacts, named: Set<string>, helpers: Set<string>): FileFacts {
-  let t = trimmed.get(f);
+function trustedPart(f: FileFacts, named: Set<string>, helpers: Set<string>, sig: string): FileFacts {
+  let t = trimmed.get(f)?.sig === sig ? trimmed.get(f)!.facts : undefined;
   if (!t) {
     const functions: FunctionFacts[] = f.functions.map((fn) => ({
       name: fn.name,
@@ -89,7 +94,7 @@ function trustedPart(f: FileFacts, named: Set<string>, helpers: Set<string>): Fi
       // Not static here: a header's inline helper is what every file that includes it calls.
     }));
     t = { path: f.path, functions };
-    trimmed.set(f, t);
+    trimmed.set(f, { sig, facts: t });
   }
   return t;
 }
@@ -132,5 +137,6 @@ export async function headerContracts(ws: Workspace, files: Map<string, string |
   }
   const named = new Set(rules.rules.flatMap((r) => r.calls.map((c) => c.name ?? '').filter((n) => n && !/[*?]/.test(n))));
   const helpers = new Set(facts.flatMap((f) => f.functions.map((fn) => fn.name)));
-  return { facts: facts.map((f) => trustedPart(f, named, helpers)), primitives };
+  const sig = `${rules.hash}\0${[...helpers].sort().join(',')}`;
+  return { facts: facts.map((f) => trustedPart(f, named, helpers, sig)), primitives };
 }

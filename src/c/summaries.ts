@@ -41,8 +41,8 @@ export interface TreeEdge {
   fn: string;
 }
 
-/** Bump when facts change shape, so old cache entries are ignored. */
-const FACTS_VERSION = 12;
+/** Bump when facts change shape or the walk that makes them changes, so old cache entries are ignored (13: a guessed release). */
+const FACTS_VERSION = 13;
 
 export function defaultCacheDir(): string {
   return process.env.KREVIEW_CACHE ?? join(homedir(), '.cache', 'kreview');
