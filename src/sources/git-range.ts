@@ -24,11 +24,12 @@ export async function listRange(repo: string, revs: string[], opts: { checked?: 
 
 /**
  * Those commits as Patches, in their order; `label` names the range in each patch's source. One
- * cat-file reads them all, ahead of the caller by a bounded number (src/git/commit-stream.ts).
+ * cat-file reads them all, ahead of the caller by a bounded number (src/git/commit-stream.ts);
+ * `started` is that reader begun earlier (git reads while the caller opens the History).
  */
-export async function* readCommits(repo: string, oids: string[], label: string): AsyncIterable<Patch> {
+export async function* readCommits(repo: string, oids: string[], label: string, started?: CommitStream): AsyncIterable<Patch> {
   if (oids.length === 0) return;
-  const commits = new CommitStream(repo, oids, label);
+  const commits = started ?? new CommitStream(repo, oids, label);
   try {
     // The commits before an unreadable one are handed on; the range ends there (next() throws).
     for (let c = await commits.next(); c; c = await commits.next()) {
