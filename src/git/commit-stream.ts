@@ -30,7 +30,11 @@ export class CommitStream {
   private head = 0;
   /** Replies parsed so far (the index of the next query answered). */
   private answered = 0;
-  private rest: Buffer | null = null;
+  /** Bytes received and not parsed yet, and how many (a commit larger than a chunk spans several). */
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  /** Bytes the reply being received needs before parsing is tried again (a huge message is joined once, not per chunk). */
+  private need = 0;
   private failure: KreviewError | null = null;
   private ended = false;
   private paused = false;
@@ -122,7 +126,11 @@ export class CommitStream {
   /** Parses every complete reply of the bytes so far; the incomplete tail waits for more. */
   private take(chunk: Buffer): void {
     if (this.failure) return;
-    const buf = this.rest ? Buffer.concat([this.rest, chunk]) : chunk;
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    if (this.buffered < this.need) return;
+    const buf = this.chunks.length === 1 ? chunk : Buffer.concat(this.chunks, this.buffered);
+    this.need = 0;
     let pos = 0;
     while (this.answered < this.oids.length) {
       const nl = buf.indexOf(10, pos);
@@ -140,13 +148,18 @@ export class CommitStream {
       const size = Number(header.slice(sp2 + 1));
       const end = nl + 1 + size;
       // The object and the newline after it.
-      if (buf.length < end + 1) break;
+      if (buf.length < end + 1) {
+        this.need = end + 1 - pos;
+        break;
+      }
       this.ready.push(parseStreamed(header.slice(0, sp1), buf, nl + 1, end));
       this.answered++;
       pos = end + 1;
     }
     // Copied: the tail must not pin a whole chunk.
-    this.rest = pos >= buf.length ? null : Buffer.from(buf.subarray(pos));
+    const rest = pos >= buf.length ? null : Buffer.from(buf.subarray(pos));
+    this.chunks = rest ? [rest] : [];
+    this.buffered = rest ? rest.length : 0;
     if (!this.paused && this.ready.length - this.head >= HIGH_WATER) {
       this.paused = true;
       this.child.stdout.pause();

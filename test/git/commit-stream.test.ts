@@ -2,7 +2,7 @@
 // the order asked, parsed as cat-file parses one; bounded read-ahead; a missing commit ends the
 // range after the ones before it; and the whole range is read by ONE `git cat-file --batch
 // --buffer` (git then writes its answers in a few large writes, not three per commit).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -81,6 +81,29 @@ describe('CommitStream', () => {
     // A tree is no commit either.
     const tree = repo.git('rev-parse', `${oids[0]}^{tree}`);
     await expect(all(new CommitStream(repo.dir, [tree], 'A..B'))).rejects.toThrow(`commit ${tree} of A..B cannot be read`);
+  });
+
+  it('joins a commit larger than many chunks once, not once per chunk', async () => {
+    // An 8 MB message arrives in over a hundred pipe reads; joining the tail with each new chunk
+    // copied it again each time (quadratic: a 64 MB message, the messageBytes limit, is 32 GB of copying).
+    const big = new TestRepo();
+    try {
+      const body = 'x'.repeat(99) + '\n';
+      const msg = `big: one\n\n${body.repeat(80_000)}`;
+      const stream = `commit refs/heads/master\nauthor A <a@example.org> 1600000000 +0000\ncommitter A <a@example.org> 1600000000 +0000\ndata ${msg.length}\n${msg}\nM 644 inline a\ndata 2\na\n\n`;
+      execFileSync('git', ['fast-import', '--quiet'], { cwd: big.dir, input: stream, maxBuffer: 64 << 20 });
+      const oid = big.git('rev-parse', 'master');
+      const concat = vi.spyOn(Buffer, 'concat');
+      try {
+        const [c] = await all(new CommitStream(big.dir, [oid], 'big'));
+        expect(c.message).toBe(msg);
+        expect(concat.mock.calls.length).toBeLessThan(5);
+      } finally {
+        concat.mockRestore();
+      }
+    } finally {
+      big.remove();
+    }
   });
 
   it('stops a git that sends nothing within the stall limit, in one line', async () => {
