@@ -15,7 +15,7 @@ export async function listRange(repo: string, revs: string[], opts: { checked?: 
   for (const r of revs) assertSafeRev(r);
   // A caller that has just opened the repository's History knows it is one: no second rev-parse.
   if (!opts.checked) await assertGitRepo(repo);
-  const list = await runGit(repo, ['rev-list', '--reverse', '--end-of-options', ...revs], { timeoutMs: 600_000, maxBuffer: 1 << 30 });
+  const list = await runGit(repo, ['rev-list', '--reverse', '--end-of-options', ...revs], { timeoutMs: 600_000, maxBuffer: 1 << 30, buffered: true });
   if (list.code !== 0) {
     throw new KreviewError(`cannot list the commits of ${revs.join(' ')} in ${repo}: ${list.stderr.split('\n')[0]}`);
   }
