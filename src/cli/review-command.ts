@@ -15,6 +15,7 @@ import { classifyMessage } from '../series/classify.js';
 import { DEFAULT_LORE_LIST, DEFAULT_LORE_URL, fetchThreadMbox, parseThreadRef, type ThreadRef } from '../sources/lore-http.js';
 import { pickNewestComplete } from '../series/pick-version.js';
 import { listRange, readCommits } from '../sources/git-range.js';
+import { CommitStream } from '../git/commit-stream.js';
 import { reviewCommits, reviewSeries } from '../review/pipeline.js';
 import { ReviewCollector, ReviewTally, sendReview, teeSinks, type ReviewSink } from '../review/review-stream.js';
 import { renderText, TextWriter } from '../review/render-text.js';
@@ -127,9 +128,16 @@ export async function streamReview(
   if (lockOn) (await import('../../checks/lock/index.js')).validateLockRules(config.lock.ruleFiles);
 
   let history: History | null = null;
-  // Each range is listed by git while the History opens (both cores at work); awaited in order below.
+  // Each range is listed by git while the History opens (both cores at work), and its commits start
+  // to be read as soon as it is listed; awaited in order below, stopped at the end if not read.
+  const readers: CommitStream[] = [];
+  let done = false;
   const listings = revs.map((rev) => {
-    const listed = listRange(repo!, [rev], { checked: true });
+    const listed = listRange(repo!, [rev], { checked: true }).then((oids) => {
+      const reader = oids.length && !done ? new CommitStream(repo!, oids, rev) : undefined;
+      if (reader) readers.push(reader);
+      return { oids, reader };
+    });
     listed.catch(() => undefined);
     return { rev, listed };
   });
@@ -166,11 +174,11 @@ export async function streamReview(
       }
     }
     // Every range is listed before anything is written: the output says up front how many series follow.
-    const ranges: { rev: string; oids: string[] }[] = [];
+    const ranges: { rev: string; oids: string[]; reader?: CommitStream }[] = [];
     for (const { rev, listed } of listings) {
       try {
-        const oids = await listed;
-        if (oids.length) ranges.push({ rev, oids });
+        const { oids, reader } = await listed;
+        if (oids.length) ranges.push({ rev, oids, reader });
         else inputErrors.push(`${printable(rev)}: no commits in that range`);
       } catch (e) {
         inputErrors.push(`${printable(rev)}: ${errorMessage(e)}`);
@@ -178,14 +186,16 @@ export async function streamReview(
     }
     sink.begin(mailReviews.length + ranges.length);
     for (const r of mailReviews) sendReview(sink, r);
-    for (const { rev, oids } of ranges) {
+    for (const { rev, oids, reader } of ranges) {
       try {
-        await reviewRange(repo!, rev, oids, { base: opts.base, config, history }, sink);
+        await reviewRange(repo!, rev, oids, reader, { base: opts.base, config, history }, sink);
       } catch (e) {
         inputErrors.push(`${printable(rev)}: ${errorMessage(e)}`);
       }
     }
   } finally {
+    done = true;
+    for (const r of readers) r.close();
     await history?.close();
   }
   sink.end(inputErrors);
@@ -196,8 +206,8 @@ export async function streamReview(
  * reviewed. What is handed on of a commit is its review and the hunks its findings quote; a
  * commit that cannot be read ends the range there (the commits before it stay reported).
  */
-async function reviewRange(repo: string, rev: string, oids: string[], opts: { base?: string; config: KreviewConfig; history: History | null }, sink: ReviewSink): Promise<void> {
-  const commits = readCommits(repo, oids, rev)[Symbol.asyncIterator]();
+async function reviewRange(repo: string, rev: string, oids: string[], reader: CommitStream | undefined, opts: { base?: string; config: KreviewConfig; history: History | null }, sink: ReviewSink): Promise<void> {
+  const commits = readCommits(repo, oids, rev, reader)[Symbol.asyncIterator]();
   const first = await commits.next();
   if (first.done) return;
   const { patches: _one, ...head } = commitSeries([first.value]);

@@ -19,17 +19,19 @@ const IDENT = /^(.*?) ?<([^>]*)> (-?\d+)(?: [+-]\d{4})?$/;
 export function parseCommitObject(raw: Buffer | string): CommitObject {
   const text = typeof raw === 'string' ? raw : raw.toString('utf8');
   const split = text.indexOf('\n\n');
-  const head = split < 0 ? text : text.slice(0, split);
   const message = split < 0 ? '' : text.slice(split + 2);
-  const out: CommitObject = {
+  return { ...parseCommitHead(split < 0 ? text : text.slice(0, split)), message, subject: subjectOf(message) };
+}
+
+/** The header of a commit object (the lines before the first empty one). */
+export function parseCommitHead(head: string): Omit<CommitObject, 'message' | 'subject'> {
+  const out: Omit<CommitObject, 'message' | 'subject'> = {
     tree: '',
     parents: [],
     author: { name: '', email: '' },
     adate: 0,
     cdate: 0,
     committer: { name: '', email: '' },
-    message,
-    subject: subjectOf(message),
   };
   for (const line of head.split('\n')) {
     // Continuation lines (signatures, mergetag) start with a space and are not ours.

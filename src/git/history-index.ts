@@ -20,6 +20,8 @@ const MAX_MEMO_IDS = 500_000;
 const BULK_AFTER = 2_000;
 /** Described commits kept. */
 const MAX_DESCRIBED = 50_000;
+/** Row ids fetched per call when rows are read in bulk. */
+const ROW_CHUNK = 20_000;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
@@ -189,13 +191,14 @@ export class HistoryIndex {
     const current = new Set([...(probe.refTips ?? (await this.refTips())), ...extraTips]);
     const old = (this.db.prepare('SELECT oid FROM tips').pluck().all() as string[]).filter((o) => !current.has(o));
     const oldAlive = old.length === 0 ? [] : probe.existing ? await probe.existing(old) : await this.existingCommits(old);
-    const known = new Set(this.db.prepare('SELECT oid FROM tips').pluck().all() as string[]);
-    const fresh = [...current].filter((t) => !known.has(t) || !this.isFull(t));
+    // The recorded tips that are indexed in full, in one query (a tree with thousands of tags asked two per tip).
+    const full = new Set(this.stmt('SELECT t.oid FROM tips t JOIN commits c ON c.oid = t.oid WHERE c.subject IS NOT NULL').pluck().all() as string[]);
+    const fresh = [...current].filter((t) => !full.has(t));
     if (fresh.length === 0) {
       this.replaceTips(current);
       return 0;
     }
-    const negatives = [...current].filter((t) => known.has(t) && this.isFull(t)).concat(oldAlive);
+    const negatives = [...current].filter((t) => full.has(t)).concat(oldAlive);
     // `^<oid>` rather than `--not`: git before 2.42 refuses options on --stdin.
     progress?.(`indexing history of ${this.repo}: walking from ${fresh.length} new tip(s)`);
     const input = [...fresh, ...negatives.map((n) => `^${n}`)].join('\n') + '\n';
@@ -204,11 +207,6 @@ export class HistoryIndex {
     this.walking = false;
     this.replaceTips(current);
     return added;
-  }
-
-  private isFull(oid: string): boolean {
-    const r = this.stmt('SELECT subject IS NOT NULL AS full FROM commits WHERE oid = ?').get(oid) as { full: number } | undefined;
-    return !!r?.full;
   }
 
   private replaceTips(tips: Iterable<string>): void {
@@ -385,7 +383,7 @@ export class HistoryIndex {
   /** Every visible, complete row into the memo at once (stubs stay out: idOf asks SQLite about them). */
   private loadIds(): void {
     const max = this.visibleMax;
-    for (const [id, oid] of this.stmt('SELECT id, oid FROM commits WHERE id > ? AND id <= ? AND subject IS NOT NULL').raw().iterate(this.bulkMax, max) as Iterable<[number, string]>) {
+    for (const [id, oid] of this.rowsInChunks<[number, string]>('SELECT id, oid FROM commits WHERE id > ? AND id <= ? AND subject IS NOT NULL', this.bulkMax, max)) {
       this.ids.set(oid, id);
       this.oidAt[id] = oid;
     }
@@ -472,9 +470,18 @@ export class HistoryIndex {
   }
 
   /** The parents (row ids) of the visible rows after `after`, in id order (for the in-memory graph); null for a stub. */
-  *parentRows(after = 0): Generator<[number, string | null]> {
-    const rows = this.stmt('SELECT id, parents FROM commits WHERE id > ? AND id <= ? ORDER BY id').raw().iterate(after, this.visibleMax);
-    for (const r of rows) yield r as [number, string | null];
+  parentRows(after = 0): Iterable<[number, string | null]> {
+    return this.rowsInChunks<[number, string | null]>('SELECT id, parents FROM commits WHERE id > ? AND id <= ? ORDER BY id', after, this.visibleMax);
+  }
+
+  /**
+   * The raw rows of `sql` (its parameters: the row ids after `after` up to `upTo`), fetched
+   * ROW_CHUNK ids at a time: a whole chunk per call into SQLite is a third of the CPU of one call
+   * per row (iterate()), and a history of a million commits is never one array.
+   */
+  private *rowsInChunks<T>(sql: string, after: number, upTo: number): Generator<T> {
+    const stmt = this.stmt(sql).raw();
+    for (let lo = after; lo < upTo; lo += ROW_CHUNK) yield* stmt.all(lo, Math.min(lo + ROW_CHUNK, upTo)) as T[];
   }
 
   /** Which of these rows are still stubs (a commit seen as a parent, its own row not written yet). */

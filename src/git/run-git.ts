@@ -16,6 +16,12 @@ export interface GitCallOptions {
   secretConfig?: Record<string, string>;
   /** A scratch index file for this call (GIT_INDEX_FILE): route.ts tries patches without touching the repository's. */
   indexFile?: string;
+  /**
+   * The output is read whole, not answer by answer: git need not flush after each record
+   * (GIT_FLUSH=0). A rev-list of DPDK's 45,000 commits wrote each id alone: 2,000-4,400 reads and
+   * 210 ms of CPU here, against 32 reads and 20 ms.
+   */
+  buffered?: boolean;
 }
 
 export interface RunGitOptions extends GitCallOptions {
@@ -76,6 +82,7 @@ export function gitArgv(repo: string, args: string[], opts: GitCallOptions = {})
 export function spawnGit(repo: string, args: string[], opts: GitCallOptions = {}): ChildProcessWithoutNullStreams {
   const env = gitEnv(opts.secretConfig);
   if (opts.indexFile) env.GIT_INDEX_FILE = opts.indexFile;
+  if (opts.buffered) env.GIT_FLUSH = '0';
   return spawn('git', gitArgv(repo, args, opts), { env, stdio: ['pipe', 'pipe', 'pipe'] });
 }
 

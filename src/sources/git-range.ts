@@ -1,12 +1,9 @@
 // The git-range source: the commits of any `git rev-list` form (`A..B`, `A^!`, a ref), oldest
-// first, as Patches. Messages come in windows through one cat-file process; diffs load lazily.
-import { KreviewError, type Patch, type Person } from '../core/types.js';
-import { CatFile } from '../git/cat-file.js';
-import { parseCommitObject } from '../git/commit-object.js';
+// first, as Patches. Messages stream from one cat-file process given the whole list; diffs load lazily.
+import { KreviewError, type Patch } from '../core/types.js';
+import { CommitStream } from '../git/commit-stream.js';
 import { assertGitRepo, assertSafeRev, isFullOid, runGit } from '../git/run-git.js';
 import { patchFromCommit } from '../patch/commit.js';
-
-const WINDOW = 256;
 
 export async function* readRange(repo: string, revs: string[]): AsyncIterable<Patch> {
   yield* readCommits(repo, await listRange(repo, revs), revs.join(' '));
@@ -18,7 +15,7 @@ export async function listRange(repo: string, revs: string[], opts: { checked?: 
   for (const r of revs) assertSafeRev(r);
   // A caller that has just opened the repository's History knows it is one: no second rev-parse.
   if (!opts.checked) await assertGitRepo(repo);
-  const list = await runGit(repo, ['rev-list', '--reverse', '--end-of-options', ...revs], { timeoutMs: 600_000, maxBuffer: 1 << 30 });
+  const list = await runGit(repo, ['rev-list', '--reverse', '--end-of-options', ...revs], { timeoutMs: 600_000, maxBuffer: 1 << 30, buffered: true });
   if (list.code !== 0) {
     throw new KreviewError(`cannot list the commits of ${revs.join(' ')} in ${repo}: ${list.stderr.split('\n')[0]}`);
   }
@@ -26,56 +23,19 @@ export async function listRange(repo: string, revs: string[], opts: { checked?: 
 }
 
 /**
- * Those commits as Patches, in their order; `label` names the range in each patch's source. The
- * next window is asked for before the current one is handed on, so git reads while the caller reviews.
+ * Those commits as Patches, in their order; `label` names the range in each patch's source. One
+ * cat-file reads them all, ahead of the caller by a bounded number (src/git/commit-stream.ts);
+ * `started` is that reader begun earlier (git reads while the caller opens the History).
  */
-export async function* readCommits(repo: string, oids: string[], label: string): AsyncIterable<Patch> {
-  const cat = new CatFile(repo, 'batch');
-  const windowAt = (start: number): Promise<Window> => readWindow(cat, oids.slice(start, start + WINDOW), label, repo);
+export async function* readCommits(repo: string, oids: string[], label: string, started?: CommitStream): AsyncIterable<Patch> {
+  if (oids.length === 0) return;
+  const commits = started ?? new CommitStream(repo, oids, label);
   try {
-    let next = oids.length ? windowAt(0) : null;
-    // A rejection of a window asked ahead is taken when its turn comes.
-    next?.catch(() => undefined);
-    for (let start = 0; next; start += WINDOW) {
-      const { commits, failed } = await next;
-      next = !failed && start + WINDOW < oids.length ? windowAt(start + WINDOW) : null;
-      next?.catch(() => undefined);
-      for (const c of commits) {
-        yield patchFromCommit({ oid: c.oid, parents: c.parents, author: c.author, date: c.adate, rawMessage: c.message, source: `${label}@${c.oid.slice(0, 12)}` });
-      }
-      // The commits before an unreadable one were handed on; the range ends there.
-      if (failed) throw failed;
+    // The commits before an unreadable one are handed on; the range ends there (next() throws).
+    for (let c = await commits.next(); c; c = await commits.next()) {
+      yield patchFromCommit({ oid: c.oid, parents: c.parents, author: c.author, date: c.adate, rawMessage: c.message, source: `${label}@${c.oid.slice(0, 12)}` });
     }
   } finally {
-    await cat.close();
+    commits.close();
   }
-}
-
-/** A commit object as read for a Patch. */
-interface ReadCommit {
-  oid: string;
-  parents: string[];
-  author: Person;
-  /** Author date, seconds since the epoch. */
-  adate: number;
-  message: string;
-}
-
-/** The commits of a window in order, up to the first that cannot be read (then `failed` says which). */
-interface Window {
-  commits: ReadCommit[];
-  failed?: KreviewError;
-}
-
-/** One window of commits, through cat-file. */
-async function readWindow(cat: CatFile, window: string[], label: string, repo: string): Promise<Window> {
-  const commits: ReadCommit[] = [];
-  for (const reply of await cat.requestAll(window)) {
-    if (reply.status !== 'found' || reply.type !== 'commit' || !reply.content) {
-      return { commits, failed: new KreviewError(`commit ${reply.query} of ${label} cannot be read from ${repo}`) };
-    }
-    const c = parseCommitObject(reply.content);
-    commits.push({ oid: reply.oid, parents: c.parents, author: c.author, adate: c.adate, message: c.message });
-  }
-  return { commits };
 }

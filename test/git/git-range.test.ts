@@ -1,10 +1,11 @@
 // readRange on real repositories: rev-list forms, oldest first, lazy diffs, refused and bad revisions.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestRepo } from '../helpers/git-repo.js';
-import { readRange } from '../../src/sources/git-range.js';
+import { listRange, readRange } from '../../src/sources/git-range.js';
 import { createWorkspace } from '../../src/git/workspace.js';
 import { openHistory } from '../../src/git/history.js';
 import { KreviewError, type Patch } from '../../src/core/types.js';
@@ -53,6 +54,22 @@ describe('readRange', () => {
     } finally {
       await h.close();
     }
+  });
+
+  it('lists a range with git writing its ids in blocks, not flushing each one (GIT_FLUSH=0)', async () => {
+    const bin = mkdtempSync(join(tmpdir(), 'kreview-git-env-'));
+    const log = join(bin, 'calls');
+    const real = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+    writeFileSync(join(bin, 'git'), `#!/bin/sh\ncase " $* " in *" rev-list "*) echo "rev-list GIT_FLUSH=\${GIT_FLUSH-unset}" >> "${log}";; esac\nexec ${real} "$@"\n`);
+    chmodSync(join(bin, 'git'), 0o755);
+    const path = process.env.PATH;
+    process.env.PATH = `${bin}:${path}`;
+    try {
+      expect(await listRange(repo.dir, ['v1'])).toEqual(ids);
+    } finally {
+      process.env.PATH = path;
+    }
+    expect(readFileSync(log, 'utf8')).toBe('rev-list GIT_FLUSH=0\n');
   });
 
   it('refuses hostile revisions before running git', async () => {
