@@ -4,7 +4,7 @@
 // patch, and the peak RSS and CPU at the end. Data: whatever mbox is given (REAL list mail when it
 // is a thread taken from a fetched archive; the mbox and repository are printed).
 // Run by hand: node --expose-gc --import tsx bench/series-memory.ts --mbox S.mbox --repo /path/to/linux [--maintainers F]
-//   [--no-gc] (sample without a collection first: the daemon's own RSS) [--cache-bytes B] (limits.cacheBytes) [--snapshot-at N] (writes a heap snapshot after patch N to the working directory)
+//   [--no-gc] (sample without a collection first: the daemon's own RSS) [--heap-growing-percent N] [--cache-bytes B] (limits.cacheBytes; default that of `kreview review`, 64 MiB) [--snapshot-at N] (writes a heap snapshot after patch N to the working directory)
 import { existsSync } from 'node:fs';
 import { setFlagsFromString, writeHeapSnapshot } from 'node:v8';
 import { loadavg } from 'node:os';
