@@ -1,6 +1,6 @@
 // Lock check on real kernel code, run by hand:
 //   npx tsx bench/kernel-lock-bench.ts [--quick] [--tree DIR] [--labels FILE] [--dirs a,b] [--list] [--show]
-//     [--baseline REF [--baseline-dirs a,b]] [--summarise DIR] [--sleep-index DIR]
+//     [--baseline REF [--baseline-dirs a,b]] [--summarise DIR] [--sleep-index DIR] [--review-ms N]
 // Every C file of fs/, mm/, kernel/, net/core and drivers/block of a real kernel tree (Debian's
 // linux-source-6.1) is reviewed as a patch that adds the file, through the lock check's own entry
 // point (lockCheck.run, the code `kreview review --repo` runs) with the tree as the base: helper
@@ -11,6 +11,12 @@
 // this tree's, as child processes in this same run, over --baseline-dirs (the --quick subset unless
 // given), and prints the ratio of their speeds and finding counts. --summarise DIR times the facts of
 // DIR's C files alone, cold (empty cache) and warm (from the disk cache).
+// Each review gets --review-ms of CPU (default 10 minutes, not the 30 s of limits.reviewMsPerPatch):
+// the first file of a directory summarises it cold (fs/: 2,000 files, about 30 s of CPU), and a
+// review stopped at the deadline reports nothing, so with the default limit a file's findings
+// depended on which files ran before it in the same process (fs/dcache.c alone: none; after
+// fs/d_path.c: d_prune_aliases). Reviews that still stop are counted, and those over the default
+// limit are named, so what a review with the default limit would miss is said.
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -19,6 +25,7 @@ import { lockCheck } from '../checks/lock/index.js';
 import { loadRules } from '../checks/lock/rules-load.js';
 import type { FileImage, Workspace } from '../src/core/check.js';
 import { defaultConfig } from '../src/core/config.js';
+import { DEFAULT_LIMITS, PatchBudget } from '../src/core/limits.js';
 import type { FileDiff, Finding, Patch, Series } from '../src/core/types.js';
 import { clearFactsMemory, factsFor } from '../src/c/summaries.js';
 import { runGit } from '../src/git/run-git.js';
@@ -217,6 +224,7 @@ if (summariseDir) {
 const files = dirs.flatMap(cFiles);
 const labels = readLabels();
 const config = defaultConfig();
+config.limits = { ...config.limits, reviewMsPerPatch: Number(opt('--review-ms') ?? 600_000) };
 clearFactsMemory();
 // A fresh facts cache: the run is cold, as a first review of the tree would be.
 const cacheDir = mkdtempSync(join(tmpdir(), 'kreview-kernel-bench-'));
@@ -234,6 +242,9 @@ const byRule = new Map<string, number>();
 const bySeverity = new Map<string, number>();
 const unparsed: { cause: string; line: string }[] = [];
 const unlabelled: string[] = [];
+/** Reviews stopped at the deadline (their files' findings are missing), and those past the default limit. */
+const stopped: string[] = [];
+const overDefault: string[] = [];
 const shown: string[] = [];
 const seenKeys = new Set<string>();
 const verdicts = { true: 0, false: 0, debatable: 0, unlabelled: 0 };
@@ -244,7 +255,13 @@ for (const path of files) {
   const text = readTreeFile(path) ?? '';
   const patch = addFilePatch(path, text);
   const series: Series = { id: patch.id, version: 1, subject: patch.subject, cover: null, patches: [patch], total: 1, missing: [], complete: true };
-  const findings = await lockCheck.run({ patch, series, workspace: new TreeWorkspace(patch.files[0], text), config });
+  const budget = new PatchBudget(config.limits);
+  const r0 = process.cpuUsage();
+  const findings = await lockCheck.run({ patch, series, workspace: new TreeWorkspace(patch.files[0], text), config, budget });
+  const rc = process.cpuUsage(r0);
+  const reviewMs = (rc.user + rc.system) / 1000;
+  if (reviewMs > DEFAULT_LIMITS.reviewMsPerPatch) overDefault.push(`${path} (${(reviewMs / 1000).toFixed(1)} s)`);
+  for (const n of budget.notes) if (n.startsWith('review time limit reached')) stopped.push(`${path}: ${n}`);
   // The facts of this text are in memory already (the check summarised the file): no second parse.
   const starts = factsFor(path, text, rules.model, rules.hash, null).functions;
   functions += starts.length;
@@ -285,6 +302,8 @@ console.log(`speed: ${wall.toFixed(1)} s wall, ${cpu.toFixed(1)} s cpu = ${(func
 console.log(`findings: ${total} = ${per1k(total)} per 1,000 functions (${[...bySeverity].map(([s, n]) => `${n} ${s}`).join(', ')})`);
 for (const [id, n] of [...byRule].sort((a, b) => b[1] - a[1])) console.log(`  ${id}: ${n} (${per1k(n)} per 1,000)`);
 console.log(`labelled: ${verdicts.true} true, ${verdicts.false} false (${per1k(verdicts.false)} false alarms per 1,000 functions), ${verdicts.debatable} debatable, ${verdicts.unlabelled} unlabelled; false errors in fs/btrfs: ${falseErrorsBtrfs}`);
+console.log(`reviews stopped at the deadline (--review-ms ${config.limits.reviewMsPerPatch}): ${stopped.length}${stopped.length ? ` (${stopped.join('; ')})` : ''}`);
+console.log(`reviews over the default limit (${DEFAULT_LIMITS.reviewMsPerPatch} ms of CPU; kreview review would stop them): ${overDefault.length}${overDefault.length ? ` (${overDefault.join(', ')})` : ''}`);
 console.log(`unparsed: ${unparsed.length} functions (${((unparsed.length / Math.max(1, functions)) * 100).toFixed(3)}%)`);
 // By cause, biggest first; every function with --list, else a few of each cause.
 const causes = new Map<string, string[]>();

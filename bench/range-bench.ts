@@ -4,7 +4,10 @@
 // was written (the output streams), and the ratios. Real data: a git history given with --repo
 // (e.g. /work/hist/btrfs-progs.git, a bare clone of btrfs-progs); nothing generated.
 //
-//   npx tsx bench/range-bench.ts [--repo DIR] [--ranges 300,1200] [--warm] [--baseline REF]
+//   npx tsx bench/range-bench.ts [--repo DIR] [--ranges 300,1200] [--warm] [--baseline REF] [--built]
+//
+// --built runs this tree's compiled dist/ (`npm run build` first), as the baseline runs its own:
+// without it this tree runs from its sources through tsx, which costs it a second or two of CPU.
 //
 // --warm reviews the longest range once, untimed, first: the History index and the lock check's
 // facts cache (KREVIEW_CACHE, default ~/.cache/kreview) are then on disk, as for a daemon.
@@ -43,6 +46,8 @@ function arg(name: string, fallback: string): string {
 }
 
 const repo = arg('--repo', '/work/hist/btrfs-progs.git');
+const built = process.argv.includes('--built');
+if (built && !existsSync(join(ROOT, 'dist', '.built'))) throw new Error('--built: no dist/ in this tree (npm run build)');
 const baselineRef = process.argv.includes('--baseline') ? arg('--baseline', 'main') : null;
 const baseBin = baselineRef ? baselineCli(baselineRef) : null;
 const ranges = arg('--ranges', '300,1200').split(',').map(Number);
@@ -68,7 +73,8 @@ function review(range: string, checks: string | null, bin = BIN): Promise<Run> {
     const t0 = Date.now();
     let firstAt: number | null = null;
     let out = '';
-    const child = spawn(args[0], args.slice(1), { env: { ...process.env, KREVIEW_FROM_SOURCES: '1' }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const env = built && bin === BIN ? process.env : { ...process.env, KREVIEW_FROM_SOURCES: '1' };
+    const child = spawn(args[0], args.slice(1), { env, stdio: ['ignore', 'pipe', 'inherit'] });
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (s: string) => {
       out += s;

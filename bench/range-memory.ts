@@ -4,13 +4,21 @@
 // what awaits collection). A flat "held" column is a review that keeps nothing per commit; a
 // growing one names what still grows with the range. Real data only: a history given with --repo.
 //
-//   node --expose-gc --import tsx bench/range-memory.ts [--repo DIR] [--range HEAD~1200..HEAD] [--every 100]
+//   node --expose-gc --import tsx bench/range-memory.ts [--repo DIR] [--range HEAD~1200..HEAD] [--every 100] [--snapshots 300,1100] [--weigh]
+//
+// --weigh: after the run, each cache kept between commits is emptied in turn, and the held heap it
+// gave back (after a full collection) is printed beside the bytes it was counted for.
+//
+// --snapshots N,M writes a heap snapshot (after a full collection) when N and M commits are done,
+// into the working directory: what grew between them is what the later one holds more of.
 import { existsSync, openSync, writeSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { getHeapSpaceStatistics } from 'node:v8';
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import { buildConfig, streamReview } from '../src/cli/review-command.js';
 import { JsonWriter } from '../src/review/render-json.js';
 import { RemarkGrouper } from '../src/review/group-remarks.js';
+import { clearFactsMemory, factsMemoryKept } from '../src/c/summaries.js';
+import { headerContractsKept, setHeaderContractsBudget } from '../checks/lock/tree-contracts.js';
 import type { ReviewSink } from '../src/review/review-stream.js';
 
 function arg(name: string, fallback: string): string {
@@ -21,6 +29,7 @@ function arg(name: string, fallback: string): string {
 const repo = arg('--repo', '/work/hist/btrfs-progs.git');
 const range = arg('--range', 'HEAD~1200..HEAD');
 const every = Number(arg('--every', '100'));
+const snapshots = new Set(arg('--snapshots', '').split(',').filter(Boolean).map(Number));
 if (!existsSync(repo)) throw new Error(`--repo ${repo}: no such directory (a real history is needed)`);
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc (the held column needs a full collection)');
@@ -55,6 +64,10 @@ const counter: ReviewSink = {
     n++;
     peak = Math.max(peak, process.memoryUsage.rss());
     if (n % every === 0) sample();
+    if (snapshots.has(n)) {
+      gc();
+      console.log(`heap snapshot at ${n} commits: ${writeHeapSnapshot(`range-${n}.heapsnapshot`)}`);
+    }
   },
   seriesEnd: () => writer.seriesEnd(),
   end: (e, g) => writer.end(e, g),
@@ -64,3 +77,25 @@ console.log(`commits   rss  rss-held  heap  heap-held  heap-total-held  external
 await streamReview([range], { repo }, buildConfig({}), new RemarkGrouper(counter));
 sample();
 console.log(`peak RSS seen between commits: ${mb(peak)} MB; ${n} commits (load average ${loadavg()[0].toFixed(1)})`);
+
+if (process.argv.includes('--weigh')) {
+  const held = (): number => {
+    gc();
+    gc();
+    return process.memoryUsage().heapUsed;
+  };
+  const f = factsMemoryKept();
+  const h = headerContractsKept();
+  const steps: [string, number, () => void][] = [
+    [`header contracts (${h.count})`, h.bytes, () => setHeaderContractsBudget(0)],
+    [`facts ${f.facts.count}, summary indexes ${f.indexes.count}, texts by path ${f.lastIds.count}, blob keys ${f.blobKeys.count}`, f.facts.bytes + f.indexes.bytes + f.lastIds.bytes + f.blobKeys.bytes, clearFactsMemory],
+  ];
+  console.log(`caches weighed: held heap ${mb(held())} MB with them`);
+  for (const [name, counted, clear] of steps) {
+    const before = held();
+    clear();
+    const after = held();
+    console.log(`  ${name}: counted ${mb(counted)} MB, gave back ${mb(before - after)} MB`);
+  }
+  console.log(`  held heap without them: ${mb(held())} MB`);
+}

@@ -258,7 +258,7 @@ export async function runLockCheck(ctx: CheckContext): Promise<Finding[]> {
         const annotated = new Set(headers.primitives.map((p) => p.name));
         return [...headers.primitives.filter((p) => !known(p.name)), ...derived.filter((p) => !annotated.has(p.name))];
       };
-      const postIndex = summaryIndexFor([...postFacts, ...headers.facts], tagger, depth);
+      const postIndex = summaryIndexFor([...postFacts, ...headers.facts], tagger, depth, cacheDir);
       for (const line of newOverreachNotes(globOverreach(rules, [...postFacts, ...headers.facts], postIndex, tagger))) budget.note(line);
       // The base tree's sleeping functions, for both images: built once per tree, then read from the cache.
       const wantSleeps = ctx.config.lock.treeSleepIndex;
@@ -271,7 +271,7 @@ export async function runLockCheck(ctx: CheckContext): Promise<Finding[]> {
       if (touched.some((t) => pres.get(t.path))) {
         const preFacts = await treeFacts(ws, touched, preTexts, rules, cacheDir, budget);
         outline(outlines.pre, preFacts);
-        const preIndex = summaryIndexFor([...preFacts, ...headers.facts], tagger, depth);
+        const preIndex = summaryIndexFor([...preFacts, ...headers.facts], tagger, depth, cacheDir);
         preCtx = { ...preCtx, summaries: preIndex, model: extendLockModel(rules.model, withContracts(preIndex.derivedPrimitives(known))) };
       }
     } catch (e) {

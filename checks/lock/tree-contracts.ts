@@ -6,6 +6,7 @@
 // and contracts computed once per content (the facts cache is keyed by content hash on disk).
 import type { Workspace } from '../../src/core/check.js';
 import { ByteLru } from '../../src/core/byte-lru.js';
+import { cacheShare } from '../../src/core/cache-shares.js';
 import { DEFAULT_LIMITS } from '../../src/core/limits.js';
 import type { PatchBudget } from '../../src/core/limits.js';
 import { annotationContracts } from '../../src/c/contracts.js';
@@ -25,17 +26,17 @@ export interface HeaderContracts {
 const MAX_HEADER_BYTES = 512 * 1024;
 
 /**
- * Kept by path with the text they were read from, within a byte budget (limits.cacheBytes / 8):
+ * Kept by path with the text they were read from, within a byte budget (their share of limits.cacheBytes):
  * 2,048 of them by count could hold a gigabyte of a kernel tree's headers.
  */
-const memo = new ByteLru<string, { text: string; hash: string; primitives: PrimitiveSpec[] }>(DEFAULT_LIMITS.cacheBytes / 8);
+const memo = new ByteLru<string, { text: string; hash: string; primitives: PrimitiveSpec[] }>(cacheShare('headerTexts', DEFAULT_LIMITS.cacheBytes));
 /** Heap bytes of one contract (its name, kind and argument). */
 const PRIMITIVE_BYTES = 200;
 
 /** The budget of the headers' texts and contracts kept between patches (limits.cacheBytes of the run). */
 export function setHeaderContractsBudget(cacheBytes: number): void {
-  memo.resize(Math.floor(cacheBytes / 8));
-  byBlob.resize(Math.floor(cacheBytes / 32));
+  memo.resize(cacheShare('headerTexts', cacheBytes));
+  byBlob.resize(cacheShare('headerBlobs', cacheBytes));
 }
 
 /** Headers whose contracts are kept, and the bytes they are counted for (for tests and benches). */
@@ -44,7 +45,7 @@ export function headerContractsKept(): { count: number; bytes: number } {
 }
 
 /** Contracts by blob id, path and rules (a blob's contracts name its path): no text kept, so a few bytes each. */
-const byBlob = new ByteLru<string, PrimitiveSpec[]>(DEFAULT_LIMITS.cacheBytes / 32);
+const byBlob = new ByteLru<string, PrimitiveSpec[]>(cacheShare('headerBlobs', DEFAULT_LIMITS.cacheBytes));
 
 async function blobContractsOf(path: string, blob: string, read: () => Promise<string | null>, rules: RuleSet): Promise<PrimitiveSpec[] | null> {
   const key = `${blob}\0${rules.hash}\0${path}`;
@@ -73,10 +74,15 @@ function contractsOf(path: string, text: string, rules: RuleSet): PrimitiveSpec[
  * are left out: headers hold config stubs and helpers whose contracts their annotations state.
  * Measured on the real tree, the whole facts added six false alarms in fs/ and mm/ and no catch.
  */
-const trimmed = new WeakMap<FileFacts, FileFacts>();
+/**
+ * The trusted part depends on the other headers of the patch (`helpers`): kept with the set it was
+ * cut for, so that a header's part never depends on which patch was reviewed before in the process
+ * (it did: mm.h's page-table helpers kept their vmstat calls after a file that includes vmstat.h).
+ */
+const trimmed = new WeakMap<FileFacts, { sig: string; facts: FileFacts }>();
 
-function trustedPart(f: FileFacts, named: Set<string>, helpers: Set<string>): FileFacts {
-  let t = trimmed.get(f);
+function trustedPart(f: FileFacts, named: Set<string>, helpers: Set<string>, sig: string): FileFacts {
+  let t = trimmed.get(f)?.sig === sig ? trimmed.get(f)!.facts : undefined;
   if (!t) {
     const functions: FunctionFacts[] = f.functions.map((fn) => ({
       name: fn.name,
@@ -88,7 +94,7 @@ function trustedPart(f: FileFacts, named: Set<string>, helpers: Set<string>): Fi
       // Not static here: a header's inline helper is what every file that includes it calls.
     }));
     t = { path: f.path, functions };
-    trimmed.set(f, t);
+    trimmed.set(f, { sig, facts: t });
   }
   return t;
 }
@@ -131,5 +137,6 @@ export async function headerContracts(ws: Workspace, files: Map<string, string |
   }
   const named = new Set(rules.rules.flatMap((r) => r.calls.map((c) => c.name ?? '').filter((n) => n && !/[*?]/.test(n))));
   const helpers = new Set(facts.flatMap((f) => f.functions.map((fn) => fn.name)));
-  return { facts: facts.map((f) => trustedPart(f, named, helpers)), primitives };
+  const sig = `${rules.hash}\0${[...helpers].sort().join(',')}`;
+  return { facts: facts.map((f) => trustedPart(f, named, helpers, sig)), primitives };
 }

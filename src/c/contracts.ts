@@ -5,7 +5,10 @@
 // lock-fields); `RCU` is the RCU read-side context. What cannot be told is left out, not guessed.
 import type { PrimitiveSpec, SyntaxSpec } from './lock-model.js';
 
-/** The kind of a released lock the annotation does not tell: the walk matches the held lock by expression. */
+/**
+ * The kind of a lock the annotation does not tell: the walk matches it by expression, a release to
+ * the held lock, an acquire to the lock of that expression the caller held before (taken back).
+ */
 export const ANY_KIND = 'any';
 
 const ANNOTATION = /\b(__acquires|__releases|__cond_acquires)\s*\(([^()]*(?:\([^()]*\)[^()]*)*)\)/g;
@@ -110,8 +113,10 @@ export function annotationContracts(path: string, text: string, syntax: SyntaxSp
       const arg = fn.params.findIndex((p) => p.name === at[1]);
       if (arg < 0) continue;
       // A release needs no kind: it drops whichever held lock has that expression (`fiq->lock`, a
-      // field too generic to type by name). An acquire of a kind not told is left out.
-      const kind = kindOf(fn.params[arg], at[2] ?? '', syntax) ?? (op === 'release' ? ANY_KIND : null);
+      // field too generic to type by name). An acquire neither: it takes back the caller's lock of
+      // that expression, dropped before the call (orangefs's wait for a reply returns with
+      // op->lock held again); a lock the caller never held is not made up. A conditional one is left out.
+      const kind = kindOf(fn.params[arg], at[2] ?? '', syntax) ?? (op !== 'conditional' ? ANY_KIND : null);
       if (!kind) continue;
       spec = { kind, op, name: fn.name, arg, inferred };
       if (at[2]) spec.suffix = at[2];
@@ -125,5 +130,5 @@ export function annotationContracts(path: string, text: string, syntax: SyntaxSp
   }
   // Dropped and taken again, the caller's lock is held after the call: a release alone, without the
   // acquire of a kind not told, would say it was dropped.
-  return out.filter((p) => p.kind !== ANY_KIND || !retaken.has(exprOf.get(p)!));
+  return out.filter((p) => p.kind !== ANY_KIND || p.op !== 'release' || !retaken.has(exprOf.get(p)!));
 }

@@ -18,6 +18,11 @@ export interface Held {
   entry?: boolean;
   /** Why it is held on entry (`->writepage callback`, `__must_hold(x)`, `name *_locked_*`). */
   origin?: string;
+  /**
+   * Released by a call that named another expression (taken for this lock written another way, the
+   * only one of its kind held): a guess, so a release by the lock's own name later is not a second one.
+   */
+  aliasRelease?: boolean;
   /** Taken by a try-lock: it never waited, so it orders nothing. */
   try?: boolean;
   /** A context (rcu, preemption off) or a declared nesting: not part of any lock order. */

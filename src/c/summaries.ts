@@ -6,6 +6,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ByteLru } from '../core/byte-lru.js';
+import { cacheShare } from '../core/cache-shares.js';
 import { DEFAULT_LIMITS } from '../core/limits.js';
 import { collectFacts, type CallFact, type FileFacts, type FunctionFacts } from './facts.js';
 import type { LockModel, PrimitiveSpec } from './lock-model.js';
@@ -14,6 +15,11 @@ import type { LockModel, PrimitiveSpec } from './lock-model.js';
 export type Tagger = ((callee: string, args: string[], path: string, dropped: string[]) => string[]) & {
   /** The lock kinds a tag (rule) is about: a call made after the helper dropped all of them carries no such tag. */
   held?: (tag: string) => string[];
+  /**
+   * Names what the tagger answers (its rules and the code that matches them): when set, the direct
+   * tags of a file's functions are kept on disk under it, and a new process reads them back.
+   */
+  cacheId?: string;
 };
 
 export interface Summary {
@@ -35,8 +41,8 @@ export interface TreeEdge {
   fn: string;
 }
 
-/** Bump when facts change shape, so old cache entries are ignored. */
-const FACTS_VERSION = 12;
+/** Bump when facts change shape or the walk that makes them changes, so old cache entries are ignored (13: a guessed release). */
+const FACTS_VERSION = 13;
 
 export function defaultCacheDir(): string {
   return process.env.KREVIEW_CACHE ?? join(homedir(), '.cache', 'kreview');
@@ -47,7 +53,7 @@ export function defaultCacheDir(): string {
  * (limits.cacheBytes): a long range review meets a new version of some file with nearly every
  * commit, and keeping every one made memory grow with the range. Keyed by content id and path.
  */
-const memory = new ByteLru<string, { facts: FileFacts; bytes: number }>(DEFAULT_LIMITS.cacheBytes);
+const memory = new ByteLru<string, { facts: FileFacts; bytes: number }>(cacheShare('facts', DEFAULT_LIMITS.cacheBytes));
 /** The key and estimated bytes of facts that were in `memory`, to find them again in a kept index. */
 const keptAs = new WeakMap<FileFacts, { key: string; bytes: number }>();
 
@@ -79,18 +85,18 @@ function recall(key: string): FileFacts | undefined {
  * Blob id (with the rules' salt and the path) -> the key its facts are kept under in `memory`: a
  * blob met again is found without reading it, and its facts are in memory, and counted, once.
  */
-const blobKeys = new ByteLru<string, string>(DEFAULT_LIMITS.cacheBytes / 4);
+const blobKeys = new ByteLru<string, string>(cacheShare('blobKeys', DEFAULT_LIMITS.cacheBytes));
 /** The last content id computed per path: comparing texts is much cheaper than hashing them again. */
-const lastId = new ByteLru<string, { text: string; salt: string; id: string }>(DEFAULT_LIMITS.cacheBytes / 4);
+const lastId = new ByteLru<string, { text: string; salt: string; id: string }>(cacheShare('textsByPath', DEFAULT_LIMITS.cacheBytes));
 /** Heap bytes of parsed facts per byte of their JSON (objects, arrays and strings), measured on btrfs-progs. */
 const HEAP_PER_JSON_BYTE = 3;
 
-/** The budget of the facts kept in memory (limits.cacheBytes of the run); the texts compared by path and the blob ids get a quarter each. */
-export function setFactsMemoryBudget(bytes: number): void {
-  memory.resize(bytes);
-  indexes.resize(bytes);
-  lastId.resize(Math.floor(bytes / 4));
-  blobKeys.resize(Math.floor(bytes / 4));
+/** The budgets of the facts, summary indexes, texts by path and blob keys kept in memory: their shares of limits.cacheBytes of the run. */
+export function setFactsMemoryBudget(cacheBytes: number): void {
+  memory.resize(cacheShare('facts', cacheBytes));
+  indexes.resize(cacheShare('summaryIndexes', cacheBytes));
+  lastId.resize(cacheShare('textsByPath', cacheBytes));
+  blobKeys.resize(cacheShare('blobKeys', cacheBytes));
 }
 
 function contentId(path: string, text: string, salt: string): string {
@@ -182,6 +188,12 @@ export async function factsForBlob(path: string, blob: string, read: () => Promi
   return found.facts;
 }
 
+/** The facts caches' entries and estimated bytes (for tests and benches). */
+export function factsMemoryKept(): Record<'facts' | 'indexes' | 'lastIds' | 'blobKeys', { count: number; bytes: number }> {
+  const of = (c: ByteLru<string, unknown>) => ({ count: c.size, bytes: c.bytes });
+  return { facts: of(memory), indexes: of(indexes), lastIds: of(lastId), blobKeys: of(blobKeys) };
+}
+
 /** Forget in-memory facts (for cold-run measurements). */
 export function clearFactsMemory(): void {
   memory.clear();
@@ -213,6 +225,51 @@ function directTags(fn: FunctionFacts, path: string, tagger: Tagger): Map<string
   return tags;
 }
 
+/** Bump when what is kept of direct tags changes shape. */
+const TAGS_VERSION = 1;
+
+function tagsFile(cacheDir: string, cacheId: string, key: string): string {
+  const name = createHash('sha256').update(`${TAGS_VERSION}\0${cacheId}\0${key}`).digest('hex').slice(0, 40);
+  return join(cacheDir, 'lock-tags', name.slice(0, 2), `${name}.json`);
+}
+
+/**
+ * The direct tags of the files' functions (directTags), read from the disk cache for files whose
+ * facts are kept under a content key, else computed and written there: tagging every call of a
+ * directory against the rules was a fifth of a warm one-patch review with a repository. Per
+ * file, in function order: [index, [[tag, callee], ...]] for the functions with any tag.
+ */
+function loadDirectTags(files: FileFacts[], tagger: Tagger, cacheDir: string | null): void {
+  if (!cacheDir || !tagger.cacheId) return;
+  let perTagger = direct.get(tagger);
+  if (!perTagger) {
+    perTagger = new WeakMap();
+    direct.set(tagger, perTagger);
+  }
+  for (const f of files) {
+    const kept = keptAs.get(f);
+    if (!kept || f.functions.length === 0 || perTagger.has(f.functions[0])) continue;
+    const file = tagsFile(cacheDir, tagger.cacheId, kept.key);
+    let saved: [number, [string, string][]][] | null = null;
+    try {
+      saved = JSON.parse(readFileSync(file, 'utf8')) as [number, [string, string][]][];
+    } catch {
+      // Not kept yet (or a torn write): computed below, then kept.
+    }
+    if (saved) {
+      const byIndex = new Map(saved);
+      f.functions.forEach((fn, i) => perTagger.set(fn, new Map((byIndex.get(i) ?? []).map(([tag, callee]) => [tag, [callee]]))));
+      continue;
+    }
+    const out: [number, [string, string][]][] = [];
+    f.functions.forEach((fn, i) => {
+      const tags = directTags(fn, f.path, tagger);
+      if (tags.size) out.push([i, [...tags].map(([tag, chain]) => [tag, chain[0]])]);
+    });
+    writeAtomically(file, JSON.stringify(out));
+  }
+}
+
 /** At most this many, too: a file missing from memory is looked for in each (recall), and more held more heap for the collector to mark without more reuse (btrfs-progs). */
 const MAX_INDEXES = 4;
 /**
@@ -222,7 +279,7 @@ const MAX_INDEXES = 4;
  * Keyed by the content of every file, so the versions of one directory that a range's commits in
  * flight need (one commit's post-image is often the next one's pre-image) are kept side by side.
  */
-const indexes = new ByteLru<string, { files: FileFacts[]; index: SummaryIndex; byKey: Map<string, FileFacts> }>(DEFAULT_LIMITS.cacheBytes, MAX_INDEXES);
+const indexes = new ByteLru<string, { files: FileFacts[]; index: SummaryIndex; byKey: Map<string, FileFacts> }>(cacheShare('summaryIndexes', DEFAULT_LIMITS.cacheBytes), MAX_INDEXES);
 /** Heap bytes of a function's facts not kept in `memory` (a header's trusted part): few calls, no edges. */
 const UNKEPT_FUNCTION_BYTES = 256;
 
@@ -230,7 +287,7 @@ const UNKEPT_FUNCTION_BYTES = 256;
  * The SummaryIndex of these facts, reused while the same facts objects come back (consecutive
  * patches of one directory, and the pre- and post-image of a patch that changes little).
  */
-export function summaryIndexFor(files: FileFacts[], tagger: Tagger, depth: number): SummaryIndex {
+export function summaryIndexFor(files: FileFacts[], tagger: Tagger, depth: number, cacheDir: string | null = null): SummaryIndex {
   let bytes = 0;
   const parts: string[] = [String(depth)];
   for (const f of files) {
@@ -241,6 +298,7 @@ export function summaryIndexFor(files: FileFacts[], tagger: Tagger, depth: numbe
   const key = parts.join('|');
   const hit = indexes.get(key);
   if (hit && hit.files.length === files.length && hit.files.every((f, i) => f === files[i]) && hit.index.tagger === tagger) return hit.index;
+  loadDirectTags(files, tagger, cacheDir);
   const index = new SummaryIndex(files, tagger, depth);
   const byKey = new Map<string, FileFacts>();
   for (const f of files) {

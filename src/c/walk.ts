@@ -5,6 +5,7 @@ import type { CFunction, SyntaxNode } from './parse.js';
 import { GAP_MARKER, LEAD_MARKER } from './slice.js';
 import { globToRegExp, type LockModel, type PrimitiveSpec, type Success } from './lock-model.js';
 import { heldLocks, mergeStates, stateKey, stateSignature, type Held, type LockState } from './lock-state.js';
+import { ANY_KIND } from './contracts.js';
 
 export interface CallEvent {
   callee: string;
@@ -729,6 +730,13 @@ class Walker {
     assignedTo: string | null,
   ): { state: LockState; binding?: Binding; conditional?: { held: LockState; success: Success } } {
     if (s === null) return { state: null };
+    if (p.op === 'acquire' && p.kind === ANY_KIND) {
+      // An annotated acquire whose kind is not told takes back the caller's lock of that expression.
+      const key = p.arg !== null && args[p.arg] !== undefined ? normaliseLockExpr(args[p.arg], this.syntax.unwrap) + (p.suffix ?? '') : null;
+      const known = key === null ? undefined : [...s.values()].find((h) => h.key === key);
+      if (!known) return { state: s };
+      p = { ...p, kind: known.kind };
+    }
     const id = this.lockFor(p, args, assignedTo);
     if (!id) return { state: s };
     const sk = stateKey(p.kind, id.key);
@@ -804,12 +812,17 @@ class Walker {
     if (this.live) {
       // Twice only for the same lock: two unlocks of two different locks of a kind are two releases.
       // Contexts nest (rcu_read_lock twice, then two unlocks), so they are never "twice".
-      const double = !!existing && existing.status === 'released' && existing.definite && existing.key === key && !existing.unordered;
+      // A release matched to the lock under another name was a guess: the lock's own release after it is not a second one.
+      const double = !!existing && existing.status === 'released' && existing.definite && existing.key === key && !existing.unordered && !existing.aliasRelease;
       this.releases.push({ kind: p.kind, key, callee: p.name, line: at, double, matched: !!existing });
     }
     if (!target || !existing) return s;
     const out = new Map(s);
-    out.set(target, { ...existing, status: 'released', definite: existing.status === 'held' ? existing.definite : false, line: at });
+    // After a guessed release, the lock's own release is the real one: as definite as the guess was.
+    const released: Held = { ...existing, status: 'released', definite: existing.status === 'held' || (existing.aliasRelease && existing.key === key) ? existing.definite : false, line: at };
+    if (existing.key !== key) released.aliasRelease = true;
+    else delete released.aliasRelease;
+    out.set(target, released);
     return out;
   }
 

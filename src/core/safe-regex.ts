@@ -4,6 +4,7 @@
 // RE2 cannot express (backreferences, lookaround) is refused with one line, never run by V8.
 import { RE2JS } from 're2js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
+import { requiredLiteral } from './regex-literal.js';
 import { KreviewError } from './types.js';
 
 /**
@@ -15,6 +16,8 @@ export class LinearRegExp extends RegExp {
   private re2: RE2JS | null = null;
   /** The pattern as given (`source` is V8's rewriting of it). */
   readonly pattern: string;
+  /** What every match contains (regex-literal.ts): an input without it is answered without RE2. */
+  private readonly literal: string | null;
 
   /**
    * `compileNow` false: the RE2 program is built at the first match, for a pattern known to be valid
@@ -25,6 +28,7 @@ export class LinearRegExp extends RegExp {
     // V8 checks the syntax (and keeps `source` for messages); it never matches with it.
     super(source);
     this.pattern = source;
+    this.literal = requiredLiteral(source);
     if (compileNow) this.re2 = RE2JS.compile(source);
   }
 
@@ -34,11 +38,20 @@ export class LinearRegExp extends RegExp {
   }
 
   override test(input: string): boolean {
-    return this.engine.test(String(input));
+    const s = String(input);
+    if (this.literal !== null && !s.includes(this.literal)) return false;
+    return this.engine.test(s);
+  }
+
+  /** RE2 on the whole input, never answered by the literal: what a pattern's cost is timed on. */
+  testByEngine(input: string): boolean {
+    return this.engine.test(input);
   }
 
   override exec(input: string): RegExpExecArray | null {
-    return this.engine.exec(String(input)) as RegExpExecArray | null;
+    const s = String(input);
+    if (this.literal !== null && !s.includes(this.literal)) return null;
+    return this.engine.exec(s) as RegExpExecArray | null;
   }
 }
 
@@ -67,7 +80,7 @@ export function linearRegExp(source: string, limits: Pick<Limits, 'regexMs' | 'l
   let best = Infinity;
   for (let i = 0; i < 3 && best > limits.regexMs; i++) {
     const started = process.cpuUsage();
-    for (const p of probes(limits.lineLength)) re.test(p);
+    for (const p of probes(limits.lineLength)) re.testByEngine(p);
     const used = process.cpuUsage(started);
     best = Math.min(best, (used.user + used.system) / 1000);
   }
@@ -75,9 +88,55 @@ export function linearRegExp(source: string, limits: Pick<Limits, 'regexMs' | 'l
   return re;
 }
 
-/** A shell-style glob (`*`, `?`) on a whole name, matched by RE2: many stars cannot make it backtrack. */
+/**
+ * `*` and `?` on a whole name by one scan that goes back only to the last star: at most name length
+ * times glob length steps, however many stars (no backtracking blow-up), and no RE2 program to run.
+ */
+export function globMatches(glob: string, name: string): boolean {
+  let g = 0;
+  let n = 0;
+  let star = -1;
+  let mark = 0;
+  while (n < name.length) {
+    if (g < glob.length && (glob[g] === '?' || glob[g] === name[n])) {
+      g++;
+      n++;
+    } else if (g < glob.length && glob[g] === '*') {
+      star = g++;
+      mark = n;
+    } else if (star >= 0) {
+      g = star + 1;
+      n = ++mark;
+    } else return false;
+  }
+  while (g < glob.length && glob[g] === '*') g++;
+  return g === glob.length;
+}
+
+/** Characters RE2's `.` treats otherwise than one UTF-16 unit (a line break, beyond ASCII): such names go to RE2. */
+const NOT_PLAIN = /[\n\u0080-\uffff]/;
+
+/**
+ * A glob as a RegExp (what rule code keeps): `test` scans it (globMatches), a name met in every walk
+ * of the tree, where RE2 on `^.*_lock$` was a measured part of a review; `exec` runs the RE2 pattern.
+ */
+class LinearGlob extends LinearRegExp {
+  constructor(
+    private readonly glob: string,
+    pattern: string,
+  ) {
+    super(pattern, false);
+  }
+
+  override test(input: string): boolean {
+    const s = String(input);
+    return NOT_PLAIN.test(s) ? super.test(s) : globMatches(this.glob, s);
+  }
+}
+
+/** A shell-style glob (`*`, `?`) on a whole name, matched in linear time: many stars cannot make it backtrack. */
 export function linearGlob(glob: string): RegExp {
   const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
   // Every character that means something to RE2 is escaped: the pattern is valid, built when first matched.
-  return new LinearRegExp(`^${body}$`, false);
+  return new LinearGlob(glob, `^${body}$`);
 }

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
 import { ByteLru } from '../core/byte-lru.js';
+import { cacheShare } from '../core/cache-shares.js';
 import { DEFAULT_LIMITS } from '../core/limits.js';
 import { KreviewError } from '../core/types.js';
 import type { CommitInfo, History, HistoryImport, ObjectType, ResolvedObject } from './history-types.js';
@@ -17,7 +18,7 @@ import { compareSubject } from '../patch/subject-match.js';
 import { compareVersions, globToRegExp, listTags, type ReleaseTag } from './release-tags.js';
 import { listTree } from './tree-list.js';
 import { DiffTree, type DiffSource } from './diff-tree.js';
-import { assertGitRepo, assertSafeRev, isFullOid, runGit } from './run-git.js';
+import { assertGitRepo, assertSafeRev, isFullOid, runGit, streamGit } from './run-git.js';
 
 export interface OpenHistoryOptions {
   cacheDir?: string;
@@ -34,9 +35,12 @@ const NO_SUCH_OBJECT = 'f'.repeat(40);
 /** Open the History of `repo`, building or extending its index first. */
 export async function openHistory(repo: string, opts: OpenHistoryOptions = {}): Promise<History> {
   const dir = resolvePath(repo);
-  if (!opts.checked) await assertGitRepo(dir);
+  // One git for both questions: the check that words the error (dubious ownership...) only when it failed.
   const r = await runGit(dir, ['rev-parse', '--git-common-dir']);
-  if (r.code !== 0) throw new KreviewError(`${dir} is not a git repository`);
+  if (r.code !== 0) {
+    if (!opts.checked) await assertGitRepo(dir);
+    throw new KreviewError(`${dir} is not a git repository`);
+  }
   const gitDir = await realpath(resolvePath(dir, r.stdout.trim()));
   const identity = await identityOf(gitDir);
   const index = HistoryIndex.open(dir, gitDir, opts.cacheDir ?? defaultCacheDir());
@@ -79,14 +83,14 @@ class GitHistory implements History, DiffSource {
   /** Bumped when the release tags change, so release answers cached under the old ones are not used. */
   private tagsVersion = 0;
   /** Listings by tree id (a tree's content never changes); the latest, within a byte budget. */
-  private trees = new ByteLru<string, Map<string, string>>(DEFAULT_LIMITS.cacheBytes / 8);
+  private trees = new ByteLru<string, Map<string, string>>(cacheShare('treeListings', DEFAULT_LIMITS.cacheBytes));
   private updating: Promise<unknown> = Promise.resolve();
   /**
    * Release labellings by base, within a byte budget: each holds a label per commit of the history
    * (4.8 MB on a kernel's), and 256 of them by count could pass a gigabyte. Bases that see the same
    * tags share one labelling; it is counted with each (shared ones are dropped a little early).
    */
-  private releases = new ByteLru<string, { names: string[]; ids: number[]; labels: Int32Array }>(DEFAULT_LIMITS.cacheBytes / 8);
+  private releases = new ByteLru<string, { names: string[]; ids: number[]; labels: Int32Array }>(cacheShare('releases', DEFAULT_LIMITS.cacheBytes));
 
   private readonly progress: ((msg: string) => void) | undefined;
 
@@ -268,10 +272,17 @@ class GitHistory implements History, DiffSource {
     if (this.index.visibleMax >= IMPORT_COMMITS) return null;
     const roots = (await runGit(this.repo, ['rev-list', '--max-parents=0', 'HEAD'], { timeoutMs: 30_000 })).stdout.split('\n').filter(isFullOid);
     for (const root of roots.slice(0, 4)) {
-      const listed = await runGit(this.repo, ['ls-tree', '-r', '-z', '--name-only', root], { timeoutMs: 60_000 });
-      if (listed.code !== 0) continue;
+      // Counted as the listing streams by (a kernel tree's is 3 MB): never gathered or decoded.
       let files = 0;
-      for (let i = listed.stdout.indexOf('\0'); i >= 0; i = listed.stdout.indexOf('\0', i + 1)) files++;
+      const listed = await streamGit(
+        this.repo,
+        ['ls-tree', '-r', '-z', '--name-only', root],
+        (b) => {
+          for (let i = b.indexOf(0); i >= 0; i = b.indexOf(0, i + 1)) files++;
+        },
+        { timeoutMs: 60_000 },
+      );
+      if (listed.code !== 0) continue;
       if (files < IMPORT_FILES) continue;
       const info = (await this.commits([root])).get(root);
       return { root, subject: info?.subject ?? '', files };

@@ -182,12 +182,25 @@ const CONFIDENCE_RANK = { low: 0, medium: 1, high: 2 } as const;
  * A patch that did not apply was read from its hunks laid over a base it was not written against: the
  * code around them, and which function a line belongs to, are the base's guess, not the author's tree.
  * Such a finding is never sure (so a list does not mail it by default); the reason joins its basis.
+ * `placed` is what was done instead when the file's hunks were placed in the base's copy (the
+ * workspace's own words, which a check may have put in the basis already: said once).
  */
-export function unappliedCode(f: Finding, base: string): Finding {
+export function unappliedCode(f: Finding, base: string, placed?: string): Finding {
   if (f.location.kind !== 'file') return f;
-  const why = `the patch did not apply to ${base}: the code was read from its hunks`;
+  const why = placed ?? `the patch did not apply to ${base}: the code was read from its hunks`;
   const confidence = CONFIDENCE_RANK[f.confidence ?? 'high'] > CONFIDENCE_RANK.medium ? 'medium' : (f.confidence ?? 'high');
-  return { ...f, confidence, basis: { path: f.basis?.path ?? [], inferred: f.basis?.inferred ?? [], unknown: [...(f.basis?.unknown ?? []), why] } };
+  const unknown = f.basis?.unknown ?? [];
+  return { ...f, confidence, basis: { path: f.basis?.path ?? [], inferred: f.basis?.inferred ?? [], unknown: unknown.includes(why) ? unknown : [...unknown, why] } };
+}
+
+/** What was assumed for each file of a patch that did not apply whose hunks were placed in the base. */
+async function placedFiles(workspace: Workspace, findings: Finding[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const path of new Set(findings.flatMap((f) => (f.location.kind === 'file' ? [f.location.path] : [])))) {
+    const assumed = (await workspace.postImage(path))?.assumed;
+    if (assumed) out.set(path, assumed);
+  }
+  return out;
 }
 
 /** `fn` over `items` with at most `limit` running at once; results in the order of `items`. */
@@ -242,7 +255,10 @@ async function reviewPatch(
     const move = (l: Location): Location => (l.kind === 'file' ? { ...l, line: back(l.path, l.line) } : l);
     findings = findings.map((f) => ({ ...f, location: move(f.location), ...(f.related ? { related: f.related.map((r) => ({ ...r, location: move(r.location) })) } : {}) }));
   }
-  if (workspace.applied === false) findings = findings.map((f) => unappliedCode(f, workspace.base.label));
+  if (workspace.applied === false) {
+    const placed = await placedFiles(workspace, findings);
+    findings = findings.map((f) => unappliedCode(f, workspace.base.label, f.location.kind === 'file' ? placed.get(f.location.path) : undefined));
+  }
   // A commit's diff is loaded lazily; the filter and the renderers need it only for code findings.
   let files = patch.files;
   if (files.length === 0 && findings.some((f) => f.location.kind === 'file')) {

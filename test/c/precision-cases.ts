@@ -707,4 +707,226 @@ static loff_t FN(struct file *filp, loff_t off)
 }`,
     fire: [],
   },
+  // A release that is a guess, or a lock taken back by an annotated helper, is not a second release.
+  {
+    name: 'a helper annotated __acquires(op->lock), whose field type the annotation does not tell, takes back the lock the caller dropped: the unlock after it is not a second one (orangefs service_operation)',
+    dir: 'fs/orangefs',
+    code: `
+static int FN_wait(struct gad_op *op, long timeout)
+	__acquires(op->lock);
+
+int FN(struct gad_op *op)
+{
+	int ret;
+
+	spin_lock(&gad_list_lock);
+	spin_lock(&op->lock);
+	op->state = 1;
+	spin_unlock(&op->lock);
+	spin_unlock(&gad_list_lock);
+	ret = FN_wait(op, 10);
+	if (!ret) {
+		spin_unlock(&op->lock);
+		ret = op->status;
+		goto out;
+	}
+	gad_cleanup(op);
+out:
+	return ret;
+}
+
+static int FN_wait(struct gad_op *op, long timeout)
+	__acquires(op->lock)
+{
+	for (;;) {
+		spin_lock(&op->lock);
+		if (op->done)
+			break;
+		spin_unlock(&op->lock);
+		timeout = gad_sleep(op, timeout);
+	}
+	return op->status;
+}`,
+    fire: [],
+  },
+  {
+    name: 'control: after the annotated helper takes the lock back, unlocking it twice on one path still fires',
+    dir: 'fs/orangefs',
+    code: `
+static int FN_wait(struct gad_op *op, long timeout)
+	__acquires(op->lock);
+
+int FN(struct gad_op *op)
+{
+	int ret;
+
+	spin_lock(&op->lock);
+	op->state = 1;
+	spin_unlock(&op->lock);
+	ret = FN_wait(op, 10);
+	spin_unlock(&op->lock);
+	op->state = 2;
+	spin_unlock(&op->lock);
+	return ret;
+}`,
+    fire: ['lock/unbalanced'],
+  },
+  {
+    name: "the unlock of a mutex a helper try-locked (&(*ctx)->mux) is not the lists mutex written another way: that mutex's own unlock next is not a second one (ecryptfs send_message_locked)",
+    dir: 'fs/ecryptfs',
+    code: `
+static DEFINE_MUTEX(gad_lists_mux);
+
+static int FN_claim(struct gad_ctx **ctx)
+{
+	struct gad_ctx *c;
+
+	list_for_each_entry(c, &gad_free_list, node) {
+		if (mutex_trylock(&c->mux)) {
+			*ctx = c;
+			return 0;
+		}
+	}
+	return -ENOMEM;
+}
+
+int FN(char *data, struct gad_ctx **ctx)
+{
+	int rc;
+
+	mutex_lock(&gad_lists_mux);
+	rc = FN_claim(ctx);
+	if (rc) {
+		mutex_unlock(&gad_lists_mux);
+		goto out;
+	}
+	gad_move_to_alloc(*ctx);
+	mutex_unlock(&(*ctx)->mux);
+	mutex_unlock(&gad_lists_mux);
+	rc = gad_push(data, *ctx);
+out:
+	return rc;
+}`,
+    fire: [],
+  },
+  {
+    name: "control: the lists mutex unlocked by its own name twice after the other mutex's unlock still fires",
+    dir: 'fs/ecryptfs',
+    code: `
+static DEFINE_MUTEX(gad_lists_mux);
+
+int FN(char *data, struct gad_ctx *ctx)
+{
+	int rc;
+
+	mutex_lock(&gad_lists_mux);
+	gad_move_to_alloc(ctx);
+	mutex_unlock(&ctx->mux);
+	mutex_unlock(&gad_lists_mux);
+	rc = gad_push(data, ctx);
+	mutex_unlock(&gad_lists_mux);
+	return rc;
+}`,
+    fire: ['lock/unbalanced'],
+  },
+  {
+    name: 'a loop under a lock the function must hold (__must_hold) drops it on the way to an -EAGAIN return and takes it back first (pnfs bulk destroy by server)',
+    dir: 'fs/nfs',
+    code: `
+static int FN(struct gad_client *clp, struct gad_server *server, struct list_head *out)
+	__must_hold(&clp->cl_lock)
+	__must_hold(RCU)
+{
+	struct gad_hdr *lo, *next;
+	struct inode *inode;
+
+	list_for_each_entry_safe(lo, next, &server->layouts, node) {
+		if (test_bit(1, &lo->flags))
+			continue;
+		if (!gad_sb_active(server->super))
+			break;
+		inode = gad_grab_inode(lo);
+		if (inode != NULL) {
+			if (gad_add_list(inode, out))
+				continue;
+			rcu_read_unlock();
+			spin_unlock(&clp->cl_lock);
+			iput(inode);
+		} else {
+			rcu_read_unlock();
+			spin_unlock(&clp->cl_lock);
+		}
+		gad_sb_deactive(server->super);
+		spin_lock(&clp->cl_lock);
+		rcu_read_lock();
+		return -EAGAIN;
+	}
+	return 0;
+}`,
+    fire: [],
+  },
+  // A field name several structures give their lock keeps its owner in the lock's class.
+  {
+    name: "a daemon's mux and a message context's mux are two locks, each ordered against the lists mutex its own way (ecryptfs exorcise_daemon, send_message_locked)",
+    dir: 'fs/ecryptfs',
+    code: `
+static DEFINE_MUTEX(gad_lists_mux);
+
+int FN_exorcise(struct gad_daemon *daemon)
+{
+	struct gad_ctx *c, *tmp;
+
+	mutex_lock(&daemon->mux);
+	if (daemon->busy) {
+		mutex_unlock(&daemon->mux);
+		return -EBUSY;
+	}
+	mutex_lock(&gad_lists_mux);
+	list_for_each_entry_safe(c, tmp, &daemon->queue, node)
+		gad_ctx_free(c);
+	mutex_unlock(&gad_lists_mux);
+	mutex_unlock(&daemon->mux);
+	kfree(daemon);
+	return 0;
+}
+
+int FN_fail_send(struct gad_ctx **msg_ctx)
+{
+	mutex_lock(&gad_lists_mux);
+	mutex_lock(&(*msg_ctx)->mux);
+	gad_ctx_free(*msg_ctx);
+	mutex_unlock(&(*msg_ctx)->mux);
+	mutex_unlock(&gad_lists_mux);
+	*msg_ctx = NULL;
+	return 0;
+}`,
+    fire: [],
+  },
+  {
+    name: "control: the daemon's own mux taken in both orders against the lists mutex is still an inversion",
+    dir: 'fs/ecryptfs',
+    code: `
+static DEFINE_MUTEX(gad_queue_mux);
+
+int FN_exorcise(struct gad_dmn *dmn)
+{
+	mutex_lock(&dmn->mux);
+	mutex_lock(&gad_queue_mux);
+	gad_drop_queue(dmn);
+	mutex_unlock(&gad_queue_mux);
+	mutex_unlock(&dmn->mux);
+	return 0;
+}
+
+int FN_requeue(struct gad_dmn *dmn)
+{
+	mutex_lock(&gad_queue_mux);
+	mutex_lock(&dmn->mux);
+	gad_requeue(dmn);
+	mutex_unlock(&dmn->mux);
+	mutex_unlock(&gad_queue_mux);
+	return 0;
+}`,
+    fire: ['lock/lock-order-inversion', 'lock/lock-order-inversion'],
+  },
 ];

@@ -60,8 +60,18 @@ function review(context: string) {
   const file = join(repo.dir, '..', `${repo.dir.split('/').pop()}.patch`);
   writeFileSync(file, mail(context));
   const r = runCli(['review', '--repo', repo.dir, file, '--format', 'json']);
-  const out = JSON.parse(r.stdout) as { series: { patches: { applied: boolean | null; findings: { id: string; confidence?: string; basis?: { unknown: string[] } }[] }[] }[] };
+  const out = JSON.parse(r.stdout) as {
+    series: { patches: { applied: boolean | null; findings: { id: string; message: string; explanation?: string; confidence?: string; basis?: { unknown: string[] } }[] }[] }[];
+  };
   return out.series[0].patches[0];
+}
+
+function rendered(context: string): string {
+  const repo = new TestRepo();
+  repo.commit('base', { files: { 'fs/btrfs/fill.c': BASE } });
+  const file = join(repo.dir, '..', `${repo.dir.split('/').pop()}.patch`);
+  writeFileSync(file, mail(context));
+  return runCli(['review', '--repo', repo.dir, file, '--format', 'text']).stdout;
 }
 
 describe('a patch that does not apply', () => {
@@ -71,8 +81,23 @@ describe('a patch that does not apply', () => {
     const f = p.findings.find((x) => x.id === 'lock/reserve-under-page-lock');
     // Placed in the base's function with less context matching (git apply -C2): a guess, said as one.
     expect(f?.confidence).toBe('low');
-    expect(f?.basis?.unknown.join('\n')).toMatch(/git apply -C2/);
-    expect(f?.basis?.unknown.join('\n')).toMatch(/the patch did not apply to HEAD [0-9a-f]{12}: the code was read from its hunks/);
+    // Said once: in the explanation for readers, and one basis entry for JSON that says what was
+    // done (placed with git apply -C2), not that the code was read from its hunks.
+    expect(f?.message).not.toMatch(/assumed|does not apply/);
+    expect(f?.explanation?.match(/does not apply/g)).toHaveLength(1);
+    expect(f?.explanation).toMatch(/What was assumed: the patch does not apply to fs\/btrfs\/fill\.c at HEAD [0-9a-f]{12} as mailed; its hunks were placed .*\(git apply -C2\)/);
+    const placedWhy = (f?.basis?.unknown ?? []).filter((u) => /appl/.test(u));
+    expect(placedWhy).toHaveLength(1);
+    expect(placedWhy[0]).toMatch(/^the patch does not apply to fs\/btrfs\/fill\.c at HEAD [0-9a-f]{12} as mailed; its hunks were placed .*\(git apply -C2\)/);
+    expect(f?.basis?.unknown.join('\n')).not.toMatch(/read from its hunks/);
+  });
+
+  it('says what was assumed once in the text a reader sees', () => {
+    const out = rendered('static int fill(struct inode *inode, struct page *page, int flags)');
+    // The review's own note on the file says it once above; the finding says it once more, not twice.
+    const finding = out.slice(out.indexOf('NOTE: btrfs_delalloc_reserve_space()'));
+    expect(finding).toMatch(/^NOTE: btrfs_delalloc_reserve_space\(\)/);
+    expect(finding.match(/hunks were placed/g)).toHaveLength(1);
   });
 
   it('the same change applying is a sure finding (the control)', () => {

@@ -1,0 +1,50 @@
+// Opening a History asks git where the repository is once: every `kreview review --repo` opens one,
+// and each git spawned from a process holding the lock check's heap cost tens of milliseconds.
+// A directory that is no repository still gets its one-line error. Real git, counted on PATH.
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openHistory } from '../../src/git/history.js';
+import { TestRepo } from '../helpers/git-repo.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'kreview-open-spawns-'));
+const repo = new TestRepo();
+afterAll(() => {
+  repo.remove();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+/** The gits `fn` runs, by their subcommand words, through a `git` first on PATH that logs and runs the real one. */
+async function gitsDuring(fn: () => Promise<void>): Promise<string[]> {
+  const bin = mkdtempSync(join(tmp, 'bin-'));
+  const log = join(bin, 'log');
+  const real = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+  writeFileSync(join(bin, 'git'), `#!/bin/sh\nfor a in "$@"; do case "$a" in rev-parse|rev-list|ls-tree|for-each-ref|cat-file) echo "$a" >> '${log}';; esac; done\nexec '${real}' "$@"\n`);
+  chmodSync(join(bin, 'git'), 0o755);
+  const path = process.env.PATH;
+  process.env.PATH = `${bin}:${path}`;
+  try {
+    await fn();
+  } finally {
+    process.env.PATH = path;
+  }
+  return existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : [];
+}
+
+describe('opening a History', () => {
+  it('runs one rev-parse', async () => {
+    repo.commit('first\n', { files: { 'a.c': 'int a;\n' } });
+    const gits = await gitsDuring(async () => {
+      const h = await openHistory(repo.dir, { cacheDir: join(tmp, 'cache') });
+      await h.close();
+    });
+    expect(gits.filter((g) => g === 'rev-parse')).toHaveLength(1);
+  });
+
+  it('still says in one line that a plain directory is no repository', async () => {
+    const plain = mkdtempSync(join(tmp, 'plain-'));
+    await expect(openHistory(plain, { cacheDir: join(tmp, 'cache') })).rejects.toThrow(/is not a git repository$/);
+  });
+});
