@@ -1,6 +1,6 @@
 // The one review pipeline every integration calls: for each patch of a series, build its
 // workspace, run the checks, keep the findings a reader should see.
-import type { Check } from '../core/check.js';
+import type { Check, Workspace } from '../core/check.js';
 import type { KreviewConfig } from '../core/config.js';
 import type { Finding, Location, Patch, PatchReview, Review, Series, SeriesRoute } from '../core/types.js';
 import type { History } from '../git/history-types.js';
