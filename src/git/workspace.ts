@@ -31,8 +31,8 @@ export interface WorkspaceOptions {
   base?: string;
   /** Why that base, when it was chosen rather than given (`base-commit: 1234`, `[PATCH net-next] net-next`). */
   baseWhy?: string;
-  /** The workspace of the previous patch of the series: this patch applies on its post-images. */
-  previous?: Workspace;
+  /** The previous patch of the series (its files and post-images, postImagesOf): this patch applies on its post-images. */
+  previous?: PreviousPatch;
   /** Bounds on the images built (defaults: DEFAULT_LIMITS). */
   limits?: Pick<Limits, 'linesPerFile'>;
   /**
@@ -40,6 +40,22 @@ export interface WorkspaceOptions {
    * whole, for low-confidence findings; false reads it from its hunks only. Default true.
    */
   placeUnapplied?: boolean;
+}
+
+/** What a patch of a series needs of the one before it: which files it left, and their text. */
+export type PreviousPatch = Pick<Workspace, 'files' | 'postImage'>;
+
+/**
+ * The post-images of a reviewed patch, apart from its workspace: a workspace reads its base through
+ * the previous patch's, so handing the next patch the workspace itself kept every earlier patch of
+ * the series (its pre- and post-images) alive until the series ended. Taken apart, a long series
+ * holds one patch's images at a time.
+ */
+export async function postImagesOf(ws: Workspace): Promise<PreviousPatch> {
+  const files = await ws.files();
+  const posts = new Map<string, FileImage | null>();
+  for (const f of files) if (f.newPath !== null && !posts.has(f.newPath)) posts.set(f.newPath, await ws.postImage(f.newPath));
+  return { files: async () => files, postImage: async (path) => posts.get(path) ?? null };
 }
 
 interface Images {
@@ -86,7 +102,7 @@ function findFile(files: FileDiff[], path: string): FileDiff | undefined {
 }
 
 /** Reads the base tree, or the previous patch's post-image of a file it touched. */
-function baseReaders(history: History | null, base: BaseInfo, previous: Workspace | undefined) {
+function baseReaders(history: History | null, base: BaseInfo, previous: PreviousPatch | undefined) {
   return {
     async readBaseFile(path: string): Promise<string | null> {
       if (previous && findFile(await previous.files(), path)?.newPath === path) {
@@ -161,7 +177,7 @@ async function mailWorkspace(
   placer: History | null,
   history: History | null,
   base: BaseInfo,
-  previous: Workspace | undefined,
+  previous: PreviousPatch | undefined,
   notes: string[],
   maxLines: number,
 ): Promise<GitWorkspace> {
@@ -259,7 +275,7 @@ async function preImageOf(
   f: FileDiff,
   history: History | null,
   base: BaseInfo,
-  previous: Workspace | undefined,
+  previous: PreviousPatch | undefined,
   previousFiles: FileDiff[],
 ): Promise<{ text: string; complete: boolean; label: string } | null> {
   if (f.oldPath === null) return { text: '', complete: true, label: 'an empty file' };

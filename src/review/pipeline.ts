@@ -6,7 +6,7 @@ import type { Finding, Location, Patch, PatchReview, Review, Series, SeriesRoute
 import type { History } from '../git/history-types.js';
 import type { Maintainers } from '../git/maintainers.js';
 import { baseCandidates, chooseBase, routePatch, type PatchRoute } from '../git/route.js';
-import { createWorkspace, type GitWorkspace } from '../git/workspace.js';
+import { createWorkspace, postImagesOf, type GitWorkspace, type PreviousPatch } from '../git/workspace.js';
 import { commitSeries } from '../series/group.js';
 import { filterFindings, isEnabled } from './filter.js';
 import { errorMessage } from '../core/errors.js';
@@ -92,9 +92,10 @@ export async function reviewSeries(series: Series, opts: ReviewOptions): Promise
     }
     const routed = opts.route ? await routeSeries(series, opts, opts.route) : null;
     const run = routed ? { ...withHistory, base: routed.route.base ?? opts.base, baseWhy: routed.route.baseWhy } : withHistory;
-    // Mail patches build on each other: patch 2 applies to patch 1's post-image.
+    // Mail patches build on each other: patch 2 applies to patch 1's post-image. Only that is
+    // carried to the next patch, not the workspace, so a long series holds one patch's images at a time.
     const patches: PatchReview[] = [];
-    let previous: Workspace | undefined;
+    let previous: PreviousPatch | undefined;
     // b4 and format-patch --base put base-commit: in the cover letter (or the last patch) only.
     const seriesBase = series.cover?.baseCommit ?? series.patches.find((p) => p.baseCommit)?.baseCommit ?? null;
     for (const [i, original] of series.patches.entries()) {
@@ -106,7 +107,7 @@ export async function reviewSeries(series: Series, opts: ReviewOptions): Promise
       const patch = original.baseCommit || !seriesBase ? original : { ...original, baseCommit: seriesBase };
       const pr = await reviewPatch(patch, series, run, checks, previous);
       patches.push(pr.review);
-      previous = pr.workspace;
+      previous = await postImagesOf(pr.workspace);
     }
     return routed ? { series, patches, route: routed.route } : { series, patches };
   } finally {
@@ -221,7 +222,7 @@ async function reviewPatch(
   series: Series,
   opts: ReviewOptions & { history: History | null; baseWhy?: string },
   checks: Check[],
-  previous: Workspace | undefined,
+  previous: PreviousPatch | undefined,
 ): Promise<{ review: PatchReview; workspace: GitWorkspace }> {
   // A malformed but reviewable patch (hunk counts that do not match) is reviewed: its decoding
   // problems are warnings of the review, not errors (errors fail a `kreview watch --once` pass).

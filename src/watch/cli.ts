@@ -5,6 +5,7 @@ import { KreviewError } from '../core/types.js';
 import { openState } from '../state/open-state.js';
 import { queueIncoming, readAllLimited } from '../sources/ingest.js';
 import { Watcher } from './daemon.js';
+import { boundHeapGrowth } from './heap-growth.js';
 import { loadPolicy } from './policy.js';
 import { statusText } from './status.js';
 import { DEFAULT_WEB_HOST, type RouteHandler } from '../web/server.js';
@@ -108,6 +109,8 @@ export function registerWatchCommands(program: Command): void {
         }
         return;
       }
+      // A long-lived reviewer: the heap kept near what the caches hold, not several times it.
+      boundHeapGrowth();
       // The web view serves /healthz and /metrics too; --metrics-port alone serves only those.
       const metrics = o.metricsPort === undefined && port === null ? undefined : new Metrics();
       // JSON lines carry every level (a collector filters them); the terminal gets info and above.

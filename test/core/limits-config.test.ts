@@ -8,7 +8,7 @@ import { defaultConfig, mergeConfig } from '../../src/core/config.js';
 import { DEFAULT_LIMITS } from '../../src/core/limits.js';
 import { buildConfig } from '../../src/cli/review-command.js';
 import { MaildirSource } from '../../src/sources/maildir.js';
-import { parsePolicy } from '../../src/watch/policy.js';
+import { DAEMON_LIMITS, parsePolicy } from '../../src/watch/policy.js';
 import type { RawMessage } from '../../src/watch/raw-message.js';
 
 const BOT = 'bot:\n  address: kreview@bots.example.org\n';
@@ -36,9 +36,9 @@ describe('limits in configs', () => {
 
   it('a watch policy takes limits: at the top, and review.limits on top of that', () => {
     const p = parsePolicy(`${BOT}limits:\n  messageBytes: 1000\n  findingsPerMail: 3\nreview:\n  limits:\n    findingsPerMail: 9\n`, '/etc/kreview/policy.yml');
-    expect(p.limits).toEqual({ ...DEFAULT_LIMITS, messageBytes: 1000, findingsPerMail: 9 });
+    expect(p.limits).toEqual({ ...DAEMON_LIMITS, messageBytes: 1000, findingsPerMail: 9 });
     expect(p.review.limits).toBe(p.limits);
-    expect(parsePolicy(BOT, '/etc/p.yml').limits).toEqual(DEFAULT_LIMITS);
+    expect(parsePolicy(BOT, '/etc/p.yml').limits).toEqual(DAEMON_LIMITS);
     expect(() => parsePolicy(`${BOT}limits:\n  regexMs: 0\n`, '/etc/p.yml')).toThrow('policy /etc/p.yml: limits.regexMs: needs a whole number above 0');
     expect(() => parsePolicy(`${BOT}review:\n  limits:\n    nope: 1\n`, '/etc/p.yml')).toThrow('policy /etc/p.yml: review: limits.nope: not a limit');
   });

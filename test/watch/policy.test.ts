@@ -25,6 +25,14 @@ describe('watch policy', () => {
     expect(p.bot.domain).toBe('bots.example.org');
   });
 
+  it("the daemon's caches are half a one-off review's unless the policy sets limits.cacheBytes", () => {
+    const p = parsePolicy(BASE, '/etc/kreview/policy.yml');
+    expect(p.limits.cacheBytes).toBe(32 << 20);
+    expect(p.review.limits).toBe(p.limits);
+    expect(p.limits.reviewMsPerPatch).toBe(30_000);
+    expect(parsePolicy(`${BASE}limits: { cacheBytes: 67108864 }\n`, 'p.yml').limits.cacheBytes).toBe(64 << 20);
+  });
+
   it('bad values are one-line errors naming the file and the key', () => {
     expect(() => parsePolicy('bot: {}', 'p.yml')).toThrow(/^policy p\.yml: bot\.address: is required$/);
     expect(() => parsePolicy(`${BASE}lists:\n  - id: x\n    mode: loud\n`, 'p.yml')).toThrow(/^policy p\.yml: lists\[0\]\.mode: must be enabled, moderated, muted or github$/);
