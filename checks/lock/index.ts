@@ -21,6 +21,7 @@ import { headerContracts, setHeaderContractsBudget } from './tree-contracts.js';
 import { globOverreach, newOverreachNotes, sleepOverreach } from './glob-report.js';
 import { treeSleepIndex } from './tree-sleep.js';
 import { onPlacedHunks } from './placed.js';
+import { droppedNofsScopes } from './nofs-scope.js';
 import { setSleepRecordBudget } from '../../src/c/sleep-index.js';
 import type { LockModel, PrimitiveSpec } from '../../src/c/lock-model.js';
 
@@ -219,6 +220,8 @@ export async function runLockCheck(ctx: CheckContext): Promise<Finding[]> {
     .map((d) => withinLimits(d, d.newPath!, budget))
     .filter((t) => t.added.size > 0);
   if (touched.length === 0) return [];
+  // Read from the diff's own lines: a NOFS scope the patch takes away (nofs-scope.ts).
+  const scopeFindings = touched.flatMap((t) => droppedNofsScopes(t.diff, t.path));
 
   const posts = new Map<string, Awaited<ReturnType<Workspace['postImage']>>>();
   const pres = new Map<string, Awaited<ReturnType<Workspace['preImage']>>>();
@@ -296,7 +299,7 @@ export async function runLockCheck(ctx: CheckContext): Promise<Finding[]> {
       break;
     }
   }
-  return findings;
+  return [...findings, ...scopeFindings];
 }
 
 function checkFile(
