@@ -143,7 +143,38 @@ int demoo_reclaim(struct demoo_client *clp)
 `;
 const OWNERS_BUG = OWNERS_BEFORE.replace('\tlist_for_each_entry_safe(sp, tmp, &server->lru, lru)\n\t\tlist_move(&sp->lru, head);', '\tlist_for_each_entry_safe(sp, tmp, &server->lru, lru) {\n\t\tlist_del(&sp->lru);\n\t\tdemoo_free_owner(sp);\n\t}');
 
+// A sleeping helper inlined into its only caller: the function slept before the patch too (through
+// the helper), so the patch makes nothing new, whatever its callers hold.
+const INLINE_BEFORE = `#include "demoi.h"
+
+static void demoi_wait_idle(struct demoi_dev *d)
+{
+	mutex_lock(&d->idle_mutex);
+	d->idle = true;
+	mutex_unlock(&d->idle_mutex);
+}
+
+void demoi_quiesce(struct demoi_dev *d)
+{
+	demoi_wait_idle(d);
+	d->quiesced = true;
+}
+
+void demoi_stop(struct demoi_dev *d)
+{
+	spin_lock(&d->lock);
+	demoi_quiesce(d);
+	spin_unlock(&d->lock);
+}
+`;
+const INLINE_AFTER = INLINE_BEFORE.replace('\tdemoi_wait_idle(d);\n', '\tmutex_lock(&d->idle_mutex);\n\td->idle = true;\n\tmutex_unlock(&d->idle_mutex);\n');
+
 describe('a changed function that now sleeps, checked against its callers in the tree', () => {
+  it('quiet when the function slept before the patch too (a sleeping helper inlined)', async () => {
+    expect(INLINE_AFTER).not.toBe(INLINE_BEFORE);
+    expect(sleepy(await runLockCase({ before: { 'fs/demoi/dev.c': INLINE_BEFORE }, after: { 'fs/demoi/dev.c': INLINE_AFTER } }))).toEqual([]);
+  });
+
   it('two callers up, a may-sleep helper two deep: a low-confidence note naming the chain and the caller holding the spinlock', async () => {
     const base = { 'fs/demofs/table.c': TABLE_WARN, 'fs/demofs/super.c': SUPER };
     const [f, ...rest] = sleepy(await runLockCase({ before: base, after: { 'fs/demofs/table.c': TABLE_FAIL } }));

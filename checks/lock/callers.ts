@@ -172,8 +172,14 @@ export class CallerCheck {
       if (fn.errorLines.length) continue;
       const old = f.before.find((b) => b.name === fn.name);
       if (!old) continue;
-      const had = new Set(callsIn(f.preText, old.startLine, old.endLine).map((c) => c.callee));
+      const oldCalls = callsIn(f.preText, old.startLine + 1, old.endLine).filter((c) => c.callee !== fn.name);
+      const had = new Set(oldCalls.map((c) => c.callee));
       const fresh = callsIn(f.postText, fn.startLine + 1, fn.endLine).filter((c) => !had.has(c.callee) && c.callee !== fn.name);
+      if (fresh.length === 0) continue;
+      // A function that could sleep before the patch (a helper inlined, a call moved) is not newly sleeping.
+      let slept = false;
+      for (const c of oldCalls) if (!slept && (await this.sleeper(c, f.path))) slept = true;
+      if (slept) continue;
       let found: { call: SeenCall; sleeper: Sleeper } | null = null;
       for (const call of fresh) {
         const sleeper = await this.sleeper(call, f.path);
@@ -228,7 +234,6 @@ export class CallerCheck {
     let best: Sleeper | null = null;
     const better = (s: Sleeper): boolean => !best || (s.always && !best.always);
     for (const c of def.calls) {
-      if (this.ctx.rules.model.lookup(c.callee, c.args).length) continue;
       const fact = this.seed(c.callee, c.args, def.path) ? [] : this.ctx.sleeps?.sleeps(c.callee, def.path)?.chain;
       if (!fact) continue;
       const s = { chain: [name, c.callee, ...fact], always: !c.conditional };
