@@ -11,7 +11,7 @@ import type { SummaryIndex, TreeEdge } from '../../src/c/summaries.js';
 import { lockClass, normaliseLockExpr, walkFunction, type WalkResult } from '../../src/c/walk.js';
 import { callName } from './explain.js';
 import type { Hit, RuleMatcher } from './match.js';
-import type { DocumentedOrder, LockRule, RuleSet } from './rule-types.js';
+import { INNERMOST, type DocumentedOrder, type LockRule, type RuleSet } from './rule-types.js';
 
 export interface Issue {
   /** Same problem, same key, in the pre-image and the post-image. */
@@ -179,7 +179,8 @@ function orderIssues(fn: CFunction, walk: WalkResult, path: string, ctx: Analyse
       const inScope = (o: DocumentedOrder): boolean => o.paths.length === 0 || o.paths.some((p) => path.startsWith(p));
       // The documented order is the authority: a tree function that disagrees is its own bug.
       if (ctx.rules.orders.some((o) => o.first === b.cls && o.then === a.lock.cls && inScope(o))) continue;
-      const documented = ctx.rules.orders.find((o) => o.first === a.lock.cls && o.then === b.cls && inScope(o));
+      // `first: '*'`: the lock is documented innermost, nothing is taken while it is held.
+      const documented = ctx.rules.orders.find((o) => (o.first === a.lock.cls || o.first === INNERMOST) && o.then === b.cls && inScope(o));
       // Two fields of one class on objects named differently (`daemon->mux`, `msg_ctx->mux`) are
       // usually two kinds of object: the other order is evidence only for the same owners.
       const owners = (x: string | undefined, y: string | undefined): boolean => x === undefined || y === undefined || x === y;

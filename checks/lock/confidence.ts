@@ -5,6 +5,7 @@
 import type { KindSpec } from '../../src/c/lock-model.js';
 import type { FindingBasis, Severity } from '../../src/core/types.js';
 import type { Issue } from './analyse.js';
+import { documentedWords } from './explain.js';
 import type { Confidence } from './rule-types.js';
 
 const RANK: Record<Confidence, number> = { high: 3, medium: 2, low: 1 };
@@ -53,7 +54,7 @@ export function assess(issue: Issue, kinds: Map<string, KindSpec>, hunkOnly: boo
     if (confidence !== 'high' && h.chain.length === 1 && l.definite) unknown.push(RULE_UNKNOWN[issue.rule.id] ?? `how likely ${h.callee}() is to block here (the rule rates it ${confidence})`);
   } else if (issue.reverse) {
     path.push(`${issue.fn}() takes ${issue.reverse.to} at line ${issue.line} while holding ${issue.reverse.from}`);
-    if (issue.reverse.documented) path.push(`${issue.reverse.documented.source} documents the order ${issue.reverse.to} -> ${issue.reverse.from}`);
+    if (issue.reverse.documented) path.push(documentedWords(issue.reverse.documented, issue.reverse.from, issue.reverse.to));
     if (issue.reverse.tree) inferred.push(`${issue.reverse.tree.fn}() (${issue.reverse.tree.path}:${issue.reverse.tree.line}) takes them the other way round`);
     if (issue.reverse.tree) unknown.push(RULE_UNKNOWN['lock-order-inversion']);
   } else if (issue.leak === 'path' && issue.leaves) {

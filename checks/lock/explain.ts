@@ -2,7 +2,7 @@
 // it was taken, what the call can do, who waits for whom, the usual fix, the precedent).
 import type { KindSpec } from '../../src/c/lock-model.js';
 import type { Issue } from './analyse.js';
-import type { LockRule } from './rule-types.js';
+import { INNERMOST, type DocumentedOrder, type LockRule } from './rule-types.js';
 
 export interface ExplainContext {
   kinds: Map<string, KindSpec>;
@@ -43,6 +43,11 @@ function origin(issue: Issue): string {
 /** Contexts are named for what they are, not for the lock kind their rules file them under. */
 const CONTEXTS: Record<string, string> = { rcu: 'the rcu read lock', irq: 'interrupts disabled', preempt: 'preemption disabled', bh: 'bottom halves disabled' };
 
+/** What the documentation says of two locks: their order, or that the held one is innermost. */
+export function documentedWords(o: DocumentedOrder, held: string, taken: string): string {
+  return o.first === INNERMOST ? `${o.source} documents ${held} as innermost: no other lock is taken while it is held` : `${o.source} documents the order ${taken} -> ${held}`;
+}
+
 export function message(issue: Issue, ctx: ExplainContext): string {
   const l = issue.lock;
   const lock = (l.context && CONTEXTS[l.key]) || `the ${label(ctx, l.kind)} on ${l.key}`;
@@ -55,7 +60,9 @@ export function message(issue: Issue, ctx: ExplainContext): string {
     return `${h.callee}() is called with ${lock} held, ${origin(issue)}.`;
   }
   if (issue.reverse) {
-    const against = issue.reverse.documented ? issue.reverse.documented.source : `${issue.reverse.tree!.fn}()`;
+    const d = issue.reverse.documented;
+    if (d?.first === INNERMOST) return `${issue.fn}() takes ${issue.reverse.to} while holding ${issue.reverse.from}, against the lock ranking of ${d.source}.`;
+    const against = d ? d.source : `${issue.reverse.tree!.fn}()`;
     return `${issue.fn}() takes ${issue.reverse.to} while holding ${issue.reverse.from}, the opposite order to ${against}.`;
   }
   if (issue.leak === 'double') return `${issue.fn}() releases ${l.key} twice on one path (${callName(l.via)}).`;
@@ -91,7 +98,7 @@ export function explanation(issue: Issue, ctx: ExplainContext): string {
     else parts.push(full(`${sentence(r.does)}${h.via ? ` (${h.via})` : ''}`));
     parts.push(full(sentence(r.waits)));
   } else if (issue.reverse) {
-    if (issue.reverse.documented) parts.push(`${issue.reverse.documented.source} documents the order ${issue.reverse.to} -> ${issue.reverse.from}.`);
+    if (issue.reverse.documented) parts.push(`${documentedWords(issue.reverse.documented, issue.reverse.from, issue.reverse.to)}.`);
     parts.push(full(sentence(r.waits)));
   } else if (issue.leak === 'return') {
     parts.push(full(sentence(r.waits)));

@@ -111,3 +111,34 @@ describe('hunk-only review of a bare mbox', () => {
     expect(serious(findings)).toEqual([]);
   });
 });
+
+describe('a lock the kernel documents innermost', () => {
+  // Re-told from ocfs2's committed-bitmap check: jbd2's journal-head bit lock, then a spinlock under it.
+  const before = `static int gad_committed_free(struct buffer_head *bh)
+{
+	return buffer_jbd(bh);
+}
+`;
+  const after = `static int gad_committed_free(struct buffer_head *bh)
+{
+	struct journal_head *jh;
+	int free = 1;
+
+	jbd_lock_bh_journal_head(bh);
+	jh = bh2jh(bh);
+	spin_lock(&jh->b_state_lock);
+	free = jh->b_committed_data == NULL;
+	spin_unlock(&jh->b_state_lock);
+	jbd_unlock_bh_journal_head(bh);
+	return free;
+}
+`;
+
+  it('says which ranking the lock taken under it breaks, and where the kernel documents it', async () => {
+    const findings = serious(await runLockCase({ before: { 'fs/ocfs2/gad.c': before }, after: { 'fs/ocfs2/gad.c': after } }));
+    expect(findings.map((f) => f.id)).toEqual(['lock/lock-order-inversion']);
+    expect(findings[0].message).toBe('gad_committed_free() takes b_state_lock while holding bh_journal_head, against the lock ranking of include/linux/jbd2.h.');
+    expect(findings[0].explanation).toContain('include/linux/jbd2.h documents bh_journal_head as innermost: no other lock is taken while it is held.');
+    expect(findings[0].basis?.path).toContain('include/linux/jbd2.h documents bh_journal_head as innermost: no other lock is taken while it is held');
+  });
+});

@@ -61,7 +61,11 @@ export interface NeverEntry {
   lockArg?: number;
 }
 
+/** `first` of a documented order that says `then` is innermost: no other lock is taken while it is held. */
+export const INNERMOST = '*';
+
 export interface DocumentedOrder {
+  /** The class taken first, or INNERMOST: any lock. */
   first: string;
   then: string;
   source: string;

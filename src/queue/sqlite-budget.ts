@@ -3,13 +3,26 @@
 // progress", the worker completes them and posts reviews, and GitHub counts both against one
 // installation. Without it each process kept its own window, together up to twice the caps.
 // One machine, so one clock: the window is a table of call times, checked and taken in one
-// immediate transaction.
+// immediate transaction. The transaction is synchronous, so it never waits on the other process's
+// lock inside SQLite (a busy timeout there would stop serve's event loop, and every webhook with
+// it, for as long as it waits): a busy file is tried again after a short timer instead.
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { waitForSlot, type ContentQueueOptions, type WriteBudget } from '../app/content-queue.js';
 
 type Caps = Pick<ContentQueueOptions, 'spacingMs' | 'perMinute' | 'perHour'>;
+
+/** How long SQLite itself may wait for the other process's lock: the event loop is blocked meanwhile. */
+const BUSY_SPIN_MS = 5;
+/** Timer between tries of a busy file, and how long to keep trying before giving up on the shared window. */
+const RETRY_MS = 15;
+const GIVE_UP_MS = 5_000;
+
+const isBusy = (e: unknown): boolean => {
+  const code = (e as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
+};
 
 export class SqliteWriteBudget implements WriteBudget {
   private readonly db: Database.Database;
@@ -20,7 +33,7 @@ export class SqliteWriteBudget implements WriteBudget {
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma(`busy_timeout = ${BUSY_SPIN_MS}`);
     this.db.exec('CREATE TABLE IF NOT EXISTS writes (installation INTEGER NOT NULL, at INTEGER NOT NULL); CREATE INDEX IF NOT EXISTS writes_at ON writes (installation, at);');
     const forget = this.db.prepare('DELETE FROM writes WHERE installation = ? AND at <= ?');
     const sent = this.db.prepare('SELECT at FROM writes WHERE installation = ? ORDER BY at').pluck();
@@ -35,8 +48,23 @@ export class SqliteWriteBudget implements WriteBudget {
     this.takeTx = (id, caps, now) => tx.immediate(id, caps, now);
   }
 
+  /**
+   * A slot for one installation: 0 when taken, else how long to wait before asking again. Past
+   * GIVE_UP_MS of a busy file the error goes to the caller, whose own caps then hold (as when
+   * Redis is down).
+   */
   forInstallation(installationId: number): (caps: Caps) => Promise<number> {
-    return async (caps) => Math.max(0, this.takeTx(installationId, caps, Date.now()));
+    return async (caps) => {
+      const start = Date.now();
+      for (;;) {
+        try {
+          return Math.max(0, this.takeTx(installationId, caps, Date.now()));
+        } catch (e) {
+          if (!isBusy(e) || Date.now() - start >= GIVE_UP_MS) throw e;
+        }
+        await new Promise((r) => setTimeout(r, RETRY_MS + Math.floor(Math.random() * RETRY_MS)));
+      }
+    };
   }
 
   close(): void {

@@ -750,6 +750,56 @@ static void FN(struct baz_dev *dev)
 }`,
     fire: [],
   },
+  // include/linux/jbd2.h ranks the journal-head bit lock innermost (orders.yml, first '*').
+  {
+    name: 'a spinlock taken under the journal-head bit lock, documented innermost, fires',
+    dir: 'fs/ocfs2',
+    code: `
+static int FN(struct buffer_head *bh)
+{
+	struct journal_head *jh;
+	int busy = 0;
+
+	jbd_lock_bh_journal_head(bh);
+	jh = bh2jh(bh);
++	spin_lock(&jh->b_state_lock);
++	busy = jh->b_transaction != NULL;
++	spin_unlock(&jh->b_state_lock);
+	jbd_unlock_bh_journal_head(bh);
+	return busy;
+}`,
+    fire: ['lock/lock-order-inversion'],
+    anchor: 'spin_lock(&jh->b_state_lock)',
+  },
+  {
+    name: 'the journal-head bit lock taken under the journal list lock, as documented, is quiet',
+    dir: 'fs/jbd2',
+    code: `
+static void FN(journal_t *journal, struct buffer_head *bh)
+{
+	spin_lock(&journal->j_list_lock);
++	jbd_lock_bh_journal_head(bh);
++	bh2jh(bh)->b_jcount++;
++	jbd_unlock_bh_journal_head(bh);
+	spin_unlock(&journal->j_list_lock);
+}`,
+    fire: [],
+  },
+  {
+    name: 'a buffer state lock taken under the journal list lock inverts the jbd2 ranking and fires',
+    dir: 'fs/jbd2',
+    code: `
+static void FN(journal_t *journal, struct journal_head *jh)
+{
+	spin_lock(&journal->j_list_lock);
++	spin_lock(&jh->b_state_lock);
++	jh->b_modified = 0;
++	spin_unlock(&jh->b_state_lock);
+	spin_unlock(&journal->j_list_lock);
+}`,
+    fire: ['lock/lock-order-inversion'],
+    anchor: 'spin_lock(&jh->b_state_lock)',
+  },
   // unbalanced
   {
     name: 'an added error return that leaks the mutex fires',

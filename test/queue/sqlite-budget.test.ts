@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ContentQueue } from '../../src/app/content-queue.js';
+import Database from 'better-sqlite3';
 import { SqliteWriteBudget } from '../../src/queue/sqlite-budget.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kreview-sqlite-budget-'));
@@ -63,5 +64,25 @@ describe('SqliteWriteBudget', () => {
     await work.run(call('complete again'), 'complete');
     expect(done.slice(4)).toEqual(['complete', 'complete again']);
     expect(longWaits.some((ms) => ms > 59_000)).toBe(true);
+  });
+
+  it('waits for a file the other process holds on a timer, so the event loop (and every webhook) goes on meanwhile', async () => {
+    const file = join(dir, 'busy.sqlite');
+    const budget = new SqliteWriteBudget(file);
+    budgets.push(budget);
+    // The other process, in the middle of its own transaction.
+    const other = new Database(file);
+    other.exec('BEGIN IMMEDIATE');
+    const t0 = Date.now();
+    let tickAt = 0;
+    setTimeout(() => void (tickAt = Date.now() - t0), 50);
+    setTimeout(() => other.exec('COMMIT'), 150);
+    const wait = await budget.forInstallation(11)({ spacingMs: 10, perMinute: 60, perHour: 1000 });
+    other.close();
+    expect(wait).toBe(0);
+    // A 50 ms timer ran near its time: the take did not hold the loop while the file was busy.
+    expect(tickAt).toBeGreaterThan(0);
+    expect(tickAt).toBeLessThan(140);
+    expect(Date.now() - t0).toBeLessThan(2_000);
   });
 });
