@@ -43,7 +43,10 @@ async function engine(root: string, label: string): Promise<Engine> {
       const patch: Patch = await parseMail(mail, name);
       const ws = await createWorkspace(patch, history ? { repo: history.repo, history, base: 'HEAD' } : { repo: null, history: null });
       const series = { id: patch.id, version: 1, subject: patch.subject, cover: null, patches: [patch], total: 1, missing: [], complete: true };
-      const findings: Finding[] = await lockCheck.run({ patch, series, workspace: ws, config: defaultConfig() });
+      const config = defaultConfig();
+      // With the tree, as the real-tree bench runs: the tree's sleeping-call index (built once, then cached).
+      config.lock.treeSleepIndex = history !== null;
+      const findings: Finding[] = await lockCheck.run({ patch, series, workspace: ws, config });
       return { findings, applied: ws.applied };
     },
   };

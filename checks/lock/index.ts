@@ -21,6 +21,8 @@ import { headerContracts, setHeaderContractsBudget } from './tree-contracts.js';
 import { globOverreach, newOverreachNotes, sleepOverreach } from './glob-report.js';
 import { treeSleepIndex } from './tree-sleep.js';
 import { onPlacedHunks } from './placed.js';
+import { droppedNofsScopes } from './nofs-scope.js';
+import { CallerCheck, type CallerFile } from './callers.js';
 import { setSleepRecordBudget } from '../../src/c/sleep-index.js';
 import type { LockModel, PrimitiveSpec } from '../../src/c/lock-model.js';
 
@@ -219,6 +221,8 @@ export async function runLockCheck(ctx: CheckContext): Promise<Finding[]> {
     .map((d) => withinLimits(d, d.newPath!, budget))
     .filter((t) => t.added.size > 0);
   if (touched.length === 0) return [];
+  // Read from the diff's own lines: a NOFS scope the patch takes away (nofs-scope.ts).
+  const scopeFindings = touched.flatMap((t) => droppedNofsScopes(t.diff, t.path));
 
   const posts = new Map<string, Awaited<ReturnType<Workspace['postImage']>>>();
   const pres = new Map<string, Awaited<ReturnType<Workspace['preImage']>>>();
@@ -281,9 +285,14 @@ export async function runLockCheck(ctx: CheckContext): Promise<Finding[]> {
   }
 
   const explainCtx: ExplainContext = { kinds: rules.model.kinds, subjects: await precedentSubjects(ws, rules), hunkOnly: false };
+  // The changed functions of each file, for the check of how the tree's callers call them (callers.ts).
+  const analysed: CallerFile[] = [];
   for (const [i, t] of touched.entries()) {
     try {
-      const found = checkFile(t, posts.get(t.path) ?? null, pres.get(t.path) ?? null, postCtx, preCtx, explainCtx, budget, outlines);
+      const found = checkFile(t, posts.get(t.path) ?? null, pres.get(t.path) ?? null, postCtx, preCtx, explainCtx, budget, outlines, (after, before) => {
+        const post = posts.get(t.path);
+        if (post) analysed.push({ path: t.path, added: t.added, postText: post.text, preText: pres.get(t.path)?.text ?? null, after, before });
+      });
       const assumed = posts.get(t.path)?.assumed;
       findings.push(...(assumed ? found.map((f) => onPlacedHunks(f, assumed)) : found));
     } catch (e) {
@@ -296,7 +305,21 @@ export async function runLockCheck(ctx: CheckContext): Promise<Finding[]> {
       break;
     }
   }
-  return findings;
+  // Repository mode, whether or not the patch applied: the callers are the base tree's.
+  if (ws.repo && analysed.length && !budget.expired()) {
+    try {
+      const sleeps = preCtx.sleeps !== undefined ? preCtx.sleeps : ctx.config.lock.treeSleepIndex ? await treeSleepIndex(ws, rules, matcher, defaultCacheDir(), () => budget.expired()) : null;
+      const callers = new CallerCheck({ ws, rules, matcher, sleeps, budget, touched: new Set(touched.map((t) => t.path)) });
+      for (const f of analysed) {
+        const assumed = posts.get(f.path)?.assumed;
+        const found = await callers.findings(f);
+        findings.push(...(assumed ? found.map((x) => onPlacedHunks(x, assumed)) : found));
+      }
+    } catch (e) {
+      findings.push({ id: 'lock/unparsed', severity: 'note', message: `callers in the tree were not checked: ${errorMessage(e)}`, location: { kind: 'patch' } });
+    }
+  }
+  return [...findings, ...scopeFindings];
 }
 
 function checkFile(
@@ -308,6 +331,7 @@ function checkFile(
   explainCtx: ExplainContext,
   budget: PatchBudget,
   outlines: Outlines,
+  analysed?: (after: FunctionAnalysis[], before: FunctionAnalysis[]) => void,
 ): Finding[] {
   if (!post) return [];
   const findings: Finding[] = [];
@@ -351,6 +375,7 @@ function checkFile(
     before = analyseImage({ ...preInput, assumed }, preCtx);
     if (budget.expired()) throw new DeadlinePassed();
   }
+  analysed?.(after, before);
   const beforeByKey = new Map(before.map((f) => [f.key, f]));
   // A problem the pre-image had in any changed function moved with the code: it is not new.
   const movedKeys = new Set(before.flatMap((f) => f.issues.map((i) => i.key)));
