@@ -6,12 +6,23 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadRules } from '../../checks/lock/rules-load.js';
 import { ByteLru } from '../../src/core/byte-lru.js';
+import { cacheShare } from '../../src/core/cache-shares.js';
 import { DEFAULT_LIMITS } from '../../src/core/limits.js';
 import type { FileFacts } from '../../src/c/facts.js';
 import { clearFactsMemory, factsFor, factsForBlob, setFactsMemoryBudget, summaryIndexFor, type Tagger } from '../../src/c/summaries.js';
 
+/** The cacheBytes whose facts share (src/core/cache-shares.ts) is `bytes`: the tests below size the facts cache itself. */
+const forFacts = (bytes: number): number => Math.ceil((bytes * 64) / FACTS_SIXTYFOURTHS);
+const FACTS_SIXTYFOURTHS = cacheShare('facts', 64);
+
 const model = loadRules().model;
-const source = (i: number): string => `int helper_${i}(struct page *page)\n{\n\tlock_page(page);\n\treturn ${i};\n}\n`;
+/**
+ * A file of ten small functions: facts of a real file outweigh its blob-id entry many times over, as
+ * the shares of cache-shares.ts assume (with one three-line function per file, the blob ids' 2/64
+ * filled before the facts' 22/64 did).
+ */
+const source = (i: number): string =>
+  Array.from({ length: 10 }, (_, k) => `int helper_${i}_${k}(struct page *page)\n{\n\tlock_page(page);\n\treturn ${i + k};\n}\n`).join('\n');
 
 afterEach(() => {
   setFactsMemoryBudget(DEFAULT_LIMITS.cacheBytes);
@@ -71,7 +82,7 @@ describe('facts kept in memory', () => {
     const bytes = 3 * JSON.stringify(factsFor('probe.c', source(0), model, 'other', null)).length;
     clearFactsMemory();
     // Room for the 20 files' facts once, not twice (under their blob ids and their content ids).
-    setFactsMemoryBudget(Math.floor(bytes * 20 * 1.5));
+    setFactsMemoryBudget(forFacts(Math.floor(bytes * 20 * 1.5)));
     let reads = 0;
     const read = (i: number) => async (): Promise<string> => {
       reads++;
@@ -108,7 +119,7 @@ describe('facts kept in memory', () => {
     const bytes = 3 * JSON.stringify(factsFor('d/f0.c', source(0), model, 'other', null)).length;
     clearFactsMemory();
     // Room for three quarters of the 20 files' facts (and for all their blob ids).
-    setFactsMemoryBudget(Math.floor(bytes * 20 * 0.75));
+    setFactsMemoryBudget(forFacts(Math.floor(bytes * 20 * 0.75)));
     let reads = 0;
     const read = (i: number) => async (): Promise<string> => {
       reads++;
