@@ -252,7 +252,9 @@ export class CallerCheck {
   /** Call sites of `name` in the directory of `path` (a static function: in its file only), by git grep. */
   private async sites(name: string, path: string, isStatic: boolean, commit: string): Promise<Site[]> {
     const dir = dirname(path);
-    const r = await runGit(this.ctx.ws.repo!, ['grep', '-n', '-w', '-F', '-e', name, commit, '--', isStatic ? path : dir], { timeoutMs: 30_000, maxBuffer: 4 << 20 });
+    // A directory as pathspec is read recursively (fs/ would be all of fs/): the glob keeps git to its own .c files.
+    const only = isStatic ? `:(literal)${path}` : `:(glob)${dir.replace(/[*?[\]\\]/g, '\\$&')}/*.c`;
+    const r = await runGit(this.ctx.ws.repo!, ['grep', '-n', '-w', '-F', '-e', name, commit, '--', only], { timeoutMs: 30_000, maxBuffer: 4 << 20 });
     if (r.code !== 0) return [];
     const out: Site[] = [];
     for (const line of r.stdout.split('\n')) {
