@@ -9,6 +9,7 @@ import { hunkFunctions, keepLines, sliceFunctions, WRAPPER_PREFIX } from '../../
 import type { SleepIndex } from '../../src/c/sleep-index.js';
 import type { SummaryIndex, TreeEdge } from '../../src/c/summaries.js';
 import { lockClass, normaliseLockExpr, walkFunction, type WalkResult } from '../../src/c/walk.js';
+import { assertedEntry } from './asserted-entry.js';
 import { callName } from './explain.js';
 import type { Hit, RuleMatcher } from './match.js';
 import { INNERMOST, type DocumentedOrder, type LockRule, type RuleSet } from './rule-types.js';
@@ -121,11 +122,11 @@ function entryState(fn: CFunction, members: Map<string, string[]>, ctx: AnalyseC
     const named = e.names.some((re) => re.test(fn.name));
     const callback = (members.get(fn.name) ?? []).find((m) => e.callbacks.includes(m));
     if (!named && !callback) continue;
-    const param = fn.params.find((p) => e.param.test(p.text));
-    if (!param) continue;
+    const key = e.key ?? fn.params.find((p) => e.param?.test(p.text))?.name;
+    if (!key) continue;
     const kind = ctx.model.kinds.get(e.holds);
-    const origin = callback ? `a ->${callback} callback, called with it held` : 'name: the function name says it is called with it held';
-    out.push({ key: param.name, kind: e.holds, cls: lockClass(e.holds, param.name, kind?.sameClass ?? false, undefined, ctx.model.syntax.genericFields), line: fn.startLine, via: 'entry', status: 'held', definite: true, entry: true, origin });
+    const origin = e.why ?? (callback ? `a ->${callback} callback, called with it held` : 'name: the function name says it is called with it held');
+    out.push({ key, kind: e.holds, cls: lockClass(e.holds, key, kind?.sameClass ?? false, undefined, ctx.model.syntax.genericFields), line: fn.startLine, via: 'entry', status: 'held', definite: true, entry: true, origin });
   }
   return out;
 }
@@ -558,7 +559,7 @@ export function analyseImage(input: ImageInput, ctx: AnalyseContext): FunctionAn
     if (ctx.expired?.()) return out;
     if (!input.complete && fn.errorLines.length) continue;
     for (const l of input.lines) if (l >= fn.startLine && l <= fn.endLine) covered.add(l);
-    const entry = fn.errorLines.length ? [] : entryState(fn, members, ctx);
+    const entry = fn.errorLines.length ? [] : [...entryState(fn, members, ctx), ...assertedEntry(fn, input.text, ctx.model)];
     // Nothing held on entry and no call that takes or drops a lock: nothing to walk for.
     const idle = entry.length === 0 && fn.annotations.length === 0 && !mentionsPrimitive(fn.text, ctx.model);
     const r = fn.errorLines.length || idle ? { issues: [], unmatched: [], releasedAt: [] } : analyseFunction(fn, input.path, entry, members, ctx, input.assumed?.get(fn.name), false, input.lineIds);
@@ -569,7 +570,9 @@ export function analyseImage(input: ImageInput, ctx: AnalyseContext): FunctionAn
     for (const { fn, key } of hunkOnlyFunctions(rest, ctx)) {
       if (ctx.expired?.()) return out;
       // Hunk-only: errors from the cut are expected; the note says how little was seen.
-      out.push({ name: fn.name, key, startLine: fn.startLine, endLine: fn.endLine, errorLines: [], hunkOnly: true, ...analyseFunction(fn, input.path, [], new Map(), ctx, input.assumed?.get(key), true, input.lineIds) });
+      // Callbacks are not told by the hunks (their tables are elsewhere), names and assertions are.
+      const entry = [...entryState(fn, new Map(), ctx), ...assertedEntry(fn, input.text, ctx.model)];
+      out.push({ name: fn.name, key, startLine: fn.startLine, endLine: fn.endLine, errorLines: [], hunkOnly: true, ...analyseFunction(fn, input.path, entry, new Map(), ctx, input.assumed?.get(key), true, input.lineIds) });
     }
   }
   return out;

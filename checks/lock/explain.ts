@@ -32,7 +32,9 @@ const full = (s: string): string => (/[.?!]$/.test(s) ? s : `${s}.`);
 function origin(issue: Issue): string {
   const l = issue.lock;
   if (l.above) return `taken above the lines shown or by the caller of ${issue.fn}(): ${callName(l.via)} releases it with no acquire in sight`;
-  if (l.entry) return `${issue.fn}() is ${l.origin?.startsWith('a ->') ? l.origin : 'called with it held'}`;
+  // A told reason (a lockdep assertion, the documented caller of entry.yml) is worth the words.
+  const told = l.origin !== undefined && !/^(a ->|name:|annotated )/.test(l.origin);
+  if (l.entry) return `${issue.fn}() is ${l.origin?.startsWith('a ->') ? l.origin : told ? `called with it held (${l.origin})` : 'called with it held'}`;
   return `taken by ${callName(l.via)} ${l.line <= issue.line ? 'earlier' : 'later in a loop'} in ${issue.fn}()`;
 }
 

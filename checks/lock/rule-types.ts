@@ -76,7 +76,12 @@ export interface EntryRule {
   holds: string;
   callbacks: string[];
   names: RegExp[];
-  param: RegExp;
+  /** The parameter declaration that is the lock; or else `key`. */
+  param?: RegExp;
+  /** A constant identity for a lock no parameter names (the caller's running journal handle). */
+  key?: string;
+  /** Why the function starts with it held, for the note (the documented caller). */
+  why?: string;
 }
 
 /**

@@ -45,6 +45,7 @@ describe('rule files', () => {
         'reserve-under-page-lock', 'transaction-under-page-lock', 'wait-under-page-lock', 'teardown-under-page-lock',
         'order-under-page-lock', 'fault-under-page-lock', 'second-page-lock', 'reserve-under-extent-lock',
         'flush-under-transaction', 'sleep-in-atomic', 'lock-order-inversion', 'unbalanced', 'evict-under-cp-rwsem',
+        'freeze-under-transaction',
       ].sort(),
     );
   });

@@ -302,10 +302,18 @@ function readOrders(src: Source, c: Collected): void {
 function readEntry(src: Source, c: Collected): void {
   src.list(['entry']).forEach((_, i) => {
     const p: Path = ['entry', i];
-    src.keys(p, ['holds', 'callbacks', 'names', 'param']);
+    src.keys(p, ['holds', 'callbacks', 'names', 'param', 'key', 'why']);
     const holds = src.str([...p, 'holds'])!;
     c.kindRefs.push([src, [...p, 'holds'], holds]);
-    c.entry.push({ holds, callbacks: src.strList([...p, 'callbacks']), names: src.strList([...p, 'names']).map(globToRegExp), param: src.regex([...p, 'param'], true)! });
+    const rule: EntryRule = { holds, callbacks: src.strList([...p, 'callbacks']), names: src.strList([...p, 'names']).map(globToRegExp) };
+    const param = src.regex([...p, 'param']);
+    const key = src.str([...p, 'key'], false);
+    const why = src.str([...p, 'why'], false);
+    if (param) rule.param = param;
+    if (key) rule.key = key;
+    if (why) rule.why = why;
+    if (!param === !key) src.fail(p, 'an entry rule names its lock by param or by key (one of them)');
+    c.entry.push(rule);
   });
 }
 
@@ -327,6 +335,7 @@ const SYNTAX_LISTS: [string, keyof SyntaxSpec][] = [
   ['acquires', 'acquires'],
   ['releases', 'releases'],
   ['must-hold', 'mustHold'],
+  ['assert-held', 'assertHeld'],
   ['ignore-words', 'ignoreWords'],
   ['ignore-calls', 'ignoreCalls'],
   ['loop-macros', 'loopMacros'],
@@ -426,6 +435,7 @@ export function parseRuleData(files: { file: string; text: string }[], limits: P
     acquires: s.acquires ?? [],
     releases: s.releases ?? [],
     mustHold: s.mustHold ?? [],
+    assertHeld: s.assertHeld ?? [],
     ignoreWords: s.ignoreWords ?? [],
     ignoreCalls: s.ignoreCalls ?? [],
     loopMacros: s.loopMacros ?? [],

@@ -62,6 +62,8 @@ export interface SyntaxSpec {
   acquires: string[];
   releases: string[];
   mustHold: string[];
+  /** Calls that assert to lockdep that the caller holds a lock (`lockdep_assert_held(x)`): like mustHold, in the body. */
+  assertHeld?: string[];
   /** Bare attribute words blanked before parsing (`__cold`, `noinline`). */
   ignoreWords: string[];
   /** Attribute macros blanked with their parenthesised argument (`__attribute__((...))`). */
