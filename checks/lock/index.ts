@@ -3,6 +3,7 @@
 import { dirname } from 'node:path';
 import type { Check, CheckContext, Workspace } from '../../src/core/check.js';
 import { errorMessage } from '../../src/core/errors.js';
+import { operatorNote } from '../../src/core/operator-notes.js';
 import { PatchBudget } from '../../src/core/limits.js';
 import type { FileDiff, Finding, Severity } from '../../src/core/types.js';
 import { deletionPoints } from '../../src/git/apply-hunks.js';
@@ -263,12 +264,13 @@ export async function runLockCheck(ctx: CheckContext): Promise<Finding[]> {
         return [...headers.primitives.filter((p) => !known(p.name)), ...derived.filter((p) => !annotated.has(p.name))];
       };
       const postIndex = summaryIndexFor([...postFacts, ...headers.facts], tagger, depth, cacheDir);
-      for (const line of newOverreachNotes(globOverreach(rules, [...postFacts, ...headers.facts], postIndex, tagger))) budget.note(line);
+      // Said to the operator, not the patch's author (src/core/operator-notes.ts).
+      for (const line of newOverreachNotes(globOverreach(rules, [...postFacts, ...headers.facts], postIndex, tagger))) operatorNote(line);
       // The base tree's sleeping functions, for both images: built once per tree, then read from the cache.
       const wantSleeps = ctx.config.lock.treeSleepIndex;
       const sleeps = wantSleeps ? await treeSleepIndex(ws, rules, matcher, cacheDir, () => budget.expired()) : null;
       if (wantSleeps && sleeps === null && ws.baseFileIds && budget.expired()) budget.stopped("the tree's sleeping functions were not indexed (the next review goes on from there)");
-      if (sleeps) for (const line of newOverreachNotes(sleepOverreach(sleeps, rules))) budget.note(line);
+      if (sleeps) for (const line of newOverreachNotes(sleepOverreach(sleeps, rules))) operatorNote(line);
       preCtx = { ...preCtx, sleeps };
       postCtx = { ...preCtx, summaries: postIndex, model: extendLockModel(rules.model, withContracts(postIndex.derivedPrimitives(known))) };
       // Pre-images are analysed only for files the patch did not add.
