@@ -9,7 +9,7 @@
 /** Sixty-fourths of cacheBytes per cache. */
 const SHARES = {
   /** Parsed facts of files, by content (src/c/summaries.ts). */
-  facts: 22,
+  facts: 21,
   /** Summary indexes of directories, counted with the facts they hold (src/c/summaries.ts). */
   summaryIndexes: 16,
   /** The last text and content id per path (src/c/summaries.ts). */
@@ -23,7 +23,9 @@ const SHARES = {
   /** Tree listings of directories (src/git/history.ts). */
   treeListings: 4,
   /** Release labellings by base (src/git/history.ts): one is 4.8 MB on a kernel's history. */
-  releases: 11,
+  releases: 9,
+  /** The helpers each base file defines, scanned for the callers check (checks/lock/callers.ts). */
+  callerScans: 3,
 } as const;
 
 export type CacheName = keyof typeof SHARES;
