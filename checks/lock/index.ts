@@ -129,14 +129,25 @@ function outermostPerCall(issues: Issue[]): Issue[] {
   return issues.filter((i) => !i.hit || best.get(`${i.line}|${i.hit.callee}`) === i);
 }
 
-async function precedentSubjects(ws: Workspace, rules: RuleSet): Promise<Map<string, string>> {
+/** Per History and rule set: the precedents' subjects, looked up once (a range asked again at every commit). */
+const subjectsOf = new WeakMap<object, WeakMap<RuleSet, Promise<Map<string, string>>>>();
+
+function precedentSubjects(ws: Workspace, rules: RuleSet): Promise<Map<string, string>> {
+  if (!ws.history) return Promise.resolve(new Map());
+  let byRules = subjectsOf.get(ws.history);
+  if (!byRules) subjectsOf.set(ws.history, (byRules = new WeakMap()));
+  let subjects = byRules.get(rules);
+  if (!subjects) byRules.set(rules, (subjects = lookUpSubjects(ws.history, rules)));
+  return subjects;
+}
+
+async function lookUpSubjects(history: NonNullable<Workspace['history']>, rules: RuleSet): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  if (!ws.history) return out;
   const wanted = [...new Set(rules.rules.flatMap((r) => r.precedent.filter((p) => !p.subject).map((p) => p.commit.slice(0, 12))))];
   try {
-    const resolved = await ws.history.resolve(wanted);
+    const resolved = await history.resolve(wanted);
     const oids = [...resolved.values()].filter((r) => r.status === 'found' && r.type === 'commit').map((r) => r.oid!);
-    const commits = await ws.history.commits(oids);
+    const commits = await history.commits(oids);
     for (const [q, r] of resolved) {
       const c = r.oid ? commits.get(r.oid) : undefined;
       if (c) out.set(q, c.subject);
