@@ -246,7 +246,8 @@ export class CallerCheck {
         const text = await this.ctx.ws.readBaseFile(p);
         if (text === null) continue;
         fns = scanFunctions(text, syntax).flatMap((s) => (s.macro ? [] : [{ ...s, path: p }]));
-        if (fileKey !== null) fileScans.set(fileKey, fns, scanBytes(fns));
+        // Counted with the text: names cut from it may keep it alive.
+        if (fileKey !== null) fileScans.set(fileKey, fns, scanBytes(fns) + text.length);
       }
       for (const s of fns) if (!out.has(s.name)) out.set(s.name, s);
     }
