@@ -23,6 +23,9 @@ import type { SleepIndex } from '../../src/c/sleep-index.js';
 import { scanFunctions, splitArgs, type ScannedFunction } from '../../src/c/sleep-scan.js';
 import { walkFunction } from '../../src/c/walk.js';
 import { runGit } from '../../src/git/run-git.js';
+import { ByteLru } from '../../src/core/byte-lru.js';
+import { cacheShare } from '../../src/core/cache-shares.js';
+import { DEFAULT_LIMITS } from '../../src/core/limits.js';
 import type { FunctionAnalysis } from './analyse.js';
 import type { LineIndex } from './line-index.js';
 import type { RuleMatcher } from './match.js';
@@ -119,9 +122,30 @@ interface Held {
 
 /** Per blob (or path and text length) and line: the enclosing function's name and what it holds at a call of `callee`. */
 const heldMemo = new Map<string, { fn: string; held: HeldThere[] } | null>();
-/** Per directory listing key: the scanned helpers of the directory. */
-const dirMemo = new Map<string, Map<string, ScannedFunction & { path: string }>>();
+type Helper = ScannedFunction & { path: string };
+/**
+ * Per blob id, path and rules: the helpers a base file defines. Bounded in bytes (its share of
+ * limits.cacheBytes): a range review meets the same directory at every commit with one file
+ * changed, and only that file is read and scanned again.
+ */
+const fileScans = new ByteLru<string, Helper[]>(cacheShare('callerScans', DEFAULT_LIMITS.cacheBytes));
+/** Per directory listing key: the scanned helpers of the directory (the objects fileScans holds). A few only: each is rebuilt from fileScans. */
+const dirMemo = new Map<string, Map<string, Helper>>();
+const DIRS_KEPT = 4;
 const MEMO_MAX = 20_000;
+
+/** About what a file's scanned helpers hold on the heap. */
+function scanBytes(fns: Helper[]): number {
+  let n = 64;
+  for (const f of fns) {
+    n += 120 + 2 * (f.name.length + (f.returns?.length ?? 0));
+    for (const c of f.calls) {
+      n += 96 + 2 * c.callee.length;
+      for (const a of c.args) n += 32 + 2 * a.length;
+    }
+  }
+  return n;
+}
 
 /** The last field of a lock expression: `cl_lock` for `clp->cl_lock`. */
 const fieldOf = (key: string): string => key.split(/->|\./).pop() ?? key;
@@ -157,6 +181,7 @@ export class CallerCheck {
   private readonly seed: (callee: string, args: string[], path: string) => boolean;
 
   constructor(private ctx: CallerContext) {
+    fileScans.resize(cacheShare('callerScans', ctx.budget.limits.cacheBytes));
     this.rules = sleepingRules(ctx.rules);
     this.seed = sleepRulesOf(ctx.rules, ctx.matcher).seed;
   }
@@ -210,15 +235,25 @@ export class CallerCheck {
     const key = ids ? [...ids].filter(([p]) => /\.c$/.test(p) && dirname(p) === dir).map(([p, id]) => `${p}@${id}`).join(',') : `${this.ctx.ws.base.commit}:${dir}`;
     const hit = dirMemo.get(key);
     if (hit) return hit;
-    const out = new Map<string, ScannedFunction & { path: string }>();
+    const out = new Map<string, Helper>();
     const paths = ids ? [...ids.keys()] : await this.ctx.ws.listBaseFiles(dir);
     const syntax = sleepRulesOf(this.ctx.rules, this.ctx.matcher).syntax;
     for (const p of paths.filter((x) => /\.c$/.test(x) && dirname(x) === dir).slice(0, MAX_DIR_FILES)) {
-      const text = await this.ctx.ws.readBaseFile(p);
-      if (text === null) continue;
-      for (const s of scanFunctions(text, syntax)) if (!s.macro && !out.has(s.name)) out.set(s.name, { ...s, path: p });
+      // A blob scanned before (at an earlier commit of a range) is neither read nor scanned again.
+      const fileKey = ids ? `${ids.get(p)}|${p}|${this.ctx.rules.hash}` : null;
+      let fns = fileKey === null ? undefined : fileScans.get(fileKey);
+      if (!fns) {
+        const text = await this.ctx.ws.readBaseFile(p);
+        if (text === null) continue;
+        fns = scanFunctions(text, syntax).flatMap((s) => (s.macro ? [] : [{ ...s, path: p }]));
+        // Counted with the text: names cut from it may keep it alive.
+        if (fileKey !== null) fileScans.set(fileKey, fns, scanBytes(fns) + text.length);
+      }
+      for (const s of fns) if (!out.has(s.name)) out.set(s.name, s);
     }
-    return remember(dirMemo, key, out);
+    if (dirMemo.size >= DIRS_KEPT) dirMemo.delete(dirMemo.keys().next().value!);
+    dirMemo.set(key, out);
+    return out;
   }
 
   /**

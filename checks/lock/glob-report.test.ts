@@ -1,5 +1,7 @@
 // A rule glob that matches a function the tree defines without any call the rule is about is
 // reported (once per process) when that part of the tree is summarised: the pattern needs review.
+// The line is for the rule file's owner: it goes to the operator's report (stderr, the daemon's
+// log), never into the notes of the patch that happened to meet the file first.
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/core/config.js';
 import { PatchBudget } from '../../src/core/limits.js';
@@ -14,6 +16,7 @@ import { loadRules } from './rules-load.js';
 import { sleepingGlobs, sleepRulesOf, startupGlobReport } from './tree-sleep.js';
 import { sleepIndexFor } from '../../src/c/sleep-index.js';
 import { defaultCacheDir } from '../../src/c/summaries.js';
+import { setOperatorSink } from '../../src/core/operator-notes.js';
 
 // Re-told from the `schedule*` lesson: a helper whose name fits a sleeping-call pattern
 // (`wait_for_completion*`) but which only tests a flag and never waits.
@@ -39,8 +42,11 @@ const user = (extra: string): string => `void gad_poll(struct gad *g)
 }
 `;
 
-async function notesOf(files: Record<string, string>, after: Record<string, string>): Promise<string[]> {
+/** The operator's lines of one review, and the notes of its patch. */
+async function notesOf(files: Record<string, string>, after: Record<string, string>): Promise<{ operator: string[]; patch: string[] }> {
   const repo = new TestRepo();
+  const operator: string[] = [];
+  const restore = setOperatorSink((line) => operator.push(line));
   try {
     repo.commit('base\n', { files });
     repo.commit('change\n', { files: after });
@@ -54,11 +60,12 @@ async function notesOf(files: Record<string, string>, after: Record<string, stri
       const budget = new PatchBudget(config.limits);
       const series = { id: patches[0].id, version: 1, subject: patches[0].subject, cover: null, patches, total: 1, missing: [], complete: true };
       await lockCheck.run({ patch: patches[0], series, workspace, config, budget });
-      return budget.notes;
+      return { operator, patch: budget.notes };
     } finally {
       await history.close();
     }
   } finally {
+    restore();
     repo.remove();
   }
 }
@@ -66,8 +73,9 @@ async function notesOf(files: Record<string, string>, after: Record<string, stri
 describe('rule globs checked against the tree', () => {
   it('names a tree function a sleeping-call glob matches though it never sleeps, and not one that does', async () => {
     const notes = await notesOf({ 'kernel/gad/helpers.c': HELPERS, 'kernel/gad/poll.c': user('') }, { 'kernel/gad/poll.c': user('\n\tg->last = jiffies;') });
-    const globs = notes.filter((n) => n.startsWith('lock rule pattern'));
+    const globs = notes.operator.filter((n) => n.startsWith('lock rule pattern'));
     expect(globs).toHaveLength(1);
+    expect(notes.patch.filter((n) => n.startsWith('lock rule pattern'))).toEqual([]);
     expect(globs[0]).toMatch(/'wait_for_completion\*' \(sleep-in-atomic, checks\/rules\/atomic\.yml\) matches wait_for_completion_done_flag\(\) at kernel\/gad\/helpers\.c:3/);
   });
 });
@@ -78,7 +86,8 @@ const ELSEWHERE = HELPERS.replace(/wait_for_completion_done_flag/g, 'wait_for_co
 describe('rule globs checked against the whole tree', () => {
   it('names a function anywhere in the tree that a sleeping glob matches and the tree defines as not sleeping', async () => {
     const notes = await notesOf({ 'kernel/sched/gad-helpers.c': ELSEWHERE, 'drivers/gad/poll.c': user('') }, { 'drivers/gad/poll.c': user('\n\tg->last = jiffies;') });
-    const globs = notes.filter((n) => n.startsWith('lock rule pattern'));
+    expect(notes.patch.filter((n) => n.startsWith('lock rule pattern'))).toEqual([]);
+    const globs = notes.operator.filter((n) => n.startsWith('lock rule pattern'));
     expect(globs).toEqual([
       "lock rule pattern 'wait_for_completion*' (sleep-in-atomic, checks/rules/atomic.yml) matches wait_for_completion_peek_flag() at kernel/sched/gad-helpers.c:3, which the tree defines as not sleeping (no sleeping call made every time it runs): review the pattern",
     ]);

@@ -3,6 +3,7 @@
 import { dirname } from 'node:path';
 import type { Check, CheckContext, Workspace } from '../../src/core/check.js';
 import { errorMessage } from '../../src/core/errors.js';
+import { operatorNote } from '../../src/core/operator-notes.js';
 import { PatchBudget } from '../../src/core/limits.js';
 import type { FileDiff, Finding, Severity } from '../../src/core/types.js';
 import { deletionPoints } from '../../src/git/apply-hunks.js';
@@ -128,14 +129,25 @@ function outermostPerCall(issues: Issue[]): Issue[] {
   return issues.filter((i) => !i.hit || best.get(`${i.line}|${i.hit.callee}`) === i);
 }
 
-async function precedentSubjects(ws: Workspace, rules: RuleSet): Promise<Map<string, string>> {
+/** Per History and rule set: the precedents' subjects, looked up once (a range asked again at every commit). */
+const subjectsOf = new WeakMap<object, WeakMap<RuleSet, Promise<Map<string, string>>>>();
+
+function precedentSubjects(ws: Workspace, rules: RuleSet): Promise<Map<string, string>> {
+  if (!ws.history) return Promise.resolve(new Map());
+  let byRules = subjectsOf.get(ws.history);
+  if (!byRules) subjectsOf.set(ws.history, (byRules = new WeakMap()));
+  let subjects = byRules.get(rules);
+  if (!subjects) byRules.set(rules, (subjects = lookUpSubjects(ws.history, rules)));
+  return subjects;
+}
+
+async function lookUpSubjects(history: NonNullable<Workspace['history']>, rules: RuleSet): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  if (!ws.history) return out;
   const wanted = [...new Set(rules.rules.flatMap((r) => r.precedent.filter((p) => !p.subject).map((p) => p.commit.slice(0, 12))))];
   try {
-    const resolved = await ws.history.resolve(wanted);
+    const resolved = await history.resolve(wanted);
     const oids = [...resolved.values()].filter((r) => r.status === 'found' && r.type === 'commit').map((r) => r.oid!);
-    const commits = await ws.history.commits(oids);
+    const commits = await history.commits(oids);
     for (const [q, r] of resolved) {
       const c = r.oid ? commits.get(r.oid) : undefined;
       if (c) out.set(q, c.subject);
@@ -263,12 +275,13 @@ export async function runLockCheck(ctx: CheckContext): Promise<Finding[]> {
         return [...headers.primitives.filter((p) => !known(p.name)), ...derived.filter((p) => !annotated.has(p.name))];
       };
       const postIndex = summaryIndexFor([...postFacts, ...headers.facts], tagger, depth, cacheDir);
-      for (const line of newOverreachNotes(globOverreach(rules, [...postFacts, ...headers.facts], postIndex, tagger))) budget.note(line);
+      // Said to the operator, not the patch's author (src/core/operator-notes.ts).
+      for (const line of newOverreachNotes(globOverreach(rules, [...postFacts, ...headers.facts], postIndex, tagger))) operatorNote(line);
       // The base tree's sleeping functions, for both images: built once per tree, then read from the cache.
       const wantSleeps = ctx.config.lock.treeSleepIndex;
       const sleeps = wantSleeps ? await treeSleepIndex(ws, rules, matcher, cacheDir, () => budget.expired()) : null;
       if (wantSleeps && sleeps === null && ws.baseFileIds && budget.expired()) budget.stopped("the tree's sleeping functions were not indexed (the next review goes on from there)");
-      if (sleeps) for (const line of newOverreachNotes(sleepOverreach(sleeps, rules))) budget.note(line);
+      if (sleeps) for (const line of newOverreachNotes(sleepOverreach(sleeps, rules))) operatorNote(line);
       preCtx = { ...preCtx, sleeps };
       postCtx = { ...preCtx, summaries: postIndex, model: extendLockModel(rules.model, withContracts(postIndex.derivedPrimitives(known))) };
       // Pre-images are analysed only for files the patch did not add.

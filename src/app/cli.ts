@@ -41,6 +41,7 @@ export function registerServeCommand(program: Command): void {
       const format = env.LOG_FORMAT === 'json' && o.logFormat === undefined ? 'json' : logFormatOf(o.logFormat, env);
       if (format === 'json') env.LOG_FORMAT = 'json';
       const log = createLogger({ name: 'kreview serve', format });
+      (await import('../core/operator-notes.js')).setOperatorSink((line) => log.warn(line));
       // Before anything else: never run with probot's public default secret or its setup page.
       const { assertAppIdentity } = await import('./server.js');
       assertAppIdentity(env.APP_ID, env.WEBHOOK_SECRET);
@@ -139,6 +140,7 @@ export function registerServeCommand(program: Command): void {
       // Started by serve, the worker logs as serve does (serve passes its format in the environment).
       const format = env.LOG_FORMAT === 'json' ? 'json' : logFormatOf(undefined, env);
       const log = createLogger({ name: 'kreview worker', format });
+      (await import('../core/operator-notes.js')).setOperatorSink((line) => log.warn(line));
       // This process's counts; started by `kreview serve`, it answers serve's scrapes over the IPC channel
       // (serve reports its own process figures); on its own, it reports them on --metrics-port.
       const metrics = new Metrics({ processMetrics: !process.send });

@@ -7,6 +7,7 @@ import { Option } from 'commander';
 import { yaml } from '../core/lazy-yaml.js';
 import { defaultConfig, mergeConfig, type KreviewConfig } from '../core/config.js';
 import { errorMessage, printable } from '../core/errors.js';
+import { operatorNote } from '../core/operator-notes.js';
 import { KreviewError, SEVERITY_RANK, type Patch, type PatchReview, type Review, type Series, type Severity } from '../core/types.js';
 import type { History } from '../git/history-types.js';
 import { isGitRepo } from '../git/run-git.js';
@@ -149,7 +150,7 @@ export async function streamReview(
     // Rule globs that match functions the tree defines as not sleeping, from the tree's cached index
     // (only kept when lock.treeSleepIndex asks for it: the look-up lists the whole tree, about 1 s of
     // CPU on linux 6.1).
-    if (history && lockOn && config.lock.treeSleepIndex) for (const line of await (await import('../../checks/lock/tree-sleep.js')).startupGlobReport(history, opts.base ?? 'HEAD', config.lock.ruleFiles).catch(() => [])) process.stderr.write(`kreview: ${line}\n`);
+    if (history && lockOn && config.lock.treeSleepIndex) for (const line of await (await import('../../checks/lock/tree-sleep.js')).startupGlobReport(history, opts.base ?? 'HEAD', config.lock.ruleFiles).catch(() => [])) operatorNote(line);
     const mailPatches: Patch[] = [];
     if (files.length)
       for await (const item of (await import('../sources/files.js')).readInputs(files, config.limits.messageBytes)) {

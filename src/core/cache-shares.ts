@@ -9,9 +9,9 @@
 /** Sixty-fourths of cacheBytes per cache. */
 const SHARES = {
   /** Parsed facts of files, by content (src/c/summaries.ts). */
-  facts: 22,
+  facts: 20,
   /** Summary indexes of directories, counted with the facts they hold (src/c/summaries.ts). */
-  summaryIndexes: 16,
+  summaryIndexes: 14,
   /** The last text and content id per path (src/c/summaries.ts). */
   textsByPath: 4,
   /** Blob id -> content key (src/c/summaries.ts). */
@@ -23,7 +23,11 @@ const SHARES = {
   /** Tree listings of directories (src/git/history.ts). */
   treeListings: 4,
   /** Release labellings by base (src/git/history.ts): one is 4.8 MB on a kernel's history. */
-  releases: 11,
+  releases: 6,
+  /** Texts of commits' images by blob id (src/git/workspace.ts). */
+  imageTexts: 3,
+  /** The helpers each base file defines, scanned for the callers check (checks/lock/callers.ts): btrfs-progs's kernel-shared/ is about 2 MB of them. */
+  callerScans: 6,
 } as const;
 
 export type CacheName = keyof typeof SHARES;

@@ -9,6 +9,8 @@ import type { History } from './history-types.js';
 import { isDiffSource } from './diff-tree.js';
 import { isFullOid, runGit } from './run-git.js';
 import { placeWithReducedContext } from './fuzzy-place.js';
+import { ByteLru } from '../core/byte-lru.js';
+import { cacheShare } from '../core/cache-shares.js';
 
 /** The Workspace plus what the pipeline reports about it. */
 export interface GitWorkspace extends Workspace {
@@ -33,8 +35,8 @@ export interface WorkspaceOptions {
   baseWhy?: string;
   /** The previous patch of the series (its files and post-images, postImagesOf): this patch applies on its post-images. */
   previous?: PreviousPatch;
-  /** Bounds on the images built (defaults: DEFAULT_LIMITS). */
-  limits?: Pick<Limits, 'linesPerFile'>;
+  /** Bounds on the images built, and the share of cacheBytes for texts kept between commits (defaults: DEFAULT_LIMITS). */
+  limits?: Pick<Limits, 'linesPerFile'> & Partial<Pick<Limits, 'cacheBytes'>>;
   /**
    * A mail file that does not apply is placed with less context (git apply -C2/-C1) and judged
    * whole, for low-confidence findings; false reads it from its hunks only. Default true.
@@ -82,6 +84,7 @@ export async function createWorkspace(patch: Patch, opts: WorkspaceOptions): Pro
   const notes: string[] = [];
   const base = await resolveBase(patch, history, opts.base, notes, opts.baseWhy);
   if (history && patch.kind === 'commit' && patch.commit && isFullOid(patch.commit)) {
+    imageTexts.resize(cacheShare('imageTexts', opts.limits?.cacheBytes ?? DEFAULT_LIMITS.cacheBytes));
     return commitWorkspace(patch, history, base, notes);
   }
   return mailWorkspace(patch, opts.placeUnapplied === false ? null : history, history, base, opts.previous, notes, opts.limits?.linesPerFile ?? DEFAULT_LIMITS.linesPerFile);
@@ -137,6 +140,24 @@ function baseReaders(history: History | null, base: BaseInfo, previous: Previous
   };
 }
 
+/**
+ * Images of commits by blob id, for the next commits of a range: a commit's pre-image of a file is
+ * the post-image of the last commit that changed it, often a few commits earlier (a series), and
+ * each image is asked for by more than one check. Kept within their share of limits.cacheBytes.
+ */
+const imageTexts = new ByteLru<string, string>(cacheShare('imageTexts', DEFAULT_LIMITS.cacheBytes));
+
+/** A commit's image of a file: by its blob id on the diff's index line when there is one (the same blob as `rev:path`). */
+async function commitImage(history: History, rev: string, path: string, blob: string | null): Promise<string | null> {
+  if (blob === null || !isFullOid(blob)) return history.readFile(rev, path);
+  const kept = imageTexts.get(blob);
+  if (kept !== undefined) return kept;
+  const text = await history.readFile(rev, path);
+  // Strings of ASCII text take a byte a character; others two: counted as two.
+  if (text !== null) imageTexts.set(blob, text, 2 * text.length);
+  return text;
+}
+
 /** A commit from the repository: its diff on demand, images from its own and its parent's tree. */
 function commitWorkspace(patch: Patch, history: History, base: BaseInfo, notes: string[]): GitWorkspace {
   const commit = patch.commit as string;
@@ -157,9 +178,9 @@ function commitWorkspace(patch: Patch, history: History, base: BaseInfo, notes: 
     notes.push(...parsed.warnings.map((w) => `${short(commit)}: ${w}`));
     return parsed.files;
   };
-  const image = async (rev: string | null, path: string | null): Promise<FileImage | null> => {
+  const image = async (rev: string | null, path: string | null, blob: string | null): Promise<FileImage | null> => {
     if (!rev || !path) return null;
-    const text = await history.readFile(rev, path);
+    const text = await commitImage(history, rev, path, blob);
     return text === null ? null : { path, text, complete: true };
   };
   const getFiles = () => (files ??= loadFiles());
@@ -172,11 +193,11 @@ function commitWorkspace(patch: Patch, history: History, base: BaseInfo, notes: 
     files: getFiles,
     async postImage(path) {
       const f = findFile(await getFiles(), path);
-      return f ? image(commit, f.newPath) : null;
+      return f ? image(commit, f.newPath, f.newBlob) : null;
     },
     async preImage(path) {
       const f = findFile(await getFiles(), path);
-      return f ? image(parent, f.oldPath) : null;
+      return f ? image(parent, f.oldPath, f.oldBlob) : null;
     },
     ...baseReaders(history, base, undefined),
   };

@@ -11,6 +11,7 @@ import { statusText } from './status.js';
 import { DEFAULT_WEB_HOST, type RouteHandler } from '../web/server.js';
 import { MessageStore } from '../state/messages.js';
 import { createLogger, logFormatOf } from '../ops/log.js';
+import { setOperatorSink } from '../core/operator-notes.js';
 import { Metrics } from '../ops/metrics.js';
 import { opsHandler, startOpsServer, type OpsServer } from '../ops/http.js';
 
@@ -115,6 +116,8 @@ export function registerWatchCommands(program: Command): void {
       const metrics = o.metricsPort === undefined && port === null ? undefined : new Metrics();
       // JSON lines carry every level (a collector filters them); the terminal gets info and above.
       const logger = createLogger({ name: 'kreview watch', format, level: format === 'json' ? 'debug' : 'info' });
+      // A rule pattern that reaches too far is the policy owner's business: the daemon's log, not a reply.
+      setOperatorSink((line) => logger.warn(line));
       const jobs = o.queue === undefined ? undefined : await seriesFeeder(o.queue);
       const reviewThreads = o.reviewThreads === undefined ? undefined : threadCount(o.reviewThreads);
       if (jobs && reviewThreads) throw new KreviewError('--review-threads reviews here; --queue hands reviews to workers: one or the other');
