@@ -6,7 +6,6 @@ import { openState } from '../state/open-state.js';
 import { queueIncoming, readAllLimited } from '../sources/ingest.js';
 import { Watcher } from './daemon.js';
 import { boundHeapGrowth } from './heap-growth.js';
-import { DAEMON_RSS_BOUND, RssBound } from './rss-bound.js';
 import { loadPolicy } from './policy.js';
 import { statusText } from './status.js';
 import { DEFAULT_WEB_HOST, type RouteHandler } from '../web/server.js';
@@ -112,8 +111,6 @@ export function registerWatchCommands(program: Command): void {
       }
       // A long-lived reviewer: the heap kept near what the caches hold, not several times it.
       boundHeapGrowth();
-      // ... and dead syntax trees (native memory the heap does not count) collected when the process grows.
-      const stopRssBound = new RssBound(DAEMON_RSS_BOUND).watch();
       // The web view serves /healthz and /metrics too; --metrics-port alone serves only those.
       const metrics = o.metricsPort === undefined && port === null ? undefined : new Metrics();
       // JSON lines carry every level (a collector filters them); the terminal gets info and above.
@@ -159,7 +156,6 @@ export function registerWatchCommands(program: Command): void {
           await web?.close();
         }
       } finally {
-        stopRssBound();
         await ops?.close();
         await w.close();
         await jobs?.close();
