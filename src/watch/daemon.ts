@@ -145,7 +145,7 @@ export class Watcher {
     this.seriesStore = new SeriesStore(this.db);
     this.outbox = new Outbox(this.db);
     this.events = new EventLog(this.db);
-    this.intake = new Intake(this.messages, () => this.policy.current, this.warn, this.now);
+
     const review = opts.review ?? reviewSeries;
     // The policy's limit, as it is when the review starts (a reloaded policy applies to the next one).
     const perPatch = (): number => opts.reviewMsPerPatch ?? this.policy.current.limits.reviewMsPerPatch;
@@ -156,6 +156,9 @@ export class Watcher {
     // Threads time each review themselves (and end a thread stuck in one); an injected review function stays on this thread.
     const threads = !jobs && !opts.review && opts.reviewThreads ? new ReviewThreads(opts.reviewThreads) : null;
     this.threads = threads;
+    // The threads are idle while a pass takes in mail (every review waits for its end): they decode it.
+    threads?.start();
+    this.intake = new Intake(this.messages, () => this.policy.current, this.warn, this.now, threads ? (raw, origin) => threads.decode(raw, origin) : null);
     const remote = jobs
       ? { submit: (i: RemoteReviewInput) => jobs.submit(job(i)), review: (i: RemoteReviewInput) => this.guarded(() => jobs.review(job(i)), null) }
       : threads

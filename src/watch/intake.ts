@@ -6,7 +6,7 @@ import { parseSubject } from '../patch/subject.js';
 import { classifyMessage } from '../series/classify.js';
 import type { MessageKind, MessageStore } from '../state/messages.js';
 import { automaticReason, matchesSender } from './bot-filter.js';
-import { peekHeaders } from './header-scan.js';
+import { peekHeaders, type HeaderPeek } from './header-scan.js';
 import { listsFor, type WatchPolicy } from './policy.js';
 import type { RawMessage } from './raw-message.js';
 
@@ -46,16 +46,39 @@ export class Intake {
     private readonly policy: () => WatchPolicy,
     private readonly warn: (msg: string) => void,
     private readonly now: () => number = Date.now,
+    /** Decodes on other threads (the review threads, idle while intake runs): a batch's messages are all handed over first. */
+    private readonly decodeElsewhere: ((raw: Buffer, origin: string) => Promise<Patch>) | null = null,
   ) {}
+
+  /**
+   * With other threads to decode on, every message of the batch that will be decoded is handed over
+   * at once (the same test as below: not known already, not a reply); handle() then takes the results
+   * in the batch's order, so what is stored and warned is the same as decoding one by one here.
+   */
+  private decodeAhead(batch: RawMessage[], peeks: HeaderPeek[]): (Promise<Patch> | null)[] {
+    const decode = this.decodeElsewhere;
+    if (!decode) return batch.map(() => null);
+    return batch.map((m, i) => {
+      const peek = peeks[i];
+      if (peek.messageId && this.messages.has(peek.messageId)) return null;
+      if (peek.messageId && peek.subject !== null && !peek.subject.includes('=?') && parseSubject(peek.subject).isReply) return null;
+      const p = decode(m.raw, m.origin);
+      // A result handle() does not take (a duplicate within the batch) must not be an unhandled rejection.
+      p.catch(() => {});
+      return p;
+    });
+  }
 
   /** Stores a batch; a bad message is recorded with its one-line error and the batch goes on. */
   async handle(batch: RawMessage[]): Promise<void> {
     const policy = this.policy();
     const rows: Parameters<MessageStore['add']>[0][] = [];
     const inBatch = new Set<string>();
-    for (const m of batch) {
+    const peeks = batch.map((m) => peekHeaders(m.raw));
+    const ahead = this.decodeAhead(batch, peeks);
+    for (const [i, m] of batch.entries()) {
       this.counts.read++;
-      const peek = peekHeaders(m.raw);
+      const peek = peeks[i];
       if (peek.messageId && (inBatch.has(peek.messageId) || this.messages.has(peek.messageId))) {
         this.counts.duplicates++;
         if (peek.listIds.length) this.messages.addLists(peek.messageId, peek.listIds);
@@ -71,7 +94,7 @@ export class Intake {
       }
       let patch: Patch;
       try {
-        patch = await parseMail(m.raw, m.origin);
+        patch = await (ahead[i] ?? parseMail(m.raw, m.origin));
       } catch (e) {
         this.counts.bad++;
         this.warn((e as Error).message);

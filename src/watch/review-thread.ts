@@ -1,14 +1,18 @@
 // The inside of a review thread (src/watch/review-threads.ts): takes one series job at a time from
 // the daemon, runs the shared pipeline on it with this thread's own Histories, and posts the
-// Review back. It only computes: the daemon records the outcome and sends the replies.
+// Review back. It only computes: the daemon records the outcome and sends the replies. While the
+// daemon takes in mail (no review runs then), the threads decode messages for it.
 import { parentPort } from 'node:worker_threads';
 import { HistoryPool } from '../git/history-pool.js';
+import { parseMail } from '../patch/mail.js';
 import { seriesJobRunner, type SeriesJob } from '../queue/series-job.js';
 
-/** A job to review, or `close`: end the Histories' git processes, then the thread. */
-export type ThreadRequest = { id: number; job: SeriesJob } | { close: true };
+/** A job to review, a message to decode, or `close`: end the Histories' git processes, then the thread. */
+export type ThreadRequest = { id: number; job: SeriesJob } | { id: number; mail: { raw: Uint8Array; origin: string } } | { close: true };
 
-export type ThreadReply = { id: number; review: unknown } | { id: number; error: string };
+export type ThreadReply = { id: number; review: unknown } | { id: number; patch: unknown } | { id: number; error: string };
+
+const firstLine = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split('\n')[0];
 
 const port = parentPort;
 if (port) {
@@ -19,9 +23,19 @@ if (port) {
       void histories.close().finally(() => port.close());
       return;
     }
+    if ('mail' in m) {
+      // The whole message of a decoding error: intake records it as it would its own.
+      parseMail(Buffer.from(m.mail.raw.buffer, m.mail.raw.byteOffset, m.mail.raw.byteLength), m.mail.origin).then(
+        (patch) => port.postMessage({ id: m.id, patch } satisfies ThreadReply),
+        (e: unknown) => port.postMessage({ id: m.id, error: e instanceof Error ? e.message : String(e) } satisfies ThreadReply),
+      );
+      return;
+    }
     run(m.job).then(
       (review) => port.postMessage({ id: m.id, review } satisfies ThreadReply),
-      (e: unknown) => port.postMessage({ id: m.id, error: (e instanceof Error ? e.message : String(e)).split('\n')[0] } satisfies ThreadReply),
+      (e: unknown) => port.postMessage({ id: m.id, error: firstLine(e) } satisfies ThreadReply),
     );
   });
+  // Started with the daemon: the pipeline's modules load while it takes in mail, not at the first review.
+  void import('../review/pipeline.js');
 }

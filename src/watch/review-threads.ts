@@ -6,7 +6,8 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { KreviewError, type Review } from '../core/types.js';
+import { KreviewError, type Patch, type Review } from '../core/types.js';
+import { parseMail } from '../patch/mail.js';
 import type { SeriesJob } from '../queue/series-job.js';
 import type { ThreadReply, ThreadRequest } from './review-thread.js';
 
@@ -21,6 +22,8 @@ interface Pending {
 interface Slot {
   worker: Worker;
   busy: { id: number; key: string; timer: NodeJS.Timeout } | null;
+  /** Messages handed to this thread to decode, by request id. */
+  decoding: Map<number, { raw: Buffer; origin: string; resolve: (p: Patch) => void; reject: (e: Error) => void }>;
 }
 
 /**
@@ -42,6 +45,8 @@ export class ReviewThreads {
   private readonly queue: string[] = [];
   private nextId = 1;
   private closed = false;
+  /** The thread the next message to decode goes to (round robin). */
+  private turn = 0;
 
   constructor(
     readonly size: number,
@@ -51,6 +56,27 @@ export class ReviewThreads {
     private readonly script: string = threadScript(),
   ) {
     if (!Number.isInteger(size) || size < 1) throw new KreviewError(`review threads: ${size} is not a whole number of at least 1`);
+  }
+
+  /** Starts every thread now (each loads the pipeline while the daemon takes in mail). */
+  start(): void {
+    while (!this.closed && this.slots.length < this.size) this.spawn();
+  }
+
+  /**
+   * Decodes a message on a thread (parseMail there): intake runs before any review of its pass, so
+   * the threads are otherwise idle while it does. Rejects with parseMail's own error.
+   */
+  decode(raw: Buffer, origin: string): Promise<Patch> {
+    if (this.closed) return Promise.reject(new KreviewError('the review threads are closed'));
+    this.start();
+    const slot = this.slots[this.turn++ % this.slots.length];
+    const id = this.nextId++;
+    return new Promise<Patch>((resolve, reject) => {
+      slot.decoding.set(id, { raw, origin, resolve, reject });
+      slot.worker.ref();
+      slot.worker.postMessage({ id, mail: { raw, origin } } satisfies ThreadRequest);
+    });
   }
 
   /** Starts the review in the background (once per job key). */
@@ -93,7 +119,7 @@ export class ReviewThreads {
   }
 
   private spawn(): Slot {
-    const slot: Slot = { worker: new Worker(this.script, { eval: true }), busy: null };
+    const slot: Slot = { worker: new Worker(this.script, { eval: true }), busy: null, decoding: new Map() };
     // An idle thread does not keep the process alive; one with a review under way does.
     slot.worker.unref();
     slot.worker.on('message', (m: ThreadReply) => this.settle(slot, m));
@@ -125,15 +151,23 @@ export class ReviewThreads {
   }
 
   private settle(slot: Slot, m: ThreadReply): void {
+    const decoding = slot.decoding.get(m.id);
+    if (decoding) {
+      slot.decoding.delete(m.id);
+      if (!slot.busy && !slot.decoding.size) slot.worker.unref();
+      if ('patch' in m) decoding.resolve(m.patch as Patch);
+      else if ('error' in m) decoding.reject(new KreviewError(m.error));
+      return;
+    }
     const busy = slot.busy;
     if (!busy || busy.id !== m.id) return;
     clearTimeout(busy.timer);
     slot.busy = null;
-    slot.worker.unref();
+    if (!slot.decoding.size) slot.worker.unref();
     const p = this.jobs.get(busy.key);
     if (p) {
-      if ('error' in m) p.reject(new KreviewError(m.error));
-      else p.resolve(m.review as Review);
+      if ('review' in m) p.resolve(m.review as Review);
+      else p.reject(new KreviewError('error' in m ? m.error : 'the review thread answered a review with something else'));
     }
     this.pump();
   }
@@ -149,6 +183,9 @@ export class ReviewThreads {
       clearTimeout(slot.busy.timer);
       this.jobs.get(slot.busy.key)?.reject(new KreviewError(why));
     }
+    // A message is not bad because the thread decoding it died: it is decoded here instead.
+    for (const d of slot.decoding.values()) parseMail(d.raw, d.origin).then(d.resolve, d.reject);
+    slot.decoding.clear();
     this.pump();
   }
 
@@ -159,6 +196,8 @@ export class ReviewThreads {
     await Promise.all(
       slots.map(async (s) => {
         if (s.busy) clearTimeout(s.busy.timer);
+        for (const d of s.decoding.values()) parseMail(d.raw, d.origin).then(d.resolve, d.reject);
+        s.decoding.clear();
         s.worker.removeAllListeners();
         s.worker.on('error', () => {});
         const ended = new Promise<void>((res) => s.worker.once('exit', () => res()));
