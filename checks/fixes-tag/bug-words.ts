@@ -16,10 +16,11 @@ export const BUG_WORDS: BugWord[] = [
   { name: 'KCSAN report', pattern: /\bKCSAN:/, strong: true, needs: ['kcsan:'] },
   { name: 'Call Trace', pattern: /^\s*(?:\[[^\]]*\]\s*)?Call Trace:/m, strong: true, needs: ['call trace:'] },
   { name: 'stack trace', pattern: /^\s*(?:\[[^\]]*\]\s*)*(?:\[<[0-9a-f]+>\]\s*)?[A-Za-z_][\w.]*\+0x[0-9a-f]+\/0x[0-9a-f]+/m, strong: true, needs: ['+0x'] },
-  // A report, not a mention: the reporter's address or trailer, or syzbot as the subject of "reported"/"found".
+  // A report, not a mention: a reporter's trailer, or syzbot as the subject of "reported"/"found".
+  // Its address alone is no report: `Tested-by: syzbot@...` tests a change, it found no bug.
   {
     name: 'syzbot report',
-    pattern: /syzkaller\.appspotmail\.com|^\s*(?:Reported-by|Closes|Link):.*\bsyz(?:bot|kaller)\b|\bsyz(?:bot|kaller)\s+(?:has\s+)?(?:reported|found|hit|triggered)\b|\b(?:reported|found)\s+by\s+syz(?:bot|kaller)\b/im,
+    pattern: /^\s*(?:Reported(?:-and-tested)?-by|Closes|Link):.*\bsyz(?:bot|kaller)\b|\bsyz(?:bot|kaller)\s+(?:has\s+)?(?:reported|found|hit|triggered)\b|\b(?:reported|found)\s+by\s+syz(?:bot|kaller)\b/im,
     strong: true,
     needs: ['syz'],
   },

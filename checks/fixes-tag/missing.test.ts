@@ -32,6 +32,9 @@ const cases: [string, string, string, { strong: boolean; has?: string } | null][
   ['a revert with a crash report', 'Revert "net: add the frobnicator"', 'It causes this:\nCall Trace:\n foo+0x1/0x2', null],
   ['a cleanup', 'net: simplify the error path', 'No functional change.', null],
   ['leak as a verb without fix', 'net: add a leak checker', 'Leak of memory is reported by this tool.', null],
+  // A real linux-cifs patch (VFS v6 14/15, November 2025): syzbot tested the series, it reported nothing.
+  ['syzbot as a tester only', 'VFS: change vfs_mkdir() to unlock on failure.', 'vfs_mkdir() leaves the parent locked on failure; unlock it there too.\n\nReviewed-by: A Reviewer <r@example.org>\nTested-by: syzbot@syzkaller.appspotmail.com\nSigned-off-by: A Developer <dev@example.org>', null],
+  ['syzbot reported and tested', 'net: fix a race', 'Reported-and-tested-by: syzbot+1234@syzkaller.appspotmail.com', { strong: true, has: 'syzbot report' }],
   ['syzbot in prose', 'syzbot: found a lock inversion', 'syzbot found a lock inversion in the journal code.', { strong: true, has: 'syzbot report' }],
   ['reported by syzbot, in prose', 'ext4: check the extent depth', 'This was reported by syzbot last week.', { strong: true, has: 'syzbot report' }],
   // The shapes of two real e2fsprogs commits (a7950660, 1f8c7016), retold.

@@ -86,7 +86,9 @@ async function blameTarget(ctx: CheckContext): Promise<Target | null> {
     const [top, w] = [...weight].sort((a, b) => b[1] - a[1])[0] ?? [null, 0];
     if (top && w / total > MAJORITY) best = top;
   }
-  if (best === null) return null;
+  // Lines an imported root (an unpacked release committed once) owns were written before the
+  // history starts: blame stops there for want of anything older, so it names no culprit.
+  if (best === null || best === history.imported?.root) return null;
   const info = (await history.commits([best])).get(best);
   return info ? makeTarget(info, await history.abbrev(best, 12)) : null;
 }

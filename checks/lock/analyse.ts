@@ -215,6 +215,9 @@ function locksForCaller(name: string, heldReturn: string | null, releasedReturns
   if (context) return OPENS.test(name) || (OBJECT.test(heldReturn) && !FAILURE.test(heldReturn) && releasedReturns.every(failed));
   if (SUCCESS.test(heldReturn) && releasedReturns.every((r) => r !== null && (FAILURE.test(r) || (heldReturn !== '0' && r === '0')))) return true;
   if (OBJECT.test(heldReturn) && !FAILURE.test(heldReturn) && releasedReturns.every(failed)) return true;
+  // Named for opening something (`simple_start_creating`): the failures may return the lookup's
+  // error pointer through the very variable the success path returns (`if (IS_ERR(child)) return child;`).
+  if (OPENS.test(name) && OBJECT.test(heldReturn) && !FAILURE.test(heldReturn) && releasedReturns.every((r) => r === heldReturn || failed(r))) return true;
   // A boolean contract either way: `return false` with the lock held, `return true` without it.
   const bool = /^(true|false)$/;
   return bool.test(heldReturn) && releasedReturns.every((r) => r !== null && bool.test(r) && r !== heldReturn);

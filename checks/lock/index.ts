@@ -409,7 +409,7 @@ function checkFile(
     const oldKeys = new Set(old?.issues.map((i) => i.key) ?? []);
     const newKeys = new Set(fn.issues.map((i) => i.key));
     const reported = new Set<string>();
-    for (const issue of outermostPerCall(fn.issues.filter((i) => leakEvidenced(i, old)))) {
+    for (const issue of outermostPerCall(fn.issues.filter((i) => leakEvidenced(i, old) && !releaseMovedOut(i, fn, t)))) {
       if (oldKeys.has(issue.key) || movedKeys.has(issue.key) || reported.has(issue.key)) continue;
       reported.add(issue.key);
       const line = anchorLine(issue, fn, t.added);
@@ -473,6 +473,29 @@ function leakEvidenced(issue: Issue, other: FunctionAnalysis | undefined): boole
   if (!other || !releasedThere(issue.lock, issue.leaves, other.releasedAt, true)) return false;
   issue.leaves.evidence = 'other-image';
   return true;
+}
+
+/** A whole-line call statement: `end_removing(dentry);`, `ret = finish(x);` is not one. */
+const CALL_STATEMENT = /^\s*([A-Za-z_]\w*)\s*\(.*\)\s*;\s*$/;
+
+/**
+ * A leak whose only evidence is the pre-image, where the patch removed every release of the lock the
+ * post-image showed and put a call of another function in place of one (in the same hunk): the
+ * release moved into a helper whose body the hunks do not show (`inode_unlock(d_inode(dir))`
+ * becoming the series' own `end_removing(dentry)`), it was not dropped from a path.
+ */
+function releaseMovedOut(issue: Issue, fn: FunctionAnalysis, t: Touched): boolean {
+  if (issue.leaves?.evidence !== 'other-image') return false;
+  const prefix = `${issue.lock.kind}|${issue.lock.key}|`;
+  if (fn.unmatched.some((a) => a.kind === issue.lock.kind && a.key === issue.lock.key) || fn.releasedAt.some((r) => r.startsWith(prefix))) return false;
+  const release = issue.lock.via.replace(/\(.*$/, '');
+  return t.diff.hunks.some((h) => {
+    const inFn = h.lines.filter((l) => l.kind !== 'del' && l.newLine !== null && l.newLine >= fn.startLine && l.newLine <= fn.endLine);
+    if (!inFn.length) return false;
+    const dropped = h.lines.some((l) => l.kind === 'del' && CALL_STATEMENT.exec(l.text)?.[1] === release);
+    const callee = (l: { text: string }): string | undefined => CALL_STATEMENT.exec(l.text)?.[1];
+    return dropped && h.lines.some((l) => l.kind === 'add' && callee(l) !== undefined && callee(l) !== release);
+  });
 }
 
 export const lockCheck: Check = {

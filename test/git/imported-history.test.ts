@@ -76,3 +76,49 @@ describe('a repository whose history starts with an imported tree', { timeout: 1
     expect(missing.every((x) => x.severity === 'error')).toBe(true);
   });
 });
+
+/**
+ * The shape of a real linux-cifs patch (smbdirect credits, v2 05/20, December 2025): a fix with
+ * `Cc: stable` and no Fixes: tag, changing lines that the import brought. Reviewed against the
+ * Debian tree, blame ends at the import for want of older history; "last touched by the import"
+ * named the unpacked release as the commit that introduced the bug.
+ */
+function stableFixOnImport(files: number): TestRepo {
+  const r = new TestRepo();
+  repos.push(r);
+  for (let i = 0; i < files; i++) {
+    const dir = join(r.dir, 'drivers', 'misc', `part${Math.floor(i / 100)}`);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `file${i}.c`), `int part${i};\n`);
+  }
+  r.git('add', '-A');
+  r.commit('linux-source-6.1 (Debian package, unpacked)\n', { files: { 'fs/smb/credits.c': 'int credits_left(int n)\n{\n\treturn n - 1;\n}\n' } });
+  r.commit(
+    [
+      'smb: server: keep the last send credit for the final message',
+      '',
+      'The peer disconnects when the last credit is spent on a data message.',
+      '',
+      'Cc: stable@vger.kernel.org',
+      'Signed-off-by: A Developer <dev@example.org>',
+      '',
+    ].join('\n'),
+    { files: { 'fs/smb/credits.c': 'int credits_left(int n)\n{\n\treturn n > 1 ? n - 1 : 0;\n}\n' } },
+  );
+  return r;
+}
+
+describe('blame that ends at an imported root', { timeout: 120_000 }, () => {
+  it('names no commit: the import is where the history starts, not where the bug came in', () => {
+    const missing = findings(stableFixOnImport(1200), 'blame-imported').filter((x) => x.id === 'fixes/missing') as (JsonFinding & { explanation?: string; suggestion?: string })[];
+    expect(missing).toHaveLength(1);
+    expect(missing[0].explanation).not.toMatch(/last touched by/);
+    expect(missing[0].suggestion ?? null).toBeNull();
+  });
+
+  it('a project whose first commit is small is still named', () => {
+    const missing = findings(stableFixOnImport(5), 'blame-own').filter((x) => x.id === 'fixes/missing') as (JsonFinding & { explanation?: string })[];
+    expect(missing).toHaveLength(1);
+    expect(missing[0].explanation).toMatch(/last touched by [0-9a-f]{12} \("linux-source-6.1/);
+  });
+});
