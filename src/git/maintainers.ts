@@ -2,7 +2,8 @@
 // a path: F: patterns (a trailing `/` takes everything below, `*` and `?` stay within one path
 // component), X: exclusions of the same form, N: regular expressions matched anywhere in the path.
 // The file comes from a repository, so N: expressions run in RE2 (linear time, no backtracking).
-import { readFileSync, statSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
 import { RE2JS } from 're2js';
 import { KreviewError } from '../core/types.js';
 import { runGit } from './run-git.js';
@@ -122,6 +123,30 @@ export function parseMaintainers(text: string): Maintainers {
 
 const loaded = new Map<string, { stamp: string; m: Maintainers }>();
 
+/** The kernel's MAINTAINERS is under 1 MB; a file past this is not one (a device, a runaway log). */
+const MAX_MAINTAINERS_BYTES = 32 << 20;
+
+/**
+ * The file read without blocking the event loop: a worker reads it at the start of a review, and a
+ * file that is slow to read (a network mount, a pipe) must not stop it renewing its job's lock, or
+ * the job is taken from it and run a second time. Bounded, so /dev/zero is one line, not a crash.
+ */
+async function readMaintainersFile(file: string): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const c of createReadStream(file)) {
+      size += (c as Buffer).length;
+      if (size > MAX_MAINTAINERS_BYTES) throw new KreviewError(`MAINTAINERS file ${file} is larger than ${MAX_MAINTAINERS_BYTES >> 20} MB; not read`);
+      chunks.push(c as Buffer);
+    }
+  } catch (e) {
+    if (e instanceof KreviewError) throw e;
+    throw new KreviewError(`cannot read MAINTAINERS file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 /**
  * The MAINTAINERS to route by: a file the policy names, else the repository's at HEAD; parsed
  * once and again only when the file (its mtime and size, or its blob at HEAD) changed.
@@ -131,14 +156,14 @@ export async function loadMaintainers(file: string | null, repo: string | null):
   if (file) {
     let stamp: string;
     try {
-      const st = statSync(file);
+      const st = await stat(file);
       stamp = `${st.mtimeMs}:${st.size}`;
     } catch (e) {
       throw new KreviewError(`cannot read MAINTAINERS file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
     const hit = loaded.get(file);
     if (hit?.stamp === stamp) return hit.m;
-    const m = parseMaintainers(readFileSync(file, 'utf8'));
+    const m = parseMaintainers(await readMaintainersFile(file));
     loaded.set(file, { stamp, m });
     return m;
   }

@@ -48,14 +48,26 @@ export type PreviousPatch = Pick<Workspace, 'files' | 'postImage'>;
 /**
  * The post-images of a reviewed patch, apart from its workspace: a workspace reads its base through
  * the previous patch's, so handing the next patch the workspace itself kept every earlier patch of
- * the series (its pre- and post-images) alive until the series ended. Taken apart, a long series
- * holds one patch's images at a time.
+ * the series (its pre- and post-images) alive until the series ended. Taken apart, a series holds
+ * one image per file it has touched so far, not one per patch.
+ *
+ * `earlier` is what the patches before this one left: a file this patch does not touch is carried
+ * on as they left it, so patch 3 of a series that changes a file patch 1 changed (and patch 2 did
+ * not) applies on patch 1's result, not on the base. A file this patch renamed or deleted is not.
  */
-export async function postImagesOf(ws: Workspace): Promise<PreviousPatch> {
+export async function postImagesOf(ws: Workspace, earlier?: PreviousPatch): Promise<PreviousPatch> {
   const files = await ws.files();
   const posts = new Map<string, FileImage | null>();
   for (const f of files) if (f.newPath !== null && !posts.has(f.newPath)) posts.set(f.newPath, await ws.postImage(f.newPath));
-  return { files: async () => files, postImage: async (path) => posts.get(path) ?? null };
+  const touched = new Set(files.flatMap((f) => [f.oldPath, f.newPath].filter((p): p is string => p !== null)));
+  const carried: FileDiff[] = [];
+  for (const f of earlier ? await earlier.files() : []) {
+    if (f.newPath === null || touched.has(f.newPath) || posts.has(f.newPath)) continue;
+    posts.set(f.newPath, await earlier!.postImage(f.newPath));
+    carried.push(f);
+  }
+  const all = carried.length ? [...files, ...carried] : files;
+  return { files: async () => all, postImage: async (path) => posts.get(path) ?? null };
 }
 
 interface Images {

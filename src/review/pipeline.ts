@@ -92,8 +92,8 @@ export async function reviewSeries(series: Series, opts: ReviewOptions): Promise
     }
     const routed = opts.route ? await routeSeries(series, opts, opts.route) : null;
     const run = routed ? { ...withHistory, base: routed.route.base ?? opts.base, baseWhy: routed.route.baseWhy } : withHistory;
-    // Mail patches build on each other: patch 2 applies to patch 1's post-image. Only that is
-    // carried to the next patch, not the workspace, so a long series holds one patch's images at a time.
+    // Mail patches build on each other: patch 2 applies to patch 1's post-image. Only the post-images
+    // are carried to the next patch, not the workspace: a long series holds one image per file it touched.
     const patches: PatchReview[] = [];
     let previous: PreviousPatch | undefined;
     // b4 and format-patch --base put base-commit: in the cover letter (or the last patch) only.
@@ -107,7 +107,7 @@ export async function reviewSeries(series: Series, opts: ReviewOptions): Promise
       const patch = original.baseCommit || !seriesBase ? original : { ...original, baseCommit: seriesBase };
       const pr = await reviewPatch(patch, series, run, checks, previous);
       patches.push(pr.review);
-      previous = await postImagesOf(pr.workspace);
+      previous = await postImagesOf(pr.workspace, previous);
     }
     return routed ? { series, patches, route: routed.route } : { series, patches };
   } finally {

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestRepo } from '../helpers/git-repo.js';
 import { openHistory } from '../../src/git/history.js';
-import { createWorkspace } from '../../src/git/workspace.js';
+import { createWorkspace, postImagesOf } from '../../src/git/workspace.js';
 import type { History } from '../../src/git/history-types.js';
 import { parseDiff } from '../../src/patch/diff.js';
 import { KreviewError, type Patch } from '../../src/core/types.js';
@@ -202,6 +202,37 @@ describe('a mailed patch', () => {
     // Without the previous patch, patch 2 lands on the base, which lacks patch 1.
     const alone = await createWorkspace(mail(hide(diffBC), a), { repo: repo.dir, history: h });
     expect((await alone.postImage('fs/file.c'))?.text).toBe(v1.replace('line 25\n', 'line 25 changed\n'));
+  });
+
+  it('lets patch 3 apply on patch 1 post-image of a file patch 2 did not touch', async () => {
+    const hide = (s: string) => s.replace(/^index [0-9a-f]+\.\./m, 'index 1234567..');
+    const other = (mailRepo: TestRepo) => {
+      const o1 = mailRepo.commit('other\n', { files: { 'fs/other.c': 'other\n' } });
+      const o2 = mailRepo.commit('other changed\n', { files: { 'fs/other.c': 'other changed\n' } });
+      return mailRepo.git('diff', o1, o2) + '\n';
+    };
+    const scratch = new TestRepo();
+    try {
+      const diffOther = other(scratch);
+      const ws1 = await createWorkspace(mail(hide(diffAB), a), { repo: repo.dir, history: h });
+      const after1 = await postImagesOf(ws1);
+      const ws2 = await createWorkspace(mail(hide(diffOther), a), { repo: repo.dir, history: h, previous: after1 });
+      expect(ws2.applied).toBe(true);
+      const after2 = await postImagesOf(ws2, after1);
+      const ws3 = await createWorkspace(mail(hide(diffBC), a), { repo: repo.dir, history: h, previous: after2 });
+      expect(ws3.applied).toBe(true);
+      // Patch 1's change is in patch 3's images: line 10 changed and line 25 changed, not the base with one of them.
+      expect((await ws3.postImage('fs/file.c'))?.text).toBe(v3);
+      expect(await ws3.readBaseFile('fs/file.c')).toBe(v2);
+      expect(await ws3.readBaseFile('fs/other.c')).toBe('other changed\n');
+      // A file a later patch deletes is not carried past it.
+      const drop = mail(`diff --git a/fs/file.c b/fs/file.c\ndeleted file mode 100644\nindex 1234567..0000000\n--- a/fs/file.c\n+++ /dev/null\n@@ -1,1 +0,0 @@\n-x\n`, a);
+      const ws4 = await createWorkspace(drop, { repo: repo.dir, history: h, previous: await postImagesOf(ws3, after2) });
+      const after4 = await postImagesOf(ws4, await postImagesOf(ws3, after2));
+      expect((await after4.files()).map((f) => f.newPath).filter((p) => p !== null)).toEqual(['fs/other.c']);
+    } finally {
+      scratch.remove();
+    }
   });
 });
 

@@ -4,9 +4,10 @@
 //
 // The killed review is held at a known point by a real named pipe: its list's MAINTAINERS file is a
 // FIFO, which a worker reads at the start of the review and which blocks until the test writes to
-// it. The first worker to open it is killed there; the test writes the file for the second.
+// it. The first worker to open it is killed there; the test writes the file for the second, then puts
+// a plain file with the same text in its place.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -70,8 +71,9 @@ ${list(LIST)}${list(VICTIM_LIST, `, maintainers: ${fifo}`)}`,
     );
 
     redis = await startRedis();
-    // A dead worker's job goes to the other once its 2 s lock lapses.
-    const env = { KREVIEW_QUEUE_LOCK_MS: '2000' };
+    // A dead worker's job goes to the other once its 4 s lock lapses. (Shorter, a live worker on a
+    // loaded machine lost its lock during seconds of module loading, and ran its job a second time.)
+    const env = { KREVIEW_QUEUE_LOCK_MS: '4000' };
     const workers = ['a', 'b'].map((w) => run(['worker', '--queue', redis!.url, '--concurrency', '1', '--cache', join(root, `worker-${w}`)], env));
     await until(`the workers (${workers.map((w) => w.out()).join('\n')})`, () => workers.every((w) => w.out().includes('mailed series only')));
     const watch = run(['watch', '--config', policy, '--queue', redis.url], env);
@@ -83,7 +85,12 @@ ${list(LIST)}${list(VICTIM_LIST, `, maintainers: ${fifo}`)}`,
     victim.child.kill('SIGKILL');
     const survivor = workers.find((w) => w !== victim)!;
     await until(`the survivor to take <${victimLead}> over (${everyone()})`, () => startedOn(survivor, victimLead));
-    await writeFile(fifo, 'BTRFS FILE SYSTEM\nM:\tDavid Sterba <dsterba@suse.com>\nL:\tlinux-btrfs@vger.kernel.org\nS:\tMaintained\nF:\tfs/btrfs/\n');
+    const maintainers = 'BTRFS FILE SYSTEM\nM:\tDavid Sterba <dsterba@suse.com>\nL:\tlinux-btrfs@vger.kernel.org\nS:\tMaintained\nF:\tfs/btrfs/\n';
+    await writeFile(fifo, maintainers);
+    // The pipe holds one review once; a plain file with the same text takes its place for any later
+    // read (a job run again after its lock lapsed on a machine this loaded, or a reader the kill raced).
+    writeFileSync(`${fifo}.file`, maintainers);
+    renameSync(`${fifo}.file`, fifo);
 
     const outbox = join(root, 'outbox');
     const replies = () => {
