@@ -4,7 +4,8 @@ import { mentionsPrimitive, type LockModel } from '../../src/c/lock-model.js';
 import { ANY_KIND } from '../../src/c/contracts.js';
 import type { Held } from '../../src/c/lock-state.js';
 import { lockOwner } from '../../src/c/facts.js';
-import { parseC, type CFile, type CFunction } from '../../src/c/parse.js';
+import { maskMacros, parseC, type CFile, type CFunction } from '../../src/c/parse.js';
+import { rowFinder } from '../../src/c/ast.js';
 import { hunkFunctions, keepLines, sliceFunctions, WRAPPER_PREFIX } from '../../src/c/slice.js';
 import type { SleepIndex } from '../../src/c/sleep-index.js';
 import type { SummaryIndex, TreeEdge } from '../../src/c/summaries.js';
@@ -114,6 +115,11 @@ function callbackMembers(text: string): Map<string, string[]> {
     out.set(m[2], list);
   }
   return out;
+}
+
+/** Does an entry rule apply to a function of this name (by its name, or as a callback of an operation table)? */
+function entryNamed(name: string, members: Map<string, string[]>, ctx: AnalyseContext): boolean {
+  return ctx.rules.entry.some((e) => e.names.some((re) => re.test(name)) || (members.get(name) ?? []).some((m) => e.callbacks.includes(m)));
 }
 
 function entryState(fn: CFunction, members: Map<string, string[]>, ctx: AnalyseContext): Held[] {
@@ -540,26 +546,70 @@ function parseOutlined(text: string, lines: number[], outline: FunctionOutline[]
   return same ? file : null;
 }
 
+/** A function of the outline that nothing in it can lock (see activeOnly): reported with no issue, never parsed. */
+interface Idle {
+  idle: FunctionOutline;
+}
+
+/**
+ * Most of a complete image is wanted (a new file) and its outline is known: of the wanted
+ * functions, those that can take, drop or hold a lock (their masked lines call a primitive of the
+ * model, carry an annotation, or an entry rule names them) parsed alone with every other line
+ * blanked (line numbers kept), the others (most of a file) not parsed at all, in file order. Each
+ * idle one is exactly what the walk would skip (analyseImage: no entry state, no annotation, no
+ * primitive in its text, which lies inside its lines). Null (parse the whole file) when a wanted
+ * function's parse had errors or the parse of the others alone does not find them as the outline
+ * does.
+ */
+function activeOnly(input: ImageInput, outline: FunctionOutline[], members: Map<string, string[]>, ctx: AnalyseContext): (CFunction | Idle)[] | null {
+  const wanted = outline.filter((f) => input.lines.some((l) => l >= f.line && l <= f.endLine));
+  if (wanted.some((f) => f.partial)) return null;
+  const { masked, annotations } = maskMacros(input.text, ctx.model.syntax);
+  const starts = [0];
+  for (let i = masked.indexOf('\n'); i >= 0; i = masked.indexOf('\n', i + 1)) starts.push(i + 1);
+  const rowOf = rowFinder(masked);
+  const annotated = new Set(annotations.map((a) => rowOf(a.offset) + 1));
+  const active = wanted.filter((f) => {
+    if (entryNamed(f.name, members, ctx)) return true;
+    for (let l = f.line; l <= f.endLine; l++) if (annotated.has(l)) return true;
+    return mentionsPrimitive(masked.slice(starts[f.line - 1], starts[f.endLine] ?? masked.length), ctx.model);
+  });
+  const file = active.length ? parseC(keepLines(input.text, active.map((f) => [f.line, f.endLine])), ctx.model.syntax) : { functions: [] };
+  const same = file.functions.length === active.length && file.functions.every((f, i) => f.name === active[i].name && f.startLine === active[i].line && f.endLine === active[i].endLine && f.errorLines.length === 0);
+  if (!same) return null;
+  const parsed = new Map(active.map((f, i) => [f, file.functions[i]]));
+  return wanted.map((f) => parsed.get(f) ?? { idle: f });
+}
+
 /** Analyse the functions of one image that contain the wanted lines. */
 export function analyseImage(input: ImageInput, ctx: AnalyseContext): FunctionAnalysis[] {
   // Parsing only the wanted functions keeps a patch fast; fall back to the whole file.
-  // A patch that touches most of a file (a new file) parses it whole, sharing the parse its facts made.
+  // A patch that touches most of a file (a new file) parses only its functions that can lock, when its outline is known.
   let lineCount = 1;
   for (let i = input.text.indexOf('\n'); i >= 0; i = input.text.indexOf('\n', i + 1)) lineCount++;
   const most = input.lines.length * 2 > lineCount;
-  const sliced = input.complete && !most ? sliceFunctions(input.text, input.lines) : null;
-  let file = sliced === null ? null : parseC(sliced, ctx.model.syntax);
-  if (file === null || !input.lines.every((l) => file!.functions.some((f) => l >= f.startLine && l <= f.endLine))) {
-    // What a parse of the whole file finds; its facts may already say where (not for most of a file: that parse is shared with them).
-    const outlined = input.complete && !most && input.outline ? parseOutlined(input.text, input.lines, input.outline, ctx.model.syntax) : null;
-    file = outlined ?? parseC(input.text, ctx.model.syntax);
-  }
   const members = callbackMembers(input.text);
   const wanted = (f: { startLine: number; endLine: number }): boolean => input.lines.some((l) => l >= f.startLine && l <= f.endLine);
+  let functions: (CFunction | Idle)[] | null = input.complete && most && input.outline ? activeOnly(input, input.outline, members, ctx) : null;
+  if (functions === null) {
+    const sliced = input.complete && !most ? sliceFunctions(input.text, input.lines) : null;
+    let file = sliced === null ? null : parseC(sliced, ctx.model.syntax);
+    if (file === null || !input.lines.every((l) => file!.functions.some((f) => l >= f.startLine && l <= f.endLine))) {
+      // What a parse of the whole file finds; its facts may already say where.
+      const outlined = input.complete && !most && input.outline ? parseOutlined(input.text, input.lines, input.outline, ctx.model.syntax) : null;
+      file = outlined ?? parseC(input.text, ctx.model.syntax);
+    }
+    functions = file.functions.filter(wanted);
+  }
   const out: FunctionAnalysis[] = [];
   const covered = new Set<number>();
-  for (const fn of file.functions.filter(wanted)) {
+  for (const fn of functions) {
     if (ctx.expired?.()) return out;
+    if ('idle' in fn) {
+      const { name, line, endLine } = fn.idle;
+      out.push({ name, key: name, startLine: line, endLine, errorLines: [], hunkOnly: false, issues: [], unmatched: [], releasedAt: [] });
+      continue;
+    }
     if (!input.complete && fn.errorLines.length) continue;
     for (const l of input.lines) if (l >= fn.startLine && l <= fn.endLine) covered.add(l);
     const entry = fn.errorLines.length ? [] : [...entryState(fn, members, ctx), ...assertedEntry(fn, input.text, ctx.model)];

@@ -315,6 +315,27 @@ export function summaryIndexesKept(): { count: number; bytes: number } {
   return { count: indexes.size, bytes: indexes.bytes };
 }
 
+/**
+ * A function's calls of other functions by name, every one (`passing`) and those made every time
+ * it runs (`climbable`): what a tag climbs and a drop passes through. Kept per facts object, which
+ * the indexes of consecutive patches share: an index is built again for every patch of a directory
+ * (the headers each file includes differ), and these filters over every call were much of it.
+ */
+const callLists = new WeakMap<FunctionFacts, { passing: CallFact[]; climbable: CallFact[] }>();
+
+function callListsOf(fn: FunctionFacts): { passing: CallFact[]; climbable: CallFact[] } {
+  let lists = callLists.get(fn);
+  if (!lists) {
+    const passing = fn.calls.filter((c) => c.callee !== fn.name && !c.indirect);
+    lists = { passing, climbable: passing.filter((c) => !c.conditional) };
+    callLists.set(fn, lists);
+  }
+  return lists;
+}
+
+const passing = (fn: FunctionFacts): CallFact[] => callListsOf(fn).passing;
+const climbable = (fn: FunctionFacts): CallFact[] => callListsOf(fn).climbable;
+
 export class SummaryIndex {
   private byName = new Map<string, Summary[]>();
   readonly edges: TreeEdge[] = [];
@@ -342,8 +363,7 @@ export class SummaryIndex {
     if (depth > 1) {
       for (const list of this.byName.values()) {
         for (const s of list) {
-          for (const c of s.facts.calls) {
-            if (c.callee === s.name || c.conditional || c.indirect) continue;
+          for (const c of climbable(s.facts)) {
             const callee = this.get(c.callee, s.path);
             if (!callee) continue;
             callers.push(s);
@@ -453,7 +473,7 @@ function releasesThroughCalls(defs: Map<string, Summary>): Map<string, Drop> {
   const through: [string, Summary, CallFact[]][] = [];
   for (const [name, def] of defs) {
     if (out.has(name)) continue;
-    const calls = def.facts.calls.filter((c) => c.callee !== name && !c.indirect && defs.has(c.callee));
+    const calls = passing(def.facts).filter((c) => defs.has(c.callee));
     if (calls.length) through.push([name, def, calls]);
   }
   for (let round = 0; round < MAX_RELEASE_DEPTH; round++) {
