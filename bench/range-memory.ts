@@ -4,7 +4,10 @@
 // what awaits collection). A flat "held" column is a review that keeps nothing per commit; a
 // growing one names what still grows with the range. Real data only: a history given with --repo.
 //
-//   node --expose-gc --import tsx bench/range-memory.ts [--repo DIR] [--range HEAD~1200..HEAD] [--every 100] [--snapshots 300,1100] [--weigh]
+//   node --expose-gc --import tsx bench/range-memory.ts [--repo DIR] [--range HEAD~1200..HEAD] [--every 100] [--snapshots 300,1100] [--weigh] [--config FILE]
+//
+// --config FILE: a kreview config (e.g. `limits: { cacheBytes: 16777216 }`: with a smaller budget the held
+// column levels off lower, which shows the caches' budget, not the range, decides it).
 //
 // --weigh: after the run, each cache kept between commits is emptied in turn, and the held heap it
 // gave back (after a full collection) is printed beside the bytes it was counted for.
@@ -74,7 +77,8 @@ const counter: ReviewSink = {
 };
 console.log(`range memory, real data: ${repo} ${range}, all checks (load average ${loadavg()[0].toFixed(1)})`);
 console.log(`commits   rss  rss-held  heap  heap-held  heap-total-held  external  arraybuffers  cpu-s  wall-s  V8 spaces committed/used (MB; "held": after a full collection)`);
-await streamReview([range], { repo }, buildConfig({}), new RemarkGrouper(counter));
+const config = arg('--config', '');
+await streamReview([range], { repo }, buildConfig(config ? { config } : {}), new RemarkGrouper(counter));
 sample();
 console.log(`peak RSS seen between commits: ${mb(peak)} MB; ${n} commits (load average ${loadavg()[0].toFixed(1)})`);
 
