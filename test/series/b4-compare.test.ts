@@ -133,9 +133,9 @@ describe('groupSeries picks what b4 am picks', () => {
 
   it('on real lore threads', async () => {
     const real: [string, string, number][] = [
-      ['/work/shared/samples/thread-A-online-resize.mbox', '20221117040341.1380702-1-libaokun1@huawei.com', 3],
-      ['/work/shared/samples/thread-A-online-resize.mbox', '20221116072802.526990-1-libaokun1@huawei.com', 2],
-      ['/work/shared/samples/30-PW-bpf-patch-and-acked-by-reply-multipart.mbox', '20190820013652.147041-1-yuehaibing@huawei.com', 1],
+      [realFixture('thread-A-online-resize.mbox'), '20221117040341.1380702-1-libaokun1@huawei.com', 3],
+      [realFixture('thread-A-online-resize.mbox'), '20221116072802.526990-1-libaokun1@huawei.com', 2],
+      [realFixture('30-PW-bpf-patch-and-acked-by-reply-multipart.mbox'), '20190820013652.147041-1-yuehaibing@huawei.com', 1],
       // Real headers, bodies re-told (test/fixtures/mail/real/): a cover letter without a tag. The two
       // threads whose version stands on the cover or first part only are not here: b4 0.12 reads them
       // worse than kreview does (docs/series.md), test/series/group-real.test.ts covers them.

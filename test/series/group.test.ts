@@ -174,7 +174,7 @@ describe('groupSeries', () => {
 
   it('reads a real lore thread: v2 with one part, v3 complete, a reply', async () => {
     const patches: Patch[] = [];
-    for await (const m of readMessages(createReadStream('/work/shared/samples/thread-A-online-resize.mbox'), 'thread-A')) patches.push(await parseMail(m.raw, m.source));
+    for await (const m of readMessages(createReadStream(new URL('../fixtures/mail/real/thread-A-online-resize.mbox', import.meta.url)), 'thread-A')) patches.push(await parseMail(m.raw, m.source));
     const got = groupSeries(patches);
     expect(got.map((s) => [s.version, s.cover !== null, s.patches.map((p) => p.prefix.index), s.missing])).toEqual([
       [2, true, [1], [2, 3]],

@@ -18,9 +18,9 @@ afterEach(async () => {
   for (const w of worlds.splice(0)) await w.close();
 });
 
-/** The real thread of /work/shared/samples, split into its messages. */
+/** A real linux-btrfs thread (its headers as sent, bodies re-told: test/fixtures/mail/real), split into its messages. */
 function sampleMails(): Buffer[] {
-  const text = readFileSync(new URL('../../../../shared/samples/thread-A-online-resize.mbox', import.meta.url), 'utf8');
+  const text = readFileSync(new URL('../fixtures/mail/real/btrfs-cover-without-tag.mbox', import.meta.url), 'utf8');
   return text
     .split(/^(?=From \S+ .*\d{4}$)/m)
     .filter((m) => m.trim())
