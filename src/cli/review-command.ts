@@ -19,11 +19,7 @@ import { listRange, readCommits } from '../sources/git-range.js';
 import { CommitStream } from '../git/commit-stream.js';
 import { reviewCommits, reviewSeries } from '../review/pipeline.js';
 import { ReviewCollector, ReviewTally, sendReview, teeSinks, type ReviewSink } from '../review/review-stream.js';
-import { renderText, TextWriter } from '../review/render-text.js';
 import { JsonWriter, renderJson } from '../review/render-json.js';
-import { renderSarif, SarifWriter } from '../review/render-sarif.js';
-import { renderB4 } from '../review/render-b4.js';
-import { RdjsonlWriter, renderRdjsonl } from '../review/render-rdjsonl.js';
 import { RemarkGrouper, type GroupedRemark } from '../review/group-remarks.js';
 import { isEnabled } from '../review/filter.js';
 import { toolVersion } from './version.js';
@@ -274,14 +270,15 @@ function leftOut(messages: Patch[], series: Series[]): string[] {
 
 export async function render(run: ReviewRun, format: OutputFormat, opts: { colour: boolean; terse: boolean }): Promise<string> {
   const v = toolVersion();
+  // Each renderer but JSON's (the one scripts and CI ask for) loads only when asked for; the mail
+  // preview brings nodemailer's encoders.
   switch (format) {
     case 'json': return renderJson(run.reviews, run.inputErrors, v, run.grouped);
-    case 'sarif': return renderSarif(run.reviews, run.inputErrors, v);
-    case 'b4': return renderB4(run.reviews, run.inputErrors);
-    case 'rdjsonl': return renderRdjsonl(run.reviews);
-    // Mail rendering brings nodemailer's encoders: loaded only when asked for.
+    case 'sarif': return (await import('../review/render-sarif.js')).renderSarif(run.reviews, run.inputErrors, v);
+    case 'b4': return (await import('../review/render-b4.js')).renderB4(run.reviews, run.inputErrors);
+    case 'rdjsonl': return (await import('../review/render-rdjsonl.js')).renderRdjsonl(run.reviews);
     case 'email': return (await import('../review/render-mail-preview.js')).renderMailPreview(run.reviews);
-    default: return renderText(run.reviews, run.inputErrors, { colour: opts.colour, verbose: !opts.terse, grouped: run.grouped });
+    default: return (await import('../review/render-text.js')).renderText(run.reviews, run.inputErrors, { colour: opts.colour, verbose: !opts.terse, grouped: run.grouped });
   }
 }
 
@@ -294,13 +291,16 @@ export function exitCode(run: ReviewRun, failOn: FailOn): number {
   return hit ? 1 : 0;
 }
 
-/** The formats written as the reviews come (the others need the whole run first: b4's and the mail preview's layout). */
-function streamingWriter(format: OutputFormat, write: (text: string) => void, opts: { colour: boolean; terse: boolean }): ReviewSink | null {
+/**
+ * The formats written as the reviews come (the others need the whole run first: b4's and the mail
+ * preview's layout). Only the writer asked for is loaded.
+ */
+async function streamingWriter(format: OutputFormat, write: (text: string) => void, opts: { colour: boolean; terse: boolean }): Promise<ReviewSink | null> {
   switch (format) {
-    case 'text': return new TextWriter(write, { colour: opts.colour, verbose: !opts.terse });
+    case 'text': return new (await import('../review/render-text.js')).TextWriter(write, { colour: opts.colour, verbose: !opts.terse });
     case 'json': return new JsonWriter(write, toolVersion());
-    case 'sarif': return new SarifWriter(write, toolVersion());
-    case 'rdjsonl': return new RdjsonlWriter(write);
+    case 'sarif': return new (await import('../review/render-sarif.js')).SarifWriter(write, toolVersion());
+    case 'rdjsonl': return new (await import('../review/render-rdjsonl.js')).RdjsonlWriter(write);
     default: return null;
   }
 }
@@ -370,7 +370,7 @@ export function registerReviewCommand(program: Command): void {
       }
     };
     try {
-      const writer = streamingWriter(opts.format, write, { colour, terse: Boolean(opts.terse) });
+      const writer = await streamingWriter(opts.format, write, { colour, terse: Boolean(opts.terse) });
       const collector = writer ? null : new ReviewCollector();
       const both = teeSinks(writer ?? collector!, tally);
       await streamReview(inputs, opts, config, opts.verbose ? both : new RemarkGrouper(both), progress);
