@@ -104,7 +104,8 @@ export async function streamReview(
   let repo: string | null = null;
   if (opts.repo) {
     if (!existsSync(opts.repo)) throw new KreviewError(`--repo ${opts.repo}: no such directory`);
-    if (!(await isGitRepo(opts.repo))) throw new KreviewError(`--repo ${opts.repo}: not a git repository`);
+    // Whether it is a repository is asked of git only when opening its History failed: one spawn
+    // (a fork of this whole process) less on every run.
     repo = opts.repo;
   }
   const files: string[] = [];
@@ -140,7 +141,13 @@ export async function streamReview(
   });
   try {
     // Loaded with a repository only: the history index brings SQLite.
-    if (repo) history = await (await import('../git/history.js')).openHistory(repo, { progress, checked: true });
+    if (repo) {
+      const dir = repo;
+      history = await (await import('../git/history.js')).openHistory(dir, { progress, checked: true }).catch(async (e: unknown) => {
+        if (!(await isGitRepo(dir))) throw new KreviewError(`--repo ${dir}: not a git repository`);
+        throw e;
+      });
+    }
     if (opts.base && history && !(await history.revParse(opts.base)))
       throw new KreviewError(`--base ${opts.base}: no such revision in ${repo}`);
     // Rule globs that match functions the tree defines as not sleeping, from the tree's cached index
