@@ -368,7 +368,10 @@ function analyseFunction(fn: CFunction, path: string, entry: Held[], members: Ma
   if (hunkOnly || above.length) {
     // Paths leaving the seen code, with a lock from above definitely held: once with paths merged
     // at labels (where it is released) and once with paths told apart at labels (where it is kept).
-    const sure = [...start, ...above.map((a) => aboveHeld(a, fn, false))];
+    // A lock whose only sign is a release below an unseen stretch of the function may have been
+    // taken in that stretch (`down_read(); ... out_up_read: up_read()` with the down_read between
+    // two hunks): nothing says a path leaving above the stretch held it.
+    const sure = [...start, ...above.filter((a) => !first.gaps.some((g) => g < a.line)).map((a) => aboveHeld(a, fn, false))];
     releasedAt = placesReleased(fn, walkFunction(fn, ctx.model, { entry: sure, checkpoints: 'merge' }), lineIds);
     issues.push(...pathLeaks(fn, walkFunction(fn, ctx.model, { entry: sure, checkpoints: 'held-wins' }), releasedAt, members, ctx, lineIds));
   }
