@@ -371,9 +371,11 @@ function analyseFunction(fn: CFunction, path: string, entry: Held[], members: Ma
     // A lock whose only sign is a release below an unseen stretch of the function may have been
     // taken in that stretch (`down_read(); ... out_up_read: up_read()` with the down_read between
     // two hunks): nothing says a path leaving above the stretch held it.
-    const sure = [...start, ...above.filter((a) => !first.gaps.some((g) => g < a.line)).map((a) => aboveHeld(a, fn, false))];
+    // (The release told by the other image is in its own line numbers: only this image's own counts here.)
+    const belowGap = (a: AboveLock): boolean => unmatched.some((u) => u.kind === a.kind && u.key === a.key && first.gaps.some((g) => g < u.line));
+    const sure = [...start, ...above.filter((a) => !belowGap(a)).map((a) => aboveHeld(a, fn, false))];
     releasedAt = placesReleased(fn, walkFunction(fn, ctx.model, { entry: sure, checkpoints: 'merge' }), lineIds);
-    issues.push(...pathLeaks(fn, walkFunction(fn, ctx.model, { entry: sure, checkpoints: 'held-wins' }), releasedAt, members, ctx, lineIds));
+    issues.push(...pathLeaks(fn, walkFunction(fn, ctx.model, { entry: sure, checkpoints: 'held-wins' }), releasedAt, members, ctx, lineIds, above));
   }
   const calledBefore = (names: string[], line: number): boolean => names.length > 0 && walk.calls.some((c) => c.line < line && names.includes(c.callee));
   for (const ev of walk.calls) {
@@ -484,7 +486,7 @@ function placesReleased(fn: CFunction, walk: WalkResult, lineIds: ReadonlyMap<nu
  * its evidence: another path leaving the same way releases it (same image); checkFile also accepts
  * the other image's paths (the patch dropped the release from this one).
  */
-function pathLeaks(fn: CFunction, walk: WalkResult, releasedAt: string[], members: Map<string, string[]>, ctx: AnalyseContext, lineIds: ReadonlyMap<number, string> | undefined): Issue[] {
+function pathLeaks(fn: CFunction, walk: WalkResult, releasedAt: string[], members: Map<string, string[]>, ctx: AnalyseContext, lineIds: ReadonlyMap<number, string> | undefined, above: readonly AboveLock[]): Issue[] {
   const rule = ctx.matcher.rule('unbalanced');
   if (!rule) return [];
   const out = new Map<string, Issue>();
@@ -493,6 +495,8 @@ function pathLeaks(fn: CFunction, walk: WalkResult, releasedAt: string[], member
       if (h.status !== 'held' || !h.definite || h.scoped || h.entry || (h.unordered && !RCU(h)) || ctx.model.kinds.get(h.kind)?.pseudo) continue;
       // A lock taken in the seen lines and kept on a return is balanceIssues' case.
       if (!h.above && l.sig.startsWith('return')) continue;
+      // The lock the function was entered with, dropped and taken again: it goes back as it came.
+      if (!h.above && above.some((a) => a.kind === h.kind && a.key === h.key)) continue;
       if (handedBack(h, l.returns, ctx.model) || contractCovers(fn, members, h.kind, l.returns, ctx) || handedOut(fn, h.key)) continue;
       if (walk.passes.some((p) => p.key === h.key && p.kind === h.kind && p.line <= l.line)) continue;
       const releasing = walk.exits.filter((e) => e.locks.some((x) => x.kind === h.kind && x.key === h.key && x.status === 'released'));
@@ -585,6 +589,17 @@ function activeOnly(input: ImageInput, outline: FunctionOutline[], members: Map<
 }
 
 /** Analyse the functions of one image that contain the wanted lines. */
+/** Every line of the function is in one of the hunks. */
+function allSeen(f: { startLine: number; endLine: number }, hunks: readonly { start: number; count: number }[]): boolean {
+  let line = f.startLine;
+  for (const h of [...hunks].sort((a, b) => a.start - b.start)) {
+    if (h.start > line) break;
+    line = Math.max(line, h.start + h.count);
+    if (line > f.endLine) return true;
+  }
+  return false;
+}
+
 export function analyseImage(input: ImageInput, ctx: AnalyseContext): FunctionAnalysis[] {
   // Parsing only the wanted functions keeps a patch fast; fall back to the whole file.
   // A patch that touches most of a file (a new file) parses only its functions that can lock, when its outline is known.
@@ -602,7 +617,10 @@ export function analyseImage(input: ImageInput, ctx: AnalyseContext): FunctionAn
       const outlined = input.complete && !most && input.outline ? parseOutlined(input.text, input.lines, input.outline, ctx.model.syntax) : null;
       file = outlined ?? parseC(input.text, ctx.model.syntax);
     }
-    functions = file.functions.filter(wanted);
+    // Of an image seen only in hunks, a function is whole only when no unseen line lies inside it:
+    // braces a hunk left open otherwise fold the hunks below into it, unseen lines and all. The
+    // others are laid out with their gaps below (hunkOnlyFunctions).
+    functions = file.functions.filter((f) => wanted(f) && (input.complete || allSeen(f, input.hunks)));
   }
   const out: FunctionAnalysis[] = [];
   const covered = new Set<number>();
