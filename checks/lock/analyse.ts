@@ -47,6 +47,11 @@ export interface AboveLock {
   via: string;
   /** A context with one identity everywhere (rcu, irq): its release names no lock (`rcu_read_unlock()`). */
   context?: boolean;
+  /**
+   * Unseen lines lie between the function's first seen line and the release, and no jump from
+   * above them reaches a label above the release: the lock may have been taken in those lines.
+   */
+  belowGap?: boolean;
 }
 
 export interface FunctionAnalysis {
@@ -357,6 +362,7 @@ function analyseFunction(fn: CFunction, path: string, entry: Held[], members: Ma
     }
   }
   const unmatched = unmatchedReleases(walk, ctx);
+  for (const u of unmatched) u.belowGap = releasedBelowGap(fn, walk.gaps, u.line);
   const first = walk;
   const issues: Issue[] = [];
   let releasedAt: string[] = [];
@@ -371,9 +377,9 @@ function analyseFunction(fn: CFunction, path: string, entry: Held[], members: Ma
     // A lock whose only sign is a release below an unseen stretch of the function may have been
     // taken in that stretch (`down_read(); ... out_up_read: up_read()` with the down_read between
     // two hunks): nothing says a path leaving above the stretch held it.
-    // (The release told by the other image is in its own line numbers: only this image's own counts here.)
-    const belowGap = (a: AboveLock): boolean => unmatched.some((u) => u.kind === a.kind && u.key === a.key && first.gaps.some((g) => g < u.line));
-    const sure = [...start, ...above.filter((a) => !belowGap(a)).map((a) => aboveHeld(a, fn, false))];
+    // Either image's jump from above the stretch to a label above the release says it was held there
+    // (checkFile merges the two images' marks).
+    const sure = [...start, ...above.filter((a) => !a.belowGap).map((a) => aboveHeld(a, fn, false))];
     releasedAt = placesReleased(fn, walkFunction(fn, ctx.model, { entry: sure, checkpoints: 'merge' }), lineIds);
     issues.push(...pathLeaks(fn, walkFunction(fn, ctx.model, { entry: sure, checkpoints: 'held-wins' }), releasedAt, members, ctx, lineIds, above));
   }
@@ -404,6 +410,17 @@ function analyseFunction(fn: CFunction, path: string, entry: Held[], members: Ma
     issues.push(...droppedReleases(fn, split, members, ctx, lineIds).filter((i) => !told.has(`${i.lock.kind}|${i.lock.key}`)));
   }
   return { issues, unmatched, releasedAt };
+}
+
+/** See AboveLock.belowGap. */
+function releasedBelowGap(fn: CFunction, gaps: readonly number[], release: number): boolean {
+  const gap = gaps.filter((g) => g < release).sort((a, b) => a - b)[0];
+  if (gap === undefined) return false;
+  const labels = new Map(fn.body.descendantsOfType('labeled_statement').map((l) => [l.childForFieldName('label')?.text ?? '', l.startPosition.row + 1]));
+  return !fn.body.descendantsOfType('goto_statement').some((g) => {
+    const target = labels.get(g.childForFieldName('label')?.text ?? '');
+    return g.startPosition.row + 1 < gap && target !== undefined && target > gap && target <= release;
+  });
 }
 
 /** Releases of locks no path seen took (the first walk, nothing assumed): see AboveLock. */

@@ -74,7 +74,41 @@ ${pad(12, 'note')}
 `;
 const FLUSH_AFTER = FLUSH.replace('\t}\n\tup_read(&shelf->vol_sem);', '\t}\n\tret = shelf_fill(shelf);\n\tif (ret)\n\t\treturn ret;\n\tup_read(&shelf->vol_sem);').replace('\tshelf_done(shelf, 0);', '\tshelf_done(shelf, 1);');
 
+/**
+ * Re-told from ext4_expand_extra_isize() and its real bug (a jump moved past the xattr unlock): the
+ * lock is taken above the hunks, the early jump of the first hunk went to a label above the unlock in
+ * the second. The pre-image's jump says the lock is held above the unseen stretch.
+ */
+const EXPAND = `int shelf_expand(struct inode *inode, struct shelf_loc *loc, handle_t *handle)
+{
+\tint no_expand;
+\tint error, rc;
+
+\text4_write_lock_xattr(inode, &no_expand);
+${pad(8, 'trace')}
+\terror = shelf_get_write_access(handle, loc->bh);
+\tif (error) {
+\t\tbrelse(loc->bh);
+\t\tgoto out_unlock;
+\t}
+${pad(8, 'grow')}
+\tif (!error)
+\t\terror = rc;
+
+out_unlock:
+\text4_write_unlock_xattr(inode, &no_expand);
+\tshelf_journal_stop(handle);
+\treturn error;
+}
+`;
+const EXPAND_BUG = EXPAND.replace('\t\tgoto out_unlock;', '\t\tgoto out_stop;').replace('out_unlock:\n\text4_write_unlock_xattr(inode, &no_expand);\n', '\text4_write_unlock_xattr(inode, &no_expand);\nout_stop:\n');
+
 describe('a lock released only below an unseen stretch (hunk-only)', () => {
+  it('a jump above the stretch to a label above the release says it was held there: a jump moved past the release leaks', async () => {
+    const { findings } = await runHunkOnly({ before: { [F]: EXPAND }, after: { [F]: EXPAND_BUG } });
+    expect(unbalanced(findings).map((f) => f.message)).toEqual([expect.stringMatching(/^shelf_expand\(\) .*held/)]);
+  });
+
   it('is not held on the paths that leave above the stretch: no fix claimed for a patch that fixes nothing', async () => {
     expect(AFTER).not.toContain('down_write_killable');
     const { findings } = await runHunkOnly({ before: { [F]: BEFORE }, after: { [F]: AFTER } });
