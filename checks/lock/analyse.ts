@@ -47,6 +47,11 @@ export interface AboveLock {
   via: string;
   /** A context with one identity everywhere (rcu, irq): its release names no lock (`rcu_read_unlock()`). */
   context?: boolean;
+  /**
+   * Unseen lines lie between the function's first seen line and the release, and no jump from
+   * above them reaches a label above the release: the lock may have been taken in those lines.
+   */
+  belowGap?: boolean;
 }
 
 export interface FunctionAnalysis {
@@ -357,6 +362,7 @@ function analyseFunction(fn: CFunction, path: string, entry: Held[], members: Ma
     }
   }
   const unmatched = unmatchedReleases(walk, ctx);
+  for (const u of unmatched) u.belowGap = releasedBelowGap(fn, walk.gaps, u.line);
   const first = walk;
   const issues: Issue[] = [];
   let releasedAt: string[] = [];
@@ -368,9 +374,14 @@ function analyseFunction(fn: CFunction, path: string, entry: Held[], members: Ma
   if (hunkOnly || above.length) {
     // Paths leaving the seen code, with a lock from above definitely held: once with paths merged
     // at labels (where it is released) and once with paths told apart at labels (where it is kept).
-    const sure = [...start, ...above.map((a) => aboveHeld(a, fn, false))];
+    // A lock whose only sign is a release below an unseen stretch of the function may have been
+    // taken in that stretch (`down_read(); ... out_up_read: up_read()` with the down_read between
+    // two hunks): nothing says a path leaving above the stretch held it.
+    // Either image's jump from above the stretch to a label above the release says it was held there
+    // (checkFile merges the two images' marks).
+    const sure = [...start, ...above.filter((a) => !a.belowGap).map((a) => aboveHeld(a, fn, false))];
     releasedAt = placesReleased(fn, walkFunction(fn, ctx.model, { entry: sure, checkpoints: 'merge' }), lineIds);
-    issues.push(...pathLeaks(fn, walkFunction(fn, ctx.model, { entry: sure, checkpoints: 'held-wins' }), releasedAt, members, ctx, lineIds));
+    issues.push(...pathLeaks(fn, walkFunction(fn, ctx.model, { entry: sure, checkpoints: 'held-wins' }), releasedAt, members, ctx, lineIds, above));
   }
   const calledBefore = (names: string[], line: number): boolean => names.length > 0 && walk.calls.some((c) => c.line < line && names.includes(c.callee));
   for (const ev of walk.calls) {
@@ -399,6 +410,17 @@ function analyseFunction(fn: CFunction, path: string, entry: Held[], members: Ma
     issues.push(...droppedReleases(fn, split, members, ctx, lineIds).filter((i) => !told.has(`${i.lock.kind}|${i.lock.key}`)));
   }
   return { issues, unmatched, releasedAt };
+}
+
+/** See AboveLock.belowGap. */
+function releasedBelowGap(fn: CFunction, gaps: readonly number[], release: number): boolean {
+  const gap = gaps.filter((g) => g < release).sort((a, b) => a - b)[0];
+  if (gap === undefined) return false;
+  const labels = new Map(fn.body.descendantsOfType('labeled_statement').map((l) => [l.childForFieldName('label')?.text ?? '', l.startPosition.row + 1]));
+  return !fn.body.descendantsOfType('goto_statement').some((g) => {
+    const target = labels.get(g.childForFieldName('label')?.text ?? '');
+    return g.startPosition.row + 1 < gap && target !== undefined && target > gap && target <= release;
+  });
 }
 
 /** Releases of locks no path seen took (the first walk, nothing assumed): see AboveLock. */
@@ -481,7 +503,7 @@ function placesReleased(fn: CFunction, walk: WalkResult, lineIds: ReadonlyMap<nu
  * its evidence: another path leaving the same way releases it (same image); checkFile also accepts
  * the other image's paths (the patch dropped the release from this one).
  */
-function pathLeaks(fn: CFunction, walk: WalkResult, releasedAt: string[], members: Map<string, string[]>, ctx: AnalyseContext, lineIds: ReadonlyMap<number, string> | undefined): Issue[] {
+function pathLeaks(fn: CFunction, walk: WalkResult, releasedAt: string[], members: Map<string, string[]>, ctx: AnalyseContext, lineIds: ReadonlyMap<number, string> | undefined, above: readonly AboveLock[]): Issue[] {
   const rule = ctx.matcher.rule('unbalanced');
   if (!rule) return [];
   const out = new Map<string, Issue>();
@@ -490,6 +512,8 @@ function pathLeaks(fn: CFunction, walk: WalkResult, releasedAt: string[], member
       if (h.status !== 'held' || !h.definite || h.scoped || h.entry || (h.unordered && !RCU(h)) || ctx.model.kinds.get(h.kind)?.pseudo) continue;
       // A lock taken in the seen lines and kept on a return is balanceIssues' case.
       if (!h.above && l.sig.startsWith('return')) continue;
+      // The lock the function was entered with, dropped and taken again: it goes back as it came.
+      if (!h.above && above.some((a) => a.kind === h.kind && a.key === h.key)) continue;
       if (handedBack(h, l.returns, ctx.model) || contractCovers(fn, members, h.kind, l.returns, ctx) || handedOut(fn, h.key)) continue;
       if (walk.passes.some((p) => p.key === h.key && p.kind === h.kind && p.line <= l.line)) continue;
       const releasing = walk.exits.filter((e) => e.locks.some((x) => x.kind === h.kind && x.key === h.key && x.status === 'released'));
@@ -582,6 +606,17 @@ function activeOnly(input: ImageInput, outline: FunctionOutline[], members: Map<
 }
 
 /** Analyse the functions of one image that contain the wanted lines. */
+/** Every line of the function is in one of the hunks. */
+function allSeen(f: { startLine: number; endLine: number }, hunks: readonly { start: number; count: number }[]): boolean {
+  let line = f.startLine;
+  for (const h of [...hunks].sort((a, b) => a.start - b.start)) {
+    if (h.start > line) break;
+    line = Math.max(line, h.start + h.count);
+    if (line > f.endLine) return true;
+  }
+  return false;
+}
+
 export function analyseImage(input: ImageInput, ctx: AnalyseContext): FunctionAnalysis[] {
   // Parsing only the wanted functions keeps a patch fast; fall back to the whole file.
   // A patch that touches most of a file (a new file) parses only its functions that can lock, when its outline is known.
@@ -599,7 +634,10 @@ export function analyseImage(input: ImageInput, ctx: AnalyseContext): FunctionAn
       const outlined = input.complete && !most && input.outline ? parseOutlined(input.text, input.lines, input.outline, ctx.model.syntax) : null;
       file = outlined ?? parseC(input.text, ctx.model.syntax);
     }
-    functions = file.functions.filter(wanted);
+    // Of an image seen only in hunks, a function is whole only when no unseen line lies inside it:
+    // braces a hunk left open otherwise fold the hunks below into it, unseen lines and all. The
+    // others are laid out with their gaps below (hunkOnlyFunctions).
+    functions = file.functions.filter((f) => wanted(f) && (input.complete || allSeen(f, input.hunks)));
   }
   const out: FunctionAnalysis[] = [];
   const covered = new Set<number>();

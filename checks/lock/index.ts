@@ -457,7 +457,13 @@ function assumedAbove(after: FunctionAnalysis[], before: FunctionAnalysis[]): Ma
     const o = old.get(fn.key);
     if (!o) continue;
     const all = new Map<string, AboveLock>();
-    for (const a of [...fn.unmatched, ...o.unmatched]) if (!all.has(`${a.kind}|${a.key}`)) all.set(`${a.kind}|${a.key}`, a);
+    for (const a of [...fn.unmatched, ...o.unmatched]) {
+      const k = `${a.kind}|${a.key}`;
+      const had = all.get(k);
+      // Held above an unseen stretch if either image says so (AboveLock.belowGap).
+      if (!had) all.set(k, { ...a });
+      else if (had.belowGap && !a.belowGap) had.belowGap = false;
+    }
     if (all.size) out.set(fn.key, [...all.values()]);
   }
   return out;

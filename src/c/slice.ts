@@ -165,12 +165,16 @@ export function hunkFunctions(text: string, hunks: HunkRange[], wanted: number[]
     const section = h.section.trim();
     // Without a C diff driver git names a hunk by the nearest label (`again:`): a label is inside
     // the function the previous hunk left open.
+    // The `@@` section is a line of the old image: in the new one, a hunk that changed the
+    // function's signature shows the new signature, and the section still names the function.
+    const fnName = sectionFunction(section);
+    const defines = fnName !== null && depthAfter > 0 ? new RegExp(`^(?:[A-Za-z_][^;{]*[\\s*])?${fnName}\\s*\\(`) : null;
     const same =
       prev !== undefined &&
       section !== '' &&
       h.start >= prev.start + prev.count &&
       (prev.section.trim() === section ||
-        image.slice(prev.start - 1, prev.start - 1 + prev.count).some((l) => l.trim() === section) ||
+        image.slice(prev.start - 1, prev.start - 1 + prev.count).some((l) => l.trim() === section || (defines !== null && defines.test(l))) ||
         (LABEL.test(section) && depthAfter > 0));
     if (same) chain!.push(h);
     else chains.push([h]);
@@ -227,6 +231,13 @@ export function hunkFunctions(text: string, hunks: HunkRange[], wanted: number[]
       // On the line after the chain when it is unseen, else at the end of its last line.
       if (endLine < out.length && out[endLine] === '' && !live.some((h) => h.start - 1 === endLine)) out[endLine] = close;
       else out[endLine - 1] = `${(out[endLine - 1] ?? '').replace(/\/\/.*$/, '')} ${close}`;
+    } else {
+      // A chain that ends on the head of a function whose body was not seen (`void foo(void)` as a
+      // hunk's last context line) would take the next laid-out function as its body: end it there.
+      const endLine = Math.max(1, Math.min(last.start + last.count - 1, out.length));
+      let at = endLine - 1;
+      while (at >= 0 && (out[at] ?? '').trim() === '') at--;
+      if (at >= 0 && /\)\s*$/.test(out[at].replace(STRIP_CODE, '')) && !/^\s*#/.test(out[at])) out[at] = `${out[at].replace(STRIP_CODE, (m) => m.replace(/[^\n]/g, ' '))};`;
     }
   }
   return { text: out.join('\n'), wrappers };

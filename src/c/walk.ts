@@ -786,7 +786,8 @@ class Walker {
     // unless the two expressions plainly name two different objects (`from->lock`, `to->lock`).
     // A context (an rcu read section) has one name everywhere: a lock of the same kind named
     // otherwise (`inode->i_lock`, both atomic) is never it written another way.
-    const same = [...s.entries()].filter(([, h]) => h.kind === p.kind && h.status === 'held' && !h.context);
+    // Nor is a lock reached through an object (`td->lock`) one released by a constant name (`rcu_read_unlock()`).
+    const same = [...s.entries()].filter(([, h]) => h.kind === p.kind && h.status === 'held' && !h.context && !(p.key && /->|\./.test(h.key)));
     if (same.length === 1 && (mayBeSameLock(same[0][1], key) || this.sameField(same[0][1].key, key))) return same[0][0];
     // Among several of its kind, the one whose field is named for this lock (`iinfo->i_data_sem`
     // beside the inode's i_rwsem, dropped by a helper given `inode`).
@@ -963,6 +964,12 @@ function gapEvidence(r: WalkResult): WalkResult {
       const releaseAfter = r.releases.some((x) => x.matched && x.kind === h.kind && (x.key === h.key || sameKind) && x.line > at);
       // A lock assumed from a release below it is evidence only where that release is still ahead.
       if (!releaseAfter && (h.above || !r.gaps.some((g) => g > at))) return [];
+      // A lock assumed from a release below it with unseen lines between the point and every such
+      // release may have been taken in those lines: no evidence it is held at the point.
+      if (h.above) {
+        const ahead = r.releases.filter((x) => x.matched && x.kind === h.kind && x.key === h.key && x.line > at);
+        if (ahead.length && ahead.every((x) => r.gaps.some((g) => g > at && g < x.line))) return [];
+      }
       return [{ ...h, gap: { ...h.gap, releasedAfter: at > h.gap.line && releaseAfter } }];
     });
   return {
