@@ -7,6 +7,7 @@ import { createReadStream } from 'node:fs';
 import { RE2JS } from 're2js';
 import { KreviewError } from '../core/types.js';
 import { runGit } from './run-git.js';
+import { readAllLimited } from '../sources/ingest.js';
 
 export interface MaintainersSection {
   name: string;
@@ -132,19 +133,12 @@ const MAX_MAINTAINERS_BYTES = 32 << 20;
  * the job is taken from it and run a second time. Bounded, so /dev/zero is one line, not a crash.
  */
 async function readMaintainersFile(file: string): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
   try {
-    for await (const c of createReadStream(file)) {
-      size += (c as Buffer).length;
-      if (size > MAX_MAINTAINERS_BYTES) throw new KreviewError(`MAINTAINERS file ${file} is larger than ${MAX_MAINTAINERS_BYTES >> 20} MB; not read`);
-      chunks.push(c as Buffer);
-    }
+    return (await readAllLimited(createReadStream(file), MAX_MAINTAINERS_BYTES, (n) => `MAINTAINERS file ${file} is larger than ${n >> 20} MB; not read`)).toString('utf8');
   } catch (e) {
     if (e instanceof KreviewError) throw e;
     throw new KreviewError(`cannot read MAINTAINERS file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /**

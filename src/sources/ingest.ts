@@ -7,13 +7,14 @@ import type { Db } from '../state/open-state.js';
 import { DEFAULT_LIMITS } from '../core/limits.js';
 import { type BatchHandler, type RawMessage, type WatchSource } from '../watch/raw-message.js';
 
-export async function readAllLimited(stream: Readable, max = DEFAULT_LIMITS.messageBytes): Promise<Buffer> {
+/** A stream read whole, refused with `tooLarge`'s line once it passes `max` bytes (read no further). */
+export async function readAllLimited(stream: Readable, max = DEFAULT_LIMITS.messageBytes, tooLarge = (n: number) => `message on stdin is larger than ${n} bytes; refused`): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of stream) {
     const b = typeof c === 'string' ? Buffer.from(c) : (c as Buffer);
     size += b.length;
-    if (size > max) throw new KreviewError(`message on stdin is larger than ${max} bytes; refused`);
+    if (size > max) throw new KreviewError(tooLarge(max));
     chunks.push(b);
   }
   return Buffer.concat(chunks);

@@ -16,18 +16,23 @@ afterAll(() => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-/** A root commit with `files` files, then a fix naming two commits that are not in this history. */
-function repoWith(files: number): TestRepo {
+/** The unpacked tree, added with one `git add` as an import would be, in one commit with `extra`. */
+function importedTree(files: number, extra: Record<string, string>): TestRepo {
   const r = new TestRepo();
   repos.push(r);
-  // The unpacked tree, added with one `git add` as an import would be.
   for (let i = 0; i < files; i++) {
     const dir = join(r.dir, 'drivers', 'misc', `part${Math.floor(i / 100)}`);
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, `file${i}.c`), `int part${i};\n`);
   }
   r.git('add', '-A');
-  r.commit('linux-source-6.1 (Debian package, unpacked)\n', { files: { 'net/frob.c': 'int frob(void) { return 1; }\n' } });
+  r.commit('linux-source-6.1 (Debian package, unpacked)\n', { files: extra });
+  return r;
+}
+
+/** A root commit with `files` files, then a fix naming two commits that are not in this history. */
+function repoWith(files: number): TestRepo {
+  const r = importedTree(files, { 'net/frob.c': 'int frob(void) { return 1; }\n' });
   r.commit(
     [
       'net: fix the frob helper',
@@ -84,15 +89,7 @@ describe('a repository whose history starts with an imported tree', { timeout: 1
  * named the unpacked release as the commit that introduced the bug.
  */
 function stableFixOnImport(files: number): TestRepo {
-  const r = new TestRepo();
-  repos.push(r);
-  for (let i = 0; i < files; i++) {
-    const dir = join(r.dir, 'drivers', 'misc', `part${Math.floor(i / 100)}`);
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, `file${i}.c`), `int part${i};\n`);
-  }
-  r.git('add', '-A');
-  r.commit('linux-source-6.1 (Debian package, unpacked)\n', { files: { 'fs/smb/credits.c': 'int credits_left(int n)\n{\n\treturn n - 1;\n}\n' } });
+  const r = importedTree(files, { 'fs/smb/credits.c': 'int credits_left(int n)\n{\n\treturn n - 1;\n}\n' });
   r.commit(
     [
       'smb: server: keep the last send credit for the final message',
