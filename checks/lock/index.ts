@@ -26,6 +26,7 @@ import { droppedNofsScopes } from './nofs-scope.js';
 import { CallerCheck, type CallerFile } from './callers.js';
 import { setSleepRecordBudget } from '../../src/c/sleep-index.js';
 import type { LockModel, PrimitiveSpec } from '../../src/c/lock-model.js';
+import { NameMemo, setNameMemosBudget } from '../../src/core/name-memo.js';
 
 const C_FILE = /\.(c|h)$/;
 /** Most base files read for summaries per patch: a bound on time for very large directories. */
@@ -48,12 +49,11 @@ const knowns = new WeakMap<LockModel, (name: string) => boolean>();
 function knownTo(model: LockModel): (name: string) => boolean {
   let known = knowns.get(model);
   if (!known) {
-    const memo = new Map<string, boolean>();
+    const memo = new NameMemo<boolean>();
     known = (n) => {
       let k = memo.get(n);
       if (k === undefined) {
         k = model.lookup(n, []).length > 0;
-        if (memo.size >= 200_000) memo.clear();
         memo.set(n, k);
       }
       return k;
@@ -223,6 +223,7 @@ export async function runLockCheck(ctx: CheckContext): Promise<Finding[]> {
   const budget = ctx.budget ?? new PatchBudget(ctx.config.limits);
   const rules = loadRules(ctx.config.lock.ruleFiles, budget.limits);
   setFactsMemoryBudget(budget.limits.cacheBytes);
+  setNameMemosBudget(budget.limits.cacheBytes);
   setSleepRecordBudget(budget.limits.cacheBytes);
   setTreeBudget(budget.limits.cacheBytes);
   setHeaderContractsBudget(budget.limits.cacheBytes);

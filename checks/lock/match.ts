@@ -10,6 +10,7 @@ import type { SummaryIndex, Tagger } from '../../src/c/summaries.js';
 import { sleepingRules } from './tree-sleep.js';
 import { normaliseLockExpr, type AcquireEvent, type CallEvent } from '../../src/c/walk.js';
 import type { CallRule, Confidence, LockRule, RuleSet } from './rule-types.js';
+import { NameMemo } from '../../src/core/name-memo.js';
 
 export interface Hit {
   rule: LockRule;
@@ -118,7 +119,8 @@ export class RuleMatcher {
     });
   }
 
-  private named = new Map<string, { rule: LockRule; call: CallRule }[]>();
+  /** Rule candidates per callee, within the name memos' budget (a range meets new callees at nearly every commit). */
+  private named = new NameMemo<{ rule: LockRule; call: CallRule }[]>();
 
   private candidates(callee: string, args: string[], path: string): { rule: LockRule; call: CallRule }[] {
     let byName = this.named.get(callee);

@@ -1,6 +1,7 @@
 // The engine's view of locking knowledge: lock kinds, the calls that take and drop them, and the
 // macro syntax to cope with. Built from data (checks/rules/*.yml); the engine names no kernel function.
 import { linearGlob } from '../core/safe-regex.js';
+import { NameMemo } from '../core/name-memo.js';
 
 /** When a conditional acquire holds the lock: returns true, returns 0, or returns a usable pointer. */
 export type Success = 'true' | 'zero' | 'pointer';
@@ -118,8 +119,6 @@ export function mentionsPrimitive(code: string, model: LockModel): boolean {
   return false;
 }
 
-const GLOB_MEMO_MAX = 200_000;
-
 /** Names matcher: exact names in a Set, globs as RegExps, so the common case is one lookup. */
 export class NameMatcher<T> {
   private exact = new Map<string, T[]>();
@@ -127,8 +126,8 @@ export class NameMatcher<T> {
   private globs: { re: RegExp; prefix: string; value: T }[] = [];
   private added: [string, T][] = [];
 
-  /** Glob matches per name: globs run on RE2 (rule files are not trusted), and a name recurs in every walk. */
-  private globHits = new Map<string, T[]>();
+  /** Glob matches per name: globs run on RE2 (rule files are not trusted), and a name recurs in every walk. Within the name memos' budget. */
+  private globHits = new NameMemo<T[]>();
 
   add(name: string, value: T): void {
     this.globHits.clear();
@@ -149,8 +148,6 @@ export class NameMatcher<T> {
     if (!extra) {
       // The prefix first: most globs are then never compiled for RE2 (a tenth of a review's start-up).
       extra = this.globs.filter((g) => name.startsWith(g.prefix) && g.re.test(name)).map((g) => g.value);
-      // Bounded: a long-running process meets every name of the trees it reviews.
-      if (this.globHits.size >= GLOB_MEMO_MAX) this.globHits.clear();
       this.globHits.set(name, extra);
     }
     return extra.length ? [...out, ...extra] : out;
@@ -165,7 +162,8 @@ export class NameMatcher<T> {
 export function buildLockModel(kinds: KindSpec[], primitives: PrimitiveSpec[], syntax: SyntaxSpec): LockModel {
   const matcher = new NameMatcher<PrimitiveSpec>();
   for (const p of primitives) matcher.add(p.name, p);
-  const seen = new Map<string, boolean>();
+  // Within the name memos' budget: a range meets new callees at nearly every commit.
+  const seen = new NameMemo<boolean>();
   return {
     kinds: new Map(kinds.map((k) => [k.id, k])),
     syntax,
