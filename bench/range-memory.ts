@@ -13,7 +13,8 @@
 // gave back (after a full collection) is printed beside the bytes it was counted for.
 //
 // --snapshots N,M writes a heap snapshot (after a full collection) when N and M commits are done,
-// into the working directory: what grew between them is what the later one holds more of.
+// into the working directory: what grew between them is what the later one holds more of
+// (bench/heap-diff.ts compares them).
 import { existsSync, openSync, writeSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
@@ -23,6 +24,7 @@ import { RemarkGrouper } from '../src/review/group-remarks.js';
 import { clearFactsMemory, factsMemoryKept } from '../src/c/summaries.js';
 import { headerContractsKept, setHeaderContractsBudget } from '../checks/lock/tree-contracts.js';
 import type { ReviewSink } from '../src/review/review-stream.js';
+import { nameMemosKept, setNameMemosBudget } from '../src/core/name-memo.js';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);
@@ -90,7 +92,9 @@ if (process.argv.includes('--weigh')) {
   };
   const f = factsMemoryKept();
   const h = headerContractsKept();
+  const names = nameMemosKept();
   const steps: [string, number, () => void][] = [
+    [`name memos (${names.count})`, names.bytes, () => setNameMemosBudget(0)],
     [`header contracts (${h.count})`, h.bytes, () => setHeaderContractsBudget(0)],
     [`facts ${f.facts.count}, summary indexes ${f.indexes.count}, texts by path ${f.lastIds.count}, blob keys ${f.blobKeys.count}`, f.facts.bytes + f.indexes.bytes + f.lastIds.bytes + f.blobKeys.bytes, clearFactsMemory],
   ];
