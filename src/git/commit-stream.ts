@@ -74,6 +74,11 @@ export class CommitStream {
         if (this.head === this.ready.length) {
           this.ready.length = 0;
           this.head = 0;
+        } else if (this.head >= HIGH_WATER) {
+          // A caller slower than git never empties the queue: the commits it took are let go here,
+          // or a whole range's commits would stay behind `head`.
+          this.ready.splice(0, this.head);
+          this.head = 0;
         }
         if (this.paused && this.ready.length - this.head < HIGH_WATER / 2) {
           this.paused = false;
