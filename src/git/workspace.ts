@@ -147,7 +147,13 @@ function baseReaders(history: History | null, base: BaseInfo, previous: Previous
   };
   const readFromBase = async (path: string): Promise<string | null> => {
     if (!history || !base.commit) return null;
-    const oid = (await listedId(path)) ?? (ids.has(path) ? (await ids.get(path)!)?.oid : undefined);
+    let oid = await listedId(path);
+    if (oid === undefined && ids.has(path)) {
+      // git said there is no blob there (missing, a directory, a submodule): reading it says the same.
+      const id = await ids.get(path)!;
+      if (id === null) return null;
+      oid = id.oid;
+    }
     if (oid === undefined) return history.readFile(base.commit, path);
     return blobText(oid, async () => (await history.readBlob(oid))?.toString('utf8') ?? null);
   };
