@@ -117,16 +117,16 @@ function findFile(files: FileDiff[], path: string): FileDiff | undefined {
 }
 
 /**
- * Reads the base tree, or the previous patch's post-image of a file it touched. The answers are kept
- * for the workspace (its base does not change): the lock check asks for the same directory's
- * listing at every helper it follows (hundreds of times a commit), and for the same headers from
- * several places. A base file whose blob id a listing or an id question already gave is read by
- * that id, through the texts kept by blob id between the commits of a range.
+ * Reads the base tree, or the previous patch's post-image of a file it touched. Listings and blob ids
+ * are kept for the workspace (its base does not change): the lock check asks for the same
+ * directory's listing and the same headers' ids from several places. A base file whose blob id a
+ * listing or an id question already gave is read by that id, through the texts kept by blob id
+ * between the commits of a range (bounded; a text is not kept per workspace: the callers check
+ * reads a whole directory).
  */
 function baseReaders(history: History | null, base: BaseInfo, previous: PreviousPatch | undefined) {
   const listings = new Map<string, Promise<Map<string, string>>>();
   const ids = new Map<string, Promise<{ oid: string; size: number } | null>>();
-  const texts = new Map<string, Promise<string | null>>();
   const listed = (dir: string): Promise<Map<string, string>> => {
     let l = listings.get(dir);
     if (!l) listings.set(dir, (l = history && base.commit ? history.listFileIds(base.commit, dir) : Promise.resolve(new Map())));
@@ -162,9 +162,7 @@ function baseReaders(history: History | null, base: BaseInfo, previous: Previous
       if (previous && findFile(await previous.files(), path)?.newPath === path) {
         return (await previous.postImage(path))?.text ?? null;
       }
-      let t = texts.get(path);
-      if (!t) texts.set(path, (t = readFromBase(path)));
-      return t;
+      return readFromBase(path);
     },
     async listBaseFiles(dir: string): Promise<string[]> {
       return [...(await listed(dir)).keys()];

@@ -1,5 +1,5 @@
 // The lock check asks a commit's workspace for the same directory listing at every helper it follows
-// and for the same headers from several places: each is asked of git once per workspace, and a base
+// and for the same headers' ids from several places: each is asked of git once per workspace, and a base
 // file whose blob id is known is read by that id, kept between the commits of a range.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Patch } from '../../src/core/types.js';
@@ -33,7 +33,7 @@ function counted(history: History): Record<string, string[]> {
 }
 
 describe("a commit's base tree", { timeout: 60_000 }, () => {
-  it('is listed once per directory, its ids and texts asked once per path, its texts read by blob id', async () => {
+  it('is listed once per directory, its ids asked once per path, its texts read by blob id', async () => {
     const patches: Patch[] = [];
     for await (const p of readRange(repo.dir, ['HEAD~2..HEAD'])) patches.push(p);
     const history = await openHistory(repo.dir);
