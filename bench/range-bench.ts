@@ -112,7 +112,7 @@ if (process.argv.includes('--warm')) {
 
 const load0 = loadavg()[0];
 const runs = Math.max(1, Number(arg('--runs', '1')));
-/** The run of median CPU. */
+/** The run of median CPU (of an even number, the lower of the middle two). */
 const median = (rs: Run[]): Run => [...rs].sort((a, b) => a.cpuS - b.cpuS)[Math.floor((rs.length - 1) / 2)];
 const rows: { range: string; all: Run; fixes: Run; baseline: Run | null; pairs: [Run, Run][] }[] = [];
 for (const n of ranges) {
@@ -145,7 +145,7 @@ for (const { range, all, baseline, pairs } of rows) {
     const each = pairs.map(([m, b]) => `${fmt(rate(m))}/${fmt(rate(b))} (${fmt(m.patches / m.wallS)}/${fmt(b.patches / b.wallS)} wall)`).join(', ');
     console.log(`  ${range}, all checks, ${pairs.length} alternating runs, commits/CPU-s this tree/${baselineRef}: ${each}; JSON identical in each pair`);
   }
-  console.log(`  ${range}, all checks, kreview at ${baselineRef}: ${fmt(rate(baseline))} commits/CPU-s (${fmt(baseline.cpuS)} s), peak RSS ${fmt(baseline.peakMb, 0)} MB; this tree ${fmt(rate(all) / rate(baseline), 2)}x the commits per CPU second, ${fmt(baseline.wallS / all.wallS, 2)}x per wall second, ${fmt(all.peakMb / baseline.peakMb, 2)}x the peak (medians)`);
+  console.log(`  ${range}, all checks, kreview at ${baselineRef}: ${fmt(rate(baseline))} commits/CPU-s (${fmt(baseline.cpuS)} s), peak RSS ${fmt(baseline.peakMb, 0)} MB; this tree ${fmt(rate(all) / rate(baseline), 2)}x the commits per CPU second, ${fmt(baseline.wallS / all.wallS, 2)}x per wall second, ${fmt(all.peakMb / baseline.peakMb, 2)}x the peak (median runs by CPU)`);
 }
 if (rows.length > 1) {
   const [a, b] = [rows[0], rows[rows.length - 1]];
