@@ -146,7 +146,8 @@ function baseReaders(history: History | null, base: BaseInfo, previous: Previous
     return id;
   };
   const readFromBase = async (path: string): Promise<string | null> => {
-    if (!history || !base.commit) return null;
+    // As History.readFile: a path with control characters is not read (a listing may name one).
+    if (!history || !base.commit || /[\0-\x1f]/.test(path)) return null;
     let oid = await listedId(path);
     if (oid === undefined && ids.has(path)) {
       // git said there is no blob there (missing, a directory, a submodule): reading it says the same.
