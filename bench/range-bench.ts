@@ -4,7 +4,7 @@
 // was written (the output streams), and the ratios. Real data: a git history given with --repo
 // (e.g. /work/hist/btrfs-progs.git, a bare clone of btrfs-progs); nothing generated.
 //
-//   npx tsx bench/range-bench.ts [--repo DIR] [--ranges 300,1200] [--warm] [--baseline REF] [--built]
+//   npx tsx bench/range-bench.ts [--repo DIR] [--ranges 300,1200] [--warm] [--baseline REF] [--built] [--runs N]
 //
 // --built runs this tree's compiled dist/ (`npm run build` first), as the baseline runs its own:
 // without it this tree runs from its sources through tsx, which costs it a second or two of CPU.
@@ -14,6 +14,10 @@
 // --baseline REF also reviews each range, all checks, with kreview at REF (exported with git archive
 // and compiled once under $TMPDIR/kreview-range-bench/, this checkout's node_modules), in the same
 // run, and prints this tree's commits per CPU second and peak RSS as ratios against it.
+// --runs N (with --baseline) reviews each range N times with this tree and N times with the
+// baseline, alternating, and compares the medians: on a machine other sessions load, one run of
+// each, seconds apart, differed by more than the change measured. The JSON of each pair must be
+// identical (it is compared; a difference stops the bench).
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -62,6 +66,8 @@ interface Run {
   firstS: number | null;
   patches: number;
   findings: number;
+  /** The report as written. */
+  json: string;
 }
 
 /** One review as a child process; its stdout read as it comes. */
@@ -88,7 +94,7 @@ function review(range: string, checks: string | null, bin = BIN): Promise<Run> {
         const [user, sys, kb] = readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
         const report = JSON.parse(out) as { summary: { patches: number; error: number; warning: number; note: number } };
         const s = report.summary;
-        resolve({ wallS: wall, cpuS: user + sys, peakMb: kb / 1024, firstS: firstAt === null ? null : (firstAt - t0) / 1000, patches: s.patches, findings: s.error + s.warning + s.note });
+        resolve({ wallS: wall, cpuS: user + sys, peakMb: kb / 1024, firstS: firstAt === null ? null : (firstAt - t0) / 1000, patches: s.patches, findings: s.error + s.warning + s.note, json: out });
       } catch (e) {
         reject(e);
       } finally {
@@ -105,10 +111,22 @@ if (process.argv.includes('--warm')) {
 }
 
 const load0 = loadavg()[0];
-const rows: { range: string; all: Run; fixes: Run; baseline: Run | null }[] = [];
+const runs = Math.max(1, Number(arg('--runs', '1')));
+/** The run of median CPU (of an even number, the lower of the middle two). */
+const median = (rs: Run[]): Run => [...rs].sort((a, b) => a.cpuS - b.cpuS)[Math.floor((rs.length - 1) / 2)];
+const rows: { range: string; all: Run; fixes: Run; baseline: Run | null; pairs: [Run, Run][] }[] = [];
 for (const n of ranges) {
   const range = `HEAD~${n}..HEAD`;
-  rows.push({ range, all: await review(range, null), fixes: await review(range, 'fixes'), baseline: baseBin ? await review(range, null, baseBin) : null });
+  const pairs: [Run, Run][] = [];
+  for (let i = 0; i < (baseBin ? runs : 1); i++) {
+    const mine = await review(range, null);
+    const theirs = baseBin ? await review(range, null, baseBin) : null;
+    if (theirs && mine.json !== theirs.json) throw new Error(`${range}: this tree's JSON differs from ${baselineRef}'s`);
+    if (theirs) pairs.push([mine, theirs]);
+    else pairs.push([mine, mine]);
+  }
+  const all = median(pairs.map((p) => p[0]));
+  rows.push({ range, all, fixes: await review(range, 'fixes'), baseline: baseBin ? median(pairs.map((p) => p[1])) : null, pairs: baseBin ? pairs : [] });
 }
 
 const fmt = (x: number, d = 1): string => x.toFixed(d);
@@ -120,10 +138,14 @@ for (const { range, all, fixes } of rows) {
   }
   console.log(`    all checks cost ${fmt(all.cpuS / fixes.cpuS)}x the CPU of the baseline`);
 }
-for (const { range, all, baseline } of rows) {
+for (const { range, all, baseline, pairs } of rows) {
   if (!baseline) continue;
   const rate = (r: Run): number => r.patches / r.cpuS;
-  console.log(`  ${range}, all checks, kreview at ${baselineRef}: ${fmt(rate(baseline))} commits/CPU-s (${fmt(baseline.cpuS)} s), peak RSS ${fmt(baseline.peakMb, 0)} MB; this tree ${fmt(rate(all) / rate(baseline), 2)}x the commits per CPU second, ${fmt(all.peakMb / baseline.peakMb, 2)}x the peak`);
+  if (pairs.length > 1) {
+    const each = pairs.map(([m, b]) => `${fmt(rate(m))}/${fmt(rate(b))} (${fmt(m.patches / m.wallS)}/${fmt(b.patches / b.wallS)} wall)`).join(', ');
+    console.log(`  ${range}, all checks, ${pairs.length} alternating runs, commits/CPU-s this tree/${baselineRef}: ${each}; JSON identical in each pair`);
+  }
+  console.log(`  ${range}, all checks, kreview at ${baselineRef}: ${fmt(rate(baseline))} commits/CPU-s (${fmt(baseline.cpuS)} s), peak RSS ${fmt(baseline.peakMb, 0)} MB; this tree ${fmt(rate(all) / rate(baseline), 2)}x the commits per CPU second, ${fmt(baseline.wallS / all.wallS, 2)}x per wall second, ${fmt(all.peakMb / baseline.peakMb, 2)}x the peak (median runs by CPU)`);
 }
 if (rows.length > 1) {
   const [a, b] = [rows[0], rows[rows.length - 1]];

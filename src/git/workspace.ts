@@ -116,28 +116,70 @@ function findFile(files: FileDiff[], path: string): FileDiff | undefined {
   return files.find((f) => f.newPath === path) ?? files.find((f) => f.oldPath === path);
 }
 
-/** Reads the base tree, or the previous patch's post-image of a file it touched. */
+/**
+ * Reads the base tree, or the previous patch's post-image of a file it touched. Listings and blob ids
+ * are kept for the workspace (its base does not change): the lock check asks for the same
+ * directory's listing and the same headers' ids from several places. A base file whose blob id a
+ * listing or an id question already gave is read by that id, through the texts kept by blob id
+ * between the commits of a range (bounded; a text is not kept per workspace: the callers check
+ * reads a whole directory).
+ */
 function baseReaders(history: History | null, base: BaseInfo, previous: PreviousPatch | undefined) {
+  const listings = new Map<string, Promise<Map<string, string>>>();
+  const ids = new Map<string, Promise<{ oid: string; size: number } | null>>();
+  const listed = (dir: string): Promise<Map<string, string>> => {
+    let l = listings.get(dir);
+    if (!l) listings.set(dir, (l = history && base.commit ? history.listFileIds(base.commit, dir) : Promise.resolve(new Map())));
+    return l;
+  };
+  /** The blob id of `path` from a listing of a directory above it that was already made, if any. */
+  const listedId = async (path: string): Promise<string | undefined> => {
+    for (let dir = dirOf(path); ; dir = dirOf(dir)) {
+      const l = listings.get(dir);
+      if (l) return (await l).get(path);
+      if (dir === '') return undefined;
+    }
+  };
+  const fileId = (path: string): Promise<{ oid: string; size: number } | null> => {
+    let id = ids.get(path);
+    if (!id) ids.set(path, (id = history && base.commit ? history.fileId(base.commit, path) : Promise.resolve(null)));
+    return id;
+  };
+  const readFromBase = async (path: string): Promise<string | null> => {
+    // As History.readFile: a path with control characters is not read (a listing may name one).
+    if (!history || !base.commit || /[\0-\x1f]/.test(path)) return null;
+    let oid = await listedId(path);
+    if (oid === undefined && ids.has(path)) {
+      // git said there is no blob there (missing, a directory, a submodule): reading it says the same.
+      const id = await ids.get(path)!;
+      if (id === null) return null;
+      oid = id.oid;
+    }
+    if (oid === undefined) return history.readFile(base.commit, path);
+    return blobText(oid, async () => (await history.readBlob(oid))?.toString('utf8') ?? null);
+  };
   return {
     async readBaseFile(path: string): Promise<string | null> {
       if (previous && findFile(await previous.files(), path)?.newPath === path) {
         return (await previous.postImage(path))?.text ?? null;
       }
-      return history && base.commit ? history.readFile(base.commit, path) : null;
+      return readFromBase(path);
     },
     async listBaseFiles(dir: string): Promise<string[]> {
-      return history && base.commit ? history.listFiles(base.commit, dir) : [];
+      return [...(await listed(dir)).keys()];
     },
     // A file the previous patch changed is not the base tree's blob: ids only without one.
     ...(previous ? {} : {
-      async baseFileIds(dir: string): Promise<Map<string, string>> {
-        return history && base.commit ? history.listFileIds(base.commit, dir) : new Map();
-      },
-      async baseFileId(path: string): Promise<{ oid: string; size: number } | null> {
-        return history && base.commit ? history.fileId(base.commit, path) : null;
-      },
+      baseFileIds: listed,
+      baseFileId: fileId,
     }),
   };
+}
+
+/** The directory of a path as listings name it ('' for the top). */
+function dirOf(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i < 0 ? '' : path.slice(0, i);
 }
 
 /**
@@ -150,11 +192,16 @@ const imageTexts = new ByteLru<string, string>(cacheShare('imageTexts', DEFAULT_
 /** A commit's image of a file: by its blob id on the diff's index line when there is one (the same blob as `rev:path`). */
 async function commitImage(history: History, rev: string, path: string, blob: string | null): Promise<string | null> {
   if (blob === null || !isFullOid(blob)) return history.readFile(rev, path);
-  const kept = imageTexts.get(blob);
+  return blobText(blob, () => history.readFile(rev, path));
+}
+
+/** The text of blob `oid`, kept by id; `read` gives it when it is not kept. */
+async function blobText(oid: string, read: () => Promise<string | null>): Promise<string | null> {
+  const kept = imageTexts.get(oid);
   if (kept !== undefined) return kept;
-  const text = await history.readFile(rev, path);
+  const text = await read();
   // Strings of ASCII text take a byte a character; others two: counted as two.
-  if (text !== null) imageTexts.set(blob, text, 2 * text.length);
+  if (text !== null) imageTexts.set(oid, text, 2 * text.length);
   return text;
 }
 
