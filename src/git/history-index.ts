@@ -40,6 +40,7 @@ CREATE TABLE IF NOT EXISTS tips(oid TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS patch_ids(oid TEXT PRIMARY KEY, patch_id TEXT);
 CREATE TABLE IF NOT EXISTS conventions(key TEXT PRIMARY KEY, n INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS blames(key TEXT PRIMARY KEY, owners TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS graph(max INTEGER NOT NULL, last TEXT NOT NULL, offsets BLOB NOT NULL, parents BLOB NOT NULL);
 `;
 
 /** One row of the commits table with its parents as full ids. */
@@ -132,7 +133,7 @@ export class HistoryIndex {
         ? (db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: string } | undefined)?.value
         : undefined;
       if (version !== undefined && version !== SCHEMA_VERSION) {
-        for (const t of ['meta', 'commits', 'fixes', 'reverts', 'upstream', 'tips', 'patch_ids', 'conventions', 'blames']) db.exec(`DROP TABLE IF EXISTS ${t}`);
+        for (const t of ['meta', 'commits', 'fixes', 'reverts', 'upstream', 'tips', 'patch_ids', 'conventions', 'blames', 'graph']) db.exec(`DROP TABLE IF EXISTS ${t}`);
       }
       db.exec(SCHEMA);
       db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema', ?), ('repo', ?)").run(SCHEMA_VERSION, gitDir);
@@ -482,6 +483,43 @@ export class HistoryIndex {
   private *rowsInChunks<T>(sql: string, after: number, upTo: number): Generator<T> {
     const stmt = this.stmt(sql).raw();
     for (let lo = after; lo < upTo; lo += ROW_CHUNK) yield* stmt.all(lo, Math.min(lo + ROW_CHUNK, upTo)) as T[];
+  }
+
+  /**
+   * The parent graph of rows 1..visibleMax as Ancestry keeps it (offsets and parents, row ids),
+   * saved by saveGraph once all those rows were complete; null when none was saved at this size.
+   * Read in one piece: rebuilding it from the rows was a fifth of a second on DPDK's 55,000.
+   */
+  loadGraph(): { offsets: Int32Array<ArrayBuffer>; parents: Int32Array<ArrayBuffer> } | null {
+    const max = this.visibleMax;
+    const row = this.stmt('SELECT last, offsets, parents FROM graph WHERE max = ?').get(max) as { last: string; offsets: Buffer; parents: Buffer } | undefined;
+    // The last row's id says the rows are those it was saved from (an index built again differs there).
+    if (!row || row.last !== this.oidOfRow(max) || row.offsets.byteLength !== 4 * (max + 2)) return null;
+    const ints = (b: Buffer) => {
+      const out = new Int32Array(b.byteLength >> 2);
+      new Uint8Array(out.buffer).set(b);
+      return out;
+    };
+    return { offsets: ints(row.offsets), parents: ints(row.parents) };
+  }
+
+  /** Keeps the graph of rows 1..max for the next loadGraph (one graph: the newest). */
+  saveGraph(max: number, offsets: Int32Array, parents: Int32Array): void {
+    const last = this.oidOfRow(max);
+    if (last === null) return;
+    const bytes = (a: Int32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+    try {
+      this.db.transaction(() => {
+        this.stmt('DELETE FROM graph').run();
+        this.stmt('INSERT INTO graph(max, last, offsets, parents) VALUES (?, ?, ?, ?)').run(max, last, bytes(offsets), bytes(parents));
+      })();
+    } catch {
+      // Only the next run's shortcut is lost (a busy or read-only cache): it rebuilds the graph from the rows.
+    }
+  }
+
+  private oidOfRow(id: number): string | null {
+    return (this.stmt('SELECT oid FROM commits WHERE id = ?').pluck().get(id) as string | undefined) ?? null;
   }
 
   /** Which of these rows are still stubs (a commit seen as a parent, its own row not written yet). */
