@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS patch_ids(oid TEXT PRIMARY KEY, patch_id TEXT);
 CREATE TABLE IF NOT EXISTS conventions(key TEXT PRIMARY KEY, n INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS blames(key TEXT PRIMARY KEY, owners TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS graph(max INTEGER NOT NULL, last TEXT NOT NULL, offsets BLOB NOT NULL, parents BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS row_oids(max INTEGER NOT NULL, last TEXT NOT NULL, oids TEXT NOT NULL);
 `;
 
 /** One row of the commits table with its parents as full ids. */
@@ -133,7 +134,7 @@ export class HistoryIndex {
         ? (db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: string } | undefined)?.value
         : undefined;
       if (version !== undefined && version !== SCHEMA_VERSION) {
-        for (const t of ['meta', 'commits', 'fixes', 'reverts', 'upstream', 'tips', 'patch_ids', 'conventions', 'blames', 'graph']) db.exec(`DROP TABLE IF EXISTS ${t}`);
+        for (const t of ['meta', 'commits', 'fixes', 'reverts', 'upstream', 'tips', 'patch_ids', 'conventions', 'blames', 'graph', 'row_oids']) db.exec(`DROP TABLE IF EXISTS ${t}`);
       }
       db.exec(SCHEMA);
       db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema', ?), ('repo', ?)").run(SCHEMA_VERSION, gitDir);
@@ -384,12 +385,47 @@ export class HistoryIndex {
   /** Every visible, complete row into the memo at once (stubs stay out: idOf asks SQLite about them). */
   private loadIds(): void {
     const max = this.visibleMax;
-    for (const [id, oid] of this.rowsInChunks<[number, string]>('SELECT id, oid FROM commits WHERE id > ? AND id <= ? AND subject IS NOT NULL', this.bulkMax, max)) {
-      this.ids.set(oid, id);
-      this.oidAt[id] = oid;
+    const fromScratch = this.bulkMax === 0;
+    const saved = fromScratch ? this.savedOids(max) : null;
+    if (saved !== null) {
+      // Row ids 1..max in order, 40 hex digits each (a 64-digit id never comes here: see savedOids).
+      for (let id = 1, at = 0; id <= max; id++, at += 40) {
+        const oid = saved.slice(at, at + 40);
+        this.ids.set(oid, id);
+        this.oidAt[id] = oid;
+      }
+    } else {
+      let complete = 0;
+      for (const [id, oid] of this.rowsInChunks<[number, string]>('SELECT id, oid FROM commits WHERE id > ? AND id <= ? AND subject IS NOT NULL', this.bulkMax, max)) {
+        this.ids.set(oid, id);
+        this.oidAt[id] = oid;
+        complete++;
+      }
+      // Every row complete and SHA-1: kept for the next run at this size (read whole, not row by row).
+      if (fromScratch && complete === max && max > 0) this.saveOids(max);
     }
     this.bulkMax = max;
     this.lookups = 0;
+  }
+
+  /** The ids of rows 1..max, 40 digits each, as saveOids kept them for these rows; null otherwise. */
+  private savedOids(max: number): string | null {
+    const row = this.stmt('SELECT last, oids FROM row_oids WHERE max = ?').get(max) as { last: string; oids: string } | undefined;
+    if (!row || row.oids.length !== 40 * max || row.last !== this.oidOfRow(max)) return null;
+    return row.oids;
+  }
+
+  private saveOids(max: number): void {
+    const list = this.oidAt.slice(1, max + 1);
+    if (list.length !== max || list.some((o) => o === undefined || o.length !== 40)) return;
+    try {
+      this.db.transaction(() => {
+        this.stmt('DELETE FROM row_oids').run();
+        this.stmt('INSERT INTO row_oids(max, last, oids) VALUES (?, ?, ?)').run(max, list[max - 1], list.join(''));
+      })();
+    } catch {
+      // Only the next run's shortcut is lost.
+    }
   }
 
   private forgetIds(): void {

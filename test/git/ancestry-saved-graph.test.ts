@@ -1,12 +1,14 @@
 // The commit graph a History builds from its index rows is saved with the index (one blob) and read
 // whole by the next run at the same size: the answers must be git's either way, a graph saved for
 // other rows (more commits since, or an index built again) must not be used, and a graph read back
-// must still grow with new commits.
+// must still grow with new commits. The row ids a whole-history review reads in bulk are kept the
+// same way.
 import Database from 'better-sqlite3';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { HistoryIndex } from '../../src/git/history-index.js';
 import { openHistory } from '../../src/git/history.js';
 import { TestRepo } from '../helpers/git-repo.js';
 
@@ -91,5 +93,43 @@ describe('the saved commit graph', () => {
     db.close();
     const fourth = await answers(more);
     expect(fourth.got).toEqual(fourth.want);
+  }, 120_000);
+});
+
+describe('the saved row ids', () => {
+  it('answer idOf as the rows do, and are not used for other rows', async () => {
+    const dir = new TestRepo();
+    try {
+      const commits: string[] = [];
+      for (let i = 0; i < 5; i++) commits.push(dir.commit(`c ${i}\n`, { files: { 'a.txt': `${i}\n` } }));
+      const ids = mkdtempSync(join(tmpdir(), 'kreview-saved-ids-'));
+      const gitDir = realpathSync(join(dir.dir, '.git'));
+      // Past BULK_AFTER questions that miss, the whole table is read (and, complete, saved).
+      const run = async (): Promise<(number | null)[]> => {
+        const index = HistoryIndex.open(dir.dir, gitDir, ids);
+        try {
+          await index.update();
+          for (let i = 0; i < 2_100; i++) index.idOf(i.toString(16).padStart(40, 'e'));
+          return commits.map((c) => index.idOf(c));
+        } finally {
+          index.close();
+        }
+      };
+      const first = await run();
+      expect(first.every((id) => typeof id === 'number')).toBe(true);
+      const db = () => new Database(join(ids, readdirSync(ids).find((f) => f.endsWith('.sqlite'))!));
+      const d1 = db();
+      expect((d1.prepare('SELECT max FROM row_oids').get() as { max: number }).max).toBe(commits.length);
+      d1.close();
+      expect(await run()).toEqual(first);
+      // Saved for other rows of the same size: not read (here every id would be another commit's).
+      const d2 = db();
+      const rotated = [...commits.slice(1), commits[0]].join('');
+      d2.prepare('UPDATE row_oids SET last = ?, oids = ?').run('0'.repeat(40), rotated);
+      d2.close();
+      expect(await run()).toEqual(first);
+    } finally {
+      dir.remove();
+    }
   }, 120_000);
 });
