@@ -22,6 +22,8 @@ const BULK_AFTER = 2_000;
 const MAX_DESCRIBED = 50_000;
 /** Row ids fetched per call when rows are read in bulk. */
 const ROW_CHUNK = 20_000;
+/** How long a write waits for another process's (an index update). */
+const BUSY_MS = 30_000;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
@@ -127,7 +129,7 @@ export class HistoryIndex {
     let db: Database.Database;
     try {
       db = new Database(file);
-      db.pragma('busy_timeout = 30000');
+      db.pragma(`busy_timeout = ${BUSY_MS}`);
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = OFF');
       const version = db.prepare("SELECT name FROM sqlite_master WHERE name = 'meta'").get()
@@ -418,13 +420,24 @@ export class HistoryIndex {
   private saveOids(max: number): void {
     const list = this.oidAt.slice(1, max + 1);
     if (list.length !== max || list.some((o) => o === undefined || o.length !== 40)) return;
+    this.saveQuietly(() => {
+      this.stmt('DELETE FROM row_oids').run();
+      this.stmt('INSERT INTO row_oids(max, last, oids) VALUES (?, ?, ?)').run(max, list[max - 1], list.join(''));
+    });
+  }
+
+  /**
+   * A shortcut for the next run, written now or never: a review does not wait for another
+   * process's write (BUSY_MS for the index itself), and a read-only cache only loses it.
+   */
+  private saveQuietly(write: () => void): void {
+    this.db.pragma('busy_timeout = 0');
     try {
-      this.db.transaction(() => {
-        this.stmt('DELETE FROM row_oids').run();
-        this.stmt('INSERT INTO row_oids(max, last, oids) VALUES (?, ?, ?)').run(max, list[max - 1], list.join(''));
-      })();
+      this.db.transaction(write)();
     } catch {
-      // Only the next run's shortcut is lost.
+      // The next run rebuilds it from the rows.
+    } finally {
+      this.db.pragma(`busy_timeout = ${BUSY_MS}`);
     }
   }
 
@@ -544,14 +557,10 @@ export class HistoryIndex {
     const last = this.oidOfRow(max);
     if (last === null) return;
     const bytes = (a: Int32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
-    try {
-      this.db.transaction(() => {
-        this.stmt('DELETE FROM graph').run();
-        this.stmt('INSERT INTO graph(max, last, offsets, parents) VALUES (?, ?, ?, ?)').run(max, last, bytes(offsets), bytes(parents));
-      })();
-    } catch {
-      // Only the next run's shortcut is lost (a busy or read-only cache): it rebuilds the graph from the rows.
-    }
+    this.saveQuietly(() => {
+      this.stmt('DELETE FROM graph').run();
+      this.stmt('INSERT INTO graph(max, last, offsets, parents) VALUES (?, ?, ?, ?)').run(max, last, bytes(offsets), bytes(parents));
+    });
   }
 
   private oidOfRow(id: number): string | null {
