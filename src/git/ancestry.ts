@@ -39,6 +39,17 @@ export class Ancestry {
     if (this.offsets.length > 1 && this.stubs.length > 0 && this.index.stubsAmong(this.stubs).length < this.stubs.length) this.reset();
     const max = this.index.visibleMax;
     if (max < this.loadedMax) this.reset();
+    const fromScratch = this.loadedMax === 0;
+    // A graph saved at this size is read whole, not rebuilt from the rows.
+    const saved = fromScratch ? this.index.loadGraph() : null;
+    if (saved) {
+      this.offsets = saved.offsets;
+      this.parents = saved.parents;
+      this.used = saved.offsets[max + 1];
+      this.loadedMax = max;
+      this.loadedGeneration = this.index.generation;
+      return;
+    }
     const offsets = new Int32Array(max + 2);
     offsets.set(this.offsets.subarray(0, Math.min(this.offsets.length, this.loadedMax + 1)));
     let parents = this.parents;
@@ -64,6 +75,8 @@ export class Ancestry {
     this.used = n;
     this.loadedMax = max;
     this.loadedGeneration = this.index.generation;
+    // Saved for the next run only when every row was complete (a stub's parents come later).
+    if (fromScratch && this.stubs.length === 0 && max > 0) this.index.saveGraph(max, offsets, parents.subarray(0, n));
   }
 
   /** Forget the graph and everything computed from it. */
