@@ -3,12 +3,13 @@
 // rule file that is a named pipe, written only once a `git` first on PATH has logged its start:
 // when the rules were read first, the review would block on the pipe until the test gave up waiting.
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TestRepo } from '../helpers/git-repo.js';
+import { gitWrapper } from '../helpers/git-wrapper.js';
 import { KREVIEW_BIN } from '../helpers/run-cli.js';
 
 /** How long the test waits for a git before it writes the rules anyway (so the old order fails, not hangs). */
@@ -27,17 +28,15 @@ describe('kreview review --repo: the History opens before the rules are read', (
     repo.commit('demo: return one\n', { files: { 'fs/demo/a.c': 'int demo(void)\n{\n\treturn 1;\n}\n' } });
     const mail = join(dir, 'one.patch');
     writeFileSync(mail, repo.formatPatch('HEAD^!'));
-    const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
-    const log = join(dir, 'gits');
-    writeFileSync(join(dir, 'git'), `#!/bin/sh\necho started >> ${JSON.stringify(log)}\nexec ${JSON.stringify(realGit)} "$@"\n`);
-    chmodSync(join(dir, 'git'), 0o755);
+    const { bin, path } = gitWrapper((real, at) => `echo started >> '${at}/gits'\nexec '${real}' "$@"`, dir);
+    const log = join(bin, 'gits');
     const rules = join(dir, 'rules.yml');
     execFileSync('mkfifo', [rules]);
     const config = join(dir, 'kreview.yml');
     writeFileSync(config, `lock:\n  ruleFiles: [${rules}]\n`);
 
     const child = spawn(process.execPath, [KREVIEW_BIN, 'review', '--repo', repo.dir, '--config', config, '--format', 'json', mail], {
-      env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, KREVIEW_CACHE: join(dir, 'cache') },
+      env: { ...process.env, PATH: path, KREVIEW_CACHE: join(dir, 'cache') },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

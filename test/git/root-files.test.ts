@@ -1,14 +1,14 @@
 // A history-less tree (an unpacked release committed once) is recognised by its root commit's file
 // count; the count is kept on disk by root id (src/git/root-files.ts), so a History opened again on
 // the tree lists the whole tree no more. Real git, seen through a `git` first on PATH that logs.
-import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openHistory } from '../../src/git/history.js';
 import type { HistoryImport } from '../../src/git/history-types.js';
 import { TestRepo } from '../helpers/git-repo.js';
+import { gitWrapper, withPath } from '../helpers/git-wrapper.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kreview-rootfiles-'));
 const repo = new TestRepo();
@@ -19,21 +19,14 @@ afterAll(() => {
 
 /** Open a History on the repository with `cacheDir` and a logging git: what it found imported, and the gits it ran. */
 async function open(cacheDir: string): Promise<{ imported: HistoryImport | null | undefined; gits: string[] }> {
-  const bin = mkdtempSync(join(tmp, 'bin-'));
-  const real = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+  const { bin, path } = gitWrapper((real, dir) => `echo "$*" >> '${dir}/args.log'\nexec '${real}' "$@"`, tmp);
   writeFileSync(join(bin, 'args.log'), '');
-  writeFileSync(join(bin, 'git'), `#!/bin/sh\necho "$*" >> '${bin}/args.log'\nexec '${real}' "$@"\n`);
-  chmodSync(join(bin, 'git'), 0o755);
-  const old = process.env.PATH;
-  process.env.PATH = `${bin}:${old}`;
-  try {
+  const imported = await withPath(path, async () => {
     const h = await openHistory(repo.dir, { cacheDir });
-    const imported = h.imported;
     await h.close();
-    return { imported, gits: readFileSync(join(bin, 'args.log'), 'utf8').split('\n').filter(Boolean) };
-  } finally {
-    process.env.PATH = old;
-  }
+    return h.imported;
+  });
+  return { imported, gits: readFileSync(join(bin, 'args.log'), 'utf8').split('\n').filter(Boolean) };
 }
 
 describe("an imported tree's root commit counted once", () => {
