@@ -20,17 +20,19 @@ import type { Finding } from '../../src/core/types.js';
 import { parseC } from '../../src/c/parse.js';
 import { sliceFunctions } from '../../src/c/slice.js';
 import type { SleepIndex } from '../../src/c/sleep-index.js';
-import { scanFunctions, splitArgs, type ScannedFunction } from '../../src/c/sleep-scan.js';
+import { scanFunctions, splitArgs } from '../../src/c/sleep-scan.js';
 import { walkFunction } from '../../src/c/walk.js';
 import { runGit } from '../../src/git/run-git.js';
 import { ByteLru } from '../../src/core/byte-lru.js';
 import { cacheShare } from '../../src/core/cache-shares.js';
+import { codeVersion } from '../../src/core/code-version.js';
 import { DEFAULT_LIMITS } from '../../src/core/limits.js';
 import type { FunctionAnalysis } from './analyse.js';
 import type { LineIndex } from './line-index.js';
 import type { RuleMatcher } from './match.js';
 import type { LockRule, RuleSet } from './rule-types.js';
 import { sleepingRules, sleepRulesOf } from './tree-sleep.js';
+import { readHelperTable, writeHelperTable, type Helper, type HelperTable } from './helper-table.js';
 
 /** Call sites read per function name (`git grep -w` lines in the directory). */
 const MAX_SITES = 40;
@@ -122,17 +124,25 @@ interface Held {
 
 /** Per blob (or path and text length) and line: the enclosing function's name and what it holds at a call of `callee`. */
 const heldMemo = new Map<string, { fn: string; held: HeldThere[] } | null>();
-type Helper = ScannedFunction & { path: string };
 /**
  * Per blob id, path and rules: the helpers a base file defines. Bounded in bytes (its share of
  * limits.cacheBytes): a range review meets the same directory at every commit with one file
  * changed, and only that file is read and scanned again.
  */
 const fileScans = new ByteLru<string, Helper[]>(cacheShare('callerScans', DEFAULT_LIMITS.cacheBytes));
-/** Per directory listing key: the scanned helpers of the directory (the objects fileScans holds). A few only: each is rebuilt from fileScans. */
-const dirMemo = new Map<string, Map<string, Helper>>();
+/** Per directory listing key: the scanned helpers of the directory (the objects fileScans holds, or read back from disk). A few only: each is rebuilt from fileScans. */
+const dirMemo = new Map<string, HelperTable>();
+/** What the helpers kept on disk depend on besides the listing and the rules: this module's code and the scanner's. */
+const SCAN_CODE = ['./callers', './helper-table', '../../src/c/sleep-scan'];
 const DIRS_KEPT = 4;
 const MEMO_MAX = 20_000;
+
+/** Forget what this process scanned and walked (a new process's state: for tests and benches). */
+export function forgetCallerScans(): void {
+  heldMemo.clear();
+  fileScans.clear();
+  dirMemo.clear();
+}
 
 /** About what a file's scanned helpers hold on the heap. */
 function scanBytes(fns: Helper[]): number {
@@ -164,6 +174,8 @@ export interface CallerContext {
   budget: PatchBudget;
   /** Paths the patch touches: a caller there may be changed by the patch itself. */
   touched: Set<string>;
+  /** Where a directory's scanned helpers are kept for the next process (helper-table.ts); null: not kept. */
+  cacheDir?: string | null;
 }
 
 export interface CallerFile {
@@ -230,20 +242,25 @@ export class CallerCheck {
   }
 
   /** Per directory, for this check's base: maySleep asks at every helper it follows (12,810 times over 300 btrfs-progs commits). */
-  private readonly dirs = new Map<string, Promise<Map<string, Helper>>>();
+  private readonly dirs = new Map<string, Promise<HelperTable>>();
 
-  private helpers(dir: string): Promise<Map<string, Helper>> {
+  private helpers(dir: string): Promise<HelperTable> {
     let h = this.dirs.get(dir);
     if (!h) this.dirs.set(dir, (h = this.dirHelpers(dir)));
     return h;
   }
 
-  /** The directory's helpers by name (the base tree's, scanned lexically), kept per listing. */
-  private async dirHelpers(dir: string): Promise<Map<string, Helper>> {
+  /** The directory's helpers by name (the base tree's, scanned lexically), kept per listing, in memory and on disk. */
+  private async dirHelpers(dir: string): Promise<HelperTable> {
     const ids = this.ctx.ws.baseFileIds ? await this.ctx.ws.baseFileIds(dir) : null;
     const key = ids ? [...ids].filter(([p]) => /\.c$/.test(p) && dirname(p) === dir).map(([p, id]) => `${p}@${id}`).join(',') : `${this.ctx.ws.base.commit}:${dir}`;
     const hit = dirMemo.get(key);
     if (hit) return hit;
+    // Only a listing by blob ids names its content; the code that scans is part of the key.
+    const code = ids && this.ctx.cacheDir ? codeVersion(import.meta.url, SCAN_CODE) : null;
+    const diskKey = code ? `${code}|${this.ctx.rules.hash}|${MAX_DIR_FILES}|${dir}|${key}` : null;
+    const stored = diskKey ? readHelperTable(this.ctx.cacheDir!, diskKey) : null;
+    if (stored) return this.keep(key, stored);
     const out = new Map<string, Helper>();
     const paths = ids ? [...ids.keys()] : await this.ctx.ws.listBaseFiles(dir);
     const syntax = sleepRulesOf(this.ctx.rules, this.ctx.matcher).syntax;
@@ -260,9 +277,14 @@ export class CallerCheck {
       }
       for (const s of fns) if (!out.has(s.name)) out.set(s.name, s);
     }
+    if (diskKey && !this.ctx.budget.expired()) writeHelperTable(this.ctx.cacheDir!, diskKey, out);
+    return this.keep(key, out);
+  }
+
+  private keep(key: string, table: HelperTable): HelperTable {
     if (dirMemo.size >= DIRS_KEPT) dirMemo.delete(dirMemo.keys().next().value!);
-    dirMemo.set(key, out);
-    return out;
+    dirMemo.set(key, table);
+    return table;
   }
 
   /**

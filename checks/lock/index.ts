@@ -323,7 +323,7 @@ export async function runLockCheck(ctx: CheckContext): Promise<Finding[]> {
   if (ws.repo && analysed.length && !budget.expired()) {
     try {
       const sleeps = preCtx.sleeps !== undefined ? preCtx.sleeps : ctx.config.lock.treeSleepIndex ? await treeSleepIndex(ws, rules, matcher, defaultCacheDir(), () => budget.expired()) : null;
-      const callers = new CallerCheck({ ws, rules, matcher, sleeps, budget, touched: new Set(touched.map((t) => t.path)) });
+      const callers = new CallerCheck({ ws, rules, matcher, sleeps, budget, touched: new Set(touched.map((t) => t.path)), cacheDir: defaultCacheDir() });
       for (const f of analysed) {
         const assumed = posts.get(f.path)?.assumed;
         const found = await callers.findings(f);

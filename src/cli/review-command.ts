@@ -10,6 +10,7 @@ import { errorMessage, printable } from '../core/errors.js';
 import { operatorNote } from '../core/operator-notes.js';
 import { KreviewError, SEVERITY_RANK, type Patch, type PatchReview, type Review, type Series, type Severity } from '../core/types.js';
 import type { History } from '../git/history-types.js';
+import type { openHistory as OpenHistory } from '../git/history.js';
 import { isGitRepo } from '../git/run-git.js';
 import { commitSeries, groupSeries } from '../series/group.js';
 import { classifyMessage } from '../series/classify.js';
@@ -119,11 +120,23 @@ export async function streamReview(
     else if (repo) revs.push(input);
     else inputErrors.push(`cannot read ${printable(input)}: no such file (revisions need --repo)`);
   }
-  // A broken rule file is a start-up error with its file and line, not an error on every patch;
-  // a review without the lock check does not read them (about a third of a second).
   const lockOn = isEnabled('lock', config) || config.enable.some((p) => p.startsWith('lock/'));
-  // The lock check's modules (tree-sitter, its rules) and the mail parsers load only when used.
-  if (lockOn) (await import('../../checks/lock/index.js')).validateLockRules(config.lock.ruleFiles);
+  // The History opens (its gits answer, one after the other) while this process loads the lock
+  // check and its rules and reads the mails: on one core or two, the waits and the work overlap.
+  // Its module first, so that its first git is on its way before the rules are read (synchronously).
+  // Loaded with a repository only: the history index brings SQLite.
+  const opening = repo ? openRepoHistory((await import('../git/history.js')).openHistory, repo, progress) : null;
+  // A broken rule file stops the run before it is awaited: never an unhandled rejection, and closed.
+  opening?.catch(() => undefined);
+  try {
+    // A broken rule file is a start-up error with its file and line, not an error on every patch;
+    // a review without the lock check does not read them (about a third of a second).
+    // The lock check's modules (tree-sitter, its rules) and the mail parsers load only when used.
+    if (lockOn) (await import('../../checks/lock/index.js')).validateLockRules(config.lock.ruleFiles);
+  } catch (e) {
+    await (await opening?.catch(() => null))?.close();
+    throw e;
+  }
 
   let history: History | null = null;
   // Each range is listed by git while the History opens (both cores at work), and its commits start
@@ -140,26 +153,19 @@ export async function streamReview(
     return { rev, listed };
   });
   try {
-    // Loaded with a repository only: the history index brings SQLite.
-    if (repo) {
-      const dir = repo;
-      history = await (await import('../git/history.js')).openHistory(dir, { progress, checked: true }).catch(async (e: unknown) => {
-        if (!(await isGitRepo(dir))) throw new KreviewError(`--repo ${dir}: not a git repository`);
-        throw e;
-      });
-    }
-    if (opts.base && history && !(await history.revParse(opts.base)))
-      throw new KreviewError(`--base ${opts.base}: no such revision in ${repo}`);
-    // Rule globs that match functions the tree defines as not sleeping, from the tree's cached index
-    // (only kept when lock.treeSleepIndex asks for it: the look-up lists the whole tree, about 1 s of
-    // CPU on linux 6.1).
-    if (history && lockOn && config.lock.treeSleepIndex) for (const line of await (await import('../../checks/lock/tree-sleep.js')).startupGlobReport(history, opts.base ?? 'HEAD', config.lock.ruleFiles).catch(() => [])) operatorNote(line);
     const mailPatches: Patch[] = [];
     if (files.length)
       for await (const item of (await import('../sources/files.js')).readInputs(files, config.limits.messageBytes)) {
         if (item instanceof KreviewError) inputErrors.push(item.message);
         else mailPatches.push(item);
       }
+    history = opening ? await opening : null;
+    if (opts.base && history && !(await history.revParse(opts.base)))
+      throw new KreviewError(`--base ${opts.base}: no such revision in ${repo}`);
+    // Rule globs that match functions the tree defines as not sleeping, from the tree's cached index
+    // (only kept when lock.treeSleepIndex asks for it: the look-up lists the whole tree, about 1 s of
+    // CPU on linux 6.1).
+    if (history && lockOn && config.lock.treeSleepIndex) for (const line of await (await import('../../checks/lock/tree-sleep.js')).startupGlobReport(history, opts.base ?? 'HEAD', config.lock.ruleFiles).catch(() => [])) operatorNote(line);
     const series = groupSeries(mailPatches);
     inputErrors.push(...leftOut(mailPatches, series));
     for (const ref of threads) {
@@ -200,9 +206,18 @@ export async function streamReview(
   } finally {
     done = true;
     for (const r of readers) r.close();
-    await history?.close();
+    // Opened but not yet awaited when reading the inputs failed: closed all the same.
+    await (history ?? (await opening?.catch(() => null)))?.close();
   }
   sink.end(inputErrors);
+}
+
+/** The History of `repo`; a failure to open it says whether it is a repository at all. */
+function openRepoHistory(open: typeof OpenHistory, repo: string, progress?: (msg: string) => void): Promise<History> {
+  return open(repo, { progress, checked: true }).catch(async (e: unknown) => {
+    if (!(await isGitRepo(repo))) throw new KreviewError(`--repo ${repo}: not a git repository`);
+    throw e;
+  });
 }
 
 /**

@@ -2,10 +2,22 @@
 // a list policy) are matched by RE2 (re2js): time linear in the input whatever the pattern, so
 // `^(a|aa)+$` costs one pass over a line instead of blocking the event loop for seconds. A pattern
 // RE2 cannot express (backreferences, lookaround) is refused with one line, never run by V8.
-import { RE2JS } from 're2js';
+import { createRequire } from 'node:module';
+import type { RE2JS } from 're2js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { requiredLiteral } from './regex-literal.js';
 import { KreviewError } from './types.js';
+
+/**
+ * re2js, loaded when the first RE2 program is built: most reviews never build one (names are
+ * scanned, and most inputs lack a pattern's required literal), and its 260 KB of JavaScript were
+ * about a tenth of the modules a review loaded. Its CommonJS build, since require is synchronous.
+ */
+let engineClass: typeof RE2JS | null = null;
+function engineModule(): typeof RE2JS {
+  engineClass ??= (createRequire(import.meta.url)('re2js') as { RE2JS: typeof RE2JS }).RE2JS;
+  return engineClass;
+}
 
 /**
  * A RegExp whose matching runs on RE2. It is a RegExp so that the code matching rules keeps its
@@ -29,11 +41,11 @@ export class LinearRegExp extends RegExp {
     super(source);
     this.pattern = source;
     this.literal = requiredLiteral(source);
-    if (compileNow) this.re2 = RE2JS.compile(source);
+    if (compileNow) this.re2 = engineModule().compile(source);
   }
 
   private get engine(): RE2JS {
-    this.re2 ??= RE2JS.compile(this.pattern);
+    this.re2 ??= engineModule().compile(this.pattern);
     return this.re2;
   }
 

@@ -17,6 +17,7 @@ import { fixesSubjectsFor, messageRefs } from './message-refs.js';
 import { compareSubject } from '../patch/subject-match.js';
 import { compareVersions, globToRegExp, listTags, type ReleaseTag } from './release-tags.js';
 import { listTree } from './tree-list.js';
+import { keepRootFiles, keptRootFiles } from './root-files.js';
 import { DiffTree, type DiffSource } from './diff-tree.js';
 import { assertGitRepo, assertSafeRev, isFullOid, runGit, streamGit } from './run-git.js';
 
@@ -300,18 +301,22 @@ class GitHistory implements History, DiffSource {
   private async importedRoot(): Promise<HistoryImport | null> {
     if (this.index.visibleMax >= IMPORT_COMMITS) return null;
     const roots = (await runGit(this.repo, ['rev-list', '--max-parents=0', 'HEAD'], { timeoutMs: 30_000 })).stdout.split('\n').filter(isFullOid);
+    const cacheDir = this.opts.cacheDir ?? defaultCacheDir();
     for (const root of roots.slice(0, 4)) {
-      // Counted as the listing streams by (a kernel tree's is 3 MB): never gathered or decoded.
-      let files = 0;
-      const listed = await streamGit(
-        this.repo,
-        ['ls-tree', '-r', '-z', '--name-only', root],
-        (b) => {
-          for (let i = b.indexOf(0); i >= 0; i = b.indexOf(0, i + 1)) files++;
-        },
-        { timeoutMs: 60_000 },
-      );
-      if (listed.code !== 0) continue;
+      let files = keptRootFiles(cacheDir, root) ?? 0;
+      if (files === 0) {
+        // Counted as the listing streams by (a kernel tree's is 3 MB): never gathered or decoded.
+        const listed = await streamGit(
+          this.repo,
+          ['ls-tree', '-r', '-z', '--name-only', root],
+          (b) => {
+            for (let i = b.indexOf(0); i >= 0; i = b.indexOf(0, i + 1)) files++;
+          },
+          { timeoutMs: 60_000 },
+        );
+        if (listed.code !== 0) continue;
+        keepRootFiles(cacheDir, root, files);
+      }
       if (files < IMPORT_FILES) continue;
       const info = (await this.commits([root])).get(root);
       return { root, subject: info?.subject ?? '', files };
