@@ -1,8 +1,7 @@
 // Matches the walk's events against the rules: a listed call (or a tree helper that reaches one)
 // made while a lock of the rule's kind is held, minus the never-flag list and the path scoping.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { codeVersion } from '../../src/core/code-version.js';
 import { NameMatcher, type LockModel } from '../../src/c/lock-model.js';
 import type { Held } from '../../src/c/lock-state.js';
 import type { SleepIndex } from '../../src/c/sleep-index.js';
@@ -51,23 +50,7 @@ function strongest(locks: Held[]): Held | undefined {
 }
 
 /** The code the tagger's answers depend on besides the rules: tags kept on disk are read back only while it is the same. */
-const TAGGER_CODE = ['./match', '../../src/c/lock-model', '../../src/core/safe-regex', '../../src/core/regex-literal', '../../src/c/summaries'].map((p) => new URL(p, import.meta.url));
-let taggerCode: string | null | undefined;
-
-/** The text of TAGGER_CODE as run now (.ts sources or the .js built from them), hashed; null when unreadable (nothing is kept then). */
-function taggerCodeId(): string | null {
-  if (taggerCode === undefined) {
-    try {
-      const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-      const h = createHash('sha256');
-      for (const u of TAGGER_CODE) h.update(readFileSync(fileURLToPath(u) + ext)).update('\0');
-      taggerCode = h.digest('hex');
-    } catch {
-      taggerCode = null;
-    }
-  }
-  return taggerCode;
-}
+const TAGGER_CODE = ['./match', '../../src/c/lock-model', '../../src/core/safe-regex', '../../src/core/regex-literal', '../../src/c/summaries'];
 
 const matchers = new WeakMap<RuleSet, RuleMatcher>();
 
@@ -150,7 +133,8 @@ export class RuleMatcher {
       return [...tags];
     };
     this.taggerFn.held = (tag) => this.rule(tag)?.held ?? [];
-    const code = taggerCodeId();
+    // Null when the code cannot be read: nothing is kept then.
+    const code = codeVersion(import.meta.url, TAGGER_CODE);
     if (code !== null) this.taggerFn.cacheId = createHash('sha256').update(`${this.rules.hash}\0${code}`).digest('hex').slice(0, 32);
     return this.taggerFn;
   }

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { codeVersion } from '../../src/core/code-version.js';
 import type { Limits } from '../../src/core/limits.js';
 import { LinearRegExp } from '../../src/core/safe-regex.js';
 import { NameMatcher } from '../../src/c/lock-model.js';
@@ -14,23 +14,7 @@ import { defaultCacheDir } from '../../src/c/summaries.js';
 import type { RuleData } from './rules-load.js';
 
 /** The code that turns rule files into RuleData and back, as run now (its .ts sources, or the .js built from them). */
-const READERS = [
-  new URL('./rules-load', import.meta.url),
-  new URL('./rules-cache', import.meta.url),
-  new URL('../../src/core/safe-regex', import.meta.url),
-  new URL('../../src/c/lock-model', import.meta.url),
-];
-
-let codeId: string | null = null;
-function readersId(): string {
-  if (codeId === null) {
-    const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-    const h = createHash('sha256');
-    for (const u of READERS) h.update(readFileSync(fileURLToPath(u) + ext)).update('\0');
-    codeId = h.digest('hex');
-  }
-  return codeId;
-}
+const READERS = ['./rules-load', './rules-cache', '../../src/core/safe-regex', '../../src/c/lock-model'];
 
 /** A rule pattern in JSON: its source, compiled again (lazily) when read back. A name matcher: what was added to it. */
 interface Saved {
@@ -69,11 +53,13 @@ function reviver(_key: string, value: unknown): unknown {
 
 /** The RuleData of `files`, from the cache when the same files were read before, else `parse()` (then kept). */
 export function cachedRuleData(files: { file: string; text: string }[], limits: Pick<Limits, 'regexMs' | 'lineLength'>, parse: () => RuleData, cacheDir = defaultCacheDir()): RuleData {
+  const code = codeVersion(import.meta.url, READERS);
+  if (code === null) return parse();
   let key: string;
   let path: string;
   try {
     const names = createHash('sha256').update(JSON.stringify([files.map((f) => f.file), limits.regexMs, limits.lineLength]));
-    key = createHash('sha256').update(readersId()).update(JSON.stringify([files, limits.regexMs, limits.lineLength])).digest('hex');
+    key = createHash('sha256').update(code).update(JSON.stringify([files, limits.regexMs, limits.lineLength])).digest('hex');
     // One entry per set of files: a new text replaces the old entry rather than piling up beside it.
     path = join(cacheDir, 'lock-rules', `${names.digest('hex').slice(0, 32)}.json`);
   } catch {

@@ -2,7 +2,6 @@
 // modules' own text (the .js built from them, or the .ts sources under tsx). A cache keyed by it is
 // never read back by code that would compute differently (an edit on another branch, a rebuilt
 // dist/), with no version number for every editor of those modules to remember to bump.
-// (checks/lock/rules-cache.ts and match.ts key their caches the same way, each with its own copy.)
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
