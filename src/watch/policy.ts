@@ -286,13 +286,15 @@ function readSink(r: Reader, o: unknown, base: string): SinkConfig {
 }
 
 /**
- * The daemon's limits unless the policy says otherwise: half the caches of a one-off review. Its
- * series come from anywhere in the tree, one after the other, so what the lock check keeps from one
- * is seldom what the next needs, and the peak is the daemon's: reviewing a 59-patch io-uring series
- * (REAL, across fs/) with the 6.1 tree, the RSS peaked at 532 MB with the 64 MiB of `kreview review`
- * and 422 MB with 32 MiB (heap growth bounded in both, bench/series-memory.ts, cold facts cache).
+ * The daemon's limits unless the policy says otherwise: a quarter of the caches of a one-off review.
+ * Its series come from anywhere in the tree, one after the other, so what the lock check keeps from
+ * one is seldom what the next needs, and the peak is the daemon's: reviewing a 59-patch io-uring
+ * series (REAL, across fs/) with the 6.1 tree, the RSS peaked at 532 MB with the 64 MiB of `kreview
+ * review` and 422 MB with 32 MiB (heap growth bounded in both, bench/series-memory.ts, cold facts
+ * cache); replaying 400 REAL linux-cifs messages with the tree, 406 MB with 32 MiB and 350 MB with
+ * 16 MiB, the same stored reviews row for row and CPU seconds within the run-to-run noise (docs/replay.md).
  */
-export const DAEMON_LIMITS: Readonly<Limits> = Object.freeze({ ...DEFAULT_LIMITS, cacheBytes: 32 << 20 });
+export const DAEMON_LIMITS: Readonly<Limits> = Object.freeze({ ...DEFAULT_LIMITS, cacheBytes: 16 << 20 });
 
 /** Parses a policy document; `file` names it in errors and anchors relative paths. */
 export function parsePolicy(text: string, file: string): WatchPolicy {

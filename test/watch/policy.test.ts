@@ -25,9 +25,9 @@ describe('watch policy', () => {
     expect(p.bot.domain).toBe('bots.example.org');
   });
 
-  it("the daemon's caches are half a one-off review's unless the policy sets limits.cacheBytes", () => {
+  it("the daemon's caches are a quarter of a one-off review's unless the policy sets limits.cacheBytes", () => {
     const p = parsePolicy(BASE, '/etc/kreview/policy.yml');
-    expect(p.limits.cacheBytes).toBe(32 << 20);
+    expect(p.limits.cacheBytes).toBe(16 << 20);
     expect(p.review.limits).toBe(p.limits);
     expect(p.limits.reviewMsPerPatch).toBe(30_000);
     expect(parsePolicy(`${BASE}limits: { cacheBytes: 67108864 }\n`, 'p.yml').limits.cacheBytes).toBe(64 << 20);
