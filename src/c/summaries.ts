@@ -346,10 +346,15 @@ const climbable = (fn: FunctionFacts): CallFact[] => callListsOf(fn).climbable;
 export class CallersByName {
   private climb = new Map<string, string[]>();
   private pass = new Map<string, string[]>();
+  /** The names the files define. */
+  private defined = new Set<string>();
+  /** A function of the files takes, drops or returns a lock for its caller. */
+  private locks = false;
+  private alone: { known: (name: string) => boolean; primitives: PrimitiveSpec[]; reach: Set<string> } | null = null;
 
   constructor(
-    files: readonly FileFacts[],
-    private base: CallersByName | null = null,
+    readonly files: readonly FileFacts[],
+    readonly base: CallersByName | null = null,
   ) {
     const add = (into: Map<string, string[]>, callee: string, caller: string): void => {
       const list = into.get(callee);
@@ -358,11 +363,42 @@ export class CallersByName {
     };
     for (const f of files) {
       for (const fn of f.functions) {
+        this.defined.add(fn.name);
+        if (fn.acquires || fn.releases || fn.releasesGlobal || fn.returnsLocked) this.locks = true;
         const lists = callListsOf(fn);
         for (const c of lists.passing) add(this.pass, c.callee, fn.name);
         for (const c of lists.climbable) add(this.climb, c.callee, fn.name);
       }
     }
+  }
+
+  /** What the files' helpers amount to alone (SummaryIndex.derivedPrimitives of them), kept per `known`. */
+  derivedAlone(known: (name: string) => boolean): { primitives: PrimitiveSpec[]; reach: Set<string> } {
+    if (this.alone?.known !== known) {
+      const byName = new Map<string, Summary[]>();
+      for (const f of this.files) {
+        for (const fn of f.functions) {
+          const s: Summary = { name: fn.name, path: f.path, line: fn.line, tags: new Map(), facts: fn };
+          const list = byName.get(fn.name);
+          if (list) list.push(s);
+          else byName.set(fn.name, [s]);
+        }
+      }
+      this.alone = { known, ...deriveFrom(byName, known, this) };
+    }
+    return this.alone;
+  }
+
+  /**
+   * These files (over `base`) take, drop and return no lock for their callers, define none of
+   * base's names, and none of their functions makes a call of a name in `reach` (base's functions a
+   * drop reaches): then they add nothing to what base's helpers amount to, and get nothing from them.
+   */
+  addsNothingTo(base: CallersByName, reach: Set<string>): boolean {
+    if (this.locks) return false;
+    for (const n of this.defined) if (base.defined.has(n)) return false;
+    for (const callee of this.pass.keys()) if (reach.has(callee)) return false;
+    return true;
   }
 
   /**
@@ -510,28 +546,41 @@ export class SummaryIndex {
   }
 
   private derive(known: (name: string) => boolean): PrimitiveSpec[] {
-    // Several definitions of one name (static helpers of different files): only an unambiguous one counts.
-    const defs = new Map<string, Summary>();
-    for (const [name, list] of this.byName) {
-      if (known(name)) continue;
-      const def = list.length === 1 ? list[0] : list.filter((x) => !x.facts.isStatic).length === 1 ? list.find((x) => !x.facts.isStatic)! : null;
-      if (def) defs.set(name, def);
+    // The headers on top of a directory's kept callers (sharedCalls) mostly change nothing of what
+    // the directory's helpers amount to (tree-contracts.ts keeps their calls only): then what the
+    // directory's alone amount to, derived once for its patches, is the answer.
+    const base = this.callersByName.base;
+    if (base) {
+      const alone = base.derivedAlone(known);
+      if (this.callersByName.addsNothingTo(base, alone.reach)) return alone.primitives;
     }
-    const releases = releasesThroughCalls(defs, this.callersByName);
-    const out: PrimitiveSpec[] = [];
-    for (const [name, def] of defs) {
-      const f = def.facts;
-      const r = releases.get(name);
-      if (!f.acquires && !r && !f.returnsLocked) continue;
-      const inferred = `${def.path}:${f.line}`;
-      // A lock taken on a parameter and then given to a helper that drops it is not handed back (set_link -> commit_chunk).
-      if (f.acquires && !droppedLater(f, f.acquires, releases)) out.push({ kind: f.acquires.kind, op: 'acquire', name, arg: f.acquires.arg, inferred });
-      if (r?.arg !== undefined) out.push({ kind: r.kind, op: r.always ? 'release' : 'forget', name, arg: r.arg, inferred, ...(r.suffix ? { suffix: r.suffix } : {}), ...(r.byField ? { byField: true } : {}) });
-      else if (r?.key) out.push({ kind: r.kind, op: r.always ? 'release' : 'forget', name, arg: null, key: r.key, inferred });
-      if (f.returnsLocked) out.push({ kind: f.returnsLocked.kind, op: 'returns-locked', name, arg: null, success: 'pointer', inferred });
-    }
-    return out;
+    return deriveFrom(this.byName, known, this.callersByName).primitives;
   }
+}
+
+/** What the helpers of `byName` amount to as lock primitives (SummaryIndex.derivedPrimitives), and the names a drop can reach. */
+function deriveFrom(byName: Map<string, Summary[]>, known: (name: string) => boolean, callers: CallersByName): { primitives: PrimitiveSpec[]; reach: Set<string> } {
+  // Several definitions of one name (static helpers of different files): only an unambiguous one counts.
+  const defs = new Map<string, Summary>();
+  for (const [name, list] of byName) {
+    if (known(name)) continue;
+    const def = list.length === 1 ? list[0] : list.filter((x) => !x.facts.isStatic).length === 1 ? list.find((x) => !x.facts.isStatic)! : null;
+    if (def) defs.set(name, def);
+  }
+  const { releases, reach } = releasesThroughCalls(defs, callers);
+  const out: PrimitiveSpec[] = [];
+  for (const [name, def] of defs) {
+    const f = def.facts;
+    const r = releases.get(name);
+    if (!f.acquires && !r && !f.returnsLocked) continue;
+    const inferred = `${def.path}:${f.line}`;
+    // A lock taken on a parameter and then given to a helper that drops it is not handed back (set_link -> commit_chunk).
+    if (f.acquires && !droppedLater(f, f.acquires, releases)) out.push({ kind: f.acquires.kind, op: 'acquire', name, arg: f.acquires.arg, inferred });
+    if (r?.arg !== undefined) out.push({ kind: r.kind, op: r.always ? 'release' : 'forget', name, arg: r.arg, inferred, ...(r.suffix ? { suffix: r.suffix } : {}), ...(r.byField ? { byField: true } : {}) });
+    else if (r?.key) out.push({ kind: r.kind, op: r.always ? 'release' : 'forget', name, arg: null, key: r.key, inferred });
+    if (f.returnsLocked) out.push({ kind: f.returnsLocked.kind, op: 'returns-locked', name, arg: null, success: 'pointer', inferred });
+  }
+  return { primitives: out, reach };
 }
 
 interface Drop {
@@ -551,7 +600,7 @@ const plainArg = (a: string): string => a.replace(/\s+/g, '').replace(/^&/, '');
  * calls with a parameter, to a few calls deep (`timer_wait_running -> unlock_timer`); a drop
  * through a call leaves the lock's state unknown (`forget`), never a definite release.
  */
-function releasesThroughCalls(defs: Map<string, Summary>, callers: CallersByName): Map<string, Drop> {
+function releasesThroughCalls(defs: Map<string, Summary>, callers: CallersByName): { releases: Map<string, Drop>; reach: Set<string> } {
   const out = new Map<string, Drop>();
   for (const [name, def] of defs) {
     const f = def.facts;
@@ -595,7 +644,7 @@ function releasesThroughCalls(defs: Map<string, Summary>, callers: CallersByName
     }
     if (!changed) break;
   }
-  return out;
+  return { releases: out, reach };
 }
 
 /** The parameter's lock is given, after it was taken, to a helper that drops it. */

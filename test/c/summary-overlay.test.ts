@@ -67,6 +67,13 @@ const headerTwo = `static inline int via_header(struct inode *i)
 }
 `;
 
+// A header helper that passes on the directory's drop: it amounts to a primitive of its own.
+const headerThree = `inline void hdr_drop(struct page *page)
+{
+	unlock_it(page);
+}
+`;
+
 const tagger: Tagger = (callee) => (callee === 'btrfs_delalloc_reserve_space' ? ['reserve'] : callee === 'might_sleep' ? ['sleep'] : []);
 
 /** What an index says: every function's tags with their chains, the derived primitives, the edges. */
@@ -83,8 +90,8 @@ describe('summary indexes over a shared directory', () => {
   it('say what an index made from scratch says, for each set of headers on top', () => {
     clearFactsMemory();
     const dir = [factsFor('fs/x/a.c', dirA, model, 'test', null), factsFor('fs/x/b.c', dirB, model, 'test', null)];
-    const headers = [factsFor('include/one.h', headerOne, model, 'test', null), factsFor('include/two.h', headerTwo, model, 'test', null)];
-    for (const overlay of [[headers[0]], [headers[1]], headers, []]) {
+    const headers = [factsFor('include/one.h', headerOne, model, 'test', null), factsFor('include/two.h', headerTwo, model, 'test', null), factsFor('include/three.h', headerThree, model, 'test', null)];
+    for (const overlay of [[headers[0]], [headers[1]], [headers[2]], headers, [], [headers[1], headers[2]]]) {
       const files = [...dir, ...overlay];
       const shared = summaryIndexFor(files, tagger, 3, null, dir.length);
       expect(said(shared, files)).toEqual(said(new SummaryIndex(files, tagger, 3), files));
@@ -98,5 +105,7 @@ describe('summary indexes over a shared directory', () => {
     // With the header's second `wrap`, the name is ambiguous: the drop passes no further.
     const ambiguous = summaryIndexFor([...dir, headers[0]], tagger, 3, null, dir.length).derivedPrimitives(() => false);
     expect(ambiguous.map((d) => d.name)).not.toContain('finish');
+    const passedOn = summaryIndexFor([...dir, headers[2]], tagger, 3, null, dir.length).derivedPrimitives(() => false);
+    expect(passedOn.map((d) => d.name)).toContain('hdr_drop');
   });
 });
