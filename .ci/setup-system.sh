@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs the Debian packages the integration tests run for real: public-inbox (with its httpd and
 # nntpd), b4, dovecot-imapd, redis-server (the job queue's tests start their own), chromium (the web
-# view's browser tests), and systemd-analyze, curl and jq (docs/deploy.md's commands). Idempotent:
+# view's browser tests), systemd-analyze, curl and jq (docs/deploy.md's commands) and linux-source-6.1 (a
+# real kernel tree as a tarball under /usr/src). Idempotent:
 # installs only what is missing, does nothing when all are present. `npm test` runs it by itself when
 # run as root (test/global-setup.ts).
 set -eu
@@ -16,6 +17,8 @@ command -v redis-server >/dev/null 2>&1 || missing="$missing redis-server"
 command -v systemd-analyze >/dev/null 2>&1 || missing="$missing systemd"
 command -v curl >/dev/null 2>&1 || missing="$missing curl"
 command -v jq >/dev/null 2>&1 || missing="$missing jq"
+# a whole real kernel tree as a tarball: the real MAINTAINERS of test/git/route.test.ts
+[ -r /usr/src/linux-source-6.1.tar.xz ] || missing="$missing linux-source-6.1"
 
 if [ -z "$missing" ]; then
   exit 0

@@ -13,6 +13,16 @@ describe('system tools for the tests', () => {
     expect(missingTools(SYSTEM_TOOLS)).toEqual([]);
   });
 
+  it('a data file of a package (a tarball) is there when readable, not executable', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kreview-data-'));
+    const file = join(dir, 'linux-source-x.tar.xz');
+    const tool = [{ pkg: 'linux-source-x', bin: file, data: true }];
+    expect(missingTools(tool)).toEqual(tool);
+    writeFileSync(file, '');
+    chmodSync(file, 0o644);
+    expect(missingTools(tool)).toEqual([]);
+  });
+
   it('not root: fails at once with one line naming the tool and the exact command', () => {
     let installed = false;
     const run = () => ensureSystemTools({ tools: fake, path: '/nonexistent', isRoot: false, install: () => (installed = true) });

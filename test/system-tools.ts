@@ -10,6 +10,8 @@ export interface SystemTool {
   pkg: string;
   /** The program: a name looked up in PATH, or an absolute path. */
   bin: string;
+  /** `bin` is a data file the package installs (read, not run). */
+  data?: boolean;
 }
 
 export const SYSTEM_TOOLS: readonly SystemTool[] = [
@@ -23,13 +25,15 @@ export const SYSTEM_TOOLS: readonly SystemTool[] = [
   { pkg: 'systemd', bin: 'systemd-analyze' },
   { pkg: 'curl', bin: 'curl' },
   { pkg: 'jq', bin: 'jq' },
+  // A whole real kernel: test/git/route.test.ts reads its MAINTAINERS from the package's tarball.
+  { pkg: 'linux-source-6.1', bin: '/usr/src/linux-source-6.1.tar.xz', data: true },
 ];
 
 export const SETUP_SCRIPT = '.ci/setup-system.sh';
 
-const executable = (file: string): boolean => {
+const usable = (file: string, mode = constants.X_OK): boolean => {
   try {
-    accessSync(file, constants.X_OK);
+    accessSync(file, mode);
     return true;
   } catch {
     return false;
@@ -38,7 +42,7 @@ const executable = (file: string): boolean => {
 
 export function missingTools(tools: readonly SystemTool[], path = process.env.PATH ?? ''): SystemTool[] {
   const dirs = path.split(delimiter).filter(Boolean);
-  return tools.filter((t) => !(isAbsolute(t.bin) ? executable(t.bin) : dirs.some((d) => executable(join(d, t.bin)))));
+  return tools.filter((t) => !(t.data ? usable(t.bin, constants.R_OK) : isAbsolute(t.bin) ? usable(t.bin) : dirs.some((d) => usable(join(d, t.bin)))));
 }
 
 const names = (ts: SystemTool[]): string => ts.map((t) => `${t.bin} (${t.pkg})`).join(', ');

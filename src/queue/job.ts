@@ -60,6 +60,8 @@ export interface JobQueue<J extends QueuedJob = ReviewJob, R = void> {
   /** A failed job back to waiting (its input was sent back for another try). */
   retry(key: string): Promise<void>;
   stats(): Promise<QueueStats>;
+  /** Workers connected to the queue now, taking jobs or idle (null: this kind of queue cannot tell). */
+  workerCount?(): Promise<number | null>;
   /** Resolves when no job is waiting or running (tests and the bench). */
   drained(): Promise<void>;
   close(): Promise<void>;

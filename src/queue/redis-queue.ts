@@ -98,13 +98,16 @@ export class RedisJobQueue<J extends QueuedJob = ReviewJob, R = void> implements
   }
 
   async status(key: string): Promise<JobStatus<R>> {
+    // The state first: a job read before it finished and asked for its state after would be
+    // "completed" with no result (BullMQ sets both in one step, so read in this order they agree).
+    const state = await this.queue.getJobState(key);
+    if (state === 'unknown') return { state: 'missing' };
     const j = (await this.queue.getJob(key)) as Job<J, R> | undefined;
     if (!j) return { state: 'missing' };
-    const state = await j.getState();
     if (state === 'completed') return { state: 'done', result: j.returnvalue };
     if (state === 'failed') return { state: 'failed', error: j.failedReason || 'failed' };
     if (state === 'active') return { state: 'running', since: j.processedOn ?? Date.now() };
-    return state === 'unknown' ? { state: 'missing' } : { state: 'waiting' };
+    return { state: 'waiting' };
   }
 
   async retry(key: string): Promise<void> {
@@ -142,6 +145,11 @@ export class RedisJobQueue<J extends QueuedJob = ReviewJob, R = void> implements
   async stats(): Promise<QueueStats> {
     const c = await this.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
     return { waiting: (c.waiting ?? 0) + (c.delayed ?? 0) + (c.prioritized ?? 0), running: c.active ?? 0 };
+  }
+
+  /** BullMQ names each worker's connection; Redis lists them (CLIENT LIST). null when Redis refuses that. */
+  async workerCount(): Promise<number | null> {
+    return this.queue.getWorkersCount().catch(() => null);
   }
 
   async drained(): Promise<void> {

@@ -64,13 +64,19 @@ export function seriesJobRunner(histories: HistoryPool): (job: SeriesJob) => Pro
 /**
  * The daemon's side: jobs handed over, their Reviews waited for. A job waiting for a worker has no
  * limit (workers being restarted must not cost a series its review); once a worker has it, it has
- * its limit plus `graceMs` (the time a dead worker's job takes to reach another).
+ * its limit plus `graceMs` (the time a dead worker's job takes to reach another). A job still
+ * waiting after `noticeMs` is said once, with whether any worker is connected at all: with none,
+ * the daemon would otherwise wait in silence for good.
  */
 export class SeriesJobFeeder {
+  private readonly noticeMs: number;
+
   constructor(
     private readonly queue: SeriesJobQueue,
-    private readonly o: { pollMs: number; graceMs: number },
-  ) {}
+    private readonly o: { pollMs: number; graceMs: number; noticeMs?: number },
+  ) {
+    this.noticeMs = o.noticeMs ?? 60_000;
+  }
 
   /** Queues the job; one that failed before (its series was sent back with --requeue) is tried again. */
   async submit(job: SeriesJob): Promise<void> {
@@ -78,11 +84,20 @@ export class SeriesJobFeeder {
     if ((await this.queue.status(job.key)).state === 'failed') await this.queue.retry(job.key);
   }
 
-  /** The job's Review, queued first when it is not there; throws with the worker's one line when it failed (not tried again: see submit). */
-  async review(job: SeriesJob): Promise<Review> {
+  /**
+   * The job's Review, queued first when it is not there; throws with the worker's one line when it
+   * failed (not tried again: see submit). `log` hears the one line about a long wait for a worker.
+   */
+  async review(job: SeriesJob, log?: (line: string) => void): Promise<Review> {
     await this.queue.add(job);
+    const t0 = Date.now();
+    let told = !log;
     for (;;) {
       const s = await this.queue.status(job.key);
+      if (s.state === 'waiting' && !told && Date.now() - t0 >= this.noticeMs) {
+        told = true;
+        log?.(await this.waitLine(job, Date.now() - t0));
+      }
       if (s.state === 'done') return s.result;
       if (s.state === 'failed') throw new KreviewError(`the worker's review failed: ${s.error}`);
       if (s.state === 'missing') await this.queue.add(job);
@@ -90,6 +105,12 @@ export class SeriesJobFeeder {
         throw new KreviewError(`the review ran past its limit of ${job.limitMs / 1000} s on a worker (limits.reviewMsPerPatch per patch, plus one)`);
       await new Promise((r) => setTimeout(r, this.o.pollMs));
     }
+  }
+
+  private async waitLine(job: SeriesJob, waitedMs: number): Promise<string> {
+    const n = (await this.queue.workerCount?.()) ?? null;
+    const why = n === 0 ? ': no worker is connected to the queue (start `kreview worker --queue` with the same URL)' : n === null ? '' : ` (${n} worker${n === 1 ? '' : 's'} connected, all busy)`;
+    return `series ${job.messageId} has waited ${Math.round(waitedMs / 1000)} s for a worker${why}`;
   }
 
   stats(): Promise<QueueStats> {

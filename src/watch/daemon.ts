@@ -160,7 +160,7 @@ export class Watcher {
     threads?.start();
     this.intake = new Intake(this.messages, () => this.policy.current, this.warn, this.now, threads ? (raw, origin) => threads.decode(raw, origin) : null);
     const remote = jobs
-      ? { submit: (i: RemoteReviewInput) => jobs.submit(job(i)), review: (i: RemoteReviewInput) => this.guarded(() => jobs.review(job(i)), null) }
+      ? { submit: (i: RemoteReviewInput) => jobs.submit(job(i)), review: (i: RemoteReviewInput) => this.guarded(() => jobs.review(job(i), (m) => this.log(m)), null) }
       : threads
         ? { submit: async (i: RemoteReviewInput) => threads.submit(job(i)), review: (i: RemoteReviewInput) => this.guarded(() => threads.review(job(i)), null) }
         : null;

@@ -1,12 +1,12 @@
 // Each git a review starts is a fork of the whole node process: a whole-history `kreview review`
 // starts only the ones it needs. Counted by a `git` first on PATH that logs its subcommand and runs
 // the real one.
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TestRepo } from '../helpers/git-repo.js';
+import { gitWrapper } from '../helpers/git-wrapper.js';
 import { runCli } from '../helpers/run-cli.js';
 
 let dirs: string[] = [];
@@ -18,15 +18,14 @@ afterEach(() => {
 
 /** The git subcommands (each with its first argument) a CLI run of `args` started, and its result. */
 function gitsStarted(args: string[], cache: string): { gits: string[]; code: number; stderr: string } {
-  const d = mkdtempSync(join(tmpdir(), 'kreview-gits-'));
+  // Logs the subcommand and its first argument (what follows `-C <dir>`).
+  const { bin: d, path } = gitWrapper(
+    (real, dir) => `log() { while [ $# -gt 0 ]; do if [ "$1" = -C ]; then echo "$3 $4" >> ${JSON.stringify(join(dir, 'gits.txt'))}; return; fi; shift; done; }\nlog "$@"\nexec ${JSON.stringify(real)} "$@"`,
+  );
   dirs.push(d);
-  const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
   const log = join(d, 'gits.txt');
   writeFileSync(log, '');
-  // Logs the subcommand and its first argument (what follows `-C <dir>`).
-  writeFileSync(join(d, 'git'), `#!/bin/sh\nlog() { while [ $# -gt 0 ]; do if [ "$1" = -C ]; then echo "$3 $4" >> ${JSON.stringify(log)}; return; fi; shift; done; }\nlog "$@"\nexec ${JSON.stringify(realGit)} "$@"\n`);
-  chmodSync(join(d, 'git'), 0o755);
-  const r = runCli(args, { env: { PATH: `${d}:${process.env.PATH}`, KREVIEW_CACHE: cache } });
+  const r = runCli(args, { env: { PATH: path, KREVIEW_CACHE: cache } });
   return { gits: readFileSync(log, 'utf8').split('\n').filter(Boolean), code: r.code, stderr: r.stderr };
 }
 

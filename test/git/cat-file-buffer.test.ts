@@ -2,13 +2,13 @@
 // and git writes the answers of a write together instead of one write per answer (17,000 on DPDK's
 // whole-history Fixes review). Real git, seen through a `git` first on PATH that logs its arguments
 // and its input and runs the real one.
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CatFile } from '../../src/git/cat-file.js';
 import { TestRepo } from '../helpers/git-repo.js';
+import { gitWrapper, withPath } from '../helpers/git-wrapper.js';
 
 const repo = new TestRepo();
 const ids: string[] = [];
@@ -21,21 +21,8 @@ afterAll(() => {
 
 /** A PATH whose `git` logs its arguments to args.log and its input to input.log, then is the real git. */
 function loggingGit(): { path: string; args: () => string; input: () => string } {
-  const bin = mkdtempSync(join(tmp, 'bin-'));
-  const real = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
-  writeFileSync(join(bin, 'git'), `#!/bin/sh\necho "$*" >> '${bin}/args.log'\ntee -a '${bin}/input.log' | '${real}' "$@"\n`);
-  chmodSync(join(bin, 'git'), 0o755);
-  return { path: `${bin}:${process.env.PATH}`, args: () => readFileSync(join(bin, 'args.log'), 'utf8'), input: () => readFileSync(join(bin, 'input.log'), 'utf8') };
-}
-
-async function withPath<T>(path: string, fn: () => Promise<T>): Promise<T> {
-  const old = process.env.PATH;
-  process.env.PATH = path;
-  try {
-    return await fn();
-  } finally {
-    process.env.PATH = old;
-  }
+  const { bin, path } = gitWrapper((real, dir) => `echo "$*" >> '${dir}/args.log'\ntee -a '${dir}/input.log' | '${real}' "$@"`, tmp);
+  return { path, args: () => readFileSync(join(bin, 'args.log'), 'utf8'), input: () => readFileSync(join(bin, 'input.log'), 'utf8') };
 }
 
 describe('CatFile asks with --batch-command --buffer', () => {

@@ -2,10 +2,8 @@
 // keeps that (a timer set and cancelled per request cost 17,000 of each on DPDK's whole history);
 // a git that stops answering is still stopped, in one line, and one that keeps answering is not.
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { TestRepo } from '../helpers/git-repo.js';
+import { gitWrapper, withPath } from '../helpers/git-wrapper.js';
 import { CatFile } from '../../src/git/cat-file.js';
 
 const repo = new TestRepo();
@@ -14,22 +12,7 @@ for (let i = 0; i < 20; i++) ids.push(repo.commit(`c${i}\n`, { files: { 'a.c': `
 afterAll(() => repo.remove());
 
 /** PATH with a `git` that runs `script` instead. */
-function fakeGit(script: string): string {
-  const bin = mkdtempSync(join(tmpdir(), 'kreview-fake-git-'));
-  writeFileSync(join(bin, 'git'), `#!/bin/sh\n${script}\n`);
-  chmodSync(join(bin, 'git'), 0o755);
-  return `${bin}:${process.env.PATH}`;
-}
-
-async function withPath<T>(path: string, fn: () => Promise<T>): Promise<T> {
-  const old = process.env.PATH;
-  process.env.PATH = path;
-  try {
-    return await fn();
-  } finally {
-    process.env.PATH = old;
-  }
-}
+const fakeGit = (script: string): string => gitWrapper(() => script).path;
 
 describe('CatFile watchdog', () => {
   it('sets a handful of timers for a thousand requests, not one per request', async () => {

@@ -4,10 +4,10 @@
 // --buffer` (git then writes its answers in a few large writes, not three per commit).
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestRepo } from '../helpers/git-repo.js';
+import { gitWrapper, withPath } from '../helpers/git-wrapper.js';
 import { CommitStream, type StreamedCommit } from '../../src/git/commit-stream.js';
 import { parseCommitObject } from '../../src/git/commit-object.js';
 import { readCommits } from '../../src/sources/git-range.js';
@@ -108,36 +108,22 @@ describe('CommitStream', () => {
 
   it('stops a git that sends nothing within the stall limit, in one line', async () => {
     // A git that never answers: a wrapper that sleeps instead.
-    const bin = mkdtempSync(join(tmpdir(), 'kreview-slow-git-'));
-    writeFileSync(join(bin, 'git'), '#!/bin/sh\nexec sleep 30\n');
-    chmodSync(join(bin, 'git'), 0o755);
-    const path = process.env.PATH;
-    process.env.PATH = `${bin}:${path}`;
-    try {
+    await withPath(gitWrapper(() => 'exec sleep 30').path, async () => {
       const s = new CommitStream(repo.dir, oids.slice(0, 3), 'A..B', 300);
       await expect(s.next()).rejects.toThrow(/sent nothing for 300 ms while reading A\.\.B; stopped/);
       s.close();
-    } finally {
-      process.env.PATH = path;
-    }
+    });
   });
 });
 
 describe('readCommits', () => {
   it('reads a whole range with one `git cat-file --batch --buffer`', async () => {
-    const bin = mkdtempSync(join(tmpdir(), 'kreview-git-log-'));
+    const { bin, path } = gitWrapper((real, dir) => `for a in "$@"; do case "$a" in cat-file|--batch*|--buffer) printf '%s ' "$a" >> "${dir}/calls";; esac; done\necho >> "${dir}/calls"\nexec ${real} "$@"`);
     const log = join(bin, 'calls');
-    const real = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
-    writeFileSync(join(bin, 'git'), `#!/bin/sh\nfor a in "$@"; do case "$a" in cat-file|--batch*|--buffer) printf '%s ' "$a" >> "${log}";; esac; done\necho >> "${log}"\nexec ${real} "$@"\n`);
-    chmodSync(join(bin, 'git'), 0o755);
-    const path = process.env.PATH;
-    process.env.PATH = `${bin}:${path}`;
     const subjects: string[] = [];
-    try {
+    await withPath(path, async () => {
       for await (const p of readCommits(repo.dir, oids, 'master')) subjects.push(p.subject);
-    } finally {
-      process.env.PATH = path;
-    }
+    });
     expect(subjects).toHaveLength(N);
     expect(subjects[0]).toBe('subsys: change 1');
     expect(subjects[2]).toBe('crlf 3');

@@ -1,10 +1,10 @@
 // readRange on real repositories: rev-list forms, oldest first, lazy diffs, refused and bad revisions.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestRepo } from '../helpers/git-repo.js';
+import { gitWrapper, withPath } from '../helpers/git-wrapper.js';
 import { listRange, readRange } from '../../src/sources/git-range.js';
 import { createWorkspace } from '../../src/git/workspace.js';
 import { openHistory } from '../../src/git/history.js';
@@ -57,18 +57,11 @@ describe('readRange', () => {
   });
 
   it('lists a range with git writing its ids in blocks, not flushing each one (GIT_FLUSH=0)', async () => {
-    const bin = mkdtempSync(join(tmpdir(), 'kreview-git-env-'));
+    const { bin, path } = gitWrapper((real, dir) => `case " $* " in *" rev-list "*) echo "rev-list GIT_FLUSH=\${GIT_FLUSH-unset}" >> "${dir}/calls";; esac\nexec ${real} "$@"`);
     const log = join(bin, 'calls');
-    const real = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
-    writeFileSync(join(bin, 'git'), `#!/bin/sh\ncase " $* " in *" rev-list "*) echo "rev-list GIT_FLUSH=\${GIT_FLUSH-unset}" >> "${log}";; esac\nexec ${real} "$@"\n`);
-    chmodSync(join(bin, 'git'), 0o755);
-    const path = process.env.PATH;
-    process.env.PATH = `${bin}:${path}`;
-    try {
+    await withPath(path, async () => {
       expect(await listRange(repo.dir, ['v1'])).toEqual(ids);
-    } finally {
-      process.env.PATH = path;
-    }
+    });
     expect(readFileSync(log, 'utf8')).toBe('rev-list GIT_FLUSH=0\n');
   });
 

@@ -3,13 +3,13 @@
 // questions were repeats). After a refresh it asks again, so what arrived in the repository is
 // seen (an abbreviation a new commit made ambiguous). Real git, seen through a `git` first on PATH
 // that logs what the batch-check process is asked.
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openHistory } from '../../src/git/history.js';
 import { TestRepo } from '../helpers/git-repo.js';
+import { gitWrapper, withPath } from '../helpers/git-wrapper.js';
 
 const repo = new TestRepo();
 const ids = [repo.commit('one\n', { files: { 'a.c': 'int a;\n' } }), repo.commit('two\n', { files: { 'a.c': 'int b;\n' } })];
@@ -21,16 +21,11 @@ afterAll(() => {
 
 describe('History batch-check answers', () => {
   it('asks git once per id between refreshes, and again after one', async () => {
-    const bin = mkdtempSync(join(tmp, 'bin-'));
-    const real = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+    const { bin, path } = gitWrapper((real, dir) => `case "$*" in *cat-file*) tee -a '${dir}/asked.log' | '${real}' "$@"; exit;; esac\nexec '${real}' "$@"`, tmp);
     const log = join(bin, 'asked.log');
-    writeFileSync(join(bin, 'git'), `#!/bin/sh\ncase "$*" in *cat-file*) tee -a '${log}' | '${real}' "$@"; exit;; esac\nexec '${real}' "$@"\n`);
-    chmodSync(join(bin, 'git'), 0o755);
     const asked = (q: string) => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((l) => l.endsWith(` ${q}`) || l === q).length : 0);
     const short = ids[0].slice(0, 7);
-    const old = process.env.PATH;
-    process.env.PATH = `${bin}:${old}`;
-    try {
+    await withPath(path, async () => {
       const h = await openHistory(repo.dir, { cacheDir: join(tmp, 'cache') });
       try {
         const first = await h.resolve([short, ids[1], 'no-such']);
@@ -46,9 +41,7 @@ describe('History batch-check answers', () => {
       } finally {
         await h.close();
       }
-    } finally {
-      process.env.PATH = old;
-    }
+    });
     // Counted once git has read all (tee passes a query on before it logs it).
     await new Promise((r) => setTimeout(r, 200));
     expect([asked('no-such'), asked(ids[0].slice(0, 12))]).toEqual([1, 1]);

@@ -1,13 +1,13 @@
 // Opening a History asks git where the repository is once: every `kreview review --repo` opens one,
 // and each git spawned from a process holding the lock check's heap cost tens of milliseconds.
 // A directory that is no repository still gets its one-line error. Real git, counted on PATH.
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openHistory } from '../../src/git/history.js';
 import { TestRepo } from '../helpers/git-repo.js';
+import { gitWrapper, withPath } from '../helpers/git-wrapper.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kreview-open-spawns-'));
 const repo = new TestRepo();
@@ -18,18 +18,9 @@ afterAll(() => {
 
 /** The gits `fn` runs, by their subcommand words, through a `git` first on PATH that logs and runs the real one. */
 async function gitsDuring(fn: () => Promise<void>): Promise<string[]> {
-  const bin = mkdtempSync(join(tmp, 'bin-'));
+  const { bin, path } = gitWrapper((real, dir) => `for a in "$@"; do case "$a" in rev-parse|rev-list|ls-tree|for-each-ref|cat-file) echo "$a" >> '${dir}/log';; esac; done\nexec '${real}' "$@"`, tmp);
   const log = join(bin, 'log');
-  const real = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
-  writeFileSync(join(bin, 'git'), `#!/bin/sh\nfor a in "$@"; do case "$a" in rev-parse|rev-list|ls-tree|for-each-ref|cat-file) echo "$a" >> '${log}';; esac; done\nexec '${real}' "$@"\n`);
-  chmodSync(join(bin, 'git'), 0o755);
-  const path = process.env.PATH;
-  process.env.PATH = `${bin}:${path}`;
-  try {
-    await fn();
-  } finally {
-    process.env.PATH = path;
-  }
+  await withPath(path, fn);
   return existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : [];
 }
 

@@ -4,18 +4,16 @@
 // the Debian 6.1 tree). A new commit still makes it be looked at again. Real git, counted by a
 // logging `git` first on PATH.
 import { afterAll, describe, expect, it } from 'vitest';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openHistory } from '../../src/git/history.js';
 import { TestRepo } from '../helpers/git-repo.js';
+import { gitWrapper, withPath } from '../helpers/git-wrapper.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kreview-imported-refresh-'));
 const repo = new TestRepo();
-const path = process.env.PATH;
 afterAll(() => {
-  process.env.PATH = path;
   repo.remove();
   rmSync(tmp, { recursive: true, force: true });
 });
@@ -29,30 +27,27 @@ describe('History.refresh on an imported tree', () => {
     }
     repo.git('add', '-A');
     repo.commit('linux-source-6.1 (Debian package, unpacked)\n', { files: { 'net/frob.c': 'int frob(void) { return 1; }\n' } });
-    const real = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
-    const bin = join(tmp, 'bin');
-    const log = join(tmp, 'git.log');
-    mkdirSync(bin);
-    writeFileSync(join(bin, 'git'), `#!/bin/sh\nprintf '%s\\n' "$*" >> ${log}\nexec ${real} "$@"\n`);
-    chmodSync(join(bin, 'git'), 0o755);
-    process.env.PATH = `${bin}:${path}`;
+    const { bin, path } = gitWrapper((real, dir) => `printf '%s\\n' "$*" >> ${dir}/git.log\nexec ${real} "$@"`, tmp);
+    const log = join(bin, 'git.log');
     const rootListings = () => readFileSync(log, 'utf8').split('\n').filter((l) => / ls-tree -r -z --name-only /.test(l)).length;
 
-    const history = await openHistory(repo.dir);
-    try {
-      expect(history.imported?.files).toBeGreaterThanOrEqual(1000);
-      expect(rootListings()).toBe(1);
-      await history.refresh();
-      await history.refresh();
-      expect(rootListings()).toBe(1);
-      expect(history.imported?.files).toBeGreaterThanOrEqual(1000);
-      // A new HEAD: looked at again (the history is still short, so the import still counts).
-      repo.commit('net: fix the frob helper\n', { files: { 'net/frob.c': 'int frob(void) { return 2; }\n' } });
-      await history.refresh();
-      expect(rootListings()).toBe(2);
-      expect(history.imported?.files).toBeGreaterThanOrEqual(1000);
-    } finally {
-      await history.close();
-    }
+    await withPath(path, async () => {
+      const history = await openHistory(repo.dir);
+      try {
+        expect(history.imported?.files).toBeGreaterThanOrEqual(1000);
+        expect(rootListings()).toBe(1);
+        await history.refresh();
+        await history.refresh();
+        expect(rootListings()).toBe(1);
+        expect(history.imported?.files).toBeGreaterThanOrEqual(1000);
+        // A new HEAD: looked at again (the history is still short, so the import still counts).
+        repo.commit('net: fix the frob helper\n', { files: { 'net/frob.c': 'int frob(void) { return 2; }\n' } });
+        await history.refresh();
+        expect(rootListings()).toBe(2);
+        expect(history.imported?.files).toBeGreaterThanOrEqual(1000);
+      } finally {
+        await history.close();
+      }
+    });
   });
 });
