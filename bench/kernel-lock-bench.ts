@@ -20,17 +20,17 @@
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { parse as parseYaml } from 'yaml';
-import { lockCheck } from '../checks/lock/index.js';
+import { lockCheck, summarisedFiles } from '../checks/lock/index.js';
 import { loadRules } from '../checks/lock/rules-load.js';
 import type { FileImage, Workspace } from '../src/core/check.js';
 import { defaultConfig } from '../src/core/config.js';
 import { DEFAULT_LIMITS, PatchBudget } from '../src/core/limits.js';
 import type { FileDiff, Finding, Patch, Series } from '../src/core/types.js';
-import { clearFactsMemory, factsFor } from '../src/c/summaries.js';
+import { clearFactsMemory, factsFor, factsForBlob } from '../src/c/summaries.js';
 import { runGit } from '../src/git/run-git.js';
 import { compareWithBaseline } from './baseline-run.js';
 import { unparsedCause } from './unparsed-causes.js';
@@ -196,7 +196,9 @@ function subjectOf(f: Finding): string {
   return m ? m[1] : '';
 }
 
-const blobIds = await treeBlobIds();
+// A worker thread is given the main thread's blob ids and facts cache (see --threads).
+const fromMain = isMainThread ? null : (workerData as { benchFiles: string[]; part: number; parts: number; cacheDir: string; blobIds: Map<string, string> | null });
+const blobIds = fromMain ? fromMain.blobIds : await treeBlobIds();
 const rules = loadRules();
 
 /**
@@ -229,14 +231,14 @@ const labels = readLabels();
 const config = defaultConfig();
 config.limits = { ...config.limits, reviewMsPerPatch: Number(opt('--review-ms') ?? 600_000) };
 clearFactsMemory();
-// A fresh facts cache: the run is cold, as a first review of the tree would be.
-const cacheDir = mkdtempSync(join(tmpdir(), 'kreview-kernel-bench-'));
+// A fresh facts cache: the run is cold, as a first review of the tree would be. The threads share it.
+const cacheDir = fromMain ? fromMain.cacheDir : mkdtempSync(join(tmpdir(), 'kreview-kernel-bench-'));
 process.env.KREVIEW_CACHE = cacheDir;
 // --sleep-index DIR: the tree's sleeping-call index built before (bench/sleep-index-bench.ts --keep DIR),
 // so that the reviews measure the check with the index, not the one-time build inside them.
 const sleepIndexFrom = opt('--sleep-index');
 if (sleepIndexFrom) {
-  cpSync(join(sleepIndexFrom, 'sleep-index'), join(cacheDir, 'sleep-index'), { recursive: true });
+  if (!fromMain) cpSync(join(sleepIndexFrom, 'sleep-index'), join(cacheDir, 'sleep-index'), { recursive: true });
   config.lock.treeSleepIndex = true;
 }
 
@@ -279,21 +281,35 @@ async function reviewFile(path: string): Promise<FileReview> {
 
 /**
  * --threads N: the files reviewed on N worker threads of this process, side by side (as `kreview
- * watch --review-threads` reviews series), each thread given whole directories of --dirs (a
- * directory's files share its summaries: split across threads, both would make them), the
- * directories dealt out largest first to the thread with the fewest bytes. The results are read
- * back in the files' order: the output is the same as with one thread.
+ * watch --review-threads` reviews series), sharing one facts cache on disk as those threads share
+ * KREVIEW_CACHE. The files are dealt one by one in order, each to the thread with the fewest bytes,
+ * so the threads meet the same directories at about the same time. Each thread first makes the facts
+ * of the directories its files summarise, starting at its own share of the list (thread i of N at
+ * i/N of it, wrapping round): a file's facts already in the cache (the other thread made them) are
+ * read, not made again, so the directories are summarised about once between the threads instead of
+ * once by each. The results are read back in the files' order: the output is the same as with one thread.
  */
 const threads = Number(opt('--threads') ?? 1);
 function deal(): string[][] {
-  const groups = dirs.map((d) => cFiles(d)).map((list) => ({ list, bytes: list.reduce((n, p) => n + (readTreeFile(p)?.length ?? 0), 0) }));
   const out = Array.from({ length: threads }, () => ({ list: [] as string[], bytes: 0 }));
-  for (const g of [...groups].sort((a, b) => b.bytes - a.bytes)) {
+  for (const p of files) {
     const to = out.reduce((min, t) => (t.bytes < min.bytes ? t : min));
-    to.list.push(...g.list);
-    to.bytes += g.bytes;
+    to.list.push(p);
+    to.bytes += readTreeFile(p)?.length ?? 0;
   }
   return out.map((t) => t.list).filter((l) => l.length);
+}
+
+/** The facts of every file the reviews of `list` summarise (checks/lock/index.ts, summarisedFiles), from share `part` of `parts` on. */
+async function warmFacts(list: string[], part: number, parts: number): Promise<void> {
+  const paths = [...new Set([...new Set(list.map(dirname))].flatMap((d) => summarisedFiles(listing(d === '.' ? '' : d), d === '.')))];
+  const start = Math.floor((part * paths.length) / parts);
+  for (let i = 0; i < paths.length; i++) {
+    const p = paths[(start + i) % paths.length];
+    const id = blobIds?.get(p);
+    if (id) await factsForBlob(p, id, async () => readTreeFile(p), rules.model, rules.hash, cacheDir);
+    else factsFor(p, readTreeFile(p) ?? '', rules.model, rules.hash, cacheDir);
+  }
 }
 
 async function reviewAll(): Promise<FileReview[]> {
@@ -305,11 +321,12 @@ async function reviewAll(): Promise<FileReview[]> {
   // A thread starts this same script through tsx's loader, which a thread does not inherit.
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
   const script = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(import.meta.url)}); });`;
+  const lists = deal();
   const parts = await Promise.all(
-    deal().map(
-      (list) =>
+    lists.map(
+      (list, part) =>
         new Promise<FileReview[]>((resolve, reject) => {
-          const w = new Worker(script, { eval: true, argv: process.argv.slice(2), workerData: { benchFiles: list } });
+          const w = new Worker(script, { eval: true, argv: process.argv.slice(2), workerData: { benchFiles: list, part, parts: lists.length, cacheDir, blobIds } });
           w.once('message', (m: FileReview[]) => {
             resolve(m);
             void w.terminate();
@@ -322,11 +339,10 @@ async function reviewAll(): Promise<FileReview[]> {
   return files.map((p) => byPath.get(p)!);
 }
 
-if (!isMainThread) {
-  const list = (workerData as { benchFiles: string[] }).benchFiles;
+if (fromMain) {
+  await warmFacts(fromMain.benchFiles, fromMain.part, fromMain.parts);
   const out: FileReview[] = [];
-  for (const path of list) out.push(await reviewFile(path));
-  rmSync(cacheDir, { recursive: true, force: true });
+  for (const path of fromMain.benchFiles) out.push(await reviewFile(path));
   parentPort!.postMessage(out);
   await new Promise(() => {});
 }

@@ -72,6 +72,20 @@ interface Outlines {
 /** Thrown inside a step that stops at the review deadline; caught where the step's result is dropped. */
 class DeadlinePassed extends Error {}
 
+/**
+ * Of a directory's listing (its subtree, or the whole tree at the top), the files whose facts a patch
+ * there summarises, in the order it does: the directory's own C files first, then its subtree; at the
+ * top of the tree only its own files; at most MAX_SUMMARY_FILES. (A bench warming the facts cache
+ * from several threads asks it too.)
+ */
+export function summarisedFiles(listed: string[], root: boolean): string[] {
+  const depth = (p: string): number => p.split('/').length;
+  return listed
+    .filter((p) => C_FILE.test(p) && (!root || !p.includes('/')))
+    .sort((a, b) => depth(a) - depth(b))
+    .slice(0, MAX_SUMMARY_FILES);
+}
+
 /** Facts of the C files in the directories the patch touches, touched files taken from `images`. */
 async function treeFacts(ws: Workspace, touched: Touched[], images: Map<string, string | null>, rules: RuleSet, cacheDir: string, budget: PatchBudget): Promise<FileFacts[]> {
   const paths = new Set<string>();
@@ -79,14 +93,9 @@ async function treeFacts(ws: Workspace, touched: Touched[], images: Map<string, 
   const ids = new Map<string, string>();
   for (const dir of new Set(touched.map((t) => dirname(t.path)))) {
     const root = dir === '.';
-    const depth = (p: string): number => p.split('/').length;
     const listed = ws.baseFileIds ? await ws.baseFileIds(root ? '' : dir) : null;
     if (listed) for (const [p, id] of listed) ids.set(p, id);
-    // The directory's own files first, then its subtree; at the top of the tree only its own files.
-    const files = (listed ? [...listed.keys()] : await ws.listBaseFiles(root ? '' : dir))
-      .filter((p) => C_FILE.test(p) && (!root || !p.includes('/')))
-      .sort((a, b) => depth(a) - depth(b));
-    for (const p of files) if (paths.size < MAX_SUMMARY_FILES) paths.add(p);
+    for (const p of summarisedFiles(listed ? [...listed.keys()] : await ws.listBaseFiles(root ? '' : dir), root)) if (paths.size < MAX_SUMMARY_FILES) paths.add(p);
   }
   for (const p of images.keys()) paths.add(p);
   const out: FileFacts[] = [];
@@ -275,7 +284,7 @@ export async function runLockCheck(ctx: CheckContext): Promise<Finding[]> {
         const annotated = new Set(headers.primitives.map((p) => p.name));
         return [...headers.primitives.filter((p) => !known(p.name)), ...derived.filter((p) => !annotated.has(p.name))];
       };
-      const postIndex = summaryIndexFor([...postFacts, ...headers.facts], tagger, depth, cacheDir);
+      const postIndex = summaryIndexFor([...postFacts, ...headers.facts], tagger, depth, cacheDir, postFacts.length);
       // Said to the operator, not the patch's author (src/core/operator-notes.ts).
       for (const line of newOverreachNotes(globOverreach(rules, [...postFacts, ...headers.facts], postIndex, tagger))) operatorNote(line);
       // The base tree's sleeping functions, for both images: built once per tree, then read from the cache.
@@ -289,7 +298,7 @@ export async function runLockCheck(ctx: CheckContext): Promise<Finding[]> {
       if (touched.some((t) => pres.get(t.path))) {
         const preFacts = await treeFacts(ws, touched, preTexts, rules, cacheDir, budget);
         outline(outlines.pre, preFacts);
-        const preIndex = summaryIndexFor([...preFacts, ...headers.facts], tagger, depth, cacheDir);
+        const preIndex = summaryIndexFor([...preFacts, ...headers.facts], tagger, depth, cacheDir, preFacts.length);
         preCtx = { ...preCtx, summaries: preIndex, model: extendLockModel(rules.model, withContracts(preIndex.derivedPrimitives(known))) };
       }
     } catch (e) {

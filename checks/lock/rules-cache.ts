@@ -5,6 +5,7 @@
 // their own text): an edit to any of these reads the files again. A cache that cannot be read or written is only slower.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { threadId } from 'node:worker_threads';
 import { join } from 'node:path';
 import { codeVersion } from '../../src/core/code-version.js';
 import type { Limits } from '../../src/core/limits.js';
@@ -75,7 +76,7 @@ export function cachedRuleData(files: { file: string; text: string }[], limits: 
   try {
     const json = JSON.stringify({ key, data }, replacer);
     mkdirSync(join(cacheDir, 'lock-rules'), { recursive: true });
-    const tmp = `${path}.${process.pid}.tmp`;
+    const tmp = `${path}.${process.pid}.${threadId}.tmp`;
     writeFileSync(tmp, json);
     renameSync(tmp, path);
   } catch {

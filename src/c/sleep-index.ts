@@ -14,6 +14,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { threadId } from 'node:worker_threads';
 import { ByteLru } from '../core/byte-lru.js';
 import { DEFAULT_LIMITS } from '../core/limits.js';
 import { scanFunctions, type ScanSyntax } from './sleep-scan.js';
@@ -315,7 +316,7 @@ function readPack(file: string): FileRecord[] | null {
 function writeAtomic(file: string, data: string): void {
   try {
     mkdirSync(dirname(file), { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
+    const tmp = `${file}.${process.pid}.${threadId}.tmp`;
     writeFileSync(tmp, data);
     renameSync(tmp, file);
   } catch {

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
+import { threadId } from 'node:worker_threads';
 import { join } from 'node:path';
 import { ByteLru } from '../core/byte-lru.js';
 import { cacheShare } from '../core/cache-shares.js';
@@ -141,7 +142,7 @@ function cached(id: string, path: string, cacheDir: string): FileFacts | undefin
 function writeAtomically(file: string, text: string): void {
   try {
     mkdirSync(join(file, '..'), { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
+    const tmp = `${file}.${process.pid}.${threadId}.tmp`;
     writeFileSync(tmp, text);
     renameSync(tmp, file);
   } catch {
@@ -287,7 +288,7 @@ const UNKEPT_FUNCTION_BYTES = 256;
  * The SummaryIndex of these facts, reused while the same facts objects come back (consecutive
  * patches of one directory, and the pre- and post-image of a patch that changes little).
  */
-export function summaryIndexFor(files: FileFacts[], tagger: Tagger, depth: number, cacheDir: string | null = null): SummaryIndex {
+export function summaryIndexFor(files: FileFacts[], tagger: Tagger, depth: number, cacheDir: string | null = null, shared = 0): SummaryIndex {
   let bytes = 0;
   const parts: string[] = [String(depth)];
   for (const f of files) {
@@ -299,7 +300,7 @@ export function summaryIndexFor(files: FileFacts[], tagger: Tagger, depth: numbe
   const hit = indexes.get(key);
   if (hit && hit.files.length === files.length && hit.files.every((f, i) => f === files[i]) && hit.index.tagger === tagger) return hit.index;
   loadDirectTags(files, tagger, cacheDir);
-  const index = new SummaryIndex(files, tagger, depth);
+  const index = new SummaryIndex(files, tagger, depth, sharedCalls(files, Math.min(shared, files.length), parts.slice(1, shared + 1).join('|')));
   const byKey = new Map<string, FileFacts>();
   for (const f of files) {
     const kept = keptAs.get(f);
@@ -336,34 +337,148 @@ function callListsOf(fn: FunctionFacts): { passing: CallFact[]; climbable: CallF
 const passing = (fn: FunctionFacts): CallFact[] => callListsOf(fn).passing;
 const climbable = (fn: FunctionFacts): CallFact[] => callListsOf(fn).climbable;
 
-export class SummaryIndex {
-  private byName = new Map<string, Summary[]>();
-  readonly edges: TreeEdge[] = [];
+/**
+ * The callers of each function name, by the calls a tag climbs (`climb`) and those a drop passes
+ * (`pass`), of some files, over those of `base` (more files before them). What a tag or a drop can
+ * reach is found from here (reaching), so that an index visits only the calls that can carry one:
+ * most of a directory's helpers reach no tagged call and drop no lock of their caller.
+ */
+export class CallersByName {
+  private climb = new Map<string, string[]>();
+  private pass = new Map<string, string[]>();
+  /** The names the files define. */
+  private defined = new Set<string>();
+  /** A function of the files takes, drops or returns a lock for its caller. */
+  private locks = false;
+  private alone: { known: (name: string) => boolean; primitives: PrimitiveSpec[]; reach: Set<string> } | null = null;
 
   constructor(
-    files: FileFacts[],
+    readonly files: readonly FileFacts[],
+    readonly base: CallersByName | null = null,
+  ) {
+    const add = (into: Map<string, string[]>, callee: string, caller: string): void => {
+      const list = into.get(callee);
+      if (list) list.push(caller);
+      else into.set(callee, [caller]);
+    };
+    for (const f of files) {
+      for (const fn of f.functions) {
+        this.defined.add(fn.name);
+        if (fn.acquires || fn.releases || fn.releasesGlobal || fn.returnsLocked) this.locks = true;
+        const lists = callListsOf(fn);
+        for (const c of lists.passing) add(this.pass, c.callee, fn.name);
+        for (const c of lists.climbable) add(this.climb, c.callee, fn.name);
+      }
+    }
+  }
+
+  /** What the files' helpers amount to alone (SummaryIndex.derivedPrimitives of them), kept per `known`. */
+  derivedAlone(known: (name: string) => boolean): { primitives: PrimitiveSpec[]; reach: Set<string> } {
+    if (this.alone?.known !== known) {
+      const byName = new Map<string, Summary[]>();
+      for (const f of this.files) {
+        for (const fn of f.functions) {
+          const s: Summary = { name: fn.name, path: f.path, line: fn.line, tags: new Map(), facts: fn };
+          const list = byName.get(fn.name);
+          if (list) list.push(s);
+          else byName.set(fn.name, [s]);
+        }
+      }
+      this.alone = { known, ...deriveFrom(byName, known, this) };
+    }
+    return this.alone;
+  }
+
+  /**
+   * These files (over `base`) take, drop and return no lock for their callers, define none of
+   * base's names, and none of their functions makes a call of a name in `reach` (base's functions a
+   * drop reaches): then they add nothing to what base's helpers amount to, and get nothing from them.
+   */
+  addsNothingTo(base: CallersByName, reach: Set<string>): boolean {
+    if (this.locks) return false;
+    for (const n of this.defined) if (base.defined.has(n)) return false;
+    for (const callee of this.pass.keys()) if (reach.has(callee)) return false;
+    return true;
+  }
+
+  /**
+   * `seeds` and every name with a call, of the kind given, of a name in the set: a superset of the
+   * functions a tag (or drop) starting at the seeds can ever climb (pass) to, at any depth.
+   */
+  reaching(seeds: Iterable<string>, kind: 'climb' | 'pass'): Set<string> {
+    const out = new Set(seeds);
+    const todo = [...out];
+    while (todo.length) {
+      const name = todo.pop()!;
+      for (let by: CallersByName | null = this; by; by = by.base) {
+        for (const caller of by[kind].get(name) ?? []) {
+          if (out.has(caller)) continue;
+          out.add(caller);
+          todo.push(caller);
+        }
+      }
+    }
+    return out;
+  }
+}
+
+/**
+ * The callers of the first `shared` files (a directory's own, the same for every patch there),
+ * kept for the next indexes by those files' keys; the rest (the headers a file includes) over them.
+ */
+const sharedCallers: { key: string; files: FileFacts[]; callers: CallersByName }[] = [];
+const SHARED_CALLERS = 4;
+
+function sharedCalls(files: FileFacts[], shared: number, key: string): CallersByName {
+  let base: CallersByName | null = null;
+  if (shared > 0) {
+    const hit = sharedCallers.find((e) => e.key === key && e.files.length === shared && e.files.every((f, i) => f === files[i]));
+    if (hit) base = hit.callers;
+    else {
+      base = new CallersByName(files.slice(0, shared));
+      sharedCallers.unshift({ key, files: files.slice(0, shared), callers: base });
+      sharedCallers.length = Math.min(sharedCallers.length, SHARED_CALLERS);
+    }
+  }
+  return new CallersByName(files.slice(shared), base);
+}
+
+export class SummaryIndex {
+  private byName = new Map<string, Summary[]>();
+  private edgeList: TreeEdge[] | null = null;
+  private callersByName: CallersByName;
+
+  constructor(
+    private files: FileFacts[],
     readonly tagger: Tagger,
     depth: number,
+    byCallers?: CallersByName,
   ) {
+    this.callersByName = byCallers ?? new CallersByName(files);
+    const tagged: string[] = [];
     for (const f of files) {
       for (const fn of f.functions) {
         // The memoised direct tags, copied only when a tag climbs into this function (few do).
         const s: Summary = { name: fn.name, path: f.path, line: fn.line, tags: directTags(fn, f.path, tagger), facts: fn };
+        if (s.tags.size) tagged.push(fn.name);
         const list = this.byName.get(fn.name);
         if (list) list.push(s);
         else this.byName.set(fn.name, [s]);
-        for (const e of fn.edges) this.edges.push({ ...e, path: f.path, fn: fn.name });
       }
     }
     // The calls a tag can climb through, each callee resolved once, in the order the rounds visit
     // them (tags set earlier in a round are seen later in it, so the order is part of the result).
+    // Only calls of functions a tag can reach at all: the others' callees never have a tag to give.
     const callers: Summary[] = [];
     const calls: CallFact[] = [];
     const callees: Summary[] = [];
     if (depth > 1) {
-      for (const list of this.byName.values()) {
+      const reach = this.callersByName.reaching(tagged, 'climb');
+      for (const [name, list] of this.byName) {
+        if (!reach.has(name)) continue;
         for (const s of list) {
           for (const c of climbable(s.facts)) {
+            if (!reach.has(c.callee)) continue;
             const callee = this.get(c.callee, s.path);
             if (!callee) continue;
             callers.push(s);
@@ -400,6 +515,16 @@ export class SummaryIndex {
     }
   }
 
+  /** The tree's lock-order edges, made when first asked (an inversion to check): most patches take none. */
+  get edges(): readonly TreeEdge[] {
+    if (!this.edgeList) {
+      const out: TreeEdge[] = [];
+      for (const f of this.files) for (const fn of f.functions) for (const e of fn.edges) out.push({ ...e, path: f.path, fn: fn.name });
+      this.edgeList = out;
+    }
+    return this.edgeList;
+  }
+
   /** The summary of a function by name, preferring a definition in `path`. */
   get(name: string, path?: string): Summary | undefined {
     const list = this.byName.get(name);
@@ -421,28 +546,41 @@ export class SummaryIndex {
   }
 
   private derive(known: (name: string) => boolean): PrimitiveSpec[] {
-    // Several definitions of one name (static helpers of different files): only an unambiguous one counts.
-    const defs = new Map<string, Summary>();
-    for (const [name, list] of this.byName) {
-      if (known(name)) continue;
-      const def = list.length === 1 ? list[0] : list.filter((x) => !x.facts.isStatic).length === 1 ? list.find((x) => !x.facts.isStatic)! : null;
-      if (def) defs.set(name, def);
+    // The headers on top of a directory's kept callers (sharedCalls) mostly change nothing of what
+    // the directory's helpers amount to (tree-contracts.ts keeps their calls only): then what the
+    // directory's alone amount to, derived once for its patches, is the answer.
+    const base = this.callersByName.base;
+    if (base) {
+      const alone = base.derivedAlone(known);
+      if (this.callersByName.addsNothingTo(base, alone.reach)) return alone.primitives;
     }
-    const releases = releasesThroughCalls(defs);
-    const out: PrimitiveSpec[] = [];
-    for (const [name, def] of defs) {
-      const f = def.facts;
-      const r = releases.get(name);
-      if (!f.acquires && !r && !f.returnsLocked) continue;
-      const inferred = `${def.path}:${f.line}`;
-      // A lock taken on a parameter and then given to a helper that drops it is not handed back (set_link -> commit_chunk).
-      if (f.acquires && !droppedLater(f, f.acquires, releases)) out.push({ kind: f.acquires.kind, op: 'acquire', name, arg: f.acquires.arg, inferred });
-      if (r?.arg !== undefined) out.push({ kind: r.kind, op: r.always ? 'release' : 'forget', name, arg: r.arg, inferred, ...(r.suffix ? { suffix: r.suffix } : {}), ...(r.byField ? { byField: true } : {}) });
-      else if (r?.key) out.push({ kind: r.kind, op: r.always ? 'release' : 'forget', name, arg: null, key: r.key, inferred });
-      if (f.returnsLocked) out.push({ kind: f.returnsLocked.kind, op: 'returns-locked', name, arg: null, success: 'pointer', inferred });
-    }
-    return out;
+    return deriveFrom(this.byName, known, this.callersByName).primitives;
   }
+}
+
+/** What the helpers of `byName` amount to as lock primitives (SummaryIndex.derivedPrimitives), and the names a drop can reach. */
+function deriveFrom(byName: Map<string, Summary[]>, known: (name: string) => boolean, callers: CallersByName): { primitives: PrimitiveSpec[]; reach: Set<string> } {
+  // Several definitions of one name (static helpers of different files): only an unambiguous one counts.
+  const defs = new Map<string, Summary>();
+  for (const [name, list] of byName) {
+    if (known(name)) continue;
+    const def = list.length === 1 ? list[0] : list.filter((x) => !x.facts.isStatic).length === 1 ? list.find((x) => !x.facts.isStatic)! : null;
+    if (def) defs.set(name, def);
+  }
+  const { releases, reach } = releasesThroughCalls(defs, callers);
+  const out: PrimitiveSpec[] = [];
+  for (const [name, def] of defs) {
+    const f = def.facts;
+    const r = releases.get(name);
+    if (!f.acquires && !r && !f.returnsLocked) continue;
+    const inferred = `${def.path}:${f.line}`;
+    // A lock taken on a parameter and then given to a helper that drops it is not handed back (set_link -> commit_chunk).
+    if (f.acquires && !droppedLater(f, f.acquires, releases)) out.push({ kind: f.acquires.kind, op: 'acquire', name, arg: f.acquires.arg, inferred });
+    if (r?.arg !== undefined) out.push({ kind: r.kind, op: r.always ? 'release' : 'forget', name, arg: r.arg, inferred, ...(r.suffix ? { suffix: r.suffix } : {}), ...(r.byField ? { byField: true } : {}) });
+    else if (r?.key) out.push({ kind: r.kind, op: r.always ? 'release' : 'forget', name, arg: null, key: r.key, inferred });
+    if (f.returnsLocked) out.push({ kind: f.returnsLocked.kind, op: 'returns-locked', name, arg: null, success: 'pointer', inferred });
+  }
+  return { primitives: out, reach };
 }
 
 interface Drop {
@@ -462,17 +600,19 @@ const plainArg = (a: string): string => a.replace(/\s+/g, '').replace(/^&/, '');
  * calls with a parameter, to a few calls deep (`timer_wait_running -> unlock_timer`); a drop
  * through a call leaves the lock's state unknown (`forget`), never a definite release.
  */
-function releasesThroughCalls(defs: Map<string, Summary>): Map<string, Drop> {
+function releasesThroughCalls(defs: Map<string, Summary>, callers: CallersByName): { releases: Map<string, Drop>; reach: Set<string> } {
   const out = new Map<string, Drop>();
   for (const [name, def] of defs) {
     const f = def.facts;
     if (f.releases) out.set(name, { kind: f.releases.kind, always: f.releases.always, arg: f.releases.arg, suffix: f.releases.suffix, ...(f.releases.byField ? { byField: true } : {}) });
     else if (f.releasesGlobal) out.set(name, { kind: f.releasesGlobal.kind, always: f.releasesGlobal.always, key: f.releasesGlobal.key });
   }
-  // Only a call of another helper of `defs` can pass a drop on: each helper's such calls, listed once.
+  // Only a call of another helper of `defs` can pass a drop on: each helper's such calls, listed once;
+  // only of helpers that reach a drop through their calls at all (the others never get one).
+  const reach = callers.reaching(out.keys(), 'pass');
   const through: [string, Summary, CallFact[]][] = [];
   for (const [name, def] of defs) {
-    if (out.has(name)) continue;
+    if (out.has(name) || !reach.has(name)) continue;
     const calls = passing(def.facts).filter((c) => defs.has(c.callee));
     if (calls.length) through.push([name, def, calls]);
   }
@@ -504,7 +644,7 @@ function releasesThroughCalls(defs: Map<string, Summary>): Map<string, Drop> {
     }
     if (!changed) break;
   }
-  return out;
+  return { releases: out, reach };
 }
 
 /** The parameter's lock is given, after it was taken, to a helper that drops it. */

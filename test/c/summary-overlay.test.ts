@@ -1,0 +1,111 @@
+// A directory's callers are indexed once and shared by the indexes of its patches (each adds the
+// headers its file includes on top): those indexes must say exactly what an index built from
+// scratch says, tags and chains, derived primitives and lock-order edges alike.
+import { describe, expect, it } from 'vitest';
+import { loadRules } from '../../checks/lock/rules-load.js';
+import type { FileFacts } from '../../src/c/facts.js';
+import { clearFactsMemory, factsFor, SummaryIndex, summaryIndexFor, type Tagger } from '../../src/c/summaries.js';
+
+const model = loadRules().model;
+
+// A helper that drops its caller's lock (unlock_it), one that passes it on two calls deep
+// (finish -> wrap -> unlock_it), a tagged call climbing up two levels, an order edge, and a helper
+// unrelated to either (idle), which the shared callers let the index skip.
+const dirA = `void unlock_it(struct page *page)
+{
+	unlock_page(page);
+}
+
+void wrap(struct page *page)
+{
+	unlock_it(page);
+}
+
+void finish(struct page *page)
+{
+	wrap(page);
+}
+
+int deep(struct inode *i)
+{
+	return btrfs_delalloc_reserve_space(BTRFS_I(i), NULL, 0, 4096);
+}
+`;
+const dirB = `int middle(struct inode *i)
+{
+	return deep(i);
+}
+
+int top(struct inode *i)
+{
+	return middle(i);
+}
+
+void order(struct foo *f)
+{
+	mutex_lock(&f->big);
+	spin_lock(&f->small);
+	spin_unlock(&f->small);
+	mutex_unlock(&f->big);
+}
+
+int idle(int x)
+{
+	return x + 1;
+}
+`;
+// Headers of two files of the directory: one defines a second `wrap` (its name is then ambiguous),
+// the other a helper that reaches the tagged call through the directory's `deep`.
+const headerOne = `inline void wrap(struct page *page)
+{
+	might_sleep();
+}
+`;
+const headerTwo = `static inline int via_header(struct inode *i)
+{
+	return deep(i);
+}
+`;
+
+// A header helper that passes on the directory's drop: it amounts to a primitive of its own.
+const headerThree = `inline void hdr_drop(struct page *page)
+{
+	unlock_it(page);
+}
+`;
+
+const tagger: Tagger = (callee) => (callee === 'btrfs_delalloc_reserve_space' ? ['reserve'] : callee === 'might_sleep' ? ['sleep'] : []);
+
+/** What an index says: every function's tags with their chains, the derived primitives, the edges. */
+function said(index: SummaryIndex, files: FileFacts[]): unknown {
+  const defs = files.flatMap((f) => f.functions.map((fn) => [fn.name, f.path]));
+  return {
+    tags: defs.map(([n, path]) => [n, [...(index.get(n, path)?.tags ?? [])]]),
+    derived: index.derivedPrimitives(() => false),
+    edges: index.edges,
+  };
+}
+
+describe('summary indexes over a shared directory', () => {
+  it('say what an index made from scratch says, for each set of headers on top', () => {
+    clearFactsMemory();
+    const dir = [factsFor('fs/x/a.c', dirA, model, 'test', null), factsFor('fs/x/b.c', dirB, model, 'test', null)];
+    const headers = [factsFor('include/one.h', headerOne, model, 'test', null), factsFor('include/two.h', headerTwo, model, 'test', null), factsFor('include/three.h', headerThree, model, 'test', null)];
+    for (const overlay of [[headers[0]], [headers[1]], [headers[2]], headers, [], [headers[1], headers[2]]]) {
+      const files = [...dir, ...overlay];
+      const shared = summaryIndexFor(files, tagger, 3, null, dir.length);
+      expect(said(shared, files)).toEqual(said(new SummaryIndex(files, tagger, 3), files));
+    }
+    const plain = said(new SummaryIndex([...dir, headers[1]], tagger, 3), [...dir, headers[1]]) as { tags: [string, [string, string[]][]][]; derived: { name: string }[]; edges: unknown[] };
+    // The case is not vacuous: chains climb, a drop passes through calls, the edge is there.
+    expect(new Map(plain.tags).get('top')).toEqual([['reserve', ['middle', 'deep', 'btrfs_delalloc_reserve_space']]]);
+    expect(new Map(plain.tags).get('via_header')).toEqual([['reserve', ['deep', 'btrfs_delalloc_reserve_space']]]);
+    expect(plain.derived.map((d) => d.name)).toEqual(expect.arrayContaining(['unlock_it', 'wrap', 'finish']));
+    expect(plain.edges).toHaveLength(1);
+    // With the header's second `wrap`, the name is ambiguous: the drop passes no further.
+    const ambiguous = summaryIndexFor([...dir, headers[0]], tagger, 3, null, dir.length).derivedPrimitives(() => false);
+    expect(ambiguous.map((d) => d.name)).not.toContain('finish');
+    const passedOn = summaryIndexFor([...dir, headers[2]], tagger, 3, null, dir.length).derivedPrimitives(() => false);
+    expect(passedOn.map((d) => d.name)).toContain('hdr_drop');
+  });
+});
