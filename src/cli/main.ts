@@ -2,6 +2,7 @@
 // The `kreview` command: a thin shell over the pipeline. Usage errors exit 2 with one line.
 import type { Command } from 'commander';
 import { errorMessage } from '../core/errors.js';
+import { raiseTierUpBudget } from '../core/tier-up.js';
 import { toolVersion } from './version.js';
 
 /** Each command's module, by the names it registers. */
@@ -23,6 +24,8 @@ async function registerCommands(program: Command, sub: string | undefined): Prom
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // Before any command's code runs: only what stays hot is optimized (src/core/tier-up.ts).
+  raiseTierUpBudget();
   // A bare `kreview --version` needs no command parser: loading commander is a tenth of the start-up.
   if (argv.length === 3 && (argv[2] === '--version' || argv[2] === '-V')) {
     process.stdout.write(`${toolVersion()}\n`);

@@ -6,7 +6,6 @@ import { openState } from '../state/open-state.js';
 import { queueIncoming, readAllLimited } from '../sources/ingest.js';
 import { Watcher } from './daemon.js';
 import { boundHeapGrowth } from './heap-growth.js';
-import { raiseTierUpBudget } from './tier-up.js';
 import { loadPolicy } from './policy.js';
 import { statusText } from './status.js';
 import { DEFAULT_WEB_HOST, type RouteHandler } from '../web/server.js';
@@ -113,8 +112,6 @@ export function registerWatchCommands(program: Command): void {
       }
       // A long-lived reviewer: the heap kept near what the caches hold, not several times it.
       boundHeapGrowth();
-      // Only what stays hot is optimized: compiling every warm function was a quarter of the CPU.
-      raiseTierUpBudget();
       // The web view serves /healthz and /metrics too; --metrics-port alone serves only those.
       const metrics = o.metricsPort === undefined && port === null ? undefined : new Metrics();
       // JSON lines carry every level (a collector filters them); the terminal gets info and above.
