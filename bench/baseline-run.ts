@@ -34,17 +34,30 @@ function runBench(label: string, root: string, tree: string, dirs: string[]): Be
   return parseFigures(label, out);
 }
 
+/** `ref` of `repo` exported (git archive) into `into`/rev, sharing the checkout's node_modules: its root. */
+export async function exportRevision(repo: string, ref: string, into: string): Promise<string> {
+  const tar = join(into, 'rev.tar');
+  const r = await runGit(repo, ['archive', '-o', tar, ref]);
+  if (r.code !== 0) throw new Error(`git archive ${ref}: ${r.stderr.trim().split('\n')[0]}`);
+  const root = join(into, 'rev');
+  mkdirSync(root);
+  execFileSync('tar', ['-xf', tar, '-C', root]);
+  symlinkSync(join(repo, 'node_modules'), join(root, 'node_modules'));
+  return root;
+}
+
+/** The same, compiled (`npm run build`) for the benches that run its CLI. */
+export async function builtRevision(repo: string, ref: string, into: string): Promise<string> {
+  const root = await exportRevision(repo, ref, into);
+  execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'ignore' });
+  return root;
+}
+
 /** This tree's bench and `ref`'s, one after the other, on the same directories. */
 export async function compareWithBaseline(repo: string, ref: string, tree: string, dirs: string[]): Promise<{ current: BenchFigures; baseline: BenchFigures }> {
   const dir = mkdtempSync(join(tmpdir(), 'kreview-baseline-'));
   try {
-    const tar = join(dir, 'rev.tar');
-    const r = await runGit(repo, ['archive', '-o', tar, ref]);
-    if (r.code !== 0) throw new Error(`git archive ${ref}: ${r.stderr.trim().split('\n')[0]}`);
-    const root = join(dir, 'rev');
-    mkdirSync(root);
-    execFileSync('tar', ['-xf', tar, '-C', root]);
-    symlinkSync(join(repo, 'node_modules'), join(root, 'node_modules'));
+    const root = await exportRevision(repo, ref, dir);
     const current = runBench('this tree', repo, tree, dirs);
     const baseline = runBench(ref, root, tree, dirs);
     return { current, baseline };

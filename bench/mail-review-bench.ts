@@ -12,11 +12,11 @@
 // and two list mails read from fetched archives (mm/memcontrol.c from cgroups, drivers/md/raid5.c
 // from linux-raid), all applying to Debian's linux-source-6.1, committed as one commit.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runGit } from '../src/git/run-git.js';
+import { builtRevision } from './baseline-run.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
 const argv = process.argv.slice(2);
@@ -70,15 +70,7 @@ async function baselineRoot(tmp: string): Promise<{ root: string; label: string 
   const given = opt('--baseline');
   if (given) return { root: given, label: given };
   const ref = opt('--baseline-ref') ?? 'main';
-  const root = join(tmp, 'baseline');
-  mkdirSync(root);
-  const tar = join(tmp, 'baseline.tar');
-  const r = await runGit(ROOT, ['archive', '-o', tar, ref]);
-  if (r.code !== 0) throw new Error(`git archive ${ref}: ${r.stderr.trim().split('\n')[0]}`);
-  execFileSync('tar', ['-xf', tar, '-C', root]);
-  symlinkSync(join(ROOT, 'node_modules'), join(root, 'node_modules'));
-  execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'ignore' });
-  return { root, label: ref };
+  return { root: await builtRevision(ROOT, ref, tmp), label: ref };
 }
 
 /** The mails to review: given with --mail, else the defaults that can be found here. */

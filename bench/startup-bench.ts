@@ -15,7 +15,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runGit } from '../src/git/run-git.js';
+import { builtRevision } from './baseline-run.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
 const argv = process.argv.slice(2);
@@ -85,15 +85,7 @@ async function baselineRoot(tmp: string): Promise<{ root: string; label: string 
   const given = opt('--baseline');
   if (given) return { root: given, label: given };
   const ref = opt('--baseline-ref') ?? 'main';
-  const root = join(tmp, 'baseline');
-  mkdirSync(root);
-  const tar = join(tmp, 'baseline.tar');
-  const r = await runGit(ROOT, ['archive', '-o', tar, ref]);
-  if (r.code !== 0) throw new Error(`git archive ${ref}: ${r.stderr.trim().split('\n')[0]}`);
-  execFileSync('tar', ['-xf', tar, '-C', root]);
-  symlinkSync(join(ROOT, 'node_modules'), join(root, 'node_modules'));
-  execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'ignore' });
-  return { root, label: ref };
+  return { root: await builtRevision(ROOT, ref, tmp), label: ref };
 }
 
 if (!existsSync(join(ROOT, 'dist', '.built'))) {

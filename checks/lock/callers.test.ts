@@ -5,68 +5,16 @@
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../src/core/types.js';
 import { runLockCase } from '../../test/c/lock-harness.js';
+import { demofsTable, DEMOFS_HELPERS, DEMOFS_STATFS, FAIL_COMPLAINT, WARN_COMPLAINT } from '../../test/c/demofs-case.js';
 
 const sleepy = (fs: Finding[]): Finding[] => fs.filter((f) => f.id === 'lock/sleep-in-atomic');
 const lineOf = (text: string, needle: string): number => text.split('\n').findIndex((l) => l.includes(needle)) + 1;
 
-// A descriptor lookup that complains loudly on a bad index, called while counting free space, which
-// statfs does under the superblock spinlock; the complaint commits the superblock and, when asked to
-// wait, writes it out synchronously (ext2_error -> ext2_sync_super -> sync_dirty_buffer).
-const TABLE_WARN = `#include "demofs.h"
-
-struct demofs_desc *demofs_desc_of(struct super_block *sb, unsigned int group)
-{
-	struct demofs_sb *sbi = DEMOFS_SB(sb);
-
-	if (group >= sbi->groups) {
-		WARN(1, "group %u out of range", group);
-		return NULL;
-	}
-	return sbi->descs[group];
-}
-
-unsigned long demofs_count_free(struct super_block *sb)
-{
-	unsigned long n = 0;
-	unsigned int i;
-
-	for (i = 0; i < DEMOFS_SB(sb)->groups; i++) {
-		struct demofs_desc *d = demofs_desc_of(sb, i);
-
-		if (d)
-			n += d->free;
-	}
-	return n;
-}
-`;
-const TABLE_FAIL = TABLE_WARN.replace('WARN(1, "group %u out of range", group);', 'demofs_fail(sb, "group out of range");');
-const SUPER = `#include "demofs.h"
-
-void demofs_commit_super(struct super_block *sb, int wait)
-{
-	mark_buffer_dirty(DEMOFS_SB(sb)->sbh);
-	if (wait)
-		sync_dirty_buffer(DEMOFS_SB(sb)->sbh);
-}
-
-void demofs_fail(struct super_block *sb, const char *why)
-{
-	if (!sb_rdonly(sb))
-		demofs_commit_super(sb, 1);
-	printk(KERN_CRIT "demofs: %s\\n", why);
-}
-
-static int demofs_statfs(struct dentry *dentry, struct kstatfs *buf)
-{
-	struct super_block *sb = dentry->d_sb;
-	struct demofs_sb *sbi = DEMOFS_SB(sb);
-
-	spin_lock(&sbi->lock);
-	buf->f_bfree = demofs_count_free(sb);
-	spin_unlock(&sbi->lock);
-	return 0;
-}
-`;
+// The ext2 case (test/c/demofs-case.ts): the lookup's complaint now writes the superblock out,
+// and statfs counts free space under the superblock spinlock.
+const TABLE_WARN = demofsTable(WARN_COMPLAINT);
+const TABLE_FAIL = demofsTable(FAIL_COMPLAINT);
+const SUPER = `#include "demofs.h"\n\n${DEMOFS_HELPERS}${DEMOFS_STATFS}`;
 // The same tree with statfs counting after it dropped the spinlock: nobody calls the lookup in atomic context.
 const SUPER_UNLOCKED = SUPER.replace('\tbuf->f_bfree = demofs_count_free(sb);\n\tspin_unlock(&sbi->lock);', '\tspin_unlock(&sbi->lock);\n\tbuf->f_bfree = demofs_count_free(sb);');
 

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lockCheck } from './index.js';
 import { forgetCallerScans } from './callers.js';
+import { demofsTable, DEMOFS_HELPERS, DEMOFS_STATFS, FAIL_COMPLAINT, WARN_COMPLAINT } from '../../test/c/demofs-case.js';
 import { defaultConfig } from '../../src/core/config.js';
 import type { Finding, Patch } from '../../src/core/types.js';
 import { defaultCacheDir } from '../../src/c/summaries.js';
@@ -15,70 +16,16 @@ import { createWorkspace } from '../../src/git/workspace.js';
 import { readRange } from '../../src/sources/git-range.js';
 import { TestRepo } from '../../test/helpers/git-repo.js';
 
-const TABLE = (complaint: string): string => `#include "demofs.h"
-
-struct demofs_desc *demofs_desc_of(struct super_block *sb, unsigned int group)
-{
-	struct demofs_sb *sbi = DEMOFS_SB(sb);
-
-	if (group >= sbi->groups) {
-		${complaint}
-		return NULL;
-	}
-	return sbi->descs[group];
-}
-
-unsigned long demofs_count_free(struct super_block *sb)
-{
-	unsigned long n = 0;
-	unsigned int i;
-
-	for (i = 0; i < DEMOFS_SB(sb)->groups; i++) {
-		struct demofs_desc *d = demofs_desc_of(sb, i);
-
-		if (d)
-			n += d->free;
-	}
-	return n;
-}
-`;
-const FAIL = `#include "demofs.h"
-
-void demofs_commit_super(struct super_block *sb, int wait)
-{
-	mark_buffer_dirty(DEMOFS_SB(sb)->sbh);
-	if (wait)
-		sync_dirty_buffer(DEMOFS_SB(sb)->sbh);
-}
-
-void demofs_fail(struct super_block *sb, const char *why)
-{
-	if (!sb_rdonly(sb))
-		demofs_commit_super(sb, 1);
-	printk(KERN_CRIT "demofs: %s\\n", why);
-}
-`;
-const SUPER = `#include "demofs.h"
-
-static int demofs_statfs(struct dentry *dentry, struct kstatfs *buf)
-{
-	struct super_block *sb = dentry->d_sb;
-	struct demofs_sb *sbi = DEMOFS_SB(sb);
-
-	spin_lock(&sbi->lock);
-	buf->f_bfree = demofs_count_free(sb);
-	spin_unlock(&sbi->lock);
-	return 0;
-}
-`;
+const FAIL = `#include "demofs.h"\n\n${DEMOFS_HELPERS}`;
+const SUPER = `#include "demofs.h"\n\n${DEMOFS_STATFS}`;
 
 describe("a directory's helpers kept on disk for the callers check", () => {
   const repo = new TestRepo();
   let patch: Patch;
 
   beforeAll(async () => {
-    repo.commit('base\n', { files: { 'fs/demofs/table.c': TABLE('WARN(1, "group %u out of range", group);'), 'fs/demofs/fail.c': FAIL, 'fs/demofs/super.c': SUPER } });
-    repo.commit('complain loudly\n', { files: { 'fs/demofs/table.c': TABLE('demofs_fail(sb, "group out of range");') } });
+    repo.commit('base\n', { files: { 'fs/demofs/table.c': demofsTable(WARN_COMPLAINT), 'fs/demofs/fail.c': FAIL, 'fs/demofs/super.c': SUPER } });
+    repo.commit('complain loudly\n', { files: { 'fs/demofs/table.c': demofsTable(FAIL_COMPLAINT) } });
     for await (const p of readRange(repo.dir, ['HEAD~1..HEAD'])) patch = p;
   });
   afterAll(() => repo.remove());

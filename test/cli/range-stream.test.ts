@@ -3,8 +3,6 @@
 // while it runs, stays the same document the whole-run renderers make, and nothing of a commit is
 // kept once it is written.
 import { spawn } from 'node:child_process';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runReview, streamReview } from '../../src/cli/review-command.js';
 import { defaultConfig } from '../../src/core/config.js';
@@ -18,6 +16,7 @@ import type { ReviewSink } from '../../src/review/review-stream.js';
 import { toolVersion } from '../../src/cli/version.js';
 import { TestRepo } from '../helpers/git-repo.js';
 import { KREVIEW_BIN } from '../helpers/run-cli.js';
+import { gc } from '../helpers/collect.js';
 
 const COMMITS = 48;
 let repo: TestRepo;
@@ -108,8 +107,6 @@ describe('the JSON writer', () => {
 
 describe('what a range review keeps', { timeout: 300_000 }, () => {
   it('nothing of a commit once the sink has it: earlier reviews are collected while later ones run', async () => {
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as () => void;
     const refs: WeakRef<PatchReview>[] = [];
     let aliveMidway = -1;
     const sink: ReviewSink = {

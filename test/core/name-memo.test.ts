@@ -3,21 +3,13 @@
 // each name as V8 kept it, a slice of its file's text, so it held a text per file version (and two
 // of them had no bound at all). Generated data: 600 file versions of 64 KB, one new callee each.
 import { describe, expect, it } from 'vitest';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { loadRules } from '../../checks/lock/rules-load.js';
 import { matcherFor } from '../../checks/lock/match.js';
 import { cacheShare } from '../../src/core/cache-shares.js';
 import { DEFAULT_LIMITS } from '../../src/core/limits.js';
 import { NameMemo, nameMemosKept, setNameMemosBudget } from '../../src/core/name-memo.js';
+import { heldHeap } from '../helpers/collect.js';
 
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-const heldHeap = (): number => {
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed;
-};
 
 /** A callee name as the C front end gets it: a slice of one version of a file's text. */
 function calleeFrom(version: number): string {

@@ -5,18 +5,10 @@
 // history would keep gigabytes). Generated repository: 2,400 commits with 8 KB messages (19 MB).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { TestRepo } from '../helpers/git-repo.js';
 import { CommitStream } from '../../src/git/commit-stream.js';
+import { heldHeap } from '../helpers/collect.js';
 
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-const heldHeap = (): number => {
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed;
-};
 
 const N = 2400;
 const repo = new TestRepo();

@@ -1,8 +1,6 @@
 // A mailed series is reviewed patch by patch on the previous patch's post-images, and nothing more
 // of the earlier patches is kept: a 68-patch series across fs/ must not hold every patch's file
 // images until its end (issue 11 item 6: memory bounded by the work in flight).
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Check, Workspace } from '../../src/core/check.js';
 import { defaultConfig } from '../../src/core/config.js';
@@ -10,9 +8,7 @@ import type { Patch, Series } from '../../src/core/types.js';
 import { parseDiff } from '../../src/patch/diff.js';
 import { reviewSeries } from '../../src/review/pipeline.js';
 import { TestRepo } from '../helpers/git-repo.js';
-
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
+import { gc } from '../helpers/collect.js';
 
 const lines = (tag: string) => Array.from({ length: 200 }, (_, i) => `int ${tag}_${i};`).join('\n') + '\n';
 
