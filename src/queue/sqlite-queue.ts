@@ -3,7 +3,7 @@
 // job whose process is gone (killed mid-review) is taken again when the queue is next opened or its
 // lease runs out, so a review interrupted by a crash resumes after a restart.
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { errorMessage } from '../core/errors.js';
@@ -56,17 +56,32 @@ const defaults: SqliteQueueOptions = {
 
 const HOST = hostname();
 
+/**
+ * A process that has exited but was not yet reaped (a zombie: its parent was killed with it, and
+ * init has not collected it) still answers signal 0. Linux says so in /proc/PID/stat, after the
+ * command name in parentheses; elsewhere nothing is known and the process counts as running.
+ */
+function zombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return /^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
+  } catch {
+    return false;
+  }
+}
+
 /** Is the process named by an owner string (`host:pid`) still running? Unknown hosts count as alive. */
-function ownerAlive(owner: string | null): boolean {
+export function ownerAlive(owner: string | null): boolean {
   if (!owner) return false;
   const at = owner.lastIndexOf(':');
   if (owner.slice(0, at) !== HOST) return true;
+  const pid = Number(owner.slice(at + 1));
   try {
-    process.kill(Number(owner.slice(at + 1)), 0);
-    return true;
+    process.kill(pid, 0);
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+  return !zombie(pid);
 }
 
 export class SqliteJobQueue<J extends QueuedJob = ReviewJob, R = void> implements JobQueue<J, R> {
