@@ -131,24 +131,29 @@ const total = (m: Map<string, { bytes: number }>) => [...m.values()].reduce((s, 
 console.log(`self bytes: ${kb(total(early))} -> ${kb(total(lateBy))}`);
 for (const g of growth.slice(0, top)) console.log(`${kb(g.d).padStart(10)} ${String(g.dn).padStart(8)} objects  ${g.k}  (now ${kb(g.v.bytes)}, ${g.v.n})`);
 
-/** Self bytes of the nodes of `key`, by retainer chain (`depth` levels up). */
+/** Node `i`'s retainers, `depth` levels up, as one line: where it is held. */
+function retainerChain(h: Heap, i: number): string {
+  const parts: string[] = [];
+  let at = i;
+  for (let d = 0; d < depth; d++) {
+    const r = h.retainer(at);
+    if (!r) break;
+    const label = h.edgeLabel(r.edge);
+    // Entries of one container are one place: indexes (and a map's keys) are dropped.
+    parts.push(`${h.key(r.from)}${/^(\[|\.\d)/.test(label) || (label.startsWith('.') && /part of key/.test(label)) ? '[]' : label}`);
+    at = r.from;
+    // A closure's variable or a module's binding names the place: no need to go further up.
+    if (h.edgeType(r.edge) === 'context') break;
+  }
+  return parts.join(' <- ');
+}
+
+/** Self bytes of the nodes of `key`, by retainer chain. */
 function chains(h: Heap, key: string): Map<string, number> {
   const out = new Map<string, number>();
   for (let i = 0; i < h.count; i++) {
     if (h.key(i) !== key) continue;
-    const parts: string[] = [];
-    let at = i;
-    for (let d = 0; d < depth; d++) {
-      const r = h.retainer(at);
-      if (!r) break;
-      const label = h.edgeLabel(r.edge);
-      // Entries of one container are one place: indexes are dropped.
-      parts.push(`${h.key(r.from)}${/^(\[|\.\d)/.test(label) || label.startsWith('.') && /part of key/.test(label) ? '[]' : label}`);
-      at = r.from;
-      // A closure's variable or a module's binding names the place: no need to go further up.
-      if (h.edgeType(r.edge) === 'context') break;
-    }
-    const chain = parts.join(' <- ');
+    const chain = retainerChain(h, i);
     out.set(chain, (out.get(chain) ?? 0) + h.self(i));
   }
   return out;
@@ -175,17 +180,7 @@ function slicedParents(h: Heap): Map<string, number> {
     const parent = h.child(i, 'parent');
     if (parent < 0 || claimed.has(parent)) continue;
     claimed.add(parent);
-    const parts: string[] = [];
-    let at = i;
-    for (let d = 0; d < depth; d++) {
-      const r = h.retainer(at);
-      if (!r) break;
-      const label = h.edgeLabel(r.edge);
-      parts.push(`${h.key(r.from)}${/^(\[|\.\d)/.test(label) ? '[]' : label}`);
-      at = r.from;
-      if (h.edgeType(r.edge) === 'context') break;
-    }
-    const chain = parts.join(' <- ');
+    const chain = retainerChain(h, i);
     out.set(chain, (out.get(chain) ?? 0) + h.self(parent));
   }
   return out;
