@@ -4,7 +4,8 @@
 // then looks at. One file per listing: a line per helper, `name<TAB>json`, in the order the map
 // had them (the first definition of a name wins); a helper is decoded only when asked for.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeCacheFile } from '../../src/core/cache-file.js';
 import { join } from 'node:path';
 import type { ScannedFunction } from '../../src/c/sleep-scan.js';
 
@@ -67,12 +68,5 @@ export function writeHelperTable(cacheDir: string, key: string, helpers: Map<str
   const parts = [`${MAGIC} ${id}`];
   for (const [name, h] of helpers) parts.push(`${name}\t${JSON.stringify(h)}`);
   parts.push('end');
-  try {
-    mkdirSync(join(file, '..'), { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, parts.join('\n'));
-    renameSync(tmp, file);
-  } catch {
-    // Computed again next time.
-  }
+  writeCacheFile(file, parts.join('\n'));
 }

@@ -4,8 +4,8 @@
 // and the code that reads and revives them (rules-load, this file, safe-regex and lock-model, by
 // their own text): an edit to any of these reads the files again. A cache that cannot be read or written is only slower.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { threadId } from 'node:worker_threads';
+import { readFileSync } from 'node:fs';
+import { writeCacheFile } from '../../src/core/cache-file.js';
 import { join } from 'node:path';
 import { codeVersion } from '../../src/core/code-version.js';
 import type { Limits } from '../../src/core/limits.js';
@@ -73,14 +73,7 @@ export function cachedRuleData(files: { file: string; text: string }[], limits: 
     // Not there yet, or unreadable: read the files.
   }
   const data = parse();
-  try {
-    const json = JSON.stringify({ key, data }, replacer);
-    mkdirSync(join(cacheDir, 'lock-rules'), { recursive: true });
-    const tmp = `${path}.${process.pid}.${threadId}.tmp`;
-    writeFileSync(tmp, json);
-    renameSync(tmp, path);
-  } catch {
-    // A read-only or full cache: the next run reads the files again.
-  }
+  // A read-only or full cache: the next run reads the files again.
+  writeCacheFile(path, JSON.stringify({ key, data }, replacer));
   return data;
 }

@@ -12,9 +12,9 @@
 // defines more than once unless every definition with a body sleeps (config stubs, arch variants);
 // a chain through a function the rules' never-list exempts; chains longer than MAX_CHAIN.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { threadId } from 'node:worker_threads';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeCacheFile } from '../core/cache-file.js';
 import { ByteLru } from '../core/byte-lru.js';
 import { DEFAULT_LIMITS } from '../core/limits.js';
 import { scanFunctions, type ScanSyntax } from './sleep-scan.js';
@@ -250,7 +250,7 @@ export function rememberCommit(commit: string, salt: string, index: SleepIndex, 
   const name = createHash('sha256').update(`${INDEX_VERSION}\0${salt}\0${commit}`).digest('hex').slice(0, 40);
   if (byCommit.get(name) === index.key) return;
   byCommit.set(name, index.key);
-  if (cacheDir) writeAtomic(join(cacheDir, 'sleep-index', 'commits', name), index.key);
+  if (cacheDir) writeCacheFile(join(cacheDir, 'sleep-index', 'commits', name), index.key);
 }
 
 /** The sleeping-call index of a tree: from memory, the disk cache, or built (then stored). */
@@ -290,7 +290,7 @@ export async function sleepIndexFor(tree: TreeFiles, rules: SleepRules, opts: Bu
         pack.push(recordOf(path, text, rules));
         scanned++;
       }
-      if (file) writeAtomic(file, JSON.stringify(pack));
+      if (file) writeCacheFile(file, JSON.stringify(pack));
     }
     packs.set(dkey, pack, pack.reduce((n, r) => n + recordBytes(r), 0));
     recs.push(...pack);
@@ -300,7 +300,7 @@ export async function sleepIndexFor(tree: TreeFiles, rules: SleepRules, opts: Bu
   const stored = propagate(key, recs, rules, opts.patterns ?? []);
   stored.stats.scanned = scanned;
   stored.stats.skipped = skipped;
-  if (opts.cacheDir) writeAtomic(join(opts.cacheDir, 'sleep-index', `${key}.json`), JSON.stringify(stored));
+  if (opts.cacheDir) writeCacheFile(join(opts.cacheDir, 'sleep-index', `${key}.json`), JSON.stringify(stored));
   return remember(new SleepIndex(stored));
 }
 
@@ -313,16 +313,6 @@ function readPack(file: string): FileRecord[] | null {
   }
 }
 
-function writeAtomic(file: string, data: string): void {
-  try {
-    mkdirSync(dirname(file), { recursive: true });
-    const tmp = `${file}.${process.pid}.${threadId}.tmp`;
-    writeFileSync(tmp, data);
-    renameSync(tmp, file);
-  } catch {
-    // A read-only or full cache only costs a later review the scan.
-  }
-}
 
 interface Def extends DefRecord {
   path: string;

@@ -2,10 +2,10 @@
 // which chain), which locks it takes for or drops from its caller, and the tree's lock-order edges.
 // Per-file facts are cached on disk by content hash, so a warm run parses nothing.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { threadId } from 'node:worker_threads';
 import { join } from 'node:path';
+import { writeCacheFile } from '../core/cache-file.js';
 import { ByteLru } from '../core/byte-lru.js';
 import { cacheShare } from '../core/cache-shares.js';
 import { DEFAULT_LIMITS } from '../core/limits.js';
@@ -122,7 +122,7 @@ function keyedFacts(path: string, text: string, model: LockModel, salt: string, 
   const facts = collectFacts(path, text, model);
   const json = JSON.stringify(facts);
   remember(key, facts, json.length * HEAP_PER_JSON_BYTE);
-  if (cacheDir) writeAtomically(join(cacheDir, 'lock-facts', id.slice(0, 2), `${id}.json`), json);
+  if (cacheDir) writeCacheFile(join(cacheDir, 'lock-facts', id.slice(0, 2), `${id}.json`), json);
   return { facts, key };
 }
 
@@ -139,16 +139,6 @@ function cached(id: string, path: string, cacheDir: string): FileFacts | undefin
   }
 }
 
-function writeAtomically(file: string, text: string): void {
-  try {
-    mkdirSync(join(file, '..'), { recursive: true });
-    const tmp = `${file}.${process.pid}.${threadId}.tmp`;
-    writeFileSync(tmp, text);
-    renameSync(tmp, file);
-  } catch {
-    // A read-only or full cache only costs speed.
-  }
-}
 
 /**
  * The disk cache's note of which content a blob holds (facts are filed by content id, which takes
@@ -185,7 +175,7 @@ export async function factsForBlob(path: string, blob: string, read: () => Promi
   if (text === null) return null;
   const found = keyedFacts(path, text, model, salt, cacheDir);
   blobKeys.set(bkey, found.key, bkey.length + found.key.length);
-  if (cacheDir) writeAtomically(blobNote(blob, salt, cacheDir), found.key.slice(0, found.key.indexOf('\0')));
+  if (cacheDir) writeCacheFile(blobNote(blob, salt, cacheDir), found.key.slice(0, found.key.indexOf('\0')));
   return found.facts;
 }
 
@@ -267,7 +257,7 @@ function loadDirectTags(files: FileFacts[], tagger: Tagger, cacheDir: string | n
       const tags = directTags(fn, f.path, tagger);
       if (tags.size) out.push([i, [...tags].map(([tag, chain]) => [tag, chain[0]])]);
     });
-    writeAtomically(file, JSON.stringify(out));
+    writeCacheFile(file, JSON.stringify(out));
   }
 }
 

@@ -1,7 +1,8 @@
 // How many files a root commit's tree holds, kept on disk: a commit names its tree, which never
 // changes, and counting it is `git ls-tree -r` of the whole tree (Debian's linux-source-6.1:
 // 70,000 names, 3 MB, a git and its parse at every `kreview review --repo` of a history-less tree).
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeCacheFile } from '../core/cache-file.js';
 import { join } from 'node:path';
 
 const fileOf = (cacheDir: string, root: string): string => join(cacheDir, 'root-files', root.slice(0, 2), root);
@@ -19,12 +20,5 @@ export function keptRootFiles(cacheDir: string, root: string): number | null {
 /** Keep `files` for `root`; a cache that cannot be written only costs the next run a count. */
 export function keepRootFiles(cacheDir: string, root: string, files: number): void {
   const file = fileOf(cacheDir, root);
-  try {
-    mkdirSync(join(file, '..'), { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, String(files));
-    renameSync(tmp, file);
-  } catch {
-    // Counted again next time.
-  }
+  writeCacheFile(file, String(files));
 }
