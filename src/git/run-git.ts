@@ -41,8 +41,8 @@ const DEFAULT_MAX_BUFFER = 512 << 20;
 
 /**
  * The environment every git child gets: C locale so messages parse, never a prompt, no system
- * config, as global config only the file the operator names in KREVIEW_GIT_CONFIG, and none of
- * the inherited GIT_* variables that redirect git (GIT_DIR, GIT_EXTERNAL_DIFF...).
+ * config, as global config only the file the operator names in KREVIEW_GIT_CONFIG, no replace refs
+ * or grafts, and none of the inherited GIT_* variables that redirect git (GIT_DIR, GIT_EXTERNAL_DIFF...).
  */
 export function gitEnv(secretConfig: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
@@ -58,6 +58,12 @@ export function gitEnv(secretConfig: Record<string, string> = {}): NodeJS.Proces
     GIT_ATTR_NOSYSTEM: '1',
     // git 2.44+: a partial clone does not fetch missing objects (older git: protocol.allow=never).
     GIT_NO_LAZY_FETCH: '1',
+    // Objects as they are, as a clone sees them (it fetches no refs/replace/): replace refs and an
+    // info/grafts file rewrite parents and contents of existing ids, and can come or go at any time,
+    // so the history index and the answers kept with it would disagree with git from then on.
+    GIT_NO_REPLACE_OBJECTS: '1',
+    // A path that cannot exist (ENOTDIR): git reads no graft file and prints no advice about it.
+    GIT_GRAFT_FILE: '/dev/null/kreview-reads-no-grafts',
   });
   const entries = Object.entries(secretConfig);
   if (entries.length) {
