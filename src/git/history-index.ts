@@ -139,7 +139,10 @@ export class HistoryIndex {
         for (const t of ['meta', 'commits', 'fixes', 'reverts', 'upstream', 'tips', 'patch_ids', 'conventions', 'blames', 'graph', 'row_oids']) db.exec(`DROP TABLE IF EXISTS ${t}`);
       }
       db.exec(SCHEMA);
-      db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema', ?), ('repo', ?)").run(SCHEMA_VERSION, gitDir);
+      // Written only when it changes: a warm run writes nothing (each write is a transaction in the WAL).
+      const meta = new Map(db.prepare("SELECT key, value FROM meta WHERE key IN ('schema', 'repo')").raw().all() as [string, string][]);
+      if (meta.get('schema') !== SCHEMA_VERSION || meta.get('repo') !== gitDir)
+        db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema', ?), ('repo', ?)").run(SCHEMA_VERSION, gitDir);
     } catch (e) {
       throw new KreviewError(`cannot open the history index ${file}: ${(e as Error).message}`);
     }
@@ -193,13 +196,17 @@ export class HistoryIndex {
 
   private async ingestNew(extraTips: string[], progress: ((msg: string) => void) | undefined, probe: UpdateProbe): Promise<number> {
     const current = new Set([...(probe.refTips ?? (await this.refTips())), ...extraTips]);
-    const old = (this.db.prepare('SELECT oid FROM tips').pluck().all() as string[]).filter((o) => !current.has(o));
+    const recorded = this.db.prepare('SELECT oid FROM tips').pluck().all() as string[];
+    const old = recorded.filter((o) => !current.has(o));
     const oldAlive = old.length === 0 ? [] : probe.existing ? await probe.existing(old) : await this.existingCommits(old);
     // The recorded tips that are indexed in full, in one query (a tree with thousands of tags asked two per tip).
-    const full = new Set(this.stmt('SELECT t.oid FROM tips t JOIN commits c ON c.oid = t.oid WHERE c.subject IS NOT NULL').pluck().all() as string[]);
+    // CROSS JOIN keeps the tips as the outer loop: SQLite's planner otherwise scanned every commit
+    // (12 ms of CPU on DPDK's 45,000 for its 361 tips) instead of looking each tip up by its id.
+    const full = new Set(this.stmt('SELECT t.oid FROM tips t CROSS JOIN commits c ON c.oid = t.oid WHERE c.subject IS NOT NULL').pluck().all() as string[]);
     const fresh = [...current].filter((t) => !full.has(t));
     if (fresh.length === 0) {
-      this.replaceTips(current);
+      // The same tips as recorded (tips are unique): nothing to write, so a warm run writes nothing.
+      if (old.length > 0 || recorded.length !== current.size) this.replaceTips(current);
       return 0;
     }
     const negatives = [...current].filter((t) => full.has(t)).concat(oldAlive);
