@@ -256,10 +256,14 @@ class GitHistory implements History, DiffSource {
       // The long-lived git processes still read the directory they started in.
       const now = await identityOf(this.gitDir).catch(() => null);
       if (now !== this.identity) throw new KreviewError(`${this.repo} is not the repository this History was opened on; open it again`);
+      // The refs and HEAD at once: neither answer waits for the other's git (on a first refresh the
+      // cat-file starts here), one git's start-up less on the way to the first review.
+      const heading = this.check.request('HEAD^{commit}');
+      heading.catch(() => undefined);
       const refs = await listRefs(this.repo);
       this.names.clear();
       this.answers.clear();
-      const head = await this.check.request('HEAD^{commit}');
+      const head = await heading;
       const tips = new Set<string>();
       for (const r of refs) if (r.commit) tips.add(r.commit);
       if (head.status === 'found' && head.type === 'commit') tips.add(head.oid);
