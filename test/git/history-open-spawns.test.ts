@@ -60,3 +60,22 @@ describe('refreshing a History', () => {
     expect(log.indexOf('cat-file')).toBeLessThan(log.indexOf('for-each-ref-end'));
   });
 });
+
+describe('opening a History, the gits', () => {
+  it('lists the refs while git says where the repository is, not after', async () => {
+    // rev-parse takes half a second more than it would: for-each-ref must have started meanwhile.
+    const { bin, path } = gitWrapper(
+      (real, dir) =>
+        `case " $* " in\n  *" rev-parse --git-common-dir "*) echo rev-parse-start >> '${dir}/log'; sleep 0.5; '${real}' "$@"; s=$?; echo rev-parse-end >> '${dir}/log'; exit $s;;\n  *" for-each-ref "*) echo for-each-ref >> '${dir}/log';;\nesac\nexec '${real}' "$@"`,
+      tmp,
+    );
+    await withPath(path, async () => {
+      const h = await openHistory(repo.dir, { cacheDir: join(tmp, 'cache-refs-early') });
+      expect(await h.revParse('HEAD')).toBe(repo.head());
+      await h.close();
+    });
+    const log = readFileSync(join(bin, 'log'), 'utf8').split('\n').filter(Boolean);
+    expect(log.filter((l) => l === 'for-each-ref')).toHaveLength(1);
+    expect(log.indexOf('for-each-ref')).toBeLessThan(log.indexOf('rev-parse-end'));
+  });
+});
