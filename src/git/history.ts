@@ -12,7 +12,7 @@ import { Ancestry } from './ancestry.js';
 import { CatFile } from './cat-file.js';
 import { parseCommitObject } from './commit-object.js';
 import { learnConventions, type LearnedConventions } from './conventions.js';
-import { defaultCacheDir, HistoryIndex, listRefs, type IndexedCommit } from './history-index.js';
+import { defaultCacheDir, HistoryIndex, listRefs, type IndexedCommit, type RefEntry } from './history-index.js';
 import { fixesSubjectsFor, messageRefs } from './message-refs.js';
 import { compareSubject } from '../patch/subject-match.js';
 import { compareVersions, globToRegExp, listTags, type ReleaseTag } from './release-tags.js';
@@ -36,6 +36,9 @@ const NO_SUCH_OBJECT = 'f'.repeat(40);
 /** Open the History of `repo`, building or extending its index first. */
 export async function openHistory(repo: string, opts: OpenHistoryOptions = {}): Promise<History> {
   const dir = resolvePath(repo);
+  // The refs are listed while git says where the repository is: the first refresh takes them.
+  const listing = listRefs(dir);
+  listing.catch(() => undefined);
   // One git for both questions: the check that words the error (dubious ownership...) only when it failed.
   const r = await runGit(dir, ['rev-parse', '--git-common-dir']);
   if (r.code !== 0) {
@@ -47,7 +50,7 @@ export async function openHistory(repo: string, opts: OpenHistoryOptions = {}): 
   const index = HistoryIndex.open(dir, gitDir, opts.cacheDir ?? defaultCacheDir());
   const history = new GitHistory(dir, index, opts, gitDir, identity);
   try {
-    await history.refresh();
+    await history.refresh(listing);
   } catch (e) {
     await history.close();
     throw e;
@@ -249,17 +252,22 @@ class GitHistory implements History, DiffSource {
    * `git log` of the new tips only), and take the tags afresh. One `for-each-ref`; HEAD and the
    * previous tips are asked of the long-lived cat-file, so nothing else is spawned when nothing
    * changed. Runs after any update already under way; questions asked meanwhile see either the
-   * commits before it or all of them, never half.
+   * commits before it or all of them, never half. `listed`: the refs already being listed (by
+   * openHistory, while git said where the repository is).
    */
-  refresh(): Promise<void> {
+  refresh(listed?: Promise<RefEntry[]>): Promise<void> {
     const run = this.updating.then(async () => {
       // The long-lived git processes still read the directory they started in.
       const now = await identityOf(this.gitDir).catch(() => null);
       if (now !== this.identity) throw new KreviewError(`${this.repo} is not the repository this History was opened on; open it again`);
-      const refs = await listRefs(this.repo);
+      // The refs and HEAD at once: neither answer waits for the other's git (on a first refresh the
+      // cat-file starts here), one git's start-up less on the way to the first review.
+      const heading = this.check.request('HEAD^{commit}');
+      heading.catch(() => undefined);
+      const refs = await (listed ?? listRefs(this.repo));
       this.names.clear();
       this.answers.clear();
-      const head = await this.check.request('HEAD^{commit}');
+      const head = await heading;
       const tips = new Set<string>();
       for (const r of refs) if (r.commit) tips.add(r.commit);
       if (head.status === 'found' && head.type === 'commit') tips.add(head.oid);

@@ -1,6 +1,5 @@
 // A thread from a public-inbox HTTP server (lore.kernel.org or a mirror), fetched as b4 does: the whole
 // thread of one Message-ID as `/<list>/<msgid>/t.mbox.gz`. Reads nothing but that one URL.
-import { gunzipSync } from 'node:zlib';
 import { KreviewError } from '../core/types.js';
 import { DEFAULT_LIMITS } from '../core/limits.js';
 
@@ -82,6 +81,8 @@ export async function fetchThreadMbox(ref: ThreadRef, opts: FetchOptions = {}): 
   if (res.status === 404) throw new KreviewError(`no thread <${ref.messageId}> on ${ref.baseUrl}/${ref.list}/ (404)`);
   if (!res.ok) throw new KreviewError(`cannot fetch ${url}: HTTP ${res.status}`);
   const gz = await readCapped(res, maxBytes, url);
+  // zlib loads only for a thread fetched: every review parses its inputs here, few fetch one.
+  const { gunzipSync } = await import('node:zlib');
   try {
     return gunzipSync(gz, { maxOutputLength: maxBytes });
   } catch (e) {

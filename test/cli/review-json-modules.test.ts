@@ -19,6 +19,11 @@ afterEach(() => {
 
 /** The src/ and checks/ modules a CLI run of `args` loaded (paths relative to the project). */
 function modulesLoaded(args: string[]): string[] {
+  return [...new Set(urlsLoaded(args).map((u) => /\/((?:src|checks)\/.*)\.[jt]s$/.exec(u)?.[1]).filter((m): m is string => m !== undefined))];
+}
+
+/** Every URL a CLI run of `args` resolved (Node's own modules as `node:name`). */
+function urlsLoaded(args: string[]): string[] {
   const d = mkdtempSync(join(tmpdir(), 'kreview-modules-'));
   dirs.push(d);
   const log = join(d, 'resolved.txt');
@@ -27,7 +32,7 @@ function modulesLoaded(args: string[]): string[] {
   writeFileSync(log, '');
   const r = spawnSync(process.execPath, ['--import', 'tsx', '--import', join(d, 'register.mjs'), MAIN, ...args], { encoding: 'utf8' });
   expect(r.stderr).toBe('');
-  return [...new Set(readFileSync(log, 'utf8').split('\n').map((u) => /\/((?:src|checks)\/.*)\.[jt]s$/.exec(u)?.[1]).filter((m): m is string => m !== undefined))];
+  return readFileSync(log, 'utf8').split('\n').filter(Boolean);
 }
 
 describe('kreview review --format json', () => {
@@ -39,6 +44,14 @@ describe('kreview review --format json', () => {
     expect(loaded).toContain('src/review/render-json');
     expect(loaded).toContain('checks/fixes-tag/index');
     for (const m of ['render-text', 'render-sarif', 'render-b4', 'render-rdjsonl', 'render-mail-preview']) expect(loaded).not.toContain(`src/review/${m}`);
+  });
+
+  it('loads no zlib when nothing is fetched from lore', () => {
+    const repo = new TestRepo();
+    repo.commit('one');
+    const urls = urlsLoaded(['review', '--repo', repo.dir, '--checks', 'fixes', '--format', 'json', '-o', join(repo.dir, 'out.json'), 'HEAD']);
+    expect(urls).toContain('node:child_process');
+    expect(urls).not.toContain('node:zlib');
   });
 
   it('still loads the text renderer for text', () => {

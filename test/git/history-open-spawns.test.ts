@@ -39,3 +39,43 @@ describe('opening a History', () => {
     await expect(openHistory(plain, { cacheDir: join(tmp, 'cache') })).rejects.toThrow(/is not a git repository$/);
   });
 });
+
+describe('refreshing a History', () => {
+  it('asks for the refs and for HEAD at once, not one git after the other', async () => {
+    repo.commit('second\n', { files: { 'a.c': 'int a = 2;\n' } });
+    // for-each-ref takes half a second more than it would: cat-file must have started meanwhile.
+    const { bin, path } = gitWrapper(
+      (real, dir) =>
+        `case " $* " in\n  *" for-each-ref "*) echo for-each-ref-start >> '${dir}/log'; sleep 0.5; '${real}' "$@"; s=$?; echo for-each-ref-end >> '${dir}/log'; exit $s;;\n  *" cat-file "*) echo cat-file >> '${dir}/log';;\nesac\nexec '${real}' "$@"`,
+      tmp,
+    );
+    await withPath(path, async () => {
+      const h = await openHistory(repo.dir, { cacheDir: join(tmp, 'cache-at-once') });
+      expect(await h.revParse('HEAD')).toBe(repo.head());
+      await h.close();
+    });
+    const log = readFileSync(join(bin, 'log'), 'utf8').split('\n').filter(Boolean);
+    expect(log.indexOf('for-each-ref-start')).toBeGreaterThanOrEqual(0);
+    expect(log.indexOf('cat-file')).toBeGreaterThanOrEqual(0);
+    expect(log.indexOf('cat-file')).toBeLessThan(log.indexOf('for-each-ref-end'));
+  });
+});
+
+describe('opening a History, the gits', () => {
+  it('lists the refs while git says where the repository is, not after', async () => {
+    // rev-parse takes half a second more than it would: for-each-ref must have started meanwhile.
+    const { bin, path } = gitWrapper(
+      (real, dir) =>
+        `case " $* " in\n  *" rev-parse --git-common-dir "*) echo rev-parse-start >> '${dir}/log'; sleep 0.5; '${real}' "$@"; s=$?; echo rev-parse-end >> '${dir}/log'; exit $s;;\n  *" for-each-ref "*) echo for-each-ref >> '${dir}/log';;\nesac\nexec '${real}' "$@"`,
+      tmp,
+    );
+    await withPath(path, async () => {
+      const h = await openHistory(repo.dir, { cacheDir: join(tmp, 'cache-refs-early') });
+      expect(await h.revParse('HEAD')).toBe(repo.head());
+      await h.close();
+    });
+    const log = readFileSync(join(bin, 'log'), 'utf8').split('\n').filter(Boolean);
+    expect(log.filter((l) => l === 'for-each-ref')).toHaveLength(1);
+    expect(log.indexOf('for-each-ref')).toBeLessThan(log.indexOf('rev-parse-end'));
+  });
+});
