@@ -232,10 +232,18 @@ async function reviewRange(repo: string, rev: string, oids: string[], reader: Co
   const { patches: _one, ...head } = commitSeries([first.value]);
   sink.seriesStart({ series: { ...head, total: oids.length }, patches: oids.length, commits: oids.length });
   try {
-    const all = (async function* () {
-      yield first.value;
-      for (let n = await commits.next(); !n.done; n = await commits.next()) yield n.value;
-    })();
+    // The first commit again, then the rest straight from the reader (no generator around it).
+    let head: Patch | null = first.value;
+    const all: AsyncIterable<Patch> = {
+      [Symbol.asyncIterator]: () => ({
+        next: (): Promise<IteratorResult<Patch>> => {
+          if (head === null) return commits.next();
+          const value = head;
+          head = null;
+          return Promise.resolve({ done: false, value });
+        },
+      }),
+    };
     for await (const pr of reviewCommits(all, { repo, ...opts })) sink.patch(keepQuotedHunks(pr));
   } finally {
     await commits.return?.(undefined);
