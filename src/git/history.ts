@@ -196,9 +196,19 @@ class GitHistory implements History, DiffSource {
     return r.status === 'found' && r.type === 'commit' ? r.oid : null;
   }
 
+  /**
+   * The row of a full commit id the index holds, asked without git or a promise; null otherwise
+   * (then commitOid() and indexed() decide). The questions of a range's Fixes checks name indexed
+   * commits by full id almost always: each asked the index once, not three times.
+   */
+  private knownRow(id: string): number | null {
+    return isFullOid(id) ? this.index.idOf(id) : null;
+  }
+
   async commits(oids: string[]): Promise<Map<string, CommitInfo>> {
     const out = new Map<string, CommitInfo>();
-    const full = await Promise.all(oids.map((o) => this.commitOid(o)));
+    // Full ids the index holds are their own answer (commitOid's), without a promise each.
+    const full = oids.every((o) => this.knownRow(o) !== null) ? oids : await Promise.all(oids.map((o) => this.commitOid(o)));
     const indexed = this.index.byOid(full.filter((o): o is string => o !== null));
     await Promise.all(
       oids.map(async (query, i) => {
@@ -338,6 +348,9 @@ class GitHistory implements History, DiffSource {
   }
 
   async isAncestor(ancestor: string, descendant: string): Promise<boolean> {
+    const aRow = this.knownRow(ancestor);
+    const dRow = aRow === null ? null : this.knownRow(descendant);
+    if (aRow !== null && dRow !== null) return ancestor === descendant || this.ancestry.isReachable(aRow, dRow);
     const [a, d] = await Promise.all([this.commitOid(ancestor), this.commitOid(descendant)]);
     if (!a || !d) return false;
     if (a === d) return true;
@@ -364,10 +377,14 @@ class GitHistory implements History, DiffSource {
   }
 
   async firstRelease(oid: string, base: string, pattern: string): Promise<string | null> {
-    const [target, b] = await Promise.all([this.commitOid(oid), this.commitOid(base)]);
-    if (!target || !b) return null;
-    const baseId = await this.indexed(b);
-    const targetId = this.index.idOf(target);
+    let targetId = this.knownRow(oid);
+    let baseId = targetId === null ? null : this.knownRow(base);
+    if (targetId === null || baseId === null) {
+      const [target, b] = await Promise.all([this.commitOid(oid), this.commitOid(base)]);
+      if (!target || !b) return null;
+      baseId = await this.indexed(b);
+      targetId = this.index.idOf(target);
+    }
     if (baseId === null || targetId === null || !this.ancestry.isReachable(targetId, baseId)) return null;
     // The first of all tags containing the target is also the first of those the base reaches, when
     // the base reaches it: one labelling for every base of a range, not one per base. Otherwise (a
@@ -429,9 +446,14 @@ class GitHistory implements History, DiffSource {
   }
 
   private async referrersFrom(table: 'fixes' | 'reverts' | 'upstream', oid: string, base: string): Promise<CommitInfo[]> {
-    const [target, b] = await Promise.all([this.commitOid(oid), this.commitOid(base)]);
-    if (!target || !b) return [];
-    const baseId = await this.indexed(b);
+    let target: string | null = oid;
+    let baseId = this.knownRow(oid) === null ? null : this.knownRow(base);
+    if (baseId === null) {
+      const [t, b] = await Promise.all([this.commitOid(oid), this.commitOid(base)]);
+      if (!t || !b) return [];
+      target = t;
+      baseId = await this.indexed(b);
+    }
     if (baseId === null) return [];
     const ids = new Set<number>();
     let subject: string | null | undefined;
