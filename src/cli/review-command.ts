@@ -244,7 +244,7 @@ async function reviewRange(repo: string, rev: string, oids: string[], reader: Co
         },
       }),
     };
-    for await (const pr of reviewCommits(all, { repo, ...opts })) sink.patch(keepQuotedHunks(pr));
+    for await (const pr of reviewCommits(all, { repo, ...opts, oids })) sink.patch(keepQuotedHunks(pr));
   } finally {
     await commits.return?.(undefined);
     sink.seriesEnd();

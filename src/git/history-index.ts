@@ -484,6 +484,30 @@ export class HistoryIndex {
     return m;
   }
 
+  /**
+   * The `Fixes:` references (as indexed: lowercase hex) that the given commits make, each once, in
+   * the order of the commits; at most `limit`. Commits not indexed add none.
+   */
+  fixesTargetsOf(oids: string[], limit: number): string[] {
+    const want = new Map<number, number>();
+    oids.forEach((oid, i) => {
+      const id = this.idOf(oid);
+      if (id !== null && !want.has(id)) want.set(id, i);
+    });
+    const found: [number, string][] = [];
+    for (const [id, target] of this.stmt('SELECT commit_id, target FROM fixes WHERE commit_id <= ?').raw().iterate(this.visibleMax) as Iterable<[number, string]>) {
+      const at = want.get(id);
+      if (at !== undefined) found.push([at, target]);
+    }
+    found.sort((a, b) => a[0] - b[0]);
+    const out = new Set<string>();
+    for (const [, target] of found) {
+      if (out.size >= limit) break;
+      out.add(target);
+    }
+    return [...out];
+  }
+
   /** The referring commits' row ids with the reference each wrote (a prefix of `oid`). */
   referrerTargets(table: 'fixes' | 'reverts' | 'upstream', oid: string): [number, string][] {
     // A whole-history review asks this for every tag: answered from memory, not one query each.

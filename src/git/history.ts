@@ -175,6 +175,16 @@ class GitHistory implements History, DiffSource {
     return { status: 'found', oid: r.oid, type: r.type as ObjectType };
   }
 
+  /**
+   * The ids the `Fixes:` tags of these commits name, asked of git now, in one write, without
+   * waiting: the reviews of a range then find git's answers ready (the same questions, asked
+   * earlier) instead of each waiting for a round trip with its work held in memory. At most half
+   * of the answers kept, so asking ahead never pushes out what it asked.
+   */
+  expectFixesOf(commits: string[]): void {
+    for (const id of this.index.fixesTargetsOf(commits, MAX_ANSWERS >> 1)) void this.checkOne(id).catch(() => undefined);
+  }
+
   /** Every object an ambiguous prefix names, commits first; one git process per ambiguous id (rare). */
   private async candidates(prefix: string): Promise<{ oid: string; type: ObjectType }[]> {
     if (!HEX.test(prefix)) return [];
