@@ -130,6 +130,14 @@ class GitHistory implements History, DiffSource {
     const unique = [...new Set(ids)];
     const replies = await Promise.all(unique.map((q) => this.checkOne(HEX.test(q) ? q.toLowerCase() : q)));
     const out = new Map<string, ResolvedObject>();
+    // No ambiguous answer (almost always): each answer as it is, in order, without a promise each.
+    if (!replies.some((r) => r.status === 'ambiguous')) {
+      unique.forEach((query, i) => {
+        const r = replies[i];
+        out.set(query, r.status === 'found' ? { query, status: 'found', oid: r.oid, type: r.type } : { query, status: 'missing' });
+      });
+      return out;
+    }
     await Promise.all(
       unique.map(async (query, i) => {
         const r = replies[i];
@@ -220,6 +228,11 @@ class GitHistory implements History, DiffSource {
     // Full ids the index holds are their own answer (commitOid's), without a promise each.
     const full = oids.every((o) => this.knownRow(o) !== null) ? oids : await Promise.all(oids.map((o) => this.commitOid(o)));
     const indexed = this.index.byOid(full.filter((o): o is string => o !== null));
+    // Every commit indexed (almost always): described in order, without a promise each.
+    if (full.every((oid) => oid !== null && indexed.has(oid))) {
+      oids.forEach((query, i) => out.set(query, toInfo(indexed.get(full[i]!)!)));
+      return out;
+    }
     await Promise.all(
       oids.map(async (query, i) => {
         const oid = full[i];
