@@ -486,20 +486,30 @@ export class HistoryIndex {
 
   /**
    * The `Fixes:` references (as indexed: lowercase hex) that the given commits make, each once, in
-   * the order of the commits; at most `limit`. Commits not indexed add none.
+   * the order of the commits; at most `limit`. Commits not indexed add none. Read from the table
+   * referrerTargets() keeps in memory (a range's Fixes checks load it anyway). A range of at least
+   * half the index (a whole history) is taken as all of it when that many references fit: a
+   * reference or two from outside the range costs a question, not 45,000 lookups of its ids.
    */
   fixesTargetsOf(oids: string[], limit: number): string[] {
+    const m = this.refMap('fixes');
+    const rows: [number, string][] = [...m.short];
+    for (const list of m.byPrefix.values()) for (const r of list) rows.push(r);
+    if (2 * oids.length >= this.visibleMax) {
+      const all = new Set(rows.map(([, target]) => target));
+      if (all.size <= limit) return [...all];
+    }
     const want = new Map<number, number>();
     oids.forEach((oid, i) => {
       const id = this.idOf(oid);
       if (id !== null && !want.has(id)) want.set(id, i);
     });
     const found: [number, string][] = [];
-    for (const [id, target] of this.stmt('SELECT commit_id, target FROM fixes WHERE commit_id <= ?').raw().iterate(this.visibleMax) as Iterable<[number, string]>) {
+    for (const [id, target] of rows) {
       const at = want.get(id);
       if (at !== undefined) found.push([at, target]);
     }
-    found.sort((a, b) => a[0] - b[0]);
+    found.sort((x, y) => x[0] - y[0] || (x[1] < y[1] ? -1 : x[1] > y[1] ? 1 : 0));
     const out = new Set<string>();
     for (const [, target] of found) {
       if (out.size >= limit) break;
