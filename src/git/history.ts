@@ -190,7 +190,18 @@ class GitHistory implements History, DiffSource {
    * of the answers kept, so asking ahead never pushes out what it asked.
    */
   expectFixesOf(commits: string[]): void {
-    for (const id of this.index.fixesTargetsOf(commits, MAX_ANSWERS >> 1)) void this.checkOne(id).catch(() => undefined);
+    const asked = this.index.fixesTargetsOf(commits, MAX_ANSWERS >> 1).map((id) => this.checkOne(id));
+    // The commits they name are described from the index in a few queries, not one each when reviewed.
+    void Promise.all(asked)
+      .then((answers) => {
+        const rows: number[] = [];
+        for (const a of answers) {
+          const row = a.status === 'found' && a.type === 'commit' ? this.index.idOf(a.oid) : null;
+          if (row !== null) rows.push(row);
+        }
+        this.index.describeAhead(rows);
+      })
+      .catch(() => undefined);
   }
 
   /** Every object an ambiguous prefix names, commits first; one git process per ambiguous id (rare). */
