@@ -20,6 +20,8 @@ const MAX_MEMO_IDS = 500_000;
 const BULK_AFTER = 2_000;
 /** Described commits kept. */
 const MAX_DESCRIBED = 50_000;
+/** The most commits of a range whose Fixes references are looked up one by one in SQLite (fixesTargetsOf). */
+const EXPECT_EXACT_MAX = 20_000;
 /** Rows asked per query when described ahead (SQLite takes up to 32,766 parameters). */
 const DESCRIBE_CHUNK = 500;
 /** Row ids fetched per call when rows are read in bulk. */
@@ -504,17 +506,28 @@ export class HistoryIndex {
    * The `Fixes:` references (as indexed: lowercase hex) that the given commits make, each once, in
    * the order of the commits; at most `limit`. Commits not indexed add none. Read from the table
    * referrerTargets() keeps in memory (a range's Fixes checks load it anyway). A range of at least
-   * half the index (a whole history) is taken as all of it when that many references fit: a
-   * reference or two from outside the range costs a question, not 45,000 lookups of its ids.
+   * half the index (a whole history) is taken as all of it: a reference or two from outside the
+   * range costs a question, not 45,000 lookups of its ids. Only a hint of what will be asked: none
+   * for a long range of an index whose ids are not held in memory.
    */
   fixesTargetsOf(oids: string[], limit: number): string[] {
     const m = this.refMap('fixes');
     const rows: [number, string][] = [...m.short];
     for (const list of m.byPrefix.values()) for (const r of list) rows.push(r);
     if (2 * oids.length >= this.visibleMax) {
-      const all = new Set(rows.map(([, target]) => target));
-      if (all.size <= limit) return [...all];
+      // Beyond the limit, the references of the highest rows first: an index built by one `git log`
+      // numbers the oldest commits highest, and a range is reviewed oldest first.
+      rows.sort((x, y) => y[0] - x[0]);
+      const all = new Set<string>();
+      for (const [, target] of rows) {
+        if (all.size >= limit) break;
+        all.add(target);
+      }
+      return [...all];
     }
+    // Each id of a range asked of SQLite one by one (an index too large to hold its ids in memory)
+    // would cost more than the answers save.
+    if (this.visibleMax > MAX_MEMO_IDS && oids.length > EXPECT_EXACT_MAX) return [];
     const want = new Map<number, number>();
     oids.forEach((oid, i) => {
       const id = this.idOf(oid);
