@@ -73,7 +73,8 @@ for (const repo of histories) {
   const fixes = { ...config, enable: ['fixes'] };
   const checks = await allChecks();
   const kept: PatchReview[] = [];
-  for await (const pr of reviewCommits(fromArray(patches), { repo, config: fixes, history, checks })) kept.push(pr);
+  // As the CLI reviews a listed range: the History is told the commits first (expectFixesOf).
+  for await (const pr of reviewCommits(fromArray(patches), { repo, config: fixes, history, checks, oids })) kept.push(pr);
   stage('pipeline + fixes check, first pass', n);
   for await (const pr of reviewCommits(fromArray(patches), { repo, config: fixes, history, checks })) void pr;
   stage('pipeline + fixes check, again (History warm)', n);

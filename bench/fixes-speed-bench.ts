@@ -108,20 +108,28 @@ try {
     }
     if (warm) for (const cli of [baseCli, newCli]) review(cli, repo, join(tmp, 'warm.json'), cache, extra);
     let best: { base: Run; now: Run } | null = null;
+    const all: { base: number[]; now: number[] } = { base: [], now: [] };
     for (let i = 0; i < runs; i++) {
       const base = review(baseCli, repo, join(tmp, `${name}-base.json`), cache, extra);
       const now = review(newCli, repo, join(tmp, `${name}-new.json`), cache, extra);
+      all.base.push(base.cpu);
+      all.now.push(now.cpu);
       if (!best || now.cpu < best.now.cpu) best = { base, now };
     }
     const { base, now } = best!;
     const a = verdicts(base.json);
     const b = verdicts(now.json);
     const differ = a.length !== b.length ? Math.abs(a.length - b.length) + a.filter((v, i) => b[i] !== v).length : a.filter((v, i) => b[i] !== v).length;
-    const ratio = (x: number, y: number) => (y > 0 ? `${(x / y).toFixed(1)}x` : '-');
+    const ratio = (x: number, y: number) => (y > 0 ? `${(x / y).toFixed(2)}x` : '-');
     say(`\n=== ${name} (${repo})${up ? ` with fixes.upstream ${up}` : ''}`);
     say(`  baseline: ${base.cpu.toFixed(2)} s CPU, ${base.wall.toFixed(2)} s wall`);
     say(`  this tree: ${now.cpu.toFixed(2)} s CPU, ${now.wall.toFixed(2)} s wall`);
     say(`  baseline / this tree: ${ratio(base.cpu, now.cpu)} CPU, ${ratio(base.wall, now.wall)} wall`);
+    if (runs > 1) {
+      const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[xs.length >> 1];
+      const list = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(' ');
+      say(`  every run, alternating (s CPU): baseline ${list(all.base)}; this tree ${list(all.now)}; medians ${median(all.base).toFixed(2)} / ${median(all.now).toFixed(2)} = ${ratio(median(all.base), median(all.now))}`);
+    }
     say(`  findings: ${a.length} baseline, ${b.length} this tree; ${differ === 0 ? 'the same, in the same order' : `${differ} differ`}; JSON byte for byte ${base.json === now.json ? 'identical' : 'different'}`);
     if (differ) for (const [i, v] of a.entries()) if (b[i] !== v) { say(`    first difference: baseline ${v}\n                      this tree ${b[i]}`); break; }
     say(`  load average now: ${loadavg()[0].toFixed(1)}`);

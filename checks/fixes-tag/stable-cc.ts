@@ -17,10 +17,19 @@ function stableAddress(email: string, configured: string): 'cc' | 'noautosel' | 
 
 const ADDRESS = /[^\s<>,;"#]+@[^\s<>,;"#]+/g;
 
+/** `^\s*cc\s*:` of one line, tried where a line starts: white space other than a line break. */
+const CC_AT = /[^\S\n]*cc[^\S\n]*:/iy;
+
 export function stableState(patch: Patch, configured: string): StableState {
   const found = new Set<'cc' | 'noautosel'>();
-  for (const line of patch.message.split('\n')) {
-    if (!/^\s*cc\s*:/i.test(line)) continue;
+  const message = patch.message;
+  // Line by line without splitting the whole message: only a Cc line is cut out.
+  for (let start = 0, end = 0; start <= message.length; start = end + 1) {
+    end = message.indexOf('\n', start);
+    if (end < 0) end = message.length;
+    CC_AT.lastIndex = start;
+    if (!CC_AT.test(message)) continue;
+    const line = message.slice(start, end);
     // Only the address part counts: `# 5.10+` and `[reason]` after it are comments.
     const addr = line.replace(/#.*$/, '');
     for (const m of addr.matchAll(ADDRESS)) {

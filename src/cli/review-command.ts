@@ -232,11 +232,19 @@ async function reviewRange(repo: string, rev: string, oids: string[], reader: Co
   const { patches: _one, ...head } = commitSeries([first.value]);
   sink.seriesStart({ series: { ...head, total: oids.length }, patches: oids.length, commits: oids.length });
   try {
-    const all = (async function* () {
-      yield first.value;
-      for (let n = await commits.next(); !n.done; n = await commits.next()) yield n.value;
-    })();
-    for await (const pr of reviewCommits(all, { repo, ...opts })) sink.patch(keepQuotedHunks(pr));
+    // The first commit again, then the rest straight from the reader (no generator around it).
+    let head: Patch | null = first.value;
+    const all: AsyncIterable<Patch> = {
+      [Symbol.asyncIterator]: () => ({
+        next: (): Promise<IteratorResult<Patch>> => {
+          if (head === null) return commits.next();
+          const value = head;
+          head = null;
+          return Promise.resolve({ done: false, value });
+        },
+      }),
+    };
+    for await (const pr of reviewCommits(all, { repo, ...opts, oids })) sink.patch(keepQuotedHunks(pr));
   } finally {
     await commits.return?.(undefined);
     sink.seriesEnd();
@@ -371,24 +379,29 @@ export function registerReviewCommand(program: Command): void {
     const tally = new ReviewTally();
     const out = opts.output ? openSync(opts.output, 'w') : null;
     let cleared = !progress;
-    // A report file is written in pieces of about 64 KB, not one system call per patch (45,000 on DPDK).
-    let pending: string[] = [];
-    let pendingLength = 0;
+    // A report file is written in pieces of about 64 KB, not one system call per patch (45,000 on DPDK):
+    // each text encoded as UTF-8 straight into one buffer (no joined copy of the texts, which one
+    // non-Latin-1 name made two bytes a character).
+    const piece = Buffer.allocUnsafe(1 << 17);
+    let used = 0;
     const flush = (): void => {
-      if (out === null || pending.length === 0) return;
-      writeSync(out, pending.join(''));
-      pending = [];
-      pendingLength = 0;
+      if (out === null || used === 0) return;
+      writeSync(out, piece, 0, used);
+      used = 0;
     };
     const write = (text: string): void => {
       if (!cleared) process.stderr.write('\r\x1b[K');
       cleared = true;
       // Synchronous: a stream written faster than it is read waits here instead of piling up in memory.
       if (out === null) process.stdout.write(text);
-      else {
-        pending.push(text);
-        pendingLength += text.length;
-        if (pendingLength >= 1 << 16) flush();
+      else if (3 * text.length > piece.length - used) {
+        // UTF-8 takes at most 3 bytes per UTF-16 unit: a text that might not fit goes after what is held.
+        flush();
+        if (3 * text.length > piece.length) writeSync(out, text);
+        else used += piece.write(text, used, 'utf8');
+      } else {
+        used += piece.write(text, used, 'utf8');
+        if (used >= 1 << 16) flush();
       }
     };
     try {

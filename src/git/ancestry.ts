@@ -23,7 +23,7 @@ export class Ancestry {
   private stubs: number[] = [];
   private reach = new Map<number, Uint8Array>();
   /** Per base: its single-parent chain and the set of the anchor below it (see baseReach). */
-  private chains = new Map<number, { chain: Set<number>; bits: Uint8Array }>();
+  private chains = new Map<number, { chain: number[]; bits: Uint8Array }>();
   private labels = new Map<string, Int32Array>();
 
   constructor(private readonly index: HistoryIndex) {}
@@ -129,7 +129,7 @@ export class Ancestry {
     // A base the graph does not hold (not visible yet) is never walked, so no empty set is cached for it.
     if (baseId <= 0 || baseId > this.loadedMax) return false;
     const { chain, bits } = this.baseReach(baseId);
-    return chain.has(id) || (id < bits.length * 8 && (bits[id >> 3] & (1 << (id & 7))) !== 0);
+    return (id < bits.length * 8 && (bits[id >> 3] & (1 << (id & 7))) !== 0) || chain.includes(id);
   }
 
   /**
@@ -139,11 +139,12 @@ export class Ancestry {
    * stops at a merge, a root, a commit whose set is cached, or after CHAIN_STEPS commits (the
    * base's own set is made then, for the bases after it to stop at).
    */
-  private baseReach(baseId: number): { chain: Set<number>; bits: Uint8Array } {
+  private baseReach(baseId: number): { chain: number[]; bits: Uint8Array } {
     const hit = this.chains.get(baseId);
     if (hit) return hit;
     const { offsets, parents } = this;
-    let chain = new Set<number>();
+    // At most CHAIN_STEPS ids, looked through in order: an array costs less to make and keep than a set.
+    let chain: number[] = [];
     let x = baseId;
     let bits: Uint8Array | undefined;
     for (;;) {
@@ -155,13 +156,13 @@ export class Ancestry {
         bits = this.reachable(x);
         break;
       }
-      if (chain.size >= CHAIN_STEPS) {
+      if (chain.length >= CHAIN_STEPS) {
         // A long stretch: the base gets its own set, for the bases after it to stop at.
-        chain = new Set();
+        chain = [];
         bits = this.reachable(baseId);
         break;
       }
-      chain.add(x);
+      chain.push(x);
       x = parents[offsets[x]];
     }
     const entry = { chain, bits };

@@ -22,6 +22,10 @@ const BULK_AFTER = 2_000;
 const MAX_DESCRIBED = 50_000;
 /** referrerTargets questions asked of SQLite, at most, before a reference table is read into memory. */
 const REF_QUESTIONS = 256;
+/** The most commits of a range whose Fixes references are looked up one by one in SQLite (fixesTargetsOf). */
+const EXPECT_EXACT_MAX = 20_000;
+/** Rows asked per query when described ahead (SQLite takes up to 32,766 parameters). */
+const DESCRIBE_CHUNK = 500;
 /** Row ids fetched per call when rows are read in bulk. */
 const ROW_CHUNK = 20_000;
 /** How long a write waits for another process's (an index update). */
@@ -356,6 +360,20 @@ export class HistoryIndex {
     return c;
   }
 
+  /**
+   * Rows described ahead, a few hundred per query, that byId() would otherwise read one at a time
+   * (the commits a range's tags name); as many as fit in half of MAX_DESCRIBED.
+   */
+  describeAhead(ids: number[]): void {
+    const todo = [...new Set(ids)].filter((id) => id > 0 && id <= this.visibleMax && !this.described.has(id));
+    if (todo.length === 0 || this.described.size + todo.length > MAX_DESCRIBED >> 1) return;
+    for (let i = 0; i < todo.length; i += DESCRIBE_CHUNK) {
+      const chunk = todo.slice(i, i + DESCRIBE_CHUNK);
+      const rows = this.stmt(`SELECT * FROM commits WHERE id IN (${chunk.map(() => '?').join(',')})`).all(...chunk) as Row[];
+      for (const row of rows) if (row.subject !== null) this.described.set(row.id, this.toCommit(row));
+    }
+  }
+
   /** Row ids of indexed commits; a commit's id never changes once it is visible. */
   private ids = new Map<string, number>();
   /** Commit ids by row id, for the rows loaded in bulk (see loadIds). */
@@ -495,6 +513,55 @@ export class HistoryIndex {
 
   /** referrerTargets questions per table answered by SQLite since the visible rows last changed. */
   private refQuestions = new Map<string, { max: number; asked: number; limit: number }>();
+  /**
+   * The `Fixes:` references (as indexed: lowercase hex) that the given commits make, each once, in
+   * the order of the commits; at most `limit`. Commits not indexed add none. Read from the table
+   * referrerTargets() keeps in memory (a range's Fixes checks load it anyway). A range of at least
+   * half the index (a whole history) is taken as all of it: a reference or two from outside the
+   * range costs a question, not 45,000 lookups of its ids. Only a hint of what will be asked: none
+   * for a long range of an index whose ids are not held in memory.
+   */
+  fixesTargetsOf(oids: string[], limit: number): string[] {
+    // A short range of a long history (a one-commit review) is not worth reading the table into
+    // memory for (45 ms on DPDK): its few questions go to git as its checks ask them, and
+    // referrerTargets() asks SQLite for the first few (REF_QUESTIONS).
+    const whole = 2 * oids.length >= this.visibleMax;
+    if (!whole && oids.length < REF_QUESTIONS && this.refMaps.get('fixes')?.max !== this.visibleMax) return [];
+    const m = this.refMap('fixes');
+    const rows: [number, string][] = [...m.short];
+    for (const list of m.byPrefix.values()) for (const r of list) rows.push(r);
+    if (whole) {
+      // Beyond the limit, the references of the highest rows first: an index built by one `git log`
+      // numbers the oldest commits highest, and a range is reviewed oldest first.
+      rows.sort((x, y) => y[0] - x[0]);
+      const all = new Set<string>();
+      for (const [, target] of rows) {
+        if (all.size >= limit) break;
+        all.add(target);
+      }
+      return [...all];
+    }
+    // Each id of a range asked of SQLite one by one (an index too large to hold its ids in memory)
+    // would cost more than the answers save.
+    if (this.visibleMax > MAX_MEMO_IDS && oids.length > EXPECT_EXACT_MAX) return [];
+    const want = new Map<number, number>();
+    oids.forEach((oid, i) => {
+      const id = this.idOf(oid);
+      if (id !== null && !want.has(id)) want.set(id, i);
+    });
+    const found: [number, string][] = [];
+    for (const [id, target] of rows) {
+      const at = want.get(id);
+      if (at !== undefined) found.push([at, target]);
+    }
+    found.sort((x, y) => x[0] - y[0] || (x[1] < y[1] ? -1 : x[1] > y[1] ? 1 : 0));
+    const out = new Set<string>();
+    for (const [, target] of found) {
+      if (out.size >= limit) break;
+      out.add(target);
+    }
+    return [...out];
+  }
 
   /** The referring commits' row ids with the reference each wrote (a prefix of `oid`). */
   referrerTargets(table: 'fixes' | 'reverts' | 'upstream', oid: string): [number, string][] {

@@ -34,6 +34,11 @@ export interface HistoryImport {
 
 export interface History {
   readonly repo: string;
+  /**
+   * A hint before reviewing these commits: ask git now about the ids their `Fixes:` tags name, so
+   * that resolve() finds the answers ready. Changes no answer.
+   */
+  expectFixesOf?(commits: string[]): void;
   /** Resolve many ids at once (`cat-file --batch-check`), reporting ambiguity with candidates. */
   resolve(ids: string[]): Promise<Map<string, ResolvedObject>>;
   /** Subjects, parents, authors of many commits at once. Unknown ids are absent from the map. */

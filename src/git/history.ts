@@ -133,6 +133,14 @@ class GitHistory implements History, DiffSource {
     const unique = [...new Set(ids)];
     const replies = await Promise.all(unique.map((q) => this.checkOne(HEX.test(q) ? q.toLowerCase() : q)));
     const out = new Map<string, ResolvedObject>();
+    // No ambiguous answer (almost always): each answer as it is, in order, without a promise each.
+    if (!replies.some((r) => r.status === 'ambiguous')) {
+      unique.forEach((query, i) => {
+        const r = replies[i];
+        out.set(query, r.status === 'found' ? { query, status: 'found', oid: r.oid, type: r.type } : { query, status: 'missing' });
+      });
+      return out;
+    }
     await Promise.all(
       unique.map(async (query, i) => {
         const r = replies[i];
@@ -178,6 +186,27 @@ class GitHistory implements History, DiffSource {
     return { status: 'found', oid: r.oid, type: r.type as ObjectType };
   }
 
+  /**
+   * The ids the `Fixes:` tags of these commits name, asked of git now, in one write, without
+   * waiting: the reviews of a range then find git's answers ready (the same questions, asked
+   * earlier) instead of each waiting for a round trip with its work held in memory. At most half
+   * of the answers kept, so asking ahead never pushes out what it asked.
+   */
+  expectFixesOf(commits: string[]): void {
+    const asked = this.index.fixesTargetsOf(commits, MAX_ANSWERS >> 1).map((id) => this.checkOne(id));
+    // The commits they name are described from the index in a few queries, not one each when reviewed.
+    void Promise.all(asked)
+      .then((answers) => {
+        const rows: number[] = [];
+        for (const a of answers) {
+          const row = a.status === 'found' && a.type === 'commit' ? this.index.idOf(a.oid) : null;
+          if (row !== null) rows.push(row);
+        }
+        this.index.describeAhead(rows);
+      })
+      .catch(() => undefined);
+  }
+
   /** Every object an ambiguous prefix names, commits first; one git process per ambiguous id (rare). */
   private async candidates(prefix: string): Promise<{ oid: string; type: ObjectType }[]> {
     if (!HEX.test(prefix)) return [];
@@ -199,10 +228,25 @@ class GitHistory implements History, DiffSource {
     return r.status === 'found' && r.type === 'commit' ? r.oid : null;
   }
 
+  /**
+   * The row of a full commit id the index holds, asked without git or a promise; null otherwise
+   * (then commitOid() and indexed() decide). The questions of a range's Fixes checks name indexed
+   * commits by full id almost always: each asked the index once, not three times.
+   */
+  private knownRow(id: string): number | null {
+    return isFullOid(id) ? this.index.idOf(id) : null;
+  }
+
   async commits(oids: string[]): Promise<Map<string, CommitInfo>> {
     const out = new Map<string, CommitInfo>();
-    const full = await Promise.all(oids.map((o) => this.commitOid(o)));
+    // Full ids the index holds are their own answer (commitOid's), without a promise each.
+    const full = oids.every((o) => this.knownRow(o) !== null) ? oids : await Promise.all(oids.map((o) => this.commitOid(o)));
     const indexed = this.index.byOid(full.filter((o): o is string => o !== null));
+    // Every commit indexed (almost always): described in order, without a promise each.
+    if (full.every((oid) => oid !== null && indexed.has(oid))) {
+      oids.forEach((query, i) => out.set(query, toInfo(indexed.get(full[i]!)!)));
+      return out;
+    }
     await Promise.all(
       oids.map(async (query, i) => {
         const oid = full[i];
@@ -346,6 +390,9 @@ class GitHistory implements History, DiffSource {
   }
 
   async isAncestor(ancestor: string, descendant: string): Promise<boolean> {
+    const aRow = this.knownRow(ancestor);
+    const dRow = aRow === null ? null : this.knownRow(descendant);
+    if (aRow !== null && dRow !== null) return ancestor === descendant || this.ancestry.isReachable(aRow, dRow);
     const [a, d] = await Promise.all([this.commitOid(ancestor), this.commitOid(descendant)]);
     if (!a || !d) return false;
     if (a === d) return true;
@@ -372,10 +419,14 @@ class GitHistory implements History, DiffSource {
   }
 
   async firstRelease(oid: string, base: string, pattern: string): Promise<string | null> {
-    const [target, b] = await Promise.all([this.commitOid(oid), this.commitOid(base)]);
-    if (!target || !b) return null;
-    const baseId = await this.indexed(b);
-    const targetId = this.index.idOf(target);
+    let targetId = this.knownRow(oid);
+    let baseId = targetId === null ? null : this.knownRow(base);
+    if (targetId === null || baseId === null) {
+      const [target, b] = await Promise.all([this.commitOid(oid), this.commitOid(base)]);
+      if (!target || !b) return null;
+      baseId = await this.indexed(b);
+      targetId = this.index.idOf(target);
+    }
     if (baseId === null || targetId === null || !this.ancestry.isReachable(targetId, baseId)) return null;
     // The first of all tags containing the target is also the first of those the base reaches, when
     // the base reaches it: one labelling for every base of a range, not one per base. Otherwise (a
@@ -437,9 +488,14 @@ class GitHistory implements History, DiffSource {
   }
 
   private async referrersFrom(table: 'fixes' | 'reverts' | 'upstream', oid: string, base: string): Promise<CommitInfo[]> {
-    const [target, b] = await Promise.all([this.commitOid(oid), this.commitOid(base)]);
-    if (!target || !b) return [];
-    const baseId = await this.indexed(b);
+    let target: string | null = oid;
+    let baseId = this.knownRow(oid) === null ? null : this.knownRow(base);
+    if (baseId === null) {
+      const [t, b] = await Promise.all([this.commitOid(oid), this.commitOid(base)]);
+      if (!t || !b) return [];
+      target = t;
+      baseId = await this.indexed(b);
+    }
     if (baseId === null) return [];
     const ids = new Set<number>();
     let subject: string | null | undefined;

@@ -231,6 +231,9 @@ function commitWorkspace(patch: Patch, history: History, base: BaseInfo, notes: 
     return text === null ? null : { path, text, complete: true };
   };
   const getFiles = () => (files ??= loadFiles());
+  // Made when a check first reads the base: most commits of a range are never read that way.
+  let readers: ReturnType<typeof baseReaders> | undefined;
+  const base$ = () => (readers ??= baseReaders(history, base, undefined));
   return {
     repo: history.repo,
     base,
@@ -246,7 +249,10 @@ function commitWorkspace(patch: Patch, history: History, base: BaseInfo, notes: 
       const f = findFile(await getFiles(), path);
       return f ? image(parent, f.oldPath, f.oldBlob) : null;
     },
-    ...baseReaders(history, base, undefined),
+    readBaseFile: (path) => base$().readBaseFile(path),
+    listBaseFiles: (dir) => base$().listBaseFiles(dir),
+    baseFileIds: (dir) => base$().baseFileIds!(dir),
+    baseFileId: (path) => base$().baseFileId!(path),
   };
 }
 

@@ -18,6 +18,10 @@ export interface CommitArgs {
 
 /** A commit's subject is its first paragraph joined into one line, the way `%s` prints it. */
 function commitSubject(message: string): string {
+  // Most messages: a subject line, then a blank line or nothing. No leading white space means no
+  // leading blank line to drop; a first paragraph of one line is that line, trimmed.
+  const nl = message.indexOf('\n');
+  if (message.length > 0 && !/\s/.test(message[0]) && (nl < 0 || message.charCodeAt(nl + 1) === 10)) return (nl < 0 ? message : message.slice(0, nl)).trim();
   const text = message.replace(/^\s*\n/, '');
   // The text before the first blank line, found without splitting the whole message.
   const blank = /\n[ \t]*\n/.exec(text);
@@ -37,7 +41,8 @@ export function patchFromCommit(args: CommitArgs): Patch {
   const message = raw.trimEnd();
   const subject = commitSubject(message);
   const diff = args.diffText === undefined ? { files: [], warnings: [] } : parseDiff(args.diffText);
-  const date = typeof args.date === 'number' ? new Date(args.date * 1000).toISOString() : args.date;
+  const given = args.date;
+  let date: string | null | undefined = typeof given === 'number' ? undefined : given;
   let trailers: Patch['trailers'] | undefined;
   return {
     id: args.oid,
@@ -46,7 +51,11 @@ export function patchFromCommit(args: CommitArgs): Patch {
     subject,
     prefix: commitPrefix(subject),
     author: args.author,
-    date,
+    // Written out when first read: a whole-history review reads no commit's date.
+    get date() {
+      if (date === undefined) date = new Date((given as number) * 1000).toISOString();
+      return date;
+    },
     message,
     // Parsed when first read: a whole-history review reads the trailers of almost no commit.
     get trailers() {

@@ -118,10 +118,13 @@ export async function reviewSeries(series: Series, opts: ReviewOptions): Promise
 /**
  * The commits of a range reviewed as they are read, COMMITS_IN_FLIGHT at a time, handed back one
  * by one in their order: the caller writes each out while later ones are in review, and nothing of
- * a commit is kept here once it is handed back.
+ * a commit is kept here once it is handed back. `oids`, the commits' ids when the caller knows them
+ * (a listed range), lets the History ask git ahead about what their tags name.
  */
-export async function* reviewCommits(commits: AsyncIterable<Patch>, opts: ReviewOptions & { history: History | null }): AsyncGenerator<PatchReview> {
+export async function* reviewCommits(commits: AsyncIterable<Patch>, opts: ReviewOptions & { history: History | null; oids?: string[] }): AsyncGenerator<PatchReview> {
   const checks = await activeChecks(opts.checks, opts.config);
+  // The ids the range's Fixes: tags name are asked of git at once, before the first review needs one.
+  if (opts.oids && checks.some((c) => c.id === 'fixes')) opts.history?.expectFixesOf?.(opts.oids);
   const source = commits[Symbol.asyncIterator]();
   const limit = checks.every((c) => c.id === 'fixes') ? MESSAGE_ONLY_IN_FLIGHT : COMMITS_IN_FLIGHT;
   const inFlight: Promise<PatchReview>[] = [];

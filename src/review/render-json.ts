@@ -117,6 +117,14 @@ function nested(value: unknown, depth: number): string {
   return text.slice(open, text.length - close);
 }
 
+/** What JSON.stringify writes other than itself in a string: quote, backslash, control characters, and surrogates (a lone one is escaped). */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** JSON.stringify(s) for a string: most texts of a report need no escape, and are quoted without a copy. */
+function quoted(s: string): string {
+  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : '"' + s + '"';
+}
+
 /** A newline and the indentation JSON.stringify(_, null, 2) gives a line `depth` levels deep. */
 const INDENT = Array.from({ length: 12 }, (_, d) => '\n' + ' '.repeat(2 * d));
 
@@ -130,7 +138,7 @@ function stringsAt(list: unknown[], depth: number): string {
   if (list.length === 0) return '[]';
   if (!list.every((v) => typeof v === 'string')) return nested(list, depth);
   let out = '[';
-  for (let i = 0; i < list.length; i++) out += (i ? ',' : '') + INDENT[depth + 1] + JSON.stringify(list[i]);
+  for (let i = 0; i < list.length; i++) out += (i ? ',' : '') + INDENT[depth + 1] + quoted(list[i] as string);
   return out + INDENT[depth] + ']';
 }
 
@@ -141,7 +149,10 @@ function flatAt(obj: object, keys: readonly string[], depth: number): string {
   const values = obj as Record<string, unknown>;
   if (own.length !== keys.length || own.some((k, i) => k !== keys[i] || !scalar(values[k]))) return nested(obj, depth);
   let out = '{';
-  for (let i = 0; i < keys.length; i++) out += (i ? ',' : '') + INDENT[depth + 1] + JSON.stringify(keys[i]) + ': ' + JSON.stringify(values[keys[i]]);
+  for (let i = 0; i < keys.length; i++) {
+    const v = values[keys[i]];
+    out += (i ? ',' : '') + INDENT[depth + 1] + quoted(keys[i]) + ': ' + (typeof v === 'string' ? quoted(v) : JSON.stringify(v));
+  }
   return out + INDENT[depth] + '}';
 }
 
@@ -172,7 +183,7 @@ function patchAt4(p: JsonPatch): string {
     findings += at + ']';
   }
   return (
-    `{${at}"id": ${JSON.stringify(p.id)},${at}"kind": ${JSON.stringify(p.kind)},${at}"source": ${JSON.stringify(p.source)},${at}"subject": ${JSON.stringify(p.subject)},` +
+    `{${at}"id": ${quoted(p.id)},${at}"kind": ${quoted(p.kind)},${at}"source": ${quoted(p.source)},${at}"subject": ${quoted(p.subject)},` +
     `${at}"author": ${flatAt(p.author, AUTHOR_KEYS, 5)},${at}"base": ${flatAt(p.base, BASE_KEYS, 5)},${at}"applied": ${JSON.stringify(p.applied)},` +
     `${at}"notes": ${stringsAt(p.notes, 5)},${at}"errors": ${stringsAt(p.errors, 5)},${at}"warnings": ${stringsAt(p.warnings, 5)},${at}"findings": ${findings}${INDENT[4]}}`
   );

@@ -25,17 +25,45 @@ export async function listRange(repo: string, revs: string[], opts: { checked?: 
 /**
  * Those commits as Patches, in their order; `label` names the range in each patch's source. One
  * cat-file reads them all, ahead of the caller by a bounded number (src/git/commit-stream.ts);
- * `started` is that reader begun earlier (git reads while the caller opens the History).
+ * `started` is that reader begun earlier (git reads while the caller opens the History). The reader
+ * is stopped after the last commit, at one that cannot be read (next() throws; those before it were
+ * handed on), or when the caller stops early (return()). An iterator written out rather than an
+ * async generator: one promise a commit instead of a generator's several (45,000 on DPDK).
  */
-export async function* readCommits(repo: string, oids: string[], label: string, started?: CommitStream): AsyncIterable<Patch> {
-  if (oids.length === 0) return;
-  const commits = started ?? new CommitStream(repo, oids, label);
-  try {
-    // The commits before an unreadable one are handed on; the range ends there (next() throws).
-    for (let c = await commits.next(); c; c = await commits.next()) {
-      yield patchFromCommit({ oid: c.oid, parents: c.parents, author: c.author, date: c.adate, rawMessage: c.message, source: `${label}@${c.oid.slice(0, 12)}` });
-    }
-  } finally {
-    commits.close();
-  }
+export function readCommits(repo: string, oids: string[], label: string, started?: CommitStream): AsyncIterable<Patch> {
+  return {
+    [Symbol.asyncIterator](): AsyncIterator<Patch> {
+      const end: IteratorResult<Patch> = { done: true, value: undefined };
+      if (oids.length === 0) return { next: async () => end, return: async () => end };
+      let commits: CommitStream | null = null;
+      let finished = false;
+      const finish = (): void => {
+        if (!finished) commits?.close();
+        finished = true;
+      };
+      return {
+        async next(): Promise<IteratorResult<Patch>> {
+          if (finished) return end;
+          commits ??= started ?? new CommitStream(repo, oids, label);
+          let c;
+          try {
+            c = await commits.next();
+          } catch (e) {
+            finish();
+            throw e;
+          }
+          if (!c) {
+            finish();
+            return end;
+          }
+          return { done: false, value: patchFromCommit({ oid: c.oid, parents: c.parents, author: c.author, date: c.adate, rawMessage: c.message, source: `${label}@${c.oid.slice(0, 12)}` }) };
+        },
+        async return(): Promise<IteratorResult<Patch>> {
+          // Before the first next() nothing was begun here (a reader the caller began stays the caller's to stop).
+          finish();
+          return end;
+        },
+      };
+    },
+  };
 }

@@ -42,6 +42,12 @@ describe('the streamed JSON report, patch by patch', () => {
         warnings: ['hunk counts differ'],
       },
       { ...makeReview(commit(5), []).patches[0], base: { commit: null, source: 'none', label: 'root commit (no parent)' } },
+      // Texts JSON.stringify escapes or leaves as they are: a lone surrogate, a pair, U+2028, DEL.
+      {
+        ...makeReview(commit(6, { subject: 'lone \ud800 and \udfff, pair \ud83d\ude00, line\u2028sep, del\u007f', author: { name: 'A "B" \\ C', email: 'x\ny@example.org' } }), []).patches[0],
+        notes: ['\ud83d alone', 'plain'],
+        base: { commit: null, source: 'none', label: 'tab\tlabel' },
+      },
     ];
     const reviews = [range(prs), makeReview(makePatch(), [makeFinding()])];
     expect(streamed(reviews, ['x: no such file'])).toBe(renderJson(reviews, ['x: no such file'], '9.9.9'));
