@@ -190,6 +190,12 @@ export function streamGit(
       if (failure) return;
       failure = e;
       child.kill('SIGKILL');
+      // Answered now, not when the pipes close: a program git started (a hook-less helper, a
+      // transport, a wrapper's child) holds them open past git's own death, as long as it runs.
+      clearTimeout(timer);
+      child.stdout.destroy();
+      child.stderr.destroy();
+      reject(e);
     };
     const timer = setTimeout(() => fail(new KreviewError(`${what} took longer than ${timeoutMs} ms and was stopped`)), timeoutMs);
     child.stdout.on('data', (b: Buffer) => {
@@ -208,8 +214,7 @@ export function streamGit(
     child.stdin.on('error', () => undefined);
     child.on('close', (code) => {
       clearTimeout(timer);
-      if (failure) reject(failure);
-      else resolve({ stderr: Buffer.concat(err).toString('utf8'), code: code ?? -1 });
+      if (!failure) resolve({ stderr: Buffer.concat(err).toString('utf8'), code: code ?? -1 });
     });
     if (opts.input !== undefined) child.stdin.end(opts.input);
     else child.stdin.end();
