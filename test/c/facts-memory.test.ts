@@ -9,6 +9,7 @@ import { ByteLru } from '../../src/core/byte-lru.js';
 import { cacheShare } from '../../src/core/cache-shares.js';
 import { DEFAULT_LIMITS } from '../../src/core/limits.js';
 import type { FileFacts } from '../../src/c/facts.js';
+import { heldHeap } from '../helpers/collect.js';
 import { clearFactsMemory, factsFor, factsForBlob, setFactsMemoryBudget, summaryIndexFor, type Tagger } from '../../src/c/summaries.js';
 
 /** The cacheBytes whose facts share (src/core/cache-shares.ts) is `bytes`: the tests below size the facts cache itself. */
@@ -137,5 +138,24 @@ describe('facts kept in memory', () => {
     const again = await all();
     expect(reads).toBe(20);
     expect(again.every((f, i) => f === first[i])).toBe(true);
+  });
+
+  it('do not keep the text they were parsed from alive (names cut from it are V8 slices)', () => {
+    // Fails on the old code: the facts' callee, argument and parameter names were slices of the
+    // parsed text, so facts kept in memory (and a directory's facts in flight) held whole files.
+    const big = 16 << 20;
+    const before = heldHeap();
+    // Built here and never kept: a file whose one function calls helpers with long names, then 16 MB of comment.
+    const text = (): string =>
+      `int a_function_with_a_long_name(struct page *page_with_long_name)\n{\n\tlock_page_with_a_long_name(page_with_long_name);\n\treturn another_helper_of_length(page_with_long_name);\n}\n/*${Buffer.alloc(big, 0x20).toString('latin1')}*/\n`;
+    const facts = factsFor('big.c', text(), model, 'salt', null);
+    expect(facts.functions[0].calls.map((c) => c.callee)).toEqual(['lock_page_with_a_long_name', 'another_helper_of_length']);
+    // Other files parsed after it: the last parses and the last text per path no longer hold it.
+    for (let i = 0; i < 6; i++) factsFor(`other${i}.c`, source(i), model, 'salt', null);
+    expect(factsFor('big.c', text(), model, 'salt', null)).toBe(facts);
+    for (let i = 0; i < 6; i++) factsFor(`other${i}.c`, source(i + 10), model, 'salt', null);
+    // V8 keeps the subject of the last regular-expression match (RegExp.lastMatch): a match of our own.
+    expect(/b/.exec('abc')?.index).toBe(1);
+    expect(heldHeap() - before).toBeLessThan(big / 4);
   });
 });
