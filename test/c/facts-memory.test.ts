@@ -158,4 +158,24 @@ describe('facts kept in memory', () => {
     expect(/b/.exec('abc')?.index).toBe(1);
     expect(heldHeap() - before).toBeLessThan(big / 4);
   });
+
+  it("of a directory's shared callers are not kept past the budget once another directory is summarised", async () => {
+    // Fails on the old code: the callers of the last four directories' own files were kept by count,
+    // with those files' facts, whatever the budget (an fs/-wide series: 24 MB past the review in flight).
+    setFactsMemoryBudget(forFacts(1));
+    const tagger: Tagger = () => [];
+    const dir = (d: string): FileFacts[] => Array.from({ length: 3 }, (_, i) => factsFor(`${d}/f${i}.c`, source(i + (d === 'a' ? 0 : 50)), model, 'salt', null));
+    const first = (() => {
+      const a = dir('a');
+      summaryIndexFor(a, tagger, 3, null, a.length);
+      return new WeakRef(a[0]);
+    })();
+    const b = dir('b');
+    summaryIndexFor(b, tagger, 3, null, b.length);
+    // A WeakRef met in this job keeps its target to the end of the job.
+    await new Promise((r) => setImmediate(r));
+    heldHeap();
+    expect(first.deref()).toBeUndefined();
+    expect(b).toHaveLength(3);
+  });
 });
