@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { ByteLru } from '../core/byte-lru.js';
 import { cacheShare } from '../core/cache-shares.js';
 import { DEFAULT_LIMITS } from '../core/limits.js';
-import { collectFacts, type CallFact, type FileFacts, type FunctionFacts } from './facts.js';
+import { collectFacts, shareFacts, type CallFact, type FileFacts, type FunctionFacts } from './facts.js';
 import type { LockModel, PrimitiveSpec } from './lock-model.js';
 
 /** Tags (rule ids) of one direct call, given where it is and which caller locks were dropped first. */
@@ -126,7 +126,7 @@ function keyedFacts(path: string, text: string, model: LockModel, salt: string, 
   // whole text alive, and a directory's facts held its texts too (REAL io-uring with the 6.1 tree:
   // 20 MB of fs/ texts under 63 MB of facts in flight, and the same under the facts cache, which
   // counts only their JSON).
-  const facts = JSON.parse(json) as FileFacts;
+  const facts = shareFacts(JSON.parse(json) as FileFacts);
   remember(key, facts, json.length * HEAP_PER_JSON_BYTE);
   if (cacheDir) writeAtomically(join(cacheDir, 'lock-facts', id.slice(0, 2), `${id}.json`), json);
   return { facts, key };
@@ -136,7 +136,7 @@ function keyedFacts(path: string, text: string, model: LockModel, salt: string, 
 function cached(id: string, path: string, cacheDir: string): FileFacts | undefined {
   try {
     const json = readFileSync(join(cacheDir, 'lock-facts', id.slice(0, 2), `${id}.json`), 'utf8');
-    const facts = { ...(JSON.parse(json) as FileFacts), path };
+    const facts = shareFacts({ ...(JSON.parse(json) as FileFacts), path });
     remember(`${id}\0${path}`, facts, json.length * HEAP_PER_JSON_BYTE);
     return facts;
   } catch {

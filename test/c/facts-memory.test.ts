@@ -178,4 +178,17 @@ describe('facts kept in memory', () => {
     expect(first.deref()).toBeUndefined();
     expect(b).toHaveLength(3);
   });
+
+  it('share their repeated names and empty lists: a directory of facts in flight costs less heap per call', () => {
+    // Fails on the old code (about 380 bytes per call here, against about 270): every callee and
+    // argument was a string of its own and every empty `dropped` a list of its own.
+    const file = (i: number): string =>
+      Array.from({ length: 20 }, (_, k) => `static int fn_${i}_${k}(struct inode *inode_of_file)\n{\n${Array.from({ length: 10 }, (_, j) => `\tmark_inode_dirty_sync(inode_of_file, ${j});\n`).join('')}\treturn 0;\n}\n`).join('\n');
+    const before = heldHeap();
+    const kept = Array.from({ length: 100 }, (_, i) => factsFor(`d/f${i}.c`, file(i), model, 'salt', null));
+    const perCall = (heldHeap() - before) / (100 * 20 * 10);
+    expect(kept[99].functions[19].calls).toHaveLength(10);
+    expect(kept[0].functions[0].calls[0]).toEqual({ callee: 'mark_inode_dirty_sync', args: ['inode_of_file', '0'], line: 3, dropped: [] });
+    expect(perCall).toBeLessThan(325);
+  });
 });
