@@ -169,3 +169,42 @@ export function collectFacts(path: string, text: string, model: LockModel): File
   }
   return { path, functions };
 }
+
+/** The one empty list that facts read back from JSON share (never written to: facts are read only). */
+const NONE: never[] = Object.freeze([]) as unknown as never[];
+/** Names already met in facts, each kept once: bounded, emptied past this many. */
+const MAX_NAMES = 100_000;
+const names = new Map<string, string>();
+
+function named(s: string): string {
+  const kept = names.get(s);
+  if (kept !== undefined) return kept;
+  if (names.size >= MAX_NAMES) names.clear();
+  names.set(s, s);
+  return s;
+}
+
+const listOf = (a: string[]): string[] => (a.length ? a.map(named) : NONE);
+
+/**
+ * Facts read back from their JSON (the disk cache, or just collected), made to share what repeats:
+ * JSON.parse makes a string for every callee and argument and a list for every empty `dropped`,
+ * and a summary index holds the facts of up to 2,000 files while a patch is reviewed (REAL
+ * io-uring with the 6.1 tree, an fs/-wide series: 69,000 functions, 1.6 million lists). The
+ * names are kept once (the same callee in every file of a directory) and empty lists are one
+ * frozen list. Changes `facts` in place and returns it.
+ */
+export function shareFacts(facts: FileFacts): FileFacts {
+  for (const fn of facts.functions) {
+    fn.name = named(fn.name);
+    for (const c of fn.calls) {
+      c.callee = named(c.callee);
+      c.args = listOf(c.args);
+      c.dropped = listOf(c.dropped);
+      if (c.holding) c.holding = listOf(c.holding);
+    }
+    if (fn.edges.length === 0) fn.edges = NONE;
+    if (fn.params) fn.params = listOf(fn.params);
+  }
+  return facts;
+}

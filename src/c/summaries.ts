@@ -9,7 +9,7 @@ import { writeCacheFile } from '../core/cache-file.js';
 import { ByteLru } from '../core/byte-lru.js';
 import { cacheShare } from '../core/cache-shares.js';
 import { DEFAULT_LIMITS } from '../core/limits.js';
-import { collectFacts, type CallFact, type FileFacts, type FunctionFacts } from './facts.js';
+import { collectFacts, shareFacts, type CallFact, type FileFacts, type FunctionFacts } from './facts.js';
 import type { LockModel, PrimitiveSpec } from './lock-model.js';
 
 /** Tags (rule ids) of one direct call, given where it is and which caller locks were dropped first. */
@@ -96,6 +96,7 @@ const HEAP_PER_JSON_BYTE = 3;
 export function setFactsMemoryBudget(cacheBytes: number): void {
   memory.resize(cacheShare('facts', cacheBytes));
   indexes.resize(cacheShare('summaryIndexes', cacheBytes));
+  sharedCallers.resize(cacheShare('summaryIndexes', cacheBytes));
   lastId.resize(cacheShare('textsByPath', cacheBytes));
   blobKeys.resize(cacheShare('blobKeys', cacheBytes));
 }
@@ -119,8 +120,13 @@ function keyedFacts(path: string, text: string, model: LockModel, salt: string, 
   const key = `${id}\0${path}`;
   const hit = recall(key) ?? (cacheDir ? cached(id, path, cacheDir) : undefined);
   if (hit) return { facts: hit, key };
-  const facts = collectFacts(path, text, model);
-  const json = JSON.stringify(facts);
+  const json = JSON.stringify(collectFacts(path, text, model));
+  // Kept as read back from their JSON, as facts from the disk cache are: the names and arguments
+  // the walk cut from the text are V8 slices (from 13 characters on) that each keep the file's
+  // whole text alive, and a directory's facts held its texts too (REAL io-uring with the 6.1 tree:
+  // 20 MB of fs/ texts under 63 MB of facts in flight, and the same under the facts cache, which
+  // counts only their JSON).
+  const facts = shareFacts(JSON.parse(json) as FileFacts);
   remember(key, facts, json.length * HEAP_PER_JSON_BYTE);
   if (cacheDir) writeCacheFile(join(cacheDir, 'lock-facts', id.slice(0, 2), `${id}.json`), json);
   return { facts, key };
@@ -130,7 +136,7 @@ function keyedFacts(path: string, text: string, model: LockModel, salt: string, 
 function cached(id: string, path: string, cacheDir: string): FileFacts | undefined {
   try {
     const json = readFileSync(join(cacheDir, 'lock-facts', id.slice(0, 2), `${id}.json`), 'utf8');
-    const facts = { ...(JSON.parse(json) as FileFacts), path };
+    const facts = shareFacts({ ...(JSON.parse(json) as FileFacts), path });
     remember(`${id}\0${path}`, facts, json.length * HEAP_PER_JSON_BYTE);
     return facts;
   } catch {
@@ -191,6 +197,7 @@ export function clearFactsMemory(): void {
   lastId.clear();
   blobKeys.clear();
   indexes.clear();
+  sharedCallers.clear();
 }
 
 const direct = new WeakMap<Tagger, WeakMap<FunctionFacts, Map<string, string[]>>>();
@@ -263,6 +270,8 @@ function loadDirectTags(files: FileFacts[], tagger: Tagger, cacheDir: string | n
 
 /** At most this many, too: a file missing from memory is looked for in each (recall), and more held more heap for the collector to mark without more reuse (btrfs-progs). */
 const MAX_INDEXES = 4;
+/** At most this many directories' shared callers (sharedCalls), within the same bytes. */
+const SHARED_CALLERS = 4;
 /**
  * Summary indexes kept for the next patches, within the facts budget (limits.cacheBytes) by the
  * bytes of the facts they hold: an index holds a whole directory's facts, past the memory budget
@@ -280,17 +289,19 @@ const UNKEPT_FUNCTION_BYTES = 256;
  */
 export function summaryIndexFor(files: FileFacts[], tagger: Tagger, depth: number, cacheDir: string | null = null, shared = 0): SummaryIndex {
   let bytes = 0;
+  let sharedBytes = 0;
   const parts: string[] = [String(depth)];
-  for (const f of files) {
+  for (const [i, f] of files.entries()) {
     const kept = keptAs.get(f);
     bytes += kept ? kept.bytes : f.functions.length * UNKEPT_FUNCTION_BYTES;
+    if (i === shared - 1) sharedBytes = bytes;
     parts.push(kept ? kept.key : `${f.path}\0${f.functions.length}`);
   }
   const key = parts.join('|');
   const hit = indexes.get(key);
   if (hit && hit.files.length === files.length && hit.files.every((f, i) => f === files[i]) && hit.index.tagger === tagger) return hit.index;
   loadDirectTags(files, tagger, cacheDir);
-  const index = new SummaryIndex(files, tagger, depth, sharedCalls(files, Math.min(shared, files.length), parts.slice(1, shared + 1).join('|')));
+  const index = new SummaryIndex(files, tagger, depth, sharedCalls(files, Math.min(shared, files.length), parts.slice(1, shared + 1).join('|'), shared >= files.length ? bytes : sharedBytes));
   const byKey = new Map<string, FileFacts>();
   for (const f of files) {
     const kept = keptAs.get(f);
@@ -415,19 +426,22 @@ export class CallersByName {
 /**
  * The callers of the first `shared` files (a directory's own, the same for every patch there),
  * kept for the next indexes by those files' keys; the rest (the headers a file includes) over them.
+ * Kept within the summary indexes' share of limits.cacheBytes, by the bytes of the facts they hold
+ * alive, as the indexes are: four by count alone were four directories' facts (REAL io-uring with
+ * the 6.1 tree, an fs/-wide series: 24 MB held past the review in flight, most of a subdirectory of
+ * 2,000 files each); the newest always stays, it is the one in use.
  */
-const sharedCallers: { key: string; files: FileFacts[]; callers: CallersByName }[] = [];
-const SHARED_CALLERS = 4;
+const sharedCallers = new ByteLru<string, { files: FileFacts[]; callers: CallersByName }>(cacheShare('summaryIndexes', DEFAULT_LIMITS.cacheBytes), SHARED_CALLERS);
 
-function sharedCalls(files: FileFacts[], shared: number, key: string): CallersByName {
+function sharedCalls(files: FileFacts[], shared: number, key: string, bytes: number): CallersByName {
   let base: CallersByName | null = null;
   if (shared > 0) {
-    const hit = sharedCallers.find((e) => e.key === key && e.files.length === shared && e.files.every((f, i) => f === files[i]));
-    if (hit) base = hit.callers;
+    const hit = sharedCallers.get(key);
+    if (hit && hit.files.length === shared && hit.files.every((f, i) => f === files[i])) base = hit.callers;
     else {
       base = new CallersByName(files.slice(0, shared));
-      sharedCallers.unshift({ key, files: files.slice(0, shared), callers: base });
-      sharedCallers.length = Math.min(sharedCallers.length, SHARED_CALLERS);
+      // Its caller lists weigh about what the facts they were made of do.
+      sharedCallers.set(key, { files: files.slice(0, shared), callers: base }, 2 * bytes);
     }
   }
   return new CallersByName(files.slice(shared), base);

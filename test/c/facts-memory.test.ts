@@ -9,6 +9,7 @@ import { ByteLru } from '../../src/core/byte-lru.js';
 import { cacheShare } from '../../src/core/cache-shares.js';
 import { DEFAULT_LIMITS } from '../../src/core/limits.js';
 import type { FileFacts } from '../../src/c/facts.js';
+import { heldHeap } from '../helpers/collect.js';
 import { clearFactsMemory, factsFor, factsForBlob, setFactsMemoryBudget, summaryIndexFor, type Tagger } from '../../src/c/summaries.js';
 
 /** The cacheBytes whose facts share (src/core/cache-shares.ts) is `bytes`: the tests below size the facts cache itself. */
@@ -137,5 +138,57 @@ describe('facts kept in memory', () => {
     const again = await all();
     expect(reads).toBe(20);
     expect(again.every((f, i) => f === first[i])).toBe(true);
+  });
+
+  it('do not keep the text they were parsed from alive (names cut from it are V8 slices)', () => {
+    // Fails on the old code: the facts' callee, argument and parameter names were slices of the
+    // parsed text, so facts kept in memory (and a directory's facts in flight) held whole files.
+    const big = 16 << 20;
+    const before = heldHeap();
+    // Built here and never kept: a file whose one function calls helpers with long names, then 16 MB of comment.
+    const text = (): string =>
+      `int a_function_with_a_long_name(struct page *page_with_long_name)\n{\n\tlock_page_with_a_long_name(page_with_long_name);\n\treturn another_helper_of_length(page_with_long_name);\n}\n/*${Buffer.alloc(big, 0x20).toString('latin1')}*/\n`;
+    const facts = factsFor('big.c', text(), model, 'salt', null);
+    expect(facts.functions[0].calls.map((c) => c.callee)).toEqual(['lock_page_with_a_long_name', 'another_helper_of_length']);
+    // Other files parsed after it: the last parses and the last text per path no longer hold it.
+    for (let i = 0; i < 6; i++) factsFor(`other${i}.c`, source(i), model, 'salt', null);
+    expect(factsFor('big.c', text(), model, 'salt', null)).toBe(facts);
+    for (let i = 0; i < 6; i++) factsFor(`other${i}.c`, source(i + 10), model, 'salt', null);
+    // V8 keeps the subject of the last regular-expression match (RegExp.lastMatch): a match of our own.
+    expect(/b/.exec('abc')?.index).toBe(1);
+    expect(heldHeap() - before).toBeLessThan(big / 4);
+  });
+
+  it("of a directory's shared callers are not kept past the budget once another directory is summarised", async () => {
+    // Fails on the old code: the callers of the last four directories' own files were kept by count,
+    // with those files' facts, whatever the budget (an fs/-wide series: 24 MB past the review in flight).
+    setFactsMemoryBudget(forFacts(1));
+    const tagger: Tagger = () => [];
+    const dir = (d: string): FileFacts[] => Array.from({ length: 3 }, (_, i) => factsFor(`${d}/f${i}.c`, source(i + (d === 'a' ? 0 : 50)), model, 'salt', null));
+    const first = (() => {
+      const a = dir('a');
+      summaryIndexFor(a, tagger, 3, null, a.length);
+      return new WeakRef(a[0]);
+    })();
+    const b = dir('b');
+    summaryIndexFor(b, tagger, 3, null, b.length);
+    // A WeakRef met in this job keeps its target to the end of the job.
+    await new Promise((r) => setImmediate(r));
+    heldHeap();
+    expect(first.deref()).toBeUndefined();
+    expect(b).toHaveLength(3);
+  });
+
+  it('share their repeated names and empty lists: a directory of facts in flight costs less heap per call', () => {
+    // Fails on the old code (about 380 bytes per call here, against about 270): every callee and
+    // argument was a string of its own and every empty `dropped` a list of its own.
+    const file = (i: number): string =>
+      Array.from({ length: 20 }, (_, k) => `static int fn_${i}_${k}(struct inode *inode_of_file)\n{\n${Array.from({ length: 10 }, (_, j) => `\tmark_inode_dirty_sync(inode_of_file, ${j});\n`).join('')}\treturn 0;\n}\n`).join('\n');
+    const before = heldHeap();
+    const kept = Array.from({ length: 100 }, (_, i) => factsFor(`d/f${i}.c`, file(i), model, 'salt', null));
+    const perCall = (heldHeap() - before) / (100 * 20 * 10);
+    expect(kept[99].functions[19].calls).toHaveLength(10);
+    expect(kept[0].functions[0].calls[0]).toEqual({ callee: 'mark_inode_dirty_sync', args: ['inode_of_file', '0'], line: 3, dropped: [] });
+    expect(perCall).toBeLessThan(325);
   });
 });
