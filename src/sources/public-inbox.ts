@@ -141,7 +141,9 @@ export class PublicInboxSource implements WatchSource {
   private floor(epoch: number, rewritten: boolean): number | null {
     if (this.start.startsWith('since ')) return Number(this.start.slice(6)) / 1000;
     const at = rewritten ? this.cursors.get(`${this.cursorKey(epoch)}:floor`) : null;
-    return at === null ? null : Number(at) / 1000;
+    // Whole seconds, as commit times are: a message dated in the second the first run started (at
+    // 1000.7 s, dated 1000) is not from before it.
+    return at === null ? null : Math.floor(Number(at) / 1000);
   }
 
   private async pollEpoch(epoch: number, handle: BatchHandler): Promise<number> {

@@ -112,6 +112,22 @@ describe('public-inbox v2 source', { timeout: 180_000 }, () => {
     db.close();
   });
 
+  it('after a purge, a message dated in the very second the first run started is read (commit times are whole seconds)', async () => {
+    const inbox = new TestInbox();
+    for (const i of [1, 2]) inbox.deliver(msg(i, inbox.address));
+    const db = openState(join(inbox.root, 'state.db'));
+    const store = new MessageStore(db);
+    // The first run starts 0.7 s into a second; the message below is dated that second.
+    const second = Math.floor(Date.now() / 1000) + 5;
+    const src = new PublicInboxSource(inbox.dir, 'test-list', new CursorStore(db), () => {}, null, () => second * 1000 + 700);
+    expect(await poll(src, store)).toEqual([]);
+    inbox.purge(msg(1, inbox.address));
+    inbox.deliver(mailText({ messageId: 'same@example.org', subject: 'same second', to: [inbox.address], body: 'same', date: new Date(second * 1000).toUTCString() }));
+    expect(await poll(src, store)).toEqual(['same@example.org']);
+    await src.close();
+    db.close();
+  });
+
   it('since: a first run reads the messages dated from then on', async () => {
     const inbox = new TestInbox();
     inbox.deliver(mailText({ messageId: 'old@example.org', subject: 'old', to: [inbox.address], body: 'old', date: 'Mon, 02 Mar 2026 10:00:00 +0000' }));
