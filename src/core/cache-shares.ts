@@ -9,7 +9,7 @@
 /** Sixty-fourths of cacheBytes per cache. */
 const SHARES = {
   /** Parsed facts of files, by content (src/c/summaries.ts). */
-  facts: 18,
+  facts: 17,
   /** Summary indexes of directories, counted with the facts they hold (src/c/summaries.ts). */
   summaryIndexes: 14,
   /** The last text and content id per path (src/c/summaries.ts). */
@@ -28,6 +28,8 @@ const SHARES = {
   imageTexts: 3,
   /** The helpers each base file defines, scanned for the callers check (checks/lock/callers.ts): btrfs-progs's kernel-shared/ is about 2 MB of them. */
   callerScans: 6,
+  /** What the function around a call site holds there, for the callers check, per caller blob and line. */
+  callerSites: 1,
   /** Memos keyed by names met in sources: the lock model's and rule matcher's answers per callee (src/core/name-memo.ts). */
   nameMemos: 2,
 } as const;
