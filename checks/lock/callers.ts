@@ -33,7 +33,7 @@ import type { LineIndex } from './line-index.js';
 import type { RuleMatcher } from './match.js';
 import type { LockRule, RuleSet } from './rule-types.js';
 import { sleepingRules, sleepRulesOf } from './tree-sleep.js';
-import { readHelperTable, writeHelperTable, type Helper, type HelperTable } from './helper-table.js';
+import { helperTableBytes, readHelperTable, writeHelperTable, type Helper, type HelperTable } from './helper-table.js';
 
 /** Call sites read per function name (`git grep -w` lines in the directory). */
 const MAX_SITES = 40;
@@ -136,11 +136,14 @@ const heldMemo = new ByteLru<string, { fn: string; held: HeldThere[] } | null>(c
  * changed, and only that file is read and scanned again.
  */
 const fileScans = new ByteLru<string, Helper[]>(cacheShare('callerScans', DEFAULT_LIMITS.cacheBytes));
-/** Per directory listing key: the scanned helpers of the directory (the objects fileScans holds, or read back from disk). A few only: each is rebuilt from fileScans. */
-const dirMemo = new Map<string, HelperTable>();
+/**
+ * Per directory listing key: the scanned helpers of the directory (the objects fileScans holds, or
+ * read back from disk). A few only, each rebuilt from fileScans, and within their own share of
+ * limits.cacheBytes: a kernel directory's table is megabytes (fs/btrfs: 6.9 MB counted).
+ */
+const dirMemo = new ByteLru<string, HelperTable>(cacheShare('callerDirs', DEFAULT_LIMITS.cacheBytes), 4);
 /** What the helpers kept on disk depend on besides the listing and the rules: this module's code and the scanner's. */
 const SCAN_CODE = ['./callers', './helper-table', '../../src/c/sleep-scan'];
-const DIRS_KEPT = 4;
 
 /** Forget what this process scanned and walked (a new process's state: for tests and benches). */
 export function forgetCallerScans(): void {
@@ -149,6 +152,11 @@ export function forgetCallerScans(): void {
   dirMemo.clear();
 }
 
+/** Entries and counted bytes of the callers check's caches (for tests and bench/range-memory.ts). */
+export function callerCachesKept(): { scans: { count: number; bytes: number }; dirs: { count: number; bytes: number }; sites: { count: number; bytes: number } } {
+  const of = (c: ByteLru<string, unknown>) => ({ count: c.size, bytes: c.bytes });
+  return { scans: of(fileScans), dirs: of(dirMemo), sites: of(heldMemo) };
+}
 
 /** About what a file's scanned helpers hold on the heap. */
 function scanBytes(fns: Helper[]): number {
@@ -165,6 +173,11 @@ function scanBytes(fns: Helper[]): number {
 
 /** The last field of a lock expression: `cl_lock` for `clp->cl_lock`. */
 const fieldOf = (key: string): string => key.split(/->|\./).pop() ?? key;
+
+/** About what a directory's table holds: a scanned one counted whole (its helpers outlive their scans when fileScans drops them). */
+function tableBytes(key: string, table: HelperTable): number {
+  return 64 + 2 * key.length + (table instanceof Map ? scanBytes([...table.values()]) + 48 * table.size : helperTableBytes(table));
+}
 
 /** A call site's answer to keep: strings apart from the caller's text, and about what it holds. */
 function ownSite(key: string, at: { fn: string; held: HeldThere[] } | null): { value: { fn: string; held: HeldThere[] } | null; bytes: number } {
@@ -204,6 +217,7 @@ export class CallerCheck {
 
   constructor(private ctx: CallerContext) {
     fileScans.resize(cacheShare('callerScans', ctx.budget.limits.cacheBytes));
+    dirMemo.resize(cacheShare('callerDirs', ctx.budget.limits.cacheBytes));
     heldMemo.resize(cacheShare('callerSites', ctx.budget.limits.cacheBytes));
     this.rules = sleepingRules(ctx.rules);
     this.seed = sleepRulesOf(ctx.rules, ctx.matcher).seed;
@@ -293,8 +307,7 @@ export class CallerCheck {
   }
 
   private keep(key: string, table: HelperTable): HelperTable {
-    if (dirMemo.size >= DIRS_KEPT) dirMemo.delete(dirMemo.keys().next().value!);
-    dirMemo.set(key, table);
+    dirMemo.set(key, table, tableBytes(key, table));
     return table;
   }
 
