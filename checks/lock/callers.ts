@@ -298,7 +298,7 @@ export class CallerCheck {
         if (text === null) continue;
         fns = scanFunctions(text, syntax).flatMap((s) => (s.macro ? [] : [{ ...s, path: p }]));
         // Counted with the text: names cut from it may keep it alive.
-        if (fileKey !== null) fileScans.set(fileKey, fns, scanBytes(fns) + text.length);
+        if (fileKey !== null) fileScans.set(ownCopy(fileKey), fns, scanBytes(fns) + text.length);
       }
       for (const s of fns) if (!out.has(s.name)) out.set(s.name, s);
     }
@@ -307,7 +307,7 @@ export class CallerCheck {
   }
 
   private keep(key: string, table: HelperTable): HelperTable {
-    dirMemo.set(key, table, tableBytes(key, table));
+    dirMemo.set(ownCopy(key), table, tableBytes(key, table));
     return table;
   }
 
@@ -377,7 +377,8 @@ export class CallerCheck {
     const ev = fn && walkFunction(fn, this.ctx.rules.model).calls.find((c) => c.callee === name && c.line === site.line && !c.indirect);
     const held = (ev?.held ?? []).filter((h) => h.status === 'held' && h.definite).map((h) => ({ key: h.key, kind: h.kind, line: h.line, via: h.via, context: h.context === true }));
     const kept = ownSite(key, fn ? { fn: fn.name, held } : null);
-    heldMemo.set(key, kept.value, kept.bytes);
+    // The key too: `name` may be cut from the changed file's text, and a key built from it holds it.
+    heldMemo.set(ownCopy(key), kept.value, kept.bytes);
     return kept.value;
   }
 
