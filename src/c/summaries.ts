@@ -96,6 +96,7 @@ const HEAP_PER_JSON_BYTE = 3;
 export function setFactsMemoryBudget(cacheBytes: number): void {
   memory.resize(cacheShare('facts', cacheBytes));
   indexes.resize(cacheShare('summaryIndexes', cacheBytes));
+  sharedCallers.resize(cacheShare('sharedCallers', cacheBytes));
   lastId.resize(cacheShare('textsByPath', cacheBytes));
   blobKeys.resize(cacheShare('blobKeys', cacheBytes));
 }
@@ -201,6 +202,7 @@ export function clearFactsMemory(): void {
   lastId.clear();
   blobKeys.clear();
   indexes.clear();
+  sharedCallers.clear();
 }
 
 const direct = new WeakMap<Tagger, WeakMap<FunctionFacts, Map<string, string[]>>>();
@@ -425,19 +427,22 @@ export class CallersByName {
 /**
  * The callers of the first `shared` files (a directory's own, the same for every patch there),
  * kept for the next indexes by those files' keys; the rest (the headers a file includes) over them.
+ * Within a share of limits.cacheBytes, counted as the indexes are (twice the facts they hold): four
+ * by count outlived the indexes that used them, a whole directory's facts and callers each.
  */
-const sharedCallers: { key: string; files: FileFacts[]; callers: CallersByName }[] = [];
-const SHARED_CALLERS = 4;
+const sharedCallers = new ByteLru<string, { files: FileFacts[]; callers: CallersByName }>(cacheShare('sharedCallers', DEFAULT_LIMITS.cacheBytes), 4);
 
 function sharedCalls(files: FileFacts[], shared: number, key: string): CallersByName {
   let base: CallersByName | null = null;
   if (shared > 0) {
-    const hit = sharedCallers.find((e) => e.key === key && e.files.length === shared && e.files.every((f, i) => f === files[i]));
-    if (hit) base = hit.callers;
+    const hit = sharedCallers.get(key);
+    if (hit && hit.files.length === shared && hit.files.every((f, i) => f === files[i])) base = hit.callers;
     else {
-      base = new CallersByName(files.slice(0, shared));
-      sharedCallers.unshift({ key, files: files.slice(0, shared), callers: base });
-      sharedCallers.length = Math.min(sharedCallers.length, SHARED_CALLERS);
+      const own = files.slice(0, shared);
+      base = new CallersByName(own);
+      let bytes = 0;
+      for (const f of own) bytes += keptAs.get(f)?.bytes ?? f.functions.length * UNKEPT_FUNCTION_BYTES;
+      sharedCallers.set(key, { files: own, callers: base }, 2 * bytes);
     }
   }
   return new CallersByName(files.slice(shared), base);

@@ -11,7 +11,9 @@ const SHARES = {
   /** Parsed facts of files, by content (src/c/summaries.ts). */
   facts: 16,
   /** Summary indexes of directories, counted with the facts they hold (src/c/summaries.ts). */
-  summaryIndexes: 14,
+  summaryIndexes: 12,
+  /** A directory's own callers by name, kept for its next summary indexes (src/c/summaries.ts), counted as the indexes are. */
+  sharedCallers: 2,
   /** The last text and content id per path (src/c/summaries.ts). */
   textsByPath: 4,
   /** Blob id -> content key (src/c/summaries.ts). */
