@@ -25,6 +25,7 @@ import { clearFactsMemory, factsMemoryKept } from '../src/c/summaries.js';
 import { headerContractsKept, setHeaderContractsBudget } from '../checks/lock/tree-contracts.js';
 import type { ReviewSink } from '../src/review/review-stream.js';
 import { nameMemosKept, setNameMemosBudget } from '../src/core/name-memo.js';
+import { callerCachesKept, forgetCallerScans } from '../checks/lock/callers.js';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);
@@ -44,6 +45,8 @@ const out = openSync('/dev/null', 'w');
 const writer = new JsonWriter((t) => writeSync(out, t), 'bench');
 let n = 0;
 let peak = 0;
+/** The peak before the first heap snapshot (writing one takes native memory of its own). */
+let peakUnsnapped = 0;
 const cpu0 = process.cpuUsage();
 const t0 = Date.now();
 const sample = (): void => {
@@ -70,6 +73,7 @@ const counter: ReviewSink = {
     peak = Math.max(peak, process.memoryUsage.rss());
     if (n % every === 0) sample();
     if (snapshots.has(n)) {
+      if (peakUnsnapped === 0) peakUnsnapped = peak;
       gc();
       console.log(`heap snapshot at ${n} commits: ${writeHeapSnapshot(`range-${n}.heapsnapshot`)}`);
     }
@@ -82,7 +86,7 @@ console.log(`commits   rss  rss-held  heap  heap-held  heap-total-held  external
 const config = arg('--config', '');
 await streamReview([range], { repo }, buildConfig(config ? { config } : {}), new RemarkGrouper(counter));
 sample();
-console.log(`peak RSS seen between commits: ${mb(peak)} MB; ${n} commits (load average ${loadavg()[0].toFixed(1)})`);
+console.log(`peak RSS seen between commits: ${mb(peak)} MB${peakUnsnapped ? ` (${mb(peakUnsnapped)} MB before the first heap snapshot)` : ''}; ${n} commits (load average ${loadavg()[0].toFixed(1)})`);
 
 if (process.argv.includes('--weigh')) {
   const held = (): number => {
@@ -93,7 +97,9 @@ if (process.argv.includes('--weigh')) {
   const f = factsMemoryKept();
   const h = headerContractsKept();
   const names = nameMemosKept();
+  const callers = callerCachesKept();
   const steps: [string, number, () => void][] = [
+    [`callers check: scans ${callers.scans.count}, directory tables ${callers.dirs.count}, call sites ${callers.sites.count}`, callers.scans.bytes + callers.dirs.bytes + callers.sites.bytes, forgetCallerScans],
     [`name memos (${names.count})`, names.bytes, () => setNameMemosBudget(0)],
     [`header contracts (${h.count})`, h.bytes, () => setHeaderContractsBudget(0)],
     [`facts ${f.facts.count}, summary indexes ${f.indexes.count}, texts by path ${f.lastIds.count}, blob keys ${f.blobKeys.count}`, f.facts.bytes + f.indexes.bytes + f.lastIds.bytes + f.blobKeys.bytes, clearFactsMemory],

@@ -27,12 +27,13 @@ import { ByteLru } from '../../src/core/byte-lru.js';
 import { cacheShare } from '../../src/core/cache-shares.js';
 import { codeVersion } from '../../src/core/code-version.js';
 import { DEFAULT_LIMITS } from '../../src/core/limits.js';
+import { ownCopy } from '../../src/core/name-memo.js';
 import type { FunctionAnalysis } from './analyse.js';
 import type { LineIndex } from './line-index.js';
 import type { RuleMatcher } from './match.js';
 import type { LockRule, RuleSet } from './rule-types.js';
 import { sleepingRules, sleepRulesOf } from './tree-sleep.js';
-import { readHelperTable, writeHelperTable, type Helper, type HelperTable } from './helper-table.js';
+import { helperTableBytes, readHelperTable, writeHelperTable, type Helper, type HelperTable } from './helper-table.js';
 
 /** Call sites read per function name (`git grep -w` lines in the directory). */
 const MAX_SITES = 40;
@@ -122,26 +123,39 @@ interface Held {
   outer?: { caller: string; site: Site };
 }
 
-/** Per blob (or path and text length) and line: the enclosing function's name and what it holds at a call of `callee`. */
-const heldMemo = new Map<string, { fn: string; held: HeldThere[] } | null>();
+/**
+ * Per blob (or path and text length) and line: the enclosing function's name and what it holds at a
+ * call of `callee`. Bounded in bytes (its share of limits.cacheBytes), and its strings are copies of
+ * their own: a function name or lock key cut from a caller's text is a V8 slice that keeps the
+ * whole function's text alive, one per caller file version over a range.
+ */
+const heldMemo = new ByteLru<string, { fn: string; held: HeldThere[] } | null>(cacheShare('callerSites', DEFAULT_LIMITS.cacheBytes), 20_000);
 /**
  * Per blob id, path and rules: the helpers a base file defines. Bounded in bytes (its share of
  * limits.cacheBytes): a range review meets the same directory at every commit with one file
  * changed, and only that file is read and scanned again.
  */
 const fileScans = new ByteLru<string, Helper[]>(cacheShare('callerScans', DEFAULT_LIMITS.cacheBytes));
-/** Per directory listing key: the scanned helpers of the directory (the objects fileScans holds, or read back from disk). A few only: each is rebuilt from fileScans. */
-const dirMemo = new Map<string, HelperTable>();
+/**
+ * Per directory listing key: the scanned helpers of the directory (the objects fileScans holds, or
+ * read back from disk). A few only, each rebuilt from fileScans, and within their own share of
+ * limits.cacheBytes: a kernel directory's table is megabytes (fs/btrfs: 6.9 MB counted).
+ */
+const dirMemo = new ByteLru<string, HelperTable>(cacheShare('callerDirs', DEFAULT_LIMITS.cacheBytes), 4);
 /** What the helpers kept on disk depend on besides the listing and the rules: this module's code and the scanner's. */
 const SCAN_CODE = ['./callers', './helper-table', '../../src/c/sleep-scan'];
-const DIRS_KEPT = 4;
-const MEMO_MAX = 20_000;
 
 /** Forget what this process scanned and walked (a new process's state: for tests and benches). */
 export function forgetCallerScans(): void {
   heldMemo.clear();
   fileScans.clear();
   dirMemo.clear();
+}
+
+/** Entries and counted bytes of the callers check's caches (for tests and bench/range-memory.ts). */
+export function callerCachesKept(): { scans: { count: number; bytes: number }; dirs: { count: number; bytes: number }; sites: { count: number; bytes: number } } {
+  const of = (c: ByteLru<string, unknown>) => ({ count: c.size, bytes: c.bytes });
+  return { scans: of(fileScans), dirs: of(dirMemo), sites: of(heldMemo) };
 }
 
 /** About what a file's scanned helpers hold on the heap. */
@@ -160,11 +174,20 @@ function scanBytes(fns: Helper[]): number {
 /** The last field of a lock expression: `cl_lock` for `clp->cl_lock`. */
 const fieldOf = (key: string): string => key.split(/->|\./).pop() ?? key;
 
-const remember = <K, V>(m: Map<K, V>, k: K, v: V): V => {
-  if (m.size >= MEMO_MAX) m.clear();
-  m.set(k, v);
-  return v;
-};
+/** About what a directory's table holds: a scanned one counted whole (its helpers outlive their scans when fileScans drops them). */
+function tableBytes(key: string, table: HelperTable): number {
+  return 64 + 2 * key.length + (table instanceof Map ? scanBytes([...table.values()]) + 48 * table.size : helperTableBytes(table));
+}
+
+/** A call site's answer to keep: strings apart from the caller's text, and about what it holds. */
+function ownSite(key: string, at: { fn: string; held: HeldThere[] } | null): { value: { fn: string; held: HeldThere[] } | null; bytes: number } {
+  let bytes = 96 + 2 * key.length;
+  if (!at) return { value: null, bytes };
+  const held = at.held.map((h) => ({ key: ownCopy(h.key), kind: ownCopy(h.kind), line: h.line, via: ownCopy(h.via), context: h.context }));
+  bytes += 64 + 2 * at.fn.length;
+  for (const h of held) bytes += 120 + 2 * (h.key.length + h.kind.length + h.via.length);
+  return { value: { fn: ownCopy(at.fn), held }, bytes };
+}
 
 export interface CallerContext {
   ws: Workspace;
@@ -194,6 +217,8 @@ export class CallerCheck {
 
   constructor(private ctx: CallerContext) {
     fileScans.resize(cacheShare('callerScans', ctx.budget.limits.cacheBytes));
+    dirMemo.resize(cacheShare('callerDirs', ctx.budget.limits.cacheBytes));
+    heldMemo.resize(cacheShare('callerSites', ctx.budget.limits.cacheBytes));
     this.rules = sleepingRules(ctx.rules);
     this.seed = sleepRulesOf(ctx.rules, ctx.matcher).seed;
   }
@@ -273,7 +298,7 @@ export class CallerCheck {
         if (text === null) continue;
         fns = scanFunctions(text, syntax).flatMap((s) => (s.macro ? [] : [{ ...s, path: p }]));
         // Counted with the text: names cut from it may keep it alive.
-        if (fileKey !== null) fileScans.set(fileKey, fns, scanBytes(fns) + text.length);
+        if (fileKey !== null) fileScans.set(ownCopy(fileKey), fns, scanBytes(fns) + text.length);
       }
       for (const s of fns) if (!out.has(s.name)) out.set(s.name, s);
     }
@@ -282,8 +307,7 @@ export class CallerCheck {
   }
 
   private keep(key: string, table: HelperTable): HelperTable {
-    if (dirMemo.size >= DIRS_KEPT) dirMemo.delete(dirMemo.keys().next().value!);
-    dirMemo.set(key, table);
+    dirMemo.set(ownCopy(key), table, tableBytes(key, table));
     return table;
   }
 
@@ -337,20 +361,25 @@ export class CallerCheck {
   /** What the function around a call site holds at its call of `name`, from the base tree. */
   private async heldAt(site: Site, name: string): Promise<{ fn: string; held: HeldThere[] } | null> {
     const id = this.ctx.ws.baseFileId ? await this.ctx.ws.baseFileId(site.path) : null;
-    const text = await this.ctx.ws.readBaseFile(site.path);
+    // Known by its blob id, a caller file is read only when its answer is not kept.
+    let text = id ? null : await this.ctx.ws.readBaseFile(site.path);
+    if (!id && text === null) return null;
+    const key = `${id?.oid ?? `${site.path}#${text!.length}`}|${site.line}|${name}|${this.ctx.rules.hash}`;
+    const hit = heldMemo.get(key);
+    if (hit !== undefined) return hit;
+    text ??= await this.ctx.ws.readBaseFile(site.path);
     if (text === null) return null;
-    const key = `${id?.oid ?? `${site.path}#${text.length}`}|${site.line}|${name}|${this.ctx.rules.hash}`;
-    if (heldMemo.has(key)) return heldMemo.get(key)!;
     this.walks++;
     const sliced = sliceFunctions(text, [site.line]);
     const file = parseC(sliced ?? text, this.ctx.rules.model.syntax);
     const fn = file.functions.find((x) => site.line >= x.startLine && site.line <= x.endLine && x.errorLines.length === 0);
-    if (!fn) return remember(heldMemo, key, null);
-    const walk = walkFunction(fn, this.ctx.rules.model);
-    const ev = walk.calls.find((c) => c.callee === name && c.line === site.line && !c.indirect);
     // Only a lock held on every path to the call is evidence.
+    const ev = fn && walkFunction(fn, this.ctx.rules.model).calls.find((c) => c.callee === name && c.line === site.line && !c.indirect);
     const held = (ev?.held ?? []).filter((h) => h.status === 'held' && h.definite).map((h) => ({ key: h.key, kind: h.kind, line: h.line, via: h.via, context: h.context === true }));
-    return remember(heldMemo, key, { fn: fn.name, held });
+    const kept = ownSite(key, fn ? { fn: fn.name, held } : null);
+    // The key too: `name` may be cut from the changed file's text, and a key built from it holds it.
+    heldMemo.set(ownCopy(key), kept.value, kept.bytes);
+    return kept.value;
   }
 
   /** An atomic lock a caller holds at its call of `name`, up to `levels` callers up. */

@@ -96,7 +96,7 @@ const HEAP_PER_JSON_BYTE = 3;
 export function setFactsMemoryBudget(cacheBytes: number): void {
   memory.resize(cacheShare('facts', cacheBytes));
   indexes.resize(cacheShare('summaryIndexes', cacheBytes));
-  sharedCallers.resize(cacheShare('summaryIndexes', cacheBytes));
+  sharedCallers.resize(cacheShare('sharedCallers', cacheBytes));
   lastId.resize(cacheShare('textsByPath', cacheBytes));
   blobKeys.resize(cacheShare('blobKeys', cacheBytes));
 }
@@ -426,12 +426,12 @@ export class CallersByName {
 /**
  * The callers of the first `shared` files (a directory's own, the same for every patch there),
  * kept for the next indexes by those files' keys; the rest (the headers a file includes) over them.
- * Kept within the summary indexes' share of limits.cacheBytes, by the bytes of the facts they hold
- * alive, as the indexes are: four by count alone were four directories' facts (REAL io-uring with
- * the 6.1 tree, an fs/-wide series: 24 MB held past the review in flight, most of a subdirectory of
- * 2,000 files each); the newest always stays, it is the one in use.
+ * Within a share of their own of limits.cacheBytes (sharedCallers), counted as the indexes are
+ * (twice the facts they hold): four by count outlived the indexes that used them, a whole
+ * directory's facts and callers each (REAL io-uring with the 6.1 tree, an fs/-wide series: 24 MB
+ * held past the review in flight). The newest always stays, it is the one in use.
  */
-const sharedCallers = new ByteLru<string, { files: FileFacts[]; callers: CallersByName }>(cacheShare('summaryIndexes', DEFAULT_LIMITS.cacheBytes), SHARED_CALLERS);
+const sharedCallers = new ByteLru<string, { files: FileFacts[]; callers: CallersByName }>(cacheShare('sharedCallers', DEFAULT_LIMITS.cacheBytes), SHARED_CALLERS);
 
 function sharedCalls(files: FileFacts[], shared: number, key: string, bytes: number): CallersByName {
   let base: CallersByName | null = null;

@@ -9,9 +9,11 @@
 /** Sixty-fourths of cacheBytes per cache. */
 const SHARES = {
   /** Parsed facts of files, by content (src/c/summaries.ts). */
-  facts: 18,
+  facts: 16,
   /** Summary indexes of directories, counted with the facts they hold (src/c/summaries.ts). */
-  summaryIndexes: 14,
+  summaryIndexes: 12,
+  /** A directory's own callers by name, kept for its next summary indexes (src/c/summaries.ts), counted as the indexes are. */
+  sharedCallers: 2,
   /** The last text and content id per path (src/c/summaries.ts). */
   textsByPath: 4,
   /** Blob id -> content key (src/c/summaries.ts). */
@@ -27,7 +29,11 @@ const SHARES = {
   /** Texts of commits' images by blob id (src/git/workspace.ts). */
   imageTexts: 3,
   /** The helpers each base file defines, scanned for the callers check (checks/lock/callers.ts): btrfs-progs's kernel-shared/ is about 2 MB of them. */
-  callerScans: 6,
+  callerScans: 5,
+  /** A directory's helpers by name, for the callers check, counted whole though most are the scans' own objects (a table read back from disk is not): a kernel directory's is 3-7 MB (fs/btrfs of 6.1: 2,863 helpers, 6.9 MB), btrfs-progs's kernel-shared/ 1.6 MB. */
+  callerDirs: 2,
+  /** What the function around a call site holds there, for the callers check, per caller blob and line. */
+  callerSites: 1,
   /** Memos keyed by names met in sources: the lock model's and rule matcher's answers per callee (src/core/name-memo.ts). */
   nameMemos: 2,
 } as const;

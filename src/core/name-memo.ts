@@ -13,7 +13,7 @@ import { DEFAULT_LIMITS } from './limits.js';
 const entryBytes = (name: string): number => 64 + 2 * name.length;
 
 /** A name's text apart from whatever it was cut from (V8 slices strings of 13 characters or more). */
-function ownCopy(name: string): string {
+export function ownCopy(name: string): string {
   return name.length < 13 ? name : (JSON.parse(JSON.stringify(name)) as string);
 }
 

@@ -62,3 +62,22 @@ describe('name memos over a long range', () => {
     setNameMemosBudget(DEFAULT_LIMITS.cacheBytes);
   });
 });
+
+describe("the glob report's memo of names (checks/lock/glob-report.ts)", () => {
+  it('keeps no file texts alive over a long range', async () => {
+    const { globOverreach } = await import('../../checks/lock/glob-report.js');
+    setNameMemosBudget(DEFAULT_LIMITS.cacheBytes);
+    const rules = loadRules();
+    const tagger = matcherFor(rules).tagger();
+    const index = { get: () => undefined } as unknown as Parameters<typeof globOverreach>[2];
+    const once = (v: number): void => {
+      const fn = { name: calleeFrom(v), line: 1, endLine: 1, calls: [], edges: [] };
+      globOverreach(rules, [{ path: 'fs/x.c', functions: [fn] } as unknown as Parameters<typeof globOverreach>[1][number]], index, tagger);
+    };
+    for (let v = 0; v < 20; v++) once(-v - 1);
+    const before = heldHeap();
+    for (let v = 0; v < 600; v++) once(v);
+    // 600 texts of 64 KB are 39 MB (a Map of up to 200,000 names kept them); 600 names, tens of KB.
+    expect(heldHeap() - before).toBeLessThan(4 << 20);
+  });
+});
