@@ -281,6 +281,9 @@ export class HistoryIndex {
     };
     let pending: string[] = [];
     let added = 0;
+    // Run as BEGIN IMMEDIATE (flush.immediate): it reads, then writes, and a deferred transaction
+    // that another process wrote under (two reviews indexing a new repository at once) fails with
+    // "database is locked" at its first write instead of waiting its turn (busy_timeout).
     const flush = this.db.transaction((records: string[]) => {
       const counts = new Map<string, number>();
       for (const rec of records) {
@@ -313,7 +316,7 @@ export class HistoryIndex {
       buf = rest;
       if (pending.length >= BATCH) {
         seen += pending.length;
-        flush(pending);
+        flush.immediate(pending);
         pending = [];
         progress?.(`indexing history of ${this.repo}: ${seen} commits`);
       }
@@ -321,7 +324,7 @@ export class HistoryIndex {
     if (rest.length) pending.push(rest.toString('utf8'));
     if (r.code !== 0) throw new KreviewError(`cannot index the history of ${this.repo}: ${r.stderr.split('\n')[0]}`);
     seen += pending.length;
-    flush(pending);
+    flush.immediate(pending);
     if (seen > 0) progress?.(`indexed history of ${this.repo}: ${seen} commits`);
     return added;
   }
