@@ -88,7 +88,10 @@ export class WatchWorld {
     });
     const mbox = r.formatPatch('HEAD~2..HEAD', '--cover-letter', '--thread=shallow', `--subject-prefix=PATCH${version > 1 ? ` v${version}` : ''}`, `--to=${LIST}`, '--cc=David Sterba <dsterba@suse.com>', `--base=${this.base}`);
     r.git('checkout', '-q', 'master');
-    return splitFormatPatch(mbox.replace(/\*\*\* SUBJECT HERE \*\*\*/, 'btrfs: fixup worker space').replace(/\*\*\* BLURB HERE \*\*\*/, 'Two small changes.'));
+    // format-patch names a cover letter `cover.<seconds now>.git.<email>`: two versions made in the
+    // same second (a fast machine) shared it, and v2's cover was taken for a duplicate of v1's.
+    const ownIds = mbox.replaceAll('<cover.', `<cover-v${version}.`);
+    return splitFormatPatch(ownIds.replace(/\*\*\* SUBJECT HERE \*\*\*/, 'btrfs: fixup worker space').replace(/\*\*\* BLURB HERE \*\*\*/, 'Two small changes.'));
   }
 
   async start(policyExtra = ''): Promise<void> {
