@@ -5,15 +5,10 @@
 // within their share of it. Generated data: four directories of 600 helpers each.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callerCachesKept, forgetCallerScans } from '../../checks/lock/callers.js';
-import { lockCheck } from '../../checks/lock/index.js';
 import { cacheShare } from '../../src/core/cache-shares.js';
-import { defaultConfig } from '../../src/core/config.js';
-import type { Patch, Series } from '../../src/core/types.js';
-import { openHistory } from '../../src/git/history.js';
-import { createWorkspace } from '../../src/git/workspace.js';
-import { readRange } from '../../src/sources/git-range.js';
 import { heldHeap } from '../helpers/collect.js';
 import { TestRepo } from '../helpers/git-repo.js';
+import { lockReviewLast } from '../helpers/lock-range.js';
 
 const DIRS = 4;
 const FILES = 4;
@@ -49,23 +44,7 @@ beforeAll(() => {
 });
 afterAll(() => repo.remove());
 
-/** Review the last `n` commits with limits.cacheBytes at CACHE_BYTES, one by one. */
-async function review(n: number): Promise<void> {
-  const patches: Patch[] = [];
-  for await (const p of readRange(repo.dir, [`HEAD~${n}..HEAD`])) patches.push(p);
-  const history = await openHistory(repo.dir);
-  const config = defaultConfig();
-  config.limits = { ...config.limits, cacheBytes: CACHE_BYTES };
-  try {
-    for (const patch of patches) {
-      const workspace = await createWorkspace(patch, { repo: repo.dir, history });
-      const series: Series = { id: patch.id, version: 1, subject: patch.subject, cover: null, patches: [patch], total: 1, missing: [], complete: true };
-      await lockCheck.run({ patch, series, workspace, config });
-    }
-  } finally {
-    await history.close();
-  }
-}
+const review = (n: number): Promise<void> => lockReviewLast(repo.dir, n, CACHE_BYTES);
 
 /** The held heap the callers check's caches give back when emptied. */
 function callerCachesHeld(): number {

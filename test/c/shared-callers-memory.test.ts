@@ -4,16 +4,11 @@
 // and dropped within their share; these outlived them). Generated data: four directories of 600
 // functions each, reviewed with cacheBytes at 1 MiB.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lockCheck } from '../../checks/lock/index.js';
-import { defaultConfig } from '../../src/core/config.js';
 import { DEFAULT_LIMITS } from '../../src/core/limits.js';
-import type { Patch, Series } from '../../src/core/types.js';
 import { clearFactsMemory, setFactsMemoryBudget } from '../../src/c/summaries.js';
-import { openHistory } from '../../src/git/history.js';
-import { createWorkspace } from '../../src/git/workspace.js';
-import { readRange } from '../../src/sources/git-range.js';
 import { heldHeap } from '../helpers/collect.js';
 import { TestRepo } from '../helpers/git-repo.js';
+import { lockReviewLast } from '../helpers/lock-range.js';
 
 const DIRS = 4;
 const FILES = 4;
@@ -42,22 +37,7 @@ afterAll(() => {
   clearFactsMemory();
 });
 
-async function review(n: number): Promise<void> {
-  const patches: Patch[] = [];
-  for await (const p of readRange(repo.dir, [`HEAD~${n}..HEAD`])) patches.push(p);
-  const history = await openHistory(repo.dir);
-  const config = defaultConfig();
-  config.limits = { ...config.limits, cacheBytes: CACHE_BYTES };
-  try {
-    for (const patch of patches) {
-      const workspace = await createWorkspace(patch, { repo: repo.dir, history });
-      const series: Series = { id: patch.id, version: 1, subject: patch.subject, cover: null, patches: [patch], total: 1, missing: [], complete: true };
-      await lockCheck.run({ patch, series, workspace, config });
-    }
-  } finally {
-    await history.close();
-  }
-}
+const review = (n: number): Promise<void> => lockReviewLast(repo.dir, n, CACHE_BYTES);
 
 describe("a directory's callers kept for its next summary indexes", { timeout: 300_000 }, () => {
   it('stay within the budget: four directories hold little more than one', async () => {

@@ -1,7 +1,5 @@
 // A `Fixes:` tag with a very short id names every commit that id starts: only its subject says
 // which one it fixes. Two real commits made to share their first four digits.
-import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openHistory } from '../../src/git/history.js';
 import { TestRepo } from '../helpers/git-repo.js';
@@ -9,25 +7,11 @@ import { TestRepo } from '../helpers/git-repo.js';
 const repo = new TestRepo();
 afterAll(() => repo.remove());
 
-/** A commit on top of HEAD (same tree) whose id starts with `prefix`, found by varying its message. */
-function commitWithPrefix(prefix: string, subject: string): string {
-  const tree = repo.git('rev-parse', 'HEAD^{tree}').trim();
-  const parent = repo.git('rev-parse', 'HEAD').trim();
-  const who = 'A U Thor <author@example.org> 1764000000 +0000';
-  for (let i = 0; ; i++) {
-    const body = `tree ${tree}\nparent ${parent}\nauthor ${who}\ncommitter ${who}\n\n${subject} ${i}\n`;
-    const id = createHash('sha1').update(`commit ${Buffer.byteLength(body)}\0${body}`).digest('hex');
-    if (!id.startsWith(prefix)) continue;
-    const made = execFileSync('git', ['hash-object', '-t', 'commit', '-w', '--stdin'], { cwd: repo.dir, input: body, encoding: 'utf8' }).trim();
-    repo.git('reset', '-q', '--hard', made);
-    return made;
-  }
-}
 
 describe('fixersOf with a short id', () => {
   it('counts a tag whose subject names the commit, not one naming another commit with the same first digits', async () => {
     const a = repo.commit('mm: introduce the bug\n', { files: { 'mm/a.c': 'int bug;\n' } });
-    const b = commitWithPrefix(a.slice(0, 4), 'mm: an unrelated change');
+    const b = repo.commitWithPrefix(a.slice(0, 4), 'mm: an unrelated change');
     expect(b.slice(0, 4)).toBe(a.slice(0, 4));
     const fix = repo.commit(`mm: fix the bug\n\nFixes: ${a.slice(0, 4)} ("mm: introduce the bug")\n`, { files: { 'mm/a.c': 'int fixed;\n' } });
     repo.commit(`mm: fix something\n\nFixes: ${a.slice(0, 4)}\n`, { files: { 'mm/a.c': 'int fixed2;\n' } });

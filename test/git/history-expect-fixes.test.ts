@@ -3,8 +3,6 @@
 // of waiting for a round trip each. The answers must be git's own, the same as asked one by one:
 // a commit, an abbreviation two commits share, a blob, an id nothing has. Real git, seen through a
 // `git` first on PATH that logs what cat-file is asked.
-import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,25 +18,11 @@ afterAll(() => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-/** A commit on top of HEAD (same tree) whose id starts with `prefix`, found by varying its message. */
-function commitWithPrefix(prefix: string, subject: string): string {
-  const tree = repo.git('rev-parse', 'HEAD^{tree}').trim();
-  const parent = repo.git('rev-parse', 'HEAD').trim();
-  const who = 'A U Thor <author@example.org> 1764000000 +0000';
-  for (let i = 0; ; i++) {
-    const body = `tree ${tree}\nparent ${parent}\nauthor ${who}\ncommitter ${who}\n\n${subject} ${i}\n`;
-    const id = createHash('sha1').update(`commit ${Buffer.byteLength(body)}\0${body}`).digest('hex');
-    if (!id.startsWith(prefix)) continue;
-    const made = execFileSync('git', ['hash-object', '-t', 'commit', '-w', '--stdin'], { cwd: repo.dir, input: body, encoding: 'utf8' }).trim();
-    repo.git('reset', '-q', '--hard', made);
-    return made;
-  }
-}
 
 describe('History.expectFixesOf', () => {
   it("asks git ahead about the ids a range's tags name, with the same answers as asking one by one", async () => {
     const a = repo.commit('lib: add the bug\n', { files: { 'lib/a.c': 'int bug;\n' } });
-    const b = commitWithPrefix(a.slice(0, 4), 'lib: unrelated');
+    const b = repo.commitWithPrefix(a.slice(0, 4), 'lib: unrelated');
     const blob = repo.git('rev-parse', 'HEAD:lib/a.c').trim();
     const ids = [a.slice(0, 12), a.slice(0, 4), blob.slice(0, 12), '0000000dead1'];
     const range = [

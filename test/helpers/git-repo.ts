@@ -1,5 +1,6 @@
 // Builds real git repositories in temporary directories for tests.
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -55,6 +56,21 @@ export class TestRepo {
 
   head(): string {
     return this.git('rev-parse', 'HEAD');
+  }
+
+  /** A commit on top of HEAD (same tree) whose id starts with `prefix`, found by varying its message: an abbreviation two commits share. */
+  commitWithPrefix(prefix: string, subject: string): string {
+    const tree = this.git('rev-parse', 'HEAD^{tree}').trim();
+    const parent = this.git('rev-parse', 'HEAD').trim();
+    const who = 'A U Thor <author@example.org> 1764000000 +0000';
+    for (let i = 0; ; i++) {
+      const body = `tree ${tree}\nparent ${parent}\nauthor ${who}\ncommitter ${who}\n\n${subject} ${i}\n`;
+      const id = createHash('sha1').update(`commit ${Buffer.byteLength(body)}\0${body}`).digest('hex');
+      if (!id.startsWith(prefix)) continue;
+      const made = execFileSync('git', ['hash-object', '-t', 'commit', '-w', '--stdin'], { cwd: this.dir, input: body, encoding: 'utf8' }).trim();
+      this.git('reset', '-q', '--hard', made);
+      return made;
+    }
   }
 
   /** `git format-patch --stdout` of a range, as one mbox string. */
