@@ -3,6 +3,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { enterWal } from '../core/sqlite-wal.js';
 import { countTables } from '../ops/health.js';
 
 export interface ReviewedHead {
@@ -51,7 +52,7 @@ export class AppState {
   constructor(file: string) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
+    enterWal(this.db);
     // A commit survives the process being killed; only an OS crash may lose the last ones. Syncing
     // every commit cost about 7 ms, on the path of every webhook's answer.
     this.db.pragma('synchronous = NORMAL');

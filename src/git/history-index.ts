@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { enterWal } from '../core/sqlite-wal.js';
 import { KreviewError } from '../core/types.js';
 import { conventionKeys } from './conventions.js';
 import { messageRefs } from './message-refs.js';
@@ -136,7 +137,7 @@ export class HistoryIndex {
     try {
       db = new Database(file);
       db.pragma(`busy_timeout = ${BUSY_MS}`);
-      db.pragma('journal_mode = WAL');
+      enterWal(db, BUSY_MS);
       db.pragma('synchronous = OFF');
       const version = db.prepare("SELECT name FROM sqlite_master WHERE name = 'meta'").get()
         ? (db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: string } | undefined)?.value

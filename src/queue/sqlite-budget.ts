@@ -10,6 +10,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { waitForSlot, type ContentQueueOptions, type WriteBudget } from '../app/content-queue.js';
+import { enterWal } from '../core/sqlite-wal.js';
 
 type Caps = Pick<ContentQueueOptions, 'spacingMs' | 'perMinute' | 'perHour'>;
 
@@ -31,7 +32,7 @@ export class SqliteWriteBudget implements WriteBudget {
   constructor(file: string) {
     mkdirSync(dirname(file), { recursive: true });
     this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
+    enterWal(this.db);
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma(`busy_timeout = ${BUSY_SPIN_MS}`);
     this.db.exec('CREATE TABLE IF NOT EXISTS writes (installation INTEGER NOT NULL, at INTEGER NOT NULL); CREATE INDEX IF NOT EXISTS writes_at ON writes (installation, at);');

@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { errorMessage } from '../core/errors.js';
+import { enterWal } from '../core/sqlite-wal.js';
 import { jobName, type JobHandler, type JobObserver, type JobQueue, type JobStatus, type QueueStats, type QueuedJob, type ReviewJob } from './job.js';
 
 /** One table per kind of job (`jobs`: pull requests; `series_jobs`: mailed series), in one file. */
@@ -99,7 +100,7 @@ export class SqliteJobQueue<J extends QueuedJob = ReviewJob, R = void> implement
     this.o = { ...defaults, ...opts };
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
+    enterWal(this.db);
     // Durable against a killed process (what the queue is for); an OS crash may lose the last commits.
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');

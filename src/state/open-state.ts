@@ -5,6 +5,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { enterWal } from '../core/sqlite-wal.js';
 import { KreviewError } from '../core/types.js';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
 import { StateError, stateError } from './state-errors.js';
@@ -34,7 +35,7 @@ export function openState(path: string): Db {
     throw stateError(e, path) ?? new KreviewError(`cannot open state database ${path}: ${(e as Error).message}`);
   }
   try {
-    db.pragma('journal_mode = WAL');
+    enterWal(db);
     // Another process (kreview ingest from the MTA) may hold the write lock briefly.
     db.pragma('busy_timeout = 5000');
     // FULL: a reply marked sent must stay marked after a power loss, or it goes twice.
