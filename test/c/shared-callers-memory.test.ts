@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from '../../src/core/limits.js';
 import { clearFactsMemory, setFactsMemoryBudget } from '../../src/c/summaries.js';
 import { heldHeap } from '../helpers/collect.js';
-import { TestRepo } from '../helpers/git-repo.js';
-import { lockReviewLast } from '../helpers/lock-range.js';
+import type { TestRepo } from '../helpers/git-repo.js';
+import { lockReviewLast, repoOfDirectories } from '../helpers/lock-range.js';
 
 const DIRS = 4;
 const FILES = 4;
@@ -25,11 +25,8 @@ const file = (d: number, f: number, v = 0): string =>
 let repo: TestRepo;
 
 beforeAll(() => {
-  repo = new TestRepo();
-  const files: Record<string, string> = {};
-  for (let d = 0; d < DIRS; d++) for (let f = 0; f < FILES; f++) files[`fs/d${d}/f${f}.c`] = file(d, f);
-  repo.commit('base\n', { files });
-  for (let d = 0; d < DIRS; d++) repo.commit(`d${d}: change\n`, { files: { [`fs/d${d}/f0.c`]: file(d, 0, 1) } });
+  // One commit per directory: a long range walks through them all.
+  repo = repoOfDirectories(DIRS, FILES, file);
 });
 afterAll(() => {
   repo.remove();

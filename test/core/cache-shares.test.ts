@@ -13,7 +13,8 @@ import { clearFactsMemory, factsMemoryKept, setFactsMemoryBudget } from '../../s
 import { openHistory } from '../../src/git/history.js';
 import { createWorkspace } from '../../src/git/workspace.js';
 import { readRange } from '../../src/sources/git-range.js';
-import { TestRepo } from '../helpers/git-repo.js';
+import type { TestRepo } from '../helpers/git-repo.js';
+import { repoOfDirectories } from '../helpers/lock-range.js';
 
 const DIRS = 30;
 const FILES = 8;
@@ -26,12 +27,8 @@ const file = (d: number, f: number, v = 0): string =>
 let repo: TestRepo;
 
 beforeAll(() => {
-  repo = new TestRepo();
-  const files: Record<string, string> = {};
-  for (let d = 0; d < DIRS; d++) for (let f = 0; f < FILES; f++) files[`fs/d${d}/f${f}.c`] = file(d, f);
-  repo.commit('base\n', { files });
   // One commit per directory: a long range walks through them all.
-  for (let d = 0; d < DIRS; d++) repo.commit(`d${d}: change\n`, { files: { [`fs/d${d}/f0.c`]: file(d, 0, 1) } });
+  repo = repoOfDirectories(DIRS, FILES, file);
 });
 afterAll(() => repo.remove());
 afterEach(() => {

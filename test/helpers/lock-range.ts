@@ -6,6 +6,7 @@ import type { Patch, Series } from '../../src/core/types.js';
 import { openHistory } from '../../src/git/history.js';
 import { createWorkspace } from '../../src/git/workspace.js';
 import { readRange } from '../../src/sources/git-range.js';
+import { TestRepo } from './git-repo.js';
 
 /** Reviews HEAD~n..HEAD of `repoDir` with the lock check alone, commit by commit. */
 export async function lockReviewLast(repoDir: string, n: number, cacheBytes: number): Promise<void> {
@@ -23,4 +24,18 @@ export async function lockReviewLast(repoDir: string, n: number, cacheBytes: num
   } finally {
     await history.close();
   }
+}
+
+/**
+ * A test repository of `dirs` directories `fs/d<d>/` of `files` C files each (`file(d, f, 0)`), then
+ * one commit per directory that changes its `f0.c` (`file(d, 0, 1)`): a range that walks through
+ * every directory once.
+ */
+export function repoOfDirectories(dirs: number, files: number, file: (d: number, f: number, v: number) => string): TestRepo {
+  const repo = new TestRepo();
+  const all: Record<string, string> = {};
+  for (let d = 0; d < dirs; d++) for (let f = 0; f < files; f++) all[`fs/d${d}/f${f}.c`] = file(d, f, 0);
+  repo.commit('base\n', { files: all });
+  for (let d = 0; d < dirs; d++) repo.commit(`d${d}: change\n`, { files: { [`fs/d${d}/f0.c`]: file(d, 0, 1) } });
+  return repo;
 }
