@@ -208,7 +208,7 @@ export function registerServeCommand(program: Command): void {
         },
       );
       metrics.queueDepthFrom('series-jobs', async () => (await seriesJobs.stats()).waiting);
-      health.queue = queueAnswers(() => seriesJobs.stats());
+      health.queue = (await import('../ops/health.js')).queueAnswers(() => seriesJobs.stats());
       const ops = metricsPort === undefined ? null : await startOps(metrics, health, metricsPort, o.metricsHost);
       if (ops) log.info(`/healthz and /metrics on ${ops.url}`);
       log.info(`taking jobs from ${o.queue}, ${concurrency} at a time: ${jobs ? 'pull requests and mailed series' : 'mailed series only (no APP_ID)'}`);
@@ -221,20 +221,6 @@ export function registerServeCommand(program: Command): void {
       locks?.close();
       process.exit(0);
     });
-}
-
-/** The queue answers a count within 2 s (a Redis that is down would keep BullMQ's request waiting forever). */
-function queueAnswers(stats: () => Promise<{ waiting: number; running: number }>): import('../ops/health.js').HealthCheck {
-  return async () => {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('the queue did not answer within 2 s')), 2000)));
-    try {
-      const s = await Promise.race([stats(), late]);
-      return { ok: true, detail: `${s.waiting} waiting, ${s.running} running` };
-    } finally {
-      clearTimeout(timer);
-    }
-  };
 }
 
 async function startOps(metrics: Metrics, health: Record<string, import('../ops/health.js').HealthCheck>, port: number, host: string) {

@@ -13,7 +13,7 @@ import { githubWebUrl } from './github-host.js';
 import { webhookIntake } from './intake.js';
 import type { Mirrors } from './mirrors.js';
 import type { RouteHandler } from '../web/server.js';
-import { stateReadable } from '../ops/health.js';
+import { queueAnswers, stateReadable, type HealthCheck } from '../ops/health.js';
 import { opsHandler } from '../ops/http.js';
 import type { Metrics } from '../ops/metrics.js';
 import { StateFile } from '../state/open-state.js';
@@ -148,7 +148,10 @@ export function createKreviewApp(overrides: Partial<AppOptions> = {}) {
     if (metrics) {
       metrics.queueDepthFrom('github-jobs', async () => (await service.stats()).queue.waiting);
       const file = new StateFile(statePath(opts));
-      const health = { state: stateReadable(() => deps.state.tableCount(), () => file.check()) };
+      const health: Record<string, HealthCheck> = { state: stateReadable(() => deps.state.tableCount(), () => file.check()) };
+      // Jobs on Redis: serve answers webhooks only while it can store them.
+      const jobs = opts.jobs;
+      if (jobs) health.queue = queueAnswers(() => jobs.stats());
       // Through probot's addHandler: `kreview serve` (probot's Server) passes one.
       loader?.addHandler?.(opsHandler({ metrics, health }));
     }

@@ -60,3 +60,21 @@ export function progressFresh(lastProgressMs: () => number | null, staleMs: () =
     return { ok: age <= limit, detail: `last progress ${(age / 1000).toFixed(1)} s ago (stale after ${limit / 1000} s)` };
   };
 }
+
+/**
+ * The queue answers a count within `withinMs`. A Redis that is down keeps BullMQ's request waiting
+ * for as long as ioredis retries (forever), and a process feeding or working that queue waits with
+ * it: without this check its /healthz would say only that the loop has been quiet.
+ */
+export function queueAnswers(stats: () => Promise<{ waiting: number; running: number }>, withinMs = 2000): HealthCheck {
+  return async () => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`the queue did not answer within ${withinMs / 1000} s`)), withinMs)));
+    try {
+      const s = await Promise.race([stats(), late]);
+      return { ok: true, detail: `${s.waiting} waiting, ${s.running} running` };
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+}

@@ -14,6 +14,7 @@ import { createLogger, logFormatOf } from '../ops/log.js';
 import { setOperatorSink } from '../core/operator-notes.js';
 import { Metrics } from '../ops/metrics.js';
 import { opsHandler, startOpsServer, type OpsServer } from '../ops/http.js';
+import { queueAnswers, type HealthCheck } from '../ops/health.js';
 
 /** The web view over the daemon's own state; an approval wakes the daemon, which sends the reply. */
 async function startWatchWeb(w: Watcher, port: number, host: string | undefined, extra: RouteHandler[]) {
@@ -126,10 +127,12 @@ export function registerWatchCommands(program: Command): void {
         metrics?.queueDepthFrom('series-jobs', async () => (await jobs.stats()).waiting);
         logger.info(`series are reviewed by the workers of ${o.queue}`);
       }
+      // With --queue, the feeder waits while Redis is down: /healthz says so, not only that the loop is quiet.
+      const health = (): Record<string, HealthCheck> => ({ ...w.healthChecks(), ...(jobs ? { queue: queueAnswers(() => jobs.stats()) } : {}) });
       let ops: OpsServer | null = null;
       try {
         if (metrics && o.metricsPort !== undefined) {
-          ops = await startOpsServer(opsHandler({ metrics, health: w.healthChecks() }), portOf(o.metricsPort, '--metrics-port'), o.metricsHost);
+          ops = await startOpsServer(opsHandler({ metrics, health: health() }), portOf(o.metricsPort, '--metrics-port'), o.metricsHost);
           logger.info(`/healthz and /metrics on ${ops.url}`);
         }
         if (o.retryFailed) w.outbox.retryFailed();
@@ -152,7 +155,7 @@ export function registerWatchCommands(program: Command): void {
         const onSignal = () => stop.abort();
         process.once('SIGINT', onSignal);
         process.once('SIGTERM', onSignal);
-        const web = port === null ? null : await startWatchWeb(w, port, o.httpHost, metrics ? [opsHandler({ metrics, health: w.healthChecks() })] : []);
+        const web = port === null ? null : await startWatchWeb(w, port, o.httpHost, metrics ? [opsHandler({ metrics, health: health() })] : []);
         try {
           await w.run(stop.signal);
         } finally {
