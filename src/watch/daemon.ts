@@ -26,7 +26,8 @@ import { ReviewThreads } from './review-threads.js';
 import { PolicyWatcher, type SinkConfig, type SourceConfig, type WatchPolicy } from './policy.js';
 import type { WatchSource } from './raw-message.js';
 import { SeriesReviewer, type RemoteReviewInput, type ReviewFn, type ReviewOutcome } from './series-reviewer.js';
-import { seriesJob, type SeriesJobFeeder } from '../queue/series-job.js';
+import { seriesJob, seriesJobRunner, type SeriesJobFeeder } from '../queue/series-job.js';
+import { HistoryPool } from '../git/history-pool.js';
 import { PatchworkClient, patchworkInstance, type PatchworkConfig } from '../sinks/patchwork.js';
 import type { HealthCheck } from '../ops/health.js';
 import { countTables, progressFresh, stateReadable } from '../ops/health.js';
@@ -109,6 +110,7 @@ export class Watcher {
   private readonly intake: Intake;
   private readonly reviewer: SeriesReviewer;
   private readonly threads: ReviewThreads | null;
+  private readonly hereHistories: HistoryPool | null;
   private sink: Sink;
   private sources: WatchSource[] = [];
   private sourcesFor = '';
@@ -154,7 +156,10 @@ export class Watcher {
     const jobs = opts.jobs;
     const job = (i: RemoteReviewInput) => seriesJob({ ...i, limitMs: limit(i.series) }, this.now());
     // Threads time each review themselves (and end a thread stuck in one); an injected review function stays on this thread.
-    const threads = !jobs && !opts.review && opts.reviewThreads ? new ReviewThreads(opts.reviewThreads) : null;
+    // The daemon's own thread reviews beside them, with Histories of its own (src/watch/review-threads.ts).
+    const here = !jobs && !opts.review && opts.reviewThreads ? new HistoryPool() : null;
+    this.hereHistories = here;
+    const threads = here && opts.reviewThreads ? new ReviewThreads(opts.reviewThreads, undefined, undefined, seriesJobRunner(here)) : null;
     this.threads = threads;
     // The threads are idle while a pass takes in mail (every review waits for its end): they decode it.
     threads?.start();
@@ -471,6 +476,7 @@ export class Watcher {
     this.sources = [];
     await this.reviewer.close();
     await this.threads?.close();
+    await this.hereHistories?.close();
     await this.sink.close();
     this.db.close();
   }
