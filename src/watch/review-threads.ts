@@ -96,7 +96,11 @@ export class ReviewThreads {
   decode(raw: Buffer, origin: string): Promise<Patch> {
     if (this.closed) return Promise.reject(new KreviewError('the review threads are closed'));
     this.start();
-    const slot = this.slots[this.turn++ % this.slots.length];
+    // When the daemon's thread reviews too, it takes its turn at decoding as well: with one thread,
+    // handing it every message left the daemon's thread waiting on it (and cloning each result).
+    const turn = this.turn++ % (this.slots.length + (this.here ? 1 : 0));
+    if (turn === this.slots.length) return parseMail(raw, origin);
+    const slot = this.slots[turn];
     const id = this.nextId++;
     return new Promise<Patch>((resolve, reject) => {
       slot.decoding.set(id, { raw, origin, resolve, reject });
