@@ -7,7 +7,8 @@
 //   npx tsx bench/replay-bench.ts --archive <epoch.git> [--messages 3000] [--skip 0] [--kill review] [--grouping-only]
 //     [--repo /path/to/linux] [--maintainers FILE] [--b4-threads 150] [--no-baseline] [--dir D] [--keep]
 //     [--review-threads N] [--cli DIR]
-// --review-threads passes `--review-threads N` to the daemon (reviews on N worker threads); --cli runs
+// --review-threads passes `--review-threads N` to the daemon (N worker threads beside its own; 0: its own alone;
+// not given: the daemon's default, one thread on two cores without a repository); --cli runs
 // DIR/bin/kreview.js (another checkout's build, e.g. main's, for a figure against it in the same run).
 // The baseline, measured in the same run: the same messages through a daemon whose list is muted.
 // --skip counts back from the newest message: the range is the N messages before the newest --skip.

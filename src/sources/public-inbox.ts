@@ -10,7 +10,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { KreviewError } from '../core/types.js';
-import { CatFile } from '../git/cat-file.js';
+import { CatFile, type CatFileReply } from '../git/cat-file.js';
 import { runGit, isFullOid } from '../git/run-git.js';
 import type { CursorStore } from '../state/cursors.js';
 import { DEFAULT_LIMITS } from '../core/limits.js';
@@ -172,10 +172,12 @@ export class PublicInboxSource implements WatchSource {
     const fresh = parseRawLog(log.stdout);
     const reader = this.cached(this.readers, epoch, () => new CatFile(git, 'batch'));
     const checker = this.cached(this.checkers, epoch, () => new CatFile(git, 'batch-check'));
-    let n = 0;
-    for (let i = 0; i < fresh.length; i += BATCH) {
+    // A slice's sizes, then its messages grouped by size; `seen` are the blobs of the slice before
+    // (read ahead of its cursor's commit, so not yet in the cursors' table).
+    type Plan = { slice: NewMessage[]; todo: NewMessage[]; groups: NewMessage[][] };
+    const planOf = async (i: number, seen: ReadonlySet<string>): Promise<Plan> => {
       const slice = fresh.slice(i, i + BATCH);
-      const todo = slice.filter((m) => !this.cursors.hasBlob(m.blob) && !(floor !== null && m.time < floor));
+      const todo = slice.filter((m) => !seen.has(m.blob) && !this.cursors.hasBlob(m.blob) && !(floor !== null && m.time < floor));
       // Sizes first (cheap): an oversized blob is never read, and the rest are read a group at a time.
       const sizes = await checker.requestAll(todo.map((m) => m.blob));
       const groups: NewMessage[][] = [[]];
@@ -193,8 +195,28 @@ export class PublicInboxSource implements WatchSource {
           groupBytes += r.size;
         }
       });
-      for (const group of groups) {
-        const replies = await reader.requestAll(group.map((m) => m.blob));
+      return { slice, todo, groups };
+    };
+    const read = (group: NewMessage[]) => reader.requestAll(group.map((m) => m.blob));
+    // Read ahead: the next group's blobs (the next slice's first group after a slice's last) are asked
+    // of git before the group in hand is taken in, so git reads while intake decodes and stores, and
+    // intake never waits for the pipe (it did for about a third of its wall time; never more than two
+    // groups are held). Warnings of the next slice come before the last batch of this one is taken in.
+    let n = 0;
+    let plan: Plan | null = fresh.length ? await planOf(0, new Set()) : null;
+    let reading: Promise<CatFileReply[]> | null = plan?.groups[0].length ? read(plan.groups[0]) : null;
+    for (let i = 0; plan; i += BATCH) {
+      const { slice, todo, groups } = plan;
+      let next: Plan | null = null;
+      let nextReading: Promise<CatFileReply[]> | null = null;
+      for (let g = 0; g < groups.length; g++) {
+        const group = groups[g];
+        const replies = group.length ? await reading! : [];
+        if (g + 1 < groups.length) reading = read(groups[g + 1]);
+        else if (i + BATCH < fresh.length) {
+          next = await planOf(i + BATCH, new Set(todo.map((m) => m.blob)));
+          nextReading = next.groups[0].length ? read(next.groups[0]) : null;
+        }
         const batch: RawMessage[] = [];
         replies.forEach((r, j) => {
           const m = group[j];
@@ -209,6 +231,8 @@ export class PublicInboxSource implements WatchSource {
         for (const m of todo) this.cursors.addBlob(m.blob);
         this.cursors.set(key, slice[slice.length - 1].commit);
       });
+      plan = next;
+      reading = nextReading;
     }
     if (!fresh.length) this.cursors.set(key, tip);
     return n;

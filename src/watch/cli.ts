@@ -4,7 +4,9 @@ import { errorMessage } from '../core/errors.js';
 import { KreviewError } from '../core/types.js';
 import { openState } from '../state/open-state.js';
 import { queueIncoming, readAllLimited } from '../sources/ingest.js';
+import { availableParallelism } from 'node:os';
 import { Watcher } from './daemon.js';
+import { defaultReviewThreads } from './review-threads.js';
 import { boundHeapGrowth } from './heap-growth.js';
 import { loadPolicy } from './policy.js';
 import { statusText } from './status.js';
@@ -58,7 +60,7 @@ function portOf(v: string, option: string): number {
 }
 
 function threadCount(v: string): number {
-  if (!/^\d{1,2}$/.test(v) || Number(v) < 1) throw new KreviewError(`--review-threads ${v}: give a whole number from 1 to 99`);
+  if (!/^\d{1,2}$/.test(v)) throw new KreviewError(`--review-threads ${v}: give a whole number from 0 to 99`);
   return Number(v);
 }
 
@@ -82,7 +84,7 @@ export function registerWatchCommands(program: Command): void {
     .option('--metrics-host <addr>', 'address for --metrics-port', '127.0.0.1')
     .option('--log-format <text|json>', 'text lines (default), or one JSON object a line with the Message-ID of the series under review (also $KREVIEW_LOG_FORMAT)')
     .option('--queue <url>', 'hand each complete series to `kreview worker --queue <url>` processes and wait for their reviews: redis://host:port[/db] (any machine) or sqlite:FILE (this one); default: review here')
-    .option('--review-threads <n>', 'review series on n worker threads of this process, side by side (default: on the daemon\'s own thread)')
+    .option('--review-threads <n>', 'review series on n worker threads of this process and on its own thread, side by side; 0: on its own thread alone (default: 1 on a machine with two cores or more when no list has a repository, else 0)')
     .action(async (o: WatchOptions) => {
       const port = o.http === undefined ? null : portOf(o.http, '--http');
       if (port !== null && (o.once || o.status)) throw new KreviewError('--http serves the web view while the daemon runs: not with --once or --status');
@@ -120,7 +122,8 @@ export function registerWatchCommands(program: Command): void {
       // A rule pattern that reaches too far is the policy owner's business: the daemon's log, not a reply.
       setOperatorSink((line) => logger.warn(line));
       const jobs = o.queue === undefined ? undefined : await seriesFeeder(o.queue);
-      const reviewThreads = o.reviewThreads === undefined ? undefined : threadCount(o.reviewThreads);
+      // Not told: one thread beside the daemon's own on two cores or more, without a repository (src/watch/review-threads.ts).
+      const reviewThreads = o.reviewThreads !== undefined ? threadCount(o.reviewThreads) : jobs ? 0 : defaultReviewThreads(loadPolicy(o.config), availableParallelism());
       if (jobs && reviewThreads) throw new KreviewError('--review-threads reviews here; --queue hands reviews to workers: one or the other');
       const w = new Watcher({ policyFile: o.config, logger, ...(metrics ? { metrics } : {}), ...(jobs ? { jobs } : {}), ...(reviewThreads ? { reviewThreads } : {}) });
       if (jobs) {

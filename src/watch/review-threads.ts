@@ -3,6 +3,9 @@
 // on the machine's other cores, while the daemon's own thread records each outcome as it comes.
 // Threads only compute, as `kreview worker` does (src/queue/series-job.ts): the state, the outbox
 // and so exactly-once stay with the daemon; a review lost with its thread is simply made again.
+// The daemon's own thread reviews too (`here`): it only records outcomes while the threads review,
+// so with N threads N + 1 series are reviewed side by side. One thread and the daemon's own use two
+// cores with one more V8 heap, parser and set of caches, not two (REAL linux-raid, docs/replay.md).
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -21,7 +24,8 @@ interface Pending {
 
 interface Slot {
   worker: Worker;
-  busy: { id: number; key: string; timer: NodeJS.Timeout } | null;
+  /** The jobs handed to this thread, the one it is on first (timed from when it became first). */
+  busy: { id: number; key: string; timer: NodeJS.Timeout | null }[];
   /** Messages handed to this thread to decode, by request id. */
   decoding: Map<number, { raw: Buffer; origin: string; resolve: (p: Patch) => void; reject: (e: Error) => void }>;
 }
@@ -37,6 +41,20 @@ function threadScript(): string {
   return tsx ? `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });` : `import(${JSON.stringify(entry)});`;
 }
 
+/**
+ * How many review threads `kreview watch` starts when not told (`--review-threads`): one, beside the
+ * daemon's own thread, on a machine with at least two cores where no list of the policy has a
+ * repository; else none. Each thread holds its own parser, rules and caches: without a repository
+ * that is about 100-150 MB (REAL linux-raid, 10,000 messages: peak RSS 196 MB on the daemon's
+ * thread alone, 310-340 MB with one thread beside it); with a repository each also holds the lock
+ * check's facts and summaries of the directories it reviews (about 200 MB in fs/, docs/replay.md),
+ * and the per-patch CPU budget (counted per process) would be shared.
+ */
+export function defaultReviewThreads(policy: { lists: { repo: string | null }[]; fallback: { repo: string | null } }, cores: number): number {
+  if (cores < 2) return 0;
+  return [...policy.lists, policy.fallback].some((l) => l.repo !== null) ? 0 : 1;
+}
+
 export class ReviewThreads {
   private readonly slots: Slot[] = [];
   /** Jobs by key: handed over and not yet collected by review(). */
@@ -47,6 +65,8 @@ export class ReviewThreads {
   private closed = false;
   /** The thread the next message to decode goes to (round robin). */
   private turn = 0;
+  /** The job the daemon's own thread is reviewing (`here`), if any. */
+  private hereBusy: string | null = null;
 
   constructor(
     readonly size: number,
@@ -54,6 +74,12 @@ export class ReviewThreads {
     private readonly graceMs = 5_000,
     /** What a thread runs (module code, evaluated): the review thread unless a test gives its own. */
     private readonly script: string = threadScript(),
+    /**
+     * Reviews a job on the daemon's own thread, beside the threads (null: the threads alone). Its
+     * limit is its own affair (seriesJobRunner races the job's limit; a computation stuck on this
+     * thread cannot be ended from it, as when the daemon reviews without threads).
+     */
+    private readonly here: ((job: SeriesJob) => Promise<Review>) | null = null,
   ) {
     if (!Number.isInteger(size) || size < 1) throw new KreviewError(`review threads: ${size} is not a whole number of at least 1`);
   }
@@ -70,7 +96,11 @@ export class ReviewThreads {
   decode(raw: Buffer, origin: string): Promise<Patch> {
     if (this.closed) return Promise.reject(new KreviewError('the review threads are closed'));
     this.start();
-    const slot = this.slots[this.turn++ % this.slots.length];
+    // When the daemon's thread reviews too, it takes its turn at decoding as well: with one thread,
+    // handing it every message left the daemon's thread waiting on it (and cloning each result).
+    const turn = this.turn++ % (this.slots.length + (this.here ? 1 : 0));
+    if (turn === this.slots.length) return parseMail(raw, origin);
+    const slot = this.slots[turn];
     const id = this.nextId++;
     return new Promise<Patch>((resolve, reject) => {
       slot.decoding.set(id, { raw, origin, resolve, reject });
@@ -119,7 +149,7 @@ export class ReviewThreads {
   }
 
   private spawn(): Slot {
-    const slot: Slot = { worker: new Worker(this.script, { eval: true }), busy: null, decoding: new Map() };
+    const slot: Slot = { worker: new Worker(this.script, { eval: true }), busy: [], decoding: new Map() };
     // An idle thread does not keep the process alive; one with a review under way does.
     slot.worker.unref();
     slot.worker.on('message', (m: ThreadReply) => this.settle(slot, m));
@@ -129,41 +159,79 @@ export class ReviewThreads {
     return slot;
   }
 
-  /** Gives waiting jobs to idle threads, starting threads up to the pool's size. */
+  /**
+   * Gives waiting jobs to idle threads, starting threads up to the pool's size; then, when the
+   * daemon's own thread reviews too, a second job to each thread (it waits in the thread's port: a
+   * thread that finishes while the daemon's thread is in a review of its own, which nothing
+   * interrupts, starts it without waiting for the daemon to hand one over), then one to the
+   * daemon's own thread.
+   */
   private pump(): void {
+    const depth = this.here ? 2 : 1;
     while (this.queue.length && !this.closed) {
-      const slot = this.slots.find((s) => s.busy === null) ?? (this.slots.length < this.size ? this.spawn() : null);
-      if (!slot) return;
+      const slot =
+        this.slots.find((s) => s.busy.length === 0) ??
+        (this.slots.length < this.size ? this.spawn() : null) ??
+        this.slots.find((s) => s.busy.length < depth) ??
+        null;
+      if (!slot) {
+        if (this.here && this.hereBusy === null) this.runHere(this.queue.shift()!);
+        return;
+      }
       const key = this.queue.shift()!;
       const p = this.jobs.get(key);
       if (!p) continue;
       p.started = true;
       const id = this.nextId++;
-      // A review stuck in computation never lets its own timer fire: the thread is ended from here.
-      const timer = setTimeout(() => {
-        void slot.worker.terminate();
-        this.lost(slot, `the review ran past its limit of ${p.job.limitMs / 1000} s (limits.reviewMsPerPatch per patch, plus one)`);
-      }, p.job.limitMs + this.graceMs);
-      slot.busy = { id, key, timer };
+      slot.busy.push({ id, key, timer: null });
+      if (slot.busy.length === 1) this.watch(slot);
       slot.worker.ref();
       slot.worker.postMessage({ id, job: p.job } satisfies ThreadRequest);
     }
+  }
+
+  /** Times the job a thread is on (the first it holds): a review stuck in computation never lets its own timer fire, so the thread is ended from here. */
+  private watch(slot: Slot): void {
+    const head = slot.busy[0];
+    if (!head || head.timer) return;
+    const p = this.jobs.get(head.key);
+    const limitMs = p?.job.limitMs ?? 0;
+    head.timer = setTimeout(() => {
+      void slot.worker.terminate();
+      this.lost(slot, `the review ran past its limit of ${limitMs / 1000} s (limits.reviewMsPerPatch per patch, plus one)`);
+    }, limitMs + this.graceMs);
+  }
+
+  /** Reviews the job on the daemon's own thread; the next waiting job goes out when it is done. */
+  private runHere(key: string): void {
+    const p = this.jobs.get(key);
+    if (!p || !this.here) return;
+    p.started = true;
+    this.hereBusy = key;
+    // Started on a later turn: pump() runs inside review() and settle(), whose callers go on first.
+    setImmediate(() => {
+      this.here!(p.job).then(p.resolve, (e: unknown) => p.reject(new KreviewError((e instanceof Error ? e.message : String(e)).split('\n')[0]))).finally(() => {
+        this.hereBusy = null;
+        this.pump();
+      });
+    });
   }
 
   private settle(slot: Slot, m: ThreadReply): void {
     const decoding = slot.decoding.get(m.id);
     if (decoding) {
       slot.decoding.delete(m.id);
-      if (!slot.busy && !slot.decoding.size) slot.worker.unref();
+      if (!slot.busy.length && !slot.decoding.size) slot.worker.unref();
       if ('patch' in m) decoding.resolve(m.patch as Patch);
       else if ('error' in m) decoding.reject(new KreviewError(m.error));
       return;
     }
-    const busy = slot.busy;
-    if (!busy || busy.id !== m.id) return;
-    clearTimeout(busy.timer);
-    slot.busy = null;
-    if (!slot.decoding.size) slot.worker.unref();
+    const at = slot.busy.findIndex((b) => b.id === m.id);
+    if (at === -1) return;
+    const [busy] = slot.busy.splice(at, 1);
+    if (busy.timer) clearTimeout(busy.timer);
+    this.watch(slot);
+    if (!slot.busy.length && !slot.decoding.size) slot.worker.unref();
     const p = this.jobs.get(busy.key);
     if (p) {
       if ('review' in m) p.resolve(m.review as Review);
@@ -179,9 +247,17 @@ export class ReviewThreads {
     this.slots.splice(at, 1);
     slot.worker.removeAllListeners();
     slot.worker.on('error', () => {});
-    if (slot.busy) {
-      clearTimeout(slot.busy.timer);
-      this.jobs.get(slot.busy.key)?.reject(new KreviewError(why));
+    const [head, ...waiting] = slot.busy.splice(0);
+    if (head) {
+      if (head.timer) clearTimeout(head.timer);
+      this.jobs.get(head.key)?.reject(new KreviewError(why));
+    }
+    // The jobs waiting behind it were not started: back to the front of the queue, for another thread.
+    for (const w of waiting.reverse()) {
+      const p = this.jobs.get(w.key);
+      if (!p) continue;
+      p.started = false;
+      this.queue.unshift(w.key);
     }
     // A message is not bad because the thread decoding it died: it is decoded here instead.
     for (const d of slot.decoding.values()) parseMail(d.raw, d.origin).then(d.resolve, d.reject);
@@ -195,7 +271,7 @@ export class ReviewThreads {
     const slots = this.slots.splice(0);
     await Promise.all(
       slots.map(async (s) => {
-        if (s.busy) clearTimeout(s.busy.timer);
+        for (const b of s.busy) if (b.timer) clearTimeout(b.timer);
         for (const d of s.decoding.values()) parseMail(d.raw, d.origin).then(d.resolve, d.reject);
         s.decoding.clear();
         s.worker.removeAllListeners();

@@ -1,6 +1,9 @@
 // The public-inbox source against a real v2 inbox made by public-inbox's own tools: grown between
 // polls, purged (history rewritten), a new epoch, a restart: nothing lost, nothing read twice.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { CatFile } from '../../src/git/cat-file.js';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { PublicInboxSource, parseRawLog } from '../../src/sources/public-inbox.js';
@@ -157,5 +160,46 @@ describe('public-inbox v2 source', { timeout: 180_000 }, () => {
     const log = [`C ${'1'.repeat(40)}`, '', `:000000 100644 ${z} ${a} A\tm`, `C ${'2'.repeat(40)}`, '', `:100644 100644 ${a} ${e} M\tm`, `C ${'3'.repeat(40)}`, '', `:100644 100644 ${e} ${b} M\tm`, `:000000 100644 ${z} ${b} A\td`].join('\n');
     expect(parseRawLog(log)).toEqual([{ commit: '1'.repeat(40), blob: a, time: NaN }, { commit: '3'.repeat(40), blob: b, time: NaN }]);
     expect(parseRawLog(`C ${'1'.repeat(40)} 1764000000\n\n:000000 100644 ${z} ${a} A\tm`)).toEqual([{ commit: '1'.repeat(40), blob: a, time: 1764000000 }]);
+  });
+
+  it('reads the next slice ahead: its blobs are asked of git before the slice in hand is taken in, and every message comes once, in order', async () => {
+    // A v2 epoch of 2,100 messages (three slices of the reader's 1,000) made with git fast-import.
+    const root = mkdtempSync(join(tmpdir(), 'kreview-pi-ahead-'));
+    try {
+      const epoch = join(root, 'inbox', 'git', '0.git');
+      mkdirSync(epoch, { recursive: true });
+      execFileSync('git', ['init', '-q', '--bare', epoch]);
+      const lines: string[] = [];
+      for (let i = 0; i < 2100; i++) {
+        const m = msg(i, 'list@example.org');
+        lines.push('commit refs/heads/master', `committer t <t@example.org> ${1_700_000_000 + i} +0000`, 'data 2', 'm', '');
+        lines.push('M 100644 inline m', `data ${Buffer.byteLength(m)}`, m, '');
+      }
+      execFileSync('git', ['--git-dir', epoch, 'fast-import', '--quiet'], { input: lines.join('\n') });
+      execFileSync('git', ['--git-dir', epoch, 'symbolic-ref', 'HEAD', 'refs/heads/master']);
+      const db = openState(join(root, 'state.db'));
+      const src = new PublicInboxSource(join(root, 'inbox'), 'test-list', new CursorStore(db), () => {}, 0);
+      const events: string[] = [];
+      const spy = vi.spyOn(CatFile.prototype, 'requestAll').mockImplementation(function (this: CatFile, queries: string[]) {
+        if (this.mode === 'batch') events.push(`read ${queries.length}`);
+        return Promise.all(queries.map((q) => this.request(q)));
+      });
+      const ids: string[] = [];
+      try {
+        await src.poll(async (batch) => {
+          events.push(`take ${batch.length}`);
+          for (const m of batch) ids.push(peekHeaders(m.raw).messageId!);
+        });
+      } finally {
+        spy.mockRestore();
+        await src.close();
+        db.close();
+      }
+      expect(ids).toEqual(Array.from({ length: 2100 }, (_, i) => `m${i}@example.org`));
+      // The old reader alternated: read 1000, take 1000, read 1000, take 1000, ...
+      expect(events).toEqual(['read 1000', 'read 1000', 'take 1000', 'read 100', 'take 1000', 'take 100']);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { threadId } from 'node:worker_threads';
 import { Watcher } from '../../src/watch/daemon.js';
-import { ReviewThreads } from '../../src/watch/review-threads.js';
+import { defaultReviewThreads, ReviewThreads } from '../../src/watch/review-threads.js';
 import type { SeriesJob } from '../../src/queue/series-job.js';
 import { WatchWorld } from './watch-fixture.js';
 
@@ -92,5 +92,90 @@ describe('review threads', { timeout: 240_000 }, () => {
     expect(t.quarantined).toHaveLength(1);
     expect(w.messages.quarantined()[0].reason).toMatch(/ran past its limit of 0.003 s/);
     expect(world.smtp.received).toEqual([]);
+  });
+
+  // A stand-in thread: a job named `spin` computes forever; any other takes `ms` (its job's limitMs
+  // minus 60 s) and answers with where and when it ran.
+  const timedScript = `
+    const { parentPort, threadId } = require('node:worker_threads');
+    parentPort.on('message', (m) => {
+      if ('close' in m) return parentPort.close();
+      if (m.job.messageId === 'spin') for (;;) {}
+      const startedAt = Date.now();
+      setTimeout(() => parentPort.postMessage({ id: m.id, review: { where: 'thread ' + threadId, startedAt, endedAt: Date.now() } }), m.job.ms);
+    });`;
+  const timedJob = (messageId: string, ms: number, limitMs = 60_000): SeriesJob => ({ key: `series/${messageId}`, messageId, ms, limitMs }) as unknown as SeriesJob;
+  type Ran = { where: string; startedAt: number; endedAt: number };
+
+  it("the daemon's own thread reviews beside the threads: one thread and the daemon's review two series at once", async () => {
+    const here = async (job: SeriesJob): Promise<never> => {
+      const startedAt = Date.now();
+      await new Promise((r) => setTimeout(r, (job as unknown as { ms: number }).ms));
+      return { where: 'here', startedAt, endedAt: Date.now() } as never;
+    };
+    const pool = new ReviewThreads(1, 5_000, timedScript, here);
+    closers.push(() => pool.close());
+    // The thread starts (a second or so) before its first job: warm it up first.
+    await pool.review(timedJob('warm', 1));
+    const jobs = ['a', 'b', 'c', 'd'].map((id) => timedJob(id, 400));
+    for (const j of jobs) pool.submit(j);
+    const ran = (await Promise.all(jobs.map((j) => pool.review(j)))) as unknown as Ran[];
+    const wheres = ran.map((r) => r.where);
+    // Without the daemon's own thread (the old pool), all four ran on the thread, one after another.
+    expect(wheres).toContain('here');
+    expect(wheres.some((w) => w.startsWith('thread '))).toBe(true);
+    const onHere = ran.find((r) => r.where === 'here')!;
+    const onThread = ran.find((r) => r.where !== 'here')!;
+    // Side by side: the two overlapped in time.
+    expect(Math.max(onHere.startedAt, onThread.startedAt)).toBeLessThan(Math.min(onHere.endedAt, onThread.endedAt));
+  });
+
+  it("a thread holds its next job while the daemon's own thread computes, and starts it without waiting for the daemon", async () => {
+    let hereStarted = 0;
+    let hereEnded = 0;
+    // The daemon's own review computes without a turn of the event loop for 1.5 s (a review without a repository never waits).
+    const here = async (): Promise<never> => {
+      hereStarted = Date.now();
+      while (Date.now() - hereStarted < 1_500);
+      hereEnded = Date.now();
+      return { where: 'here', startedAt: hereStarted, endedAt: hereEnded } as never;
+    };
+    const pool = new ReviewThreads(1, 5_000, timedScript, here);
+    closers.push(() => pool.close());
+    await pool.review(timedJob('warm', 1));
+    const jobs = ['a', 'b', 'c'].map((id) => timedJob(id, 100));
+    for (const j of jobs) pool.submit(j);
+    const ran = (await Promise.all(jobs.map((j) => pool.review(j)))) as unknown as Ran[];
+    const onThread = ran.filter((r) => r.where !== 'here');
+    expect(ran.filter((r) => r.where === 'here')).toHaveLength(1);
+    expect(onThread).toHaveLength(2);
+    // The second job on the thread started while the daemon's thread was still computing: it was handed over beforehand.
+    expect(Math.max(...onThread.map((r) => r.startedAt))).toBeLessThan(hereEnded);
+  });
+
+  it('a job held behind one that is stuck past its limit is reviewed all the same', async () => {
+    const here = async (job: SeriesJob): Promise<never> => {
+      const t = Date.now();
+      while (Date.now() - t < 300);
+      return { where: 'here', messageId: job.messageId } as never;
+    };
+    const pool = new ReviewThreads(1, 50, timedScript, here);
+    closers.push(() => pool.close());
+    await pool.review(timedJob('warm', 1));
+    pool.submit(timedJob('spin', 0, 200));
+    pool.submit(timedJob('after', 10));
+    pool.submit(timedJob('last', 10));
+    await expect(pool.review(timedJob('spin', 0, 200))).rejects.toThrow('the review ran past its limit of 0.2 s');
+    await expect(pool.review(timedJob('after', 10))).resolves.toBeTruthy();
+    await expect(pool.review(timedJob('last', 10))).resolves.toBeTruthy();
+  });
+
+  it('starts one review thread by default on two cores or more, none with a repository or on one core', () => {
+    const list = (repo: string | null) => ({ repo });
+    expect(defaultReviewThreads({ lists: [list(null)], fallback: list(null) }, 2)).toBe(1);
+    expect(defaultReviewThreads({ lists: [list(null)], fallback: list(null) }, 16)).toBe(1);
+    expect(defaultReviewThreads({ lists: [list(null)], fallback: list(null) }, 1)).toBe(0);
+    expect(defaultReviewThreads({ lists: [list(null), list('/srv/linux')], fallback: list(null) }, 2)).toBe(0);
+    expect(defaultReviewThreads({ lists: [], fallback: list('/srv/linux') }, 2)).toBe(0);
   });
 });

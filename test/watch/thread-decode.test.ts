@@ -78,4 +78,17 @@ describe('intake decoding on the review threads', { timeout: 240_000 }, () => {
     const patch = await threads.decode(raw, 'sample 0');
     expect(JSON.stringify(patch)).toBe(JSON.stringify(await parseMail(raw, 'sample 0')));
   });
+
+  it("takes every other message on the daemon's thread when that thread reviews too, the rest on the thread", async () => {
+    // A stand-in thread that answers every message with a marker instead of decoding it.
+    const script = `const { parentPort } = require('node:worker_threads');
+      parentPort.on('message', (m) => { if ('close' in m) return parentPort.close(); parentPort.postMessage({ id: m.id, patch: { decodedBy: 'thread' } }); });`;
+    const threads = new ReviewThreads(1, 5_000, script, async () => ({}) as never);
+    closers.push(() => threads.close());
+    const mails = sampleMails().slice(0, 4);
+    const got = (await Promise.all(mails.map((raw, i) => threads.decode(raw, `sample ${i}`)))) as unknown as Record<string, unknown>[];
+    // Before, all four went to the thread.
+    expect(got.map((p) => (p.decodedBy === 'thread' ? 'thread' : 'here'))).toEqual(['thread', 'here', 'thread', 'here']);
+    expect(JSON.stringify(got[1])).toBe(JSON.stringify(await parseMail(mails[1], 'sample 1')));
+  });
 });
