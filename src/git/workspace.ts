@@ -197,8 +197,8 @@ const ID_DEPTH = 64;
  * commit on REAL btrfs-progs, 442 different paths over 300 commits) is answered from the commits
  * before it when none of them changed that path, not asked of git again. A commit's changed paths
  * are its first-parent diff's, as its own review loaded it; one whose diff had warnings, or names a
- * path git may write quoted, is not looked through. Commit ids name content, so this holds in any
- * repository. Bounded by count (CHANGED_COMMITS, ID_BASES).
+ * path git may write quoted, is not looked through. Kept per repository (rangeIdsOf); bounded by
+ * count (CHANGED_COMMITS, ID_BASES).
  */
 export class RangeBaseIds {
   private readonly changed = new Map<string, { parent: string; paths: Set<string> }>();
@@ -249,8 +249,21 @@ export class RangeBaseIds {
   }
 }
 
-/** The range's shared blob ids (one per thread: commit workspaces of any History use it). */
-const rangeIds = new RangeBaseIds();
+/**
+ * The shared blob ids by repository (per thread): a commit id names the same content everywhere,
+ * but a repository's replace refs or grafts may make git read it otherwise. The last few kept.
+ */
+const rangeIds = new Map<string, RangeBaseIds>();
+const RANGE_ID_REPOS = 8;
+
+function rangeIdsOf(repo: string): RangeBaseIds {
+  let ids = rangeIds.get(repo);
+  if (!ids) {
+    rangeIds.set(repo, (ids = new RangeBaseIds()));
+    if (rangeIds.size > RANGE_ID_REPOS) rangeIds.delete(rangeIds.keys().next().value!);
+  }
+  return ids;
+}
 
 /** The directory of a path as listings name it ('' for the top). */
 function dirOf(path: string): string {
@@ -299,7 +312,7 @@ function commitWorkspace(patch: Patch, history: History, base: BaseInfo, notes: 
     }
     const parsed = parseDiff(text);
     notes.push(...parsed.warnings.map((w) => `${short(commit)}: ${w}`));
-    rangeIds.noteDiff(commit, parent, parsed.files, parsed.warnings.length === 0);
+    rangeIdsOf(history.repo).noteDiff(commit, parent, parsed.files, parsed.warnings.length === 0);
     return parsed.files;
   };
   const image = async (rev: string | null, path: string | null, blob: string | null): Promise<FileImage | null> => {
@@ -310,7 +323,7 @@ function commitWorkspace(patch: Patch, history: History, base: BaseInfo, notes: 
   const getFiles = () => (files ??= loadFiles());
   // Made when a check first reads the base: most commits of a range are never read that way.
   let readers: ReturnType<typeof baseReaders> | undefined;
-  const base$ = () => (readers ??= baseReaders(history, base, undefined, rangeIds));
+  const base$ = () => (readers ??= baseReaders(history, base, undefined, rangeIdsOf(history.repo)));
   return {
     repo: history.repo,
     base,
