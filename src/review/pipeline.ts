@@ -122,7 +122,7 @@ export async function reviewSeries(series: Series, opts: ReviewOptions): Promise
  * a commit is kept here once it is handed back. `oids`, the commits' ids when the caller knows them
  * (a listed range), lets the History ask git ahead about what their tags name.
  */
-export async function* reviewCommits(commits: AsyncIterable<Patch>, opts: ReviewOptions & { history: History | null; oids?: string[]; threads?: number; threadStats?: ThreadStats }): AsyncGenerator<PatchReview> {
+export async function* reviewCommits(commits: AsyncIterable<Patch>, opts: ReviewOptions & { history: History | null; oids?: string[]; threads?: number; threadStats?: ThreadStats; threadScript?: string }): AsyncGenerator<PatchReview> {
   const checks = await activeChecks(opts.checks, opts.config);
   // The ids the range's Fixes: tags name are asked of git at once, before the first review needs one.
   if (opts.oids && checks.some((c) => c.id === 'fixes')) opts.history?.expectFixesOf?.(opts.oids);

@@ -39,6 +39,8 @@ function threadScript(): string {
 interface Slot {
   /** Null: this thread. */
   worker: Worker | null;
+  /** Settled when the worker has ended (however it ended). */
+  ended: Promise<void>;
   inFlight: number;
   /** Commits handed to the worker, by index in the range, with what settles them. */
   pending: Map<number, { patch: Patch; resolve: (r: PatchReview) => void; reject: (e: Error) => void }>;
@@ -52,14 +54,15 @@ interface Entry {
 
 export async function* reviewOnThreads(
   source: AsyncIterator<Patch>,
-  opts: ReviewOptions & { repo: string; history: History | null; oids?: string[]; threads: number; threadStats?: ThreadStats },
+  opts: ReviewOptions & { repo: string; history: History | null; oids?: string[]; threads: number; threadStats?: ThreadStats; threadScript?: string },
   checks: Check[],
 ): AsyncGenerator<PatchReview> {
   const stats: ThreadStats = opts.threadStats ?? { reviewed: [], mostWaiting: 0 };
   stats.reviewed = Array.from({ length: opts.threads }, () => 0);
   const here = { repo: opts.repo, base: opts.base, config: opts.config, history: opts.history, placeUnapplied: opts.placeUnapplied };
   const init: RangeThreadInit = { repo: opts.repo, base: opts.base, config: opts.config, oids: opts.oids };
-  const script = threadScript();
+  // What a worker runs (module code, evaluated): the range thread unless a test gives its own.
+  const script = opts.threadScript ?? threadScript();
   let wake: () => void = () => undefined;
   let woken = new Promise<void>((r) => (wake = r));
   const ping = (): void => {
@@ -74,10 +77,10 @@ export async function* reviewOnThreads(
     for (const p of slot.pending.values()) locally(p.patch).then(p.resolve, p.reject);
     slot.pending.clear();
   };
-  const slots: Slot[] = [{ worker: null, inFlight: 0, pending: new Map(), lost: false }];
+  const slots: Slot[] = [{ worker: null, ended: Promise.resolve(), inFlight: 0, pending: new Map(), lost: false }];
   for (let t = 1; t < opts.threads; t++) {
     const worker = new Worker(script, { eval: true, workerData: { kreviewRange: init } });
-    const slot: Slot = { worker, inFlight: 0, pending: new Map(), lost: false };
+    const slot: Slot = { worker, ended: new Promise<void>((r) => worker.once('exit', () => r())), inFlight: 0, pending: new Map(), lost: false };
     worker.on('message', (m: RangeThreadReply) => {
       const p = slot.pending.get(m.i);
       if (!p) return;
@@ -157,12 +160,10 @@ export async function* reviewOnThreads(
     for (const s of slots) {
       if (!s.worker) continue;
       s.lost = true;
-      s.worker.removeAllListeners('exit');
-      const exited = new Promise<void>((r) => s.worker!.once('exit', () => r()));
       s.worker.postMessage({ close: true } satisfies RangeThreadRequest);
       // A thread that does not end by itself (a review still running) is ended.
       const timer = setTimeout(() => void s.worker!.terminate(), 2_000);
-      await exited;
+      await s.ended;
       clearTimeout(timer);
     }
     await source.return?.();

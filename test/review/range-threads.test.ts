@@ -37,11 +37,11 @@ beforeAll(() => {
 
 afterAll(() => repo.remove());
 
-async function review(threads: number, stats?: ThreadStats): Promise<PatchReview[]> {
+async function review(threads: number, stats?: ThreadStats, threadScript?: string): Promise<PatchReview[]> {
   const history = await openHistory(repo.dir);
   try {
     const out: PatchReview[] = [];
-    for await (const pr of reviewCommits(readRange(repo.dir, [`${base}..HEAD`]), { repo: repo.dir, config: defaultConfig(), history, threads, threadStats: stats })) out.push(pr);
+    for await (const pr of reviewCommits(readRange(repo.dir, [`${base}..HEAD`]), { repo: repo.dir, config: defaultConfig(), history, threads, threadStats: stats, threadScript })) out.push(pr);
     return out;
   } finally {
     await history.close();
@@ -64,6 +64,16 @@ describe('a range on two threads', { timeout: 300_000 }, () => {
     expect(stats.reviewed[0]).toBeGreaterThan(0);
     expect(stats.mostWaiting).toBeGreaterThan(0);
     expect(stats.mostWaiting).toBeLessThanOrEqual(WINDOW);
+  });
+
+  it('reviews on this thread what a thread that ended never answered', async () => {
+    const one = await review(1);
+    // A worker that takes a few commits and ends without answering any.
+    const script = `const { parentPort } = require('node:worker_threads'); let n = 0; parentPort.on('message', () => { if (++n === 3) process.exit(3); });`;
+    const stats: ThreadStats = { reviewed: [], mostWaiting: 0 };
+    const two = await review(2, stats, script);
+    expect(two).toEqual(one);
+    expect(stats.reviewed[1]).toBeGreaterThanOrEqual(3);
   });
 
   it('`--review-threads 2`: the same JSON, byte for byte, as one thread', async () => {
