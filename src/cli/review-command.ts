@@ -47,7 +47,7 @@ export interface ReviewCommandOptions {
   loreList?: string;
   /** Review every version and series of a fetched thread, not only the newest complete one. */
   thread?: boolean;
-  /** Threads that review the commits of a range side by side (src/review/range-threads.ts); default: rangeThreads(). */
+  /** Threads that review the commits of a range side by side (src/review/range-threads.ts); default 1. */
   reviewThreads?: number;
 }
 
