@@ -4,7 +4,7 @@
 // was written (the output streams), and the ratios. Real data: a git history given with --repo
 // (e.g. /work/hist/btrfs-progs.git, a bare clone of btrfs-progs); nothing generated.
 //
-//   npx tsx bench/range-bench.ts [--repo DIR] [--ranges 300,1200] [--warm] [--baseline REF] [--built] [--runs N]
+//   npx tsx bench/range-bench.ts [--repo DIR] [--ranges 300,1200] [--warm] [--baseline REF] [--built] [--runs N] [--threads N]
 //
 // --built runs this tree's compiled dist/ (`npm run build` first), as the baseline runs its own:
 // without it this tree runs from its sources through tsx, which costs it a second or two of CPU.
@@ -18,6 +18,9 @@
 // baseline, alternating, and compares the medians: on a machine other sessions load, one run of
 // each, seconds apart, differed by more than the change measured. The JSON of each pair must be
 // identical (it is compared; a difference stops the bench).
+// --threads N runs this tree's all-checks reviews with `--review-threads N` (the baseline and the
+// --checks fixes runs as they are): the commits per wall second of two threads against one, and
+// what the second thread costs in CPU and peak RSS.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -55,6 +58,7 @@ if (built && !existsSync(join(ROOT, 'dist', '.built'))) throw new Error('--built
 const baselineRef = process.argv.includes('--baseline') ? arg('--baseline', 'main') : null;
 const baseBin = baselineRef ? baselineCli(baselineRef) : null;
 const ranges = arg('--ranges', '300,1200').split(',').map(Number);
+const threads = Number(arg('--threads', '1'));
 if (!existsSync(repo)) throw new Error(`--repo ${repo}: no such directory (a real history is needed)`);
 if (!existsSync(TIME)) throw new Error(`${TIME} is needed for the CPU and peak RSS of the child (Debian package time)`);
 
@@ -74,7 +78,8 @@ interface Run {
 function review(range: string, checks: string | null, bin = BIN): Promise<Run> {
   const dir = mkdtempSync(join(tmpdir(), 'kreview-range-bench-'));
   const timeFile = join(dir, 'time');
-  const args = [TIME, '-o', timeFile, '-f', '%U %S %M', process.execPath, bin, 'review', '--repo', repo, range, '--format', 'json', '--fail-on', 'never', ...(checks ? ['--checks', checks] : [])];
+  const mine = bin === BIN && checks === null && threads > 1 ? ['--review-threads', String(threads)] : [];
+  const args = [TIME, '-o', timeFile, '-f', '%U %S %M', process.execPath, bin, 'review', '--repo', repo, range, '--format', 'json', '--fail-on', 'never', ...(checks ? ['--checks', checks] : []), ...mine];
   return new Promise((resolve, reject) => {
     const t0 = Date.now();
     let firstAt: number | null = null;
@@ -130,7 +135,7 @@ for (const n of ranges) {
 }
 
 const fmt = (x: number, d = 1): string => x.toFixed(d);
-console.log(`range reviews, real data: ${repo} (load average ${fmt(load0)} -> ${fmt(loadavg()[0])} on this machine; CPU is user+sys of the child)`);
+console.log(`range reviews, real data: ${repo} (load average ${fmt(load0)} -> ${fmt(loadavg()[0])} on this machine; CPU is user+sys of the child${threads > 1 ? `; this tree with --review-threads ${threads}` : ''})`);
 for (const { range, all, fixes } of rows) {
   console.log(`  ${range}: ${all.patches} commits, ${all.findings} findings with all checks`);
   for (const [label, r] of [['all checks', all], ['--checks fixes (baseline)', fixes]] as const) {

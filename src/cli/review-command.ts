@@ -47,6 +47,8 @@ export interface ReviewCommandOptions {
   loreList?: string;
   /** Review every version and series of a fetched thread, not only the newest complete one. */
   thread?: boolean;
+  /** Threads that review the commits of a range side by side (src/review/range-threads.ts); default 1. */
+  reviewThreads?: number;
 }
 
 export interface ReviewRun {
@@ -79,7 +81,7 @@ export function buildConfig(opts: Pick<ReviewCommandOptions, 'config' | 'strictS
 /** Reviews every input; errors in one input never stop the others. The whole run, kept. */
 export async function runReview(
   inputs: string[],
-  opts: Pick<ReviewCommandOptions, 'repo' | 'base' | 'lore' | 'loreList' | 'thread'>,
+  opts: Pick<ReviewCommandOptions, 'repo' | 'base' | 'lore' | 'loreList' | 'thread' | 'reviewThreads'>,
   config: KreviewConfig,
   progress?: (msg: string) => void,
 ): Promise<ReviewRun> {
@@ -95,7 +97,7 @@ export async function runReview(
  */
 export async function streamReview(
   inputs: string[],
-  opts: Pick<ReviewCommandOptions, 'repo' | 'base' | 'lore' | 'loreList' | 'thread'>,
+  opts: Pick<ReviewCommandOptions, 'repo' | 'base' | 'lore' | 'loreList' | 'thread' | 'reviewThreads'>,
   config: KreviewConfig,
   sink: ReviewSink,
   progress?: (msg: string) => void,
@@ -198,7 +200,7 @@ export async function streamReview(
     for (const r of mailReviews) sendReview(sink, r);
     for (const { rev, oids, reader } of ranges) {
       try {
-        await reviewRange(repo!, rev, oids, reader, { base: opts.base, config, history }, sink);
+        await reviewRange(repo!, rev, oids, reader, { base: opts.base, config, history, threads: opts.reviewThreads ?? 1 }, sink);
       } catch (e) {
         inputErrors.push(`${printable(rev)}: ${errorMessage(e)}`);
       }
@@ -225,7 +227,7 @@ function openRepoHistory(open: typeof OpenHistory, repo: string, progress?: (msg
  * reviewed. What is handed on of a commit is its review and the hunks its findings quote; a
  * commit that cannot be read ends the range there (the commits before it stay reported).
  */
-async function reviewRange(repo: string, rev: string, oids: string[], reader: CommitStream | undefined, opts: { base?: string; config: KreviewConfig; history: History | null }, sink: ReviewSink): Promise<void> {
+async function reviewRange(repo: string, rev: string, oids: string[], reader: CommitStream | undefined, opts: { base?: string; config: KreviewConfig; history: History | null; threads: number }, sink: ReviewSink): Promise<void> {
   const commits = readCommits(repo, oids, rev, reader)[Symbol.asyncIterator]();
   const first = await commits.next();
   if (first.done) return;
@@ -360,6 +362,11 @@ export function addReviewOptions(cmd: Command): Command {
     .option('--lore <url>', `public-inbox server for Message-ID inputs (default ${DEFAULT_LORE_URL}, or KREVIEW_LORE_URL)`, process.env.KREVIEW_LORE_URL)
     .option('--lore-list <name>', `its inbox to fetch threads from (default ${DEFAULT_LORE_LIST})`)
     .option('--thread', 'with a Message-ID: review every series and version in its thread, not only the newest complete one')
+    .option('--review-threads <n>', 'threads that review the commits of a range side by side, in this process (default 1)', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1 || n > 64) throw new KreviewError(`--review-threads ${v}: a whole number from 1 to 64`);
+      return n;
+    })
     .option('--no-color', 'no colour even on a terminal')
     .option('--terse', 'one finding, its place and its line; no explanations')
     .option('--verbose', 'over a long range, every history-wide remark (stable Cc, already fixed, ...) with its commit, not a summary')

@@ -11,6 +11,7 @@ import { commitSeries } from '../series/group.js';
 import { filterFindings, isEnabled } from './filter.js';
 import { errorMessage } from '../core/errors.js';
 import { PatchBudget } from '../core/limits.js';
+import type { ThreadStats } from './range-threads.js';
 
 export interface ReviewOptions {
   /** Repository to review against; null reviews without history (format checks, hunk-only C analysis). */
@@ -60,7 +61,7 @@ function wanted(id: string, config: KreviewConfig): boolean {
 }
 
 /** Checks that may produce at least one enabled finding id (only those are loaded). */
-async function activeChecks(given: Check[] | undefined, config: KreviewConfig): Promise<Check[]> {
+export async function activeChecks(given: Check[] | undefined, config: KreviewConfig): Promise<Check[]> {
   if (given) return given.filter((c) => wanted(c.id, config));
   return Promise.all(REGISTRY.filter((e) => wanted(e.id, config)).map(loadCheck));
 }
@@ -71,7 +72,7 @@ async function activeChecks(given: Check[] | undefined, config: KreviewConfig): 
  * btrfs-progs (300 commits, all checks) 16 peaked at 356 MB, 4 at 267 MB, with the same CPU time
  * within the noise of a loaded machine (16.5 and 14.9 s at load average 20).
  */
-const COMMITS_IN_FLIGHT = 4;
+export const COMMITS_IN_FLIGHT = 4;
 /**
  * With the Fixes checks alone a commit in review holds its message, not its trees: many more are
  * in flight, so the questions their tags ask of git go out in one write, not one round trip (and,
@@ -121,11 +122,17 @@ export async function reviewSeries(series: Series, opts: ReviewOptions): Promise
  * a commit is kept here once it is handed back. `oids`, the commits' ids when the caller knows them
  * (a listed range), lets the History ask git ahead about what their tags name.
  */
-export async function* reviewCommits(commits: AsyncIterable<Patch>, opts: ReviewOptions & { history: History | null; oids?: string[] }): AsyncGenerator<PatchReview> {
+export async function* reviewCommits(commits: AsyncIterable<Patch>, opts: ReviewOptions & { history: History | null; oids?: string[]; threads?: number; threadStats?: ThreadStats; threadScript?: string }): AsyncGenerator<PatchReview> {
   const checks = await activeChecks(opts.checks, opts.config);
   // The ids the range's Fixes: tags name are asked of git at once, before the first review needs one.
   if (opts.oids && checks.some((c) => c.id === 'fixes')) opts.history?.expectFixesOf?.(opts.oids);
   const source = commits[Symbol.asyncIterator]();
+  // Threads only for the checks kreview ships (a thread loads its own) and commits of a repository.
+  if ((opts.threads ?? 1) > 1 && opts.repo && !opts.checks && checks.some((c) => c.id !== 'fixes')) {
+    const { reviewOnThreads } = await import('./range-threads.js');
+    yield* reviewOnThreads(source, { ...opts, repo: opts.repo, threads: opts.threads! }, checks);
+    return;
+  }
   const limit = checks.every((c) => c.id === 'fixes') ? MESSAGE_ONLY_IN_FLIGHT : COMMITS_IN_FLIGHT;
   const inFlight: Promise<PatchReview>[] = [];
   let exhausted = false;
@@ -148,6 +155,11 @@ export async function* reviewCommits(commits: AsyncIterable<Patch>, opts: Review
   } finally {
     await source.return?.();
   }
+}
+
+/** One commit of a range reviewed on its own (the range's threads call this). */
+export async function reviewCommit(patch: Patch, opts: ReviewOptions & { history: History | null }, checks: Check[]): Promise<PatchReview> {
+  return (await reviewPatch(patch, commitSeries([patch]), opts, checks, undefined)).review;
 }
 
 /** Each patch's tree, and the base the series applies to (tried only when there is a repository and no given base). */
