@@ -164,6 +164,13 @@ export async function factsForBlob(path: string, blob: string, read: () => Promi
   const known = blobKeys.get(bkey);
   const hit = known === undefined ? undefined : recall(known);
   if (hit) return hit;
+  // Met before but no longer in memory (a directory's facts past the facts budget, read again at
+  // every patch there): its content id is in the key, so its facts are read from the disk cache
+  // without reading the blob and hashing its text again (both a measured cost of each such patch).
+  if (cacheDir && known !== undefined) {
+    const facts = cached(known.slice(0, known.indexOf('\0')), path, cacheDir);
+    if (facts) return facts;
+  }
   if (cacheDir && known === undefined) {
     let id: string | null = null;
     try {
