@@ -398,9 +398,9 @@ export class CallersByName {
   }
 
   /**
-   * These files (over `base`) take, drop and return no lock for their callers, change which
-   * definition of any of base's names counts (none, or one base defines, or one they define), and
-   * none of their functions makes a call of a name in `reach` (base's functions a drop reaches):
+   * These files (over `base`) take, drop and return no lock for their callers, leave the same
+   * definition of each of base's names counting (they may define some too, as a header's static
+   * inline stub does), and none of their functions makes a call of a name in `reach` (base's functions a drop reaches):
    * then they add nothing to what base's helpers amount to, and get nothing from them.
    */
   addsNothingTo(base: CallersByName, reach: Set<string>, known: (name: string) => boolean): boolean {
