@@ -15,7 +15,9 @@ import { matcherFor } from './match.js';
 import { loadRules } from './rules-load.js';
 import { sleepingGlobs, sleepRulesOf, startupGlobReport } from './tree-sleep.js';
 import { sleepIndexFor } from '../../src/c/sleep-index.js';
-import { defaultCacheDir } from '../../src/c/summaries.js';
+import { defaultCacheDir, factsFor, summaryIndexFor } from '../../src/c/summaries.js';
+import { nameMemosKept } from '../../src/core/name-memo.js';
+import { globOverreach } from './glob-report.js';
 import { setOperatorSink } from '../../src/core/operator-notes.js';
 
 // Re-told from the `schedule*` lesson: a helper whose name fits a sleeping-call pattern
@@ -112,5 +114,18 @@ describe('rule globs checked against the whole tree', () => {
     } finally {
       repo.remove();
     }
+  });
+
+  it('answers the names no glob can match without keeping them in a name memo, and finds the ones that do', () => {
+    const rules = loadRules([]);
+    const tagger = matcherFor(rules).tagger();
+    const many = Array.from({ length: 200 }, (_, i) => `static int quiet_helper_number_${i}(int x)\n{\n\treturn x + ${i};\n}\n`).join('\n');
+    const facts = [factsFor('drivers/gad/many.c', many, rules.model, rules.hash, null), factsFor('kernel/sched/gad-helpers.c', HELPERS, rules.model, rules.hash, null)];
+    const index = summaryIndexFor(facts, tagger, 3);
+    const before = nameMemosKept().count;
+    const found = globOverreach(rules, facts, index, tagger);
+    expect(found.map((o) => `${o.glob} ${o.fn}`)).toEqual(['wait_for_completion* wait_for_completion_done_flag']);
+    // The 200 quiet helpers start with no glob's letters: none of them is kept.
+    expect(nameMemosKept().count - before).toBeLessThan(10);
   });
 });

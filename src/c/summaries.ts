@@ -164,6 +164,13 @@ export async function factsForBlob(path: string, blob: string, read: () => Promi
   const known = blobKeys.get(bkey);
   const hit = known === undefined ? undefined : recall(known);
   if (hit) return hit;
+  // Met before but no longer in memory (a directory's facts past the facts budget, read again at
+  // every patch there): its content id is in the key, so its facts are read from the disk cache
+  // without reading the blob and hashing its text again (both a measured cost of each such patch).
+  if (cacheDir && known !== undefined) {
+    const facts = cached(known.slice(0, known.indexOf('\0')), path, cacheDir);
+    if (facts) return facts;
+  }
   if (cacheDir && known === undefined) {
     let id: string | null = null;
     try {
@@ -391,15 +398,33 @@ export class CallersByName {
   }
 
   /**
-   * These files (over `base`) take, drop and return no lock for their callers, define none of
-   * base's names, and none of their functions makes a call of a name in `reach` (base's functions a
-   * drop reaches): then they add nothing to what base's helpers amount to, and get nothing from them.
+   * These files (over `base`) take, drop and return no lock for their callers, leave the same
+   * definition of each of base's names counting (they may define some too, as a header's static
+   * inline stub does), and none of their functions makes a call of a name in `reach` (base's functions a drop reaches):
+   * then they add nothing to what base's helpers amount to, and get nothing from them.
    */
-  addsNothingTo(base: CallersByName, reach: Set<string>): boolean {
+  addsNothingTo(base: CallersByName, reach: Set<string>, known: (name: string) => boolean): boolean {
     if (this.locks) return false;
-    for (const n of this.defined) if (base.defined.has(n)) return false;
+    // A name both define (a header's static inline stub of a directory's function) changes nothing
+    // when deriveFrom picks the same definition of it with these files as without them (or skips
+    // the name, which the model knows): the other definitions here take, drop and return no lock.
+    let mine: Map<string, FunctionFacts[]> | null = null;
+    for (const n of this.defined) {
+      if (!base.defined.has(n) || known(n)) continue;
+      mine ??= definitionsOf(this.files);
+      const theirs = base.definitions().get(n)!;
+      if (soleDefinition(theirs) !== soleDefinition([...theirs, ...mine.get(n)!])) return false;
+    }
     for (const callee of this.pass.keys()) if (reach.has(callee)) return false;
     return true;
+  }
+
+  private definitionList: Map<string, FunctionFacts[]> | null = null;
+
+  /** The files' functions by name, in file order. */
+  definitions(): Map<string, FunctionFacts[]> {
+    this.definitionList ??= definitionsOf(this.files);
+    return this.definitionList;
   }
 
   /**
@@ -556,10 +581,35 @@ export class SummaryIndex {
     const base = this.callersByName.base;
     if (base) {
       const alone = base.derivedAlone(known);
-      if (this.callersByName.addsNothingTo(base, alone.reach)) return alone.primitives;
+      if (this.callersByName.addsNothingTo(base, alone.reach, known)) return alone.primitives;
     }
     return deriveFrom(this.byName, known, this.callersByName).primitives;
   }
+}
+
+/** The functions of `files` by name, in file order. */
+function definitionsOf(files: readonly FileFacts[]): Map<string, FunctionFacts[]> {
+  const out = new Map<string, FunctionFacts[]>();
+  for (const f of files) {
+    for (const fn of f.functions) {
+      const list = out.get(fn.name);
+      if (list) list.push(fn);
+      else out.set(fn.name, [fn]);
+    }
+  }
+  return out;
+}
+
+/** Of several definitions of one name (static helpers of different files), the one that counts: the only one, or the only one not static; else none (deriveFrom's rule). */
+function soleDefinition(list: readonly FunctionFacts[]): FunctionFacts | null {
+  if (list.length === 1) return list[0];
+  let found: FunctionFacts | null = null;
+  for (const f of list) {
+    if (f.isStatic) continue;
+    if (found) return null;
+    found = f;
+  }
+  return found;
 }
 
 /** What the helpers of `byName` amount to as lock primitives (SummaryIndex.derivedPrimitives), and the names a drop can reach. */
@@ -568,6 +618,7 @@ function deriveFrom(byName: Map<string, Summary[]>, known: (name: string) => boo
   const defs = new Map<string, Summary>();
   for (const [name, list] of byName) {
     if (known(name)) continue;
+    // The same rule as soleDefinition, on summaries.
     const def = list.length === 1 ? list[0] : list.filter((x) => !x.facts.isStatic).length === 1 ? list.find((x) => !x.facts.isStatic)! : null;
     if (def) defs.set(name, def);
   }

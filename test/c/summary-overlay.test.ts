@@ -53,6 +53,11 @@ int idle(int x)
 {
 	return x + 1;
 }
+
+static void drop_static(struct page *page)
+{
+	unlock_page(page);
+}
 `;
 // Headers of two files of the directory: one defines a second `wrap` (its name is then ambiguous),
 // the other a helper that reaches the tagged call through the directory's `deep`.
@@ -74,6 +79,21 @@ const headerThree = `inline void hdr_drop(struct page *page)
 }
 `;
 
+// Static inline stubs of directory functions (as a header has for a configuration without them):
+// of a non-static one, which still counts, and of a static one, which makes the name ambiguous.
+const headerStub = `static inline void unlock_it(struct page *page)
+{
+}
+
+static inline void finish(struct page *page)
+{
+}
+`;
+const headerStaticStub = `static inline void drop_static(struct page *page)
+{
+}
+`;
+
 const tagger: Tagger = (callee) => (callee === 'btrfs_delalloc_reserve_space' ? ['reserve'] : callee === 'might_sleep' ? ['sleep'] : []);
 
 /** What an index says: every function's tags with their chains, the derived primitives, the edges. */
@@ -91,7 +111,8 @@ describe('summary indexes over a shared directory', () => {
     clearFactsMemory();
     const dir = [factsFor('fs/x/a.c', dirA, model, 'test', null), factsFor('fs/x/b.c', dirB, model, 'test', null)];
     const headers = [factsFor('include/one.h', headerOne, model, 'test', null), factsFor('include/two.h', headerTwo, model, 'test', null), factsFor('include/three.h', headerThree, model, 'test', null)];
-    for (const overlay of [[headers[0]], [headers[1]], [headers[2]], headers, [], [headers[1], headers[2]]]) {
+    const stubs = [factsFor('include/stub.h', headerStub, model, 'test', null), factsFor('include/static-stub.h', headerStaticStub, model, 'test', null)];
+    for (const overlay of [[headers[0]], [headers[1]], [headers[2]], headers, [], [headers[1], headers[2]], [stubs[0]], [stubs[1]], stubs, [stubs[0], headers[1]]]) {
       const files = [...dir, ...overlay];
       const shared = summaryIndexFor(files, tagger, 3, null, dir.length);
       expect(said(shared, files)).toEqual(said(new SummaryIndex(files, tagger, 3), files));
@@ -107,5 +128,9 @@ describe('summary indexes over a shared directory', () => {
     expect(ambiguous.map((d) => d.name)).not.toContain('finish');
     const passedOn = summaryIndexFor([...dir, headers[2]], tagger, 3, null, dir.length).derivedPrimitives(() => false);
     expect(passedOn.map((d) => d.name)).toContain('hdr_drop');
+    // A static stub leaves the directory's own definition counting; a second static definition does not.
+    const stubbed = summaryIndexFor([...dir, stubs[0]], tagger, 3, null, dir.length).derivedPrimitives(() => false).map((d) => d.name);
+    expect(stubbed).toEqual(expect.arrayContaining(['unlock_it', 'finish', 'drop_static']));
+    expect(summaryIndexFor([...dir, stubs[1]], tagger, 3, null, dir.length).derivedPrimitives(() => false).map((d) => d.name)).not.toContain('drop_static');
   });
 });
