@@ -5,6 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { KreviewConfig } from '../core/config.js';
 import { errorMessage } from '../core/errors.js';
+import { operatorNotesTo } from '../core/operator-notes.js';
 import type { FileDiff, Patch, PatchReview } from '../core/types.js';
 import type { History } from '../git/history-types.js';
 
@@ -23,11 +24,13 @@ export type RangeThreadRequest = { i: number; patch: Patch } | { close: true };
  * A review without its patch, which the main thread has: only the diff, when one was loaded for
  * the findings (`files`; null when the patch went back as it came).
  */
-export type RangeThreadReply = { i: number; review: Omit<PatchReview, 'patch'>; files: FileDiff[] | null } | { i: number; error: string };
+export type RangeThreadReply = { i: number; review: Omit<PatchReview, 'patch'>; files: FileDiff[] | null } | { i: number; error: string } | { operator: string };
 
 const port = parentPort;
 if (port && workerData && (workerData as { kreviewRange?: RangeThreadInit }).kreviewRange) {
   const init = (workerData as { kreviewRange: RangeThreadInit }).kreviewRange;
+  // The main thread says each operator line once, whichever threads met it.
+  operatorNotesTo((line) => port.postMessage({ operator: line } satisfies RangeThreadReply));
   const pipeline = import('./pipeline.js');
   const ready = (async () => {
     const { activeChecks } = await pipeline;

@@ -17,6 +17,7 @@ import type { Check } from '../core/check.js';
 import { KreviewError, type Patch, type PatchReview } from '../core/types.js';
 import type { History } from '../git/history-types.js';
 import { COMMITS_IN_FLIGHT, reviewCommit, type ReviewOptions } from './pipeline.js';
+import { threadOperatorNote } from '../core/operator-notes.js';
 import type { RangeThreadInit, RangeThreadReply, RangeThreadRequest } from './range-thread.js';
 
 /** Consecutive commits given to the same thread. */
@@ -86,6 +87,7 @@ export async function* reviewOnThreads(
     const worker = new Worker(script, { eval: true, workerData: { kreviewRange: init } });
     const slot: Slot = { worker, ended: new Promise<void>((r) => worker.once('exit', () => r())), inFlight: 0, pending: new Map(), lost: false };
     worker.on('message', (m: RangeThreadReply) => {
+      if ('operator' in m) return threadOperatorNote(m.operator);
       const p = slot.pending.get(m.i);
       if (!p) return;
       slot.pending.delete(m.i);

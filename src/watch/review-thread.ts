@@ -3,6 +3,7 @@
 // Review back. It only computes: the daemon records the outcome and sends the replies. While the
 // daemon takes in mail (no review runs then), the threads decode messages for it.
 import { parentPort } from 'node:worker_threads';
+import { operatorNotesTo } from '../core/operator-notes.js';
 import { HistoryPool } from '../git/history-pool.js';
 import { parseMail } from '../patch/mail.js';
 import { seriesJobRunner, type SeriesJob } from '../queue/series-job.js';
@@ -10,12 +11,14 @@ import { seriesJobRunner, type SeriesJob } from '../queue/series-job.js';
 /** A job to review, a message to decode, or `close`: end the Histories' git processes, then the thread. */
 export type ThreadRequest = { id: number; job: SeriesJob } | { id: number; mail: { raw: Uint8Array; origin: string } } | { close: true };
 
-export type ThreadReply = { id: number; review: unknown } | { id: number; patch: unknown } | { id: number; error: string };
+export type ThreadReply = { id: number; review: unknown } | { id: number; patch: unknown } | { id: number; error: string } | { operator: string };
 
 const firstLine = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split('\n')[0];
 
 const port = parentPort;
 if (port) {
+  // The daemon logs each operator line once, whichever threads met it.
+  operatorNotesTo((line) => port.postMessage({ operator: line } satisfies ThreadReply));
   const histories = new HistoryPool();
   const run = seriesJobRunner(histories);
   port.on('message', (m: ThreadRequest) => {

@@ -6,6 +6,7 @@
 // The daemon's own thread reviews too (`here`): it only records outcomes while the threads review,
 // so with N threads N + 1 series are reviewed side by side. One thread and the daemon's own use two
 // cores with one more V8 heap, parser and set of caches, not two (REAL linux-raid, docs/replay.md).
+import { threadOperatorNote } from '../core/operator-notes.js';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -218,6 +219,7 @@ export class ReviewThreads {
   }
 
   private settle(slot: Slot, m: ThreadReply): void {
+    if ('operator' in m) return threadOperatorNote(m.operator);
     const decoding = slot.decoding.get(m.id);
     if (decoding) {
       slot.decoding.delete(m.id);
