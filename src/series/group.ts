@@ -122,6 +122,36 @@ function effectiveVersions(mails: Patch[]): Map<string, number> {
   return out;
 }
 
+/**
+ * Parts of one sending whose counters disagree: `[PATCH RFC 0/3]` with `1/2`, `2/2` and `3/3` under it
+ * (the author renumbered some parts and not others). When the parts answering a `0/N` cover directly,
+ * by its author and at its version, have distinct numbers but not all the cover's total, they and
+ * the cover take one total, the largest of the cover's and the parts' numbers, as b4 reads one
+ * revision of a thread as one series. Returns the total each such message takes; nothing when the
+ * counters agree, or when two parts share a number (two sendings under one cover).
+ */
+function sendingTotals(mails: Patch[], versions: Map<string, number>): Map<string, number> {
+  const covers = new Map(mails.filter((m) => m.prefix.index === 0 && m.prefix.total !== null).map((m) => [m.id, m]));
+  const under = new Map<string, Patch[]>();
+  for (const m of mails) {
+    const c = covers.get(m.mail?.inReplyTo ?? '');
+    if (!c || m.prefix.index === null || m.prefix.index < 1 || m.prefix.total === null) continue;
+    if (versions.get(m.id) !== versions.get(c.id) || m.author.email.toLowerCase() !== c.author.email.toLowerCase()) continue;
+    const list = under.get(c.id);
+    if (list) list.push(m);
+    else under.set(c.id, [m]);
+  }
+  const out = new Map<string, number>();
+  for (const [id, parts] of under) {
+    const cover = covers.get(id)!;
+    if (parts.every((m) => m.prefix.total === cover.prefix.total)) continue;
+    if (new Set(parts.map((m) => m.prefix.index)).size !== parts.length) continue;
+    const total = Math.max(cover.prefix.total!, ...parts.map((m) => m.prefix.index!));
+    for (const m of [cover, ...parts]) out.set(m.id, total);
+  }
+  return out;
+}
+
 export function groupSeries(patches: Patch[]): Series[] {
   const seen = new Set<string>();
   const unique = patches.filter((p) => (seen.has(p.id) ? false : (seen.add(p.id), true)));
@@ -133,6 +163,7 @@ export function groupSeries(patches: Patch[]): Series[] {
   const mails = unique.filter((p) => p.kind === 'mail' && ['patch', 'cover'].includes(classes.get(p.id)!));
   const coverLike = new Map(mails.filter(isCoverLike).map((p) => [p.id, p]));
   const versions = effectiveVersions(mails);
+  const totals = sendingTotals(mails, versions);
 
   // Threading: a part joins every message it refers to, present or not (parts of a series whose cover
   // is missing still share it; replies are gone, but References keep the chain through them).
@@ -162,14 +193,15 @@ export function groupSeries(patches: Patch[]): Series[] {
       return;
     }
     const index = p.index;
-    const key = `${thread}\u0000${version}\u0000${p.total}`;
+    const total = totals.get(m.id) ?? p.total;
+    const key = `${thread}\u0000${version}\u0000${total}`;
     const candidates = open.get(key);
     const fits = candidates?.find((b) => !b.parts.has(index));
     if (fits) {
       fits.parts.set(index, m);
       return;
     }
-    const b: Bucket = { version, total: p.total, parts: new Map([[index, m]]), lone: null, order, thread };
+    const b: Bucket = { version, total, parts: new Map([[index, m]]), lone: null, order, thread };
     buckets.push(b);
     if (candidates) candidates.push(b);
     else open.set(key, [b]);

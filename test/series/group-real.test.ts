@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { KreviewError, type Patch, type Series } from '../../src/core/types.js';
+import { classifyMessage } from '../../src/series/classify.js';
 import { groupSeries } from '../../src/series/group.js';
 import { readInputs } from '../../src/sources/files.js';
 import { assemble } from '../../src/watch/assembler.js';
@@ -57,5 +58,27 @@ describe('series on real threads', () => {
     expect(series.map(show)).toEqual([
       'v1 cover=177154903995.1351989.7277473944406826383.stgit@frogsfrogsfrogs patches=[177154904025.1351989.18130031325957531561.stgit,177154904047.1351989.1087153602279831695.stgit] complete',
     ]);
+  });
+
+  // What the daemon's intake keeps for assembly: patches and covers, not the replies between them.
+  const waitingOf = (patches: Patch[], at: (p: Patch) => number = () => 0) =>
+    patches.filter((p) => ['patch', 'cover'].includes(classifyMessage(p))).map((patch) => ({ patch, receivedAt: at(patch), lists: [] }));
+  const reviewedIds = (a: ReturnType<typeof assemble>): string[] => a.ready.flatMap((r) => r.messageIds).sort();
+
+  it('[PATCH RFC 0/3] with parts numbered 1/2, 2/2 and 3/3, all answering it, is one series of three (linux-raid, 2024-02-19)', async () => {
+    const patches = await read('raid-rfc-miscounted-parts.mbox');
+    const id = (i: number) => `20240219062621.92960-${i}-xni@redhat.com`;
+    expect(groupSeries(patches).map(show)).toEqual([`v1 cover=${id(1)} patches=[${[2, 3, 4].map((i) => id(i).replace(/@.*/, '')).join(',')}] complete`]);
+    const a = assemble(waitingOf(patches), { partialWaitMs: 0, settleMs: 0 }, 1, () => null);
+    expect(a.ready.map((r) => r.messageIds)).toEqual([[id(1), id(2), id(3), id(4)]]);
+  });
+
+  it('a [PATCH V2] sent in answer to a review whose parent never reached the list supersedes the [PATCH]; V2 is reviewed (linux-raid, 2025-09)', async () => {
+    const patches = await read('raid-v2-after-missing-reply.mbox');
+    const v1 = 'b58dddf537d5aa7519670a4df5838e7056a37c2a.1758201368.git.heinzm@redhat.com';
+    const v2 = 'd4bab4c8921eaecae856447131c4f4f1aa190dd3.1758631268.git.heinzm@redhat.com';
+    const a = assemble(waitingOf(patches), { partialWaitMs: 0, settleMs: 0 }, 1, () => null);
+    expect(reviewedIds(a)).toContain(v2);
+    expect(a.superseded).toEqual([v1]);
   });
 });
