@@ -61,12 +61,22 @@ export function commitSeries(commits: Patch[]): Series {
   return { id: commits[0].id, version: 1, subject: commits[0].subject, cover: null, patches: commits, total: commits.length, missing: [], complete: true };
 }
 
+const sameWords = (a: string, b: string): boolean => a.toLowerCase().replace(/\s+/g, ' ').trim() === b.toLowerCase().replace(/\s+/g, ' ').trim();
+
 /**
  * b4's partial reroll: `[PATCH v2 2/3]` sent in reply to v1's 2/3 takes the other parts from v1 (same
  * thread, same total), so the newer version can be reviewed whole. Only when every new part answers its
  * own older part: a v2 sent as a fresh series whose 3/3 is still in transit must not borrow v1's.
+ *
+ * b4 also follows the answer through the review between (`[PATCH v7 5/5]` answering a reviewer's
+ * reply to v6's 5/5), but the reviews are not kept here. A part without a cover that answers a message
+ * which is no patch nor cover of ours (a review, or something not here) borrows too, from the newest
+ * older version by the same author with the same total whose part of that number has the same
+ * summary; such a series is returned to be waited for as a partial one (a fresh version whose cover
+ * is late looks the same until the rest of it comes).
  */
-function fillFromOlder(buckets: Bucket[]): void {
+function fillFromOlder(buckets: Bucket[], known: Set<string>): Set<Bucket> {
+  const loose = new Set<Bucket>();
   const byThread = new Map<string, Bucket[]>();
   for (const b of buckets) {
     if (b.lone) continue;
@@ -74,13 +84,27 @@ function fillFromOlder(buckets: Bucket[]): void {
     if (list) list.push(b);
     else byThread.set(b.thread, [b]);
   }
+  const author = (b: Bucket): string => [...b.parts.values()][0]?.author.email.toLowerCase() ?? '';
   for (const b of buckets) {
     if (b.lone || b.total === null || b.parts.size === 0) continue;
-    const older = (byThread.get(b.thread) ?? [])
+    let older = (byThread.get(b.thread) ?? [])
       .filter((o) => o.total === b.total && o.version < b.version)
       .sort((x, y) => y.version - x.version);
-    if (older.length === 0) continue;
-    const rerolled = [...b.parts].every(([i, p]) => i > 0 && older.some((o) => o.parts.get(i)?.id === p.mail?.inReplyTo));
+    let rerolled = older.length > 0 && [...b.parts].every(([i, p]) => i > 0 && older.some((o) => o.parts.get(i)?.id === p.mail?.inReplyTo));
+    if (!rerolled && !b.parts.has(0) && b.parts.size < b.total) {
+      const answersOther = [...b.parts.values()].every((p) => p.mail?.inReplyTo && !known.has(p.mail.inReplyTo));
+      const from = answersOther
+        ? buckets
+            .filter((o) => o !== b && !o.lone && o.total === b.total && o.version < b.version && author(o) === author(b))
+            .filter((o) => [...b.parts].every(([i, p]) => o.parts.has(i) && sameWords(o.parts.get(i)!.prefix.summary, p.prefix.summary)))
+            .sort((x, y) => y.version - x.version || x.order - y.order)[0]
+        : undefined;
+      if (from) {
+        older = [from];
+        rerolled = true;
+        loose.add(b);
+      }
+    }
     if (!rerolled) continue;
     // The cover too: it carries base-commit: and the series' story.
     for (let i = 0; i <= b.total; i++) {
@@ -89,6 +113,7 @@ function fillFromOlder(buckets: Bucket[]): void {
       if (from) b.parts.set(i, from.parts.get(i)!);
     }
   }
+  return loose;
 }
 
 /** Does a bracket tag of the subject name the version (`v3`, `PATCHv3`, `RFC-v2`), or is it the default 1? */
@@ -122,7 +147,45 @@ function effectiveVersions(mails: Patch[]): Map<string, number> {
   return out;
 }
 
+/**
+ * Parts of one sending whose counters disagree: `[PATCH RFC 0/3]` with `1/2`, `2/2` and `3/3` under it
+ * (the author renumbered some parts and not others). When the parts answering a `0/N` cover directly,
+ * by its author and at its version, have distinct numbers but not all the cover's total, they and
+ * the cover take one total, the largest of the cover's and the parts' numbers, as b4 reads one
+ * revision of a thread as one series. Returns the total each such message takes; nothing when the
+ * counters agree, or when two parts share a number (two sendings under one cover).
+ */
+function sendingTotals(mails: Patch[], versions: Map<string, number>): Map<string, number> {
+  const covers = new Map(mails.filter((m) => m.prefix.index === 0 && m.prefix.total !== null).map((m) => [m.id, m]));
+  const under = new Map<string, Patch[]>();
+  for (const m of mails) {
+    const c = covers.get(m.mail?.inReplyTo ?? '');
+    if (!c || m.prefix.index === null || m.prefix.index < 1 || m.prefix.total === null) continue;
+    if (versions.get(m.id) !== versions.get(c.id) || m.author.email.toLowerCase() !== c.author.email.toLowerCase()) continue;
+    const list = under.get(c.id);
+    if (list) list.push(m);
+    else under.set(c.id, [m]);
+  }
+  const out = new Map<string, number>();
+  for (const [id, parts] of under) {
+    const cover = covers.get(id)!;
+    if (parts.every((m) => m.prefix.total === cover.prefix.total)) continue;
+    if (new Set(parts.map((m) => m.prefix.index)).size !== parts.length) continue;
+    const total = Math.max(cover.prefix.total!, ...parts.map((m) => m.prefix.index!));
+    for (const m of [cover, ...parts]) out.set(m.id, total);
+  }
+  return out;
+}
+
 export function groupSeries(patches: Patch[]): Series[] {
+  return groupSeriesDetailed(patches).series;
+}
+
+/**
+ * groupSeries, and which of its series were completed from an older version through a message that is
+ * not here (a review): the assembler waits for those as for a partial series.
+ */
+export function groupSeriesDetailed(patches: Patch[]): { series: Series[]; waitAsPartial: Set<Series> } {
   const seen = new Set<string>();
   const unique = patches.filter((p) => (seen.has(p.id) ? false : (seen.add(p.id), true)));
   const commits = unique.filter((p) => p.kind === 'commit');
@@ -133,6 +196,7 @@ export function groupSeries(patches: Patch[]): Series[] {
   const mails = unique.filter((p) => p.kind === 'mail' && ['patch', 'cover'].includes(classes.get(p.id)!));
   const coverLike = new Map(mails.filter(isCoverLike).map((p) => [p.id, p]));
   const versions = effectiveVersions(mails);
+  const totals = sendingTotals(mails, versions);
 
   // Threading: a part joins every message it refers to, present or not (parts of a series whose cover
   // is missing still share it; replies are gone, but References keep the chain through them).
@@ -162,14 +226,15 @@ export function groupSeries(patches: Patch[]): Series[] {
       return;
     }
     const index = p.index;
-    const key = `${thread}\u0000${version}\u0000${p.total}`;
+    const total = totals.get(m.id) ?? p.total;
+    const key = `${thread}\u0000${version}\u0000${total}`;
     const candidates = open.get(key);
     const fits = candidates?.find((b) => !b.parts.has(index));
     if (fits) {
       fits.parts.set(index, m);
       return;
     }
-    const b: Bucket = { version, total: p.total, parts: new Map([[index, m]]), lone: null, order, thread };
+    const b: Bucket = { version, total, parts: new Map([[index, m]]), lone: null, order, thread };
     buckets.push(b);
     if (candidates) candidates.push(b);
     else open.set(key, [b]);
@@ -190,7 +255,7 @@ export function groupSeries(patches: Patch[]): Series[] {
     const thread = threaded.has(c.id) ? threads.find(c.id) : `unthreaded\u0000${ident(c)}`;
     buckets.push({ version: c.prefix.version, total: null, parts: new Map([[0, c]]), lone: null, order: order.get(c.id)!, thread });
   }
-  fillFromOlder(buckets);
+  const loose = fillFromOlder(buckets, new Set(mails.map((m) => m.id)));
 
   // Versions of one topic stay together and come oldest first; topics in the order they were met.
   const topicOf = (s: Series): string => {
@@ -208,5 +273,5 @@ export function groupSeries(patches: Patch[]): Series[] {
 
   const out = series.map((x) => x.s);
   if (commits.length > 0) out.push(commitSeries(commits));
-  return out;
+  return { series: out, waitAsPartial: new Set(series.filter((x) => loose.has(x.b)).map((x) => x.s)) };
 }

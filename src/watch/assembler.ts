@@ -2,7 +2,7 @@
 // decides which series are ready (complete and settled, or partial past the wait), and which are
 // superseded by a newer version of the same series.
 import type { Series } from '../core/types.js';
-import { groupSeries } from '../series/group.js';
+import { groupSeriesDetailed } from '../series/group.js';
 import type { StoredPatch } from '../state/messages.js';
 
 export interface AssemblyTiming {
@@ -59,7 +59,7 @@ export function assemble(
   reviewedWith: (messageIds: string[], version: number) => string | null = () => null,
 ): Assembly {
   const byId = new Map(waiting.map((w) => [w.patch.id, w]));
-  const groups = groupSeries(waiting.map((w) => w.patch));
+  const { series: groups, waitAsPartial } = groupSeriesDetailed(waiting.map((w) => w.patch));
   const newest = new Map<string, number>();
   const withIdentity = groups.map((series) => ({ series, identity: identityOf(series) }));
   for (const { series, identity } of withIdentity) {
@@ -67,6 +67,11 @@ export function assemble(
     newest.set(identity, Math.max(newest.get(identity) ?? 0, reviewed, series.patches.length ? series.version : 0));
   }
   const out: Assembly = { ready: [], superseded: [], abandoned: [] };
+  // Older versions to supersede, and the members of newer series not ready yet: an older version
+  // whose parts a newer one borrows (a partial reroll) waits with it, or the borrowing would find
+  // nothing to borrow on the next pass and the older parts would never be reviewed.
+  const older: string[][] = [];
+  const notReady = new Set<string>();
   for (const { series, identity } of withIdentity) {
     const members = [...(series.cover ? [series.cover] : []), ...series.patches];
     const ids = members.map((p) => p.id);
@@ -75,7 +80,7 @@ export function assemble(
     const first = Math.min(...stored.map((s) => s.receivedAt));
     const last = Math.max(...stored.map((s) => s.receivedAt));
     if ((newest.get(identity) ?? 0) > series.version) {
-      out.superseded.push(...ids);
+      older.push(ids);
       continue;
     }
     if (!series.patches.length) {
@@ -88,12 +93,19 @@ export function assemble(
     const multi = (series.total ?? 1) > 1;
     const settled = now - last >= timing.settleMs;
     const coverWait = Math.min(timing.partialWaitMs, Math.max(timing.settleMs, COVER_WAIT_CAP_MS));
+    // Completed from an older version through a review not kept here: a fresh version whose cover or
+    // first part is late looks the same, so it waits as a partial series would, after its newest part.
     const ready = followUp
       ? settled
+      : waitAsPartial.has(series)
+      ? now - last >= timing.partialWaitMs
       : series.complete
       ? settled && (!multi || series.cover !== null || now - last >= coverWait)
       : now - first >= timing.partialWaitMs;
-    if (!ready) continue;
+    if (!ready) {
+      for (const id of ids) notReady.add(id);
+      continue;
+    }
     out.ready.push({
       series,
       identity,
@@ -103,5 +115,6 @@ export function assemble(
       followUp,
     });
   }
+  for (const ids of older) if (!ids.some((id) => notReady.has(id))) out.superseded.push(...ids);
   return out;
 }

@@ -7,6 +7,7 @@ import { patchFromCommit } from '../../src/patch/commit.js';
 import { classifyMessage, seriesKeyOf } from '../../src/series/classify.js';
 import { groupSeries } from '../../src/series/group.js';
 import { readMessages } from '../../src/sources/mbox.js';
+import { assemble } from '../../src/watch/assembler.js';
 
 interface Spec {
   id: string;
@@ -94,6 +95,19 @@ describe('groupSeries', () => {
   it('lets a v2 of one patch sent in reply to its v1 borrow the other parts (partial reroll)', async () => {
     const got = groupSeries(await mkAll([...threadV1(), { id: 'p2v2', subject: '[PATCH v2 2/3] b', irt: 'p2', refs: ['c', 'p2'] }]));
     expect(show(got)).toEqual(['v1 cover=c patches=[p1,p2,p3] total=3 missing=[] complete', 'v2 cover=c patches=[p1,p2v2,p3] total=3 missing=[] complete']);
+  });
+
+  it('keeps v1 waiting while the v2 that borrows its parts settles, so none of v1 is dropped', async () => {
+    const patches = await mkAll([...threadV1(), { id: 'p2v2', subject: '[PATCH v2 2/3] b', irt: 'p2', refs: ['c', 'p2'] }]);
+    const waiting = patches.map((patch) => ({ patch, receivedAt: patch.id === 'p2v2' ? 1000 : 0, lists: [] }));
+    const timing = { partialWaitMs: 60_000, settleMs: 500 };
+    // Before it settles, nothing of v1 is superseded: marked so, it would leave the waiting messages,
+    // and on the next pass v2's 2/3 would have no parts to borrow (v1's 1/3 and 3/3 never reviewed).
+    const early = assemble(waiting, timing, 1200, () => null);
+    expect([early.ready.length, early.superseded]).toEqual([0, []]);
+    const late = assemble(waiting, timing, 1500, () => null);
+    expect(late.ready.map((r) => r.messageIds)).toEqual([['c', 'p1', 'p2v2', 'p3']]);
+    expect(late.superseded.filter((id) => !late.ready[0].messageIds.includes(id))).toEqual(['p2']);
   });
 
   it('does not borrow parts for a fresh v2 whose last part has not come yet', async () => {
