@@ -358,7 +358,7 @@ export class CallersByName {
   private defined = new Set<string>();
   /** A function of the files takes, drops or returns a lock for its caller. */
   private locks = false;
-  private alone: { known: (name: string) => boolean; primitives: PrimitiveSpec[]; reach: Set<string>; named: Set<string> } | null = null;
+  private alone: { known: (name: string) => boolean; primitives: PrimitiveSpec[]; reach: Set<string> } | null = null;
 
   constructor(
     readonly files: readonly FileFacts[],
@@ -381,7 +381,7 @@ export class CallersByName {
   }
 
   /** What the files' helpers amount to alone (SummaryIndex.derivedPrimitives of them), kept per `known`. */
-  derivedAlone(known: (name: string) => boolean): { primitives: PrimitiveSpec[]; reach: Set<string>; named: Set<string> } {
+  derivedAlone(known: (name: string) => boolean): { primitives: PrimitiveSpec[]; reach: Set<string> } {
     if (this.alone?.known !== known) {
       const byName = new Map<string, Summary[]>();
       for (const f of this.files) {
@@ -392,8 +392,7 @@ export class CallersByName {
           else byName.set(fn.name, [s]);
         }
       }
-      const derived = deriveFrom(byName, known, this);
-      this.alone = { known, ...derived, named: new Set(derived.primitives.map((p) => p.name)) };
+      this.alone = { known, ...deriveFrom(byName, known, this) };
     }
     return this.alone;
   }
@@ -401,25 +400,17 @@ export class CallersByName {
   /**
    * These files (over `base`) take, drop and return no lock for their callers, leave the same
    * definition of each of base's names counting (they may define some too, as a header's static
-   * inline stub does) or define again only names base's helpers amount to nothing for (`named`: the
-   * names of what they amount to), and none of their functions makes a call of a name in `reach`
-   * (base's functions a drop reaches): then they add nothing to what base's helpers amount to, and
-   * get nothing from them.
+   * inline stub does), and none of their functions makes a call of a name in `reach` (base's functions a drop reaches):
+   * then they add nothing to what base's helpers amount to, and get nothing from them.
    */
-  addsNothingTo(base: CallersByName, reach: Set<string>, known: (name: string) => boolean, named: ReadonlySet<string>): boolean {
+  addsNothingTo(base: CallersByName, reach: Set<string>, known: (name: string) => boolean): boolean {
     if (this.locks) return false;
     // A name both define (a header's static inline stub of a directory's function) changes nothing
     // when deriveFrom picks the same definition of it with these files as without them (or skips
     // the name, which the model knows): the other definitions here take, drop and return no lock.
-    // Nor when base's definition of the name amounts to nothing (no primitive of that name): whether
-    // it counts, or the name is ambiguous with these files, or one of theirs counts instead, nothing
-    // is derived for it either way (these take, drop and return no lock, and call nothing a drop
-    // reaches), and a drop passes only through a name that has one. (fs/ of the 6.1 tree: fs.h's
-    // static inline stub of fcntl_getlk, which a header's facts count as not static, made every
-    // patch of fs/*.c derive the whole directory's helpers again, about 36,000 functions.)
     let mine: Map<string, FunctionFacts[]> | null = null;
     for (const n of this.defined) {
-      if (!base.defined.has(n) || known(n) || !named.has(n)) continue;
+      if (!base.defined.has(n) || known(n)) continue;
       mine ??= definitionsOf(this.files);
       const theirs = base.definitions().get(n)!;
       if (soleDefinition(theirs) !== soleDefinition([...theirs, ...mine.get(n)!])) return false;
@@ -590,7 +581,7 @@ export class SummaryIndex {
     const base = this.callersByName.base;
     if (base) {
       const alone = base.derivedAlone(known);
-      if (this.callersByName.addsNothingTo(base, alone.reach, known, alone.named)) return alone.primitives;
+      if (this.callersByName.addsNothingTo(base, alone.reach, known)) return alone.primitives;
     }
     return deriveFrom(this.byName, known, this.callersByName).primitives;
   }
