@@ -17,7 +17,7 @@
 // depended on which files ran before it in the same process (fs/dcache.c alone: none; after
 // fs/d_path.c: d_prune_aliases). Reviews that still stop are counted, and those over the default
 // limit are named, so what a review with the default limit would miss is said.
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -33,6 +33,7 @@ import type { FileDiff, Finding, Patch, Series } from '../src/core/types.js';
 import { clearFactsMemory, factsFor, factsForBlob } from '../src/c/summaries.js';
 import { runGit } from '../src/git/run-git.js';
 import { compareWithBaseline } from './baseline-run.js';
+import { benchFiles, parseDirs } from './kernel-lock-dirs.js';
 import { unparsedCause } from './unparsed-causes.js';
 
 const argv = process.argv.slice(2);
@@ -46,17 +47,8 @@ const labelsFile = opt('--labels') ?? new URL('kernel-lock-labels.yml', import.m
 const FULL = ['fs', 'mm', 'kernel', 'net/core', 'drivers/block'];
 // The quick subset: the lock-heaviest directories, about a tenth of the functions.
 const QUICK = ['fs/btrfs', 'fs/iomap', 'mm/filemap.c', 'net/core/dev.c', 'drivers/block/loop.c'];
-const dirs = opt('--dirs')?.split(',') ?? (quick ? QUICK : FULL);
-
-/** Every .c file under a directory of the tree (or the file itself), sorted. */
-function cFiles(rel: string): string[] {
-  const abs = join(tree, rel);
-  if (statSync(abs).isFile()) return [rel];
-  return (readdirSync(abs, { recursive: true }) as string[])
-    .filter((p) => p.endsWith('.c'))
-    .map((p) => join(rel, p))
-    .sort();
-}
+// An empty entry (a stray comma) is refused: it named the tree's top, every C file of the kernel.
+const dirs = parseDirs(opt('--dirs') ?? (quick ? QUICK : FULL).join(','));
 
 /** The base tree is the kernel tree on disk; the patch adds one of its files. */
 class TreeWorkspace implements Workspace {
@@ -226,7 +218,7 @@ if (summariseDir) {
   rmSync(dir, { recursive: true, force: true });
   process.exit(0);
 }
-const files = dirs.flatMap(cFiles);
+const files = benchFiles(tree, dirs);
 const labels = readLabels();
 const config = defaultConfig();
 config.limits = { ...config.limits, reviewMsPerPatch: Number(opt('--review-ms') ?? 600_000) };
@@ -412,7 +404,7 @@ if (unlabelled.length) {
 
 const baselineRef = opt('--baseline');
 if (baselineRef) {
-  const bdirs = opt('--baseline-dirs')?.split(',') ?? QUICK;
+  const bdirs = parseDirs(opt('--baseline-dirs') ?? QUICK.join(','));
   const repo = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
   const { current, baseline } = await compareWithBaseline(repo, baselineRef, tree, bdirs);
   const rate = (f: { functions: number; cpu: number }): number => f.functions / Math.max(0.001, f.cpu);
