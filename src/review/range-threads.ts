@@ -9,9 +9,9 @@
 // Not the default: each thread keeps its own caches and compiles its own code. On REAL btrfs-progs
 // (300 commits, compiled, load 6-8 on 2 cores) two threads took 1.3x the CPU and 1.5x the peak RSS
 // of one, and no less wall time; giving each directory's commits to one thread changed nothing.
-// Two threads can only pay on cores otherwise idle.
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
+// Two threads can only pay on cores otherwise idle: on a nearly idle machine (load 0.3-0.7) the same
+// 300 btrfs-progs commits took 3.0 s wall against 3.4-3.6 s on one thread, for 1.2x the CPU.
+import { threadScript } from '../core/thread-script.js';
 import { Worker } from 'node:worker_threads';
 import type { Check } from '../core/check.js';
 import { KreviewError, type Patch, type PatchReview } from '../core/types.js';
@@ -29,16 +29,6 @@ export const WINDOW = 8 * COMMITS_IN_FLIGHT;
 export interface ThreadStats {
   reviewed: number[];
   mostWaiting: number;
-}
-
-/**
- * How a thread starts: the compiled module as it is; the TypeScript sources (tsx, tests) through
- * tsx's loader registered inside the thread, which a thread does not inherit from its parent.
- */
-function threadScript(): string {
-  const entry = new URL(`./range-thread${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
-  const tsx = entry.endsWith('.ts') ? pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href : null;
-  return tsx ? `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });` : `import(${JSON.stringify(entry)});`;
 }
 
 interface Slot {
@@ -67,7 +57,7 @@ export async function* reviewOnThreads(
   const here = { repo: opts.repo, base: opts.base, config: opts.config, history: opts.history, placeUnapplied: opts.placeUnapplied };
   const init: RangeThreadInit = { repo: opts.repo, base: opts.base, config: opts.config, oids: opts.oids };
   // What a worker runs (module code, evaluated): the range thread unless a test gives its own.
-  const script = opts.threadScript ?? threadScript();
+  const script = opts.threadScript ?? threadScript(import.meta.url, 'range-thread');
   let wake: () => void = () => undefined;
   let woken = new Promise<void>((r) => (wake = r));
   const ping = (): void => {

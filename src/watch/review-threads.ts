@@ -6,9 +6,8 @@
 // The daemon's own thread reviews too (`here`): it only records outcomes while the threads review,
 // so with N threads N + 1 series are reviewed side by side. One thread and the daemon's own use two
 // cores with one more V8 heap, parser and set of caches, not two (REAL linux-raid, docs/replay.md).
+import { threadScript } from '../core/thread-script.js';
 import { threadOperatorNote } from '../core/operator-notes.js';
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { KreviewError, type Patch, type Review } from '../core/types.js';
 import { parseMail } from '../patch/mail.js';
@@ -29,17 +28,6 @@ interface Slot {
   busy: { id: number; key: string; timer: NodeJS.Timeout | null }[];
   /** Messages handed to this thread to decode, by request id. */
   decoding: Map<number, { raw: Buffer; origin: string; resolve: (p: Patch) => void; reject: (e: Error) => void }>;
-}
-
-/**
- * How a thread starts: the compiled module as it is; the TypeScript sources (tsx, tests) through
- * tsx's loader registered inside the thread, which a thread does not inherit from its parent.
- */
-function threadScript(): string {
-  const entry = new URL(`./review-thread${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
-  // The ESM build of tsx's API (require.resolve names its CommonJS twin beside it).
-  const tsx = entry.endsWith('.ts') ? pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href : null;
-  return tsx ? `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });` : `import(${JSON.stringify(entry)});`;
 }
 
 /**
@@ -74,7 +62,7 @@ export class ReviewThreads {
     /** A review may run this much longer than its job's limit before its thread is ended. */
     private readonly graceMs = 5_000,
     /** What a thread runs (module code, evaluated): the review thread unless a test gives its own. */
-    private readonly script: string = threadScript(),
+    private readonly script: string = threadScript(import.meta.url, 'review-thread'),
     /**
      * Reviews a job on the daemon's own thread, beside the threads (null: the threads alone). Its
      * limit is its own affair (seriesJobRunner races the job's limit; a computation stuck on this
