@@ -24,6 +24,7 @@ import { treeSleepIndex } from './tree-sleep.js';
 import { onPlacedHunks } from './placed.js';
 import { droppedNofsScopes } from './nofs-scope.js';
 import { CallerCheck, type CallerFile } from './callers.js';
+import { mayTouchLocks } from './quiet-hunks.js';
 import { setSleepRecordBudget } from '../../src/c/sleep-index.js';
 import type { LockModel, PrimitiveSpec } from '../../src/c/lock-model.js';
 import { NameMemo, setNameMemosBudget } from '../../src/core/name-memo.js';
@@ -312,7 +313,8 @@ export async function runLockCheck(ctx: CheckContext): Promise<Finding[]> {
   const analysed: CallerFile[] = [];
   for (const [i, t] of touched.entries()) {
     try {
-      const found = checkFile(t, posts.get(t.path) ?? null, pres.get(t.path) ?? null, postCtx, preCtx, explainCtx, budget, outlines, (after, before) => {
+      // Without a repository nobody reads the analysed functions but the findings (the callers' check needs one).
+      const found = checkFile(t, posts.get(t.path) ?? null, pres.get(t.path) ?? null, postCtx, preCtx, explainCtx, budget, outlines, !ws.repo, (after, before) => {
         const post = posts.get(t.path);
         if (post) analysed.push({ path: t.path, added: t.added, postText: post.text, preText: pres.get(t.path)?.text ?? null, after, before });
       });
@@ -354,6 +356,7 @@ function checkFile(
   explainCtx: ExplainContext,
   budget: PatchBudget,
   outlines: Outlines,
+  findingsOnly: boolean,
   analysed?: (after: FunctionAnalysis[], before: FunctionAnalysis[]) => void,
 ): Finding[] {
   if (!post) return [];
@@ -386,6 +389,15 @@ function checkFile(
   const preInput = pre
     ? { path: t.diff.oldPath ?? t.path, text: preText, complete: pre.complete, lines: oldHunkLines(t.diff).filter((l) => l <= linesPerFile), hunks: preHunks, lineIds: preIds, ...outlined(preText, pre.text, outlines.pre) }
     : null;
+  // Both images seen only in their hunks (no repository), and no word of either, nor of the hunks'
+  // sections, can make a lock held or released (quiet-hunks.ts): their parse and walks would find
+  // functions with no issue, so no finding (hunk-only images report no unparsed function either:
+  // analyseImage leaves those out). The model is the rules' own here: no summaries without a tree.
+  const sameModel = postCtx.model === postCtx.rules.model && preCtx.model === preCtx.rules.model && postCtx.rules === preCtx.rules && !postCtx.summaries && !preCtx.summaries && !postCtx.sleeps && !preCtx.sleeps;
+  if (findingsOnly && sameModel && !post.complete && !pre?.complete && !mayTouchLocks([postText, preText, ...t.diff.hunks.map((h) => h.section)], postCtx.rules)) {
+    if (budget.expired()) throw new DeadlinePassed();
+    return [];
+  }
   let after = analyseImage(postInput, postCtx);
   if (budget.expired()) throw new DeadlinePassed();
   let before = preInput ? analyseImage(preInput, preCtx) : [];

@@ -380,6 +380,12 @@ function toFunction(native: Parser.SyntaxNode, source: string, rowOf: (i: number
  */
 const recent: { text: string; syntax: SyntaxSpec; file: CFile }[] = [];
 const RECENT = 4;
+let parsesMade = 0;
+
+/** How many texts parseC has parsed (not answered from the recent ones) since the process started: for tests. */
+export function parseCount(): number {
+  return parsesMade;
+}
 
 /** Parse a whole file (or a hunk-only image with blank filler lines) and list its functions. */
 export function parseC(text: string, syntax: SyntaxSpec): CFile {
@@ -424,6 +430,7 @@ function retryRanges(functions: ParsedFunction[]): [number, number][] {
 }
 
 function parseUncached(text: string, syntax: SyntaxSpec): CFile {
+  parsesMade++;
   const { masked, annotations } = maskMacros(text, syntax);
   const rowOf = rowFinder(masked);
   const parser = getParser();
