@@ -35,6 +35,11 @@ describe('parseFixesLine: table', () => {
     ['Fixes: bug 12345', ['fixes/url']],
     ['Fixes: #123', ['fixes/url']],
     [`Fixes: commit ${SHA} ("${SUBJ}")`, ['fixes/leading-word']],
+    // A tree or branch before the id (seen on linux-nfs: a `<tree>/<branch> <id> ("...")` tag): the id is read.
+    [`Fixes: cel/nfsd-testing ${SHA} ("${SUBJ}")`, ['fixes/leading-word']],
+    [`Fixes: net-next: ${SHA} ("${SUBJ}")`, ['fixes/leading-word']],
+    // Prose with a slash and no quoted subject after an id stays no tag.
+    ['Fixes: and/or the leak in the error path', ['fixes/no-sha']],
     [`Fixes: ${SHA}`, ['fixes/missing-subject']],
     [`Fixes: ${SHA}: ("${SUBJ}")`, ['fixes/missing-space']],
     [`Fixes: ${SHA}, ("${SUBJ}")`, ['fixes/missing-space']],
@@ -71,6 +76,9 @@ describe('parseFixesLine: table', () => {
     expect(parseFixesLine(`Fixes: ${SHA} (“${SUBJ}”)`).subject).toBe(SUBJ);
     expect(parseFixesLine(`Fixes: ${SHA} ${SUBJ}`).subject).toBe(SUBJ);
     expect(parseFixesLine(`Fixes: ${SHA}, 1234567890ab ("x")`).ids).toEqual([SHA, '1234567890ab']);
+    // The id after a tree or branch name is the one the history checks look up, with its subject.
+    const branch = parseFixesLine(`Fixes: cel/nfsd-testing ${SHA} ("${SUBJ}")`);
+    expect([branch.ids, branch.subject, branch.problems]).toEqual([[SHA], SUBJ, [{ id: 'fixes/leading-word', data: { word: 'cel/nfsd-testing' } }]]);
   });
 
   it('tells tags from prose', () => {

@@ -79,6 +79,14 @@ export function parseFixesLine(line: string, minShaLength = 12): ParsedFixesLine
     add('fixes/leading-word', { word: word[1] });
     rest = rest.slice(word[0].length);
   }
+  // A tree or branch named before the id (`Fixes: cel/nfsd-testing 5d78ac1e674b ("...")`, `Fixes:
+  // net-next: 1234abcd... ("...")`): the id is there, after a word scripts do not expect. Only when a
+  // quoted subject follows the id, so that prose after `Fixes:` is not read as a tag.
+  const tree = word ? null : /^([A-Za-z][\w.-]*\/[\w./-]*[\w-]|[A-Za-z][\w.-]*:)\s+(?=[0-9a-fA-F]{5,}\s*\(?\s*["\u201c])/.exec(rest);
+  if (tree) {
+    add('fixes/leading-word', { word: tree[1].replace(/:$/, '') });
+    rest = rest.slice(tree[0].length);
+  }
   const tok = ID_TOKEN.exec(rest);
   // An all-letter token (`bbfafddb`) may be a word; followed by a quoted subject it is an id.
   const subjectFollows = tok !== null && tok[2] === '' && /^\s*\(?\s*["\u201c]/.test(rest.slice(tok[0].length));
