@@ -1,6 +1,6 @@
 // Lock check on real kernel code, run by hand:
 //   npx tsx bench/kernel-lock-bench.ts [--quick] [--tree DIR] [--labels FILE] [--dirs a,b] [--list] [--show]
-//     [--baseline REF [--baseline-dirs a,b]] [--summarise DIR] [--sleep-index DIR] [--review-ms N] [--threads N]
+//     [--baseline REF [--baseline-dirs a,b]] [--summarise DIR] [--sleep-index DIR] [--review-ms N] [--threads N] [--cache DIR]
 // Every C file of fs/, mm/, kernel/, net/core and drivers/block of a real kernel tree (Debian's
 // linux-source-6.1) is reviewed as a patch that adds the file, through the lock check's own entry
 // point (lockCheck.run, the code `kreview review --repo` runs) with the tree as the base: helper
@@ -17,7 +17,7 @@
 // depended on which files ran before it in the same process (fs/dcache.c alone: none; after
 // fs/d_path.c: d_prune_aliases). Reviews that still stop are counted, and those over the default
 // limit are named, so what a review with the default limit would miss is said.
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -224,7 +224,11 @@ const config = defaultConfig();
 config.limits = { ...config.limits, reviewMsPerPatch: Number(opt('--review-ms') ?? 600_000) };
 clearFactsMemory();
 // A fresh facts cache: the run is cold, as a first review of the tree would be. The threads share it.
-const cacheDir = fromMain ? fromMain.cacheDir : mkdtempSync(join(tmpdir(), 'kreview-kernel-bench-'));
+// --cache DIR keeps the facts cache in DIR and leaves it there: a second run with the same DIR is warm
+// (the base tree's facts on disk from an earlier run, as a bot that has reviewed this tree before has them).
+const keptCache = opt('--cache');
+if (keptCache && !fromMain) mkdirSync(keptCache, { recursive: true });
+const cacheDir = fromMain ? fromMain.cacheDir : (keptCache ?? mkdtempSync(join(tmpdir(), 'kreview-kernel-bench-')));
 process.env.KREVIEW_CACHE = cacheDir;
 // --sleep-index DIR: the tree's sleeping-call index built before (bench/sleep-index-bench.ts --keep DIR),
 // so that the reviews measure the check with the index, not the one-time build inside them.
@@ -373,12 +377,12 @@ for (const { path, starts, findings, causes, notes, reviewMs } of reviews) {
 const wall = Number(process.hrtime.bigint() - t0) / 1e9;
 const cu = process.cpuUsage(c0);
 // Removing the run's facts cache (tens of thousands of files) is the bench's own cleanup, not analysis: outside the timing.
-rmSync(cacheDir, { recursive: true, force: true });
+if (!keptCache) rmSync(cacheDir, { recursive: true, force: true });
 const cpu = (cu.user + cu.system) / 1e6;
 const per1k = (n: number): string => ((n / Math.max(1, functions)) * 1000).toFixed(2);
 const total = [...byRule.values()].reduce((a, b) => a + b, 0);
 
-console.log(`real data: ${tree}, ${dirs.join(' ')}${quick ? ' (--quick)' : ''}`);
+console.log(`real data: ${tree}, ${dirs.join(' ')}${quick ? ' (--quick)' : ''}${keptCache ? `; facts cache kept in ${keptCache}` : '; cold facts cache'}`);
 console.log(`${files.length} files, ${functions} functions, reviewed each as a patch adding the file (lockCheck.run, tree as base${blobIds ? ', its files named by blob id as in a git workspace' : ''})`);
 console.log(`speed: ${wall.toFixed(1)} s wall, ${cpu.toFixed(1)} s cpu = ${(functions / wall).toFixed(0)} functions/s wall, ${(functions / cpu).toFixed(0)} per cpu second (load average ${loadavg()[0].toFixed(1)}${threads > 1 ? `; ${threads} threads, the process's cpu` : ''})`);
 console.log(`findings: ${total} = ${per1k(total)} per 1,000 functions (${[...bySeverity].map(([s, n]) => `${n} ${s}`).join(', ')})`);
