@@ -110,7 +110,7 @@ export function explanation(issue: Issue, ctx: ExplainContext): string {
   }
   const seen = unseen(issue, ctx);
   if (seen) parts.push(seen);
-  parts.push(issue.leak === 'double' ? 'Is one of the unlocks one too many, or is a lock missing before it?' : r.fix);
+  parts.push(issue.leak === 'double' ? 'Is one of the unlocks one too many, or is a lock missing before it?' : (issue.hit?.fix ?? r.fix));
   const cites = precedents(r, ctx.subjects);
   if (cites.length) parts.push(`Compare ${cites.join(', ')}.`);
   return parts.join(' ');

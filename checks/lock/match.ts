@@ -25,6 +25,8 @@ export interface Hit {
   via?: string;
   /** How the rule names the call when it matched by pattern ("an allocation that can reclaim"). */
   label?: string;
+  /** The call's own closing question (an allocation: use GFP_ATOMIC?), else the rule's. */
+  fix?: string;
   /** Where the tree's sleeping-call index found the callee defined (`fs/namei.c:2649`), for the basis. */
   where?: string;
 }
@@ -164,7 +166,7 @@ export class RuleMatcher {
       const lock = strongest(locks);
       if (!lock) continue;
       done.add(rule.id);
-      hits.push({ rule, line: ev.line, callee: ev.callee, args: ev.args, lock, confidence: this.confidence(rule, call, lock, ev.held, 1), chain: [ev.callee], via: call.via, label: call.label });
+      hits.push({ rule, line: ev.line, callee: ev.callee, args: ev.args, lock, confidence: this.confidence(rule, call, lock, ev.held, 1), chain: [ev.callee], via: call.via, label: call.label, fix: call.fix });
     }
     // A call through a function pointer is not the tree function of the field's name.
     const summary = ev.indirect ? undefined : summaries?.get(ev.callee, path);

@@ -23,6 +23,8 @@ export interface CallRule {
   via?: string;
   /** How to name the call in the note when the name is a pattern. */
   label?: string;
+  /** The question to end the note with for this call, where the rule's own would not fit it. */
+  fix?: string;
 }
 
 export interface LockRule {

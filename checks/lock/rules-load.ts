@@ -206,7 +206,7 @@ function readCalls(src: Source, path: Path, c: Collected): CallRule[] {
     if (typeof item === 'string') out.push({ name: item });
     else if (Array.isArray(item)) src.strList(p).forEach((name) => out.push({ name }));
     else {
-      src.keys(p, ['name', 'arg-matches', 'unless-arg', 'other-than-held', 'acquire', 'paths', 'confidence', 'via', 'label']);
+      src.keys(p, ['name', 'arg-matches', 'unless-arg', 'other-than-held', 'acquire', 'paths', 'confidence', 'via', 'label', 'fix']);
       const acquire = src.str([...p, 'acquire'], false);
       const name = src.str([...p, 'name'], acquire === undefined) ?? null;
       if (acquire !== undefined) c.kindRefs.push([src, [...p, 'acquire'], acquire]);
@@ -223,6 +223,7 @@ function readCalls(src: Source, path: Path, c: Collected): CallRule[] {
       if (src.get([...p, 'confidence']) !== undefined) call.confidence = src.oneOf<Confidence>([...p, 'confidence'], CONFIDENCES);
       call.via = src.str([...p, 'via'], false);
       call.label = src.str([...p, 'label'], false);
+      call.fix = src.str([...p, 'fix'], false);
       out.push(call);
     }
   });
