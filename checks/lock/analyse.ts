@@ -605,6 +605,34 @@ function activeOnly(input: ImageInput, outline: FunctionOutline[], members: Map<
   return wanted.map((f) => parsed.get(f) ?? { idle: f });
 }
 
+/**
+ * A complete image changed in a few of its functions, its outline known: when none of the functions
+ * holding a wanted line can take, drop or hold a lock, their analyses without any parse (each idle,
+ * the empty one the walk would give: see analyseImage's own idle test). Read on the function's raw
+ * lines (and the two above it), more than the parse would see: a name of the model (with the tree's
+ * derived helpers in repository mode) called anywhere in them, the function's own name one, an
+ * annotation or lockdep assertion word, an entry rule naming the function or a callback it fills.
+ * Null (parse as usual) when any of them may, or the whole parse had errors in one of them. A
+ * range's commits mostly change such functions (btrfs-progs: most of them).
+ */
+function idleByOutline(input: ImageInput, outline: FunctionOutline[], members: Map<string, string[]>, ctx: AnalyseContext): Idle[] | null {
+  const wanted = outline.filter((f) => input.lines.some((l) => l >= f.line && l <= f.endLine));
+  if (wanted.some((f) => f.partial)) return null;
+  const s = ctx.model.syntax;
+  const words = [...s.acquires, ...s.releases, ...s.mustHold, ...(s.assertHeld ?? [])];
+  let starts: number[] | null = null;
+  for (const f of wanted) {
+    if (entryNamed(f.name, members, ctx) || ctx.model.names(f.name)) return null;
+    if (starts === null) {
+      starts = [0];
+      for (let i = input.text.indexOf('\n'); i >= 0; i = input.text.indexOf('\n', i + 1)) starts.push(i + 1);
+    }
+    const raw = input.text.slice(starts[Math.max(0, f.line - 3)] ?? input.text.length, starts[f.endLine] ?? input.text.length);
+    if (words.some((w) => raw.includes(w)) || mentionsPrimitive(raw, ctx.model)) return null;
+  }
+  return wanted.map((f) => ({ idle: f }));
+}
+
 /** Analyse the functions of one image that contain the wanted lines. */
 /** Every line of the function is in one of the hunks. */
 function allSeen(f: { startLine: number; endLine: number }, hunks: readonly { start: number; count: number }[]): boolean {
@@ -625,7 +653,7 @@ export function analyseImage(input: ImageInput, ctx: AnalyseContext): FunctionAn
   const most = input.lines.length * 2 > lineCount;
   const members = callbackMembers(input.text);
   const wanted = (f: { startLine: number; endLine: number }): boolean => input.lines.some((l) => l >= f.startLine && l <= f.endLine);
-  let functions: (CFunction | Idle)[] | null = input.complete && most && input.outline ? activeOnly(input, input.outline, members, ctx) : null;
+  let functions: (CFunction | Idle)[] | null = input.complete && input.outline ? (most ? activeOnly(input, input.outline, members, ctx) : idleByOutline(input, input.outline, members, ctx)) : null;
   if (functions === null) {
     const sliced = input.complete && !most ? sliceFunctions(input.text, input.lines) : null;
     let file = sliced === null ? null : parseC(sliced, ctx.model.syntax);
