@@ -578,7 +578,7 @@ interface Idle {
 /**
  * Most of a complete image is wanted (a new file) and its outline is known: of the wanted
  * functions, those that can take, drop or hold a lock (their masked lines call a primitive of the
- * model, carry an annotation, or an entry rule names them) parsed alone with every other line
+ * model, carry an annotation or a lockdep assertion word, or an entry rule names them) parsed alone with every other line
  * blanked (line numbers kept), the others (most of a file) not parsed at all, in file order. Each
  * idle one is exactly what the walk would skip (analyseImage: no entry state, no annotation, no
  * primitive in its text, which lies inside its lines). Null (parse the whole file) when a wanted
@@ -593,10 +593,13 @@ function activeOnly(input: ImageInput, outline: FunctionOutline[], members: Map<
   for (let i = masked.indexOf('\n'); i >= 0; i = masked.indexOf('\n', i + 1)) starts.push(i + 1);
   const rowOf = rowFinder(masked);
   const annotated = new Set(annotations.map((a) => rowOf(a.offset) + 1));
+  // A lockdep assertion makes the function start with its caller's lock held (asserted-entry.ts).
+  const asserts = ctx.model.syntax.assertHeld ?? [];
   const active = wanted.filter((f) => {
     if (entryNamed(f.name, members, ctx)) return true;
     for (let l = f.line; l <= f.endLine; l++) if (annotated.has(l)) return true;
-    return mentionsPrimitive(masked.slice(starts[f.line - 1], starts[f.endLine] ?? masked.length), ctx.model);
+    const body = masked.slice(starts[f.line - 1], starts[f.endLine] ?? masked.length);
+    return asserts.some((w) => body.includes(w)) || mentionsPrimitive(body, ctx.model);
   });
   const file = active.length ? parseC(keepLines(input.text, active.map((f) => [f.line, f.endLine])), ctx.model.syntax) : { functions: [] };
   const same = file.functions.length === active.length && file.functions.every((f, i) => f.name === active[i].name && f.startLine === active[i].line && f.endLine === active[i].endLine && f.errorLines.length === 0);

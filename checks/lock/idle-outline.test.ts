@@ -151,3 +151,11 @@ describe('a change to a function that can lock is parsed and walked', () => {
     expect(r.outlined.map((f) => f.issues.length)).toEqual([1]);
   });
 });
+
+describe('a new file (most of it wanted), the outline known', () => {
+  it('walks a function whose only sign of locking is a lockdep assertion (activeOnly kept it idle: no issue)', () => {
+    const r = both((t) => t.split('\n').map((_, i) => i + 1));
+    expect(r.outlined).toEqual(r.whole);
+    expect(r.outlined.find((f) => f.name === 'pool_confirm')!.issues.length).toBe(1);
+  });
+});
