@@ -7,6 +7,7 @@ import { operatorNotesTo } from '../core/operator-notes.js';
 import { HistoryPool } from '../git/history-pool.js';
 import { parseMail } from '../patch/mail.js';
 import { seriesJobRunner, type SeriesJob } from '../queue/series-job.js';
+import { slimReview } from './slim-review.js';
 
 /** A job to review, a message to decode, or `close`: end the Histories' git processes, then the thread. */
 /**
@@ -16,6 +17,7 @@ import { seriesJobRunner, type SeriesJob } from '../queue/series-job.js';
 export type ThreadRequest = { id: number; job: SeriesJob; claim?: Int32Array } | { id: number; mail: { raw: Uint8Array; origin: string } } | { close: true };
 
 export type ThreadReply = { id: number; review: unknown } | { id: number; patch: unknown } | { id: number; error: string } | { operator: string };
+
 
 const firstLine = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split('\n')[0];
 
@@ -36,7 +38,7 @@ if (port) {
         // 0: nobody's yet; 1: this thread's; 2: taken back by the daemon's own thread (review-threads.ts).
         if (m.claim && Atomics.compareExchange(m.claim, 0, 0, 1) !== 0) continue;
         await run(m.job).then(
-          (review) => port.postMessage({ id: m!.id, review } satisfies ThreadReply),
+          (review) => port.postMessage({ id: m!.id, review: slimReview(review, m!.job.series) } satisfies ThreadReply),
           (e: unknown) => port.postMessage({ id: m!.id, error: firstLine(e) } satisfies ThreadReply),
         );
       }

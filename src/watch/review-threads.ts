@@ -13,6 +13,7 @@ import { KreviewError, type Patch, type Review } from '../core/types.js';
 import { parseMail } from '../patch/mail.js';
 import type { SeriesJob } from '../queue/series-job.js';
 import type { ThreadReply, ThreadRequest } from './review-thread.js';
+import { restoreReview, type SlimReview } from './slim-review.js';
 
 interface Pending {
   job: SeriesJob;
@@ -255,7 +256,7 @@ export class ReviewThreads {
     if (!slot.busy.length && !slot.decoding.size) slot.worker.unref();
     const p = this.jobs.get(busy.key);
     if (p) {
-      if ('review' in m) p.resolve(m.review as Review);
+      if ('review' in m) p.resolve(restoreReview(m.review as Review | SlimReview, p.job.series));
       else p.reject(new KreviewError('error' in m ? m.error : 'the review thread answered a review with something else'));
     }
     this.pump();
