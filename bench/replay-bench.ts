@@ -6,10 +6,11 @@
 // The data is REAL list mail (the archive and the commit range are printed). Run by hand:
 //   npx tsx bench/replay-bench.ts --archive <epoch.git> [--messages 3000] [--skip 0] [--kill review] [--grouping-only]
 //     [--repo /path/to/linux] [--maintainers FILE] [--b4-threads 150] [--no-baseline] [--dir D] [--keep]
-//     [--review-threads N] [--cli DIR]
+//     [--review-threads N] [--cli DIR] [--cpu-prof DIR]
 // --review-threads passes `--review-threads N` to the daemon (N worker threads beside its own; 0: its own alone;
 // not given: the daemon's default, one thread on two cores without a repository); --cli runs
-// DIR/bin/kreview.js (another checkout's build, e.g. main's, for a figure against it in the same run).
+// DIR/bin/kreview.js (another checkout's build, e.g. main's, for a figure against it in the same run);
+// --cpu-prof DIR writes a V8 CPU profile of each daemon run (the killed one and the restart) into DIR.
 // The baseline, measured in the same run: the same messages through a daemon whose list is muted.
 // --skip counts back from the newest message: the range is the N messages before the newest --skip.
 // The inbox is a new v2 epoch whose commits are re-made with git fast-import over the archive's own
@@ -35,6 +36,7 @@ const b4Threads = Number(opt('--b4-threads', '150'));
 const root = argv.includes('--dir') ? resolve(opt('--dir', '')) : mkdtempSync(join(tmpdir(), 'kreview-replay-'));
 const here = argv.includes('--cli') ? resolve(opt('--cli', '')) : new URL('..', import.meta.url).pathname;
 const reviewThreads = argv.includes('--review-threads') ? ['--review-threads', opt('--review-threads', '1')] : [];
+const cpuProf = argv.includes('--cpu-prof') ? ['--cpu-prof', '--cpu-prof-dir', resolve(opt('--cpu-prof', ''))] : [];
 const say = (s: string) => console.log(s);
 
 /** What bin/kreview.js will run: the build when it is newer than every source file, else the sources through tsx. */
@@ -130,7 +132,7 @@ function count(db: string, sql: string): number {
 async function runOnce(policy: string, killWhen: (() => boolean) | null): Promise<RunResult> {
   const t0 = performance.now();
   // bin/kreview.js, as installed: the compiled dist/ when a build is there and newer than the sources.
-  const child = spawn('/usr/bin/time', ['-f', 'maxrss=%M cpu=%U+%S', process.execPath, join(here, 'bin/kreview.js'), 'watch', '--once', ...reviewThreads, '-c', policy], {
+  const child = spawn('/usr/bin/time', ['-f', 'maxrss=%M cpu=%U+%S', process.execPath, ...cpuProf, join(here, 'bin/kreview.js'), 'watch', '--once', ...reviewThreads, '-c', policy], {
     cwd: here,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -159,10 +159,14 @@ export class Watcher {
     const made = new WeakMap<Series, { input: RemoteReviewInput; job: SeriesJob }>();
     const same = (a: RemoteReviewInput, b: RemoteReviewInput): boolean =>
       a.messageId === b.messageId && a.repo === b.repo && a.maintainersFile === b.maintainersFile && JSON.stringify([a.config, a.bases]) === JSON.stringify([b.config, b.bases]);
+    // Review threads of this process need a key only to tell their jobs apart (the map above makes
+    // one job per series); the digest that names a job on a shared queue (every patch's diff in
+    // JSON, hashed) was 2-3% of the daemon thread's CPU in a replay's restart (REAL linux-nfs).
+    let threadJobs = 0;
     const job = (i: RemoteReviewInput): SeriesJob => {
       const had = made.get(i.series);
       if (had && same(had.input, i)) return had.job;
-      const j = seriesJob({ ...i, limitMs: limit(i.series) }, this.now());
+      const j = jobs ? seriesJob({ ...i, limitMs: limit(i.series) }, this.now()) : { key: `series/here-${++threadJobs}`, receivedAt: this.now(), ...i, limitMs: limit(i.series) };
       made.set(i.series, { input: i, job: j });
       return j;
     };

@@ -21,22 +21,54 @@ function headerLength(raw: Buffer): number {
   return ends.length ? Math.min(...ends) : head.length;
 }
 
+/**
+ * A header this scan reads, at the start of the block or of a line (a lone CR starts none); the
+ * name is matched as written, in any case, with the blanks around its colon.
+ */
+const WANTED = /(?:^|\n)(message-id|subject|list-id)[ \t]*:[ \t]*/gi;
+
+/**
+ * Message-ID (the first), Subject (the first) and every List-Id. Only those three headers are
+ * looked at: the block is searched for their names rather than split into lines and each line
+ * matched, which was about half the cost per message (REAL linux-nfs and linux-raid, 10,000
+ * messages each: the same answers for every one). A folded value is unfolded (each line break
+ * with the blanks after it is one space); a value with a stray CR in it is not read.
+ */
 export function peekHeaders(raw: Buffer): HeaderPeek {
-  const block = raw.subarray(0, headerLength(raw)).toString('latin1').replace(/\r?\n[ \t]+/g, ' ');
+  const block = raw.subarray(0, headerLength(raw)).toString('latin1');
   let messageId: string | null = null;
   let subject: string | null = null;
   const listIds: string[] = [];
-  for (const line of block.split(/\r?\n/)) {
-    const m = /^([A-Za-z0-9-]+)[ \t]*:[ \t]*(.*)$/.exec(line);
-    if (!m) continue;
+  const wanted = new RegExp(WANTED);
+  for (let m = wanted.exec(block); m; m = wanted.exec(block)) {
+    const from = m.index + m[0].length;
+    // The value runs to the first line break that no space or tab follows (its CR left out).
+    let end = from;
+    for (;;) {
+      const nl = block.indexOf('\n', end);
+      if (nl === -1) {
+        end = block.length;
+        break;
+      }
+      const next = block.charCodeAt(nl + 1);
+      if (next === 0x20 || next === 0x09) {
+        end = nl + 1;
+        continue;
+      }
+      end = nl > from && block.charCodeAt(nl - 1) === 0x0d ? nl - 1 : nl;
+      break;
+    }
+    const value = block.slice(from, end).replace(/\r?\n[ \t]+/g, ' ');
+    if (value.includes('\r')) continue;
     const name = m[1].toLowerCase();
-    if (name === 'message-id' && messageId === null) {
-      const id = /<([^<>\s]+)>/.exec(m[2]) ?? /^\s*(\S+)\s*$/.exec(m[2]);
+    if (name === 'message-id') {
+      if (messageId !== null) continue;
+      const id = /<([^<>\s]+)>/.exec(value) ?? /^\s*(\S+)\s*$/.exec(value);
       if (id) messageId = id[1];
-    } else if (name === 'subject' && subject === null) {
-      subject = m[2].trim();
-    } else if (name === 'list-id') {
-      const id = /<([^<>\s]+)>/.exec(m[2]);
+    } else if (name === 'subject') {
+      if (subject === null) subject = value.trim();
+    } else {
+      const id = /<([^<>\s]+)>/.exec(value);
       if (id) listIds.push(id[1].toLowerCase());
     }
   }

@@ -55,12 +55,12 @@ export class Intake {
    * at once (the same test as below: not known already, not a reply); handle() then takes the results
    * in the batch's order, so what is stored and warned is the same as decoding one by one here.
    */
-  private decodeAhead(batch: RawMessage[], peeks: HeaderPeek[]): (Promise<Patch> | null)[] {
+  private decodeAhead(batch: RawMessage[], peeks: HeaderPeek[], known: boolean[]): (Promise<Patch> | null)[] {
     const decode = this.decodeElsewhere;
     if (!decode) return batch.map(() => null);
     return batch.map((m, i) => {
       const peek = peeks[i];
-      if (peek.messageId && this.messages.has(peek.messageId)) return null;
+      if (known[i]) return null;
       if (peek.messageId && peek.subject !== null && !peek.subject.includes('=?') && parseSubject(peek.subject).isReply) return null;
       const p = decode(m.raw, m.origin);
       // A result handle() does not take (a duplicate within the batch) must not be an unhandled rejection.
@@ -75,11 +75,13 @@ export class Intake {
     const rows: Parameters<MessageStore['add']>[0][] = [];
     const inBatch = new Set<string>();
     const peeks = batch.map((m) => peekHeaders(m.raw));
-    const ahead = this.decodeAhead(batch, peeks);
+    // Looked up once per message: nothing is stored until the batch's end.
+    const known = peeks.map((p) => p.messageId !== null && p.messageId !== '' && this.messages.has(p.messageId));
+    const ahead = this.decodeAhead(batch, peeks, known);
     for (const [i, m] of batch.entries()) {
       this.counts.read++;
       const peek = peeks[i];
-      if (peek.messageId && (inBatch.has(peek.messageId) || this.messages.has(peek.messageId))) {
+      if (peek.messageId && (inBatch.has(peek.messageId) || known[i])) {
         this.counts.duplicates++;
         if (peek.listIds.length) this.messages.addLists(peek.messageId, peek.listIds);
         continue;
@@ -104,7 +106,7 @@ export class Intake {
         }
         continue;
       }
-      if (inBatch.has(patch.id) || this.messages.has(patch.id)) {
+      if (inBatch.has(patch.id) || (patch.id === peek.messageId ? known[i] : this.messages.has(patch.id))) {
         this.counts.duplicates++;
         continue;
       }

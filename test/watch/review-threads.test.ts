@@ -107,6 +107,31 @@ describe('review threads', { timeout: 240_000 }, () => {
   const timedJob = (messageId: string, ms: number, limitMs = 60_000): SeriesJob => ({ key: `series/${messageId}`, messageId, ms, limitMs }) as unknown as SeriesJob;
   type Ran = { where: string; startedAt: number; endedAt: number };
 
+  // A stand-in that takes its jobs as the real thread does: one at a time, in order, each only when
+  // it claims it first (the daemon's own thread may have taken it back); it answers with where it ran.
+  const claimingScript = `
+    const { parentPort, threadId } = require('node:worker_threads');
+    const held = [];
+    let running = false;
+    const next = () => {
+      if (running) return;
+      const m = held.shift();
+      if (!m) return;
+      if (m.claim && Atomics.compareExchange(m.claim, 0, 0, 1) !== 0) return next();
+      running = true;
+      const startedAt = Date.now();
+      setTimeout(() => {
+        parentPort.postMessage({ id: m.id, review: { where: 'thread ' + threadId, messageId: m.job.messageId, startedAt, endedAt: Date.now() } });
+        running = false;
+        next();
+      }, m.job.ms);
+    };
+    parentPort.on('message', (m) => {
+      if ('close' in m) return parentPort.close();
+      held.push(m);
+      next();
+    });`;
+
   it("the daemon's own thread reviews beside the threads: one thread and the daemon's review two series at once", async () => {
     const here = async (job: SeriesJob): Promise<never> => {
       const startedAt = Date.now();
@@ -140,7 +165,7 @@ describe('review threads', { timeout: 240_000 }, () => {
       hereEnded = Date.now();
       return { where: 'here', startedAt: hereStarted, endedAt: hereEnded } as never;
     };
-    const pool = new ReviewThreads(1, 5_000, timedScript, here);
+    const pool = new ReviewThreads(1, 5_000, claimingScript, here);
     closers.push(() => pool.close());
     await pool.review(timedJob('warm', 1));
     const jobs = ['a', 'b', 'c'].map((id) => timedJob(id, 100));
@@ -151,6 +176,34 @@ describe('review threads', { timeout: 240_000 }, () => {
     expect(onThread).toHaveLength(2);
     // The second job on the thread started while the daemon's thread was still computing: it was handed over beforehand.
     expect(Math.max(...onThread.map((r) => r.startedAt))).toBeLessThan(hereEnded);
+  });
+
+  it("a thread goes on with the jobs it holds while the daemon's own thread computes, and each job is reviewed once", async () => {
+    const hereRan: string[] = [];
+    let hereEnded = 0;
+    // The daemon's own review computes for 1.5 s without a turn of the event loop, as a review without a repository does.
+    const here = async (job: SeriesJob): Promise<never> => {
+      const startedAt = Date.now();
+      hereRan.push(job.messageId);
+      while (Date.now() - startedAt < 1_500);
+      hereEnded = Date.now();
+      return { where: 'here', messageId: job.messageId, startedAt, endedAt: hereEnded } as never;
+    };
+    const pool = new ReviewThreads(1, 5_000, claimingScript, here);
+    closers.push(() => pool.close());
+    await pool.review(timedJob('warm', 1));
+    const jobs = ['a', 'b', 'c', 'd', 'e', 'f'].map((id) => timedJob(id, 50));
+    for (const j of jobs) pool.submit(j);
+    const ran = (await Promise.all(jobs.map((j) => pool.review(j)))) as unknown as (Ran & { messageId: string })[];
+    // Every job answered once, by whoever ran it.
+    expect(ran.map((r) => r.messageId)).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
+    expect(hereRan).toHaveLength(1);
+    expect(ran.filter((r) => r.where === 'here').map((r) => r.messageId)).toEqual(hereRan);
+    // The five others ran on the thread while the daemon's thread computed (it held two before: the
+    // rest waited for the daemon's review to end).
+    const onThread = ran.filter((r) => r.where !== 'here');
+    expect(onThread).toHaveLength(5);
+    expect(onThread.filter((r) => r.startedAt < hereEnded)).toHaveLength(5);
   });
 
   it('a job held behind one that is stuck past its limit is reviewed all the same', async () => {
