@@ -425,12 +425,19 @@ export class CallersByName {
     // A name both define (a header's static inline stub of a directory's function) changes nothing
     // when deriveFrom picks the same definition of it with these files as without them (or skips
     // the name, which the model knows): the other definitions here take, drop and return no lock.
+    // When the definition that counts changes (a header's non-static stub of a directory's function
+    // makes the name ambiguous: fs.h's fcntl_getlk() in nearly every fs/ patch), nothing changes
+    // either when the one that counted alone took, dropped and returned no lock and no drop reaches
+    // its name (it then gave its callers nothing), since the one that counts now is of these files,
+    // which take, drop and return none, and pass no drop on (the calls checked below).
     let mine: Map<string, FunctionFacts[]> | null = null;
     for (const n of this.defined) {
       if (!base.defined.has(n) || known(n)) continue;
       mine ??= definitionsOf(this.files);
       const theirs = base.definitions().get(n)!;
-      if (soleDefinition(theirs) !== soleDefinition([...theirs, ...mine.get(n)!])) return false;
+      const was = soleDefinition(theirs);
+      if (was === soleDefinition([...theirs, ...mine.get(n)!])) continue;
+      if (was && (was.acquires || was.releases || was.releasesGlobal || was.returnsLocked || reach.has(n))) return false;
     }
     for (const callee of this.pass.keys()) if (reach.has(callee)) return false;
     return true;

@@ -75,6 +75,29 @@ describe("a directory's derived primitives", () => {
   });
 });
 
+// A header's non-static stub of a directory's function (fs.h's fcntl_getlk() for a configuration
+// without file locking, in nearly every fs/ patch): the name is then ambiguous.
+const stubOfDeep = 'inline int deep(struct inode *i)\n{\n\treturn 0;\n}\n';
+const stubOfWrap = 'inline void wrap(struct page *page)\n{\n}\n';
+
+describe('a header stub that makes a directory name ambiguous', () => {
+  it("leaves the directory's primitives as they were when that function gave its callers nothing, and only then", () => {
+    clearFactsMemory();
+    const dir = [factsFor('fs/y/a.c', dirA, model, 'test', null), factsFor('fs/y/b.c', dirB, model, 'test', null)];
+    const alone = summaryIndexFor([...dir, factsFor('include/one.h', headerOne, model, 'test', null)], tagger, 3, null, dir.length).derivedPrimitives(known);
+    // deep() takes, drops and returns no lock, and no drop passes through it: the same list, not derived again.
+    const withDeep = [...dir, factsFor('include/deep.h', stubOfDeep, model, 'test', null)];
+    const stubbed = summaryIndexFor(withDeep, tagger, 3, null, dir.length).derivedPrimitives(known);
+    expect(stubbed).toBe(alone);
+    expect(stubbed).toEqual(new SummaryIndex(withDeep, tagger, 3).derivedPrimitives(known));
+    // wrap() passes unlock_it()'s drop on to finish(): ambiguous, it no longer does.
+    const withWrap = [...dir, factsFor('include/wrap.h', stubOfWrap, model, 'test', null)];
+    const ambiguous = summaryIndexFor(withWrap, tagger, 3, null, dir.length).derivedPrimitives(known);
+    expect(ambiguous).toEqual(new SummaryIndex(withWrap, tagger, 3).derivedPrimitives(known));
+    expect(ambiguous.map((d) => d.name).sort()).toEqual(['grab', 'unlock_it']);
+  });
+});
+
 describe('the name matcher of a lock model', () => {
   it('keeps no memo entry for a name no glob prefix starts, and answers the same', () => {
     setNameMemosBudget(DEFAULT_LIMITS.cacheBytes);
