@@ -27,7 +27,7 @@ import { CallerCheck, type CallerFile } from './callers.js';
 import { mayTouchLocks } from './quiet-hunks.js';
 import { setSleepRecordBudget } from '../../src/c/sleep-index.js';
 import type { LockModel, PrimitiveSpec } from '../../src/c/lock-model.js';
-import { NameMemo, setNameMemosBudget } from '../../src/core/name-memo.js';
+import { setNameMemosBudget } from '../../src/core/name-memo.js';
 
 const C_FILE = /\.(c|h)$/;
 /** Most base files read for summaries per patch: a bound on time for very large directories. */
@@ -43,22 +43,17 @@ interface Touched {
 const knowns = new WeakMap<LockModel, (name: string) => boolean>();
 
 /**
- * Does the rules' model name this function, whatever its arguments? One function per model, its
- * answers kept: it is asked of every helper of the tree at every patch, and the index keeps the
- * primitives it derived for the same function (SummaryIndex.derivedPrimitives).
+ * Does the rules' model name this function, whatever its arguments? One function per model: the
+ * index keeps the primitives it derived for the same function (SummaryIndex.derivedPrimitives).
+ * Not memoised here: it is asked of every helper of the directory at every patch (35,000 names in
+ * fs/), and a memo of them passed the name memos' budget, which empties every name memo at once;
+ * the model's lookup is a map lookup, and its glob matches are memoised there for the few names a
+ * glob's prefix starts (NameMatcher.match).
  */
 function knownTo(model: LockModel): (name: string) => boolean {
   let known = knowns.get(model);
   if (!known) {
-    const memo = new NameMemo<boolean>();
-    known = (n) => {
-      let k = memo.get(n);
-      if (k === undefined) {
-        k = model.lookup(n, []).length > 0;
-        memo.set(n, k);
-      }
-      return k;
-    };
+    known = (n) => model.lookup(n, []).length > 0;
     knowns.set(model, known);
   }
   return known;

@@ -128,13 +128,20 @@ export class NameMatcher<T> {
 
   /** Glob matches per name: globs run on RE2 (rule files are not trusted), and a name recurs in every walk. Within the name memos' budget. */
   private globHits = new NameMemo<T[]>();
+  /** The globs' prefixes by their first letter, and whether a glob has none (it may match any name). */
+  private prefixes = new Map<string, string[]>();
+  private anyPrefix = false;
 
   add(name: string, value: T): void {
     this.globHits.clear();
     this.added.push([name, value]);
     const wild = name.search(/[*?]/);
-    if (wild >= 0) this.globs.push({ re: globToRegExp(name), prefix: name.slice(0, wild), value });
-    else {
+    if (wild >= 0) {
+      const prefix = name.slice(0, wild);
+      this.globs.push({ re: globToRegExp(name), prefix, value });
+      if (prefix === '') this.anyPrefix = true;
+      else this.prefixes.set(prefix[0], [...(this.prefixes.get(prefix[0]) ?? []), prefix]);
+    } else {
       const list = this.exact.get(name);
       if (list) list.push(value);
       else this.exact.set(name, [value]);
@@ -144,6 +151,10 @@ export class NameMatcher<T> {
   match(name: string): T[] {
     const out = this.exact.get(name) ?? [];
     if (this.globs.length === 0) return out;
+    // A name no glob's prefix starts (most of a tree's callees and helpers) matches no glob: answered
+    // without the memo, which it would otherwise fill (a fs/ patch asks of 35,000 helper names, past
+    // the name memos' budget, and every memo was emptied several times per patch).
+    if (!this.anyPrefix && !this.prefixes.get(name[0])?.some((p) => name.startsWith(p))) return out;
     let extra = this.globHits.get(name);
     if (!extra) {
       // The prefix first: most globs are then never compiled for RE2 (a tenth of a review's start-up).

@@ -208,6 +208,12 @@ export function clearFactsMemory(): void {
 }
 
 const direct = new WeakMap<Tagger, WeakMap<FunctionFacts, Map<string, string[]>>>();
+/**
+ * The direct tags of every function with none (most of them): one map, never written to (an index
+ * copies a summary's tags before a tag climbs into it). A map per function was 35,000 maps made
+ * again at every fs/ patch whose directory's facts were read back from the disk cache.
+ */
+const NO_TAGS: Map<string, string[]> = new Map();
 
 /** Tags of a function's own calls; memoised per tagger, since warm facts are the same objects. */
 function directTags(fn: FunctionFacts, path: string, tagger: Tagger): Map<string, string[]> {
@@ -225,6 +231,7 @@ function directTags(fn: FunctionFacts, path: string, tagger: Tagger): Map<string
       if (c.conditional) continue;
       for (const t of tagger(c.callee, c.args, path, c.dropped)) if (!tags.has(t)) tags.set(t, [c.callee]);
     }
+    if (tags.size === 0) tags = NO_TAGS;
     perTagger.set(fn, tags);
   }
   return tags;
@@ -263,7 +270,10 @@ function loadDirectTags(files: FileFacts[], tagger: Tagger, cacheDir: string | n
     }
     if (saved) {
       const byIndex = new Map(saved);
-      f.functions.forEach((fn, i) => perTagger.set(fn, new Map((byIndex.get(i) ?? []).map(([tag, callee]) => [tag, [callee]]))));
+      f.functions.forEach((fn, i) => {
+        const tags = byIndex.get(i);
+        perTagger.set(fn, tags?.length ? new Map(tags.map(([tag, callee]) => [tag, [callee]])) : NO_TAGS);
+      });
       continue;
     }
     const out: [number, [string, string][]][] = [];
@@ -360,9 +370,11 @@ export class CallersByName {
   private locks = false;
   private alone: { known: (name: string) => boolean; primitives: PrimitiveSpec[]; reach: Set<string> } | null = null;
 
+  /** `content`: a digest of the files' content keys, when every file has one (what derivedAlone is kept by). */
   constructor(
     readonly files: readonly FileFacts[],
     readonly base: CallersByName | null = null,
+    private readonly content: string | null = null,
   ) {
     const add = (into: Map<string, string[]>, callee: string, caller: string): void => {
       const list = into.get(callee);
@@ -382,6 +394,10 @@ export class CallersByName {
 
   /** What the files' helpers amount to alone (SummaryIndex.derivedPrimitives of them), kept per `known`. */
   derivedAlone(known: (name: string) => boolean): { primitives: PrimitiveSpec[]; reach: Set<string> } {
+    if (this.alone?.known !== known && this.content) {
+      const kept = aloneByContent.get(known)?.get(this.content);
+      if (kept) this.alone = { known, ...kept };
+    }
     if (this.alone?.known !== known) {
       const byName = new Map<string, Summary[]>();
       for (const f of this.files) {
@@ -393,6 +409,7 @@ export class CallersByName {
         }
       }
       this.alone = { known, ...deriveFrom(byName, known, this) };
+      if (this.content) keepAlone(known, this.content, this.alone);
     }
     return this.alone;
   }
@@ -408,12 +425,19 @@ export class CallersByName {
     // A name both define (a header's static inline stub of a directory's function) changes nothing
     // when deriveFrom picks the same definition of it with these files as without them (or skips
     // the name, which the model knows): the other definitions here take, drop and return no lock.
+    // When the definition that counts changes (a header's non-static stub of a directory's function
+    // makes the name ambiguous: fs.h's fcntl_getlk() in nearly every fs/ patch), nothing changes
+    // either when the one that counted alone took, dropped and returned no lock and no drop reaches
+    // its name (it then gave its callers nothing), since the one that counts now is of these files,
+    // which take, drop and return none, and pass no drop on (the calls checked below).
     let mine: Map<string, FunctionFacts[]> | null = null;
     for (const n of this.defined) {
       if (!base.defined.has(n) || known(n)) continue;
       mine ??= definitionsOf(this.files);
       const theirs = base.definitions().get(n)!;
-      if (soleDefinition(theirs) !== soleDefinition([...theirs, ...mine.get(n)!])) return false;
+      const was = soleDefinition(theirs);
+      if (was === soleDefinition([...theirs, ...mine.get(n)!])) continue;
+      if (was && (was.acquires || was.releases || was.releasesGlobal || was.returnsLocked || reach.has(n))) return false;
     }
     for (const callee of this.pass.keys()) if (reach.has(callee)) return false;
     return true;
@@ -458,13 +482,43 @@ export class CallersByName {
  */
 const sharedCallers = new ByteLru<string, { files: FileFacts[]; callers: CallersByName }>(cacheShare('sharedCallers', DEFAULT_LIMITS.cacheBytes), SHARED_CALLERS);
 
+/**
+ * What a directory's own files amount to alone (CallersByName.derivedAlone), per `known` and by a
+ * digest of their content keys: a few primitives and the names a drop reaches, for the directories
+ * whose facts are past the memory budget (fs/: 1,900 files, 49 MB of facts), read back from the
+ * disk cache at each of their patches as new objects, where the derivation over 35,000 functions
+ * was done again at every patch. At most ALONE_KEPT directories, by count: each is some hundreds
+ * of primitives and a set of names, small beside the facts they were derived from.
+ */
+const aloneByContent = new WeakMap<(name: string) => boolean, Map<string, { primitives: PrimitiveSpec[]; reach: Set<string> }>>();
+const ALONE_KEPT = 4;
+
+function keepAlone(known: (name: string) => boolean, content: string, alone: { primitives: PrimitiveSpec[]; reach: Set<string> }): void {
+  let kept = aloneByContent.get(known);
+  if (!kept) aloneByContent.set(known, (kept = new Map()));
+  kept.delete(content);
+  kept.set(content, { primitives: alone.primitives, reach: alone.reach });
+  while (kept.size > ALONE_KEPT) kept.delete(kept.keys().next().value!);
+}
+
+/** The digest of the content keys of the first `shared` files, when each has one (its facts were kept under a content key); else null. */
+function contentDigest(files: FileFacts[], shared: number): string | null {
+  const hash = createHash('sha256');
+  for (let i = 0; i < shared; i++) {
+    const kept = keptAs.get(files[i]);
+    if (!kept) return null;
+    hash.update(kept.key).update('|');
+  }
+  return hash.digest('hex');
+}
+
 function sharedCalls(files: FileFacts[], shared: number, key: string, bytes: number): CallersByName {
   let base: CallersByName | null = null;
   if (shared > 0) {
     const hit = sharedCallers.get(key);
     if (hit && hit.files.length === shared && hit.files.every((f, i) => f === files[i])) base = hit.callers;
     else {
-      base = new CallersByName(files.slice(0, shared));
+      base = new CallersByName(files.slice(0, shared), null, contentDigest(files, shared));
       // Its caller lists weigh about what the facts they were made of do.
       sharedCallers.set(key, { files: files.slice(0, shared), callers: base }, 2 * bytes);
     }
