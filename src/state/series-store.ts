@@ -32,6 +32,12 @@ export class SeriesStore {
     return v !== undefined && v < version ? v : null;
   }
 
+  /** Was this finding mailed on `version` (or a later one) of the series already? A resend of that version is. */
+  mailedAt(identity: string, findingKey: string, version: number): boolean {
+    const v = prepared(this.db, `SELECT last_version FROM reported WHERE identity = ? AND finding_key = ?`).pluck().get(identity, findingKey) as number | undefined;
+    return v !== undefined && v >= version;
+  }
+
   addReported(identity: string, keys: string[], version: number): void {
     const st = prepared(this.db, `INSERT INTO reported (identity, finding_key, first_version, last_version) VALUES (?, ?, ?, ?)
       ON CONFLICT(identity, finding_key) DO UPDATE SET last_version = max(last_version, excluded.last_version),

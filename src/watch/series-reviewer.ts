@@ -5,7 +5,7 @@ import type { Finding, Patch, PatchReview, Review, Series } from '../core/types.
 import type { History } from '../git/history-types.js';
 import { HistoryPool } from '../git/history-pool.js';
 import { openHistory } from '../git/history.js';
-import { renderCoverSummary, renderEmailReply, type EmailContext, type EmailReply } from '../review/render-email.js';
+import { findingKey, renderCoverSummary, renderEmailReply, type EmailContext, type EmailReply } from '../review/render-email.js';
 import { isMailable } from '../review/filter.js';
 import { reviewSeries, type ReviewOptions } from '../review/pipeline.js';
 import { loadMaintainers } from '../git/maintainers.js';
@@ -70,6 +70,9 @@ export interface PlannedReply {
  * list asks for one. A clean patch gets nothing; remarks about the whole series (parts that never
  * came) go in one mail only. `kept` is every patch with only the mailed findings; `skipped` says, a
  * line each, what was not answered and why; `errors` the replies that could not be rendered.
+ * `mailedAlready` says a finding (by its key) was mailed on this very version of the series before:
+ * a RESEND or a forward of the same patch is not told the same thing twice. Only the rest is mailed;
+ * `kept` still has them all (JSON, patchwork and GitHub show every finding).
  */
 export function planReplies(
   reviews: PatchReview[],
@@ -77,6 +80,7 @@ export function planReplies(
   ctx: EmailContext,
   list: ListPolicy,
   outbox: Outbox,
+  mailedAlready: (key: string) => boolean = () => false,
 ): { replies: PlannedReply[]; kept: PatchReview[]; skipped: string[]; errors: string[] } {
   const out = { replies: [] as PlannedReply[], kept: [] as PatchReview[], skipped: [] as string[], errors: [] as string[] };
   const cover = series.cover;
@@ -90,8 +94,13 @@ export function planReplies(
       out.skipped.push(`patch <${pr.patch.id}> was already answered; not mailed again`);
       continue;
     }
+    const fresh = findings.filter((f) => !mailedAlready(findingKey(pr.patch, f)));
+    if (!fresh.length) {
+      out.skipped.push(`patch <${pr.patch.id}>: its findings were mailed already on this version of the series (a resend?); not mailed again`);
+      continue;
+    }
     try {
-      const reply = renderEmailReply(filtered, { ...ctx, seriesRemarks: !summary && out.replies.length === 0 });
+      const reply = renderEmailReply(fresh.length === findings.length ? filtered : { ...pr, findings: fresh }, { ...ctx, seriesRemarks: !summary && out.replies.length === 0 });
       if (reply) out.replies.push({ reply, parent: pr.patch, keys: reply.findingKeys });
       else out.skipped.push(`patch <${pr.patch.id}> has no address to reply to`);
     } catch (e) {
@@ -232,7 +241,7 @@ export class SeriesReviewer {
       templatesDir: policy.templatesDir ?? undefined,
       findingsPerMail: policy.limits.findingsPerMail,
     };
-    const plan = planReplies(review.patches, series, ctx, list, this.outbox);
+    const plan = planReplies(review.patches, series, ctx, list, this.outbox, (k) => this.seriesStore.mailedAt(r.identity, k, series.version));
     outcome.errors.push(...plan.errors);
 
     // Not waiting for the disk: undone by a power loss, the series is reviewed again and its replies get the same ids.

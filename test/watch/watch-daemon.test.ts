@@ -220,6 +220,32 @@ describe('kreview watch', { timeout: 240_000 }, () => {
     expect(reply.raw.replace(/\s+/g, ' ')).toContain('Still present in v2 (first noted on v1)');
   });
 
+  it('a RESEND of a patch already answered on the same version is reviewed but not answered again', async () => {
+    const { world, make, advance } = await setup();
+    const w = make();
+    const [, p1] = world.series(1);
+    const single = p1.raw.replace(/\[PATCH 1\/2\]/, '[PATCH]').replace(/^In-Reply-To: .*\n/m, '').replace(/^References: .*\n/m, '');
+    world.deliverMaildir(single, 'v1');
+    advance(1000);
+    await w.tick();
+    advance(61_000);
+    expect((await w.tick()).queued).toHaveLength(1);
+    const sent = world.smtp.received.length;
+    // The same patch sent again a day later, as RESEND, under a new Message-ID (as on the real lists).
+    const resend = single.replace('[PATCH]', '[PATCH RESEND]').replace(/^Message-ID: <[^>]+>/im, 'Message-ID: <resend-single@example.org>');
+    expect(resend).not.toBe(single);
+    world.deliverMaildir(resend, 'resend');
+    advance(86_400_000);
+    await w.tick();
+    advance(61_000);
+    const t = await w.tick();
+    expect(t.reviewed).toHaveLength(1);
+    expect(t.queued).toHaveLength(0);
+    await w.tick();
+    expect(world.smtp.received.length).toBe(sent);
+    expect(world.smtp.received.some((m) => header(m.raw, 'In-Reply-To') === '<resend-single@example.org>')).toBe(false);
+  });
+
   it('a partial series is reviewed after the wait and the reply says what is missing', async () => {
     const { world, make, advance } = await setup();
     const w = make();
