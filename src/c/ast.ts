@@ -89,13 +89,30 @@ export function rowFinder(source: string): (index: number) => number {
   };
 }
 
-/** Nodes whose insides never matter to a lock walk (their text is still there). */
-const OPAQUE = new Set(['string_literal', 'concatenated_string', 'char_literal', 'type_descriptor', 'struct_specifier', 'union_specifier', 'enum_specifier', 'primitive_type', 'sized_type_specifier', 'type_qualifier', 'storage_class_specifier', 'preproc_arg']);
+/**
+ * Nodes whose insides never matter to a lock walk (their text is still there). The tokens
+ * (identifiers, numbers, `NULL`, `true`) have no named child: the cursor is not asked for one.
+ */
+const OPAQUE = new Set(['string_literal', 'concatenated_string', 'char_literal', 'type_descriptor', 'struct_specifier', 'union_specifier', 'enum_specifier', 'primitive_type', 'sized_type_specifier', 'type_qualifier', 'storage_class_specifier', 'preproc_arg', 'identifier', 'field_identifier', 'statement_identifier', 'type_identifier', 'number_literal', 'null', 'true', 'false']);
+
+/**
+ * The only parents whose unnamed children anything reads: the operator of a unary or binary
+ * expression (walk.ts, conditions), and the `;` of an expression statement, which tree-sitter
+ * may have had to invent (a MISSING token: an iterator macro's head). Elsewhere punctuation,
+ * keywords and other operators are passed over with one question to the cursor.
+ */
+const WITH_OPERATOR = new Set(['unary_expression', 'binary_expression']);
+const WITH_MISSING = 'expression_statement';
 
 // Type and field names by id, learnt the first time each id is met: asking the cursor for a name
 // makes a new string per node, its id is a number (names are a function of the id in tree-sitter).
 const typeNames: string[] = [];
 const fieldNames: string[] = [];
+/** Whether a type id is a named node's (a function of the id, as its name is). */
+const namedIds: boolean[] = [];
+/** Per type id: a node of it is copied without its insides (OPAQUE), or it may be (PLAIN_WHEN_SIMPLE). */
+const opaqueIds: boolean[] = [];
+const plainIds: boolean[] = [];
 
 /**
  * Inside a function body, nodes of these types whose text holds no call, assignment, conditional or
@@ -132,32 +149,55 @@ export function copyTree(node: Parser.SyntaxNode, source: string, rowOf: (index:
   let bodyEnd = -1;
   if (!cursor.gotoFirstChild()) return root;
   for (;;) {
-    // Each question to the cursor crosses into C++: punctuation and keywords, copied only with a
-    // field (an operator) or zero-width (a MISSING token), are asked no more than that.
-    const named = cursor.nodeIsNamed;
-    const fieldId = cursor.currentFieldId;
-    // The binding answers undefined for no field (typed as a number).
-    const field = fieldId ? (fieldNames[fieldId] ??= cursor.currentFieldName) : null;
-    const s = cursor.startIndex;
-    const e = cursor.endIndex;
-    if (named || field !== null || s === e) {
-      const typeId = cursor.nodeTypeId;
-      const type = (typeNames[typeId] ??= cursor.nodeType);
+    // Each question to the cursor crosses into C++ (about a tenth of a microsecond): the type id is
+    // asked first, and tells whether the node is named; an unnamed one is asked more only under
+    // the parents whose unnamed children are read.
+    const typeId = cursor.nodeTypeId;
+    let type = typeNames[typeId];
+    if (type === undefined) {
+      type = typeNames[typeId] = cursor.nodeType;
+      namedIds[typeId] = cursor.nodeIsNamed;
+      opaqueIds[typeId] = OPAQUE.has(type);
+      plainIds[typeId] = PLAIN_WHEN_SIMPLE.has(type);
+    }
+    const named = namedIds[typeId];
+    if (named) {
       if (type !== 'comment') {
-        const n = new CNode(type, named, s === e, s, e, src);
+        const fieldId = cursor.currentFieldId;
+        // The binding answers undefined for no field (typed as a number).
+        const field = fieldId ? (fieldNames[fieldId] ??= cursor.currentFieldName) : null;
+        const s = cursor.startIndex;
+        const e = cursor.endIndex;
+        const n = new CNode(type, true, s === e, s, e, src);
         n.field = field;
         kids.push(n);
         if (field === 'body' && parents.length === 1) {
           bodyStart = s;
           bodyEnd = e;
         }
-        const plain = !hasError && s >= bodyStart && e <= bodyEnd && bodyStart >= 0 && field !== 'function' && PLAIN_WHEN_SIMPLE.has(type) && simple(source, s, e);
-        if (named && !plain && !OPAQUE.has(type) && cursor.gotoFirstChild()) {
+        const plain = plainIds[typeId] && !hasError && s >= bodyStart && e <= bodyEnd && bodyStart >= 0 && field !== 'function' && simple(source, s, e);
+        if (!plain && !opaqueIds[typeId] && cursor.gotoFirstChild()) {
           stack.push(kids);
           parents.push(n);
           kids = [];
           continue;
         }
+      }
+    } else {
+      const parentType = parents[parents.length - 1].type;
+      if (WITH_OPERATOR.has(parentType)) {
+        const fieldId = cursor.currentFieldId;
+        const field = fieldId ? (fieldNames[fieldId] ??= cursor.currentFieldName) : null;
+        const s = cursor.startIndex;
+        const e = cursor.endIndex;
+        if (field !== null || s === e) {
+          const n = new CNode(type, false, s === e, s, e, src);
+          n.field = field;
+          kids.push(n);
+        }
+      } else if (parentType === WITH_MISSING && cursor.nodeIsMissing) {
+        const s = cursor.startIndex;
+        kids.push(new CNode(type, false, true, s, s, src));
       }
     }
     while (!cursor.gotoNextSibling()) {

@@ -1,0 +1,151 @@
+// The copy of a function's tree (src/c/ast.ts) leaves out what no walk reads, so that it asks the
+// native tree as little as it can. Whatever it leaves out, a walk over it must find what a walk over
+// a whole copy (every named node, every token with a field or none of its own width) finds: the
+// same calls, acquires, releases, exits and passes. The functions below are shaped as kernel code
+// is (iterator macros without a `;`, trylocks under `if`, error labels, guards), written for this test.
+import Parser from 'tree-sitter';
+import { describe, expect, it } from 'vitest';
+import { loadRules } from '../../checks/lock/rules-load.js';
+import { CNode, rowFinder } from '../../src/c/ast.js';
+import { collectFacts } from '../../src/c/facts.js';
+import { parseC, type CFunction } from '../../src/c/parse.js';
+import { walkFunction } from '../../src/c/walk.js';
+
+const model = loadRules().model;
+
+/** Every node below `node`, tokens included when they have a field or no width: the copy as it was before any was left out. */
+function wholeCopy(node: Parser.SyntaxNode, text: string, rowOf: (i: number) => number): CNode {
+  const src = { text, rowOf };
+  const copy = (n: Parser.SyntaxNode, field: string | null): CNode => {
+    const c = new CNode(n.type, n.isNamed, n.startIndex === n.endIndex, n.startIndex, n.endIndex, src);
+    c.field = field;
+    const kids: CNode[] = [];
+    const cursor = n.walk();
+    if (cursor.gotoFirstChild()) {
+      do {
+        const child = cursor.currentNode;
+        const f = cursor.currentFieldName ?? null;
+        if (child.type === 'comment') continue;
+        if (child.isNamed || f !== null || child.startIndex === child.endIndex) kids.push(copy(child, f));
+      } while (cursor.gotoNextSibling());
+    }
+    if (kids.length) c.children = kids;
+    return c;
+  };
+  return copy(node, null);
+}
+
+const SOURCE = `
+static int demo_flush_all(struct demo_fs *fs, struct list_head *head)
+{
+	struct demo_entry *e, *tmp;
+	int ret = 0;
+
+	if (!mutex_trylock(&fs->flush_mutex))
+		return -EAGAIN;
+	list_for_each_entry_safe(e, tmp, head, list) {
+		spin_lock(&e->lock);
+		if (e->state == DEMO_DIRTY && !e->busy)
+			ret = demo_write_one(fs, e, e->len + 1, NULL);
+		spin_unlock(&e->lock);
+		if (unlikely(ret < 0))
+			goto out;
+	}
+	do {
+		ret = demo_commit(fs, true);
+	} while (0);
+	while (1) {
+		if (READ_ONCE(fs->done) != false)
+			break;
+		cond_resched();
+	}
+out:
+	mutex_unlock(&fs->flush_mutex);
+	return ret;
+}
+
+struct demo_entry *demo_lookup_locked(struct demo_fs *fs, u64 key)
+{
+	struct demo_entry *e = demo_find(fs, key);
+
+	if (e == NULL)
+		return ERR_PTR(-ENOENT);
+	if (IS_ERR(e))
+		return e;
+	mutex_lock(&e->mutex);
+	return e;
+}
+
+void demo_drop(struct demo_entry *e, int flags)
+{
+	switch (flags & DEMO_MASK) {
+	case DEMO_A:
+		e->count -= 2;
+		spin_unlock(&e->lock);
+		break;
+	default:
+		demo_warn(e, flags >> 1, -EINVAL);
+		spin_unlock(&e->lock);
+	}
+}
+
+static long demo_ioctl(struct demo_fs *fs, unsigned long arg)
+{
+	long err = -ENOTTY;
+
+	scoped_guard(mutex, &fs->ioctl_mutex) {
+		err = demo_do_ioctl(fs, arg ? arg : 0, *fs->table[arg & 3]);
+	}
+	guard(spinlock)(&fs->stat_lock);
+	fs->stats[2]++;
+	return err < 0 ? err : demo_finish(fs);
+}
+`;
+
+describe('lean copy of a function tree', () => {
+  it('walks to the same calls, locks and exits as a whole copy', () => {
+    const file = parseC(SOURCE, model.syntax);
+    expect(file.functions.map((f) => f.name)).toEqual(['demo_flush_all', 'demo_lookup_locked', 'demo_drop', 'demo_ioctl']);
+    for (const fn of file.functions) {
+      // The parse's own native node and text (private to parse.ts).
+      const { native, source } = fn as unknown as { native: Parser.SyntaxNode; source: string };
+      const node = wholeCopy(native, source, rowFinder(source));
+      const whole: CFunction = { name: fn.name, startLine: fn.startLine, endLine: fn.endLine, node, body: node.childForFieldName('body')!, params: fn.params, annotations: fn.annotations, errorLines: fn.errorLines, isStatic: fn.isStatic, text: fn.text };
+      for (const entry of [[], [{ key: 'e->lock', kind: 'spinlock', cls: 'lock', line: fn.startLine, via: 'entry', status: 'held' as const, definite: true, entry: true }]]) {
+        expect(walkFunction(fn, model, { entry, checkpoints: 'held-wins' }), fn.name).toEqual(walkFunction(whole, model, { entry, checkpoints: 'held-wins' }));
+      }
+    }
+  });
+
+  it('leaves out the tokens no walk reads, and keeps the operators and a missing `;`', () => {
+    const file = parseC(SOURCE, model.syntax);
+    const flush = file.functions[0].body;
+    const tokens: string[] = [];
+    const visit = (n: CNode): void => {
+      for (const c of n.children) {
+        if (!c.isNamed) tokens.push(`${n.type}:${c.type}${c.isMissing ? ':missing' : ''}`);
+        visit(c);
+      }
+    };
+    visit(flush);
+    // The operators of unary and binary expressions, and the `;` tree-sitter invented after the
+    // iterator macro's head; no `(`, `,`, `->`, `=` or keyword.
+    expect(tokens).toEqual(['unary_expression:!', 'unary_expression:-', 'expression_statement:;:missing', 'binary_expression:==', 'binary_expression:&&', 'unary_expression:!', 'binary_expression:+', 'binary_expression:<', 'binary_expression:!=']);
+  });
+
+  it('gives these facts', () => {
+    const facts = collectFacts('demo.c', SOURCE, model);
+    const flush = facts.functions[0];
+    expect(flush.calls.map((c) => `${c.callee}(${c.args.join(', ')})@${c.line}${c.conditional ? '?' : ''}`)).toEqual([
+      'mutex_trylock(&fs->flush_mutex)@7',
+      'spin_lock(&e->lock)@10?',
+      'demo_write_one(fs, e, e->len + 1, NULL)@12?',
+      'spin_unlock(&e->lock)@13?',
+      'demo_commit(fs, true)@18?',
+      'READ_ONCE(fs->done)@21?',
+      'cond_resched()@23?',
+      'mutex_unlock(&fs->flush_mutex)@26',
+    ]);
+    expect(facts.functions[2].releases).toMatchObject({ arg: 0, always: true });
+  });
+});
