@@ -149,3 +149,20 @@ describe('lean copy of a function tree', () => {
     expect(facts.functions[2].releases).toMatchObject({ arg: 0, always: true });
   });
 });
+
+describe('copies kept', () => {
+  it('lets the copies of all but the last sixteen functions go, and copies one again when asked', () => {
+    const text = Array.from({ length: 20 }, (_, i) => `static int keep_${i}(struct demo *d)\n{\n\tspin_lock(&d->lock);\n\td->n += ${i};\n\tspin_unlock(&d->lock);\n\treturn 0;\n}\n`).join('\n');
+    const fns = parseC(text, model.syntax).functions;
+    const first = fns[0].node;
+    expect(fns[0].node).toBe(first);
+    for (const f of fns.slice(1)) expect(f.body.type).toBe('compound_statement');
+    // Sixteen others were copied after it: its copy went, and a new one is made, the same tree.
+    const again = fns[0].node;
+    expect(again).not.toBe(first);
+    expect(again.text).toBe(first.text);
+    expect(walkFunction(fns[0], model)).toEqual(walkFunction({ ...fns[0], name: fns[0].name, node: first, body: first.childForFieldName('body')!, params: fns[0].params, annotations: fns[0].annotations, errorLines: fns[0].errorLines, text: fns[0].text, startLine: fns[0].startLine, endLine: fns[0].endLine }, model));
+    // The last sixteen keep theirs.
+    expect(fns[19].node).toBe(fns[19].node);
+  });
+});
