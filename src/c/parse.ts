@@ -324,6 +324,7 @@ class ParsedFunction implements CFunction {
     readonly startLine: number,
     readonly endLine: number,
     readonly isStatic: boolean,
+    private bodyStart: number,
   ) {}
 
   get node(): CNode {
@@ -368,8 +369,7 @@ class ParsedFunction implements CFunction {
   get annotations(): Annotation[] {
     if (!this.annotationList) {
       const start = this.native.startIndex;
-      const bodyStart = this.native.childForFieldName('body')?.startIndex ?? this.native.endIndex;
-      this.annotationList = this.fileAnnotations.filter((a) => a.offset >= start && a.offset < bodyStart);
+      this.annotationList = this.fileAnnotations.filter((a) => a.offset >= start && a.offset < this.bodyStart);
     }
     return this.annotationList;
   }
@@ -386,13 +386,57 @@ class ParsedFunction implements CFunction {
   }
 }
 
-function toFunction(native: Parser.SyntaxNode, source: string, rowOf: (i: number) => number, annotations: Annotation[]): ParsedFunction | null {
-  const decl = functionDeclarator(native);
-  if (!decl || !native.childForFieldName('body')) return null;
-  const name = declaratorName(decl.childForFieldName('declarator'));
+/** Moves `cursor` to the first child of its node in `field` (true), or leaves it where it was (false). */
+function gotoField(cursor: Parser.TreeCursor, field: string): boolean {
+  if (!cursor.gotoFirstChild()) return false;
+  do if (cursor.currentFieldName === field) return true;
+  while (cursor.gotoNextSibling());
+  cursor.gotoParent();
+  return false;
+}
+
+/**
+ * The function `cursor` is at (a function_definition), read with the cursor: its declarator (through
+ * pointers and parentheses) down to the function declarator and the name in it, and its body. The
+ * cursor is left where it was. Asking the nodes themselves made a JavaScript object for each, which
+ * the binding follows with a weak reference and a finalizer: young-generation collections slowed by them.
+ */
+function toFunction(cursor: Parser.TreeCursor, source: string, rowOf: (i: number) => number, annotations: Annotation[]): ParsedFunction | null {
+  const start = cursor.startIndex;
+  const end = cursor.endIndex;
+  let bodyStart = -1;
+  if (gotoField(cursor, 'body')) {
+    bodyStart = cursor.startIndex;
+    cursor.gotoParent();
+  }
+  let depth = 0;
+  const back = (): void => {
+    for (; depth > 0; depth--) cursor.gotoParent();
+  };
+  // The declarator chain to the function declarator.
+  while (gotoField(cursor, 'declarator')) {
+    depth++;
+    if (cursor.nodeType === 'function_declarator') break;
+  }
+  if (depth === 0 || (cursor.nodeType as string) !== 'function_declarator' || bodyStart < 0) {
+    back();
+    return null;
+  }
+  const declStart = cursor.startIndex;
+  // Its own declarator chain to the identifier it declares.
+  let name: string | null = null;
+  while (gotoField(cursor, 'declarator')) {
+    depth++;
+    const t: string = cursor.nodeType;
+    if (t === 'identifier' || t === 'field_identifier' || t === 'type_identifier') {
+      name = source.slice(cursor.startIndex, cursor.endIndex);
+      break;
+    }
+  }
+  back();
   if (!name) return null;
-  const head = source.slice(native.startIndex, decl.startIndex);
-  return new ParsedFunction(native, source, rowOf, annotations, name, rowOf(native.startIndex) + 1, rowOf(native.endIndex) + 1, /\bstatic\b/.test(head));
+  const head = source.slice(start, declStart);
+  return new ParsedFunction(cursor.currentNode, source, rowOf, annotations, name, rowOf(start) + 1, rowOf(end) + 1, /\bstatic\b/.test(head), bodyStart);
 }
 
 /**
@@ -538,18 +582,27 @@ function parse(parser: Parser, text: string, old?: Parser.Tree): Parser.Tree {
   return tree;
 }
 
+/** The nodes whose children may hold function definitions. */
+const CONTAINERS = new Set(['preproc_if', 'preproc_ifdef', 'preproc_else', 'preproc_elif', 'ERROR', 'linkage_specification', 'declaration_list']);
+/** Type names by id (a function of the id), as src/c/ast.ts learns them. */
+const typeNames: string[] = [];
+
 function functionsOf(tree: Parser.Tree, masked: string, rowOf: (i: number) => number, annotations: Annotation[]): ParsedFunction[] {
   const functions: ParsedFunction[] = [];
-  const visit = (n: Parser.SyntaxNode): void => {
-    for (const c of n.namedChildren) {
-      if (c.type === 'function_definition') {
-        const f = toFunction(c, masked, rowOf, annotations);
+  const cursor = tree.walk();
+  const visit = (): void => {
+    if (!cursor.gotoFirstChild()) return;
+    do {
+      if (!cursor.nodeIsNamed) continue;
+      const id = cursor.nodeTypeId;
+      const type = (typeNames[id] ??= cursor.nodeType);
+      if (type === 'function_definition') {
+        const f = toFunction(cursor, masked, rowOf, annotations);
         if (f) functions.push(f);
-      } else if (c.type === 'preproc_if' || c.type === 'preproc_ifdef' || c.type === 'preproc_else' || c.type === 'preproc_elif' || c.type === 'ERROR' || c.type === 'linkage_specification' || c.type === 'declaration_list') {
-        visit(c);
-      }
-    }
+      } else if (CONTAINERS.has(type)) visit();
+    } while (cursor.gotoNextSibling());
+    cursor.gotoParent();
   };
-  visit(tree.rootNode);
+  visit();
   return functions;
 }

@@ -166,3 +166,26 @@ describe('copies kept', () => {
     expect(fns[19].node).toBe(fns[19].node);
   });
 });
+
+describe('native nodes asked for', () => {
+  it('makes one JavaScript object of the native tree per function found, not one per node looked at', () => {
+    // Each such object is followed by the binding with a weak reference and a finalizer.
+    const text = `#include <linux/demo.h>\nstatic int table[4];\nstruct demo { int a; };\n#ifdef CONFIG_DEMO\n` + Array.from({ length: 12 }, (_, i) => `static inline struct demo **pick_${i}(struct demo *d, int n)\n{\n\treturn d->n > ${i} ? NULL : NULL;\n}\n`).join('\n') + `#endif\n`;
+    const tree = (Parser as unknown as { Tree: { prototype: { _cacheNode: (n: unknown) => void } } }).Tree.prototype;
+    const original = tree._cacheNode;
+    let made = 0;
+    tree._cacheNode = function (this: unknown, n: unknown) {
+      made++;
+      return original.call(this, n);
+    };
+    try {
+      const fns = parseC(`${text}/* ${Math.random()} */\n`, model.syntax).functions;
+      expect(fns.map((f) => f.name)).toEqual(Array.from({ length: 12 }, (_, i) => `pick_${i}`));
+      expect(fns.every((f) => f.isStatic)).toBe(true);
+      // And the root node, which the binding makes for a cursor over the tree.
+      expect(made).toBeLessThanOrEqual(fns.length + 1);
+    } finally {
+      tree._cacheNode = original;
+    }
+  });
+});
