@@ -133,6 +133,65 @@ function simple(source: string, s: number, e: number): boolean {
 }
 
 /**
+ * Words tree-sitter-c reads as something other than an identifier in an expression (keywords,
+ * `NULL`, `true`, built-in type names): an argument list holding one is read by the cursor.
+ */
+const NOT_IDENTIFIERS = new Set([
+  ...'NULL nullptr TRUE true FALSE false bool char int float double void signed unsigned long short auto break case const constexpr continue default defined do else enum extern for goto if inline noreturn register restrict return sizeof static struct switch thread_local typedef union volatile while alignas alignof asm offsetof'.split(' '),
+  ...'_Alignas _Alignof _Atomic _Generic _Nonnull _Noreturn __alignof __alignof__ __asm __asm__ __attribute __attribute__ __based __cdecl __clrcall __declspec __except __extension__ __fastcall __finally __forceinline __inline __inline__ __leave __restrict__ __stdcall __thiscall __thread __try __unaligned __vectorcall __volatile__ _alignof _unaligned'.split(' '),
+]);
+const WORD = /^[A-Za-z_]\w*$/;
+const NUMBER = /^(?:0[xX][0-9a-fA-F]+|[0-9]+)[uUlL]*$/;
+const FIELD_CHAIN = /^([A-Za-z_]\w*)(?:\s*(?:->|\.)\s*[A-Za-z_]\w*)+$/;
+const POINTER = /^[&*]\s*([A-Za-z_]\w*)(?:\s*(?:->|\.)\s*[A-Za-z_]\w*)*$/;
+
+/** The node type tree-sitter-c gives an argument written `t`, when it is one of a few plain shapes, else null. */
+function plainArgumentType(t: string): string | null {
+  if (WORD.test(t)) return NOT_IDENTIFIERS.has(t) || t.endsWith('_t') ? null : 'identifier';
+  if (NUMBER.test(t)) return 'number_literal';
+  let m = FIELD_CHAIN.exec(t);
+  if (m) return NOT_IDENTIFIERS.has(m[1]) ? null : 'field_expression';
+  m = POINTER.exec(t);
+  if (m) return NOT_IDENTIFIERS.has(m[1]) ? null : 'pointer_expression';
+  return null;
+}
+
+const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13);
+
+/**
+ * The arguments of a call's argument list source[s, e), read from the text when every one is an
+ * identifier, a number, a field chain (`a->b.c`) or one of those behind `&` or `*`, with no comment,
+ * literal, bracket or preprocessor line among them: copied as the cursor would copy them (each a
+ * node without children, as a plain field or pointer expression is), without stepping the cursor
+ * over each argument and comma. Null when the list is anything else.
+ */
+function plainArguments(source: string, s: number, e: number, src: Source): CNode[] | null {
+  if (source.charCodeAt(s) !== 40 || source.charCodeAt(e - 1) !== 41) return null;
+  const out: CNode[] = [];
+  let from = s + 1;
+  for (let i = s + 1; i < e; i++) {
+    const c = source.charCodeAt(i);
+    // ( ) { } [ ] = ? " ' / # \ : a shape the text alone does not tell.
+    if (c === 40 || (c === 41 && i !== e - 1) || c === 123 || c === 125 || c === 91 || c === 93 || c === 61 || c === 63 || c === 34 || c === 39 || c === 47 || c === 35 || c === 92) return null;
+    if (c !== 44 && i !== e - 1) continue;
+    let a = from;
+    let b = i;
+    while (a < b && isSpace(source.charCodeAt(a))) a++;
+    while (b > a && isSpace(source.charCodeAt(b - 1))) b--;
+    if (a === b) {
+      // `f()`: no argument; an empty one between commas is no C.
+      if (c === 41 && out.length === 0 && from === s + 1) return out;
+      return null;
+    }
+    const type = plainArgumentType(source.substring(a, b));
+    if (type === null) return null;
+    out.push(new CNode(type, true, false, a, b, src));
+    from = i + 1;
+  }
+  return out;
+}
+
+/**
  * Copy `node` (a function definition) and everything below it (comments dropped). `source` is the
  * string that was parsed. `hasError`: the definition holds an ERROR node, then every node is copied
  * whole (the error lines are searched for in the copy).
@@ -163,6 +222,7 @@ export function copyTree(node: Parser.SyntaxNode, source: string, rowOf: (index:
     const named = namedIds[typeId];
     if (named) {
       if (type !== 'comment') {
+        let descend = true;
         const fieldId = cursor.currentFieldId;
         // The binding answers undefined for no field (typed as a number).
         const field = fieldId ? (fieldNames[fieldId] ??= cursor.currentFieldName) : null;
@@ -175,8 +235,16 @@ export function copyTree(node: Parser.SyntaxNode, source: string, rowOf: (index:
           bodyStart = s;
           bodyEnd = e;
         }
-        const plain = plainIds[typeId] && !hasError && s >= bodyStart && e <= bodyEnd && bodyStart >= 0 && field !== 'function' && simple(source, s, e);
-        if (!plain && !opaqueIds[typeId] && cursor.gotoFirstChild()) {
+        const inBody = !hasError && s >= bodyStart && e <= bodyEnd && bodyStart >= 0;
+        const plain = plainIds[typeId] && inBody && field !== 'function' && simple(source, s, e);
+        if (inBody && field === 'arguments' && type === 'argument_list') {
+          const args = plainArguments(source, s, e, src);
+          if (args !== null) {
+            if (args.length) n.children = args;
+            descend = false;
+          }
+        }
+        if (descend && !plain && !opaqueIds[typeId] && cursor.gotoFirstChild()) {
           stack.push(kids);
           parents.push(n);
           kids = [];

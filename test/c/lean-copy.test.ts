@@ -133,6 +133,43 @@ describe('lean copy of a function tree', () => {
     expect(tokens).toEqual(['unary_expression:!', 'unary_expression:-', 'expression_statement:;:missing', 'binary_expression:==', 'binary_expression:&&', 'unary_expression:!', 'binary_expression:+', 'binary_expression:<', 'binary_expression:!=']);
   });
 
+  it('reads plain argument lists from the text as the cursor reads them', () => {
+    const text = `${SOURCE}
+static void demo_args(struct demo_fs *fs, int *p)
+{
+	demo_a(fs, fs->sb.s_flags, &fs->lock, *p, 0x1fUL, 42);
+	demo_b( );
+	demo_c(NULL, true, size, u64_t, -1, fs->tab[2], 'x', "s", a /* c */);
+	demo_d(
+		fs,
+		&fs -> lock
+	);
+	demo_e(sizeof_x, intx, if_x, p.q->r);
+}
+
+static void demo_words(struct demo_fs *fs, int *p)
+{
+	demo_f(fs, NULL);
+	demo_g(false, p);
+	demo_h(uint32_t, p);
+	demo_i(*p, &fs, TRUE);
+}
+`;
+    const file = parseC(text, model.syntax);
+    const shape = (n: CNode): string => `${n.type}@${n.startIndex}-${n.endIndex}${n.field ? `:${n.field}` : ''}${n.isNamed ? '' : '~'}${n.isMissing ? '!' : ''}/${n.children.length}`;
+    let lists = 0;
+    for (const fn of file.functions) {
+      const { native, source } = fn as unknown as { native: Parser.SyntaxNode; source: string };
+      const whole = wholeCopy(native, source, rowFinder(source)).descendantsOfType('argument_list');
+      const lean = fn.node.descendantsOfType('argument_list');
+      expect(lean.map(shape)).toEqual(whole.map(shape));
+      // Each argument as tree-sitter has it (type and range); below it, a plain one has no children either way.
+      for (const [i, l] of lean.entries()) expect(l.namedChildren.map((c) => `${c.type}@${c.startIndex}-${c.endIndex}`)).toEqual(whole[i].namedChildren.map((c) => `${c.type}@${c.startIndex}-${c.endIndex}`));
+      lists += lean.length;
+    }
+    expect(lists).toBeGreaterThan(20);
+  });
+
   it('gives these facts', () => {
     const facts = collectFacts('demo.c', SOURCE, model);
     const flush = facts.functions[0];
