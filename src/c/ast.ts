@@ -113,6 +113,7 @@ const namedIds: boolean[] = [];
 /** Per type id: a node of it is copied without its insides (OPAQUE), or it may be (PLAIN_WHEN_SIMPLE). */
 const opaqueIds: boolean[] = [];
 const plainIds: boolean[] = [];
+const untestedIds: boolean[] = [];
 
 /**
  * Inside a function body, nodes of these types whose text holds no call, assignment, conditional or
@@ -122,6 +123,23 @@ const plainIds: boolean[] = [];
  * its insides (the walk names the callee by its field).
  */
 const PLAIN_WHEN_SIMPLE = new Set(['field_expression', 'pointer_expression', 'subscript_expression', 'update_expression', 'declaration', 'pointer_declarator', 'array_declarator']);
+
+/**
+ * Unary and binary expressions are copied plain under the same rule when their text holds no `!`,
+ * `&&`, `||` or `<` either: a condition reads the operator and operands of a negation, a conjunction,
+ * a disjunction or a comparison with zero (walk.ts, cond), and of nothing else.
+ */
+const PLAIN_WHEN_UNTESTED = new Set(['binary_expression', 'unary_expression']);
+
+/** No `!`, `<`, `&&` or `||` in source[s, e). */
+function untested(source: string, s: number, e: number): boolean {
+  for (let i = s; i < e; i++) {
+    const c = source.charCodeAt(i);
+    if (c === 33 || c === 60) return false;
+    if ((c === 38 || c === 124) && source.charCodeAt(i + 1) === c && i + 1 < e) return false;
+  }
+  return true;
+}
 
 /** No `(`, `=`, `?` or `{` in source[s, e). */
 function simple(source: string, s: number, e: number): boolean {
@@ -218,6 +236,7 @@ export function copyTree(node: Parser.SyntaxNode, source: string, rowOf: (index:
       namedIds[typeId] = cursor.nodeIsNamed;
       opaqueIds[typeId] = OPAQUE.has(type);
       plainIds[typeId] = PLAIN_WHEN_SIMPLE.has(type);
+      untestedIds[typeId] = PLAIN_WHEN_UNTESTED.has(type);
     }
     const named = namedIds[typeId];
     if (named) {
@@ -236,7 +255,7 @@ export function copyTree(node: Parser.SyntaxNode, source: string, rowOf: (index:
           bodyEnd = e;
         }
         const inBody = !hasError && s >= bodyStart && e <= bodyEnd && bodyStart >= 0;
-        const plain = plainIds[typeId] && inBody && field !== 'function' && simple(source, s, e);
+        const plain = (plainIds[typeId] || (untestedIds[typeId] && untested(source, s, e))) && inBody && field !== 'function' && simple(source, s, e);
         if (inBody && field === 'arguments' && type === 'argument_list') {
           const args = plainArguments(source, s, e, src);
           if (args !== null) {

@@ -170,6 +170,18 @@ static void demo_words(struct demo_fs *fs, int *p)
     expect(lists).toBeGreaterThan(20);
   });
 
+  it('copies arithmetic plain, and keeps what a condition reads', () => {
+    const fn = parseC('int demo_sum(struct demo *d, int n)\n{\n\tif (!d->ready && n < 0)\n\t\treturn -EINVAL;\n\treturn d->base + n * 2;\n}\n', model.syntax).functions[0];
+    const [test, sum] = fn.body.namedChildren;
+    const and = test.childForFieldName('condition')!.namedChildren[0];
+    expect(and.childForFieldName('operator')?.text).toBe('&&');
+    expect(and.namedChildren.map((c) => `${c.type}/${c.children.length}`)).toEqual(['unary_expression/2', 'binary_expression/3']);
+    // `-EINVAL` and `d->base + n * 2`: nothing below them is read.
+    expect(test.childForFieldName('consequence')!.namedChildren[0].children).toEqual([]);
+    expect(sum.namedChildren[0].type).toBe('binary_expression');
+    expect(sum.namedChildren[0].children).toEqual([]);
+  });
+
   it('gives these facts', () => {
     const facts = collectFacts('demo.c', SOURCE, model);
     const flush = facts.functions[0];
