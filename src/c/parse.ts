@@ -297,18 +297,25 @@ function functionDeclarator<T extends DeclNode<T>>(node: T): T | null {
 }
 
 /**
- * How many functions keep their JavaScript copy. A parsed file stays among the recent ones (below)
- * for the checks of its changed functions, and with it every copy its facts made: the copies of
- * four files' functions outlived V8's young generation, and its scavenges spent more time copying
- * them to the old one than the walk took (REAL fs/btrfs and mm: 84 scavenges of 25 ms each). A
- * function asked for again after sixteen others were copied is copied again.
+ * Only the functions of the file in use keep their JavaScript copies. A parsed file stays among the
+ * recent ones (below) for the checks of its changed functions, and with it every copy its facts
+ * made: the copies of four files' functions outlived V8's young generation, and its scavenges spent
+ * more time moving them to the old one than the walk took (REAL fs/btrfs and mm: 84 scavenges of
+ * 25 ms each). When a function of another file is copied, the copies of the last file's go (one
+ * asked for again is copied again); a file's own functions keep theirs while it is in use, as a
+ * review walks them more than once.
  */
-const COPIES_KEPT = 16;
+let copiesOf: object | null = null;
 const copied: ParsedFunction[] = [];
 
-function keepCopy(f: ParsedFunction): void {
+/** `file`: what the functions of one file's parse share (its annotation list). */
+function keepCopy(f: ParsedFunction, file: object): void {
+  if (file !== copiesOf) {
+    for (const g of copied) g.dropCopy();
+    copied.length = 0;
+    copiesOf = file;
+  }
   copied.push(f);
-  if (copied.length > COPIES_KEPT) copied.shift()!.dropCopy();
 }
 
 /** A function definition whose syntax tree is copied to JavaScript only when a walk needs it. */
@@ -330,7 +337,7 @@ class ParsedFunction implements CFunction {
   get node(): CNode {
     if (this.copy === null) {
       this.copy = copyTree(this.native, this.source, this.rowOf, this.native.hasError);
-      keepCopy(this);
+      keepCopy(this, this.fileAnnotations);
     }
     return this.copy;
   }
