@@ -89,13 +89,31 @@ export function rowFinder(source: string): (index: number) => number {
   };
 }
 
-/** Nodes whose insides never matter to a lock walk (their text is still there). */
-const OPAQUE = new Set(['string_literal', 'concatenated_string', 'char_literal', 'type_descriptor', 'struct_specifier', 'union_specifier', 'enum_specifier', 'primitive_type', 'sized_type_specifier', 'type_qualifier', 'storage_class_specifier', 'preproc_arg']);
+/**
+ * Nodes whose insides never matter to a lock walk (their text is still there). The tokens
+ * (identifiers, numbers, `NULL`, `true`) have no named child: the cursor is not asked for one.
+ */
+const OPAQUE = new Set(['string_literal', 'concatenated_string', 'char_literal', 'type_descriptor', 'struct_specifier', 'union_specifier', 'enum_specifier', 'primitive_type', 'sized_type_specifier', 'type_qualifier', 'storage_class_specifier', 'preproc_arg', 'identifier', 'field_identifier', 'statement_identifier', 'type_identifier', 'number_literal', 'null', 'true', 'false']);
+
+/**
+ * The only parents whose unnamed children anything reads: the operator of a unary or binary
+ * expression (walk.ts, conditions), and the `;` of an expression statement, which tree-sitter
+ * may have had to invent (a MISSING token: an iterator macro's head). Elsewhere punctuation,
+ * keywords and other operators are passed over with one question to the cursor.
+ */
+const WITH_OPERATOR = new Set(['unary_expression', 'binary_expression']);
+const WITH_MISSING = 'expression_statement';
 
 // Type and field names by id, learnt the first time each id is met: asking the cursor for a name
 // makes a new string per node, its id is a number (names are a function of the id in tree-sitter).
 const typeNames: string[] = [];
 const fieldNames: string[] = [];
+/** Whether a type id is a named node's (a function of the id, as its name is). */
+const namedIds: boolean[] = [];
+/** Per type id: a node of it is copied without its insides (OPAQUE), or it may be (PLAIN_WHEN_SIMPLE). */
+const opaqueIds: boolean[] = [];
+const plainIds: boolean[] = [];
+const untestedIds: boolean[] = [];
 
 /**
  * Inside a function body, nodes of these types whose text holds no call, assignment, conditional or
@@ -106,6 +124,23 @@ const fieldNames: string[] = [];
  */
 const PLAIN_WHEN_SIMPLE = new Set(['field_expression', 'pointer_expression', 'subscript_expression', 'update_expression', 'declaration', 'pointer_declarator', 'array_declarator']);
 
+/**
+ * Unary and binary expressions are copied plain under the same rule when their text holds no `!`,
+ * `&&`, `||` or `<` either: a condition reads the operator and operands of a negation, a conjunction,
+ * a disjunction or a comparison with zero (walk.ts, cond), and of nothing else.
+ */
+const PLAIN_WHEN_UNTESTED = new Set(['binary_expression', 'unary_expression']);
+
+/** No `!`, `<`, `&&` or `||` in source[s, e). */
+function untested(source: string, s: number, e: number): boolean {
+  for (let i = s; i < e; i++) {
+    const c = source.charCodeAt(i);
+    if (c === 33 || c === 60) return false;
+    if ((c === 38 || c === 124) && source.charCodeAt(i + 1) === c && i + 1 < e) return false;
+  }
+  return true;
+}
+
 /** No `(`, `=`, `?` or `{` in source[s, e). */
 function simple(source: string, s: number, e: number): boolean {
   for (let i = s; i < e; i++) {
@@ -113,6 +148,65 @@ function simple(source: string, s: number, e: number): boolean {
     if (c === 40 || c === 61 || c === 63 || c === 123) return false;
   }
   return true;
+}
+
+/**
+ * Words tree-sitter-c reads as something other than an identifier in an expression (keywords,
+ * `NULL`, `true`, built-in type names): an argument list holding one is read by the cursor.
+ */
+const NOT_IDENTIFIERS = new Set([
+  ...'NULL nullptr TRUE true FALSE false bool char int float double void signed unsigned long short auto break case const constexpr continue default defined do else enum extern for goto if inline noreturn register restrict return sizeof static struct switch thread_local typedef union volatile while alignas alignof asm offsetof'.split(' '),
+  ...'_Alignas _Alignof _Atomic _Generic _Nonnull _Noreturn __alignof __alignof__ __asm __asm__ __attribute __attribute__ __based __cdecl __clrcall __declspec __except __extension__ __fastcall __finally __forceinline __inline __inline__ __leave __restrict__ __stdcall __thiscall __thread __try __unaligned __vectorcall __volatile__ _alignof _unaligned'.split(' '),
+]);
+const WORD = /^[A-Za-z_]\w*$/;
+const NUMBER = /^(?:0[xX][0-9a-fA-F]+|[0-9]+)[uUlL]*$/;
+const FIELD_CHAIN = /^([A-Za-z_]\w*)(?:\s*(?:->|\.)\s*[A-Za-z_]\w*)+$/;
+const POINTER = /^[&*]\s*([A-Za-z_]\w*)(?:\s*(?:->|\.)\s*[A-Za-z_]\w*)*$/;
+
+/** The node type tree-sitter-c gives an argument written `t`, when it is one of a few plain shapes, else null. */
+function plainArgumentType(t: string): string | null {
+  if (WORD.test(t)) return NOT_IDENTIFIERS.has(t) || t.endsWith('_t') ? null : 'identifier';
+  if (NUMBER.test(t)) return 'number_literal';
+  let m = FIELD_CHAIN.exec(t);
+  if (m) return NOT_IDENTIFIERS.has(m[1]) ? null : 'field_expression';
+  m = POINTER.exec(t);
+  if (m) return NOT_IDENTIFIERS.has(m[1]) ? null : 'pointer_expression';
+  return null;
+}
+
+const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13);
+
+/**
+ * The arguments of a call's argument list source[s, e), read from the text when every one is an
+ * identifier, a number, a field chain (`a->b.c`) or one of those behind `&` or `*`, with no comment,
+ * literal, bracket or preprocessor line among them: copied as the cursor would copy them (each a
+ * node without children, as a plain field or pointer expression is), without stepping the cursor
+ * over each argument and comma. Null when the list is anything else.
+ */
+function plainArguments(source: string, s: number, e: number, src: Source): CNode[] | null {
+  if (source.charCodeAt(s) !== 40 || source.charCodeAt(e - 1) !== 41) return null;
+  const out: CNode[] = [];
+  let from = s + 1;
+  for (let i = s + 1; i < e; i++) {
+    const c = source.charCodeAt(i);
+    // ( ) { } [ ] = ? " ' / # \ : a shape the text alone does not tell.
+    if (c === 40 || (c === 41 && i !== e - 1) || c === 123 || c === 125 || c === 91 || c === 93 || c === 61 || c === 63 || c === 34 || c === 39 || c === 47 || c === 35 || c === 92) return null;
+    if (c !== 44 && i !== e - 1) continue;
+    let a = from;
+    let b = i;
+    while (a < b && isSpace(source.charCodeAt(a))) a++;
+    while (b > a && isSpace(source.charCodeAt(b - 1))) b--;
+    if (a === b) {
+      // `f()`: no argument; an empty one between commas is no C.
+      if (c === 41 && out.length === 0 && from === s + 1) return out;
+      return null;
+    }
+    const type = plainArgumentType(source.substring(a, b));
+    if (type === null) return null;
+    out.push(new CNode(type, true, false, a, b, src));
+    from = i + 1;
+  }
+  return out;
 }
 
 /**
@@ -132,32 +226,65 @@ export function copyTree(node: Parser.SyntaxNode, source: string, rowOf: (index:
   let bodyEnd = -1;
   if (!cursor.gotoFirstChild()) return root;
   for (;;) {
-    // Each question to the cursor crosses into C++: punctuation and keywords, copied only with a
-    // field (an operator) or zero-width (a MISSING token), are asked no more than that.
-    const named = cursor.nodeIsNamed;
-    const fieldId = cursor.currentFieldId;
-    // The binding answers undefined for no field (typed as a number).
-    const field = fieldId ? (fieldNames[fieldId] ??= cursor.currentFieldName) : null;
-    const s = cursor.startIndex;
-    const e = cursor.endIndex;
-    if (named || field !== null || s === e) {
-      const typeId = cursor.nodeTypeId;
-      const type = (typeNames[typeId] ??= cursor.nodeType);
+    // Each question to the cursor crosses into C++ (about a tenth of a microsecond): the type id is
+    // asked first, and tells whether the node is named; an unnamed one is asked more only under
+    // the parents whose unnamed children are read.
+    const typeId = cursor.nodeTypeId;
+    let type = typeNames[typeId];
+    if (type === undefined) {
+      type = typeNames[typeId] = cursor.nodeType;
+      namedIds[typeId] = cursor.nodeIsNamed;
+      opaqueIds[typeId] = OPAQUE.has(type);
+      plainIds[typeId] = PLAIN_WHEN_SIMPLE.has(type);
+      untestedIds[typeId] = PLAIN_WHEN_UNTESTED.has(type);
+    }
+    const named = namedIds[typeId];
+    if (named) {
       if (type !== 'comment') {
-        const n = new CNode(type, named, s === e, s, e, src);
+        let descend = true;
+        const fieldId = cursor.currentFieldId;
+        // The binding answers undefined for no field (typed as a number).
+        const field = fieldId ? (fieldNames[fieldId] ??= cursor.currentFieldName) : null;
+        const s = cursor.startIndex;
+        const e = cursor.endIndex;
+        const n = new CNode(type, true, s === e, s, e, src);
         n.field = field;
         kids.push(n);
         if (field === 'body' && parents.length === 1) {
           bodyStart = s;
           bodyEnd = e;
         }
-        const plain = !hasError && s >= bodyStart && e <= bodyEnd && bodyStart >= 0 && field !== 'function' && PLAIN_WHEN_SIMPLE.has(type) && simple(source, s, e);
-        if (named && !plain && !OPAQUE.has(type) && cursor.gotoFirstChild()) {
+        const inBody = !hasError && s >= bodyStart && e <= bodyEnd && bodyStart >= 0;
+        const plain = (plainIds[typeId] || (untestedIds[typeId] && untested(source, s, e))) && inBody && field !== 'function' && simple(source, s, e);
+        if (inBody && field === 'arguments' && type === 'argument_list') {
+          const args = plainArguments(source, s, e, src);
+          if (args !== null) {
+            if (args.length) n.children = args;
+            descend = false;
+          }
+        }
+        if (descend && !plain && !opaqueIds[typeId] && cursor.gotoFirstChild()) {
           stack.push(kids);
           parents.push(n);
           kids = [];
           continue;
         }
+      }
+    } else {
+      const parentType = parents[parents.length - 1].type;
+      if (WITH_OPERATOR.has(parentType)) {
+        const fieldId = cursor.currentFieldId;
+        const field = fieldId ? (fieldNames[fieldId] ??= cursor.currentFieldName) : null;
+        const s = cursor.startIndex;
+        const e = cursor.endIndex;
+        if (field !== null || s === e) {
+          const n = new CNode(type, false, s === e, s, e, src);
+          n.field = field;
+          kids.push(n);
+        }
+      } else if (parentType === WITH_MISSING && cursor.nodeIsMissing) {
+        const s = cursor.startIndex;
+        kids.push(new CNode(type, false, true, s, s, src));
       }
     }
     while (!cursor.gotoNextSibling()) {

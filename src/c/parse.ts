@@ -296,6 +296,28 @@ function functionDeclarator<T extends DeclNode<T>>(node: T): T | null {
   return n;
 }
 
+/**
+ * Only the functions of the file in use keep their JavaScript copies. A parsed file stays among the
+ * recent ones (below) for the checks of its changed functions, and with it every copy its facts
+ * made: the copies of four files' functions outlived V8's young generation, and its scavenges spent
+ * more time moving them to the old one than the walk took (REAL fs/btrfs and mm: 84 scavenges of
+ * 25 ms each). When a function of another file is copied, the copies of the last file's go (one
+ * asked for again is copied again); a file's own functions keep theirs while it is in use, as a
+ * review walks them more than once.
+ */
+let copiesOf: object | null = null;
+const copied: ParsedFunction[] = [];
+
+/** `file`: what the functions of one file's parse share (its annotation list). */
+function keepCopy(f: ParsedFunction, file: object): void {
+  if (file !== copiesOf) {
+    for (const g of copied) g.dropCopy();
+    copied.length = 0;
+    copiesOf = file;
+  }
+  copied.push(f);
+}
+
 /** A function definition whose syntax tree is copied to JavaScript only when a walk needs it. */
 class ParsedFunction implements CFunction {
   private copy: CNode | null = null;
@@ -309,11 +331,20 @@ class ParsedFunction implements CFunction {
     readonly startLine: number,
     readonly endLine: number,
     readonly isStatic: boolean,
+    private bodyStart: number,
   ) {}
 
   get node(): CNode {
-    this.copy ??= copyTree(this.native, this.source, this.rowOf, this.native.hasError);
+    if (this.copy === null) {
+      this.copy = copyTree(this.native, this.source, this.rowOf, this.native.hasError);
+      keepCopy(this, this.fileAnnotations);
+    }
     return this.copy;
+  }
+
+  /** Lets the copy go (it is made again if asked for). */
+  dropCopy(): void {
+    this.copy = null;
   }
 
   get body(): CNode {
@@ -345,8 +376,7 @@ class ParsedFunction implements CFunction {
   get annotations(): Annotation[] {
     if (!this.annotationList) {
       const start = this.native.startIndex;
-      const bodyStart = this.native.childForFieldName('body')?.startIndex ?? this.native.endIndex;
-      this.annotationList = this.fileAnnotations.filter((a) => a.offset >= start && a.offset < bodyStart);
+      this.annotationList = this.fileAnnotations.filter((a) => a.offset >= start && a.offset < this.bodyStart);
     }
     return this.annotationList;
   }
@@ -363,13 +393,57 @@ class ParsedFunction implements CFunction {
   }
 }
 
-function toFunction(native: Parser.SyntaxNode, source: string, rowOf: (i: number) => number, annotations: Annotation[]): ParsedFunction | null {
-  const decl = functionDeclarator(native);
-  if (!decl || !native.childForFieldName('body')) return null;
-  const name = declaratorName(decl.childForFieldName('declarator'));
+/** Moves `cursor` to the first child of its node in `field` (true), or leaves it where it was (false). */
+function gotoField(cursor: Parser.TreeCursor, field: string): boolean {
+  if (!cursor.gotoFirstChild()) return false;
+  do if (cursor.currentFieldName === field) return true;
+  while (cursor.gotoNextSibling());
+  cursor.gotoParent();
+  return false;
+}
+
+/**
+ * The function `cursor` is at (a function_definition), read with the cursor: its declarator (through
+ * pointers and parentheses) down to the function declarator and the name in it, and its body. The
+ * cursor is left where it was. Asking the nodes themselves made a JavaScript object for each, which
+ * the binding follows with a weak reference and a finalizer: young-generation collections slowed by them.
+ */
+function toFunction(cursor: Parser.TreeCursor, source: string, rowOf: (i: number) => number, annotations: Annotation[]): ParsedFunction | null {
+  const start = cursor.startIndex;
+  const end = cursor.endIndex;
+  let bodyStart = -1;
+  if (gotoField(cursor, 'body')) {
+    bodyStart = cursor.startIndex;
+    cursor.gotoParent();
+  }
+  let depth = 0;
+  const back = (): void => {
+    for (; depth > 0; depth--) cursor.gotoParent();
+  };
+  // The declarator chain to the function declarator.
+  while (gotoField(cursor, 'declarator')) {
+    depth++;
+    if (cursor.nodeType === 'function_declarator') break;
+  }
+  if (depth === 0 || (cursor.nodeType as string) !== 'function_declarator' || bodyStart < 0) {
+    back();
+    return null;
+  }
+  const declStart = cursor.startIndex;
+  // Its own declarator chain to the identifier it declares.
+  let name: string | null = null;
+  while (gotoField(cursor, 'declarator')) {
+    depth++;
+    const t: string = cursor.nodeType;
+    if (t === 'identifier' || t === 'field_identifier' || t === 'type_identifier') {
+      name = source.slice(cursor.startIndex, cursor.endIndex);
+      break;
+    }
+  }
+  back();
   if (!name) return null;
-  const head = source.slice(native.startIndex, decl.startIndex);
-  return new ParsedFunction(native, source, rowOf, annotations, name, rowOf(native.startIndex) + 1, rowOf(native.endIndex) + 1, /\bstatic\b/.test(head));
+  const head = source.slice(start, declStart);
+  return new ParsedFunction(cursor.currentNode, source, rowOf, annotations, name, rowOf(start) + 1, rowOf(end) + 1, /\bstatic\b/.test(head), bodyStart);
 }
 
 /**
@@ -443,11 +517,39 @@ function parseUncached(text: string, syntax: SyntaxSpec): CFile {
   // cost a fifth of its parse), and the second parse reuses the first tree for the rest: a rewrite
   // keeps every offset, so only the rewritten stretches are read again.
   const rewritten = rewriteWithin(masked, retryRanges(functions), rewriteStatementMacros, tree, rowOf);
-  if (rewritten !== masked) functions = functionsOf(parse(parser, rewritten, tree), rewritten, rowOf, annotations);
+  let last = tree;
+  if (rewritten !== masked) functions = functionsOf((last = parse(parser, rewritten, tree)), rewritten, rowOf, annotations);
   const failed = rangesOf(functions, (f) => f.errorLines.length > 0);
   if (failed.length === 0) return { text, functions };
   const resolved = resolveConditionals(rewritten, failed);
-  return { text, functions: resolved === rewritten ? functions : functionsOf(parse(parser, resolved), resolved, rowOf, annotations) };
+  if (resolved === rewritten) return { text, functions };
+  // The resolved #if groups keep every offset too: the last tree, told where the text changed,
+  // is read again only there (whole files were parsed a third time, a fifth of all parsing).
+  markChanges(last, rewritten, resolved, rowOf);
+  return { text, functions: functionsOf(parse(parser, resolved, last), resolved, rowOf, annotations) };
+}
+
+/** Stretches closer than this are marked as one edit. */
+const EDIT_GAP = 256;
+
+/** Marks on `tree` (parsed from `before`) each stretch where `after`, of the same length and lines, differs. */
+function markChanges(tree: Parser.Tree, before: string, after: string, rowOf: (i: number) => number): void {
+  if (before.length !== after.length) throw new Error('a rewrite moved an offset');
+  const at = (i: number): Parser.Point => ({ row: rowOf(i), column: i === 0 ? 0 : i - (before.lastIndexOf('\n', i - 1) + 1) });
+  const n = before.length;
+  let i = 0;
+  while (i < n) {
+    if (before.charCodeAt(i) === after.charCodeAt(i)) {
+      i++;
+      continue;
+    }
+    const first = i;
+    // The stretch ends once EDIT_GAP equal characters follow its last difference.
+    let end = i + 1;
+    for (let j = end; j < n && j - end < EDIT_GAP; j++) if (before.charCodeAt(j) !== after.charCodeAt(j)) end = j + 1;
+    tree.edit({ startIndex: first, oldEndIndex: end, newEndIndex: end, startPosition: at(first), oldEndPosition: at(end), newEndPosition: at(end) });
+    i = end;
+  }
 }
 
 /**
@@ -487,18 +589,27 @@ function parse(parser: Parser, text: string, old?: Parser.Tree): Parser.Tree {
   return tree;
 }
 
+/** The nodes whose children may hold function definitions. */
+const CONTAINERS = new Set(['preproc_if', 'preproc_ifdef', 'preproc_else', 'preproc_elif', 'ERROR', 'linkage_specification', 'declaration_list']);
+/** Type names by id (a function of the id), as src/c/ast.ts learns them. */
+const typeNames: string[] = [];
+
 function functionsOf(tree: Parser.Tree, masked: string, rowOf: (i: number) => number, annotations: Annotation[]): ParsedFunction[] {
   const functions: ParsedFunction[] = [];
-  const visit = (n: Parser.SyntaxNode): void => {
-    for (const c of n.namedChildren) {
-      if (c.type === 'function_definition') {
-        const f = toFunction(c, masked, rowOf, annotations);
+  const cursor = tree.walk();
+  const visit = (): void => {
+    if (!cursor.gotoFirstChild()) return;
+    do {
+      if (!cursor.nodeIsNamed) continue;
+      const id = cursor.nodeTypeId;
+      const type = (typeNames[id] ??= cursor.nodeType);
+      if (type === 'function_definition') {
+        const f = toFunction(cursor, masked, rowOf, annotations);
         if (f) functions.push(f);
-      } else if (c.type === 'preproc_if' || c.type === 'preproc_ifdef' || c.type === 'preproc_else' || c.type === 'preproc_elif' || c.type === 'ERROR' || c.type === 'linkage_specification' || c.type === 'declaration_list') {
-        visit(c);
-      }
-    }
+      } else if (CONTAINERS.has(type)) visit();
+    } while (cursor.gotoNextSibling());
+    cursor.gotoParent();
   };
-  visit(tree.rootNode);
+  visit();
   return functions;
 }
