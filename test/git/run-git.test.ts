@@ -30,10 +30,8 @@ describe('runGit', () => {
     expect(r.stdout.trim()).toBe(repo.git('rev-parse', `${first}:a.c`));
   });
 
-  it('stops a process that outlives its time limit with a one-line error', async () => {
-    // No git command finishes within 1 ms of spawning, so the limit must fire.
-    await expect(runGit(repo.dir, ['log', '--all'], { timeoutMs: 1 })).rejects.toThrow(KreviewError);
-  });
+  // The time limit is tested in run-git-limits.test.ts with a git that sleeps first: a 1 ms limit on
+  // a real `git log` failed whenever the machine spawned and ran git within that millisecond.
 
   it('stops output beyond maxBuffer', async () => {
     await expect(runGit(repo.dir, ['log', '-p'], { maxBuffer: 10 })).rejects.toThrow(/more than 10 bytes/);
