@@ -95,6 +95,11 @@ export function rowFinder(source: string): (index: number) => number {
  */
 const OPAQUE = new Set(['string_literal', 'concatenated_string', 'char_literal', 'type_descriptor', 'struct_specifier', 'union_specifier', 'enum_specifier', 'primitive_type', 'sized_type_specifier', 'type_qualifier', 'storage_class_specifier', 'preproc_arg', 'identifier', 'field_identifier', 'statement_identifier', 'type_identifier', 'number_literal', 'null', 'true', 'false']);
 
+/** A node the copy keeps without its insides (copyTree): what reads the copy never sees below it. */
+export function opaqueType(type: string): boolean {
+  return OPAQUE.has(type);
+}
+
 /**
  * The only parents whose unnamed children anything reads: the operator of a unary or binary
  * expression (walk.ts, conditions), and the `;` of an expression statement, which tree-sitter
