@@ -26,6 +26,20 @@ async function setup(extra = '') {
   return { world, logs, make, advance: (ms: number) => (now += ms), at: () => now };
 }
 
+/** The first part of series 1 sent alone as `[PATCH]`, reviewed and answered once. */
+async function answeredSingle() {
+  const { world, make, advance } = await setup();
+  const w = make();
+  const [, p1] = world.series(1);
+  const single = p1.raw.replace(/\[PATCH 1\/2\]/, '[PATCH]').replace(/^In-Reply-To: .*\n/m, '').replace(/^References: .*\n/m, '');
+  world.deliverMaildir(single, 'v1');
+  advance(1000);
+  await w.tick();
+  advance(61_000);
+  expect((await w.tick()).queued).toHaveLength(1);
+  return { world, w, advance, p1, single };
+}
+
 const header = (raw: string, name: string) => new RegExp(`^${name}:[ \\t]*(.*(?:\\r\\n[ \\t].*)*)`, 'im').exec(raw)?.[1].replace(/\r\n[ \t]+/g, ' ').trim();
 
 // Real tools (public-inbox-mda, git, the whole pipeline) on a shared machine: generous time limits.
@@ -196,15 +210,7 @@ describe('kreview watch', { timeout: 240_000 }, () => {
   });
 
   it('a v2 of a single patch sent as a reply to its v1 is reviewed as v2 and says "still present"', async () => {
-    const { world, make, advance } = await setup();
-    const w = make();
-    const [, p1] = world.series(1);
-    const single = p1.raw.replace(/\[PATCH 1\/2\]/, '[PATCH]').replace(/^In-Reply-To: .*\n/m, '').replace(/^References: .*\n/m, '');
-    world.deliverMaildir(single, 'v1');
-    advance(1000);
-    await w.tick();
-    advance(61_000);
-    expect((await w.tick()).queued).toHaveLength(1);
+    const { world, w, advance, p1, single } = await answeredSingle();
     const v2 = single
       .replace('[PATCH]', '[PATCH v2]')
       .replace(/^Message-ID: <[^>]+>/im, `Message-ID: <v2-single@example.org>\nIn-Reply-To: <${p1.id}>\nReferences: <${p1.id}>`);
@@ -221,15 +227,7 @@ describe('kreview watch', { timeout: 240_000 }, () => {
   });
 
   it('a RESEND of a patch already answered on the same version is reviewed but not answered again', async () => {
-    const { world, make, advance } = await setup();
-    const w = make();
-    const [, p1] = world.series(1);
-    const single = p1.raw.replace(/\[PATCH 1\/2\]/, '[PATCH]').replace(/^In-Reply-To: .*\n/m, '').replace(/^References: .*\n/m, '');
-    world.deliverMaildir(single, 'v1');
-    advance(1000);
-    await w.tick();
-    advance(61_000);
-    expect((await w.tick()).queued).toHaveLength(1);
+    const { world, w, advance, single } = await answeredSingle();
     const sent = world.smtp.received.length;
     // The same patch sent again a day later, as RESEND, under a new Message-ID (as on the real lists).
     const resend = single.replace('[PATCH]', '[PATCH RESEND]').replace(/^Message-ID: <[^>]+>/im, 'Message-ID: <resend-single@example.org>');
