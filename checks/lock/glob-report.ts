@@ -30,7 +30,10 @@ function globsOf(rules: RuleSet): Glob[] {
   let out = compiled.get(rules);
   if (!out) {
     out = [];
-    for (const r of rules.rules) for (const c of r.calls) if (c.name && /[*?]/.test(c.name) && c.name !== '*') out.push({ glob: c.name, re: globToRegExp(c.name), rule: r.id, file: r.file });
+    // A pattern gated on an argument (`down_read*` of an mmap_lock) names generic primitives: it is
+    // about the call's argument, which a definition's body cannot show (down_read()'s body takes
+    // whatever semaphore it is given), so it is not judged here.
+    for (const r of rules.rules) for (const c of r.calls) if (c.name && /[*?]/.test(c.name) && c.name !== '*' && !c.argMatches) out.push({ glob: c.name, re: globToRegExp(c.name), rule: r.id, file: r.file });
     compiled.set(rules, out);
   }
   return out;
