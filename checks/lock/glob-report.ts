@@ -3,8 +3,7 @@
 // is a pattern that says more than it knows (`schedule*` matched schedule_work(), which only
 // queues). Such matches are reported once per process, so that the pattern gets reviewed; the
 // finding itself is not suppressed, since the function may still be what the rule means.
-import { globToRegExp } from '../../src/c/lock-model.js';
-import { NameMemo } from '../../src/core/name-memo.js';
+import { NameMatcher } from '../../src/c/lock-model.js';
 import type { FileFacts } from '../../src/c/facts.js';
 import type { SummaryIndex, Tagger } from '../../src/c/summaries.js';
 import type { SleepIndex } from '../../src/c/sleep-index.js';
@@ -23,53 +22,24 @@ export interface GlobOverreach {
   why?: string;
 }
 
-type Glob = { glob: string; re: RegExp; rule: string; file: string };
-const compiled = new WeakMap<RuleSet, Glob[]>();
+type Glob = { glob: string; rule: string; file: string };
 
-function globsOf(rules: RuleSet): Glob[] {
-  let out = compiled.get(rules);
-  if (!out) {
-    out = [];
+/**
+ * The rule globs matching a function name, per rule set: a NameMatcher (src/c/lock-model.ts), whose
+ * answers are kept in a name memo for the names a glob's prefix starts and given without it for the
+ * rest (every patch asks of every function of its directory, 60,000 in fs/, and a Map of them kept
+ * a text per file version: REAL btrfs-progs, 11.3 MB of texts at 1,250 commits).
+ */
+const matchers = new WeakMap<RuleSet, NameMatcher<Glob>>();
+
+function matcherOf(rules: RuleSet): NameMatcher<Glob> {
+  let m = matchers.get(rules);
+  if (!m) {
+    m = new NameMatcher<Glob>();
     // A pattern gated on an argument (`down_read*` of an mmap_lock) names generic primitives: it is
     // about the call's argument, which a definition's body cannot show (down_read()'s body takes
     // whatever semaphore it is given), so it is not judged here.
-    for (const r of rules.rules) for (const c of r.calls) if (c.name && /[*?]/.test(c.name) && c.name !== '*' && !c.argMatches) out.push({ glob: c.name, re: globToRegExp(c.name), rule: r.id, file: r.file });
-    compiled.set(rules, out);
-  }
-  return out;
-}
-
-const matchers = new WeakMap<RuleSet, (name: string) => Glob[]>();
-
-/**
- * The globs matching a function name, kept per name: every patch asks again of every function of its
- * directory. A name memo (src/core/name-memo.ts): a name cut from a freshly parsed file is a slice of
- * its text, and a Map of 200,000 names kept a text per file version (REAL btrfs-progs, facts cold,
- * 16 MiB: 11.3 MB of texts at 1,250 commits).
- */
-const NO_GLOBS: Glob[] = [];
-
-function matchingOf(rules: RuleSet): (name: string) => Glob[] {
-  let m = matchers.get(rules);
-  if (!m) {
-    const globs = globsOf(rules);
-    const memo = new NameMemo<Glob[]>();
-    // A glob matches only names that start with its letters before the first wildcard (its
-    // pattern is anchored): most names of a directory start with none, and are answered without
-    // the memo (every patch asked it of every function of its directory, 60,000 in fs/).
-    const prefixes = globs.map((g) => g.glob.slice(0, g.glob.search(/[*?]/)));
-    const anyName = prefixes.includes('');
-    const byFirst = new Map<string, string[]>();
-    for (const p of prefixes) if (p) byFirst.set(p[0], [...(byFirst.get(p[0]) ?? []), p]);
-    m = (name) => {
-      if (!anyName && !byFirst.get(name[0])?.some((p) => name.startsWith(p))) return NO_GLOBS;
-      let hit = memo.get(name);
-      if (!hit) {
-        hit = globs.filter((g) => g.re.test(name));
-        memo.set(name, hit);
-      }
-      return hit;
-    };
+    for (const r of rules.rules) for (const c of r.calls) if (c.name && /[*?]/.test(c.name) && c.name !== '*' && !c.argMatches) m.add(c.name, { glob: c.name, rule: r.id, file: r.file });
     matchers.set(rules, m);
   }
   return m;
@@ -80,13 +50,12 @@ function matchingOf(rules: RuleSet): (name: string) => Glob[] {
  * path, directly or through a summarised helper) carries the rule: the glob reaches too far.
  */
 export function globOverreach(rules: RuleSet, files: FileFacts[], index: SummaryIndex, tagger: Tagger): GlobOverreach[] {
-  const globs = globsOf(rules);
+  const matcher = matcherOf(rules);
   const out: GlobOverreach[] = [];
-  if (globs.length === 0) return out;
-  const matching = matchingOf(rules);
+  if (matcher.entries().length === 0) return out;
   for (const f of files) {
     for (const fn of f.functions) {
-      for (const g of matching(fn.name)) {
+      for (const g of matcher.match(fn.name)) {
         const reaches = fn.calls.some((c) => tagger(c.callee, c.args, f.path, []).includes(g.rule) || index.get(c.callee, f.path)?.tags.has(g.rule));
         if (!reaches) out.push({ glob: g.glob, rule: g.rule, file: g.file, fn: fn.name, path: f.path, line: fn.line });
       }
