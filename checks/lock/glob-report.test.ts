@@ -130,6 +130,18 @@ describe('rule globs checked against the whole tree', () => {
   });
 });
 
+describe("patterns reviewed against the tree (checks/rules/reviewed.yml)", () => {
+  it("stays quiet for the matches a pattern was reviewed to mean and names a new one (re-told from mm/gup.c)", () => {
+    const rules = loadRules([]);
+    const tagger = matcherFor(rules).tagger();
+    // fault_in_readable() faults through a helper no rule names: it is the primitive 'fault_in_*' means.
+    const GUP = `size_t fault_in_readable(const char __user *uaddr, size_t size)\n{\n\treturn gad_touch_user_range(uaddr, size);\n}\n\nsize_t fault_in_gad_cookie(struct gad *g)\n{\n\treturn READ_ONCE(g->cookie);\n}\n`;
+    const facts = [factsFor('mm/gad-gup.c', GUP, rules.model, rules.hash, null)];
+    const found = globOverreach(rules, facts, summaryIndexFor(facts, tagger, 3), tagger);
+    expect(found.map((o) => `${o.glob} ${o.fn}`)).toEqual(['fault_in_* fault_in_gad_cookie']);
+  });
+});
+
 describe("the rules' own patterns against the kernel's wrappers", () => {
   it("reports no pattern for inode_lock() and its variants, whose bodies take i_rwsem, nor for the rwsem calls an argument gates (re-told from include/linux/fs.h and kernel/locking/rwsem.c)", () => {
     const rules = loadRules([]);

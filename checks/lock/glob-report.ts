@@ -2,7 +2,9 @@
 // that matches a function the tree defines, whose body makes none of the calls the rule is about,
 // is a pattern that says more than it knows (`schedule*` matched schedule_work(), which only
 // queues). Such matches are reported once per process, so that the pattern gets reviewed; the
-// finding itself is not suppressed, since the function may still be what the rule means.
+// finding itself is not suppressed, since the function may still be what the rule means. A
+// pattern's matches that were reviewed against a real tree and found to be what it means (the
+// rule's `reviewed:` list: get_user_pages_fast() for 'get_user_pages*') are not reported again.
 import { NameMatcher } from '../../src/c/lock-model.js';
 import type { FileFacts } from '../../src/c/facts.js';
 import type { SummaryIndex, Tagger } from '../../src/c/summaries.js';
@@ -22,7 +24,7 @@ export interface GlobOverreach {
   why?: string;
 }
 
-type Glob = { glob: string; rule: string; file: string };
+type Glob = { glob: string; rule: string; file: string; reviewed?: string[] };
 
 /**
  * The rule globs matching a function name, per rule set: a NameMatcher (src/c/lock-model.ts), whose
@@ -39,7 +41,7 @@ function matcherOf(rules: RuleSet): NameMatcher<Glob> {
     // A pattern gated on an argument (`down_read*` of an mmap_lock) names generic primitives: it is
     // about the call's argument, which a definition's body cannot show (down_read()'s body takes
     // whatever semaphore it is given), so it is not judged here.
-    for (const r of rules.rules) for (const c of r.calls) if (c.name && /[*?]/.test(c.name) && c.name !== '*' && !c.argMatches) m.add(c.name, { glob: c.name, rule: r.id, file: r.file });
+    for (const r of rules.rules) for (const c of r.calls) if (c.name && /[*?]/.test(c.name) && c.name !== '*' && !c.argMatches) m.add(c.name, { glob: c.name, rule: r.id, file: r.file, reviewed: c.reviewed });
     matchers.set(rules, m);
   }
   return m;
@@ -56,6 +58,7 @@ export function globOverreach(rules: RuleSet, files: FileFacts[], index: Summary
   for (const f of files) {
     for (const fn of f.functions) {
       for (const g of matcher.match(fn.name)) {
+        if (g.reviewed?.includes(fn.name)) continue;
         const reaches = fn.calls.some((c) => tagger(c.callee, c.args, f.path, []).includes(g.rule) || index.get(c.callee, f.path)?.tags.has(g.rule));
         if (!reaches) out.push({ glob: g.glob, rule: g.rule, file: g.file, fn: fn.name, path: f.path, line: fn.line });
       }
@@ -86,7 +89,7 @@ export function sleepOverreach(index: SleepIndex, rules: RuleSet): GlobOverreach
   const globs = sleepingGlobs(rules);
   const out: GlobOverreach[] = [];
   for (const q of index.nonSleeping()) {
-    for (const g of globs) if (g.re.test(q.fn)) out.push({ glob: g.glob, rule: g.rule.id, file: g.rule.file, fn: q.fn, path: q.path, line: q.line, why: 'as not sleeping (no sleeping call made every time it runs)' });
+    for (const g of globs) if (!g.reviewed?.includes(q.fn) && g.re.test(q.fn)) out.push({ glob: g.glob, rule: g.rule.id, file: g.rule.file, fn: q.fn, path: q.path, line: q.line, why: 'as not sleeping (no sleeping call made every time it runs)' });
   }
   return out;
 }

@@ -88,6 +88,15 @@ describe('rule files', () => {
     expect(fails(`${KINDS}never:\n  - held: page\n    calls: [x]\n    args: ['(']\n`)).toMatch(/^rules\/bad\.yml:9: never\[0\]\.args\[0\]: bad regular expression/);
   });
 
+  it("a pattern's reviewed matches must be names it matches, of a pattern some rule uses", () => {
+    const RULE = `${KINDS}rules:\n  - id: r\n    held: [page]\n    severity: error\n    calls: ['gad_flush*']\n    does: d\n    waits: w\n    fix: f\n`;
+    const ok = parseRuleFiles([{ file: 'rules/ok.yml', text: `${RULE}reviewed:\n  'gad_flush*': [gad_flush, gad_flush_range]\n` }]);
+    expect(ok.rules[0].calls[0].reviewed).toEqual(['gad_flush', 'gad_flush_range']);
+    expect(fails(`${RULE}reviewed:\n  'gad_flush*': [gad_flush, gad_wait_range]\n`)).toMatch(/^rules\/bad\.yml:15: reviewed\.gad_flush\*\[1\]: 'gad_wait_range' is not matched by the pattern 'gad_flush\*'$/);
+    expect(fails(`${RULE}reviewed:\n  gad_flush: [gad_flush]\n`)).toMatch(/reviewed\.gad_flush: 'gad_flush' is not a pattern/);
+    expect(fails(`${RULE}reviewed:\n  'gad_sync*': [gad_sync]\n`)).toMatch(/^rules\/bad\.yml:15: reviewed\.gad_sync\*: no rule's call list uses the pattern 'gad_sync\*'$/);
+  });
+
   it('a precedent must be a commit id', () => {
     const msg = fails(`${KINDS}rules:\n  - id: r\n    held: [page]\n    severity: error\n    calls: [x]\n    does: d\n    waits: w\n    fix: f\n    precedent:\n      - {commit: deadbeef}\n`);
     expect(msg).toMatch(/^rules\/bad\.yml:15: rules\[0\]\.precedent\[0\]\.commit: expected a commit id/);

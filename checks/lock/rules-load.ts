@@ -113,7 +113,7 @@ class Source {
   }
 }
 
-const TOP_KEYS = ['kinds', 'rules', 'never', 'orders', 'entry', 'exit', 'syntax'];
+const TOP_KEYS = ['kinds', 'rules', 'never', 'orders', 'entry', 'exit', 'syntax', 'reviewed'];
 const SEVERITIES = ['error', 'warning', 'note'] as const;
 const CONFIDENCES = ['high', 'medium', 'low'] as const;
 
@@ -128,6 +128,8 @@ interface Collected {
   syntax: Partial<SyntaxSpec>;
   /** Kind references to check once every file is read: [source, path, kind]. */
   kindRefs: [Source, Path, string][];
+  /** Patterns' reviewed matches, by pattern, with where each was given (readReviewed). */
+  reviewed: Map<string, { src: Source; path: Path; names: string[] }>;
 }
 
 /** A primitive list item: a name, a list of names sharing defaults, or a mapping. */
@@ -228,6 +230,31 @@ function readCalls(src: Source, path: Path, c: Collected): CallRule[] {
     }
   });
   return out;
+}
+
+/**
+ * `reviewed:` a mapping from a pattern the rules' call lists use to the names a real tree defines
+ * that it matches and that were checked to be what it means. Each name must be one the pattern
+ * matches (a typo would leave the real match reported); a pattern no rule uses is refused once
+ * every file is read (a stale list).
+ */
+function readReviewed(src: Source, c: Collected): void {
+  if (src.get(['reviewed']) === undefined) return;
+  const { isMap, isScalar } = yaml();
+  const node = src.doc.getIn(['reviewed'], true);
+  if (!isMap(node)) src.fail(['reviewed'], 'expected a mapping of patterns to the names they were reviewed to mean');
+  for (const item of node.items) {
+    const pattern = isScalar(item.key) ? String(item.key.value) : String(item.key);
+    const p: Path = ['reviewed', pattern];
+    if (!/[*?]/.test(pattern)) src.fail(p, `'${pattern}' is not a pattern: a plain name needs no review`);
+    const re = globToRegExp(pattern);
+    const names = src.strList(p);
+    names.forEach((name, i) => {
+      if (!re.test(name)) src.fail([...p, i], `'${name}' is not matched by the pattern '${pattern}'`);
+    });
+    const had = c.reviewed.get(pattern);
+    c.reviewed.set(pattern, { src, path: p, names: [...new Set([...(had?.names ?? []), ...names])] });
+  }
 }
 
 function readRules(src: Source, c: Collected): void {
@@ -412,7 +439,7 @@ export function ruleSetOf(data: RuleData): RuleSet {
 
 /** Read and validate rule file texts. Throws KreviewError `file:line: path: reason`. */
 export function parseRuleData(files: { file: string; text: string }[], limits: Pick<Limits, 'regexMs' | 'lineLength'> = DEFAULT_LIMITS): RuleData {
-  const c: Collected = { kinds: [], primitives: [], rules: [], never: [], orders: [], entry: [], exit: [], syntax: {}, kindRefs: [] };
+  const c: Collected = { kinds: [], primitives: [], rules: [], never: [], orders: [], entry: [], exit: [], syntax: {}, kindRefs: [], reviewed: new Map() };
   const hash = createHash('sha256');
   for (const { file, text } of files) {
     hash.update(file).update('\0').update(text).update('\0');
@@ -426,7 +453,18 @@ export function parseRuleData(files: { file: string; text: string }[], limits: P
     readEntry(src, c);
     readExit(src, c);
     readSyntax(src, c);
+    readReviewed(src, c);
   }
+  const used = new Set<string>();
+  for (const r of c.rules) {
+    for (const call of r.calls) {
+      const reviewed = call.name === null ? undefined : c.reviewed.get(call.name);
+      if (!reviewed) continue;
+      call.reviewed = reviewed.names;
+      used.add(call.name!);
+    }
+  }
+  for (const [pattern, { src, path }] of c.reviewed) if (!used.has(pattern)) src.fail(path, `no rule's call list uses the pattern '${pattern}'`);
   const known = new Set(c.kinds.map((k) => k.id));
   for (const [src, path, kind] of c.kindRefs) {
     if (!known.has(kind)) src.fail(path, `unknown lock kind "${kind}" (known: ${[...known].join(', ')})`);

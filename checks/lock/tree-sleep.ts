@@ -27,8 +27,8 @@ export function sleepingRules(rules: RuleSet): LockRule[] {
 }
 
 /** The globs of the sleeping rules' call lists (`mutex_lock*`): what the start-up report checks. */
-export function sleepingGlobs(rules: RuleSet): { glob: string; re: RegExp; rule: LockRule }[] {
-  return sleepingRules(rules).flatMap((r) => r.calls.filter((c) => c.name && /[*?]/.test(c.name) && c.name !== '*').map((c) => ({ glob: c.name!, re: globToRegExp(c.name!), rule: r })));
+export function sleepingGlobs(rules: RuleSet): { glob: string; re: RegExp; rule: LockRule; reviewed?: string[] }[] {
+  return sleepingRules(rules).flatMap((r) => r.calls.filter((c) => c.name && /[*?]/.test(c.name) && c.name !== '*').map((c) => ({ glob: c.name!, re: globToRegExp(c.name!), rule: r, reviewed: c.reviewed })));
 }
 
 export function sleepRulesOf(rules: RuleSet, matcher: RuleMatcher): SleepRules {

@@ -518,6 +518,36 @@ static int FN(struct page *page, void *dst, const void __user *src, size_t len)
     fire: ['lock/fault-under-page-lock'],
     confidence: 'medium',
   },
+  {
+    name: 'pinning user pages under the page lock fires',
+    code: `
+static long FN(struct page *page, unsigned long addr, struct page **pages)
+{
+	long got;
+
+	lock_page(page);
++	got = get_user_pages_fast(addr, 1, FOLL_WRITE, pages);
+	unlock_page(page);
+	return got;
+}`,
+    fire: ['lock/fault-under-page-lock'],
+  },
+  {
+    // get_user_pages_fast_only() fails rather than fault (it is callable in atomic context): the
+    // pattern 'get_user_pages*' that matched it is now a list of exact names
+    name: 'the fast-only user page lookup under the page lock is quiet',
+    code: `
+static long FN(struct page *page, unsigned long addr, struct page **pages)
+{
+	long got;
+
+	lock_page(page);
++	got = get_user_pages_fast_only(addr, 1, FOLL_WRITE, pages);
+	unlock_page(page);
+	return got;
+}`,
+    fire: [],
+  },
   // second-page-lock
   {
     name: 'locking a second page without index order fires',
