@@ -16,7 +16,7 @@ import { defaultCacheDir, HistoryIndex, listRefs, type IndexedCommit, type RefEn
 import { fixesSubjectsFor, messageRefs } from './message-refs.js';
 import { compareSubject } from '../patch/subject-match.js';
 import { compareVersions, globToRegExp, listTags, type ReleaseTag } from './release-tags.js';
-import { listTree } from './tree-list.js';
+import { listTree, type TreeEntries } from './tree-list.js';
 import { keepRootFiles, keptRootFiles } from './root-files.js';
 import { DiffTree, type DiffSource } from './diff-tree.js';
 import { assertGitRepo, assertSafeRev, isFullOid, runGit, streamGit } from './run-git.js';
@@ -90,8 +90,13 @@ class GitHistory implements History, DiffSource {
   private tags: Promise<ReleaseTag[]> | null = null;
   /** Bumped when the release tags change, so release answers cached under the old ones are not used. */
   private tagsVersion = 0;
-  /** Listings by tree id (a tree's content never changes); the latest, within a byte budget. */
-  private trees = new ByteLru<string, Map<string, string>>(cacheShare('treeListings', DEFAULT_LIMITS.cacheBytes));
+  /**
+   * Listings by tree id and the path it was listed at (a tree's content never changes, but two
+   * directories with the same files are one tree); the latest, within half the listings' budget.
+   */
+  private trees = new ByteLru<string, Map<string, string>>(cacheShare('treeListings', DEFAULT_LIMITS.cacheBytes) >> 1);
+  /** The tree objects those listings were made of, parsed (tree-list.ts), within the other half. */
+  private treeObjects = new ByteLru<string, TreeEntries>(cacheShare('treeListings', DEFAULT_LIMITS.cacheBytes) >> 1);
   private updating: Promise<unknown> = Promise.resolve();
   /**
    * Release labellings by base, within a byte budget: each holds a label per commit of the history
@@ -659,13 +664,14 @@ class GitHistory implements History, DiffSource {
     if (/[\0-\x1f]/.test(clean)) return new Map();
     const tree = await this.check.request(clean ? `${rev}:${clean}` : `${rev}^{tree}`);
     if (tree.status !== 'found' || tree.type !== 'tree') return new Map();
-    const hit = this.trees.get(tree.oid);
+    const key = `${tree.oid}\0${clean}`;
+    const hit = this.trees.get(key);
     if (hit) return hit;
-    const files = await listTree(this.batch, tree.oid, clean);
+    const files = await listTree(this.batch, tree.oid, clean, this.treeObjects);
     let bytes = 0;
     // A path and a hex id as strings, and a Map entry: roughly twice their characters plus 64.
     for (const p of files.keys()) bytes += 2 * p.length + 144;
-    this.trees.set(tree.oid, files, bytes);
+    this.trees.set(key, files, bytes);
     return files;
   }
 

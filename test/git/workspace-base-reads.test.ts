@@ -57,7 +57,8 @@ describe("a commit's base tree", { timeout: 60_000 }, () => {
     const one = [perCommit, perCommit, perCommit, helper.length, helper, helper.length, helper, 'int other(void)\n{\n\treturn 0;\n}\n', null, null, null, null, perCommit];
     expect(seen).toEqual([...one, ...one]);
     expect(asked.listFileIds).toHaveLength(2);
-    expect(asked.fileId.map((a) => a.split(' ')[1])).toEqual(['lib/helper.h', 'lib/missing.h', 'lib/helper.h', 'lib/missing.h']);
+    // lib/ was listed before: the header it lacks is answered from the listing, not asked (tree-listings.test.ts).
+    expect(asked.fileId.map((a) => a.split(' ')[1])).toEqual(['lib/helper.h', 'lib/helper.h']);
     // Unchanged blobs are read once for the whole range, and never by path.
     expect(asked.readFile).toEqual([]);
     expect(asked.readBlob).toHaveLength(2);
