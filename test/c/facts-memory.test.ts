@@ -10,7 +10,7 @@ import { cacheShare } from '../../src/core/cache-shares.js';
 import { DEFAULT_LIMITS } from '../../src/core/limits.js';
 import { namesKept, type FileFacts } from '../../src/c/facts.js';
 import { heldHeap } from '../helpers/collect.js';
-import { clearFactsMemory, factsFor, factsForBlob, factsMemoryKept, HEAP_PER_JSON_BYTE, setFactsMemoryBudget, summaryIndexFor, type Tagger } from '../../src/c/summaries.js';
+import { clearFactsMemory, factsFor, factsForBlob, factsMemoryKept, setFactsMemoryBudget, summaryIndexFor, type Tagger } from '../../src/c/summaries.js';
 
 /** The cacheBytes whose facts share (src/core/cache-shares.ts) is `bytes`: the tests below size the facts cache itself. */
 const forFacts = (bytes: number): number => Math.ceil((bytes * 64) / FACTS_SIXTYFOURTHS);
@@ -80,7 +80,9 @@ describe('facts kept in memory', () => {
   });
 
   it('of a blob count once against the budget: a directory that fits is not read again', async () => {
-    const bytes = Math.ceil(HEAP_PER_JSON_BYTE * JSON.stringify(factsFor('probe.c', source(0), model, 'other', null)).length);
+    clearFactsMemory();
+    factsFor('probe.c', source(0), model, 'other', null);
+    const bytes = factsMemoryKept().facts.bytes;
     clearFactsMemory();
     // Room for the 20 files' facts once, not twice (under their blob ids and their content ids).
     setFactsMemoryBudget(forFacts(Math.floor(bytes * 20 * 1.5)));
@@ -117,7 +119,9 @@ describe('facts kept in memory', () => {
   });
 
   it('held by the summary index of the last patch are not read again, though more than the budget', async () => {
-    const bytes = Math.ceil(HEAP_PER_JSON_BYTE * JSON.stringify(factsFor('d/f0.c', source(0), model, 'other', null)).length);
+    clearFactsMemory();
+    factsFor('d/f0.c', source(0), model, 'other', null);
+    const bytes = factsMemoryKept().facts.bytes;
     clearFactsMemory();
     // Room for three quarters of the 20 files' facts (and for all their blob ids).
     setFactsMemoryBudget(forFacts(Math.floor(bytes * 20 * 0.75)));
@@ -182,7 +186,7 @@ describe('facts kept in memory', () => {
   // REAL data: a kernel tree (Debian's linux-source-6.1), where there is one.
   const kernel = process.env.KREVIEW_KERNEL_TREE ?? '/work/linux/linux-source-6.1';
   it.skipIf(!existsSync(join(kernel, 'fs/ext4')))('read back from the disk cache are counted near the heap they take (REAL fs/ext4 of a 6.1 tree)', () => {
-    // Fails on the old estimate, 3 heap bytes per byte of JSON (1.8 to 2 times what they take):
+    // Fails on the estimate before 8e3eb64, 3 heap bytes per byte of JSON (1.8 to 2 times what they take):
     // fs/'s facts counted 85 MB against the facts budget and took 48, and were dropped, then read
     // back from disk at every patch there, at budgets they fit.
     const paths = readdirSync(join(kernel, 'fs/ext4')).filter((p) => /\.[ch]$/.test(p)).sort().map((p) => `fs/ext4/${p}`);
