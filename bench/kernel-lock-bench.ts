@@ -1,6 +1,7 @@
 // Lock check on real kernel code, run by hand:
 //   npx tsx bench/kernel-lock-bench.ts [--quick] [--tree DIR] [--labels FILE] [--dirs a,b] [--list] [--show]
 //     [--baseline REF [--baseline-dirs a,b]] [--summarise DIR] [--sleep-index DIR] [--review-ms N] [--threads N] [--cache DIR]
+//     [--cache-bytes MiB]
 // Every C file of fs/, mm/, kernel/, net/core and drivers/block of a real kernel tree (Debian's
 // linux-source-6.1) is reviewed as a patch that adds the file, through the lock check's own entry
 // point (lockCheck.run, the code `kreview review --repo` runs) with the tree as the base: helper
@@ -222,6 +223,13 @@ const files = benchFiles(tree, dirs);
 const labels = readLabels();
 const config = defaultConfig();
 config.limits = { ...config.limits, reviewMsPerPatch: Number(opt('--review-ms') ?? 600_000) };
+// --cache-bytes MiB: limits.cacheBytes of the run (what a review keeps in memory from one patch to
+// the next; DEFAULT_LIMITS otherwise), to measure speed and peak memory against it.
+const cacheMiB = opt('--cache-bytes');
+if (cacheMiB !== undefined) {
+  if (!/^\d+$/.test(cacheMiB) || Number(cacheMiB) < 1) throw new Error(`--cache-bytes ${cacheMiB}: a whole number of MiB`);
+  config.limits = { ...config.limits, cacheBytes: Number(cacheMiB) << 20 };
+}
 clearFactsMemory();
 // A fresh facts cache: the run is cold, as a first review of the tree would be. The threads share it.
 // --cache DIR keeps the facts cache in DIR and leaves it there: a second run with the same DIR is warm
@@ -384,6 +392,7 @@ const total = [...byRule.values()].reduce((a, b) => a + b, 0);
 
 console.log(`real data: ${tree}, ${dirs.join(' ')}${quick ? ' (--quick)' : ''}${keptCache ? `; facts cache kept in ${keptCache}` : '; cold facts cache'}`);
 console.log(`${files.length} files, ${functions} functions, reviewed each as a patch adding the file (lockCheck.run, tree as base${blobIds ? ', its files named by blob id as in a git workspace' : ''})`);
+if (cacheMiB !== undefined) console.log(`limits.cacheBytes: ${cacheMiB} MiB (--cache-bytes); peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
 console.log(`speed: ${wall.toFixed(1)} s wall, ${cpu.toFixed(1)} s cpu = ${(functions / wall).toFixed(0)} functions/s wall, ${(functions / cpu).toFixed(0)} per cpu second (load average ${loadavg()[0].toFixed(1)}${threads > 1 ? `; ${threads} threads, the process's cpu` : ''})`);
 console.log(`findings: ${total} = ${per1k(total)} per 1,000 functions (${[...bySeverity].map(([s, n]) => `${n} ${s}`).join(', ')})`);
 for (const [id, n] of [...byRule].sort((a, b) => b[1] - a[1])) console.log(`  ${id}: ${n} (${per1k(n)} per 1,000)`);

@@ -1,6 +1,6 @@
 // What one C file tells about its functions' locking: the calls each makes, the locks each takes
 // while holding others (order edges), and the locks it hands back to or takes from its caller.
-// Facts are pure data (JSON), cached on disk by content hash in summaries.ts.
+// Facts are pure data, cached on disk by content hash in summaries.ts (their disk form: facts-store.ts).
 import type { LockModel } from './lock-model.js';
 import { parseC } from './parse.js';
 import { normaliseLockExpr, walkFunction } from './walk.js';
@@ -170,41 +170,34 @@ export function collectFacts(path: string, text: string, model: LockModel): File
   return { path, functions };
 }
 
-/** The one empty list that facts read back from JSON share (never written to: facts are read only). */
-const NONE: never[] = Object.freeze([]) as unknown as never[];
-/** Names already met in facts, each kept once: bounded, emptied past this many. */
+/** The one empty list that facts read back from the disk form share (never written to: facts are read only; facts-store.ts). */
+export const NONE: never[] = Object.freeze([]) as unknown as never[];
+/**
+ * Names already met in facts, each kept once (the same callee in every file of a directory; REAL
+ * io-uring with the 6.1 tree, an fs/-wide series: 69,000 functions in flight): bounded, emptied
+ * past this many.
+ */
 const MAX_NAMES = 100_000;
 const names = new Map<string, string>();
+/**
+ * JSON.parse makes a name of at most this many characters one string per process, however often it
+ * occurs (V8 internalises such strings): shared already, it needs no lookup in `names`. Measured on
+ * REAL fs/ of linux-source-6.1 (1,897 files read back as JSON): 1.24-1.30 times the CPU with every
+ * name looked up, for a heap 1 MB larger (the table's entries).
+ */
+const SHARED_BY_JSON_PARSE = 10;
 
-function named(s: string): string {
+/** How many names `names` holds (for tests). */
+export function namesKept(): number {
+  return names.size;
+}
+
+/** `s` (a name just made by JSON.parse) as the one string kept for it. */
+export function named(s: string): string {
+  if (s.length <= SHARED_BY_JSON_PARSE) return s;
   const kept = names.get(s);
   if (kept !== undefined) return kept;
   if (names.size >= MAX_NAMES) names.clear();
   names.set(s, s);
   return s;
-}
-
-const listOf = (a: string[]): string[] => (a.length ? a.map(named) : NONE);
-
-/**
- * Facts read back from their JSON (the disk cache, or just collected), made to share what repeats:
- * JSON.parse makes a string for every callee and argument and a list for every empty `dropped`,
- * and a summary index holds the facts of up to 2,000 files while a patch is reviewed (REAL
- * io-uring with the 6.1 tree, an fs/-wide series: 69,000 functions, 1.6 million lists). The
- * names are kept once (the same callee in every file of a directory) and empty lists are one
- * frozen list. Changes `facts` in place and returns it.
- */
-export function shareFacts(facts: FileFacts): FileFacts {
-  for (const fn of facts.functions) {
-    fn.name = named(fn.name);
-    for (const c of fn.calls) {
-      c.callee = named(c.callee);
-      c.args = listOf(c.args);
-      c.dropped = listOf(c.dropped);
-      if (c.holding) c.holding = listOf(c.holding);
-    }
-    if (fn.edges.length === 0) fn.edges = NONE;
-    if (fn.params) fn.params = listOf(fn.params);
-  }
-  return facts;
 }

@@ -9,7 +9,8 @@ import { writeCacheFile } from '../core/cache-file.js';
 import { ByteLru } from '../core/byte-lru.js';
 import { cacheShare } from '../core/cache-shares.js';
 import { DEFAULT_LIMITS } from '../core/limits.js';
-import { collectFacts, shareFacts, type CallFact, type FileFacts, type FunctionFacts } from './facts.js';
+import { collectFacts, type CallFact, type FileFacts, type FunctionFacts } from './facts.js';
+import { decodeSized, encodeFacts } from './facts-store.js';
 import type { LockModel, PrimitiveSpec } from './lock-model.js';
 
 /** Tags (rule ids) of one direct call, given where it is and which caller locks were dropped first. */
@@ -42,8 +43,8 @@ export interface TreeEdge {
   fn: string;
 }
 
-/** Bump when facts change shape or the walk that makes them changes, so old cache entries are ignored (13: a guessed release). */
-const FACTS_VERSION = 13;
+/** Bump when facts change shape, the walk that makes them or their disk form changes, so old cache entries are ignored (14: facts-store.ts's binary form). */
+const FACTS_VERSION = 14;
 
 export function defaultCacheDir(): string {
   return process.env.KREVIEW_CACHE ?? join(homedir(), '.cache', 'kreview');
@@ -89,8 +90,6 @@ function recall(key: string): FileFacts | undefined {
 const blobKeys = new ByteLru<string, string>(cacheShare('blobKeys', DEFAULT_LIMITS.cacheBytes));
 /** The last content id computed per path: comparing texts is much cheaper than hashing them again. */
 const lastId = new ByteLru<string, { text: string; salt: string; id: string }>(cacheShare('textsByPath', DEFAULT_LIMITS.cacheBytes));
-/** Heap bytes of parsed facts per byte of their JSON (objects, arrays and strings), measured on btrfs-progs. */
-const HEAP_PER_JSON_BYTE = 3;
 
 /** The budgets of the facts, summary indexes, texts by path and blob keys kept in memory: their shares of limits.cacheBytes of the run. */
 export function setFactsMemoryBudget(cacheBytes: number): void {
@@ -120,24 +119,27 @@ function keyedFacts(path: string, text: string, model: LockModel, salt: string, 
   const key = `${id}\0${path}`;
   const hit = recall(key) ?? (cacheDir ? cached(id, path, cacheDir) : undefined);
   if (hit) return { facts: hit, key };
-  const json = JSON.stringify(collectFacts(path, text, model));
-  // Kept as read back from their JSON, as facts from the disk cache are: the names and arguments
-  // the walk cut from the text are V8 slices (from 13 characters on) that each keep the file's
-  // whole text alive, and a directory's facts held its texts too (REAL io-uring with the 6.1 tree:
-  // 20 MB of fs/ texts under 63 MB of facts in flight, and the same under the facts cache, which
-  // counts only their JSON).
-  const facts = shareFacts(JSON.parse(json) as FileFacts);
-  remember(key, facts, json.length * HEAP_PER_JSON_BYTE);
-  if (cacheDir) writeCacheFile(join(cacheDir, 'lock-facts', id.slice(0, 2), `${id}.json`), json);
+  const stored = encodeFacts(collectFacts(path, text, model));
+  // Kept as read back from their disk form, as facts from the disk cache are: the names and
+  // arguments the walk cut from the text are V8 slices (from 13 characters on) that each keep the
+  // file's whole text alive, and a directory's facts held its texts too (REAL io-uring with the 6.1
+  // tree: 20 MB of fs/ texts under 63 MB of facts in flight).
+  const { facts, bytes } = decodeSized(stored, path);
+  remember(key, facts, bytes);
+  if (cacheDir) writeCacheFile(factsFile(cacheDir, id), stored);
   return { facts, key };
+}
+
+/** The disk cache's file of the facts of content `id`. */
+function factsFile(cacheDir: string, id: string): string {
+  return join(cacheDir, 'lock-facts', id.slice(0, 2), `${id}.facts`);
 }
 
 /** Facts of content `id` from the disk cache, now kept in memory; undefined when not cached. */
 function cached(id: string, path: string, cacheDir: string): FileFacts | undefined {
   try {
-    const json = readFileSync(join(cacheDir, 'lock-facts', id.slice(0, 2), `${id}.json`), 'utf8');
-    const facts = shareFacts({ ...(JSON.parse(json) as FileFacts), path });
-    remember(`${id}\0${path}`, facts, json.length * HEAP_PER_JSON_BYTE);
+    const { facts, bytes } = decodeSized(readFileSync(factsFile(cacheDir, id)), path);
+    remember(`${id}\0${path}`, facts, bytes);
     return facts;
   } catch {
     // Not cached yet (or a torn write from a killed run).

@@ -14,10 +14,10 @@ export function cacheTempName(file: string): string {
 }
 
 /**
- * Writes `text` to `file` atomically, making its directory; false when it could not (a read-only or
+ * Writes `text` (or bytes) to `file` atomically, making its directory; false when it could not (a read-only or
  * full cache only costs a later run the work), and then no temporary file is left behind.
  */
-export function writeCacheFile(file: string, text: string): boolean {
+export function writeCacheFile(file: string, text: string | Uint8Array): boolean {
   const tmp = cacheTempName(file);
   try {
     mkdirSync(dirname(file), { recursive: true });

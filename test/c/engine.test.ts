@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { loadRules } from '../../checks/lock/rules-load.js';
 import { parseC } from '../../src/c/parse.js';
 import { sliceFunctions } from '../../src/c/slice.js';
+import { decodeFacts, encodeFacts } from '../../src/c/facts-store.js';
 import { clearFactsMemory, factsFor, SummaryIndex } from '../../src/c/summaries.js';
 import { normaliseLockExpr, walkFunction, type CallEvent } from '../../src/c/walk.js';
 
@@ -162,14 +163,14 @@ describe('facts and summaries', () => {
   it('facts are cached on disk by content hash and read back warm', () => {
     const cache = mkdtempSync(join(tmpdir(), 'kreview-facts-'));
     const first = factsFor('a.c', helpers, model, 'salt', cache);
-    const files = readdirSync(join(cache, 'lock-facts'), { recursive: true }).map(String).filter((f) => f.endsWith('.json'));
+    const files = readdirSync(join(cache, 'lock-facts'), { recursive: true }).map(String).filter((f) => f.endsWith('.facts'));
     expect(files).toHaveLength(1);
     const onDisk = join(cache, 'lock-facts', files[0]);
     expect(existsSync(onDisk)).toBe(true);
     // Mark the cached copy: a warm read must come from disk, not from a new parse.
-    const marked = JSON.parse(readFileSync(onDisk, 'utf8'));
+    const marked = decodeFacts(readFileSync(onDisk), 'a.c');
     marked.functions[0].name = 'from_cache';
-    writeFileSync(onDisk, JSON.stringify(marked));
+    writeFileSync(onDisk, encodeFacts(marked));
     clearFactsMemory();
     expect(factsFor('b.c', helpers, model, 'salt', cache).functions[0].name).toBe('from_cache');
     expect(first.functions[0].name).toBe('deep');

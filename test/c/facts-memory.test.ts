@@ -1,6 +1,6 @@
 // What the lock check keeps in memory between patches is bounded by bytes (limits.cacheBytes):
 // a long range review meets a new version of some file with nearly every commit (issue 9 row 17).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -8,9 +8,9 @@ import { loadRules } from '../../checks/lock/rules-load.js';
 import { ByteLru } from '../../src/core/byte-lru.js';
 import { cacheShare } from '../../src/core/cache-shares.js';
 import { DEFAULT_LIMITS } from '../../src/core/limits.js';
-import type { FileFacts } from '../../src/c/facts.js';
+import { namesKept, type FileFacts } from '../../src/c/facts.js';
 import { heldHeap } from '../helpers/collect.js';
-import { clearFactsMemory, factsFor, factsForBlob, setFactsMemoryBudget, summaryIndexFor, type Tagger } from '../../src/c/summaries.js';
+import { clearFactsMemory, factsFor, factsForBlob, factsMemoryKept, setFactsMemoryBudget, summaryIndexFor, type Tagger } from '../../src/c/summaries.js';
 
 /** The cacheBytes whose facts share (src/core/cache-shares.ts) is `bytes`: the tests below size the facts cache itself. */
 const forFacts = (bytes: number): number => Math.ceil((bytes * 64) / FACTS_SIXTYFOURTHS);
@@ -80,7 +80,9 @@ describe('facts kept in memory', () => {
   });
 
   it('of a blob count once against the budget: a directory that fits is not read again', async () => {
-    const bytes = 3 * JSON.stringify(factsFor('probe.c', source(0), model, 'other', null)).length;
+    clearFactsMemory();
+    factsFor('probe.c', source(0), model, 'other', null);
+    const bytes = factsMemoryKept().facts.bytes;
     clearFactsMemory();
     // Room for the 20 files' facts once, not twice (under their blob ids and their content ids).
     setFactsMemoryBudget(forFacts(Math.floor(bytes * 20 * 1.5)));
@@ -117,7 +119,9 @@ describe('facts kept in memory', () => {
   });
 
   it('held by the summary index of the last patch are not read again, though more than the budget', async () => {
-    const bytes = 3 * JSON.stringify(factsFor('d/f0.c', source(0), model, 'other', null)).length;
+    clearFactsMemory();
+    factsFor('d/f0.c', source(0), model, 'other', null);
+    const bytes = factsMemoryKept().facts.bytes;
     clearFactsMemory();
     // Room for three quarters of the 20 files' facts (and for all their blob ids).
     setFactsMemoryBudget(forFacts(Math.floor(bytes * 20 * 0.75)));
@@ -177,6 +181,44 @@ describe('facts kept in memory', () => {
     heldHeap();
     expect(first.deref()).toBeUndefined();
     expect(b).toHaveLength(3);
+  });
+
+  // REAL data: a kernel tree (Debian's linux-source-6.1), where there is one.
+  const kernel = process.env.KREVIEW_KERNEL_TREE ?? '/work/linux/linux-source-6.1';
+  it.skipIf(!existsSync(join(kernel, 'fs/ext4')))('read back from the disk cache are counted near the heap they take (REAL fs/ext4 of a 6.1 tree)', () => {
+    // Fails on the estimate before 8e3eb64, 3 heap bytes per byte of JSON (1.8 to 2 times what they take):
+    // fs/'s facts counted 85 MB against the facts budget and took 48, and were dropped, then read
+    // back from disk at every patch there, at budgets they fit.
+    const paths = readdirSync(join(kernel, 'fs/ext4')).filter((p) => /\.[ch]$/.test(p)).sort().map((p) => `fs/ext4/${p}`);
+    const texts = paths.map((p) => readFileSync(join(kernel, p), 'latin1'));
+    const dir = mkdtempSync(join(tmpdir(), 'kreview-facts-heap-'));
+    try {
+      setFactsMemoryBudget(forFacts(1 << 30));
+      paths.forEach((p, i) => factsFor(p, texts[i], model, 'salt', dir));
+      // A new process's warm read: nothing in memory but the names met (shared by the facts read back).
+      clearFactsMemory();
+      const before = heldHeap();
+      const kept = paths.map((p, i) => factsFor(p, texts[i], model, 'salt', dir));
+      const taken = heldHeap() - before;
+      const counted = factsMemoryKept().facts.bytes;
+      expect(kept.reduce((n, f) => n + f.functions.length, 0)).toBeGreaterThan(1000);
+      expect(counted / taken).toBeGreaterThan(0.75);
+      expect(counted / taken).toBeLessThan(1.5);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('leave the names JSON.parse shares itself (ten characters or fewer) out of their table of names', () => {
+    // Fails on the old code: every name was looked up in the table and kept there, short ones too
+    // (REAL fs/: 1.24-1.30 times the CPU to read its facts back).
+    const fn = (name: string): string => `int ${name}(struct page *pg)\n{\n\tlock_page(pg);\n\treturn 0;\n}\n`;
+    const before = namesKept();
+    const short = factsFor('s.c', fn('f_short'), model, 'salt', null);
+    expect(short.functions[0]).toMatchObject({ name: 'f_short', params: ['pg'], calls: [{ callee: 'lock_page', args: ['pg'] }] });
+    expect(namesKept()).toBe(before);
+    factsFor('l.c', fn('a_function_of_a_long_name'), model, 'salt', null);
+    expect(namesKept()).toBe(before + 1);
   });
 
   it('share their repeated names and empty lists: a directory of facts in flight costs less heap per call', () => {
