@@ -6,7 +6,7 @@
 // The data is REAL list mail (the archive and the commit range are printed). Run by hand:
 //   npx tsx bench/replay-bench.ts --archive <epoch.git> [--messages 3000] [--skip 0] [--kill review] [--grouping-only]
 //     [--repo /path/to/linux] [--maintainers FILE] [--b4-threads 150] [--no-baseline] [--dir D] [--keep]
-//     [--review-threads N] [--cli DIR] [--cpu-prof DIR]
+//     [--review-threads N] [--cli DIR] [--cpu-prof DIR] [--kill-series 25]
 // --review-threads passes `--review-threads N` to the daemon (N worker threads beside its own; 0: its own alone;
 // not given: the daemon's default, one thread on two cores without a repository); --cli runs
 // DIR/bin/kreview.js (another checkout's build, e.g. main's, for a figure against it in the same run);
@@ -29,6 +29,8 @@ const archive = resolve(opt('--archive', '/work/.mirror/linux-mailinglist-archiv
 const total = Number(opt('--messages', '3000'));
 const skip = Number(opt('--skip', '0'));
 const killAt = opt('--kill', 'review') as 'none' | 'intake' | 'review' | 'dispatch';
+// --kill review: the SIGKILL once this many series are recorded (where in the first review batch it lands).
+const killSeries = Number(opt('--kill-series', '25'));
 const repo = argv.includes('--repo') ? resolve(opt('--repo', '')) : null;
 // The real kernel MAINTAINERS routes patches by path (read only; GPL data, never copied into the project).
 const maintainers = opt('--maintainers', existsSync(DEBIAN_MAINTAINERS) ? DEBIAN_MAINTAINERS : '');
@@ -162,7 +164,7 @@ async function replay(range: { blob: string }[], policy: string, db: string, out
   const killWhen: Record<typeof killAt, (() => boolean) | null> = {
     none: null,
     intake: () => count(db, 'SELECT COUNT(*) AS n FROM messages') >= range.length / 2,
-    review: () => count(db, 'SELECT COUNT(*) AS n FROM series') >= 25,
+    review: () => count(db, 'SELECT COUNT(*) AS n FROM series') >= killSeries,
     dispatch: () => readdirSync(outDir, { withFileTypes: true }).filter((e) => e.name.endsWith('.eml')).length >= 1,
   };
   mkdirSync(outDir, { recursive: true });
@@ -236,7 +238,7 @@ async function main(): Promise<void> {
   const last = git(archive, ['log', '-1', '--format=%ci', range[range.length - 1].commit]).trim();
   say(`data: REAL list mail, ${range.length} consecutive messages of ${archive}`);
   say(`CLI: ${join(here, 'bin/kreview.js')} running ${cliBuild()}${reviewThreads.length ? `, --review-threads ${reviewThreads[1]}` : ''}`);
-  say(`range: ${range[0].commit.slice(0, 12)}..${range[range.length - 1].commit.slice(0, 12)} (${first} .. ${last}), list ${listId}; repository: ${repo ?? 'none'}; MAINTAINERS: ${maintainers || 'none'}; kill: ${killAt}`);
+  say(`range: ${range[0].commit.slice(0, 12)}..${range[range.length - 1].commit.slice(0, 12)} (${first} .. ${last}), list ${listId}; repository: ${repo ?? 'none'}; MAINTAINERS: ${maintainers || 'none'}; kill: ${killAt}${killAt === 'review' ? ` at ${killSeries} series` : ''}`);
 
   if (!argv.includes('--grouping-only')) await replay(range, policy, db, outDir);
 

@@ -30,10 +30,20 @@ export interface StoredPatch {
   patch: Patch;
   receivedAt: number;
   lists: string[];
+  /**
+   * No longer waiting: handled (reviewed, superseded, done) by a review batch the process died in.
+   * It is given to assembly again so that the batch is grouped as it was the first time.
+   */
+  settled?: true;
 }
 
-function fromRow(r: { patch_json: string; received_at: number; lists: string }): StoredPatch {
-  return { patch: JSON.parse(r.patch_json) as Patch, receivedAt: r.received_at, lists: JSON.parse(r.lists) as string[] };
+/** States of a message its batch has moved on; their JSON is dropped when the batch ends (`endBatch`). */
+const HANDLED = `('reviewed', 'superseded', 'done')`;
+
+function fromRow(r: { patch_json: string; received_at: number; lists: string; waiting: number }): StoredPatch {
+  const out: StoredPatch = { patch: JSON.parse(r.patch_json) as Patch, receivedAt: r.received_at, lists: JSON.parse(r.lists) as string[] };
+  if (!r.waiting) out.settled = true;
+  return out;
 }
 
 export class MessageStore {
@@ -43,6 +53,13 @@ export class MessageStore {
   private readonly setListsStmt;
   private readonly setStateStmt;
   readonly heads: MailHeads;
+  /** Ids moved out of waiting by the review batch under way (null: none under way); see beginBatch. */
+  private batch: Set<string> | null = null;
+  /**
+   * Rowids of messages that a batch the last process died in had moved on (their JSON still
+   * there): waitingBatches gives them to assembly with their senders' waiting messages.
+   */
+  private unsettled: number[] = [];
 
   constructor(private readonly db: Db) {
     this.heads = new MailHeads(db);
@@ -120,6 +137,8 @@ export class MessageStore {
     this.db.transaction(() => {
       for (const id of first) retry.run(INTERRUPTED_ONCE, id);
     })();
+    // A batch's messages keep their JSON until it ends: found so, the process died during that batch.
+    this.unsettled = this.db.prepare(`SELECT rowid FROM messages WHERE patch_json IS NOT NULL AND state IN ${HANDLED}`).pluck().all() as number[];
     this.quarantine(again, 'its review never finished, twice: the process died during it each time (out of memory, or killed); not tried again');
     return { retried: first, quarantined: again };
   }
@@ -164,12 +183,20 @@ export class MessageStore {
    * all in memory at once. Only ids and senders are read up front.
    */
   *waitingBatches(size: number): Generator<StoredPatch[]> {
-    const rows = this.db
-      .prepare(
-        `SELECT rowid AS id, coalesce(lower(json_extract(patch_json, '$.mail.from.email')), lower(json_extract(patch_json, '$.author.email')), '') AS sender
-         FROM messages WHERE state = 'waiting'`,
-      )
-      .all() as { id: number; sender: string }[];
+    const sender = `coalesce(lower(json_extract(patch_json, '$.mail.from.email')), lower(json_extract(patch_json, '$.author.email')), '')`;
+    const rows = this.db.prepare(`SELECT rowid AS id, ${sender} AS sender FROM messages WHERE state = 'waiting'`).all() as { id: number; sender: string }[];
+    // What a batch the last process died in had already handled: grouped again with the rest of its
+    // senders' messages, as it was grouped the first time (a newer version's review borrows parts of
+    // an older one that was marked superseded, a series reviewed then answers no longer decides).
+    if (this.unsettled.length) {
+      rows.push(
+        ...(this.db
+          .prepare(`SELECT rowid AS id, ${sender} AS sender FROM messages WHERE rowid IN (SELECT value FROM json_each(?)) AND patch_json IS NOT NULL AND state IN ${HANDLED}`)
+          .all(JSON.stringify(this.unsettled)) as { id: number; sender: string }[]),
+      );
+      rows.sort((x, y) => x.id - y.id);
+      this.unsettled = [];
+    }
     const bySender = new Map<string, number[]>();
     for (const r of rows) {
       const ids = bySender.get(r.sender);
@@ -177,11 +204,12 @@ export class MessageStore {
       else bySender.set(r.sender, [r.id]);
     }
     const load = this.db.prepare(
-      `SELECT patch_json, received_at, lists FROM messages WHERE rowid IN (SELECT value FROM json_each(?)) AND state = 'waiting' ORDER BY received_at, rowid`,
+      `SELECT patch_json, received_at, lists, state = 'waiting' AS waiting FROM messages WHERE rowid IN (SELECT value FROM json_each(?))
+         AND (state = 'waiting' OR (patch_json IS NOT NULL AND state IN ${HANDLED})) ORDER BY received_at, rowid`,
     );
     let batch: number[] = [];
     const flush = (): StoredPatch[] => {
-      const out = (load.all(JSON.stringify(batch)) as { patch_json: string; received_at: number; lists: string }[]).map(fromRow);
+      const out = (load.all(JSON.stringify(batch)) as { patch_json: string; received_at: number; lists: string; waiting: number }[]).map(fromRow);
       batch = [];
       return out;
     };
@@ -192,11 +220,38 @@ export class MessageStore {
     if (batch.length) yield flush();
   }
 
-  /** Moves messages out of the waiting set; their JSON is dropped (the review's outcome is in the outbox). */
+  /**
+   * Moves messages out of the waiting set; their JSON is dropped (the review's outcome is in the
+   * outbox), at once or, inside a review batch, when the batch ends.
+   */
   setState(ids: string[], state: MessageState): void {
+    const keep = KEEPS_PATCH.has(state) || this.batch !== null;
     // Bookkeeping: a killed process keeps it (the `reviewing` mark is for that); a power loss at worst repeats a review.
     relaxedTransaction(this.db, () => {
-      for (const id of ids) this.setStateStmt.run(state, KEEPS_PATCH.has(state) ? 0 : 1, id);
+      for (const id of ids) this.setStateStmt.run(state, keep ? 0 : 1, id);
+    });
+    if (this.batch) for (const id of ids) this.batch.add(id);
+  }
+
+  /**
+   * A review batch starts: the messages it moves on keep their JSON until endBatch. A process that
+   * dies in the batch leaves them so, and the next one groups the batch again from the same
+   * messages (waitingBatches), not from what was still waiting: an older version marked superseded
+   * at the batch's start is still there for the newer version that borrows its parts. `settled`:
+   * such messages of the last process's batch, given again; their JSON is dropped with this one's.
+   */
+  beginBatch(settled: string[] = []): void {
+    this.batch = new Set(settled);
+  }
+
+  /** The batch ended: the JSON of the messages it reviewed, superseded or set aside is dropped. */
+  endBatch(): void {
+    const ids = this.batch;
+    this.batch = null;
+    if (!ids?.size) return;
+    const st = this.db.prepare(`UPDATE messages SET patch_json = NULL WHERE message_id = ? AND patch_json IS NOT NULL AND state IN ${HANDLED}`);
+    relaxedTransaction(this.db, () => {
+      for (const id of ids) st.run(id);
     });
   }
 }

@@ -9,14 +9,20 @@ export class SeriesStore {
     return (prepared(this.db, `SELECT max(version) FROM series WHERE identity = ?`).pluck().get(identity) as number | null) ?? null;
   }
 
-  /** The reviewed series of this version that one of `messageIds` belonged to, or null. */
-  reviewedWith(messageIds: string[], version: number): string | null {
+  /** The reviewed series of this version that one of `messageIds` belonged to (but those in `ignore`), or null. */
+  reviewedWith(messageIds: string[], version: number, ignore: ReadonlySet<string> = new Set()): string | null {
     const st = prepared(this.db, `SELECT key FROM series_members WHERE message_id = ? AND version = ?`).pluck();
     for (const id of messageIds) {
       const key = st.get(id, version) as string | undefined;
-      if (key !== undefined) return key;
+      if (key !== undefined && !ignore.has(key)) return key;
     }
     return null;
+  }
+
+  /** The reviewed series these messages were members of. */
+  keysOf(messageIds: string[]): string[] {
+    const st = prepared(this.db, `SELECT key FROM series_members WHERE message_id = ?`).pluck();
+    return [...new Set(messageIds.map((id) => st.get(id) as string | undefined).filter((k): k is string => k !== undefined))];
   }
 
   record(key: string, identity: string, version: number, missing: number[], at: number, members: string[] = [], state = 'reviewed'): void {

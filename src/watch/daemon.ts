@@ -300,19 +300,48 @@ export class Watcher {
   }
 
   private async reviewBatch(waiting: StoredPatch[], p: WatchPolicy, now: number, out: Awaited<ReturnType<Watcher['reviewReady']>>): Promise<void> {
+    // Messages a batch the last process died in had handled (see MessageStore.beginBatch): grouped
+    // with the rest so that the batch is assembled as it was then; what they did is not done again.
+    const settled = new Set(waiting.filter((w) => w.settled).map((w) => w.patch.id));
+    // The series that batch reviewed: a part answering one of them was no late part of it then.
+    const before = new Set(settled.size ? this.seriesStore.keysOf([...settled]) : []);
+    this.messages.beginBatch([...settled]);
+    try {
+      await this.reviewAssembled(waiting, settled, before, p, now, out);
+    } catch (e) {
+      // The state file failing ends the tick: its error is the one to tell, not this one's.
+      try {
+        this.messages.endBatch();
+      } catch {}
+      throw e;
+    }
+    this.messages.endBatch();
+  }
+
+  private async reviewAssembled(
+    waiting: StoredPatch[],
+    settled: Set<string>,
+    before: Set<string>,
+    p: WatchPolicy,
+    now: number,
+    out: Awaited<ReturnType<Watcher['reviewReady']>>,
+  ): Promise<void> {
     const a = assemble(
       waiting,
       p,
       now,
       (id) => this.seriesStore.reviewedVersion(id),
-      (ids, version) => this.seriesStore.reviewedWith(ids, version),
+      (ids, version) => this.seriesStore.reviewedWith(ids, version, before),
     );
-    this.messages.setState(a.superseded, 'superseded');
-    this.messages.setState(a.abandoned, 'done');
-    out.superseded += a.superseded.length;
-    await this.reviewer.submit(a.ready, p);
+    const open = (ids: string[]) => (settled.size ? ids.filter((id) => !settled.has(id)) : ids);
+    this.messages.setState(open(a.superseded), 'superseded');
+    this.messages.setState(open(a.abandoned), 'done');
+    out.superseded += open(a.superseded).length;
+    // Reviewed by the batch the last process died in (every message of it handled then).
+    const ready = settled.size ? a.ready.filter((r) => r.messageIds.some((id) => !settled.has(id))) : a.ready;
+    await this.reviewer.submit(ready, p);
     // Newest versions first, so that an older version in the same tick sees itself superseded.
-    for (const r of a.ready.sort((x, y) => y.series.version - x.series.version)) {
+    for (const r of ready.sort((x, y) => y.series.version - x.series.version)) {
       // A review without a repository never waits for I/O, so a backlog would otherwise run without
       // the event loop ever turning: tree-sitter frees its syntax trees (native memory V8 does not
       // see) only in finalizers that run on a turn, and timers and signals wait for one too. Without
