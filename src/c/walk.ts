@@ -238,6 +238,8 @@ class Walker {
   private conditions: string[] = [];
   private loopRes: RegExp[];
   private syntax: LockModel['syntax'];
+  /** Nothing held on entry and no call in the body can take, drop or guard a lock (scanBody): every state is empty or null. */
+  private lockFree = false;
 
   constructor(
     private fn: CFunction,
@@ -250,7 +252,9 @@ class Walker {
 
   run(entry: Held[]): WalkResult {
     const start = new Map(entry.map((h) => [stateKey(h.kind, h.key), h]));
-    const hasGoto = this.fn.body.descendantsOfType('goto_statement').length > 0;
+    const seen = scanBody(this.fn.body, this.model);
+    this.lockFree = entry.length === 0 && !seen.mayLock;
+    const hasGoto = seen.hasGoto;
     if (hasGoto) {
       for (let round = 0; round < MAX_LABEL_ROUNDS; round++) {
         this.pass(start);
@@ -548,6 +552,10 @@ class Walker {
       this.loopDepth--;
       return { exit: exitState, back: end };
     };
+    // The trial passes look for the head state: when no lock can be taken anywhere, a reachable
+    // entry (an empty state) is already it (each way back is empty too, or unreachable), and the
+    // trials leave nothing behind (no binding is ever made, the labels' states stay empty): one pass.
+    if (this.lockFree && entry !== null) return once(entry).exit;
     this.mute++;
     // Inside an outer loop's trial pass one pass is enough: the outer fixpoint repeats it anyway,
     // and nested loops stay linear instead of exponential.
@@ -978,4 +986,27 @@ function gapEvidence(r: WalkResult): WalkResult {
     // An order (or a second lock of a kind) is not inferred from a lock that only may have survived a gap.
     acquires: r.acquires.map((a) => ({ ...a, before: mark(a.before, a.line).filter((h) => !h.gap || (h.gap.definite && h.gap.releasedAfter)) })),
   };
+}
+
+/**
+ * One look over a function body: whether it holds a `goto`, and whether any call in it may take,
+ * drop or guard a lock (its callee, as Walker.call names it, is a name of the model: a primitive, a
+ * guard or a scoped-guard macro). Every call the walk evaluates is a call_expression of the copy.
+ */
+function scanBody(body: SyntaxNode, model: LockModel): { hasGoto: boolean; mayLock: boolean } {
+  let hasGoto = false;
+  let mayLock = false;
+  const visit = (n: SyntaxNode): void => {
+    for (const c of n.children) {
+      if (c.type === 'goto_statement') hasGoto = true;
+      else if (c.type === 'call_expression' && !mayLock) {
+        const f = c.childForFieldName('function');
+        const callee = f?.type === 'identifier' ? f.text : f?.type === 'field_expression' ? (f.childForFieldName('field')?.text ?? '') : '';
+        if (callee && model.names(callee)) mayLock = true;
+      }
+      if (c.children.length) visit(c);
+    }
+  };
+  visit(body);
+  return { hasGoto, mayLock };
 }
