@@ -391,14 +391,18 @@ class ParsedFunction implements CFunction {
   // Each detail is computed on its own, from the native tree where it can be: a function that
   // parsed cleanly and takes no lock is never copied to JavaScript.
   get params(): CParam[] {
-    if (this.paramList) return this.paramList;
+    this.paramList ??= nativeParams(this.native, this.source);
+    return this.paramList;
+  }
+
+  /** The parameters as read from a JavaScript copy of the whole definition: what `params` must equal (tests). */
+  copiedParams(whole: CNode): CParam[] {
     const params: CParam[] = [];
-    for (const p of functionDeclarator(this.node)?.childForFieldName('parameters')?.namedChildren ?? []) {
+    for (const p of functionDeclarator(whole)?.childForFieldName('parameters')?.namedChildren ?? []) {
       if (p.type !== 'parameter_declaration') continue;
       const pname = declaratorName(p.childForFieldName('declarator'));
       if (pname) params.push({ name: pname, text: p.text });
     }
-    this.paramList = params;
     return params;
   }
 
@@ -427,11 +431,52 @@ class ParsedFunction implements CFunction {
   }
 }
 
+const NAME_TYPES = new Set(['identifier', 'field_identifier', 'type_identifier']);
+
+/**
+ * A definition's parameters read with a cursor on the native tree (the copy holds only the body):
+ * down its declarator chain to the function declarator, and in each parameter declaration of its
+ * parameter list down the declarator chain to the name it declares (none: left out, as `...` or a
+ * parenthesised function-pointer declarator is).
+ */
+function nativeParams(fn: Parser.SyntaxNode, source: string): CParam[] {
+  const cursor = fn.walk();
+  let found = false;
+  while (gotoField(cursor, 'declarator')) {
+    if (typeOf(cursor) === 'function_declarator') {
+      found = true;
+      break;
+    }
+  }
+  if (!found || !gotoField(cursor, 'parameters') || !cursor.gotoFirstChild()) return [];
+  const params: CParam[] = [];
+  do {
+    if (typeOf(cursor) !== 'parameter_declaration') continue;
+    const start = cursor.startIndex;
+    const end = cursor.endIndex;
+    let depth = 0;
+    let name: string | null = null;
+    while (gotoField(cursor, 'declarator')) {
+      depth++;
+      if (NAME_TYPES.has(typeOf(cursor))) {
+        name = source.slice(cursor.startIndex, cursor.endIndex);
+        break;
+      }
+    }
+    for (; depth > 0; depth--) cursor.gotoParent();
+    if (name) params.push({ name, text: source.slice(start, end) });
+  } while (cursor.gotoNextSibling());
+  return params;
+}
+
 /** Moves `cursor` to the first child of its node in `field` (true), or leaves it where it was (false). */
 function gotoField(cursor: Parser.TreeCursor, field: string): boolean {
   if (!cursor.gotoFirstChild()) return false;
-  do if (cursor.currentFieldName === field) return true;
-  while (cursor.gotoNextSibling());
+  // Field names by id, learnt when first met: asking for the name makes a string each time.
+  do {
+    const id = cursor.currentFieldId;
+    if (id && (fieldNames[id] ??= cursor.currentFieldName) === field) return true;
+  } while (cursor.gotoNextSibling());
   cursor.gotoParent();
   return false;
 }
@@ -457,9 +502,9 @@ function toFunction(cursor: Parser.TreeCursor, source: string, rowOf: (i: number
   // The declarator chain to the function declarator.
   while (gotoField(cursor, 'declarator')) {
     depth++;
-    if (cursor.nodeType === 'function_declarator') break;
+    if (typeOf(cursor) === 'function_declarator') break;
   }
-  if (depth === 0 || (cursor.nodeType as string) !== 'function_declarator' || bodyStart < 0) {
+  if (depth === 0 || typeOf(cursor) !== 'function_declarator' || bodyStart < 0) {
     back();
     return null;
   }
@@ -468,7 +513,7 @@ function toFunction(cursor: Parser.TreeCursor, source: string, rowOf: (i: number
   let name: string | null = null;
   while (gotoField(cursor, 'declarator')) {
     depth++;
-    const t: string = cursor.nodeType;
+    const t = typeOf(cursor);
     if (t === 'identifier' || t === 'field_identifier' || t === 'type_identifier') {
       name = source.slice(cursor.startIndex, cursor.endIndex);
       break;
@@ -627,6 +672,10 @@ function parse(parser: Parser, text: string, old?: Parser.Tree): Parser.Tree {
 const CONTAINERS = new Set(['preproc_if', 'preproc_ifdef', 'preproc_else', 'preproc_elif', 'ERROR', 'linkage_specification', 'declaration_list']);
 /** Type names by id (a function of the id), as src/c/ast.ts learns them. */
 const typeNames: string[] = [];
+/** Field names by id, the same way. */
+const fieldNames: string[] = [];
+/** The type of the cursor's node, its name learnt by id. */
+const typeOf = (cursor: Parser.TreeCursor): string => (typeNames[cursor.nodeTypeId] ??= cursor.nodeType);
 
 function functionsOf(tree: Parser.Tree, masked: string, rowOf: (i: number) => number, annotations: Annotation[]): ParsedFunction[] {
   const functions: ParsedFunction[] = [];
