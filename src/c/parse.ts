@@ -63,8 +63,23 @@ interface MaskPatterns {
   calls: RegExp | null;
   words: RegExp | null;
   loopHead: RegExp | null;
-  defines: { head: RegExp; globs: { re: RegExp; prefix: string }[] } | null;
+  /** Text no loop macro can start in holds none of these (globLiterals); null: no such test. */
+  loopWords: string[] | null;
+  defines: { head: RegExp; globs: { re: RegExp; prefix: string }[]; words: string[] | null } | null;
 }
+
+/**
+ * For each glob, the longest run of letters between its wildcards: a text holding none of them has
+ * no name any glob matches (each name a glob matches holds all of its runs). Null when a glob is
+ * all wildcards.
+ */
+function globLiterals(globs: string[]): string[] | null {
+  const words = globs.map((g) => g.split(/[*?]/).reduce((a, b) => (b.length > a.length ? b : a), ''));
+  return words.some((w) => w === '') ? null : words;
+}
+
+/** Could `text` hold a name one of the globs whose literals these are matches? */
+const mayName = (text: string, words: string[] | null): boolean => words === null || words.some((w) => text.includes(w));
 
 const maskCache = new WeakMap<SyntaxSpec, MaskPatterns>();
 
@@ -85,8 +100,13 @@ function maskPatterns(syntax: SyntaxSpec): MaskPatterns {
     calls: callNames.length ? new RegExp(`\\b(${callNames.map(escapeRe).join('|')})\\s*\\(`, 'g') : null,
     words: syntax.ignoreWords.length ? new RegExp(`\\b(${syntax.ignoreWords.map(escapeRe).join('|')})\\b`, 'g') : null,
     loopHead: syntax.loopMacros.length ? new RegExp(`^[ \\t]*(${globAlternation(syntax.loopMacros)})[ \\t]*\\(`, 'gm') : null,
+    loopWords: globLiterals(syntax.loopMacros),
     defines: Object.keys(defines).length
-      ? { head: new RegExp(`^[ \\t]*(${globAlternation(Object.keys(defines))})[ \\t]*\\(`, 'gm'), globs: Object.entries(defines).map(([g, prefix]) => ({ re: globToRegExp(g), prefix })) }
+      ? {
+          head: new RegExp(`^[ \\t]*(${globAlternation(Object.keys(defines))})[ \\t]*\\(`, 'gm'),
+          globs: Object.entries(defines).map(([g, prefix]) => ({ re: globToRegExp(g), prefix })),
+          words: globLiterals(Object.keys(defines)),
+        }
       : null,
   };
   maskCache.set(syntax, p);
@@ -112,8 +132,10 @@ export function maskMacros(text: string, syntax: SyntaxSpec): { masked: string; 
       re.lastIndex = end;
     }
   }
-  if (pats.defines) out = rewriteDefineMacros(out, pats.defines);
-  if (pats.loopHead) out = rewriteBracelessLoops(out, pats.loopHead);
+  // Most files hold no name of a define macro (SYSCALL_DEFINE?), many none of a loop macro: their
+  // line-anchored patterns, each a pass over the whole text, are not run there.
+  if (pats.defines && mayName(out, pats.defines.words)) out = rewriteDefineMacros(out, pats.defines);
+  if (pats.loopHead && mayName(out, pats.loopWords)) out = rewriteBracelessLoops(out, pats.loopHead);
   out = rewriteCaseRanges(out);
   out = blankTypeArguments(out);
   out = blankStaticDefines(out);
@@ -182,6 +204,7 @@ function blankTypeArguments(text: string): string {
 
 /** GNU case ranges (`case 'a' ... 'z':`) as an expression tree-sitter reads, same length. */
 function rewriteCaseRanges(text: string): string {
+  if (!text.includes(' ...')) return text;
   return text.replace(/^([ \t]*case[^:\n]*?) \.\.\.( |(?=\n))/gm, (_m, head: string, after: string) => `${head} ||${after ? '  ' : ' '}`);
 }
 
