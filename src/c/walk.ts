@@ -240,6 +240,8 @@ class Walker {
   private syntax: LockModel['syntax'];
   /** Nothing held on entry and no call in the body can take, drop or guard a lock (scanBody): every state is empty or null. */
   private lockFree = false;
+  /** A walk without checkpoints met a label where 'held-wins' would have kept a lock held (see sameUnderHeldWins). */
+  heldWinsDiffers = false;
 
   constructor(
     private fn: CFunction,
@@ -291,7 +293,11 @@ class Walker {
   /** Paths meeting at a label: with 'held-wins', a lock held on either path stays held. */
   private mergeAtLabel(a: LockState, b: LockState): LockState {
     const m = mergeStates(a, b);
-    if (this.checkpoints !== 'held-wins' || !m || !a || !b) return m;
+    if (!m || !a || !b) return m;
+    if (this.checkpoints !== 'held-wins') {
+      if (this.checkpoints === undefined && !this.heldWinsDiffers) this.heldWinsDiffers = heldWinsChanges(m, a, b);
+      return m;
+    }
     let out: Map<string, Held> | null = null;
     for (const [k, h] of m) {
       if (h.status === 'held' && h.definite) continue;
@@ -952,7 +958,34 @@ function sig(m: Map<string, LockState>): string {
 
 /** Walk one function and report every call with the locks held before it, every acquire, release and exit. */
 export function walkFunction(fn: CFunction, model: LockModel, opts: WalkOptions = {}): WalkResult {
-  return gapEvidence(new Walker(fn, model, opts.checkpoints).run(opts.entry ?? []));
+  const walker = new Walker(fn, model, opts.checkpoints);
+  const result = gapEvidence(walker.run(opts.entry ?? []));
+  if (opts.checkpoints === undefined && !walker.heldWinsDiffers) sameHeldWins.add(result);
+  return result;
+}
+
+/** Walks without checkpoints whose every meeting of paths at a label is the same under 'held-wins'. */
+const sameHeldWins = new WeakSet<WalkResult>();
+
+/**
+ * Would a walk of the same function from the same entry with checkpoints 'held-wins' find what this
+ * walk (made without checkpoints) found, leaves aside? It would when no two paths met at a label
+ * (in any pass) with a lock definitely held on one and not on the other: that is the only place the
+ * two walks differ (Walker.mergeAtLabel), so every state, call, release and exit is the same.
+ */
+export function sameUnderHeldWins(walk: WalkResult): boolean {
+  return sameHeldWins.has(walk);
+}
+
+/** Does 'held-wins' change the merge `m` of `a` and `b` (Walker.mergeAtLabel)? */
+function heldWinsChanges(m: ReadonlyMap<string, Held>, a: ReadonlyMap<string, Held>, b: ReadonlyMap<string, Held>): boolean {
+  for (const [k, h] of m) {
+    if (h.status === 'held' && h.definite) continue;
+    const x = a.get(k);
+    const y = b.get(k);
+    if ((x?.status === 'held' && x.definite) || (y?.status === 'held' && y.definite)) return true;
+  }
+  return false;
 }
 
 /**
