@@ -9,7 +9,7 @@ import { rowFinder } from '../../src/c/ast.js';
 import { hunkFunctions, keepLines, sliceFunctions, WRAPPER_PREFIX } from '../../src/c/slice.js';
 import type { SleepIndex } from '../../src/c/sleep-index.js';
 import type { SummaryIndex, TreeEdge } from '../../src/c/summaries.js';
-import { lockClass, normaliseLockExpr, walkFunction, type WalkResult } from '../../src/c/walk.js';
+import { lockClass, normaliseLockExpr, sameUnderHeldWins, walkFunction, type WalkResult } from '../../src/c/walk.js';
 import { assertedEntry } from './asserted-entry.js';
 import { callName } from './explain.js';
 import type { Hit, RuleMatcher } from './match.js';
@@ -399,7 +399,12 @@ function analyseFunction(fn: CFunction, path: string, entry: Held[], members: Ma
   const callLines = new Set(issues.map((i) => i.line));
   issues.push(...orderIssues(fn, walk, path, ctx).filter((i) => !callLines.has(i.line)));
   // Leaks through a shared label: the paths meeting there are told apart (walk.ts, held-wins).
-  const split = fn.body.descendantsOfType('goto_statement').length ? walkFunction(fn, ctx.model, { entry: walk === first ? start : [...start, ...above.map((a) => aboveHeld(a, fn, true))], checkpoints: 'held-wins' }) : walk;
+  // The walk itself when every label's paths meet the same way under held-wins (sameUnderHeldWins)
+  // and the leaves it would also record are not read (droppedReleases, with line ids only).
+  const split =
+    fn.body.descendantsOfType('goto_statement').length && (lineIds?.size || !sameUnderHeldWins(walk))
+      ? walkFunction(fn, ctx.model, { entry: walk === first ? start : [...start, ...above.map((a) => aboveHeld(a, fn, true))], checkpoints: 'held-wins' })
+      : walk;
   issues.push(...balanceIssues(fn, split, members, ctx));
   if (lineIds?.size) {
     // Where each image releases its locks on the lines both share: a return that kept a lock only

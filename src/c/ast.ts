@@ -136,6 +136,13 @@ const PLAIN_WHEN_SIMPLE = new Set(['field_expression', 'pointer_expression', 'su
  */
 const PLAIN_WHEN_UNTESTED = new Set(['binary_expression', 'unary_expression']);
 
+/** The field the cursor's node is in, or null (names learnt by id). */
+function fieldOf(cursor: Parser.TreeCursor): string | null {
+  const fieldId = cursor.currentFieldId;
+  // The binding answers undefined for no field (typed as a number).
+  return fieldId ? (fieldNames[fieldId] ??= cursor.currentFieldName) : null;
+}
+
 /** No `!`, `<`, `&&` or `||` in source[s, e). */
 function untested(source: string, s: number, e: number): boolean {
   for (let i = s; i < e; i++) {
@@ -245,7 +252,9 @@ export function copyTree(node: Parser.SyntaxNode, source: string, rowOf: (index:
     }
     const named = namedIds[typeId];
     if (named) {
-      if (type !== 'comment') {
+      // Of the definition itself only its body is copied: its head (return type, name, parameters)
+      // is read from the native tree (parse.ts, the parameters) and by nothing else.
+      if (type !== 'comment' && (parents.length > 1 || fieldOf(cursor) === 'body')) {
         let descend = true;
         const fieldId = cursor.currentFieldId;
         // The binding answers undefined for no field (typed as a number).

@@ -63,8 +63,23 @@ interface MaskPatterns {
   calls: RegExp | null;
   words: RegExp | null;
   loopHead: RegExp | null;
-  defines: { head: RegExp; globs: { re: RegExp; prefix: string }[] } | null;
+  /** Text no loop macro can start in holds none of these (globLiterals); null: no such test. */
+  loopWords: string[] | null;
+  defines: { head: RegExp; globs: { re: RegExp; prefix: string }[]; words: string[] | null } | null;
 }
+
+/**
+ * For each glob, the longest run of letters between its wildcards: a text holding none of them has
+ * no name any glob matches (each name a glob matches holds all of its runs). Null when a glob is
+ * all wildcards.
+ */
+function globLiterals(globs: string[]): string[] | null {
+  const words = globs.map((g) => g.split(/[*?]/).reduce((a, b) => (b.length > a.length ? b : a), ''));
+  return words.some((w) => w === '') ? null : words;
+}
+
+/** Could `text` hold a name one of the globs whose literals these are matches? */
+const mayName = (text: string, words: string[] | null): boolean => words === null || words.some((w) => text.includes(w));
 
 const maskCache = new WeakMap<SyntaxSpec, MaskPatterns>();
 
@@ -85,8 +100,13 @@ function maskPatterns(syntax: SyntaxSpec): MaskPatterns {
     calls: callNames.length ? new RegExp(`\\b(${callNames.map(escapeRe).join('|')})\\s*\\(`, 'g') : null,
     words: syntax.ignoreWords.length ? new RegExp(`\\b(${syntax.ignoreWords.map(escapeRe).join('|')})\\b`, 'g') : null,
     loopHead: syntax.loopMacros.length ? new RegExp(`^[ \\t]*(${globAlternation(syntax.loopMacros)})[ \\t]*\\(`, 'gm') : null,
+    loopWords: globLiterals(syntax.loopMacros),
     defines: Object.keys(defines).length
-      ? { head: new RegExp(`^[ \\t]*(${globAlternation(Object.keys(defines))})[ \\t]*\\(`, 'gm'), globs: Object.entries(defines).map(([g, prefix]) => ({ re: globToRegExp(g), prefix })) }
+      ? {
+          head: new RegExp(`^[ \\t]*(${globAlternation(Object.keys(defines))})[ \\t]*\\(`, 'gm'),
+          globs: Object.entries(defines).map(([g, prefix]) => ({ re: globToRegExp(g), prefix })),
+          words: globLiterals(Object.keys(defines)),
+        }
       : null,
   };
   maskCache.set(syntax, p);
@@ -112,8 +132,10 @@ export function maskMacros(text: string, syntax: SyntaxSpec): { masked: string; 
       re.lastIndex = end;
     }
   }
-  if (pats.defines) out = rewriteDefineMacros(out, pats.defines);
-  if (pats.loopHead) out = rewriteBracelessLoops(out, pats.loopHead);
+  // Most files hold no name of a define macro (SYSCALL_DEFINE?), many none of a loop macro: their
+  // line-anchored patterns, each a pass over the whole text, are not run there.
+  if (pats.defines && mayName(out, pats.defines.words)) out = rewriteDefineMacros(out, pats.defines);
+  if (pats.loopHead && mayName(out, pats.loopWords)) out = rewriteBracelessLoops(out, pats.loopHead);
   out = rewriteCaseRanges(out);
   out = blankTypeArguments(out);
   out = blankStaticDefines(out);
@@ -182,6 +204,7 @@ function blankTypeArguments(text: string): string {
 
 /** GNU case ranges (`case 'a' ... 'z':`) as an expression tree-sitter reads, same length. */
 function rewriteCaseRanges(text: string): string {
+  if (!text.includes(' ...')) return text;
   return text.replace(/^([ \t]*case[^:\n]*?) \.\.\.( |(?=\n))/gm, (_m, head: string, after: string) => `${head} ||${after ? '  ' : ' '}`);
 }
 
@@ -391,14 +414,18 @@ class ParsedFunction implements CFunction {
   // Each detail is computed on its own, from the native tree where it can be: a function that
   // parsed cleanly and takes no lock is never copied to JavaScript.
   get params(): CParam[] {
-    if (this.paramList) return this.paramList;
+    this.paramList ??= nativeParams(this.native, this.source);
+    return this.paramList;
+  }
+
+  /** The parameters as read from a JavaScript copy of the whole definition: what `params` must equal (tests). */
+  copiedParams(whole: CNode): CParam[] {
     const params: CParam[] = [];
-    for (const p of functionDeclarator(this.node)?.childForFieldName('parameters')?.namedChildren ?? []) {
+    for (const p of functionDeclarator(whole)?.childForFieldName('parameters')?.namedChildren ?? []) {
       if (p.type !== 'parameter_declaration') continue;
       const pname = declaratorName(p.childForFieldName('declarator'));
       if (pname) params.push({ name: pname, text: p.text });
     }
-    this.paramList = params;
     return params;
   }
 
@@ -427,11 +454,52 @@ class ParsedFunction implements CFunction {
   }
 }
 
+const NAME_TYPES = new Set(['identifier', 'field_identifier', 'type_identifier']);
+
+/**
+ * A definition's parameters read with a cursor on the native tree (the copy holds only the body):
+ * down its declarator chain to the function declarator, and in each parameter declaration of its
+ * parameter list down the declarator chain to the name it declares (none: left out, as `...` or a
+ * parenthesised function-pointer declarator is).
+ */
+function nativeParams(fn: Parser.SyntaxNode, source: string): CParam[] {
+  const cursor = fn.walk();
+  let found = false;
+  while (gotoField(cursor, 'declarator')) {
+    if (typeOf(cursor) === 'function_declarator') {
+      found = true;
+      break;
+    }
+  }
+  if (!found || !gotoField(cursor, 'parameters') || !cursor.gotoFirstChild()) return [];
+  const params: CParam[] = [];
+  do {
+    if (typeOf(cursor) !== 'parameter_declaration') continue;
+    const start = cursor.startIndex;
+    const end = cursor.endIndex;
+    let depth = 0;
+    let name: string | null = null;
+    while (gotoField(cursor, 'declarator')) {
+      depth++;
+      if (NAME_TYPES.has(typeOf(cursor))) {
+        name = source.slice(cursor.startIndex, cursor.endIndex);
+        break;
+      }
+    }
+    for (; depth > 0; depth--) cursor.gotoParent();
+    if (name) params.push({ name, text: source.slice(start, end) });
+  } while (cursor.gotoNextSibling());
+  return params;
+}
+
 /** Moves `cursor` to the first child of its node in `field` (true), or leaves it where it was (false). */
 function gotoField(cursor: Parser.TreeCursor, field: string): boolean {
   if (!cursor.gotoFirstChild()) return false;
-  do if (cursor.currentFieldName === field) return true;
-  while (cursor.gotoNextSibling());
+  // Field names by id, learnt when first met: asking for the name makes a string each time.
+  do {
+    const id = cursor.currentFieldId;
+    if (id && (fieldNames[id] ??= cursor.currentFieldName) === field) return true;
+  } while (cursor.gotoNextSibling());
   cursor.gotoParent();
   return false;
 }
@@ -457,9 +525,9 @@ function toFunction(cursor: Parser.TreeCursor, source: string, rowOf: (i: number
   // The declarator chain to the function declarator.
   while (gotoField(cursor, 'declarator')) {
     depth++;
-    if (cursor.nodeType === 'function_declarator') break;
+    if (typeOf(cursor) === 'function_declarator') break;
   }
-  if (depth === 0 || (cursor.nodeType as string) !== 'function_declarator' || bodyStart < 0) {
+  if (depth === 0 || typeOf(cursor) !== 'function_declarator' || bodyStart < 0) {
     back();
     return null;
   }
@@ -468,7 +536,7 @@ function toFunction(cursor: Parser.TreeCursor, source: string, rowOf: (i: number
   let name: string | null = null;
   while (gotoField(cursor, 'declarator')) {
     depth++;
-    const t: string = cursor.nodeType;
+    const t = typeOf(cursor);
     if (t === 'identifier' || t === 'field_identifier' || t === 'type_identifier') {
       name = source.slice(cursor.startIndex, cursor.endIndex);
       break;
@@ -627,6 +695,10 @@ function parse(parser: Parser, text: string, old?: Parser.Tree): Parser.Tree {
 const CONTAINERS = new Set(['preproc_if', 'preproc_ifdef', 'preproc_else', 'preproc_elif', 'ERROR', 'linkage_specification', 'declaration_list']);
 /** Type names by id (a function of the id), as src/c/ast.ts learns them. */
 const typeNames: string[] = [];
+/** Field names by id, the same way. */
+const fieldNames: string[] = [];
+/** The type of the cursor's node, its name learnt by id. */
+const typeOf = (cursor: Parser.TreeCursor): string => (typeNames[cursor.nodeTypeId] ??= cursor.nodeType);
 
 function functionsOf(tree: Parser.Tree, masked: string, rowOf: (i: number) => number, annotations: Annotation[]): ParsedFunction[] {
   const functions: ParsedFunction[] = [];

@@ -238,6 +238,10 @@ class Walker {
   private conditions: string[] = [];
   private loopRes: RegExp[];
   private syntax: LockModel['syntax'];
+  /** Nothing held on entry and no call in the body can take, drop or guard a lock (scanBody): every state is empty or null. */
+  private lockFree = false;
+  /** A walk without checkpoints met a label where 'held-wins' would have kept a lock held (see sameUnderHeldWins). */
+  heldWinsDiffers = false;
 
   constructor(
     private fn: CFunction,
@@ -250,7 +254,9 @@ class Walker {
 
   run(entry: Held[]): WalkResult {
     const start = new Map(entry.map((h) => [stateKey(h.kind, h.key), h]));
-    const hasGoto = this.fn.body.descendantsOfType('goto_statement').length > 0;
+    const seen = scanBody(this.fn.body, this.model);
+    this.lockFree = entry.length === 0 && !seen.mayLock;
+    const hasGoto = seen.hasGoto;
     if (hasGoto) {
       for (let round = 0; round < MAX_LABEL_ROUNDS; round++) {
         this.pass(start);
@@ -287,7 +293,11 @@ class Walker {
   /** Paths meeting at a label: with 'held-wins', a lock held on either path stays held. */
   private mergeAtLabel(a: LockState, b: LockState): LockState {
     const m = mergeStates(a, b);
-    if (this.checkpoints !== 'held-wins' || !m || !a || !b) return m;
+    if (!m || !a || !b) return m;
+    if (this.checkpoints !== 'held-wins') {
+      if (this.checkpoints === undefined && !this.heldWinsDiffers) this.heldWinsDiffers = heldWinsChanges(m, a, b);
+      return m;
+    }
     let out: Map<string, Held> | null = null;
     for (const [k, h] of m) {
       if (h.status === 'held' && h.definite) continue;
@@ -548,6 +558,10 @@ class Walker {
       this.loopDepth--;
       return { exit: exitState, back: end };
     };
+    // The trial passes look for the head state: when no lock can be taken anywhere, a reachable
+    // entry (an empty state) is already it (each way back is empty too, or unreachable), and the
+    // trials leave nothing behind (no binding is ever made, the labels' states stay empty): one pass.
+    if (this.lockFree && entry !== null) return once(entry).exit;
     this.mute++;
     // Inside an outer loop's trial pass one pass is enough: the outer fixpoint repeats it anyway,
     // and nested loops stay linear instead of exponential.
@@ -944,7 +958,34 @@ function sig(m: Map<string, LockState>): string {
 
 /** Walk one function and report every call with the locks held before it, every acquire, release and exit. */
 export function walkFunction(fn: CFunction, model: LockModel, opts: WalkOptions = {}): WalkResult {
-  return gapEvidence(new Walker(fn, model, opts.checkpoints).run(opts.entry ?? []));
+  const walker = new Walker(fn, model, opts.checkpoints);
+  const result = gapEvidence(walker.run(opts.entry ?? []));
+  if (opts.checkpoints === undefined && !walker.heldWinsDiffers) sameHeldWins.add(result);
+  return result;
+}
+
+/** Walks without checkpoints whose every meeting of paths at a label is the same under 'held-wins'. */
+const sameHeldWins = new WeakSet<WalkResult>();
+
+/**
+ * Would a walk of the same function from the same entry with checkpoints 'held-wins' find what this
+ * walk (made without checkpoints) found, leaves aside? It would when no two paths met at a label
+ * (in any pass) with a lock definitely held on one and not on the other: that is the only place the
+ * two walks differ (Walker.mergeAtLabel), so every state, call, release and exit is the same.
+ */
+export function sameUnderHeldWins(walk: WalkResult): boolean {
+  return sameHeldWins.has(walk);
+}
+
+/** Does 'held-wins' change the merge `m` of `a` and `b` (Walker.mergeAtLabel)? */
+function heldWinsChanges(m: ReadonlyMap<string, Held>, a: ReadonlyMap<string, Held>, b: ReadonlyMap<string, Held>): boolean {
+  for (const [k, h] of m) {
+    if (h.status === 'held' && h.definite) continue;
+    const x = a.get(k);
+    const y = b.get(k);
+    if ((x?.status === 'held' && x.definite) || (y?.status === 'held' && y.definite)) return true;
+  }
+  return false;
 }
 
 /**
@@ -978,4 +1019,27 @@ function gapEvidence(r: WalkResult): WalkResult {
     // An order (or a second lock of a kind) is not inferred from a lock that only may have survived a gap.
     acquires: r.acquires.map((a) => ({ ...a, before: mark(a.before, a.line).filter((h) => !h.gap || (h.gap.definite && h.gap.releasedAfter)) })),
   };
+}
+
+/**
+ * One look over a function body: whether it holds a `goto`, and whether any call in it may take,
+ * drop or guard a lock (its callee, as Walker.call names it, is a name of the model: a primitive, a
+ * guard or a scoped-guard macro). Every call the walk evaluates is a call_expression of the copy.
+ */
+function scanBody(body: SyntaxNode, model: LockModel): { hasGoto: boolean; mayLock: boolean } {
+  let hasGoto = false;
+  let mayLock = false;
+  const visit = (n: SyntaxNode): void => {
+    for (const c of n.children) {
+      if (c.type === 'goto_statement') hasGoto = true;
+      else if (c.type === 'call_expression' && !mayLock) {
+        const f = c.childForFieldName('function');
+        const callee = f?.type === 'identifier' ? f.text : f?.type === 'field_expression' ? (f.childForFieldName('field')?.text ?? '') : '';
+        if (callee && model.names(callee)) mayLock = true;
+      }
+      if (c.children.length) visit(c);
+    }
+  };
+  visit(body);
+  return { hasGoto, mayLock };
 }
