@@ -455,6 +455,58 @@ export class CallersByName {
     return true;
   }
 
+  /**
+   * What deriveFrom over base's files and these (which take, drop and return no lock) depends on
+   * beyond base's content: these files' functions that share a name with one of base's, or that a
+   * drop can reach through calls (from what reaches one among base's alone, `reach`, through
+   * these files' calls and then both's): a function of these files that is neither is in no
+   * caller's drop and amounts to nothing, wherever it is. What deriveFrom reads of them, in their
+   * order, with base's content digest, hashed: the same key, the same derived primitives (the
+   * trusted part of a header's helper keeps the calls of the other headers a patch includes, which
+   * differ from patch to patch, but only calls of names a drop may reach can pass one on). Null when base has no
+   * content digest, or these files take, drop or return a lock themselves (they then give drops of
+   * their own, which `reach` does not start from).
+   */
+  deriveKey(base: CallersByName, reach: Set<string>): string | null {
+    if (!base.content || this.locks) return null;
+    const extra = new Set<string>();
+    const has = (n: string): boolean => reach.has(n) || extra.has(n);
+    const todo: string[] = [];
+    for (const [callee, callers] of this.pass) {
+      if (!reach.has(callee)) continue;
+      for (const c of callers) {
+        if (has(c)) continue;
+        extra.add(c);
+        todo.push(c);
+      }
+    }
+    while (todo.length) {
+      const n = todo.pop()!;
+      for (const by of [this, base]) {
+        for (const c of by.pass.get(n) ?? []) {
+          if (has(c)) continue;
+          extra.add(c);
+          todo.push(c);
+        }
+      }
+    }
+    // Of a function a drop may reach, what deriveFrom reads of it: where it is (a primitive of its
+    // own names it), whether static, its parameters, and its calls of names a drop may reach (any
+    // other call passes none on); of one that only shares a name, whether it is static.
+    const hash = createHash('sha256').update(base.content);
+    for (const f of this.files) {
+      for (const fn of f.functions) {
+        if (has(fn.name)) {
+          const calls = passing(fn)
+            .filter((c) => has(c.callee))
+            .map((c) => [c.callee, c.args, c.holding ?? null]);
+          hash.update(JSON.stringify([f.path, fn.name, fn.line, fn.isStatic ?? false, fn.params ?? null, calls]));
+        } else if (base.defined.has(fn.name)) hash.update(JSON.stringify([fn.name, fn.isStatic ?? false]));
+      }
+    }
+    return hash.digest('hex');
+  }
+
   private definitionList: Map<string, FunctionFacts[]> | null = null;
 
   /** The files' functions by name, in file order. */
@@ -546,6 +598,14 @@ function sharedCalls(files: FileFacts[], shared: number, key: string, bytes: num
  */
 const aloneByContent = new WeakMap<(name: string) => boolean, Map<string, { primitives: PrimitiveSpec[]; reach: Set<string> }>>();
 const ALONE_KEPT = 4;
+
+/**
+ * What a directory's own files amount to with the other files of a patch's index that can change
+ * it (CallersByName.deriveKey), per `known`: at most DERIVED_OVER_KEPT, by count, least recently
+ * used dropped first; each is a list of primitives, some hundreds at most, as one of aloneByContent.
+ */
+const derivedOver = new WeakMap<(name: string) => boolean, Map<string, PrimitiveSpec[]>>();
+const DERIVED_OVER_KEPT = 16;
 
 function keepAlone(known: (name: string) => boolean, content: string, alone: { primitives: PrimitiveSpec[]; reach: Set<string> }): void {
   let kept = aloneByContent.get(known);
@@ -747,6 +807,22 @@ export class SummaryIndex {
     if (base) {
       const alone = base.derivedAlone(known);
       if (this.callersByName.addsNothingTo(base, alone.reach, known)) return alone.primitives;
+      // Else what the directory and these files amount to together, kept by what of these files can
+      // change it: the patches of a directory meet the same few such helpers again and again.
+      const key = this.callersByName.deriveKey(base, alone.reach);
+      if (key === null) return deriveFrom(this.allByName(), known, this.callersByName).primitives;
+      let kept = derivedOver.get(known);
+      if (!kept) derivedOver.set(known, (kept = new Map()));
+      const hit = kept.get(key);
+      if (hit) {
+        kept.delete(key);
+        kept.set(key, hit);
+        return hit;
+      }
+      const primitives = deriveFrom(this.allByName(), known, this.callersByName).primitives;
+      kept.set(key, primitives);
+      while (kept.size > DERIVED_OVER_KEPT) kept.delete(kept.keys().next().value!);
+      return primitives;
     }
     return deriveFrom(this.allByName(), known, this.callersByName).primitives;
   }
