@@ -285,6 +285,52 @@ function loadDirectTags(files: FileFacts[], tagger: Tagger, cacheDir: string | n
   }
 }
 
+/**
+ * loadDirectTags for a directory's own files, each kept under a content key (`digest`: of their
+ * keys, in order): their direct tags are one file of the disk cache. A directory past the memory
+ * budget comes back from the disk cache as new objects at its patches, and its direct tags were
+ * read back file by file: 1,900 small reads at each such patch of fs/.
+ */
+function loadSharedTags(files: FileFacts[], digest: string | null, tagger: Tagger, cacheDir: string | null): void {
+  if (!cacheDir || !tagger.cacheId || digest === null) return loadDirectTags(files, tagger, cacheDir);
+  let perTagger = direct.get(tagger);
+  if (!perTagger) {
+    perTagger = new WeakMap();
+    direct.set(tagger, perTagger);
+  }
+  const known = perTagger;
+  const has = (f: FileFacts): boolean => f.functions.length === 0 || known.has(f.functions[0]);
+  if (files.every(has)) return;
+  const file = tagsFile(cacheDir, tagger.cacheId, `shared\0${digest}`);
+  let saved: [number, [string, string][]][][] | null = null;
+  try {
+    saved = JSON.parse(readFileSync(file, 'utf8')) as [number, [string, string][]][][];
+  } catch {
+    // Not kept yet (or a torn write): made below, then kept.
+  }
+  if (saved?.length === files.length) {
+    files.forEach((f, j) => {
+      if (has(f)) return;
+      const byIndex = new Map(saved[j]);
+      f.functions.forEach((fn, i) => {
+        const tags = byIndex.get(i);
+        known.set(fn, tags?.length ? new Map(tags.map(([tag, callee]) => [tag, [callee]])) : NO_TAGS);
+      });
+    });
+    return;
+  }
+  loadDirectTags(files, tagger, cacheDir);
+  const out = files.map((f) => {
+    const tagged: [number, [string, string][]][] = [];
+    f.functions.forEach((fn, i) => {
+      const tags = directTags(fn, f.path, tagger);
+      if (tags.size) tagged.push([i, [...tags].map(([tag, chain]) => [tag, chain[0]])]);
+    });
+    return tagged;
+  });
+  writeCacheFile(file, JSON.stringify(out));
+}
+
 /** At most this many, too: a file missing from memory is looked for in each (recall), and more held more heap for the collector to mark without more reuse (btrfs-progs). */
 const MAX_INDEXES = 4;
 /** At most this many directories' shared callers (sharedCalls), within the same bytes. */
@@ -328,7 +374,7 @@ export function summaryIndexFor(files: FileFacts[], tagger: Tagger, depth: numbe
   loadDirectTags(all.slice(own), tagger, cacheDir);
   let index = layer.base ? SummaryIndex.over(layer.base(tagger, depth, cacheDir), all, own, layer.callers) : null;
   if (!index) {
-    loadDirectTags(all.slice(0, own), tagger, cacheDir);
+    if (layer.files) loadSharedTags(layer.files, layer.digest, tagger, cacheDir);
     index = new SummaryIndex(all, tagger, depth, layer.callers);
   }
   const byKey = new Map<string, FileFacts>();
@@ -560,17 +606,20 @@ interface SharedLayer {
   byContent: boolean;
   index: SummaryIndex | null;
   bytes: number;
+  /** Of the files' content keys, when each has one (contentDigest). */
+  digest: string | null;
 }
 
-function sharedCalls(files: FileFacts[], shared: number, key: string, bytes: number, byContent: boolean): { callers: CallersByName; files: FileFacts[] | null; base: ((tagger: Tagger, depth: number, cacheDir: string | null) => SummaryIndex) | null } {
-  if (shared === 0) return { callers: new CallersByName(files, null), files: null, base: null };
+function sharedCalls(files: FileFacts[], shared: number, key: string, bytes: number, byContent: boolean): { callers: CallersByName; files: FileFacts[] | null; digest: string | null; base: ((tagger: Tagger, depth: number, cacheDir: string | null) => SummaryIndex) | null } {
+  if (shared === 0) return { callers: new CallersByName(files, null), files: null, digest: null, base: null };
   let hit = sharedCallers.get(key);
   // Facts past the memory budget come back from the disk cache as new objects at every patch of
   // their directory (fs/: 1,900 files): the same content keys are the same files.
   const same = hit && hit.files.length === shared && ((hit.byContent && byContent) || hit.files.every((f, i) => f === files[i]));
   if (!hit || !same) {
     const own = files.slice(0, shared);
-    hit = { files: own, callers: new CallersByName(own, null, contentDigest(files, shared)), uses: 0, byContent, index: null, bytes };
+    const digest = contentDigest(files, shared);
+    hit = { files: own, callers: new CallersByName(own, null, digest), uses: 0, byContent, index: null, bytes, digest };
     // Its caller lists weigh about what the facts they were made of do.
     sharedCallers.set(key, hit, 2 * bytes);
   }
@@ -578,14 +627,14 @@ function sharedCalls(files: FileFacts[], shared: number, key: string, bytes: num
   layer.uses++;
   const base = (tagger: Tagger, depth: number, cacheDir: string | null): SummaryIndex => {
     if (!layer.index || layer.index.tagger !== tagger || layer.index.depth !== depth) {
-      loadDirectTags(layer.files, tagger, cacheDir);
+      loadSharedTags(layer.files, layer.digest, tagger, cacheDir);
       layer.index = new SummaryIndex(layer.files, tagger, depth, layer.callers);
       // Its summaries weigh about what the caller lists do.
       if (sharedCallers.get(key) === layer) sharedCallers.set(key, layer, 3 * layer.bytes);
     }
     return layer.index;
   };
-  return { callers: new CallersByName(files.slice(shared), layer.callers), files: layer.files, base: layer.uses >= 2 ? base : null };
+  return { callers: new CallersByName(files.slice(shared), layer.callers), files: layer.files, digest: layer.digest, base: layer.uses >= 2 ? base : null };
 }
 
 /**
