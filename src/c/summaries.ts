@@ -287,6 +287,52 @@ function loadDirectTags(files: FileFacts[], tagger: Tagger, cacheDir: string | n
   }
 }
 
+/**
+ * loadDirectTags for a directory's own files, each kept under a content key (`digest`: of their
+ * keys, in order): their direct tags are one file of the disk cache. A directory past the memory
+ * budget comes back from the disk cache as new objects at its patches, and its direct tags were
+ * read back file by file: 1,900 small reads at each such patch of fs/.
+ */
+function loadSharedTags(files: FileFacts[], digest: string | null, tagger: Tagger, cacheDir: string | null): void {
+  if (!cacheDir || !tagger.cacheId || digest === null) return loadDirectTags(files, tagger, cacheDir);
+  let perTagger = direct.get(tagger);
+  if (!perTagger) {
+    perTagger = new WeakMap();
+    direct.set(tagger, perTagger);
+  }
+  const known = perTagger;
+  const has = (f: FileFacts): boolean => f.functions.length === 0 || known.has(f.functions[0]);
+  if (files.every(has)) return;
+  const file = tagsFile(cacheDir, tagger.cacheId, `shared\0${digest}`);
+  let saved: [number, [string, string][]][][] | null = null;
+  try {
+    saved = JSON.parse(readFileSync(file, 'utf8')) as [number, [string, string][]][][];
+  } catch {
+    // Not kept yet (or a torn write): made below, then kept.
+  }
+  if (saved?.length === files.length) {
+    files.forEach((f, j) => {
+      if (has(f)) return;
+      const byIndex = new Map(saved[j]);
+      f.functions.forEach((fn, i) => {
+        const tags = byIndex.get(i);
+        known.set(fn, tags?.length ? new Map(tags.map(([tag, callee]) => [tag, [callee]])) : NO_TAGS);
+      });
+    });
+    return;
+  }
+  loadDirectTags(files, tagger, cacheDir);
+  const out = files.map((f) => {
+    const tagged: [number, [string, string][]][] = [];
+    f.functions.forEach((fn, i) => {
+      const tags = directTags(fn, f.path, tagger);
+      if (tags.size) tagged.push([i, [...tags].map(([tag, chain]) => [tag, chain[0]])]);
+    });
+    return tagged;
+  });
+  writeCacheFile(file, JSON.stringify(out));
+}
+
 /** At most this many, too: a file missing from memory is looked for in each (recall), and more held more heap for the collector to mark without more reuse (btrfs-progs). */
 const MAX_INDEXES = 4;
 /** At most this many directories' shared callers (sharedCalls), within the same bytes. */
@@ -310,17 +356,29 @@ export function summaryIndexFor(files: FileFacts[], tagger: Tagger, depth: numbe
   let bytes = 0;
   let sharedBytes = 0;
   const parts: string[] = [String(depth)];
+  // Every one of the directory's own files has a content key: its layer is found again by content.
+  let sharedKept = true;
   for (const [i, f] of files.entries()) {
     const kept = keptAs.get(f);
     bytes += kept ? kept.bytes : f.functions.length * UNKEPT_FUNCTION_BYTES;
     if (i === shared - 1) sharedBytes = bytes;
+    if (i < shared && !kept) sharedKept = false;
     parts.push(kept ? kept.key : `${f.path}\0${f.functions.length}`);
   }
   const key = parts.join('|');
   const hit = indexes.get(key);
   if (hit && hit.files.length === files.length && hit.files.every((f, i) => f === files[i]) && hit.index.tagger === tagger) return hit.index;
-  loadDirectTags(files, tagger, cacheDir);
-  const index = new SummaryIndex(files, tagger, depth, sharedCalls(files, Math.min(shared, files.length), parts.slice(1, shared + 1).join('|'), shared >= files.length ? bytes : sharedBytes));
+  const own = Math.min(shared, files.length);
+  const layer = sharedCalls(files, own, parts.slice(1, own + 1).join('|'), shared >= files.length ? bytes : sharedBytes, sharedKept);
+  // The directory's own files as the layer holds them (the same content; their direct tags and
+  // call lists are known already), then the rest.
+  const all = layer.files === null ? files : [...layer.files, ...files.slice(own)];
+  loadDirectTags(all.slice(own), tagger, cacheDir);
+  let index = layer.base ? SummaryIndex.over(layer.base(tagger, depth, cacheDir), all, own, layer.callers) : null;
+  if (!index) {
+    if (layer.files) loadSharedTags(layer.files, layer.digest, tagger, cacheDir);
+    index = new SummaryIndex(all, tagger, depth, layer.callers);
+  }
   const byKey = new Map<string, FileFacts>();
   for (const f of files) {
     const kept = keptAs.get(f);
@@ -445,6 +503,58 @@ export class CallersByName {
     return true;
   }
 
+  /**
+   * What deriveFrom over base's files and these (which take, drop and return no lock) depends on
+   * beyond base's content: these files' functions that share a name with one of base's, or that a
+   * drop can reach through calls (from what reaches one among base's alone, `reach`, through
+   * these files' calls and then both's): a function of these files that is neither is in no
+   * caller's drop and amounts to nothing, wherever it is. What deriveFrom reads of them, in their
+   * order, with base's content digest, hashed: the same key, the same derived primitives (the
+   * trusted part of a header's helper keeps the calls of the other headers a patch includes, which
+   * differ from patch to patch, but only calls of names a drop may reach can pass one on). Null when base has no
+   * content digest, or these files take, drop or return a lock themselves (they then give drops of
+   * their own, which `reach` does not start from).
+   */
+  deriveKey(base: CallersByName, reach: Set<string>): string | null {
+    if (!base.content || this.locks) return null;
+    const extra = new Set<string>();
+    const has = (n: string): boolean => reach.has(n) || extra.has(n);
+    const todo: string[] = [];
+    for (const [callee, callers] of this.pass) {
+      if (!reach.has(callee)) continue;
+      for (const c of callers) {
+        if (has(c)) continue;
+        extra.add(c);
+        todo.push(c);
+      }
+    }
+    while (todo.length) {
+      const n = todo.pop()!;
+      for (const by of [this, base]) {
+        for (const c of by.pass.get(n) ?? []) {
+          if (has(c)) continue;
+          extra.add(c);
+          todo.push(c);
+        }
+      }
+    }
+    // Of a function a drop may reach, what deriveFrom reads of it: where it is (a primitive of its
+    // own names it), whether static, its parameters, and its calls of names a drop may reach (any
+    // other call passes none on); of one that only shares a name, whether it is static.
+    const hash = createHash('sha256').update(base.content);
+    for (const f of this.files) {
+      for (const fn of f.functions) {
+        if (has(fn.name)) {
+          const calls = passing(fn)
+            .filter((c) => has(c.callee))
+            .map((c) => [c.callee, c.args, c.holding ?? null]);
+          hash.update(JSON.stringify([f.path, fn.name, fn.line, fn.isStatic ?? false, fn.params ?? null, calls]));
+        } else if (base.defined.has(fn.name)) hash.update(JSON.stringify([fn.name, fn.isStatic ?? false]));
+      }
+    }
+    return hash.digest('hex');
+  }
+
   private definitionList: Map<string, FunctionFacts[]> | null = null;
 
   /** The files' functions by name, in file order. */
@@ -482,7 +592,52 @@ export class CallersByName {
  * directory's facts and callers each (REAL io-uring with the 6.1 tree, an fs/-wide series: 24 MB
  * held past the review in flight). The newest always stays, it is the one in use.
  */
-const sharedCallers = new ByteLru<string, { files: FileFacts[]; callers: CallersByName }>(cacheShare('sharedCallers', DEFAULT_LIMITS.cacheBytes), SHARED_CALLERS);
+const sharedCallers = new ByteLru<string, SharedLayer>(cacheShare('sharedCallers', DEFAULT_LIMITS.cacheBytes), SHARED_CALLERS);
+
+/**
+ * A directory's own files, kept for its next patches: their callers, and from the second patch on
+ * the summary index of those files alone, which the index of each patch lays the headers its file
+ * includes over (SummaryIndex.over) instead of summarising the whole directory again.
+ */
+interface SharedLayer {
+  files: FileFacts[];
+  callers: CallersByName;
+  /** Patches met with these files' content; the layer's index is made at the second. */
+  uses: number;
+  /** Found by content: facts read back again (new objects) with the same content keys find it. */
+  byContent: boolean;
+  index: SummaryIndex | null;
+  bytes: number;
+  /** Of the files' content keys, when each has one (contentDigest). */
+  digest: string | null;
+}
+
+function sharedCalls(files: FileFacts[], shared: number, key: string, bytes: number, byContent: boolean): { callers: CallersByName; files: FileFacts[] | null; digest: string | null; base: ((tagger: Tagger, depth: number, cacheDir: string | null) => SummaryIndex) | null } {
+  if (shared === 0) return { callers: new CallersByName(files, null), files: null, digest: null, base: null };
+  let hit = sharedCallers.get(key);
+  // Facts past the memory budget come back from the disk cache as new objects at every patch of
+  // their directory (fs/: 1,900 files): the same content keys are the same files.
+  const same = hit && hit.files.length === shared && ((hit.byContent && byContent) || hit.files.every((f, i) => f === files[i]));
+  if (!hit || !same) {
+    const own = files.slice(0, shared);
+    const digest = contentDigest(files, shared);
+    hit = { files: own, callers: new CallersByName(own, null, digest), uses: 0, byContent, index: null, bytes, digest };
+    // Its caller lists weigh about what the facts they were made of do.
+    sharedCallers.set(key, hit, 2 * bytes);
+  }
+  const layer = hit;
+  layer.uses++;
+  const base = (tagger: Tagger, depth: number, cacheDir: string | null): SummaryIndex => {
+    if (!layer.index || layer.index.tagger !== tagger || layer.index.depth !== depth) {
+      loadSharedTags(layer.files, layer.digest, tagger, cacheDir);
+      layer.index = new SummaryIndex(layer.files, tagger, depth, layer.callers);
+      // Its summaries weigh about what the caller lists do.
+      if (sharedCallers.get(key) === layer) sharedCallers.set(key, layer, 3 * layer.bytes);
+    }
+    return layer.index;
+  };
+  return { callers: new CallersByName(files.slice(shared), layer.callers), files: layer.files, digest: layer.digest, base: layer.uses >= 2 ? base : null };
+}
 
 /**
  * What a directory's own files amount to alone (CallersByName.derivedAlone), per `known` and by a
@@ -494,6 +649,14 @@ const sharedCallers = new ByteLru<string, { files: FileFacts[]; callers: Callers
  */
 const aloneByContent = new WeakMap<(name: string) => boolean, Map<string, { primitives: PrimitiveSpec[]; reach: Set<string> }>>();
 const ALONE_KEPT = 4;
+
+/**
+ * What a directory's own files amount to with the other files of a patch's index that can change
+ * it (CallersByName.deriveKey), per `known`: at most DERIVED_OVER_KEPT, by count, least recently
+ * used dropped first; each is a list of primitives, some hundreds at most, as one of aloneByContent.
+ */
+const derivedOver = new WeakMap<(name: string) => boolean, Map<string, PrimitiveSpec[]>>();
+const DERIVED_OVER_KEPT = 16;
 
 function keepAlone(known: (name: string) => boolean, content: string, alone: { primitives: PrimitiveSpec[]; reach: Set<string> }): void {
   let kept = aloneByContent.get(known);
@@ -514,32 +677,28 @@ function contentDigest(files: FileFacts[], shared: number): string | null {
   return hash.digest('hex');
 }
 
-function sharedCalls(files: FileFacts[], shared: number, key: string, bytes: number): CallersByName {
-  let base: CallersByName | null = null;
-  if (shared > 0) {
-    const hit = sharedCallers.get(key);
-    if (hit && hit.files.length === shared && hit.files.every((f, i) => f === files[i])) base = hit.callers;
-    else {
-      base = new CallersByName(files.slice(0, shared), null, contentDigest(files, shared));
-      // Its caller lists weigh about what the facts they were made of do.
-      sharedCallers.set(key, { files: files.slice(0, shared), callers: base }, 2 * bytes);
-    }
-  }
-  return new CallersByName(files.slice(shared), base);
-}
-
 export class SummaryIndex {
   private byName = new Map<string, Summary[]>();
   private edgeList: TreeEdge[] | null = null;
   private callersByName: CallersByName;
+  /** The directory's own index this one lays its other files over (SummaryIndex.over); byName then holds those files' summaries only. */
+  private base: SummaryIndex | null = null;
+  /** Laid over `base` exactly: its other files change nothing of what base says, nor does base change theirs. */
+  private layered = false;
 
   constructor(
     private files: FileFacts[],
     readonly tagger: Tagger,
-    depth: number,
+    readonly depth: number,
     byCallers?: CallersByName,
+    base?: SummaryIndex,
   ) {
     this.callersByName = byCallers ?? new CallersByName(files);
+    if (base) {
+      this.base = base;
+      this.layered = this.overlay(files.slice(base.files.length), base);
+      return;
+    }
     const tagged: string[] = [];
     for (const f of files) {
       for (const fn of f.functions) {
@@ -573,31 +732,83 @@ export class SummaryIndex {
         }
       }
     }
+    climb(callers, calls, callees, depth, tagger);
+  }
+
+  /**
+   * The index of `files` (the first ones `base`'s, which it summarised alone) made over `base`
+   * without summarising base's files again, when that is exactly what an index of all of them
+   * says: else null. `callers`: those of the other files over base's (CallersByName).
+   */
+  static over(base: SummaryIndex, files: FileFacts[], own: number, callers: CallersByName): SummaryIndex | null {
+    if (base.base || own !== base.files.length) return null;
+    const index = new SummaryIndex(files, base.tagger, base.depth, callers, base);
+    return index.layered ? index : null;
+  }
+
+  /**
+   * Summarise `mine` (the files past base's) over base, and say whether the result is exact. A
+   * tag climbs only from a callee into its caller, rounds visiting the calls in the order of the
+   * whole index: when no call of base's functions resolves to one of mine that gets a tag, and no
+   * call of mine to one of base's that has one, the two climb apart, step by step as in the whole
+   * index (a call whose callee never has a tag changes nothing, wherever it is visited), so base's
+   * summaries are the whole index's and mine climb among themselves alone. A call of base's
+   * resolves to one of mine only where base had no definition for it (mine come after base's in
+   * every list of a name, as in the whole index): base's names called so (unresolvedCalls).
+   */
+  private overlay(mine: FileFacts[], base: SummaryIndex): boolean {
+    const info = base.layerInfo();
+    for (const f of mine) if (info.paths.has(f.path)) return false;
     const own = new Set<Summary>();
-    // Each round lets a tag climb one more call up; chains grow from the callee side.
-    for (let round = 1; round < depth; round++) {
-      let changed = false;
-      for (let i = 0; i < callees.length; i++) {
-        const callee = callees[i];
-        // Most helpers reach no tagged call: nothing to climb.
-        if (callee.tags.size === 0) continue;
-        const s = callers[i];
-        const c = calls[i];
-        for (const [tag, chain] of callee.tags) {
-          if (s.tags.has(tag) || chain.length >= depth) continue;
-          // The helper dropped the caller's lock before this call (expand_files() unlocks around the allocation).
-          const kinds = c.dropped.length ? this.tagger.held?.(tag) : undefined;
-          if (kinds?.length && kinds.every((k) => c.dropped.includes(k))) continue;
-          if (!own.has(s)) {
-            s.tags = new Map(s.tags);
-            own.add(s);
+    for (const f of mine) {
+      for (const fn of f.functions) {
+        const s: Summary = { name: fn.name, path: f.path, line: fn.line, tags: directTags(fn, f.path, this.tagger), facts: fn };
+        own.add(s);
+        const list = this.byName.get(fn.name);
+        if (list) list.push(s);
+        else this.byName.set(fn.name, [s]);
+      }
+    }
+    const callers: Summary[] = [];
+    const calls: CallFact[] = [];
+    const callees: Summary[] = [];
+    if (this.depth > 1) {
+      // The whole index visits names in the order of its map: base's names first, then the new ones.
+      const names = [...this.byName.keys()].map((n, i) => ({ n, at: info.order.get(n) ?? info.order.size + i }));
+      names.sort((x, y) => x.at - y.at);
+      for (const { n } of names) {
+        for (const s of this.byName.get(n)!) {
+          for (const c of climbable(s.facts)) {
+            const callee = this.get(c.callee, s.path);
+            if (!callee) continue;
+            if (!own.has(callee)) {
+              if (callee.tags.size) return false;
+              continue;
+            }
+            callers.push(s);
+            calls.push(c);
+            callees.push(callee);
           }
-          s.tags.set(tag, [c.callee, ...chain]);
-          changed = true;
         }
       }
-      if (!changed) break;
     }
+    climb(callers, calls, callees, this.depth, this.tagger);
+    for (const s of own) if (s.tags.size && info.unresolved.has(s.name)) return false;
+    return true;
+  }
+
+  private info: { paths: Set<string>; order: Map<string, number>; unresolved: Set<string> } | null = null;
+
+  /** Of an index laid under others: its files' paths, the order of its names, and the names its functions call that it has no definition for. */
+  private layerInfo(): { paths: Set<string>; order: Map<string, number>; unresolved: Set<string> } {
+    if (!this.info) {
+      const order = new Map<string, number>();
+      for (const n of this.byName.keys()) order.set(n, order.size);
+      const unresolved = new Set<string>();
+      for (const list of this.byName.values()) for (const s of list) for (const c of climbable(s.facts)) if (!unresolved.has(c.callee) && !this.get(c.callee, s.path)) unresolved.add(c.callee);
+      this.info = { paths: new Set(this.files.map((f) => f.path)), order, unresolved };
+    }
+    return this.info;
   }
 
   /** The tree's lock-order edges, made when first asked (an inversion to check): most patches take none. */
@@ -613,6 +824,15 @@ export class SummaryIndex {
   /** The summary of a function by name, preferring a definition in `path`. */
   get(name: string, path?: string): Summary | undefined {
     const list = this.byName.get(name);
+    if (this.base) {
+      // Base's summaries come first in the whole index's list of a name, then this one's.
+      const under = this.base.byName.get(name);
+      if (path) {
+        const here = under?.find((s) => s.path === path) ?? list?.find((s) => s.path === path);
+        if (here) return here;
+      }
+      return under?.find((s) => !s.facts.isStatic) ?? list?.find((s) => !s.facts.isStatic);
+    }
     if (!list) return undefined;
     // A static function is only what its own file's callers call.
     return (path && list.find((s) => s.path === path)) || list.find((s) => !s.facts.isStatic);
@@ -638,8 +858,67 @@ export class SummaryIndex {
     if (base) {
       const alone = base.derivedAlone(known);
       if (this.callersByName.addsNothingTo(base, alone.reach, known)) return alone.primitives;
+      // Else what the directory and these files amount to together, kept by what of these files can
+      // change it: the patches of a directory meet the same few such helpers again and again.
+      const key = this.callersByName.deriveKey(base, alone.reach);
+      if (key === null) return deriveFrom(this.allByName(), known, this.callersByName).primitives;
+      let kept = derivedOver.get(known);
+      if (!kept) derivedOver.set(known, (kept = new Map()));
+      const hit = kept.get(key);
+      if (hit) {
+        kept.delete(key);
+        kept.set(key, hit);
+        return hit;
+      }
+      const primitives = deriveFrom(this.allByName(), known, this.callersByName).primitives;
+      kept.set(key, primitives);
+      while (kept.size > DERIVED_OVER_KEPT) kept.delete(kept.keys().next().value!);
+      return primitives;
     }
-    return deriveFrom(this.byName, known, this.callersByName).primitives;
+    return deriveFrom(this.allByName(), known, this.callersByName).primitives;
+  }
+
+  /** Every summary by name, in the whole index's order (base's lists first, then this one's). */
+  private allByName(): Map<string, Summary[]> {
+    if (!this.base) return this.byName;
+    const out = new Map<string, Summary[]>();
+    for (const [n, list] of this.base.byName) {
+      const mine = this.byName.get(n);
+      out.set(n, mine ? [...list, ...mine] : list);
+    }
+    for (const [n, list] of this.byName) if (!out.has(n)) out.set(n, list);
+    return out;
+  }
+}
+
+/**
+ * Let tags climb the calls (callers[i] calls callees[i] by calls[i]), one more call up each round,
+ * in the order given: chains grow from the callee side.
+ */
+function climb(callers: Summary[], calls: CallFact[], callees: Summary[], depth: number, tagger: Tagger): void {
+  const own = new Set<Summary>();
+  for (let round = 1; round < depth; round++) {
+    let changed = false;
+    for (let i = 0; i < callees.length; i++) {
+      const callee = callees[i];
+      // Most helpers reach no tagged call: nothing to climb.
+      if (callee.tags.size === 0) continue;
+      const s = callers[i];
+      const c = calls[i];
+      for (const [tag, chain] of callee.tags) {
+        if (s.tags.has(tag) || chain.length >= depth) continue;
+        // The helper dropped the caller's lock before this call (expand_files() unlocks around the allocation).
+        const kinds = c.dropped.length ? tagger.held?.(tag) : undefined;
+        if (kinds?.length && kinds.every((k) => c.dropped.includes(k))) continue;
+        if (!own.has(s)) {
+          s.tags = new Map(s.tags);
+          own.add(s);
+        }
+        s.tags.set(tag, [c.callee, ...chain]);
+        changed = true;
+      }
+    }
+    if (!changed) break;
   }
 }
 
