@@ -286,22 +286,35 @@ async function reviewFile(path: string): Promise<FileReview> {
 /**
  * --threads N: the files reviewed on N worker threads of this process, side by side (as `kreview
  * watch --review-threads` reviews series), sharing one facts cache on disk as those threads share
- * KREVIEW_CACHE. The files are dealt one by one in order, each to the thread with the fewest bytes,
- * so the threads meet the same directories at about the same time. Each thread first makes the facts
- * of the directories its files summarise, starting at its own share of the list (thread i of N at
- * i/N of it, wrapping round): a file's facts already in the cache (the other thread made them) are
- * read, not made again, so the directories are summarised about once between the threads instead of
- * once by each. The results are read back in the files' order: the output is the same as with one thread.
+ * KREVIEW_CACHE. The files are dealt by directory, whole directories at a time, the largest first,
+ * each to the thread with the fewest bytes so far: a directory's work kept between its patches (its
+ * facts in memory, the summary layer of its own files, its derived helpers) is then made by one
+ * thread, where dealing file by file had both threads meet every directory, each building that work
+ * for itself in shorter runs (12-17 s more CPU than one thread on the whole tree, h/index11). Each
+ * thread first makes the facts of the directories its files summarise, starting at its own share of
+ * the list (thread i of N at i/N of it, wrapping round): a file's facts already in the cache (the
+ * other thread made them, as for the headers every directory includes) are read, not made again.
+ * The results are read back in the files' order: the output is the same as with one thread.
  */
 const threads = Number(opt('--threads') ?? 1);
 function deal(): string[][] {
-  const out = Array.from({ length: threads }, () => ({ list: [] as string[], bytes: 0 }));
+  const byDir = new Map<string, { list: string[]; bytes: number }>();
   for (const p of files) {
-    const to = out.reduce((min, t) => (t.bytes < min.bytes ? t : min));
-    to.list.push(p);
-    to.bytes += readTreeFile(p)?.length ?? 0;
+    const d = dirname(p);
+    let g = byDir.get(d);
+    if (!g) byDir.set(d, (g = { list: [], bytes: 0 }));
+    g.list.push(p);
+    g.bytes += readTreeFile(p)?.length ?? 0;
   }
-  return out.map((t) => t.list).filter((l) => l.length);
+  const out = Array.from({ length: threads }, () => ({ list: [] as string[], bytes: 0 }));
+  for (const g of [...byDir.values()].sort((a, b) => b.bytes - a.bytes)) {
+    const to = out.reduce((min, t) => (t.bytes < min.bytes ? t : min));
+    to.list.push(...g.list);
+    to.bytes += g.bytes;
+  }
+  // Each thread reviews its files in the tree's order, so a directory's files stay together.
+  const rank = new Map(files.map((p, i) => [p, i]));
+  return out.map((t) => t.list.sort((a, b) => rank.get(a)! - rank.get(b)!)).filter((l) => l.length);
 }
 
 /** The facts of every file the reviews of `list` summarise (checks/lock/index.ts, summarisedFiles), from share `part` of `parts` on. */
