@@ -190,7 +190,7 @@ function subjectOf(f: Finding): string {
 }
 
 // A worker thread is given the main thread's blob ids and facts cache (see --threads).
-const fromMain = isMainThread ? null : (workerData as { benchFiles: string[]; part: number; parts: number; cacheDir: string; blobIds: Map<string, string> | null });
+const fromMain = isMainThread ? null : (workerData as { part: number; parts: number; cacheDir: string; blobIds: Map<string, string> | null });
 const blobIds = fromMain ? fromMain.blobIds : await treeBlobIds();
 const rules = loadRules();
 
@@ -286,18 +286,23 @@ async function reviewFile(path: string): Promise<FileReview> {
 /**
  * --threads N: the files reviewed on N worker threads of this process, side by side (as `kreview
  * watch --review-threads` reviews series), sharing one facts cache on disk as those threads share
- * KREVIEW_CACHE. The files are dealt by directory, whole directories at a time, the largest first,
- * each to the thread with the fewest bytes so far: a directory's work kept between its patches (its
- * facts in memory, the summary layer of its own files, its derived helpers) is then made by one
- * thread, where dealing file by file had both threads meet every directory, each building that work
- * for itself in shorter runs (12-17 s more CPU than one thread on the whole tree, h/index11). Each
- * thread first makes the facts of the directories its files summarise, starting at its own share of
- * the list (thread i of N at i/N of it, wrapping round): a file's facts already in the cache (the
- * other thread made them, as for the headers every directory includes) are read, not made again.
- * The results are read back in the files' order: the output is the same as with one thread.
+ * KREVIEW_CACHE. The threads take whole directories from one queue, the heaviest first (a
+ * directory's weight: its files' bytes and those of every file its patches summarise, its own and
+ * the headers they include), each taking the next when done: a directory's work kept between its
+ * patches (its facts in memory, the summary layer of its own files, its derived helpers) is then
+ * made by one thread. Before taking any, thread i of N makes the facts of the i-th N-th of every
+ * file any patch summarises (cold, the threads build them side by side; a file's facts another
+ * thread made are read from the cache instead). Dealing file by file had both threads meet every directory, each building
+ * that work for itself in shorter runs (12-17 s more CPU than one thread on the whole REAL tree,
+ * h/index11); dealing whole directories up front by bytes left one thread working 24 s after the
+ * other had finished. A file's facts already in the cache (the other thread made them, as for
+ * headers many directories include) are read, not made again. The results are read back in the
+ * files' order: the output is the same as with one thread.
  */
 const threads = Number(opt('--threads') ?? 1);
-function deal(): string[][] {
+
+/** The files by directory, heaviest directory first, each directory's files in the tree's order. */
+function directoryQueue(): string[][] {
   const byDir = new Map<string, { list: string[]; bytes: number }>();
   for (const p of files) {
     const d = dirname(p);
@@ -306,28 +311,21 @@ function deal(): string[][] {
     g.list.push(p);
     g.bytes += readTreeFile(p)?.length ?? 0;
   }
-  const out = Array.from({ length: threads }, () => ({ list: [] as string[], bytes: 0 }));
-  for (const g of [...byDir.values()].sort((a, b) => b.bytes - a.bytes)) {
-    const to = out.reduce((min, t) => (t.bytes < min.bytes ? t : min));
-    to.list.push(...g.list);
-    to.bytes += g.bytes;
-  }
-  // Each thread reviews its files in the tree's order, so a directory's files stay together.
-  const rank = new Map(files.map((p, i) => [p, i]));
-  return out.map((t) => t.list.sort((a, b) => rank.get(a)! - rank.get(b)!)).filter((l) => l.length);
+  for (const [d, g] of byDir) for (const p of summarisedFiles(listing(d === '.' ? '' : d), d === '.')) g.bytes += readTreeFile(p)?.length ?? 0;
+  return [...byDir.values()].sort((a, b) => b.bytes - a.bytes).map((g) => g.list);
 }
 
-/** The facts of every file the reviews of `list` summarise (checks/lock/index.ts, summarisedFiles), from share `part` of `parts` on. */
+/** Share `part` of `parts` of the facts of every file the reviews of `list` summarise (checks/lock/index.ts, summarisedFiles). */
 async function warmFacts(list: string[], part: number, parts: number): Promise<void> {
   const paths = [...new Set([...new Set(list.map(dirname))].flatMap((d) => summarisedFiles(listing(d === '.' ? '' : d), d === '.')))];
-  const start = Math.floor((part * paths.length) / parts);
-  for (let i = 0; i < paths.length; i++) {
-    const p = paths[(start + i) % paths.length];
+  for (const p of paths.slice(Math.floor((part * paths.length) / parts), Math.floor(((part + 1) * paths.length) / parts))) {
     const id = blobIds?.get(p);
     if (id) await factsForBlob(p, id, async () => readTreeFile(p), rules.model, rules.hash, cacheDir);
     else factsFor(p, readTreeFile(p) ?? '', rules.model, rules.hash, cacheDir);
   }
 }
+
+type FromWorker = { next: true } | { done: FileReview[] };
 
 async function reviewAll(): Promise<FileReview[]> {
   if (threads <= 1) {
@@ -338,14 +336,19 @@ async function reviewAll(): Promise<FileReview[]> {
   // A thread starts this same script through tsx's loader, which a thread does not inherit.
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
   const script = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(import.meta.url)}); });`;
-  const lists = deal();
+  const queue = directoryQueue();
   const parts = await Promise.all(
-    lists.map(
-      (list, part) =>
+    Array.from(
+      { length: Math.min(threads, queue.length) },
+      (_, part) =>
         new Promise<FileReview[]>((resolve, reject) => {
-          const w = new Worker(script, { eval: true, argv: process.argv.slice(2), workerData: { benchFiles: list, part, parts: lists.length, cacheDir, blobIds } });
-          w.once('message', (m: FileReview[]) => {
-            resolve(m);
+          const w = new Worker(script, { eval: true, argv: process.argv.slice(2), workerData: { part, parts: Math.min(threads, queue.length), cacheDir, blobIds } });
+          w.on('message', (m: FromWorker) => {
+            if ('next' in m) {
+              w.postMessage(queue.shift() ?? null);
+              return;
+            }
+            resolve(m.done);
             void w.terminate();
           });
           w.once('error', reject);
@@ -357,10 +360,16 @@ async function reviewAll(): Promise<FileReview[]> {
 }
 
 if (fromMain) {
-  await warmFacts(fromMain.benchFiles, fromMain.part, fromMain.parts);
+  await warmFacts(files, fromMain.part, fromMain.parts);
   const out: FileReview[] = [];
-  for (const path of fromMain.benchFiles) out.push(await reviewFile(path));
-  parentPort!.postMessage(out);
+  for (;;) {
+    const next = new Promise<string[] | null>((resolve) => parentPort!.once('message', resolve));
+    parentPort!.postMessage({ next: true } satisfies FromWorker);
+    const list = await next;
+    if (!list) break;
+    for (const path of list) out.push(await reviewFile(path));
+  }
+  parentPort!.postMessage({ done: out } satisfies FromWorker);
   await new Promise(() => {});
 }
 
