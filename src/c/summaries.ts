@@ -679,6 +679,15 @@ function contentDigest(files: FileFacts[], shared: number): string | null {
 
 export class SummaryIndex {
   private byName = new Map<string, Summary[]>();
+
+  /** A function's summary, with its memoised direct tags (copied only when a tag climbs into it: few do), added under its name. */
+  private addSummary(fn: FunctionFacts, path: string, tagger: Tagger): Summary {
+    const s: Summary = { name: fn.name, path, line: fn.line, tags: directTags(fn, path, tagger), facts: fn };
+    const list = this.byName.get(fn.name);
+    if (list) list.push(s);
+    else this.byName.set(fn.name, [s]);
+    return s;
+  }
   private edgeList: TreeEdge[] | null = null;
   private callersByName: CallersByName;
   /** The directory's own index this one lays its other files over (SummaryIndex.over); byName then holds those files' summaries only. */
@@ -702,12 +711,8 @@ export class SummaryIndex {
     const tagged: string[] = [];
     for (const f of files) {
       for (const fn of f.functions) {
-        // The memoised direct tags, copied only when a tag climbs into this function (few do).
-        const s: Summary = { name: fn.name, path: f.path, line: fn.line, tags: directTags(fn, f.path, tagger), facts: fn };
+        const s = this.addSummary(fn, f.path, tagger);
         if (s.tags.size) tagged.push(fn.name);
-        const list = this.byName.get(fn.name);
-        if (list) list.push(s);
-        else this.byName.set(fn.name, [s]);
       }
     }
     // The calls a tag can climb through, each callee resolved once, in the order the rounds visit
@@ -760,15 +765,7 @@ export class SummaryIndex {
     const info = base.layerInfo();
     for (const f of mine) if (info.paths.has(f.path)) return false;
     const own = new Set<Summary>();
-    for (const f of mine) {
-      for (const fn of f.functions) {
-        const s: Summary = { name: fn.name, path: f.path, line: fn.line, tags: directTags(fn, f.path, this.tagger), facts: fn };
-        own.add(s);
-        const list = this.byName.get(fn.name);
-        if (list) list.push(s);
-        else this.byName.set(fn.name, [s]);
-      }
-    }
+    for (const f of mine) for (const fn of f.functions) own.add(this.addSummary(fn, f.path, this.tagger));
     const callers: Summary[] = [];
     const calls: CallFact[] = [];
     const callees: Summary[] = [];
