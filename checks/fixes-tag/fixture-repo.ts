@@ -95,6 +95,9 @@ function ambiguousCommits(repo: TestRepo, c: Record<string, string>): { twoCommi
   for (let i = 0; ; i++) {
     const msg = `amb: variant ${i}\n`;
     const p = sha1('commit', object(parent, msg)).slice(0, 5);
+    // A bare token of five letters (`abcde`) is a word, not an id, unless a quoted subject follows
+    // it (parse-line.ts), and one case names this prefix alone: about 1 run in 140 met such a pair.
+    if (!/\d/.test(p)) continue;
     const other = seen.get(p);
     if (other !== undefined) {
       c.amb1 = write(repo, 'commit', object(parent, other));
