@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { matcherFor } from '../../checks/lock/match.js';
 import { loadRules } from '../../checks/lock/rules-load.js';
+import { countingTagger } from './counting-tagger.js';
 import type { FileFacts } from '../../src/c/facts.js';
 import { clearFactsMemory, factsForBlob, summaryIndexFor, type Tagger } from '../../src/c/summaries.js';
 
@@ -32,16 +32,7 @@ async function directory(cacheDir: string): Promise<FileFacts[]> {
   return out;
 }
 
-/** The rules' tagger, counting its calls, under the cache id the real one has. */
-function counting(): { tagger: Tagger; calls: () => number } {
-  const real = matcherFor(rules).tagger();
-  let n = 0;
-  const tagger: Tagger = Object.assign((callee: string, args: string[], path: string, dropped: string[]) => {
-    n++;
-    return real(callee, args, path, dropped);
-  }, { held: real.held, cacheId: real.cacheId });
-  return { tagger, calls: () => n };
-}
+const counting = (): ReturnType<typeof countingTagger> => countingTagger(rules);
 
 const tagsOf = (files: FileFacts[], tagger: Tagger, cacheDir: string): Record<string, [string, string[]][]> => {
   const index = summaryIndexFor(files, tagger, 3, cacheDir);

@@ -6,8 +6,8 @@ import { readdirSync, readFileSync, rmSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { matcherFor } from '../../checks/lock/match.js';
 import { loadRules } from '../../checks/lock/rules-load.js';
+import { countingTagger } from './counting-tagger.js';
 import type { FileFacts } from '../../src/c/facts.js';
 import { clearFactsMemory, factsForBlob, summaryIndexFor, type Tagger } from '../../src/c/summaries.js';
 
@@ -27,15 +27,7 @@ async function directory(cacheDir: string): Promise<FileFacts[]> {
   return out;
 }
 
-function counting(): { tagger: Tagger; calls: () => number } {
-  const real = matcherFor(rules).tagger();
-  let n = 0;
-  const tagger: Tagger = Object.assign((callee: string, args: string[], path: string, dropped: string[]) => {
-    n++;
-    return real(callee, args, path, dropped);
-  }, { held: real.held, cacheId: real.cacheId });
-  return { tagger, calls: () => n };
-}
+const counting = (): ReturnType<typeof countingTagger> => countingTagger(rules);
 
 const tagsOf = (files: FileFacts[], tagger: Tagger, cacheDir: string): Record<string, [string, string[]][]> => {
   // All three are the directory's own files (a patch's index passes them first).
