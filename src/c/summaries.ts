@@ -389,6 +389,12 @@ export function summaryIndexFor(files: FileFacts[], tagger: Tagger, depth: numbe
   return index;
 }
 
+/** Derivations made over a directory's recorded one (deriveOver), since the process began (for tests and benches). */
+const derivations = { over: 0 };
+export function derivationsOver(): number {
+  return derivations.over;
+}
+
 /** Summary indexes kept, and the bytes they are counted for (for tests and benches). */
 export function summaryIndexesKept(): { count: number; bytes: number } {
   return { count: indexes.size, bytes: indexes.bytes };
@@ -428,7 +434,7 @@ export class CallersByName {
   private defined = new Set<string>();
   /** A function of the files takes, drops or returns a lock for its caller. */
   private locks = false;
-  private alone: { known: (name: string) => boolean; primitives: PrimitiveSpec[]; reach: Set<string> } | null = null;
+  private alone: ({ known: (name: string) => boolean } & Alone) | null = null;
 
   /** `content`: a digest of the files' content keys, when every file has one (what derivedAlone is kept by). */
   constructor(
@@ -453,25 +459,35 @@ export class CallersByName {
   }
 
   /** What the files' helpers amount to alone (SummaryIndex.derivedPrimitives of them), kept per `known`. */
-  derivedAlone(known: (name: string) => boolean): { primitives: PrimitiveSpec[]; reach: Set<string> } {
+  derivedAlone(known: (name: string) => boolean): Alone {
     if (this.alone?.known !== known && this.content) {
       const kept = aloneByContent.get(known)?.get(this.content);
       if (kept) this.alone = { known, ...kept };
     }
-    if (this.alone?.known !== known) {
-      const byName = new Map<string, Summary[]>();
-      for (const f of this.files) {
-        for (const fn of f.functions) {
-          const s: Summary = { name: fn.name, path: f.path, line: fn.line, tags: new Map(), facts: fn };
-          const list = byName.get(fn.name);
-          if (list) list.push(s);
-          else byName.set(fn.name, [s]);
-        }
+    if (this.alone?.known !== known) this.deriveAlone(known);
+    return this.alone!;
+  }
+
+  /** derivedAlone's record (deriveOver's input), made when it was found by content without one. */
+  private aloneRecord(known: (name: string) => boolean): AloneRecord {
+    const alone = this.derivedAlone(known);
+    return alone.record ?? this.deriveAlone(known);
+  }
+
+  private deriveAlone(known: (name: string) => boolean): AloneRecord {
+    const byName = new Map<string, Summary[]>();
+    for (const f of this.files) {
+      for (const fn of f.functions) {
+        const s: Summary = { name: fn.name, path: f.path, line: fn.line, tags: NO_TAGS, facts: fn };
+        const list = byName.get(fn.name);
+        if (list) list.push(s);
+        else byName.set(fn.name, [s]);
       }
-      this.alone = { known, ...deriveFrom(byName, known, this) };
-      if (this.content) keepAlone(known, this.content, this.alone);
     }
-    return this.alone;
+    const record = recordFor(byName);
+    this.alone = { known, ...deriveFrom(byName, known, this, record), record };
+    if (this.content) keepAlone(known, this.content, this.alone);
+    return record;
   }
 
   /**
@@ -517,6 +533,34 @@ export class CallersByName {
    */
   deriveKey(base: CallersByName, reach: Set<string>): string | null {
     if (!base.content || this.locks) return null;
+    const extra = this.extraReach(base, reach);
+    const has = (n: string): boolean => reach.has(n) || extra.has(n);
+    // Of a function a drop may reach, what deriveFrom reads of it: where it is (a primitive of its
+    // own names it), whether static, its parameters, and its calls of names a drop may reach (any
+    // other call passes none on); of one that only shares a name, whether it is static.
+    const hash = createHash('sha256').update(base.content);
+    for (const f of this.files) {
+      for (const fn of f.functions) {
+        if (has(fn.name)) {
+          const calls = passing(fn)
+            .filter((c) => has(c.callee))
+            .map((c) => [c.callee, c.args, c.holding ?? null]);
+          hash.update(JSON.stringify([f.path, fn.name, fn.line, fn.isStatic ?? false, fn.params ?? null, calls]));
+        } else if (base.defined.has(fn.name)) hash.update(JSON.stringify([fn.name, fn.isStatic ?? false]));
+      }
+    }
+    return hash.digest('hex');
+  }
+
+  private extra: { base: CallersByName; reach: Set<string>; names: Set<string> } | null = null;
+
+  /**
+   * The names a drop may reach through these files' calls beyond `reach` (what reaches one among
+   * base's alone): these files' callers of a name in `reach`, and their callers, through these
+   * files' calls and base's.
+   */
+  private extraReach(base: CallersByName, reach: Set<string>): Set<string> {
+    if (this.extra?.base === base && this.extra.reach === reach) return this.extra.names;
     const extra = new Set<string>();
     const has = (n: string): boolean => reach.has(n) || extra.has(n);
     const todo: string[] = [];
@@ -538,21 +582,104 @@ export class CallersByName {
         }
       }
     }
-    // Of a function a drop may reach, what deriveFrom reads of it: where it is (a primitive of its
-    // own names it), whether static, its parameters, and its calls of names a drop may reach (any
-    // other call passes none on); of one that only shares a name, whether it is static.
-    const hash = createHash('sha256').update(base.content);
+    this.extra = { base, reach, names: extra };
+    return extra;
+  }
+
+  /**
+   * What base's files and these (which take, drop and return no lock themselves: deriveKey is not
+   * null) amount to together, exactly what deriveFrom over all of them says, without going over
+   * base's files again: from what base's alone recorded (`alone`). A name's drop can differ from
+   * base's alone only where its definition changed (these files define it too, or alone) or a drop
+   * may now reach it through these files' calls, and in those names' callers, up through every
+   * call (R below). Outside R a helper calls only helpers outside R, so its drop comes at the same
+   * round and place as in base's alone; the drops of R's helpers are made again round by round in
+   * the whole order, a drop outside R counted from the place its record says it was set.
+   */
+  deriveOver(base: CallersByName, alone: Alone, known: (name: string) => boolean): PrimitiveSpec[] {
+    const rec = base.aloneRecord(known);
+    const extra = this.extraReach(base, alone.reach);
+    // These files' summaries by name, and the place of each name base's files do not define.
+    const mine = new Map<string, Summary[]>();
+    const newAt = new Map<string, number>();
     for (const f of this.files) {
       for (const fn of f.functions) {
-        if (has(fn.name)) {
-          const calls = passing(fn)
-            .filter((c) => has(c.callee))
-            .map((c) => [c.callee, c.args, c.holding ?? null]);
-          hash.update(JSON.stringify([f.path, fn.name, fn.line, fn.isStatic ?? false, fn.params ?? null, calls]));
-        } else if (base.defined.has(fn.name)) hash.update(JSON.stringify([fn.name, fn.isStatic ?? false]));
+        const s: Summary = { name: fn.name, path: f.path, line: fn.line, tags: NO_TAGS, facts: fn };
+        const list = mine.get(fn.name);
+        if (list) list.push(s);
+        else mine.set(fn.name, [s]);
+        if (!rec.order.has(fn.name) && !newAt.has(fn.name)) newAt.set(fn.name, rec.order.size + newAt.size);
       }
     }
-    return hash.digest('hex');
+    const at = (n: string): number => rec.order.get(n) ?? newAt.get(n)!;
+    // The names whose definition changed (a definition of base's stays base's when it still counts).
+    const changed = new Map<string, Summary | null>();
+    for (const [n, list] of mine) {
+      if (known(n)) continue;
+      const under = rec.byName.get(n);
+      const def = soleSummary(under ? [...under, ...list] : list);
+      if (def ? list.includes(def) : rec.defs.has(n)) changed.set(n, def);
+    }
+    const defOf = (n: string): Summary | undefined => (changed.has(n) ? (changed.get(n) ?? undefined) : rec.defs.get(n));
+    // R: what may carry another drop than in base's alone, and every caller of it.
+    const region = new Set(extra);
+    for (const n of changed.keys()) if (alone.reach.has(n)) region.add(n);
+    const todo = [...region];
+    while (todo.length) {
+      const n = todo.pop()!;
+      for (const by of [this, base]) {
+        for (const c of by.pass.get(n) ?? []) {
+          if (region.has(c)) continue;
+          region.add(c);
+          todo.push(c);
+        }
+      }
+    }
+    const inRegion = [...region].filter((n) => defOf(n)).sort((x, y) => at(x) - at(y));
+    const drops = new Map<string, Drop>();
+    for (const n of inRegion) {
+      const own = ownDrop(defOf(n)!.facts);
+      if (own) drops.set(n, own);
+    }
+    const through: [string, Summary, CallFact[], number][] = [];
+    for (const n of inRegion) {
+      if (drops.has(n) || !(alone.reach.has(n) || extra.has(n))) continue;
+      const def = defOf(n)!;
+      const calls = passing(def.facts).filter((c) => defOf(c.callee));
+      if (calls.length) through.push([n, def, calls, at(n)]);
+    }
+    for (let round = 0; round < MAX_RELEASE_DEPTH; round++) {
+      let changedHere = false;
+      const now = round * ROUND_STRIDE;
+      for (const [n, def, calls, place] of through) {
+        if (drops.has(n)) continue;
+        const params = def.facts.params ?? [];
+        for (const c of calls) {
+          let d: Drop | undefined;
+          if (region.has(c.callee)) d = drops.get(c.callee);
+          else {
+            d = rec.releases.get(c.callee);
+            const set = rec.setAt.get(c.callee);
+            if (set !== undefined && set >= now + place) d = undefined;
+          }
+          if (!d) continue;
+          const drop = dropThrough(c, d, params);
+          if (!drop) continue;
+          drops.set(n, drop);
+          changedHere = true;
+          break;
+        }
+      }
+      if (!changedHere && !(rec.setIn[round] ?? []).some((n) => !region.has(n))) break;
+    }
+    const releases = { get: (n: string): Drop | undefined => (region.has(n) ? drops.get(n) : rec.releases.get(n)) };
+    const bearing = new Set<string>();
+    for (const n of rec.bearing) if (!changed.has(n) && !region.has(n)) bearing.add(n);
+    for (const n of inRegion) bearing.add(n);
+    for (const [n, def] of changed) if (def) bearing.add(n);
+    const out: PrimitiveSpec[] = [];
+    for (const n of [...bearing].sort((x, y) => at(x) - at(y))) primitivesOf(n, defOf(n)!, releases, out);
+    return out;
   }
 
   private definitionList: Map<string, FunctionFacts[]> | null = null;
@@ -647,7 +774,7 @@ function sharedCalls(files: FileFacts[], shared: number, key: string, bytes: num
  * was done again at every patch. At most ALONE_KEPT directories, by count: each is some hundreds
  * of primitives and a set of names, small beside the facts they were derived from.
  */
-const aloneByContent = new WeakMap<(name: string) => boolean, Map<string, { primitives: PrimitiveSpec[]; reach: Set<string> }>>();
+const aloneByContent = new WeakMap<(name: string) => boolean, Map<string, Alone>>();
 const ALONE_KEPT = 4;
 
 /**
@@ -658,10 +785,11 @@ const ALONE_KEPT = 4;
 const derivedOver = new WeakMap<(name: string) => boolean, Map<string, PrimitiveSpec[]>>();
 const DERIVED_OVER_KEPT = 16;
 
-function keepAlone(known: (name: string) => boolean, content: string, alone: { primitives: PrimitiveSpec[]; reach: Set<string> }): void {
+function keepAlone(known: (name: string) => boolean, content: string, alone: Alone): void {
   let kept = aloneByContent.get(known);
   if (!kept) aloneByContent.set(known, (kept = new Map()));
   kept.delete(content);
+  // Not the record: it holds the files' facts, which the budget may have let go.
   kept.set(content, { primitives: alone.primitives, reach: alone.reach });
   while (kept.size > ALONE_KEPT) kept.delete(kept.keys().next().value!);
 }
@@ -867,7 +995,8 @@ export class SummaryIndex {
         kept.set(key, hit);
         return hit;
       }
-      const primitives = deriveFrom(this.allByName(), known, this.callersByName).primitives;
+      const primitives = this.callersByName.deriveOver(base, alone, known);
+      derivations.over++;
       kept.set(key, primitives);
       while (kept.size > DERIVED_OVER_KEPT) kept.delete(kept.keys().next().value!);
       return primitives;
@@ -945,29 +1074,86 @@ function soleDefinition(list: readonly FunctionFacts[]): FunctionFacts | null {
 }
 
 /** What the helpers of `byName` amount to as lock primitives (SummaryIndex.derivedPrimitives), and the names a drop can reach. */
-function deriveFrom(byName: Map<string, Summary[]>, known: (name: string) => boolean, callers: CallersByName): { primitives: PrimitiveSpec[]; reach: Set<string> } {
-  // Several definitions of one name (static helpers of different files): only an unambiguous one counts.
+/** Several definitions of one name (static helpers of different files): only an unambiguous one counts (soleDefinition's rule, on summaries). */
+function soleSummary(list: readonly Summary[]): Summary | null {
+  if (list.length === 1) return list[0];
+  let found: Summary | null = null;
+  for (const x of list) {
+    if (x.facts.isStatic) continue;
+    if (found) return null;
+    found = x;
+  }
+  return found;
+}
+
+function deriveFrom(byName: Map<string, Summary[]>, known: (name: string) => boolean, callers: CallersByName, record?: AloneRecord): { primitives: PrimitiveSpec[]; reach: Set<string> } {
   const defs = new Map<string, Summary>();
   for (const [name, list] of byName) {
     if (known(name)) continue;
-    // The same rule as soleDefinition, on summaries.
-    const def = list.length === 1 ? list[0] : list.filter((x) => !x.facts.isStatic).length === 1 ? list.find((x) => !x.facts.isStatic)! : null;
+    const def = soleSummary(list);
     if (def) defs.set(name, def);
   }
-  const { releases, reach } = releasesThroughCalls(defs, callers);
+  const { releases, reach } = releasesThroughCalls(defs, callers, record);
   const out: PrimitiveSpec[] = [];
   for (const [name, def] of defs) {
-    const f = def.facts;
-    const r = releases.get(name);
-    if (!f.acquires && !r && !f.returnsLocked) continue;
-    const inferred = `${def.path}:${f.line}`;
-    // A lock taken on a parameter and then given to a helper that drops it is not handed back (set_link -> commit_chunk).
-    if (f.acquires && !droppedLater(f, f.acquires, releases)) out.push({ kind: f.acquires.kind, op: 'acquire', name, arg: f.acquires.arg, inferred });
-    if (r?.arg !== undefined) out.push({ kind: r.kind, op: r.always ? 'release' : 'forget', name, arg: r.arg, inferred, ...(r.suffix ? { suffix: r.suffix } : {}), ...(r.byField ? { byField: true } : {}) });
-    else if (r?.key) out.push({ kind: r.kind, op: r.always ? 'release' : 'forget', name, arg: null, key: r.key, inferred });
-    if (f.returnsLocked) out.push({ kind: f.returnsLocked.kind, op: 'returns-locked', name, arg: null, success: 'pointer', inferred });
+    const n = out.length;
+    primitivesOf(name, def, releases, out);
+    if (record && (out.length > n || def.facts.acquires)) record.bearing.push(name);
+  }
+  if (record) {
+    record.defs = defs;
+    record.releases = releases;
   }
   return { primitives: out, reach };
+}
+
+/** The primitives a helper amounts to (none for most), added to `out`. */
+function primitivesOf(name: string, def: Summary, releases: { get(name: string): Drop | undefined }, out: PrimitiveSpec[]): void {
+  const f = def.facts;
+  const r = releases.get(name);
+  if (!f.acquires && !r && !f.returnsLocked) return;
+  const inferred = `${def.path}:${f.line}`;
+  // A lock taken on a parameter and then given to a helper that drops it is not handed back (set_link -> commit_chunk).
+  if (f.acquires && !droppedLater(f, f.acquires, releases)) out.push({ kind: f.acquires.kind, op: 'acquire', name, arg: f.acquires.arg, inferred });
+  if (r?.arg !== undefined) out.push({ kind: r.kind, op: r.always ? 'release' : 'forget', name, arg: r.arg, inferred, ...(r.suffix ? { suffix: r.suffix } : {}), ...(r.byField ? { byField: true } : {}) });
+  else if (r?.key) out.push({ kind: r.kind, op: r.always ? 'release' : 'forget', name, arg: null, key: r.key, inferred });
+  if (f.returnsLocked) out.push({ kind: f.returnsLocked.kind, op: 'returns-locked', name, arg: null, success: 'pointer', inferred });
+}
+
+/** What a directory's own files amount to alone, and what deriveOver needs to add a patch's headers to it. */
+interface Alone {
+  primitives: PrimitiveSpec[];
+  reach: Set<string>;
+  /** Kept with the files' own callers only (it holds their facts): made again when asked for after the derivation was found by content. */
+  record?: AloneRecord;
+}
+
+/**
+ * What deriveFrom over a directory's own files did: their definitions and drops, and when each
+ * drop through a call was set (its round and place), so that deriveOver can tell which of them a
+ * helper of a patch's headers would have seen at its own place in the rounds.
+ */
+interface AloneRecord {
+  byName: Map<string, Summary[]>;
+  defs: Map<string, Summary>;
+  releases: Map<string, Drop>;
+  /** A drop set through a call: its round times ROUND_STRIDE plus the place of its name. */
+  setAt: Map<string, number>;
+  /** The names given a drop in each round. */
+  setIn: string[][];
+  /** Each name's place in the order the rounds visit them (its first definition among the files). */
+  order: Map<string, number>;
+  /** The names of definitions that give a primitive or take a lock, in their order. */
+  bearing: string[];
+}
+
+/** Above any number of names: a round's places never reach the next round's. */
+const ROUND_STRIDE = 2 ** 32;
+
+function recordFor(byName: Map<string, Summary[]>): AloneRecord {
+  const order = new Map<string, number>();
+  for (const n of byName.keys()) order.set(n, order.size);
+  return { byName, defs: new Map(), releases: new Map(), setAt: new Map(), setIn: [], order, bearing: [] };
 }
 
 interface Drop {
@@ -987,12 +1173,11 @@ const plainArg = (a: string): string => a.replace(/\s+/g, '').replace(/^&/, '');
  * calls with a parameter, to a few calls deep (`timer_wait_running -> unlock_timer`); a drop
  * through a call leaves the lock's state unknown (`forget`), never a definite release.
  */
-function releasesThroughCalls(defs: Map<string, Summary>, callers: CallersByName): { releases: Map<string, Drop>; reach: Set<string> } {
+function releasesThroughCalls(defs: Map<string, Summary>, callers: CallersByName, record?: AloneRecord): { releases: Map<string, Drop>; reach: Set<string> } {
   const out = new Map<string, Drop>();
   for (const [name, def] of defs) {
-    const f = def.facts;
-    if (f.releases) out.set(name, { kind: f.releases.kind, always: f.releases.always, arg: f.releases.arg, suffix: f.releases.suffix, ...(f.releases.byField ? { byField: true } : {}) });
-    else if (f.releasesGlobal) out.set(name, { kind: f.releasesGlobal.kind, always: f.releasesGlobal.always, key: f.releasesGlobal.key });
+    const own = ownDrop(def.facts);
+    if (own) out.set(name, own);
   }
   // Only a call of another helper of `defs` can pass a drop on: each helper's such calls, listed once;
   // only of helpers that reach a drop through their calls at all (the others never get one).
@@ -1005,37 +1190,56 @@ function releasesThroughCalls(defs: Map<string, Summary>, callers: CallersByName
   }
   for (let round = 0; round < MAX_RELEASE_DEPTH; round++) {
     let changed = false;
+    const set: string[] = [];
     for (const [name, def, calls] of through) {
       if (out.has(name)) continue;
       const params = def.facts.params ?? [];
       for (const c of calls) {
         const d = out.get(c.callee);
         if (!d) continue;
-        // Through a call the drop is a guess about the callee's own locking (it may take the lock
-        // back through a helper the facts do not know): afterwards the lock's state is unknown.
-        const always = false;
-        if (d.key) {
-          if (c.holding?.includes(d.key)) continue;
-          out.set(name, { kind: d.kind, always, key: d.key });
-        } else {
-          const m = /^([A-Za-z_]\w*)(.*)$/.exec(plainArg(c.args[d.arg!] ?? ''));
-          const arg = m ? params.indexOf(m[1]) : -1;
-          // The helper drops a lock this function took itself: nothing of the caller's is dropped.
-          if (arg < 0 || c.holding?.includes(`${m![1]}${m![2]}${d.suffix ?? ''}`)) continue;
-          const suffix = `${m![2]}${d.suffix ?? ''}`;
-          out.set(name, { kind: d.kind, always, arg, ...(suffix ? { suffix } : {}), ...(d.byField ? { byField: true } : {}) });
+        const drop = dropThrough(c, d, params);
+        if (!drop) continue;
+        out.set(name, drop);
+        if (record) {
+          record.setAt.set(name, round * ROUND_STRIDE + record.order.get(name)!);
+          set.push(name);
         }
         changed = true;
         break;
       }
     }
+    record?.setIn.push(set);
     if (!changed) break;
   }
   return { releases: out, reach };
 }
 
+/** A helper's own drop of its caller's lock (its facts), if any. */
+function ownDrop(f: FunctionFacts): Drop | undefined {
+  if (f.releases) return { kind: f.releases.kind, always: f.releases.always, arg: f.releases.arg, suffix: f.releases.suffix, ...(f.releases.byField ? { byField: true } : {}) };
+  if (f.releasesGlobal) return { kind: f.releasesGlobal.kind, always: f.releasesGlobal.always, key: f.releasesGlobal.key };
+  return undefined;
+}
+
+/** The drop a call of a helper that drops `d` passes to the caller (whose parameters are `params`), or null when it passes none. */
+function dropThrough(c: CallFact, d: Drop, params: readonly string[]): Drop | null {
+  // Through a call the drop is a guess about the callee's own locking (it may take the lock
+  // back through a helper the facts do not know): afterwards the lock's state is unknown.
+  const always = false;
+  if (d.key) {
+    if (c.holding?.includes(d.key)) return null;
+    return { kind: d.kind, always, key: d.key };
+  }
+  const m = /^([A-Za-z_]\w*)(.*)$/.exec(plainArg(c.args[d.arg!] ?? ''));
+  const arg = m ? params.indexOf(m[1]) : -1;
+  // The helper drops a lock this function took itself: nothing of the caller's is dropped.
+  if (arg < 0 || c.holding?.includes(`${m![1]}${m![2]}${d.suffix ?? ''}`)) return null;
+  const suffix = `${m![2]}${d.suffix ?? ''}`;
+  return { kind: d.kind, always, arg, ...(suffix ? { suffix } : {}), ...(d.byField ? { byField: true } : {}) };
+}
+
 /** The parameter's lock is given, after it was taken, to a helper that drops it. */
-function droppedLater(f: FunctionFacts, acq: { kind: string; arg: number; line: number }, releases: Map<string, Drop>): boolean {
+function droppedLater(f: FunctionFacts, acq: { kind: string; arg: number; line: number }, releases: { get(name: string): Drop | undefined }): boolean {
   const param = f.params?.[acq.arg];
   if (!param) return false;
   return f.calls.some((c) => {
