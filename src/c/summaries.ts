@@ -673,12 +673,23 @@ export class CallersByName {
       if (!changedHere && !(rec.setIn[round] ?? []).some((n) => !region.has(n))) break;
     }
     const releases = { get: (n: string): Drop | undefined => (region.has(n) ? drops.get(n) : rec.releases.get(n)) };
-    const bearing = new Set<string>();
-    for (const n of rec.bearing) if (!changed.has(n) && !region.has(n)) bearing.add(n);
-    for (const n of inRegion) bearing.add(n);
-    for (const [n, def] of changed) if (def) bearing.add(n);
+    // The names that may give a primitive, in the whole order: base's (in order already) but those
+    // derived again, merged with those (few, sorted).
+    const again = new Set(inRegion);
+    for (const [n, def] of changed) {
+      const f = def?.facts;
+      if (f && (f.acquires || f.returnsLocked || f.releases || f.releasesGlobal)) again.add(n);
+    }
+    const sorted = [...again].sort((x, y) => at(x) - at(y));
     const out: PrimitiveSpec[] = [];
-    for (const n of [...bearing].sort((x, y) => at(x) - at(y))) primitivesOf(n, defOf(n)!, releases, out);
+    let i = 0;
+    for (const n of rec.bearing) {
+      if (changed.has(n) || region.has(n)) continue;
+      const place = rec.order.get(n)!;
+      for (; i < sorted.length && at(sorted[i]) < place; i++) primitivesOf(sorted[i], defOf(sorted[i])!, releases, out);
+      primitivesOf(n, rec.defs.get(n)!, releases, out);
+    }
+    for (; i < sorted.length; i++) primitivesOf(sorted[i], defOf(sorted[i])!, releases, out);
     return out;
   }
 
