@@ -51,13 +51,32 @@ function matcherOf(rules: RuleSet): NameMatcher<Glob> {
  * Functions defined in `files` that a rule glob matches though no call of theirs (made on any
  * path, directly or through a summarised helper) carries the rule: the glob reaches too far.
  */
+/**
+ * Of a file's functions, those a pattern matches (most files: none), per facts object and rule set:
+ * the headers a patch includes come back at every patch of a directory, thousands of functions
+ * each time, and only whether one of them reaches the rule's calls depends on the patch's index.
+ */
+const matchedIn = new WeakMap<FileFacts, { rules: RuleSet; matched: [FileFacts['functions'][number], Glob[]][] }>();
+
+function matchedFunctions(rules: RuleSet, matcher: NameMatcher<Glob>, f: FileFacts): [FileFacts['functions'][number], Glob[]][] {
+  const kept = matchedIn.get(f);
+  if (kept?.rules === rules) return kept.matched;
+  const matched: [FileFacts['functions'][number], Glob[]][] = [];
+  for (const fn of f.functions) {
+    const globs = matcher.match(fn.name);
+    if (globs.length) matched.push([fn, globs]);
+  }
+  matchedIn.set(f, { rules, matched });
+  return matched;
+}
+
 export function globOverreach(rules: RuleSet, files: FileFacts[], index: SummaryIndex, tagger: Tagger): GlobOverreach[] {
   const matcher = matcherOf(rules);
   const out: GlobOverreach[] = [];
   if (matcher.entries().length === 0) return out;
   for (const f of files) {
-    for (const fn of f.functions) {
-      for (const g of matcher.match(fn.name)) {
+    for (const [fn, globs] of matchedFunctions(rules, matcher, f)) {
+      for (const g of globs) {
         if (g.reviewed?.includes(fn.name)) continue;
         const reaches = fn.calls.some((c) => tagger(c.callee, c.args, f.path, []).includes(g.rule) || index.get(c.callee, f.path)?.tags.has(g.rule));
         if (!reaches) out.push({ glob: g.glob, rule: g.rule, file: g.file, fn: fn.name, path: f.path, line: fn.line });
