@@ -2,7 +2,7 @@
 // which chain), which locks it takes for or drops from its caller, and the tree's lock-order edges.
 // Per-file facts are cached on disk by content hash, so a warm run parses nothing.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { writeCacheFile } from '../core/cache-file.js';
@@ -155,6 +155,16 @@ function cached(id: string, path: string, cacheDir: string): FileFacts | undefin
 function blobNote(blob: string, salt: string, cacheDir: string): string {
   const name = createHash('sha256').update(`${FACTS_VERSION}\0${salt}\0${blob}`).digest('hex').slice(0, 40);
   return join(cacheDir, 'lock-blobs', name.slice(0, 2), name);
+}
+
+/** Whether the disk cache holds the facts of this blob (its note and the facts it names): a prebuild of the cache need not read them. */
+export function factsCachedForBlob(blob: string, salt: string, cacheDir: string): boolean {
+  try {
+    const id = readFileSync(blobNote(blob, salt, cacheDir), 'utf8');
+    return /^[0-9a-f]{40}$/.test(id) && existsSync(factsFile(cacheDir, id));
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -1,13 +1,13 @@
 // A directory's facts past the facts budget are read back from the disk cache at every patch there
 // (a kernel's fs/ is about three times the default budget). A blob met before names its content
 // key: its facts are read from the cache without reading the blob again or hashing its text.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { loadRules } from '../../checks/lock/rules-load.js';
 import { DEFAULT_LIMITS } from '../../src/core/limits.js';
-import { clearFactsMemory, factsForBlob, factsMemoryKept, setFactsMemoryBudget } from '../../src/c/summaries.js';
+import { clearFactsMemory, factsCachedForBlob, factsForBlob, factsMemoryKept, setFactsMemoryBudget } from '../../src/c/summaries.js';
 
 const rules = loadRules();
 const dirs: string[] = [];
@@ -62,5 +62,19 @@ describe('facts of a blob met before, no longer in memory', () => {
     rmSync(join(cacheDir, 'lock-facts'), { recursive: true, force: true });
     expect(await factsForBlob('d/f7.c', blob(7), read, rules.model, rules.hash, cacheDir)).toEqual(first);
     expect(reads).toBe(2);
+  });
+
+  it('are said to be cached (for a prebuild to skip them) only when the note and the facts it names are both on disk', async () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), 'kreview-cachedq-'));
+    dirs.push(cacheDir);
+    expect(factsCachedForBlob(blob(7), rules.hash, cacheDir)).toBe(false);
+    await factsForBlob('d/f7.c', blob(7), async () => text(7), rules.model, rules.hash, cacheDir);
+    expect(factsCachedForBlob(blob(7), rules.hash, cacheDir)).toBe(true);
+    // Another salt (rules) is another cache entry.
+    expect(factsCachedForBlob(blob(7), `${rules.hash}x`, cacheDir)).toBe(false);
+    // The facts file gone (a cache pruned by hand): not cached, though the blob's note is there.
+    rmSync(join(cacheDir, 'lock-facts'), { recursive: true, force: true });
+    expect(readdirSync(join(cacheDir, 'lock-blobs')).length).toBeGreaterThan(0);
+    expect(factsCachedForBlob(blob(7), rules.hash, cacheDir)).toBe(false);
   });
 });
