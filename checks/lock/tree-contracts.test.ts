@@ -137,6 +137,8 @@ describe('header contracts do not depend on what was reviewed before', () => {
     'include/linux/gad_stat.h': 'static inline void gad_count_inc(struct page *p)\n{\n\tmight_sleep();\n}\n',
     'fs/gad/with_stat.c': '#include <linux/gad_pt.h>\n#include <linux/gad_stat.h>\nint a(void) { return 0; }\n',
     'fs/gad/without_stat.c': '#include <linux/gad_pt.h>\nint b(void) { return 0; }\n',
+    'include/linux/gad_other.h': 'static inline int gad_other(int x)\n{\n\treturn x;\n}\n',
+    'fs/gad/with_other.c': '#include <linux/gad_pt.h>\n#include <linux/gad_other.h>\nint c(void) { return 0; }\n',
   };
   const ws = { readBaseFile: async (p: string): Promise<string | null> => FILES[p] ?? null } as unknown as Workspace;
   const review = async (path: string, cacheDir: string): Promise<string> => {
@@ -153,6 +155,24 @@ describe('header contracts do not depend on what was reviewed before', () => {
       // The control: with both headers included, the call is kept.
       expect(await review('fs/gad/with_stat.c', dir)).toContain('["gad_pt_ctor",["gad_count_inc"]]');
       expect(await review('fs/gad/without_stat.c', dir)).toBe(alone);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("is the same object for patches whose other headers define none of the header's callees", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kreview-hdr-'));
+    try {
+      const rules = loadRules();
+      const pt = async (path: string) => (await headerContracts(ws, new Map([[path, FILES[path]]]), new Set(), rules, dir, new PatchBudget(DEFAULT_LIMITS))).facts.find((f) => f.path === 'include/linux/gad_pt.h')!;
+      const without = await pt('fs/gad/without_stat.c');
+      // gad_other.h defines nothing gad_pt.h calls: its trusted part is the one already made (what is
+      // kept per facts object downstream is then found again), not a copy made for this set of headers.
+      expect(await pt('fs/gad/with_other.c')).toBe(without);
+      const withStat = await pt('fs/gad/with_stat.c');
+      expect(withStat).not.toBe(without);
+      expect(withStat.functions[0].calls.map((c) => c.callee)).toEqual(['gad_count_inc']);
+      expect(await pt('fs/gad/without_stat.c')).toBe(without);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

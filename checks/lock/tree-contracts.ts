@@ -79,10 +79,48 @@ function contractsOf(path: string, text: string, rules: RuleSet): PrimitiveSpec[
  * cut for, so that a header's part never depends on which patch was reviewed before in the process
  * (it did: mm.h's page-table helpers kept their vmstat calls after a file that includes vmstat.h).
  */
-const trimmed = new WeakMap<FileFacts, { sig: string; facts: FileFacts }>();
+/**
+ * A header's trusted part, per facts object, kept by what it depends on: the rules, and which of
+ * the header's callees the other headers of the patch define (`sig`). Keyed by every helper of
+ * the patch's headers, it was made again at nearly every patch (each file includes other
+ * headers), as new objects, and what is kept per facts object downstream (call lists, direct
+ * tags, summaries) was made again with it.
+ */
+const trimmed = new WeakMap<FileFacts, Map<string, FileFacts>>();
+/** Trusted parts kept per header, by `sig`: the patches of a directory alternate among a few. */
+const TRIMMED_KEPT = 4;
 
-function trustedPart(f: FileFacts, named: Set<string>, helpers: Set<string>, sig: string): FileFacts {
-  let t = trimmed.get(f)?.sig === sig ? trimmed.get(f)!.facts : undefined;
+/** The names a header's functions call that the rules do not name exactly, once per facts object and rule set (sorted). */
+const unnamedCallees = new WeakMap<FileFacts, { rules: RuleSet; names: string[] }>();
+
+function calleesOutsideRules(f: FileFacts, rules: RuleSet, named: Set<string>): string[] {
+  const kept = unnamedCallees.get(f);
+  if (kept?.rules === rules) return kept.names;
+  const names = new Set<string>();
+  for (const fn of f.functions) for (const c of fn.calls) if (!named.has(c.callee)) names.add(c.callee);
+  const sorted = [...names].sort();
+  unnamedCallees.set(f, { rules, names: sorted });
+  return sorted;
+}
+
+const namedByRules = new WeakMap<RuleSet, Set<string>>();
+
+function namedCalls(rules: RuleSet): Set<string> {
+  let named = namedByRules.get(rules);
+  if (!named) {
+    named = new Set(rules.rules.flatMap((r) => r.calls.map((c) => c.name ?? '').filter((n) => n && !/[*?]/.test(n))));
+    namedByRules.set(rules, named);
+  }
+  return named;
+}
+
+function trustedPart(f: FileFacts, rules: RuleSet, named: Set<string>, helpers: Set<string>): FileFacts {
+  const sig = `${rules.hash}\0${calleesOutsideRules(f, rules, named)
+    .filter((n) => helpers.has(n))
+    .join(',')}`;
+  let kept = trimmed.get(f);
+  if (!kept) trimmed.set(f, (kept = new Map()));
+  let t = kept.get(sig);
   if (!t) {
     const functions: FunctionFacts[] = f.functions.map((fn) => ({
       name: fn.name,
@@ -94,7 +132,8 @@ function trustedPart(f: FileFacts, named: Set<string>, helpers: Set<string>, sig
       // Not static here: a header's inline helper is what every file that includes it calls.
     }));
     t = { path: f.path, functions };
-    trimmed.set(f, { sig, facts: t });
+    kept.set(sig, t);
+    if (kept.size > TRIMMED_KEPT) kept.delete(kept.keys().next().value!);
   }
   return t;
 }
@@ -135,8 +174,7 @@ export async function headerContracts(ws: Workspace, files: Map<string, string |
     facts.push(factsFor(p, text, rules.model, rules.hash, cacheDir));
     primitives.push(...contractsOf(p, text, rules));
   }
-  const named = new Set(rules.rules.flatMap((r) => r.calls.map((c) => c.name ?? '').filter((n) => n && !/[*?]/.test(n))));
+  const named = namedCalls(rules);
   const helpers = new Set(facts.flatMap((f) => f.functions.map((fn) => fn.name)));
-  const sig = `${rules.hash}\0${[...helpers].sort().join(',')}`;
-  return { facts: facts.map((f) => trustedPart(f, named, helpers, sig)), primitives };
+  return { facts: facts.map((f) => trustedPart(f, rules, named, helpers)), primitives };
 }
