@@ -697,7 +697,13 @@ export class CallersByName {
       if (changed.has(n) || region.has(n)) continue;
       const place = rec.order.get(n)!;
       for (; i < sorted.length && at(sorted[i]) < place; i++) primitivesOf(sorted[i], defOf(sorted[i])!, releases, out);
-      primitivesOf(n, rec.defs.get(n)!, releases, out);
+      // Outside the region a helper calls (passing a drop on or not) no helper whose drop changed:
+      // what it gives is what it gave alone, unless an indirect call's name is one of them.
+      if (rec.indirect.get(n)?.some((c) => region.has(c))) primitivesOf(n, rec.defs.get(n)!, releases, out);
+      else {
+        const [from, to] = rec.spans.get(n)!;
+        for (let k = from; k < to; k++) out.push(rec.primitives[k]);
+      }
     }
     for (; i < sorted.length; i++) primitivesOf(sorted[i], defOf(sorted[i])!, releases, out);
     return out;
@@ -1119,11 +1125,18 @@ function deriveFrom(byName: Map<string, Summary[]>, known: (name: string) => boo
   for (const [name, def] of defs) {
     const n = out.length;
     primitivesOf(name, def, releases, out);
-    if (record && (out.length > n || def.facts.acquires)) record.bearing.push(name);
+    if (record && (out.length > n || def.facts.acquires)) {
+      record.bearing.push(name);
+      record.spans.set(name, [n, out.length]);
+      // What droppedLater reads beyond the calls a drop passes through (deriveOver's region holds every caller by those).
+      const indirect = def.facts.acquires ? def.facts.calls.filter((c) => c.indirect).map((c) => c.callee) : [];
+      if (indirect.length) record.indirect.set(name, indirect);
+    }
   }
   if (record) {
     record.defs = defs;
     record.releases = releases;
+    record.primitives = out;
   }
   return { primitives: out, reach };
 }
@@ -1166,6 +1179,11 @@ interface AloneRecord {
   order: Map<string, number>;
   /** The names of definitions that give a primitive or take a lock, in their order. */
   bearing: string[];
+  /** Of each name in `bearing`, where its primitives are in `primitives`. */
+  spans: Map<string, [number, number]>;
+  /** Of a name in `bearing` that takes a lock, the callees of its indirect calls, when it has any. */
+  indirect: Map<string, string[]>;
+  primitives: PrimitiveSpec[];
 }
 
 /** Above any number of names: a round's places never reach the next round's. */
@@ -1174,7 +1192,7 @@ const ROUND_STRIDE = 2 ** 32;
 function recordFor(byName: Map<string, Summary[]>): AloneRecord {
   const order = new Map<string, number>();
   for (const n of byName.keys()) order.set(n, order.size);
-  return { byName, defs: new Map(), releases: new Map(), setAt: new Map(), setIn: [], order, bearing: [] };
+  return { byName, defs: new Map(), releases: new Map(), setAt: new Map(), setIn: [], order, bearing: [], spans: new Map(), indirect: new Map(), primitives: [] };
 }
 
 interface Drop {
