@@ -29,7 +29,7 @@ import { lockCheck, summarisedFiles } from '../checks/lock/index.js';
 import { loadRules } from '../checks/lock/rules-load.js';
 import type { FileImage, Workspace } from '../src/core/check.js';
 import { defaultConfig } from '../src/core/config.js';
-import { DEFAULT_LIMITS, PatchBudget } from '../src/core/limits.js';
+import { cpuMs, DEFAULT_LIMITS, PatchBudget } from '../src/core/limits.js';
 import type { FileDiff, Finding, Patch, Series } from '../src/core/types.js';
 import { clearFactsMemory, factsCachedForBlob, factsFor, factsForBlob } from '../src/c/summaries.js';
 import { runGit } from '../src/git/run-git.js';
@@ -274,13 +274,15 @@ async function reviewFile(path: string): Promise<FileReview> {
   const patch = addFilePatch(path, text);
   const series: Series = { id: patch.id, version: 1, subject: patch.subject, cover: null, patches: [patch], total: 1, missing: [], complete: true };
   const budget = new PatchBudget(config.limits);
-  const r0 = process.cpuUsage();
+  // The clock the budget reads (cpuMs: read again at most every 5 ms): against a 30-second limit it
+  // loses nothing, and two system calls per file were 1.6% of a warm whole-tree run.
+  const r0 = cpuMs();
   const findings = await lockCheck.run({ patch, series, workspace: new TreeWorkspace(patch.files[0], text), config, budget });
-  const rc = process.cpuUsage(r0);
+  const rc = cpuMs() - r0;
   // The facts of this text are in memory already (the check summarised the file): no second parse.
   const starts = factsFor(path, text, rules.model, rules.hash, null).functions.map((f) => ({ name: f.name, line: f.line }));
   const causes = findings.map((f) => (f.id === 'lock/unparsed' && f.location.kind === 'file' ? unparsedCause(text, Number(/\(line (\d+)\)/.exec(f.message)?.[1] ?? f.location.line)) : ''));
-  return { path, starts, findings, causes, notes: budget.notes, reviewMs: (rc.user + rc.system) / 1000 };
+  return { path, starts, findings, causes, notes: budget.notes, reviewMs: rc };
 }
 
 /**
