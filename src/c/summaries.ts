@@ -787,8 +787,14 @@ export class SummaryIndex {
   private overlay(mine: FileFacts[], base: SummaryIndex): boolean {
     const info = base.layerInfo();
     for (const f of mine) if (info.paths.has(f.path)) return false;
-    const own = new Set<Summary>();
-    for (const f of mine) for (const fn of f.functions) own.add(this.addSummary(fn, f.path, this.tagger));
+    // Mine's summaries, with their direct tags (each pass climbs from them).
+    const own = new Map<Summary, Map<string, string[]>>();
+    for (const f of mine) {
+      for (const fn of f.functions) {
+        const s = this.addSummary(fn, f.path, this.tagger);
+        own.set(s, s.tags);
+      }
+    }
     const log = base.climbed;
     if (this.depth <= 1 || own.size === 0) return true;
     if (!log) return false;
@@ -810,9 +816,10 @@ export class SummaryIndex {
       if (visits.length) mineGroups.push({ rank: rank ?? info.order.size + i, within: Infinity, visits });
     });
     // Base's summaries in the region: base's object -> its copy here, with its calls as visited.
-    const region = new Map<Summary, { copy: Summary; group: VisitGroup }>();
+    const region = new Map<Summary, { copy: Summary; direct: Map<string, string[]>; group: VisitGroup }>();
     const join = (p: Summary): void => {
-      const copy: Summary = { ...p, tags: directTags(p.facts, p.path, tagger) };
+      const direct = directTags(p.facts, p.path, tagger);
+      const copy: Summary = { ...p, tags: direct };
       const rank = info.order.get(p.name)!;
       const list = base.byName.get(p.name)!;
       // Where p's calls are in base's visits: after those of the summaries before it in its name's list.
@@ -828,7 +835,7 @@ export class SummaryIndex {
         const callee = this.resolve(c.callee, p.path);
         if (callee) visits.push({ s: copy, c, callee, pos });
       }
-      region.set(p, { copy, group: { rank, within: list.indexOf(p), visits } });
+      region.set(p, { copy, direct, group: { rank, within: list.indexOf(p), visits } });
     };
     const times = new Map<Summary, number[]>();
     for (let pass = 0; ; pass++) {
@@ -836,10 +843,12 @@ export class SummaryIndex {
       const groups = [...mineGroups];
       for (const { group } of region.values()) groups.push(group);
       groups.sort((x, y) => x.rank - y.rank || x.within - y.within);
-      const visits = groups.flatMap((g) => g.visits);
+      // Only calls of a summary that has or may get a tag (base's outside the region: one that has one in base's climb).
+      const visits: Visit[] = [];
+      for (const g of groups) for (const v of g.visits) if (v.callee.tags.size || own.has(v.callee) || region.has(v.callee)) visits.push(v);
       // The climb of the region, from the direct tags.
-      for (const s of own) s.tags = directTags(s.facts, s.path, tagger);
-      for (const { copy } of region.values()) copy.tags = directTags(copy.facts, copy.path, tagger);
+      for (const [s, direct] of own) s.tags = direct;
+      for (const { copy, direct } of region.values()) copy.tags = direct;
       times.clear();
       const copied = new Set<Summary>();
       for (let round = 1; round < depth; round++) {
@@ -884,7 +893,7 @@ export class SummaryIndex {
       // Whose callers among base's must join the region: mine's with a tag that base's call, and
       // the copies whose tags differ from base's, or were set at other points.
       const differ: Summary[] = [];
-      for (const s of own) if (s.tags.size && info.unresolved.has(s.name)) differ.push(s);
+      for (const s of own.keys()) if (s.tags.size && info.unresolved.has(s.name)) differ.push(s);
       for (const [p, { copy }] of region) if (!sameClimb(p, log.times.get(p), copy, times.get(copy))) differ.push(p);
       let grew = false;
       for (const u of differ) {
