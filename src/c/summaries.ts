@@ -838,6 +838,7 @@ export class SummaryIndex {
       region.set(p, { copy, direct, group: { rank, within: list.indexOf(p), visits } });
     };
     const times = new Map<Summary, number[]>();
+    const expanded = new Set<Summary>();
     for (let pass = 0; ; pass++) {
       if (pass > MAX_OVERLAY_PASSES) return false;
       const groups = [...mineGroups];
@@ -897,6 +898,9 @@ export class SummaryIndex {
       for (const [p, { copy }] of region) if (!sameClimb(p, log.times.get(p), copy, times.get(copy))) differ.push(p);
       let grew = false;
       for (const u of differ) {
+        // Its callers joined at an earlier pass stay in the region.
+        if (expanded.has(u)) continue;
+        expanded.add(u);
         for (const n of new Set(base.callersByName.climbCallers(u.name))) {
           for (const q of base.byName.get(n) ?? []) {
             if (region.has(q)) continue;
