@@ -697,7 +697,7 @@ export class SummaryIndex {
   private callersByName: CallersByName;
   /** The directory's own index this one lays its other files over (SummaryIndex.over); byName then holds those files' summaries only. */
   private base: SummaryIndex | null = null;
-  /** Laid over `base` exactly (overlay). */
+  /** Laid over `base` exactly (overlay): what an index made of all the files says. */
   private layered = false;
   /**
    * Of an index laid over `base`: base's summaries whose tags the other files change, each by its
@@ -769,20 +769,20 @@ export class SummaryIndex {
 
   /**
    * Summarise `mine` (the files past base's) over base, and say whether the result is exact. The
-   * whole index's climb visits the calls in its order (base's names first, each name's summaries
-   * base's before mine's), round after round, a tag set earlier in a round seen later in it. Each
-   * tag climbs by itself, a tag once set never changes, and a round that sets nothing would be
-   * followed by the same (the climb's stop changes nothing). A summary of base's whose callees
-   * (resolved in the whole index) have, at every call, the tags they have at that call in base's
-   * own climb gets exactly base's tags, at the same rounds and calls. So the climb of the whole index
-   * is that of `region`: mine's summaries and copies of base's that call one of mine with a tag (only
-   * a name base has no definition for resolves to one of mine, mine coming after base's in every
-   * list of a name: base's names called so, `unresolved`), then their callers among base's while
-   * the copies' tags, or the rounds and calls that set them, differ from base's; the region's calls
-   * visited in the whole order, a callee of base's outside it read as base's climb had it at that
-   * point (its log: the round and the call that set each climbed tag), over every round base set a
-   * tag in or the region still changes. Base's summaries outside the region are then the whole
-   * index's. Not exact (false): one of mine shares a path with base's (a static of one file).
+   * whole index's climb visits the calls in its order (base's names first; in a name's list base's
+   * summaries before mine's), round after round, a tag set earlier in a round seen later in it; a
+   * tag once set never changes, and a round that sets nothing is followed by the same (where the
+   * climb stops changes nothing). A summary of base's whose callees (as the whole index resolves
+   * them) have at each of its calls the tags base's own climb had there gets base's tags, at the
+   * same rounds and calls. So only a region is climbed again: mine's summaries, copies of base's
+   * that call one of mine that gets a tag (a call of base's resolves to one of mine only where base
+   * has no definition for it, mine coming after base's in every list of a name: `unresolved`), and
+   * base's callers of a copy whose tags (chains, order, or the round and call that set them) differ
+   * from base's, pass after pass until none joins. The region's calls are visited in the whole
+   * order, a callee of base's outside it read as base's climb had it at that point (its log: the
+   * round and call that set each tag), for every round base set a tag in and while the region
+   * changes. Base's summaries outside the region are then the whole index's. Not exact (false): one
+   * of mine shares a path with base's (a static of one file), or more than MAX_OVERLAY_PASSES passes.
    */
   private overlay(mine: FileFacts[], base: SummaryIndex): boolean {
     const info = base.layerInfo();
