@@ -736,6 +736,11 @@ export class CallersByName {
     }
     return out;
   }
+
+  /** The names of these files' functions with a call a tag climbs (not conditional) of `name` (not base's), once per call. */
+  climbCallers(name: string): readonly string[] {
+    return this.climb.get(name) ?? [];
+  }
 }
 
 /**
@@ -847,8 +852,17 @@ export class SummaryIndex {
   private callersByName: CallersByName;
   /** The directory's own index this one lays its other files over (SummaryIndex.over); byName then holds those files' summaries only. */
   private base: SummaryIndex | null = null;
-  /** Laid over `base` exactly: its other files change nothing of what base says, nor does base change theirs. */
+  /** Laid over `base` exactly (overlay): what an index made of all the files says. */
   private layered = false;
+  /**
+   * Of an index laid over `base`: base's summaries whose tags the other files change, each by its
+   * copy with the whole index's tags (base's own objects are shared by every patch of the layer).
+   */
+  private copies: Map<Summary, Summary> | null = null;
+  /** The names with a summary in `copies`. */
+  private copyNames: Set<string> | null = null;
+  /** Of an index made whole: the calls its climb visited, in order, when each climbed tag was set (climb's log), and the last round that set one. */
+  private climbed: { callers: Summary[]; calls: CallFact[]; times: Map<Summary, number[]>; last: number } | null = null;
 
   constructor(
     private files: FileFacts[],
@@ -892,7 +906,9 @@ export class SummaryIndex {
         }
       }
     }
-    climb(callers, calls, callees, depth, tagger);
+    const times = new Map<Summary, number[]>();
+    const last = climb(callers, calls, callees, depth, tagger, times);
+    this.climbed = { callers, calls, times, last };
   }
 
   /**
@@ -907,58 +923,184 @@ export class SummaryIndex {
   }
 
   /**
-   * Summarise `mine` (the files past base's) over base, and say whether the result is exact. A
-   * tag climbs only from a callee into its caller, rounds visiting the calls in the order of the
-   * whole index: when no call of base's functions resolves to one of mine that gets a tag, and no
-   * call of mine to one of base's that has one, the two climb apart, step by step as in the whole
-   * index (a call whose callee never has a tag changes nothing, wherever it is visited), so base's
-   * summaries are the whole index's and mine climb among themselves alone. A call of base's
-   * resolves to one of mine only where base had no definition for it (mine come after base's in
-   * every list of a name, as in the whole index): base's names called so (unresolvedCalls).
+   * Summarise `mine` (the files past base's) over base, and say whether the result is exact. The
+   * whole index's climb visits the calls in its order (base's names first; in a name's list base's
+   * summaries before mine's), round after round, a tag set earlier in a round seen later in it; a
+   * tag once set never changes, and a round that sets nothing is followed by the same (where the
+   * climb stops changes nothing). A summary of base's whose callees (as the whole index resolves
+   * them) have at each of its calls the tags base's own climb had there gets base's tags, at the
+   * same rounds and calls. So only a region is climbed again: mine's summaries, copies of base's
+   * that call one of mine that gets a tag (a call of base's resolves to one of mine only where base
+   * has no definition for it, mine coming after base's in every list of a name: `unresolved`), and
+   * base's callers of a copy whose tags (chains, order, or the round and call that set them) differ
+   * from base's, pass after pass until none joins. The region's calls are visited in the whole
+   * order, a callee of base's outside it read as base's climb had it at that point (its log: the
+   * round and call that set each tag), for every round base set a tag in and while the region
+   * changes. Base's summaries outside the region are then the whole index's. Not exact (false): one
+   * of mine shares a path with base's (a static of one file), or more than MAX_OVERLAY_PASSES passes.
    */
   private overlay(mine: FileFacts[], base: SummaryIndex): boolean {
     const info = base.layerInfo();
     for (const f of mine) if (info.paths.has(f.path)) return false;
-    const own = new Set<Summary>();
-    for (const f of mine) for (const fn of f.functions) own.add(this.addSummary(fn, f.path, this.tagger));
-    const callers: Summary[] = [];
-    const calls: CallFact[] = [];
-    const callees: Summary[] = [];
-    if (this.depth > 1) {
-      // The whole index visits names in the order of its map: base's names first, then the new ones.
-      const names = [...this.byName.keys()].map((n, i) => ({ n, at: info.order.get(n) ?? info.order.size + i }));
-      names.sort((x, y) => x.at - y.at);
-      for (const { n } of names) {
-        for (const s of this.byName.get(n)!) {
-          for (const c of climbable(s.facts)) {
-            const callee = this.get(c.callee, s.path);
-            if (!callee) continue;
-            if (!own.has(callee)) {
-              if (callee.tags.size) return false;
-              continue;
+    // Mine's summaries, with their direct tags (each pass climbs from them).
+    const own = new Map<Summary, Map<string, string[]>>();
+    for (const f of mine) {
+      for (const fn of f.functions) {
+        const s = this.addSummary(fn, f.path, this.tagger);
+        own.set(s, s.tags);
+      }
+    }
+    const log = base.climbed;
+    if (this.depth <= 1 || own.size === 0) return true;
+    if (!log) return false;
+    const tagger = this.tagger;
+    const depth = this.depth;
+    const stride = log.calls.length + 1;
+    // Mine's calls, in the whole order, by name: each one visited where base's calls of its name end.
+    const mineGroups: VisitGroup[] = [];
+    [...this.byName.keys()].forEach((n, i) => {
+      const rank = info.order.get(n);
+      const pos = rank === undefined ? log.calls.length : info.start[rank + 1];
+      const visits: Visit[] = [];
+      for (const s of this.byName.get(n)!) {
+        for (const c of climbable(s.facts)) {
+          const callee = this.resolve(c.callee, s.path);
+          if (callee) visits.push({ s, c, callee, pos });
+        }
+      }
+      if (visits.length) mineGroups.push({ rank: rank ?? info.order.size + i, within: Infinity, visits });
+    });
+    // Base's summaries in the region: base's object -> its copy here, with its calls as visited.
+    const region = new Map<Summary, { copy: Summary; direct: Map<string, string[]>; group: VisitGroup }>();
+    const join = (p: Summary): void => {
+      const direct = directTags(p.facts, p.path, tagger);
+      const copy: Summary = { ...p, tags: direct };
+      const rank = info.order.get(p.name)!;
+      const list = base.byName.get(p.name)!;
+      // Where p's calls are in base's visits: after those of the summaries before it in its name's list.
+      let at = info.start[rank];
+      for (const q of list) {
+        if (q === p) break;
+        while (at < log.callers.length && log.callers[at] === q) at++;
+      }
+      const visits: Visit[] = [];
+      for (const c of climbable(p.facts)) {
+        const pos = at;
+        if (at < log.callers.length && log.callers[at] === p && log.calls[at] === c) at++;
+        const callee = this.resolve(c.callee, p.path);
+        if (callee) visits.push({ s: copy, c, callee, pos });
+      }
+      region.set(p, { copy, direct, group: { rank, within: list.indexOf(p), visits } });
+    };
+    const times = new Map<Summary, number[]>();
+    const expanded = new Set<Summary>();
+    for (let pass = 0; ; pass++) {
+      if (pass > MAX_OVERLAY_PASSES) return false;
+      const groups = [...mineGroups];
+      for (const { group } of region.values()) groups.push(group);
+      groups.sort((x, y) => x.rank - y.rank || x.within - y.within);
+      // Only calls of a summary that has or may get a tag (base's outside the region: one that has one in base's climb).
+      const visits: Visit[] = [];
+      for (const g of groups) for (const v of g.visits) if (v.callee.tags.size || own.has(v.callee) || region.has(v.callee)) visits.push(v);
+      // The climb of the region, from the direct tags.
+      for (const [s, direct] of own) s.tags = direct;
+      for (const { copy, direct } of region.values()) copy.tags = direct;
+      times.clear();
+      const copied = new Set<Summary>();
+      for (let round = 1; round < depth; round++) {
+        let changed = false;
+        for (const v of visits) {
+          const live = own.has(v.callee) ? v.callee : region.get(v.callee)?.copy;
+          const callee = live ?? v.callee;
+          if (callee.tags.size === 0) continue;
+          // A callee of base's outside the region: the tags it had at this point of base's climb.
+          let visible = callee.tags.size;
+          if (!live) {
+            const set = log.times.get(callee);
+            if (set) {
+              const now = round * stride + v.pos;
+              let n = set.length;
+              while (n > 0 && set[n - 1] >= now) n--;
+              visible -= set.length - n;
             }
-            callers.push(s);
-            calls.push(c);
-            callees.push(callee);
+          }
+          const s = v.s;
+          const c = v.c;
+          let k = 0;
+          for (const [tag, chain] of callee.tags) {
+            if (k++ >= visible) break;
+            if (s.tags.has(tag) || chain.length >= depth) continue;
+            const kinds = c.dropped.length ? tagger.held?.(tag) : undefined;
+            if (kinds?.length && kinds.every((kind) => c.dropped.includes(kind))) continue;
+            if (!copied.has(s)) {
+              s.tags = new Map(s.tags);
+              copied.add(s);
+            }
+            s.tags.set(tag, [c.callee, ...chain]);
+            const at = round * stride + v.pos;
+            const list = times.get(s);
+            if (list) list.push(at);
+            else times.set(s, [at]);
+            changed = true;
+          }
+        }
+        if (!changed && round > log.last) break;
+      }
+      // Whose callers among base's must join the region: mine's with a tag that base's call, and
+      // the copies whose tags differ from base's, or were set at other points.
+      const differ: Summary[] = [];
+      for (const s of own.keys()) if (s.tags.size && info.unresolved.has(s.name)) differ.push(s);
+      for (const [p, { copy }] of region) if (!sameClimb(p, log.times.get(p), copy, times.get(copy))) differ.push(p);
+      let grew = false;
+      for (const u of differ) {
+        // Its callers joined at an earlier pass stay in the region.
+        if (expanded.has(u)) continue;
+        expanded.add(u);
+        for (const n of new Set(base.callersByName.climbCallers(u.name))) {
+          for (const q of base.byName.get(n) ?? []) {
+            if (region.has(q)) continue;
+            if (climbable(q.facts).some((c) => c.callee === u.name && this.resolve(c.callee, q.path) === u)) {
+              join(q);
+              grew = true;
+            }
           }
         }
       }
+      if (!grew) break;
     }
-    climb(callers, calls, callees, this.depth, this.tagger);
-    for (const s of own) if (s.tags.size && info.unresolved.has(s.name)) return false;
+    for (const [p, { copy }] of region) {
+      if (sameClimb(p, log.times.get(p), copy, times.get(copy))) continue;
+      this.copies ??= new Map();
+      this.copyNames ??= new Set();
+      this.copies.set(p, copy);
+      this.copyNames.add(p.name);
+    }
     return true;
   }
 
-  private info: { paths: Set<string>; order: Map<string, number>; unresolved: Set<string> } | null = null;
+  private info: { paths: Set<string>; order: Map<string, number>; unresolved: Set<string>; start: Int32Array } | null = null;
 
-  /** Of an index laid under others: its files' paths, the order of its names, and the names its functions call that it has no definition for. */
-  private layerInfo(): { paths: Set<string>; order: Map<string, number>; unresolved: Set<string> } {
+  /**
+   * Of an index laid under others: its files' paths, the order of its names, the names its
+   * functions call that it has no definition for, and where each name's calls start in the climb's
+   * visits (by the name's order; one more: their end).
+   */
+  private layerInfo(): { paths: Set<string>; order: Map<string, number>; unresolved: Set<string>; start: Int32Array } {
     if (!this.info) {
       const order = new Map<string, number>();
       for (const n of this.byName.keys()) order.set(n, order.size);
       const unresolved = new Set<string>();
       for (const list of this.byName.values()) for (const s of list) for (const c of climbable(s.facts)) if (!unresolved.has(c.callee) && !this.get(c.callee, s.path)) unresolved.add(c.callee);
-      this.info = { paths: new Set(this.files.map((f) => f.path)), order, unresolved };
+      const start = new Int32Array(order.size + 1);
+      const callers = this.climbed?.callers ?? [];
+      let at = 0;
+      let k = 0;
+      for (const list of this.byName.values()) {
+        start[k++] = at;
+        for (const s of list) while (at < callers.length && callers[at] === s) at++;
+      }
+      start[k] = at;
+      this.info = { paths: new Set(this.files.map((f) => f.path)), order, unresolved, start };
     }
     return this.info;
   }
@@ -975,6 +1117,12 @@ export class SummaryIndex {
 
   /** The summary of a function by name, preferring a definition in `path`. */
   get(name: string, path?: string): Summary | undefined {
+    const s = this.resolve(name, path);
+    return s && this.copies ? (this.copies.get(s) ?? s) : s;
+  }
+
+  /** get() before copies: base's own summary where this index has a copy of it. */
+  private resolve(name: string, path?: string): Summary | undefined {
     const list = this.byName.get(name);
     if (this.base) {
       // Base's summaries come first in the whole index's list of a name, then this one's.
@@ -1034,22 +1182,58 @@ export class SummaryIndex {
   /** Every summary by name, in the whole index's order (base's lists first, then this one's). */
   private allByName(): Map<string, Summary[]> {
     if (!this.base) return this.byName;
-    const out = new Map<string, Summary[]>();
-    for (const [n, list] of this.base.byName) {
-      const mine = this.byName.get(n);
-      out.set(n, mine ? [...list, ...mine] : list);
+    // Base's map copied whole (its names keep their places, new ones come after), then base's
+    // summaries this index has copies of, then this index's own.
+    const out = new Map(this.base.byName);
+    for (const n of this.copyNames ?? []) out.set(n, out.get(n)!.map((s) => this.copies!.get(s) ?? s));
+    for (const [n, list] of this.byName) {
+      const under = out.get(n);
+      out.set(n, under ? [...under, ...list] : list);
     }
-    for (const [n, list] of this.byName) if (!out.has(n)) out.set(n, list);
     return out;
   }
 }
 
+/** A call SummaryIndex.overlay visits: s calls callee by c, at `pos` of base's climb (the number of base's visits before it). */
+interface Visit {
+  s: Summary;
+  c: CallFact;
+  callee: Summary;
+  pos: number;
+}
+
+/** The calls of one name's summaries (base's: one summary's, `within` its place in the name's list; mine's: all, after base's), by the name's order. */
+interface VisitGroup {
+  rank: number;
+  within: number;
+  visits: Visit[];
+}
+
+/** Past this many passes (the region grown by callers each) an overlay gives up and the index is made whole. */
+const MAX_OVERLAY_PASSES = 64;
+
+/** The same tags, chains and climb times (climb's log) in a and b. */
+function sameClimb(a: Summary, aTimes: number[] | undefined, b: Summary, bTimes: number[] | undefined): boolean {
+  if (a.tags.size !== b.tags.size || (aTimes?.length ?? 0) !== (bTimes?.length ?? 0)) return false;
+  for (let i = 0; i < (aTimes?.length ?? 0); i++) if (aTimes![i] !== bTimes![i]) return false;
+  const other = b.tags.entries();
+  for (const [tag, chain] of a.tags) {
+    const [t, c] = other.next().value!;
+    if (t !== tag || c.length !== chain.length || c.some((x, i) => x !== chain[i])) return false;
+  }
+  return true;
+}
+
 /**
  * Let tags climb the calls (callers[i] calls callees[i] by calls[i]), one more call up each round,
- * in the order given: chains grow from the callee side.
+ * in the order given: chains grow from the callee side. `log`: each summary's climbed tags' times
+ * (round * (calls + 1) + the index of the call that set it), in the order they were set. The last
+ * round that set a tag is returned.
  */
-function climb(callers: Summary[], calls: CallFact[], callees: Summary[], depth: number, tagger: Tagger): void {
+function climb(callers: Summary[], calls: CallFact[], callees: Summary[], depth: number, tagger: Tagger, log?: Map<Summary, number[]>): number {
   const own = new Set<Summary>();
+  const stride = callees.length + 1;
+  let last = 0;
   for (let round = 1; round < depth; round++) {
     let changed = false;
     for (let i = 0; i < callees.length; i++) {
@@ -1068,11 +1252,18 @@ function climb(callers: Summary[], calls: CallFact[], callees: Summary[], depth:
           own.add(s);
         }
         s.tags.set(tag, [c.callee, ...chain]);
+        if (log) {
+          const times = log.get(s);
+          if (times) times.push(round * stride + i);
+          else log.set(s, [round * stride + i]);
+        }
         changed = true;
       }
     }
     if (!changed) break;
+    last = round;
   }
+  return last;
 }
 
 /** The functions of `files` by name, in file order. */

@@ -1,8 +1,8 @@
 // A directory's own files are summarised once for its patches (their layer), and each patch's index
 // lays the headers its file includes over that layer instead of summarising the whole directory
-// again: when the headers' helpers and the directory's functions pass no tag to each other the
-// layer's summaries are the index's, else the index is made whole. Either way an index says exactly
-// what one made from scratch says. Generated data (random directories and headers).
+// again: the layer's summaries are the index's, but for those a header's helper passes a tag to,
+// which the index copies. Either way an index says exactly what one made from scratch says.
+// Generated data (random directories and headers).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -91,7 +91,7 @@ describe("a directory's summary layer", () => {
     }
   });
 
-  it('is not used as it is where a header helper passes a tag to the directory or takes one from it', () => {
+  it('is laid under the headers also where a header helper passes a tag to the directory or takes one from it, the summaries that change copied', () => {
     clearFactsMemory();
     const first = [factsFor('fs/x/a.c', dirA, model, 'test', null)];
     const t = factsFor('include/t.h', tagged, model, 'test', null);
@@ -101,8 +101,14 @@ describe("a directory's summary layer", () => {
     const withTagged = summaryIndexFor([...first, t], tagger, 3, null, 1);
     expect(withTagged.get('calls_header', 'fs/x/a.c')?.tags.get('sleep')).toEqual(['hdr_helper', 'might_sleep']);
     expect(layer.get('calls_header', 'fs/x/a.c')?.tags.size).toBe(0);
+    // The layer's summaries are the index's where nothing changes them (made whole, they were other objects);
+    // the one the header's tag climbs into is a copy, and the layer's own is left as it was.
+    expect(withTagged.get('middle', 'fs/x/a.c')).toBe(layer.get('middle', 'fs/x/a.c'));
+    expect(withTagged.get('calls_header', 'fs/x/a.c')).not.toBe(layer.get('calls_header', 'fs/x/a.c'));
     const withClimbing = summaryIndexFor([...first, c], tagger, 3, null, 1);
     expect(withClimbing.get('hdr_up', 'include/c.h')?.tags.get('reserve')).toEqual(['middle', 'deep', 'btrfs_delalloc_reserve_space']);
+    expect(withClimbing.get('middle', 'fs/x/a.c')).toBe(layer.get('middle', 'fs/x/a.c'));
+    expect(layer.get('calls_header', 'fs/x/a.c')?.tags.size).toBe(0);
     for (const files of [[...first, t], [...first, c], [...first, t, c]]) expect(said(summaryIndexFor(files, tagger, 3, null, 1), files)).toEqual(said(new SummaryIndex(files, tagger, 3), files));
   });
 

@@ -54,6 +54,16 @@ int idle(int x)
 	return x + 1;
 }
 
+int uses_header(struct inode *i)
+{
+	return hdr_sleepy(i);
+}
+
+int above_header(struct inode *i)
+{
+	return uses_header(i);
+}
+
 static void drop_static(struct page *page)
 {
 	unlock_page(page);
@@ -94,6 +104,15 @@ const headerStaticStub = `static inline void drop_static(struct page *page)
 }
 `;
 
+// A header helper with a tag that the directory's functions call (a header's i_mmap_lock_write ->
+// down_write, called from fs/*.c): the tag climbs into the directory's summaries.
+const headerSleepy = `inline int hdr_sleepy(struct inode *i)
+{
+	might_sleep();
+	return 0;
+}
+`;
+
 const tagger: Tagger = (callee) => (callee === 'btrfs_delalloc_reserve_space' ? ['reserve'] : callee === 'might_sleep' ? ['sleep'] : []);
 
 /** What an index says: every function's tags with their chains, the derived primitives, the edges. */
@@ -112,11 +131,20 @@ describe('summary indexes over a shared directory', () => {
     const dir = [factsFor('fs/x/a.c', dirA, model, 'test', null), factsFor('fs/x/b.c', dirB, model, 'test', null)];
     const headers = [factsFor('include/one.h', headerOne, model, 'test', null), factsFor('include/two.h', headerTwo, model, 'test', null), factsFor('include/three.h', headerThree, model, 'test', null)];
     const stubs = [factsFor('include/stub.h', headerStub, model, 'test', null), factsFor('include/static-stub.h', headerStaticStub, model, 'test', null)];
-    for (const overlay of [[headers[0]], [headers[1]], [headers[2]], headers, [], [headers[1], headers[2]], [stubs[0]], [stubs[1]], stubs, [stubs[0], headers[1]]]) {
+    const sleepy = factsFor('include/sleepy.h', headerSleepy, model, 'test', null);
+    for (const overlay of [[headers[0]], [headers[1]], [headers[2]], headers, [], [headers[1], headers[2]], [stubs[0]], [stubs[1]], stubs, [stubs[0], headers[1]], [sleepy], [sleepy, headers[1]]]) {
       const files = [...dir, ...overlay];
       const shared = summaryIndexFor(files, tagger, 3, null, dir.length);
       expect(said(shared, files)).toEqual(said(new SummaryIndex(files, tagger, 3), files));
     }
+    // The header's tag climbs two calls into the directory, and the index is still laid over the
+    // directory's layer: a summary the tag does not reach is the layer's own object (one made whole
+    // has its own), one it reaches a copy, the layer's untouched.
+    const withSleepy = summaryIndexFor([...dir, sleepy, headers[1]], tagger, 3, null, dir.length);
+    const withOther = summaryIndexFor([...dir, headers[2]], tagger, 3, null, dir.length);
+    expect(withSleepy.get('above_header', 'fs/x/b.c')?.tags.get('sleep')).toEqual(['uses_header', 'hdr_sleepy', 'might_sleep']);
+    expect(withSleepy.get('top', 'fs/x/b.c')).toBe(withOther.get('top', 'fs/x/b.c'));
+    expect(withOther.get('above_header', 'fs/x/b.c')?.tags.size).toBe(0);
     const plain = said(new SummaryIndex([...dir, headers[1]], tagger, 3), [...dir, headers[1]]) as { tags: [string, [string, string[]][]][]; derived: { name: string }[]; edges: unknown[] };
     // The case is not vacuous: chains climb, a drop passes through calls, the edge is there.
     expect(new Map(plain.tags).get('top')).toEqual([['reserve', ['middle', 'deep', 'btrfs_delalloc_reserve_space']]]);
