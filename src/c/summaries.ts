@@ -600,11 +600,11 @@ export class CallersByName {
    * What base's files and these (which take, drop and return no lock themselves: deriveKey is not
    * null) amount to together, exactly what deriveFrom over all of them says, without going over
    * base's files again: from what base's alone recorded (`alone`). A name's drop can differ from
-   * base's alone only where its definition changed (these files define it too, or alone) or a drop
-   * may now reach it through these files' calls, and in those names' callers, up through every
-   * call (R below). Outside R a helper calls only helpers outside R, so its drop comes at the same
-   * round and place as in base's alone; the drops of R's helpers are made again round by round in
-   * the whole order, a drop outside R counted from the place its record says it was set.
+   * base's alone only where its definition changed (these files define it too, or alone), or where
+   * one of its callees' drops did, or came at another round or place (R below). Outside R a helper
+   * calls only helpers whose drops come as in base's alone, so its own does too; the drops of R's
+   * helpers are made again round by round in the whole order, a drop outside R counted from the
+   * place its record says it was set.
    */
   deriveOver(base: CallersByName, alone: Alone, known: (name: string) => boolean): PrimitiveSpec[] {
     const rec = base.aloneRecord(known);
@@ -631,56 +631,67 @@ export class CallersByName {
       if (def ? list.includes(def) : rec.defs.has(n)) changed.set(n, def);
     }
     const defOf = (n: string): Summary | undefined => (changed.has(n) ? (changed.get(n) ?? undefined) : rec.defs.get(n));
-    // R: what may carry another drop than in base's alone, and every caller of it.
-    const region = new Set(extra);
-    for (const n of changed.keys()) if (alone.reach.has(n)) region.add(n);
-    const todo = [...region];
-    while (todo.length) {
-      const n = todo.pop()!;
-      for (const by of [this, base]) {
-        for (const c of by.pass.get(n) ?? []) {
-          if (region.has(c)) continue;
-          region.add(c);
-          todo.push(c);
-        }
+    // R: the helpers derived again. It starts from those whose definition changed and may carry a
+    // drop; a helper of R whose drop, or the round and place it was set in, is not what base's alone
+    // say brings its callers in, and R is derived again, until none does: a helper outside R then
+    // sees at every call what it saw alone (in fs/, taking every caller up front made R 6,000
+    // helpers where a few hundred changed).
+    const region = new Set<string>();
+    for (const n of changed.keys()) if (alone.reach.has(n) || extra.has(n)) region.add(n);
+    let inRegion: string[] = [];
+    let drops = new Map<string, Drop>();
+    const setAt = new Map<string, number>();
+    for (let grown = true; grown; ) {
+      inRegion = [...region].filter((n) => defOf(n)).sort((x, y) => at(x) - at(y));
+      drops = new Map();
+      setAt.clear();
+      for (const n of inRegion) {
+        const own = ownDrop(defOf(n)!.facts);
+        if (own) drops.set(n, own);
       }
-    }
-    const inRegion = [...region].filter((n) => defOf(n)).sort((x, y) => at(x) - at(y));
-    const drops = new Map<string, Drop>();
-    for (const n of inRegion) {
-      const own = ownDrop(defOf(n)!.facts);
-      if (own) drops.set(n, own);
-    }
-    const through: [string, Summary, CallFact[], number][] = [];
-    for (const n of inRegion) {
-      if (drops.has(n) || !(alone.reach.has(n) || extra.has(n))) continue;
-      const def = defOf(n)!;
-      const calls = passing(def.facts).filter((c) => defOf(c.callee));
-      if (calls.length) through.push([n, def, calls, at(n)]);
-    }
-    for (let round = 0; round < MAX_RELEASE_DEPTH; round++) {
-      let changedHere = false;
-      const now = round * ROUND_STRIDE;
-      for (const [n, def, calls, place] of through) {
-        if (drops.has(n)) continue;
-        const params = def.facts.params ?? [];
-        for (const c of calls) {
-          let d: Drop | undefined;
-          if (region.has(c.callee)) d = drops.get(c.callee);
-          else {
-            d = rec.releases.get(c.callee);
-            const set = rec.setAt.get(c.callee);
-            if (set !== undefined && set >= now + place) d = undefined;
+      const through: [string, Summary, CallFact[], number][] = [];
+      for (const n of inRegion) {
+        if (drops.has(n) || !(alone.reach.has(n) || extra.has(n))) continue;
+        const def = defOf(n)!;
+        const calls = passing(def.facts).filter((c) => defOf(c.callee));
+        if (calls.length) through.push([n, def, calls, at(n)]);
+      }
+      for (let round = 0; round < MAX_RELEASE_DEPTH; round++) {
+        let changedHere = false;
+        const now = round * ROUND_STRIDE;
+        for (const [n, def, calls, place] of through) {
+          if (drops.has(n)) continue;
+          const params = def.facts.params ?? [];
+          for (const c of calls) {
+            let d: Drop | undefined;
+            if (region.has(c.callee)) d = drops.get(c.callee);
+            else {
+              d = rec.releases.get(c.callee);
+              const set = rec.setAt.get(c.callee);
+              if (set !== undefined && set >= now + place) d = undefined;
+            }
+            if (!d) continue;
+            const drop = dropThrough(c, d, params);
+            if (!drop) continue;
+            drops.set(n, drop);
+            setAt.set(n, now + place);
+            changedHere = true;
+            break;
           }
-          if (!d) continue;
-          const drop = dropThrough(c, d, params);
-          if (!drop) continue;
-          drops.set(n, drop);
-          changedHere = true;
-          break;
+        }
+        if (!changedHere && !(rec.setIn[round] ?? []).some((n) => !region.has(n))) break;
+      }
+      grown = false;
+      for (const n of [...region]) {
+        if (sameDrop(drops.get(n), rec.releases.get(n)) && setAt.get(n) === rec.setAt.get(n)) continue;
+        for (const by of [this, base]) {
+          for (const c of by.pass.get(n) ?? []) {
+            if (region.has(c)) continue;
+            region.add(c);
+            grown = true;
+          }
         }
       }
-      if (!changedHere && !(rec.setIn[round] ?? []).some((n) => !region.has(n))) break;
     }
     const releases = { get: (n: string): Drop | undefined => (region.has(n) ? drops.get(n) : rec.releases.get(n)) };
     // The names that may give a primitive, in the whole order: base's (in order already) but those
@@ -1442,6 +1453,11 @@ function releasesThroughCalls(defs: Map<string, Summary>, callers: CallersByName
     if (!changed) break;
   }
   return { releases: out, reach };
+}
+
+function sameDrop(x: Drop | undefined, y: Drop | undefined): boolean {
+  if (!x || !y) return x === y;
+  return x.kind === y.kind && x.always === y.always && x.arg === y.arg && x.suffix === y.suffix && x.key === y.key && x.byField === y.byField;
 }
 
 /** A helper's own drop of its caller's lock (its facts), if any. */

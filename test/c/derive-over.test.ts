@@ -63,6 +63,24 @@ describe('deriving over a directory with the headers of a patch', () => {
     expect((whole as { name: string; arg: number }[]).find((p) => p.name === 'middle')?.arg).toBe(1);
   });
 
+  it("derives a helper again when a callee's drop is the same but comes a round later", () => {
+    // The header's non-static stub of a static helper makes it the definition that counts: it drops
+    // the lock through a call, so it has its drop at its own place in the first round, not from the
+    // start. user() gets the same drop one round later than alone, and caller(), visited after user()
+    // in the first round, no longer sees it then and takes its second call's (an unlocker of its
+    // second parameter) instead.
+    const dir = [
+      fn('user', '\tstub(a, b);'),
+      fn('caller', '\tuser(a, b);\n\tother(b, a);'),
+      `static ${fn('stub', '\tunlock_page(a);')}`,
+      fn('dropper', '\tunlock_page(a);'),
+      fn('other', '\tunlock_page(a);'),
+    ].join('\n');
+    const { over, whole } = both(dir, fn('stub', '\tdropper(a, b);', true));
+    expect(over).toEqual(whole);
+    expect((whole as { name: string; arg: number }[]).find((p) => p.name === 'caller')?.arg).toBe(1);
+  });
+
   it('goes on with the rounds while the directory\'s own helpers still change', () => {
     // first() changes in none of the first two rounds; the chain under it (outside what the header
     // changes) does, and reaches it in the third.
