@@ -1302,7 +1302,6 @@ function soleDefinition(list: readonly FunctionFacts[]): FunctionFacts | null {
   return found;
 }
 
-/** What the helpers of `byName` amount to as lock primitives (SummaryIndex.derivedPrimitives), and the names a drop can reach. */
 /** Several definitions of one name (static helpers of different files): only an unambiguous one counts (soleDefinition's rule, on summaries). */
 function soleSummary(list: readonly Summary[]): Summary | null {
   if (list.length === 1) return list[0];
@@ -1315,6 +1314,10 @@ function soleSummary(list: readonly Summary[]): Summary | null {
   return found;
 }
 
+/**
+ * What the helpers of `byName` amount to as lock primitives (SummaryIndex.derivedPrimitives), and
+ * the names a drop can reach; with `record`, what deriveOver needs to derive over them again.
+ */
 function deriveFrom(byName: Map<string, Summary[]>, known: (name: string) => boolean, callers: CallersByName, record?: AloneRecord): { primitives: PrimitiveSpec[]; reach: Set<string> } {
   const defs = new Map<string, Summary>();
   for (const [name, list] of byName) {
