@@ -196,14 +196,24 @@ describe('facts kept in memory', () => {
       setFactsMemoryBudget(forFacts(1 << 30));
       paths.forEach((p, i) => factsFor(p, texts[i], model, 'salt', dir));
       // A new process's warm read: nothing in memory but the names met (shared by the facts read back).
-      clearFactsMemory();
-      const before = heldHeap();
-      const kept = paths.map((p, i) => factsFor(p, texts[i], model, 'salt', dir));
-      const taken = heldHeap() - before;
-      const counted = factsMemoryKept().facts.bytes;
-      expect(kept.reduce((n, f) => n + f.functions.length, 0)).toBeGreaterThan(1000);
-      expect(counted / taken).toBeGreaterThan(0.75);
-      expect(counted / taken).toBeLessThan(1.5);
+      // The heap the facts take is what letting them go gives back, the median of three reads: one
+      // difference of the heap around a read of fs/ext4's facts (2.3 MB) moves by half a megabyte
+      // with what else the collections happen to free (counted / taken 1.56 in one CI run).
+      const ratios: number[] = [];
+      let counted = 0;
+      for (let round = 0; round < 3; round++) {
+        clearFactsMemory();
+        let kept: FileFacts[] | null = paths.map((p, i) => factsFor(p, texts[i], model, 'salt', dir));
+        expect(kept.reduce((n, f) => n + f.functions.length, 0)).toBeGreaterThan(1000);
+        counted = factsMemoryKept().facts.bytes;
+        const held = heldHeap();
+        kept = null;
+        clearFactsMemory();
+        ratios.push(counted / (held - heldHeap()));
+      }
+      const ratio = ratios.sort((x, y) => x - y)[1];
+      expect(ratio).toBeGreaterThan(0.75);
+      expect(ratio).toBeLessThan(1.5);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
