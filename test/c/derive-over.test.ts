@@ -81,6 +81,31 @@ describe('deriving over a directory with the headers of a patch', () => {
     expect((whole as { name: string; arg: number }[]).find((p) => p.name === 'caller')?.arg).toBe(1);
   });
 
+  it('derives over all the files when the changed drops climb a chain of helpers longer than its passes allow', () => {
+    // Each helper passes its callee's drop on, the deepest first in the file (so all have it in the
+    // first round); the header's non-static stub of the deepest (static there) drops nothing, so every
+    // helper of the chain loses its drop, one call up per pass of the region.
+    const chain = (n: number): string =>
+      Array.from({ length: n + 1 }, (_, i) => n - i)
+        .map((i) => (i === n ? `static ${fn(`c${i}`, '\tunlock_page(a);')}` : fn(`c${i}`, `\tc${i + 1}(a, b);`)))
+        .join('\n');
+    const stub = (n: number): string => fn(`c${n}`, '\tread_it(a, b);', true);
+    for (const [n, over] of [
+      [10, 1],
+      [200, 0],
+    ] as const) {
+      clearFactsMemory();
+      const files = [factsFor(`fs/chain${n}/a.c`, chain(n), model, 'test', null)];
+      const all = [...files, factsFor(`include/chain${n}.h`, stub(n), model, 'test', null)];
+      const was = derivationsOver();
+      const got = summaryIndexFor(all, tagger, 3, null, 1).derivedPrimitives(known);
+      // Ten helpers: derived over the record; two hundred: past the passes, derived whole (the same answer).
+      expect(derivationsOver() - was).toBe(over);
+      expect(got).toEqual(new SummaryIndex(all, tagger, 3).derivedPrimitives(known));
+      expect(got.filter((p) => /^c\d+$/.test(p.name))).toEqual([]);
+    }
+  });
+
   it('goes on with the rounds while the directory\'s own helpers still change', () => {
     // first() changes in none of the first two rounds; the chain under it (outside what the header
     // changes) does, and reaches it in the third.
